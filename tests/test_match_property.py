@@ -1,0 +1,51 @@
+"""The SQL matcher agrees with the reference evaluator on random trees and patients.
+
+The Python evaluator in `rules.evaluate` is the oracle. Each example loads a handful of
+random cohort trees and patients, and checks every (patient, cohort) value, both with the
+gate optimisation (only pairs that can match) and with every pair evaluated.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import cohort_trees, patients
+
+from trialmatch.catalog import replace_trials
+from trialmatch.match.engine import Matcher
+from trialmatch.rules.evaluate import evaluate
+from trialmatch.rules.trial import Cohort, Trial
+from trialmatch.store.db import Store
+
+
+@pytest.fixture(scope="module")
+def store():
+    s = Store(memory=True)
+    yield s
+    s.close()
+
+
+def _reset(store: Store) -> None:
+    for table in ("trials", "cohorts", "nodes", "leaves"):
+        store.con.execute(f"DELETE FROM {table}")
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.data_too_large])
+@given(trees=st.lists(cohort_trees, min_size=1, max_size=4),
+       people=st.lists(st.integers(0, 10**6), min_size=1, max_size=3, unique=True).flatmap(
+           lambda ids: st.tuples(*(patients(f"P{i}") for i in ids))))
+def test_sql_equals_reference_evaluator(store, mini_ontology, trees, people):
+    _reset(store)
+    trials = [Trial(f"T{i}", (Cohort("main", tree),)) for i, tree in enumerate(trees)]
+    replace_trials(store, mini_ontology, trials, "test")
+    matcher = Matcher(store, mini_ontology)
+    expected = {(p.id, t.trial_id): evaluate(t.cohorts[0].rule, p, mini_ontology)
+                for p in people for t in trials}
+    everything = {(v.patient_id, v.trial_id): v.value
+                  for v in matcher.evaluate(list(people), every_cohort=True)}
+    assert everything == expected
+    gated = {(v.patient_id, v.trial_id): v.value for v in matcher.evaluate(list(people))}
+    assert {k: v for k, v in gated.items() if v != 0} == {
+        k: v for k, v in expected.items() if v != 0}

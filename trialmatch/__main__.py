@@ -1,0 +1,3 @@
+from trialmatch.cli.app import main
+
+main()

@@ -1,0 +1,92 @@
+"""Opening the trial catalogue: the database, with the embedded trials and derived tables current.
+
+On first use (and whenever the files in `criteria/` change) the curated trials shipped with
+the package are loaded, so `find` works on a fresh install without a load step. Derived
+tables are rebuilt when the ontology or the set of leaves changed. Both happen inside one
+transaction: a failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from trialmatch.ingest.curated import curated_files, load_curated_dir
+from trialmatch.match.derive import ontology_fingerprint, rebuild
+from trialmatch.ontology import Ontology, default_ontology
+from trialmatch.resources import data_dir
+from trialmatch.rules.trial import Trial
+from trialmatch.store.db import Store
+from trialmatch.store.trials import TrialWriter, delete_trials
+
+CURATED = "curated"
+
+
+def _files_hash(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _leaves_stamp(store: Store) -> str:
+    return store.get_meta("leaves_generation") or "0"
+
+
+def sync_curated(store: Store, folder: Path | None = None) -> bool:
+    """Load the embedded curated trials if they changed; True when something was written."""
+    folder = folder or data_dir("criteria") / "trials"
+    files = curated_files(folder) if folder.is_dir() else []
+    stamp = _files_hash(files)
+    if store.get_meta("curated") == stamp:
+        return False
+    trials = load_curated_dir(folder) if files else []
+    old = [r[0] for r in store.con.execute(
+        "SELECT trial_id FROM trials WHERE origin = ?", [CURATED]).fetchall()]
+    delete_trials(store.con, old)
+    TrialWriter(store).write(trials, CURATED)
+    store.set_meta("curated", stamp)
+    return True
+
+
+def refresh_derived(store: Store, ont: Ontology, force: bool = False) -> None:
+    stamp = f"{ontology_fingerprint(ont)}/{_leaves_stamp(store)}"
+    if force or store.get_meta("derived") != stamp:
+        rebuild(store, ont)
+        store.set_meta("derived", stamp)
+
+
+def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None, *,
+                 wait: float = 0.0, curated: bool = True) -> tuple[Store, Ontology]:
+    """The store, ready for matching: embedded trials present, derived tables current."""
+    ont = ontology or default_ontology()
+    store = Store(db, wait=wait)
+    try:
+        with store.transaction():
+            if curated:
+                sync_curated(store)
+            refresh_derived(store, ont)
+    except BaseException:
+        store.close()
+        raise
+    return store, ont
+
+
+def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str) -> None:
+    """Store trials (replacing the same ids) and refresh derived tables, all or nothing."""
+    with store.transaction():
+        TrialWriter(store).write(trials, origin)
+        refresh_derived(store, ont)
+
+
+def stored_trials(store: Store, trial_ids: list[str]) -> dict[str, Trial]:
+    import pyarrow as pa
+
+    ids = pa.table({"trial_id": pa.array(sorted(set(trial_ids)), pa.string())})  # noqa: F841
+    rows = store.con.execute(
+        "SELECT trial_id, doc FROM trials WHERE trial_id IN (SELECT trial_id FROM ids)"
+    ).fetchall()
+    import json
+
+    return {tid: Trial.from_dict(json.loads(doc)) for tid, doc in rows}

@@ -1,0 +1,79 @@
+"""The `trialmatch` command: a thin typer app and the single error / exit-code boundary.
+
+Exit codes (DESIGN 2.4): 0 success, 1 check failed, 2 usage or invalid input, 3 partial
+batch failure, 4 internal error (traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from trialmatch.errors import EXIT_INTERNAL, EXIT_USAGE, TrialmatchError
+
+app = typer.Typer(
+    name="trialmatch", add_completion=False, no_args_is_help=True,
+    pretty_exceptions_enable=False, rich_markup_mode=None,
+    help="Match cancer patients to clinical trials, ranked and explained.")
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal "
+                                     "errors.")) -> None:
+    _state["debug"] = debug
+
+
+def _register() -> None:
+    from trialmatch.cli import find_cmd
+
+    find_cmd.register(app)
+    for name in ("parse_cmd", "load_cmd", "explain_cmd", "ontology_cmd", "bulk_cmd"):
+        try:
+            module = __import__(f"trialmatch.cli.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"trialmatch.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns (and exits with) the documented exit code."""
+    from trialmatch.cli.output import error
+
+    _register()
+    args = sys.argv[1:] if argv is None else argv
+    _state["debug"] = "--debug" in args
+    try:
+        code = app(args=args, prog_name="trialmatch", standalone_mode=False)
+        code = code if isinstance(code, int) else 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_USAGE
+    except click.exceptions.Abort:
+        error("interrupted")
+        code = 130
+    except KeyboardInterrupt:
+        error("interrupted")
+        code = 130
+    except TrialmatchError as exc:
+        error(str(exc))
+        code = exc.exit_code
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # the boundary: anything else is a bug
+        if _state["debug"]:
+            import traceback
+
+            traceback.print_exc()
+        error(f"internal error ({type(exc).__name__}); this is a bug. Run again with "
+              "--debug for the traceback.")
+        code = EXIT_INTERNAL
+    if argv is None:
+        sys.exit(code)
+    return code

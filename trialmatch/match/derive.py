@@ -1,0 +1,108 @@
+"""Tables derived from the ontology and the stored leaves, rebuilt when either changes.
+
+Leaves say "RAS mutation" or "EGFR sensitizing mutation"; these tables spell out what that
+means gene by gene and variant by variant (`alt_specs`), and hold the is-a closures of
+cancer types and drug classes, so that the SQL matcher only ever joins on equality.
+The expansions come from `rules.variants.expand_alteration`, the same function the
+reference evaluator uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyarrow as pa
+
+from trialmatch.ontology import Ontology
+from trialmatch.rules.dsl import parse_text
+from trialmatch.rules.evaluate import SIGNATURE_FACTS, STATUS_COMPAT
+from trialmatch.rules.nodes import Alteration, Fusion
+from trialmatch.rules.variants import exon_of_event, expand_alteration
+from trialmatch.store.db import Store
+from trialmatch.store.schema import DERIVED_TABLES
+
+
+def ontology_fingerprint(ont: Ontology) -> str:
+    h = hashlib.sha256()
+    for name in sorted(ont.cancers):
+        h.update(f"c{name}>{ont.cancers[name]['parent']};".encode())
+    for fam, members in sorted(ont.families.items()):
+        h.update(f"f{fam}>{','.join(members)};".encode())
+    for (gene, group), row in sorted(ont.groups.items()):
+        h.update(f"g{gene}.{group}>{','.join(row['members'])};".encode())
+    for drug in sorted(ont.drugs):
+        h.update(f"d{drug}>{','.join(sorted(ont.drug_concepts(drug)))};".encode())
+    for cid in sorted(ont.drug_classes):
+        h.update(f"k{cid}>{ont.drug_classes[cid]['parent']};".encode())
+    return h.hexdigest()[:16]
+
+
+def _table(rows: list[tuple], names: list[str], types: list[pa.DataType]) -> pa.Table:
+    return pa.Table.from_arrays([pa.array([r[i] for r in rows], type=t)
+                                 for i, t in enumerate(types)], names=names)
+
+
+def _load(con, table: str, data: pa.Table) -> None:
+    con.execute(f"DELETE FROM {table}")
+    if data.num_rows:
+        con.execute(f"INSERT INTO {table} SELECT * FROM data")
+
+
+def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict[str, pa.Table]:
+    """alt_specs, wt_genes, fusion_specs, fusion_partners for (leaf_id, kind, canon) rows."""
+    alt, wt, fus, partners = [], [], [], []
+    spec_id = 0
+    for leaf_id, kind, canon in leaves:
+        if kind == "alteration":
+            node = parse_text(canon)
+            assert isinstance(node, Alteration)
+            for s in expand_alteration(node, ont):
+                spec_id += 1
+                alt.append((leaf_id, spec_id, s.gene, s.alteration, s.mode, s.value, s.exon,
+                            s.origin, exon_of_event(s.value) if s.mode == "event" else None))
+        elif kind == "wildtype":
+            node = parse_text(canon)
+            wt.extend((leaf_id, g) for g in ont.gene_members(node.gene))
+        elif kind == "fusion":
+            node = parse_text(canon)
+            assert isinstance(node, Fusion)
+            fus.extend((leaf_id, g, node.partner is None) for g in ont.gene_members(node.gene))
+            if node.partner:
+                partners.extend((leaf_id, g) for g in ont.gene_members(node.partner))
+    s, i = pa.string(), pa.int32()
+    return {
+        "alt_specs": _table(alt, ["leaf_id", "spec_id", "gene", "alteration", "mode", "value",
+                                  "exon", "origin", "event_exon"], [i, i, s, s, s, s, i, s, i]),
+        "wt_genes": _table(wt, ["leaf_id", "gene"], [i, s]),
+        "fusion_specs": _table(fus, ["leaf_id", "gene", "any_partner"], [i, s, pa.bool_()]),
+        "fusion_partners": _table(partners, ["leaf_id", "partner"], [i, s]),
+    }
+
+
+def closures(ont: Ontology) -> dict[str, pa.Table]:
+    cancer = [(code, anc, d) for code in ont.cancers
+              for anc, d in ont.cancer_ancestors(code).items()]
+    drugs = [(d, c) for d in [*ont.drugs, *ont.drug_classes] for c in ont.drug_concepts(d)]
+    compat = [(field, crit, have, v) for (field, crit), table in STATUS_COMPAT.items()
+              for have, v in table.items()]
+    for sig, (field, table) in SIGNATURE_FACTS.items():
+        compat.extend((field, sig, str(have).lower() if isinstance(have, bool) else have, v)
+                      for have, v in table.items())
+    s, i = pa.string(), pa.int32()
+    return {
+        "cancer_closure": _table(cancer, ["code", "ancestor", "distance"], [s, s, i]),
+        "drug_closure": _table(drugs, ["drug", "concept"], [s, s]),
+        "status_compat": _table(compat, ["field", "crit", "have", "v"], [s, s, s, i]),
+    }
+
+
+def rebuild(store: Store, ont: Ontology) -> None:
+    """Recompute every derived table (inside the caller's transaction)."""
+    con = store.con
+    leaves = con.execute("SELECT leaf_id, kind, canon FROM leaves WHERE kind IN "
+                         "('alteration', 'wildtype', 'fusion') ORDER BY leaf_id").fetchall()
+    tables = {**leaf_expansions(ont, leaves), **closures(ont)}
+    assert set(tables) == set(DERIVED_TABLES)
+    for name, data in tables.items():
+        _load(con, name, data)
+    store.set_meta("ontology", ontology_fingerprint(ont))

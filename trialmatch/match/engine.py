@@ -1,0 +1,92 @@
+"""Set-based matching in DuckDB: patients x trials in a fixed number of statements.
+
+1. load a batch of patients into temporary tables;
+2. evaluate each cohort's gate leaf for every patient, keep the (patient, cohort) pairs
+   whose gate is not "not met" (or every pair, for `--all`);
+3. evaluate every distinct leaf those pairs need, once per patient (`LEAF_SQL`);
+4. fold the trees bottom-up, one statement per tree depth (min / max / 2 - x);
+5. read the root values, and the leaf values of the pairs the caller wants explained.
+
+No Python loop runs per patient or per trial; the loops are over leaf kinds and depths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trialmatch.ontology import Ontology
+from trialmatch.rules.facts import PatientFacts
+from trialmatch.store.db import Store
+from trialmatch.store.patients import patient_tables
+from trialmatch.store.schema import PATIENT_TABLES
+
+from . import sql
+
+
+@dataclass(frozen=True, slots=True)
+class CohortValue:
+    patient_id: str
+    cohort_key: int
+    trial_id: str
+    cohort_id: str
+    value: int | None  # None: nothing evaluable (only unparsed criteria)
+
+
+class Matcher:
+    """Runs the SQL of `match.sql` on a store whose derived tables are current."""
+
+    def __init__(self, store: Store, ontology: Ontology) -> None:
+        self.store = store
+        self.con = store.con
+        self.ontology = ontology
+        for macro in sql.MACROS:
+            self.con.execute(macro)
+        self.max_depth = self.con.execute(
+            "SELECT coalesce(max(depth), 0) FROM nodes").fetchone()[0]
+
+    def load_patients(self, patients: list[PatientFacts]) -> None:
+        tables = patient_tables(patients)
+        for name in PATIENT_TABLES:
+            data = tables[name]  # noqa: F841 - read by DuckDB
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} AS SELECT * FROM data")
+        self.con.execute(sql.TESTED)
+
+    def _leaf_truth(self) -> None:
+        parts = " UNION ALL ".join(f"({q})" for q in sql.LEAF_SQL.values())
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE lt AS {parts}")
+
+    def evaluate(self, patients: list[PatientFacts], *, every_cohort: bool = False
+                 ) -> list[CohortValue]:
+        """Root value of every candidate (patient, cohort) pair."""
+        self.load_patients(patients)
+        if every_cohort:
+            self.con.execute(sql.ALL_PAIRS)
+        else:
+            self.con.execute(sql.GATE_LEAVES)
+            self._leaf_truth()
+            self.con.execute(sql.CANDIDATES)
+        self.con.execute(sql.CAND_LEAVES)
+        self._leaf_truth()
+        self.con.execute(sql.LEAF_VALUES)
+        for depth in range(self.max_depth, 0, -1):
+            self.con.execute(sql.FOLD_LEVEL.replace("$depth", "?"), [depth])
+        rows = self.con.execute(sql.ROOTS).fetchall()
+        return [CohortValue(*r) for r in rows]
+
+    def node_values(self, pairs: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, int]]:
+        """For (patient, cohort) pairs of the last `evaluate`: node path -> value."""
+        if not pairs:
+            return {}
+        import pyarrow as pa
+
+        want = pa.table({"patient_id": [p for p, _ in pairs],  # noqa: F841
+                         "cohort_key": pa.array([c for _, c in pairs], pa.int32())})
+        rows = self.con.execute(
+            """SELECT v.patient_id, n.cohort_key, n.path, v.v
+               FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key
+               JOIN vals v ON v.patient_id = w.patient_id AND v.node_key = n.node_key"""
+        ).fetchall()
+        out: dict[tuple[str, int], dict[str, int]] = {}
+        for pid, ck, path, v in rows:
+            out.setdefault((pid, ck), {})[path] = v
+        return out

@@ -1,0 +1,199 @@
+"""The SQL of set-based matching, one statement per step, each over whole sets.
+
+Truth values are the integers of `rules.nodes.Tri` (0 not met, 1 unknown, 2 met), so the
+Kleene connectives are aggregates: AND = min, OR = max, NOT = 2 - x. Unparsed leaves have
+no rows at all, which is how a connective comes to ignore them.
+
+Inputs are temporary tables `p_patients`, `p_findings`, `p_panel`, `p_priors`,
+`p_numbers`, `p_statuses` (one batch of patients) and `pl(patient_id, leaf_id)` (the leaves
+to evaluate). Each `LEAF_SQL` statement computes `(patient_id, leaf_id, v)` for one family
+of leaf kinds; together they mirror `rules.evaluate.evaluate_leaf` exactly, which the
+property tests check. No value is ever interpolated: the statements are constants.
+"""
+
+MACROS = [
+    # three-valued comparison of a closed interval [lo, hi] with a threshold
+    """CREATE OR REPLACE TEMP MACRO tm_cmp(lo, hi, op, v) AS CASE
+        WHEN lo IS NULL THEN 1
+        WHEN op = '>=' THEN CASE WHEN lo >= v THEN 2 WHEN hi < v THEN 0 ELSE 1 END
+        WHEN op = '>' THEN CASE WHEN lo > v THEN 2 WHEN hi <= v THEN 0 ELSE 1 END
+        WHEN op = '<=' THEN CASE WHEN hi <= v THEN 2 WHEN lo > v THEN 0 ELSE 1 END
+        WHEN op = '<' THEN CASE WHEN hi < v THEN 2 WHEN lo >= v THEN 0 ELSE 1 END
+        WHEN op = '=' THEN CASE WHEN lo = v AND hi = v THEN 2 WHEN v < lo OR v > hi THEN 0
+                                ELSE 1 END
+        ELSE 2 - CASE WHEN lo = v AND hi = v THEN 2 WHEN v < lo OR v > hi THEN 0 ELSE 1 END
+    END""",
+]
+
+# (patient, gene) pairs known to be tested: on the panel, or named by a finding
+TESTED = """
+CREATE OR REPLACE TEMP TABLE p_tested AS
+SELECT DISTINCT patient_id, gene FROM (
+    SELECT patient_id, gene FROM p_panel
+    UNION ALL SELECT patient_id, gene FROM p_findings
+    UNION ALL SELECT patient_id, partner FROM p_findings WHERE partner IS NOT NULL)
+"""
+
+_ABSENT = """CASE WHEN NOT pp.has_panel OR t.gene IS NOT NULL THEN 0 ELSE 1 END"""
+
+_VARIANT = """CASE
+    WHEN s.mode IS NULL THEN 2
+    WHEN s.mode = 'none' THEN 0
+    WHEN s.mode = 'exon' THEN CASE
+        WHEN coalesce(f.exon, f.event_exon) IS NULL THEN 1
+        WHEN coalesce(f.exon, f.event_exon) = s.exon THEN 2 ELSE 0 END
+    WHEN s.mode = 'event' THEN CASE
+        WHEN f.event IS NOT NULL THEN CASE WHEN f.event = s.value THEN 2 ELSE 0 END
+        WHEN f.protein IS NULL THEN CASE
+            WHEN f.exon IS NULL OR s.event_exon IS NULL OR f.exon = s.event_exon THEN 1
+            ELSE 0 END
+        ELSE 0 END
+    WHEN f.protein IS NULL THEN 1
+    WHEN s.mode = 'codon' THEN CASE WHEN f.codon = s.value THEN 2 ELSE 0 END
+    ELSE CASE WHEN f.protein = s.value THEN 2 ELSE 0 END
+END"""
+
+_SPEC_VS_FINDING = f"""CASE
+    WHEN NOT (CASE WHEN s.alteration = 'any'
+                   THEN f.type IN ('mutation', 'amplification', 'deletion', 'fusion')
+                   ELSE f.type = s.alteration END) THEN 0
+    WHEN s.origin IS NOT NULL AND f.origin IS NOT NULL AND f.origin <> s.origin THEN 0
+    ELSE least(CASE WHEN s.origin IS NOT NULL AND f.origin IS NULL THEN 1 ELSE 2 END,
+               {_VARIANT})
+END"""
+
+LEAF_SQL = {
+    "alteration": f"""
+WITH specs AS (
+    SELECT pl.patient_id, s.* FROM pl JOIN alt_specs s USING (leaf_id)),
+hits AS (
+    SELECT s.patient_id, s.spec_id, max({_SPEC_VS_FINDING}) AS h
+    FROM specs s JOIN p_findings f
+      ON f.patient_id = s.patient_id AND f.gene = s.gene AND f.type <> 'wildtype'
+    GROUP BY s.patient_id, s.spec_id)
+SELECT s.patient_id, s.leaf_id, max(greatest(coalesce(h.h, 0), {_ABSENT})) AS v
+FROM specs s JOIN p_patients pp USING (patient_id)
+LEFT JOIN hits h ON h.patient_id = s.patient_id AND h.spec_id = s.spec_id
+LEFT JOIN p_tested t ON t.patient_id = s.patient_id AND t.gene = s.gene
+GROUP BY s.patient_id, s.leaf_id""",
+    "wildtype": """
+WITH mine AS (
+    SELECT patient_id, gene, count(*) AS n,
+           count(*) FILTER (WHERE type <> 'wildtype') AS altered
+    FROM p_findings GROUP BY patient_id, gene)
+SELECT pl.patient_id, pl.leaf_id, min(CASE
+        WHEN m.altered > 0 THEN 0
+        WHEN m.n > 0 OR NOT pp.has_panel OR t.gene IS NOT NULL THEN 2
+        ELSE 1 END) AS v
+FROM pl JOIN wt_genes g USING (leaf_id) JOIN p_patients pp ON pp.patient_id = pl.patient_id
+LEFT JOIN mine m ON m.patient_id = pl.patient_id AND m.gene = g.gene
+LEFT JOIN p_tested t ON t.patient_id = pl.patient_id AND t.gene = g.gene
+GROUP BY pl.patient_id, pl.leaf_id""",
+    "fusion": f"""
+WITH ends AS (
+    SELECT patient_id, gene AS g, partner AS other FROM p_findings WHERE type = 'fusion'
+    UNION ALL
+    SELECT patient_id, partner AS g, gene AS other FROM p_findings
+    WHERE type = 'fusion' AND partner IS NOT NULL),
+specs AS (SELECT pl.patient_id, fs.* FROM pl JOIN fusion_specs fs USING (leaf_id)),
+hits AS (
+    SELECT s.patient_id, s.leaf_id, s.gene, max(CASE
+            WHEN s.any_partner THEN 2 WHEN e.other IS NULL THEN 1
+            WHEN fp.partner IS NOT NULL THEN 2 ELSE 0 END) AS h
+    FROM specs s JOIN ends e ON e.patient_id = s.patient_id AND e.g = s.gene
+    LEFT JOIN fusion_partners fp ON fp.leaf_id = s.leaf_id AND fp.partner = e.other
+    GROUP BY s.patient_id, s.leaf_id, s.gene)
+SELECT s.patient_id, s.leaf_id, max(greatest(coalesce(h.h, 0), {_ABSENT})) AS v
+FROM specs s JOIN p_patients pp USING (patient_id)
+LEFT JOIN hits h ON h.patient_id = s.patient_id AND h.leaf_id = s.leaf_id AND h.gene = s.gene
+LEFT JOIN p_tested t ON t.patient_id = s.patient_id AND t.gene = s.gene
+GROUP BY s.patient_id, s.leaf_id""",
+    "number": """
+SELECT pl.patient_id, pl.leaf_id, tm_cmp(n.lo, n.hi, l.op, l.num) AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'number'
+LEFT JOIN p_numbers n ON n.patient_id = pl.patient_id AND n.field = l.field""",
+    "status": """
+SELECT pl.patient_id, pl.leaf_id, CASE
+        WHEN s.value IS NULL THEN 1
+        WHEN l.op = '!=' THEN 2 - coalesce(c.v, 1)
+        ELSE coalesce(c.v, 1) END AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'status'
+LEFT JOIN p_statuses s ON s.patient_id = pl.patient_id AND s.field = l.field
+LEFT JOIN status_compat c ON c.field = l.field AND c.crit = l.str AND c.have = s.value""",
+    "sex": """
+SELECT pl.patient_id, pl.leaf_id, CASE
+        WHEN pp.sex IS NULL THEN 1 WHEN pp.sex = l.str THEN 2 ELSE 0 END AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'sex'
+JOIN p_patients pp ON pp.patient_id = pl.patient_id""",
+    "diagnosis": """
+SELECT pl.patient_id, pl.leaf_id, CASE
+        WHEN pp.oncotree IS NULL THEN 1
+        WHEN pp.oncotree = l.str OR up.code IS NOT NULL THEN 2
+        WHEN down.code IS NOT NULL THEN 1
+        ELSE 0 END AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'diagnosis'
+JOIN p_patients pp ON pp.patient_id = pl.patient_id
+LEFT JOIN cancer_closure up ON up.code = pp.oncotree AND up.ancestor = l.str
+LEFT JOIN cancer_closure down ON down.code = l.str AND down.ancestor = pp.oncotree""",
+    "prior": """
+WITH taken AS (
+    SELECT DISTINCT pr.patient_id, coalesce(dc.concept, pr.drug) AS concept
+    FROM p_priors pr LEFT JOIN drug_closure dc ON dc.drug = pr.drug
+    UNION SELECT patient_id, drug FROM p_priors)
+SELECT pl.patient_id, pl.leaf_id, CASE
+        WHEN NOT pp.has_priors THEN 1 WHEN tk.concept IS NOT NULL THEN 2 ELSE 0 END AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'prior'
+JOIN p_patients pp ON pp.patient_id = pl.patient_id
+LEFT JOIN taken tk ON tk.patient_id = pl.patient_id AND tk.concept = l.str""",
+}
+
+# Candidate (patient, cohort) pairs: every cohort whose gate leaf is not "not met",
+# plus every cohort without a gate. The gates' truth comes from the same LEAF_SQL.
+GATE_LEAVES = """
+CREATE OR REPLACE TEMP TABLE pl AS
+SELECT p.patient_id, g.leaf_id
+FROM p_patients p CROSS JOIN (SELECT DISTINCT gate_leaf AS leaf_id FROM cohorts
+                              WHERE gate_leaf IS NOT NULL) g
+"""
+
+CANDIDATES = """
+CREATE OR REPLACE TEMP TABLE cand AS
+SELECT lt.patient_id, c.cohort_key
+FROM lt JOIN cohorts c ON c.gate_leaf = lt.leaf_id WHERE lt.v > 0
+UNION ALL
+SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN cohorts c
+WHERE c.gate_leaf IS NULL
+"""
+
+ALL_PAIRS = """
+CREATE OR REPLACE TEMP TABLE cand AS
+SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN cohorts c
+"""
+
+CAND_LEAVES = """
+CREATE OR REPLACE TEMP TABLE pl AS
+SELECT DISTINCT c.patient_id, n.leaf_id
+FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
+"""
+
+LEAF_VALUES = """
+CREATE OR REPLACE TEMP TABLE vals AS
+SELECT c.patient_id, n.node_key, n.depth, lt.v
+FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
+JOIN lt ON lt.patient_id = c.patient_id AND lt.leaf_id = n.leaf_id
+"""
+
+FOLD_LEVEL = """
+INSERT INTO vals
+SELECT v.patient_id, par.node_key, par.depth, CASE par.op
+        WHEN 'all' THEN min(v.v) WHEN 'any' THEN max(v.v) ELSE 2 - min(v.v) END
+FROM vals v JOIN nodes ch ON ch.node_key = v.node_key AND ch.depth = $depth
+JOIN nodes par ON par.node_key = ch.parent_key
+GROUP BY v.patient_id, par.node_key, par.depth, par.op
+"""
+
+ROOTS = """
+SELECT c.patient_id, co.cohort_key, co.trial_id, co.cohort_id, v.v
+FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
+LEFT JOIN vals v ON v.patient_id = c.patient_id AND v.node_key = co.root_key
+"""

@@ -1,0 +1,56 @@
+"""Patient profiles: reading, validation (pydantic) and normalisation to rule facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from trialmatch.ontology import Ontology
+from trialmatch.patients.normalize import Normalizer
+from trialmatch.patients.read import RawRecord, iter_records
+from trialmatch.patients.validate import validate
+from trialmatch.rules.facts import PatientFacts
+
+__all__ = ["LoadedPatients", "load_patients", "normalize_records"]
+
+
+@dataclass
+class LoadedPatients:
+    patients: list[PatientFacts] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # rejected records
+
+
+def normalize_records(records: Iterable[RawRecord], ontology: Ontology,
+                      today: date | None = None) -> LoadedPatients:
+    """Validate and normalise records; bad ones are reported and skipped."""
+    norm = Normalizer(ontology, today)
+    out = LoadedPatients()
+    seen: set[str] = set()
+    for rec in records:
+        if rec.error:
+            out.problems.append(f"{rec.where}: {rec.error}")
+            continue
+        model, problems = validate(rec.data, rec.prefix)
+        if model is None:
+            out.problems.extend(f"{rec.where}: {p}" if rec.prefix == "" else
+                                f"{rec.where.split(' ')[0]}: {p}" for p in problems)
+            continue
+        facts, warnings, errors = norm.facts(model, rec.prefix)
+        out.warnings.extend(f"{rec.where}: {w}" for w in warnings)
+        if facts is None:
+            out.problems.extend(f"{rec.where}: {e}" for e in errors)
+            continue
+        if facts.id in seen:
+            out.problems.append(f"{rec.where}: duplicate patient id {facts.id!r}, skipped")
+            continue
+        seen.add(facts.id)
+        out.patients.append(facts)
+    return out
+
+
+def load_patients(path: Path, ontology: Ontology, today: date | None = None) -> LoadedPatients:
+    """Read a patient file (object, list, or JSONL). File-level errors raise InputError."""
+    return normalize_records(iter_records(Path(path)), ontology, today)

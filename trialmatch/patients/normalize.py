@@ -1,0 +1,151 @@
+"""From a validated profile to `PatientFacts`: names resolved, values derived.
+
+Genes by alias (HER2 -> ERBB2), protein changes to one-letter HGVS, drugs by brand to
+generic names, age on the match date, HER2 status from IHC/ISH/amplification, ECOG and
+Karnofsky each derived from the other. Unknown genes, codes and drugs are kept as given
+with a warning; an unreadable protein change is an error.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from trialmatch.ontology import Ontology
+from trialmatch.patients.model import PatientIn
+from trialmatch.rules.facts import Finding, PatientFacts
+from trialmatch.rules.variants import codon_of, event_of, normalize_protein
+
+_ECOG_TO_KPS = {0: (90.0, 100.0), 1: (70.0, 80.0), 2: (50.0, 60.0), 3: (30.0, 40.0),
+                4: (10.0, 20.0), 5: (0.0, 0.0)}
+
+
+def ecog_from_karnofsky(kps: int) -> int:
+    for ecog, (lo, _hi) in _ECOG_TO_KPS.items():
+        if kps >= lo:
+            return ecog
+    return 5
+
+
+def age_on(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+class Normalizer:
+    """Turns profiles into facts; collects warnings and errors by JSON pointer."""
+
+    def __init__(self, ontology: Ontology, today: date | None = None) -> None:
+        self.ont = ontology
+        self.today = today or date.today()
+
+    def gene(self, text: str, where: str, warnings: list[str]) -> str:
+        symbol = self.ont.gene_symbol(text)
+        if symbol is None:
+            warnings.append(f"{where}: unknown gene symbol, kept as given")
+            return text.strip().upper()
+        return symbol
+
+    def facts(self, p: PatientIn, prefix: str = "") -> tuple[PatientFacts | None, list[str],
+                                                             list[str]]:
+        """(facts, warnings, errors); facts is None when there are errors."""
+        warnings: list[str] = []
+        errors: list[str] = []
+        findings = [self.finding(i, a, prefix, warnings, errors)
+                    for i, a in enumerate(p.alterations)]
+        numbers: dict[str, tuple[float, float]] = {}
+        if p.age is not None:
+            numbers["age"] = (float(int(p.age)), float(int(p.age)))
+        elif p.birth_date is not None:
+            if p.birth_date > self.today:
+                errors.append(f"{prefix}/birth_date: lies in the future")
+            a = float(age_on(p.birth_date, self.today))
+            numbers["age"] = (a, a)
+        if p.ecog is not None:
+            numbers["ecog"] = (float(p.ecog), float(p.ecog))
+            numbers["karnofsky"] = _ECOG_TO_KPS[p.ecog]
+        if p.karnofsky is not None:
+            numbers["karnofsky"] = (float(p.karnofsky), float(p.karnofsky))
+            if p.ecog is None:
+                e = float(ecog_from_karnofsky(p.karnofsky))
+                numbers["ecog"] = (e, e)
+        b = p.biomarkers
+        for name in ("tmb", "pdl1_tps", "pdl1_cps", "her2_ihc"):
+            value = getattr(b, name)
+            if value is not None:
+                numbers[name] = (float(value), float(value))
+        statuses = {k: v for k, v in (("er", b.er), ("pr", b.pr), ("msi", b.msi),
+                                      ("mmr", b.mmr)) if v is not None}
+        her2 = self.her2_status(p, findings)
+        if her2:
+            statuses["her2"] = her2
+        flags = {k: v for k, v in (("hrd", b.hrd), ("loh", b.loh)) if v is not None}
+        oncotree = None
+        if p.diagnosis and p.diagnosis.oncotree:
+            oncotree = self.cancer(p.diagnosis.oncotree, prefix, warnings)
+        tested = None
+        if p.tested_genes is not None:
+            tested = frozenset(self.gene(g, f"{prefix}/tested_genes/{i}", warnings)
+                               for i, g in enumerate(p.tested_genes))
+        priors = None
+        if p.prior_therapies is not None:
+            priors = tuple(self.drug(d, f"{prefix}/prior_therapies/{i}", warnings)
+                           for i, d in enumerate(p.prior_therapies))
+        if errors:
+            return None, warnings, errors
+        return PatientFacts(
+            id=p.id, sex=p.sex, oncotree=oncotree, numbers=numbers, statuses=statuses,
+            flags=flags, findings=tuple(f for f in findings if f is not None),
+            tested_genes=tested, prior_therapies=priors), warnings, errors
+
+    def finding(self, i: int, a, prefix: str, warnings: list[str],
+                errors: list[str]) -> Finding | None:
+        where = f"{prefix}/alterations/{i}"
+        gene = self.gene(a.gene, f"{where}/gene", warnings)
+        partner = self.gene(a.partner, f"{where}/partner", warnings) if a.partner else None
+        try:
+            protein = normalize_protein(a.protein)
+        except ValueError:
+            errors.append(f"{where}/protein: not a protein change (expected HGVS such as "
+                          "p.L858R, p.Leu858Arg, p.E746_A750del, or ITD, exon19del)")
+            return None
+        event = event_of(protein, a.exon) if a.type == "mutation" else None
+        codon = codon_of(protein) if protein and protein != event else None
+        return Finding(gene=gene, type=a.type, protein=protein, codon=codon, event=event,
+                       exon=a.exon, origin=a.origin, partner=partner)
+
+    def cancer(self, code: str, prefix: str, warnings: list[str]) -> str:
+        if code in self.ont.cancers:
+            return code
+        resolved = self.ont.cancer_code(code)
+        if resolved is None:
+            warnings.append(f"{prefix}/diagnosis/oncotree: unknown OncoTree code, kept as given")
+            return code
+        if code.upper() in self.ont.successors:
+            warnings.append(f"{prefix}/diagnosis/oncotree: revoked OncoTree code, "
+                            f"read as its successor {resolved}")
+        return resolved
+
+    def drug(self, text: str, where: str, warnings: list[str]) -> str:
+        concept = self.ont.drug_concept(text)
+        if concept is None:
+            warnings.append(f"{where}: unknown drug, kept as given")
+            return text.strip().lower()
+        return concept
+
+    @staticmethod
+    def her2_status(p: PatientIn, findings: list[Finding | None]) -> str | None:
+        b = p.biomarkers
+        if b.her2:
+            return b.her2
+        amplified = b.her2_ish == "amplified" or any(
+            f is not None and f.gene == "ERBB2" and f.type == "amplification" for f in findings)
+        if b.her2_ihc == 3 or (b.her2_ihc == 2 and amplified):
+            return "positive"
+        if b.her2_ihc == 2 and b.her2_ish == "not amplified":
+            return "low"
+        if b.her2_ihc == 1:
+            return "low"
+        if b.her2_ihc == 0:
+            return "zero"
+        if b.her2_ihc == 2:
+            return None  # equivocal without ISH: unknown
+        return "positive" if amplified else None

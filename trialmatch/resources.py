@@ -1,0 +1,19 @@
+"""Where the data shipped with the package lives: curated criteria, ontologies, examples.
+
+In a wheel they sit in `trialmatch/_data/`; in a source checkout (editable install, tests)
+they are the top-level `criteria/`, `ontologies/` and `examples/` folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """The folder `name` (criteria, ontologies, examples) of this installation."""
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / name

@@ -1,0 +1,36 @@
+"""The rule language: one immutable tree, many readers (text, JSON, English, evaluation).
+
+Imports nothing heavy; usable from every layer.
+"""
+
+from trialmatch.rules.dsl import parse_text, to_text
+from trialmatch.rules.nodes import (
+    CONNECTIVES,
+    LEAVES,
+    NODE_TYPES,
+    Age,
+    All,
+    Alteration,
+    AnyOf,
+    Diagnosis,
+    Fusion,
+    Measurement,
+    Node,
+    Not,
+    Performance,
+    PriorTherapy,
+    Provenance,
+    Sex,
+    Signature,
+    Tri,
+    Unparsed,
+    leaves,
+    walk,
+)
+from trialmatch.rules.serde import dump, load
+
+__all__ = [
+    "CONNECTIVES", "LEAVES", "NODE_TYPES", "Age", "All", "Alteration", "AnyOf", "Diagnosis",
+    "Fusion", "Measurement", "Node", "Not", "Performance", "PriorTherapy", "Provenance", "Sex",
+    "Signature", "Tri", "Unparsed", "dump", "leaves", "load", "parse_text", "to_text", "walk",
+]

@@ -1,0 +1,238 @@
+"""The reference evaluator: Kleene three-valued logic over a patient's facts.
+
+This is the oracle for the SQL matcher (property tests compare the two). Values are the
+integers of `Tri` (0 not met, 1 unknown, 2 met), so AND is min, OR is max, NOT is 2 - x.
+`Unparsed` leaves evaluate to None: they are not evaluated by the machine but counted for
+manual review, and a connective ignores them (a node whose children are all unparsed is None).
+"""
+
+from __future__ import annotations
+
+from trialmatch.rules.facts import Finding, PatientFacts
+from trialmatch.rules.nodes import (
+    Age,
+    All,
+    Alteration,
+    AnyOf,
+    Diagnosis,
+    Fusion,
+    Measurement,
+    Node,
+    Not,
+    Performance,
+    PriorTherapy,
+    Sex,
+    Signature,
+    Unparsed,
+)
+from trialmatch.rules.variants import VariantSpec, Vocabulary, exon_of_event, expand_alteration
+
+NOT_MET, UNKNOWN, MET = 0, 1, 2
+TMB_HIGH = 10.0
+
+# criterion status -> patient status -> value. HER2-low tumours count as HER2-negative;
+# a patient reported only as "negative" may or may not be HER2-low.
+STATUS_COMPAT: dict[tuple[str, str], dict[str, int]] = {
+    ("her2", "positive"): {"positive": MET, "negative": NOT_MET, "low": NOT_MET, "zero": NOT_MET},
+    ("her2", "negative"): {"positive": NOT_MET, "negative": MET, "low": MET, "zero": MET},
+    ("her2", "low"): {"positive": NOT_MET, "negative": UNKNOWN, "low": MET, "zero": NOT_MET},
+    ("er", "positive"): {"positive": MET, "negative": NOT_MET},
+    ("er", "negative"): {"positive": NOT_MET, "negative": MET},
+    ("pr", "positive"): {"positive": MET, "negative": NOT_MET},
+    ("pr", "negative"): {"positive": NOT_MET, "negative": MET},
+}
+# signature -> (fact, {fact value: truth}); a missing fact is UNKNOWN.
+SIGNATURE_FACTS: dict[str, tuple[str, dict[object, int]]] = {
+    "MSI-H": ("msi", {"MSI-H": MET, "MSI-L": NOT_MET, "MSS": NOT_MET}),
+    "MSS": ("msi", {"MSI-H": NOT_MET, "MSI-L": MET, "MSS": MET}),
+    "dMMR": ("mmr", {"dMMR": MET, "pMMR": NOT_MET}),
+    "pMMR": ("mmr", {"dMMR": NOT_MET, "pMMR": MET}),
+    "HRD": ("hrd", {True: MET, False: NOT_MET}),
+    "LOH": ("loh", {True: MET, False: NOT_MET}),
+}
+
+
+def compare(interval: tuple[float, float] | None, op: str, v: float) -> int:
+    """Compare a closed interval of possible patient values with a threshold."""
+    if interval is None:
+        return UNKNOWN
+    lo, hi = interval
+    if op == ">=":
+        return MET if lo >= v else NOT_MET if hi < v else UNKNOWN
+    if op == ">":
+        return MET if lo > v else NOT_MET if hi <= v else UNKNOWN
+    if op == "<=":
+        return MET if hi <= v else NOT_MET if lo > v else UNKNOWN
+    if op == "<":
+        return MET if hi < v else NOT_MET if lo >= v else UNKNOWN
+    eq = MET if lo == hi == v else NOT_MET if (v < lo or v > hi) else UNKNOWN
+    return eq if op == "=" else 2 - eq
+
+
+def spec_vs_finding(spec: VariantSpec, f: Finding) -> int:
+    """How far one finding meets one spec: 2 yes, 1 cannot tell, 0 no."""
+    if f.gene != spec.gene or f.type == "wildtype":
+        return NOT_MET
+    if spec.alteration == "any":
+        base = MET if f.type in ("mutation", "amplification", "deletion", "fusion") else NOT_MET
+    else:
+        base = MET if f.type == spec.alteration else NOT_MET
+    if base == NOT_MET:
+        return NOT_MET
+    if spec.origin is not None:
+        if f.origin is None:
+            base = UNKNOWN
+        elif f.origin != spec.origin:
+            return NOT_MET
+    return min(base, _variant_vs_finding(spec, f))
+
+
+def _variant_vs_finding(spec: VariantSpec, f: Finding) -> int:
+    if spec.mode is None:
+        return MET
+    if spec.mode == "none":
+        return NOT_MET
+    if spec.mode == "exon":
+        exon = f.exon if f.exon is not None else exon_of_event(f.event)
+        if exon is None:
+            return UNKNOWN
+        return MET if exon == spec.exon else NOT_MET
+    if spec.mode == "event":
+        if f.event is not None:
+            return MET if f.event == spec.value else NOT_MET
+        if f.protein is None:
+            want = exon_of_event(spec.value)
+            return UNKNOWN if (f.exon is None or want is None or f.exon == want) else NOT_MET
+        return NOT_MET
+    if f.protein is None:
+        return UNKNOWN
+    if spec.mode == "codon":
+        return MET if f.codon == spec.value else NOT_MET
+    return MET if f.protein == spec.value else NOT_MET
+
+
+def _absent(p: PatientFacts, gene: str) -> int:
+    return NOT_MET if p.tested(gene) else UNKNOWN
+
+
+def eval_alteration(leaf: Alteration, p: PatientFacts, vocab: Vocabulary) -> int:
+    if leaf.alteration == "wildtype":
+        return min((_wildtype(g, p) for g in vocab.gene_members(leaf.gene)), default=UNKNOWN)
+    best = NOT_MET
+    for spec in expand_alteration(leaf, vocab):
+        hit = max((spec_vs_finding(spec, f) for f in p.findings), default=NOT_MET)
+        best = max(best, hit, _absent(p, spec.gene))
+    return best
+
+
+def _wildtype(gene: str, p: PatientFacts) -> int:
+    mine = [f for f in p.findings if f.gene == gene]
+    if any(f.type != "wildtype" for f in mine):
+        return NOT_MET
+    if mine or p.tested(gene):
+        return MET
+    return UNKNOWN
+
+
+def eval_fusion(leaf: Fusion, p: PatientFacts, vocab: Vocabulary) -> int:
+    partners = set(vocab.gene_members(leaf.partner)) if leaf.partner else None
+    best = NOT_MET
+    for gene in vocab.gene_members(leaf.gene):
+        hit = NOT_MET
+        for f in p.findings:
+            if f.type != "fusion" or gene not in (f.gene, f.partner):
+                continue
+            other = f.partner if f.gene == gene else f.gene
+            if partners is None:
+                hit = MET
+            elif other is None:
+                hit = max(hit, UNKNOWN)
+            elif other in partners:
+                hit = MET
+        best = max(best, hit, _absent(p, gene))
+    return best
+
+
+def eval_signature(leaf: Signature, p: PatientFacts) -> int:
+    if leaf.name == "TMB-H":
+        return compare(p.numbers.get("tmb"), ">=", TMB_HIGH)
+    fact, table = SIGNATURE_FACTS[leaf.name]
+    value = p.flags.get(fact) if fact in ("hrd", "loh") else p.statuses.get(fact)
+    return UNKNOWN if value is None else table.get(value, UNKNOWN)
+
+
+def eval_measurement(leaf: Measurement, p: PatientFacts) -> int:
+    if isinstance(leaf.value, str):
+        have = p.statuses.get(leaf.marker)
+        if have is None:
+            return UNKNOWN
+        eq = STATUS_COMPAT[(leaf.marker, leaf.value)].get(have, UNKNOWN)
+        return eq if leaf.op == "=" else 2 - eq
+    return compare(p.numbers.get(leaf.marker), leaf.op, leaf.value)
+
+
+def eval_prior(leaf: PriorTherapy, p: PatientFacts, vocab: Vocabulary) -> int:
+    if p.prior_therapies is None:
+        return UNKNOWN
+    for drug in p.prior_therapies:
+        if leaf.concept in vocab.drug_concepts(drug):
+            return MET
+    return NOT_MET
+
+
+def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
+    """The truth of one leaf for one patient (None for unparsed text)."""
+    match node:
+        case Alteration():
+            return eval_alteration(node, p, vocab)
+        case Fusion():
+            return eval_fusion(node, p, vocab)
+        case Signature():
+            return eval_signature(node, p)
+        case Measurement():
+            return eval_measurement(node, p)
+        case Diagnosis():
+            if p.oncotree is None:
+                return UNKNOWN
+            return vocab.cancer_relation(node.code, p.oncotree)
+        case Age():
+            return compare(p.numbers.get("age"), node.op, node.value)
+        case Sex():
+            return UNKNOWN if p.sex is None else MET if p.sex == node.value else NOT_MET
+        case Performance():
+            return compare(p.numbers.get(node.scale), node.op, node.value)
+        case PriorTherapy():
+            return eval_prior(node, p, vocab)
+        case Unparsed():
+            return None
+    raise TypeError(f"no evaluator for node kind {node.kind!r}")
+
+
+def combine(kind: str, values: list[int | None]) -> int | None:
+    """Fold child values with Kleene logic, ignoring unparsed (None) children."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    if kind == "all":
+        return min(known)
+    if kind == "any":
+        return max(known)
+    return 2 - known[0]
+
+
+def evaluate(node: Node, p: PatientFacts, vocab: Vocabulary,
+             trace: dict[int, int | None] | None = None) -> int | None:
+    """Evaluate a tree; `trace`, if given, receives id(node) -> value for every node."""
+    if isinstance(node, (All, AnyOf, Not)):
+        value = combine(node.kind, [evaluate(c, p, vocab, trace) for c in node.children])
+    else:
+        value = evaluate_leaf(node, p, vocab)
+    if trace is not None:
+        trace[id(node)] = value
+    return value
+
+
+def status_of(value: int | None) -> str:
+    """A cohort's status from its root value (nothing evaluable is only 'possible')."""
+    return {MET: "eligible", UNKNOWN: "possible", NOT_MET: "ineligible"}.get(
+        value, "possible")  # type: ignore[arg-type]

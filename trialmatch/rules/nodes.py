@@ -1,0 +1,291 @@
+"""The rule tree: a small, closed set of immutable node kinds.
+
+Connectives (`All`, `AnyOf`, `Not`) combine leaves. Every node may carry a `Provenance`
+(section, offsets, the trial's own words, the pattern or file line that produced it);
+provenance never takes part in equality, so two trees that mean the same thing compare equal
+and de-duplicate, wherever their words came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from trialmatch.errors import RuleError
+
+
+class Tri(IntEnum):
+    """Kleene truth value. The integer order makes AND = min, OR = max, NOT = 2 - x."""
+
+    NOT_MET = 0
+    UNKNOWN = 1
+    MET = 2
+
+    @property
+    def label(self) -> str:
+        return {0: "not met", 1: "unknown", 2: "met"}[int(self)]
+
+
+ALTERATION_KINDS = ("mutation", "amplification", "deletion", "wildtype", "any")
+ORIGINS = ("germline", "somatic")
+EVENTS = ("exon19del", "exon20ins", "exon14skip", "ITD")
+SIGNATURES = ("MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD", "LOH")
+OPS = (">=", ">", "<=", "<", "=", "!=")
+NUMERIC_MARKERS = ("tmb", "pdl1_tps", "pdl1_cps", "her2_ihc")
+STATUS_MARKERS = {"her2": ("positive", "negative", "low"), "er": ("positive", "negative"),
+                  "pr": ("positive", "negative")}
+MARKERS = NUMERIC_MARKERS + tuple(STATUS_MARKERS)
+MARKER_GENES = {"tmb": None, "pdl1_tps": "CD274", "pdl1_cps": "CD274", "her2_ihc": "ERBB2",
+                "her2": "ERBB2", "er": "ESR1", "pr": "PGR"}
+SCALES = ("ecog", "karnofsky")
+SEXES = ("female", "male")
+SECTIONS = ("inclusion", "exclusion", "cohort", "summary", "structured", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a node came from: the trial's words and how we read them."""
+
+    section: str | None = None
+    start: int | None = None
+    end: int | None = None
+    text: str | None = None
+    source: str | None = None  # pattern id, or "criteria/x.yaml:12"
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise RuleError(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of every node; `kind` is the stable name used in JSON and the text form."""
+
+    kind = "node"
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return ()
+
+
+def _prov() -> Provenance | None:
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class All(Node):
+    items: tuple[Node, ...] = ()
+    prov: Provenance | None = _prov()
+    kind = "all"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(self.items))
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.items
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Node):
+    items: tuple[Node, ...] = ()
+    prov: Provenance | None = _prov()
+    kind = "any"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(self.items))
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.items
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    item: Node
+    prov: Provenance | None = _prov()
+    kind = "not"
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.item,)
+
+
+@dataclass(frozen=True, slots=True)
+class Alteration(Node):
+    """A gene-level finding: mutation (optionally a variant or exon), copy number, wild-type.
+
+    `gene` is an HGNC symbol or a gene family id (RAS, NTRK). `variant` is a one-letter
+    protein change (L858R), a codon (V600), a wildcard codon (G719X), an event (exon19del,
+    exon20ins, exon14skip, ITD) or a named variant group of the ontology (sensitizing).
+    """
+
+    gene: str
+    alteration: str = "mutation"
+    variant: str | None = None
+    exon: int | None = None
+    origin: str | None = None
+    prov: Provenance | None = _prov()
+    kind = "alteration"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.gene), "alteration needs a gene")
+        _check(self.alteration in ALTERATION_KINDS,
+               f"unknown alteration kind {self.alteration!r}; expected one of "
+               f"{', '.join(ALTERATION_KINDS)}")
+        _check(self.origin in (None, *ORIGINS), f"unknown origin {self.origin!r}")
+        _check(self.exon is None or (isinstance(self.exon, int) and self.exon > 0),
+               f"exon must be a positive integer, got {self.exon!r}")
+        _check(self.alteration == "mutation" or (self.variant is None and self.exon is None),
+               "variant and exon go only with alteration kind 'mutation'")
+
+
+@dataclass(frozen=True, slots=True)
+class Fusion(Node):
+    """A fusion or rearrangement involving `gene` (or a family), optionally with `partner`."""
+
+    gene: str
+    partner: str | None = None
+    prov: Provenance | None = _prov()
+    kind = "fusion"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.gene), "fusion needs a gene")
+
+
+@dataclass(frozen=True, slots=True)
+class Signature(Node):
+    name: str
+    prov: Provenance | None = _prov()
+    kind = "signature"
+
+    def __post_init__(self) -> None:
+        _check(self.name in SIGNATURES,
+               f"unknown signature {self.name!r}; expected one of {', '.join(SIGNATURES)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement(Node):
+    """A measured biomarker: numeric (tmb >= 10, pdl1_tps >= 50) or a status (er = positive)."""
+
+    marker: str
+    op: str
+    value: float | str
+    prov: Provenance | None = _prov()
+    kind = "measurement"
+
+    def __post_init__(self) -> None:
+        _check(self.marker in MARKERS,
+               f"unknown marker {self.marker!r}; expected one of {', '.join(MARKERS)}")
+        if self.marker in STATUS_MARKERS:
+            _check(self.op in ("=", "!="), f"{self.marker} takes = or !=, not {self.op}")
+            _check(self.value in STATUS_MARKERS[self.marker],
+                   f"{self.marker} is one of {', '.join(STATUS_MARKERS[self.marker])}")
+        else:
+            _check(self.op in OPS, f"unknown comparison {self.op!r}")
+            _check(isinstance(self.value, (int, float)) and not isinstance(self.value, bool),
+                   f"{self.marker} needs a number")
+            object.__setattr__(self, "value", float(self.value))
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis(Node):
+    """The patient's cancer is this OncoTree code or one of its descendants."""
+
+    code: str
+    prov: Provenance | None = _prov()
+    kind = "diagnosis"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.code), "diagnosis needs an OncoTree code")
+
+
+def _numeric(node: Node, value: float) -> None:
+    _check(isinstance(value, (int, float)) and not isinstance(value, bool),
+           f"{node.kind} needs a number")
+    object.__setattr__(node, "value", float(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Age(Node):
+    op: str
+    value: float
+    prov: Provenance | None = _prov()
+    kind = "age"
+
+    def __post_init__(self) -> None:
+        _check(self.op in OPS, f"unknown comparison {self.op!r}")
+        _numeric(self, self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Sex(Node):
+    value: str
+    prov: Provenance | None = _prov()
+    kind = "sex"
+
+    def __post_init__(self) -> None:
+        _check(self.value in SEXES, f"sex is female or male, not {self.value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Performance(Node):
+    """Performance status on the ECOG (0-5) or Karnofsky (0-100) scale."""
+
+    scale: str
+    op: str
+    value: float
+    prov: Provenance | None = _prov()
+    kind = "performance"
+
+    def __post_init__(self) -> None:
+        _check(self.scale in SCALES, f"unknown performance scale {self.scale!r}")
+        _check(self.op in OPS, f"unknown comparison {self.op!r}")
+        _numeric(self, self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class PriorTherapy(Node):
+    """The patient has received this drug, or a drug of this class (an ontology id)."""
+
+    concept: str
+    prov: Provenance | None = _prov()
+    kind = "prior_therapy"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.concept), "prior therapy needs a drug or drug class")
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsed(Node):
+    """Text the machine cannot evaluate: kept, counted, and shown for manual review."""
+
+    text: str
+    reason: str | None = None
+    prov: Provenance | None = _prov()
+    kind = "unparsed"
+
+
+CONNECTIVES = (All, AnyOf, Not)
+LEAVES = (Alteration, Fusion, Signature, Measurement, Diagnosis, Age, Sex, Performance,
+          PriorTherapy, Unparsed)
+NODE_TYPES: dict[str, type[Node]] = {cls.kind: cls for cls in CONNECTIVES + LEAVES}
+
+
+def walk(node: Node):
+    """Yield the node and all its descendants, depth first, parents before children."""
+    yield node
+    for child in node.children:
+        yield from walk(child)
+
+
+def leaves(node: Node) -> list[Node]:
+    return [n for n in walk(node) if not isinstance(n, CONNECTIVES)]
+
+
+def with_prov(node: Node, prov: Provenance | None) -> Node:
+    """A copy of `node` carrying `prov` (nodes are immutable)."""
+    from dataclasses import replace
+
+    return replace(node, prov=prov)

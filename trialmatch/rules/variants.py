@@ -1,0 +1,160 @@
+"""Protein changes: HGVS normalisation, and how a criterion's variant meets a finding.
+
+Both the reference evaluator and the SQL compiler use `expand_alteration` and the
+`VariantSpec` modes defined here, so the two implementations share one reading of a
+criterion; only the comparison itself is written twice (Python and SQL).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from trialmatch.rules.nodes import EVENTS, Alteration
+
+THREE_TO_ONE = {
+    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
+    "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
+    "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*",
+    "Sec": "U", "Xaa": "X",
+}
+_THREE = re.compile("|".join(THREE_TO_ONE))
+_EVENT_SPELLINGS = {
+    "itd": "ITD", "flt3-itd": "ITD", "exon19del": "exon19del", "ex19del": "exon19del",
+    "del19": "exon19del", "exon20ins": "exon20ins", "ex20ins": "exon20ins",
+    "exon14skip": "exon14skip", "ex14skip": "exon14skip", "metex14": "exon14skip",
+    "exon14skipping": "exon14skip",
+}
+_EXON_EVENT = re.compile(r"exon(\d+)(del|ins|skip)\Z")
+# One-letter forms after normalisation.
+_SIMPLE = re.compile(r"([A-Z*])(\d+)([A-Z*]|fs|del|dup|ins[A-Z]*|delins[A-Z]*|=)?\Z")
+_RANGE = re.compile(r"([A-Z])(\d+)_([A-Z])(\d+)(del|dup|ins[A-Z]*|delins[A-Z]*)\Z")
+_WILDCARD = re.compile(r"([A-Z])(\d+)X\Z")
+
+
+def normalize_protein(text: str | None) -> str | None:
+    """One-letter protein change without `p.`: p.Leu858Arg -> L858R, p.Ser1982fs*22 -> S1982fs.
+
+    Returns None for empty input; raises ValueError for text that is not a protein change.
+    """
+    if text is None:
+        return None
+    s = str(text).strip()
+    if not s:
+        return None
+    event = _EVENT_SPELLINGS.get(s.lower().replace(" ", "").replace("_", ""))
+    if event:
+        return event
+    m = _EXON_EVENT.match(s.lower().replace(" ", ""))
+    if m:
+        return s.lower().replace(" ", "")
+    if s.startswith("p."):
+        s = s[2:]
+    s = s.strip("()")
+    s = _THREE.sub(lambda m: THREE_TO_ONE[m.group(0)], s)
+    s = re.sub(r"fs.*\Z", "fs", s)          # S1982fs*22, S1982Rfs*22 -> S1982fs
+    s = re.sub(r"^([A-Z])(\d+)[A-Z]fs\Z", r"\1\2fs", s)
+    s = re.sub(r"ext.*\Z", "", s) if "ext" in s else s
+    if _SIMPLE.match(s) or _RANGE.match(s) or _WILDCARD.match(s):
+        return s
+    raise ValueError("not a protein change")
+
+
+def codon_of(protein: str | None) -> str | None:
+    """The reference residue and position (V600E -> V600; E746_A750del -> E746)."""
+    if not protein:
+        return None
+    m = re.match(r"([A-Z*])(\d+)", protein)
+    return m.group(0) if m else None
+
+
+def change_kind(protein: str | None) -> str | None:
+    if not protein:
+        return None
+    if protein in EVENTS or _EXON_EVENT.match(protein):
+        return "event"
+    for kind in ("delins", "del", "ins", "dup", "fs"):
+        if kind in protein:
+            return kind
+    return "substitution"
+
+
+def event_of(protein: str | None, exon: int | None) -> str | None:
+    """The exon-level event a finding amounts to (in-frame deletion in exon 19 -> exon19del)."""
+    if protein and (protein in EVENTS or _EXON_EVENT.match(protein)):
+        return protein
+    kind = change_kind(protein)
+    if exon is None or kind is None:
+        return None
+    if kind in ("del", "delins"):
+        return f"exon{exon}del"
+    if kind in ("ins", "dup"):
+        return f"exon{exon}ins"
+    return None
+
+
+def exon_of_event(event: str | None) -> int | None:
+    m = _EXON_EVENT.match(event or "")
+    return int(m.group(1)) if m else None
+
+
+def variant_mode(variant: str) -> str:
+    """How a criterion's variant is compared: exact, codon, event (or a group name)."""
+    if variant in EVENTS or _EXON_EVENT.match(variant):
+        return "event"
+    if _WILDCARD.match(variant):
+        return "codon"
+    if re.fullmatch(r"[A-Z]\d+", variant):
+        return "codon"
+    if _SIMPLE.match(variant) or _RANGE.match(variant):
+        return "exact"
+    return "group"
+
+
+@dataclass(frozen=True, slots=True)
+class VariantSpec:
+    """One concrete reading of an alteration criterion for one gene.
+
+    mode: None (any change of that kind), 'exact', 'codon', 'event', 'exon', or 'none'
+    (a named group this gene does not have: no finding meets it).
+    """
+
+    gene: str
+    alteration: str
+    mode: str | None
+    value: str | None
+    exon: int | None
+    origin: str | None
+
+
+class Vocabulary(Protocol):
+    """What the rule readers need from the ontology (implemented by trialmatch.ontology)."""
+
+    def gene_members(self, gene: str) -> tuple[str, ...]: ...
+
+    def variant_group(self, gene: str, group: str) -> tuple[str, ...] | None: ...
+
+    def cancer_relation(self, trial_code: str, patient_code: str) -> int: ...
+
+    def drug_concepts(self, drug: str) -> frozenset[str]: ...
+
+
+def expand_alteration(leaf: Alteration, vocab: Vocabulary) -> list[VariantSpec]:
+    """The concrete specs a criterion stands for: families to genes, groups to variants."""
+    specs: list[VariantSpec] = []
+    for gene in vocab.gene_members(leaf.gene):
+        variants: tuple[str | None, ...] = (leaf.variant,)
+        if leaf.variant and variant_mode(leaf.variant) == "group":
+            variants = vocab.variant_group(gene, leaf.variant) or ()
+        if not variants:  # a named group this gene does not have: never matched
+            specs.append(VariantSpec(gene, leaf.alteration, "none", None, None, leaf.origin))
+        for v in variants:
+            if v is None:
+                mode, value = ("exon", None) if leaf.exon is not None else (None, None)
+            else:
+                mode, value = variant_mode(v), v
+                if mode == "codon":
+                    value = codon_of(v)
+            specs.append(VariantSpec(gene, leaf.alteration, mode, value, leaf.exon, leaf.origin))
+    return specs

@@ -1,0 +1,113 @@
+"""The DuckDB file: where it is, opening it, schema versions, transactions, locking.
+
+Path: `--db`, else `TRIALMATCH_DB`, else `<user data dir>/trialmatch/trialmatch.duckdb`.
+DuckDB lets one process write a file at a time; a second writer gets a clear message
+(after waiting up to `wait` seconds), never a corrupted database.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from trialmatch.errors import StoreError
+from trialmatch.store.schema import DDL, SCHEMA_VERSION
+
+ENV_VAR = "TRIALMATCH_DB"
+
+
+def default_db_path() -> Path:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("trialmatch", appauthor=False)) / "trialmatch.duckdb"
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "being used by another process" in text
+
+
+class Store:
+    """An open trialmatch database. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: str | Path | None = None, *, wait: float = 0.0,
+                 memory: bool = False) -> None:
+        self.path = None if memory else Path(path) if path else default_db_path()
+        self.con = self._connect(wait)
+        self.ensure_schema()
+
+    def _connect(self, wait: float) -> duckdb.DuckDBPyConnection:
+        if self.path is None:
+            return duckdb.connect(":memory:")
+        if self.path.is_dir():
+            raise StoreError(f"{self.path}: is a directory, expected a database file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create folder ({exc.strerror})") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.Error as exc:
+                if _is_lock_error(exc) and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    continue
+                if _is_lock_error(exc):
+                    raise StoreError(
+                        f"{self.path}: the database is in use by another trialmatch process; "
+                        "wait for it to finish (or pass --wait SECONDS)") from None
+                raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
+
+    def ensure_schema(self) -> None:
+        row = None
+        try:
+            row = self.con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            pass
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: not a trialmatch database ({exc})") from None
+        if row is not None and int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: database schema version {row[0]} is not "
+                             f"{SCHEMA_VERSION}; re-create it (delete the file)")
+        if row is None:
+            with self.transaction():
+                for ddl in DDL:
+                    self.con.execute(ddl)
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: on any exception the database is left as it was."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

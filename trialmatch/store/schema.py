@@ -1,0 +1,65 @@
+"""The DuckDB schema, versioned. `SCHEMA_VERSION` goes up with every change to the DDL.
+
+Trials are stored three ways at once: the whole trial as JSON (`trials.doc`, what `explain`
+and the result reasons read), its cohorts, and the flattened rule trees (`nodes`) whose
+leaves are de-duplicated across all trials (`leaves`). Leaf expansions through the ontology
+(`alt_specs`, `fusion_specs`, closures) are derived tables, rebuilt whenever the ontology
+or the trials change.
+"""
+
+SCHEMA_VERSION = 1
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS trials (
+        trial_id VARCHAR PRIMARY KEY, title VARCHAR, phase VARCHAR, status VARCHAR,
+        conditions VARCHAR[], source VARCHAR, origin VARCHAR, content_hash VARCHAR,
+        loaded_at TIMESTAMP, doc JSON)""",
+    """CREATE TABLE IF NOT EXISTS cohorts (
+        cohort_key INTEGER PRIMARY KEY, trial_id VARCHAR, cohort_id VARCHAR, label VARCHAR,
+        status VARCHAR, root_key BIGINT, manual_review INTEGER, gate_leaf INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS nodes (
+        node_key BIGINT PRIMARY KEY, cohort_key INTEGER, parent_key BIGINT, depth INTEGER,
+        op VARCHAR, leaf_id INTEGER, path VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS leaves (
+        leaf_id INTEGER PRIMARY KEY, kind VARCHAR, canon VARCHAR UNIQUE, field VARCHAR,
+        op VARCHAR, num DOUBLE, str VARCHAR, gene VARCHAR)""",
+    # derived from the ontology
+    """CREATE TABLE IF NOT EXISTS alt_specs (
+        leaf_id INTEGER, spec_id INTEGER, gene VARCHAR, alteration VARCHAR, mode VARCHAR,
+        value VARCHAR, exon INTEGER, origin VARCHAR, event_exon INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS wt_genes (leaf_id INTEGER, gene VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS fusion_specs (leaf_id INTEGER, gene VARCHAR,
+        any_partner BOOLEAN)""",
+    """CREATE TABLE IF NOT EXISTS fusion_partners (leaf_id INTEGER, partner VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS cancer_closure (code VARCHAR, ancestor VARCHAR,
+        distance INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS drug_closure (drug VARCHAR, concept VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS status_compat (field VARCHAR, crit VARCHAR, have VARCHAR,
+        v INTEGER)""",
+    # patients of bulk runs (find uses temporary tables of the same shape)
+    """CREATE TABLE IF NOT EXISTS patients (
+        patient_id VARCHAR PRIMARY KEY, sex VARCHAR, oncotree VARCHAR, has_panel BOOLEAN,
+        has_priors BOOLEAN, content_hash VARCHAR, age_lo DOUBLE, updated_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS findings (patient_id VARCHAR, gene VARCHAR, type VARCHAR,
+        protein VARCHAR, codon VARCHAR, event VARCHAR, exon INTEGER, event_exon INTEGER,
+        origin VARCHAR, partner VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS panel (patient_id VARCHAR, gene VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS priors (patient_id VARCHAR, drug VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS numbers (patient_id VARCHAR, field VARCHAR, lo DOUBLE,
+        hi DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS statuses (patient_id VARCHAR, field VARCHAR, value VARCHAR)""",
+    # runs and results
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
+        cohort VARCHAR, input_hash VARCHAR, trials_hash VARCHAR, patients INTEGER,
+        rejected INTEGER, matches INTEGER, state VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS results (
+        patient_id VARCHAR, trial_id VARCHAR, cohort VARCHAR, status VARCHAR, score DOUBLE,
+        doc JSON, first_run INTEGER, last_run INTEGER,
+        PRIMARY KEY (patient_id, trial_id))""",
+]
+
+PATIENT_TABLES = ("patients", "findings", "panel", "priors", "numbers", "statuses")
+DERIVED_TABLES = ("alt_specs", "wt_genes", "fusion_specs", "fusion_partners",
+                  "cancer_closure", "drug_closure", "status_compat")
