@@ -30,7 +30,8 @@ def _register() -> None:
     from trialmatch.cli import find_cmd
 
     find_cmd.register(app)
-    for name in ("parse_cmd", "load_cmd", "explain_cmd", "ontology_cmd", "bulk_cmd"):
+    for name in ("check_cmd", "parse_cmd", "load_cmd", "explain_cmd", "ontology_cmd",
+                 "bulk_cmd"):
         try:
             module = __import__(f"trialmatch.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -1,0 +1,109 @@
+"""Patient profiles: validation by JSON pointer, normalisation, no patient values echoed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from trialmatch.errors import InputError
+from trialmatch.patients import load_patients, normalize_records
+from trialmatch.patients.read import RawRecord
+
+TODAY = date(2026, 11, 21)
+
+
+def norm(data, ont):
+    return normalize_records([RawRecord(data, "p.json", "")], ont, TODAY)
+
+
+def test_aliases_and_hgvs_are_normalised(mini_ontology):
+    out = norm({"id": "P-1", "alterations": [
+        {"gene": "HER2", "type": "amplification"},
+        {"gene": "egfr", "type": "mutation", "protein": "p.Glu746_Ala750del", "exon": 19},
+        {"gene": "KRAS", "type": "mutation", "protein": "p.Gly12Cys"}]}, mini_ontology)
+    (p,) = out.patients
+    assert [(f.gene, f.protein, f.event) for f in p.findings] == [
+        ("ERBB2", None, None), ("EGFR", "E746_A750del", "exon19del"), ("KRAS", "G12C", None)]
+    assert p.findings[2].codon == "G12"
+
+
+def test_age_from_birth_date_and_ecog_karnofsky(mini_ontology):
+    (p,) = norm({"id": "P-1", "birth_date": "1961-12-02", "ecog": 1}, mini_ontology).patients
+    assert p.numbers["age"] == (64.0, 64.0)
+    assert p.numbers["karnofsky"] == (70.0, 80.0)
+    (q,) = norm({"id": "P-2", "karnofsky": 60}, mini_ontology).patients
+    assert q.numbers["ecog"] == (2.0, 2.0)
+
+
+def test_her2_status_from_ihc_and_amplification(mini_ontology):
+    cases = [({"her2_ihc": "3+"}, [], "positive"), ({"her2_ihc": "2+"}, [], None),
+             ({"her2_ihc": "2+"}, [{"gene": "ERBB2", "type": "amplification"}], "positive"),
+             ({"her2_ihc": "1+"}, [], "low"), ({"her2_ihc": "0"}, [], "zero")]
+    for biomarkers, alts, expected in cases:
+        (p,) = norm({"id": "P", "biomarkers": biomarkers, "alterations": alts},
+                    mini_ontology).patients
+        assert p.statuses.get("her2") == expected, biomarkers
+
+
+def test_errors_name_the_pointer_and_echo_no_patient_values(mini_ontology):
+    out = norm({"id": "P-9", "birth_date": "1961-13-45", "sex": "femal",
+                "alterations": [{"gene": "EGFR", "type": "mutaton"},
+                                {"gene": "KRAS", "type": "mutation", "protein": "c.35G>T"}],
+                "biomarkers": {"tmb": "lots"}, "alteration": []}, mini_ontology)
+    assert not out.patients
+    text = "\n".join(out.problems)
+    assert '/alterations/0/type: unknown alteration type "mutaton"' in text
+    assert "/birth_date: not a valid date" in text
+    assert "/biomarkers/tmb: wrong type" in text
+    assert "/alteration: unknown field" in text
+    assert "1961-13-45" not in text and "lots" not in text
+
+
+def test_bad_protein_change_is_an_error(mini_ontology):
+    out = norm({"id": "P-9", "alterations": [{"gene": "KRAS", "type": "mutation",
+                                              "protein": "c.35G>T"}]}, mini_ontology)
+    assert out.problems == ["p.json: /alterations/0/protein: not a protein change (expected "
+                            "HGVS such as p.L858R, p.Leu858Arg, p.E746_A750del, or ITD, "
+                            "exon19del)"]
+    assert "c.35G>T" not in out.problems[0]
+
+
+def test_unknown_gene_and_code_are_warnings_kept_as_given(mini_ontology):
+    out = norm({"id": "P", "diagnosis": {"oncotree": "ZZZ"},
+                "alterations": [{"gene": "NOTAGENE1", "type": "mutation"}]}, mini_ontology)
+    (p,) = out.patients
+    assert p.oncotree == "ZZZ" and p.findings[0].gene == "NOTAGENE1"
+    assert any("unknown gene symbol" in w for w in out.warnings)
+    assert any("unknown OncoTree code" in w for w in out.warnings)
+
+
+def test_list_with_one_bad_entry_keeps_the_good_ones(tmp_path, mini_ontology):
+    f = tmp_path / "cohort.json"
+    f.write_text(json.dumps([{"id": "A"}, {"id": "B", "ecog": 9}, {"id": "C"}]))
+    out = load_patients(f, mini_ontology, TODAY)
+    assert [p.id for p in out.patients] == ["A", "C"]
+    assert out.problems == [f"{f}: /1/ecog: out of range (must be at most 5)"]
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "no such file"), ("", "empty file"), ("{not json", "malformed JSON"),
+    ("[]", "list of patients is empty"),
+])
+def test_file_level_errors(tmp_path, mini_ontology, content, message):
+    f = tmp_path / "p.json"
+    if content is not None:
+        f.write_text(content)
+    with pytest.raises(InputError, match=message):
+        load_patients(f, mini_ontology)
+
+
+def test_directory_is_rejected(tmp_path, mini_ontology):
+    with pytest.raises(InputError, match="is a directory"):
+        load_patients(tmp_path, mini_ontology)
+
+
+def test_comment_keys_are_ignored(mini_ontology):
+    out = norm({"id": "P", "_expected": {"X": "eligible"}}, mini_ontology)
+    assert out.patients and not out.problems

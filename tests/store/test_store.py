@@ -1,0 +1,87 @@
+"""The DuckDB store: transactions, replacement by id, schema version, a second writer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+import trialmatch.catalog as catalog
+from trialmatch.catalog import replace_trials
+from trialmatch.errors import StoreError
+from trialmatch.rules import parse_text
+from trialmatch.rules.trial import Cohort, Trial
+from trialmatch.store.db import Store
+
+
+def trial(tid: str, rule: str) -> Trial:
+    return Trial(tid, (Cohort("main", parse_text(rule)),), title=tid)
+
+
+def count(store: Store, table: str) -> int:
+    return store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def test_loading_the_same_id_again_replaces_it(tmp_path, mini_ontology):
+    with Store(tmp_path / "db.duckdb") as s:
+        replace_trials(s, mini_ontology, [trial("T1", "age >= 18")], "test")
+        replace_trials(s, mini_ontology, [trial("T1", "all(age >= 18, ecog <= 1)")], "test")
+        assert count(s, "trials") == 1 and count(s, "cohorts") == 1
+        assert count(s, "nodes") == 3
+
+
+def test_a_failed_load_changes_nothing(tmp_path, mini_ontology, monkeypatch):
+    with Store(tmp_path / "db.duckdb") as s:
+        replace_trials(s, mini_ontology, [trial("T1", "age >= 18")], "test")
+        before = {t: count(s, t) for t in ("trials", "cohorts", "nodes", "leaves", "meta")}
+
+        def fail(*a, **k):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(catalog, "rebuild", fail)
+        with pytest.raises(RuntimeError):
+            replace_trials(s, mini_ontology, [trial("T2", "fusion(ALK)"),
+                                              trial("T1", "sex = male")], "test")
+        assert {t: count(s, t) for t in before} == before
+        assert s.con.execute("SELECT canon FROM leaves").fetchall() == [("age >= 18",)]
+
+
+def test_duplicate_ids_in_one_load_are_rejected(tmp_path, mini_ontology):
+    with Store(tmp_path / "db.duckdb") as s, pytest.raises(ValueError, match="duplicate"):
+        replace_trials(s, mini_ontology, [trial("T1", "age >= 1"), trial("T1", "age >= 2")],
+                       "test")
+
+
+def test_schema_version_mismatch_is_a_clear_error(tmp_path):
+    path = tmp_path / "db.duckdb"
+    with Store(path) as s:
+        s.set_meta("schema_version", "999")
+    with pytest.raises(StoreError, match="schema version 999"):
+        Store(path)
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "x.duckdb"
+    path.write_text("hello")
+    with pytest.raises(StoreError):
+        Store(path)
+
+
+def test_a_second_writer_gets_a_clear_message(tmp_path):
+    path = tmp_path / "db.duckdb"
+    Store(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(30)", str(path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        t0 = time.monotonic()
+        with pytest.raises(StoreError, match="in use by another trialmatch process"):
+            Store(path, wait=1.0)
+        assert time.monotonic() - t0 >= 0.9
+    finally:
+        holder.kill()
+        holder.wait()
