@@ -13,7 +13,7 @@ from pathlib import Path
 
 from trialmatch.ingest.curated import curated_files, load_curated_dir
 from trialmatch.match.derive import ontology_fingerprint, rebuild
-from trialmatch.ontology import Ontology, default_ontology
+from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.resources import data_dir
 from trialmatch.rules.trial import Trial
 from trialmatch.store.db import Store
@@ -59,10 +59,13 @@ def refresh_derived(store: Store, ont: Ontology, force: bool = False) -> None:
 
 def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None, *,
                  wait: float = 0.0, curated: bool = True) -> tuple[Store, Ontology]:
-    """The store, ready for matching: embedded trials present, derived tables current."""
-    ont = ontology or default_ontology()
+    """The store, ready for matching: embedded trials present, derived tables current.
+
+    The ontology is `ontology` if given, else the database's (the embedded one with any
+    imported OncoTree / HGNC files)."""
     store = Store(db, wait=wait)
     try:
+        ont = ontology or store_ontology(store)
         with store.transaction():
             if curated:
                 sync_curated(store)

@@ -122,3 +122,12 @@ def test_entry_point_runs_as_a_module(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["patient_id"] == "P-0001"
+
+
+def test_find_never_imports_spacy(tmp_path):
+    code = ("import sys; from trialmatch.cli.app import main; "
+            f"rc = main(['find', {str(EXAMPLE)!r}, '--db', {str(tmp_path / 't.duckdb')!r}, "
+            "'--format', 'json']); "
+            "assert rc == 0, rc; assert 'spacy' not in sys.modules, 'spacy imported'")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -18,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False, rich_markup_mode=None,
     help="Match cancer patients to clinical trials, ranked and explained.")
 _state = {"debug": False}
+_EXITS = tuple({typer.Exit, click.exceptions.Exit})
+_ABORTS = tuple({typer.Abort, click.exceptions.Abort})
 
 
 @app.callback()
@@ -41,6 +43,22 @@ def _register() -> None:
         module.register(app)
 
 
+def _unexpected(exc: Exception) -> int:
+    """A usage error of the argument parser (exit 2), or a bug (exit 4, no patient data)."""
+    from trialmatch.cli.output import error
+
+    if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+        exc.show()
+        return EXIT_USAGE
+    if _state["debug"]:
+        import traceback
+
+        traceback.print_exc()
+    error(f"internal error ({type(exc).__name__}); this is a bug. Run again with "
+          "--debug for the traceback.")
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the documented exit code."""
     from trialmatch.cli.output import error
@@ -51,15 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=args, prog_name="trialmatch", standalone_mode=False)
         code = code if isinstance(code, int) else 0
-    except click.exceptions.Exit as exc:
+    except _EXITS as exc:
         code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = EXIT_USAGE
-    except click.exceptions.Abort:
-        error("interrupted")
-        code = 130
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, *_ABORTS):
         error("interrupted")
         code = 130
     except TrialmatchError as exc:
@@ -68,13 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # the boundary: anything else is a bug
-        if _state["debug"]:
-            import traceback
-
-            traceback.print_exc()
-        error(f"internal error ({type(exc).__name__}); this is a bug. Run again with "
-              "--debug for the traceback.")
-        code = EXIT_INTERNAL
+        code = _unexpected(exc)
     if argv is None:
         sys.exit(code)
     return code

@@ -34,6 +34,8 @@ def ontology_fingerprint(ont: Ontology) -> str:
         h.update(f"d{drug}>{','.join(sorted(ont.drug_concepts(drug)))};".encode())
     for cid in sorted(ont.drug_classes):
         h.update(f"k{cid}>{ont.drug_classes[cid]['parent']};".encode())
+    for old in sorted(ont.successors):
+        h.update(f"s{old}>{ont.successors[old]};".encode())
     return h.hexdigest()[:16]
 
 
@@ -80,8 +82,7 @@ def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict[s
 
 
 def closures(ont: Ontology) -> dict[str, pa.Table]:
-    cancer = [(code, anc, d) for code in ont.cancers
-              for anc, d in ont.cancer_ancestors(code).items()]
+    cancer = ont.closure_rows()
     drugs = [(d, c) for d in [*ont.drugs, *ont.drug_classes] for c in ont.drug_concepts(d)]
     compat = [(field, crit, have, v) for (field, crit), table in STATUS_COMPAT.items()
               for have, v in table.items()]

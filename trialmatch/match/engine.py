@@ -12,6 +12,7 @@ No Python loop runs per patient or per trial; the loops are over leaf kinds and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from trialmatch.ontology import Ontology
@@ -35,6 +36,9 @@ class CohortValue:
 class Matcher:
     """Runs the SQL of `match.sql` on a store whose derived tables are current."""
 
+    # below this many (patient, leaf) pairs, all leaves are evaluated in one pass
+    single_pass_limit = 200_000
+
     def __init__(self, store: Store, ontology: Ontology) -> None:
         self.store = store
         self.con = store.con
@@ -42,34 +46,62 @@ class Matcher:
         for macro in sql.MACROS:
             self.con.execute(macro)
         self.max_depth = self.con.execute(
-            "SELECT coalesce(max(depth), 0) FROM nodes").fetchone()[0]
+            "SELECT coalesce(max(depth), 0) FROM nodes").fetchall()[0][0]
 
     def load_patients(self, patients: list[PatientFacts]) -> None:
         tables = patient_tables(patients)
         for name in PATIENT_TABLES:
-            data = tables[name]  # noqa: F841 - read by DuckDB
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} AS SELECT * FROM data")
+            self.con.register("tm_batch", tables[name])
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} AS SELECT * FROM tm_batch")
+            self.con.unregister("tm_batch")
         self.con.execute(sql.TESTED)
 
     def _leaf_truth(self) -> None:
-        parts = " UNION ALL ".join(f"({q})" for q in sql.LEAF_SQL.values())
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE lt AS {parts}")
+        """lt(patient_id, leaf_id, v) for every pair in pl, one statement per leaf kind."""
+        kinds = [r[0] for r in self.con.execute(
+            "SELECT DISTINCT l.kind FROM pl JOIN leaves l USING (leaf_id)").fetchall()]
+        self.con.execute(sql.LEAF_TABLE)
+        for kind in sorted(k for k in kinds if k in sql.LEAF_SQL):
+            self.con.execute(f"INSERT INTO lt {sql.LEAF_SQL[kind]}")
 
-    def evaluate(self, patients: list[PatientFacts], *, every_cohort: bool = False
-                 ) -> list[CohortValue]:
-        """Root value of every candidate (patient, cohort) pair."""
+    def _scope(self, cohorts: Iterable[int] | None) -> None:
+        if cohorts is None:
+            self.con.execute(sql.ALL_COHORTS)
+            return
+        import pyarrow as pa
+
+        keys = pa.table({"cohort_key": pa.array(sorted(set(cohorts)), pa.int32())})  # noqa: F841
+        self.con.execute("CREATE OR REPLACE TEMP TABLE scope_keys AS SELECT * FROM keys")
+        self.con.execute(sql.SOME_COHORTS)
+
+    def evaluate(self, patients: list[PatientFacts], *, every_cohort: bool = False,
+                 cohorts: Iterable[int] | None = None) -> list[CohortValue]:
+        """Root value of every candidate (patient, cohort) pair.
+
+        `cohorts` limits the evaluation to these cohort keys (`bulk --since-last-run`
+        re-matches unchanged patients against changed trials only).
+        """
         self.load_patients(patients)
-        if every_cohort:
-            self.con.execute(sql.ALL_PAIRS)
-        else:
-            self.con.execute(sql.GATE_LEAVES)
+        self._scope(cohorts)
+        self.con.execute(sql.ALL_LEAF_SET if cohorts is None else sql.SCOPE_LEAF_SET)
+        n_leaves = self.con.execute("SELECT count(*) FROM scope_leaves").fetchall()[0][0]
+        if len(patients) * n_leaves <= self.single_pass_limit:
+            # small batch (find): evaluate every leaf once, then gate and fold
+            self.con.execute(sql.SCOPE_LEAVES)
             self._leaf_truth()
-            self.con.execute(sql.CANDIDATES)
-        self.con.execute(sql.CAND_LEAVES)
-        self._leaf_truth()
+            self.con.execute(sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
+        else:
+            if every_cohort:
+                self.con.execute(sql.ALL_PAIRS)
+            else:
+                self.con.execute(sql.GATE_LEAVES)
+                self._leaf_truth()
+                self.con.execute(sql.CANDIDATES)
+            self.con.execute(sql.CAND_LEAVES)
+            self._leaf_truth()
         self.con.execute(sql.LEAF_VALUES)
         for depth in range(self.max_depth, 0, -1):
-            self.con.execute(sql.FOLD_LEVEL.replace("$depth", "?"), [depth])
+            self.con.execute(sql.FOLD_LEVEL, [depth])
         rows = self.con.execute(sql.ROOTS).fetchall()
         return [CohortValue(*r) for r in rows]
 

@@ -147,27 +147,57 @@ JOIN p_patients pp ON pp.patient_id = pl.patient_id
 LEFT JOIN taken tk ON tk.patient_id = pl.patient_id AND tk.concept = l.str""",
 }
 
+# The cohorts to evaluate: all of them, or those the caller named (`scope_keys`).
+ALL_COHORTS = "CREATE OR REPLACE TEMP VIEW c_scope AS SELECT * FROM cohorts"
+SOME_COHORTS = """
+CREATE OR REPLACE TEMP VIEW c_scope AS
+SELECT * FROM cohorts WHERE cohort_key IN (SELECT cohort_key FROM scope_keys)
+"""
+
 # Candidate (patient, cohort) pairs: every cohort whose gate leaf is not "not met",
 # plus every cohort without a gate. The gates' truth comes from the same LEAF_SQL.
 GATE_LEAVES = """
 CREATE OR REPLACE TEMP TABLE pl AS
 SELECT p.patient_id, g.leaf_id
-FROM p_patients p CROSS JOIN (SELECT DISTINCT gate_leaf AS leaf_id FROM cohorts
+FROM p_patients p CROSS JOIN (SELECT DISTINCT gate_leaf AS leaf_id FROM c_scope
                               WHERE gate_leaf IS NOT NULL) g
 """
 
 CANDIDATES = """
 CREATE OR REPLACE TEMP TABLE cand AS
 SELECT lt.patient_id, c.cohort_key
-FROM lt JOIN cohorts c ON c.gate_leaf = lt.leaf_id WHERE lt.v > 0
+FROM lt JOIN c_scope c ON c.gate_leaf = lt.leaf_id WHERE lt.v > 0
 UNION ALL
-SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN cohorts c
+SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
 WHERE c.gate_leaf IS NULL
 """
 
 ALL_PAIRS = """
 CREATE OR REPLACE TEMP TABLE cand AS
-SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN cohorts c
+SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
+"""
+
+LEAF_TABLE = """
+CREATE OR REPLACE TEMP TABLE lt (patient_id VARCHAR, leaf_id INTEGER, v INTEGER)
+"""
+
+# every evaluable leaf of the cohorts in scope, for every patient of the batch
+SCOPE_LEAVES = """
+CREATE OR REPLACE TEMP TABLE pl AS
+SELECT p.patient_id, l.leaf_id
+FROM p_patients p CROSS JOIN (SELECT leaf_id FROM scope_leaves) l
+"""
+
+# every evaluable leaf of the cohorts in scope (all stored leaves when no scope is set)
+SCOPE_LEAF_SET = """
+CREATE OR REPLACE TEMP TABLE scope_leaves AS
+SELECT DISTINCT n.leaf_id FROM c_scope c JOIN nodes n ON n.cohort_key = c.cohort_key
+JOIN leaves l ON l.leaf_id = n.leaf_id
+WHERE n.op = 'leaf' AND l.kind <> 'unparsed'
+"""
+ALL_LEAF_SET = """
+CREATE OR REPLACE TEMP TABLE scope_leaves AS
+SELECT leaf_id FROM leaves WHERE kind <> 'unparsed'
 """
 
 CAND_LEAVES = """
@@ -178,18 +208,19 @@ FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
 
 LEAF_VALUES = """
 CREATE OR REPLACE TEMP TABLE vals AS
-SELECT c.patient_id, n.node_key, n.depth, lt.v
+SELECT c.patient_id, n.node_key, n.parent_key, n.depth, lt.v
 FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
 JOIN lt ON lt.patient_id = c.patient_id AND lt.leaf_id = n.leaf_id
 """
 
+# one level of the fold: the nodes at depth - 1 from their children at `depth`
 FOLD_LEVEL = """
 INSERT INTO vals
-SELECT v.patient_id, par.node_key, par.depth, CASE par.op
+SELECT v.patient_id, par.node_key, par.parent_key, par.depth, CASE par.op
         WHEN 'all' THEN min(v.v) WHEN 'any' THEN max(v.v) ELSE 2 - min(v.v) END
-FROM vals v JOIN nodes ch ON ch.node_key = v.node_key AND ch.depth = $depth
-JOIN nodes par ON par.node_key = ch.parent_key
-GROUP BY v.patient_id, par.node_key, par.depth, par.op
+FROM vals v JOIN nodes par ON par.node_key = v.parent_key
+WHERE v.depth = ?
+GROUP BY v.patient_id, par.node_key, par.parent_key, par.depth, par.op
 """
 
 ROOTS = """

@@ -14,9 +14,11 @@ from functools import cached_property
 
 import networkx as nx
 
-from trialmatch.ontology.load import Row
+from trialmatch.ontology.hgnc import ImportedGenes
+from trialmatch.ontology.load import Row, surface_key
 
 SOLID, HEME, ROOT = "SOLID", "HEME", "TISSUE"
+_CACHES = ("_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +34,7 @@ class Term:
     attributes: dict[str, object] = field(default_factory=dict)
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().replace("_", " ").split())
+_key = surface_key
 
 
 class Ontology:
@@ -49,16 +50,29 @@ class Ontology:
         self.drug_classes: dict[str, Row] = {}
         self.groups: dict[tuple[str, str], Row] = {}
         self.successors: dict[str, str] = {}  # revoked or renamed OncoTree code -> current
+        self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
         self._gene_index: dict[str, str] = {}
         self._cancer_index: dict[str, str] = {}
         self._drug_index: dict[str, str] = {}
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_tables(cls, tables: dict[str, list[Row]]) -> Ontology:
+    def from_tables(cls, tables: dict[str, list[Row]],
+                    successors: dict[str, str] | None = None,
+                    imported_genes: ImportedGenes | None = None) -> Ontology:
+        """Build from validated tables (see `load.check_tables`); `successors` maps revoked
+        or renamed cancer codes to current ones (in addition to `cancer_successors` rows);
+        `imported_genes` are the genes of an HGNC import."""
         ont = cls()
+        if imported_genes is not None:
+            ont.imported_genes = imported_genes
         for row in tables["cancer_types"]:
             ont.add_cancer(row)
+        for row in tables.get("cancer_successors", ()):
+            ont.successors[str(row["code"])] = str(row["successor"])
+        for old, new in (successors or {}).items():
+            if old not in ont.cancers:
+                ont.successors[old] = new
         for row in tables["gene_families"]:
             ont.family_rows[str(row["family"])] = row
         for row in tables["genes"]:
@@ -102,11 +116,18 @@ class Ontology:
             self.graph.add_edge(f"drug:{name}", f"class:{cls_id}", rel="in_class")
 
     def index(self) -> None:
-        """Rebuild the surface-form lookup tables (specific names win over aliases)."""
+        """Rebuild the surface-form lookup tables.
+
+        Genes, later overriding earlier: family names, curated aliases and previous
+        symbols, approved symbols. Genes of an HGNC import come after all of these
+        (`gene_symbol`).
+        """
         genes: dict[str, str] = {}
         for fam, row in self.family_rows.items():
-            for s in (fam, *row["synonyms"]):
-                genes.setdefault(_key(s), fam)
+            for s in (*row["synonyms"], fam):
+                genes[_key(s)] = fam
+        for fam in self.families:
+            genes.setdefault(_key(fam), fam)
         for sym, row in self.genes.items():
             for s in (*row["previous"], *row["aliases"]):
                 genes[_key(s)] = sym
@@ -129,15 +150,25 @@ class Ontology:
             for s in (*row["synonyms"], *row["brands"], name):
                 drugs[_key(s)] = name
         self._drug_index = drugs
-        for cache in ("_ancestors", "_drug_concepts"):
-            self.__dict__.pop(cache, None)
+        for key in list(self.__dict__):  # caches of this module and of `terms`
+            if key in _CACHES or key.startswith("_choices_"):
+                del self.__dict__[key]
 
     # ------------------------------------------------------------------ resolving words
     def gene_symbol(self, text: str) -> str | None:
         """HGNC symbol (or family id) for a symbol, alias or previous symbol."""
-        return self._gene_index.get(_key(text))
+        key = _key(text)
+        found = self._gene_index.get(key)
+        if found is None and len(self.imported_genes):
+            found = self.imported_genes.lookup(key)
+        return found
+
+    def has_gene(self, symbol: str) -> bool:
+        return symbol in self.genes or symbol in self.imported_genes
 
     def gene_lexicon(self) -> dict[str, str]:
+        """Surface forms for the trial-text parser: curated genes and families only (the
+        aliases of a full HGNC import are too ambiguous for free text)."""
         out: dict[str, str] = {}
         for sym, row in self.genes.items():
             for s in (sym, *row["aliases"], *row["previous"]):
@@ -148,9 +179,21 @@ class Ontology:
         return out
 
     def cancer_code(self, text: str) -> str | None:
+        """The current OncoTree code for a code, name or synonym (revoked codes resolve
+        to their successor)."""
         code = self._cancer_index.get(_key(text))
-        if code is None and text.upper() in self.successors:
-            return self.successors[text.upper()]
+        if code is None and text.strip().upper() in self.successors:
+            return self.resolve_cancer(text.strip().upper())
+        return code
+
+    def resolve_cancer(self, code: str) -> str:
+        """`code`, or the current code that replaced it if it was revoked or renamed."""
+        seen = {code}
+        while code not in self.cancers and code in self.successors:
+            code = self.successors[code]
+            if code in seen:
+                break
+            seen.add(code)
         return code
 
     def cancer_lexicon(self) -> dict[str, str]:
@@ -185,18 +228,54 @@ class Ontology:
         for code in self.cancers:
             chain: dict[str, int] = {code: 0}
             parent, dist = str(self.cancers[code]["parent"]), 1
-            while parent:
+            while parent and parent not in chain:
                 chain[parent] = dist
                 parent, dist = str(self.cancers[parent]["parent"]), dist + 1
             out[code] = chain
         return out
 
+    @cached_property
+    def _children(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for code, row in self.cancers.items():
+            if row["parent"]:
+                out.setdefault(str(row["parent"]), []).append(code)
+        return {k: tuple(sorted(v)) for k, v in out.items()}
+
+    def cancer_children(self, code: str) -> tuple[str, ...]:
+        return self._children.get(code, ())
+
     def cancer_ancestors(self, code: str) -> dict[str, int]:
-        """Each ancestor of `code` (itself included) with its distance."""
-        return self._ancestors.get(code, {code: 0})
+        """Each ancestor of `code` (itself included) with its distance; a revoked code
+        stands for its successor."""
+        chain = self._ancestors.get(code)
+        if chain is None:
+            current = self.resolve_cancer(code)
+            chain = self._ancestors.get(current, {code: 0})
+        return chain
+
+    def closure_rows(self) -> list[tuple[str, str, int]]:
+        """(code, ancestor, distance) for every code, revoked codes standing for their
+        successors on both sides, so the SQL matcher agrees with `cancer_relation`."""
+        rows = [(code, anc, d) for code in self.cancers
+                for anc, d in self.cancer_ancestors(code).items()]
+        below: dict[str, list[tuple[str, int]]] = {}
+        for code, anc, d in rows:
+            below.setdefault(anc, []).append((code, d))
+        for old in sorted(self.successors):
+            new = self.resolve_cancer(old)
+            if new not in self.cancers:
+                continue
+            rows.extend((old, anc, d) for anc, d in self.cancer_ancestors(new).items())
+            rows.extend((code, old, d) for code, d in below.get(new, ()))
+        return rows
 
     def cancer_relation(self, trial_code: str, patient_code: str) -> int:
         """2 if the patient's type is the trial's or below it, 1 if coarser, else 0."""
+        if trial_code == patient_code:
+            return 2
+        trial_code, patient_code = (self.resolve_cancer(trial_code),
+                                    self.resolve_cancer(patient_code))
         if trial_code in self.cancer_ancestors(patient_code):
             return 2
         if patient_code in self.cancer_ancestors(trial_code):
@@ -204,11 +283,43 @@ class Ontology:
         return 0
 
     def cancer_path(self, patient_code: str, trial_code: str) -> list[str]:
-        """The is-a path from the patient's code up to the trial's ([] if none)."""
+        """The is-a path from the patient's code up to the trial's ([] if none); a revoked
+        trial code is named after its successor."""
+        current = self.resolve_cancer(trial_code)
         chain = self.cancer_ancestors(patient_code)
-        if trial_code not in chain:
+        if current not in chain:
             return []
-        return sorted((c for c, d in chain.items() if d <= chain[trial_code]), key=chain.get)
+        path = sorted((c for c, d in chain.items() if d <= chain[current]), key=chain.get)
+        return [*path, trial_code] if current != trial_code else path
+
+    def tissue_of(self, code: str) -> str | None:
+        """The tissue-level ancestor (the node just below SOLID, HEME or the root)."""
+        chain = self.cancer_ancestors(self.resolve_cancer(code))
+        for anc, _ in sorted(chain.items(), key=lambda kv: kv[1]):
+            parent = str(self.cancers[anc]["parent"]) if anc in self.cancers else ""
+            if parent in (SOLID, HEME, ROOT) and anc not in (SOLID, HEME, ROOT):
+                return anc
+        return None
+
+    def cancer_link(self, trial_code: str, patient_code: str) -> tuple[str, int | None]:
+        """How the trial's cancer type covers the patient's, for ranking:
+        ("same" | "ancestor" | "tissue" | "solid_heme" | "any" | "coarser" | "unrelated",
+        distance up from the patient's type)."""
+        t, p = self.resolve_cancer(trial_code), self.resolve_cancer(patient_code)
+        if t == p:
+            return "same", 0
+        chain = self.cancer_ancestors(p)
+        if t in chain:
+            if t == ROOT:
+                return "any", chain[t]
+            if t in (SOLID, HEME):
+                return "solid_heme", chain[t]
+            if self.tissue_of(p) == t:
+                return "tissue", chain[t]
+            return "ancestor", chain[t]
+        if p in self.cancer_ancestors(t):
+            return "coarser", None
+        return "unrelated", None
 
     @cached_property
     def _drug_concepts(self) -> dict[str, frozenset[str]]:
@@ -237,9 +348,12 @@ class Ontology:
 
     # ------------------------------------------------------------------ describing
     def is_solid(self, code: str) -> bool | None:
-        chain = self.cancer_ancestors(code)
+        chain = self.cancer_ancestors(self.resolve_cancer(code))
         return True if SOLID in chain else False if HEME in chain else None
 
     def cancer_name(self, code: str) -> str:
-        row = self.cancers.get(code)
+        row = self.cancers.get(self.resolve_cancer(code))
         return str(row["name"]) if row else code
+
+    def is_curated_gene(self, symbol: str) -> bool:
+        return symbol in self.genes

@@ -1,12 +1,15 @@
 """Read and validate the ontology source files (TSV, `|` between values, `#` comments).
 
 Every problem names the file and line. A file with a cycle, a dangling parent or a
-duplicate key is rejected whole, so the ontology in use never changes half-way.
+duplicate key is rejected whole, so the ontology in use never changes half-way. The same
+checks run on the tables an importer produces (`check_tables`), and again on the merged
+tables of the embedded ontology and the imports stored in a database.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,17 +23,36 @@ FILES = {
     "drugs": ("name", "brands", "classes", "targets", "synonyms"),
     "variant_groups": ("gene", "group", "name", "members", "synonyms"),
 }
+# Optional files: read when present.
+OPTIONAL_FILES = {
+    # a revoked or renamed OncoTree code and the current code that replaces it
+    "cancer_successors": ("code", "successor", "note"),
+}
 LIST_COLUMNS = {"synonyms", "aliases", "previous", "families", "brands", "classes", "targets",
                 "members"}
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
+    """One row of a table; `source` names the file (or import) and `line` the line in it."""
+
     line: int
     values: dict[str, object]
+    source: str = ""
 
     def __getitem__(self, key: str):
         return self.values[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+    def where(self, fallback: str | Path = "") -> str:
+        return f"{self.source or fallback}:{self.line}"
+
+
+def surface_key(text: str) -> str:
+    """How names are compared: case, underscores and spacing do not matter."""
+    return " ".join(text.lower().replace("_", " ").split())
 
 
 def split(cell: str | None) -> tuple[str, ...]:
@@ -43,6 +65,8 @@ def read_table(path: Path, columns: tuple[str, ...]) -> list[Row]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise OntologyError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise OntologyError(f"{path}: not a UTF-8 text file") from None
     lines = [(i, ln) for i, ln in enumerate(text.splitlines(), 1)
              if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -58,55 +82,119 @@ def read_table(path: Path, columns: tuple[str, ...]) -> list[Row]:
         values: dict[str, object] = {}
         for col, cell in zip(columns, cells):
             values[col] = split(cell) if col in LIST_COLUMNS else cell.strip()
-        rows.append(Row(lineno, values))
+        rows.append(Row(lineno, values, str(path)))
     return rows
 
 
-def check_unique(path: Path, rows: list[Row], key: str) -> dict[str, Row]:
+def _unique(rows: list[Row], key: str, problems: list[str], what: str = "") -> dict[str, Row]:
     seen: dict[str, Row] = {}
-    problems = []
     for row in rows:
         k = str(row[key])
         if not k:
-            problems.append(f"{path}:{row.line}: empty {key}")
+            problems.append(f"{row.where(what)}: empty {key}")
         elif k in seen:
-            problems.append(f"{path}:{row.line}: duplicate {key} {k!r} "
-                            f"(first at line {seen[k].line})")
+            first = seen[k]
+            at = (f"line {first.line}" if first.source == row.source
+                  else first.where())
+            problems.append(f"{row.where(what)}: duplicate {key} {k!r} (first at {at})")
         else:
             seen[k] = row
+    return seen
+
+
+def _tree(by_key: dict[str, Row], problems: list[str], parent_col: str = "parent",
+          what: str = "") -> None:
+    """Every parent exists and following parents never loops (each cycle reported once)."""
+    for key, row in by_key.items():
+        parent = str(row[parent_col])
+        if parent and parent not in by_key:
+            problems.append(f"{row.where(what)}: {key!r} has unknown parent {parent!r}")
+    cycles: set[frozenset[str]] = set()
+    for key in by_key:
+        order: list[str] = []
+        node = key
+        while node and node in by_key and node not in order:
+            order.append(node)
+            node = str(by_key[node][parent_col])
+        if node and node in order:
+            cycle = order[order.index(node):]
+            if frozenset(cycle) not in cycles:
+                cycles.add(frozenset(cycle))
+                first = by_key[min(cycle, key=lambda k: by_key[k].line)]
+                chain = " -> ".join([*cycle, cycle[0]])
+                lines = ", ".join(by_key[k].where(what) for k in cycle)
+                problems.append(f"{first.where(what)}: cycle {chain} (lines {lines})")
+
+
+def check_unique(path: Path | str, rows: list[Row], key: str) -> dict[str, Row]:
+    problems: list[str] = []
+    seen = _unique(rows, key, problems, str(path))
     if problems:
         raise OntologyError(f"{path}: invalid ontology file", problems)
     return seen
 
 
-def check_tree(path: Path, by_key: dict[str, Row], parent_col: str = "parent") -> None:
-    """Every parent exists and following parents never loops."""
-    problems = []
-    for key, row in by_key.items():
-        parent = str(row[parent_col])
-        if parent and parent not in by_key:
-            problems.append(f"{path}:{row.line}: {key!r} has unknown parent {parent!r}")
-    for key, row in by_key.items():
-        seen = {key}
-        parent = str(row[parent_col])
-        while parent and parent in by_key:
-            if parent in seen:
-                problems.append(f"{path}:{row.line}: cycle through {key!r} and {parent!r}")
-                break
-            seen.add(parent)
-            parent = str(by_key[parent][parent_col])
+def check_tree(path: Path | str, by_key: dict[str, Row], parent_col: str = "parent") -> None:
+    problems: list[str] = []
+    _tree(by_key, problems, parent_col, str(path))
     if problems:
         raise OntologyError(f"{path}: invalid ontology file", problems)
 
 
+def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = ()
+                   ) -> list[str]:
+    """Every problem of a set of tables: duplicates, dangling references, cycles.
+    `other_genes` are known genes that are not in the tables (an HGNC import)."""
+    problems: list[str] = []
+    cancers = _unique(tables.get("cancer_types", []), "code", problems)
+    _tree(cancers, problems)
+    genes = _unique(tables.get("genes", []), "symbol", problems)
+    families = _unique(tables.get("gene_families", []), "family", problems)
+    classes = _unique(tables.get("drug_classes", []), "id", problems)
+    _tree(classes, problems)
+    _unique(tables.get("drugs", []), "name", problems)
+    for row in tables.get("genes", []):
+        for fam in row["families"]:
+            if fam not in families:
+                problems.append(f"{row.where()}: {row['symbol']!r} is in unknown gene "
+                                f"family {fam!r}")
+    for row in tables.get("drugs", []):
+        for cls in row["classes"]:
+            if cls not in classes:
+                problems.append(f"{row.where()}: {row['name']!r} is in unknown drug class "
+                                f"{cls!r}")
+    seen_groups: dict[tuple[str, str], Row] = {}
+    for row in tables.get("variant_groups", []):
+        key = (str(row["gene"]), str(row["group"]))
+        if key in seen_groups:
+            problems.append(f"{row.where()}: duplicate variant group {key[0]} {key[1]!r} "
+                            f"(first at line {seen_groups[key].line})")
+        seen_groups[key] = row
+        if key[0] not in genes and key[0] not in families and key[0] not in other_genes:
+            problems.append(f"{row.where()}: variant group of unknown gene {key[0]!r}")
+    for row in tables.get("cancer_successors", []):
+        old, new = str(row["code"]), str(row["successor"])
+        if old in cancers:
+            problems.append(f"{row.where()}: {old!r} is a current code and cannot be revoked")
+        if new not in cancers:
+            problems.append(f"{row.where()}: successor {new!r} of {old!r} is not a known code")
+    return problems
+
+
+def check_tables(tables: dict[str, list[Row]], what: str = "ontology") -> None:
+    """Raise OntologyError listing every problem (file:line each), if there is any."""
+    problems = table_problems(tables)
+    if problems:
+        raise OntologyError(f"invalid {what}: {len(problems)} problem(s)", problems)
+
+
 def read_sources(folder: Path) -> dict[str, list[Row]]:
     """All ontology tables in `folder`, validated."""
+    if not Path(folder).is_dir():
+        raise OntologyError(f"{folder}: no such ontology folder")
     tables = {name: read_table(folder / f"{name}.tsv", cols) for name, cols in FILES.items()}
-    cancers = check_unique(folder / "cancer_types.tsv", tables["cancer_types"], "code")
-    check_tree(folder / "cancer_types.tsv", cancers)
-    check_unique(folder / "genes.tsv", tables["genes"], "symbol")
-    check_unique(folder / "gene_families.tsv", tables["gene_families"], "family")
-    classes = check_unique(folder / "drug_classes.tsv", tables["drug_classes"], "id")
-    check_tree(folder / "drug_classes.tsv", classes)
-    check_unique(folder / "drugs.tsv", tables["drugs"], "name")
+    for name, cols in OPTIONAL_FILES.items():
+        path = folder / f"{name}.tsv"
+        tables[name] = read_table(path, cols) if path.exists() else []
+    check_tables(tables, f"ontology in {folder}")
     return tables

@@ -1,21 +1,26 @@
 """The ranking score: a weighted sum of named factors, each with the reason it got its value.
 
     specificity  how specific the best matched biomarker criterion is
-                 (exact protein change > codon > exon event > named group > gene > family)
+                 (exact protein change > codon > exon event > exon > named group > gene
+                 > gene family)
     cancer_type  how close the trial's cancer type is to the patient's
                  (same node > ancestor by distance > tissue > solid / haematologic > any)
     completeness fewer unknown criteria is better
     recruitment  recruiting first
     phase        later phases slightly first
 
+Every part names the criterion it came from (the trial's words) and the ontology path
+that connected it to the patient (`via`), so the score decomposes into checkable reasons.
 Sorting is by status (eligible, possible, ineligible), then score, then trial id and cohort,
 so the order is total and does not depend on the order trials were loaded.
 """
 
 from __future__ import annotations
 
-from trialmatch.ontology import HEME, SOLID, Ontology
-from trialmatch.rank.reasons import Literal
+from dataclasses import dataclass, field
+
+from trialmatch.ontology import Ontology
+from trialmatch.rank.reasons import Literal, via
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import (
     Alteration,
@@ -34,83 +39,148 @@ RECRUITMENT = {"RECRUITING": 1.0, "NOT_YET_RECRUITING": 0.8, "ENROLLING_BY_INVIT
 PHASE = {"PHASE3": 1.0, "PHASE2_PHASE3": 0.95, "PHASE2": 0.9, "PHASE1_PHASE2": 0.8,
          "PHASE1": 0.7, "EARLY_PHASE1": 0.6, "PHASE4": 0.6}
 STATUS_ORDER = {"eligible": 0, "possible": 1, "ineligible": 2}
-_VARIANT_SPECIFICITY = {"exact": 1.0, "codon": 0.85, "event": 0.8, "group": 0.7}
+
+# Specificity of a matched biomarker criterion, most specific first.
+SPECIFICITY = {
+    "exact": (1.0, "exact protein change"),
+    "codon": (0.85, "codon"),
+    "event": (0.8, "exon-level event"),
+    "exon": (0.75, "exon"),
+    "group": (0.7, "named variant group"),
+    "partner": (0.9, "named fusion partner"),
+    "fusion": (0.8, "gene fusion"),
+    "signature": (0.6, "genomic signature"),
+    "gene": (0.55, "gene-level alteration"),
+    "level": (0.5, "biomarker level"),
+    "family": (0.45, "gene family"),
+    "wildtype": (0.3, "wild-type status"),
+}
+FAMILY_PENALTY = 0.1  # the same criterion over a gene family ("RAS G12C") is less specific
+NO_BIOMARKER = 0.2
+# Closeness of the trial's cancer type to the patient's (see Ontology.cancer_link).
+CANCER = {"same": 1.0, "tissue": 0.55, "solid_heme": 0.4, "any": 0.3, "coarser": 0.2,
+          "unknown": 0.2}
+NO_CANCER_CRITERION = CANCER["any"]
+
+
+def ancestor_closeness(distance: int) -> float:
+    """An ancestor one level up is close (0.9); further up tends to 0.6, above a tissue."""
+    return max(0.6, 1.0 - 0.1 * distance)
 
 
 def specificity(leaf: Node, ont: Ontology) -> tuple[float, str]:
     """How specific a biomarker criterion is, in [0, 1], with the word for it."""
     if isinstance(leaf, Alteration):
         family = len(ont.gene_members(leaf.gene)) > 1
+        penalty = FAMILY_PENALTY if family else 0.0
         if leaf.alteration == "wildtype":
-            return 0.3, "wild-type status"
+            return SPECIFICITY["wildtype"]
         if leaf.variant:
-            mode = variant_mode(leaf.variant)
-            return _VARIANT_SPECIFICITY[mode] - (0.1 if family else 0), {
-                "exact": "exact protein change", "codon": "codon", "event": "exon-level event",
-                "group": "named variant group"}[mode]
-        if leaf.exon is not None:
-            return 0.75, "exon"
-        if family:
-            return 0.45, "gene family"
-        return 0.55, "gene-level alteration"
+            value, word = SPECIFICITY[variant_mode(leaf.variant)]
+        elif leaf.exon is not None:
+            value, word = SPECIFICITY["exon"]
+        elif family:
+            return SPECIFICITY["family"]
+        else:
+            value, word = SPECIFICITY["gene"]
+        return value - penalty, (f"{word} in a gene family" if family else word)
     if isinstance(leaf, Fusion):
         if len(ont.gene_members(leaf.gene)) > 1:
-            return 0.6, "fusion of a gene family"
-        return (0.9, "named fusion partner") if leaf.partner else (0.8, "gene fusion")
+            value, _ = SPECIFICITY["fusion"]
+            return value - 2 * FAMILY_PENALTY, "fusion of a gene family"
+        return SPECIFICITY["partner"] if leaf.partner else SPECIFICITY["fusion"]
     if isinstance(leaf, Signature):
-        return 0.6, "genomic signature"
+        return SPECIFICITY["signature"]
     if isinstance(leaf, Measurement):
-        return 0.5, "biomarker level"
+        return SPECIFICITY["level"]
     return 0.0, ""
 
 
 def cancer_closeness(leaf: Diagnosis, value: int | None, p: PatientFacts, ont: Ontology
                      ) -> tuple[float, str]:
-    if value == 1 or p.oncotree is None:
-        return 0.25, f"cancer type {leaf.code} not confirmed at the patient's level"
-    chain = ont.cancer_ancestors(p.oncotree)
-    d = chain.get(leaf.code)
-    if d is None:
-        return 0.0, ""
-    if d == 0:
-        return 1.0, f"same cancer type ({leaf.code})"
-    if leaf.code in (SOLID, HEME):
-        return 0.35, f"{p.oncotree} is a {ont.cancer_name(leaf.code).lower()}"
-    row = ont.cancers.get(leaf.code)
-    if row is not None and row["tissue"] == leaf.code:
-        return 0.55, f"same tissue ({leaf.code})"
-    return max(0.6, 1.0 - 0.12 * d), f"{p.oncotree} is a {leaf.code} ({d} level(s) up)"
+    """How close the trial's cancer type is to the patient's, with the words for it."""
+    if p.oncotree is None:
+        return CANCER["unknown"], "the patient's cancer type is not given"
+    link, d = ont.cancer_link(leaf.code, p.oncotree)
+    code, mine = leaf.code, p.oncotree
+    if link == "same":
+        return CANCER["same"], f"same cancer type ({code})"
+    if link == "ancestor":
+        return ancestor_closeness(d or 1), f"{mine} is a {code} ({d} level(s) up)"
+    if link == "tissue":
+        return CANCER["tissue"], f"same tissue ({code})"
+    if link == "solid_heme":
+        return CANCER["solid_heme"], f"{mine} is a {ont.cancer_name(code).lower()}"
+    if link == "any":
+        return CANCER["any"], f"any cancer type ({code})"
+    if link == "coarser" or value == 1:
+        return CANCER["coarser"], (f"the patient's {mine} is coarser than {code}: "
+                                   "not confirmed at the trial's level")
+    return 0.0, f"{mine} is not a {code}"
+
+
+@dataclass
+class _Best:
+    value: float
+    why: str
+    lit: Literal | None = None
+    via: list[str] = field(default_factory=list)
 
 
 def score(lits: list[Literal], p: PatientFacts, ont: Ontology, status: str | None,
           phase: str | None, n_unknown: int) -> tuple[float, list[dict[str, object]]]:
-    """The score in [0, 1] and its parts."""
-    spec, spec_why = 0.2, "no biomarker criterion"
-    cancer, cancer_why = 0.2, "no cancer-type criterion"
+    """The score in [0, 1] and its parts (factor, weight, value, why, criterion, via).
+
+    Ties between equally good criteria go to the first in reading order, so the parts do
+    not depend on anything but the trial's tree and the patient."""
+    spec = _Best(NO_BIOMARKER, "no matched biomarker criterion")
+    cancer: _Best | None = None
     for lit in lits:
         if lit.negated or lit.value not in (1, 2):
             continue
         if isinstance(lit.leaf, Diagnosis):
             c, why = cancer_closeness(lit.leaf, lit.value, p, ont)
-            if c > cancer or cancer_why.startswith("no "):
-                cancer, cancer_why = c, why
+            if cancer is None or c > cancer.value:
+                cancer = _Best(c, why, lit)
         elif lit.value == 2:
             s, why = specificity(lit.leaf, ont)
-            if s > spec:
-                spec, spec_why = s, f"{why}: {lit.text or ''}".rstrip(": ")
+            if s > spec.value:
+                spec = _Best(s, why, lit)
+    if cancer is None:
+        cancer = _Best(NO_CANCER_CRITERION, "no cancer-type criterion (any cancer type)")
+    for best in (spec, cancer):
+        if best.lit is not None:
+            best.via = via(best.lit, p, ont)
+    unknown_why = f"{n_unknown} unknown criteri{'on' if n_unknown == 1 else 'a'}"
     parts = {
-        "specificity": (spec, spec_why),
-        "cancer_type": (cancer, cancer_why),
-        "completeness": (1.0 / (1 + n_unknown), f"{n_unknown} unknown criteria"),
-        "recruitment": (RECRUITMENT.get(status or "", 0.1 if status else 0.5),
-                        (status or "status not given").lower().replace("_", " ")),
-        "phase": (PHASE.get(phase or "", 0.75), phase or "phase not given"),
+        "specificity": spec,
+        "cancer_type": cancer,
+        "completeness": _Best(1.0 / (1 + n_unknown), unknown_why),
+        "recruitment": _Best(RECRUITMENT.get(status or "", 0.1 if status else 0.5),
+                             (status or "status not given").lower().replace("_", " ")),
+        "phase": _Best(PHASE.get(phase or "", 0.75), phase or "phase not given"),
     }
-    total = sum(WEIGHTS[k] * v for k, (v, _) in parts.items())
-    return round(total, 4), [{"factor": k, "weight": WEIGHTS[k], "value": round(v, 3),
-                              "why": why} for k, (v, why) in parts.items()]
+    total = sum(WEIGHTS[k] * b.value for k, b in parts.items())
+    return round(total, 4), [_part(k, b) for k, b in parts.items()]
+
+
+def _part(factor: str, best: _Best) -> dict[str, object]:
+    out: dict[str, object] = {"factor": factor, "weight": WEIGHTS[factor],
+                              "value": round(best.value, 3),
+                              "contribution": round(WEIGHTS[factor] * best.value, 4),
+                              "why": best.why}
+    if best.lit is not None:
+        out["criterion"] = best.lit.text
+        out["via"] = best.via
+    return out
 
 
 def sort_key(match: dict[str, object]) -> tuple:
+    """Best first: status, then score, then trial id and cohort (a total order)."""
     return (STATUS_ORDER[str(match["status"])], -float(match["score"]),  # type: ignore[arg-type]
             str(match["trial_id"]), str(match["cohort"]))
+
+
+def rank(matches: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The matches of one patient, best first (independent of their input order)."""
+    return sorted(matches, key=sort_key)

@@ -31,6 +31,19 @@ _EVENTS = {"exon19del": "exon 19 deletion", "exon20ins": "exon 20 insertion",
            "exon14skip": "exon 14 skipping", "ITD": "ITD"}
 
 
+_PLAIN_WORDS = {"inhibitor", "inhibitors", "agent", "agents", "therapy", "antibody", "gen",
+                "third", "first", "second", "based", "targeted", "and", "or", "of", "class"}
+
+
+def concept_label(concept: str) -> str:
+    """A drug or drug-class id as words: egfr_tki -> EGFR TKI, platinum -> platinum."""
+    words = concept.split("_")
+    if len(words) == 1:
+        return concept
+    return " ".join(w if w in _PLAIN_WORDS or (len(w) > 5 and w.isalpha()) else w.upper()
+                    for w in words)
+
+
 def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
@@ -79,7 +92,7 @@ def describe(node: Node) -> str:
             return f"{'ECOG' if node.scale == 'ecog' else 'Karnofsky'} {_OPS[node.op]} " \
                    f"{_num(node.value)}"
         case PriorTherapy():
-            return f"prior {node.concept.replace('_', ' ')}"
+            return f"prior {concept_label(node.concept)}"
         case Unparsed():
             return node.text
         case Not(item=item):

@@ -7,7 +7,7 @@ leaves are de-duplicated across all trials (`leaves`). Leaf expansions through t
 or the trials change.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -49,15 +49,23 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS numbers (patient_id VARCHAR, field VARCHAR, lo DOUBLE,
         hi DOUBLE)""",
     """CREATE TABLE IF NOT EXISTS statuses (patient_id VARCHAR, field VARCHAR, value VARCHAR)""",
-    # runs and results
+    # runs and results of `bulk`
     """CREATE TABLE IF NOT EXISTS runs (
         run_id INTEGER PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
         cohort VARCHAR, input_hash VARCHAR, trials_hash VARCHAR, patients INTEGER,
-        rejected INTEGER, matches INTEGER, state VARCHAR)""",
+        rejected INTEGER, matches INTEGER, state VARCHAR, since_last_run BOOLEAN,
+        evaluated INTEGER, new INTEGER, lost INTEGER, changed INTEGER)""",
+    # one row per (patient, trial): the DESIGN 2.3 match object (with patient_id) in `doc`;
+    # unique by construction (a run replaces rows in one transaction), so no index to keep
     """CREATE TABLE IF NOT EXISTS results (
         patient_id VARCHAR, trial_id VARCHAR, cohort VARCHAR, status VARCHAR, score DOUBLE,
-        doc JSON, first_run INTEGER, last_run INTEGER,
-        PRIMARY KEY (patient_id, trial_id))""",
+        doc JSON, first_run INTEGER, last_run INTEGER)""",
+    # the trials (and their content) as the last completed run matched them
+    """CREATE TABLE IF NOT EXISTS run_trials (trial_id VARCHAR, content_hash VARCHAR)""",
+    # what each run changed: new, lost and changed (status) matches per patient
+    """CREATE TABLE IF NOT EXISTS changes (
+        run_id INTEGER, patient_id VARCHAR, trial_id VARCHAR, change VARCHAR, cohort VARCHAR,
+        title VARCHAR, status VARCHAR, previous_status VARCHAR, score DOUBLE)""",
 ]
 
 PATIENT_TABLES = ("patients", "findings", "panel", "priors", "numbers", "statuses")

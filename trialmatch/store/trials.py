@@ -115,10 +115,10 @@ class TrialWriter:
             "SELECT canon, leaf_id FROM leaves").fetchall())
         self.kinds: dict[int, str] = dict(con.execute(
             "SELECT leaf_id, kind FROM leaves").fetchall())
-        self.next_leaf = (con.execute("SELECT max(leaf_id) FROM leaves").fetchone()[0] or 0) + 1
-        self.next_node = (con.execute("SELECT max(node_key) FROM nodes").fetchone()[0] or 0) + 1
+        self.next_leaf = (con.execute("SELECT max(leaf_id) FROM leaves").fetchall()[0][0] or 0) + 1
+        self.next_node = (con.execute("SELECT max(node_key) FROM nodes").fetchall()[0][0] or 0) + 1
         self.next_cohort = (con.execute(
-            "SELECT max(cohort_key) FROM cohorts").fetchone()[0] or 0) + 1
+            "SELECT max(cohort_key) FROM cohorts").fetchall()[0][0] or 0) + 1
 
     def _leaf(self, node: Node, batch: _Batch) -> int:
         canon = to_text(node)

@@ -1,0 +1,245 @@
+"""`run_bulk`: match a whole cohort against every stored trial, in patient batches.
+
+Each batch is evaluated set-based by the matcher (temporary tables per batch), explained
+and ranked by the same code as `find` (`api.build_matches`), and staged. With
+`since_last_run`, a patient whose facts and age are unchanged since the last completed run
+is re-matched only against the trials that changed; if no trial changed, not at all. The
+run ends in one transaction that swaps the staged results in (see `bulk.state`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from trialmatch.api import build_matches
+from trialmatch.bulk import state
+from trialmatch.bulk.changes import iter_changes
+from trialmatch.bulk.export import export, format_of
+from trialmatch.bulk.sources import open_cohort
+from trialmatch.bulk.stream import PatientStream
+from trialmatch.catalog import open_catalog, stored_trials
+from trialmatch.errors import InputError
+from trialmatch.match.engine import Matcher
+from trialmatch.ontology import Ontology
+from trialmatch.rules.facts import PatientFacts
+from trialmatch.rules.trial import Trial
+from trialmatch.store.db import Store
+from trialmatch.store.patients import patient_tables
+
+DEFAULT_BATCH = 500
+Progress = Callable[[int, int | None], None]  # (records read, estimated total or None)
+
+
+@dataclass
+class BulkReport:
+    """What a run did: counts, new / lost / changed matches, rejected records."""
+
+    run_id: int = 0
+    state: str = ""  # done, partial (some records rejected)
+    cohort: str = ""
+    since_last_run: bool = False
+    read: int = 0  # records read
+    patients: int = 0  # accepted
+    rejected: int = 0
+    evaluated: int = 0  # patients matched against every trial
+    partial: int = 0  # unchanged patients matched against the changed trials only
+    unchanged: int = 0  # unchanged patients not matched at all (no trial changed)
+    trials: int = 0
+    changed_trials: int = 0
+    removed_trials: int = 0
+    pairs: int = 0  # patient x trial pairs decided by this run
+    matches: int = 0  # results rows of the cohort's patients after the run
+    new: int = 0
+    lost: int = 0
+    changed: int = 0
+    seconds: float = 0.0
+    out: Path | None = None
+    input_hash: str = ""
+    trials_hash: str = ""
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+
+    @property
+    def pairs_per_second(self) -> float:
+        return self.pairs / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        parts = [f"run {self.run_id}: {self.patients:,} patients"]
+        if self.since_last_run:
+            parts.append(f"{self.evaluated:,} re-matched, {self.partial:,} on "
+                         f"{self.changed_trials:,} changed trial(s), {self.unchanged:,} "
+                         "unchanged")
+        parts.append(f"{self.trials:,} trials")
+        parts.append(f"{self.matches:,} matches ({self.new:,} new, {self.lost:,} lost, "
+                     f"{self.changed:,} changed)")
+        if self.rejected:
+            parts.append(f"{self.rejected:,} rejected")
+        parts.append(f"{self.seconds:.1f} s")
+        return ", ".join(parts)
+
+
+class _Run:
+    """One run's working state: the open store, the matcher and the trial cache."""
+
+    def __init__(self, store: Store, ont: Ontology, delta: state.TrialDelta,
+                 report: BulkReport) -> None:
+        self.store, self.ont, self.delta, self.report = store, ont, delta, report
+        self.matcher = Matcher(store, ont)
+        self.trials: dict[str, Trial] = {}
+
+    def split(self, batch: list[PatientFacts], tables: dict[str, pa.Table]) -> list[str]:
+        """The ids of the patients to match against every trial."""
+        ids = [p.id for p in batch]
+        if self.delta.everything:
+            return ids
+        prev = state.previous_facts(self.store, ids)
+        t = tables["patients"]
+        now = zip(t.column("patient_id").to_pylist(), t.column("content_hash").to_pylist(),
+                  t.column("age_lo").to_pylist())
+        return [pid for pid, h, age in now if prev.get(pid) != (h, age)]
+
+    def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> list[tuple]:
+        values = self.matcher.evaluate(patients, cohorts=cohorts)
+        missing = {v.trial_id for v in values if v.value != 0} - self.trials.keys()
+        if missing:
+            self.trials.update(stored_trials(self.store, sorted(missing)))
+        per_patient = build_matches(values, patients, self.matcher, self.trials,
+                                    include_ineligible=False)
+        return [(pid, m["trial_id"], m["cohort"], m["status"], m["score"],
+                 json.dumps({"patient_id": pid, **m}, ensure_ascii=False))
+                for pid, matches in per_patient.items() for m in matches]
+
+    def batch(self, batch: list[PatientFacts]) -> None:
+        tables = patient_tables(batch)
+        full = self.split(batch, tables)
+        state.stage_patients(self.store, tables, [p.id for p in batch], full)
+        full_set = set(full)
+        rows: list[tuple] = []
+        everyone = [p for p in batch if p.id in full_set]
+        if everyone:
+            rows += self.match(everyone, None)
+        rest = [p for p in batch if p.id not in full_set]
+        if rest and self.delta.cohort_keys:
+            rows += self.match(rest, self.delta.cohort_keys)
+        r = self.report
+        r.evaluated += len(everyone)
+        if self.delta.changed or self.delta.removed:
+            r.partial += len(rest)
+        else:
+            r.unchanged += len(rest)
+        r.pairs += len(everyone) * r.trials + len(rest) * len(self.delta.changed)
+        state.stage_results(self.store, _rows_table(rows))
+
+
+def _rows_table(rows: list[tuple]) -> pa.Table:
+    cols = list(zip(*rows)) if rows else [()] * 6
+    types = [pa.string()] * 4 + [pa.float64(), pa.string()]
+    names = ["patient_id", "trial_id", "cohort", "status", "score", "doc"]
+    return pa.Table.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)],
+                                names=names)
+
+
+def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
+             out: str | Path | None = None, since_last_run: bool = False,
+             batch_size: int = DEFAULT_BATCH, progress: Progress | None = None, *,
+             wait: float = 0.0, today: date | None = None, ontology: Ontology | None = None,
+             on_changes: Callable[[Iterator[dict[str, Any]]], None] | None = None,
+             memory_limit: str | None = "2GB") -> BulkReport:
+    """Match every patient of a cohort (file, folder or cBioPortal study) and keep the results.
+
+    Raises InputError when the cohort cannot be read or holds no valid patient, and
+    StoreError when the database is in use (after waiting up to `wait` seconds). Rejected
+    records are listed in the report (`state` "partial"); the others are matched.
+    `on_changes`, if given, receives the run's new / lost / changed matches, per patient.
+    """
+    t0 = time.perf_counter()
+    cohort = open_cohort(cohort_path)
+    if out is not None:
+        format_of(out)
+    if batch_size < 1:
+        raise InputError("--batch-size must be at least 1")
+    store, ont = open_catalog(db, ontology, wait=wait)
+    report = BulkReport(cohort=str(cohort_path), since_last_run=since_last_run)
+    committed = False
+    try:
+        if memory_limit:
+            store.con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        report.run_id = state.start_run(store, str(cohort_path), since_last_run)
+        try:
+            delta = state.trial_delta(store) if since_last_run else state.TrialDelta(
+                True, [], [], [], state.trials_hash(store))
+            report.trials = store.con.execute("SELECT count(*) FROM trials").fetchone()[0]
+            report.changed_trials = len(delta.changed)
+            report.removed_trials = len(delta.removed)
+            report.trials_hash = delta.trials_hash
+            run = _Run(store, ont, delta, report)
+            stream = PatientStream(cohort.records(), ont, today)
+            total = cohort.estimate()
+            if progress:
+                progress(0, total)
+            for batch in stream.batches(batch_size):
+                run.batch(batch)
+                if progress:
+                    progress(stream.read, total)
+            msgs = stream.messages
+            report.read, report.rejected = stream.read, msgs.rejected
+            report.patients = len(stream.seen)
+            report.problems, report.warnings = msgs.problems, msgs.warnings
+            report.warning_count = msgs.warning_count
+            report.input_hash = stream.input_hash
+            if not report.patients:
+                raise InputError(f"{cohort_path}: no valid patient in the cohort"
+                                 if report.read else f"{cohort_path}: the cohort is empty",
+                                 msgs.problems)
+            report.state = "partial" if report.rejected else "done"
+            counts: dict[str, object] = {
+                "input_hash": report.input_hash, "patients": report.patients,
+                "rejected": report.rejected, "state": report.state,
+                "evaluated": report.evaluated}
+            state.swap(store, report.run_id, delta, counts)
+            committed = True
+            report.matches, report.new = int(counts["matches"]), int(counts["new"])
+            report.lost, report.changed = int(counts["lost"]), int(counts["changed"])
+            if out is not None:
+                export(store, out)
+                report.out = Path(out)
+            state.cleanup(store)
+            if on_changes is not None:
+                on_changes(iter_changes(store, report.run_id))
+        except BaseException as exc:
+            if not committed:
+                _mark_quietly(store, report.run_id,
+                              "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            raise
+    finally:
+        store.close()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _mark_quietly(store: Store, run_id: int, how: str) -> None:
+    try:
+        store.con.execute("ROLLBACK")
+    except Exception:  # noqa: BLE001 - no transaction open
+        pass
+    try:
+        state.mark(store, run_id, how)
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
+
+
+def _checked_size(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text.strip(), re.I):
+        raise InputError(f"not a memory size: {text!r} (expected e.g. 2GB)")
+    return text.strip()

@@ -1,0 +1,200 @@
+"""What a bulk run reads from and writes to the database: runs, staging and the swap.
+
+A run writes nothing the previous results depend on until its very end: its patients'
+facts and its matches are staged in temporary tables (which vanish with the process), and
+one final transaction swaps them in: results replaced for the patients and trials the run
+re-matched, new / lost / changed matches recorded in `changes`, the persistent patient
+tables and the trial snapshot brought up to date, and the run marked done. A run killed at
+any moment before that commit leaves the database exactly as the previous run left it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from trialmatch.store.db import Store
+from trialmatch.store.schema import PATIENT_TABLES
+
+# Bumped when what a results row contains changes (ranking, explanation): forces a full run.
+RESULTS_VERSION = "1"
+
+STAGE_DDL = [
+    """CREATE OR REPLACE TEMP TABLE stage (patient_id VARCHAR, trial_id VARCHAR,
+        cohort VARCHAR, status VARCHAR, score DOUBLE, doc VARCHAR)""",
+    "CREATE OR REPLACE TEMP TABLE s_seen (patient_id VARCHAR)",
+    "CREATE OR REPLACE TEMP TABLE s_full (patient_id VARCHAR)",
+    "CREATE OR REPLACE TEMP TABLE s_trials (trial_id VARCHAR)",  # changed, new or removed
+]
+
+
+@dataclass(frozen=True)
+class TrialDelta:
+    """How the stored trials differ from those the last completed run matched."""
+
+    everything: bool  # no previous run, or the ontology or result format changed
+    changed: list[str]  # new or changed trial ids
+    removed: list[str]
+    cohort_keys: list[int]  # cohorts of the changed trials
+    trials_hash: str
+
+
+def full_stamp(store: Store) -> str:
+    """What, when it changes, makes every earlier result stale: ontology, result format."""
+    return f"{RESULTS_VERSION}/{store.get_meta('ontology')}"
+
+
+def trials_hash(store: Store) -> str:
+    h = hashlib.sha256(full_stamp(store).encode())
+    for tid, ch in store.con.execute(
+            "SELECT trial_id, content_hash FROM trials ORDER BY trial_id").fetchall():
+        h.update(f"{tid}={ch};".encode())
+    return h.hexdigest()[:16]
+
+
+def has_done_run(store: Store) -> bool:
+    return store.con.execute(
+        "SELECT count(*) FROM runs WHERE state IN ('done', 'partial')").fetchone()[0] > 0
+
+
+def trial_delta(store: Store) -> TrialDelta:
+    """Trials changed since the last completed run (everything, if there was none)."""
+    current = trials_hash(store)
+    con = store.con
+    if not has_done_run(store) or store.get_meta("bulk_stamp") != full_stamp(store):
+        return TrialDelta(True, [], [], [], current)
+    changed = [r[0] for r in con.execute(
+        """SELECT t.trial_id FROM trials t LEFT JOIN run_trials r USING (trial_id)
+           WHERE r.content_hash IS DISTINCT FROM t.content_hash ORDER BY 1""").fetchall()]
+    removed = [r[0] for r in con.execute(
+        """SELECT trial_id FROM run_trials WHERE trial_id NOT IN
+           (SELECT trial_id FROM trials) ORDER BY 1""").fetchall()]
+    ids = pa.table({"trial_id": pa.array(changed, pa.string())})  # noqa: F841
+    keys = [r[0] for r in con.execute(
+        "SELECT cohort_key FROM cohorts WHERE trial_id IN (SELECT trial_id FROM ids)"
+    ).fetchall()]
+    return TrialDelta(False, changed, removed, keys, current)
+
+
+def start_run(store: Store, cohort: str, since_last_run: bool) -> int:
+    """Mark runs killed before they finished, and record this one as running."""
+    con = store.con
+    with store.transaction():
+        con.execute("UPDATE runs SET state = 'interrupted' WHERE state = 'running'")
+        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        con.execute("INSERT INTO runs (run_id, started_at, cohort, state, since_last_run) "
+                    "VALUES (?, now(), ?, 'running', ?)", [run_id, cohort, since_last_run])
+    for ddl in STAGE_DDL:
+        con.execute(ddl)
+    for name in PATIENT_TABLES:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE sp_{name} AS SELECT * FROM main.{name} "
+                    "LIMIT 0")
+    return run_id
+
+
+def mark(store: Store, run_id: int, state: str) -> None:
+    with store.transaction():
+        store.con.execute("UPDATE runs SET state = ?, finished_at = now() WHERE run_id = ?",
+                          [state, run_id])
+
+
+def previous_facts(store: Store, ids: list[str]) -> dict[str, tuple[str, float | None]]:
+    """(content hash, age) of these patients as the last completed run stored them."""
+    want = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
+    return {pid: (h, age) for pid, h, age in store.con.execute(
+        "SELECT patient_id, content_hash, age_lo FROM main.patients "
+        "WHERE patient_id IN (SELECT patient_id FROM want)").fetchall()}
+
+
+def stage_patients(store: Store, tables: dict[str, pa.Table], seen: list[str],
+                   full: list[str]) -> None:
+    """Keep the facts of re-matched patients, to be written when the run completes."""
+    con = store.con
+    seen_t = pa.table({"patient_id": pa.array(seen, pa.string())})  # noqa: F841
+    full_t = pa.table({"patient_id": pa.array(full, pa.string())})  # noqa: F841
+    con.execute("INSERT INTO s_seen SELECT patient_id FROM seen_t")
+    con.execute("INSERT INTO s_full SELECT patient_id FROM full_t")
+    for name in PATIENT_TABLES:
+        data = tables[name]  # noqa: F841 - read by DuckDB
+        cols = ", ".join(f'"{c}"' for c in tables[name].column_names)
+        con.execute(f"INSERT INTO sp_{name} ({cols}) SELECT {cols} FROM data "
+                    "WHERE patient_id IN (SELECT patient_id FROM full_t)")
+
+
+def stage_results(store: Store, rows: pa.Table) -> None:
+    if rows.num_rows:
+        store.con.execute("INSERT INTO stage SELECT * FROM rows")
+
+
+SWAP = [
+    # the old rows this run re-decides: all of a re-matched patient's, and, for every patient
+    # of the cohort, those of changed, new or removed trials
+    """CREATE OR REPLACE TEMP TABLE s_old AS
+       SELECT * FROM main.results r
+       WHERE r.patient_id IN (SELECT patient_id FROM s_full)
+          OR (r.trial_id IN (SELECT trial_id FROM s_trials)
+              AND r.patient_id IN (SELECT patient_id FROM s_seen))""",
+    """INSERT INTO main.changes
+       SELECT $run, s.patient_id, s.trial_id, 'new', s.cohort, s.doc->>'title', s.status,
+              NULL, s.score
+       FROM stage s ANTI JOIN s_old o USING (patient_id, trial_id)
+       UNION ALL
+       SELECT $run, o.patient_id, o.trial_id, 'lost', o.cohort, o.doc->>'title', NULL,
+              o.status, o.score
+       FROM s_old o ANTI JOIN stage s USING (patient_id, trial_id)
+       UNION ALL
+       SELECT $run, s.patient_id, s.trial_id, 'changed', s.cohort, s.doc->>'title', s.status,
+              o.status, s.score
+       FROM stage s JOIN s_old o USING (patient_id, trial_id) WHERE s.status <> o.status""",
+    """DELETE FROM main.results r WHERE r.patient_id IN (SELECT patient_id FROM s_full)
+          OR (r.trial_id IN (SELECT trial_id FROM s_trials)
+              AND r.patient_id IN (SELECT patient_id FROM s_seen))""",
+    """UPDATE main.results SET last_run = $run
+       WHERE patient_id IN (SELECT patient_id FROM s_seen)""",
+    """INSERT INTO main.results
+       SELECT s.patient_id, s.trial_id, s.cohort, s.status, s.score, s.doc,
+              coalesce(o.first_run, $run), $run
+       FROM stage s LEFT JOIN s_old o USING (patient_id, trial_id)""",
+]
+
+
+def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]) -> None:
+    """The one final transaction: results, changes, patients, trial snapshot, run row."""
+    con = store.con
+    changed = pa.table({"trial_id": pa.array(  # noqa: F841
+        delta.changed + delta.removed, pa.string())})
+    con.execute("INSERT INTO s_trials SELECT trial_id FROM changed")
+    with store.transaction():
+        for statement in SWAP:
+            con.execute(statement.replace("$run", str(int(run_id))))
+        for name in PATIENT_TABLES:
+            con.execute(f"DELETE FROM main.{name} WHERE patient_id IN "
+                        "(SELECT patient_id FROM s_full)")
+            con.execute(f"INSERT INTO main.{name} SELECT * FROM sp_{name}")
+        con.execute("UPDATE main.patients SET updated_at = now() WHERE patient_id IN "
+                    "(SELECT patient_id FROM s_full)")
+        con.execute("DELETE FROM run_trials")
+        con.execute("INSERT INTO run_trials SELECT trial_id, content_hash FROM trials")
+        store.set_meta("bulk_stamp", full_stamp(store))
+        n = dict(con.execute("SELECT change, count(*) FROM main.changes WHERE run_id = ? "
+                             "GROUP BY change", [run_id]).fetchall())
+        matches = con.execute("SELECT count(*) FROM main.results WHERE patient_id IN "
+                              "(SELECT patient_id FROM s_seen)").fetchone()[0]
+        counts.update(new=n.get("new", 0), lost=n.get("lost", 0),
+                      changed=n.get("changed", 0), matches=matches)
+        con.execute(
+            """UPDATE runs SET finished_at = now(), input_hash = ?, trials_hash = ?,
+               patients = ?, rejected = ?, matches = ?, state = ?, evaluated = ?, new = ?,
+               lost = ?, changed = ? WHERE run_id = ?""",
+            [counts["input_hash"], delta.trials_hash, counts["patients"], counts["rejected"],
+             matches, counts["state"], counts["evaluated"], counts["new"], counts["lost"],
+             counts["changed"], run_id])
+
+
+def cleanup(store: Store) -> None:
+    """Drop the staging tables (after the export, which reads `s_seen`)."""
+    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials",
+              *(f"sp_{n}" for n in PATIENT_TABLES)):
+        store.con.execute(f"DROP TABLE IF EXISTS temp.{t}")

@@ -1,0 +1,100 @@
+"""From a stream of raw records to batches of validated patient facts.
+
+Validation and normalisation are those of `find` (`patients.validate`, `Normalizer`); a bad
+record is reported by file and JSON pointer (or sample id) and skipped. Patient ids must be
+unique across the whole cohort. The stream also hashes every record it reads, so a run knows
+which input it matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from trialmatch.ontology import Ontology
+from trialmatch.patients.normalize import Normalizer
+from trialmatch.patients.read import RawRecord
+from trialmatch.patients.validate import validate
+from trialmatch.rules.facts import PatientFacts
+
+MAX_MESSAGES = 10_000  # problems and warnings kept for the report; the rest are counted
+
+
+@dataclass
+class Messages:
+    """Problems (rejected records) and warnings, capped, with true totals."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected: int = 0
+    warning_count: int = 0
+
+    def problem(self, lines: list[str]) -> None:
+        self.rejected += 1
+        room = MAX_MESSAGES - len(self.problems)
+        self.problems.extend(lines[:max(room, 0)])
+
+    def warn(self, lines: list[str]) -> None:
+        self.warning_count += len(lines)
+        room = MAX_MESSAGES - len(self.warnings)
+        self.warnings.extend(lines[:max(room, 0)])
+
+
+class PatientStream:
+    """Iterate over batches of `PatientFacts`; messages and the input hash accumulate."""
+
+    def __init__(self, records: Iterable[RawRecord], ontology: Ontology,
+                 today: date | None = None) -> None:
+        self.records = records
+        self.norm = Normalizer(ontology, today)
+        self.messages = Messages()
+        self.seen: set[str] = set()
+        self.read = 0
+        self._hash = hashlib.sha256()
+
+    @property
+    def input_hash(self) -> str:
+        return self._hash.hexdigest()[:16]
+
+    def _where(self, rec: RawRecord) -> str:
+        return rec.where.split(" /")[0] if rec.prefix else rec.where
+
+    def facts(self, rec: RawRecord) -> PatientFacts | None:
+        self.read += 1
+        self._hash.update(json.dumps(rec.data, sort_keys=True, default=str).encode())
+        self._hash.update(b"\n")
+        if rec.error:
+            self.messages.problem([f"{rec.where}: {rec.error}"])
+            return None
+        model, problems = validate(rec.data, rec.prefix)
+        where = self._where(rec)
+        if model is None:
+            self.messages.problem([f"{where}: {p}" for p in problems])
+            return None
+        facts, warnings, errors = self.norm.facts(model, rec.prefix)
+        if warnings:
+            self.messages.warn([f"{where}: {w}" for w in warnings])
+        if facts is None:
+            self.messages.problem([f"{where}: {e}" for e in errors])
+            return None
+        if facts.id in self.seen:
+            self.messages.problem([f"{where}: duplicate patient id {facts.id!r}, skipped"])
+            return None
+        self.seen.add(facts.id)
+        return facts
+
+    def batches(self, size: int) -> Iterator[list[PatientFacts]]:
+        batch: list[PatientFacts] = []
+        for rec in self.records:
+            f = self.facts(rec)
+            if f is None:
+                continue
+            batch.append(f)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch

@@ -1,0 +1,10 @@
+"""Reading trial records (ClinicalTrials.gov JSON, NDJSON, XML, plain text) and loading them.
+
+Imports nothing heavy: `trialmatch find` may import this package without spaCy.
+"""
+
+from trialmatch.ingest.ctgov import read_records, read_text_records, text_record
+from trialmatch.ingest.record import Record, parse_age, phase_code, sex_code, status_code
+
+__all__ = ["Record", "parse_age", "phase_code", "read_records", "read_text_records",
+           "sex_code", "status_code", "text_record"]

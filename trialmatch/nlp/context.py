@@ -1,0 +1,89 @@
+"""Context rules: negation, exceptions and the left-hand cue of a gene group.
+
+"no known EGFR mutation", "patients without ALK rearrangement" and "KRAS G12C mutations are
+excluded" negate the finding; "other than", "except" carve it out. A cue counts only in the
+same clause (no ";" or sentence end between) and within a short distance, like medspaCy's
+ConText scopes. Exclusion-section polarity is not decided here but by the tree (assemble.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.phrases import Group, linker_gap
+
+_BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
+_PRE_SCOPE = 70
+_POST_SCOPE = 90
+
+
+def same_clause(text: str, a: int, b: int) -> bool:
+    return not _BREAK.search(text, a, b) if a <= b else True
+
+
+def _clause_ok(text: str, a: int, b: int) -> bool:
+    return a <= b and not _BREAK.search(text[a:b])
+
+
+def left_cue(group: Group, cue_ms: list[Mention], text: str, floor: int) -> tuple[list[str], str | None]:
+    """A cue written before the genes ("mutations in EGFR", "loss of PTEN", "germline BRCA")."""
+    values: list[str] = []
+    origin = None
+    for c in reversed(cue_ms):
+        if c.end > group.start or c.start < floor:
+            continue
+        gap = text[c.end:group.start]
+        if not linker_gap(gap):
+            break
+        role = c.data["role"]
+        if role == "origin":
+            origin = origin or c.data["value"]
+        elif role == "alteration" and c.data["value"] not in ("positive", "negative", "low") \
+                or (role == "alteration" and re.search(r"(?i)\bfor\b", gap)):
+            values.insert(0, c.data["value"])
+            break
+        elif role in ("negation", "exception", "linker"):
+            continue
+        else:
+            break
+    return values, origin
+
+
+def origin_near(group: Group, cue_ms: list[Mention], text: str) -> str | None:
+    """germline / somatic written just before the genes or inside their cue chain."""
+    found = set()
+    for c in cue_ms:
+        if c.data["role"] != "origin":
+            continue
+        if group.start - 40 <= c.end <= group.start and linker_gap(text[c.end:group.start]) or group.start <= c.start <= group.end + 30:
+            found.add(c.data["value"])
+    return found.pop() if len(found) == 1 else None
+
+
+def negation(start: int, end: int, cue_ms: list[Mention], text: str, floor: int,
+             ceiling: int, section: str = "inclusion") -> tuple[bool, bool]:
+    """(negated, excepted) for the span start..end from cues in its clause. In the exclusion
+    section "... are excluded" restates the section, so only cues before the finding count."""
+    negated = excepted = False
+    for c in cue_ms:
+        role = c.data["role"]
+        if role == "negation" and c.data["value"] == "pre":
+            if floor <= c.start and c.end <= start and start - c.end <= _PRE_SCOPE \
+                    and _clause_ok(text, c.end, start) and not _blocked(text[c.end:start]):
+                negated = True
+        elif role == "negation" and c.data["value"] == "post" and section != "exclusion":
+            if end <= c.start <= end + _POST_SCOPE and c.end <= ceiling \
+                    and _clause_ok(text, end, c.start):
+                negated = True
+        elif role == "exception" and floor <= c.start and c.end <= start \
+                and start - c.end <= 40 and _clause_ok(text, c.end, start):
+            excepted = True
+    return negated, excepted
+
+
+def _blocked(gap: str) -> bool:
+    """Words that end a negation's scope before it reaches the finding."""
+    return "," in gap or bool(re.search(
+        r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
+        r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who))\b", gap))

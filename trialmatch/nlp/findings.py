@@ -1,0 +1,350 @@
+"""From the mentions of one criterion to rule-tree leaves, each with its provenance.
+
+Biomarker groups (phrases.py) become alteration, fusion, measurement or signature leaves by
+the cue they carry and the gene's own meaning of "positive" (data/genes.yaml `status`);
+clinical mentions (age, ECOG, Karnofsky, cancer types, prior therapy) become their leaves.
+A `Unit` is one finding with its span; assemble.py joins the units of a criterion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trialmatch.nlp.context import left_cue, negation, origin_near
+from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.phrases import (
+    Group,
+    Phrase,
+    attach_orphans,
+    build_groups,
+    build_phrases,
+    list_intro,
+)
+from trialmatch.nlp.resources import gene_data
+from trialmatch.rules.nodes import (
+    Age,
+    All,
+    Alteration,
+    AnyOf,
+    Diagnosis,
+    Fusion,
+    Measurement,
+    Node,
+    Not,
+    Performance,
+    PriorTherapy,
+    Provenance,
+    Signature,
+    Unparsed,
+)
+
+EXPRESSION_REASON = "expression: "
+_PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\s+with|treatment\s+"
+                    r"with|therapy\s+with|progress(?:ed|ion)\s+(?:on|after|following|during)|"
+                    r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
+                    r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
+                    r"intolerance\s+to)\b")
+_WINDOW = re.compile(r"(?i)\bwithin\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)\s+(?:of|prior|"
+                     r"before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
+_NO_PRIOR = re.compile(r"(?i)\b(?:no|not|never|without|naive|naïve)\b")
+_DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
+
+
+@dataclass(slots=True)
+class Unit:
+    node: Node
+    start: int
+    end: int
+
+
+class Context:
+    """What one criterion's finders share: text, section, mentions, provenance maker."""
+
+    def __init__(self, text: str, section: str, start: int, end: int, ms: list[Mention],
+                 inherited: list[str] | None = None) -> None:
+        self.text, self.section, self.start, self.end = text, section, start, end
+        self.ms = ms
+        self.cues = [m for m in ms if m.label == "cue"]
+        self.inherited = inherited or []
+        self.skip = _definition_spans(text, start, end)
+
+    def prov(self, start: int, end: int, source: str) -> Provenance:
+        return Provenance(self.section, start, end, self.text[start:end], source)
+
+
+def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Parenthetical definitions "(defined as IHC 3+ or ISH+)": read as part of the status."""
+    spans = []
+    for m in _DEFINITION.finditer(text, start, end):
+        close = text.find(")", m.end(), end)
+        spans.append((m.start(), close + 1 if close != -1 else end))
+    return spans
+
+
+def units(ctx: Context) -> list[Unit]:
+    """Every finding of one criterion, in text order."""
+    ms = [m for m in ctx.ms if not any(s <= m.start < e for s, e in ctx.skip)]
+    out: list[Unit] = []
+    phrases, orphans = build_phrases(ms, ctx.text)
+    attach_orphans(phrases, orphans)
+    for g in build_groups(phrases, ctx.cues, ctx.text, ctx.end):
+        unit = group_unit(g, ctx)
+        if unit is not None:
+            out.append(unit)
+    for m in ms:
+        unit = mention_unit(m, ctx)
+        if unit is not None:
+            out.append(unit)
+    return sorted(out, key=lambda u: u.start)
+
+
+# ----------------------------------------------------------------------------- groups
+
+_STATUS = ("positive", "negative", "low", "expression")
+
+
+def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
+    """The kind of finding a group names and where that was read ("own", "left", ...)."""
+    own = g.phrases[-1].cue
+    if own and own[0].startswith("__"):
+        return None, "context"
+    if own:
+        return combine(own), "own"
+    values, origin = left_cue(g, ctx.cues, ctx.text, ctx.start)
+    g.origin = origin
+    if values:
+        return combine(values), "left"
+    if any(p.variants or p.excepted or p.ihc or p.measure for p in g.phrases):
+        return "mutation", "variant"
+    if ctx.inherited:
+        return combine(ctx.inherited), "inherited"
+    therapy = any(c.data["role"] == "therapy" and g.start - 150 <= c.start < g.start
+                  for c in ctx.cues)
+    if not therapy and (len(g.phrases) >= 3
+                        or list_intro(ctx.text[max(ctx.start, g.start - 60):g.start])):
+        return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..."
+    return None, "none"
+
+
+def combine(values: list[str]) -> str:
+    """One kind from a cue chain: "mutation negative" is wild-type, "fusion positive" fusion."""
+    first = values[0]
+    if first in ("positive", "negative", "low") or len(values) == 1:
+        return first
+    second = values[1]
+    if second == "negative" and first in ("mutation", "any"):
+        return "wildtype"
+    if second == "negative":
+        return "negative"
+    if first == "expression" and second in ("positive", "low"):
+        return second
+    return first
+
+
+def group_unit(g: Group, ctx: Context) -> Unit | None:
+    kind, how = group_kind(g, ctx)
+    if kind is None:
+        return None
+    if any(p.gene.data.get("ambiguous") for p in g.phrases) and not (
+            how == "own" and kind in _STATUS):
+        g.phrases = [p for p in g.phrases if not p.gene.data.get("ambiguous")]
+        if not g.phrases:
+            return None
+    if _nonbio(g, ctx):
+        return None
+    origin = origin_near(g, ctx.cues, ctx.text) or g.origin
+    leaves = []
+    for p in g.phrases:
+        node = phrase_node(p, kind, origin or p.origin, ctx)
+        if node is not None:
+            leaves.append(node)
+    if not leaves:
+        return None
+    if len(leaves) == 1:
+        node = leaves[0]
+    elif kind in ("wildtype", "negative") or (g.conj == "and" and kind == "positive"):
+        node = All(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.and"))
+    else:
+        node = AnyOf(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.or"))
+    negated, excepted = negation(g.start, g.end, ctx.cues, ctx.text, ctx.start, ctx.end,
+                                 ctx.section)
+    node = _context(node, negated, excepted, ctx, g.start, g.end)
+    return Unit(node, g.start, g.end)
+
+
+def _nonbio(g: Group, ctx: Context) -> bool:
+    last = g.phrases[-1]
+    after = [c for c in ctx.cues if last.end <= c.start <= (last.cue_end or last.end) + 12]
+    return any(c.data["role"] == "nonbio" for c in after)
+
+
+def _context(node: Node, negated: bool, excepted: bool, ctx: Context, start: int,
+             end: int) -> Node:
+    if excepted:
+        return Not(node, prov=ctx.prov(start, end, "context.exception"))
+    if negated:
+        return Not(node, prov=ctx.prov(start, end, "context.negation"))
+    return node
+
+
+def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node | None:
+    """The node for one gene phrase read with one kind of finding."""
+    prov = ctx.prov(p.start, p.cue_end or p.end, p.gene.source)
+    if p.measure is not None:
+        return Measurement(p.measure.data["marker"], p.measure.data["op"], p.measure.data["value"],
+                           prov=ctx.prov(p.start, p.end, p.measure.source))
+    if p.ihc:
+        return _ihc_node(p, ctx)
+    if p.partner or (kind == "fusion"):
+        nodes = [Fusion(g, p.partner, prov=prov) for g in p.genes]
+        return _one(nodes, ctx, p)
+    if p.variants or (p.exon is not None and kind in ("mutation", "any")):
+        nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
+                            else _event_exon(v), origin, prov=prov)
+                 for g in p.genes for v in (p.variants or [None])]
+        node = _one(nodes, ctx, p)
+        if p.excepted:
+            cut = [Alteration(g, "mutation", v, prov=prov) for g in p.genes for v in p.excepted]
+            node = All((node, Not(_one(cut, ctx, p), prov=ctx.prov(p.start, p.end,
+                                                                    "context.exception"))),
+                       prov=prov)
+        return node
+    nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
+    return _one(nodes, ctx, p) if nodes else None
+
+
+def _event_exon(v: str) -> int | None:
+    m = re.match(r"exon(\d+)", v)
+    return int(m.group(1)) if m else None
+
+
+def _one(nodes: list[Node], ctx: Context, p: Phrase) -> Node | None:
+    if not nodes:
+        return None
+    return nodes[0] if len(nodes) == 1 else AnyOf(tuple(nodes), prov=ctx.prov(
+        p.start, p.cue_end or p.end, "assemble.or"))
+
+
+def _ihc_node(p: Phrase, ctx: Context) -> Node:
+    prov = ctx.prov(p.start, p.end, "meas.her2_ihc")
+    values = sorted(set(p.ihc))
+    if p.ihc_greater:
+        return Measurement("her2_ihc", ">=", values[0], prov=prov)
+    nodes = [Measurement("her2_ihc", "=", v, prov=prov) for v in values]
+    return nodes[0] if len(nodes) == 1 else AnyOf(tuple(nodes), prov=prov)
+
+
+def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Node | None:
+    """One gene read with one kind, through its status meanings in data/genes.yaml."""
+    data = gene_data()
+    status = data.status.get(gene, {})
+    if kind in status:
+        rule = status[kind]
+        if rule.get("fusion"):
+            node = Fusion(gene, prov=prov)
+            return Not(node, prov=Provenance(prov.section, prov.start, prov.end, prov.text,
+                                             "status.negative")) if kind == "negative" else node
+        return Measurement(rule["measurement"], rule["op"], rule["value"], prov=prov)
+    if kind in ("expression", "low") or (kind in ("positive", "negative")
+                                        and gene in data.expression_markers):
+        word = "expression" if kind != "negative" else "expression-negative"
+        return Unparsed(prov.text or gene, reason=f"{word}: {gene}", prov=prov)
+    if kind == "positive":
+        kind = "mutation"
+    if kind == "negative":
+        kind = "wildtype"
+    if kind == "fusion":
+        return Fusion(gene, prov=prov)
+    if kind in ("mutation", "any", "amplification", "deletion", "wildtype"):
+        return Alteration(gene, kind, origin=origin if kind in ("mutation", "any", "deletion")
+                          else None, prov=prov)
+    return None
+
+
+# ----------------------------------------------------------------------------- others
+
+def mention_unit(m: Mention, ctx: Context) -> Unit | None:
+    """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
+    maker = _MAKERS.get(m.label)
+    if maker is None or m.used:
+        return None
+    node = maker(m, ctx)
+    if node is None:
+        return None
+    if m.label in ("signature", "measure", "tmb", "philadelphia", "triple_negative"):
+        negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
+                                     ctx.section)
+        node = _context(node, negated, excepted, ctx, m.start, m.end)
+    return Unit(node, m.start, m.end)
+
+
+def _signature(m: Mention, ctx: Context) -> Node:
+    return Signature(m.data["name"], prov=ctx.prov(m.start, m.end, m.source))
+
+
+def _measure(m: Mention, ctx: Context) -> Node:
+    return Measurement(m.data["marker"], m.data["op"], m.data["value"],
+                       prov=ctx.prov(m.start, m.end, m.source))
+
+
+def _philadelphia(m: Mention, ctx: Context) -> Node:
+    prov = ctx.prov(m.start, m.end, m.source)
+    node = Fusion("ABL1", "BCR", prov=prov)
+    if m.data["status"] == "negative":
+        return Not(node, prov=Provenance(prov.section, prov.start, prov.end, prov.text,
+                                         "status.negative"))
+    return node
+
+
+def _triple_negative(m: Mention, ctx: Context) -> Node | None:
+    if _HISTORY.search(ctx.text[max(ctx.start, m.start - 60):m.start]):
+        return None
+    prov = ctx.prov(m.start, m.end, m.source)
+    return All((Measurement("er", "=", "negative", prov=prov),
+                Measurement("pr", "=", "negative", prov=prov),
+                Measurement("her2", "=", "negative", prov=prov)), prov=prov)
+
+
+def _performance(m: Mention, ctx: Context) -> Node:
+    return Performance(m.label, m.data["op"], m.data["value"],
+                       prov=ctx.prov(m.start, m.end, m.source))
+
+
+def _age(m: Mention, ctx: Context) -> Node | None:
+    if ctx.section != "inclusion":
+        return None
+    prov = ctx.prov(m.start, m.end, m.source)
+    nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
+    return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
+
+
+_HISTORY = re.compile(r"(?i)\b(?:history|prior|previous|other|another|second|secondary|"
+                      r"concurrent|synchronous|metachronous|except|besides|excluding|in situ)\b")
+
+
+def _cancer(m: Mention, ctx: Context) -> Node | None:
+    if _HISTORY.search(ctx.text[max(ctx.start, m.start - 60):m.start]):
+        return None
+    return Diagnosis(m.data["code"], prov=ctx.prov(m.start, m.end, m.source))
+
+
+def _drug(m: Mention, ctx: Context) -> Node | None:
+    clause_start = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
+    before = ctx.text[clause_start:m.start]
+    after = ctx.text[m.end:min(ctx.end, m.end + 25)]
+    if not (_PRIOR.search(before[-80:]) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
+                                                   r"-?\s*pretreated|-?\s*refractory)", after)):
+        return None
+    if _WINDOW.search(ctx.text, ctx.start, ctx.end):
+        return None
+    node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
+    if _NO_PRIOR.search(before[-40:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after):
+        return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
+    return node
+
+
+_MAKERS = {"signature": _signature, "measure": _measure, "tmb": _measure,
+           "philadelphia": _philadelphia, "triple_negative": _triple_negative,
+           "ecog": _performance, "karnofsky": _performance, "age": _age, "cancer": _cancer,
+           "drug": _drug}

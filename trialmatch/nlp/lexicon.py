@@ -1,0 +1,120 @@
+"""Lexicons the parser looks words up in: genes, cancer types and drugs.
+
+Built once per ontology from its lexicons (`gene_lexicon`, `cancer_lexicon`, `drug_lexicon`)
+plus the trial-text spellings of data/genes.yaml. Gene forms are keyed without spaces and
+hyphens, upper-cased ("HER-2/neu" -> "HER2/NEU"), and a match must look like a gene in the
+text: the exact form, or one with two capitals or a digit ("KRas", "Her2"), so that "Met" or
+"all" never read as genes. Cancer and drug names are matched case-insensitively on words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trialmatch.nlp.resources import gene_data
+
+_SQUEEZE = re.compile(r"[\s\-–]+")
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def gene_key(surface: str) -> str:
+    return _SQUEEZE.sub("", surface).upper()
+
+
+def word_key(surface: str) -> str:
+    return " ".join(w.lower() for w in _WORDS.findall(surface))
+
+
+def gene_case_ok(surface: str, form: str) -> bool:
+    """Whether `surface` is written like a gene name (see the module docstring)."""
+    if _SQUEEZE.sub("", surface) == _SQUEEZE.sub("", form):
+        return True
+    if " " in form.strip() and form.lower() == form:  # a lower-case name: any case
+        return True
+    squeezed = _SQUEEZE.sub("", surface)
+    if squeezed[:1].islower() and not form[:1].islower():  # "eGFR" is a kidney test
+        return False
+    return sum(c.isupper() for c in squeezed) >= 2 or any(c.isdigit() for c in squeezed)
+
+
+@dataclass(slots=True)
+class GeneEntry:
+    form: str
+    genes: tuple[str, ...]
+    source: str
+
+
+@dataclass(slots=True)
+class Lexicon:
+    genes: dict[str, list[GeneEntry]] = field(default_factory=dict)
+    gene_first: set[str] = field(default_factory=set)
+    ambiguous: set[str] = field(default_factory=set)
+    ignore: set[str] = field(default_factory=set)  # exact forms, spaces and hyphens removed
+    cancers: dict[str, str] = field(default_factory=dict)
+    cancer_first: set[str] = field(default_factory=set)
+    drugs: dict[str, str] = field(default_factory=dict)
+    drug_first: set[str] = field(default_factory=set)
+    symbols: set[str] = field(default_factory=set)
+
+    def add_gene(self, form: str, genes: tuple[str, ...], source: str) -> None:
+        key = gene_key(form)
+        if not key or _SQUEEZE.sub("", form) in self.ignore:
+            return
+        self.genes.setdefault(key, []).append(GeneEntry(form, genes, source))
+        first = _WORDS.findall(form)
+        if first:
+            self.gene_first.add(first[0].upper())
+
+    def lookup_gene(self, surface: str) -> GeneEntry | None:
+        """The entry `surface` names, if it is written like a gene."""
+        entries = self.genes.get(gene_key(surface))
+        if not entries:
+            return None
+        for e in entries:
+            if gene_case_ok(surface, e.form):
+                return e
+        return None
+
+
+_FORM_OK = re.compile(r"[A-Za-z][A-Za-z0-9.\-/*:]{1,20}\Z")
+
+
+def build_lexicon(ontology) -> Lexicon:
+    """The parser's lexicon for one ontology (see the module docstring)."""
+    data = gene_data()
+    lex = Lexicon(ambiguous={gene_key(a) for a in data.ambiguous},
+                  ignore={_SQUEEZE.sub("", i) for i in data.ignore} - set(data.ambiguous))
+    for form, symbol in ontology.gene_lexicon().items():
+        if _FORM_OK.match(form) and len(form) >= 2:
+            lex.add_gene(form, (symbol,), "ontology.gene")
+        lex.symbols.add(symbol)
+    for alias in data.aliases:
+        for form in alias.forms:
+            genes = tuple(alias.genes) or (_expression_symbol(form, ontology),)
+            if alias.genes:
+                lex.genes.pop(gene_key(form), None)
+            lex.ignore.discard(_SQUEEZE.sub("", form))
+            lex.add_gene(form, genes, f"genes.{alias.id}")
+    for form in data.ambiguous:  # an ambiguous form may also be an alias (ER, PR, HR)
+        key = gene_key(form)
+        if key in lex.genes:
+            lex.ambiguous.add(key)
+    for name, code in ontology.cancer_lexicon().items():
+        key = word_key(name)
+        if key and len(key) >= 3:
+            lex.cancers.setdefault(key, code)
+            lex.cancer_first.add(key.split()[0])
+    for name, concept in ontology.drug_lexicon().items():
+        key = word_key(name)
+        if key and len(key) >= 3:
+            lex.drugs.setdefault(key, concept)
+            lex.drug_first.add(key.split()[0])
+    return lex
+
+
+def _expression_symbol(form: str, ontology) -> str:
+    data = gene_data()
+    if form in data.expression_symbols:
+        return data.expression_symbols[form]
+    return ontology.gene_symbol(form) or re.sub(r"[^A-Za-z0-9\-]", "", form).upper()

@@ -1,0 +1,74 @@
+"""Mentions: typed spans of the eligibility text that the parser has recognised.
+
+Entity rules (entities.py) produce them, context rules (context.py) mark them, and the
+assembler (findings.py, assemble.py) reads them in order. Offsets are characters of the
+trial's eligibility text; `source` is the id of the pattern, cue or lexicon that matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_OPS = [
+    (re.compile(r"(?i)^(?:≥|⩾|>=|=>|>\s?/\s?=|>\s?or\s?=|>\s?or\s?equal\s?to|(?:greater|more|higher)"
+                r"\s(?:than\s)?or\sequal\sto|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast"
+                r"|minimum\sof)$"), ">="),
+    (re.compile(r"(?i)^(?:≤|⩽|<=|=<|<\s?/\s?=|<\s?or\s?=|<\s?or\s?equal\s?to|(?:less|lower)\s(?:than\s)?"
+                r"or\sequal\sto|equal\sto\sor\s(?:less|lower)\sthan|no\s(?:more|greater|higher)\sthan"
+                r"|not\s(?:more|greater|higher)\sthan|up\sto|maximum\sof)$"), "<="),
+    (re.compile(r"(?i)^(?:>|(?:greater|more|higher)\sthan|over|above)$"), ">"),
+    (re.compile(r"(?i)^(?:<|(?:less|lower|fewer)\sthan|below|under)$"), "<"),
+    (re.compile(r"^=$"), "="),
+]
+
+
+def norm_op(text: str | None, default: str = ">=") -> str:
+    """The comparison a phrase means: "at least" -> ">=", "less than" -> "<"."""
+    if not text:
+        return default
+    t = " ".join(text.split())
+    for rx, op in _OPS:
+        if rx.match(t):
+            return op
+    return default
+
+
+@dataclass(slots=True)
+class Mention:
+    label: str  # gene, variant, codon, exon, event, signature, measure, tmb, her2_ihc, ...
+    start: int
+    end: int
+    source: str
+    data: dict[str, Any] = field(default_factory=dict)
+    # set by context rules
+    negated: bool = False
+    excepted: bool = False
+    therapy: bool = False
+    nonbio: bool = False
+    used: bool = False
+
+    @property
+    def priority(self) -> int:
+        return PRIORITY.get(self.label, 0)
+
+
+PRIORITY = {"signature": 9, "tmb": 9, "measure": 9, "her2_ihc": 8, "philadelphia": 9,
+            "triple_negative": 9, "ecog": 9, "karnofsky": 9, "age": 7, "age_range": 8,
+            "exon": 8, "event": 8, "variant": 8, "variant_range": 8, "codon": 6, "not_variant": 9,
+            "gene": 7, "drug": 6, "cancer": 5, "cue": 4}
+
+
+def resolve(mentions: list[Mention]) -> list[Mention]:
+    """Drop overlapping mentions: the longer wins, then the higher priority, then the earlier."""
+    ordered = sorted(mentions, key=lambda m: (-(m.end - m.start), -m.priority, m.start))
+    taken: list[tuple[int, int]] = []
+    kept: list[Mention] = []
+    for m in ordered:
+        if any(m.start < e and s < m.end for s, e in taken):
+            continue
+        taken.append((m.start, m.end))
+        kept.append(m)
+    kept = [m for m in kept if m.label != "not_variant"]
+    return sorted(kept, key=lambda m: m.start)

@@ -1,0 +1,306 @@
+"""Gene phrases and gene groups: the grammar that ties variants and cue words to genes.
+
+A *phrase* is one gene mention with what is written right after it (variants, exon events,
+HER2 IHC scores, a fusion partner). A *group* is a list of phrases joined by commas, "and",
+"or" or "/" ("KRAS, NRAS or BRAF"), that shares one cue word ("... mutations") unless a phrase
+carries its own ("ER+ and HER2-"). Gaps between mentions decide: a gap may hold only filler
+words (gene, known, activating...) for a cue to attach, only conjunctions for a list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.resources import cues, gene_data
+
+_PARENS = re.compile(r"\([^()]{0,80}\)")
+_WORD = re.compile(r"[A-Za-z0-9/'.]+")
+_TIGHT = re.compile(r"[\s\-–:(/]{0,4}(?:p\.\s?)?(?:\(?\s?(?:exon|ex)\s?\d{1,2}\)?[\s\-:]{0,3})?\Z",
+                    re.IGNORECASE)
+_CONJ = re.compile(r"\s*(?:,\s*)?(?:(?:and\s*/\s*or|and|or|nor|&|as well as|plus|/)\s*)?\Z",
+                   re.IGNORECASE)
+_BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n|:\s")
+_NAMED = re.compile(r",\s{0,3}(?:(?:and|or)\s{1,3})?[a-z][a-z\s/\-]{0,60}\(\s{0,2}\Z")
+_LIST_INTRO = re.compile(r"(?i)(?:genes?|following|such\s+as|including|include|includes|e\.g\.|"
+                         r"panel)\s{0,3}(?:\([^()]{0,40}\)\s{0,3})?[:,]?\s{0,3}\Z")
+
+
+@lru_cache(maxsize=1)
+def _words() -> tuple[frozenset[str], frozenset[str]]:
+    """Filler words (gene ... cue) and linker words (cue ... gene), lower-cased."""
+    entries, fillers = cues()
+    filler = {w.lower() for f in fillers for w in _WORD.findall(f)}
+    linker = {w.lower() for c in entries if c.role == "linker" for p in c.phrases
+              for w in _WORD.findall(p)}
+    origin = {w.lower() for c in entries if c.role == "origin" for p in c.phrases
+              for w in _WORD.findall(p)}
+    return frozenset(filler | origin), frozenset(linker | filler | origin)
+
+
+def only_words(gap: str, allowed: frozenset[str], punct: str = " \t\n-–:/()") -> bool:
+    """Whether a gap holds nothing but allowed words and punctuation."""
+    gap = _PARENS.sub(" ", gap)
+    rest = _WORD.sub(lambda m: "" if m.group(0).lower().rstrip(".") in allowed
+                     or m.group(0).lower() in allowed else "\x00", gap)
+    return all(c in punct for c in rest)
+
+
+def filler_gap(gap: str) -> bool:
+    return len(gap) <= 60 and only_words(gap, _words()[0])
+
+
+def linker_gap(gap: str) -> bool:
+    if len(gap) <= 150 and _LIST_INTRO.search(gap) and not re.search(r";|\.\s", gap):
+        return True  # "alterations in one of the following DNA repair genes: ..."
+    return len(gap) <= 70 and only_words(gap, _words()[1], " \t\n-–:/(),")
+
+
+def list_intro(gap: str) -> bool:
+    return bool(_LIST_INTRO.search(gap[-60:]))
+
+
+def conj_gap(gap: str) -> str | None:
+    """'or', 'and' or 'list' when a gap joins two list items; None otherwise."""
+    if len(gap) > 80:
+        return None
+    g = _PARENS.sub(" ", gap)
+    g = _NAMED.sub(" ", g)  # ", serine/threonine-protein kinase (" before "(BRAF)"
+    g = re.sub(r"(?i)\b(?:genes?|the)\b|[()\[\]]", " ", g)
+    if not _CONJ.fullmatch(g) or _BREAK.search(g):
+        return None
+    low = g.lower()
+    if re.search(r"\bor\b|/", low):
+        return "or"
+    if re.search(r"\band\b|&|plus|as well as", low):
+        return "and"
+    return "list"
+
+
+def tight(gap: str) -> bool:
+    return len(gap) <= 16 and bool(_TIGHT.match(gap))
+
+
+@dataclass(slots=True)
+class Phrase:
+    gene: Mention
+    genes: tuple[str, ...]
+    start: int
+    end: int
+    origin: str | None = None
+    partner: str | None = None
+    variants: list[str] = field(default_factory=list)
+    exon: int | None = None
+    excepted: list[str] = field(default_factory=list)
+    ihc: list[int] = field(default_factory=list)
+    ihc_greater: bool = False
+    measure: Mention | None = None
+    cue: list[str] = field(default_factory=list)  # own cue chain (values)
+    cue_end: int | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    phrases: list[Phrase]
+    conj: str = "list"
+    kinds: list[str] = field(default_factory=list)
+    origin: str | None = None
+    inherited: bool = False
+    negated: bool = False
+    excepted: bool = False
+
+    @property
+    def start(self) -> int:
+        return self.phrases[0].start
+
+    @property
+    def end(self) -> int:
+        last = self.phrases[-1]
+        return last.cue_end or last.end
+
+
+def codon_variant(genes: tuple[str, ...], ref: str | None, pos: str) -> str | None:
+    """"KRAS codon 12" -> G12 (reference residue from data/genes.yaml codons)."""
+    if ref:
+        return f"{ref}{pos}"
+    table = gene_data().codons
+    for g in genes:
+        if pos in table.get(g, {}):
+            return f"{table[g][pos]}{pos}"
+    return None
+
+
+def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Mention]]:
+    """Phrases from the mentions of one criterion, and the variants no gene claimed."""
+    phrases: list[Phrase] = []
+    orphans: list[Mention] = []
+    last_attached: Phrase | None = None
+    last_end = -1
+    for m in ms:
+        if m.label == "gene":
+            if _alias_repeat(phrases, m, text):
+                continue
+            p = _fusion_pair(phrases, m, text)
+            if p is None:
+                p = Phrase(m, tuple(m.data["genes"]), m.start, m.end, m.data.get("origin"))
+                if orphans and tight(text[orphans[-1].end:m.start]) and not orphans[-1].used:
+                    _attach(p, orphans.pop(), text)  # "G12C KRAS"
+                phrases.append(p)
+            last_attached, last_end = p, p.end
+            continue
+        if m.label not in ("variant", "codon", "exon", "event", "her2_ihc", "measure"):
+            continue
+        target = None
+        if last_attached is not None:
+            gap = text[last_end:m.start]
+            if tight(gap) or (last_attached.variants and conj_gap(gap)):
+                target = last_attached
+            elif _except_gap(gap) and m.label in ("variant", "codon"):
+                target = last_attached
+                m.excepted = True
+        if target is not None and _attach(target, m, text):
+            last_end = m.end
+        elif m.label in ("variant", "exon", "event"):
+            orphans.append(m)
+    return phrases, orphans
+
+
+def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
+    """"PTPN11 (SHP2)", "NBN (NBS1)": the same gene again in brackets extends the phrase."""
+    if not phrases or phrases[-1].variants:
+        return False
+    p = phrases[-1]
+    close = re.match(r"\s{0,2}[)\]]", text[m.end:m.end + 3])
+    if not (re.fullmatch(r"\s{0,2}[(\[]\s{0,2}", text[p.end:m.start]) and close):
+        return False
+    if set(m.data["genes"]) != set(p.genes):
+        return False
+    p.end = m.end + close.end()
+    return True
+
+
+def _except_gap(gap: str) -> bool:
+    return len(gap) <= 24 and bool(re.search(r"(?i)\b(?:except|other than|excluding|but not)\b",
+                                             gap))
+
+
+def _fusion_pair(phrases: list[Phrase], m: Mention, text: str) -> Phrase | None:
+    """"EML4-ALK", "BCR-ABL1": the second gene is the driver, the first its partner."""
+    if not phrases:
+        return None
+    prev = phrases[-1]
+    gap = text[prev.end:m.start]
+    drivers = set(gene_data().fusion_drivers)
+    if gap.strip() not in ("-", "::", "–", ":") or len(gap) > 3 or prev.variants:
+        return None
+    if not (set(m.data["genes"]) & drivers) or len(prev.genes) != 1:
+        return None
+    prev.partner, prev.genes = prev.genes[0], tuple(m.data["genes"])
+    prev.end = m.end
+    return prev
+
+
+def _attach(p: Phrase, m: Mention, text: str) -> bool:
+    """Attach what follows a gene to its phrase; False if it does not fit there."""
+    if m.label == "measure":
+        if "CD274" in p.genes or "ERBB2" in p.genes:
+            p.measure, p.end = m, m.end
+            m.used = True
+            return True
+        return False
+    if m.label == "her2_ihc":
+        if "ERBB2" not in p.genes:
+            return False
+        p.ihc.extend(m.data["values"])
+        p.ihc_greater = p.ihc_greater or m.data["greater"]
+    elif m.label == "codon":
+        for pos in m.data["positions"]:
+            v = codon_variant(p.genes, m.data.get("ref"), pos)
+            if v:
+                (p.excepted if m.excepted else p.variants).append(v)
+    else:
+        (p.excepted if m.excepted else p.variants).extend(m.data.get("variants", []))
+        if m.data.get("exon") is not None and not m.excepted:
+            p.exon = m.data["exon"]
+    if not m.excepted:
+        p.end = m.end
+    m.used = True
+    return True
+
+
+def attach_orphans(phrases: list[Phrase], orphans: list[Mention]) -> None:
+    """Variants written apart from their gene ("EGFR mutations such as ... L858R") go to the
+    nearest gene before them (or after, when none comes before)."""
+    for m in orphans:
+        if m.used or not phrases:
+            continue
+        before = [p for p in phrases if p.start < m.start and not p.partner]
+        after = [p for p in phrases if p.start > m.start and not p.partner]
+        target = before[-1] if before else (after[0] if after else None)
+        if target is not None and (m.label != "exon" or m.data.get("variants")):
+            (target.excepted if m.excepted else target.variants).extend(m.data["variants"])
+            m.used = True
+
+
+def cue_chain(start: int, cues_after: list[Mention], text: str, limit: int) -> tuple[list[str], int | None, Mention | None]:
+    """The alteration cues right after `start` (with filler gaps), their end, and the first
+    non-alteration cue met (therapy, nonbio) if it comes first."""
+    values: list[str] = []
+    end = None
+    pos = start
+    for c in cues_after:
+        if c.start < pos:
+            continue
+        if c.start > limit:
+            break
+        gap = text[pos:c.start]
+        if not (filler_gap(gap) or (values and tight(gap))):
+            break
+        role = c.data["role"]
+        if role == "alteration":
+            values.append(c.data["value"])
+            end = pos = c.end
+        elif role in ("therapy", "nonbio") and c.data.get("value") != "before":
+            return values, end, c
+        elif role == "origin":
+            pos = c.end
+        else:
+            break
+    return values, end, None
+
+
+def build_groups(phrases: list[Phrase], cue_ms: list[Mention], text: str, limit: int) -> list[Group]:
+    """Join phrases into groups and give each its own cue chain (see the module docstring)."""
+    groups: list[Group] = []
+    for p in phrases:
+        values, end, stopper = cue_chain(p.end, cue_ms, text, limit)
+        if stopper is not None:
+            p.cue, p.cue_end = ["__" + stopper.data["role"]], stopper.end
+        elif values:
+            p.cue, p.cue_end = values, end
+        prev = groups[-1] if groups else None
+        joined = None
+        if prev is not None and not prev.phrases[-1].cue:
+            joined = conj_gap(text[prev.phrases[-1].end:p.start])
+        if joined:
+            prev.phrases.append(p)
+            if prev.conj == "list" or joined == "or":
+                prev.conj = joined
+        else:
+            groups.append(Group([p]))
+    for g in groups:
+        _share_events(g)
+    return groups
+
+
+def _share_events(g: Group) -> None:
+    """"EGFR/HER2 exon 20 insertion": an exon event written once applies to the whole list."""
+    last = g.phrases[-1]
+    events = [v for v in last.variants if v.startswith("exon") or v == "ITD"]
+    if not events or len(events) != len(last.variants):
+        return
+    for p in g.phrases[:-1]:
+        if not p.variants and not p.partner:
+            p.variants, p.exon = list(events), last.exon

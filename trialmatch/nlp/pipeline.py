@@ -1,0 +1,90 @@
+"""The spaCy pipeline: `spacy.blank("en")`, our tokenizer, and two components.
+
+`trialmatch_segment` splits the text into sections, cohorts and criteria
+(`doc._.tm_layout`, span group "criteria"); `trialmatch_entities` finds the mentions
+(`doc._.tm_mentions`, span group "mentions"). No model is downloaded or loaded: every rule
+is in trialmatch/nlp/data.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from trialmatch.nlp.entities import find_mentions
+from trialmatch.nlp.lexicon import Lexicon, build_lexicon
+from trialmatch.nlp.segment import segment
+from trialmatch.nlp.tokens import Tokenizer
+
+for _name in ("tm_layout", "tm_mentions"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+class SegmentComponent:
+    """Sections, cohorts and criteria of the text (segment.py)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        layout = segment(doc.text)
+        doc._.tm_layout = layout
+        spans = [doc.char_span(c.start, c.end, label=c.section, alignment_mode="expand")
+                 for c in layout.criteria]
+        doc.spans["criteria"] = [s for s in spans if s is not None]
+        return doc
+
+
+class EntityComponent:
+    """Mentions of genes, variants, signatures, measurements... (entities.py)."""
+
+    def __init__(self) -> None:
+        self.lexicon: Lexicon | None = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.lexicon is None:
+            raise RuntimeError("trialmatch_entities has no lexicon; build it with make_pipeline")
+        mentions = find_mentions(doc, self.lexicon)
+        doc._.tm_mentions = mentions
+        spans = []
+        for m in mentions:
+            span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+        doc.spans["mentions"] = spans
+        return doc
+
+
+@Language.factory("trialmatch_segment")
+def _make_segment(nlp: Language, name: str) -> SegmentComponent:
+    return SegmentComponent()
+
+
+@Language.factory("trialmatch_entities")
+def _make_entities(nlp: Language, name: str) -> EntityComponent:
+    return EntityComponent()
+
+
+def make_pipeline(ontology) -> Language:
+    """A fresh pipeline whose lexicons come from `ontology`."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer = Tokenizer(nlp.vocab)
+    nlp.add_pipe("trialmatch_segment")
+    entities = nlp.add_pipe("trialmatch_entities")
+    entities.lexicon = build_lexicon(ontology)
+    return nlp
+
+
+@lru_cache(maxsize=4)
+def _cached(ontology) -> Language:
+    return make_pipeline(ontology)
+
+
+def pipeline(ontology=None) -> Language:
+    """The pipeline for `ontology` (default: the embedded ontology), built once."""
+    if ontology is None:
+        from trialmatch.ontology import default_ontology
+
+        ontology = default_ontology()
+    return _cached(ontology)

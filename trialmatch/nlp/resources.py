@@ -1,0 +1,160 @@
+"""The parser's data files (trialmatch/nlp/data/*.yaml), read and validated once.
+
+Rules and vocabularies are data; this module checks their shape (pydantic) and compiles the
+regular expressions, so a bad entry fails at load time with its file and id, never mid-parse.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from trialmatch.errors import UsageError
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class DataFileError(UsageError):
+    """A parser data file is malformed; the message names the file and the entry id."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Heading(_Model):
+    id: str
+    kind: Literal["inclusion", "exclusion", "cohort", "other"]
+    pattern: str
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = []
+
+
+class Cue(_Model):
+    id: str
+    role: Literal["alteration", "negation", "exception", "origin", "therapy", "nonbio", "linker"]
+    value: str | None = None
+    phrases: list[str] = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+
+
+class Example(_Model):
+    text: str
+    groups: dict[str, str] = {}
+
+
+class Pattern(_Model):
+    id: str
+    kind: str
+    value: str | None = None
+    regex: str
+    examples: list[Example] = Field(min_length=1)
+
+
+class Alias(_Model):
+    id: str
+    forms: list[str] = Field(min_length=1)
+    genes: list[str]
+    examples: list[str] = Field(min_length=1)
+
+
+class GeneData(_Model):
+    aliases: list[Alias]
+    expression_symbols: dict[str, str]
+    ambiguous: list[str]
+    ignore: list[str]
+    status: dict[str, dict[str, dict[str, Any]]]
+    expression_markers: list[str]
+    fusion_drivers: list[str]
+    codons: dict[str, dict[str, str]]
+
+    @field_validator("codons")
+    @classmethod
+    def _residues(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for gene, table in v.items():
+            for pos, aa in table.items():
+                if not (pos.isdigit() and re.fullmatch(r"[A-Z]", aa)):
+                    raise ValueError(f"codons.{gene}.{pos}: expected a number and one residue")
+        return v
+
+
+def _read(name: str) -> Any:
+    path = DATA / name
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataFileError(f"{path}: {exc}") from None
+
+
+def _validate(model: type[_Model], item: Any, name: str, where: str) -> Any:
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        ident = item.get("id", where) if isinstance(item, dict) else where
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise DataFileError(f"{DATA / name}: entry {ident!r}: {loc}: {first['msg']}") from None
+
+
+def _unique(items: list[Any], name: str) -> list[Any]:
+    seen: set[str] = set()
+    for it in items:
+        if it.id in seen:
+            raise DataFileError(f"{DATA / name}: duplicate id {it.id!r}")
+        seen.add(it.id)
+    return items
+
+
+def _compile(regex: str, name: str, ident: str, flags: int = 0) -> re.Pattern[str]:
+    try:
+        return re.compile(regex, flags)
+    except re.error as exc:
+        raise DataFileError(f"{DATA / name}: entry {ident!r}: bad regex: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def headings() -> list[tuple[Heading, re.Pattern[str]]]:
+    raw = _read("sections.yaml").get("headings") or []
+    items = _unique([_validate(Heading, h, "sections.yaml", f"#{i}") for i, h in enumerate(raw)],
+                    "sections.yaml")
+    return [(h, _compile(h.pattern, "sections.yaml", h.id,
+                         0 if h.kind == "cohort" else re.IGNORECASE)) for h in items]
+
+
+@lru_cache(maxsize=1)
+def cues() -> tuple[list[Cue], list[str]]:
+    """The cue entries and the filler words allowed between a gene and its cue."""
+    raw = _read("cues.yaml")
+    items = _unique([_validate(Cue, c, "cues.yaml", f"#{i}") for i, c in
+                     enumerate(raw.get("cues") or [])], "cues.yaml")
+    fillers = raw.get("fillers") or []
+    if not all(isinstance(f, str) for f in fillers):
+        raise DataFileError(f"{DATA / 'cues.yaml'}: fillers must be strings")
+    return items, fillers
+
+
+def expand_macros(regex: str, macros: dict[str, str]) -> str:
+    """Replace `{NAME}` by its macro (only upper-case names, so regex counts like {0,3} stay)."""
+    return re.sub(r"\{([A-Z][A-Z0-9_]*)\}", lambda m: macros.get(m.group(1), m.group(0)), regex)
+
+
+@lru_cache(maxsize=1)
+def patterns() -> list[tuple[Pattern, re.Pattern[str]]]:
+    raw = _read("patterns.yaml")
+    macros = {k: str(v).strip() for k, v in (raw.get("macros") or {}).items()}
+    items = _unique([_validate(Pattern, p, "patterns.yaml", f"#{i}") for i, p in
+                     enumerate(raw.get("patterns") or [])], "patterns.yaml")
+    return [(p, _compile(expand_macros(p.regex, macros), "patterns.yaml", p.id)) for p in items]
+
+
+@lru_cache(maxsize=1)
+def gene_data() -> GeneData:
+    raw = _read("genes.yaml")
+    data = _validate(GeneData, raw, "genes.yaml", "genes")
+    _unique(data.aliases, "genes.yaml")
+    return data

@@ -1,0 +1,96 @@
+"""Section headings of eligibility text: inclusion, exclusion, and cohort / arm / part.
+
+A line is a heading when, with its bullet and trailing ":" removed, it matches a pattern of
+data/sections.yaml in full. Headings carry what the criteria below them belong to: a section
+("inclusion" / "exclusion") and, for cohort headings, the cohorts they name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trialmatch.nlp.resources import headings
+
+BULLET = re.compile(
+    r"[ \t]*(?P<bullet>(?:[-*•●○◦▪■·‣⁃–]|o(?=\s))[ \t]*|\d{1,2}[.)](?!\d)[ \t]*|\(\d{1,2}\)[ \t]*"
+    r"|[a-zA-Z][.)](?=\s)[ \t]*|\([a-zA-Z]\)[ \t]*|[ivxIVX]{1,4}[.)](?=\s)[ \t]*"
+    r"|\([ivxIVX]{1,4}\)[ \t]*|\d{1,2}\.\d{1,2}\.?(?=\s)[ \t]*)?")
+_TRAIL = re.compile(r"[\s:*\-–.]+$")
+_COHORT_ID = re.compile(r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step)\s*"
+                        r"(?P<id>[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})")
+_INLINE = re.compile(r"\(?\s*(?P<label>(?i:cohort|arm|part|group|stratum)\s*(?:[A-Z][A-Z0-9.+\-]{0,9}"
+                     r"|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
+                     r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?\s*[:：]\s*(?=\S)")
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    kind: str  # inclusion, exclusion, cohort, other
+    label: str
+    cohorts: tuple[tuple[str, str], ...] = ()  # (id, label)
+    source: str = ""
+    rest: int | None = None  # offset in the line where inline content starts
+
+
+_ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
+_KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step)"
+_FIRST = re.compile(rf"(?P<kind>{_KIND})\s*(?P<id>{_ID})")
+_NEXT = re.compile(rf"\s*(?:(?i:and)|&|,|(?i:or)|/)\s*(?:(?P<kind>{_KIND})\s*)?(?P<id>{_ID})")
+
+
+def cohort_ids(label: str) -> tuple[tuple[str, str], ...]:
+    """Stable ids for the cohorts a heading names: "Part A.1 and Part B" -> part-a.1, part-b."""
+    m = _FIRST.search(label)
+    if not m:
+        return ()
+    kind = m.group("kind").lower()
+    found = [(f"{kind}-{m.group('id').lower().rstrip('.')}", label)]
+    pos = m.end()
+    while len(found) < 6 and (n := _NEXT.match(label, pos)):
+        kind = (n.group("kind") or kind).lower()
+        ident = f"{kind}-{n.group('id').lower().rstrip('.')}"
+        if ident not in [f[0] for f in found]:
+            found.append((ident, label))
+        pos = n.end()
+    return tuple(found)
+
+
+def classify(line: str) -> Heading | None:
+    """The heading a line is, or None for an ordinary line."""
+    m = BULLET.match(line)
+    body = line[m.end():] if m else line
+    core = _TRAIL.sub("", body.strip())
+    if not core or len(core) > 120:
+        return None
+    for h, rx in headings():
+        if rx.fullmatch(core):
+            return _heading(h.kind, core, h.id)
+    for h, rx in headings():  # "Inclusion Criteria: patients aged 18 or more ..."
+        if h.kind in ("inclusion", "exclusion"):
+            mm = re.match(r"(?i)(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：]\s*", body)
+            if mm and rx.fullmatch(_TRAIL.sub("", mm.group(0).strip())):
+                kind = "inclusion" if "incl" in mm.group(0).lower() else "exclusion"
+                start = len(line) - len(body) + mm.end()
+                return Heading(kind, mm.group(0).strip(), (), h.id + ".inline", start)
+    return None
+
+
+def _heading(kind: str, label: str, source: str) -> Heading:
+    if kind == "cohort":
+        return Heading(kind, label, cohort_ids(label), source)
+    if kind in ("inclusion", "exclusion"):
+        tail = re.split(r"\s[-–(:]\s?", label, maxsplit=1)
+        cohorts = cohort_ids(tail[1]) if len(tail) > 1 and _COHORT_ID.search(tail[1]) else ()
+        return Heading(kind, label, cohorts, source)
+    return Heading(kind, label, (), source)
+
+
+def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
+    """A criterion that starts "Cohort A: ..." or "(Arm A only): ...": its cohorts and where
+    its own words start."""
+    m = _INLINE.match(text)
+    if not m:
+        return None
+    ids = cohort_ids(m.group("label"))
+    return (ids, m.end()) if ids else None

@@ -1,0 +1,178 @@
+"""Criterion segmentation: eligibility text to a flat list of criteria with their structure.
+
+Each criterion knows its section, the cohorts it applies to (None: all), its character span,
+and its parent (a criterion ending in ":" whose list it belongs to). Bulleted and numbered
+items start criteria; unbulleted lines continue the previous criterion unless it had ended
+(".", ";", ":") or a blank line came between; headings switch section or cohort.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trialmatch.nlp.sections import BULLET, Heading, classify, inline_cohort
+
+_ANY_OF = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one|1)\s+(?:or\s+more\s+)?of\s+the\s+"
+                     r"following|\bone\s+of\s*:|\bany\s+of\s*:")
+
+
+@dataclass(slots=True)
+class Criterion:
+    """One criterion: its words are text[start:end] of the eligibility text."""
+
+    section: str
+    start: int
+    end: int
+    text: str
+    cohorts: tuple[str, ...] | None = None
+    parent: int | None = None
+    depth: int = 0
+    style: str = ""
+    header: bool = False  # ends with ":" and introduces a list
+    any_of: bool = False  # "... one of the following:"
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Layout:
+    """The segmented text: criteria, and the cohorts in order of first mention (id -> label)."""
+
+    criteria: list[Criterion]
+    cohorts: dict[str, str]
+
+
+def _style(bullet: str) -> str:
+    b = bullet.strip()
+    if not b:
+        return ""
+    if b[0].isdigit():
+        return "num" + ("." if "." in b else ")")
+    if b.startswith("("):
+        return "paren-" + ("num" if b[1].isdigit() else "alpha")
+    if re.fullmatch(r"[ivxIVX]{1,4}[.)]", b):
+        return "roman"
+    if b[0].isalpha() and len(b) == 2:
+        return "alpha" + ("-upper" if b[0].isupper() else "")
+    return "sym" + b[0]
+
+
+def _lines(text: str):
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        line = raw.rstrip("\r\n")
+        yield pos, line
+        pos += len(raw)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.criteria: list[Criterion] = []
+        self.cohorts: dict[str, str] = {}
+        self.section = "inclusion"
+        self.scope: tuple[str, ...] | None = None
+        self.stack: list[tuple[str, int, int]] = []  # (style, indent, criterion index)
+        self.open = False  # the last criterion may take continuation lines
+        self.blank = True
+
+    def heading(self, h: Heading) -> None:
+        if h.kind in ("inclusion", "exclusion"):
+            self.section = h.kind
+            self.scope = self._remember(h.cohorts) if h.cohorts else None
+        elif h.kind == "cohort":
+            self.scope = self._remember(h.cohorts)
+        else:
+            self.scope = None
+        self.stack.clear()
+        self.open = False
+
+    def _remember(self, cohorts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+        for ident, label in cohorts:
+            self.cohorts.setdefault(ident, label)
+        return tuple(i for i, _ in cohorts)
+
+    def item(self, start: int, end: int, text: str, style: str, indent: int) -> None:
+        parent = self._parent(style, indent)
+        c = Criterion(self.section, start, end, text, self.scope, parent,
+                      0 if parent is None else self.criteria[parent].depth + 1, style)
+        inline = inline_cohort(text)
+        if inline:
+            ids, _ = inline
+            c.cohorts = self._remember(ids)
+        self.criteria.append(c)
+        if parent is not None:
+            self.criteria[parent].children.append(len(self.criteria) - 1)
+        self.stack.append((style, indent, len(self.criteria) - 1))
+        self.open = True
+
+    def _parent(self, style: str, indent: int) -> int | None:
+        while self.stack:
+            top_style, top_indent, idx = self.stack[-1]
+            if (top_style == style and top_indent == indent) or indent < top_indent:
+                self.stack.pop()
+                continue
+            if self.criteria[idx].header or indent > top_indent or top_style != style:
+                return idx if self.criteria[idx].header or indent > top_indent else None
+            self.stack.pop()
+        return None
+
+    def extend(self, end: int, text: str) -> None:
+        c = self.criteria[-1]
+        c.end = end
+        c.text = text
+
+    def finish(self, c: Criterion) -> None:
+        words = c.text.rstrip()
+        c.header = words.endswith((":", "："))
+        c.any_of = c.header and bool(_ANY_OF.search(words))
+
+
+def segment(text: str) -> Layout:
+    """Split eligibility text into criteria (see the module docstring for the rules)."""
+    b = _Builder()
+    for pos, line in _lines(text):
+        if not line.strip():
+            b.blank = True
+            if b.criteria and b.open:
+                b.finish(b.criteria[-1])
+            continue
+        h = classify(line)
+        if h is not None and h.rest is None:
+            if b.criteria:
+                b.finish(b.criteria[-1])
+            b.heading(h)
+            b.blank = False
+            continue
+        if h is not None:  # "Inclusion Criteria: first criterion on the same line"
+            b.heading(h)
+            lead, bullet = h.rest, ""
+        else:
+            m = BULLET.match(line)
+            bullet = m.group("bullet") or ""
+            lead = m.end()
+        body_start, body_end = pos + lead, pos + len(line.rstrip())
+        if body_start >= body_end:
+            continue
+        body = text[body_start:body_end]
+        indent = len(line) - len(line.lstrip())
+        if _continues(b, bullet, body):
+            c = b.criteria[-1]
+            b.extend(body_end, text[c.start:body_end])
+        else:
+            if b.criteria:
+                b.finish(b.criteria[-1])
+            b.item(body_start, body_end, body, _style(bullet), indent)
+        b.blank = False
+    if b.criteria:
+        b.finish(b.criteria[-1])
+    return Layout(b.criteria, b.cohorts)
+
+
+def _continues(b: _Builder, bullet: str, body: str) -> bool:
+    """Whether an unbulleted line wraps the previous criterion rather than starting one."""
+    if bullet or not b.criteria or not b.open or b.blank:
+        return False
+    prev = b.criteria[-1].text.rstrip()
+    if prev.endswith((":", "：")):
+        return False
+    return not (prev.endswith((".", ";")) and body[:1].isupper())
