@@ -70,6 +70,28 @@ def test_shipped_trials_cover_the_leaf_kinds(shipped):
                      "diagnosis", "age", "sex", "performance", "prior_therapy", "unparsed"}
 
 
+def test_shipped_rules_use_names_the_embedded_ontology_knows(shipped):
+    from trialmatch.ontology import load_ontology
+
+    ont = load_ontology()
+    unknown = set()
+    for trial in shipped:
+        for node in (n for c in trial.cohorts for n in walk(c.rule)):
+            if node.kind == "diagnosis" and node.code not in ont.cancers:
+                unknown.add(("cancer", node.code))
+            if node.kind in ("alteration", "fusion") and node.gene not in ont.genes \
+                    and node.gene not in ont.families:
+                unknown.add(("gene", node.gene))
+            if node.kind == "alteration" and node.variant and not any(
+                    c.isdigit() for c in node.variant) and node.variant != "ITD" \
+                    and ont.variant_group(node.gene, node.variant) is None:
+                unknown.add(("variant group", f"{node.gene} {node.variant}"))
+            if node.kind == "prior_therapy" and node.concept not in ont.drugs \
+                    and node.concept not in ont.drug_classes:
+                unknown.add(("drug", node.concept))
+    assert not unknown
+
+
 # ----------------------------------------------------------------------------- building trees
 
 GOOD = """\

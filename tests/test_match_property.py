@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import cohort_trees, patients
 
+from tests.strategies import cohort_trees, patients
 from trialmatch.catalog import replace_trials
 from trialmatch.match.engine import Matcher
 from trialmatch.rules.evaluate import evaluate

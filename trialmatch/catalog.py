@@ -84,12 +84,9 @@ def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str
 
 
 def stored_trials(store: Store, trial_ids: list[str]) -> dict[str, Trial]:
-    import pyarrow as pa
-
-    ids = pa.table({"trial_id": pa.array(sorted(set(trial_ids)), pa.string())})  # noqa: F841
-    rows = store.con.execute(
-        "SELECT trial_id, doc FROM trials WHERE trial_id IN (SELECT trial_id FROM ids)"
-    ).fetchall()
     import json
 
+    rows = store.con.execute(
+        "SELECT trial_id, doc FROM trials WHERE trial_id IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(set(trial_ids))]).fetchall()
     return {tid: Trial.from_dict(json.loads(doc)) for tid, doc in rows}

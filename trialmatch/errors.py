@@ -40,7 +40,7 @@ class RuleError(UsageError):
     """A rule tree or its text form is invalid."""
 
 
-class OntologyError(UsageError):
+class OntologyError(InputError):
     """An ontology file is invalid (cycle, dangling parent, duplicate code)."""
 
 

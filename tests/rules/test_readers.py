@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-from strategies import trees
 
+from tests.strategies import trees
 from trialmatch.errors import RuleError
 from trialmatch.rules import NODE_TYPES, dump, load, parse_text, to_text
 from trialmatch.rules.evaluate import evaluate

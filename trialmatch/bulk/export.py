@@ -22,24 +22,20 @@ BATCH_ROWS = 50_000
 _ORDER = """ORDER BY r.patient_id,
     CASE r.status WHEN 'eligible' THEN 0 WHEN 'possible' THEN 1 ELSE 2 END,
     r.score DESC, r.trial_id, r.cohort"""
-_SCOPE = "FROM main.results r WHERE r.patient_id IN (SELECT patient_id FROM s_seen)"
+_SCOPE = """FROM main.results r JOIN main.result_docs d ON d.doc_id = r.doc_id
+WHERE r.patient_id IN (SELECT patient_id FROM s_seen)"""
 
-_REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
-_PARTS = '[{"factor": "VARCHAR", "weight": "DOUBLE", "value": "DOUBLE", "why": "VARCHAR"}]'
 
 
 def _columns(nested: bool) -> str:
-    def j(field: str, shape: str) -> str:
-        if nested:
-            return f"from_json(r.doc->'{field}', '{shape}') AS {field}"
-        return f"CAST(r.doc->'{field}' AS VARCHAR) AS {field}"
+    """Flat columns; reasons and unknown nested in Parquet, JSON text in CSV."""
+    def j(col: str) -> str:
+        return f'd."{col}"' if nested else f'CAST(to_json(d."{col}") AS VARCHAR) AS "{col}"'
 
     return ", ".join([
-        "r.patient_id", "r.trial_id", "r.cohort", "r.doc->>'title' AS title",
-        "r.doc->>'phase' AS phase", "r.status", "r.score", j("reasons", _REASONS),
-        j("unknown", '["VARCHAR"]'), "CAST(r.doc->>'manual_review' AS INTEGER) AS manual_review",
-        "r.doc->>'cohort_label' AS cohort_label", "r.doc->>'trial_status' AS trial_status",
-        j("score_parts", _PARTS)])
+        "r.patient_id", "r.trial_id", "r.cohort", "d.title", "d.phase", "r.status", "r.score",
+        j("reasons"), j("unknown"), "d.manual_review", "d.cohort_label", "d.trial_status",
+        "CAST(d.score_parts AS VARCHAR) AS score_parts"])
 
 
 def format_of(path: str | Path) -> str:
@@ -66,7 +62,8 @@ def export(store: Store, path: str | Path) -> int:
 def _write(store: Store, tmp: Path, fmt: str) -> int:
     con = store.con
     if fmt == "jsonl":
-        reader = con.sql(f"SELECT CAST(r.doc AS VARCHAR) AS doc {_SCOPE} {_ORDER}"
+        reader = con.sql("SELECT concat('{\"patient_id\": ', to_json(r.patient_id), ', ', "
+                         f"substr(CAST(d.doc AS VARCHAR), 2)) AS doc {_SCOPE} {_ORDER}"
                              ).to_arrow_reader(BATCH_ROWS)
         n = 0
         with tmp.open("w", encoding="utf-8") as fh:

@@ -9,7 +9,7 @@ run ends in one transaction that swaps the staged results in (see `bulk.state`).
 
 from __future__ import annotations
 
-import json
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,18 +19,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from trialmatch.api import build_matches
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
+from trialmatch.bulk.explain import Explainer
 from trialmatch.bulk.export import export, format_of
 from trialmatch.bulk.sources import open_cohort
 from trialmatch.bulk.stream import PatientStream
-from trialmatch.catalog import open_catalog, stored_trials
+from trialmatch.catalog import open_catalog
 from trialmatch.errors import InputError
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.rules.trial import Trial
 from trialmatch.store.db import Store
 from trialmatch.store.patients import patient_tables
 
@@ -88,13 +87,13 @@ class BulkReport:
 
 
 class _Run:
-    """One run's working state: the open store, the matcher and the trial cache."""
+    """One run's working state: the open store, the matcher and the explainer."""
 
     def __init__(self, store: Store, ont: Ontology, delta: state.TrialDelta,
                  report: BulkReport) -> None:
         self.store, self.ont, self.delta, self.report = store, ont, delta, report
         self.matcher = Matcher(store, ont)
-        self.trials: dict[str, Trial] = {}
+        self.explainer = Explainer(store, self.matcher, ont)
 
     def split(self, batch: list[PatientFacts], tables: dict[str, pa.Table]) -> list[str]:
         """The ids of the patients to match against every trial."""
@@ -107,29 +106,21 @@ class _Run:
                   t.column("age_lo").to_pylist())
         return [pid for pid, h, age in now if prev.get(pid) != (h, age)]
 
-    def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> list[tuple]:
-        values = self.matcher.evaluate(patients, cohorts=cohorts)
-        missing = {v.trial_id for v in values if v.value != 0} - self.trials.keys()
-        if missing:
-            self.trials.update(stored_trials(self.store, sorted(missing)))
-        per_patient = build_matches(values, patients, self.matcher, self.trials,
-                                    include_ineligible=False)
-        return [(pid, m["trial_id"], m["cohort"], m["status"], m["score"],
-                 json.dumps({"patient_id": pid, **m}, ensure_ascii=False))
-                for pid, matches in per_patient.items() for m in matches]
+    def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
+        self.matcher.evaluate(patients, cohorts=cohorts, fetch=False)
+        self.explainer.stage(patients)
 
     def batch(self, batch: list[PatientFacts]) -> None:
         tables = patient_tables(batch)
         full = self.split(batch, tables)
         state.stage_patients(self.store, tables, [p.id for p in batch], full)
         full_set = set(full)
-        rows: list[tuple] = []
         everyone = [p for p in batch if p.id in full_set]
         if everyone:
-            rows += self.match(everyone, None)
+            self.match(everyone, None)
         rest = [p for p in batch if p.id not in full_set]
         if rest and self.delta.cohort_keys:
-            rows += self.match(rest, self.delta.cohort_keys)
+            self.match(rest, self.delta.cohort_keys)
         r = self.report
         r.evaluated += len(everyone)
         if self.delta.changed or self.delta.removed:
@@ -137,15 +128,6 @@ class _Run:
         else:
             r.unchanged += len(rest)
         r.pairs += len(everyone) * r.trials + len(rest) * len(self.delta.changed)
-        state.stage_results(self.store, _rows_table(rows))
-
-
-def _rows_table(rows: list[tuple]) -> pa.Table:
-    cols = list(zip(*rows)) if rows else [()] * 6
-    types = [pa.string()] * 4 + [pa.float64(), pa.string()]
-    names = ["patient_id", "trial_id", "cohort", "status", "score", "doc"]
-    return pa.Table.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)],
-                                names=names)
 
 
 def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
@@ -227,14 +209,11 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
 
 
 def _mark_quietly(store: Store, run_id: int, how: str) -> None:
-    try:
-        store.con.execute("ROLLBACK")
-    except Exception:  # noqa: BLE001 - no transaction open
-        pass
-    try:
+    """Record how a run ended early; the error that ended it is the one to report."""
+    with contextlib.suppress(Exception):
+        store.con.execute("ROLLBACK")  # fails when no transaction is open
+    with contextlib.suppress(Exception):
         state.mark(store, run_id, how)
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        pass
 
 
 def _checked_size(text: str) -> str:

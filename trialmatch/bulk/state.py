@@ -23,7 +23,7 @@ RESULTS_VERSION = "1"
 
 STAGE_DDL = [
     """CREATE OR REPLACE TEMP TABLE stage (patient_id VARCHAR, trial_id VARCHAR,
-        cohort VARCHAR, status VARCHAR, score DOUBLE, doc VARCHAR)""",
+        cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
     "CREATE OR REPLACE TEMP TABLE s_seen (patient_id VARCHAR)",
     "CREATE OR REPLACE TEMP TABLE s_full (patient_id VARCHAR)",
     "CREATE OR REPLACE TEMP TABLE s_trials (trial_id VARCHAR)",  # changed, new or removed
@@ -123,11 +123,6 @@ def stage_patients(store: Store, tables: dict[str, pa.Table], seen: list[str],
                     "WHERE patient_id IN (SELECT patient_id FROM full_t)")
 
 
-def stage_results(store: Store, rows: pa.Table) -> None:
-    if rows.num_rows:
-        store.con.execute("INSERT INTO stage SELECT * FROM rows")
-
-
 SWAP = [
     # the old rows this run re-decides: all of a re-matched patient's, and, for every patient
     # of the cohort, those of changed, new or removed trials
@@ -137,26 +132,33 @@ SWAP = [
           OR (r.trial_id IN (SELECT trial_id FROM s_trials)
               AND r.patient_id IN (SELECT patient_id FROM s_seen))""",
     """INSERT INTO main.changes
-       SELECT $run, s.patient_id, s.trial_id, 'new', s.cohort, s.doc->>'title', s.status,
-              NULL, s.score
+       SELECT $run, s.patient_id, s.trial_id, 'new', s.cohort, t.title, s.status, NULL,
+              s.score
        FROM stage s ANTI JOIN s_old o USING (patient_id, trial_id)
+       LEFT JOIN trials t ON t.trial_id = s.trial_id
        UNION ALL
-       SELECT $run, o.patient_id, o.trial_id, 'lost', o.cohort, o.doc->>'title', NULL,
-              o.status, o.score
+       SELECT $run, o.patient_id, o.trial_id, 'lost', o.cohort, d.title, NULL, o.status,
+              o.score
        FROM s_old o ANTI JOIN stage s USING (patient_id, trial_id)
+       LEFT JOIN main.result_docs d ON d.doc_id = o.doc_id
        UNION ALL
-       SELECT $run, s.patient_id, s.trial_id, 'changed', s.cohort, s.doc->>'title', s.status,
+       SELECT $run, s.patient_id, s.trial_id, 'changed', s.cohort, t.title, s.status,
               o.status, s.score
-       FROM stage s JOIN s_old o USING (patient_id, trial_id) WHERE s.status <> o.status""",
+       FROM stage s JOIN s_old o USING (patient_id, trial_id)
+       LEFT JOIN trials t ON t.trial_id = s.trial_id
+       WHERE s.status <> o.status""",
     """DELETE FROM main.results r WHERE r.patient_id IN (SELECT patient_id FROM s_full)
           OR (r.trial_id IN (SELECT trial_id FROM s_trials)
               AND r.patient_id IN (SELECT patient_id FROM s_seen))""",
     """UPDATE main.results SET last_run = $run
        WHERE patient_id IN (SELECT patient_id FROM s_seen)""",
     """INSERT INTO main.results
-       SELECT s.patient_id, s.trial_id, s.cohort, s.status, s.score, s.doc,
+       SELECT s.patient_id, s.trial_id, s.cohort, s.status, s.score, s.doc_id,
               coalesce(o.first_run, $run), $run
        FROM stage s LEFT JOIN s_old o USING (patient_id, trial_id)""",
+    "INSERT INTO main.result_docs SELECT * FROM s_docs",
+    """DELETE FROM main.result_docs WHERE doc_id NOT IN
+       (SELECT DISTINCT doc_id FROM main.results)""",
 ]
 
 
@@ -195,6 +197,6 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]
 
 def cleanup(store: Store) -> None:
     """Drop the staging tables (after the export, which reads `s_seen`)."""
-    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials",
+    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials", "s_docs",
               *(f"sp_{n}" for n in PATIENT_TABLES)):
         store.con.execute(f"DROP TABLE IF EXISTS temp.{t}")

@@ -41,7 +41,7 @@ def _label(node: dict[str, Any]) -> str:
     if "children" in node:
         return head
     parts = [head]
-    if node.get("text") and node["text"] != node["criterion"]:
+    if node.get("text") and node["text"] not in node["criterion"]:
         parts.append(f'[dim]"{escape(node["text"])}"[/dim]')
     if node.get("finding"):
         parts.append(f"patient: {escape(node['finding'])}")

@@ -92,9 +92,13 @@ def import_command(
         output.warn(w)
     for n in report.notes:
         output.info(f"note: {n}")
-    output.info(f"imported {report.rows} {source.value} rows from {file} ({report.mode}): "
-                f"{len(report.added)} new, {len(report.successors)} revoked or renamed codes "
-                "resolved to their successors")
+    what = "tumour types" if source is Source.oncotree else "approved genes"
+    summary = f"imported {report.rows} {what} from {file} ({report.mode}): " \
+              f"{len(report.added)} new"
+    if source is Source.oncotree:
+        summary += f"; {len(report.successors)} revoked or renamed codes now read as " \
+                   "their successors"
+    output.info(summary)
     if fmt in (Format.json, Format.jsonl):
         output.write_json(report.to_dict())
 

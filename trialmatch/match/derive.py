@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pyarrow as pa
-
 from trialmatch.ontology import Ontology
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.evaluate import SIGNATURE_FACTS, STATUS_COMPAT
@@ -39,18 +37,21 @@ def ontology_fingerprint(ont: Ontology) -> str:
     return h.hexdigest()[:16]
 
 
-def _table(rows: list[tuple], names: list[str], types: list[pa.DataType]) -> pa.Table:
+def _table(rows: list[tuple], names: list[str], types: list[str]):
+    import pyarrow as pa
+
+    types = [{"s": pa.string(), "i": pa.int32(), "b": pa.bool_()}[t] for t in types]
     return pa.Table.from_arrays([pa.array([r[i] for r in rows], type=t)
                                  for i, t in enumerate(types)], names=names)
 
 
-def _load(con, table: str, data: pa.Table) -> None:
+def _load(con, table: str, data) -> None:
     con.execute(f"DELETE FROM {table}")
     if data.num_rows:
         con.execute(f"INSERT INTO {table} SELECT * FROM data")
 
 
-def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict[str, pa.Table]:
+def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict:
     """alt_specs, wt_genes, fusion_specs, fusion_partners for (leaf_id, kind, canon) rows."""
     alt, wt, fus, partners = [], [], [], []
     spec_id = 0
@@ -71,17 +72,17 @@ def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict[s
             fus.extend((leaf_id, g, node.partner is None) for g in ont.gene_members(node.gene))
             if node.partner:
                 partners.extend((leaf_id, g) for g in ont.gene_members(node.partner))
-    s, i = pa.string(), pa.int32()
+    s, i = "s", "i"
     return {
         "alt_specs": _table(alt, ["leaf_id", "spec_id", "gene", "alteration", "mode", "value",
                                   "exon", "origin", "event_exon"], [i, i, s, s, s, s, i, s, i]),
         "wt_genes": _table(wt, ["leaf_id", "gene"], [i, s]),
-        "fusion_specs": _table(fus, ["leaf_id", "gene", "any_partner"], [i, s, pa.bool_()]),
+        "fusion_specs": _table(fus, ["leaf_id", "gene", "any_partner"], [i, s, "b"]),
         "fusion_partners": _table(partners, ["leaf_id", "partner"], [i, s]),
     }
 
 
-def closures(ont: Ontology) -> dict[str, pa.Table]:
+def closures(ont: Ontology) -> dict:
     cancer = ont.closure_rows()
     drugs = [(d, c) for d in [*ont.drugs, *ont.drug_classes] for c in ont.drug_concepts(d)]
     compat = [(field, crit, have, v) for (field, crit), table in STATUS_COMPAT.items()
@@ -89,7 +90,7 @@ def closures(ont: Ontology) -> dict[str, pa.Table]:
     for sig, (field, table) in SIGNATURE_FACTS.items():
         compat.extend((field, sig, str(have).lower() if isinstance(have, bool) else have, v)
                       for have, v in table.items())
-    s, i = pa.string(), pa.int32()
+    s, i = "s", "i"
     return {
         "cancer_closure": _table(cancer, ["code", "ancestor", "distance"], [s, s, i]),
         "drug_closure": _table(drugs, ["drug", "concept"], [s, s]),

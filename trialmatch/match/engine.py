@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.store.db import Store
-from trialmatch.store.patients import patient_tables
+from trialmatch.store.patients import COLUMNS, patient_rows, patient_tables
 from trialmatch.store.schema import PATIENT_TABLES
 
 from . import sql
@@ -49,11 +49,22 @@ class Matcher:
             "SELECT coalesce(max(depth), 0) FROM nodes").fetchall()[0][0]
 
     def load_patients(self, patients: list[PatientFacts]) -> None:
-        tables = patient_tables(patients)
-        for name in PATIENT_TABLES:
-            self.con.register("tm_batch", tables[name])
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} AS SELECT * FROM tm_batch")
-            self.con.unregister("tm_batch")
+        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow)."""
+        if len(patients) <= 64:
+            rows = patient_rows(patients)
+            for name, cols in COLUMNS.items():
+                ddl = ", ".join(f"{c} {t}" for c, t in cols)
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} ({ddl})")
+                if rows[name]:
+                    marks = ", ".join("?" for _ in cols)
+                    self.con.executemany(f"INSERT INTO p_{name} VALUES ({marks})", rows[name])
+        else:
+            tables = patient_tables(patients)
+            for name in PATIENT_TABLES:
+                self.con.register("tm_batch", tables[name])
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE p_{name} AS SELECT * FROM tm_batch")
+                self.con.unregister("tm_batch")
         self.con.execute(sql.TESTED)
 
     def _leaf_truth(self) -> None:
@@ -75,7 +86,8 @@ class Matcher:
         self.con.execute(sql.SOME_COHORTS)
 
     def evaluate(self, patients: list[PatientFacts], *, every_cohort: bool = False,
-                 cohorts: Iterable[int] | None = None) -> list[CohortValue]:
+                 cohorts: Iterable[int] | None = None, fetch: bool = True
+                 ) -> list[CohortValue]:
         """Root value of every candidate (patient, cohort) pair.
 
         `cohorts` limits the evaluation to these cohort keys (`bulk --since-last-run`
@@ -102,6 +114,8 @@ class Matcher:
         self.con.execute(sql.LEAF_VALUES)
         for depth in range(self.max_depth, 0, -1):
             self.con.execute(sql.FOLD_LEVEL, [depth])
+        if not fetch:  # the caller reads `cand` and `vals` in SQL (bulk)
+            return []
         rows = self.con.execute(sql.ROOTS).fetchall()
         return [CohortValue(*r) for r in rows]
 
@@ -109,10 +123,9 @@ class Matcher:
         """For (patient, cohort) pairs of the last `evaluate`: node path -> value."""
         if not pairs:
             return {}
-        import pyarrow as pa
-
-        want = pa.table({"patient_id": [p for p, _ in pairs],  # noqa: F841
-                         "cohort_key": pa.array([c for _, c in pairs], pa.int32())})
+        self.con.execute("CREATE OR REPLACE TEMP TABLE want (patient_id VARCHAR, "
+                         "cohort_key INTEGER)")
+        self.con.executemany("INSERT INTO want VALUES (?, ?)", pairs)
         rows = self.con.execute(
             """SELECT v.patient_id, n.cohort_key, n.path, v.v
                FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key

@@ -222,8 +222,8 @@ def _attach(p: Phrase, m: Mention, text: str) -> bool:
                 (p.excepted if m.excepted else p.variants).append(v)
     else:
         (p.excepted if m.excepted else p.variants).extend(m.data.get("variants", []))
-        if m.data.get("exon") is not None and not m.excepted:
-            p.exon = m.data["exon"]
+        if m.data.get("exon") is not None and not m.excepted and not m.data.get("variants"):
+            p.exon = m.data["exon"]  # "exon 21 L858R"; events carry their own exon
     if not m.excepted:
         p.end = m.end
     m.used = True

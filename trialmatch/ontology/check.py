@@ -44,10 +44,10 @@ def leaf_problems(ont: Ontology, leaf: Node) -> list[str]:
             out.append(unknown_message(f"variant group of {leaf.gene}", variant,
                                        closest(ont, f"{leaf.gene} {variant}",
                                                ("variant_group",))))
-    elif isinstance(leaf, PriorTherapy):
-        if leaf.concept not in ont.drugs and leaf.concept not in ont.drug_classes:
-            out.append(unknown_message("drug or drug class", leaf.concept,
-                                       closest(ont, leaf.concept, ("drug",))))
+    elif isinstance(leaf, PriorTherapy) and leaf.concept not in ont.drugs \
+            and leaf.concept not in ont.drug_classes:
+        out.append(unknown_message("drug or drug class", leaf.concept,
+                                   closest(ont, leaf.concept, ("drug",))))
     return out
 
 

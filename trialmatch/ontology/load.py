@@ -122,8 +122,12 @@ def _tree(by_key: dict[str, Row], problems: list[str], parent_col: str = "parent
                 cycles.add(frozenset(cycle))
                 first = by_key[min(cycle, key=lambda k: by_key[k].line)]
                 chain = " -> ".join([*cycle, cycle[0]])
-                lines = ", ".join(by_key[k].where(what) for k in cycle)
-                problems.append(f"{first.where(what)}: cycle {chain} (lines {lines})")
+                rows = [by_key[k] for k in cycle]
+                if len({r.source for r in rows}) == 1:
+                    lines = "lines " + ", ".join(str(r.line) for r in rows)
+                else:
+                    lines = ", ".join(r.where(what) for r in rows)
+                problems.append(f"{first.where(what)}: cycle {chain} ({lines})")
 
 
 def check_unique(path: Path | str, rows: list[Row], key: str) -> dict[str, Row]:

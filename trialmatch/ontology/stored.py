@@ -21,9 +21,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from trialmatch.errors import OntologyError
 from trialmatch.ontology.graph import Ontology
 from trialmatch.ontology.hgnc import GeneRow, ImportedGenes
-from trialmatch.errors import OntologyError
 from trialmatch.ontology.load import Row, read_sources, table_problems
 from trialmatch.resources import data_dir
 

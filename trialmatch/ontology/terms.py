@@ -182,62 +182,80 @@ def _lookup(ont: Ontology, text: str) -> Iterable[Term]:
         yield class_term(ont, concept)
 
 
-def _choices(ont: Ontology, kind: str) -> dict[str, str]:
-    """Surface form -> the label a suggestion shows, for one kind of term."""
-    def build() -> dict[str, str]:
-        out: dict[str, str] = {}
+def _choices(ont: Ontology, kind: str) -> dict[str, tuple[str, str]]:
+    """Surface form -> (node, the label a suggestion shows), for one kind of term."""
+    def build() -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+
+        def add(node: str, form: str, label: str) -> None:
+            out.setdefault(form, (node, label))
+
         if kind == "cancer":
             for code, row in ont.cancers.items():
-                label = f"{code} ({row['name']})"
                 for form in (code, str(row["name"]), *row["synonyms"]):
-                    out.setdefault(form, label)
+                    add(f"cancer:{code}", form, f"{code} ({row['name']})")
         elif kind == "gene":
             for sym, row in ont.genes.items():
-                out.setdefault(sym, sym)
+                add(f"gene:{sym}", sym, sym)
                 for form in (*row["aliases"], *row["previous"]):
-                    out.setdefault(form, f"{sym} ({form})")
+                    add(f"gene:{sym}", form, f"{sym} ({form})")
             for sym in ont.imported_genes.symbols:
-                out.setdefault(sym, sym)
+                add(f"gene:{sym}", sym, sym)
             for fam in ont.families:
-                out.setdefault(fam, f"{fam} (gene family)")
+                add(f"family:{fam}", fam, f"{fam} (gene family)")
         elif kind == "drug":
             for name, row in ont.drugs.items():
-                out.setdefault(name, name)
+                add(f"drug:{name}", name, name)
                 for form in (*row["brands"], *row["synonyms"]):
-                    out.setdefault(form, f"{name} ({form})")
+                    add(f"drug:{name}", form, f"{name} ({form})")
             for cid, row in ont.drug_classes.items():
                 for form in (cid, str(row["name"]), *row["synonyms"]):
-                    out.setdefault(form, f"{cid} ({row['name']})")
+                    add(f"class:{cid}", form, f"{cid} ({row['name']})")
         elif kind == "variant_group":
             for (gene, group), row in ont.groups.items():
-                out.setdefault(f"{gene} {group}", f"{gene} {group} ({row['name']})")
-                out.setdefault(str(row["name"]), f"{gene} {group} ({row['name']})")
+                label = f"{gene} {group} ({row['name']})"
+                for form in (f"{gene} {group}", str(row["name"])):
+                    add(f"group:{gene}:{group}", form, label)
         return out
 
     return _cached(ont, f"_choices_{kind}", build)
 
 
-def closest(ont: Ontology, text: str, kinds: Iterable[str] = ("cancer", "gene", "drug",
-                                                              "variant_group"),
-            limit: int = 5, cutoff: float = 70.0) -> list[str]:
-    """The known names nearest to `text` (best first, labels de-duplicated)."""
+def _similar(text: str, choices: list[str], limit: int) -> list[tuple[str, float]]:
+    """Candidates by plain and by weighted (partial) similarity, scored by a blend of the
+    two: a near-typo ranks first, and a short word inside a long name does not win alone."""
     from rapidfuzz import fuzz, process, utils
 
-    scored: dict[str, float] = {}
+    pool: set[str] = set()
+    for scorer in (fuzz.ratio, fuzz.WRatio):
+        pool.update(h[0] for h in process.extract(text, choices, scorer=scorer,
+                                                  processor=utils.default_process,
+                                                  limit=limit))
+    query = utils.default_process(text)
+    out = []
+    for form in pool:
+        f = utils.default_process(form)
+        out.append((form, 0.6 * fuzz.ratio(query, f) + 0.4 * fuzz.WRatio(query, f)))
+    return out
+
+
+def closest(ont: Ontology, text: str, kinds: Iterable[str] = ("cancer", "gene", "drug",
+                                                              "variant_group"),
+            limit: int = 5, cutoff: float = 65.0) -> list[str]:
+    """The known names nearest to `text` (best first, labels de-duplicated)."""
+    best: dict[str, tuple[float, str]] = {}  # node -> (score, label)
+    if not str(text).strip():
+        return []
     for kind in kinds:
         choices = _choices(ont, kind)
-        if not choices or not str(text).strip():
+        if not choices:
             continue
-        hits = process.extract(str(text), list(choices), scorer=fuzz.WRatio,
-                               processor=utils.default_process, limit=limit * 3,
-                               score_cutoff=cutoff)
-        for form, score, _ in hits:
-            label = choices[form]
-            bonus = 1.0 if form.lower() == str(text).lower() else 0.0
-            if score + bonus > scored.get(label, -1):
-                scored[label] = score + bonus
-    ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [label for label, _ in ranked[:limit]]
+        for form, score in _similar(str(text), list(choices), limit * 4):
+            node, label = choices[form]
+            if score >= cutoff and score > best.get(node, (-1.0, ""))[0]:
+                best[node] = (score, label)
+    ranked = sorted(best.values(), key=lambda sl: (-sl[0], sl[1]))
+    return [label for _, label in ranked[:limit]]
 
 
 def unknown_message(what: str, text: str, suggestions: list[str]) -> str:

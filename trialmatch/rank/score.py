@@ -151,6 +151,8 @@ def score(lits: list[Literal], p: PatientFacts, ont: Ontology, status: str | Non
     for best in (spec, cancer):
         if best.lit is not None:
             best.via = via(best.lit, p, ont)
+    if cancer.lit is not None and cancer.lit.value == 1 and p.oncotree:  # coarser patient
+        cancer.via = ont.cancer_path(cancer.lit.leaf.code, p.oncotree)  # type: ignore[attr-defined]
     unknown_why = f"{n_unknown} unknown criteri{'on' if n_unknown == 1 else 'a'}"
     parts = {
         "specificity": spec,

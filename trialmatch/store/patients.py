@@ -9,21 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pyarrow as pa
-
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.variants import exon_of_event
 
-S, D, I, B = pa.string(), pa.float64(), pa.int32(), pa.bool_()
-COLUMNS: dict[str, list[tuple[str, pa.DataType]]] = {
-    "patients": [("patient_id", S), ("sex", S), ("oncotree", S), ("has_panel", B),
-                 ("has_priors", B), ("content_hash", S), ("age_lo", D)],
-    "findings": [("patient_id", S), ("gene", S), ("type", S), ("protein", S), ("codon", S),
-                 ("event", S), ("exon", I), ("event_exon", I), ("origin", S), ("partner", S)],
-    "panel": [("patient_id", S), ("gene", S)],
-    "priors": [("patient_id", S), ("drug", S)],
-    "numbers": [("patient_id", S), ("field", S), ("lo", D), ("hi", D)],
-    "statuses": [("patient_id", S), ("field", S), ("value", S)],
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "patients": [("patient_id", "VARCHAR"), ("sex", "VARCHAR"), ("oncotree", "VARCHAR"),
+                 ("has_panel", "BOOLEAN"), ("has_priors", "BOOLEAN"),
+                 ("content_hash", "VARCHAR"), ("age_lo", "DOUBLE")],
+    "findings": [("patient_id", "VARCHAR"), ("gene", "VARCHAR"), ("type", "VARCHAR"),
+                 ("protein", "VARCHAR"), ("codon", "VARCHAR"), ("event", "VARCHAR"),
+                 ("exon", "INTEGER"), ("event_exon", "INTEGER"), ("origin", "VARCHAR"),
+                 ("partner", "VARCHAR")],
+    "panel": [("patient_id", "VARCHAR"), ("gene", "VARCHAR")],
+    "priors": [("patient_id", "VARCHAR"), ("drug", "VARCHAR")],
+    "numbers": [("patient_id", "VARCHAR"), ("field", "VARCHAR"), ("lo", "DOUBLE"),
+                ("hi", "DOUBLE")],
+    "statuses": [("patient_id", "VARCHAR"), ("field", "VARCHAR"), ("value", "VARCHAR")],
 }
 
 
@@ -43,7 +44,8 @@ def vars_of(f) -> tuple:
     return (f.gene, f.type, f.protein, f.codon, f.event, f.exon, f.origin, f.partner)
 
 
-def patient_tables(patients: list[PatientFacts]) -> dict[str, pa.Table]:
+def patient_rows(patients: list[PatientFacts]) -> dict[str, list[tuple]]:
+    """The rows of each patient table, as plain tuples in `COLUMNS` order."""
     rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
     for p in patients:
         age = p.numbers.get("age")
@@ -58,6 +60,16 @@ def patient_tables(patients: list[PatientFacts]) -> dict[str, pa.Table]:
         rows["numbers"].extend((p.id, k, lo, hi) for k, (lo, hi) in p.numbers.items())
         rows["statuses"].extend((p.id, k, v) for k, v in p.statuses.items())
         rows["statuses"].extend((p.id, k, str(v).lower()) for k, v in p.flags.items())
+    return rows
+
+
+def patient_tables(patients: list[PatientFacts]):
+    """The same rows as Arrow tables (for large batches)."""
+    import pyarrow as pa
+
+    types = {"VARCHAR": pa.string(), "DOUBLE": pa.float64(), "INTEGER": pa.int32(),
+             "BOOLEAN": pa.bool_()}
+    rows = patient_rows(patients)
     return {name: pa.Table.from_arrays(
-        [pa.array([r[i] for r in rows[name]], type=t) for i, (_, t) in enumerate(cols)],
+        [pa.array([r[i] for r in rows[name]], type=types[t]) for i, (_, t) in enumerate(cols)],
         names=[c for c, _ in cols]) for name, cols in COLUMNS.items()}

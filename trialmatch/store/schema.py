@@ -7,7 +7,7 @@ leaves are de-duplicated across all trials (`leaves`). Leaf expansions through t
 or the trials change.
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -20,7 +20,8 @@ DDL = [
         status VARCHAR, root_key BIGINT, manual_review INTEGER, gate_leaf INTEGER)""",
     """CREATE TABLE IF NOT EXISTS nodes (
         node_key BIGINT PRIMARY KEY, cohort_key INTEGER, parent_key BIGINT, depth INTEGER,
-        op VARCHAR, leaf_id INTEGER, path VARCHAR)""",
+        op VARCHAR, leaf_id INTEGER, path VARCHAR,
+        literal BOOLEAN, lit_leaf INTEGER, label VARCHAR, words VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS leaves (
         leaf_id INTEGER PRIMARY KEY, kind VARCHAR, canon VARCHAR UNIQUE, field VARCHAR,
         op VARCHAR, num DOUBLE, str VARCHAR, gene VARCHAR)""",
@@ -55,11 +56,17 @@ DDL = [
         cohort VARCHAR, input_hash VARCHAR, trials_hash VARCHAR, patients INTEGER,
         rejected INTEGER, matches INTEGER, state VARCHAR, since_last_run BOOLEAN,
         evaluated INTEGER, new INTEGER, lost INTEGER, changed INTEGER)""",
-    # one row per (patient, trial): the DESIGN 2.3 match object (with patient_id) in `doc`;
-    # unique by construction (a run replaces rows in one transaction), so no index to keep
+    # one row per (patient, trial), unique by construction (a run replaces rows in one
+    # transaction); the DESIGN 2.3 match object is `result_docs.doc` (without patient_id):
+    # many patients share one explanation, so it is stored once (content-addressed)
     """CREATE TABLE IF NOT EXISTS results (
         patient_id VARCHAR, trial_id VARCHAR, cohort VARCHAR, status VARCHAR, score DOUBLE,
-        doc JSON, first_run INTEGER, last_run INTEGER)""",
+        doc_id VARCHAR, first_run INTEGER, last_run INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS result_docs (
+        doc_id VARCHAR, doc JSON, title VARCHAR, phase VARCHAR,
+        reasons STRUCT(criterion VARCHAR, result VARCHAR, "text" VARCHAR, via VARCHAR[])[],
+        "unknown" VARCHAR[], manual_review INTEGER, cohort_label VARCHAR,
+        trial_status VARCHAR, score_parts JSON)""",
     # the trials (and their content) as the last completed run matched them
     """CREATE TABLE IF NOT EXISTS run_trials (trial_id VARCHAR, content_hash VARCHAR)""",
     # what each run changed: new, lost and changed (status) matches per patient

@@ -14,10 +14,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import pyarrow as pa
-
 from trialmatch.rules.dsl import to_text
 from trialmatch.rules.evaluate import SIGNATURE_FACTS, TMB_HIGH
+from trialmatch.rules.explain import describe
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -91,6 +90,17 @@ def choose_gate(root: Node, leaf_ids: dict[str, int], kinds: dict[int, str]) -> 
     return best[1] if best else None
 
 
+def _literal_words(node: Node) -> tuple[str, str | None]:
+    """(English label, the trial's own words) of a literal."""
+    leaf = node.item if isinstance(node, Not) else node
+    words = None
+    for n in (node, leaf):
+        if n.prov is not None and n.prov.text:
+            words = n.prov.text
+            break
+    return describe(node), words
+
+
 def content_hash(trial: Trial) -> str:
     doc = trial.to_dict()
     doc.pop("source", None)
@@ -134,16 +144,24 @@ class TrialWriter:
         return lid
 
     def _flatten(self, node: Node, cohort_key: int, parent: int | None, depth: int,
-                 path: str, batch: _Batch) -> int:
+                 path: str, batch: _Batch, under_not: bool = False) -> int:
+        """Rows for `node` and its subtree. Literals (a leaf, or a `not` right above a leaf:
+        the unit a coordinator reads) also carry their English label and the trial's words,
+        so results can be explained from SQL rows without rebuilding trees."""
         key = self.next_node
         self.next_node += 1
         if isinstance(node, (All, AnyOf, Not)):
-            batch.nodes.append((key, cohort_key, parent, depth, node.kind, None, path))
+            lit = isinstance(node, Not) and not isinstance(node.item, (All, AnyOf, Not))
+            lit_leaf = self._leaf(node.item, batch) if lit else None
+            batch.nodes.append((key, cohort_key, parent, depth, node.kind, None, path, lit,
+                                lit_leaf, *(_literal_words(node) if lit else (None, None))))
             for i, child in enumerate(node.children):
-                self._flatten(child, cohort_key, key, depth + 1, f"{path}/{i}", batch)
+                self._flatten(child, cohort_key, key, depth + 1, f"{path}/{i}", batch,
+                              under_not=lit)
         else:
             lid = self._leaf(node, batch)
-            batch.nodes.append((key, cohort_key, parent, depth, "leaf", lid, path))
+            batch.nodes.append((key, cohort_key, parent, depth, "leaf", lid, path, not under_not,
+                                lid, *_literal_words(node)))
         return key
 
     def rows(self, trials: list[Trial], origin: str) -> _Batch:
@@ -178,7 +196,8 @@ class TrialWriter:
                                                  "status", "root_key", "manual_review",
                                                  "gate_leaf"])
         _insert(con, "nodes", batch.nodes, ["node_key", "cohort_key", "parent_key", "depth",
-                                             "op", "leaf_id", "path"])
+                                             "op", "leaf_id", "path", "literal", "lit_leaf",
+                                             "label", "words"])
         _insert(con, "leaves", batch.new_leaves, ["leaf_id", "kind", "canon", "field", "op",
                                                    "num", "str", "gene"])
         if batch.new_leaves:
@@ -187,16 +206,26 @@ class TrialWriter:
         return [row[0] for row in batch.new_leaves]
 
 
-_TYPES = {"conditions": pa.list_(pa.string()), "loaded_at": pa.timestamp("us"),
-          "num": pa.float64(), "node_key": pa.int64(), "parent_key": pa.int64(),
-          "root_key": pa.int64(), "cohort_key": pa.int32(), "leaf_id": pa.int32(),
-          "depth": pa.int32(), "manual_review": pa.int32(), "gate_leaf": pa.int32()}
+_TYPES = {"conditions": "list_string", "loaded_at": "timestamp", "num": "float64",
+          "node_key": "int64", "parent_key": "int64", "root_key": "int64",
+          "cohort_key": "int32", "leaf_id": "int32", "depth": "int32", "manual_review": "int32",
+          "gate_leaf": "int32", "literal": "bool", "lit_leaf": "int32"}
+
+
+def _arrow_type(name: str):
+    import pyarrow as pa
+
+    return {"list_string": pa.list_(pa.string()), "timestamp": pa.timestamp("us"),
+            "float64": pa.float64(), "int64": pa.int64(), "int32": pa.int32(),
+            "bool": pa.bool_(), "string": pa.string()}[name]
 
 
 def _insert(con, table: str, rows: list[tuple], columns: list[str]) -> None:
     if not rows:
         return
-    arrays = [pa.array([r[i] for r in rows], type=_TYPES.get(col, pa.string()))
+    import pyarrow as pa
+
+    arrays = [pa.array([r[i] for r in rows], type=_arrow_type(_TYPES.get(col, "string")))
               for i, col in enumerate(columns)]
     data = pa.Table.from_arrays(arrays, names=columns)  # noqa: F841 - read by DuckDB below
     con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM data")
@@ -205,8 +234,8 @@ def _insert(con, table: str, rows: list[tuple], columns: list[str]) -> None:
 def delete_trials(con, trial_ids: list[str]) -> None:
     if not trial_ids:
         return
-    ids = pa.table({"trial_id": pa.array(trial_ids, pa.string())})  # noqa: F841
+    ids = "(SELECT unnest(?::VARCHAR[]))"
     con.execute("DELETE FROM nodes WHERE cohort_key IN (SELECT cohort_key FROM cohorts "
-                "WHERE trial_id IN (SELECT trial_id FROM ids))")
-    con.execute("DELETE FROM cohorts WHERE trial_id IN (SELECT trial_id FROM ids)")
-    con.execute("DELETE FROM trials WHERE trial_id IN (SELECT trial_id FROM ids)")
+                f"WHERE trial_id IN {ids})", [trial_ids])
+    con.execute(f"DELETE FROM cohorts WHERE trial_id IN {ids}", [trial_ids])
+    con.execute(f"DELETE FROM trials WHERE trial_id IN {ids}", [trial_ids])

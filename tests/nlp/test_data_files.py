@@ -1,0 +1,41 @@
+"""Every example in trialmatch/nlp/data is a test: patterns, cues and headings match."""
+
+import re
+
+import pytest
+
+from trialmatch.nlp.resources import cues, gene_data, headings, patterns
+from trialmatch.nlp.sections import classify
+
+PATTERNS = [(p, rx, ex) for p, rx in patterns() for ex in p.examples]
+CUES = [(c, ex) for c in cues()[0] for ex in c.examples]
+HEADS = [(h, ex, True) for h, _ in headings() for ex in h.examples] + \
+        [(h, ex, False) for h, _ in headings() for ex in h.counter_examples]
+
+
+@pytest.mark.parametrize("p,rx,ex", PATTERNS, ids=[f"{p.id}:{ex.text}" for p, _, ex in PATTERNS])
+def test_pattern_example(p, rx, ex):
+    m = rx.search(ex.text)
+    assert m, f"{p.id} does not match {ex.text!r}"
+    for k, v in ex.groups.items():
+        assert m.group(k) == v
+
+
+@pytest.mark.parametrize("c,ex", CUES, ids=[f"{c.id}:{ex}" for c, ex in CUES])
+def test_cue_example(c, ex):
+    words = [re.escape(p).replace(r"\ ", r"[\s\-]+") for p in c.phrases]
+    assert re.search("|".join(words), ex, re.IGNORECASE)
+
+
+@pytest.mark.parametrize("h,ex,ok", HEADS, ids=[f"{h.id}:{ex}" for h, ex, _ in HEADS])
+def test_heading_example(h, ex, ok):
+    got = classify(ex)
+    if ok:
+        assert got is not None and got.kind == h.kind
+    else:
+        assert got is None or got.kind != h.kind
+
+
+def test_gene_data_loads():
+    data = gene_data()
+    assert data.aliases and data.codons["KRAS"]["12"] == "G"

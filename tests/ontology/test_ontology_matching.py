@@ -1,0 +1,96 @@
+"""Matching through the graph: is-a for cancer types, variant groups, drug classes and
+gene families, with the SQL matcher and the reference evaluator agreeing on every case."""
+
+from __future__ import annotations
+
+from ontology_helpers import make_patient, statuses, trial
+
+from trialmatch.ontology import HEME, SOLID
+
+
+def test_an_nsclc_trial_matches_a_luad_patient(ontology):
+    p = make_patient(ontology, diagnosis={"oncotree": "LUAD"})
+    got = statuses(ontology, [trial("T-NSCLC", "diagnosis(NSCLC)")], [p])
+    assert got[("P-T", "T-NSCLC")] == "eligible"
+    assert ontology.cancer_path("LUAD", "NSCLC") == ["LUAD", "NSCLC"]
+
+
+def test_a_patient_coded_more_coarsely_than_the_trial_is_possible(ontology):
+    lung = make_patient(ontology, id="P-LUNG", diagnosis={"oncotree": "LUNG"})
+    breast = make_patient(ontology, id="P-BRCA", diagnosis={"oncotree": "BRCA"})
+    got = statuses(ontology, [trial("T-LUAD", "diagnosis(LUAD)"),
+                              trial("T-LUNG", "diagnosis(LUNG)")], [lung, breast])
+    assert got[("P-LUNG", "T-LUAD")] == "possible"
+    assert got[("P-LUNG", "T-LUNG")] == "eligible"
+    assert got[("P-BRCA", "T-LUAD")] == "ineligible"
+
+
+def test_any_solid_tumour_matches_every_solid_tumour_and_no_leukaemia(ontology):
+    solid = sorted(c for c in ontology.cancers
+                   if SOLID in ontology.cancer_ancestors(c) and c != SOLID)
+    heme = sorted(c for c in ontology.cancers
+                  if HEME in ontology.cancer_ancestors(c) and c != HEME)
+    assert len(solid) >= 5 and "AML" in heme
+    people = [make_patient(ontology, id=c, diagnosis={"oncotree": c}) for c in solid + heme]
+    got = statuses(ontology, [trial("T-SOLID", "diagnosis(SOLID)")], people)
+    assert {c for c in solid if got[(c, "T-SOLID")] != "eligible"} == set()
+    assert {c for c in heme if got[(c, "T-SOLID")] != "ineligible"} == set()
+
+
+def test_egfr_sensitizing_mutation_matches_l858r_and_not_t790m(ontology):
+    group = ontology.variant_group("EGFR", "sensitizing")
+    assert group is not None and "L858R" in group
+    people = [make_patient(ontology, id=f"P-{prot}", alterations=[
+        {"gene": "EGFR", "type": "mutation", "protein": prot, "exon": exon}])
+        for prot, exon in (("p.L858R", 21), ("p.E746_A750del", 19), ("p.T790M", 20))]
+    got = statuses(ontology, [trial("T-SENS", "alteration(EGFR, mutation, "
+                                              "variant=sensitizing)")], people)
+    assert got[("P-p.L858R", "T-SENS")] == "eligible"
+    assert got[("P-p.E746_A750del", "T-SENS")] == "eligible"
+    assert got[("P-p.T790M", "T-SENS")] == "ineligible"
+
+
+def test_prior_egfr_tki_matches_osimertinib_by_name_and_brand(ontology):
+    people = [make_patient(ontology, id=f"P-{d}", prior_therapies=[d])
+              for d in ("osimertinib", "Tagrisso", "carboplatin")]
+    got = statuses(ontology, [trial("T-TKI", "prior(egfr_tki)"),
+                              trial("T-NAIVE", "not(prior(egfr_tki))")], people)
+    assert got[("P-osimertinib", "T-TKI")] == got[("P-Tagrisso", "T-TKI")] == "eligible"
+    assert got[("P-carboplatin", "T-TKI")] == "ineligible"
+    assert got[("P-osimertinib", "T-NAIVE")] == "ineligible"
+    assert ontology.drug_class_path("osimertinib", "egfr_tki")[-1] == "egfr_tki"
+
+
+def test_a_gene_family_matches_its_members(ontology):
+    people = [
+        make_patient(ontology, id="P-NTRK3", alterations=[
+            {"gene": "NTRK3", "type": "fusion", "partner": "ETV6"}]),
+        make_patient(ontology, id="P-KRAS", alterations=[
+            {"gene": "KRAS", "type": "mutation", "protein": "p.G12C"}]),
+        make_patient(ontology, id="P-NRAS", alterations=[
+            {"gene": "NRAS", "type": "mutation", "protein": "p.Q61K"}]),
+        make_patient(ontology, id="P-BRAF", alterations=[
+            {"gene": "BRAF", "type": "mutation", "protein": "p.V600E"}]),
+    ]
+    got = statuses(ontology, [trial("T-NTRK", "fusion(NTRK)"),
+                              trial("T-RAS", "alteration(RAS, mutation)")], people)
+    assert got[("P-NTRK3", "T-NTRK")] == "eligible"
+    assert got[("P-KRAS", "T-RAS")] == got[("P-NRAS", "T-RAS")] == "eligible"
+    assert got[("P-BRAF", "T-RAS")] == "ineligible"
+    assert got[("P-BRAF", "T-NTRK")] == "ineligible"
+
+
+def test_unknown_codes_in_patients_and_trials_do_not_crash(ontology):
+    from ontology_helpers import TODAY
+
+    from trialmatch.patients import normalize_records
+    from trialmatch.patients.read import RawRecord
+
+    out = normalize_records([RawRecord({"id": "P-X", "diagnosis": {"oncotree": "LUADD"}},
+                                       "p.json", "")], ontology, TODAY)
+    (p,) = out.patients
+    assert any("/diagnosis/oncotree" in w for w in out.warnings)
+    got = statuses(ontology, [trial("T-XYZ", "diagnosis(NOSUCHCODE)"),
+                              trial("T-LUAD", "diagnosis(LUAD)")], [p])
+    assert got[("P-X", "T-XYZ")] == "ineligible"
+    assert got[("P-X", "T-LUAD")] == "ineligible"

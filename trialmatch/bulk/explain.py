@@ -1,0 +1,234 @@
+"""Explaining a batch's matches once per *explanation class*, not once per patient.
+
+A match object (DESIGN 2.3) of a (patient, cohort) pair is built by `api.build_matches`
+from only these inputs: the cohort, the values of its root and literals, the patient's
+cancer type (cancer-type reasons and closeness) and the ontology paths (`via`) that connect
+the patient's findings and prior drugs to the met alteration, fusion and prior-therapy
+criteria. Pairs that agree on all of them get the same object, so bulk computes the class
+key of every matched pair in SQL, builds the object once per new class with the very code
+`find` uses (on one representative pair), and stores it once (`result_docs`, addressed by
+content); each result row points to it. The bulk-equals-find test checks that the key
+leaves nothing out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from trialmatch.api import build_matches
+from trialmatch.catalog import stored_trials
+from trialmatch.match.engine import CohortValue, Matcher
+from trialmatch.ontology import Ontology
+from trialmatch.rank.reasons import Literal, via
+from trialmatch.rules.dsl import parse_text
+from trialmatch.rules.facts import PatientFacts
+from trialmatch.rules.trial import Trial
+from trialmatch.store.db import Store
+
+VIA_KINDS = ("alteration", "fusion", "prior")  # leaf kinds whose `via` reads the patient
+
+SETUP = [
+    # the literals of every cohort (a leaf, or a `not` right above a leaf), in reading order
+    """CREATE OR REPLACE TEMP TABLE b_lits AS
+       SELECT n.cohort_key,
+              CASE WHEN par.op = 'not' THEN par.node_key ELSE n.node_key END AS lit_node,
+              n.leaf_id, l.kind IN ('alteration', 'fusion', 'prior') AS via_kind,
+              row_number() OVER (PARTITION BY n.cohort_key ORDER BY n.node_key) AS ord
+       FROM nodes n JOIN leaves l ON l.leaf_id = n.leaf_id AND l.kind <> 'unparsed'
+       LEFT JOIN nodes par ON par.node_key = n.parent_key
+       WHERE n.op = 'leaf'""",
+    """CREATE OR REPLACE TEMP TABLE b_classes (ckey VARCHAR, trial_id VARCHAR,
+        cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
+    "CREATE OR REPLACE TEMP TABLE b_via (patient_id VARCHAR, leaf_id INTEGER, via_id INTEGER)",
+    # the match objects new in this run, written to `result_docs` when the run completes
+    "CREATE OR REPLACE TEMP TABLE s_docs AS SELECT * FROM main.result_docs LIMIT 0",
+]
+
+PAIRS = """
+CREATE OR REPLACE TEMP TABLE b_pairs AS
+SELECT c.patient_id, c.cohort_key, r.v AS root
+FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
+LEFT JOIN vals r ON r.patient_id = c.patient_id AND r.node_key = co.root_key
+WHERE r.v IS NULL OR r.v > 0
+"""
+
+LIT_VALUES = """
+CREATE OR REPLACE TEMP TABLE b_litv AS
+SELECT m.patient_id, m.cohort_key, l.ord, l.leaf_id, l.via_kind, x.v
+FROM b_pairs m JOIN b_lits l ON l.cohort_key = m.cohort_key
+LEFT JOIN vals x ON x.patient_id = m.patient_id AND x.node_key = l.lit_node
+"""
+
+VIA_NEEDED = """
+SELECT DISTINCT patient_id, leaf_id FROM b_litv WHERE v = 2 AND via_kind
+"""
+
+KEYS = """
+CREATE OR REPLACE TEMP TABLE b_keys AS
+SELECT k.patient_id, k.cohort_key,
+       md5(concat_ws('|', k.cohort_key, coalesce(m.root, 9), coalesce(pp.oncotree, ''),
+                     k.lits)) AS ckey
+FROM (SELECT lv.patient_id, lv.cohort_key,
+             string_agg(concat(coalesce(lv.v, 9), coalesce(bv.via_id, 0)), '.'
+                        ORDER BY lv.ord) AS lits
+      FROM b_litv lv LEFT JOIN b_via bv
+        ON lv.v = 2 AND bv.patient_id = lv.patient_id AND bv.leaf_id = lv.leaf_id
+      GROUP BY lv.patient_id, lv.cohort_key) k
+JOIN b_pairs m ON m.patient_id = k.patient_id AND m.cohort_key = k.cohort_key
+JOIN p_patients pp ON pp.patient_id = k.patient_id
+UNION ALL  -- cohorts with nothing but unparsed criteria have no literal rows
+SELECT m.patient_id, m.cohort_key, md5(concat_ws('|', m.cohort_key, coalesce(m.root, 9),
+                                               coalesce(pp.oncotree, ''), ''))
+FROM b_pairs m JOIN p_patients pp ON pp.patient_id = m.patient_id
+WHERE m.cohort_key NOT IN (SELECT cohort_key FROM b_lits)
+"""
+
+NEW_CLASSES = """
+SELECT k.ckey, any_value(k.patient_id), any_value(k.cohort_key)
+FROM b_keys k WHERE k.ckey NOT IN (SELECT ckey FROM b_classes)
+GROUP BY k.ckey
+"""
+
+# the batch's rows: every matched pair, best cohort per trial (as `find` chooses it)
+STAGE_ROWS = """
+INSERT INTO stage
+SELECT k.patient_id, c.trial_id, c.cohort, c.status, c.score, c.doc_id
+FROM b_keys k JOIN b_classes c ON c.ckey = k.ckey
+QUALIFY row_number() OVER (
+    PARTITION BY k.patient_id, c.trial_id
+    ORDER BY CASE c.status WHEN 'eligible' THEN 0 WHEN 'possible' THEN 1 ELSE 2 END,
+             c.score DESC, c.cohort) = 1
+"""
+
+_REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
+INSERT_DOCS = f"""
+INSERT INTO s_docs
+SELECT d.doc_id, d.doc, d.title, d.phase, from_json(d.reasons, '{_REASONS}'),
+       from_json(d."unknown", '["VARCHAR"]'), d.manual_review, d.cohort_label,
+       d.trial_status, d.score_parts
+FROM new_docs d
+WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
+  AND d.doc_id NOT IN (SELECT doc_id FROM s_docs)
+"""
+
+
+class Explainer:
+    """Builds and stages the match objects of each evaluated batch."""
+
+    def __init__(self, store: Store, matcher: Matcher, ont: Ontology) -> None:
+        self.store, self.con, self.matcher, self.ont = store, store.con, matcher, ont
+        self.trials: dict[str, Trial] = {}
+        self.cohort_info: dict[int, tuple[str, str]] = {
+            k: (t, c) for k, t, c in self.con.execute(
+                "SELECT cohort_key, trial_id, cohort_id FROM cohorts").fetchall()}
+        self.leaves: dict[int, Any] = {}
+        self.via_ids: dict[str, int] = {}
+        self.via_cache: dict[tuple, int] = {}
+        for ddl in SETUP:
+            self.con.execute(ddl)
+
+    def stage(self, patients: list[PatientFacts]) -> None:
+        """After `matcher.evaluate(..., fetch=False)`: stage the batch's result rows."""
+        con = self.con
+        con.execute(PAIRS)
+        con.execute(LIT_VALUES)
+        self._vias({p.id: p for p in patients})
+        con.execute(KEYS)
+        new = con.execute(NEW_CLASSES).fetchall()
+        if new:
+            self._build(new, {p.id: p for p in patients})
+        con.execute(STAGE_ROWS)
+
+    # ------------------------------------------------------------------ via paths
+    def _leaf(self, leaf_id: int):
+        node = self.leaves.get(leaf_id)
+        if node is None:
+            canon = self.con.execute("SELECT canon FROM leaves WHERE leaf_id = ?",
+                                     [leaf_id]).fetchall()[0][0]
+            node = self.leaves[leaf_id] = parse_text(canon)
+        return node
+
+    def _via_id(self, leaf_id: int, p: PatientFacts) -> int:
+        key = (leaf_id, p.findings, p.prior_therapies, p.oncotree)
+        vid = self.via_cache.get(key)
+        if vid is None:
+            leaf = self._leaf(leaf_id)
+            path = via(Literal(leaf, leaf, "", False, 2), p, self.ont)
+            text = json.dumps(path)
+            vid = self.via_ids.setdefault(text, len(self.via_ids) + 1)
+            self.via_cache[key] = vid
+        return vid
+
+    def _vias(self, by_id: dict[str, PatientFacts]) -> None:
+        need = self.con.execute(VIA_NEEDED).fetchall()
+        rows = [(pid, lid, self._via_id(lid, by_id[pid])) for pid, lid in need]
+        via_rows = pa.table({"patient_id": pa.array([r[0] for r in rows], pa.string()),  # noqa: F841
+                          "leaf_id": pa.array([r[1] for r in rows], pa.int32()),
+                          "via_id": pa.array([r[2] for r in rows], pa.int32())})
+        self.con.execute("DELETE FROM b_via")
+        self.con.execute("INSERT INTO b_via SELECT * FROM via_rows")
+
+    # ------------------------------------------------------------------ classes
+    def _build(self, new: list[tuple[str, str, int]], by_id: dict[str, PatientFacts]) -> None:
+        """Build one match object per new class, from its representative pair."""
+        roots = dict(((pid, ck), v) for pid, ck, v in self.con.execute(
+            "SELECT patient_id, cohort_key, root FROM b_pairs WHERE (patient_id, cohort_key) "
+            "IN (SELECT (p, c) FROM (SELECT unnest(?) AS p, unnest(?) AS c))",
+            [[n[1] for n in new], [n[2] for n in new]]).fetchall())
+        missing = {self.cohort_info[ck][0] for _, _, ck in new} - self.trials.keys()
+        if missing:
+            self.trials.update(stored_trials(self.store, sorted(missing)))
+        # build_matches keeps one object per (patient, trial): build in rounds without repeats
+        rounds: list[list[tuple[str, str, int]]] = []
+        for item in new:
+            trial = self.cohort_info[item[2]][0]
+            for r in rounds:
+                if all((x[1], self.cohort_info[x[2]][0]) != (item[1], trial) for x in r):
+                    r.append(item)
+                    break
+            else:
+                rounds.append([item])
+        classes, docs = [], {}
+        for r in rounds:
+            values = [CohortValue(pid, ck, *self.cohort_info[ck], roots[(pid, ck)])
+                      for _, pid, ck in r]
+            patients = list({pid: by_id[pid] for _, pid, _ in r}.values())
+            built = build_matches(values, patients, self.matcher, self.trials,
+                                  include_ineligible=False)
+            by_pair = {(pid, m["trial_id"]): m for pid, ms in built.items() for m in ms}
+            for ckey, pid, ck in r:
+                m = by_pair[(pid, self.cohort_info[ck][0])]
+                doc = json.dumps(m, ensure_ascii=False)
+                doc_id = hashlib.sha1(doc.encode()).hexdigest()[:20]
+                docs[doc_id] = (doc, m)
+                classes.append((ckey, m["trial_id"], m["cohort"], m["status"], m["score"],
+                                doc_id))
+        self._insert_classes(classes)
+        self._insert_docs(docs)
+
+    def _insert_classes(self, classes: list[tuple]) -> None:
+        cols = list(zip(*classes))
+        types = [pa.string()] * 4 + [pa.float64(), pa.string()]
+        names = ["ckey", "trial_id", "cohort", "status", "score", "doc_id"]
+        class_rows = pa.Table.from_arrays(  # noqa: F841
+            [pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
+        self.con.execute("INSERT INTO b_classes SELECT * FROM class_rows")
+
+    def _insert_docs(self, docs: dict[str, tuple[str, dict]]) -> None:
+        rows = [(doc_id, doc, m.get("title"), m.get("phase"), json.dumps(m.get("reasons", [])),
+                 json.dumps(m.get("unknown", [])), m.get("manual_review"),
+                 m.get("cohort_label"), m.get("trial_status"),
+                 json.dumps(m.get("score_parts"), ensure_ascii=False))
+                for doc_id, (doc, m) in docs.items()]
+        names = ["doc_id", "doc", "title", "phase", "reasons", "unknown", "manual_review",
+                 "cohort_label", "trial_status", "score_parts"]
+        types = {"manual_review": pa.int32()}
+        cols = list(zip(*rows))
+        new_docs = pa.Table.from_arrays(  # noqa: F841
+            [pa.array(list(c), types.get(n, pa.string())) for c, n in zip(cols, names)],
+            names=names)
+        self.con.execute(INSERT_DOCS)
