@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from trialmatch.catalog import open_catalog, stored_trials
+from trialmatch.catalog import open_catalog
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.patients import LoadedPatients, load_patients
-from trialmatch.rank.reasons import explain_cohort
+from trialmatch.rank.reasons import Literal, explain_literals
 from trialmatch.rank.score import score, sort_key
+from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.evaluate import status_of
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.rules.trial import Trial
+from trialmatch.rules.nodes import Node, Not, Provenance, with_prov
 from trialmatch.store.db import Store
 
 SCHEMA_VERSION = 1
@@ -32,30 +34,46 @@ class FindReport:
     no_panel: list[str] = field(default_factory=list)  # patient ids matched without a panel
 
 
+@lru_cache(maxsize=65536)
+def _literal_node(canon: str, words: str | None, negated: bool) -> tuple[Node, Node]:
+    """(node, leaf) of a stored literal, carrying the trial's words (cached: they recur)."""
+    prov = Provenance(text=words) if words else None
+    leaf = with_prov(parse_text(canon), prov)
+    return (Not(leaf, prov=prov) if negated else leaf), leaf
+
+
 def build_matches(values: list[CohortValue], patients: list[PatientFacts], matcher: Matcher,
-                  trials: dict[str, Trial], *, include_ineligible: bool
+                  trials: object = None, *, include_ineligible: bool
                   ) -> dict[str, list[dict[str, Any]]]:
-    """The DESIGN 2.3 match objects per patient: best cohort per trial, ranked."""
-    wanted = [v for v in values if include_ineligible or v.value != 0]
-    node_values = matcher.node_values([(v.patient_id, v.cohort_key) for v in wanted])
+    """The DESIGN 2.3 match objects per patient: best cohort per trial, ranked.
+
+    Everything comes from SQL rows of the last evaluation (literal values, the trial's
+    words, trial and cohort metadata); no trial document is decoded (`trials` is accepted
+    for callers of the earlier signature and not used)."""
+    wanted = {(v.patient_id, v.cohort_key): v for v in values
+              if include_ineligible or v.value != 0}
+    rows, info_rows = matcher.literal_rows(list(wanted))
+    info = {r[0]: r for r in info_rows}
+    lits: dict[tuple[str, int], list[Literal]] = {key: [] for key in wanted}
+    for pid, ck, path, words, negated, canon, v in rows:
+        node, leaf = _literal_node(canon, words, bool(negated))
+        lits[(pid, ck)].append(Literal(node, leaf, path, bool(negated), v))
     by_patient = {p.id: p for p in patients}
     best: dict[tuple[str, str], dict[str, Any]] = {}
-    for v in wanted:
-        trial = trials[v.trial_id]
-        cohort = next(c for c in trial.cohorts if c.id == v.cohort_id)
-        p = by_patient[v.patient_id]
+    for (pid, ck), v in wanted.items():
+        _, trial_id, cohort_id, label, cohort_status, manual, title, phase, trial_status = \
+            info[ck]
+        p = by_patient[pid]
         status = status_of(v.value)
-        vals = node_values.get((v.patient_id, v.cohort_key), {})
-        reasons, unknown, lits = explain_cohort(cohort.rule, vals, p, matcher.ontology,
-                                                with_failures=status == "ineligible")
-        total, parts = score(lits, p, matcher.ontology, cohort.status or trial.status,
-                             trial.phase, len(unknown))
-        match = {"trial_id": trial.trial_id, "cohort": cohort.id, "title": trial.title,
-                 "phase": trial.phase, "status": status, "score": total, "reasons": reasons,
-                 "unknown": unknown, "manual_review": trial.manual_review(cohort),
-                 "cohort_label": cohort.label, "trial_status": trial.status,
+        reasons, unknown, cohort_lits = explain_literals(
+            lits[(pid, ck)], p, matcher.ontology, with_failures=status == "ineligible")
+        total, parts = score(cohort_lits, p, matcher.ontology, cohort_status or trial_status,
+                             phase, len(unknown))
+        match = {"trial_id": trial_id, "cohort": cohort_id, "title": title, "phase": phase,
+                 "status": status, "score": total, "reasons": reasons, "unknown": unknown,
+                 "manual_review": manual, "cohort_label": label, "trial_status": trial_status,
                  "score_parts": parts}
-        key = (v.patient_id, trial.trial_id)
+        key = (pid, trial_id)
         if key not in best or sort_key(match) < sort_key(best[key]):
             best[key] = match
     out: dict[str, list[dict[str, Any]]] = {p.id: [] for p in patients}
@@ -70,10 +88,7 @@ def match_patients(store: Store, ont: Ontology, patients: list[PatientFacts], *,
                    include_ineligible: bool = False) -> dict[str, list[dict[str, Any]]]:
     matcher = Matcher(store, ont)
     values = matcher.evaluate(patients, every_cohort=include_ineligible)
-    trials = stored_trials(store, [v.trial_id for v in values
-                                   if include_ineligible or v.value != 0])
-    return build_matches(values, patients, matcher, trials,
-                         include_ineligible=include_ineligible)
+    return build_matches(values, patients, matcher, include_ineligible=include_ineligible)
 
 
 def find(patient_file: str | Path, *, db: str | Path | None = None, top: int | None = None,

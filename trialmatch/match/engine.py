@@ -24,6 +24,13 @@ from trialmatch.store.schema import PATIENT_TABLES
 from . import sql
 
 
+def _insert_columns(con, table: str, cols: list[tuple[str, str]], rows: list[tuple]) -> None:
+    """Insert rows in one statement, one list parameter per column (executemany is slow)."""
+    select = ", ".join(f"unnest(?::{t}[])" for _, t in cols)
+    con.execute(f"INSERT INTO {table} SELECT {select}",
+                [[r[i] for r in rows] for i in range(len(cols))])
+
+
 @dataclass(frozen=True, slots=True)
 class CohortValue:
     patient_id: str
@@ -56,8 +63,7 @@ class Matcher:
                 ddl = ", ".join(f"{c} {t}" for c, t in cols)
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} ({ddl})")
                 if rows[name]:
-                    marks = ", ".join("?" for _ in cols)
-                    self.con.executemany(f"INSERT INTO p_{name} VALUES ({marks})", rows[name])
+                    _insert_columns(self.con, f"p_{name}", cols, rows[name])
         else:
             tables = patient_tables(patients)
             for name in PATIENT_TABLES:
@@ -119,13 +125,27 @@ class Matcher:
         rows = self.con.execute(sql.ROOTS).fetchall()
         return [CohortValue(*r) for r in rows]
 
+    def _want(self, pairs: list[tuple[str, int]]) -> None:
+        self.con.execute("CREATE OR REPLACE TEMP TABLE want (patient_id VARCHAR, "
+                         "cohort_key INTEGER)")
+        if pairs:
+            _insert_columns(self.con, "want", [("patient_id", "VARCHAR"),
+                                               ("cohort_key", "INTEGER")], pairs)
+
+    def literal_rows(self, pairs: list[tuple[str, int]]) -> tuple[list[tuple], list[tuple]]:
+        """For (patient, cohort) pairs of the last `evaluate`: the literal rows
+        (patient_id, cohort_key, path, words, negated, canon, value) in reading order, and
+        the cohort rows (cohort_key, trial_id, cohort_id, label, cohort status,
+        manual_review, title, phase, trial status)."""
+        self._want(pairs)
+        return (self.con.execute(sql.LITERALS).fetchall(),
+                self.con.execute(sql.COHORT_INFO).fetchall())
+
     def node_values(self, pairs: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, int]]:
         """For (patient, cohort) pairs of the last `evaluate`: node path -> value."""
         if not pairs:
             return {}
-        self.con.execute("CREATE OR REPLACE TEMP TABLE want (patient_id VARCHAR, "
-                         "cohort_key INTEGER)")
-        self.con.executemany("INSERT INTO want VALUES (?, ?)", pairs)
+        self._want(pairs)
         rows = self.con.execute(
             """SELECT v.patient_id, n.cohort_key, n.path, v.v
                FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key

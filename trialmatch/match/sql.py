@@ -228,3 +228,21 @@ SELECT c.patient_id, co.cohort_key, co.trial_id, co.cohort_id, v.v
 FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
 LEFT JOIN vals v ON v.patient_id = c.patient_id AND v.node_key = co.root_key
 """
+
+# The literals of the (patient, cohort) pairs in `want`, in reading order, with their values
+# (NULL for a literal whose leaf had no row: never for evaluable leaves of a folded pair).
+LITERALS = """
+SELECT w.patient_id, n.cohort_key, n.path, n.words, n.op = 'not' AS negated, l.canon, v.v
+FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key AND n.literal
+JOIN leaves l ON l.leaf_id = n.lit_leaf
+LEFT JOIN vals v ON v.patient_id = w.patient_id AND v.node_key = n.node_key
+WHERE l.kind <> 'unparsed'
+ORDER BY w.patient_id, n.cohort_key, n.node_key
+"""
+
+COHORT_INFO = """
+SELECT c.cohort_key, c.trial_id, c.cohort_id, c.label, c.status, c.manual_review,
+       t.title, t.phase, t.status
+FROM cohorts c JOIN trials t ON t.trial_id = c.trial_id
+WHERE c.cohort_key IN (SELECT DISTINCT cohort_key FROM want)
+"""

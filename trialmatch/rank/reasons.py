@@ -96,6 +96,12 @@ def explain_cohort(root: Node, values: dict[str, int], p: PatientFacts, ont: Ont
                    *, with_failures: bool) -> tuple[list[dict], list[str], list[Literal]]:
     """(reasons, unknown criteria, evaluated literals) for one patient and cohort."""
     lits = [lit for lit in literals(root, values) if not isinstance(lit.leaf, Unparsed)]
+    return explain_literals(lits, p, ont, with_failures=with_failures)
+
+
+def explain_literals(lits: list[Literal], p: PatientFacts, ont: Ontology, *,
+                     with_failures: bool) -> tuple[list[dict], list[str], list[Literal]]:
+    """(reasons, unknown criteria, literals) from a cohort's evaluated literals."""
     reasons, unknown = [], []
     for lit in lits:
         if lit.value == 2 or (with_failures and lit.value == 0):
