@@ -209,3 +209,14 @@ def patients(n: int, seed: int = 11, start: int = 0) -> list[dict]:
 
 def today() -> date:
     return date(2026, 11, 1)
+
+
+def write_cohort(path, n: int, seed: int = 11, chunk: int = 10_000) -> int:
+    """Write n patients as JSON Lines, generated chunk by chunk (memory stays small)."""
+    import json
+
+    with open(path, "w", encoding="utf-8") as fh:
+        for start in range(0, n, chunk):
+            for p in patients(min(chunk, n - start), seed=seed, start=start):
+                fh.write(json.dumps(p) + "\n")
+    return n

@@ -38,8 +38,8 @@ ROWS = ["TISSUE\tTissue\t\t\t\t", "SOLID\tSolid Tumor\tTISSUE\t\t\t",
 
 
 @pytest.mark.parametrize("change, lines, words", [
-    (lambda r: [*r[:4], r[4].replace("\tLUNG\tNSCLC", "\tLUAD\tNSCLC"), r[5]], [6, 7],
-     "cycle"),
+    (lambda r: [*r[:4], r[4].replace("\tLUNG\tNSCLC", "\tLUAD\tNSCLC"), r[5]], [6],
+     "cycle NSCLC -> LUAD -> NSCLC (lines 6, 7)"),
     (lambda r: [*r, "LUSC\tLung Squamous\tNOPE\tNSCLC\tLUNG\t"], [8], "unknown parent 'NOPE'"),
     (lambda r: [*r, "LUAD\tLung Adenocarcinoma again\tNSCLC\tNSCLC\tLUNG\t"], [8],
      "duplicate code 'LUAD' (first at line 7)"),

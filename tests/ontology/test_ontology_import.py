@@ -185,3 +185,18 @@ def test_reset_forgets_imports(tmp_path, onco2025):
     assert reset_ontology(db=db) == 1
     assert ontology_sources(db) == []
     assert set(_db_ontology(db).cancers) == embedded
+
+
+def test_replace_takes_the_official_structure_and_keeps_our_synonyms(tmp_path, onco2021):
+    db = tmp_path / "old.duckdb"
+    embedded = _db_ontology(db)
+    import_ontology("oncotree", onco2021, db=db, replace=True)
+    ont = _db_ontology(db)
+    official = _codes(json.loads(onco2021.read_text()))
+    assert set(ont.cancers) == set(official) | {SOLID, HEME}
+    for code, node in official.items():
+        if node["parent"] not in (None, "TISSUE"):
+            assert ont.cancers[code]["parent"] == node["parent"], code
+    assert "GBM" in ont.cancers  # current in 2021
+    kept = set(embedded.cancers["LUAD"]["synonyms"])
+    assert kept <= set(ont.cancers["LUAD"]["synonyms"])

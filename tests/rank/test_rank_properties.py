@@ -27,7 +27,7 @@ from trialmatch.rules.nodes import All, Node
 from trialmatch.rules.trial import Cohort, Trial
 from trialmatch.store.db import Store
 
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=30, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 STATUSES = [None, "RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED"]

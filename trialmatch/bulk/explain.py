@@ -52,39 +52,39 @@ PAIRS = """
 CREATE OR REPLACE TEMP TABLE b_pairs AS
 SELECT c.patient_id, c.cohort_key, r.v AS root
 FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
-LEFT JOIN vals r ON r.patient_id = c.patient_id AND r.node_key = co.root_key
+LEFT JOIN (SELECT patient_id, node_key, v FROM vals WHERE depth = 0) r
+       ON r.patient_id = c.patient_id AND r.node_key = co.root_key
 WHERE r.v IS NULL OR r.v > 0
 """
 
-LIT_VALUES = """
-CREATE OR REPLACE TEMP TABLE b_litv AS
-SELECT m.patient_id, m.cohort_key, l.ord, l.leaf_id, l.via_kind, x.v
-FROM b_pairs m JOIN b_lits l ON l.cohort_key = m.cohort_key
-LEFT JOIN vals x ON x.patient_id = m.patient_id AND x.node_key = l.lit_node
-"""
-
+# (patient, leaf) pairs whose `via` may be non-empty: met alteration, fusion and prior
+# criteria, and fusion criteria of patients with a fusion (a fusion's `via` names the
+# family member even when the partner does not match)
 VIA_NEEDED = """
-SELECT DISTINCT patient_id, leaf_id FROM b_litv WHERE v = 2 AND via_kind
+SELECT lt.patient_id, lt.leaf_id FROM lt JOIN leaves l ON l.leaf_id = lt.leaf_id
+WHERE l.kind IN ('alteration', 'fusion', 'prior')
+  AND (lt.v = 2 OR (l.kind = 'fusion' AND lt.patient_id IN
+       (SELECT patient_id FROM p_findings WHERE type = 'fusion')))
 """
 
+# the class key of every matched pair: a 128-bit digest of the cohort, the root value, the
+# patient's cancer type and the multiset {(literal, its leaf's value, via)} (a sum of element
+# hashes). Leaf values (`lt`, one row per patient and leaf) determine the literal values.
 KEYS = """
 CREATE OR REPLACE TEMP TABLE b_keys AS
-SELECT k.patient_id, k.cohort_key,
-       md5(concat_ws('|', k.cohort_key, coalesce(m.root, 9), coalesce(pp.oncotree, ''),
-                     k.lits)) AS ckey
-FROM (SELECT lv.patient_id, lv.cohort_key,
-             string_agg(concat(coalesce(lv.v, 9), coalesce(bv.via_id, 0)), '.'
-                        ORDER BY lv.ord) AS lits
-      FROM b_litv lv LEFT JOIN b_via bv
-        ON lv.v = 2 AND bv.patient_id = lv.patient_id AND bv.leaf_id = lv.leaf_id
-      GROUP BY lv.patient_id, lv.cohort_key) k
-JOIN b_pairs m ON m.patient_id = k.patient_id AND m.cohort_key = k.cohort_key
-JOIN p_patients pp ON pp.patient_id = k.patient_id
-UNION ALL  -- cohorts with nothing but unparsed criteria have no literal rows
-SELECT m.patient_id, m.cohort_key, md5(concat_ws('|', m.cohort_key, coalesce(m.root, 9),
-                                               coalesce(pp.oncotree, ''), ''))
+WITH lv AS (
+    SELECT m.patient_id, m.cohort_key,
+           sum(hash(l.ord, coalesce(x.v, 9), coalesce(bv.via_id, 0))::HUGEINT) AS h1,
+           sum(hash(l.ord, coalesce(x.v, 9), coalesce(bv.via_id, 0), 'tm')::HUGEINT) AS h2
+    FROM b_pairs m JOIN b_lits l ON l.cohort_key = m.cohort_key
+    LEFT JOIN lt x ON x.patient_id = m.patient_id AND x.leaf_id = l.leaf_id
+    LEFT JOIN b_via bv ON bv.patient_id = m.patient_id AND bv.leaf_id = l.leaf_id
+    GROUP BY m.patient_id, m.cohort_key)
+SELECT m.patient_id, m.cohort_key,
+       concat_ws('|', m.cohort_key, coalesce(m.root, 9), coalesce(pp.oncotree, ''),
+                 coalesce(lv.h1, 0), coalesce(lv.h2, 0)) AS ckey
 FROM b_pairs m JOIN p_patients pp ON pp.patient_id = m.patient_id
-WHERE m.cohort_key NOT IN (SELECT cohort_key FROM b_lits)
+LEFT JOIN lv ON lv.patient_id = m.patient_id AND lv.cohort_key = m.cohort_key
 """
 
 NEW_CLASSES = """
@@ -107,9 +107,10 @@ QUALIFY row_number() OVER (
 _REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
 INSERT_DOCS = f"""
 INSERT INTO s_docs
-SELECT d.doc_id, d.doc, d.title, d.phase, from_json(d.reasons, '{_REASONS}'),
-       from_json(d."unknown", '["VARCHAR"]'), d.manual_review, d.cohort_label,
-       d.trial_status, d.score_parts
+SELECT d.doc_id, d.doc, d.doc->>'title', d.doc->>'phase',
+       from_json(d.doc->'reasons', '{_REASONS}'), from_json(d.doc->'unknown', '["VARCHAR"]'),
+       CAST(d.doc->>'manual_review' AS INTEGER), d.doc->>'cohort_label',
+       d.doc->>'trial_status', d.doc->'score_parts'
 FROM new_docs d
 WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
   AND d.doc_id NOT IN (SELECT doc_id FROM s_docs)
@@ -135,7 +136,6 @@ class Explainer:
         """After `matcher.evaluate(..., fetch=False)`: stage the batch's result rows."""
         con = self.con
         con.execute(PAIRS)
-        con.execute(LIT_VALUES)
         self._vias({p.id: p for p in patients})
         con.execute(KEYS)
         new = con.execute(NEW_CLASSES).fetchall()
@@ -184,14 +184,15 @@ class Explainer:
             self.trials.update(stored_trials(self.store, sorted(missing)))
         # build_matches keeps one object per (patient, trial): build in rounds without repeats
         rounds: list[list[tuple[str, str, int]]] = []
+        taken: list[set[tuple[str, str]]] = []
         for item in new:
-            trial = self.cohort_info[item[2]][0]
-            for r in rounds:
-                if all((x[1], self.cohort_info[x[2]][0]) != (item[1], trial) for x in r):
-                    r.append(item)
-                    break
-            else:
-                rounds.append([item])
+            key = (item[1], self.cohort_info[item[2]][0])
+            i = next((i for i, t in enumerate(taken) if key not in t), len(rounds))
+            if i == len(rounds):
+                rounds.append([])
+                taken.append(set())
+            rounds[i].append(item)
+            taken[i].add(key)
         classes, docs = [], {}
         for r in rounds:
             values = [CohortValue(pid, ck, *self.cohort_info[ck], roots[(pid, ck)])
@@ -204,7 +205,7 @@ class Explainer:
                 m = by_pair[(pid, self.cohort_info[ck][0])]
                 doc = json.dumps(m, ensure_ascii=False)
                 doc_id = hashlib.sha1(doc.encode()).hexdigest()[:20]
-                docs[doc_id] = (doc, m)
+                docs[doc_id] = doc
                 classes.append((ckey, m["trial_id"], m["cohort"], m["status"], m["score"],
                                 doc_id))
         self._insert_classes(classes)
@@ -218,17 +219,7 @@ class Explainer:
             [pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
         self.con.execute("INSERT INTO b_classes SELECT * FROM class_rows")
 
-    def _insert_docs(self, docs: dict[str, tuple[str, dict]]) -> None:
-        rows = [(doc_id, doc, m.get("title"), m.get("phase"), json.dumps(m.get("reasons", [])),
-                 json.dumps(m.get("unknown", [])), m.get("manual_review"),
-                 m.get("cohort_label"), m.get("trial_status"),
-                 json.dumps(m.get("score_parts"), ensure_ascii=False))
-                for doc_id, (doc, m) in docs.items()]
-        names = ["doc_id", "doc", "title", "phase", "reasons", "unknown", "manual_review",
-                 "cohort_label", "trial_status", "score_parts"]
-        types = {"manual_review": pa.int32()}
-        cols = list(zip(*rows))
-        new_docs = pa.Table.from_arrays(  # noqa: F841
-            [pa.array(list(c), types.get(n, pa.string())) for c, n in zip(cols, names)],
-            names=names)
+    def _insert_docs(self, docs: dict[str, str]) -> None:
+        new_docs = pa.table({"doc_id": pa.array(list(docs), pa.string()),  # noqa: F841
+                             "doc": pa.array(list(docs.values()), pa.string())})
         self.con.execute(INSERT_DOCS)

@@ -23,25 +23,40 @@ def check_command(
 
     targets = list(paths or [data_dir("criteria") / "trials"])
     problems: list[str] = []
-    count = 0
+    curated = []
     for target in targets:
         if not target.exists():
             raise InputError(f"{target}: no such file or folder")
         try:
-            count += len(load_curated_dir(target)) if target.is_dir() else bool(
-                load_curated_file(target))
+            curated.extend(load_curated_dir(target) if target.is_dir()
+                           else [load_curated_file(target)])
         except InputError as exc:
             problems.extend(exc.problems or [str(exc)])
     try:
-        load_ontology(ontology)
+        ont = load_ontology(ontology)
     except OntologyError as exc:
         problems.extend(exc.problems or [str(exc)])
+    else:
+        problems.extend(_unknown_terms(curated, ont))
     for p in problems:
         output.error(p)
     if problems:
         output.info(f"{len(problems)} problem(s)")
         raise typer.Exit(EXIT_CHECK_FAILED)
-    output.info(f"ok: {count} curated trial(s) and the ontology are valid")
+    output.info(f"ok: {len(curated)} curated trial(s) and the ontology are valid")
+
+
+def _unknown_terms(trials, ont) -> list[str]:
+    """Genes, codes, drugs and variant groups of the trials that the ontology lacks."""
+    from trialmatch.ontology.check import tree_problems
+    from trialmatch.rules.nodes import leaves
+
+    out = []
+    for t in trials:
+        for c in t.cohorts:
+            out.extend(f"{t.source or t.trial_id} cohort {c.id}: {m}"
+                       for m in tree_problems(ont, leaves(c.rule)))
+    return list(dict.fromkeys(out))
 
 
 def register(app: typer.Typer) -> None:

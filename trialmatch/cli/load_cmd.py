@@ -1,4 +1,10 @@
-"""`trialmatch load FILE...`: parse ClinicalTrials.gov records and store them."""
+"""`trialmatch load FILE...`: parse ClinicalTrials.gov records and store them.
+
+Prints a summary to stderr (trials, criteria, biomarker criteria, criteria left for manual
+review) and, with `--format json`, the same summary as JSON on stdout. Exit 0 when every
+record loaded, 3 when some were rejected (each listed with file and line or NCT id), 2 when
+nothing could be loaded.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +13,48 @@ from pathlib import Path
 import typer
 
 from trialmatch.cli import output
-from trialmatch.errors import EXIT_PARTIAL, EXIT_USAGE
+from trialmatch.cli.output import Format
+from trialmatch.errors import EXIT_PARTIAL, EXIT_USAGE, UsageError
 
 
 def register(app: typer.Typer) -> None:
     @app.command("load")
     def load(
-        files: list[Path] = typer.Argument(..., help="Trial files: API v2 JSON, NDJSON, XML "
-                                           "or text.", exists=True, dir_okay=False),
-        db: Path | None = typer.Option(None, "--db", help="Database file.", dir_okay=False),
+        files: list[Path] = typer.Argument(..., help="Trial files: API v2 JSON (one study, a "
+                                           "list or a {\"studies\": [...]} page), NDJSON, "
+                                           "legacy XML or text."),
+        db: Path | None = typer.Option(None, "--db", help="Database file (default: "
+                                       "$TRIALMATCH_DB, else a per-user data directory).",
+                                       dir_okay=False),
+        fmt: Format | None = typer.Option(None, "--format", "-f", help="json: also print the "
+                                          "summary as JSON on stdout.", case_sensitive=False),
     ) -> int:
-        """Parse trials and store them (one transaction per file; same NCT id replaces)."""
+        """Parse trials and store them (one transaction per file; the same NCT id replaces)."""
         from trialmatch.ingest.load import load_files
-        from trialmatch.store.db import Store
 
-        with Store(db) as store:
-            summary = load_files(files, store)
+        for f in files:
+            if not f.exists():
+                raise UsageError(f"{f}: no such file")
+            if f.is_dir():
+                raise UsageError(f"{f}: is a directory, expected a trial file")
+        if fmt not in (None, Format.table, Format.json):
+            raise UsageError("load prints its summary as table or json")
+
+        def progress(path: Path, n: int) -> None:
+            output.info(f"{path}: {n} trial{'s' if n != 1 else ''} stored")
+
+        summary = load_files(files, db, progress=progress if len(files) > 1 else None)
+        for note in summary.notes:
+            output.warn(note)
         for p in summary.problems:
-            output.warn(p)
-        output.info(f"loaded {summary.trials} trials: {summary.criteria} criteria, "
-                    f"{summary.biomarker_criteria} biomarker criteria, {summary.manual_review} "
-                    "for manual review")
+            output.error(p)
+        output.info(summary.line())
+        if fmt == Format.json:
+            output.write_json(summary.to_dict())
         if summary.problems:
+            output.error(f"{len(summary.problems)} record(s) or file(s) rejected"
+                         + ("; the others were loaded" if summary.trials else ""))
             return EXIT_PARTIAL if summary.trials else EXIT_USAGE
+        if not summary.trials:
+            return EXIT_USAGE
         return 0

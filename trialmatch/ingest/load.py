@@ -1,20 +1,26 @@
-"""`trialmatch load`: parse trial files and store them, one transaction per file.
+"""`trialmatch load`: parse trial files and store them in the catalogue, one transaction per file.
 
-Library first: `load_files(paths, store)` reads each file, parses its good records, and hands
-them to `store.replace_trials` (the store replaces trials with the same NCT id and owns the
-transaction: a file that fails to store changes nothing). Bad records are listed in
-`problems`; the caller exits 3 when there are some and others loaded.
+Library first: `load_files(paths, db)` opens the catalogue (`trialmatch.catalog.open_catalog`),
+reads each file, parses its good records with the catalogue's ontology, and stores them with
+`trialmatch.catalog.replace_trials(..., origin="ctgov")`: one transaction per file, so a file
+that fails to store changes nothing, and a trial loaded again (same NCT id) is replaced.
+Derived tables are refreshed in the same transaction, so `trialmatch find` sees the trials
+at once. Bad records are listed in `problems` (file and line or NCT id); the caller exits 3
+when some records were rejected and others loaded, 2 when nothing could be loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trialmatch.errors import InputError, TrialmatchError
 from trialmatch.ingest.ctgov import read_records
+from trialmatch.ingest.record import Record
+
+ORIGIN = "ctgov"
 
 
 @dataclass(slots=True)
@@ -27,55 +33,102 @@ class LoadSummary:
     biomarker_criteria: int = 0
     manual_review: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"files": self.files, "trials": self.trials, "criteria": self.criteria,
                 "biomarker_criteria": self.biomarker_criteria,
-                "manual_review": self.manual_review, "problems": list(self.problems)}
+                "manual_review": self.manual_review, "problems": list(self.problems),
+                "notes": list(self.notes)}
+
+    def line(self) -> str:
+        return (f"loaded {self.trials} trial{'s' if self.trials != 1 else ''} from "
+                f"{self.files} file{'s' if self.files != 1 else ''}: {self.criteria} criteria, "
+                f"{self.biomarker_criteria} biomarker criteria, {self.manual_review} criteria "
+                f"left for manual review")
 
 
 def count(trial, summary: LoadSummary) -> None:
-    """Add one parsed trial's criteria, biomarker criteria and unparsed criteria."""
+    """Add one parsed trial's criteria, biomarker criteria and unparsed criteria.
+
+    A criterion is a top-level item of a cohort's rule written in the trial's text (the age
+    and sex read from structured fields are not counted); cohorts share criteria."""
     from trialmatch.nlp.output import biomarkers, unparsed
 
     seen: set[tuple] = set()
     for cohort in trial.cohorts:
         for item in cohort.rule.children:
             prov = item.prov
-            key = (prov.start, prov.end) if prov and prov.start is not None else (id(item),)
-            seen.add(key)
+            if prov is not None and prov.section == "structured":
+                continue
+            seen.add((prov.start, prov.end) if prov and prov.start is not None else (id(item),))
     summary.criteria += len(seen)
     summary.biomarker_criteria += len(biomarkers(trial))
     summary.manual_review += len(unparsed(trial))
 
 
-def load_files(paths: Iterable[str | Path], store, ontology=None) -> LoadSummary:
-    """Parse and store every trial record in `paths` (see the module docstring)."""
+def _where(record: Record, path: Path) -> str:
+    return f"{record.source or path}: {record.nct_id}"
+
+
+def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
+    """The parsed trials of one file (the last record wins for a repeated NCT id); rejected
+    records go to `summary.problems`."""
     from trialmatch.nlp.parse import parse_record
 
-    summary = LoadSummary()
-    for path in paths:
-        summary.files += 1
+    try:
+        records, problems = read_records(path)
+    except InputError as exc:
+        summary.problems.append(str(exc))
+        return []
+    summary.problems.extend(problems)
+    by_id: dict[str, Any] = {}
+    for record in records:
         try:
-            records, problems = read_records(path)
-        except InputError as exc:
-            summary.problems.append(str(exc))
-            continue
-        summary.problems.extend(problems)
-        trials = []
-        for record in records:
-            try:
-                trials.append(parse_record(record, ontology))
-            except TrialmatchError as exc:
-                summary.problems.append(f"{record.source or path}: {record.nct_id}: {exc}")
-        if not trials:
-            continue
-        try:
-            store.replace_trials(trials)
+            trial = parse_record(record, ontology)
         except TrialmatchError as exc:
-            summary.problems.append(f"{path}: not stored: {exc}")
+            summary.problems.append(f"{_where(record, path)}: not parsed: {exc}")
             continue
-        summary.trials += len(trials)
-        for t in trials:
-            count(t, summary)
+        except Exception as exc:  # a parser bug must not cost the rest of the batch
+            summary.problems.append(f"{_where(record, path)}: not parsed (internal error "
+                                    f"{type(exc).__name__}; this is a bug)")
+            continue
+        if record.nct_id in by_id:
+            summary.notes.append(f"{_where(record, path)}: appears again in this file; the "
+                                 "later record replaces the earlier")
+            del by_id[record.nct_id]
+        by_id[record.nct_id] = trial
+    return list(by_id.values())
+
+
+def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
+               progress: Callable[[Path, int], None] | None = None) -> LoadSummary:
+    """Parse and store every trial record in `paths` (see the module docstring).
+
+    `progress(path, n_trials)` is called after each file is stored."""
+    import duckdb
+
+    from trialmatch.catalog import open_catalog, replace_trials
+
+    summary = LoadSummary()
+    store, ont = open_catalog(db)
+    try:
+        for raw in paths:
+            path = Path(raw)
+            summary.files += 1
+            trials = parse_file(path, summary, ont)
+            if not trials:
+                continue
+            try:
+                replace_trials(store, ont, trials, origin=ORIGIN)
+            except (TrialmatchError, duckdb.Error) as exc:
+                summary.problems.append(f"{path}: nothing stored from this file: {exc}")
+                continue
+            summary.trials += len(trials)
+            for t in trials:
+                count(t, summary)
+            if progress is not None:
+                progress(path, len(trials))
+    finally:
+        store.close()
     return summary

@@ -52,15 +52,20 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     return join_units(found, text, prov)
 
 
-def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]]) -> list[str]:
+def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],
+                cache: dict[int, list[str]] | None = None) -> list[str]:
     """Alteration cues of the list header above a short criterion ("Excluded genotypes
     (including co-occurring mutations):" over "- STK11")."""
     if c.parent is None or len(c.text) > 60:
         return []
     idx = c.parent
+    if cache is not None and idx in cache:
+        return cache[idx]
     vals = [m.data["value"] for m in ms_of.get(idx, []) if m.label == "cue"
             and m.data["role"] == "alteration" and m.data["value"] not in ("positive", "negative",
                                                                           "low")]
+    if cache is not None:
+        cache[idx] = vals[-1:]
     return vals[-1:]
 
 
@@ -76,8 +81,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         if c.start <= m.start and m.end <= c.end:
             ms_of[ci].append(m)
     nodes: dict[int, Node] = {}
+    cache: dict[int, list[str]] = {}
     for i, c in enumerate(layout.criteria):
-        nodes[i] = criterion_node(c, text, ms_of[i], parent_cues(c, layout, ms_of))
+        nodes[i] = criterion_node(c, text, ms_of[i], parent_cues(c, layout, ms_of, cache))
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):
@@ -99,8 +105,10 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
 
 
 def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
-                 leading: tuple[Node, ...] = ()) -> tuple[Cohort, ...]:
-    """One `Cohort` per cohort heading (or "main"), each `all(incl..., not(excl)...)`."""
+                 leading: tuple[Node, ...] = (), trailing: tuple[Node, ...] = ()
+                 ) -> tuple[Cohort, ...]:
+    """One `Cohort` per cohort heading (or "main"), each `all(incl..., not(excl)...)`;
+    `leading` (structured fields) and `trailing` nodes go into every cohort."""
     ids = list(layout.cohorts) or ["main"]
     cohorts = []
     for cid in ids:
@@ -113,6 +121,7 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
                                                        "section.exclusion")))
             else:
                 items.append(node)
+        items.extend(trailing)
         label = layout.cohorts.get(cid)
         cohorts.append(Cohort(cid, All(tuple(items)), label))
     return tuple(cohorts)

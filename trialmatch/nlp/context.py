@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 
-from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.mentions import ByStart
 from trialmatch.nlp.phrases import Group, linker_gap
 
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
 _PRE_SCOPE = 70
 _POST_SCOPE = 90
+_CUE_LEN = 120  # longer than any cue phrase: how far before a span a cue may start
 
 
 def same_clause(text: str, a: int, b: int) -> bool:
@@ -26,12 +27,15 @@ def _clause_ok(text: str, a: int, b: int) -> bool:
     return a <= b and not _BREAK.search(text[a:b])
 
 
-def left_cue(group: Group, cue_ms: list[Mention], text: str, floor: int) -> tuple[list[str], str | None]:
+def left_cue(group: Group, cues: ByStart, text: str, floor: int) -> tuple[list[str], str | None]:
     """A cue written before the genes ("mutations in EGFR", "loss of PTEN", "germline BRCA")."""
     values: list[str] = []
     origin = None
-    for c in reversed(cue_ms):
-        if c.end > group.start or c.start < floor:
+    for k in range(cues.first_at(group.start) - 1, -1, -1):
+        c = cues.items[k]
+        if c.start < floor:
+            break
+        if c.end > group.start:
             continue
         gap = text[c.end:group.start]
         if not linker_gap(gap):
@@ -50,23 +54,24 @@ def left_cue(group: Group, cue_ms: list[Mention], text: str, floor: int) -> tupl
     return values, origin
 
 
-def origin_near(group: Group, cue_ms: list[Mention], text: str) -> str | None:
+def origin_near(group: Group, cues: ByStart, text: str) -> str | None:
     """germline / somatic written just before the genes or inside their cue chain."""
     found = set()
-    for c in cue_ms:
+    for c in cues.between(group.start - _CUE_LEN - 40, group.end + 30):
         if c.data["role"] != "origin":
             continue
-        if group.start - 40 <= c.end <= group.start and linker_gap(text[c.end:group.start]) or group.start <= c.start <= group.end + 30:
+        if group.start - 40 <= c.end <= group.start and linker_gap(text[c.end:group.start]) \
+                or group.start <= c.start <= group.end + 30:
             found.add(c.data["value"])
     return found.pop() if len(found) == 1 else None
 
 
-def negation(start: int, end: int, cue_ms: list[Mention], text: str, floor: int,
+def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
              ceiling: int, section: str = "inclusion") -> tuple[bool, bool]:
     """(negated, excepted) for the span start..end from cues in its clause. In the exclusion
     section "... are excluded" restates the section, so only cues before the finding count."""
     negated = excepted = False
-    for c in cue_ms:
+    for c in cues.between(start - _PRE_SCOPE - _CUE_LEN, end + _POST_SCOPE):
         role = c.data["role"]
         if role == "negation" and c.data["value"] == "pre":
             if floor <= c.start and c.end <= start and start - c.end <= _PRE_SCOPE \

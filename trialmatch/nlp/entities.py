@@ -13,9 +13,10 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key
+from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, patterns
+from trialmatch.nlp.tokens import Tokens, doc_text, doc_tokens
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
@@ -23,23 +24,7 @@ _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
 _GENE_SEP = frozenset({"-", "–", "/", ".", "*", ":"})
 _MAX_GENE_TOKENS = 9
 _MAX_NAME_TOKENS = 8
-
-
-class Tok:
-    """A token's text and offset, copied once from the Doc (cheaper than spaCy Token views)."""
-
-    __slots__ = ("text", "idx", "lower_", "is_space")
-
-    def __init__(self, text: str, idx: int) -> None:
-        self.text, self.idx, self.lower_ = text, idx, text.lower()
-        self.is_space = text.isspace()
-
-    def __len__(self) -> int:
-        return len(self.text)
-
-
-def doc_tokens(doc: Doc) -> list[Tok]:
-    return [Tok(t.text, t.idx) for t in doc]
+_MAX_CUE_SURFACE = 100  # context rules rely on cue mentions being short (context._CUE_LEN)
 
 
 # ----------------------------------------------------------------------------- patterns
@@ -163,7 +148,7 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
     value = _g(m, "value") or _g(m, "value2")
     if value is None:
         return None
-    op = ">=" if _g(m, "after") else norm_op(_g(m, "op"), default="")
+    op = ">=" if _g(m, "after") or _g(m, "plus") else norm_op(_g(m, "op"), default="")
     if not op:
         return None
     return {"bounds": [(op, float(value))]}
@@ -224,18 +209,24 @@ def cue_index() -> dict[str, list[tuple[tuple[str, ...], str, str, str | None]]]
     return index
 
 
-def cue_mentions(all_toks: list[Tok], text: str) -> list[Mention]:
+def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
     """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike."""
     index = cue_index()
-    toks = [t for t in all_toks if not t.is_space and t.text not in ("-", "–")]
-    low = [t.lower_ for t in toks]
+    keep = [i for i, w in enumerate(toks.words) if w not in ("-", "–")]
+    lower = toks.lower
+    low = [lower[i] for i in keep]
     out = []
-    for i, word in enumerate(low):
-        for words, ident, role, value in index.get(word, ()):
+    for k, word in enumerate(low):
+        entries = index.get(word)
+        if not entries:
+            continue
+        for words, ident, role, value in entries:
             n = len(words)
-            if tuple(low[i:i + n]) == words:
-                end = toks[i + n - 1].idx + len(toks[i + n - 1])
-                out.append(Mention("cue", toks[i].idx, end, f"cue.{ident}",
+            if tuple(low[k:k + n]) == words:
+                start, end = toks.starts[keep[k]], toks.end(keep[k + n - 1])
+                if end - start > _MAX_CUE_SURFACE:
+                    continue  # the words, but far apart
+                out.append(Mention("cue", start, end, f"cue.{ident}",
                                    {"role": role, "value": value}))
     for m in _SIGN.finditer(text):
         value = "positive" if m.group("plus") else "negative"
@@ -246,55 +237,56 @@ def cue_mentions(all_toks: list[Tok], text: str) -> list[Mention]:
 
 # ----------------------------------------------------------------------------- lexicons
 
-def gene_mentions(all_toks: list[Tok], text: str, lex: Lexicon) -> list[Mention]:
+def gene_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     """Genes by symbol, alias or protein name, longest first; glued forms ("KRasG12C")."""
     out: list[Mention] = []
-    tokens = [t for t in all_toks if not t.is_space]
-    n = len(tokens)
+    words, starts = toks.words, toks.starts
+    n = len(words)
     i = 0
     while i < n:
-        tok = tokens[i]
+        word = words[i]
         found = None
-        if tok.text[:1].isalnum() and _first_ok(tok.text, lex):
-            found = _longest_gene(tokens, i, text, lex)
-            if found and tok.text[:1] in "gs" and tok.text[1:2].isupper() and \
-                    lex.lookup_gene(tok.text) is None:
+        if word[:1].isalnum() and _first_ok(word, lex):
+            found = _longest_gene(toks, i, text, lex)
+            if found and word[:1] in "gs" and word[1:2].isupper() and \
+                    lex.lookup_gene(word) is None:
                 found = None  # "gBRCA1/2": the origin prefix is read below
-        if found is None and tok.text[:1] in "gs" and tok.text[1:2].isupper():
-            shifted = _longest_gene(tokens, i, text, lex, shift=1)
+        if found is None and word[:1] in "gs" and word[1:2].isupper():
+            shifted = _longest_gene(toks, i, text, lex, shift=1)
             if shifted:
                 j, entry = shifted
-                gene = _gene(entry, tok.idx + 1, tokens[j].idx + len(tokens[j]), lex)
-                gene.data["origin"] = "germline" if tok.text[0] == "g" else "somatic"
+                gene = _gene(entry, starts[i] + 1, toks.end(j), lex)
+                gene.data["origin"] = "germline" if word[0] == "g" else "somatic"
                 out.append(gene)
                 i = j + 1
                 continue
         if found:
             j, entry = found
-            start, end = tok.idx, tokens[j].idx + len(tokens[j])
-            gene = _gene(entry, start, end, lex)
-            j = _slash_suffixes(gene, tokens, j, text, lex)
+            gene = _gene(entry, starts[i], toks.end(j), lex)
+            j = _slash_suffixes(gene, toks, j, text, lex)
             out.append(gene)
             i = j + 1
             continue
-        out.extend(_glued(tok, lex))
+        if len(word) >= 3 and word[:1].isalpha():
+            out.extend(_glued(word, starts[i], lex))
         i += 1
     return out
 
 
-def _slash_suffixes(gene: Mention, tokens, j: int, text: str, lex: Lexicon) -> int:
+def _slash_suffixes(gene: Mention, toks: Tokens, j: int, text: str, lex: Lexicon) -> int:
     """"RAD51C/D", "ARID1A/B", "NTRK1/2/3": sibling genes written as a suffix after "/"."""
     base = gene.data["form"]
-    while j + 2 < len(tokens) and tokens[j + 1].text == "/" \
-            and text[tokens[j].idx + len(tokens[j]):tokens[j + 2].idx] == "/":
-        suffix = tokens[j + 2].text
+    words = toks.words
+    while j + 2 < len(words) and words[j + 1] == "/" \
+            and text[toks.end(j):toks.starts[j + 2]] == "/":
+        suffix = words[j + 2]
         if not (1 <= len(suffix) <= 2 and suffix.isalnum()) or len(suffix) >= len(base):
             break
         entry = lex.lookup_gene(base[:-len(suffix)] + suffix)
         if entry is None or entry.genes == gene.data["genes"]:
             break
         gene.data["genes"] = tuple(dict.fromkeys(gene.data["genes"] + entry.genes))
-        gene.end = tokens[j + 2].idx + len(tokens[j + 2])
+        gene.end = toks.end(j + 2)
         j += 2
     return j
 
@@ -304,21 +296,26 @@ def _first_ok(word: str, lex: Lexicon) -> bool:
     return up in lex.gene_first or up[1:] in lex.gene_first
 
 
-def _longest_gene(tokens, i: int, text: str, lex: Lexicon, shift: int = 0):
+def _longest_gene(toks: Tokens, i: int, text: str, lex: Lexicon, shift: int = 0):
+    words, starts = toks.words, toks.starts
     best = None
-    end_limit = min(len(tokens), i + _MAX_GENE_TOKENS)
+    end_limit = min(len(words), i + _MAX_GENE_TOKENS)
+    key = ""
     for j in range(i, end_limit):
+        word = words[j]
         if j > i:
-            between = text[tokens[j - 1].idx + len(tokens[j - 1]):tokens[j].idx]
-            if between not in ("", " ") or (not tokens[j].text[:1].isalnum()
-                                              and tokens[j].text not in _GENE_SEP):
+            prev = words[j - 1]
+            between = text[starts[j - 1] + len(prev):starts[j]]
+            if between not in ("", " ") or (not word[:1].isalnum() and word not in _GENE_SEP):
                 break
-            if between == " " and tokens[j - 1].text in _GENE_SEP:
+            if between == " " and prev in _GENE_SEP:
                 break  # "Ph- B-ALL" is not one name
-        if not tokens[j].text[-1:].isalnum():
+        key += gene_key(word[shift:] if j == i else word)
+        if key and key not in lex.gene_prefixes:
+            break
+        if not word[-1:].isalnum():
             continue
-        surface = text[tokens[i].idx + shift:tokens[j].idx + len(tokens[j])]
-        entry = lex.lookup_gene(surface)
+        entry = lex.lookup_gene(text[starts[i] + shift:starts[j] + len(word)])
         if entry:
             best = (j, entry)
     return best
@@ -330,9 +327,8 @@ def _gene(entry, start: int, end: int, lex: Lexicon) -> Mention:
                    {"genes": entry.genes, "form": entry.form, "ambiguous": key in lex.ambiguous})
 
 
-def _glued(tok, lex: Lexicon) -> list[Mention]:
+def _glued(word: str, idx: int, lex: Lexicon) -> list[Mention]:
     """"KRasG12C", "RASQ61", "KRASm", "gBRCA1": a gene glued to a variant, "m" or an origin."""
-    word = tok.text
     if len(word) < 3 or not word[:1].isalpha():
         return []
     m = _GLUED.match(word)
@@ -348,13 +344,13 @@ def _glued(tok, lex: Lexicon) -> list[Mention]:
         entry = lex.lookup_gene(word[1:])
         if entry is None or not word[1:2].isupper():
             return []
-        gene = _gene(entry, tok.idx, tok.idx + len(word), lex)
+        gene = _gene(entry, idx, idx + len(word), lex)
         gene.data["origin"] = "germline" if word[0] == "g" else "somatic"
         return [gene]
     if entry is None or gene_key(m.group("gene")) in lex.ambiguous:
         return []
-    g_start = tok.idx + (1 if m.group("origin") and origin else 0)
-    g_end = tok.idx + m.end("gene")
+    g_start = idx + (1 if m.group("origin") and origin else 0)
+    g_end = idx + m.end("gene")
     gene = _gene(entry, g_start, g_end, lex)
     if origin:
         gene.data["origin"] = origin
@@ -364,42 +360,57 @@ def _glued(tok, lex: Lexicon) -> list[Mention]:
         data = {"variants": [v]} if v[-1].isalpha() and len(v) > 3 else \
             {"codon": True, "ref": v[0], "positions": [v[1:]]}
         if v[-1].isalpha() and len(v) > 3:
-            out.append(Mention("variant", g_end, tok.idx + len(word), "variant.glued", data))
+            out.append(Mention("variant", g_end, idx + len(word), "variant.glued", data))
         else:
-            out.append(Mention("codon", g_end, tok.idx + len(word), "variant.glued", data))
+            out.append(Mention("codon", g_end, idx + len(word), "variant.glued", data))
     else:
-        out.append(Mention("cue", g_end, tok.idx + len(word), "cue.alt.mutation",
+        out.append(Mention("cue", g_end, idx + len(word), "cue.alt.mutation",
                            {"role": "alteration", "value": "mutation"}))
     return out
 
 
-def name_mentions(all_toks: list[Tok], text: str, lex: Lexicon) -> list[Mention]:
-    """Cancer types and drugs by their names (case-insensitive, on words)."""
+def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
+    """Cancer types and drugs by their names (case-insensitive, on words; abbreviations only
+    as written, see lexicon.py)."""
     out: list[Mention] = []
-    words = [t for t in all_toks if t.text[:1].isalnum()]
+    lower = toks.lower
+    keep = [i for i, w in enumerate(toks.words) if w[:1].isalnum()]
+    words = [toks.words[i] for i in keep]
+    low = [lower[i] for i in keep]
+    starts = [toks.starts[i] for i in keep]
     n = len(words)
-    for i, tok in enumerate(words):
-        low = tok.lower_
-        for table, first, label, key_name in ((lex.cancers, lex.cancer_first, "cancer", "code"),
-                                              (lex.drugs, lex.drug_first, "drug", "concept")):
-            if low not in first:
+    tables = ((lex.cancers, lex.cancer_first, lex.cancer_prefixes, "cancer", "code"),
+              (lex.drugs, lex.drug_first, lex.drug_prefixes, "drug", "concept"))
+    for i in range(n):
+        for table, first, prefixes, label, key_name in tables:
+            if low[i] not in first:
                 continue
             best = None
+            key = ""
             for j in range(i, min(n, i + _MAX_NAME_TOKENS)):
-                if j > i and _broken(text, words[j - 1], words[j]):
+                if j > i:
+                    between = text[starts[j - 1] + len(words[j - 1]):starts[j]]
+                    if _broken(between):
+                        break
+                    key += "" if not between else " "
+                key += low[j] if low[j].isalnum() else word_key(words[j])
+                if key not in prefixes:
                     break
-                key = word_key(text[tok.idx:words[j].idx + len(words[j])])
-                if key in table:
+                if key in table and _spelled_ok(lex, key, text[starts[i]:starts[j] + len(words[j])]):
                     best = (j, table[key])
             if best:
                 j, value = best
-                out.append(Mention(label, tok.idx, words[j].idx + len(words[j]),
+                out.append(Mention(label, starts[i], starts[j] + len(words[j]),
                                    f"ontology.{label}", {key_name: value}))
     return out
 
 
-def _broken(text: str, a, b) -> bool:
-    between = text[a.idx + len(a):b.idx]
+def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
+    spellings = lex.exact.get(key)
+    return spellings is None or word_tuple(surface) in spellings
+
+
+def _broken(between: str) -> bool:
     return len(between) > 3 or any(c in between for c in ",;.()[]:\n")
 
 
@@ -407,7 +418,7 @@ def _broken(text: str, a, b) -> bool:
 
 def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     """Every mention in the document, non-overlapping, in text order."""
-    text = doc.text
+    text = doc_text(doc)
     toks = doc_tokens(doc)
     found = pattern_mentions(text) + gene_mentions(toks, text, lex)
     found += name_mentions(toks, text, lex) + cue_mentions(toks, text)

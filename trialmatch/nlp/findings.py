@@ -9,10 +9,11 @@ A `Unit` is one finding with its span; assemble.py joins the units of a criterio
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from trialmatch.nlp.context import left_cue, negation, origin_near
-from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.mentions import ByStart, Mention
 from trialmatch.nlp.phrases import (
     Group,
     Phrase,
@@ -65,18 +66,37 @@ class Context:
                  inherited: list[str] | None = None) -> None:
         self.text, self.section, self.start, self.end = text, section, start, end
         self.ms = ms
-        self.cues = [m for m in ms if m.label == "cue"]
+        self.cues = ByStart([m for m in ms if m.label == "cue"])
         self.inherited = inherited or []
         self.skip = _definition_spans(text, start, end)
+        self.skip_starts = [a for a, _ in self.skip]
+        self._window: bool | None = None
+
+    @property
+    def has_window(self) -> bool:
+        """Whether the criterion speaks of a time window ("within 4 weeks of ...")."""
+        if self._window is None:
+            self._window = bool(_WINDOW.search(self.text, self.start, self.end))
+        return self._window
+
+    def skipped(self, m: Mention) -> bool:
+        """Whether a mention lies in a parenthetical definition (see _definition_spans)."""
+        if not self.skip:
+            return False
+        i = bisect_right(self.skip_starts, m.start) - 1
+        return i >= 0 and m.start < self.skip[i][1]
 
     def prov(self, start: int, end: int, source: str) -> Provenance:
         return Provenance(self.section, start, end, self.text[start:end], source)
 
 
 def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Parenthetical definitions "(defined as IHC 3+ or ISH+)": read as part of the status."""
-    spans = []
+    """Parenthetical definitions "(defined as IHC 3+ or ISH+)": read as part of the status.
+    Merged, in order: nested or repeated openings make one span."""
+    spans: list[tuple[int, int]] = []
     for m in _DEFINITION.finditer(text, start, end):
+        if spans and m.start() < spans[-1][1]:
+            continue
         close = text.find(")", m.end(), end)
         spans.append((m.start(), close + 1 if close != -1 else end))
     return spans
@@ -84,7 +104,7 @@ def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def units(ctx: Context) -> list[Unit]:
     """Every finding of one criterion, in text order."""
-    ms = [m for m in ctx.ms if not any(s <= m.start < e for s, e in ctx.skip)]
+    ms = [m for m in ctx.ms if not ctx.skipped(m)]
     out: list[Unit] = []
     phrases, orphans = build_phrases(ms, ctx.text)
     attach_orphans(phrases, orphans)
@@ -119,8 +139,8 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
         return "mutation", "variant"
     if ctx.inherited:
         return combine(ctx.inherited), "inherited"
-    therapy = any(c.data["role"] == "therapy" and g.start - 150 <= c.start < g.start
-                  for c in ctx.cues)
+    therapy = any(c.data["role"] == "therapy" and c.start < g.start
+                  for c in ctx.cues.between(g.start - 150, g.start))
     if not therapy and (len(g.phrases) >= 3
                         or list_intro(ctx.text[max(ctx.start, g.start - 60):g.start])):
         return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..."
@@ -175,7 +195,7 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
 
 def _nonbio(g: Group, ctx: Context) -> bool:
     last = g.phrases[-1]
-    after = [c for c in ctx.cues if last.end <= c.start <= (last.cue_end or last.end) + 12]
+    after = ctx.cues.between(last.end, (last.cue_end or last.end) + 12)
     return any(c.data["role"] == "nonbio" for c in after)
 
 
@@ -203,15 +223,21 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
         nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
                             else _event_exon(v), origin, prov=prov)
                  for g in p.genes for v in (p.variants or [None])]
-        node = _one(nodes, ctx, p)
-        if p.excepted:
-            cut = [Alteration(g, "mutation", v, prov=prov) for g in p.genes for v in p.excepted]
-            node = All((node, Not(_one(cut, ctx, p), prov=ctx.prov(p.start, p.end,
-                                                                    "context.exception"))),
-                       prov=prov)
-        return node
+        return _carve_out(_one(nodes, ctx, p), p, ctx, prov)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
-    return _one(nodes, ctx, p) if nodes else None
+    node = _one(nodes, ctx, p)
+    if node is None or kind not in ("mutation", "any"):
+        return node
+    return _carve_out(node, p, ctx, prov)
+
+
+def _carve_out(node: Node | None, p: Phrase, ctx: Context, prov: Provenance) -> Node | None:
+    """"NRAS mutation (except G12A/C)": the finding, and not the excepted variants."""
+    if node is None or not p.excepted:
+        return node
+    cut = [Alteration(g, "mutation", v, prov=prov) for g in p.genes for v in p.excepted]
+    return All((node, Not(_one(cut, ctx, p), prov=ctx.prov(p.start, p.end,
+                                                          "context.exception"))), prov=prov)
 
 
 def _event_exon(v: str) -> int | None:
@@ -330,13 +356,14 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
 
 
 def _drug(m: Mention, ctx: Context) -> Node | None:
-    clause_start = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
+    floor = max(ctx.start, m.start - 80)
+    clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before[-80:]) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)):
         return None
-    if _WINDOW.search(ctx.text, ctx.start, ctx.end):
+    if ctx.has_window:
         return None
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if _NO_PRIOR.search(before[-40:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after):

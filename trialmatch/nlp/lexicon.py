@@ -4,7 +4,13 @@ Built once per ontology from its lexicons (`gene_lexicon`, `cancer_lexicon`, `dr
 plus the trial-text spellings of data/genes.yaml. Gene forms are keyed without spaces and
 hyphens, upper-cased ("HER-2/neu" -> "HER2/NEU"), and a match must look like a gene in the
 text: the exact form, or one with two capitals or a digit ("KRas", "Her2"), so that "Met" or
-"all" never read as genes. Cancer and drug names are matched case-insensitively on words.
+"all" never read as genes. Cancer and drug names are matched case-insensitively on words,
+except abbreviations: a name known only in capitals ("ALL", "CUP", "NET", "AIs", OncoTree
+codes) matches only as written, so "all patients" is not acute lymphoblastic leukaemia.
+Organ-level names ("Lung", "Tissue", "Other") are not diagnoses and are left out.
+
+Every table also keeps the character prefixes of its keys, so a scan stops extending a
+candidate name as soon as no entry can start that way.
 """
 
 from __future__ import annotations
@@ -56,6 +62,11 @@ class Lexicon:
     drugs: dict[str, str] = field(default_factory=dict)
     drug_first: set[str] = field(default_factory=set)
     symbols: set[str] = field(default_factory=set)
+    gene_prefixes: set[str] = field(default_factory=set)
+    cancer_prefixes: set[str] = field(default_factory=set)
+    drug_prefixes: set[str] = field(default_factory=set)
+    exact: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)  # key -> spellings
+    _cache: dict[str, GeneEntry | None] = field(default_factory=dict, repr=False)
 
     def add_gene(self, form: str, genes: tuple[str, ...], source: str) -> None:
         key = gene_key(form)
@@ -65,16 +76,23 @@ class Lexicon:
         first = _WORDS.findall(form)
         if first:
             self.gene_first.add(first[0].upper())
+        self.gene_prefixes.update(key[:i] for i in range(1, len(key) + 1))
 
     def lookup_gene(self, surface: str) -> GeneEntry | None:
-        """The entry `surface` names, if it is written like a gene."""
-        entries = self.genes.get(gene_key(surface))
-        if not entries:
-            return None
-        for e in entries:
+        """The entry `surface` names, if it is written like a gene (cached: trial text says
+        the same few genes again and again)."""
+        cache = self._cache
+        if surface in cache:
+            return cache[surface]
+        found = None
+        for e in self.genes.get(gene_key(surface)) or ():
             if gene_case_ok(surface, e.form):
-                return e
-        return None
+                found = e
+                break
+        if len(cache) >= 50_000:
+            cache.clear()
+        cache[surface] = found
+        return found
 
 
 _FORM_OK = re.compile(r"[A-Za-z][A-Za-z0-9.\-/*:]{1,20}\Z")
@@ -100,9 +118,10 @@ def build_lexicon(ontology) -> Lexicon:
         key = gene_key(form)
         if key in lex.genes:
             lex.ambiguous.add(key)
+    organs = _organ_names(ontology)
     for name, code in ontology.cancer_lexicon().items():
         key = word_key(name)
-        if key and len(key) >= 3:
+        if key and len(key) >= 3 and key not in organs:
             lex.cancers.setdefault(key, code)
             lex.cancer_first.add(key.split()[0])
     for name, concept in ontology.drug_lexicon().items():
@@ -110,7 +129,76 @@ def build_lexicon(ontology) -> Lexicon:
         if key and len(key) >= 3:
             lex.drugs.setdefault(key, concept)
             lex.drug_first.add(key.split()[0])
+    lex.cancer_prefixes = _prefixes(lex.cancers)
+    lex.drug_prefixes = _prefixes(lex.drugs)
+    lex.exact = _abbreviations(ontology)
     return lex
+
+
+def _prefixes(keys) -> set[str]:
+    return {k[:i] for k in keys for i in range(1, len(k) + 1)}
+
+
+def is_abbreviation(form: str) -> bool:
+    """One word (hyphens and slashes allowed) written mostly in capitals: "ALL", "NETs"."""
+    if any(c.isspace() for c in form):
+        return False
+    upper = sum(c.isupper() for c in form)
+    return upper >= 2 and upper > sum(c.islower() for c in form)
+
+
+def word_tuple(surface: str) -> tuple[str, ...]:
+    return tuple(_WORDS.findall(surface))
+
+
+def _organ_names(ontology) -> set[str]:
+    """Names of organ-level nodes ("Lung", "Breast", "Other", "Tissue"): an organ is not a
+    diagnosis ("in tumour tissue", "lung metastases"); their synonyms ("lung cancer") are."""
+    rows = getattr(ontology, "cancers", None)
+    if not isinstance(rows, dict):
+        return set()
+    names: set[str] = set()
+    synonyms: set[str] = set()
+    for code, row in rows.items():
+        try:
+            name, tissue, syns = str(row["name"]), row["tissue"], row["synonyms"]
+        except (KeyError, TypeError):
+            continue
+        synonyms.update(word_key(x) for x in syns or ())
+        if tissue == code or not row["parent"]:
+            names.update(word_key(x) for x in name.split("/"))
+            names.add(word_key(name))
+    return names - synonyms
+
+
+def _abbreviations(ontology) -> dict[str, set[tuple[str, ...]]]:
+    """Keys of cancer and drug names that are only ever abbreviations, with their spellings.
+
+    The ontology's lexicons are lower-cased; its rows (when it has them) keep the case."""
+    forms: list[str] = []
+    for row_key, cols in (("cancers", ("code", "name", "synonyms")),
+                          ("drugs", ("name", "brands", "synonyms")),
+                          ("drug_classes", ("id", "name", "synonyms"))):
+        rows = getattr(ontology, row_key, None)
+        if not isinstance(rows, dict):
+            continue
+        for ident, row in rows.items():
+            forms.append(str(ident))
+            for col in cols:
+                try:
+                    value = row[col]
+                except (KeyError, TypeError):
+                    continue
+                forms.extend([value] if isinstance(value, str) else list(value or ()))
+    exact: dict[str, set[tuple[str, ...]]] = {}
+    plain: set[str] = set()
+    for form in forms:
+        key = word_key(form)
+        if is_abbreviation(form):
+            exact.setdefault(key, set()).add(word_tuple(form))
+        else:
+            plain.add(key)
+    return {k: v for k, v in exact.items() if k not in plain}
 
 
 def _expression_symbol(form: str, ontology) -> str:

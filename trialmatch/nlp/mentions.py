@@ -8,6 +8,7 @@ trial's eligibility text; `source` is the id of the pattern, cue or lexicon that
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,14 +62,43 @@ PRIORITY = {"signature": 9, "tmb": 9, "measure": 9, "her2_ihc": 8, "philadelphia
 
 
 def resolve(mentions: list[Mention]) -> list[Mention]:
-    """Drop overlapping mentions: the longer wins, then the higher priority, then the earlier."""
-    ordered = sorted(mentions, key=lambda m: (-(m.end - m.start), -m.priority, m.start))
-    taken: list[tuple[int, int]] = []
+    """Drop overlapping mentions: the longer wins, then the higher priority, then the earlier.
+
+    Taken characters are marked in a bytearray, so each check is one C-level scan of the
+    mention's own span: linear in the text, whatever the number of mentions."""
+    if not mentions:
+        return []
+    taken = bytearray(max(m.end for m in mentions))
     kept: list[Mention] = []
-    for m in ordered:
-        if any(m.start < e and s < m.end for s, e in taken):
+    for m in sorted(mentions, key=lambda m: (m.start - m.end, -m.priority, m.start)):
+        if taken.find(1, m.start, m.end) != -1:
             continue
-        taken.append((m.start, m.end))
-        kept.append(m)
-    kept = [m for m in kept if m.label != "not_variant"]
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
+        if m.label != "not_variant":
+            kept.append(m)
     return sorted(kept, key=lambda m: m.start)
+
+
+class ByStart:
+    """Mentions in start order, looked up by position (bisect), so context rules read only
+    the mentions near a finding, never the whole criterion once per finding."""
+
+    __slots__ = ("items", "starts")
+
+    def __init__(self, items: list[Mention]) -> None:
+        self.items = sorted(items, key=lambda m: m.start)
+        self.starts = [m.start for m in self.items]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def first_at(self, pos: int) -> int:
+        """Index of the first mention starting at or after `pos`."""
+        return bisect_left(self.starts, pos)
+
+    def between(self, lo: int, hi: int) -> list[Mention]:
+        """Mentions starting in lo..hi (both included)."""
+        return self.items[bisect_left(self.starts, lo):bisect_right(self.starts, hi)]

@@ -10,10 +10,11 @@ words (gene, known, activating...) for a cue to attach, only conjunctions for a 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.mentions import ByStart, Mention
 from trialmatch.nlp.resources import cues, gene_data
 
 _PARENS = re.compile(r"\([^()]{0,80}\)")
@@ -48,10 +49,12 @@ def only_words(gap: str, allowed: frozenset[str], punct: str = " \t\n-–:/()") 
     return all(c in punct for c in rest)
 
 
+@lru_cache(maxsize=8192)
 def filler_gap(gap: str) -> bool:
     return len(gap) <= 60 and only_words(gap, _words()[0])
 
 
+@lru_cache(maxsize=8192)
 def linker_gap(gap: str) -> bool:
     if len(gap) <= 150 and _LIST_INTRO.search(gap) and not re.search(r";|\.\s", gap):
         return True  # "alterations in one of the following DNA repair genes: ..."
@@ -62,6 +65,7 @@ def list_intro(gap: str) -> bool:
     return bool(_LIST_INTRO.search(gap[-60:]))
 
 
+@lru_cache(maxsize=8192)
 def conj_gap(gap: str) -> str | None:
     """'or', 'and' or 'list' when a gap joins two list items; None otherwise."""
     if len(gap) > 80:
@@ -79,6 +83,7 @@ def conj_gap(gap: str) -> str | None:
     return "list"
 
 
+@lru_cache(maxsize=8192)
 def tight(gap: str) -> bool:
     return len(gap) <= 16 and bool(_TIGHT.match(gap))
 
@@ -233,24 +238,28 @@ def _attach(p: Phrase, m: Mention, text: str) -> bool:
 def attach_orphans(phrases: list[Phrase], orphans: list[Mention]) -> None:
     """Variants written apart from their gene ("EGFR mutations such as ... L858R") go to the
     nearest gene before them (or after, when none comes before)."""
+    targets = [p for p in phrases if not p.partner]
+    if not targets:
+        return
+    starts = [p.start for p in targets]
     for m in orphans:
-        if m.used or not phrases:
+        if m.used:
             continue
-        before = [p for p in phrases if p.start < m.start and not p.partner]
-        after = [p for p in phrases if p.start > m.start and not p.partner]
-        target = before[-1] if before else (after[0] if after else None)
+        i = bisect_left(starts, m.start)  # targets[:i] start before the variant
+        target = targets[i - 1] if i > 0 else targets[0] if starts[0] > m.start else None
         if target is not None and (m.label != "exon" or m.data.get("variants")):
             (target.excepted if m.excepted else target.variants).extend(m.data["variants"])
             m.used = True
 
 
-def cue_chain(start: int, cues_after: list[Mention], text: str, limit: int) -> tuple[list[str], int | None, Mention | None]:
+def cue_chain(start: int, cues: ByStart, text: str, limit: int) -> tuple[list[str], int | None, Mention | None]:
     """The alteration cues right after `start` (with filler gaps), their end, and the first
     non-alteration cue met (therapy, nonbio) if it comes first."""
     values: list[str] = []
     end = None
     pos = start
-    for c in cues_after:
+    for k in range(cues.first_at(start), len(cues.items)):
+        c = cues.items[k]
         if c.start < pos:
             continue
         if c.start > limit:
@@ -271,11 +280,11 @@ def cue_chain(start: int, cues_after: list[Mention], text: str, limit: int) -> t
     return values, end, None
 
 
-def build_groups(phrases: list[Phrase], cue_ms: list[Mention], text: str, limit: int) -> list[Group]:
+def build_groups(phrases: list[Phrase], cues: ByStart, text: str, limit: int) -> list[Group]:
     """Join phrases into groups and give each its own cue chain (see the module docstring)."""
     groups: list[Group] = []
     for p in phrases:
-        values, end, stopper = cue_chain(p.end, cue_ms, text, limit)
+        values, end, stopper = cue_chain(p.end, cues, text, limit)
         if stopper is not None:
             p.cue, p.cue_end = ["__" + stopper.data["role"]], stopper.end
         elif values:

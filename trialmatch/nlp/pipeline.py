@@ -8,31 +8,43 @@ is in trialmatch/nlp/data.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from trialmatch.nlp.entities import find_mentions
 from trialmatch.nlp.lexicon import Lexicon, build_lexicon
 from trialmatch.nlp.segment import segment
-from trialmatch.nlp.tokens import Tokenizer
+from trialmatch.nlp.tokens import Tokenizer, doc_offsets, doc_text
 
 for _name in ("tm_layout", "tm_mentions"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
 
+def char_spans(doc: Doc, items, label) -> list[Span]:
+    """Spans covering the tokens of each (start, end) character range (like `char_span`
+    with alignment "expand", by bisect on token starts rather than per-span token views)."""
+    starts = doc_offsets(doc)
+    out = []
+    for item in items:
+        first = bisect_right(starts, item.start) - 1
+        last = bisect_left(starts, item.end)
+        if 0 <= first < last:
+            out.append(Span(doc, first, last, label=label(item)))
+    return out
+
+
 class SegmentComponent:
     """Sections, cohorts and criteria of the text (segment.py)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        layout = segment(doc.text)
+        layout = segment(doc_text(doc))
         doc._.tm_layout = layout
-        spans = [doc.char_span(c.start, c.end, label=c.section, alignment_mode="expand")
-                 for c in layout.criteria]
-        doc.spans["criteria"] = [s for s in spans if s is not None]
+        doc.spans["criteria"] = char_spans(doc, layout.criteria, lambda c: c.section)
         return doc
 
 
@@ -47,12 +59,7 @@ class EntityComponent:
             raise RuntimeError("trialmatch_entities has no lexicon; build it with make_pipeline")
         mentions = find_mentions(doc, self.lexicon)
         doc._.tm_mentions = mentions
-        spans = []
-        for m in mentions:
-            span = doc.char_span(m.start, m.end, label=m.label, alignment_mode="expand")
-            if span is not None:
-                spans.append(span)
-        doc.spans["mentions"] = spans
+        doc.spans["mentions"] = char_spans(doc, mentions, lambda m: m.label)
         return doc
 
 

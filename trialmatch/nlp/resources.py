@@ -2,6 +2,7 @@
 
 Rules and vocabularies are data; this module checks their shape (pydantic) and compiles the
 regular expressions, so a bad entry fails at load time with its file and id, never mid-parse.
+Patterns are compiled with a first-character guard (firstchar.py): same matches, less time.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trialmatch.errors import UsageError
+from trialmatch.nlp.firstchar import first_char_guard
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -149,7 +151,12 @@ def patterns() -> list[tuple[Pattern, re.Pattern[str]]]:
     macros = {k: str(v).strip() for k, v in (raw.get("macros") or {}).items()}
     items = _unique([_validate(Pattern, p, "patterns.yaml", f"#{i}") for i, p in
                      enumerate(raw.get("patterns") or [])], "patterns.yaml")
-    return [(p, _compile(expand_macros(p.regex, macros), "patterns.yaml", p.id)) for p in items]
+    out = []
+    for p in items:
+        regex = expand_macros(p.regex, macros)
+        _compile(regex, "patterns.yaml", p.id)  # report a bad regex as written
+        out.append((p, _compile(first_char_guard(regex) + regex, "patterns.yaml", p.id)))
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -60,6 +60,8 @@ def classify(line: str) -> Heading | None:
     """The heading a line is, or None for an ordinary line."""
     m = BULLET.match(line)
     body = line[m.end():] if m else line
+    if len(body) > 400:  # no heading is this long; keeps the regexes below on short text
+        return None
     core = _TRAIL.sub("", body.strip())
     if not core or len(core) > 120:
         return None

@@ -4,6 +4,11 @@ Each criterion knows its section, the cohorts it applies to (None: all), its cha
 and its parent (a criterion ending in ":" whose list it belongs to). Bulleted and numbered
 items start criteria; unbulleted lines continue the previous criterion unless it had ended
 (".", ";", ":") or a blank line came between; headings switch section or cohort.
+
+A criterion is at most MAX_CRITERION characters: a longer one (a wall of unbulleted text) is
+cut at sentence, clause or word boundaries into several, so that no text is lost and the work
+per criterion stays bounded. At most MAX_COHORTS cohorts are made; a later cohort heading
+then scopes nothing (its criteria apply to every cohort).
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from dataclasses import dataclass, field
 
 from trialmatch.nlp.sections import BULLET, Heading, classify, inline_cohort
 
+MAX_CRITERION = 2000
+MAX_COHORTS = 64
+_CUTS = ("\n", ". ", "; ", ", ", " ")
 _ANY_OF = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one|1)\s+(?:or\s+more\s+)?of\s+the\s+"
                      r"following|\bone\s+of\s*:|\bany\s+of\s*:")
 
@@ -74,6 +82,7 @@ class _Builder:
         self.stack: list[tuple[str, int, int]] = []  # (style, indent, criterion index)
         self.open = False  # the last criterion may take continuation lines
         self.blank = True
+        self.last_line = ""  # the last line of the last criterion (for continuations)
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
@@ -86,10 +95,13 @@ class _Builder:
         self.stack.clear()
         self.open = False
 
-    def _remember(self, cohorts: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    def _remember(self, cohorts: tuple[tuple[str, str], ...]) -> tuple[str, ...] | None:
+        kept = []
         for ident, label in cohorts:
-            self.cohorts.setdefault(ident, label)
-        return tuple(i for i, _ in cohorts)
+            if ident in self.cohorts or len(self.cohorts) < MAX_COHORTS:
+                self.cohorts.setdefault(ident, label)
+                kept.append(ident)
+        return tuple(kept) or None
 
     def item(self, start: int, end: int, text: str, style: str, indent: int) -> None:
         parent = self._parent(style, indent)
@@ -98,12 +110,13 @@ class _Builder:
         inline = inline_cohort(text)
         if inline:
             ids, _ = inline
-            c.cohorts = self._remember(ids)
+            c.cohorts = self._remember(ids) or self.scope
         self.criteria.append(c)
         if parent is not None:
             self.criteria[parent].children.append(len(self.criteria) - 1)
         self.stack.append((style, indent, len(self.criteria) - 1))
         self.open = True
+        self.last_line = text
 
     def _parent(self, style: str, indent: int) -> int | None:
         while self.stack:
@@ -116,15 +129,64 @@ class _Builder:
             self.stack.pop()
         return None
 
-    def extend(self, end: int, text: str) -> None:
-        c = self.criteria[-1]
-        c.end = end
-        c.text = text
+    def extend(self, end: int, line: str) -> None:
+        self.criteria[-1].end = end
+        self.last_line = line
 
-    def finish(self, c: Criterion) -> None:
+    def finish(self, text: str) -> None:
+        """Close the last criterion: its words, header flags, and the cut of an overlong one."""
+        c = self.criteria[-1]
+        if c.end - c.start > MAX_CRITERION:
+            self._cut(text)
+            c = self.criteria[-1]
+        c.text = text[c.start:c.end]
         words = c.text.rstrip()
         c.header = words.endswith((":", "："))
         c.any_of = c.header and bool(_ANY_OF.search(words))
+
+    def _cut(self, text: str) -> None:
+        """Replace the overlong last criterion by pieces of at most MAX_CRITERION characters."""
+        idx = len(self.criteria) - 1
+        c = self.criteria[idx]
+        pieces = _pieces(text, c.start, c.end)
+        c.start, c.end = pieces[0]
+        c.text = text[c.start:c.end]
+        for start, end in pieces[1:]:
+            self.criteria.append(Criterion(c.section, start, end, text[start:end], c.cohorts,
+                                           c.parent, c.depth, c.style))
+            if c.parent is not None:
+                self.criteria[c.parent].children.append(len(self.criteria) - 1)
+        if self.stack and self.stack[-1][2] == idx:
+            style, indent, _ = self.stack.pop()
+            self.stack.append((style, indent, len(self.criteria) - 1))
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """start..end cut into spans of at most MAX_CRITERION characters, at the best boundary
+    in the second half of each window (line, sentence, clause, word; else a hard cut)."""
+    out: list[tuple[int, int]] = []
+    pos = start
+    while end - pos > MAX_CRITERION:
+        limit = pos + MAX_CRITERION
+        cut = -1
+        for sep in _CUTS:
+            at = text.rfind(sep, pos + MAX_CRITERION // 2, limit)
+            if at != -1:
+                cut = at + len(sep.rstrip()) if sep.strip() else at
+                break
+        if cut <= pos:
+            cut = limit
+        piece_end = cut
+        while piece_end > pos and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > pos:
+            out.append((pos, piece_end))
+        pos = cut
+        while pos < end and text[pos].isspace():
+            pos += 1
+    if pos < end:
+        out.append((pos, end))
+    return out or [(start, end)]
 
 
 def segment(text: str) -> Layout:
@@ -134,16 +196,18 @@ def segment(text: str) -> Layout:
         if not line.strip():
             b.blank = True
             if b.criteria and b.open:
-                b.finish(b.criteria[-1])
+                b.finish(text)
             continue
         h = classify(line)
         if h is not None and h.rest is None:
             if b.criteria:
-                b.finish(b.criteria[-1])
+                b.finish(text)
             b.heading(h)
             b.blank = False
             continue
         if h is not None:  # "Inclusion Criteria: first criterion on the same line"
+            if b.criteria:
+                b.finish(text)
             b.heading(h)
             lead, bullet = h.rest, ""
         else:
@@ -156,15 +220,14 @@ def segment(text: str) -> Layout:
         body = text[body_start:body_end]
         indent = len(line) - len(line.lstrip())
         if _continues(b, bullet, body):
-            c = b.criteria[-1]
-            b.extend(body_end, text[c.start:body_end])
+            b.extend(body_end, body)
         else:
             if b.criteria:
-                b.finish(b.criteria[-1])
+                b.finish(text)
             b.item(body_start, body_end, body, _style(bullet), indent)
         b.blank = False
     if b.criteria:
-        b.finish(b.criteria[-1])
+        b.finish(text)
     return Layout(b.criteria, b.cohorts)
 
 
@@ -172,7 +235,7 @@ def _continues(b: _Builder, bullet: str, body: str) -> bool:
     """Whether an unbulleted line wraps the previous criterion rather than starting one."""
     if bullet or not b.criteria or not b.open or b.blank:
         return False
-    prev = b.criteria[-1].text.rstrip()
+    prev = b.last_line.rstrip()
     if prev.endswith((":", "：")):
         return False
     return not (prev.endswith((".", ";")) and body[:1].isupper())

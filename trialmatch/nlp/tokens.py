@@ -4,16 +4,51 @@ spaCy's default English rules keep "HER2-positive" or "EGFR/HER2" whole or split
 context; biomarker text wants every hyphen, slash and bracket as its own token, always, so
 gene names, variants and status words line up with the lexicons. Whitespace is preserved
 exactly (`doc.text == text`), so token offsets are offsets into the trial's own text.
+
+The tokenizer also keeps the text and a light copy of the tokens on the Doc
+(`doc._.tm_text`, the tokens that are not whitespace as `doc._.tm_tokens`, and the offset
+of every Doc token as `doc._.tm_offsets`): the entity
+rules read those, because building spaCy `Token` views and re-joining `doc.text` cost more
+than the rules themselves.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|\S", re.UNICODE)
+_TOKEN = r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|\S"
+_PIECE = re.compile(r"\s+|" + _TOKEN)  # tokens and the whitespace between: the whole text
+
+for _name in ("tm_text", "tm_tokens", "tm_offsets"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+class Tokens:
+    """The words and punctuation marks of a text (no whitespace): parallel lists of their
+    texts and character offsets, far cheaper than spaCy Token views or one object each."""
+
+    __slots__ = ("words", "starts", "_lower")
+
+    def __init__(self, words: list[str], starts: list[int]) -> None:
+        self.words, self.starts = words, starts
+        self._lower: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def lower(self) -> list[str]:
+        if self._lower is None:
+            self._lower = [w.lower() for w in self.words]
+        return self._lower
+
+    def end(self, i: int) -> int:
+        return self.starts[i] + len(self.words[i])
 
 
 class Tokenizer:
@@ -23,19 +58,29 @@ class Tokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
+        pieces = _PIECE.findall(text)
         words: list[str] = []
         spaces: list[bool] = []
-        pos = 0
-        for m in _TOKEN.finditer(text):
-            gap = text[pos:m.start()]
-            if gap:
-                _space(gap, words, spaces)
-            words.append(m.group(0))
+        offsets: list[int] = []
+        tok_words: list[str] = []
+        tok_starts: list[int] = []
+        for piece, start in zip(pieces, accumulate(map(len, pieces), initial=0)):
+            if not piece.isspace():
+                tok_words.append(piece)
+                tok_starts.append(start)
+            elif words and piece[0] == " " and not spaces[-1]:
+                spaces[-1] = True  # one space after a token belongs to it
+                if len(piece) == 1:
+                    continue
+                piece, start = piece[1:], start + 1
+            words.append(piece)
             spaces.append(False)
-            pos = m.end()
-        if pos < len(text):
-            _space(text[pos:], words, spaces)
-        return Doc(self.vocab, words=words, spaces=spaces)
+            offsets.append(start)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc._.tm_text = text
+        doc._.tm_tokens = Tokens(tok_words, tok_starts)
+        doc._.tm_offsets = offsets
+        return doc
 
     def to_bytes(self, **_: object) -> bytes:  # spaCy serialisation hooks (nothing to save)
         return b""
@@ -44,11 +89,24 @@ class Tokenizer:
         return self
 
 
-def _space(gap: str, words: list[str], spaces: list[bool]) -> None:
-    """Attach a single leading space to the previous token; the rest becomes a space token."""
-    if words and not spaces[-1] and gap[0] == " ":
-        spaces[-1] = True
-        gap = gap[1:]
-    if gap:
-        words.append(gap)
-        spaces.append(False)
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, without re-joining its tokens when our tokenizer made it."""
+    text = doc._.tm_text
+    return text if text is not None else doc.text
+
+
+def doc_tokens(doc: Doc) -> Tokens:
+    """The Doc's tokens that are not whitespace, in order."""
+    toks = doc._.tm_tokens
+    if toks is not None:
+        return toks
+    kept = [t for t in doc if not t.is_space]
+    return Tokens([t.text for t in kept], [t.idx for t in kept])
+
+
+def doc_offsets(doc: Doc) -> list[int]:
+    """The character offset of every token of the Doc (whitespace tokens included)."""
+    offsets = doc._.tm_offsets
+    if offsets is None:
+        offsets = doc._.tm_offsets = [t.idx for t in doc]
+    return offsets

@@ -4,8 +4,10 @@ An import is stored as one row per source in `ontology_sources` (an OncoTree imp
 JSON document of its rows and successors) and, for HGNC, one row per gene in
 `ontology_genes`; the ontology of a database is the embedded one with each stored source
 applied in a fixed order (OncoTree, then HGNC). `extend` adds the imported nodes and names
-to ours (ours win where both define a node); `replace` keeps only the imported nodes
-(with our curated synonyms, families and aliases for the nodes that remain). The merged
+to ours (our rows win where both define a node; the official name becomes a synonym);
+`replace` keeps only the imported nodes, with the official name and parent, plus our own
+SOLID / HEME nodes and our curated synonyms, families and aliases for the nodes that
+remain. The merged
 tables are validated like our own files, so an import that would break the graph is
 refused and the database keeps its previous ontology.
 
@@ -72,12 +74,20 @@ def _merge_rows(base: list[Row], imported: list[Row], key: str, mode: str,
     return out
 
 
-def _combine_cancer(ours: Row, theirs: Row) -> Row:
-    synonyms = tuple(ours["synonyms"])
-    if str(theirs["name"]) and str(theirs["name"]) != str(ours["name"]) \
-            and str(theirs["name"]) not in synonyms:
-        synonyms = (*synonyms, str(theirs["name"]))
-    return replace(ours, values={**ours.values, "synonyms": synonyms})
+def _with_synonym(row: Row, synonyms: tuple[str, ...], name: str) -> Row:
+    extra = tuple(dict.fromkeys(x for x in (*synonyms, name)
+                                if x and x != row["name"] and x not in row["synonyms"]))
+    return replace(row, values={**row.values, "synonyms": (*row["synonyms"], *extra)})
+
+
+def _extend_cancer(ours: Row, theirs: Row) -> Row:
+    """Our row wins; the official name becomes a synonym."""
+    return _with_synonym(ours, (), str(theirs["name"]))
+
+
+def _replace_cancer(ours: Row, theirs: Row) -> Row:
+    """The official row wins (name, parent, main type); our synonyms are kept."""
+    return _with_synonym(theirs, tuple(ours["synonyms"]), str(ours["name"]))
 
 
 def merge(base: dict[str, list[Row]], sources: list[dict[str, Any]]
@@ -94,7 +104,8 @@ def merge(base: dict[str, list[Row]], sources: list[dict[str, Any]]
                 [r if str(r["code"]) not in ("TISSUE", "SOLID", "HEME")
                  else replace(r, values={**r.values, "keep": True})
                  for r in tables["cancer_types"]],
-                rows, "code", src["mode"], _combine_cancer)
+                rows, "code", src["mode"],
+                _replace_cancer if src["mode"] == "replace" else _extend_cancer)
             successors.update(src["doc"].get("successors", {}))
         elif src["name"] == "hgnc":
             genes = ImportedGenes(src["genes"], src["file"])

@@ -37,10 +37,18 @@ class Normalizer:
         self.ont = ontology
         self.today = today or date.today()
 
+    def _closest(self, text: str, kind: str) -> str:
+        """"; closest known: ..." (the nearest names of the ontology), or ""."""
+        from trialmatch.ontology.terms import closest
+
+        names = closest(self.ont, text, (kind,), limit=3)
+        return f"; closest known: {', '.join(names)}" if names else ""
+
     def gene(self, text: str, where: str, warnings: list[str]) -> str:
         symbol = self.ont.gene_symbol(text)
         if symbol is None:
-            warnings.append(f"{where}: unknown gene symbol, kept as given")
+            warnings.append(f"{where}: unknown gene symbol, kept as given"
+                            f"{self._closest(text, 'gene')}")
             return text.strip().upper()
         return symbol
 
@@ -117,7 +125,8 @@ class Normalizer:
             return code
         resolved = self.ont.cancer_code(code)
         if resolved is None:
-            warnings.append(f"{prefix}/diagnosis/oncotree: unknown OncoTree code, kept as given")
+            warnings.append(f"{prefix}/diagnosis/oncotree: unknown OncoTree code, kept as given"
+                            f"{self._closest(code, 'cancer')}")
             return code
         if code.upper() in self.ont.successors:
             warnings.append(f"{prefix}/diagnosis/oncotree: revoked OncoTree code, "
@@ -127,7 +136,7 @@ class Normalizer:
     def drug(self, text: str, where: str, warnings: list[str]) -> str:
         concept = self.ont.drug_concept(text)
         if concept is None:
-            warnings.append(f"{where}: unknown drug, kept as given")
+            warnings.append(f"{where}: unknown drug, kept as given{self._closest(text, 'drug')}")
             return text.strip().lower()
         return concept
 

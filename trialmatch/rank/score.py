@@ -131,11 +131,11 @@ def score(lits: list[Literal], p: PatientFacts, ont: Ontology, status: str | Non
           phase: str | None, n_unknown: int) -> tuple[float, list[dict[str, object]]]:
     """The score in [0, 1] and its parts (factor, weight, value, why, criterion, via).
 
-    Ties between equally good criteria go to the first in reading order, so the parts do
-    not depend on anything but the trial's tree and the patient."""
+    Ties between equally good criteria go to the first in reading order (by tree path,
+    whatever order `lits` come in), so the parts depend only on the tree and the patient."""
     spec = _Best(NO_BIOMARKER, "no matched biomarker criterion")
     cancer: _Best | None = None
-    for lit in lits:
+    for lit in sorted(lits, key=_reading_order):
         if lit.negated or lit.value not in (1, 2):
             continue
         if isinstance(lit.leaf, Diagnosis):
@@ -164,6 +164,10 @@ def score(lits: list[Literal], p: PatientFacts, ont: Ontology, status: str | Non
     }
     total = sum(WEIGHTS[k] * b.value for k, b in parts.items())
     return round(total, 4), [_part(k, b) for k, b in parts.items()]
+
+
+def _reading_order(lit: Literal) -> tuple[int, ...]:
+    return tuple(int(i) for i in lit.path.split("/") if i)
 
 
 def _part(factor: str, best: _Best) -> dict[str, object]:

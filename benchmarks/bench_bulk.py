@@ -1,0 +1,160 @@
+"""Benchmark: a whole cohort against N synthetic trials with `bulk` (issue 5 targets).
+
+    python benchmarks/bench_bulk.py [--trials 10000] [--sizes 10000 50000 100000]
+                                    [--batch-size 1000] [--reference-sample 100] [--out parquet]
+
+For each cohort size, in a fresh process on a fresh copy of a database holding the embedded
+trials plus N synthetic ones (`synth.trials`), with a cohort of `synth.patients` (realistic
+alteration frequencies) written as JSON Lines:
+  * wall time of `run_bulk` (read, validate, match, explain, rank, store the results and
+    swap them in), patient-trial pairs per second, peak resident memory of the process;
+  * optionally the time to write every result to --out (Parquet, JSONL or CSV);
+  * then a `--since-last-run` run on the unchanged cohort (nothing to re-match).
+The Python reference evaluator (`rules.evaluate.evaluate`, every cohort tree of every trial)
+is timed on a sample of patients and extrapolated to the same number of pairs; the ratio is
+reported as such. Targets: 100,000 x 10,000 in <= 10 min with peak memory <= 4 GB.
+Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {here!r})
+import synth
+from trialmatch.bulk import run_bulk
+cohort, db, out, batch, since = sys.argv[1], sys.argv[2], sys.argv[3] or None, int(sys.argv[4]), sys.argv[5] == "1"
+t0 = time.perf_counter()
+r = run_bulk(cohort, db=db, out=out, batch_size=batch, since_last_run=since, today=synth.today())
+wall = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"wall": wall, "peak_mb": peak, "patients": r.patients, "trials": r.trials,
+                  "pairs": r.pairs, "matches": r.matches, "evaluated": r.evaluated,
+                  "new": r.new, "rejected": r.rejected}}))
+"""
+
+
+def build_db(path: Path, n_trials: int) -> float:
+    from trialmatch.catalog import open_catalog, replace_trials
+
+    t0 = time.perf_counter()
+    store, ont = open_catalog(path)
+    try:
+        replace_trials(store, ont, synth.trials(n_trials), "synthetic")
+    finally:
+        store.close()
+    return time.perf_counter() - t0
+
+
+def child_run(cohort: Path, db: Path, out: Path | None, batch: int, since: bool) -> dict:
+    code = CHILD.format(here=str(HERE))
+    proc = subprocess.run([sys.executable, "-c", code, str(cohort), str(db), str(out or ""),
+                           str(batch), "1" if since else "0"], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"bulk run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def reference_seconds_per_pair(db: Path, n_patients: int) -> tuple[float, int]:
+    """Time the Python reference evaluator on every cohort of every trial for a sample."""
+    from trialmatch.catalog import open_catalog, stored_trials
+    from trialmatch.patients import normalize_records
+    from trialmatch.patients.read import RawRecord
+    from trialmatch.rules.evaluate import evaluate
+
+    store, ont = open_catalog(db)
+    try:
+        ids = [r[0] for r in store.con.execute("SELECT trial_id FROM trials").fetchall()]
+        trials = list(stored_trials(store, ids).values())
+    finally:
+        store.close()
+    raw = synth.patients(n_patients, seed=99)
+    facts = normalize_records([RawRecord(p, "synth", "") for p in raw], ont,
+                              synth.today()).patients
+    t0 = time.perf_counter()
+    for p in facts:
+        for t in trials:
+            for c in t.cohorts:
+                evaluate(c.rule, p, ont)
+    return (time.perf_counter() - t0) / (len(facts) * len(trials)), len(trials)
+
+
+def machine() -> str:
+    import duckdb
+
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{platform.platform()}, {os.cpu_count()} cores, {mem:.0f} GB RAM, Python "
+            f"{platform.python_version()}, DuckDB {duckdb.__version__}; load average at "
+            f"start {load}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trials", type=int, default=10_000)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
+    ap.add_argument("--batch-size", type=int, default=1000)
+    ap.add_argument("--reference-sample", type=int, default=100)
+    ap.add_argument("--out", choices=["parquet", "jsonl", "csv"], default=None)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    print(f"machine: {machine()}", flush=True)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_bulk_"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = work / "trials.duckdb"
+    if not base.exists():
+        print(f"database build ({args.trials} synthetic + embedded trials): "
+              f"{build_db(base, args.trials):.1f} s", flush=True)
+    per_pair, n_trials = reference_seconds_per_pair(base, args.reference_sample)
+    rows = []
+    for n in args.sizes:
+        cohort = work / f"cohort_{n}.jsonl"
+        if not cohort.exists():
+            synth.write_cohort(cohort, n)
+        db = work / f"run_{n}.duckdb"
+        shutil.copy(base, db)
+        out = work / f"results_{n}.{args.out}" if args.out else None
+        first = child_run(cohort, db, out, args.batch_size, since=False)
+        again = child_run(cohort, db, None, args.batch_size, since=True)
+        pairs = first["patients"] * first["trials"]
+        ref = per_pair * pairs
+        rows.append((n, first, again, pairs, ref))
+        print(f"{n:,} patients: {first['wall']:.0f} s, {first['matches']:,} matches, "
+              f"peak {first['peak_mb']:.0f} MB; since-last-run {again['wall']:.1f} s",
+              flush=True)
+        db.unlink()
+    print()
+    print("| patients | trials | pairs | matches kept | bulk wall time | pairs / s | peak RSS "
+          "| `--since-last-run`, nothing changed | reference evaluator (extrapolated) "
+          "| ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for n, first, again, pairs, ref in rows:
+        print(f"| {n:,} | {first['trials']:,} | {pairs:,} | {first['matches']:,} | "
+              f"{first['wall']:.0f} s | {pairs / first['wall']:,.0f} | "
+              f"{first['peak_mb']:,.0f} MB | {again['wall']:.1f} s | {ref:,.0f} s | "
+              f"{ref / first['wall']:.1f}x |")
+    print(f"\nreference evaluator: {per_pair * 1e6:.1f} us per patient-trial pair "
+          f"(all cohorts; no explanation), timed on {args.reference_sample} patients x "
+          f"{n_trials:,} trials and extrapolated")
+    if args.out:
+        print(f"(bulk wall time includes writing every result to .{args.out})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Cohort readers: JSONL, a folder of patient files, and cBioPortal study folders."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import shared_cohort
+
+from trialmatch.bulk.sources import open_cohort
+from trialmatch.errors import InputError
+
+
+def _records(path):
+    return list(open_cohort(path).records())
+
+
+def test_jsonl_streams_records_with_line_numbers(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_text('{"id": "A"}\n\n{"id": "B"\n{"id": "C"}\n')
+    recs = _records(f)
+    assert [r.where.rsplit(":", 1)[1] for r in recs] == ["1", "3", "4"]
+    assert recs[1].error and "malformed JSON" in recs[1].error
+    assert [r.data["id"] for r in recs if not r.error] == ["A", "C"]
+    assert open_cohort(f).estimate() == 3
+
+
+def test_folder_reads_json_lists_and_jsonl_and_reports_bad_files(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({"id": "A"}))
+    (tmp_path / "b.json").write_text(json.dumps([{"id": "B1"}, {"id": "B2"}]))
+    (tmp_path / "c.jsonl").write_text('{"id": "C"}\n')
+    (tmp_path / "d.json").write_text("{not json")
+    (tmp_path / "notes.txt").write_text("ignored")
+    cohort = open_cohort(tmp_path)
+    assert cohort.kind == "folder"
+    recs = list(cohort.records())
+    assert [r.data["id"] for r in recs if not r.error] == ["A", "B1", "B2", "C"]
+    bad = [r for r in recs if r.error]
+    assert len(bad) == 1 and bad[0].where.endswith("d.json") and "malformed JSON" in bad[0].error
+
+
+def test_unusable_inputs_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        open_cohort(tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match="no patient files"):
+        open_cohort(tmp_path)
+    (tmp_path / "x.xml").write_text("<x/>")
+    with pytest.raises(InputError, match="expected a JSONL file"):
+        open_cohort(tmp_path / "x.xml")
+
+
+STUDY = {
+    "data_clinical_sample.txt": (
+        "#Sample Identifier\tPatient Identifier\tOncotree Code\tSample Type\tGene Panel\t"
+        "TMB\tMSI Type\n#STRING\tSTRING\tSTRING\tSTRING\tSTRING\tNUMBER\tSTRING\n#1\t1\t1\t1\t1\t1\t1\n"
+        "SAMPLE_ID\tPATIENT_ID\tONCOTREE_CODE\tSAMPLE_TYPE\tGENE_PANEL\tTMB_NONSYNONYMOUS\tMSI_TYPE\n"
+        "S1\tP1\tLUAD\tPrimary\tPANEL_A\t12.5\tStable\n"
+        "S2\tP2\tCOAD\tMetastasis\tPANEL_A\tNA\tInstable\n"
+        "S1_N\tP1\tNormal\tNormal\tPANEL_A\tNA\tNA\n"),
+    "data_clinical_patient.txt": (
+        "#Patient Identifier\tSex\tAge\n#STRING\tSTRING\tNUMBER\n#1\t1\t1\n"
+        "PATIENT_ID\tSEX\tAGE\nP1\tFemale\t61\nP2\tMale\tUNKNOWN\n"),
+    "data_mutations_extended.txt": (
+        "#version 2.4\nHugo_Symbol\tTumor_Sample_Barcode\tVariant_Classification\tHGVSp_Short\t"
+        "Exon_Number\tMutation_Status\n"
+        "EGFR\tS1\tIn_Frame_Del\tp.E746_A750del\t19/28\tSOMATIC\n"
+        "KRAS\tS1\tSilent\tp.G12=\t2/6\tSOMATIC\n"
+        "TP53\tS2\tSplice_Site\tp.X125_splice\t\tSOMATIC\n"
+        "BRAF\tS2\tMissense_Mutation\tp.V600E\t15/18\tGERMLINE\n"),
+    "data_CNA.txt": (
+        "Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\nERBB2\t2064\t2\t0\nCDKN2A\t1029\t-2\tNA\n"
+        "EGFR\t1956\t1\t0\n"),
+    "data_sv.txt": (
+        "Sample_Id\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tClass\n"
+        "S2\tEML4\tALK\tFUSION\nS2\tRB1\t\tDELETION\n"),
+    "data_gene_panel_a.txt": "stable_id: PANEL_A\ndescription: test\ngene_list: EGFR\tKRAS\tTP53\tBRAF\tALK\tERBB2\n",
+    "meta_study.txt": "type_of_cancer: mixed\ncancer_study_identifier: test_study\n",
+}
+
+
+@pytest.fixture
+def study(tmp_path):
+    for name, text in STUDY.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_cbioportal_study_becomes_one_profile_per_tumour_sample(study):
+    cohort = open_cohort(study)
+    assert cohort.kind == "cbioportal"
+    recs = {r.data["id"]: r for r in cohort.records()}
+    assert set(recs) == {"S1", "S2"}, "the normal sample is skipped"
+    s1, s2 = recs["S1"].data, recs["S2"].data
+    assert recs["S1"].where.endswith("sample S1")
+    assert s1["sex"] == "female" and s1["age"] == 61 and s1["diagnosis"]["oncotree"] == "LUAD"
+    assert s1["biomarkers"] == {"tmb": 12.5, "msi": "MSS"}
+    assert {"gene": "EGFR", "type": "mutation", "protein": "E746_A750del", "exon": 19,
+            "origin": "somatic"} in s1["alterations"]
+    assert not any(a["gene"] == "KRAS" for a in s1["alterations"]), "silent variants dropped"
+    assert {"gene": "ERBB2", "type": "amplification"} in s1["alterations"]
+    assert {"gene": "CDKN2A", "type": "deletion"} in s1["alterations"]
+    assert not any(a["gene"] == "EGFR" and a["type"] != "mutation" for a in s1["alterations"])
+    assert s1["tested_genes"] == ["ALK", "BRAF", "EGFR", "ERBB2", "KRAS", "TP53"]
+    assert "age" not in s2 and s2["biomarkers"] == {"msi": "MSI-H"}
+    assert {"gene": "EML4", "type": "fusion", "partner": "ALK"} in s2["alterations"]
+    assert {"gene": "RB1", "type": "mutation"} in s2["alterations"], "intragenic SV"
+    assert {"gene": "TP53", "type": "mutation", "origin": "somatic"} in s2["alterations"]
+    assert {"gene": "BRAF", "type": "mutation", "protein": "V600E", "exon": 15,
+            "origin": "germline"} in s2["alterations"]
+
+
+def test_cna_matrix_gives_the_panel_when_no_panel_file(study):
+    (study / "data_gene_panel_a.txt").unlink()
+    recs = {r.data["id"]: r.data for r in open_cohort(study).records()}
+    assert recs["S1"]["tested_genes"] == ["CDKN2A", "EGFR", "ERBB2"]
+    assert recs["S2"]["tested_genes"] == ["EGFR", "ERBB2"], "NA means not profiled"
+
+
+def test_real_biliary_study_reads(study):
+    path = shared_cohort("msk_summit_biliary_her2")
+    recs = list(open_cohort(path).records())
+    ids = [r.data["id"] for r in recs]
+    assert len(ids) == len(set(ids)) == 34 and not any(i.endswith("_N") for i in ids)
+    p2 = next(r.data for r in recs if r.data["id"] == "P2_A")
+    assert p2["sex"] == "male" and p2["diagnosis"]["oncotree"] == "GBC"
+    assert {"gene": "ERBB2", "type": "mutation", "protein": "L755S"} in p2["alterations"]
+    kinds = {a["type"] for r in recs for a in r.data["alterations"]}
+    assert kinds == {"mutation", "amplification", "deletion"}
+
+
+def test_real_prostate_api_tables_read(study):
+    path = shared_cohort("prad_mskcc_2017_subset_gnomeR")
+    recs = list(open_cohort(path).records())
+    assert len(recs) >= 200
+    alts = [a for r in recs for a in r.data["alterations"]]
+    assert {"gene": "ERG", "type": "fusion", "partner": "TMPRSS2"} in alts
+    assert any(a["type"] == "deletion" for a in alts)
+    assert any(a["type"] == "amplification" and a["gene"] == "AR" for a in alts)
+    assert any(a.get("protein") == "E17K" and a["gene"] == "AKT1" for a in alts)

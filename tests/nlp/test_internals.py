@@ -1,0 +1,97 @@
+"""The parser's machinery: tokenizer offsets, overlap resolution, regex guards, cue lookup."""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trialmatch.nlp.firstchar import first_char_guard
+from trialmatch.nlp.mentions import ByStart, Mention, resolve
+from trialmatch.nlp.pipeline import pipeline
+from trialmatch.nlp.resources import _read, expand_macros, patterns
+from trialmatch.nlp.tokens import doc_offsets, doc_text, doc_tokens
+
+TEXTISH = st.text(alphabet=st.sampled_from(list("aEgfrKRS12 9.\t\n-–/()≥<=%+:;,_é\u00a0\u2028"
+                                                "\u200bİſK")), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXTISH)
+def test_tokenizer_keeps_the_text_and_its_offsets(ont, text):
+    doc = pipeline(ont).make_doc(text)
+    assert doc.text == text and doc_text(doc) == text
+    assert doc_offsets(doc) == [t.idx for t in doc]
+    toks = doc_tokens(doc)
+    assert all(text[s:s + len(w)] == w and not w.isspace()
+               for w, s in zip(toks.words, toks.starts, strict=True))
+    assert "".join(toks.words) == "".join(text.split())
+
+
+def _naive_resolve(ms):
+    ordered = sorted(ms, key=lambda m: (-(m.end - m.start), -m.priority, m.start))
+    kept = []
+    for m in ordered:
+        if not any(m.start < k.end and k.start < m.end for k in kept):
+            kept.append(m)
+    return sorted((m for m in kept if m.label != "not_variant"), key=lambda m: m.start)
+
+
+SPANS = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12),
+                           st.sampled_from(["gene", "variant", "cue", "not_variant", "drug"])),
+                 max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SPANS)
+def test_resolve_keeps_the_longest_non_overlapping_mentions(spans):
+    ms = [Mention(label, s, s + n, "t") for s, n, label in spans]
+    assert [id(m) for m in resolve(ms)] == [id(m) for m in _naive_resolve(ms)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(SPANS, st.integers(-5, 70), st.integers(0, 30))
+def test_by_start_between(spans, lo, width):
+    ms = [Mention(label, s, s + n, "t") for s, n, label in spans]
+    idx = ByStart(ms)
+    got = idx.between(lo, lo + width)
+    assert sorted(map(id, got)) == sorted(id(m) for m in ms if lo <= m.start <= lo + width)
+
+
+def _plain_patterns():
+    raw = _read("patterns.yaml")
+    macros = {k: str(v).strip() for k, v in raw["macros"].items()}
+    return {p["id"]: re.compile(expand_macros(p["regex"], macros)) for p in raw["patterns"]}
+
+
+PLAIN = _plain_patterns()
+SAMPLES = [ex.text for p, _ in patterns() for ex in p.examples]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(SAMPLES + [" ", "\n", "x", "İ", "ſ", "K", "(", "≥"]),
+                max_size=12).map("".join))
+def test_first_char_guards_change_no_match(text):
+    for p, guarded in patterns():
+        plain = PLAIN[p.id]
+        assert [m.span() for m in guarded.finditer(text)] == \
+            [m.span() for m in plain.finditer(text)], p.id
+
+
+def test_first_char_guard_shapes():
+    assert first_char_guard(r"(?<![A-Z])(?i:ab|c)\d?x") == "(?=(?i:[ac]))"
+    assert first_char_guard(r"(?:p\.)?[AB]") == "(?=[ABp])"
+    assert first_char_guard(r"a?") == ""  # may match empty: no guard
+    assert first_char_guard(r"[^a]b") == ""  # negated class: no guard
+    assert first_char_guard(r".x") == ""
+    rx = re.compile(first_char_guard(r"(?i:kras)") + r"(?i:kras)")
+    assert rx.match("\u212aRAS")  # the Kelvin sign folds to k, as without the guard
+
+
+def test_guards_on_dev_text(shared):
+    from trialmatch.ingest import read_records
+
+    records, _ = read_records(shared / "parser-dev" / "trials.json")
+    text = "\n".join(r.eligibility for r in records)
+    for p, guarded in patterns():
+        assert [m.span() for m in guarded.finditer(text)] == \
+            [m.span() for m in PLAIN[p.id].finditer(text)], p.id
