@@ -47,6 +47,7 @@ class Matcher:
     single_pass_limit = 200_000
 
     def __init__(self, store: Store, ontology: Ontology) -> None:
+        self._all_leaves: tuple[int, list[str]] | None = None
         self.store = store
         self.con = store.con
         self.ontology = ontology
@@ -73,10 +74,11 @@ class Matcher:
                 self.con.unregister("tm_batch")
         self.con.execute(sql.TESTED)
 
-    def _leaf_truth(self) -> None:
+    def _leaf_truth(self, kinds: list[str] | None = None) -> None:
         """lt(patient_id, leaf_id, v) for every pair in pl, one statement per leaf kind."""
-        kinds = [r[0] for r in self.con.execute(
-            "SELECT DISTINCT l.kind FROM pl JOIN leaves l USING (leaf_id)").fetchall()]
+        if kinds is None:
+            kinds = [r[0] for r in self.con.execute(
+                "SELECT DISTINCT l.kind FROM pl JOIN leaves l USING (leaf_id)").fetchall()]
         self.con.execute(sql.LEAF_TABLE)
         for kind in sorted(k for k in kinds if k in sql.LEAF_SQL):
             self.con.execute(f"INSERT INTO lt {sql.LEAF_SQL[kind]}")
@@ -91,6 +93,17 @@ class Matcher:
         self.con.execute("CREATE OR REPLACE TEMP TABLE scope_keys AS SELECT * FROM keys")
         self.con.execute(sql.SOME_COHORTS)
 
+    def _scope_leaves(self, cohorts: Iterable[int] | None) -> tuple[int, list[str]]:
+        """Fill `scope_leaves`; (how many, their kinds). Cached while the scope is all."""
+        if cohorts is None and self._all_leaves is not None:
+            return self._all_leaves
+        self.con.execute(sql.ALL_LEAF_SET if cohorts is None else sql.SCOPE_LEAF_SET)
+        rows = self.con.execute("SELECT l.kind, count(*) FROM scope_leaves s JOIN leaves l "
+                                "USING (leaf_id) GROUP BY l.kind").fetchall()
+        found = (sum(n for _, n in rows), sorted(k for k, _ in rows))
+        self._all_leaves = found if cohorts is None else None
+        return found
+
     def evaluate(self, patients: list[PatientFacts], *, every_cohort: bool = False,
                  cohorts: Iterable[int] | None = None, fetch: bool = True
                  ) -> list[CohortValue]:
@@ -101,12 +114,11 @@ class Matcher:
         """
         self.load_patients(patients)
         self._scope(cohorts)
-        self.con.execute(sql.ALL_LEAF_SET if cohorts is None else sql.SCOPE_LEAF_SET)
-        n_leaves = self.con.execute("SELECT count(*) FROM scope_leaves").fetchall()[0][0]
+        n_leaves, kinds = self._scope_leaves(cohorts)
         if len(patients) * n_leaves <= self.single_pass_limit:
             # small batch (find): evaluate every leaf once, then gate and fold
             self.con.execute(sql.SCOPE_LEAVES)
-            self._leaf_truth()
+            self._leaf_truth(kinds)
             self.con.execute(sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
         else:
             if every_cohort:
