@@ -166,3 +166,13 @@ def test_find_after_load_never_imports_spacy(tmp_path, capsys):
             "assert rc == 0, rc; assert 'spacy' not in sys.modules, 'spacy imported'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_stated_status_keeps_its_word_and_polarity(capsys):
+    code, out, _ = run(["parse", "--text", "Inclusion Criteria:\n- BRAF V600 wild-type\n- ALK-negative"
+                        "\nExclusion Criteria:\n- KRAS G12C-negative", "--format", "json"], capsys)
+    got = [(b["gene"], b["alteration"], b["variant"], b["polarity"])
+           for b in json.loads(out)["biomarkers"]]
+    assert code == 0 and got == [("BRAF", "wildtype", "V600", "require"),
+                                 ("ALK", "negative", None, "require"),
+                                 ("KRAS", "negative", "G12C", "exclude")]

@@ -1,11 +1,11 @@
-"""The parser's machinery: tokenizer offsets, overlap resolution, regex guards, cue lookup."""
+"""The parser's machinery: tokenizer offsets, overlap resolution, fast regex scanning, cue lookup."""
 
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialmatch.nlp.firstchar import first_char_guard
+from trialmatch.nlp.firstchar import Scanner, first_chars
 from trialmatch.nlp.mentions import ByStart, Mention, resolve
 from trialmatch.nlp.pipeline import pipeline
 from trialmatch.nlp.resources import _read, expand_macros, patterns
@@ -70,28 +70,38 @@ SAMPLES = [ex.text for p, _ in patterns() for ex in p.examples]
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(SAMPLES + [" ", "\n", "x", "İ", "ſ", "K", "(", "≥"]),
                 max_size=12).map("".join))
-def test_first_char_guards_change_no_match(text):
-    for p, guarded in patterns():
+def test_scanners_find_what_finditer_finds(text):
+    for p, scanner in patterns():
         plain = PLAIN[p.id]
-        assert [m.span() for m in guarded.finditer(text)] == \
+        assert [m.span() for m in scanner.finditer(text)] == \
             [m.span() for m in plain.finditer(text)], p.id
 
 
-def test_first_char_guard_shapes():
-    assert first_char_guard(r"(?<![A-Z])(?i:ab|c)\d?x") == "(?=(?i:[ac]))"
-    assert first_char_guard(r"(?:p\.)?[AB]") == "(?=[ABp])"
-    assert first_char_guard(r"a?") == ""  # may match empty: no guard
-    assert first_char_guard(r"[^a]b") == ""  # negated class: no guard
-    assert first_char_guard(r".x") == ""
-    rx = re.compile(first_char_guard(r"(?i:kras)") + r"(?i:kras)")
-    assert rx.match("\u212aRAS")  # the Kelvin sign folds to k, as without the guard
+def test_first_chars():
+    assert first_chars(r"(?<![A-Z])(?i:ab|c)\d?x") == "ACac"
+    assert first_chars(r"(?:p\.)?[AB]") == "ABp"
+    assert first_chars(r"(?i:kiss)") == "Kk\u212a"
+    assert first_chars(r"(?i:s)") == "Ss\u017f"
+    assert first_chars(r"(?i:[0-3])|≥") == "0-3≥"
+    assert first_chars(r"a?") is None  # may match empty
+    assert first_chars(r"[^a]b") is None  # negated class
+    assert first_chars(r".x") is None
+    assert first_chars(r"(?i:é)") is None  # cased non-ASCII under IGNORECASE
 
 
-def test_guards_on_dev_text(shared):
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("kKsSiI\u212a\u017f\u0130\u0131ab ")), max_size=12))
+def test_scanner_folds_like_re(text):
+    for regex in (r"(?i:kiss)", r"(?i:is)", r"(?<![a-z])(?i:s\w)"):
+        assert [m.span() for m in Scanner(regex).finditer(text)] == \
+            [m.span() for m in re.finditer(regex, text)]
+
+
+def test_scanners_on_dev_text(shared):
     from trialmatch.ingest import read_records
 
     records, _ = read_records(shared / "parser-dev" / "trials.json")
     text = "\n".join(r.eligibility for r in records)
-    for p, guarded in patterns():
-        assert [m.span() for m in guarded.finditer(text)] == \
+    for p, scanner in patterns():
+        assert [m.span() for m in scanner.finditer(text)] == \
             [m.span() for m in PLAIN[p.id].finditer(text)], p.id

@@ -57,3 +57,45 @@ def test_drug_abbreviations(real):
 def test_is_abbreviation():
     assert all(map(is_abbreviation, ["ALL", "NETs", "B-ALL", "mCRPC", "LUAD"]))
     assert not any(map(is_abbreviation, ["All", "Hodgkin", "soft tissue", "AI therapy", "Ph"]))
+
+
+def test_close_spellings_of_cancer_names(real):
+    assert codes("- Acute myeloid leukaemia", real) == ["AML"]
+    assert codes("- Hepatocellular carcinomas", real) == [real.cancer_code("hepatocellular carcinoma")]
+    assert codes("- basal or squamous cell carcinoma", real) != [real.cancer_code("anal squamous cell carcinoma")]
+    assert real.cancer_code("oral squamous cell carcinoma") not in codes(
+        "- or squamous cell carcinoma", real)
+
+
+def _markers(text, ont):
+    from trialmatch.nlp import biomarkers
+
+    return [(b["gene"], b["alteration"], b["polarity"])
+            for b in biomarkers(parse_eligibility(text, ontology=ont))]
+
+
+def test_a_cancer_name_keeps_the_biomarker_inside_it(real):
+    assert codes("- Ph+ ALL", real) == [real.cancer_code("ALL")]
+    assert _markers("- Ph+ ALL", real) == [("ABL1", "fusion", "require")]
+    assert _markers("- ALK-positive anaplastic large cell lymphoma", real) == \
+        [("ALK", "fusion", "require")]
+    assert codes("- ALK-positive anaplastic large cell lymphoma", real) == \
+        [real.cancer_code("ALK-positive anaplastic large cell lymphoma")]
+
+
+def test_a_sign_is_not_dropped_from_a_cancer_name(real):
+    """"ph+ b-all" is a synonym; "Ph- B-ALL" must not read as it."""
+    assert real.cancer_code("Ph+ B-ALL") not in codes("- CD19+ Ph- B-ALL", real)
+    assert _markers("- CD19+ Ph- B-ALL", real)[-1] == ("ABL1", "negative", "require")
+
+
+def test_a_slash_list_names_the_member_genes(real):
+    """"RAD51C/D" is also a family synonym; the text names two genes."""
+    assert [g for g, _, _ in _markers("- mutations in BRCA1/2, PALB2 or RAD51C/D", real)] == \
+        ["BRCA1", "BRCA2", "PALB2", "RAD51C", "RAD51D"]
+
+
+def test_origin_alone_means_a_variant(real):
+    assert _markers("- gBRCA1/2", real) == [("BRCA1", "mutation", "require"),
+                                            ("BRCA2", "mutation", "require")]
+    assert _markers("- Patients must have had germline BRCA testing", real) == []

@@ -47,7 +47,9 @@ def test_trial_like_text_keeps_every_word(ont, text):
         pos += len(line)
     for m in re.finditer(r"\w+", text):
         assert any(s <= m.start() and m.end() <= e for s, e in kept), (m.group(), text)
-    parse_output(parse_eligibility(text, ontology=ont))
+    out = parse_output(parse_eligibility(text, ontology=ont))
+    for entry in out["biomarkers"] + out["unparsed"]:
+        assert text[entry["start"]:entry["end"]] == entry["text"], (entry, text)
 
 
 def _adversarial(size: int) -> str:
@@ -97,4 +99,23 @@ def test_corpus_parses(shared, ont):
     records, _ = read_records(shared / "ctgov" / "trials_2000_2020.ndjson")
     assert len(records) == 4868
     for r in records:
-        parse_output(parse_record(r))
+        out = parse_output(parse_record(r))
+        for entry in out["biomarkers"] + out["unparsed"]:
+            if entry["start"] is not None:
+                assert r.eligibility[entry["start"]:entry["end"]] == entry["text"] != "", \
+                    (r.nct_id, entry)
+
+
+def test_evidence_is_the_trials_own_words(shared):
+    """Every biomarker and unparsed entry quotes the eligibility text at its offsets."""
+    from trialmatch.ingest import read_records
+    from trialmatch.nlp import parse_record
+
+    records, _ = read_records(shared / "parser-dev" / "trials.json")
+    for r in records:
+        out = parse_output(parse_record(r))
+        for entry in out["biomarkers"] + out["unparsed"]:
+            if entry["start"] is None:
+                continue
+            assert entry["start"] < entry["end"], (r.nct_id, entry)
+            assert r.eligibility[entry["start"]:entry["end"]] == entry["text"], (r.nct_id, entry)

@@ -20,26 +20,20 @@ from typing import Any
 import pyarrow as pa
 
 from trialmatch.api import build_matches
-from trialmatch.catalog import stored_trials
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.rules.trial import Trial
 from trialmatch.store.db import Store
 
-VIA_KINDS = ("alteration", "fusion", "prior")  # leaf kinds whose `via` reads the patient
-
 SETUP = [
-    # the literals of every cohort (a leaf, or a `not` right above a leaf), in reading order
+    # the evaluable leaves of every cohort, numbered in reading order (a literal is such a
+    # leaf or a `not` right above it; the leaf's value determines the literal's)
     """CREATE OR REPLACE TEMP TABLE b_lits AS
-       SELECT n.cohort_key,
-              CASE WHEN par.op = 'not' THEN par.node_key ELSE n.node_key END AS lit_node,
-              n.leaf_id, l.kind IN ('alteration', 'fusion', 'prior') AS via_kind,
+       SELECT n.cohort_key, n.leaf_id,
               row_number() OVER (PARTITION BY n.cohort_key ORDER BY n.node_key) AS ord
        FROM nodes n JOIN leaves l ON l.leaf_id = n.leaf_id AND l.kind <> 'unparsed'
-       LEFT JOIN nodes par ON par.node_key = n.parent_key
        WHERE n.op = 'leaf'""",
     """CREATE OR REPLACE TEMP TABLE b_classes (ckey VARCHAR, trial_id VARCHAR,
         cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
@@ -80,7 +74,7 @@ WITH lv AS (
     LEFT JOIN lt x ON x.patient_id = m.patient_id AND x.leaf_id = l.leaf_id
     LEFT JOIN b_via bv ON bv.patient_id = m.patient_id AND bv.leaf_id = l.leaf_id
     GROUP BY m.patient_id, m.cohort_key)
-SELECT m.patient_id, m.cohort_key,
+SELECT m.patient_id, m.cohort_key, m.root,
        concat_ws('|', m.cohort_key, coalesce(m.root, 9), coalesce(pp.oncotree, ''),
                  coalesce(lv.h1, 0), coalesce(lv.h2, 0)) AS ckey
 FROM b_pairs m JOIN p_patients pp ON pp.patient_id = m.patient_id
@@ -88,7 +82,7 @@ LEFT JOIN lv ON lv.patient_id = m.patient_id AND lv.cohort_key = m.cohort_key
 """
 
 NEW_CLASSES = """
-SELECT k.ckey, any_value(k.patient_id), any_value(k.cohort_key)
+SELECT k.ckey, any_value(k.patient_id), any_value(k.cohort_key), any_value(k.root)
 FROM b_keys k WHERE k.ckey NOT IN (SELECT ckey FROM b_classes)
 GROUP BY k.ckey
 """
@@ -122,7 +116,6 @@ class Explainer:
 
     def __init__(self, store: Store, matcher: Matcher, ont: Ontology) -> None:
         self.store, self.con, self.matcher, self.ont = store, store.con, matcher, ont
-        self.trials: dict[str, Trial] = {}
         self.cohort_info: dict[int, tuple[str, str]] = {
             k: (t, c) for k, t, c in self.con.execute(
                 "SELECT cohort_key, trial_id, cohort_id FROM cohorts").fetchall()}
@@ -173,17 +166,11 @@ class Explainer:
         self.con.execute("INSERT INTO b_via SELECT * FROM via_rows")
 
     # ------------------------------------------------------------------ classes
-    def _build(self, new: list[tuple[str, str, int]], by_id: dict[str, PatientFacts]) -> None:
+    def _build(self, new: list[tuple[str, str, int, int | None]],
+               by_id: dict[str, PatientFacts]) -> None:
         """Build one match object per new class, from its representative pair."""
-        roots = dict(((pid, ck), v) for pid, ck, v in self.con.execute(
-            "SELECT patient_id, cohort_key, root FROM b_pairs WHERE (patient_id, cohort_key) "
-            "IN (SELECT (p, c) FROM (SELECT unnest(?) AS p, unnest(?) AS c))",
-            [[n[1] for n in new], [n[2] for n in new]]).fetchall())
-        missing = {self.cohort_info[ck][0] for _, _, ck in new} - self.trials.keys()
-        if missing:
-            self.trials.update(stored_trials(self.store, sorted(missing)))
         # build_matches keeps one object per (patient, trial): build in rounds without repeats
-        rounds: list[list[tuple[str, str, int]]] = []
+        rounds: list[list[tuple[str, str, int, int | None]]] = []
         taken: list[set[tuple[str, str]]] = []
         for item in new:
             key = (item[1], self.cohort_info[item[2]][0])
@@ -195,13 +182,11 @@ class Explainer:
             taken[i].add(key)
         classes, docs = [], {}
         for r in rounds:
-            values = [CohortValue(pid, ck, *self.cohort_info[ck], roots[(pid, ck)])
-                      for _, pid, ck in r]
-            patients = list({pid: by_id[pid] for _, pid, _ in r}.values())
-            built = build_matches(values, patients, self.matcher, self.trials,
-                                  include_ineligible=False)
+            values = [CohortValue(pid, ck, *self.cohort_info[ck], root) for _, pid, ck, root in r]
+            patients = list({pid: by_id[pid] for _, pid, _, _ in r}.values())
+            built = build_matches(values, patients, self.matcher, include_ineligible=False)
             by_pair = {(pid, m["trial_id"]): m for pid, ms in built.items() for m in ms}
-            for ckey, pid, ck in r:
+            for ckey, pid, ck, _ in r:
                 m = by_pair[(pid, self.cohort_info[ck][0])]
                 doc = json.dumps(m, ensure_ascii=False)
                 doc_id = hashlib.sha1(doc.encode()).hexdigest()[:20]

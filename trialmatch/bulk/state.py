@@ -12,14 +12,33 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
 from trialmatch.store.db import Store
 from trialmatch.store.schema import PATIENT_TABLES
 
-# Bumped when what a results row contains changes (ranking, explanation): forces a full run.
+# Bumped when what a results row contains changes: forces a full run. The code that builds
+# the match objects (explanation, ranking) is fingerprinted too, so an upgrade that changes
+# the ranking re-matches everything rather than mixing old and new scores.
 RESULTS_VERSION = "1"
+RESULT_CODE = ("api.py", "rank", "rules/explain.py", "rules/evaluate.py", "match/sql.py",
+               "bulk/explain.py")
+
+
+def code_fingerprint() -> str:
+    import trialmatch
+
+    root = Path(trialmatch.__file__).parent
+    h = hashlib.sha256()
+    for name in RESULT_CODE:
+        path = root / name
+        for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            if f.exists():
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 STAGE_DDL = [
     """CREATE OR REPLACE TEMP TABLE stage (patient_id VARCHAR, trial_id VARCHAR,
@@ -43,7 +62,7 @@ class TrialDelta:
 
 def full_stamp(store: Store) -> str:
     """What, when it changes, makes every earlier result stale: ontology, result format."""
-    return f"{RESULTS_VERSION}/{store.get_meta('ontology')}"
+    return f"{RESULTS_VERSION}/{code_fingerprint()}/{store.get_meta('ontology')}"
 
 
 def trials_hash(store: Store) -> str:

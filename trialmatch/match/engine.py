@@ -45,6 +45,9 @@ class Matcher:
 
     # below this many (patient, leaf) pairs, all leaves are evaluated in one pass
     single_pass_limit = 200_000
+    # from this many patients on, candidates failing a conjunct of their root are dropped
+    # before the fold (bulk batches; `find` folds its few candidates directly)
+    prune_from = 64
 
     def __init__(self, store: Store, ontology: Ontology) -> None:
         self._all_leaves: tuple[int, list[str]] | None = None
@@ -120,13 +123,18 @@ class Matcher:
             self.con.execute(sql.SCOPE_LEAVES)
             self._leaf_truth(kinds)
             self.con.execute(sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
+            if not every_cohort and len(patients) >= self.prune_from:
+                self.con.execute(sql.CONJUNCTS)
+                self.con.execute(sql.PRUNE)
         else:
             if every_cohort:
                 self.con.execute(sql.ALL_PAIRS)
             else:
+                self.con.execute(sql.CONJUNCTS)
                 self.con.execute(sql.GATE_LEAVES)
                 self._leaf_truth()
                 self.con.execute(sql.CANDIDATES)
+                self.con.execute(sql.PRUNE)
             self.con.execute(sql.CAND_LEAVES)
             self._leaf_truth()
         self.con.execute(sql.LEAF_VALUES)

@@ -160,7 +160,36 @@ GATE_LEAVES = """
 CREATE OR REPLACE TEMP TABLE pl AS
 SELECT p.patient_id, g.leaf_id
 FROM p_patients p CROSS JOIN (SELECT DISTINCT gate_leaf AS leaf_id FROM c_scope
-                              WHERE gate_leaf IS NOT NULL) g
+                              WHERE gate_leaf IS NOT NULL
+                              UNION SELECT leaf_id FROM c_conj) g
+"""
+
+# Large batches prune the candidates further before folding: a cohort is not met when one
+# conjunct of its root (a leaf, or a `not` over a leaf, right under the root's `all`, or
+# the root itself) is not met. `neg` marks the conjuncts that are a `not`.
+CONJUNCTS = """
+CREATE OR REPLACE TEMP TABLE c_conj AS
+WITH tops AS (
+    SELECT c.cohort_key, n.node_key, n.op, n.leaf_id
+    FROM c_scope c JOIN nodes r ON r.node_key = c.root_key AND r.op = 'all'
+    JOIN nodes n ON n.parent_key = r.node_key
+    UNION ALL
+    SELECT c.cohort_key, r.node_key, r.op, r.leaf_id
+    FROM c_scope c JOIN nodes r ON r.node_key = c.root_key)
+SELECT t.cohort_key, l.leaf_id, t.op = 'not' AS neg
+FROM tops t LEFT JOIN nodes g ON g.parent_key = t.node_key AND g.op = 'leaf'
+JOIN leaves l ON l.leaf_id = CASE t.op WHEN 'leaf' THEN t.leaf_id WHEN 'not' THEN g.leaf_id END
+WHERE l.kind <> 'unparsed'
+"""
+
+PRUNE = """
+CREATE OR REPLACE TEMP TABLE cand AS
+SELECT c.* FROM cand c ANTI JOIN (
+    SELECT DISTINCT c.patient_id, c.cohort_key
+    FROM cand c JOIN c_conj j ON j.cohort_key = c.cohort_key
+    JOIN lt ON lt.patient_id = c.patient_id AND lt.leaf_id = j.leaf_id
+    WHERE lt.v = CASE WHEN j.neg THEN 2 ELSE 0 END) f
+  ON f.patient_id = c.patient_id AND f.cohort_key = c.cohort_key
 """
 
 CANDIDATES = """

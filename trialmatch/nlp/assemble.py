@@ -16,6 +16,7 @@ from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.rules.nodes import All, AnyOf, Node, Not, Provenance, Unparsed
 from trialmatch.rules.trial import Cohort
 
+_ASIDE = re.compile(r"\([^()]{0,120}\)")
 _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either)(?=[\s,)]|$)")
 
 
@@ -23,7 +24,7 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Join findings: runs separated by "or" become `any`, the rest `all`."""
     runs: list[list[Unit]] = [[found[0]]]
     for prev, cur in zip(found, found[1:], strict=False):
-        gap = text[prev.end:cur.start]
+        gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         if _OR.search(gap) and len(gap) < 80 and ";" not in gap:
             runs[-1].append(cur)
         else:

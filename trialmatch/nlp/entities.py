@@ -1,5 +1,6 @@
 """Entity rules: find genes, variants, exon events, fusions, signatures, measurements, cancer
-types, drugs, performance status, age and cue words in eligibility text.
+types (exact, then close spellings: fuzzy.py), drugs, performance status, age and cue words
+in eligibility text.
 
 Regular expressions come from data/patterns.yaml and data/cues.yaml; gene, cancer and drug
 names from the lexicon (lexicon.py). The result is a list of non-overlapping `Mention`s in
@@ -9,10 +10,12 @@ text order. What each pattern's groups mean is decided here, per pattern `kind`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from spacy.tokens import Doc
 
+from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, patterns
@@ -20,7 +23,7 @@ from trialmatch.nlp.tokens import Tokens, doc_text, doc_tokens
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
-                    r"(?:(?P<variant>[A-Z]\d{1,4}[A-Z]?)|(?P<mut>m|mut|MUT|mt))\Z")
+                    r"(?:(?P<variant>[A-Z][1-9]\d{0,3}[A-Z]?)|(?P<mut>m|mut|MUT|mt))\Z")
 _GENE_SEP = frozenset({"-", "–", "/", ".", "*", ":"})
 _MAX_GENE_TOKENS = 9
 _MAX_NAME_TOKENS = 8
@@ -241,9 +244,14 @@ def gene_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     """Genes by symbol, alias or protein name, longest first; glued forms ("KRasG12C")."""
     out: list[Mention] = []
     words, starts = toks.words, toks.starts
-    n = len(words)
-    i = 0
-    while i < n:
+    first = lex.gene_first
+    candidates = [i for i, w in enumerate(words)
+                  if (u := w.upper()) in first or u[1:] in first
+                  or len(w) >= 3 and not w.islower()]  # a gene name, or a glued form
+    after = 0  # tokens before this index are inside a gene already found
+    for i in candidates:
+        if i < after:
+            continue
         word = words[i]
         found = None
         if word[:1].isalnum() and _first_ok(word, lex):
@@ -258,18 +266,19 @@ def gene_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
                 gene = _gene(entry, starts[i] + 1, toks.end(j), lex)
                 gene.data["origin"] = "germline" if word[0] == "g" else "somatic"
                 out.append(gene)
-                i = j + 1
+                after = j + 1
                 continue
         if found:
             j, entry = found
             gene = _gene(entry, starts[i], toks.end(j), lex)
             j = _slash_suffixes(gene, toks, j, text, lex)
+            gene = _prefer_members(gene, toks, i, j, text, lex)
             out.append(gene)
-            i = j + 1
+            after = j + 1
             continue
-        if len(word) >= 3 and word[:1].isalpha():
-            out.extend(_glued(word, starts[i], lex))
-        i += 1
+        if len(word) >= 3 and word[:1].isalpha() and not word.islower():
+            out.extend(_glued(word, starts[i], lex))  # a glued gene has a capital somewhere
+        after = i + 1
     return out
 
 
@@ -291,15 +300,35 @@ def _slash_suffixes(gene: Mention, toks: Tokens, j: int, text: str, lex: Lexicon
     return j
 
 
+def _prefer_members(gene: Mention, toks: Tokens, i: int, j: int, text: str,
+                    lex: Lexicon) -> Mention:
+    """A group name written as a slash list ("RAD51C/D") names its members: read it as the
+    first gene and its suffixes when they spell two or more genes over the same words."""
+    words = toks.words
+    if "/" not in words[i:j + 1] or len(gene.data["genes"]) != 1:
+        return gene
+    slash = words.index("/", i, j + 1)
+    shorter = _longest_gene(toks, i, text, lex, limit=slash)
+    if shorter is None:
+        return gene
+    k, entry = shorter
+    alt = _gene(entry, toks.starts[i], toks.end(k), lex)
+    if _slash_suffixes(alt, toks, k, text, lex) == j and len(alt.data["genes"]) >= 2:
+        alt.data["origin"] = gene.data.get("origin")
+        return alt
+    return gene
+
+
 def _first_ok(word: str, lex: Lexicon) -> bool:
     up = word.upper()
     return up in lex.gene_first or up[1:] in lex.gene_first
 
 
-def _longest_gene(toks: Tokens, i: int, text: str, lex: Lexicon, shift: int = 0):
+def _longest_gene(toks: Tokens, i: int, text: str, lex: Lexicon, shift: int = 0,
+                  limit: int | None = None):
     words, starts = toks.words, toks.starts
     best = None
-    end_limit = min(len(words), i + _MAX_GENE_TOKENS)
+    end_limit = min(len(words) if limit is None else limit, i + _MAX_GENE_TOKENS)
     key = ""
     for j in range(i, end_limit):
         word = words[j]
@@ -381,7 +410,8 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     n = len(words)
     tables = ((lex.cancers, lex.cancer_first, lex.cancer_prefixes, "cancer", "code"),
               (lex.drugs, lex.drug_first, lex.drug_prefixes, "drug", "concept"))
-    for i in range(n):
+    firsts = lex.cancer_first | lex.drug_first
+    for i in [i for i, w in enumerate(low) if w in firsts]:
         for table, first, prefixes, label, key_name in tables:
             if low[i] not in first:
                 continue
@@ -421,10 +451,43 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     text = doc_text(doc)
     toks = doc_tokens(doc)
     found = pattern_mentions(text) + gene_mentions(toks, text, lex)
-    found += name_mentions(toks, text, lex) + cue_mentions(toks, text)
+    names = name_mentions(toks, text, lex)
+    found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
+    found += cue_mentions(toks, text)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
-    return resolve(found)
+    return with_diagnoses(found)
+
+
+def with_diagnoses(found: list[Mention]) -> list[Mention]:
+    """Resolve overlaps, but let a cancer name keep the biomarkers written inside it: "Ph+
+    ALL", "ALK-positive anaplastic large cell lymphoma", "NPM1-mutated AML" are a diagnosis
+    and a finding. A cancer name that only partly overlaps another mention competes with it
+    as in `resolve`."""
+    other = resolve([m for m in found if m.label != "cancer"])
+    cancers = resolve([m for m in found if m.label == "cancer"])
+    if not cancers:
+        return other
+    starts = [m.start for m in other]
+    dropped: set[int] = set()
+    kept = []
+    for c in cancers:
+        lo = bisect_left(starts, c.start)
+        if lo > 0 and other[lo - 1].end > c.start:
+            lo -= 1
+        hi = lo
+        while hi < len(other) and other[hi].start < c.end:
+            hi += 1
+        crossing = [m for m in other[lo:hi] if m.start < c.start or m.end > c.end]
+        if all(_beats(c, m) for m in crossing):
+            kept.append(c)
+            dropped.update(id(m) for m in crossing)
+    merged = [m for m in other if id(m) not in dropped] + kept
+    return sorted(merged, key=lambda m: (m.start, -m.end))
+
+
+def _beats(a: Mention, b: Mention) -> bool:
+    return (a.end - a.start, a.priority, -a.start) > (b.end - b.start, b.priority, -b.start)
 
 
 def _squeeze(surface: str) -> str:

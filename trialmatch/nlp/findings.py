@@ -48,6 +48,8 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"intolerance\s+to)\b")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)\s+(?:of|prior|"
                      r"before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
+_NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
+                            r"analysis|screening|counsell?ing|results?|report)\b")
 _NO_PRIOR = re.compile(r"(?i)\b(?:no|not|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
 
@@ -137,6 +139,9 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
         return combine(values), "left"
     if any(p.variants or p.excepted or p.ihc or p.measure for p in g.phrases):
         return "mutation", "variant"
+    if (origin or any(p.origin for p in g.phrases)) and not _NOT_A_FINDING.match(
+            ctx.text, g.end, min(ctx.end, g.end + 40)):
+        return "mutation", "origin"  # "gBRCA1/2", "germline BRCA": an inherited variant
     if ctx.inherited:
         return combine(ctx.inherited), "inherited"
     therapy = any(c.data["role"] == "therapy" and c.start < g.start
@@ -218,17 +223,27 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
         return _ihc_node(p, ctx)
     if p.partner or (kind == "fusion"):
         nodes = [Fusion(g, p.partner, prov=prov) for g in p.genes]
-        return _one(nodes, ctx, p)
+        return _stated_absent(_one(nodes, ctx, p), kind, prov)
     if p.variants or (p.exon is not None and kind in ("mutation", "any")):
         nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
                             else _event_exon(v), origin, prov=prov)
                  for g in p.genes for v in (p.variants or [None])]
-        return _carve_out(_one(nodes, ctx, p), p, ctx, prov)
+        return _stated_absent(_carve_out(_one(nodes, ctx, p), p, ctx, prov), kind, prov)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
     node = _one(nodes, ctx, p)
     if node is None or kind not in ("mutation", "any"):
         return node
     return _carve_out(node, p, ctx, prov)
+
+
+def _stated_absent(node: Node | None, kind: str, prov: Provenance) -> Node | None:
+    """"BRAF V600 wild-type", "EML4-ALK negative": the finding, stated absent. A `not` whose
+    source names the status ("status.wildtype"), so the biomarker list keeps the trial's word
+    and the polarity of the criterion."""
+    if node is None or kind not in ("wildtype", "negative"):
+        return node
+    return Not(node, prov=Provenance(prov.section, prov.start, prov.end, prov.text,
+                                     f"status.{kind}"))
 
 
 def _carve_out(node: Node | None, p: Phrase, ctx: Context, prov: Provenance) -> Node | None:

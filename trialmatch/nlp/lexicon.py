@@ -67,6 +67,8 @@ class Lexicon:
     drug_prefixes: set[str] = field(default_factory=set)
     exact: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)  # key -> spellings
     _cache: dict[str, GeneEntry | None] = field(default_factory=dict, repr=False)
+    fuzzy_buckets: dict | None = field(default=None, repr=False)  # fuzzy.py
+    fuzzy_cache: dict = field(default_factory=dict, repr=False)
 
     def add_gene(self, form: str, genes: tuple[str, ...], source: str) -> None:
         key = gene_key(form)
@@ -95,6 +97,9 @@ class Lexicon:
         return found
 
 
+# "Ph+ ALL", "ALK- ALCL": words are compared without punctuation, so a name whose meaning
+# rests on a sign would also match its opposite; such names are left to the biomarker rules.
+_SIGNED = re.compile(r"[+±]|[^\W_]-(?![^\W_])")
 _FORM_OK = re.compile(r"[A-Za-z][A-Za-z0-9.\-/*:]{1,20}\Z")
 
 
@@ -121,12 +126,12 @@ def build_lexicon(ontology) -> Lexicon:
     organs = _organ_names(ontology)
     for name, code in ontology.cancer_lexicon().items():
         key = word_key(name)
-        if key and len(key) >= 3 and key not in organs:
+        if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
             lex.cancer_first.add(key.split()[0])
     for name, concept in ontology.drug_lexicon().items():
         key = word_key(name)
-        if key and len(key) >= 3:
+        if key and len(key) >= 3 and not _SIGNED.search(name):
             lex.drugs.setdefault(key, concept)
             lex.drug_first.add(key.split()[0])
     lex.cancer_prefixes = _prefixes(lex.cancers)

@@ -1,9 +1,10 @@
 """The flat views of a parsed trial (DESIGN 2.2): biomarkers with polarity, and unparsed text.
 
 Polarity comes from the path in the tree: each `not` flips it, except a `not` that states a
-status ("Ph-negative", "ALK-negative": source "status.negative", reported as alteration
-"negative", polarity kept) and a carve-out ("except G12C": source "context.exception", whose
-leaves narrow another criterion and are not listed on their own).
+status ("Ph-negative", "ALK-negative", "BRAF V600 wild-type": source "status.negative" or
+"status.wildtype", reported with that word as the alteration, polarity kept) and a carve-out
+("except G12C": source "context.exception", whose leaves narrow another criterion and are not
+listed on their own).
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ FIELDS = ("gene", "signature", "alteration", "variant", "exon", "origin", "polar
           "start", "end")
 
 
-def _entry(node: Node, exclude: bool, negative: bool) -> dict[str, Any] | None:
+_STATUS = {"status.negative": "negative", "status.wildtype": "wildtype"}
+
+
+def _entry(node: Node, exclude: bool, status: str | None) -> dict[str, Any] | None:
     e: dict[str, Any] = dict.fromkeys(FIELDS)
     match node:
         case Alteration():
-            e.update(gene=node.gene, alteration=node.alteration, variant=node.variant,
-                     exon=node.exon, origin=node.origin)
+            e.update(gene=node.gene, alteration=status or node.alteration,
+                     variant=node.variant, exon=node.exon, origin=node.origin)
         case Fusion():
-            e.update(gene=node.gene, alteration="negative" if negative else "fusion")
+            e.update(gene=node.gene, alteration="negative" if status else "fusion")
         case Signature():
             e.update(signature=node.name)
         case Measurement():
@@ -65,21 +69,21 @@ def _measure_kind(node: Measurement) -> str:
     return "expression"
 
 
-def _walk(node: Node, exclude: bool, negative: bool, out: list[dict[str, Any]]) -> None:
+def _walk(node: Node, exclude: bool, status: str | None, out: list[dict[str, Any]]) -> None:
     if isinstance(node, Not):
         source = node.prov.source if node.prov else None
         if source == "context.exception":
             return
-        if source == "status.negative":
-            _walk(node.item, exclude, True, out)
+        if source in _STATUS:
+            _walk(node.item, exclude, _STATUS[source], out)
         else:
-            _walk(node.item, not exclude, negative, out)
+            _walk(node.item, not exclude, status, out)
         return
     if isinstance(node, (All, AnyOf)):
         for child in node.items:
-            _walk(child, exclude, negative, out)
+            _walk(child, exclude, status, out)
         return
-    e = _entry(node, exclude, negative)
+    e = _entry(node, exclude, status)
     if e is not None:
         out.append(e)
 
@@ -88,7 +92,7 @@ def biomarkers(trial: Trial) -> list[dict[str, Any]]:
     """Every biomarker criterion of the trial, once each (cohorts share criteria)."""
     found: list[dict[str, Any]] = []
     for cohort in trial.cohorts:
-        _walk(cohort.rule, False, False, found)
+        _walk(cohort.rule, False, None, found)
     seen = set()
     out = []
     for e in found:

@@ -25,6 +25,8 @@ _CONJ = re.compile(r"\s*(?:,\s*)?(?:(?:and\s*/\s*or|and|or|nor|&|as well as|plus
                    re.IGNORECASE)
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n|:\s")
 _NAMED = re.compile(r",\s{0,3}(?:(?:and|or)\s{1,3})?[a-z][a-z\s/\-]{0,60}\(\s{0,2}\Z")
+_OPEN = re.compile(r"\s{0,2}[(\[]\s{0,2}")
+_CLOSE = re.compile(r"\s{0,2}[)\]]")
 _LIST_INTRO = re.compile(r"(?i)(?:genes?|following|such\s+as|including|include|includes|e\.g\.|"
                          r"panel)\s{0,3}(?:\([^()]{0,40}\)\s{0,3})?[:,]?\s{0,3}\Z")
 
@@ -177,12 +179,14 @@ def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
     if not phrases or phrases[-1].variants:
         return False
     p = phrases[-1]
-    close = re.match(r"\s{0,2}[)\]]", text[m.end:m.end + 3])
-    if not (re.fullmatch(r"\s{0,2}[(\[]\s{0,2}", text[p.end:m.start]) and close):
+    if m.start - p.end > 6 or not _OPEN.fullmatch(text, p.end, m.start):
+        return False
+    close = _CLOSE.match(text, m.end, m.end + 3)
+    if not close:
         return False
     if set(m.data["genes"]) != set(p.genes):
         return False
-    p.end = m.end + close.end()
+    p.end = close.end()
     return True
 
 
@@ -229,8 +233,8 @@ def _attach(p: Phrase, m: Mention, text: str) -> bool:
         (p.excepted if m.excepted else p.variants).extend(m.data.get("variants", []))
         if m.data.get("exon") is not None and not m.excepted and not m.data.get("variants"):
             p.exon = m.data["exon"]  # "exon 21 L858R"; events carry their own exon
-    if not m.excepted:
-        p.end = m.end
+    if not m.excepted:  # "G12C KRAS": a variant written first widens the phrase leftwards
+        p.start, p.end = min(p.start, m.start), max(p.end, m.end)
     m.used = True
     return True
 

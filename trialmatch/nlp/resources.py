@@ -2,7 +2,7 @@
 
 Rules and vocabularies are data; this module checks their shape (pydantic) and compiles the
 regular expressions, so a bad entry fails at load time with its file and id, never mid-parse.
-Patterns are compiled with a first-character guard (firstchar.py): same matches, less time.
+Patterns are compiled as `Scanner`s (firstchar.py): the same matches as `finditer`, found faster.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from trialmatch.errors import UsageError
-from trialmatch.nlp.firstchar import first_char_guard
+from trialmatch.nlp.firstchar import Scanner
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -146,7 +146,7 @@ def expand_macros(regex: str, macros: dict[str, str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def patterns() -> list[tuple[Pattern, re.Pattern[str]]]:
+def patterns() -> list[tuple[Pattern, Scanner]]:
     raw = _read("patterns.yaml")
     macros = {k: str(v).strip() for k, v in (raw.get("macros") or {}).items()}
     items = _unique([_validate(Pattern, p, "patterns.yaml", f"#{i}") for i, p in
@@ -154,8 +154,8 @@ def patterns() -> list[tuple[Pattern, re.Pattern[str]]]:
     out = []
     for p in items:
         regex = expand_macros(p.regex, macros)
-        _compile(regex, "patterns.yaml", p.id)  # report a bad regex as written
-        out.append((p, _compile(first_char_guard(regex) + regex, "patterns.yaml", p.id)))
+        _compile(regex, "patterns.yaml", p.id)  # report a bad regex with its file and id
+        out.append((p, Scanner(regex)))
     return out
 
 

@@ -59,26 +59,25 @@ class Tokenizer:
 
     def __call__(self, text: str) -> Doc:
         pieces = _PIECE.findall(text)
+        starts = list(accumulate(map(len, pieces), initial=0))
+        blank = [p.isspace() for p in pieces]
         words: list[str] = []
         spaces: list[bool] = []
         offsets: list[int] = []
-        tok_words: list[str] = []
-        tok_starts: list[int] = []
-        for piece, start in zip(pieces, accumulate(map(len, pieces), initial=0)):
-            if not piece.isspace():
-                tok_words.append(piece)
-                tok_starts.append(start)
-            elif words and piece[0] == " " and not spaces[-1]:
+        add_word, add_space, add_offset = words.append, spaces.append, offsets.append
+        for piece, start, is_blank in zip(pieces, starts, blank):
+            if is_blank and words and piece[0] == " " and not spaces[-1]:
                 spaces[-1] = True  # one space after a token belongs to it
                 if len(piece) == 1:
                     continue
                 piece, start = piece[1:], start + 1
-            words.append(piece)
-            spaces.append(False)
-            offsets.append(start)
+            add_word(piece)
+            add_space(False)
+            add_offset(start)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc._.tm_text = text
-        doc._.tm_tokens = Tokens(tok_words, tok_starts)
+        doc._.tm_tokens = Tokens([p for p, b in zip(pieces, blank) if not b],
+                                 [s for s, b in zip(starts, blank) if not b])
         doc._.tm_offsets = offsets
         return doc
 

@@ -67,6 +67,12 @@ DDL = [
         reasons STRUCT(criterion VARCHAR, result VARCHAR, "text" VARCHAR, via VARCHAR[])[],
         "unknown" VARCHAR[], manual_review INTEGER, cohort_label VARCHAR,
         trial_status VARCHAR, score_parts JSON)""",
+    # the results as DESIGN 2.3 match objects with patient_id, one per (patient, trial)
+    """CREATE OR REPLACE VIEW result_matches AS
+        SELECT r.patient_id, r.trial_id, r.cohort, r.status, r.score, r.first_run, r.last_run,
+               json(concat('{"patient_id": ', to_json(r.patient_id), ', ',
+                           substr(CAST(d.doc AS VARCHAR), 2))) AS doc
+        FROM results r JOIN result_docs d ON d.doc_id = r.doc_id""",
     # the trials (and their content) as the last completed run matched them
     """CREATE TABLE IF NOT EXISTS run_trials (trial_id VARCHAR, content_hash VARCHAR)""",
     # what each run changed: new, lost and changed (status) matches per patient
