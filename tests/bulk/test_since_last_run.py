@@ -87,6 +87,7 @@ def test_since_last_run_reports_new_and_lost_and_equals_a_full_run(db, tmp_path)
     withdrawn = {pid for pid, t in before if t == "TM-LUNG-008"}
     assert withdrawn and all(any(e["trial_id"] == "TM-LUNG-008" for e in changes[pid]["lost"])
                              for pid in withdrawn)
+    assert list(report.changes()) == seen, "the report reads the same changes back"
     assert report.new == sum(len(c["new"]) for c in seen)
     assert report.lost == sum(len(c["lost"]) for c in seen)
 

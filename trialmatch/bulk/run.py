@@ -1,7 +1,8 @@
 """`run_bulk`: match a whole cohort against every stored trial, in patient batches.
 
 Each batch is evaluated set-based by the matcher (temporary tables per batch), explained
-and ranked by the same code as `find` (`api.build_matches`), and staged. With
+and ranked by the same code as `find` (`api.build_matches`, once per explanation class: see
+`bulk.explain`), and staged. With
 `since_last_run`, a patient whose facts and age are unchanged since the last completed run
 is re-matched only against the trials that changed; if no trial changed, not at all. The
 run ends in one transaction that swaps the staged results in (see `bulk.state`).
@@ -33,7 +34,7 @@ from trialmatch.rules.facts import PatientFacts
 from trialmatch.store.db import Store
 from trialmatch.store.patients import patient_tables
 
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = 1000
 Progress = Callable[[int, int | None], None]  # (records read, estimated total or None)
 
 
@@ -66,6 +67,13 @@ class BulkReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    db: Path | None = None
+
+    def changes(self) -> Iterator[dict[str, Any]]:
+        """New, lost and changed matches per patient, read back from the database
+        (`{patient_id, new: [...], lost: [...], changed: [...]}`, by patient id)."""
+        with Store(self.db) as store:
+            yield from iter_changes(store, self.run_id)
 
     @property
     def pairs_per_second(self) -> float:
@@ -150,9 +158,11 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1")
     store, ont = open_catalog(db, ontology, wait=wait)
-    report = BulkReport(cohort=str(cohort_path), since_last_run=since_last_run)
+    report = BulkReport(cohort=str(cohort_path), since_last_run=since_last_run,
+                        db=store.path)
     committed = False
     try:
+        store.con.execute("SET enable_progress_bar = false")  # stdout carries data only
         if memory_limit:
             store.con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
         report.run_id = state.start_run(store, str(cohort_path), since_last_run)

@@ -20,6 +20,8 @@ from trialmatch.cli.find_cmd import DB_OPTION, FORMAT_OPTION
 from trialmatch.cli.output import Format
 from trialmatch.errors import EXIT_PARTIAL
 
+DEFAULT_BATCH = 1000  # as `bulk.run.DEFAULT_BATCH` (not imported: keeps `--help` light)
+
 CSV_COLUMNS = ["patient_id", "change", "trial_id", "cohort", "status", "previous_status",
                "score", "title"]
 MAX_WARNINGS = 20
@@ -106,7 +108,7 @@ def bulk_command(
     since_last_run: bool = typer.Option(False, "--since-last-run", help="Re-match only "
                                         "patients and trials that changed since the last run."),
     fmt: Format = FORMAT_OPTION,
-    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Patients per batch "
+    batch_size: int = typer.Option(DEFAULT_BATCH, "--batch-size", min=1, help="Patients per batch "
                                    "(memory grows with it)."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, help="Wait up to S seconds for "
                                "another run on the same database to finish."),

@@ -7,7 +7,7 @@ leaves are de-duplicated across all trials (`leaves`). Leaf expansions through t
 or the trials change.
 """
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
