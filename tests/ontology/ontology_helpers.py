@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from trialmatch.api import match_patients
 from trialmatch.catalog import replace_trials
 from trialmatch.ontology import Ontology, load_ontology
@@ -20,17 +18,15 @@ from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.trial import Cohort, Trial
 from trialmatch.store.db import Store
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini_ontology"
 TODAY = date(2026, 11, 21)
 
 
 def shared_file(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path} (the importer tests need "
-                    "../shared/data; skipped in a plain clone)")
-    return path
+    """A path in ../shared/data, or skip (the one helper of tests/conftest.py)."""
+    from tests.conftest import shared
+
+    return shared(*parts)
 
 
 def embedded_or_mini() -> Ontology:
