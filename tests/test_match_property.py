@@ -1,8 +1,11 @@
 """The SQL matcher agrees with the reference evaluator on random trees and patients.
 
 The Python evaluator in `rules.evaluate` is the oracle. Each example loads a handful of
-random cohort trees and patients, and checks every (patient, cohort) value, both with the
-gate optimisation (only pairs that can match) and with every pair evaluated.
+random cohort trees and patients, and checks every (patient, cohort) value under every plan:
+the CNF read of small batches (`find`), the same with some trees left to the level-by-level
+fold (as when a tree's CNF is too large to store), the two-pass fold of large batches, with
+the gate optimisation (only pairs that can match) and with every pair evaluated; and every
+node's value as `explain` reads it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def store():
 
 
 def _reset(store: Store) -> None:
-    for table in ("trials", "cohorts", "nodes", "leaves"):
+    for table in ("trials", "cohorts", "nodes", "leaves", "clauses"):
         store.con.execute(f"DELETE FROM {table}")
 
 
@@ -51,3 +54,33 @@ def test_sql_equals_reference_evaluator(store, mini_ontology, trees, people):
         matcher.single_pass_limit = limit
         gated = {(v.patient_id, v.trial_id): v.value for v in matcher.evaluate(list(people))}
         assert {k: v for k, v in gated.items() if v != 0} == possible
+
+    # trees without a stored CNF (odd trials) are folded level by level, in the same call
+    store.con.execute("UPDATE cohorts SET n_clauses = NULL WHERE cohort_key % 2 = 1")
+    mixed = Matcher(store, mini_ontology)
+    assert mixed.n_folded == sum(1 for k, in store.con.execute(
+        "SELECT cohort_key FROM cohorts").fetchall() if k % 2 == 1)
+    values = mixed.evaluate(list(people), every_cohort=True)
+    assert {(v.patient_id, v.trial_id): v.value for v in values} == expected
+
+    # node by node, as `explain` reads them
+    trace_of = {}
+    for p in people:
+        for t in trials:
+            trace: dict[int, int | None] = {}
+            evaluate(t.cohorts[0].rule, p, mini_ontology, trace)
+            trace_of[(p.id, t.trial_id)] = trace
+    nodes = mixed.node_values([(v.patient_id, v.cohort_key) for v in values])
+    for v in values:
+        rule = trials[int(v.trial_id[1:])].cohorts[0].rule
+        trace = trace_of[(v.patient_id, v.trial_id)]
+        expected_nodes = {path: trace[id(node)] for path, node in _paths(rule)
+                          if trace[id(node)] is not None}
+        assert nodes.get((v.patient_id, v.cohort_key), {}) == expected_nodes
+
+
+def _paths(node, path=""):
+    yield path, node
+    for i, child in enumerate(getattr(node, "children", ())):
+        if node.kind in ("all", "any", "not"):
+            yield from _paths(child, f"{path}/{i}")

@@ -62,6 +62,25 @@ def test_schema_version_mismatch_is_a_clear_error(tmp_path):
         Store(path)
 
 
+def test_a_version_4_database_is_upgraded_in_place(tmp_path, mini_ontology):
+    path = tmp_path / "db.duckdb"
+    trials = [trial("T1", "any(all(sex = male, age >= 18), diagnosis(NSCLC))"),
+              trial("T2", 'all(unparsed("x"), ecog <= 1)'), trial("T3", 'unparsed("y")')]
+    query = ("SELECT c.trial_id, c.n_clauses, k.clause, l.canon, k.neg FROM cohorts c "
+             "LEFT JOIN clauses k USING (cohort_key) LEFT JOIN leaves l USING (leaf_id) "
+             "ORDER BY ALL")
+    with Store(path) as s:
+        replace_trials(s, mini_ontology, trials, "test")
+        written = s.con.execute(query).fetchall()
+        s.con.execute("DROP TABLE clauses")
+        s.con.execute("ALTER TABLE cohorts DROP COLUMN n_clauses")
+        s.set_meta("schema_version", "4")
+    with Store(path) as s:
+        assert s.get_meta("schema_version") == "5"
+        assert s.con.execute(query).fetchall() == written
+    assert {r[0]: r[1] for r in written} == {"T1": 2, "T2": 1, "T3": 0}
+
+
 def test_not_a_database(tmp_path):
     path = tmp_path / "x.duckdb"
     path.write_text("hello")

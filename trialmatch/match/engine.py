@@ -3,17 +3,26 @@
 1. load a batch of patients into temporary tables;
 2. evaluate each cohort's gate leaf for every patient, keep the (patient, cohort) pairs
    whose gate is not "not met" (or every pair, for `--all`);
-3. evaluate every distinct leaf those pairs need, once per patient (`LEAF_SQL`);
-4. fold the trees bottom-up, one statement per tree depth (min / max / 2 - x);
-5. read the root values, and the leaf values of the pairs the caller wants explained.
+3. evaluate every distinct leaf those pairs need, once per patient (`LEAF_SQL`, one
+   statement for all leaf kinds);
+4. the root values: small batches (`find`) read each tree's conjunctive normal form
+   (`clauses`: min over clauses of max over literals, one statement); large batches (bulk),
+   trees whose CNF is too large, and `node_values` fold the trees bottom-up, one statement
+   per tree depth (min / max / 2 - x);
+5. read the root values, and the literal values of the pairs the caller wants explained.
 
-No Python loop runs per patient or per trial; the loops are over leaf kinds and depths.
+No Python loop runs per patient or per trial; the loops are over tree depths. Statements a
+small batch runs on every call are prepared once per connection (planning a statement
+costs DuckDB about as much as running it on one patient).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import duckdb
 
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
@@ -51,21 +60,48 @@ class Matcher:
 
     def __init__(self, store: Store, ontology: Ontology) -> None:
         self._all_leaves: tuple[int, list[str]] | None = None
+        self._prepared: set[str] = set()
+        self._scope_all = False
         self.store = store
         self.con = store.con
         self.ontology = ontology
         for macro in sql.MACROS:
             self.con.execute(macro)
-        self.max_depth = self.con.execute(
-            "SELECT coalesce(max(depth), 0) FROM nodes").fetchall()[0][0]
+        self.max_depth, self.n_folded = self.con.execute(
+            "SELECT (SELECT coalesce(max(depth), 0) FROM nodes), "
+            "(SELECT count(*) FROM cohorts WHERE n_clauses IS NULL)").fetchall()[0]
+        self._create_patient_tables()
+
+    def _run(self, statement: str) -> duckdb.DuckDBPyConnection:
+        """Execute a constant, parameterless statement, prepared on first use."""
+        name = "tm_" + hashlib.sha1(statement.encode()).hexdigest()[:16]
+        if name not in self._prepared:
+            self.con.execute(f"PREPARE {name} AS {statement}")
+            self._prepared.add(name)
+        return self.con.execute(f"EXECUTE {name}")
+
+    def _refill(self, table: str, query: str) -> None:
+        """Empty a working table and fill it with a (prepared) query."""
+        self.con.execute(f"DELETE FROM {table}")
+        self._run(f"INSERT INTO {table} {query}")
+
+    def _replace(self, table: str, query: str) -> None:
+        """Re-create a working table from a query (large batches: types as the query's)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {query}")
+
+    def _create_patient_tables(self) -> None:
+        for name, cols in COLUMNS.items():
+            ddl = ", ".join(f"{c} {t}" for c, t in cols)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} ({ddl})")
+        for ddl in sql.WORK_TABLES:
+            self.con.execute(ddl)
 
     def load_patients(self, patients: list[PatientFacts]) -> None:
         """The batch as temporary tables p_<name> (plain inserts when small, else Arrow)."""
         if len(patients) <= 64:
             rows = patient_rows(patients)
+            self.con.execute("; ".join(f"DELETE FROM p_{name}" for name in COLUMNS))
             for name, cols in COLUMNS.items():
-                ddl = ", ".join(f"{c} {t}" for c, t in cols)
-                self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} ({ddl})")
                 if rows[name]:
                     _insert_columns(self.con, f"p_{name}", cols, rows[name])
         else:
@@ -78,18 +114,23 @@ class Matcher:
         self.con.execute(sql.TESTED)
 
     def _leaf_truth(self, kinds: list[str] | None = None) -> None:
-        """lt(patient_id, leaf_id, v) for every pair in pl, one statement per leaf kind."""
+        """lt(patient_id, leaf_id, v) for every pair in pl, one statement for all kinds."""
         if kinds is None:
             kinds = [r[0] for r in self.con.execute(
                 "SELECT DISTINCT l.kind FROM pl JOIN leaves l USING (leaf_id)").fetchall()]
-        self.con.execute(sql.LEAF_TABLE)
-        for kind in sorted(k for k in kinds if k in sql.LEAF_SQL):
-            self.con.execute(f"INSERT INTO lt {sql.LEAF_SQL[kind]}")
+        self.con.execute("DELETE FROM lt")
+        parts = [f"SELECT * FROM ({sql.LEAF_SQL[k]})" for k in sorted(kinds)
+                 if k in sql.LEAF_SQL]
+        if parts:
+            self._run("INSERT INTO lt " + " UNION ALL ".join(parts))
 
     def _scope(self, cohorts: Iterable[int] | None) -> None:
         if cohorts is None:
-            self.con.execute(sql.ALL_COHORTS)
+            if not self._scope_all:  # re-creating the view would re-plan prepared statements
+                self.con.execute(sql.ALL_COHORTS)
+                self._scope_all = True
             return
+        self._scope_all = False
         import pyarrow as pa
 
         keys = pa.table({"cohort_key": pa.array(sorted(set(cohorts)), pa.int32())})  # noqa: F841
@@ -119,31 +160,43 @@ class Matcher:
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
         if len(patients) * n_leaves <= self.single_pass_limit:
-            # small batch (find): evaluate every leaf once, then gate and fold
-            self.con.execute(sql.SCOPE_LEAVES)
+            # small batch (find): evaluate every leaf once, then gate and read the CNF
+            self._refill("pl", sql.SCOPE_LEAVES)
             self._leaf_truth(kinds)
-            self.con.execute(sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
+            self._refill("cand", sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
+            if fetch:
+                found = [CohortValue(*r) for r in self._run(sql.CNF_ROOTS).fetchall()]
+                if not self.n_folded:
+                    return found
+                self.con.execute(sql.FOLD_ONLY)  # the trees with too large a CNF
+                return found + self._fold(fetch=True)
             if not every_cohort and len(patients) >= self.prune_from:
                 self.con.execute(sql.CONJUNCTS)
                 self.con.execute(sql.PRUNE)
         else:
             if every_cohort:
-                self.con.execute(sql.ALL_PAIRS)
+                self._replace("cand", sql.ALL_PAIRS)
             else:
                 self.con.execute(sql.CONJUNCTS)
                 self.con.execute(sql.GATE_LEAVES)
                 self._leaf_truth()
-                self.con.execute(sql.CANDIDATES)
+                self._replace("cand", sql.CANDIDATES)
                 self.con.execute(sql.PRUNE)
             self.con.execute(sql.CAND_LEAVES)
             self._leaf_truth()
+        return self._fold(fetch)
+
+    def _fold(self, fetch: bool) -> list[CohortValue]:
+        """Root values of the pairs in `cand`, folding the trees level by level (`vals`)."""
         self.con.execute(sql.LEAF_VALUES)
-        for depth in range(self.max_depth, 0, -1):
-            self.con.execute(sql.FOLD_LEVEL, [depth])
+        self._fold_levels()
         if not fetch:  # the caller reads `cand` and `vals` in SQL (bulk)
             return []
-        rows = self.con.execute(sql.ROOTS).fetchall()
-        return [CohortValue(*r) for r in rows]
+        return [CohortValue(*r) for r in self.con.execute(sql.ROOTS).fetchall()]
+
+    def _fold_levels(self) -> None:
+        for depth in range(self.max_depth, 0, -1):
+            self.con.execute(sql.FOLD_LEVEL, [depth])
 
     def _want(self, pairs: list[tuple[str, int]]) -> None:
         self.con.execute("CREATE OR REPLACE TEMP TABLE want (patient_id VARCHAR, "
@@ -166,6 +219,8 @@ class Matcher:
         if not pairs:
             return {}
         self._want(pairs)
+        self.con.execute(sql.WANT_LEAF_VALUES)
+        self._fold_levels()
         rows = self.con.execute(
             """SELECT v.patient_id, n.cohort_key, n.path, v.v
                FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key

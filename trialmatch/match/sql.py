@@ -27,8 +27,8 @@ MACROS = [
 
 # (patient, gene) pairs known to be tested: on the panel, or named by a finding
 TESTED = """
-CREATE OR REPLACE TEMP TABLE p_tested AS
-SELECT DISTINCT patient_id, gene FROM (
+DELETE FROM p_tested;
+INSERT INTO p_tested SELECT DISTINCT patient_id, gene FROM (
     SELECT patient_id, gene FROM p_panel
     UNION ALL SELECT patient_id, gene FROM p_findings
     UNION ALL SELECT patient_id, partner FROM p_findings WHERE partner IS NOT NULL)
@@ -156,6 +156,7 @@ SELECT * FROM cohorts WHERE cohort_key IN (SELECT cohort_key FROM scope_keys)
 
 # Candidate (patient, cohort) pairs: every cohort whose gate leaf is not "not met",
 # plus every cohort without a gate. The gates' truth comes from the same LEAF_SQL.
+# (CANDIDATES, ALL_PAIRS and SCOPE_LEAVES are queries: the engine fills `cand` / `pl`.)
 GATE_LEAVES = """
 CREATE OR REPLACE TEMP TABLE pl AS
 SELECT p.patient_id, g.leaf_id
@@ -193,7 +194,6 @@ SELECT c.* FROM cand c ANTI JOIN (
 """
 
 CANDIDATES = """
-CREATE OR REPLACE TEMP TABLE cand AS
 SELECT lt.patient_id, c.cohort_key
 FROM lt JOIN c_scope c ON c.gate_leaf = lt.leaf_id WHERE lt.v > 0
 UNION ALL
@@ -202,17 +202,20 @@ WHERE c.gate_leaf IS NULL
 """
 
 ALL_PAIRS = """
-CREATE OR REPLACE TEMP TABLE cand AS
 SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
 """
 
-LEAF_TABLE = """
-CREATE OR REPLACE TEMP TABLE lt (patient_id VARCHAR, leaf_id INTEGER, v INTEGER)
-"""
+# the working tables (re-filled, never re-created, by small batches: a prepared statement
+# is re-planned when a table it reads is re-created)
+WORK_TABLES = [
+    "CREATE OR REPLACE TEMP TABLE p_tested (patient_id VARCHAR, gene VARCHAR)",
+    "CREATE OR REPLACE TEMP TABLE lt (patient_id VARCHAR, leaf_id INTEGER, v INTEGER)",
+    "CREATE OR REPLACE TEMP TABLE pl (patient_id VARCHAR, leaf_id INTEGER)",
+    "CREATE OR REPLACE TEMP TABLE cand (patient_id VARCHAR, cohort_key INTEGER)",
+]
 
 # every evaluable leaf of the cohorts in scope, for every patient of the batch
 SCOPE_LEAVES = """
-CREATE OR REPLACE TEMP TABLE pl AS
 SELECT p.patient_id, l.leaf_id
 FROM p_patients p CROSS JOIN (SELECT leaf_id FROM scope_leaves) l
 """
@@ -235,6 +238,14 @@ SELECT DISTINCT c.patient_id, n.leaf_id
 FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
 """
 
+# the leaf nodes of the pairs in `want` (explain folds only the trees it shows)
+WANT_LEAF_VALUES = """
+CREATE OR REPLACE TEMP TABLE vals AS
+SELECT w.patient_id, n.node_key, n.parent_key, n.depth, lt.v
+FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key AND n.op = 'leaf'
+JOIN lt ON lt.patient_id = w.patient_id AND lt.leaf_id = n.leaf_id
+"""
+
 LEAF_VALUES = """
 CREATE OR REPLACE TEMP TABLE vals AS
 SELECT c.patient_id, n.node_key, n.parent_key, n.depth, lt.v
@@ -252,6 +263,28 @@ WHERE v.depth = ?
 GROUP BY v.patient_id, par.node_key, par.parent_key, par.depth, par.op
 """
 
+# The CNF plan: each cohort's value is the min over its clauses of the max over their
+# literals (`rules.cnf`), for the candidates whose tree has a stored CNF; one statement, no
+# per-level fold. Candidates without clauses rows (nothing evaluable) get NULL.
+CNF_ROOTS = """
+SELECT c.patient_id, co.cohort_key, co.trial_id, co.cohort_id, r.v
+FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key AND co.n_clauses IS NOT NULL
+LEFT JOIN (
+    SELECT patient_id, cohort_key, min(cv) AS v FROM (
+        SELECT c.patient_id, k.cohort_key, k.clause,
+               max(CASE WHEN k.neg THEN 2 - lt.v ELSE lt.v END) AS cv
+        FROM cand c JOIN clauses k ON k.cohort_key = c.cohort_key
+        JOIN lt ON lt.patient_id = c.patient_id AND lt.leaf_id = k.leaf_id
+        GROUP BY c.patient_id, k.cohort_key, k.clause)
+    GROUP BY patient_id, cohort_key) r
+  ON r.patient_id = c.patient_id AND r.cohort_key = c.cohort_key
+"""
+
+# the candidates left for the fold: those whose CNF was too large to store
+FOLD_ONLY = """
+DELETE FROM cand WHERE cohort_key IN (SELECT cohort_key FROM cohorts WHERE n_clauses IS NOT NULL)
+"""
+
 ROOTS = """
 SELECT c.patient_id, co.cohort_key, co.trial_id, co.cohort_id, v.v
 FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
@@ -259,12 +292,14 @@ LEFT JOIN vals v ON v.patient_id = c.patient_id AND v.node_key = co.root_key
 """
 
 # The literals of the (patient, cohort) pairs in `want`, in reading order, with their values
-# (NULL for a literal whose leaf had no row: never for evaluable leaves of a folded pair).
+# (a leaf's value, or 2 minus it under a `not`; NULL for a leaf that had no row: never for
+# evaluable leaves of a candidate pair).
 LITERALS = """
-SELECT w.patient_id, n.cohort_key, n.path, n.words, n.op = 'not' AS negated, l.canon, v.v
+SELECT w.patient_id, n.cohort_key, n.path, n.words, n.op = 'not' AS negated, l.canon,
+       CASE WHEN n.op = 'not' THEN 2 - lt.v ELSE lt.v END
 FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key AND n.literal
 JOIN leaves l ON l.leaf_id = n.lit_leaf
-LEFT JOIN vals v ON v.patient_id = w.patient_id AND v.node_key = n.node_key
+LEFT JOIN lt ON lt.patient_id = w.patient_id AND lt.leaf_id = n.lit_leaf
 WHERE l.kind <> 'unparsed'
 ORDER BY w.patient_id, n.cohort_key, n.node_key
 """

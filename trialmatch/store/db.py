@@ -78,13 +78,26 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: not a trialmatch database ({exc})") from None
         if row is not None and int(row[0]) != SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: database schema version {row[0]} is not "
-                             f"{SCHEMA_VERSION}; re-create it (delete the file)")
+            self._upgrade(int(row[0]))
         if row is None:
             with self.transaction():
                 for ddl in DDL:
                     self.con.execute(ddl)
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _upgrade(self, version: int) -> None:
+        """Bring an older database to `SCHEMA_VERSION`, all steps in one transaction."""
+        from trialmatch.store.migrate import STEPS
+
+        if version > SCHEMA_VERSION or any(v not in STEPS for v in range(version,
+                                                                         SCHEMA_VERSION)):
+            raise StoreError(f"{self.path}: database schema version {version} is not "
+                             f"{SCHEMA_VERSION} and cannot be upgraded; re-create it "
+                             "(delete the file)")
+        with self.transaction():
+            for v in range(version, SCHEMA_VERSION):
+                STEPS[v](self.con)
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

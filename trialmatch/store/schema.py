@@ -2,12 +2,16 @@
 
 Trials are stored three ways at once: the whole trial as JSON (`trials.doc`, what `explain`
 and the result reasons read), its cohorts, and the flattened rule trees (`nodes`) whose
-leaves are de-duplicated across all trials (`leaves`). Leaf expansions through the ontology
+leaves are de-duplicated across all trials (`leaves`), also in conjunctive normal form
+(`clauses`). Leaf expansions through the ontology
 (`alt_specs`, `fusion_specs`, closures) are derived tables, rebuilt whenever the ontology
 or the trials change.
 """
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+
+CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
+        cohort_key INTEGER, clause INTEGER, leaf_id INTEGER, neg BOOLEAN)"""
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -17,11 +21,16 @@ DDL = [
         loaded_at TIMESTAMP, doc JSON)""",
     """CREATE TABLE IF NOT EXISTS cohorts (
         cohort_key INTEGER PRIMARY KEY, trial_id VARCHAR, cohort_id VARCHAR, label VARCHAR,
-        status VARCHAR, root_key BIGINT, manual_review INTEGER, gate_leaf INTEGER)""",
+        status VARCHAR, root_key BIGINT, manual_review INTEGER, gate_leaf INTEGER,
+        n_clauses INTEGER)""",
     """CREATE TABLE IF NOT EXISTS nodes (
         node_key BIGINT PRIMARY KEY, cohort_key INTEGER, parent_key BIGINT, depth INTEGER,
         op VARCHAR, leaf_id INTEGER, path VARCHAR,
         literal BOOLEAN, lit_leaf INTEGER, label VARCHAR, words VARCHAR)""",
+    # each cohort's tree in conjunctive normal form (`rules.cnf`): the cohort's value is the
+    # min over its clauses of the max over their literals. `cohorts.n_clauses` is NULL when
+    # the CNF would be too large (the matcher then folds `nodes`), 0 when nothing is evaluable
+    CLAUSES_DDL,
     """CREATE TABLE IF NOT EXISTS leaves (
         leaf_id INTEGER PRIMARY KEY, kind VARCHAR, canon VARCHAR UNIQUE, field VARCHAR,
         op VARCHAR, num DOUBLE, str VARCHAR, gene VARCHAR)""",

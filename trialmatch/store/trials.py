@@ -4,7 +4,9 @@ A leaf's identity is its canonical text, so "age >= 18" in 4,000 trials is one l
 evaluated once per patient. Each cohort also records a *gate*: a leaf that is a direct
 conjunct of its root (so when the gate is not met, the cohort cannot be met), chosen to be
 selective (a gene alteration before a biomarker status before a cancer type). The matcher
-uses gates to skip the cohorts a patient cannot match.
+uses gates to skip the cohorts a patient cannot match. And each cohort's tree is stored in
+conjunctive normal form too (`clauses`, see `rules.cnf`), which the matcher evaluates in one
+statement instead of one per tree level.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trialmatch.rules.cnf import TooLarge, clauses
 from trialmatch.rules.dsl import to_text
 from trialmatch.rules.evaluate import SIGNATURE_FACTS, TMB_HIGH
 from trialmatch.rules.explain import describe
@@ -113,6 +116,19 @@ class _Batch:
     cohorts: list[tuple] = field(default_factory=list)
     trials: list[tuple] = field(default_factory=list)
     new_leaves: list[tuple] = field(default_factory=list)
+    clauses: list[tuple] = field(default_factory=list)
+
+
+def clause_rows(rule: Node, cohort_key: int, leaf_id) -> tuple[int | None, list[tuple]]:
+    """(number of clauses or None when too many, rows (cohort_key, clause, leaf_id, neg))
+    of a cohort's tree in CNF; `leaf_id(leaf)` gives a stored leaf's id."""
+    try:
+        found = clauses(rule)
+    except TooLarge:
+        return None, []
+    rows = [(cohort_key, i, leaf_id(leaf), neg)
+            for i, clause in enumerate(found or ()) for leaf, neg in clause]
+    return len(found or ()), rows
 
 
 class TrialWriter:
@@ -176,8 +192,10 @@ class TrialWriter:
                 self.next_cohort += 1
                 root = self._flatten(c.rule, ck, None, 0, "", batch)
                 gate = choose_gate(c.rule, self.leaf_ids, self.kinds)
+                n_clauses, rows = clause_rows(c.rule, ck, lambda leaf: self._leaf(leaf, batch))
+                batch.clauses.extend(rows)
                 batch.cohorts.append((ck, t.trial_id, c.id, c.label, c.status, root,
-                                      t.manual_review(c), gate))
+                                      t.manual_review(c), gate, n_clauses))
         return batch
 
     def write(self, trials: list[Trial], origin: str) -> list[int]:
@@ -194,7 +212,8 @@ class TrialWriter:
                                                "content_hash", "loaded_at", "doc"])
         _insert(con, "cohorts", batch.cohorts, ["cohort_key", "trial_id", "cohort_id", "label",
                                                  "status", "root_key", "manual_review",
-                                                 "gate_leaf"])
+                                                 "gate_leaf", "n_clauses"])
+        _insert(con, "clauses", batch.clauses, ["cohort_key", "clause", "leaf_id", "neg"])
         _insert(con, "nodes", batch.nodes, ["node_key", "cohort_key", "parent_key", "depth",
                                              "op", "leaf_id", "path", "literal", "lit_leaf",
                                              "label", "words"])
@@ -209,7 +228,8 @@ class TrialWriter:
 _TYPES = {"conditions": "list_string", "loaded_at": "timestamp", "num": "float64",
           "node_key": "int64", "parent_key": "int64", "root_key": "int64",
           "cohort_key": "int32", "leaf_id": "int32", "depth": "int32", "manual_review": "int32",
-          "gate_leaf": "int32", "literal": "bool", "lit_leaf": "int32"}
+          "gate_leaf": "int32", "literal": "bool", "lit_leaf": "int32", "n_clauses": "int32",
+          "clause": "int32", "neg": "bool"}
 
 
 def _arrow_type(name: str):
@@ -235,7 +255,8 @@ def delete_trials(con, trial_ids: list[str]) -> None:
     if not trial_ids:
         return
     ids = "(SELECT unnest(?::VARCHAR[]))"
-    con.execute("DELETE FROM nodes WHERE cohort_key IN (SELECT cohort_key FROM cohorts "
-                f"WHERE trial_id IN {ids})", [trial_ids])
+    for table in ("nodes", "clauses"):
+        con.execute(f"DELETE FROM {table} WHERE cohort_key IN (SELECT cohort_key FROM cohorts "
+                    f"WHERE trial_id IN {ids})", [trial_ids])
     con.execute(f"DELETE FROM cohorts WHERE trial_id IN {ids}", [trial_ids])
     con.execute(f"DELETE FROM trials WHERE trial_id IN {ids}", [trial_ids])

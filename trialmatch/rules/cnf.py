@@ -1,0 +1,66 @@
+"""The conjunctive normal form of a rule tree: the flat reader the matcher evaluates fastest.
+
+Kleene logic over 0 < 1 < 2 is a distributive lattice (AND = min, OR = max) and NOT = 2 - x
+reverses it, so De Morgan's laws and distribution hold exactly as in Boolean logic: any tree
+equals the `min` over clauses of the `max` over literals, a literal being a leaf or its
+negation. What Boolean CNF would simplify away does not hold here (`x or not x` can be 1),
+so clauses are never dropped as tautologies.
+
+Unparsed leaves are ignored by every connective (`rules.evaluate.combine`): they are removed
+first, with any connective left without children, which is exactly what the evaluator's
+"ignore None" does. A tree with nothing evaluable has no CNF (None), like the evaluator.
+
+Distribution can blow up (an `any` of `all`s multiplies clause counts), so `clauses` stops at
+`limit` clauses and raises `TooLarge`; the matcher then folds that tree node by node.
+"""
+
+from __future__ import annotations
+
+from trialmatch.rules.nodes import All, AnyOf, Node, Not, Unparsed
+
+Literal = tuple[Node, bool]  # (leaf, negated)
+Clause = tuple[Literal, ...]
+
+LIMIT = 256
+
+
+class TooLarge(Exception):
+    """The tree's CNF has more than the allowed number of clauses."""
+
+
+def clauses(node: Node, limit: int = LIMIT) -> list[Clause] | None:
+    """The CNF of `node`: clauses whose literals are in first-seen order (None: nothing
+    evaluable). Duplicate literals within a clause and duplicate clauses are removed."""
+    found = _cnf(node, False, limit)
+    if found is None:
+        return None
+    return list(dict.fromkeys(tuple(dict.fromkeys(c)) for c in found))
+
+
+def _cnf(node: Node, negated: bool, limit: int) -> list[Clause] | None:
+    if isinstance(node, Not):
+        return _cnf(node.item, not negated, limit)
+    if not isinstance(node, (All, AnyOf)):
+        return None if isinstance(node, Unparsed) else [((node, negated),)]
+    parts = [p for p in (_cnf(c, negated, limit) for c in node.children) if p is not None]
+    if not parts:
+        return None
+    if isinstance(node, All) != negated:  # a conjunction (`all`, or a negated `any`)
+        out = [c for p in parts for c in p]
+    else:  # a disjunction: one clause per choice of a clause from every part
+        out = parts[0]
+        for part in parts[1:]:
+            if len(out) * len(part) > limit:
+                raise TooLarge(f"more than {limit} clauses")
+            out = [a + b for a in out for b in part]
+    if len(out) > limit:
+        raise TooLarge(f"more than {limit} clauses")
+    return out
+
+
+def evaluate_clauses(found: list[Clause] | None, leaf_value) -> int | None:
+    """min over clauses of max over literals; `leaf_value(leaf)` gives 0, 1 or 2."""
+    if found is None:
+        return None
+    return min(max(2 - leaf_value(leaf) if neg else leaf_value(leaf) for leaf, neg in c)
+               for c in found)

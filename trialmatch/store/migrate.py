@@ -1,0 +1,44 @@
+"""Upgrading a database written by an older trialmatch, one schema version at a time.
+
+Each step runs inside the transaction that opens the file, so an upgrade either completes
+or leaves the file as it was. Versions older than the first step here are refused with a
+message to re-create the file (they predate the first release with migrations).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import duckdb
+
+from trialmatch.rules.dsl import to_text
+from trialmatch.rules.trial import Trial
+from trialmatch.store.schema import CLAUSES_DDL
+
+
+def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 5 stores every cohort's tree in conjunctive normal form (`clauses`)."""
+    from trialmatch.store.trials import _insert, clause_rows
+
+    con.execute(CLAUSES_DDL)
+    con.execute("ALTER TABLE cohorts ADD COLUMN n_clauses INTEGER")
+    leaf_ids = dict(con.execute("SELECT canon, leaf_id FROM leaves").fetchall())
+    keys = {(t, c): k for k, t, c in con.execute(
+        "SELECT cohort_key, trial_id, cohort_id FROM cohorts").fetchall()}
+    counts, rows = [], []
+    for (doc,) in con.execute("SELECT doc FROM trials").fetchall():
+        trial = Trial.from_dict(json.loads(doc))
+        for cohort in trial.cohorts:
+            key = keys[(trial.trial_id, cohort.id)]
+            n, found = clause_rows(cohort.rule, key, lambda leaf: leaf_ids[to_text(leaf)])
+            counts.append((key, n))
+            rows.extend(found)
+    _insert(con, "clauses", rows, ["cohort_key", "clause", "leaf_id", "neg"])
+    if counts:
+        con.execute("UPDATE cohorts SET n_clauses = u.n FROM (SELECT unnest(?::INTEGER[]) AS k, "
+                    "unnest(?::INTEGER[]) AS n) u WHERE cohorts.cohort_key = u.k",
+                    [[k for k, _ in counts], [n for _, n in counts]])
+
+
+STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _v4_to_v5}
