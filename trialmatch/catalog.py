@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from trialmatch.ingest.curated import curated_files, load_curated_dir
 from trialmatch.match.derive import ontology_fingerprint, rebuild
 from trialmatch.ontology import Ontology, store_ontology
-from trialmatch.resources import data_dir
+from trialmatch.resources import curated_files, data_dir
 from trialmatch.rules.trial import Trial
 from trialmatch.store.db import Store
 from trialmatch.store.trials import TrialWriter, delete_trials
@@ -41,6 +40,8 @@ def sync_curated(store: Store, folder: Path | None = None) -> bool:
     stamp = _files_hash(files)
     if store.get_meta("curated") == stamp:
         return False
+    from trialmatch.ingest.curated import load_curated_dir  # YAML: only when files changed
+
     trials = load_curated_dir(folder) if files else []
     old = [r[0] for r in store.con.execute(
         "SELECT trial_id FROM trials WHERE origin = ?", [CURATED]).fetchall()]

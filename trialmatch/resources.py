@@ -17,3 +17,12 @@ def data_dir(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     return _PACKAGE.parent / name
+
+
+CURATED_SUFFIXES = (".yaml", ".yml")
+
+
+def curated_files(folder: Path) -> list[Path]:
+    """The curated trial files of an existing folder (*.yaml, *.yml), sorted by name."""
+    return sorted((p for p in folder.iterdir() if p.suffix in CURATED_SUFFIXES and p.is_file()),
+                  key=lambda p: p.name)

@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 
 from trialmatch.errors import InputError, RuleError
+from trialmatch.resources import CURATED_SUFFIXES
+from trialmatch.resources import curated_files as list_curated
 from trialmatch.rules.dsl import parse_text, to_text
 from trialmatch.rules.nodes import All, AnyOf, Node, Not, Provenance, Unparsed, with_prov
 from trialmatch.rules.trial import PHASES, Cohort, Trial
@@ -26,7 +28,7 @@ TRIAL_FIELDS = ("id", "title", "phase", "status", "conditions", "inclusion", "ex
                 "cohorts")
 COHORT_FIELDS = ("id", "label", "status", "inclusion", "exclusion")
 ITEM_FIELDS = ("text", "rule")
-SUFFIXES = (".yaml", ".yml")
+SUFFIXES = CURATED_SUFFIXES
 DEFAULT_COHORT = "main"
 
 
@@ -368,8 +370,7 @@ def curated_files(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of curated trials")
-    return sorted((p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file()),
-                  key=lambda p: p.name)
+    return list_curated(folder)
 
 
 def load_curated_dir(folder: str | Path) -> list[Trial]:
