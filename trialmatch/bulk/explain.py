@@ -44,11 +44,7 @@ SETUP = [
 
 PAIRS = """
 CREATE OR REPLACE TEMP TABLE b_pairs AS
-SELECT c.patient_id, c.cohort_key, r.v AS root
-FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
-LEFT JOIN (SELECT patient_id, node_key, v FROM vals WHERE depth = 0) r
-       ON r.patient_id = c.patient_id AND r.node_key = co.root_key
-WHERE r.v IS NULL OR r.v > 0
+SELECT patient_id, cohort_key, v AS root FROM roots WHERE v IS NULL OR v > 0
 """
 
 # (patient, leaf) pairs whose `via` may be non-empty: met alteration, fusion and prior

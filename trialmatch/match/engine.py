@@ -5,10 +5,10 @@
    whose gate is not "not met" (or every pair, for `--all`);
 3. evaluate every distinct leaf those pairs need, once per patient (`LEAF_SQL`, one
    statement for all leaf kinds);
-4. the root values: small batches (`find`) read each tree's conjunctive normal form
-   (`clauses`: min over clauses of max over literals, one statement); large batches (bulk),
-   trees whose CNF is too large, and `node_values` fold the trees bottom-up, one statement
-   per tree depth (min / max / 2 - x);
+4. the root values, from each tree's conjunctive normal form (`clauses`: min over clauses
+   of max over literals, one statement); trees whose CNF is too large to store, and
+   `node_values` (explain), fold the trees bottom-up instead, one statement per tree depth
+   (min / max / 2 - x);
 5. read the root values, and the literal values of the pairs the caller wants explained.
 
 No Python loop runs per patient or per trial; the loops are over tree depths. Statements a
@@ -154,26 +154,25 @@ class Matcher:
         """Root value of every candidate (patient, cohort) pair.
 
         `cohorts` limits the evaluation to these cohort keys (`bulk --since-last-run`
-        re-matches unchanged patients against changed trials only).
+        re-matches unchanged patients against changed trials only). With `fetch=False` the
+        values are left in the temporary table `roots` (patient_id, cohort_key, trial_id,
+        cohort_id, v) for the caller to read in SQL (bulk), with `lt` (leaf values).
         """
         self.load_patients(patients)
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
+        prune = not every_cohort and len(patients) >= self.prune_from
         if len(patients) * n_leaves <= self.single_pass_limit:
-            # small batch (find): evaluate every leaf once, then gate and read the CNF
+            # small batch (find): evaluate every leaf once, then keep the gated pairs
             self._refill("pl", sql.SCOPE_LEAVES)
             self._leaf_truth(kinds)
             self._refill("cand", sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
-            if fetch:
-                found = [CohortValue(*r) for r in self._run(sql.CNF_ROOTS).fetchall()]
-                if not self.n_folded:
-                    return found
-                self.con.execute(sql.FOLD_ONLY)  # the trees with too large a CNF
-                return found + self._fold(fetch=True)
-            if not every_cohort and len(patients) >= self.prune_from:
+            if prune:
                 self.con.execute(sql.CONJUNCTS)
                 self.con.execute(sql.PRUNE)
         else:
+            # large batch (bulk): the gate and conjunct leaves first, then only the leaves
+            # of the pairs that survive them
             if every_cohort:
                 self._replace("cand", sql.ALL_PAIRS)
             else:
@@ -184,15 +183,24 @@ class Matcher:
                 self.con.execute(sql.PRUNE)
             self.con.execute(sql.CAND_LEAVES)
             self._leaf_truth()
-        return self._fold(fetch)
+        return self._roots(fetch)
 
-    def _fold(self, fetch: bool) -> list[CohortValue]:
-        """Root values of the pairs in `cand`, folding the trees level by level (`vals`)."""
+    def _roots(self, fetch: bool) -> list[CohortValue]:
+        """The root values of the pairs in `cand`: from the stored CNF, and by folding the
+        trees level by level for cohorts whose CNF was too large to store."""
+        if fetch:
+            found = [CohortValue(*r) for r in self._run(sql.CNF_ROOTS).fetchall()]
+        else:
+            self._replace("roots", sql.CNF_ROOTS)
+        if not self.n_folded:
+            return found if fetch else []
+        self.con.execute(sql.FOLD_ONLY)
         self.con.execute(sql.LEAF_VALUES)
         self._fold_levels()
-        if not fetch:  # the caller reads `cand` and `vals` in SQL (bulk)
+        if not fetch:
+            self.con.execute(f"INSERT INTO roots {sql.ROOTS}")
             return []
-        return [CohortValue(*r) for r in self.con.execute(sql.ROOTS).fetchall()]
+        return found + [CohortValue(*r) for r in self.con.execute(sql.ROOTS).fetchall()]
 
     def _fold_levels(self) -> None:
         for depth in range(self.max_depth, 0, -1):
