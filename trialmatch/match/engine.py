@@ -60,7 +60,6 @@ class Matcher:
 
     def __init__(self, store: Store, ontology: Ontology) -> None:
         self._all_leaves: tuple[int, list[str]] | None = None
-        self._prepared: set[str] = set()
         self._scope_all = False
         self.store = store
         self.con = store.con
@@ -75,9 +74,9 @@ class Matcher:
     def _run(self, statement: str) -> duckdb.DuckDBPyConnection:
         """Execute a constant, parameterless statement, prepared on first use."""
         name = "tm_" + hashlib.sha1(statement.encode()).hexdigest()[:16]
-        if name not in self._prepared:
+        if name not in self.store.prepared:
             self.con.execute(f"PREPARE {name} AS {statement}")
-            self._prepared.add(name)
+            self.store.prepared.add(name)
         return self.con.execute(f"EXECUTE {name}")
 
     def _refill(self, table: str, query: str) -> None:
@@ -92,7 +91,7 @@ class Matcher:
     def _create_patient_tables(self) -> None:
         for name, cols in COLUMNS.items():
             ddl = ", ".join(f"{c} {t}" for c, t in cols)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE p_{name} ({ddl})")
+            self.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS p_{name} ({ddl})")
         for ddl in sql.WORK_TABLES:
             self.con.execute(ddl)
 

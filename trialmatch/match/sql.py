@@ -208,10 +208,10 @@ SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
 # the working tables (re-filled, never re-created, by small batches: a prepared statement
 # is re-planned when a table it reads is re-created)
 WORK_TABLES = [
-    "CREATE OR REPLACE TEMP TABLE p_tested (patient_id VARCHAR, gene VARCHAR)",
-    "CREATE OR REPLACE TEMP TABLE lt (patient_id VARCHAR, leaf_id INTEGER, v INTEGER)",
-    "CREATE OR REPLACE TEMP TABLE pl (patient_id VARCHAR, leaf_id INTEGER)",
-    "CREATE OR REPLACE TEMP TABLE cand (patient_id VARCHAR, cohort_key INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS p_tested (patient_id VARCHAR, gene VARCHAR)",
+    "CREATE TEMP TABLE IF NOT EXISTS lt (patient_id VARCHAR, leaf_id INTEGER, v INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS pl (patient_id VARCHAR, leaf_id INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS cand (patient_id VARCHAR, cohort_key INTEGER)",
 ]
 
 # every evaluable leaf of the cohorts in scope, for every patient of the batch

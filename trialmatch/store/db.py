@@ -42,6 +42,7 @@ class Store:
                  memory: bool = False) -> None:
         self.path = None if memory else Path(path) if path else default_db_path()
         self.con = self._connect(wait)
+        self.prepared: set[str] = set()  # names of statements prepared on this connection
         self.ensure_schema()
 
     def _connect(self, wait: float) -> duckdb.DuckDBPyConnection:
