@@ -9,7 +9,8 @@ from hypothesis import given
 from tests.strategies import trees
 from trialmatch.errors import RuleError
 from trialmatch.rules import NODE_TYPES, dump, load, parse_text, to_text
-from trialmatch.rules.evaluate import evaluate
+from trialmatch.rules.cnf import clauses, evaluate_clauses
+from trialmatch.rules.evaluate import evaluate, evaluate_leaf
 from trialmatch.rules.explain import describe, explain
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import Provenance, with_prov
@@ -45,6 +46,10 @@ def test_every_reader_handles_every_kind(kind, mini_ontology):
     assert describe(node) and explain(node)
     value = evaluate(node, PatientFacts("P"), mini_ontology)
     assert value in (0, 1, 2, None)
+    cnf = clauses(node)
+    assert (cnf is None) == (kind == "unparsed")
+    assert evaluate_clauses(cnf, lambda leaf: evaluate_leaf(
+        leaf, PatientFacts("P"), mini_ontology)) == value
     if kind not in ("all", "any", "not"):
         assert leaf_row(node)["kind"]
 
