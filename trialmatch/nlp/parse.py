@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from dataclasses import replace
 
 from spacy.tokens import Doc
 
@@ -11,8 +12,18 @@ from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.pipeline import pipeline
 from trialmatch.nlp.tokens import doc_text
-from trialmatch.rules.nodes import Age, Node, Provenance, Sex, Unparsed
-from trialmatch.rules.trial import Trial
+from trialmatch.rules.nodes import (
+    Age,
+    All,
+    AnyOf,
+    Diagnosis,
+    Node,
+    Not,
+    Provenance,
+    Sex,
+    Unparsed,
+)
+from trialmatch.rules.trial import Cohort, Trial
 
 MAX_CHARS = 2_000_000  # text beyond this is kept whole as one unparsed criterion
 
@@ -72,9 +83,68 @@ def structured_leaves(record: Record) -> tuple[Node, ...]:
     return tuple(out)
 
 
+def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
+    """The cancer types a record's conditions name, as one requirement (None: none named).
+
+    A ClinicalTrials.gov record lists the conditions it studies ("Non-small Cell Lung
+    Cancer"); many eligibility texts never restate them. Each condition is read with the
+    parser's own cancer-type vocabulary; an unrecognised one (a symptom, "Healthy") adds
+    nothing, so it can only narrow a trial to the cancers it names."""
+    codes: dict[str, str] = {}
+    for condition in conditions:
+        found = _cancer_codes(condition[:500], ontology)
+        if not found and condition.count(",") == 1:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
+            head, tail = condition[:500].split(",")
+            found = _cancer_codes(f"{tail.strip()} {head.strip()}", ontology)
+        for code in found:
+            codes.setdefault(code, condition)
+    leaves = tuple(Diagnosis(code, prov=Provenance("structured", None, None, text,
+                                                   "ctgov.conditions"))
+                   for code, text in codes.items())
+    if not leaves:
+        return None
+    if len(leaves) == 1:
+        return leaves[0]
+    return AnyOf(leaves, prov=Provenance("structured", None, None, "; ".join(conditions),
+                                         "ctgov.conditions"))
+
+
+def _cancer_codes(text: str, ontology) -> list[str]:
+    return [m.data["code"] for m in parse_doc(text, ontology)._.tm_mentions
+            if m.label == "cancer"]
+
+
+def _requires_diagnosis(node: Node, negated: bool = False) -> bool:
+    """True when the tree requires a cancer type (a diagnosis not under a `not`)."""
+    if isinstance(node, Diagnosis):
+        return not negated
+    if isinstance(node, Not):
+        return _requires_diagnosis(node.item, not negated)
+    if isinstance(node, (All, AnyOf)):
+        return any(_requires_diagnosis(c, negated) for c in node.children)
+    return False
+
+
 def parse_record(record: Record, ontology=None) -> Trial:
-    """Parse a registry record: its text, plus title, phase, status, conditions, age, sex."""
-    parsed = parse_eligibility(record.eligibility, record.nct_id, ontology,
-                               structured_leaves(record))
-    return Trial(record.nct_id, parsed.cohorts, record.title, record.phase, record.status,
+    """Parse a registry record: its text, plus title, phase, status, conditions, age, sex.
+
+    A cohort whose criteria name no cancer type gets the cancer types of the record's
+    conditions as a requirement, right after the structured age and sex."""
+    leading = structured_leaves(record)
+    parsed = parse_eligibility(record.eligibility, record.nct_id, ontology, leading)
+    cohorts = parsed.cohorts
+    if any(not _requires_diagnosis(c.rule) for c in cohorts):
+        leaf = condition_leaf(tuple(record.conditions), ontology)
+        if leaf is not None:
+            cohorts = tuple(c if _requires_diagnosis(c.rule) else _with_leading(c, leaf,
+                                                                                 len(leading))
+                            for c in cohorts)
+    return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,
                  tuple(record.conditions), record.source)
+
+
+def _with_leading(cohort: Cohort, node: Node, after: int) -> Cohort:
+    rule = cohort.rule
+    items = list(rule.children) if isinstance(rule, All) else [rule]
+    items.insert(after, node)
+    return replace(cohort, rule=All(tuple(items), prov=rule.prov))

@@ -1,0 +1,43 @@
+"""A record's conditions stand in for a cancer-type criterion its eligibility text lacks."""
+
+from __future__ import annotations
+
+from trialmatch.ingest.record import Record
+from trialmatch.nlp.parse import condition_leaf, parse_record
+from trialmatch.rules import to_text
+
+
+def _record(text: str, conditions: tuple[str, ...]) -> Record:
+    return Record(nct_id="NCT99990002", eligibility=text, conditions=conditions,
+                  min_age=18, min_age_text="18 Years")
+
+
+def test_conditions_name_cancer_types_with_their_words(ont):
+    leaf = condition_leaf(("Melanoma", "Fatigue", "Cancer, Colorectal"), ont)
+    assert to_text(leaf) == "any(diagnosis(MEL), diagnosis(COADREAD))"
+    assert [c.prov.text for c in leaf.children] == ["Melanoma", "Cancer, Colorectal"]
+    assert {c.prov.source for c in leaf.children} == {"ctgov.conditions"}
+    assert condition_leaf(("Hypertension", "Healthy"), ont) is None
+    assert condition_leaf((), ont) is None
+
+
+def test_a_trial_without_a_cancer_type_in_its_text_requires_its_conditions(ont):
+    trial = parse_record(_record("Inclusion Criteria:\n- EGFR L858R mutation\n",
+                                 ("Non-small Cell Lung Cancer",)), ont)
+    rule = trial.cohorts[0].rule
+    assert to_text(rule.children[0]) == "age >= 18"
+    assert to_text(rule.children[1]) == "diagnosis(NSCLC)"
+    assert rule.children[1].prov.section == "structured"
+
+
+def test_the_trials_own_cancer_type_wins(ont):
+    trial = parse_record(_record("Inclusion Criteria:\n- Histologically confirmed melanoma\n",
+                                 ("Non-small Cell Lung Cancer",)), ont)
+    assert "NSCLC" not in to_text(trial.cohorts[0].rule)
+    assert "diagnosis(MEL)" in to_text(trial.cohorts[0].rule)
+
+
+def test_an_excluded_cancer_type_is_not_a_requirement(ont):
+    trial = parse_record(_record("Exclusion Criteria:\n- Melanoma\n", ("Breast Cancer",)), ont)
+    text = to_text(trial.cohorts[0].rule)
+    assert "diagnosis(BREAST)" in text and "not(diagnosis(MEL))" in text
