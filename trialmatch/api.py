@@ -95,7 +95,7 @@ def find(patient_file: str | Path, *, db: str | Path | None = None, top: int | N
          include_ineligible: bool = False, today: date | None = None,
          ontology: Ontology | None = None) -> FindReport:
     """Match the patient(s) of one file against every stored trial."""
-    store, ont = open_catalog(db, ontology)
+    store, ont = open_catalog(db, ontology, read_only=True)
     try:
         loaded: LoadedPatients = load_patients(Path(patient_file), ont, today)
         report = FindReport(warnings=loaded.warnings, problems=loaded.problems)

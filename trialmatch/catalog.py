@@ -15,7 +15,7 @@ from trialmatch.match.derive import ontology_fingerprint, rebuild
 from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.resources import curated_files, data_dir
 from trialmatch.rules.trial import Trial
-from trialmatch.store.db import Store
+from trialmatch.store.db import NeedsWriter, Store
 from trialmatch.store.trials import TrialWriter, delete_trials
 
 CURATED = "curated"
@@ -33,11 +33,15 @@ def _leaves_stamp(store: Store) -> str:
     return store.get_meta("leaves_generation") or "0"
 
 
-def sync_curated(store: Store, folder: Path | None = None) -> bool:
-    """Load the embedded curated trials if they changed; True when something was written."""
+def _curated_state(folder: Path | None) -> tuple[Path, list[Path], str]:
     folder = folder or data_dir("criteria") / "trials"
     files = curated_files(folder) if folder.is_dir() else []
-    stamp = _files_hash(files)
+    return folder, files, _files_hash(files)
+
+
+def sync_curated(store: Store, folder: Path | None = None) -> bool:
+    """Load the embedded curated trials if they changed; True when something was written."""
+    folder, files, stamp = _curated_state(folder)
     if store.get_meta("curated") == stamp:
         return False
     from trialmatch.ingest.curated import load_curated_dir  # YAML: only when files changed
@@ -51,19 +55,50 @@ def sync_curated(store: Store, folder: Path | None = None) -> bool:
     return True
 
 
+def _derived_stamp(store: Store, ont: Ontology) -> str:
+    return f"{ontology_fingerprint(ont)}/{_leaves_stamp(store)}"
+
+
 def refresh_derived(store: Store, ont: Ontology, force: bool = False) -> None:
-    stamp = f"{ontology_fingerprint(ont)}/{_leaves_stamp(store)}"
+    stamp = _derived_stamp(store, ont)
     if force or store.get_meta("derived") != stamp:
         rebuild(store, ont)
         store.set_meta("derived", stamp)
 
 
+def _open_shared(db: str | Path | None, ontology: Ontology | None, wait: float,
+                 curated: bool) -> tuple[Store, Ontology] | None:
+    """The store opened read-only, if it needs no write (so readers run side by side)."""
+    try:
+        store = Store(db, wait=wait, read_only=True)
+    except NeedsWriter:
+        return None
+    try:
+        ont = ontology or store_ontology(store)
+        current = (store.get_meta("derived") == _derived_stamp(store, ont)
+                   and (not curated or store.get_meta("curated") == _curated_state(None)[2]))
+    except BaseException:
+        store.close()
+        raise
+    if current:
+        return store, ont
+    store.close()
+    return None
+
+
 def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None, *,
-                 wait: float = 0.0, curated: bool = True) -> tuple[Store, Ontology]:
+                 wait: float = 0.0, curated: bool = True, read_only: bool = False
+                 ) -> tuple[Store, Ontology]:
     """The store, ready for matching: embedded trials present, derived tables current.
 
     The ontology is `ontology` if given, else the database's (the embedded one with any
-    imported OncoTree / HGNC files)."""
+    imported OncoTree / HGNC files). `read_only` (find, explain): open the file shared with
+    other readers when nothing needs writing, else as the one writer that brings it up to
+    date."""
+    if read_only:
+        shared = _open_shared(db, ontology, wait, curated)
+        if shared is not None:
+            return shared
     store = Store(db, wait=wait)
     try:
         ont = ontology or store_ontology(store)

@@ -147,7 +147,7 @@ def explain_trial(patient_file: str | Path, trial_id: str, *, db: str | Path | N
                   patient_id: str | None = None, ontology: Ontology | None = None,
                   today: date | None = None) -> dict[str, Any]:
     """The explained match of one patient and one stored trial (every cohort)."""
-    store, ont = open_catalog(db, ontology)
+    store, ont = open_catalog(db, ontology, read_only=True)
     try:
         loaded = load_patients(Path(patient_file), ont, today)
         if not loaded.patients:

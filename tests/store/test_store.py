@@ -104,3 +104,30 @@ def test_a_second_writer_gets_a_clear_message(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_finds_run_side_by_side_and_a_stale_file_is_brought_up_to_date(tmp_path):
+    from trialmatch.api import find
+    from trialmatch.resources import data_dir
+
+    path = tmp_path / "db.duckdb"
+    patient = data_dir("examples") / "patients" / "P-0001.json"
+    first = find(patient, db=path)  # creates the file: the one writer
+    assert first.results[0]["matches"]
+    reader = subprocess.Popen(  # another reader holds the file, as a second `find` would
+        [sys.executable, "-c", "import duckdb, sys, time; "
+         "c = duckdb.connect(sys.argv[1], read_only=True); print('ready', flush=True); "
+         "time.sleep(30)", str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        assert find(patient, db=path).results == first.results
+        with pytest.raises(StoreError, match="in use"):  # a writer still waits its turn
+            Store(path)
+    finally:
+        reader.kill()
+        reader.wait()
+    with Store(path) as s:  # stale: the embedded trials must be loaded again
+        s.set_meta("curated", "old")
+    assert find(patient, db=path).results == first.results
+    with Store(path) as s:
+        assert s.get_meta("curated") != "old"

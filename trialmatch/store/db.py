@@ -35,12 +35,21 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text or "being used by another process" in text
 
 
+class NeedsWriter(Exception):
+    """A read-only open is not enough: the file is missing, old, or cannot be shared."""
+
+
 class Store:
     """An open trialmatch database. Use as a context manager, or call `close()`."""
 
     def __init__(self, path: str | Path | None = None, *, wait: float = 0.0,
-                 memory: bool = False) -> None:
+                 memory: bool = False, read_only: bool = False) -> None:
+        """`read_only`: share the file with other readers (several `find` at once); the
+        file must exist with the current schema, else `NeedsWriter` is raised."""
         self.path = None if memory else Path(path) if path else default_db_path()
+        self.read_only = read_only and self.path is not None
+        if self.read_only and not self.path.is_file():
+            raise NeedsWriter(f"{self.path}: no database yet")
         self.con = self._connect(wait)
         self.prepared: set[str] = set()  # names of statements prepared on this connection
         self.ensure_schema()
@@ -57,7 +66,7 @@ class Store:
         deadline = time.monotonic() + wait
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                return duckdb.connect(str(self.path), read_only=self.read_only)
             except duckdb.Error as exc:
                 if _is_lock_error(exc) and time.monotonic() < deadline:
                     time.sleep(0.5)
@@ -66,6 +75,8 @@ class Store:
                     raise StoreError(
                         f"{self.path}: the database is in use by another trialmatch process; "
                         "wait for it to finish (or pass --wait SECONDS)") from None
+                if self.read_only:
+                    raise NeedsWriter(f"{self.path}: cannot open read-only ({exc})") from None
                 raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
 
     def ensure_schema(self) -> None:
@@ -78,6 +89,9 @@ class Store:
             pass
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: not a trialmatch database ({exc})") from None
+        if self.read_only and (row is None or int(row[0]) != SCHEMA_VERSION):
+            self.close()
+            raise NeedsWriter(f"{self.path}: the schema needs creating or upgrading")
         if row is not None and int(row[0]) != SCHEMA_VERSION:
             self._upgrade(int(row[0]))
         if row is None:
