@@ -133,14 +133,18 @@ def build(base: dict[str, list[Row]], sources: list[dict[str, Any]]) -> Ontology
 
 # ----------------------------------------------------------------------------- the store
 
-def _ensure(con) -> None:
+def _ensure(store) -> None:
+    """Create the import tables if missing. A read-only store is never stale (it is only
+    opened so once a writer has brought the file up to date, tables included)."""
+    if getattr(store, "read_only", False):
+        return
     for ddl in DDL:
-        con.execute(ddl)
+        store.con.execute(ddl)
 
 
 def stored_sources(store) -> list[dict[str, Any]]:
     """The imports stored in a database, in the order they are applied."""
-    _ensure(store.con)
+    _ensure(store)
     rows = store.con.execute(
         "SELECT name, mode, file, imported_at, n_rows, doc FROM ontology_sources").fetchall()
     out = [{"name": n, "mode": m, "file": f, "imported_at": t, "rows": k,
@@ -153,7 +157,7 @@ def stored_sources(store) -> list[dict[str, Any]]:
 
 
 def source_summaries(store) -> list[dict[str, Any]]:
-    _ensure(store.con)
+    _ensure(store)
     rows = store.con.execute("SELECT name, mode, file, imported_at, n_rows FROM "
                              "ontology_sources ORDER BY name").fetchall()
     return [{"name": n, "mode": m, "file": f, "imported_at": str(t), "rows": k}
@@ -165,7 +169,7 @@ def save_source(store, name: str, mode: str, file: str, n_rows: int, doc: dict,
     """Store one import (inside the caller's transaction), replacing the same source."""
     import pyarrow as pa
 
-    _ensure(store.con)
+    _ensure(store)
     text = json.dumps(doc, separators=(",", ":"))
     store.con.execute("DELETE FROM ontology_sources WHERE name = ?", [name])
     store.con.execute("INSERT INTO ontology_sources VALUES (?, ?, ?, ?, ?, ?)",
@@ -181,7 +185,7 @@ def save_source(store, name: str, mode: str, file: str, n_rows: int, doc: dict,
 
 def delete_source(store, name: str | None = None) -> int:
     """Forget one stored import (or all); returns how many were removed."""
-    _ensure(store.con)
+    _ensure(store)
     names = [name] if name else list(SOURCES)
     n = 0
     for src in names:
