@@ -55,7 +55,7 @@ class Matcher:
     # below this many (patient, leaf) pairs, all leaves are evaluated in one pass
     single_pass_limit = 200_000
     # from this many patients on, candidates failing a conjunct of their root are dropped
-    # before the fold (bulk batches; `find` folds its few candidates directly)
+    # before the roots are computed (bulk batches; `find` reads its few candidates directly)
     prune_from = 64
 
     def __init__(self, store: Store, ontology: Ontology) -> None:
