@@ -96,3 +96,14 @@ def test_specificity_part_names_the_criterion_and_the_path(ont):
     group = part(matches[1], "specificity")
     assert group["why"] == "named variant group"
     assert group["via"] == ["EGFR", "L858R", "EGFR sensitizing"]
+
+
+def test_a_criterion_stated_twice_is_reported_once(ont):
+    person = PatientFacts("P", oncotree="LUAD", findings=(Finding("EGFR", "mutation",
+                                                                  protein="L858R"),))
+    rule = ("all(diagnosis(NSCLC), alteration(EGFR, mutation, variant=L858R), "
+            "diagnosis(NSCLC), pdl1_tps >= 50, pdl1_tps >= 50)")
+    match = rank(ont, {"T1": rule}, person)[0]
+    criteria = [r["criterion"] for r in match["reasons"]]
+    assert len(criteria) == len(set(criteria)) == 2
+    assert len(match["unknown"]) == 1

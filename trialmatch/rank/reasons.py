@@ -101,12 +101,20 @@ def explain_cohort(root: Node, values: dict[str, int], p: PatientFacts, ont: Ont
 
 def explain_literals(lits: list[Literal], p: PatientFacts, ont: Ontology, *,
                      with_failures: bool) -> tuple[list[dict], list[str], list[Literal]]:
-    """(reasons, unknown criteria, literals) from a cohort's evaluated literals."""
-    reasons, unknown = [], []
+    """(reasons, unknown criteria, literals) from a cohort's evaluated literals.
+
+    A criterion a trial states twice (parsed trials often do: "NSCLC" in the title-like
+    first criterion and again in the histology one) is reported once, with its first words;
+    the literals, and so the score, keep both."""
+    reasons, unknown, seen = [], [], set()
     for lit in lits:
+        criterion = describe(lit.node)
+        if (criterion, lit.value) in seen:
+            continue
+        seen.add((criterion, lit.value))
         if lit.value == 2 or (with_failures and lit.value == 0):
             reasons.append(reason(lit, p, ont))
         elif lit.value == 1:
-            unknown.append(describe(lit.node))
+            unknown.append(criterion)
     reasons.sort(key=lambda r: r["result"] != "met")
     return reasons, unknown, lits
