@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from trialmatch.errors import InputError, RuleError
-from trialmatch.resources import CURATED_SUFFIXES
 from trialmatch.resources import curated_files as list_curated
 from trialmatch.rules.dsl import parse_text, to_text
 from trialmatch.rules.nodes import All, AnyOf, Node, Not, Provenance, Unparsed, with_prov
@@ -28,7 +27,6 @@ TRIAL_FIELDS = ("id", "title", "phase", "status", "conditions", "inclusion", "ex
                 "cohorts")
 COHORT_FIELDS = ("id", "label", "status", "inclusion", "exclusion")
 ITEM_FIELDS = ("text", "rule")
-SUFFIXES = CURATED_SUFFIXES
 DEFAULT_COHORT = "main"
 
 

@@ -188,18 +188,18 @@ class Matcher:
         """The root values of the pairs in `cand`: from the stored CNF, and by folding the
         trees level by level for cohorts whose CNF was too large to store."""
         if fetch:
-            found = [CohortValue(*r) for r in self._run(sql.CNF_ROOTS).fetchall()]
+            rows = self._run(sql.CNF_ROOTS).fetchall()
         else:
             self._replace("roots", sql.CNF_ROOTS)
-        if not self.n_folded:
-            return found if fetch else []
-        self.con.execute(sql.FOLD_ONLY)
-        self.con.execute(sql.LEAF_VALUES)
-        self._fold_levels()
-        if not fetch:
-            self.con.execute(f"INSERT INTO roots {sql.ROOTS}")
-            return []
-        return found + [CohortValue(*r) for r in self.con.execute(sql.ROOTS).fetchall()]
+        if self.n_folded:
+            self.con.execute(sql.FOLD_ONLY)
+            self.con.execute(sql.LEAF_VALUES.format(pairs="cand"))
+            self._fold_levels()
+            if fetch:
+                rows += self.con.execute(sql.ROOTS).fetchall()
+            else:
+                self.con.execute(f"INSERT INTO roots {sql.ROOTS}")
+        return [CohortValue(*r) for r in rows] if fetch else []
 
     def _fold_levels(self) -> None:
         for depth in range(self.max_depth, 0, -1):
@@ -226,7 +226,7 @@ class Matcher:
         if not pairs:
             return {}
         self._want(pairs)
-        self.con.execute(sql.WANT_LEAF_VALUES)
+        self.con.execute(sql.LEAF_VALUES.format(pairs="want"))
         self._fold_levels()
         rows = self.con.execute(
             """SELECT v.patient_id, n.cohort_key, n.path, v.v

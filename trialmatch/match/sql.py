@@ -238,18 +238,12 @@ SELECT DISTINCT c.patient_id, n.leaf_id
 FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
 """
 
-# the leaf nodes of the pairs in `want` (explain folds only the trees it shows)
-WANT_LEAF_VALUES = """
-CREATE OR REPLACE TEMP TABLE vals AS
-SELECT w.patient_id, n.node_key, n.parent_key, n.depth, lt.v
-FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key AND n.op = 'leaf'
-JOIN lt ON lt.patient_id = w.patient_id AND lt.leaf_id = n.leaf_id
-"""
-
+# the leaf values of the trees to fold: those of the pairs in `cand` (cohorts whose CNF is
+# too large), or in `want` (explain folds only the trees it shows)
 LEAF_VALUES = """
 CREATE OR REPLACE TEMP TABLE vals AS
 SELECT c.patient_id, n.node_key, n.parent_key, n.depth, lt.v
-FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
+FROM {pairs} c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
 JOIN lt ON lt.patient_id = c.patient_id AND lt.leaf_id = n.leaf_id
 """
 

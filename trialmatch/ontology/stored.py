@@ -136,7 +136,7 @@ def build(base: dict[str, list[Row]], sources: list[dict[str, Any]]) -> Ontology
 def _ensure(store) -> None:
     """Create the import tables if missing. A read-only store is never stale (it is only
     opened so once a writer has brought the file up to date, tables included)."""
-    if getattr(store, "read_only", False):
+    if store.read_only:
         return
     for ddl in DDL:
         store.con.execute(ddl)
