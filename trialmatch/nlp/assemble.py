@@ -13,29 +13,87 @@ import re
 from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.segment import Criterion, Layout
-from trialmatch.rules.nodes import All, AnyOf, Node, Not, Provenance, Unparsed
+from trialmatch.rules.nodes import All, AnyOf, Diagnosis, Node, Not, Provenance, Unparsed
 from trialmatch.rules.trial import Cohort
 
 _ASIDE = re.compile(r"\([^()]{0,120}\)")
-_OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either)(?=[\s,)]|$)")
+_OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
+_AND = re.compile(r"(?i)(?:^|[\s,(])(?:and|as well as|plus|with)(?=[\s,)]|$)")
+# A gap that only separates the items of one list: commas, slashes, conjunctions, articles.
+_LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|plus|a|an|the|"
+                       r"any|other)\b[\s,/|、，]*)*")
+# Words before a run of findings that announce alternatives ("one of", "such as", "e.g.").
+_ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
+                           r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\bfollowing\b|"
+                           r"\btypes?\b[^.;]{0,20}:|\beither\b)[^.;]{0,60}$")
+# An opening parenthesis or an example cue right after a finding: what follows names
+# examples or synonyms of that finding, not further requirements.
+_EXAMPLES = re.compile(r"(?i)\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|including|"
+                       r"like|namely|for\s+example)\b)[\s,:]*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|"
+                       r"including|like)?[\s,:.]*$")
+
+
+def _same_kind(a: Node, b: Node) -> bool:
+    return type(a) is type(b) and not isinstance(a, (All, AnyOf, Not, Unparsed))
+
+
+def _examples(found: list[Unit], text: str) -> list[Unit]:
+    """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
+    binimetinib)" is one criterion on the class and the named drugs."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(found):
+        head = found[i]
+        j = i + 1
+        if _EXAMPLES.fullmatch(text[head.end:found[j].start] if j < len(found) else "x"):
+            close = text.find(")", head.end)
+            limit = close if close != -1 and "(" in text[head.end:found[j].start] else None
+            while j < len(found) and _same_kind(head.node, found[j].node) and (
+                    limit is None or found[j].end <= limit) and len(
+                    text[found[j - 1].end:found[j].start]) < 60:
+                j += 1
+        if j > i + 1:
+            nodes = (head.node, *(u.node for u in found[i + 1:j]))
+            out.append(Unit(AnyOf(nodes, prov=Provenance(None, head.start, found[j - 1].end,
+                                                         text[head.start:found[j - 1].end],
+                                                         "assemble.examples")),
+                            head.start, found[j - 1].end))
+        else:
+            out.append(head)
+        i = j
+    return out
 
 
 def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
-    """Join findings: runs separated by "or" become `any`, the rest `all`."""
+    """Join findings: items of one list are one coordination, an `any` when the list says
+    "or" (or announces alternatives, or names several cancer types: a patient has one),
+    else an `all`; findings in separate phrases are all required."""
+    found = _examples(found, text)
     runs: list[list[Unit]] = [[found[0]]]
+    ors: list[bool] = [False]
     for prev, cur in zip(found, found[1:], strict=False):
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
+        listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
         if _OR.search(gap) and len(gap) < 80 and ";" not in gap:
+            runs[-1].append(cur)
+            ors[-1] = True
+        elif listed:
             runs[-1].append(cur)
         else:
             runs.append([cur])
+            ors.append(False)
     parts: list[Node] = []
-    for run in runs:
+    for run, has_or in zip(runs, ors, strict=True):
         if len(run) == 1:
             parts.append(run[0].node)
-        else:
-            parts.append(AnyOf(tuple(u.node for u in run),
-                               prov=_span(prov, text, run[0].start, run[-1].end, "assemble.or")))
+            continue
+        before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
+        alternatives = has_or or bool(_ALTERNATIVES.search(before)) or all(
+            isinstance(u.node, Diagnosis) for u in run)
+        kind = AnyOf if alternatives else All
+        parts.append(kind(tuple(u.node for u in run),
+                          prov=_span(prov, text, run[0].start, run[-1].end,
+                                     "assemble.or" if alternatives else "assemble.and")))
     return parts[0] if len(parts) == 1 else All(tuple(parts), prov=prov)
 
 
@@ -90,19 +148,55 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
     for i, c in enumerate(layout.criteria):
         if i in absorbed:
             continue
-        if c.any_of and c.children:
-            kids = [k for k in c.children if k not in absorbed]
-            absorbed.update(kids)
-            prov = Provenance(c.section, c.start, layout.criteria[kids[-1]].end,
-                              text[c.start:layout.criteria[kids[-1]].end], "segment.any_of")
+        kids = [k for k in c.children if k not in absorbed] if c.header else []
+        if kids and (c.any_of or (not c.all_of and alternatives([nodes[k] for k in kids]))):
+            absorbed.update(_descendants(layout, kids))
+            end = max(layout.criteria[k].end for k in kids)
+            prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
             kid_nodes = tuple(nodes[k] for k in kids)
             head = nodes[i]
-            items = kid_nodes if isinstance(head, Unparsed) else (head, AnyOf(kid_nodes, prov=prov))
-            node = AnyOf(items, prov=prov) if isinstance(head, Unparsed) else All(items, prov=prov)
+            choice = AnyOf(kid_nodes, prov=prov)
+            node = choice if isinstance(head, Unparsed) else All((head, choice), prov=prov)
             out.append((c, node))
         else:
             out.append((c, nodes[i]))
     return out
+
+
+def _descendants(layout: Layout, kids: list[int]) -> set[int]:
+    out: set[int] = set()
+    todo = list(kids)
+    while todo:
+        k = todo.pop()
+        if k not in out:
+            out.add(k)
+            todo.extend(layout.criteria[k].children)
+    return out
+
+
+def _kind_of(node: Node) -> tuple[str, str | None] | None:
+    """(kind, gene) of a one-finding node, for "alternatives of one kind"; None otherwise."""
+    if isinstance(node, AnyOf) and node.items:
+        kinds = {_kind_of(n) for n in node.items}
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(node, (All, Not, Unparsed)):
+        return None
+    return node.kind, getattr(node, "gene", None)
+
+
+def alternatives(nodes: list[Node]) -> bool:
+    """Whether the items under a header are alternatives of one kind: cancer types, findings
+    in one gene, or drugs. A patient has one cancer; a list of variants or drugs under a
+    header that does not say "all of" names the ones that qualify."""
+    kinds = [_kind_of(n) for n in nodes if not isinstance(n, Unparsed)]
+    if len(kinds) < 2 or None in kinds:
+        return False
+    first = kinds[0]
+    if first[0] == "diagnosis":
+        return all(k[0] == "diagnosis" for k in kinds)
+    if first[0] in ("alteration", "fusion"):
+        return all(k == first for k in kinds)
+    return first[0] == "prior_therapy" and all(k[0] == "prior_therapy" for k in kinds)
 
 
 def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],

@@ -167,7 +167,23 @@ def combine(values: list[str]) -> str:
     return first
 
 
+_NO_CONSTRAINT = frozenset({"exception", "permission"})
+_NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mention is no criterion
+    "gene": _NO_CONSTRAINT | {"test"},
+    "cancer": _NO_CONSTRAINT | {"history", "setting"},
+    "drug": _NO_CONSTRAINT | {"prospective"},
+}
+
+
+def inert(m: Mention) -> bool:
+    """Whether context makes the mention add no constraint (an exception, a permission,
+    a test, another disease than the one under study, a drug not given before)."""
+    return bool(m.mods) and not m.mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
+
+
 def group_unit(g: Group, ctx: Context) -> Unit | None:
+    if any(inert(p.gene) for p in g.phrases[:1]):
+        return None
     kind, how = group_kind(g, ctx)
     if kind is None:
         return None
@@ -308,7 +324,7 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
-    if maker is None or m.used:
+    if maker is None or m.used or inert(m):
         return None
     node = maker(m, ctx)
     if node is None:
@@ -364,9 +380,18 @@ _HISTORY = re.compile(r"(?i)\b(?:history|prior|previous|other|another|second|sec
                       r"concurrent|synchronous|metachronous|except|besides|excluding|in situ)\b")
 
 
+_ENGLISH_CODES = frozenset({"all", "cat", "set", "met", "can", "aid", "arm", "art", "bed", "cap",
+                            "man", "mid", "pan", "per", "was", "its"})
+_CODE_FOLLOWERS = frozenset({"in", "or", "and", "with", "who", "that", "after", "following", "at",
+                             "cells", "blasts", "patients", "subjects", "type", "subtype"})
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
-    if _HISTORY.search(ctx.text[max(ctx.start, m.start - 60):m.start]):
-        return None
+    surface = ctx.text[m.start:m.end]
+    if surface.isupper() and surface.lower() in _ENGLISH_CODES:
+        nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
+        if nxt and nxt.group(1).islower() and nxt.group(1) not in _CODE_FOLLOWERS:
+            return None  # "ALL target lesions": the word, not the leukaemia
     return Diagnosis(m.data["code"], prov=ctx.prov(m.start, m.end, m.source))
 
 
@@ -380,6 +405,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None
     if ctx.has_window:
         return None
+    if "carved" in m.mods:
+        return Unparsed(ctx.text[m.start:m.end], reason="a treatment with exceptions",
+                        prov=ctx.prov(m.start, m.end, "context.carved"))
+    if "count" in m.mods:
+        return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
+                        prov=ctx.prov(m.start, m.end, "context.count"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if _NO_PRIOR.search(before[-40:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after):
         return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))

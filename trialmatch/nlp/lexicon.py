@@ -126,6 +126,9 @@ def build_lexicon(ontology) -> Lexicon:
     organs = _organ_names(ontology)
     for name, code in ontology.cancer_lexicon().items():
         key = word_key(name)
+        if name.upper() == code.upper() and (gene_key(name) in lex.genes
+                                             or ontology.gene_symbol(name) is not None):
+            continue  # a code that is also a gene's name ("BRCA", "ABL") reads as the gene
         if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
             lex.cancer_first.add(key.split()[0])

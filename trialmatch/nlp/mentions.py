@@ -49,6 +49,7 @@ class Mention:
     therapy: bool = False
     nonbio: bool = False
     used: bool = False
+    mods: set[str] = field(default_factory=set)  # context categories (scope.py)
 
     @property
     def priority(self) -> int:

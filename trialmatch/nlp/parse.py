@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.pipeline import pipeline
+from trialmatch.nlp.population import without_contradictions
 from trialmatch.nlp.tokens import doc_text
 from trialmatch.rules.nodes import (
     Age,
@@ -139,8 +140,16 @@ def parse_record(record: Record, ontology=None) -> Trial:
             cohorts = tuple(c if _requires_diagnosis(c.rule) else _with_leading(c, leaf,
                                                                                  len(leading))
                             for c in cohorts)
+    ont = ontology if ontology is not None else _default_ontology()
+    cohorts = tuple(replace(c, rule=without_contradictions(c.rule, ont)) for c in cohorts)
     return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,
                  tuple(record.conditions), record.source)
+
+
+def _default_ontology():
+    from trialmatch.ontology import default_ontology
+
+    return default_ontology()
 
 
 def _with_leading(cohort: Cohort, node: Node, after: int) -> Cohort:

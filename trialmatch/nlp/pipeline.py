@@ -17,8 +17,9 @@ from spacy.tokens import Doc, Span
 
 from trialmatch.nlp.entities import find_mentions
 from trialmatch.nlp.lexicon import Lexicon, build_lexicon
+from trialmatch.nlp.scope import apply_context
 from trialmatch.nlp.segment import segment
-from trialmatch.nlp.tokens import Tokenizer, doc_offsets, doc_text
+from trialmatch.nlp.tokens import Tokenizer, doc_offsets, doc_text, doc_tokens
 
 for _name in ("tm_layout", "tm_mentions"):
     if not Doc.has_extension(_name):
@@ -58,6 +59,9 @@ class EntityComponent:
         if self.lexicon is None:
             raise RuntimeError("trialmatch_entities has no lexicon; build it with make_pipeline")
         mentions = find_mentions(doc, self.lexicon)
+        layout = doc._.tm_layout
+        bounds = [c.start for c in layout.criteria] if layout is not None else []
+        apply_context(doc_tokens(doc), mentions, bounds)
         doc._.tm_mentions = mentions
         doc.spans["mentions"] = char_spans(doc, mentions, lambda m: m.label)
         return doc

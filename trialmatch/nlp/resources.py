@@ -45,6 +45,25 @@ class Cue(_Model):
     examples: list[str] = Field(min_length=1)
 
 
+class ContextExample(_Model):
+    text: str
+    reaches: str | None = None
+
+
+class ContextRule(_Model):
+    """One ConText rule (data/context.yaml): a cue, its direction and scope in tokens."""
+
+    id: str
+    category: Literal["exception", "carved", "permission", "history", "setting", "prospective",
+                      "count", "test", "terminate"]
+    direction: Literal["forward", "backward", "both", "terminate", "pseudo"]
+    max_scope: int = Field(ge=0, le=40)
+    applies_to: list[str]
+    terminators: list[str] = []  # single tokens that end this rule's scope (besides ";", ".")
+    phrases: list[str] = Field(min_length=1)
+    examples: list[ContextExample] = Field(min_length=1)
+
+
 class Example(_Model):
     text: str
     groups: dict[str, str] = {}
@@ -165,3 +184,11 @@ def gene_data() -> GeneData:
     data = _validate(GeneData, raw, "genes.yaml", "genes")
     _unique(data.aliases, "genes.yaml")
     return data
+
+
+@lru_cache(maxsize=1)
+def context_rules() -> list[ContextRule]:
+    """The ConText rules of data/context.yaml, validated."""
+    raw = _read("context.yaml").get("rules") or []
+    return _unique([_validate(ContextRule, r, "context.yaml", f"#{i}") for i, r in
+                    enumerate(raw)], "context.yaml")

@@ -21,8 +21,10 @@ from trialmatch.nlp.sections import BULLET, Heading, classify, inline_cohort
 MAX_CRITERION = 2000
 MAX_COHORTS = 64
 _CUTS = ("\n", ". ", "; ", ", ", " ")
-_ANY_OF = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one|1)\s+(?:or\s+more\s+)?of\s+the\s+"
-                     r"following|\bone\s+of\s*:|\bany\s+of\s*:")
+_ANY_OF = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one|1)\s+(?:or\s+more\s+)?of\s+(?:the\s+)?"
+                     r"(?:following|these|those|below)|\b(?:one|any)\s+of\s*:|\beither\b|"
+                     r"\bsuch\s+as\s*:|\bincluding\s*:|\be\.\s?g\.\s*:|\bat\s+least\s+one\b")
+_ALL_OF = re.compile(r"(?i)\b(?:all|each|both)\s+(?:of\s+)?(?:the\s+)?(?:following|these|below)\b")
 
 
 @dataclass(slots=True)
@@ -39,6 +41,7 @@ class Criterion:
     style: str = ""
     header: bool = False  # ends with ":" and introduces a list
     any_of: bool = False  # "... one of the following:"
+    all_of: bool = False  # "... all of the following:"
     children: list[int] = field(default_factory=list)
 
 
@@ -142,7 +145,8 @@ class _Builder:
         c.text = text[c.start:c.end]
         words = c.text.rstrip()
         c.header = words.endswith((":", "："))
-        c.any_of = c.header and bool(_ANY_OF.search(words))
+        c.any_of = c.header and bool(_ANY_OF.search(words)) and not _ALL_OF.search(words)
+        c.all_of = c.header and bool(_ALL_OF.search(words))
 
     def _cut(self, text: str) -> None:
         """Replace the overlong last criterion by pieces of at most MAX_CRITERION characters."""

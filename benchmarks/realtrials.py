@@ -1,0 +1,172 @@
+"""End to end on real registry text: load real trials, `find` every annotated patient, compare.
+
+    python benchmarks/realtrials.py                       # both sets, summary
+    python benchmarks/realtrials.py --set dev --show-errors
+    python benchmarks/realtrials.py --json
+
+Two annotated sets of the same shape (patients written from the trial text, each with the
+status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
+
+* `dev`: ../shared/data/realtrials-dev (45 trials, 165 patients);
+* `ours`: tests/realtrials (our own annotation of other trials of the same corpus; the
+  files name trials by NCT id and hold no trial text).
+
+The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
+`trialmatch.ingest.load_files` into a fresh database (the curated trials are there too, as
+for any user), and every patient is matched with `api.match_patients` (`find --all`); the
+status of the patient's own trial is compared with the expected one. Reported:
+
+* eligible found: expected-eligible patients reported eligible or possible;
+* candidate agreement: (eligible or possible) vs ineligible, as a coordinator sorts them;
+* exact: the three statuses agree;
+* non-oncology rejected: cancer patients reported ineligible for a non-cancer trial.
+
+Skips with a message when ../shared is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+CORPUS = SHARED / "ctgov" / "trials_2000_2020.ndjson"
+SETS = {"dev": SHARED / "realtrials-dev", "ours": ROOT / "tests" / "realtrials"}
+
+
+def expectations(folder: Path) -> dict[str, dict]:
+    """Every `expected*.json` of a set folder, merged by patient id."""
+    out: dict[str, dict] = {}
+    for f in sorted(folder.glob("expected*.json")):
+        out.update(json.loads(f.read_text(encoding="utf-8")))
+    return out
+
+
+def corpus_records(ids: set[str], path: Path = CORPUS) -> list[str]:
+    """The NDJSON lines of the corpus whose NCT id is in `ids`."""
+    lines = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            head = line[:300]
+            if any(i in head for i in ids):
+                study = json.loads(line)
+                nct = study["protocolSection"]["identificationModule"]["nctId"]
+                if nct in ids:
+                    lines.append(line.rstrip("\n"))
+    return lines
+
+
+def run_set(folder: Path, workdir: Path) -> list[dict]:
+    """One row per patient: id, trial, expected and found status, and the case kind."""
+    sys.path.insert(0, str(ROOT))
+    from trialmatch.api import match_patients
+    from trialmatch.catalog import open_catalog
+    from trialmatch.ingest.load import load_files
+    from trialmatch.patients import load_patients
+
+    expected = expectations(folder)
+    trials = {e["trial"] for e in expected.values()}
+    trial_file = workdir / f"{folder.name}-trials.ndjson"
+    trial_file.write_text("\n".join(corpus_records(trials)) + "\n", encoding="utf-8")
+    db = workdir / f"{folder.name}.duckdb"
+    summary = load_files([trial_file], db)
+    if summary.problems:
+        raise SystemExit("load problems: " + "; ".join(summary.problems))
+    patients_file = workdir / f"{folder.name}-patients.json"
+    records = [json.loads((folder / "patients" / f"{pid}.json").read_text(encoding="utf-8"))
+               for pid in sorted(expected)]
+    patients_file.write_text(json.dumps(records), encoding="utf-8")
+    store, ont = open_catalog(db, read_only=True)
+    try:
+        loaded = load_patients(patients_file, ont)
+        if loaded.problems:
+            raise SystemExit("patient problems: " + "; ".join(loaded.problems))
+        found = match_patients(store, ont, loaded.patients, include_ineligible=True)
+    finally:
+        store.close()
+    rows = []
+    for pid, exp in sorted(expected.items()):
+        match = next((m for m in found[pid] if m["trial_id"] == exp["trial"]), None)
+        rows.append({"patient": pid, "trial": exp["trial"], "expected": exp["status"],
+                     "found": match["status"] if match else "missing",
+                     "kind": pid.rsplit("-", 1)[-1][0],
+                     "reasons": match["reasons"] if match else [],
+                     "unknown": match["unknown"] if match else []})
+    return rows
+
+
+def figures(rows: list[dict]) -> dict:
+    """The four figures of the module docstring, with their counts."""
+    onc = [r for r in rows if r["kind"] != "N"]
+    non = [r for r in rows if r["kind"] == "N"]
+    eligible = [r for r in onc if r["expected"] == "eligible"]
+    found = sum(r["found"] in ("eligible", "possible") for r in eligible)
+
+    def cand(s: str) -> bool:
+        return s in ("eligible", "possible")
+
+    agree = sum(cand(r["found"]) == cand(r["expected"]) for r in rows)
+    exact = sum(r["found"] == r["expected"] for r in rows)
+    rejected = sum(r["found"] in ("ineligible", "missing") for r in non)
+    return {"patients": len(rows), "trials": len({r["trial"] for r in rows}),
+            "eligible_found": found, "eligible": len(eligible),
+            "eligible_found_pct": round(100 * found / max(1, len(eligible)), 1),
+            "candidate_agreement_pct": round(100 * agree / max(1, len(rows)), 1),
+            "exact_pct": round(100 * exact / max(1, len(rows)), 1),
+            "nononc_rejected": rejected, "nononc": len(non),
+            "confusion": dict(Counter(f"{r['expected']}->{r['found']}" for r in rows))}
+
+
+def _show_errors(rows: list[dict]) -> None:
+    for r in rows:
+        if r["found"] == r["expected"]:
+            continue
+        print(f"  {r['patient']} {r['trial']}: expected {r['expected']}, found {r['found']}")
+        for reason in r["reasons"]:
+            if reason.get("result") != "met":
+                print(f"      {reason.get('result')}: {reason.get('criterion')}  "
+                      f"<< {str(reason.get('text'))[:110]!r}")
+        for u in r["unknown"][:6]:
+            print(f"      unknown: {u}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", choices=[*SETS, "all"], default="all")
+    ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    if not CORPUS.exists():
+        print(f"skipped: {CORPUS} not found (the shared data sits beside the repo)")
+        return 0
+    names = list(SETS) if args.set == "all" else [args.set]
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            folder = SETS[name]
+            if not any(folder.glob("expected*.json")):
+                print(f"skipped set {name}: no expected*.json in {folder}", file=sys.stderr)
+                continue
+            rows = run_set(folder, Path(tmp))
+            report[name] = figures(rows)
+            if args.show_errors and not args.json:
+                print(f"[{name}] mismatches:")
+                _show_errors(rows)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    for name, f in report.items():
+        print(f"[{name}] {f['trials']} trials, {f['patients']} patients: eligible found "
+              f"{f['eligible_found']}/{f['eligible']} ({f['eligible_found_pct']} %), candidate "
+              f"agreement {f['candidate_agreement_pct']} %, exact {f['exact_pct']} %, "
+              f"non-oncology rejected {f['nononc_rejected']}/{f['nononc']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,140 @@
+"""ConText scopes: which mentions a context cue reaches, counted in tokens.
+
+The cue rules are data (data/context.yaml): each with a category, a direction, a maximum
+scope in tokens, the mention labels it applies to, and its phrases. This module only finds
+the cues and their scopes, as ConText does (Chapman et al.; medspaCy):
+
+* cue phrases are matched on the words of the text (case-insensitive; a hyphen or a line
+  break between words is the same as a space); overlapping cues keep the longest, so a
+  `pseudo` phrase ("not allowed") silences the shorter cue inside it ("allowed");
+* a scope runs from the cue forward or backward, at most `max_scope` tokens, and stops at
+  ";", at the end of a sentence, at a `terminate` cue and at the edge of its criterion;
+* every mention whose first token lies in a scope, and whose label the rule applies to,
+  gets the rule's category in `Mention.mods`.
+
+What a category does to a finding is code (findings.py), not data.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.resources import ContextRule, context_rules
+from trialmatch.nlp.tokens import Tokens
+
+_WORD = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|[^\s\-–]", re.UNICODE)
+_SKIP = frozenset({"-", "–"})
+
+
+def cue_words(phrase: str) -> tuple[str, ...]:
+    """The lower-case words of a cue phrase, as the text's tokens will show them."""
+    return tuple(w.lower() for w in _WORD.findall(phrase))
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, list[tuple[tuple[str, ...], ContextRule]]]:
+    """First word -> [(words, rule)], longest first."""
+    index: dict[str, list[tuple[tuple[str, ...], ContextRule]]] = {}
+    for rule in context_rules():
+        for phrase in rule.phrases:
+            words = cue_words(phrase)
+            if words:
+                index.setdefault(words[0], []).append((words, rule))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
+@dataclass(slots=True, frozen=True)
+class Cue:
+    """A matched cue: words lo..hi (exclusive) of the kept-token list, and its rule."""
+
+    lo: int
+    hi: int
+    rule: ContextRule
+
+
+def find_cues(low: list[str]) -> list[Cue]:
+    """Every cue in a word list; of overlapping cues the longest (then the first) wins."""
+    index = _index()
+    found: list[Cue] = []
+    for k, word in enumerate(low):
+        for words, rule in index.get(word, ()):
+            n = len(words)
+            if tuple(low[k:k + n]) == words:
+                found.append(Cue(k, k + n, rule))
+    taken = bytearray(len(low) + 1)
+    kept = []
+    for c in sorted(found, key=lambda c: (c.lo - c.hi, c.lo)):
+        if taken.find(1, c.lo, c.hi) != -1:
+            continue
+        taken[c.lo:c.hi] = b"\x01" * (c.hi - c.lo)
+        kept.append(c)
+    return sorted(kept, key=lambda c: c.lo)
+
+
+def _barriers(words: list[str]) -> list[int]:
+    """Token indices that end every scope: ";", and "." at the end of a sentence."""
+    out = []
+    n = len(words)
+    for i, w in enumerate(words):
+        if w in (";", "；", "。"):
+            out.append(i)
+        elif w == "." and i > 0 and len(words[i - 1]) > 1 and (
+                i + 1 == n or not words[i + 1][:1].islower()):
+            out.append(i)
+    return out
+
+
+def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> None:
+    """Mark each mention in reach of a cue with the cue's category (`Mention.mods`).
+
+    `bounds` are the character offsets where criteria start: no scope crosses one."""
+    keep = [i for i, w in enumerate(toks.words) if w not in _SKIP]
+    if not keep or not mentions:
+        return
+    words = [toks.words[i] for i in keep]
+    low = [toks.lower[i] for i in keep]
+    starts = [toks.starts[i] for i in keep]
+    cues = find_cues(low)
+    if not cues:
+        return
+    stops = sorted(set(_barriers(words)) | {c.lo for c in cues
+                                            if c.rule.direction == "terminate"}
+                   | {bisect_left(starts, b) for b in bounds})
+    targets = sorted((m for m in mentions), key=lambda m: m.start)
+    t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
+    for cue in cues:
+        rule = cue.rule
+        if rule.direction in ("terminate", "pseudo"):
+            continue
+        spans = []
+        if rule.direction in ("forward", "both"):
+            j = bisect_right(stops, cue.hi - 1)
+            limit = min(stops[j] if j < len(stops) else len(low), cue.hi + rule.max_scope)
+            if rule.terminators:
+                limit = next((k for k in range(cue.hi, limit) if low[k] in rule.terminators),
+                             limit)
+            spans.append((cue.hi, limit))
+        if rule.direction in ("backward", "both"):
+            j = bisect_right(stops, cue.lo) - 1
+            floor = stops[j] + (1 if stops[j] < cue.lo and low[stops[j]] in (";", ".", "；", "。")
+                                else 0) if j >= 0 else 0
+            # a criterion start is itself in scope; a barrier token is not
+            floor = max(cue.lo - rule.max_scope, floor)
+            if rule.terminators:
+                floor = next((k + 1 for k in range(cue.lo - 1, floor - 1, -1)
+                              if low[k] in rule.terminators), floor)
+            spans.append((floor, cue.lo))
+        cue_start, cue_end = starts[cue.lo], starts[cue.hi - 1] + len(words[cue.hi - 1])
+        for lo, hi in spans:
+            if lo >= hi:
+                continue
+            a, b = bisect_left(t_tok, lo), bisect_left(t_tok, hi)
+            for m in targets[a:b]:
+                if m.label in rule.applies_to and (m.end <= cue_start or m.start >= cue_end):
+                    m.mods.add(rule.category)
