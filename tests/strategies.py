@@ -15,6 +15,7 @@ from trialmatch.rules.nodes import (
     Measurement,
     Not,
     Performance,
+    Population,
     PriorTherapy,
     Sex,
     Signature,
@@ -72,6 +73,8 @@ leaf_nodes = st.one_of(
     st.builds(Performance, st.just("karnofsky"), st.sampled_from(OPS),
               st.sampled_from([50.0, 60.0, 70.0, 75.0, 80.0, 90.0])),
     st.builds(PriorTherapy, st.sampled_from(CONCEPTS)),
+    st.builds(Population, st.sampled_from(["non_oncology", "unrecognised"]),
+              st.sampled_from(["type 2 diabetes", "healthy volunteers"])),
     st.builds(Unparsed, st.sampled_from(["Adequate organ function", "Measurable disease"])),
 )
 

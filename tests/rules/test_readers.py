@@ -29,6 +29,7 @@ EXAMPLES = {
     "sex": "sex = male",
     "performance": "ecog <= 1",
     "prior_therapy": "prior(osimertinib)",
+    "population": 'population(non_oncology, "type 2 diabetes")',
     "unparsed": 'unparsed("Adequate organ function")',
 }
 

@@ -135,6 +135,11 @@ FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'diagnosis'
 JOIN p_patients pp ON pp.patient_id = pl.patient_id
 LEFT JOIN cancer_closure up ON up.code = pp.oncotree AND up.ancestor = l.str
 LEFT JOIN cancer_closure down ON down.code = l.str AND down.ancestor = pp.oncotree""",
+    "population": """
+SELECT pl.patient_id, pl.leaf_id, CASE
+        WHEN l.str = 'non_oncology' AND pp.oncotree IS NOT NULL THEN 0 ELSE 1 END AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'population'
+JOIN p_patients pp ON pp.patient_id = pl.patient_id""",
     "prior": """
 WITH taken AS (
     SELECT DISTINCT pr.patient_id, coalesce(dc.concept, pr.drug) AS concept

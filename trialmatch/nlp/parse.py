@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.pipeline import pipeline
-from trialmatch.nlp.population import without_contradictions
+from trialmatch.nlp.population import population_leaf, without_contradictions
 from trialmatch.nlp.tokens import doc_text
 from trialmatch.rules.nodes import (
     Age,
@@ -140,6 +140,10 @@ def parse_record(record: Record, ontology=None) -> Trial:
             cohorts = tuple(c if _requires_diagnosis(c.rule) else _with_leading(c, leaf,
                                                                                  len(leading))
                             for c in cohorts)
+    population = population_leaf(tuple(record.conditions), record.title,
+                                 all(_requires_diagnosis(c.rule) for c in cohorts))
+    if population is not None:
+        cohorts = tuple(_with_leading(c, population, 0) for c in cohorts)
     ont = ontology if ontology is not None else _default_ontology()
     cohorts = tuple(replace(c, rule=without_contradictions(c.rule, ont)) for c in cohorts)
     return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,

@@ -1,5 +1,12 @@
 """The population a trial studies, read across its criteria and its record.
 
+Every trial has a target population. A record whose conditions or title name cancer (or
+whose criteria require a cancer type) studies cancer patients; one whose conditions name a
+common non-cancer condition (data/conditions.yaml: cardiovascular, metabolic, infectious,
+psychiatric, healthy volunteers...) studies that condition, and a cancer patient does not
+belong to it; one that names neither is a population trialmatch does not recognise, and a
+patient can be at most "possible" for it.
+
 A cohort cannot exclude the very cancer it requires: "therapy for metastatic NSCLC" in the
 exclusion list of an NSCLC trial is about treatment history, and "carcinoma of the lung"
 read out of "small cell carcinoma of the lung" is broader than what the trial excludes.
@@ -11,7 +18,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from trialmatch.rules.nodes import All, AnyOf, Diagnosis, Node, Not, Unparsed
+from trialmatch.nlp.resources import conditions
+from trialmatch.rules.nodes import (
+    All,
+    AnyOf,
+    Diagnosis,
+    Node,
+    Not,
+    Population,
+    Provenance,
+    Unparsed,
+)
 
 CONTRADICTS = "excludes the cancer type the trial requires"
 
@@ -51,3 +68,24 @@ def without_contradictions(rule: Node, ontology) -> Node:
     if not required:
         return rule
     return _clear(rule, required, ontology, False)
+
+
+def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: bool
+                    ) -> Population | None:
+    """The `population` leaf of a record that is not (known to be) a cancer trial, or None."""
+    if requires_cancer:
+        return None
+    oncology, groups = conditions()
+    sources = [c for c in conds if c and c.strip()] + ([title] if title else [])
+    if any(oncology.search(s[:1000]) for s in sources):
+        return None
+    for text in sources:
+        for _group, rx in groups:
+            if rx.search(text[:1000]):
+                name = " ".join(text.split())[:200]
+                return Population("non_oncology", name, prov=Provenance(
+                    "structured", None, None, text, "conditions.non_oncology"))
+    named = "; ".join(" ".join(c.split()) for c in conds)[:200] or (title or "")[:200] \
+        or "no condition given"
+    return Population("unrecognised", named, prov=Provenance(
+        "structured", None, None, named, "conditions.unrecognised"))

@@ -192,3 +192,35 @@ def context_rules() -> list[ContextRule]:
     raw = _read("context.yaml").get("rules") or []
     return _unique([_validate(ContextRule, r, "context.yaml", f"#{i}") for i, r in
                     enumerate(raw)], "context.yaml")
+
+
+class ConditionGroup(_Model):
+    id: str
+    terms: list[str] = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+
+
+class OncologyTerms(_Model):
+    terms: list[str] = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+
+
+class Conditions(_Model):
+    oncology: OncologyTerms
+    groups: list[ConditionGroup]
+
+
+def term_regex(terms: list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex for vocabulary terms on word boundaries ("x*": any ending)."""
+    parts = sorted((re.escape(t[:-1]) + r"[\w'-]*" if t.endswith("*") else re.escape(t)
+                    for t in terms), key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(p.replace(r"\ ", r"[\s,-]+")
+                                                       for p in parts) + r")(?![\w])")
+
+
+@lru_cache(maxsize=1)
+def conditions() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
+    """(oncology regex, [(group id, regex)]) of data/conditions.yaml."""
+    data = _validate(Conditions, _read("conditions.yaml"), "conditions.yaml", "conditions")
+    _unique(data.groups, "conditions.yaml")
+    return term_regex(data.oncology.terms), [(g.id, term_regex(g.terms)) for g in data.groups]

@@ -18,6 +18,7 @@ from trialmatch.rules.nodes import (
     Measurement,
     Node,
     Performance,
+    Population,
     PriorTherapy,
     Sex,
     Signature,
@@ -130,6 +131,10 @@ def finding_text(leaf: Node, p: PatientFacts, ont: Ontology) -> str | None:
             return _performance(leaf.scale, p)
         case PriorTherapy():
             return _priors(leaf, p, ont)
+        case Population():
+            if p.oncotree is None:
+                return "cancer type not given"
+            return f"{p.oncotree} ({ont.cancer_name(p.oncotree)})"
         case Unparsed():
             return None
     raise TypeError(f"no patient finding for node kind {leaf.kind!r}")

@@ -18,6 +18,7 @@ from trialmatch.rules.nodes import (
     Node,
     Not,
     Performance,
+    Population,
     PriorTherapy,
     Provenance,
     Sex,
@@ -31,6 +32,6 @@ from trialmatch.rules.serde import dump, load
 
 __all__ = [
     "CONNECTIVES", "LEAVES", "NODE_TYPES", "Age", "All", "Alteration", "AnyOf", "Diagnosis",
-    "Fusion", "Measurement", "Node", "Not", "Performance", "PriorTherapy", "Provenance", "Sex",
+    "Fusion", "Measurement", "Node", "Not", "Performance", "Population", "PriorTherapy", "Provenance", "Sex",
     "Signature", "Tri", "Unparsed", "dump", "leaves", "load", "parse_text", "to_text", "walk",
 ]

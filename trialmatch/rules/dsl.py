@@ -27,6 +27,7 @@ from trialmatch.rules.nodes import (
     Node,
     Not,
     Performance,
+    Population,
     PriorTherapy,
     Sex,
     Signature,
@@ -99,6 +100,9 @@ def to_text(node: Node) -> str:
             return f"{node.scale} {node.op} {_value(node.value)}"
         case PriorTherapy():
             return _call("prior", _value(node.concept))
+        case Population():
+            return _call("population", _value(node.scope), json.dumps(node.condition,
+                                                                      ensure_ascii=False))
         case Unparsed():
             return _call("unparsed", json.dumps(node.text, ensure_ascii=False),
                          reason=node.reason)
@@ -259,6 +263,7 @@ _LEAF_SIGNATURES = {
     "signature": (("name",), ()),
     "diagnosis": (("code",), ()),
     "prior": (("concept",), ()),
+    "population": (("scope", "condition"), ()),
     "unparsed": (("text",), ("reason",)),
 }
 
@@ -292,6 +297,8 @@ def _build_leaf(p: _Parser, name: str, args: list, kwargs: dict) -> Node:
         return Diagnosis(values["code"])
     if name == "prior":
         return PriorTherapy(values["concept"])
+    if name == "population":
+        return Population(values["scope"], values["condition"])
     return Unparsed(values["text"], **extra)
 
 

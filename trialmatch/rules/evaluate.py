@@ -20,6 +20,7 @@ from trialmatch.rules.nodes import (
     Node,
     Not,
     Performance,
+    Population,
     PriorTherapy,
     Sex,
     Signature,
@@ -203,6 +204,10 @@ def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
             return compare(p.numbers.get(node.scale), node.op, node.value)
         case PriorTherapy():
             return eval_prior(node, p, vocab)
+        case Population(scope="non_oncology"):
+            return NOT_MET if p.oncotree is not None else UNKNOWN
+        case Population():
+            return UNKNOWN
         case Unparsed():
             return None
     raise TypeError(f"no evaluator for node kind {node.kind!r}")

@@ -17,6 +17,7 @@ from trialmatch.rules.nodes import (
     Node,
     Not,
     Performance,
+    Population,
     PriorTherapy,
     Sex,
     Signature,
@@ -93,6 +94,10 @@ def describe(node: Node) -> str:
                    f"{_num(node.value)}"
         case PriorTherapy():
             return f"prior {concept_label(node.concept)}"
+        case Population(scope="non_oncology"):
+            return f"the trial studies {node.condition}, not cancer"
+        case Population():
+            return f"a population trialmatch does not recognise ({node.condition})"
         case Unparsed():
             return node.text
         case Not(item=item):

@@ -257,6 +257,29 @@ class PriorTherapy(Node):
         _check(bool(self.concept), "prior therapy needs a drug or drug class")
 
 
+POPULATIONS = ("non_oncology", "unrecognised")
+
+
+@dataclass(frozen=True, slots=True)
+class Population(Node):
+    """Who the trial studies, when it is not (known to be) a cancer population.
+
+    `non_oncology`: the trial studies `condition`, not cancer; a patient with a cancer
+    diagnosis does not meet it (unknown without a diagnosis). `unrecognised`: neither the
+    record nor the text names a population trialmatch knows; never met, never violated
+    (unknown), so such a trial is at most "possible"."""
+
+    scope: str
+    condition: str
+    prov: Provenance | None = _prov()
+    kind = "population"
+
+    def __post_init__(self) -> None:
+        _check(self.scope in POPULATIONS,
+               f"unknown population {self.scope!r}; expected one of {', '.join(POPULATIONS)}")
+        _check(bool(self.condition), "population needs the condition studied")
+
+
 @dataclass(frozen=True, slots=True)
 class Unparsed(Node):
     """Text the machine cannot evaluate: kept, counted, and shown for manual review."""
@@ -269,7 +292,7 @@ class Unparsed(Node):
 
 CONNECTIVES = (All, AnyOf, Not)
 LEAVES = (Alteration, Fusion, Signature, Measurement, Diagnosis, Age, Sex, Performance,
-          PriorTherapy, Unparsed)
+          PriorTherapy, Population, Unparsed)
 NODE_TYPES: dict[str, type[Node]] = {cls.kind: cls for cls in CONNECTIVES + LEAVES}
 
 

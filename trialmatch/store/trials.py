@@ -31,6 +31,7 @@ from trialmatch.rules.nodes import (
     Node,
     Not,
     Performance,
+    Population,
     PriorTherapy,
     Sex,
     Signature,
@@ -72,6 +73,8 @@ def leaf_row(node: Node) -> dict[str, object]:
             row.update(kind="diagnosis", str=node.code)
         case PriorTherapy():
             row.update(kind="prior", str=node.concept)
+        case Population():
+            row.update(kind="population", str=node.scope)
         case Unparsed():
             row.update(kind="unparsed")
         case _:
