@@ -46,7 +46,7 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
                     r"intolerance\s+to)\b")
-_WINDOW = re.compile(r"(?i)\bwithin\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)\s+(?:of|prior|"
+_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)\s+(?:of|prior|"
                      r"before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
@@ -167,11 +167,12 @@ def combine(values: list[str]) -> str:
     return first
 
 
-_NO_CONSTRAINT = frozenset({"exception", "permission"})
+_NO_CONSTRAINT = frozenset({"exception", "permission", "conditional"})
 _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mention is no criterion
     "gene": _NO_CONSTRAINT | {"test"},
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
     "drug": _NO_CONSTRAINT | {"prospective"},
+    "age": frozenset({"conditional"}),
 }
 
 
@@ -368,9 +369,17 @@ def _performance(m: Mention, ctx: Context) -> Node:
                        prov=ctx.prov(m.start, m.end, m.source))
 
 
+_DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|before|from|over|"
+                       r"during|of)\s*(?:the\s+)?$")
+
+
 def _age(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion":
         return None
+    surface = ctx.text[m.start:m.end].lower()
+    if "age" not in surface and "old" not in surface and _DURATION.search(
+            ctx.text[max(ctx.start, m.start - 20):m.start]):
+        return None  # "amenorrhoea for < 2 years": a duration, not the patient's age
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
@@ -406,7 +415,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if ctx.has_window:
         return None
     if "carved" in m.mods:
-        return Unparsed(ctx.text[m.start:m.end], reason="a treatment with exceptions",
+        return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
+                        "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",

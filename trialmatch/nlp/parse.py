@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.pipeline import pipeline
-from trialmatch.nlp.population import population_leaf, without_contradictions
+from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
 from trialmatch.nlp.tokens import doc_text
 from trialmatch.rules.nodes import (
     Age,
@@ -145,7 +145,8 @@ def parse_record(record: Record, ontology=None) -> Trial:
     if population is not None:
         cohorts = tuple(_with_leading(c, population, 0) for c in cohorts)
     ont = ontology if ontology is not None else _default_ontology()
-    cohorts = tuple(replace(c, rule=without_contradictions(c.rule, ont)) for c in cohorts)
+    cohorts = tuple(replace(c, rule=without_contradictions(one_cancer(c.rule, ont), ont))
+                    for c in cohorts)
     return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,
                  tuple(record.conditions), record.source)
 

@@ -77,6 +77,7 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
         return None
     oncology, groups = conditions()
     sources = [c for c in conds if c and c.strip()] + ([title] if title else [])
+    sources += [f"{c.split(',')[1]} {c.split(',')[0]}" for c in conds if c.count(",") == 1]
     if any(oncology.search(s[:1000]) for s in sources):
         return None
     for text in sources:
@@ -89,3 +90,45 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
         or "no condition given"
     return Population("unrecognised", named, prov=Provenance(
         "structured", None, None, named, "conditions.unrecognised"))
+
+
+def _codes(node: Node) -> list[str] | None:
+    """The codes of a diagnosis or an `any` of diagnoses; None for anything else."""
+    if isinstance(node, Diagnosis):
+        return [node.code]
+    if isinstance(node, AnyOf) and node.items and all(isinstance(c, Diagnosis)
+                                                      for c in node.items):
+        return [c.code for c in node.items]
+    return None
+
+
+def one_cancer(node: Node, ontology) -> Node:
+    """A patient has one cancer: cancer types required side by side that are not one
+    another's kind ("ovarian, fallopian tube, peritoneal" read item by item) are
+    alternatives, not a conjunction no patient could meet. Types on one is-a chain (NSCLC
+    and lung adenocarcinoma) stay a conjunction: they narrow each other."""
+    if isinstance(node, Not):
+        item = one_cancer(node.item, ontology)
+        return node if item is node.item else replace(node, item=item)
+    if not isinstance(node, (All, AnyOf)):
+        return node
+    items = [one_cancer(c, ontology) for c in node.items]
+    if isinstance(node, All):
+        dx = [(i, codes) for i, c in enumerate(items) if (codes := _codes(c)) is not None]
+        flat = [code for _, codes in dx for code in codes]
+        unrelated = any(ontology.cancer_relation(a, b) == 0 and ontology.cancer_relation(b, a)
+                        == 0 for k, a in enumerate(flat) for b in flat[k + 1:])
+        if len(dx) >= 2 and unrelated:
+            merged = AnyOf(tuple(Diagnosis(code, prov=leaf.prov)
+                                 for i, _ in dx for leaf in
+                                 ((items[i],) if isinstance(items[i], Diagnosis)
+                                  else items[i].items)
+                                 for code in (leaf.code,)), prov=items[dx[0][0]].prov)
+            first = dx[0][0]
+            drop = {i for i, _ in dx}
+            items = [merged if i == first else c for i, c in enumerate(items) if i not in drop
+                     or i == first]
+    if all(a is b for a, b in zip(items, node.items, strict=True)) and len(items) == len(
+            node.items):
+        return node
+    return replace(node, items=tuple(items))

@@ -68,11 +68,16 @@ def find_cues(low: list[str]) -> list[Cue]:
             if tuple(low[k:k + n]) == words:
                 found.append(Cue(k, k + n, rule))
     taken = bytearray(len(low) + 1)
-    kept = []
+    kept: list[Cue] = []
+    spans: set[tuple[int, int]] = set()
     for c in sorted(found, key=lambda c: (c.lo - c.hi, c.lo)):
+        if (c.lo, c.hi) in spans:  # the same words in several rules: each applies
+            kept.append(c)
+            continue
         if taken.find(1, c.lo, c.hi) != -1:
             continue
         taken[c.lo:c.hi] = b"\x01" * (c.hi - c.lo)
+        spans.add((c.lo, c.hi))
         kept.append(c)
     return sorted(kept, key=lambda c: c.lo)
 

@@ -19,7 +19,7 @@ BULLET = re.compile(
 _TRAIL = re.compile(r"[\s:*\-–.]+$")
 _COHORT_ID = re.compile(r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step)\s*"
                         r"(?P<id>[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})")
-_INLINE = re.compile(r"\(?\s*(?P<label>(?i:cohort|arm|part|group|stratum)\s*(?:[A-Z][A-Z0-9.+\-]{0,9}"
+_INLINE = re.compile(r"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>(?i:cohort|arm|part|group|stratum|phase)\s*(?:[A-Z][A-Z0-9.+\-]{0,9}"
                      r"|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
                      r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?\s*[:：]\s*(?=\S)")
 
@@ -34,7 +34,7 @@ class Heading:
 
 
 _ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
-_KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step)"
+_KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
 _FIRST = re.compile(rf"(?P<kind>{_KIND})\s*(?P<id>{_ID})")
 _NEXT = re.compile(rf"\s*(?:(?i:and)|&|,|(?i:or)|/)\s*(?:(?P<kind>{_KIND})\s*)?(?P<id>{_ID})")
 
