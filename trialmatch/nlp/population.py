@@ -45,9 +45,18 @@ def required_codes(node: Node, negated: bool = False) -> set[str]:
     return out
 
 
+def _relation(ontology, trial_code: str, patient_code: str) -> int:
+    """The ontology's is-a relation (2: same or below, 1: above, 0: unrelated); an ontology
+    without a cancer hierarchy (a lexicon-only stub) knows only equality."""
+    relation = getattr(ontology, "cancer_relation", None)
+    if relation is None:
+        return 2 if trial_code == patient_code else 0
+    return relation(trial_code, patient_code)
+
+
 def _clear(node: Node, required: set[str], ontology, negated: bool) -> Node:
     if isinstance(node, Diagnosis):
-        if negated and any(ontology.cancer_relation(node.code, code) == 2 for code in required):
+        if negated and any(_relation(ontology, node.code, code) == 2 for code in required):
             return Unparsed(node.prov.text if node.prov and node.prov.text else node.code,
                             reason=CONTRADICTS, prov=node.prov)
         return node
@@ -116,8 +125,8 @@ def one_cancer(node: Node, ontology) -> Node:
     if isinstance(node, All):
         dx = [(i, codes) for i, c in enumerate(items) if (codes := _codes(c)) is not None]
         flat = [code for _, codes in dx for code in codes]
-        unrelated = any(ontology.cancer_relation(a, b) == 0 and ontology.cancer_relation(b, a)
-                        == 0 for k, a in enumerate(flat) for b in flat[k + 1:])
+        unrelated = any(_relation(ontology, a, b) == 0 and _relation(ontology, b, a) == 0
+                        for k, a in enumerate(flat) for b in flat[k + 1:])
         if len(dx) >= 2 and unrelated:
             merged = AnyOf(tuple(Diagnosis(code, prov=leaf.prov)
                                  for i, _ in dx for leaf in

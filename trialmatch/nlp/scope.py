@@ -87,9 +87,7 @@ def _barriers(words: list[str]) -> list[int]:
     out = []
     n = len(words)
     for i, w in enumerate(words):
-        if w in (";", "；", "。"):
-            out.append(i)
-        elif w == "." and i > 0 and len(words[i - 1]) > 1 and (
+        if w in (";", "；", "。") or w == "." and i > 0 and len(words[i - 1]) > 1 and (
                 i + 1 == n or not words[i + 1][:1].islower()):
             out.append(i)
     return out

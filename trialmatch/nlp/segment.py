@@ -68,11 +68,21 @@ def _style(bullet: str) -> str:
     return "sym" + b[0]
 
 
+_INLINE_HEADING = re.compile(r"(?i)(?<=\S)[ \t]+(?=(?:key\s+|main\s+)?(?:exclusion|inclusion)\s+"
+                             r"criteria\s*[:：])")
+
+
 def _lines(text: str):
+    """(offset, line) of every line; a line with an inline "Exclusion Criteria:" heading
+    after other words (pasted text) is two lines, split before the heading."""
     pos = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        yield pos, line
+        at = 0
+        for m in _INLINE_HEADING.finditer(line):
+            yield pos + at, line[at:m.start()]
+            at = m.end()
+        yield pos + at, line[at:]
         pos += len(raw)
 
 

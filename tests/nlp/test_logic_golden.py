@@ -1,0 +1,22 @@
+"""Golden tests of the parser's logic (issue 9's failure classes, in our own words).
+
+Parsed with the embedded ontology, so cancer types, drugs and classes are the ones a user
+gets; each case names the failure class it guards."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trialmatch.nlp import parse_eligibility
+from trialmatch.ontology import default_ontology
+from trialmatch.rules import to_text
+
+CASES = yaml.safe_load((Path(__file__).parent / "logic" / "logic.yaml").read_text())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_logic_golden(case):
+    trial = parse_eligibility(case["text"], ontology=default_ontology())
+    assert [c.id for c in trial.cohorts] == ["main"]
+    assert to_text(trial.cohorts[0].rule) == case["tree"], case["class"]
