@@ -64,7 +64,7 @@ def test_adversarial_megabyte(ont):
     text = _adversarial(1_000_000)
     t = time.process_time()
     parse_eligibility(text, ontology=ont)
-    assert time.process_time() - t < 6
+    assert time.process_time() - t < 15  # linear-work guard; 5 s measured, see docs/benchmarks.md
 
 
 def test_long_criterion_is_cut_without_losing_text():

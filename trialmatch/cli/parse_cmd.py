@@ -37,6 +37,41 @@ def highlighted(text: str, ontology=None):
     return rich_text
 
 
+_CONNECTIVE_LABELS = {"all": "all of", "any": "any of", "not": "not"}
+
+
+def rule_tree(rule: dict[str, Any], label: str):
+    """A cohort's rule as a rich Tree: all / any / not, each leaf in English with the
+    trial's own words under it, and what is left for manual review marked as such."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    from trialmatch.rules import load
+    from trialmatch.rules.explain import describe
+    from trialmatch.rules.nodes import CONNECTIVES, Unparsed
+
+    def add(parent, node) -> None:
+        if isinstance(node, CONNECTIVES):
+            branch = parent.add(f"[bold]{_CONNECTIVE_LABELS[node.kind]}[/bold]")
+            for child in node.children:
+                add(branch, child)
+            return
+        words = node.prov.text if node.prov is not None and node.prov.text else None
+        if isinstance(node, Unparsed):
+            head = "[yellow]manual review[/yellow]" + (
+                f" ({escape(node.reason)})" if node.reason else "")
+            leaf = parent.add(head)
+            leaf.add(f"[dim]{escape(' '.join(node.text.split())[:200])}[/dim]")
+            return
+        leaf = parent.add(f"[green]{escape(describe(node))}[/green]")
+        if words:
+            leaf.add(f"[dim]\"{escape(' '.join(words.split())[:200])}\"[/dim]")
+
+    tree = Tree(f"[bold]{escape(label)}[/bold]")
+    add(tree, load(rule))
+    return tree
+
+
 def render(objs: list[dict[str, Any]], texts: list[str]) -> None:
     from rich.panel import Panel
     from rich.table import Table
@@ -51,6 +86,10 @@ def render(objs: list[dict[str, Any]], texts: list[str]) -> None:
             table.add_row(*(str(b[c] or "") for c in ("polarity", "gene", "signature",
                                                         "alteration", "variant", "text")))
         console.print(table)
+        for cohort in obj["cohorts"]:
+            name = f"cohort {cohort['id']}" + (f": {cohort['label']}" if cohort.get("label")
+                                                 else "")
+            console.print(rule_tree(cohort["rule"], name))
         console.print(f"cohorts: {', '.join(c['id'] for c in obj['cohorts'])}; "
                       f"{len(obj['unparsed'])} criteria for manual review")
 

@@ -49,6 +49,11 @@ def _index() -> dict[str, list[tuple[tuple[str, ...], ContextRule]]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def _target_labels() -> frozenset[str]:
+    return frozenset(label for rule in context_rules() for label in rule.applies_to)
+
+
 @dataclass(slots=True, frozen=True)
 class Cue:
     """A matched cue: words lo..hi (exclusive) of the kept-token list, and its rule."""
@@ -97,8 +102,10 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     """Mark each mention in reach of a cue with the cue's category (`Mention.mods`).
 
     `bounds` are the character offsets where criteria start: no scope crosses one."""
+    if not any(m.label in _target_labels() for m in mentions):
+        return
     keep = [i for i, w in enumerate(toks.words) if w not in _SKIP]
-    if not keep or not mentions:
+    if not keep:
         return
     words = [toks.words[i] for i in keep]
     low = [toks.lower[i] for i in keep]
@@ -109,7 +116,10 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     stops = sorted(set(_barriers(words)) | {c.lo for c in cues
                                             if c.rule.direction == "terminate"}
                    | {bisect_left(starts, b) for b in bounds})
-    targets = sorted((m for m in mentions), key=lambda m: m.start)
+    labels = _target_labels()
+    targets = sorted((m for m in mentions if m.label in labels), key=lambda m: m.start)
+    if not targets:
+        return
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
     for cue in cues:
         rule = cue.rule

@@ -68,7 +68,7 @@ def _style(bullet: str) -> str:
     return "sym" + b[0]
 
 
-_INLINE_HEADING = re.compile(r"(?i)(?<=\S)[ \t]+(?=(?:key\s+|main\s+)?(?:exclusion|inclusion)\s+"
+_INLINE_HEADING = re.compile(r"(?i)(?<=\w[.;])[ \t]+(?=(?:key\s+|main\s+)?(?:exclusion|inclusion)\s+"
                              r"criteria\s*[:：])")
 
 
