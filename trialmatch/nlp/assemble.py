@@ -18,7 +18,6 @@ from trialmatch.rules.trial import Cohort
 
 _ASIDE = re.compile(r"\([^()]{0,120}\)")
 _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
-_AND = re.compile(r"(?i)(?:^|[\s,(])(?:and|as well as|plus|with)(?=[\s,)]|$)")
 # A gap that only separates the items of one list: commas, slashes, conjunctions, articles.
 _LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|plus|a|an|the|"
                        r"any|other)\b[\s,/|、，]*)*")

@@ -17,9 +17,9 @@ BULLET = re.compile(
     r"|[a-zA-Z][.)](?=\s)[ \t]*|\([a-zA-Z]\)[ \t]*|[ivxIVX]{1,4}[.)](?=\s)[ \t]*"
     r"|\([ivxIVX]{1,4}\)[ \t]*|\d{1,2}\.\d{1,2}\.?(?=\s)[ \t]*)?")
 _TRAIL = re.compile(r"[\s:*\-–.]+$")
-_COHORT_ID = re.compile(r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step)\s*"
-                        r"(?P<id>[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})")
-_INLINE = re.compile(r"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>(?i:cohort|arm|part|group|stratum|phase)\s*(?:[A-Z][A-Z0-9.+\-]{0,9}"
+_ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
+_KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
+_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
                      r"|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
                      r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?\s*[:：]\s*(?=\S)")
 
@@ -33,8 +33,6 @@ class Heading:
     rest: int | None = None  # offset in the line where inline content starts
 
 
-_ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
-_KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
 _FIRST = re.compile(rf"(?P<kind>{_KIND})\s*(?P<id>{_ID})")
 _NEXT = re.compile(rf"\s*(?:(?i:and)|&|,|(?i:or)|/)\s*(?:(?P<kind>{_KIND})\s*)?(?P<id>{_ID})")
 
@@ -83,7 +81,7 @@ def _heading(kind: str, label: str, source: str) -> Heading:
         return Heading(kind, label, cohort_ids(label), source)
     if kind in ("inclusion", "exclusion"):
         tail = re.split(r"\s[-–(:]\s?", label, maxsplit=1)
-        cohorts = cohort_ids(tail[1]) if len(tail) > 1 and _COHORT_ID.search(tail[1]) else ()
+        cohorts = cohort_ids(tail[1]) if len(tail) > 1 else ()
         return Heading(kind, label, cohorts, source)
     return Heading(kind, label, (), source)
 
