@@ -169,6 +169,8 @@ def _ecog(m: re.Match[str], _value: str | None) -> dict:
     if _g(m, "value") is not None:
         return {"op": norm_op(m.group("op"), "<="), "value": float(m.group("value"))}
     high = _g(m, "high") or _g(m, "last") or _g(m, "single")
+    if _g(m, "after") is not None:  # "2 or more": this score and worse
+        return {"op": ">=", "value": float(high)}
     return {"op": "<=", "value": float(high)}
 
 

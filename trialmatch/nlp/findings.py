@@ -169,7 +169,7 @@ def combine(values: list[str]) -> str:
 
 _NO_CONSTRAINT = frozenset({"exception", "permission", "conditional"})
 _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mention is no criterion
-    "gene": _NO_CONSTRAINT | {"test"},
+    "gene": _NO_CONSTRAINT | {"test", "setting", "benign"},
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
     "drug": _NO_CONSTRAINT | {"prospective"},
     "age": frozenset({"conditional"}),
