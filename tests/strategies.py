@@ -11,6 +11,7 @@ from trialmatch.rules.nodes import (
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Not,
@@ -73,6 +74,8 @@ leaf_nodes = st.one_of(
     st.builds(Performance, st.just("karnofsky"), st.sampled_from(OPS),
               st.sampled_from([50.0, 60.0, 70.0, 75.0, 80.0, 90.0])),
     st.builds(PriorTherapy, st.sampled_from(CONCEPTS)),
+    st.builds(Expression, st.sampled_from(["MS4A1", "CLDN18", "TACSTD2"]),
+              st.sampled_from(["positive", "negative", "high", "low"])),
     st.builds(Population, st.sampled_from(["non_oncology", "unrecognised"]),
               st.sampled_from(["type 2 diabetes", "healthy volunteers"])),
     st.builds(Unparsed, st.sampled_from(["Adequate organ function", "Measurable disease"])),
@@ -125,7 +128,9 @@ def patients(draw, pid: str):
     statuses = {}
     for name, values in (("her2", ["positive", "negative", "low", "zero"]),
                          ("er", ["positive", "negative"]), ("pr", ["positive", "negative"]),
-                         ("msi", ["MSI-H", "MSI-L", "MSS"]), ("mmr", ["dMMR", "pMMR"])):
+                         ("msi", ["MSI-H", "MSI-L", "MSS"]), ("mmr", ["dMMR", "pMMR"]),
+                         ("expression:MS4A1", ["positive", "negative", "high", "low"]),
+                         ("expression:CLDN18", ["positive", "negative", "high", "low"])):
         if draw(st.booleans()):
             statuses[name] = draw(st.sampled_from(values))
     flags = {k: draw(st.booleans()) for k in ("hrd", "loh") if draw(st.booleans())}

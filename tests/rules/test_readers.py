@@ -29,6 +29,7 @@ EXAMPLES = {
     "sex": "sex = male",
     "performance": "ecog <= 1",
     "prior_therapy": "prior(osimertinib)",
+    "expression": "expression(MS4A1, positive, assay=IHC)",
     "population": 'population(non_oncology, "type 2 diabetes")',
     "unparsed": 'unparsed("Adequate organ function")',
 }

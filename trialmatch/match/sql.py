@@ -135,6 +135,15 @@ FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'diagnosis'
 JOIN p_patients pp ON pp.patient_id = pl.patient_id
 LEFT JOIN cancer_closure up ON up.code = pp.oncotree AND up.ancestor = l.str
 LEFT JOIN cancer_closure down ON down.code = l.str AND down.ancestor = pp.oncotree""",
+    "expression": """
+SELECT pl.patient_id, pl.leaf_id, CASE
+        WHEN s.value IS NULL THEN 1
+        WHEN s.value = l.str THEN 2
+        WHEN l.str = 'positive' AND s.value IN ('high', 'low') THEN 2
+        WHEN l.str IN ('high', 'low') AND s.value = 'positive' THEN 1
+        ELSE 0 END AS v
+FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'expression'
+LEFT JOIN p_statuses s ON s.patient_id = pl.patient_id AND s.field = 'expression:' || l.gene""",
     "population": """
 SELECT pl.patient_id, pl.leaf_id, CASE
         WHEN l.str = 'non_oncology' AND pp.oncotree IS NOT NULL THEN 0 ELSE 1 END AS v

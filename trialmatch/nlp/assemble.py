@@ -90,9 +90,15 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) or all(
             isinstance(u.node, Diagnosis) for u in run)
         kind = AnyOf if alternatives else All
-        parts.append(kind(tuple(u.node for u in run),
-                          prov=_span(prov, text, run[0].start, run[-1].end,
-                                     "assemble.or" if alternatives else "assemble.and")))
+        nodes = tuple(u.node for u in run)
+        span = _span(prov, text, run[0].start, run[-1].end,
+                     "assemble.or" if alternatives else "assemble.and")
+        inner = [n.item if isinstance(n, Not) else n for n in nodes]
+        if isinstance(nodes[0], Not) and all(_same_kind(inner[0], n) for n in inner[1:]):
+            # "no prior X, Y or Z": the negation scopes over the whole list
+            parts.append(Not(AnyOf(tuple(inner), prov=span), prov=span))
+            continue
+        parts.append(kind(nodes, prov=span))
     return parts[0] if len(parts) == 1 else All(tuple(parts), prov=prov)
 
 
@@ -129,6 +135,8 @@ def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],
 
 def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[Criterion, Node]]:
     """(criterion, node) for every criterion; children of an "any of" header are joined."""
+    if not layout.criteria:
+        return []
     ms_of: dict[int, list[Mention]] = {i: [] for i in range(len(layout.criteria))}
     starts = [c.start for c in layout.criteria]
     ci = 0

@@ -437,6 +437,47 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+_HEADS = frozenset({"cancer", "cancers", "carcinoma", "carcinomas", "tumor", "tumors", "tumour",
+                    "tumours", "neoplasm", "neoplasms", "adenocarcinoma", "adenocarcinomas"})
+# "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
+_CONJUNCT = re.compile(r"(?P<words>[A-Za-z][\w'\-]*(?:[ \t\n]+[A-Za-z][\w'\-]*){0,2})"
+                       r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+|\s*/\s*)\Z")
+
+
+def elliptic_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Cancer types that share the head noun of the next one: "ovarian, fallopian tube or
+    peritoneal cancer" names three, "small cell or non-small cell lung cancer" two. Each
+    conjunct before a cancer name ending in "cancer", "carcinoma", "tumour"... is looked up
+    with the last one to three words of that name; the reading stops at the first conjunct
+    that is not a known cancer type."""
+    out: list[Mention] = []
+    taken = [(m.start, m.end) for m in mentions]
+    for m in mentions:
+        surface = text[m.start:m.end].split()
+        if m.label != "cancer" or not surface or surface[-1].lower() not in _HEADS:
+            continue
+        tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
+        end = m.start
+        for _ in range(6):
+            found = _CONJUNCT.search(text, max(0, end - 60), end)
+            if not found:
+                break
+            words = found.group("words").split()
+            hit = next(((k, lex.cancers[key]) for tail in tails for k in range(len(words))
+                        if (key := word_key(" ".join([*words[k:], tail]))) in lex.cancers),
+                       None)
+            if hit is None:
+                break
+            k, code = hit
+            start = text.index(words[k], found.start("words"))
+            stop = found.end("words")
+            if any(a < stop and start < b for a, b in taken):
+                break
+            out.append(Mention("cancer", start, stop, "ontology.cancer.elliptic", {"code": code}))
+            end = found.start()
+    return out
+
+
 def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
     spellings = lex.exact.get(key)
     return spellings is None or word_tuple(surface) in spellings
@@ -455,6 +496,7 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     found = pattern_mentions(text) + gene_mentions(toks, text, lex)
     names = name_mentions(toks, text, lex)
     found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
+    found += elliptic_cancers(text, names, lex)
     found += cue_mentions(toks, text)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]

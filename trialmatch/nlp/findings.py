@@ -29,6 +29,7 @@ from trialmatch.rules.nodes import (
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -40,7 +41,6 @@ from trialmatch.rules.nodes import (
     Unparsed,
 )
 
-EXPRESSION_REASON = "expression: "
 _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\s+with|treatment\s+"
                     r"with|therapy\s+with|progress(?:ed|ion)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
@@ -212,7 +212,7 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
     negated, excepted = negation(g.start, g.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                  ctx.section)
     node = _context(node, negated, excepted, ctx, g.start, g.end)
-    return Unit(node, g.start, g.end)
+    return Unit(node, g.start, g.end) if node is not None else None
 
 
 def _nonbio(g: Group, ctx: Context) -> bool:
@@ -222,9 +222,11 @@ def _nonbio(g: Group, ctx: Context) -> bool:
 
 
 def _context(node: Node, negated: bool, excepted: bool, ctx: Context, start: int,
-             end: int) -> Node:
+             end: int) -> Node | None:
+    """The finding under its context: an exception is no criterion ("other than X" neither
+    requires nor excludes X), a negation a `not`."""
     if excepted:
-        return Not(node, prov=ctx.prov(start, end, "context.exception"))
+        return None
     if negated:
         return Not(node, prov=ctx.prov(start, end, "context.negation"))
     return node
@@ -254,13 +256,12 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
 
 
 def _stated_absent(node: Node | None, kind: str, prov: Provenance) -> Node | None:
-    """"BRAF V600 wild-type", "EML4-ALK negative": the finding, stated absent. A `not` whose
-    source names the status ("status.wildtype"), so the biomarker list keeps the trial's word
-    and the polarity of the criterion."""
+    """"BRAF V600 wild-type", "EML4-ALK negative": the finding, stated absent. A `not` that
+    keeps the trial's word (`stated`), so the biomarker list shows it with the polarity of
+    the criterion."""
     if node is None or kind not in ("wildtype", "negative"):
         return node
-    return Not(node, prov=Provenance(prov.section, prov.start, prov.end, prov.text,
-                                     f"status.{kind}"))
+    return Not(node, stated=kind, prov=prov)
 
 
 def _carve_out(node: Node | None, p: Phrase, ctx: Context, prov: Provenance) -> Node | None:
@@ -268,8 +269,8 @@ def _carve_out(node: Node | None, p: Phrase, ctx: Context, prov: Provenance) -> 
     if node is None or not p.excepted:
         return node
     cut = [Alteration(g, "mutation", v, prov=prov) for g in p.genes for v in p.excepted]
-    return All((node, Not(_one(cut, ctx, p), prov=ctx.prov(p.start, p.end,
-                                                          "context.exception"))), prov=prov)
+    return All((node, Not(_one(cut, ctx, p), stated="except",
+                          prov=ctx.prov(p.start, p.end, "context.exception"))), prov=prov)
 
 
 def _event_exon(v: str) -> int | None:
@@ -301,13 +302,12 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
         rule = status[kind]
         if rule.get("fusion"):
             node = Fusion(gene, prov=prov)
-            return Not(node, prov=Provenance(prov.section, prov.start, prov.end, prov.text,
-                                             "status.negative")) if kind == "negative" else node
+            return Not(node, stated="negative", prov=prov) if kind == "negative" else node
         return Measurement(rule["measurement"], rule["op"], rule["value"], prov=prov)
     if kind in ("expression", "low") or (kind in ("positive", "negative")
                                         and gene in data.expression_markers):
-        word = "expression" if kind != "negative" else "expression-negative"
-        return Unparsed(prov.text or gene, reason=f"{word}: {gene}", prov=prov)
+        level = {"expression": "positive"}.get(kind, kind)
+        return Expression(gene, level, prov=prov)
     if kind == "positive":
         kind = "mutation"
     if kind == "negative":
@@ -334,6 +334,8 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
         negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                      ctx.section)
         node = _context(node, negated, excepted, ctx, m.start, m.end)
+        if node is None:
+            return None
     return Unit(node, m.start, m.end)
 
 
@@ -350,8 +352,7 @@ def _philadelphia(m: Mention, ctx: Context) -> Node:
     prov = ctx.prov(m.start, m.end, m.source)
     node = Fusion("ABL1", "BCR", prov=prov)
     if m.data["status"] == "negative":
-        return Not(node, prov=Provenance(prov.section, prov.start, prov.end, prov.text,
-                                         "status.negative"))
+        return Not(node, stated="negative", prov=prov)
     return node
 
 

@@ -1,22 +1,22 @@
 """The flat views of a parsed trial (DESIGN 2.2): biomarkers with polarity, and unparsed text.
 
 Polarity comes from the path in the tree: each `not` flips it, except a `not` that states a
-status ("Ph-negative", "ALK-negative", "BRAF V600 wild-type": source "status.negative" or
-"status.wildtype", reported with that word as the alteration, polarity kept) and a carve-out
-("except G12C": source "context.exception", whose leaves narrow another criterion and are not
-listed on their own).
+status ("Ph-negative", "ALK-negative", "BRAF V600 wild-type": `stated` negative or wildtype,
+reported with that word as the alteration, polarity kept) and a carve-out ("except G12C":
+`stated` except, whose leaves narrow another criterion and are not listed on their own).
+Everything is read from the tree's fields, never from provenance or reason strings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from trialmatch.nlp.findings import EXPRESSION_REASON
 from trialmatch.rules.nodes import (
     MARKER_GENES,
     All,
     Alteration,
     AnyOf,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -30,7 +30,6 @@ FIELDS = ("gene", "signature", "alteration", "variant", "exon", "origin", "polar
           "start", "end")
 
 
-_STATUS = {"status.negative": "negative", "status.wildtype": "wildtype"}
 
 
 def _entry(node: Node, exclude: bool, status: str | None) -> dict[str, Any] | None:
@@ -48,9 +47,8 @@ def _entry(node: Node, exclude: bool, status: str | None) -> dict[str, Any] | No
                 e.update(signature="TMB-H")
             else:
                 e.update(gene=MARKER_GENES[node.marker], alteration=_measure_kind(node))
-        case Unparsed() if (node.reason or "").startswith(("expression", "expression-negative")):
-            word, _, gene = (node.reason or "").partition(": ")
-            e.update(gene=gene, alteration="negative" if word.endswith("negative")
+        case Expression():
+            e.update(gene=node.gene, alteration="negative" if node.level == "negative"
                      else "expression")
         case _:
             return None
@@ -71,11 +69,10 @@ def _measure_kind(node: Measurement) -> str:
 
 def _walk(node: Node, exclude: bool, status: str | None, out: list[dict[str, Any]]) -> None:
     if isinstance(node, Not):
-        source = node.prov.source if node.prov else None
-        if source == "context.exception":
+        if node.stated == "except":  # a carve-out of the finding before it, not a criterion
             return
-        if source in _STATUS:
-            _walk(node.item, exclude, _STATUS[source], out)
+        if node.stated is not None:
+            _walk(node.item, exclude, node.stated, out)
         else:
             _walk(node.item, not exclude, status, out)
         return
@@ -132,4 +129,4 @@ def parse_output(trial: Trial) -> dict[str, Any]:
             "unparsed": unparsed(trial)}
 
 
-__all__ = ["EXPRESSION_REASON", "biomarkers", "parse_output", "unparsed"]
+__all__ = ["biomarkers", "parse_output", "unparsed"]

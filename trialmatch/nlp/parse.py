@@ -12,6 +12,7 @@ from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.pipeline import pipeline
 from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
+from trialmatch.nlp.simplify import simplify
 from trialmatch.nlp.tokens import doc_text
 from trialmatch.rules.nodes import (
     Age,
@@ -57,7 +58,7 @@ def parse_eligibility(text: str, trial_id: str = "text", ontology=None,
         pairs = criteria_nodes(layout, doc_text(doc), doc._.tm_mentions)
         section = layout.criteria[-1].section if layout.criteria else "inclusion"
         cohorts = cohort_rules(layout, pairs, leading, _overflow(text, section))
-    return Trial(trial_id, cohorts)
+    return Trial(trial_id, tuple(replace(c, rule=simplify(c.rule)) for c in cohorts))
 
 
 def _overflow(text: str, section: str) -> tuple[Node, ...]:

@@ -76,6 +76,8 @@ class BiomarkersIn(_Strict):
     pr: Literal["positive", "negative"] | None = None
     hrd: bool | None = None
     loh: bool | None = None
+    # protein or gene expression markers by name (CD20, claudin 18.2, TROP2...): level
+    expression: dict[str, Literal["positive", "negative", "high", "low"]] | None = None
 
     @field_validator("msi", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from datetime import date
 
 from trialmatch.ontology import Ontology
 from trialmatch.patients.model import PatientIn
-from trialmatch.rules.facts import Finding, PatientFacts
+from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.variants import codon_of, event_of, normalize_protein
 
 _ECOG_TO_KPS = {0: (90.0, 100.0), 1: (70.0, 80.0), 2: (50.0, 60.0), 3: (30.0, 40.0),
@@ -85,6 +85,10 @@ class Normalizer:
         her2 = self.her2_status(p, findings)
         if her2:
             statuses["her2"] = her2
+        for marker, level in (b.expression or {}).items():
+            pointer = marker.replace("~", "~0").replace("/", "~1")
+            gene = self.gene(marker, f"{prefix}/biomarkers/expression/{pointer}", warnings)
+            statuses[expression_field(gene)] = level
         flags = {k: v for k, v in (("hrd", b.hrd), ("loh", b.loh)) if v is not None}
         oncotree = None
         if p.diagnosis and p.diagnosis.oncotree:

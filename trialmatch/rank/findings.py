@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from trialmatch.ontology import Ontology
 from trialmatch.rules.evaluate import SIGNATURE_FACTS
-from trialmatch.rules.facts import Finding, PatientFacts
+from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.nodes import (
     Age,
     Alteration,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -131,6 +132,9 @@ def finding_text(leaf: Node, p: PatientFacts, ont: Ontology) -> str | None:
             return _performance(leaf.scale, p)
         case PriorTherapy():
             return _priors(leaf, p, ont)
+        case Expression():
+            have = p.statuses.get(expression_field(leaf.gene))
+            return f"{leaf.gene} {have}" if have else f"{leaf.gene} expression not reported"
         case Population():
             if p.oncotree is None:
                 return "cancer type not given"

@@ -13,6 +13,7 @@ from trialmatch.rules.nodes import (
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -31,7 +32,7 @@ from trialmatch.rules.nodes import (
 from trialmatch.rules.serde import dump, load
 
 __all__ = [
-    "CONNECTIVES", "LEAVES", "NODE_TYPES", "Age", "All", "Alteration", "AnyOf", "Diagnosis",
+    "CONNECTIVES", "LEAVES", "NODE_TYPES", "Age", "All", "Alteration", "AnyOf", "Diagnosis", "Expression",
     "Fusion", "Measurement", "Node", "Not", "Performance", "Population", "PriorTherapy", "Provenance", "Sex",
     "Signature", "Tri", "Unparsed", "dump", "leaves", "load", "parse_text", "to_text", "walk",
 ]

@@ -22,6 +22,7 @@ from trialmatch.rules.nodes import (
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -80,7 +81,7 @@ def to_text(node: Node) -> str:
         case AnyOf(items=items):
             return _call("any", *(to_text(c) for c in items))
         case Not(item=item):
-            return _call("not", to_text(item))
+            return _call("not", to_text(item), stated=node.stated)
         case Alteration():
             return _call("alteration", _value(node.gene), _value(node.alteration),
                          variant=node.variant, exon=node.exon, origin=node.origin)
@@ -90,6 +91,8 @@ def to_text(node: Node) -> str:
             return _call("signature", _value(node.name))
         case Measurement():
             return f"{node.marker} {node.op} {_value(node.value)}"
+        case Expression():
+            return _call("expression", _value(node.gene), _value(node.level), assay=node.assay)
         case Diagnosis():
             return _call("diagnosis", _value(node.code))
         case Age():
@@ -166,6 +169,9 @@ class _Parser:
 
     def factor(self) -> Node:
         if self.at("not"):
+            nxt = self.peek(1)
+            if nxt and nxt[1] == "(":
+                return self.call()  # not(rule) or not(rule, stated=negative)
             self.i += 1
             return Not(self.factor())
         return self.primary()
@@ -218,7 +224,15 @@ class _Parser:
         self.take("punct", "(")
         if name in ("all", "any", "not"):
             items: list[Node] = []
+            stated = None
             while not (self.peek() and self.peek()[1] == ")"):
+                tok, nxt = self.peek(), self.peek(1)
+                if name == "not" and tok and tok[1].lower() == "stated" and nxt and nxt[1] == "=":
+                    self.i += 2
+                    stated = str(self.scalar())
+                    if self.peek() and self.peek()[1] == ",":
+                        self.i += 1
+                    continue
                 items.append(self.expr())
                 if self.peek() and self.peek()[1] == ",":
                     self.i += 1
@@ -227,8 +241,8 @@ class _Parser:
             self.take("punct", ")")
             if name == "not":
                 if len(items) != 1:
-                    raise self.error("not() takes exactly one rule")
-                return Not(items[0])
+                    raise self.error("expected ) after the one rule of not()")
+                return Not(items[0], stated=stated)
             return All(tuple(items)) if name == "all" else AnyOf(tuple(items))
         args, kwargs = self.arguments()
         return _build_leaf(self, name, args, kwargs)
@@ -262,6 +276,7 @@ _LEAF_SIGNATURES = {
     "fusion": (("gene",), ("partner",)),
     "signature": (("name",), ()),
     "diagnosis": (("code",), ()),
+    "expression": (("gene", "level"), ("assay",)),
     "prior": (("concept",), ()),
     "population": (("scope", "condition"), ()),
     "unparsed": (("text",), ("reason",)),
@@ -295,6 +310,8 @@ def _build_leaf(p: _Parser, name: str, args: list, kwargs: dict) -> Node:
         return Signature(values["name"])
     if name == "diagnosis":
         return Diagnosis(values["code"])
+    if name == "expression":
+        return Expression(values["gene"], values["level"], **extra)
     if name == "prior":
         return PriorTherapy(values["concept"])
     if name == "population":

@@ -8,13 +8,14 @@ manual review, and a connective ignores them (a node whose children are all unpa
 
 from __future__ import annotations
 
-from trialmatch.rules.facts import Finding, PatientFacts
+from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.nodes import (
     Age,
     All,
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -181,6 +182,22 @@ def eval_prior(leaf: PriorTherapy, p: PatientFacts, vocab: Vocabulary) -> int:
     return NOT_MET
 
 
+EXPRESSION_MEETS = {  # (criterion level, reported level) -> value; other pairs are not met
+    ("positive", "positive"): MET, ("positive", "high"): MET, ("positive", "low"): MET,
+    ("negative", "negative"): MET, ("high", "high"): MET, ("high", "positive"): UNKNOWN,
+    ("low", "low"): MET, ("low", "positive"): UNKNOWN,
+}
+
+
+def eval_expression(node: Expression, p: PatientFacts) -> int:
+    """Met when the profile reports the marker at the level asked (any positive level meets
+    "positive"; a bare "positive" leaves "high" or "low" open), unknown when not reported."""
+    have = p.statuses.get(expression_field(node.gene))
+    if have is None:
+        return UNKNOWN
+    return EXPRESSION_MEETS.get((node.level, have), NOT_MET)
+
+
 def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
     """The truth of one leaf for one patient (None for unparsed text)."""
     match node:
@@ -204,6 +221,8 @@ def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
             return compare(p.numbers.get(node.scale), node.op, node.value)
         case PriorTherapy():
             return eval_prior(node, p, vocab)
+        case Expression():
+            return eval_expression(node, p)
         case Population(scope="non_oncology"):
             return NOT_MET if p.oncotree is not None else UNKNOWN
         case Population():

@@ -12,6 +12,7 @@ from trialmatch.rules.nodes import (
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -100,6 +101,13 @@ def describe(node: Node) -> str:
             return f"a population trialmatch does not recognise ({node.condition})"
         case Unparsed():
             return node.text
+        case Expression():
+            label = f"{node.gene} {'expression' if node.level == 'positive' else node.level + ' expression'}"
+            return label + (f" ({node.assay})" if node.assay else "")
+        case Not(item=item, stated="negative"):
+            return f"{describe(item)}: negative"
+        case Not(item=item, stated="wildtype"):
+            return f"{describe(item)}: wild-type"
         case Not(item=item):
             inner = describe(item)
             if isinstance(item, PriorTherapy):

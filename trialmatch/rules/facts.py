@@ -15,6 +15,11 @@ STATUS_FIELDS = ("her2", "er", "pr", "msi", "mmr")
 FLAG_FIELDS = ("hrd", "loh")
 
 
+def expression_field(gene: str) -> str:
+    """The `statuses` key of an expression marker ("expression:MS4A1")."""
+    return f"expression:{gene}"
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One reported alteration, normalised (HGNC symbol, one-letter protein change)."""

@@ -39,6 +39,8 @@ MARKER_GENES = {"tmb": None, "pdl1_tps": "CD274", "pdl1_cps": "CD274", "her2_ihc
                 "her2": "ERBB2", "er": "ESR1", "pr": "PGR"}
 SCALES = ("ecog", "karnofsky")
 SEXES = ("female", "male")
+STATED = ("negative", "wildtype", "except")
+EXPRESSION_LEVELS = ("positive", "negative", "high", "low")
 SECTIONS = ("inclusion", "exclusion", "cohort", "summary", "structured", "text")
 
 
@@ -103,9 +105,19 @@ class AnyOf(Node):
 
 @dataclass(frozen=True, slots=True)
 class Not(Node):
+    """The item is not met. `stated` keeps how the trial worded an absence when it is a
+    status of its own ("HER2-negative": negative, "KRAS wild-type": wildtype) or a carve-out
+    of the finding before it ("NRAS mutation except G12A": except); it never changes the
+    truth value, only how the finding is listed and explained."""
+
     item: Node
+    stated: str | None = None
     prov: Provenance | None = _prov()
     kind = "not"
+
+    def __post_init__(self) -> None:
+        _check(self.stated in (None, *STATED),
+               f"unknown stated status {self.stated!r}; expected one of {', '.join(STATED)}")
 
     @property
     def children(self) -> tuple[Node, ...]:
@@ -257,6 +269,26 @@ class PriorTherapy(Node):
         _check(bool(self.concept), "prior therapy needs a drug or drug class")
 
 
+@dataclass(frozen=True, slots=True)
+class Expression(Node):
+    """A protein or gene expression marker by IHC, flow cytometry or RNA (CD20, claudin
+    18.2, TROP2, c-MET overexpression): `level` is positive, negative, high or low, `assay`
+    the method when the trial states one. Met or not from the profile's `expression` map;
+    unknown when the profile does not report the marker."""
+
+    gene: str
+    level: str = "positive"
+    assay: str | None = None
+    prov: Provenance | None = _prov()
+    kind = "expression"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.gene), "expression needs a gene or protein")
+        _check(self.level in EXPRESSION_LEVELS,
+               f"unknown expression level {self.level!r}; expected one of "
+               f"{', '.join(EXPRESSION_LEVELS)}")
+
+
 POPULATIONS = ("non_oncology", "unrecognised")
 
 
@@ -291,7 +323,7 @@ class Unparsed(Node):
 
 
 CONNECTIVES = (All, AnyOf, Not)
-LEAVES = (Alteration, Fusion, Signature, Measurement, Diagnosis, Age, Sex, Performance,
+LEAVES = (Alteration, Fusion, Signature, Measurement, Expression, Diagnosis, Age, Sex, Performance,
           PriorTherapy, Population, Unparsed)
 NODE_TYPES: dict[str, type[Node]] = {cls.kind: cls for cls in CONNECTIVES + LEAVES}
 

@@ -29,6 +29,8 @@ def to_dict(node: Node) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": node.kind}
     if isinstance(node, (All, AnyOf, Not)):
         out["children"] = [to_dict(c) for c in node.children]
+        if isinstance(node, Not) and node.stated is not None:
+            out["stated"] = node.stated
     else:
         for f in fields(node):
             if f.name != "prov":
@@ -70,7 +72,10 @@ def load(data: Any, pointer: str = "") -> Node:
         if cls is Not:
             if len(items) != 1:
                 raise RuleError(f"{pointer}/children: 'not' takes exactly one child")
-            return Not(items[0], prov=prov)
+            stated = data.get("stated")
+            if stated is not None and not isinstance(stated, str):
+                raise RuleError(f"{pointer}/stated: must be a string")
+            return Not(items[0], stated=stated, prov=prov)
         return cls(items, prov=prov)
     names = {f.name for f in fields(cls)} - {"prov"}
     unknown = set(data) - names - {"kind", "provenance", "schema_version"}

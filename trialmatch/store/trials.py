@@ -26,6 +26,7 @@ from trialmatch.rules.nodes import (
     Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
     Fusion,
     Measurement,
     Node,
@@ -75,6 +76,8 @@ def leaf_row(node: Node) -> dict[str, object]:
             row.update(kind="prior", str=node.concept)
         case Population():
             row.update(kind="population", str=node.scope)
+        case Expression():
+            row.update(kind="expression", gene=node.gene, str=node.level)
         case Unparsed():
             row.update(kind="unparsed")
         case _:

@@ -1,0 +1,88 @@
+"""Readings of a whole criterion tree that no single finding can make.
+
+* **What cannot be read stays open.** The evaluators ignore `unparsed` leaves, which is
+  right where a connective only gets stricter with them ignored being wrong: in an `all`
+  (under an even number of `not`s) an unreadable condition is for manual review and the
+  rest still decides. But an `any` with an unreadable alternative ("one of: postmenopausal,
+  or age over 60") would require the alternatives that could be read, and under a `not` an
+  `all` with an unreadable part ("brain metastases and an EGFR mutation" as an exclusion)
+  would exclude on the readable part alone. Such a connective becomes one `unparsed`
+  criterion with its words: for manual review, never a silent narrowing.
+* **Bounds that cannot hold together are alternatives.** Two age bounds side by side in one
+  criterion that no age meets ("< 60 years for cohort A, >= 60 years for cohort B") were
+  read from different branches: they are an `any`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from trialmatch.rules.nodes import Age, All, AnyOf, Node, Not, Unparsed
+
+OPEN_ALTERNATIVE = "an alternative or a part of it needs manual review"
+
+
+def _words(node: Node) -> str:
+    if node.prov is not None and node.prov.text:
+        return node.prov.text
+    if isinstance(node, Unparsed):
+        return node.text
+    return "; ".join(_words(c) for c in node.children)
+
+
+def keep_open(node: Node, positive: bool = True) -> Node:
+    """See the module docstring (first point)."""
+    if isinstance(node, Not):
+        item = keep_open(node.item, not positive)
+        return node if item is node.item else replace(node, item=item)
+    if not isinstance(node, (All, AnyOf)):
+        return node
+    items = tuple(keep_open(c, positive) for c in node.items)
+    weak = isinstance(node, AnyOf) if positive else isinstance(node, All)
+    if weak and any(isinstance(c, Unparsed) for c in items) and not all(
+            isinstance(c, Unparsed) for c in items):
+        return Unparsed(_words(node), reason=OPEN_ALTERNATIVE, prov=node.prov)
+    if all(a is b for a, b in zip(items, node.items, strict=True)):
+        return node
+    return replace(node, items=items)
+
+
+def _age_interval(ages: list[Age]) -> bool:
+    """Whether some age meets every bound."""
+    lo, lo_open, hi, hi_open = float("-inf"), False, float("inf"), False
+    for a in ages:
+        if a.op in (">", ">=") and (a.value > lo or (a.value == lo and a.op == ">")):
+            lo, lo_open = a.value, a.op == ">"
+        elif a.op in ("<", "<=") and (a.value < hi or (a.value == hi and a.op == "<")):
+            hi, hi_open = a.value, a.op == "<"
+        elif a.op == "=":
+            lo = hi = a.value
+    return lo < hi or (lo == hi and not lo_open and not hi_open)
+
+
+def separate_bounds(node: Node, root: bool = True) -> Node:
+    """See the module docstring (second point); the root `all` (the cohort, whose bounds
+    come from different criteria) is left as it is."""
+    if isinstance(node, Not):
+        item = separate_bounds(node.item, False)
+        return node if item is node.item else replace(node, item=item)
+    if not isinstance(node, (All, AnyOf)):
+        return node
+    items = [separate_bounds(c, False) for c in node.items]
+    ages = [c for c in items if isinstance(c, Age)]
+    if isinstance(node, All) and not root and len(ages) >= 2 and not _age_interval(ages):
+        first = items.index(ages[0])
+        rest = [c for c in items if not isinstance(c, Age)]
+        rest.insert(first, AnyOf(tuple(ages), prov=node.prov))
+        items = rest
+    if len(items) == len(node.items) and all(a is b for a, b in zip(items, node.items,
+                                                                      strict=True)):
+        return node
+    if len(items) == 1:
+        return items[0]
+    return replace(node, items=tuple(items))
+
+
+def simplify(rule: Node) -> Node:
+    """Both readings, in order."""
+    return keep_open(separate_bounds(rule))
