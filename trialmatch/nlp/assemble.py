@@ -13,7 +13,16 @@ import re
 from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.segment import Criterion, Layout
-from trialmatch.rules.nodes import All, AnyOf, Diagnosis, Node, Not, Provenance, Unparsed
+from trialmatch.rules.nodes import (
+    All,
+    AnyOf,
+    Diagnosis,
+    Measurement,
+    Node,
+    Not,
+    Provenance,
+    Unparsed,
+)
 from trialmatch.rules.trial import Cohort
 
 _ASIDE = re.compile(r"\([^()]{0,120}\)")
@@ -36,6 +45,12 @@ def _same_kind(a: Node, b: Node) -> bool:
     return type(a) is type(b) and not isinstance(a, (All, AnyOf, Not, Unparsed))
 
 
+def _defines(head: Node, inner: list[Node]) -> bool:
+    """Whether bracketed measurements define the measured head rather than list examples."""
+    return isinstance(head, Measurement) and all(
+        isinstance(n, Measurement) and n.marker == head.marker for n in inner)
+
+
 def _examples(found: list[Unit], text: str) -> list[Unit]:
     """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
     binimetinib)" is one criterion on the class and the named drugs."""
@@ -51,7 +66,14 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
                     limit is None or found[j].end <= limit) and len(
                     text[found[j - 1].end:found[j].start]) < 60:
                 j += 1
-        if j > i + 1:
+        if j > i + 1 and _defines(head.node, [u.node for u in found[i + 1:j]]):
+            # "HER2 overexpression (IHC 3+)": the parenthesis says what the head means
+            inner = tuple(u.node for u in found[i + 1:j])
+            out.append(Unit(inner[0] if len(inner) == 1 else AnyOf(inner, prov=Provenance(
+                None, found[i + 1].start, found[j - 1].end,
+                text[found[i + 1].start:found[j - 1].end], "assemble.definition")),
+                head.start, found[j - 1].end))
+        elif j > i + 1:
             nodes = (head.node, *(u.node for u in found[i + 1:j]))
             out.append(Unit(AnyOf(nodes, prov=Provenance(None, head.start, found[j - 1].end,
                                                          text[head.start:found[j - 1].end],
@@ -88,7 +110,8 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
             continue
         before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) or all(
-            isinstance(u.node, Diagnosis) for u in run)
+            isinstance(u.node, Diagnosis) for u in run) or (
+            prov.section == "exclusion" and all(_same_kind(run[0].node, u.node) for u in run))
         kind = AnyOf if alternatives else All
         nodes = tuple(u.node for u in run)
         span = _span(prov, text, run[0].start, run[-1].end,

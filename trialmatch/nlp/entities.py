@@ -158,10 +158,10 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
 
 
 def _age_range(m: re.Match[str], _value: str | None) -> dict:
-    low = float(_g(m, "low") or _g(m, "low2"))
+    low = float(_g(m, "low") or _g(m, "low2") or _g(m, "low3"))
     if (_g(m, "unit1") or "").lower().startswith("month"):
         low = round(low / 12, 4)
-    high = float(_g(m, "high") or _g(m, "high2"))
+    high = float(_g(m, "high") or _g(m, "high2") or _g(m, "high3"))
     return {"bounds": [(">=", low), ("<=", high)]}
 
 

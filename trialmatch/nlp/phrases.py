@@ -162,7 +162,8 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
         target = None
         if last_attached is not None:
             gap = text[last_end:m.start]
-            if tight(gap) or (last_attached.variants and conj_gap(gap)):
+            if tight(gap) or (last_attached.variants and conj_gap(gap)) or (
+                    m.label in ("her2_ihc", "measure") and _DEFINING.fullmatch(gap)):
                 target = last_attached
             elif _except_gap(gap) and m.label in ("variant", "codon"):
                 target = last_attached
@@ -172,6 +173,13 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
         elif m.label in ("variant", "exon", "event"):
             orphans.append(m)
     return phrases, orphans
+
+
+# Between a marker and the measurement that defines it: "HER2 overexpression (IHC 3+)",
+# "PD-L1 expression, i.e. TPS >= 1%" (a stated status keeps its own meaning).
+_DEFINING = re.compile(r"(?i)[\s-]*(?:over-?expression|overexpressed|expression|expressing|"
+                       r"status|score)?[\s,]*[(\[]?\s*(?:i\.\s?e\.,?|"
+                       r"defined\s+as|by|as)?\s*")
 
 
 def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
