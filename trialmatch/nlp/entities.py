@@ -185,12 +185,17 @@ def _not_variant(_m: re.Match[str], _value: str | None) -> dict:
     return {}
 
 
+def _sex(_m: re.Match[str], value: str | None) -> dict:
+    return {"sex": value}
+
+
 _READERS = {"variant": _variant, "variant_range": _variant_range, "codon": _codon,
             "exon_event": _exon_event, "exon_short": _exon_short, "exon_named": _exon_named,
             "exon_only": _exon_only, "event": _event, "signature": _signature, "tmb": _tmb,
             "measure": _measure, "her2_ihc": _her2_ihc, "philadelphia": _philadelphia,
             "triple_negative": _triple_negative, "age": _age, "age_range": _age_range,
-            "ecog": _ecog, "karnofsky": _karnofsky, "not_variant": _not_variant}
+            "ecog": _ecog, "karnofsky": _karnofsky, "not_variant": _not_variant,
+            "sex": _sex}
 
 
 # ----------------------------------------------------------------------------- cues
@@ -437,25 +442,82 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
-_HEADS = frozenset({"cancer", "cancers", "carcinoma", "carcinomas", "tumor", "tumors", "tumour",
-                    "tumours", "neoplasm", "neoplasms", "adenocarcinoma", "adenocarcinomas"})
+# Head nouns that a list of names may share: "ovarian, fallopian tube or peritoneal cancer",
+# "PI3K, mTOR or AKT inhibitors".
+_HEADS = {
+    "cancer": frozenset({"cancer", "cancers", "carcinoma", "carcinomas", "tumor", "tumors",
+                         "tumour", "tumours", "neoplasm", "neoplasms", "adenocarcinoma",
+                         "adenocarcinomas", "lymphoma", "lymphomas", "sarcoma", "sarcomas"}),
+    "drug": frozenset({"inhibitor", "inhibitors", "antibody", "antibodies", "tki", "tkis",
+                       "agent", "agents", "therapy", "therapies", "antagonist", "antagonists",
+                       "blocker", "blockers"}),
+}
+_KEYS = {"cancer": "code", "drug": "concept"}
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
-_CONJUNCT = re.compile(r"(?P<words>[A-Za-z][\w'\-]*(?:[ \t\n]+[A-Za-z][\w'\-]*){0,2})"
-                       r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+|\s*/\s*)\Z")
+_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,2})"
+                       r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
+                       r"\s*/\s*)\Z")
 
 
-def elliptic_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
-    """Cancer types that share the head noun of the next one: "ovarian, fallopian tube or
-    peritoneal cancer" names three, "small cell or non-small cell lung cancer" two. Each
-    conjunct before a cancer name ending in "cancer", "carcinoma", "tumour"... is looked up
-    with the last one to three words of that name; the reading stops at the first conjunct
-    that is not a known cancer type."""
+_LAST_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
+    """"non-" and a histology word before (or at the start of) a cancer name exclude the
+    subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
+    "non-epithelial ovarian cancer" the ovarian types but the epithelial ones. "non-" before
+    a word the ontology does not know leaves the type too vague to read (`data["vague"]`).
+    A bare adjective is not read as a subtype: "precursor" or "malignant" name too many."""
+    for m in mentions:
+        if m.label != "cancer":
+            continue
+        code = m.data["code"]
+        own = [w.lower() for w in _LAST_WORDS.findall(text[m.start:m.end])]
+        if own and own[0].startswith("non"):  # "non-squamous NSCLC" named as one term
+            word = own[0][3:] if len(own[0]) > 3 else (own[1] if len(own) > 1 else "")
+            if (code, word) in lex.subtypes:
+                m.data["without"] = lex.subtypes[(code, word)]
+                continue
+        gap = text[max(0, m.start - 40):m.start]
+        if gap[-1:].isalnum():
+            continue  # glued to a word before it
+        words = [w.lower() for w in _LAST_WORDS.findall(gap)[-3:]]
+        if words[-1:] in (["non"], ["not"]) and code in lex.parents:
+            # "non-epithelial ovarian cancer": the parent type without the named subtype
+            m.data["code"], m.data["without"] = lex.parents[code], code
+            continue
+        if words and words[-1] == "cell":
+            words.pop()  # "squamous cell NSCLC"
+        if not words:
+            continue
+        word, neg = words[-1], len(words) > 1 and words[-2] in ("non", "not")
+        if word.startswith("non") and len(word) > 5:
+            word, neg = word[3:], True  # "nonsquamous"
+        if word in ("non", "not"):
+            continue
+        if not neg:
+            continue  # a bare adjective ("advanced", "precursor") is not read as a subtype
+        sub = lex.subtypes.get((code, word))
+        if sub is not None:
+            m.data["without"] = sub
+        else:
+            m.data["vague"] = True
+
+
+def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Cancer types or drug classes that share the head noun of the next name: "ovarian,
+    fallopian tube or peritoneal cancer" names three cancers, "small cell or non-small cell
+    lung cancer" two, "BRAF or MEK inhibitors" two classes. Each conjunct before a name
+    ending in such a head is looked up with the last one to three words of that name; the
+    reading stops at the first conjunct that is not a known name."""
     out: list[Mention] = []
     taken = [(m.start, m.end) for m in mentions]
+    tables = {"cancer": lex.cancers, "drug": lex.drugs}
     for m in mentions:
         surface = text[m.start:m.end].split()
-        if m.label != "cancer" or not surface or surface[-1].lower() not in _HEADS:
+        if m.label not in _HEADS or not surface or surface[-1].lower() not in _HEADS[m.label]:
             continue
+        table = tables[m.label]
         tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
         end = m.start
         for _ in range(6):
@@ -463,17 +525,18 @@ def elliptic_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> list[M
             if not found:
                 break
             words = found.group("words").split()
-            hit = next(((k, lex.cancers[key]) for tail in tails for k in range(len(words))
-                        if (key := word_key(" ".join([*words[k:], tail]))) in lex.cancers),
+            hit = next(((k, table[key]) for tail in tails for k in range(len(words))
+                        if (key := word_key(" ".join([*words[k:], tail]))) in table),
                        None)
             if hit is None:
                 break
-            k, code = hit
+            k, value = hit
             start = text.index(words[k], found.start("words"))
             stop = found.end("words")
             if any(a < stop and start < b for a, b in taken):
                 break
-            out.append(Mention("cancer", start, stop, "ontology.cancer.elliptic", {"code": code}))
+            out.append(Mention(m.label, start, stop, f"ontology.{m.label}.elliptic",
+                               {_KEYS[m.label]: value}))
             end = found.start()
     return out
 
@@ -496,7 +559,13 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     found = pattern_mentions(text) + gene_mentions(toks, text, lex)
     names = name_mentions(toks, text, lex)
     found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
-    found += elliptic_cancers(text, names, lex)
+    qualify_cancers(text, names, lex)
+    shared = elliptic_names(text, names, lex)
+    if shared:  # "mTOR or AKT inhibitors": "mTOR" names a drug class here, not the gene
+        spans = [(e.start, e.end) for e in shared if e.label == "drug"]
+        found = [m for m in found if not (m.label == "gene" and any(
+            a <= m.start and m.end <= b for a, b in spans))]
+    found += shared
     found += cue_mentions(toks, text)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]

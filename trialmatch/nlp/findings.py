@@ -37,6 +37,7 @@ from trialmatch.rules.nodes import (
     Performance,
     PriorTherapy,
     Provenance,
+    Sex,
     Signature,
     Unparsed,
 )
@@ -402,6 +403,12 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
         if nxt and nxt.group(1).islower() and nxt.group(1) not in _CODE_FOLLOWERS:
             return None  # "ALL target lesions": the word, not the leukaemia
+    if m.data.get("vague"):
+        return None  # "non-<something> lung cancer": narrower than the type, but unknown
+    if "without" in m.data:
+        prov = ctx.prov(m.start, m.end, m.source)
+        return All((Diagnosis(m.data["code"], prov=prov),
+                    Not(Diagnosis(m.data["without"], prov=prov), prov=prov)), prov=prov)
     return Diagnosis(m.data["code"], prov=ctx.prov(m.start, m.end, m.source))
 
 
@@ -428,7 +435,45 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     return node
 
 
+_BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|females?)\b|"
+                         r"\b(?:women|woman|females?)\b.{0,40}\b(?:men|man|males?)\b|\bboth\s+(?:sexes|genders)\b"
+                         r"|\b(?:either|any)\s+(?:sex|gender)\b", re.DOTALL)
+# Words that make a mention of women or men a rule about pregnancy or contraception.
+_REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
+                           r"lactat|nursing|steril|birth\s+control|infant|partner|fertil")
+# The sex names the patients: it opens the criterion ("Women aged 18 or older",
+# "Patients must be male"), or is followed by what describes patients ("women with ...").
+_OPENS = re.compile(r"(?i)\W*(?:(?:only|patients?|subjects?|participants?|must|be|are|is|"
+                    r"adult|adults|ambulatory|eligible|:)\s*)*\Z")
+_DESCRIBES = re.compile(r"(?i)\s*(?:patients?\s+|subjects?\s+|participants?\s+)?(?:with\b|aged?\b|"
+                        r"who\s+have\s+(?:a\s+)?(?:histolog|cytolog|confirmed|diagnos|"
+                        r"metasta|advanced|recurrent)|diagnosed\b|≥|>|\d|over\b|older\b|"
+                        r"\(?\s*(?:≥|>=))")
+
+
+_RULE_FOR = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?)?\s*(?:must|should|shall|"
+                       r"need|needs|have\s+to|has\s+to|are\s+required|is\s+required|will)\b")
+
+
+def _sex(m: Mention, ctx: Context) -> Node | None:
+    """"Postmenopausal women with ...", "Male patients aged 18 or older": the population's
+    sex, in an inclusion criterion that names one sex as the patients; not a rule about
+    pregnancy or contraception, not "men and women"."""
+    if ctx.section != "inclusion" or _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end):
+        return None
+    rest = ctx.text[ctx.start:m.start] + " " + ctx.text[m.end:ctx.end]
+    if _REPRODUCTION.search(rest):
+        return None
+    if ctx.text[ctx.start:ctx.end].rstrip().endswith((":", "：")) or _RULE_FOR.match(
+            ctx.text, m.end, ctx.end):
+        return None  # "Female patients must meet one of the following:": a rule for them
+    if not (_OPENS.fullmatch(ctx.text, ctx.start, m.start)
+            or _DESCRIBES.match(ctx.text, m.end, ctx.end)):
+        return None
+    return Sex(m.data["sex"], prov=ctx.prov(m.start, m.end, m.source))
+
+
 _MAKERS = {"signature": _signature, "measure": _measure, "tmb": _measure,
            "philadelphia": _philadelphia, "triple_negative": _triple_negative,
            "ecog": _performance, "karnofsky": _performance, "age": _age, "cancer": _cancer,
-           "drug": _drug}
+           "drug": _drug, "sex": _sex}

@@ -66,6 +66,8 @@ class Lexicon:
     cancer_prefixes: set[str] = field(default_factory=set)
     drug_prefixes: set[str] = field(default_factory=set)
     exact: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)  # key -> spellings
+    subtypes: dict[tuple[str, str], str] = field(default_factory=dict)  # (code, word) -> code
+    parents: dict[str, str] = field(default_factory=dict)  # cancer code -> parent code
     _cache: dict[str, GeneEntry | None] = field(default_factory=dict, repr=False)
     fuzzy_buckets: dict | None = field(default=None, repr=False)  # fuzzy.py
     fuzzy_cache: dict = field(default_factory=dict, repr=False)
@@ -140,7 +142,54 @@ def build_lexicon(ontology) -> Lexicon:
     lex.cancer_prefixes = _prefixes(lex.cancers)
     lex.drug_prefixes = _prefixes(lex.drugs)
     lex.exact = _abbreviations(ontology)
+    lex.subtypes = _subtypes(ontology)
+    rows = getattr(ontology, "cancers", None)
+    if isinstance(rows, dict):
+        lex.parents = {str(c): p for c, r in rows.items() if (p := _parent(r))}
     return lex
+
+
+_GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
+                      "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
+                      "or", "nos", "other", "type", "with", "disease"})
+
+
+def _parent(row) -> str | None:
+    try:
+        parent = row["parent"]
+    except (KeyError, TypeError, IndexError):
+        return None
+    return str(parent) if parent else None
+
+
+def _subtypes(ontology) -> dict[tuple[str, str], str]:
+    """(code, word) -> the subtype one word names below a cancer type ("squamous" below
+    NSCLC is LUSC, "clear" below RCC is CCRCC), read from the ontology's own names: a word
+    of a child's (or grandchild's) name that the parent's name lacks, naming one subtype
+    only at the nearest level. Subtypes named by a negation ("Non-Clear Cell ...") are
+    left out: "non-clear cell" reads as the parent without the named subtype."""
+    children = getattr(ontology, "cancer_children", None)
+    name = getattr(ontology, "cancer_name", None)
+    codes = getattr(ontology, "cancers", None)
+    if children is None or name is None or not isinstance(codes, dict):
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    for code in codes:
+        own = set(_WORDS.findall(name(code).lower())) | _GENERIC
+        for level in ([c for c in children(code)],
+                      [g for c in children(code) for g in children(c)]):
+            seen: dict[str, set[str]] = {}
+            for sub in level:
+                words = set(_WORDS.findall(name(sub).lower()))
+                if "non" in words:
+                    continue
+                for w in words - own:
+                    if len(w) >= 4:
+                        seen.setdefault(w, set()).add(sub)
+            for w, subs in seen.items():
+                if len(subs) == 1 and (code, w) not in out:
+                    out[(code, w)] = subs.pop()
+    return out
 
 
 def _prefixes(keys) -> set[str]:
