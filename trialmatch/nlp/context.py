@@ -89,6 +89,6 @@ def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
 
 def _blocked(gap: str) -> bool:
     """Words that end a negation's scope before it reaches the finding."""
-    return "," in gap or bool(re.search(
+    return "," in gap or ")" in gap or bool(re.search(
         r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
         r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who))\b", gap))

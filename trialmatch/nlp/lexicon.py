@@ -126,11 +126,15 @@ def build_lexicon(ontology) -> Lexicon:
         if key in lex.genes:
             lex.ambiguous.add(key)
     organs = _organ_names(ontology)
+    written = _written_codes(ontology)
     for name, code in ontology.cancer_lexicon().items():
         key = word_key(name)
-        if name.upper() == code.upper() and (gene_key(name) in lex.genes
-                                             or ontology.gene_symbol(name) is not None):
-            continue  # a code that is also a gene's name ("BRCA", "ABL") reads as the gene
+        if key == word_key(code) and (key not in written or gene_key(name) in lex.genes
+                                      or ontology.gene_symbol(name) is not None):
+            # a bare code is text only where the ontology lists it among the type's own
+            # names ("NSCLC", "AML"), not an internal id ("SCT" is stem cell transplant in
+            # eligibility text, "WT" wild-type), nor a gene's name ("BRCA", "ABL")
+            continue
         if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
             lex.cancer_first.add(key.split()[0])
@@ -152,6 +156,22 @@ def build_lexicon(ontology) -> Lexicon:
 _GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
                       "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
                       "or", "nos", "other", "type", "with", "disease"})
+
+
+def _written_codes(ontology) -> set[str]:
+    """Keys of cancer codes that the ontology also lists as a synonym of their own type."""
+    rows = getattr(ontology, "cancers", None)
+    if not isinstance(rows, dict):
+        return {word_key(c) for c in set(ontology.cancer_lexicon().values())}
+    out = set()
+    for code, row in rows.items():
+        try:
+            synonyms = row["synonyms"] or ()
+        except (KeyError, TypeError):
+            continue
+        if word_key(str(code)) in {word_key(s) for s in synonyms}:
+            out.add(word_key(str(code)))
+    return out
 
 
 def _parent(row) -> str | None:

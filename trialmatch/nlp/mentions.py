@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _OPS = [
-    (re.compile(r"(?i)^(?:≥|⩾|>=|=>|>\s?/\s?=|>\s?or\s?=|>\s?or\s?equal\s?to|(?:greater|more|higher)"
+    (re.compile(r"(?i)^(?:≥|⩾|>=|=>|>\s?/\s?=|>\s=|>\s?or\s?=|>\s?or\s?equal\s?to|(?:greater|more|higher)"
                 r"\s(?:than\s)?or\sequal\sto|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast"
                 r"|minimum\sof)$"), ">="),
-    (re.compile(r"(?i)^(?:≤|⩽|<=|=<|<\s?/\s?=|<\s?or\s?=|<\s?or\s?equal\s?to|(?:less|lower)\s(?:than\s)?"
+    (re.compile(r"(?i)^(?:≤|⩽|<=|=<|<\s?/\s?=|<\s=|<\s?or\s?=|<\s?or\s?equal\s?to|(?:less|lower)\s(?:than\s)?"
                 r"or\sequal\sto|equal\sto\sor\s(?:less|lower)\sthan|no\s(?:more|greater|higher)\sthan"
                 r"|not\s(?:more|greater|higher)\sthan|up\sto|maximum\sof)$"), "<="),
     (re.compile(r"(?i)^(?:>|(?:greater|more|higher)\sthan|over|above)$"), ">"),
