@@ -130,6 +130,7 @@ SELECT pl.patient_id, pl.leaf_id, CASE
         WHEN pp.oncotree IS NULL THEN 1
         WHEN pp.oncotree = l.str OR up.code IS NOT NULL THEN 2
         WHEN down.code IS NOT NULL THEN 1
+        WHEN NOT EXISTS (SELECT 1 FROM cancer_closure k WHERE k.code = pp.oncotree) THEN 1
         ELSE 0 END AS v
 FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'diagnosis'
 JOIN p_patients pp ON pp.patient_id = pl.patient_id

@@ -36,13 +36,32 @@ _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as
                            r"\btypes?\b[^.;]{0,20}:|\beither\b)[^.;]{0,60}$")
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
-_EXAMPLES = re.compile(r"(?i)\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|including|"
+_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|including|"
                        r"like|namely|for\s+example)\b)[\s,:]*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|"
                        r"including|like)?[\s,:.]*$")
 
 
+def _leaf_type(node: Node) -> type | None:
+    """The leaf type of a leaf, or of an `any` of leaves of one type; None otherwise."""
+    if isinstance(node, AnyOf):
+        types = {_leaf_type(n) for n in node.items}
+        return types.pop() if len(types) == 1 else None
+    if isinstance(node, (All, Not, Unparsed)):
+        return None
+    return type(node)
+
+
+def _bare(node: Node) -> Node:
+    """The finding under a negation."""
+    return node.item if isinstance(node, Not) else node
+
+
 def _same_kind(a: Node, b: Node) -> bool:
-    return type(a) is type(b) and not isinstance(a, (All, AnyOf, Not, Unparsed))
+    return _leaf_type(a) is not None and _leaf_type(a) is _leaf_type(b)
+
+
+# "(SERMs)" between a name and its examples: the name's abbreviation, skipped.
+_ABBREVIATION = re.compile(r"^\s*\([A-Za-z0-9/\- ]{1,15}\)")
 
 
 def _defines(head: Node, inner: list[Node]) -> bool:
@@ -59,10 +78,12 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
     while i < len(found):
         head = found[i]
         j = i + 1
-        if _EXAMPLES.fullmatch(text[head.end:found[j].start] if j < len(found) else "x"):
-            close = text.find(")", head.end)
-            limit = close if close != -1 and "(" in text[head.end:found[j].start] else None
-            while j < len(found) and _same_kind(head.node, found[j].node) and (
+        gap = _ABBREVIATION.sub(" ", text[head.end:found[j].start]) if j < len(found) else "x"
+        if _EXAMPLES.fullmatch(gap):
+            opening = text.rfind("(", head.end, found[j].start)
+            close = text.find(")", opening) if opening != -1 else -1
+            limit = close if close != -1 else None
+            while j < len(found) and _same_kind(_bare(head.node), _bare(found[j].node)) and (
                     limit is None or found[j].end <= limit) and len(
                     text[found[j - 1].end:found[j].start]) < 60:
                 j += 1
@@ -74,11 +95,14 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
                 text[found[i + 1].start:found[j - 1].end], "assemble.definition")),
                 head.start, found[j - 1].end))
         elif j > i + 1:
-            nodes = (head.node, *(u.node for u in found[i + 1:j]))
-            out.append(Unit(AnyOf(nodes, prov=Provenance(None, head.start, found[j - 1].end,
-                                                         text[head.start:found[j - 1].end],
-                                                         "assemble.examples")),
-                            head.start, found[j - 1].end))
+            # the head's negation ("no prior X (e.g. Y)") covers its examples
+            nodes = tuple(_bare(u.node) for u in found[i:j])
+            prov = Provenance(None, head.start, found[j - 1].end,
+                              text[head.start:found[j - 1].end], "assemble.examples")
+            node: Node = AnyOf(nodes, prov=prov)
+            if isinstance(head.node, Not):
+                node = Not(node, prov=prov)
+            out.append(Unit(node, head.start, found[j - 1].end))
         else:
             out.append(head)
         i = j

@@ -578,7 +578,10 @@ def with_diagnoses(found: list[Mention]) -> list[Mention]:
     and a finding. A cancer name that only partly overlaps another mention competes with it
     as in `resolve`."""
     other = resolve([m for m in found if m.label != "cancer"])
-    cancers = resolve([m for m in found if m.label == "cancer"])
+    genes = [(m.start, m.end) for m in other if m.label == "gene"]
+    cancers = resolve([m for m in found if m.label == "cancer" and not any(
+        a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in genes)])
+    # ("anaplastic lymphoma kinase" names the gene ALK, not a lymphoma)
     if not cancers:
         return other
     starts = [m.start for m in other]

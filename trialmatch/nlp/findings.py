@@ -371,6 +371,8 @@ def _performance(m: Mention, ctx: Context) -> Node:
                        prov=ctx.prov(m.start, m.end, m.source))
 
 
+_LAB = re.compile(r"(?i)mg/dl|µmol/l|umol/l|ml/min|g/dl|×\s?10|x\s?10\^?9|\bULN\b|/mm3|/µl|"
+                  r"\bcreatinine\b|\bbilirubin\b|\bplatelets?\b|\bneutrophil|\bhemoglobin\b")
 _DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|before|from|over|"
                        r"during|of)\s*(?:the\s+)?$")
 
@@ -378,6 +380,8 @@ _DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|befo
 def _age(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion":
         return None
+    if _LAB.search(ctx.text, ctx.start, ctx.end):
+        return None  # "creatinine <= 1.2 mg/dL (13 to 15 years of age)": strata of a lab limit
     surface = ctx.text[m.start:m.end].lower()
     if "age" not in surface and "old" not in surface and _DURATION.search(
             ctx.text[max(ctx.start, m.start - 20):m.start]):
@@ -430,7 +434,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
-    if _NO_PRIOR.search(before[-40:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after):
+    if "negated" in m.mods or _NO_PRIOR.search(before[-40:]) or re.match(
+            r"(?i)\s*-?\s*na[iï]ve", after):
         return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
     return node
 

@@ -271,11 +271,15 @@ class Ontology:
         return rows
 
     def cancer_relation(self, trial_code: str, patient_code: str) -> int:
-        """2 if the patient's type is the trial's or below it, 1 if coarser, else 0."""
+        """2 if the patient's type is the trial's or below it, 1 if coarser or if the
+        patient's code is not in this ontology (a valid OncoTree code outside the embedded
+        subset says nothing either way), else 0."""
         if trial_code == patient_code:
             return 2
         trial_code, patient_code = (self.resolve_cancer(trial_code),
                                     self.resolve_cancer(patient_code))
+        if patient_code not in self.cancers:
+            return 1
         if trial_code in self.cancer_ancestors(patient_code):
             return 2
         if patient_code in self.cancer_ancestors(trial_code):
