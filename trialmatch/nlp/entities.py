@@ -166,6 +166,8 @@ def _age_range(m: re.Match[str], _value: str | None) -> dict:
 
 
 def _ecog(m: re.Match[str], _value: str | None) -> dict:
+    if _g(m, "bvalue") is not None:  # "better than or equal to 1": 1 and lower
+        return {"op": "<=", "value": float(m.group("bvalue"))}
     if _g(m, "value") is not None:
         return {"op": norm_op(m.group("op"), "<="), "value": float(m.group("value"))}
     high = _g(m, "high") or _g(m, "last") or _g(m, "single")

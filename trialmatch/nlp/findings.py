@@ -184,7 +184,7 @@ def inert(m: Mention) -> bool:
 
 
 def group_unit(g: Group, ctx: Context) -> Unit | None:
-    if any(inert(p.gene) for p in g.phrases[:1]):
+    if any(inert(p.gene) for p in g.phrases):  # a coordinated group shares its context
         return None
     kind, how = group_kind(g, ctx)
     if kind is None:
@@ -416,6 +416,21 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
     return Diagnosis(m.data["code"], prov=ctx.prov(m.start, m.end, m.source))
 
 
+# Drug classes so broad that a target named before them makes a narrower class ("VEGF
+# receptor targeted therapy", "HER2-directed agents").
+_GENERIC_CLASSES = frozenset({"targeted_therapy", "immunotherapy", "biologic_therapy",
+                              "monoclonal_antibody", "tki", "kinase_inhibitor"})
+
+
+_TARGET_GAP = re.compile(r"(?i)[\s\-–/()]*(?:receptors?|pathway)?[\s\-–/()]*")
+
+
+def _target_before(m: Mention, ctx: Context) -> bool:
+    """Whether a gene or target is named right before the drug mention."""
+    return any(g.label == "gene" and 0 <= m.start - g.end <= 14
+               and _TARGET_GAP.fullmatch(ctx.text, g.end, m.start) for g in ctx.ms)
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     floor = max(ctx.start, m.start - 80)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
@@ -426,7 +441,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None
     if ctx.has_window:
         return None
-    if "carved" in m.mods:
+    if "carved" in m.mods or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)):
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))

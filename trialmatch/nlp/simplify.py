@@ -47,6 +47,15 @@ def keep_open(node: Node, positive: bool = True) -> Node:
     return replace(node, items=items)
 
 
+def _bounds(node: Node) -> list[Age]:
+    """The age bounds of an age leaf or of an `all` of age leaves (a range); [] otherwise."""
+    if isinstance(node, Age):
+        return [node]
+    if isinstance(node, All) and node.items and all(isinstance(c, Age) for c in node.items):
+        return list(node.items)
+    return []
+
+
 def _age_interval(ages: list[Age]) -> bool:
     """Whether some age meets every bound."""
     lo, lo_open, hi, hi_open = float("-inf"), False, float("inf"), False
@@ -69,16 +78,17 @@ def separate_bounds(node: Node, root: bool = True) -> Node:
     if not isinstance(node, (All, AnyOf)):
         return node
     items = [separate_bounds(c, False) for c in node.items]
-    ages = [c for c in items if isinstance(c, Age)]
-    if isinstance(node, All) and not root and len(ages) >= 2 and not _age_interval(ages):
-        first = items.index(ages[0])
-        rest = [c for c in items if not isinstance(c, Age)]
-        rest.insert(first, AnyOf(tuple(ages), prov=node.prov))
+    groups = [c for c in items if _bounds(c)]
+    if isinstance(node, All) and not root and len(groups) >= 2 and not _age_interval(
+            [a for g in groups for a in _bounds(g)]):
+        first = items.index(groups[0])
+        rest = [c for c in items if not _bounds(c)]
+        rest.insert(first, AnyOf(tuple(groups), prov=node.prov))
         items = rest
     if len(items) == len(node.items) and all(a is b for a, b in zip(items, node.items,
                                                                       strict=True)):
         return node
-    if len(items) == 1:
+    if len(items) == 1 and not root:
         return items[0]
     return replace(node, items=tuple(items))
 
