@@ -74,6 +74,8 @@ leaf_nodes = st.one_of(
     st.builds(Performance, st.just("karnofsky"), st.sampled_from(OPS),
               st.sampled_from([50.0, 60.0, 70.0, 75.0, 80.0, 90.0])),
     st.builds(PriorTherapy, st.sampled_from(CONCEPTS)),
+    st.builds(PriorTherapy, st.sampled_from(CONCEPTS),
+              st.lists(st.sampled_from(DRUGS + CONCEPTS), min_size=1, max_size=2).map(tuple)),
     st.builds(Expression, st.sampled_from(["MS4A1", "CLDN18", "TACSTD2"]),
               st.sampled_from(["positive", "negative", "high", "low"])),
     st.builds(Population, st.sampled_from(["non_oncology", "unrecognised"]),

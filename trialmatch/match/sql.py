@@ -152,14 +152,20 @@ FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'population'
 JOIN p_patients pp ON pp.patient_id = pl.patient_id""",
     "prior": """
 WITH taken AS (
-    SELECT DISTINCT pr.patient_id, coalesce(dc.concept, pr.drug) AS concept
-    FROM p_priors pr LEFT JOIN drug_closure dc ON dc.drug = pr.drug
-    UNION SELECT patient_id, drug FROM p_priors)
+    SELECT pr.patient_id, pr.drug, dc.concept
+    FROM p_priors pr JOIN drug_closure dc ON dc.drug = pr.drug
+    UNION SELECT patient_id, drug, drug FROM p_priors),
+tagged AS (SELECT patient_id, drug, list(concept) AS concepts FROM taken
+           GROUP BY patient_id, drug)
 SELECT pl.patient_id, pl.leaf_id, CASE
-        WHEN NOT pp.has_priors THEN 1 WHEN tk.concept IS NOT NULL THEN 2 ELSE 0 END AS v
+        WHEN NOT pp.has_priors THEN 1
+        WHEN bool_or(tg.drug IS NOT NULL AND (l.field IS NULL OR NOT list_has_any(
+             tg.concepts, string_split(l.field, '|')))) THEN 2
+        ELSE 0 END AS v
 FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'prior'
 JOIN p_patients pp ON pp.patient_id = pl.patient_id
-LEFT JOIN taken tk ON tk.patient_id = pl.patient_id AND tk.concept = l.str""",
+LEFT JOIN tagged tg ON tg.patient_id = pl.patient_id AND list_contains(tg.concepts, l.str)
+GROUP BY pl.patient_id, pl.leaf_id, pp.has_priors, l.field""",
 }
 
 # The cohorts to evaluate: all of them, or those the caller named (`scope_keys`).

@@ -259,6 +259,8 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
     """One `Cohort` per cohort heading (or "main"), each `all(incl..., not(excl)...)`;
     `leading` (structured fields) and `trailing` nodes go into every cohort."""
     ids = list(layout.cohorts) or ["main"]
+    if layout.base and "main" not in ids:
+        ids.insert(0, "main")
     cohorts = []
     for cid in ids:
         items: list[Node] = list(leading)

@@ -344,6 +344,8 @@ def _longest_gene(toks: Tokens, i: int, text: str, lex: Lexicon, shift: int = 0,
         if j > i:
             prev = words[j - 1]
             between = text[starts[j - 1] + len(prev):starts[j]]
+            if between not in ("", " ") and _WRAP.fullmatch(between):
+                between = " "  # a name wrapped onto the next line
             if between not in ("", " ") or (not word[:1].isalnum() and word not in _GENE_SEP):
                 break
             if between == " " and prev in _GENE_SEP:
@@ -548,7 +550,12 @@ def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
     return spellings is None or word_tuple(surface) in spellings
 
 
+_WRAP = re.compile(r"[ \t]*\r?\n[ \t]*")  # one line break inside a name (wrapped text)
+
+
 def _broken(between: str) -> bool:
+    if _WRAP.fullmatch(between):
+        return False
     return len(between) > 3 or any(c in between for c in ",;.()[]:\n")
 
 

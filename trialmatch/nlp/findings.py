@@ -431,6 +431,12 @@ def _target_before(m: Mention, ctx: Context) -> bool:
                and _TARGET_GAP.fullmatch(ctx.text, g.end, m.start) for g in ctx.ms)
 
 
+# An exclusion written as a requirement ("Patients must not have received X"): the section
+# already negates it, the words restate that.
+_MUST_NOT = re.compile(r"\W*(?i:the\s+)?(?i:patients?|subjects?|participants?)?\s*"
+                       r"(?i:must|should|shall|may)\s+not\b")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     floor = max(ctx.start, m.start - 80)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
@@ -441,6 +447,13 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None
     if ctx.has_window:
         return None
+    spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
+              and "exception" in x.mods and x.start - m.end < 120]
+    if "carved" in m.mods and spared and "prospective" not in m.mods:
+        # "an ALK inhibitor other than crizotinib": the class, the named drugs not counting
+        node = PriorTherapy(m.data["concept"], tuple(spared),
+                            prov=ctx.prov(m.start, m.end, m.source))
+        return Not(node, prov=node.prov) if "negated" in m.mods else node
     if "carved" in m.mods or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)):
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",
@@ -449,6 +462,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
+    if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
+        return node  # "Patient must not have had X" listed as an exclusion: the list negates
     if "negated" in m.mods or _NO_PRIOR.search(before[-40:]) or re.match(
             r"(?i)\s*-?\s*na[iï]ve", after):
         return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))

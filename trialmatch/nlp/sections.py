@@ -80,7 +80,7 @@ def _heading(kind: str, label: str, source: str) -> Heading:
     if kind == "cohort":
         return Heading(kind, label, cohort_ids(label), source)
     if kind in ("inclusion", "exclusion"):
-        tail = re.split(r"\s[-–(:]\s?", label, maxsplit=1)
+        tail = re.split(r"\s[-–(:]\s?|\s(?:for|in)\s", label, maxsplit=1)
         cohorts = cohort_ids(tail[1]) if len(tail) > 1 else ()
         return Heading(kind, label, cohorts, source)
     return Heading(kind, label, (), source)

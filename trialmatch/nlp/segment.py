@@ -51,6 +51,9 @@ class Layout:
 
     criteria: list[Criterion]
     cohorts: dict[str, str]
+    # cohorts named only by "Additional ... criteria for <cohort>" headings add to a base
+    # population that is a cohort of its own (the criteria that apply to everyone)
+    base: bool = False
 
 
 def _style(bullet: str) -> str:
@@ -96,11 +99,17 @@ class _Builder:
         self.open = False  # the last criterion may take continuation lines
         self.blank = True
         self.last_line = ""  # the last line of the last criterion (for continuations)
+        self.additions = False  # a heading added criteria for some cohorts
+        self.plain = False  # a cohort was named otherwise
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
             self.section = h.kind
             self.scope = self._remember(h.cohorts) if h.cohorts else None
+            if h.cohorts and re.match(r"(?i)\s*(?:additional|further|extra)\b", h.label):
+                self.additions = True
+            elif h.cohorts:
+                self.plain = True
         elif h.kind == "cohort":
             self.scope = self._remember(h.cohorts)
         else:
@@ -242,7 +251,7 @@ def segment(text: str) -> Layout:
         b.blank = False
     if b.criteria:
         b.finish(text)
-    return Layout(b.criteria, b.cohorts)
+    return Layout(b.criteria, b.cohorts, base=b.additions and not b.plain)
 
 
 def _continues(b: _Builder, bullet: str, body: str) -> bool:

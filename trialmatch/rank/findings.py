@@ -98,7 +98,8 @@ def _priors(leaf: PriorTherapy, p: PatientFacts, ont: Ontology) -> str:
         return "prior therapies not reported"
     if not p.prior_therapies:
         return "no prior therapy"
-    hits = [d for d in p.prior_therapies if leaf.concept in ont.drug_concepts(d)]
+    hits = [d for d in p.prior_therapies if leaf.concept in (c := ont.drug_concepts(d))
+            and c.isdisjoint(leaf.excluding)]
     return "prior: " + ", ".join(hits or p.prior_therapies)
 
 

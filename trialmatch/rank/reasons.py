@@ -62,7 +62,8 @@ def via(lit: Literal, p: PatientFacts, ont: Ontology) -> list[str]:
         return ont.cancer_path(p.oncotree, leaf.code)
     if isinstance(leaf, PriorTherapy) and p.prior_therapies:
         for drug in p.prior_therapies:
-            if leaf.concept in ont.drug_concepts(drug):
+            concepts = ont.drug_concepts(drug)
+            if leaf.concept in concepts and concepts.isdisjoint(leaf.excluding):
                 return ont.drug_class_path(drug, leaf.concept) or [drug]
         return []
     if isinstance(leaf, Alteration) and leaf.alteration != "wildtype":

@@ -102,7 +102,8 @@ def to_text(node: Node) -> str:
         case Performance():
             return f"{node.scale} {node.op} {_value(node.value)}"
         case PriorTherapy():
-            return _call("prior", _value(node.concept))
+            return _call("prior", _value(node.concept),
+                         excluding="|".join(node.excluding) if node.excluding else None)
         case Population():
             return _call("population", _value(node.scope), json.dumps(node.condition,
                                                                       ensure_ascii=False))
@@ -277,7 +278,7 @@ _LEAF_SIGNATURES = {
     "signature": (("name",), ()),
     "diagnosis": (("code",), ()),
     "expression": (("gene", "level"), ("assay",)),
-    "prior": (("concept",), ()),
+    "prior": (("concept",), ("excluding",)),
     "population": (("scope", "condition"), ()),
     "unparsed": (("text",), ("reason",)),
 }
@@ -313,7 +314,7 @@ def _build_leaf(p: _Parser, name: str, args: list, kwargs: dict) -> Node:
     if name == "expression":
         return Expression(values["gene"], values["level"], **extra)
     if name == "prior":
-        return PriorTherapy(values["concept"])
+        return PriorTherapy(values["concept"], **extra)
     if name == "population":
         return Population(values["scope"], values["condition"])
     return Unparsed(values["text"], **extra)

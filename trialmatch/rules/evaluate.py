@@ -177,7 +177,8 @@ def eval_prior(leaf: PriorTherapy, p: PatientFacts, vocab: Vocabulary) -> int:
     if p.prior_therapies is None:
         return UNKNOWN
     for drug in p.prior_therapies:
-        if leaf.concept in vocab.drug_concepts(drug):
+        concepts = vocab.drug_concepts(drug)
+        if leaf.concept in concepts and concepts.isdisjoint(leaf.excluding):
             return MET
     return NOT_MET
 

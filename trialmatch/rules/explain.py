@@ -93,8 +93,11 @@ def describe(node: Node) -> str:
         case Performance():
             return f"{'ECOG' if node.scale == 'ecog' else 'Karnofsky'} {_OPS[node.op]} " \
                    f"{_num(node.value)}"
-        case PriorTherapy():
+        case PriorTherapy(excluding=()):
             return f"prior {concept_label(node.concept)}"
+        case PriorTherapy():
+            others = ", ".join(concept_label(x) for x in node.excluding)
+            return f"prior {concept_label(node.concept)} other than {others}"
         case Population(scope="non_oncology"):
             return f"the trial studies {node.condition}, not cancer"
         case Population():

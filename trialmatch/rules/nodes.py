@@ -259,14 +259,23 @@ class Performance(Node):
 
 @dataclass(frozen=True, slots=True)
 class PriorTherapy(Node):
-    """The patient has received this drug, or a drug of this class (an ontology id)."""
+    """The patient has received this drug, or a drug of this class (an ontology id);
+    `excluding` names drugs or classes that do not count ("any ALK inhibitor other than
+    crizotinib": a drug of the class that is none of them)."""
 
     concept: str
+    excluding: tuple[str, ...] = ()
     prov: Provenance | None = _prov()
     kind = "prior_therapy"
 
     def __post_init__(self) -> None:
         _check(bool(self.concept), "prior therapy needs a drug or drug class")
+        excluding = self.excluding
+        if isinstance(excluding, str):
+            excluding = tuple(x for x in excluding.split("|") if x)
+        object.__setattr__(self, "excluding", tuple(sorted(set(excluding))))
+        _check(all(isinstance(x, str) and x and "|" not in x for x in self.excluding),
+               "prior therapy exclusions are drug or class ids")
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,8 @@ def leaf_row(node: Node) -> dict[str, object]:
         case Diagnosis():
             row.update(kind="diagnosis", str=node.code)
         case PriorTherapy():
-            row.update(kind="prior", str=node.concept)
+            row.update(kind="prior", str=node.concept,
+                       field="|".join(node.excluding) if node.excluding else None)
         case Population():
             row.update(kind="population", str=node.scope)
         case Expression():
