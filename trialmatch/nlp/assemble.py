@@ -20,6 +20,7 @@ from trialmatch.rules.nodes import (
     Measurement,
     Node,
     Not,
+    PriorTherapy,
     Provenance,
     Unparsed,
 )
@@ -38,7 +39,7 @@ _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as
 # examples or synonyms of that finding, not further requirements.
 _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|including|"
                        r"like|namely|for\s+example)\b)[\s,:]*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|"
-                       r"including|like)?[\s,:.]*$")
+                       r"including|like)?[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?$")
 
 
 def _leaf_type(node: Node) -> type | None:
@@ -64,6 +65,14 @@ def _same_kind(a: Node, b: Node) -> bool:
 _ABBREVIATION = re.compile(r"^\s*\([A-Za-z0-9/\- ]{1,15}\)")
 
 
+def _example_of(head: Node, example: Node) -> bool:
+    """Whether `example` can be an example of `head`: the same kind of finding, or a drug
+    named as an example of a treatment class read only for manual review ("VEGF-targeted
+    therapy (e.g. sunitinib)": the drug is one member of it)."""
+    return _same_kind(head, example) or (isinstance(head, Unparsed)
+                                         and _leaf_type(example) is PriorTherapy)
+
+
 def _defines(head: Node, inner: list[Node]) -> bool:
     """Whether bracketed measurements define the measured head rather than list examples."""
     return isinstance(head, Measurement) and all(
@@ -83,7 +92,7 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
             opening = text.rfind("(", head.end, found[j].start)
             close = text.find(")", opening) if opening != -1 else -1
             limit = close if close != -1 else None
-            while j < len(found) and _same_kind(_bare(head.node), _bare(found[j].node)) and (
+            while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
                     limit is None or found[j].end <= limit) and len(
                     text[found[j - 1].end:found[j].start]) < 60:
                 j += 1

@@ -435,10 +435,13 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
                         break
                     key += "" if not between else " "
                 key += low[j] if low[j].isalnum() else word_key(words[j])
-                if key not in prefixes:
+                one = key[:-1] if label == "drug" and key.endswith("s") else None  # plural
+                if key not in prefixes and (one is None or one not in prefixes):
                     break
-                if key in table and _spelled_ok(lex, key, text[starts[i]:starts[j] + len(words[j])]):
-                    best = (j, table[key])
+                found_key = key if key in table else one if one in table else None
+                if found_key and _spelled_ok(lex, found_key,
+                                             text[starts[i]:starts[j] + len(words[j])]):
+                    best = (j, table[found_key])
             if best:
                 j, value = best
                 out.append(Mention(label, starts[i], starts[j] + len(words[j]),

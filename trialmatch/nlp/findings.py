@@ -51,6 +51,7 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|w
                      r"before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
+_NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
 _NO_PRIOR = re.compile(r"(?i)\b(?:no|not|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
 
@@ -438,11 +439,11 @@ _MUST_NOT = re.compile(r"\W*(?i:the\s+)?(?i:patients?|subjects?|participants?)?\
 
 
 def _drug(m: Mention, ctx: Context) -> Node | None:
-    floor = max(ctx.start, m.start - 80)
+    floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
-    if not (_PRIOR.search(before[-80:]) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
+    if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)):
         return None
     if ctx.has_window:
@@ -453,7 +454,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # "an ALK inhibitor other than crizotinib": the class, the named drugs not counting
         node = PriorTherapy(m.data["concept"], tuple(spared),
                             prov=ctx.prov(m.start, m.end, m.source))
-        return Not(node, prov=node.prov) if "negated" in m.mods else node
+        negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
+        return Not(node, prov=node.prov) if negated else node
     if "carved" in m.mods or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)):
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",
@@ -464,7 +466,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
         return node  # "Patient must not have had X" listed as an exclusion: the list negates
-    if "negated" in m.mods or _NO_PRIOR.search(before[-40:]) or re.match(
+    if "excluded" in m.mods and ctx.section != "exclusion":
+        return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
+    if "negated" in m.mods or _NO_PRIOR.search(_NOT_LIMITED.sub(" ", before[-60:])[-40:]) or re.match(
             r"(?i)\s*-?\s*na[iï]ve", after):
         return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
     return node
