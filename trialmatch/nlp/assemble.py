@@ -118,11 +118,38 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
     return out
 
 
+# "... any of the following: * A; * B" written on one line: the alternatives that follow.
+_INLINE_CHOICE = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one)\s+of\s+the\s+following"
+                            r"(?:\s+\w+){0,3}\s*[:：]")
+_INLINE_ITEM = re.compile(r"(?:^|\s)[*•●▪]\s|;\s*(?:[*•●▪]\s*)?|\s\(?[a-z1-9]\)\s")
+
+
 def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Join findings: items of one list are one coordination, an `any` when the list says
     "or" (or announces alternatives, or names several cancer types: a patient has one),
-    else an `all`; findings in separate phrases are all required."""
+    else an `all`; findings in separate phrases are all required. A list of alternatives
+    written inline after "any of the following:" ("* A; * B; * C") is an `any` of its items,
+    each item all of its own findings."""
     found = _examples(found, text)
+    start, end = prov.start or 0, prov.end if prov.end is not None else len(text)
+    choice = _INLINE_CHOICE.search(text, start, end)
+    if choice and found[-1].start > choice.end():
+        cuts = [m.start() for m in _INLINE_ITEM.finditer(text, choice.end(), end)]
+        head = [u for u in found if u.start < choice.end()]
+        items: dict[int, list[Unit]] = {}
+        for u in found:
+            if u.start >= choice.end():
+                items.setdefault(sum(c <= u.start for c in cuts), []).append(u)
+        if len(items) >= 2:
+            options = tuple(_joined(group, text, prov) for group in items.values())
+            node: Node = AnyOf(options, prov=_span(prov, text, choice.end(), end,
+                                                  "assemble.inline_choice"))
+            return node if not head else All((_joined(head, text, prov), node), prov=prov)
+    return _joined(found, text, prov)
+
+
+def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
+    """Coordinations of one run of findings (see `join_units`)."""
     runs: list[list[Unit]] = [[found[0]]]
     ors: list[bool] = [False]
     for prev, cur in zip(found, found[1:], strict=False):

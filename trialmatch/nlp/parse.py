@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import lru_cache
 
 from spacy.tokens import Doc
 
@@ -111,9 +112,11 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
                                          "ctgov.conditions"))
 
 
-def _cancer_codes(text: str, ontology) -> list[str]:
-    return [m.data["code"] for m in parse_doc(text, ontology)._.tm_mentions
-            if m.label == "cancer"]
+@lru_cache(maxsize=8192)
+def _cancer_codes(text: str, ontology) -> tuple[str, ...]:
+    """The cancer types one condition names (cached: registries repeat conditions)."""
+    return tuple(m.data["code"] for m in parse_doc(text, ontology)._.tm_mentions
+                 if m.label == "cancer")
 
 
 def _requires_diagnosis(node: Node, negated: bool = False) -> bool:
