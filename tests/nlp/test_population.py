@@ -51,10 +51,18 @@ def test_supportive_care_in_cancer_patients_is_oncology():
 
 
 def test_an_unrecognised_population_is_at_most_possible():
-    trial = parse_record(_record("- Adults aged 18 or older\n", ("Widget syndrome",)), STUB)
+    trial = parse_record(_record("- Adults receiving chemotherapy\n", ("Widget syndrome",)),
+                         STUB)
     rule = trial.cohorts[0].rule
     assert 'population(unrecognised, "Widget syndrome")' in to_text(rule)
     assert status_of(evaluate(rule, _cancer_patient(), default_ontology())) == "possible"
+    bare = parse_record(_record("- Adults aged 18 or older\n", ()), STUB)
+    assert 'population(unrecognised, "no condition given")' in to_text(bare.cohorts[0].rule)
+
+
+def test_conditions_and_text_without_cancer_are_a_non_cancer_population():
+    trial = parse_record(_record("- Adults aged 18 or older\n", ("Widget syndrome",)), STUB)
+    assert 'population(non_oncology, "Widget syndrome")' in to_text(trial.cohorts[0].rule)
 
 
 def test_a_cancer_trial_gets_no_population_leaf():

@@ -145,7 +145,8 @@ def parse_record(record: Record, ontology=None) -> Trial:
                                                                                  len(leading))
                             for c in cohorts)
     population = population_leaf(tuple(record.conditions), record.title,
-                                 all(_requires_diagnosis(c.rule) for c in cohorts))
+                                 all(_requires_diagnosis(c.rule) for c in cohorts),
+                                 record.eligibility)
     if population is not None:
         cohorts = tuple(_with_leading(c, population, 0) for c in cohorts)
     ont = ontology if ontology is not None else _default_ontology()

@@ -79,9 +79,14 @@ def without_contradictions(rule: Node, ontology) -> Node:
     return _clear(rule, required, ontology, False)
 
 
-def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: bool
-                    ) -> Population | None:
-    """The `population` leaf of a record that is not (known to be) a cancer trial, or None."""
+def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: bool,
+                    text: str = "") -> Population | None:
+    """The `population` leaf of a record that is not (known to be) a cancer trial, or None.
+
+    A record that names conditions, none of them cancer, and whose eligibility text never
+    speaks of cancer either (no tumour, malignancy, chemotherapy...) studies those
+    conditions; one that names none, or whose text speaks of cancer without a type the
+    parser knows, is a population trialmatch does not recognise."""
     if requires_cancer:
         return None
     oncology, groups = conditions()
@@ -89,14 +94,17 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
     sources += [f"{c.split(',')[1]} {c.split(',')[0]}" for c in conds if c.count(",") == 1]
     if any(oncology.search(s[:1000]) for s in sources):
         return None
-    for text in sources:
+    for source in sources:
         for _group, rx in groups:
-            if rx.search(text[:1000]):
-                name = " ".join(text.split())[:200]
+            if rx.search(source[:1000]):
+                name = " ".join(source.split())[:200]
                 return Population("non_oncology", name, prov=Provenance(
-                    "structured", None, None, text, "conditions.non_oncology"))
+                    "structured", None, None, source, "conditions.non_oncology"))
     named = "; ".join(" ".join(c.split()) for c in conds)[:200] or (title or "")[:200] \
         or "no condition given"
+    if any(c.strip() for c in conds) and not oncology.search(text or ""):
+        return Population("non_oncology", named, prov=Provenance(
+            "structured", None, None, named, "conditions.non_oncology"))
     return Population("unrecognised", named, prov=Provenance(
         "structured", None, None, named, "conditions.unrecognised"))
 
