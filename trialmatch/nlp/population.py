@@ -16,6 +16,7 @@ is wrong, and the excluded diagnosis is kept for manual review instead.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from trialmatch.nlp.resources import conditions
@@ -31,6 +32,7 @@ from trialmatch.rules.nodes import (
 )
 
 CONTRADICTS = "excludes the cancer type the trial requires"
+_EXCLUSION_HEADING = re.compile(r"(?i)\b(?:key\s+|main\s+)?exclusion\s+criteria\b")
 
 
 def required_codes(node: Node, negated: bool = False) -> set[str]:
@@ -83,9 +85,9 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
                     text: str = "") -> Population | None:
     """The `population` leaf of a record that is not (known to be) a cancer trial, or None.
 
-    A record that names conditions, none of them cancer, and whose eligibility text never
-    speaks of cancer either (no tumour, malignancy, chemotherapy...) studies those
-    conditions; one that names none, or whose text speaks of cancer without a type the
+    A record that names conditions, none of them cancer, and whose inclusion criteria never
+    speak of cancer either (no tumour, malignancy, chemotherapy...; an exclusion such as "a
+    history of malignancy" says nothing of the population) studies those conditions; one that names none, or whose text speaks of cancer without a type the
     parser knows, is a population trialmatch does not recognise."""
     if requires_cancer:
         return None
@@ -102,7 +104,8 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
                     "structured", None, None, source, "conditions.non_oncology"))
     named = "; ".join(" ".join(c.split()) for c in conds)[:200] or (title or "")[:200] \
         or "no condition given"
-    if any(c.strip() for c in conds) and not oncology.search(text or ""):
+    inclusion = _EXCLUSION_HEADING.split(text or "", maxsplit=1)[0]
+    if any(c.strip() for c in conds) and not oncology.search(inclusion):
         return Population("non_oncology", named, prov=Provenance(
             "structured", None, None, named, "conditions.non_oncology"))
     return Population("unrecognised", named, prov=Provenance(
