@@ -30,6 +30,7 @@ from trialmatch.rules.nodes import (
     Provenance,
     Unparsed,
 )
+from trialmatch.rules.rewrite import rewrite
 
 CONTRADICTS = "excludes the cancer type the trial requires"
 _EXCLUSION_HEADING = re.compile(r"(?i)\b(?:key\s+|main\s+)?exclusion\s+criteria\b")
@@ -56,29 +57,20 @@ def _relation(ontology, trial_code: str, patient_code: str) -> int:
     return relation(trial_code, patient_code)
 
 
-def _clear(node: Node, required: set[str], ontology, negated: bool) -> Node:
-    if isinstance(node, Diagnosis):
-        if negated and any(_relation(ontology, node.code, code) == 2 for code in required):
-            return Unparsed(node.prov.text if node.prov and node.prov.text else node.code,
-                            reason=CONTRADICTS, prov=node.prov)
-        return node
-    if isinstance(node, Not):
-        item = _clear(node.item, required, ontology, not negated)
-        return node if item is node.item else replace(node, item=item)
-    if isinstance(node, (All, AnyOf)):
-        items = tuple(_clear(c, required, ontology, negated) for c in node.items)
-        if all(a is b for a, b in zip(items, node.items, strict=True)):
-            return node
-        return replace(node, items=items)
-    return node
-
-
 def without_contradictions(rule: Node, ontology) -> Node:
     """`rule` with every excluded cancer type that covers a required one made manual."""
     required = required_codes(rule)
     if not required:
         return rule
-    return _clear(rule, required, ontology, False)
+
+    def visit(node: Node, negated: bool, _depth: int) -> Node:
+        if isinstance(node, Diagnosis) and negated and any(
+                _relation(ontology, node.code, code) == 2 for code in required):
+            return Unparsed(node.prov.text if node.prov and node.prov.text else node.code,
+                            reason=CONTRADICTS, prov=node.prov)
+        return node
+
+    return rewrite(rule, visit)
 
 
 def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: bool,
@@ -127,28 +119,24 @@ def one_cancer(node: Node, ontology) -> Node:
     another's kind ("ovarian, fallopian tube, peritoneal" read item by item) are
     alternatives, not a conjunction no patient could meet. Types on one is-a chain (NSCLC
     and lung adenocarcinoma) stay a conjunction: they narrow each other."""
-    if isinstance(node, Not):
-        item = one_cancer(node.item, ontology)
-        return node if item is node.item else replace(node, item=item)
-    if not isinstance(node, (All, AnyOf)):
-        return node
-    items = [one_cancer(c, ontology) for c in node.items]
-    if isinstance(node, All):
+
+    def visit(node: Node, _negated: bool, _depth: int) -> Node:
+        if not isinstance(node, All):
+            return node
+        items = list(node.items)
         dx = [(i, codes) for i, c in enumerate(items) if (codes := _codes(c)) is not None]
         flat = [code for _, codes in dx for code in codes]
         unrelated = any(_relation(ontology, a, b) == 0 and _relation(ontology, b, a) == 0
                         for k, a in enumerate(flat) for b in flat[k + 1:])
-        if len(dx) >= 2 and unrelated:
-            merged = AnyOf(tuple(Diagnosis(code, prov=leaf.prov)
-                                 for i, _ in dx for leaf in
-                                 ((items[i],) if isinstance(items[i], Diagnosis)
-                                  else items[i].items)
-                                 for code in (leaf.code,)), prov=items[dx[0][0]].prov)
-            first = dx[0][0]
-            drop = {i for i, _ in dx}
-            items = [merged if i == first else c for i, c in enumerate(items) if i not in drop
-                     or i == first]
-    if all(a is b for a, b in zip(items, node.items, strict=True)) and len(items) == len(
-            node.items):
-        return node
-    return replace(node, items=tuple(items))
+        if len(dx) < 2 or not unrelated:
+            return node
+        merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for i, _ in dx
+                             for leaf in ((items[i],) if isinstance(items[i], Diagnosis)
+                                          else items[i].items)), prov=items[dx[0][0]].prov)
+        first = dx[0][0]
+        drop = {i for i, _ in dx}
+        kept = [merged if i == first else c for i, c in enumerate(items)
+                if i not in drop or i == first]
+        return replace(node, items=tuple(kept))
+
+    return rewrite(node, visit)

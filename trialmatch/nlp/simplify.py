@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from trialmatch.rules.nodes import Age, All, AnyOf, Node, Not, Unparsed
+from trialmatch.rules.nodes import Age, All, AnyOf, Node, Unparsed
+from trialmatch.rules.rewrite import rewrite
 
 OPEN_ALTERNATIVE = "an alternative or a part of it needs manual review"
 
@@ -30,21 +31,17 @@ def _words(node: Node) -> str:
     return "; ".join(_words(c) for c in node.children)
 
 
-def keep_open(node: Node, positive: bool = True) -> Node:
+def keep_open(rule: Node) -> Node:
     """See the module docstring (first point)."""
-    if isinstance(node, Not):
-        item = keep_open(node.item, not positive)
-        return node if item is node.item else replace(node, item=item)
-    if not isinstance(node, (All, AnyOf)):
+
+    def visit(node: Node, negated: bool, _depth: int) -> Node:
+        weak = isinstance(node, All) if negated else isinstance(node, AnyOf)
+        if weak and any(isinstance(c, Unparsed) for c in node.children) and not all(
+                isinstance(c, Unparsed) for c in node.children):
+            return Unparsed(_words(node), reason=OPEN_ALTERNATIVE, prov=node.prov)
         return node
-    items = tuple(keep_open(c, positive) for c in node.items)
-    weak = isinstance(node, AnyOf) if positive else isinstance(node, All)
-    if weak and any(isinstance(c, Unparsed) for c in items) and not all(
-            isinstance(c, Unparsed) for c in items):
-        return Unparsed(_words(node), reason=OPEN_ALTERNATIVE, prov=node.prov)
-    if all(a is b for a, b in zip(items, node.items, strict=True)):
-        return node
-    return replace(node, items=items)
+
+    return rewrite(rule, visit)
 
 
 def _bounds(node: Node) -> list[Age]:
@@ -69,28 +66,22 @@ def _age_interval(ages: list[Age]) -> bool:
     return lo < hi or (lo == hi and not lo_open and not hi_open)
 
 
-def separate_bounds(node: Node, root: bool = True) -> Node:
+def separate_bounds(rule: Node) -> Node:
     """See the module docstring (second point); the root `all` (the cohort, whose bounds
     come from different criteria) is left as it is."""
-    if isinstance(node, Not):
-        item = separate_bounds(node.item, False)
-        return node if item is node.item else replace(node, item=item)
-    if not isinstance(node, (All, AnyOf)):
-        return node
-    items = [separate_bounds(c, False) for c in node.items]
-    groups = [c for c in items if _bounds(c)]
-    if isinstance(node, All) and not root and len(groups) >= 2 and not _age_interval(
-            [a for g in groups for a in _bounds(g)]):
-        first = items.index(groups[0])
-        rest = [c for c in items if not _bounds(c)]
+
+    def visit(node: Node, _negated: bool, depth: int) -> Node:
+        if not isinstance(node, All) or depth == 0:
+            return node
+        groups = [c for c in node.items if _bounds(c)]
+        if len(groups) < 2 or _age_interval([a for g in groups for a in _bounds(g)]):
+            return node
+        first = node.items.index(groups[0])
+        rest = [c for c in node.items if not _bounds(c)]
         rest.insert(first, AnyOf(tuple(groups), prov=node.prov))
-        items = rest
-    if len(items) == len(node.items) and all(a is b for a, b in zip(items, node.items,
-                                                                      strict=True)):
-        return node
-    if len(items) == 1 and not root:
-        return items[0]
-    return replace(node, items=tuple(items))
+        return rest[0] if len(rest) == 1 else replace(node, items=tuple(rest))
+
+    return rewrite(rule, visit)
 
 
 def simplify(rule: Node) -> Node:
