@@ -56,6 +56,16 @@ class Layout:
     base: bool = False
 
 
+# A criterion that opens by naming the part of the study it is for, without an id:
+# "For the dose expansion portion of the study, ...", "In the randomised phase: ...".
+_NAMED_PORTION = re.compile(
+    r"(?i)\s*(?:for|in)\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
+    r"(?P<name>(?:dose[- ])?(?:expan\w*|escalat\w*|randomi[sz]\w*|extension|run-in|"
+    r"safety[- ]lead[- ]in|single[- ]arm|combination|monotherapy))"
+    r"(?:\s+(?:cohorts?|portion|part|phase|arms?|stage))+(?:\s+of\s+the\s+(?:study|trial))?"
+    r"\s*[,:]")
+
+
 def _style(bullet: str) -> str:
     b = bullet.strip()
     if not b:
@@ -130,9 +140,14 @@ class _Builder:
         c = Criterion(self.section, start, end, text, self.scope, parent,
                       0 if parent is None else self.criteria[parent].depth + 1, style)
         inline = inline_cohort(text)
+        named = _NAMED_PORTION.match(text) if not inline and self.scope is None else None
         if inline:
             ids, _ = inline
             c.cohorts = self._remember(ids) or self.scope
+        elif named:  # "For the expansion cohort, patients must ...": that cohort only
+            name = re.sub(r"\W+", "-", named.group("name").strip().lower())
+            c.cohorts = self._remember(((name, named.group(0).strip(" ,:")),))
+            self.additions = True
         self.criteria.append(c)
         if parent is not None:
             self.criteria[parent].children.append(len(self.criteria) - 1)
