@@ -26,11 +26,13 @@ from trialmatch.rules.nodes import (
 )
 from trialmatch.rules.trial import Cohort
 
+_SPACES = re.compile(r"\s{2,}")
 _ASIDE = re.compile(r"\([^()]{0,120}\)")
 _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
 # A gap that only separates the items of one list: commas, slashes, conjunctions, articles.
 _LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|plus|a|an|the|"
-                       r"any|other)\b[\s,/|、，]*)*")
+                       r"any|other|respective|corresponding|fusion\s+transcripts?|"
+                       r"transcripts?)\b[\s,/|、，]*)*")
 # Words before a run of findings that announce alternatives ("one of", "such as", "e.g.").
 _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
                            r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\bfollowing\b|"
@@ -154,6 +156,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     ors: list[bool] = [False]
     for prev, cur in zip(found, found[1:], strict=False):
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
+        gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
         if _OR.search(gap) and len(gap) < 80 and ";" not in gap:
             runs[-1].append(cur)

@@ -57,13 +57,20 @@ def left_cue(group: Group, cues: ByStart, text: str, floor: int) -> tuple[list[s
 def origin_near(group: Group, cues: ByStart, text: str) -> str | None:
     """germline / somatic written just before the genes or inside their cue chain."""
     found = set()
-    for c in cues.between(group.start - _CUE_LEN - 40, group.end + 30):
+    previous = None
+    for c in cues.between(group.start - _CUE_LEN - 60, group.end + 30):
         if c.data["role"] != "origin":
             continue
         if group.start - 40 <= c.end <= group.start and linker_gap(text[c.end:group.start]) \
                 or group.start <= c.start <= group.end + 30:
             found.add(c.data["value"])
+            if previous is not None and _ORIGIN_CONJ.fullmatch(text, previous.end, c.start):
+                found.add(previous.data["value"])  # "somatic or germline": either origin
+        previous = c
     return found.pop() if len(found) == 1 else None
+
+
+_ORIGIN_CONJ = re.compile(r"(?i)\s*(?:,|/|or|and|and/or|and\s+or)\s*")
 
 
 def negation(start: int, end: int, cues: ByStart, text: str, floor: int,

@@ -18,8 +18,8 @@ from spacy.tokens import Doc
 from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
-from trialmatch.nlp.resources import cues, patterns
-from trialmatch.nlp.tokens import Tokens, doc_text, doc_tokens
+from trialmatch.nlp.resources import cues, gene_data, patterns
+from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
@@ -41,7 +41,17 @@ def pattern_mentions(text: str) -> list[Mention]:
             mention = read_pattern(pat.kind, pat.value, m, pat.id)
             if mention is not None:
                 out.append(mention)
+    _compounds(out, text)
     return out
+
+
+def _compounds(found: list[Mention], text: str) -> None:
+    """"G719A+L861Q": protein changes joined by "+" are one compound finding (both in one
+    tumour); each is marked, so the phrase that takes them requires them together."""
+    variants = sorted((m for m in found if m.label == "variant"), key=lambda m: m.start)
+    for a, b in zip(variants, variants[1:]):
+        if text[a.end:b.start].strip() == "+":
+            a.data["compound"] = b.data["compound"] = True
 
 
 def _g(m: re.Match[str], name: str) -> str | None:
@@ -72,6 +82,9 @@ def _variant(m: re.Match[str], _value: str | None) -> dict | None:
     ref, pos, alt = _aa(m.group("ref")), m.group("pos"), m.group("alt")
     alt = {"Ter": "*"}.get(alt, _aa(alt) if len(alt) == 3 and alt not in ("del", "dup", "ins")
                            else alt)
+    xs = _g(m, "xs")
+    if alt == "X" and xs:  # "G12X (X = C/D/V)": the residues X stands for
+        return {"variants": [f"{ref}{pos}{x}" for x in re.findall(r"\b[A-Z]\b", xs)]}
     variants = [f"{ref}{pos}{alt}"]
     for extra in re.findall(r"[A-Z]", _g(m, "more") or ""):
         variants.append(f"{ref}{pos}{extra}")
@@ -143,6 +156,18 @@ def _philadelphia(m: re.Match[str], _value: str | None) -> dict:
     return {"status": "negative" if status in ("negative", "-") else "positive"}
 
 
+def _rearrangement(m: re.Match[str], _value: str | None) -> dict | None:
+    """"t(15;17)", "inv(16)(p13.1q22)": the fusion of genes.yaml `rearrangements`; an
+    unlisted rearrangement is no finding."""
+    parts = [p for p in (_g(m, "a"), _g(m, "b")) if p]
+    name = f"{m.group('what').lower()}({';'.join(parts)})"
+    genes = gene_data().rearrangements.get(name)
+    if genes is None:
+        return None
+    status = (_g(m, "status") or "positive").lower()
+    return {"partner": genes[0], "gene": genes[1], "status": status}
+
+
 def _triple_negative(_m: re.Match[str], _value: str | None) -> dict:
     return {}
 
@@ -195,14 +220,14 @@ _READERS = {"variant": _variant, "variant_range": _variant_range, "codon": _codo
             "exon_event": _exon_event, "exon_short": _exon_short, "exon_named": _exon_named,
             "exon_only": _exon_only, "event": _event, "signature": _signature, "tmb": _tmb,
             "measure": _measure, "her2_ihc": _her2_ihc, "philadelphia": _philadelphia,
-            "triple_negative": _triple_negative, "age": _age, "age_range": _age_range,
+            "rearrangement": _rearrangement, "triple_negative": _triple_negative, "age": _age, "age_range": _age_range,
             "ecog": _ecog, "karnofsky": _karnofsky, "not_variant": _not_variant,
             "sex": _sex}
 
 
 # ----------------------------------------------------------------------------- cues
 
-_CUE_WORD = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|[^\s\-–]", re.UNICODE)
+_CUE_WORD = re.compile(WORD_RE + r"|[^\s\-–]")  # words as the tokenizer splits them
 _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])"
                    r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])")
 
@@ -282,6 +307,7 @@ def gene_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
             gene = _gene(entry, starts[i], toks.end(j), lex)
             j = _slash_suffixes(gene, toks, j, text, lex)
             gene = _prefer_members(gene, toks, i, j, text, lex)
+            _numbered_range(gene, text, lex)
             out.append(gene)
             after = j + 1
             continue
@@ -307,6 +333,26 @@ def _slash_suffixes(gene: Mention, toks: Tokens, j: int, text: str, lex: Lexicon
         gene.end = toks.end(j + 2)
         j += 2
     return j
+
+
+_RANGE = re.compile(r"([A-Za-z][A-Za-z0-9]*?[A-Za-z])\s?(\d)\s?[-–]\s?(\d)")
+
+
+def _numbered_range(gene: Mention, text: str, lex: Lexicon) -> None:
+    """"FGFR1-3", "FGFR 1–4": a numbered series names its members when every one is a gene."""
+    m = _RANGE.fullmatch(text, gene.start, gene.end)
+    if m is None:
+        return
+    low, high = int(m.group(2)), int(m.group(3))
+    if not 0 < high - low <= 5:
+        return
+    members = []
+    for k in range(low, high + 1):
+        entry = lex.lookup_gene(f"{m.group(1)}{k}")
+        if entry is None or len(entry.genes) != 1:
+            return
+        members.append(entry.genes[0])
+    gene.data["genes"] = tuple(dict.fromkeys(members))
 
 
 def _prefer_members(gene: Mention, toks: Tokens, i: int, j: int, text: str,

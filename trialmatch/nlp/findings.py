@@ -70,7 +70,10 @@ class Context:
                  inherited: list[str] | None = None) -> None:
         self.text, self.section, self.start, self.end = text, section, start, end
         self.ms = ms
-        self.cues = ByStart([m for m in ms if m.label == "cue"])
+        cancers = [(m.start, m.end) for m in ms if m.label == "cancer"]
+        # "cell" in "B-cell lymphoma" is part of the name, not a cell count
+        self.cues = ByStart([m for m in ms if m.label == "cue" and not (
+            m.data["role"] == "nonbio" and any(a <= m.start and m.end <= b for a, b in cancers))])
         self.inherited = inherited or []
         self.skip = _definition_spans(text, start, end)
         self.skip_starts = [a for a, _ in self.skip]
@@ -141,6 +144,8 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
         return combine(values), "left"
     if any(p.variants or p.excepted or p.ihc or p.measure for p in g.phrases):
         return "mutation", "variant"
+    if all(p.partner for p in g.phrases):
+        return "fusion", "pair"  # "BCR-ABL1", "PML::RARA": a gene pair names its fusion
     if (origin or any(p.origin for p in g.phrases)) and not _NOT_A_FINDING.match(
             ctx.text, g.end, min(ctx.end, g.end + 40)):
         return "mutation", "origin"  # "gBRCA1/2", "germline BRCA": an inherited variant
@@ -283,6 +288,8 @@ def _event_exon(v: str) -> int | None:
 def _one(nodes: list[Node], ctx: Context, p: Phrase) -> Node | None:
     if not nodes:
         return None
+    if len(nodes) > 1 and p.compound:
+        return All(tuple(nodes), prov=ctx.prov(p.start, p.cue_end or p.end, "assemble.compound"))
     return nodes[0] if len(nodes) == 1 else AnyOf(tuple(nodes), prov=ctx.prov(
         p.start, p.cue_end or p.end, "assemble.or"))
 
@@ -332,7 +339,8 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     node = maker(m, ctx)
     if node is None:
         return None
-    if m.label in ("signature", "measure", "tmb", "philadelphia", "triple_negative"):
+    if m.label in ("signature", "measure", "tmb", "philadelphia", "rearrangement",
+                   "triple_negative"):
         negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                      ctx.section)
         node = _context(node, negated, excepted, ctx, m.start, m.end)
@@ -353,6 +361,14 @@ def _measure(m: Mention, ctx: Context) -> Node:
 def _philadelphia(m: Mention, ctx: Context) -> Node:
     prov = ctx.prov(m.start, m.end, m.source)
     node = Fusion("ABL1", "BCR", prov=prov)
+    if m.data["status"] == "negative":
+        return Not(node, stated="negative", prov=prov)
+    return node
+
+
+def _rearrangement(m: Mention, ctx: Context) -> Node:
+    prov = ctx.prov(m.start, m.end, m.source)
+    node = Fusion(m.data["gene"], m.data["partner"], prov=prov)
     if m.data["status"] == "negative":
         return Not(node, stated="negative", prov=prov)
     return node
@@ -513,6 +529,7 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
 
 
 _MAKERS = {"signature": _signature, "measure": _measure, "tmb": _measure,
-           "philadelphia": _philadelphia, "triple_negative": _triple_negative,
+           "philadelphia": _philadelphia,
+           "rearrangement": _rearrangement, "triple_negative": _triple_negative,
            "ecog": _performance, "karnofsky": _performance, "age": _age, "cancer": _cancer,
            "drug": _drug, "sex": _sex}

@@ -57,7 +57,7 @@ class Mention:
 
 
 PRIORITY = {"signature": 9, "tmb": 9, "measure": 9, "her2_ihc": 8, "philadelphia": 9,
-            "triple_negative": 9, "ecog": 9, "karnofsky": 9, "age": 7, "age_range": 8,
+            "rearrangement": 9,             "triple_negative": 9, "ecog": 9, "karnofsky": 9, "age": 7, "age_range": 8,
             "exon": 8, "event": 8, "variant": 8, "variant_range": 8, "codon": 6, "not_variant": 9,
             "gene": 7, "drug": 6, "cancer": 5, "cue": 4}
 

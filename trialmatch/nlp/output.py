@@ -27,7 +27,7 @@ from trialmatch.rules.nodes import (
 from trialmatch.rules.trial import Trial
 
 FIELDS = ("gene", "signature", "alteration", "variant", "exon", "origin", "polarity", "text",
-          "start", "end")
+          "start", "end", "section")
 
 
 
@@ -55,7 +55,7 @@ def _entry(node: Node, exclude: bool, status: str | None) -> dict[str, Any] | No
     prov = node.prov
     e.update(polarity="exclude" if exclude else "require",
              text=prov.text if prov else None, start=prov.start if prov else None,
-             end=prov.end if prov else None)
+             end=prov.end if prov else None, section=prov.section if prov else None)
     return e
 
 

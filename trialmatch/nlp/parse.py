@@ -14,6 +14,7 @@ from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.pipeline import pipeline
 from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
 from trialmatch.nlp.simplify import simplify
+from trialmatch.nlp.summary import summary_population, with_summary_cohort
 from trialmatch.nlp.tokens import doc_text
 from trialmatch.rules.nodes import (
     Age,
@@ -134,7 +135,8 @@ def parse_record(record: Record, ontology=None) -> Trial:
     """Parse a registry record: its text, plus title, phase, status, conditions, age, sex.
 
     A cohort whose criteria name no cancer type gets the cancer types of the record's
-    conditions as a requirement, right after the structured age and sex."""
+    conditions as a requirement, right after the structured age and sex. A biomarker
+    population stated only in the brief summary adds a cohort (`nlp.summary`)."""
     leading = structured_leaves(record)
     parsed = parse_eligibility(record.eligibility, record.nct_id, ontology, leading)
     cohorts = parsed.cohorts
@@ -152,6 +154,9 @@ def parse_record(record: Record, ontology=None) -> Trial:
     ont = ontology if ontology is not None else _default_ontology()
     cohorts = tuple(replace(c, rule=without_contradictions(one_cancer(c.rule, ont), ont))
                     for c in cohorts)
+    population = summary_population(
+        record.summary, lambda text: parse_eligibility(text, record.nct_id, ontology))
+    cohorts = with_summary_cohort(cohorts, population)
     return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,
                  tuple(record.conditions), record.source)
 

@@ -21,7 +21,7 @@ _PARENS = re.compile(r"\([^()]{0,80}\)")
 _WORD = re.compile(r"[A-Za-z0-9/'.]+")
 _TIGHT = re.compile(r"[\s\-–:(/]{0,4}(?:p\.\s?)?(?:\(?\s?(?:exon|ex)\s?\d{1,2}\)?[\s\-:]{0,3})?\Z",
                     re.IGNORECASE)
-_CONJ = re.compile(r"\s*(?:,\s*)?(?:(?:and\s*/\s*or|and|or|nor|&|as well as|plus|/)\s*)?\Z",
+_CONJ = re.compile(r"\s*(?:[,、，；]\s*)?(?:(?:and\s*/\s*or|and|or|nor|&|as well as|plus|/|或者|以及|或|和|及)\s*)?\Z",
                    re.IGNORECASE)
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n|:\s")
 _NAMED = re.compile(r",\s{0,3}(?:(?:and|or)\s{1,3})?[a-z][a-z\s/\-]{0,60}\(\s{0,2}\Z")
@@ -106,6 +106,7 @@ class Phrase:
     measure: Mention | None = None
     cue: list[str] = field(default_factory=list)  # own cue chain (values)
     cue_end: int | None = None
+    compound: bool = False  # "G719A+L861Q": the variants together, in one tumour
 
 
 @dataclass(slots=True)
@@ -203,13 +204,21 @@ def _except_gap(gap: str) -> bool:
                                              gap))
 
 
+@lru_cache(maxsize=1)
+def _fusion_genes() -> frozenset[str]:
+    """Genes that end a written pair ("X-Y"): the fusion drivers and both genes of every
+    recurrent rearrangement."""
+    data = gene_data()
+    return frozenset(data.fusion_drivers).union(*data.rearrangements.values())
+
+
 def _fusion_pair(phrases: list[Phrase], m: Mention, text: str) -> Phrase | None:
     """"EML4-ALK", "BCR-ABL1": the second gene is the driver, the first its partner."""
     if not phrases:
         return None
     prev = phrases[-1]
     gap = text[prev.end:m.start]
-    drivers = set(gene_data().fusion_drivers)
+    drivers = _fusion_genes()
     if gap.strip() not in ("-", "::", "–", ":") or len(gap) > 3 or prev.variants:
         return None
     if not (set(m.data["genes"]) & drivers) or len(prev.genes) != 1:
@@ -238,6 +247,7 @@ def _attach(p: Phrase, m: Mention, text: str) -> bool:
             if v:
                 (p.excepted if m.excepted else p.variants).append(v)
     else:
+        p.compound = p.compound or bool(m.data.get("compound"))
         (p.excepted if m.excepted else p.variants).extend(m.data.get("variants", []))
         if m.data.get("exon") is not None and not m.excepted and not m.data.get("variants"):
             p.exon = m.data["exon"]  # "exon 21 L858R"; events carry their own exon
@@ -260,6 +270,7 @@ def attach_orphans(phrases: list[Phrase], orphans: list[Mention]) -> None:
         i = bisect_left(starts, m.start)  # targets[:i] start before the variant
         target = targets[i - 1] if i > 0 else targets[0] if starts[0] > m.start else None
         if target is not None and (m.label != "exon" or m.data.get("variants")):
+            target.compound = target.compound or bool(m.data.get("compound"))
             (target.excepted if m.excepted else target.variants).extend(m.data["variants"])
             m.used = True
 

@@ -94,6 +94,16 @@ class GeneData(_Model):
     expression_markers: list[str]
     fusion_drivers: list[str]
     codons: dict[str, dict[str, str]]
+    rearrangements: dict[str, list[str]]
+
+    @field_validator("rearrangements")
+    @classmethod
+    def _pairs(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, genes in v.items():
+            if len(genes) != 2 or not re.fullmatch(r"(?:t|inv)\([0-9XY;]+\)", name):
+                raise ValueError(f"rearrangements.{name}: expected t(a;b) or inv(a) and two "
+                                 "genes, 5' partner first")
+        return v
 
     @field_validator("codons")
     @classmethod

@@ -20,8 +20,11 @@ from itertools import accumulate
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-_TOKEN = r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|\S"
-_PIECE = re.compile(r"\s+|" + _TOKEN)  # tokens and the whitespace between: the whole text
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # ideographs: one token each (no spaces)
+WORD_RE = (rf"[{_CJK}]|\d+(?:\.\d+)*|[^\W\d_{_CJK}]+(?:\d+[^\W\d_{_CJK}]*)*|"
+           rf"[^\W_{_CJK}]+")  # a word or number token
+TOKEN_RE = WORD_RE + r"|\S"  # ... or a single punctuation mark
+_PIECE = re.compile(r"\s+|" + TOKEN_RE)  # tokens and the whitespace between: the whole text
 
 for _name in ("tm_text", "tm_tokens", "tm_offsets"):
     if not Doc.has_extension(_name):
