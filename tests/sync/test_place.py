@@ -236,3 +236,23 @@ def test_a_version_5_database_gets_the_registry_tables(tmp_path):
     with Store(path) as s:
         assert s.get_meta("schema_version") == "6"
         assert s.con.execute("SELECT count(*) FROM sites").fetchall() == [(0,)]
+
+
+def test_a_full_registry_record_keeps_its_sites_and_is_found_near_one(tmp_path):
+    from tests.conftest import shared
+
+    record = shared("ctgov", "NCT02513394.json")
+    db = tmp_path / "t.duckdb"
+    assert load_files([record], db).trials == 1
+    with Store(db) as s:
+        n, with_geo = s.con.execute("SELECT count(*), count(lat) FROM sites").fetchall()[0]
+        lat, lon = s.con.execute("SELECT lat, lon FROM sites WHERE lat IS NOT NULL "
+                                 "ORDER BY facility LIMIT 1").fetchall()[0]
+    assert n > 400 and with_geo >= n - 5  # a few registry sites lack a geo point
+    near = resolve_place(f"{lat},{lon}")
+    report = find(P0001, db=db, include_ineligible=True, statuses=None, near=near,
+                  within_km=1)
+    (m,) = [m for m in report.results[0]["matches"] if m["trial_id"] == "NCT02513394"]
+    assert m["nearest_site"]["distance_km"] == 0.0
+    # the record's overall status is not recruiting: by default it is not offered
+    assert "NCT02513394" not in ids(find(P0001, db=db, include_ineligible=True))
