@@ -257,3 +257,57 @@ def test_cli_sync_prints_a_summary_and_exits_by_the_design_codes(tmp_path, https
     code = main(["sync", "--db", db, "--status", "OPEN"])
     _, err = capsys.readouterr()
     assert code == EXIT_USAGE and "unknown registry status" in err
+
+
+def test_requests_are_paced_and_a_long_retry_after_is_not_waited_out(tmp_path, httpserver):
+    from trialmatch.ingest.registry import PageError, RegistryClient
+
+    fake = FakeRegistry(two_pages(), failures={1: [(503, {"Retry-After": "3600"})]})
+    url = fake.serve(httpserver)
+    sleeps: list[float] = []
+    client = RegistryClient(url, min_interval=0.5, backoff_base=0.01, sleep=sleeps.append)
+    with pytest.raises(PageError, match="asks to wait 3600 s"):
+        client.page({"format": "json"}, 1)
+    assert len(fake.requests) == 1 and sleeps == []
+    client.page({"format": "json"}, 1)
+    client.page({"format": "json", "pageToken": "tok-2"}, 2)
+    assert len(sleeps) == 2 and all(0.3 < s <= 0.5 for s in sleeps)  # one request per 0.5 s
+
+
+def test_retry_after_as_an_http_date():
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from trialmatch.ingest.registry import RegistryClient
+
+    class Answer:
+        headers = {"Retry-After": format_datetime(datetime.now(UTC) + timedelta(seconds=30),
+                                                  usegmt=True)}
+
+    client = RegistryClient("http://localhost")
+    assert 25 <= client._retry_after(Answer()) <= 31
+    Answer.headers = {"Retry-After": "soon"}
+    assert client._retry_after(Answer()) is None
+    client.close()
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from trialmatch.cli import output, sync_cmd
+    from trialmatch.ingest.sync import SyncSummary
+
+    monkeypatch.setattr(output, "err_console", Console(file=io.StringIO()))
+    update, stop = sync_cmd._progress_bar()
+    assert update is None
+    stop()
+    screen = io.StringIO()
+    monkeypatch.setattr(output, "err_console", Console(file=screen, force_terminal=True,
+                                                       width=80))
+    update, stop = sync_cmd._progress_bar()
+    update(SyncSummary(pages=1, fetched=5, total=10))
+    stop()
+    stop()  # stopping twice is harmless (error paths stop it before reporting)
+    assert "5/10" in screen.getvalue()
