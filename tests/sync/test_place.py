@@ -76,13 +76,12 @@ def test_by_default_only_recruiting_or_not_yet_recruiting_trials_are_shown(db):
     assert default.closed_trials >= 3  # the two above and TM-HEME-002
 
 
-def test_a_closed_cohort_is_not_offered_while_its_trial_recruits(tmp_path):
+def test_a_closed_cohort_is_not_offered_while_its_trial_recruits(tmp_path, db):
     patient = tmp_path / "p.json"
     patient.write_text(json.dumps({
         "id": "P-MET", "age": 60, "sex": "male", "diagnosis": {"oncotree": "LUAD"}, "ecog": 1,
         "alterations": [{"gene": "MET", "type": "amplification"}],
         "tested_genes": ["MET", "EGFR"], "prior_therapies": []}))
-    db = tmp_path / "t.duckdb"
     # TM-LUNG-006 recruits; its cohort B (MET amplification) is ACTIVE_NOT_RECRUITING
     assert "TM-LUNG-006" not in ids(find(patient, db=db))
     (m,) = [m for m in find(patient, db=db, statuses=None).results[0]["matches"]

@@ -7,6 +7,7 @@ Each test serves synthetic API v2 pages of our own making (`registry_fake`) from
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -53,8 +54,7 @@ def rows(db, sql, params=()):
         return s.con.execute(sql, list(params)).fetchall()
 
 
-def test_sync_asks_the_v2_api_and_stores_records_versions_and_sites(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_sync_asks_the_v2_api_and_stores_records_versions_and_sites(db, httpserver):
     fake = FakeRegistry(two_pages())
     summary, parse = run(db, fake, httpserver, condition="lung cancer", term="EGFR",
                          statuses=["recruiting", "Not yet recruiting"], page_size=2)
@@ -83,11 +83,11 @@ def test_sync_asks_the_v2_api_and_stores_records_versions_and_sites(tmp_path, ht
         ("NCT99000002", "Centre Exemple", "Lyon", 45.75, 4.85)]
     (state,) = rows(db, "SELECT state, next_page_token, pages_done, last_success_date "
                     "FROM sync_state")
-    assert state[:3] == ("done", None, 2) and state[3] is not None
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    assert state == ("done", None, 2, yesterday)  # a day of overlap: US dates, UTC clock
 
 
-def test_a_second_sync_is_incremental_and_parses_nothing_unchanged(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_a_second_sync_is_incremental_and_parses_nothing_unchanged(db, httpserver):
     fake = FakeRegistry(two_pages())
     first, _ = run(db, fake, httpserver, condition="lung cancer")
     (last,) = rows(db, "SELECT last_success_date FROM sync_state")
@@ -102,8 +102,7 @@ def test_a_second_sync_is_incremental_and_parses_nothing_unchanged(tmp_path, htt
     assert fake.requests[0]["filter.advanced"] == "AREA[LastUpdatePostDate]RANGE[2026-01-31,MAX]"
 
 
-def test_a_status_change_keeps_the_parse_and_a_text_change_parses_again(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_a_status_change_keeps_the_parse_and_a_text_change_parses_again(db, httpserver):
     pages = [[study("NCT99000001", sites=[PARIS]), study("NCT99000002")]]
     fake = FakeRegistry(pages)
     run(db, fake, httpserver)
@@ -125,11 +124,10 @@ def test_a_status_change_keeps_the_parse_and_a_text_change_parses_again(tmp_path
     assert "T790M" in text and "L858R" not in text
 
 
-def test_a_curated_trial_keeps_its_rules_and_takes_the_registry_status(tmp_path, httpserver):
+def test_a_curated_trial_keeps_its_rules_and_takes_the_registry_status(db, httpserver):
     from trialmatch.rules.dsl import parse_text
     from trialmatch.rules.trial import Cohort, Trial
 
-    db = tmp_path / "t.duckdb"
     curated = Trial("NCT99000001", (Cohort("main", parse_text(
         "all(diagnosis(NSCLC), alteration(EGFR, mutation, variant=L858R))")),),
         "Curated by hand", "PHASE2", "RECRUITING")
@@ -151,8 +149,7 @@ def test_a_curated_trial_keeps_its_rules_and_takes_the_registry_status(tmp_path,
     assert any("curated rules (ctml) were kept" in n for n in summary.notes)
 
 
-def test_a_page_that_is_not_json_stops_the_run_and_keeps_earlier_pages(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_a_page_that_is_not_json_stops_the_run_and_keeps_earlier_pages(db, httpserver):
     fake = FakeRegistry(two_pages(), failures={2: ["not json"]})
     with pytest.raises(SyncError) as err:
         run(db, fake, httpserver)
@@ -165,8 +162,7 @@ def test_a_page_that_is_not_json_stops_the_run_and_keeps_earlier_pages(tmp_path,
         ("failed", "tok-2", 1)]
 
 
-def test_a_500_after_three_retries_fails_with_nothing_stored(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_a_500_after_three_retries_fails_with_nothing_stored(db, httpserver):
     fake = FakeRegistry(two_pages(), failures={1: [500] * 4})
     sleeps: list[float] = []
     with pytest.raises(SyncError) as err:
@@ -179,8 +175,7 @@ def test_a_500_after_three_retries_fails_with_nothing_stored(tmp_path, httpserve
     assert rows(db, "SELECT count(*) FROM registry_records") == [(0,)]
 
 
-def test_429_and_503_are_retried_honouring_retry_after(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_429_and_503_are_retried_honouring_retry_after(db, httpserver):
     fake = FakeRegistry(two_pages(), failures={1: [(429, {"Retry-After": "7"})], 2: [503]})
     sleeps: list[float] = []
     summary, _ = run(db, fake, httpserver, sleeps)
@@ -188,8 +183,7 @@ def test_429_and_503_are_retried_honouring_retry_after(tmp_path, httpserver):
     assert sleeps == [7.0, 0.01]
 
 
-def test_a_failed_run_resumes_at_the_failed_page(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_a_failed_run_resumes_at_the_failed_page(db, httpserver):
     pages = [[study("NCT99000001")], [study("NCT99000002")], [study("NCT99000003")]]
     fake = FakeRegistry(pages, failures={2: [500] * 4})
     with pytest.raises(SyncError) as err:
@@ -208,8 +202,7 @@ def test_a_failed_run_resumes_at_the_failed_page(tmp_path, httpserver):
     assert "pageToken" not in fake.requests[0]
 
 
-def test_an_expired_page_token_starts_the_query_again(tmp_path, httpserver):
-    db = tmp_path / "t.duckdb"
+def test_an_expired_page_token_starts_the_query_again(db, httpserver):
     pages = [[study("NCT99000001")], [study("NCT99000002")]]
     fake = FakeRegistry(pages, failures={2: [502] * 4})
     with pytest.raises(SyncError):
@@ -222,8 +215,7 @@ def test_an_expired_page_token_starts_the_query_again(tmp_path, httpserver):
     assert parse.calls == ["NCT99000002"]  # page 1 was stored before: not parsed again
 
 
-def test_bad_options_are_usage_errors(tmp_path):
-    db = tmp_path / "t.duckdb"
+def test_bad_options_are_usage_errors(db):
     with pytest.raises(UsageError, match="unknown registry status 'recruting'.*RECRUITING"):
         sync_registry(db, statuses=["recruting"])
     with pytest.raises(UsageError, match="--since"):
@@ -234,8 +226,8 @@ def test_bad_options_are_usage_errors(tmp_path):
         sync_registry(db, page_size=5000)
 
 
-def test_cli_sync_prints_a_summary_and_exits_by_the_design_codes(tmp_path, httpserver, capsys):
-    db = str(tmp_path / "t.duckdb")
+def test_cli_sync_prints_a_summary_and_exits_by_the_design_codes(db, httpserver, capsys):
+    db = str(db)
     fake = FakeRegistry([[study("NCT99000001", sites=[PARIS]),
                           {"protocolSection": {"identificationModule": {}}}]])
     url = fake.serve(httpserver)

@@ -51,8 +51,9 @@ def register(app: typer.Typer) -> None:
                                           "comma-separated (e.g. RECRUITING,"
                                           "NOT_YET_RECRUITING); default: any."),
         since: str | None = typer.Option(None, "--since", help="Only records updated on or "
-                                         "after this date (YYYY-MM-DD); default: the day the "
-                                         "last successful sync of this query started."),
+                                         "after this date (YYYY-MM-DD); default: the day "
+                                         "before the last successful sync of this query "
+                                         "started."),
         base_url: str = typer.Option("https://clinicaltrials.gov", "--base-url",
                                      help="The registry, or a mirror serving API v2."),
         page_size: int = typer.Option(200, "--page-size", help="Studies per request "

@@ -17,7 +17,8 @@ trialmatch stores, and commits each page in its own transaction:
 The query's state lives in `sync_state`: a run that fails on a page (after the client's
 retries) leaves the earlier pages committed and the failing page's token stored, and the
 next run of the same query resumes there. Without `since`, a sync asks only for records
-updated since the day its last successful run started (the first run fetches everything).
+updated since the day before its last successful run started (the registry dates records in
+US time; the first run fetches everything).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from trialmatch.errors import EXIT_PARTIAL, EXIT_USAGE, TrialmatchError, UsageError
@@ -192,7 +193,7 @@ def version_date(study: Any) -> str | None:
 @dataclass
 class _Run:
     since: str | None
-    started: str  # the date the run began: the next incremental sync's `since`
+    started: str  # the day before the run began: the next incremental sync's `since`
     token: str | None
     pages_done: int
     page_size: int
@@ -229,7 +230,9 @@ def _plan(store, query: SyncQuery, since: str | None, page_size: int,
     """Resume the query's interrupted run, or start one (since: given, else the day the
     last successful run started)."""
     prev = _state(store, query)
-    today = datetime.now(UTC).date().isoformat()
+    # the registry dates records in US time: starting a day early never misses one (records
+    # fetched twice are skipped by their hash)
+    today = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     if (prev and prev["state"] != "done" and prev["next_page_token"]
             and (since is None or since == prev["run_since"])):
         stored_size = json.loads(prev["query"] or "{}").get("page_size") or page_size
