@@ -227,8 +227,8 @@ def _save_state(store, query: SyncQuery, run: _Run, state: str,
 
 def _plan(store, query: SyncQuery, since: str | None, page_size: int,
           summary: SyncSummary) -> _Run:
-    """Resume the query's interrupted run, or start one (since: given, else the day the
-    last successful run started)."""
+    """Resume the query's interrupted run, or start one (since: given, else the day before
+    the last successful run started)."""
     prev = _state(store, query)
     # the registry dates records in US time: starting a day early never misses one (records
     # fetched twice are skipped by their hash)
