@@ -5,6 +5,7 @@ The CLI parses arguments, calls one of these, and hands the result to its output
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -12,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from trialmatch.catalog import open_catalog
+from trialmatch.geo import Place
 from trialmatch.match.engine import CohortValue, Matcher
+from trialmatch.match.place import OPEN_STATUSES, find_scope
 from trialmatch.ontology import Ontology
 from trialmatch.patients import LoadedPatients, load_patients
 from trialmatch.rank.reasons import Literal, explain_literals
@@ -32,6 +35,8 @@ class FindReport:
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     no_panel: list[str] = field(default_factory=list)  # patient ids matched without a panel
+    closed_trials: int = 0  # trials left out for their status (none with `statuses=None`)
+    far_trials: int = 0  # open trials left out for having no wanted site in range
 
 
 @lru_cache(maxsize=65536)
@@ -85,28 +90,44 @@ def build_matches(values: list[CohortValue], patients: list[PatientFacts], match
 
 
 def match_patients(store: Store, ont: Ontology, patients: list[PatientFacts], *,
-                   include_ineligible: bool = False) -> dict[str, list[dict[str, Any]]]:
+                   include_ineligible: bool = False, cohorts: list[int] | None = None
+                   ) -> dict[str, list[dict[str, Any]]]:
+    """`cohorts`: match only these cohort keys (None: every cohort)."""
     matcher = Matcher(store, ont)
-    values = matcher.evaluate(patients, every_cohort=include_ineligible)
+    values = matcher.evaluate(patients, every_cohort=include_ineligible, cohorts=cohorts)
     return build_matches(values, patients, matcher, include_ineligible=include_ineligible)
 
 
 def find(patient_file: str | Path, *, db: str | Path | None = None, top: int | None = None,
          include_ineligible: bool = False, today: date | None = None,
-         ontology: Ontology | None = None) -> FindReport:
-    """Match the patient(s) of one file against every stored trial."""
+         ontology: Ontology | None = None,
+         statuses: Collection[str] | None = OPEN_STATUSES, near: Place | None = None,
+         within_km: float | None = None) -> FindReport:
+    """Match the patient(s) of one file against the stored trials that are open for
+    recruitment (`statuses`; None: any status) and, with `near`, have a wanted site within
+    `within_km` of it (each match then names its nearest site). See `match.place`."""
+    if within_km is not None and (within_km < 0 or within_km != within_km):
+        from trialmatch.errors import UsageError
+
+        raise UsageError("--within: the distance must be a number of kilometres >= 0")
     store, ont = open_catalog(db, ontology, read_only=True)
     try:
         loaded: LoadedPatients = load_patients(Path(patient_file), ont, today)
         report = FindReport(warnings=loaded.warnings, problems=loaded.problems)
         if not loaded.patients:
             return report
+        scope = find_scope(store.con, statuses, near, within_km)
+        report.closed_trials, report.far_trials = scope.closed_trials, scope.far_trials
         per_patient = match_patients(store, ont, loaded.patients,
-                                     include_ineligible=include_ineligible)
+                                     include_ineligible=include_ineligible,
+                                     cohorts=scope.cohorts)
     finally:
         store.close()
     for p in loaded.patients:
         matches = per_patient[p.id]
+        if near is not None:
+            for m in matches:
+                m["nearest_site"] = scope.nearest.get(m["trial_id"])
         if top is not None:
             matches = matches[:top]
         report.results.append({"schema_version": SCHEMA_VERSION, "patient_id": p.id,

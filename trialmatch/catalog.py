@@ -112,10 +112,16 @@ def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None,
     return store, ont
 
 
-def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str) -> None:
-    """Store trials (replacing the same ids) and refresh derived tables, all or nothing."""
+def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str, *,
+                   sites: dict | None = None) -> None:
+    """Store trials (replacing the same ids) and refresh derived tables, all or nothing.
+
+    `sites` (trial id -> its registry sites) replaces the sites of those trials too."""
+    from trialmatch.store.sites import replace_sites
+
     with store.transaction():
         TrialWriter(store).write(trials, origin)
+        replace_sites(store.con, sites or {})
         refresh_derived(store, ont)
 
 

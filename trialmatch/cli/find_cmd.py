@@ -10,9 +10,11 @@ import typer
 from trialmatch.cli import output
 from trialmatch.cli.output import Format
 from trialmatch.errors import EXIT_PARTIAL
+from trialmatch.match.place import OPEN_STATUSES
 
 CSV_COLUMNS = ["patient_id", "trial_id", "cohort", "title", "phase", "status", "score",
                "met", "unknown", "manual_review"]
+DEFAULT_WITHIN_KM = 100.0
 _STYLE = {"eligible": "green", "possible": "yellow", "ineligible": "red"}
 
 DB_OPTION = typer.Option(None, "--db", help="Database file (default: $TRIALMATCH_DB, else "
@@ -26,7 +28,14 @@ def flat_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"patient_id": r["patient_id"], **m} for r in results for m in r["matches"]]
 
 
+def site_text(site: dict[str, Any]) -> str:
+    """"Facility, City, Country (12.3 km)" for the table."""
+    where = ", ".join(str(site[k]) for k in ("facility", "city", "country") if site.get(k))
+    return f"{where or 'site'} ({site['distance_km']:g} km)"
+
+
 def render_table(results: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = output.out_console()
@@ -42,6 +51,8 @@ def render_table(results: list[dict[str, Any]]) -> None:
                 + (f"  [dim]({' → '.join(x['via'])})[/dim]" if x["via"] else "")
                 for x in m["reasons"][:6])
             title = f"[bold]{m['trial_id']}[/bold] {m['cohort']}\n{m['title'] or ''}"
+            if m.get("nearest_site"):
+                title += "\n[dim]nearest site: " + escape(site_text(m["nearest_site"])) + "[/dim]"
             table.add_row(str(i), title, f"[{style}]{m['status']}[/{style}]",
                           f"{m['score']:.2f}", why, "\n".join(m["unknown"]),
                           str(m["manual_review"]))
@@ -57,17 +68,34 @@ def find_command(
     fmt: Format = FORMAT_OPTION,
     top: int = typer.Option(None, "--top", "-n", min=1, help="Show only the best N trials."),
     include_all: bool = typer.Option(False, "--all", help="Include ineligible trials."),
+    any_status: bool = typer.Option(False, "--any-status", help="Also trials and cohorts "
+                                    "that are not recruiting or not yet recruiting."),
+    near: str = typer.Option(None, "--near", help="Keep trials with a recruiting site near "
+                             "\"LAT,LON\" or \"City, Country\" (built-in list of major "
+                             "cities)."),
+    within: float = typer.Option(None, "--within", help="Radius for --near in km "
+                                 "(default 100)."),
 ) -> None:
     """Find the trials a patient may join, best first, with reasons."""
     from trialmatch.api import find
 
-    report = find(patient, db=db, top=top, include_ineligible=include_all)
+    place, within_km = _place(near, within)
+    report = find(patient, db=db, top=top, include_ineligible=include_all,
+                  statuses=None if any_status else OPEN_STATUSES, near=place,
+                  within_km=within_km)
     if report.problems and not report.results:
         from trialmatch.errors import InputError
 
         raise InputError(f"{patient}: invalid patient profile", report.problems)
     for w in report.warnings:
         output.warn(w)
+    if report.closed_trials:
+        output.info(f"note: {report.closed_trials} trial(s) not recruiting were left out "
+                    "(--any-status shows them)")
+    if place is not None:
+        kind = "site" if any_status else "recruiting site"
+        output.info(f"note: {report.far_trials} trial(s) were left out for having no {kind} "
+                    f"within {within_km:g} km of {place.label}")
     for pid in report.no_panel:
         output.info(f"note: patient {pid} lists no tested_genes; genes without a reported "
                     "alteration were taken as not altered")
@@ -88,6 +116,21 @@ def find_command(
             output.error(p)
         output.error(f"{len(report.problems)} problem(s); the other patients were matched")
         raise typer.Exit(EXIT_PARTIAL)
+
+
+def _place(near: str | None, within: float | None):
+    """(Place or None, radius in km) from --near / --within, checked (exit 2 when bad)."""
+    from trialmatch.errors import UsageError
+
+    if within is not None and (within != within or within < 0):
+        raise UsageError("--within: the distance must be a number of kilometres >= 0")
+    if near is None:
+        if within is not None:
+            raise UsageError("--within needs --near (the place to measure from)")
+        return None, None
+    from trialmatch.geo import resolve_place
+
+    return resolve_place(near), DEFAULT_WITHIN_KM if within is None else within
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from trialmatch.errors import InputError
 from trialmatch.ingest.record import Record, parse_age, phase_code, sex_code, status_code
+from trialmatch.ingest.sites import read_sites
 
 _NCT = re.compile(r"NCT\d{8}")
 
@@ -136,7 +137,7 @@ def study_record(study: Any, source: str | None = None) -> tuple[Record | None, 
         min_age_text=elig.get("minimumAge"), max_age_text=elig.get("maximumAge"),
         sex=sex_code(elig.get("sex")),
         summary=_get(proto, "descriptionModule", "briefSummary"),
-        source=source,
+        source=source, sites=read_sites(proto),
     ), None
 
 

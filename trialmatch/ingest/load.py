@@ -97,6 +97,8 @@ def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
             summary.notes.append(f"{_where(record, path)}: appears again in this file; the "
                                  "later record replaces the earlier")
             del by_id[record.nct_id]
+        if record.sites is not None:
+            trial.extra["sites"] = record.sites  # stored beside the trial (find --near)
         by_id[record.nct_id] = trial
     return list(by_id.values())
 
@@ -120,7 +122,9 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
             if not trials:
                 continue
             try:
-                replace_trials(store, ont, trials, origin=ORIGIN)
+                replace_trials(store, ont, trials, origin=ORIGIN,
+                               sites={t.trial_id: t.extra["sites"] for t in trials
+                                      if "sites" in t.extra})
             except (TrialmatchError, duckdb.Error) as exc:
                 summary.problems.append(f"{path}: nothing stored from this file: {exc}")
                 continue

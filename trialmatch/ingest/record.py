@@ -34,6 +34,9 @@ class Record:
     min_age_text: str | None = None
     max_age_text: str | None = None
     source: str | None = None  # "file" or "file:line"
+    # API v2 JSON: the sites of the locations module (`ingest.sites.Site`); None when the
+    # format carries none (XML, text), so a load does not erase sites stored before
+    sites: tuple | None = None
 
 
 def parse_age(text: str | None) -> float | None:

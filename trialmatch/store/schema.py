@@ -8,10 +8,26 @@ leaves are de-duplicated across all trials (`leaves`), also in conjunctive norma
 or the trials change.
 """
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
         cohort_key INTEGER, clause INTEGER, leaf_id INTEGER, neg BOOLEAN)"""
+
+# what the registry says about a trial, kept apart from its rules (`trialmatch sync`, `load`):
+# its sites with their geo points (`find --near`), the version of each synced record, and
+# where each sync query stands (its last success, and the page to resume from)
+REGISTRY_DDL = [
+    """CREATE TABLE IF NOT EXISTS sites (
+        trial_id VARCHAR, facility VARCHAR, city VARCHAR, state VARCHAR, country VARCHAR,
+        status VARCHAR, lat DOUBLE, lon DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS registry_records (
+        trial_id VARCHAR PRIMARY KEY, version_date VARCHAR, record_hash VARCHAR,
+        text_hash VARCHAR, status VARCHAR, fetched_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS sync_state (
+        query_key VARCHAR PRIMARY KEY, query JSON, last_success_date VARCHAR,
+        last_success_at TIMESTAMP, run_since VARCHAR, run_started VARCHAR,
+        next_page_token VARCHAR, pages_done INTEGER, state VARCHAR)""",
+]
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -88,6 +104,7 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS changes (
         run_id INTEGER, patient_id VARCHAR, trial_id VARCHAR, change VARCHAR, cohort VARCHAR,
         title VARCHAR, status VARCHAR, previous_status VARCHAR, score DOUBLE)""",
+    *REGISTRY_DDL,
 ]
 
 PATIENT_TABLES = ("patients", "findings", "panel", "priors", "numbers", "statuses")
