@@ -136,7 +136,8 @@ def _genomic_evaluable(node: Node) -> dict[str, Any] | None:
                 return {"hugo_symbol": gene, "variant_category": "Copy Number Variation"}
             if kinds == ("mutation", "amplification", "deletion"):
                 return {"hugo_symbol": gene, "variant_category": "Any Variation"}
-    if isinstance(node, All) and all(isinstance(i, Signature) for i in node.items):
+    if isinstance(node, All) and len(node.items) >= 2 and \
+            all(isinstance(i, Signature) for i in node.items):
         out = {}
         for i in node.items:
             part = _genomic_evaluable(i)
