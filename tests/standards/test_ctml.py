@@ -168,11 +168,26 @@ def test_round_trip_keeps_any_tree(match, suspended):
 
     doc = {"protocol_no": "T-9", "treatment_list": {"step": [{"step_code": "1", "arm": [
         {"arm_code": "A", "arm_suspended": "Y" if suspended else "N", "match": match}]}]}}
-    folder = Path(tempfile.mkdtemp())
-    path = folder / "t.json"
-    path.write_text(json.dumps(doc))
-    trial, _ = read_ctml(path, ONT)
-    assert _shape(_round_trip(trial, folder)) == _shape(trial)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "t.json"
+        path.write_text(json.dumps(doc))
+        trial, _ = read_ctml(path, ONT)
+        assert _shape(_round_trip(trial, folder)) == _shape(trial)
+
+
+def test_an_unknown_diagnosis_name_is_kept_for_review_and_noted(tmp_path):
+    path = tmp_path / "t.yml"
+    path.write_text("protocol_no: T-3\ntreatment_list:\n  step:\n  - step_code: '1'\n"
+                    "    match:\n    - clinical:\n        oncotree_primary_diagnosis: "
+                    "Test Diagnosis\n        age_numerical: '>=18'\n")
+    trial, notes = read_ctml(path, ONT)
+    assert to_text(trial.cohorts[0].rule) == (
+        'all(all(age >= 18, unparsed("clinical: {\\"oncotree_primary_diagnosis\\": '
+        '\\"Test Diagnosis\\"}", reason="ctml: not evaluated by trialmatch")))')
+    assert notes == [f"{path}:6: /treatment_list/step/0/match/0/clinical/"
+                     "oncotree_primary_diagnosis: not an OncoTree name trialmatch knows; kept "
+                     "for manual review"]
 
 
 # -- stored and matched
