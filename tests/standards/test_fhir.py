@@ -31,7 +31,7 @@ def test_shared_bundle_eom_patient():
     profile, warnings = _only(shared("fhir", "eom_patient_1.json"))
     assert profile == {
         "id": "Ancora-13", "birth_date": "1987-01-01", "sex": "female",
-        "diagnosis": {"oncotree": "BREAST",
+        "diagnosis": {"oncotree": "BREAST", "stage": "IV",
                       "text": "Primary malignant neoplasm of breast (disorder)"},
         "biomarkers": {"her2": "negative", "er": "negative", "pr": "negative"},
         "ecog": 3, "prior_therapies": ["abemaciclib", "alpelisib"]}
@@ -39,7 +39,7 @@ def test_shared_bundle_eom_patient():
     assert any("/entry/2/resource: secondary (metastatic) cancer condition" in w
                for w in warnings)
     assert sum("/entry/" in w and "observation trialmatch does not read" in w
-               for w in warnings) == 5
+               for w in warnings) == 4  # disease status and the T, N, M categories
 
 
 def test_shared_bundle_patient_data():
@@ -47,7 +47,8 @@ def test_shared_bundle_patient_data():
     assert profile == {
         "id": "1e208b6b-77f1-4808-a32b-9f9caf1ec334", "birth_date": "1966-08-03",
         "sex": "female",
-        "diagnosis": {"oncotree": "BREAST", "text": "Malignant neoplasm of breast (disorder)"},
+        "diagnosis": {"oncotree": "BREAST", "text": "Malignant neoplasm of breast (disorder)",
+                      "stage": "IIIA"},
         "alterations": [{"gene": "STK11", "type": "mutation", "origin": "somatic"}],
         "karnofsky": 90, "ecog": 3, "prior_therapies": ["paclitaxel"]}
     # its three tumour-marker observations carry two values each: invalid FHIR, named

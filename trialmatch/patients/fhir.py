@@ -268,6 +268,9 @@ class BundleReader:
                 "genomic-variant" in prof:
             self.variant(ptr, res, profile)
             return
+        if any(c in STAGE_GROUPS for c in codes) or "stage-group" in prof:
+            self.stage_group(ptr, res, profile)
+            return
         fields = [lookup("loinc", c) for c in codes]
         fields = [f for f in fields if f]
         if not fields:
@@ -275,6 +278,18 @@ class BundleReader:
                            "or performance status in its code table); left out")
             return
         self.marker(ptr, res, fields, profile)
+
+    def stage_group(self, ptr: str, res: dict, profile: dict) -> None:
+        stage = _stage(res.get("valueCodeableConcept"))
+        diagnosis = profile.get("diagnosis")
+        if stage is None:
+            self.warn(f"{ptr}/valueCodeableConcept", "stage group not readable; left out")
+        elif diagnosis is None:
+            self.warn(ptr, "stage group without a primary cancer diagnosis; left out")
+        elif "stage" in diagnosis:
+            self.warn(ptr, "a further stage group: the diagnosis has its stage; left out")
+        else:
+            diagnosis["stage"] = stage
 
     def marker(self, ptr: str, res: dict, fields: list[str], profile: dict) -> None:
         bio = profile.setdefault("biomarkers", {})
@@ -486,8 +501,22 @@ def _variant_kind(words: str, default: str) -> str:
     return default
 
 
+_ROMAN = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV"}
+_STAGE_WORDS = re.compile(r"\bstage\s+([0-4]|iv|i{1,3}|0)([abc]\d?)?\b", re.IGNORECASE)
+_STAGE_CODE = re.compile(r"^[cpy]?([0-4]|IV|I{1,3})([ABC]\d?)?$", re.IGNORECASE)
+STAGE_GROUPS = ("21908-9", "21902-2", "21914-7")  # clinical, pathological, other stage group
+
+
 def _stage(summary: Any) -> str | None:
-    words = _words(summary)
-    m = re.search(r"\bstage\s+([0iv]+[abc]?\d?)\b", words) or \
-        re.search(r"\b(?:ajcc|tnm)?\s*(?:clinical|pathologic)?\s*([0iv]{1,4}[abc]?)\b", words)
-    return m.group(1).upper() if m else None
+    """`Stage 3A (qualifier value)`, `c3A` or `IV` -> `IIIA` / `IV` (AJCC stage group)."""
+    texts = [summary.get("text")] if isinstance(summary, dict) else []
+    texts += [c.get("display") for c in _codings(summary)]
+    for t in texts:
+        m = _STAGE_WORDS.search(str(t or ""))
+        if m:
+            return _ROMAN.get(m.group(1), m.group(1).upper()) + (m.group(2) or "").upper()
+    for code in _codes(summary):
+        m = _STAGE_CODE.match(code.strip())
+        if m:
+            return _ROMAN.get(m.group(1), m.group(1).upper()) + (m.group(2) or "").upper()
+    return None
