@@ -7,7 +7,8 @@ does not validate is left out with a warning naming its entry. What is read:
 - Patient: `birthDate`, `gender` (the profile `id` is the Patient's id);
 - the primary cancer Condition (mCODE PrimaryCancerCondition, else the first cancer
   Condition): SNOMED CT, ICD-O-3 or ICD-10 codes mapped to OncoTree with our table
-  (`patients.codes`), the stage summary; a Condition without a code rejects the record;
+  (`patients.codes`), its stage summary or else a TNM stage-group Observation; a Condition
+  without a code rejects the record;
 - genetic variant Observations (mCODE CancerGeneticVariant / genomics-reporting Variant):
   gene (HGNC), HGVS p. and c., variant and copy-number type, genomic source (origin);
 - tumour marker Observations: HER2 (status, IHC score, ISH), ER, PR, PD-L1, MSI, TMB;
