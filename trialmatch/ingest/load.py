@@ -4,8 +4,7 @@ Library first: `load_files(paths, db)` opens the catalogue (`trialmatch.catalog.
 reads each file (a MatchMiner CTML trial is read as curated rules, `ingest.ctml`), parses
 its good records with the catalogue's ontology, and stores them with
 `trialmatch.catalog.replace_trials(..., origin="ctgov")` (`"ctml"` for CTML): one transaction
-per file, so a file
-that fails to store changes nothing, and a trial loaded again (same NCT id) is replaced.
+per file, so a file that fails to store changes nothing, and a trial loaded again (same NCT id) is replaced.
 Derived tables are refreshed in the same transaction, so `trialmatch find` sees the trials
 at once. Bad records are listed in `problems` (file and line or NCT id); the caller exits 3
 when some records were rejected and others loaded, 2 when nothing could be loaded.
