@@ -154,7 +154,8 @@ CLINICAL = [{"age_numerical": ">=18"}, {"age_numerical": "<65", "gender": "Femal
             {"oncotree_primary_diagnosis": "!_LIQUID_"},
             {"oncotree_primary_diagnosis": "Melanoma", "tmb_numerical": ">10"},
             {"er_status": "Positive", "her2_status": "Negative"},
-            {"disease_status": ["Metastatic"], "oncotree_primary_diagnosis": "Breast"}]
+            {"disease_status": ["Metastatic"], "oncotree_primary_diagnosis": "Breast"},
+            {"disease_status": ["Advanced"]}, {"molecular_marker_other": ["PD-L1"]}]
 LEAVES = st.one_of(st.sampled_from(GENOMIC).map(lambda g: {"genomic": g}),
                    st.sampled_from(CLINICAL).map(lambda c: {"clinical": c}))
 TREES = st.recursive(LEAVES, lambda kids: st.one_of(
@@ -174,6 +175,16 @@ def test_round_trip_keeps_any_tree(match, suspended):
         path.write_text(json.dumps(doc))
         trial, _ = read_ctml(path, ONT)
         assert _shape(_round_trip(trial, folder)) == _shape(trial)
+
+
+def test_two_clinical_nodes_of_unevaluated_fields_stay_two(tmp_path):
+    match = [{"and": [{"clinical": {"disease_status": ["Advanced"]}},
+                      {"clinical": {"molecular_marker_other": ["PD-L1"]}}]}]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"protocol_no": "T-4", "treatment_list": {"step": [
+        {"step_code": "1", "match": match}]}}))
+    trial, _ = read_ctml(path, ONT)
+    assert _shape(_round_trip(trial, tmp_path)) == _shape(trial)
 
 
 def test_an_unknown_diagnosis_name_is_kept_for_review_and_noted(tmp_path):

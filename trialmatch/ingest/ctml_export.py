@@ -82,7 +82,9 @@ def clinical_fields(node: Node, ontology: Any) -> dict[str, Any] | None:
     """The CTML clinical node for `node`, or None when it is not one."""
     if isinstance(node, All) and len(node.items) >= 2:
         out: dict[str, Any] = {}
-        for item in node.items:
+        for i, item in enumerate(node.items):
+            if i < len(node.items) - 1 and _residue_fields(item, "clinical") is not None:
+                return None  # a clinical node keeps its unevaluated fields last
             part = _clinical_leaf(item, ontology)
             if part is None or set(part) & set(out):
                 return None
