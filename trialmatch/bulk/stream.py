@@ -66,6 +66,8 @@ class PatientStream:
         self.read += 1
         self._hash.update(json.dumps(rec.data, sort_keys=True, default=str).encode())
         self._hash.update(b"\n")
+        if rec.warnings:  # what a FHIR or Phenopacket reader could not map
+            self.messages.warn([f"{rec.where}: {w}" for w in rec.warnings])
         if rec.error:
             self.messages.problem([f"{rec.where}: {rec.error}"])
             return None

@@ -33,7 +33,7 @@ def _register() -> None:
 
     find_cmd.register(app)
     for name in ("check_cmd", "parse_cmd", "load_cmd", "explain_cmd", "ontology_cmd",
-                 "bulk_cmd", "sync_cmd"):
+                 "bulk_cmd", "sync_cmd", "export_cmd", "convert_cmd"):
         try:
             module = __import__(f"trialmatch.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:

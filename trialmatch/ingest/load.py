@@ -1,9 +1,10 @@
 """`trialmatch load`: parse trial files and store them in the catalogue, one transaction per file.
 
 Library first: `load_files(paths, db)` opens the catalogue (`trialmatch.catalog.open_catalog`),
-reads each file, parses its good records with the catalogue's ontology, and stores them with
-`trialmatch.catalog.replace_trials(..., origin="ctgov")`: one transaction per file, so a file
-that fails to store changes nothing, and a trial loaded again (same NCT id) is replaced.
+reads each file (a MatchMiner CTML trial is read as curated rules, `ingest.ctml`), parses
+its good records with the catalogue's ontology, and stores them with
+`trialmatch.catalog.replace_trials(..., origin="ctgov")` (`"ctml"` for CTML): one transaction
+per file, so a file that fails to store changes nothing, and a trial loaded again (same NCT id) is replaced.
 Derived tables are refreshed in the same transaction, so `trialmatch find` sees the trials
 at once. Bad records are listed in `problems` (file and line or NCT id); the caller exits 3
 when some records were rejected and others loaded, 2 when nothing could be loaded.
@@ -18,6 +19,8 @@ from typing import Any
 
 from trialmatch.errors import InputError, TrialmatchError
 from trialmatch.ingest.ctgov import read_records
+from trialmatch.ingest.ctml import ORIGIN as CTML_ORIGIN
+from trialmatch.ingest.ctml import is_ctml_file
 from trialmatch.ingest.record import Record
 
 ORIGIN = "ctgov"
@@ -103,6 +106,20 @@ def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
     return list(by_id.values())
 
 
+def ctml_file(path: Path, summary: LoadSummary, ontology=None) -> list:
+    """The trial of a MatchMiner CTML file (its rules are curated: stored as read, never
+    parsed from text); a bad file goes to `summary.problems` whole."""
+    from trialmatch.ingest.ctml import read_ctml
+
+    try:
+        trial, notes = read_ctml(path, ontology)
+    except InputError as exc:
+        summary.problems.append(str(exc))
+        return []
+    summary.notes.extend(notes)
+    return [trial]
+
+
 def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
                progress: Callable[[Path, int], None] | None = None) -> LoadSummary:
     """Parse and store every trial record in `paths` (see the module docstring).
@@ -118,11 +135,12 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
         for raw in paths:
             path = Path(raw)
             summary.files += 1
-            trials = parse_file(path, summary, ont)
+            origin = CTML_ORIGIN if is_ctml_file(path) else ORIGIN
+            trials = (ctml_file if origin == CTML_ORIGIN else parse_file)(path, summary, ont)
             if not trials:
                 continue
             try:
-                replace_trials(store, ont, trials, origin=ORIGIN,
+                replace_trials(store, ont, trials, origin=origin,
                                sites={t.trial_id: t.extra["sites"] for t in trials
                                       if "sites" in t.extra})
             except (TrialmatchError, duckdb.Error) as exc:

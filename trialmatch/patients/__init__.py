@@ -30,6 +30,7 @@ def normalize_records(records: Iterable[RawRecord], ontology: Ontology,
     out = LoadedPatients()
     seen: set[str] = set()
     for rec in records:
+        out.warnings.extend(f"{rec.where}: {w}" for w in rec.warnings)
         if rec.error:
             out.problems.append(f"{rec.where}: {rec.error}")
             continue

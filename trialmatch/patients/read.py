@@ -22,6 +22,7 @@ class RawRecord:
     where: str  # "file.json", "file.json /3" or "file.jsonl:12"
     prefix: str  # JSON pointer prefix of this record inside its file ("" or "/3")
     error: str | None = None  # set when the record itself could not be read
+    warnings: tuple[str, ...] = ()  # what a standard-format reader could not map
 
 
 def read_text(path: Path) -> str:
@@ -64,6 +65,12 @@ def iter_records(path: Path) -> Iterator[RawRecord]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _json_error(path, exc) from None
+    from trialmatch.patients.standard import standard_records
+
+    converted = standard_records(data, path)  # a FHIR Bundle or a Phenopacket
+    if converted is not None:
+        yield from converted
+        return
     if isinstance(data, list):
         if not data:
             raise InputError(f"{path}: the list of patients is empty")
