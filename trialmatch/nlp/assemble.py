@@ -14,6 +14,7 @@ from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.rules.nodes import (
+    Age,
     All,
     AnyOf,
     Diagnosis,
@@ -27,6 +28,7 @@ from trialmatch.rules.nodes import (
 from trialmatch.rules.trial import Cohort
 
 _SPACES = re.compile(r"\s{2,}")
+_GAP_WORD = re.compile(r"[A-Za-z]{2,}")
 _ASIDE = re.compile(r"\([^()]{0,120}\)")
 _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
 # A gap that only separates the items of one list: commas, slashes, conjunctions, articles.
@@ -150,6 +152,21 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     return _joined(found, text, prov)
 
 
+def _joining_or(gap: str) -> bool:
+    """Whether an "or" between two findings joins them ("EGFR or ALK", "..., or patients
+    with ..."), not words of its own ("with locally advanced or metastatic ER+ disease")."""
+    if len(gap) >= 80 or ";" in gap:
+        return False
+    for m in _OR.finditer(gap):
+        before = len(_GAP_WORD.findall(gap, 0, m.start()))
+        after = len(_GAP_WORD.findall(gap, m.end()))
+        comma = gap[:m.start() + 1].rstrip().endswith(",")
+        # right after the first finding, or close to both, or a listing comma before it
+        if (before <= 1 and after <= 8) or (before <= 3 and after <= 4) or (comma and after <= 8):
+            return True
+    return False
+
+
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Coordinations of one run of findings (see `join_units`)."""
     runs: list[list[Unit]] = [[found[0]]]
@@ -158,7 +175,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
-        if _OR.search(gap) and len(gap) < 80 and ";" not in gap:
+        if _joining_or(gap):
             runs[-1].append(cur)
             ors[-1] = True
         elif listed:
@@ -192,10 +209,44 @@ def _span(prov: Provenance, text: str, start: int, end: int, source: str) -> Pro
     return Provenance(prov.section, start, end, text[start:end], source)
 
 
-def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str]) -> Node:
+# A list heading that names the patient's age ("Age:", "Patient age:"), and a bare bound under
+# it ("Under 80", "18 to 75", "65 and over"), as older registry records lay criteria out.
+_AGE_HEADING = re.compile(r"(?i)\s*(?:patient(?:'s)?\s+)?age\s*[:：]\s*\Z")
+_BARE_BOUND = re.compile(
+    r"(?i)\s*(?:(?P<op>under|over|older\s+than|younger\s+than|at\s+least|up\s+to|"
+    r"no\s+more\s+than|less\s+than|greater\s+than|more\s+than|[<>]=?|[≤≥])\s*(?P<v>\d{1,3})"
+    r"|(?P<lo>\d{1,3})\s*(?:to|-|–|through)\s*(?P<hi>\d{1,3})"
+    r"|(?P<v2>\d{1,3})\s*(?:years?\s+)?(?:and|or)\s+(?P<dir>over|older|above|under|younger|below))"
+    r"\s*(?:years?(?:\s+old|\s+of\s+age)?)?\s*\.?\s*\Z")
+_BOUND_OPS = {"under": "<", "over": ">", "older than": ">", "younger than": "<",
+              "at least": ">=", "up to": "<=", "no more than": "<=", "less than": "<",
+              "greater than": ">", "more than": ">", "<": "<", ">": ">", "<=": "<=",
+              ">=": ">=", "≤": "<=", "≥": ">="}
+
+
+def heading_age(c: Criterion, text: str, heading: str) -> Node | None:
+    """Age bounds written bare under an "Age:" heading (see _AGE_HEADING), or None."""
+    if c.section != "inclusion" or not _AGE_HEADING.fullmatch(heading):
+        return None
+    m = _BARE_BOUND.fullmatch(text, c.start, c.end)
+    if m is None:
+        return None
+    prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "heading.age")
+    if m.group("lo"):
+        return All((Age(">=", float(m.group("lo")), prov=prov),
+                    Age("<=", float(m.group("hi")), prov=prov)), prov=prov)
+    if m.group("v2"):
+        op = ">=" if m.group("dir").lower() in ("over", "older", "above") else "<="
+        return Age(op, float(m.group("v2")), prov=prov)
+    op = _BOUND_OPS[re.sub(r"\s+", " ", m.group("op").lower())]
+    return Age(op, float(m.group("v")), prov=prov)
+
+
+def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
+                   heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "segment.criterion")
-    ctx = Context(text, c.section, c.start, c.end, ms, inherited)
+    ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
     found = units(ctx)
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
@@ -235,7 +286,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
     nodes: dict[int, Node] = {}
     cache: dict[int, list[str]] = {}
     for i, c in enumerate(layout.criteria):
-        nodes[i] = criterion_node(c, text, ms_of[i], parent_cues(c, layout, ms_of, cache))
+        heading = layout.criteria[c.parent].text if c.parent is not None else ""
+        nodes[i] = heading_age(c, text, heading) or criterion_node(
+            c, text, ms_of[i], parent_cues(c, layout, ms_of, cache), heading)
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):

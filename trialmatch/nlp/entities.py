@@ -32,14 +32,39 @@ _MAX_CUE_SURFACE = 100  # context rules rely on cue mentions being short (contex
 
 # ----------------------------------------------------------------------------- patterns
 
+_WRAPS = re.compile(r"[ \t]*\n\s*|\s{2,}")
+
+
+def squeeze(text: str) -> tuple[str, list[int]]:
+    """The text with each line break or run of whitespace as one space (the patterns are
+    written for words one space apart; a criterion wraps wherever its line ends), and the
+    offset in `text` of every character of the result (plus one past the end)."""
+    parts: list[str] = []
+    where: list[int] = []
+    pos = 0
+    for m in _WRAPS.finditer(text):
+        parts.append(text[pos:m.start()])
+        where.extend(range(pos, m.start()))
+        parts.append(" ")
+        where.append(m.start())
+        pos = m.end()
+    parts.append(text[pos:])
+    where.extend(range(pos, len(text) + 1))
+    return "".join(parts), where
+
+
 def pattern_mentions(text: str) -> list[Mention]:
+    """Regex mentions (data/patterns.yaml), matched on the text with wrapped lines joined."""
+    flat, where = squeeze(text) if _WRAPS.search(text) else (text, None)
     out: list[Mention] = []
     for pat, rx in patterns():
-        for m in rx.finditer(text):
+        for m in rx.finditer(flat):
             if m.end() == m.start():
                 continue
             mention = read_pattern(pat.kind, pat.value, m, pat.id)
             if mention is not None:
+                if where is not None:
+                    mention.start, mention.end = where[m.start()], where[m.end() - 1] + 1
                 out.append(mention)
     _compounds(out, text)
     return out
@@ -495,6 +520,68 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+# Drug classes written by mechanism rather than by name: "... polymerase (PARP) inhibitor"
+# (a long name with its abbreviation in brackets before the head noun), "any drug that
+# specifically inhibits Bruton's tyrosine kinase (BTK)", "agents targeting MEK".
+_HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drugs?|therap(?:y|ies)"
+_ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,3}"
+                          rf"(?P<head>{_HEADS})\b")
+_BY_ACTION = re.compile(
+    r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
+    r"\s+(?:that|which)\s+(?:\w+ly\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
+    r"(?:the\s+)?(?P<target>[^,.;:\n]{2,60})"
+    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
+    r"(?:the\s+)?(?P<target2>[^,.;:\n]{2,60})")
+_INNER_ABBR = re.compile(r"\(([A-Za-z][A-Za-z0-9/\-]{1,12})\)")
+_KEY_WORDS = re.compile(WORD_RE)
+
+
+def _name_key(surface: str) -> str:
+    """The lexicon key of a name: its words, lower-cased, joined as name_mentions joins them."""
+    key, last = "", None
+    for m in _KEY_WORDS.finditer(surface):
+        word = m.group()
+        if not word[:1].isalnum():
+            continue
+        if last is not None:
+            key += " " if m.start() > last else ""
+        key += word.lower() if word.isalnum() else word_key(word)
+        last = m.end()
+    return key
+
+
+def _drug_class(lex: Lexicon, *names: str):
+    for name in names:
+        key = _name_key(name)
+        for k in (key, key[:-1] if key.endswith("s") else None):
+            if k and k in lex.drugs:
+                return lex.drugs[k]
+    return None
+
+
+def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
+    """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
+    out: list[Mention] = []
+    for m in _ABBREVIATED.finditer(text):
+        head = m.group("head")
+        value = _drug_class(lex, f"{m.group('abbr')} {head}",
+                            f"{m.group('abbr')} inhibitor" if head.startswith("antag") else "")
+        if value is not None:
+            out.append(Mention("drug", m.start(), m.end(), "mechanism.abbreviated",
+                               {"concept": value}))
+    if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
+        for m in _BY_ACTION.finditer(text):
+            target = m.group("target") or m.group("target2")
+            names = [f"{a} inhibitor" for a in _INNER_ABBR.findall(target)]
+            words = target.split()
+            names += [f"{' '.join(words[:k])} inhibitor" for k in range(min(len(words), 5), 0, -1)]
+            value = _drug_class(lex, *names)
+            if value is not None:
+                out.append(Mention("drug", m.start(), m.end(), "mechanism.by_action",
+                                   {"concept": value}))
+    return out
+
+
 # Head nouns that a list of names may share: "ovarian, fallopian tube or peritoneal cancer",
 # "PI3K, mTOR or AKT inhibitors".
 _HEADS = {
@@ -625,6 +712,7 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
             a <= m.start and m.end <= b for a, b in spans))]
     found += shared
     found += cue_mentions(toks, text)
+    found += mechanism_mentions(text, lex)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
     return with_diagnoses(found)

@@ -67,8 +67,9 @@ class Context:
     """What one criterion's finders share: text, section, mentions, provenance maker."""
 
     def __init__(self, text: str, section: str, start: int, end: int, ms: list[Mention],
-                 inherited: list[str] | None = None) -> None:
+                 inherited: list[str] | None = None, heading: str = "") -> None:
         self.text, self.section, self.start, self.end = text, section, start, end
+        self.heading = heading  # the list heading the criterion sits under, if any
         self.ms = ms
         cancers = [(m.start, m.end) for m in ms if m.label == "cancer"]
         # "cell" in "B-cell lymphoma" is part of the name, not a cell count
@@ -403,11 +404,15 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _DURATION.search(
             ctx.text[max(ctx.start, m.start - 20):m.start]):
         return None  # "amenorrhoea for < 2 years": a duration, not the patient's age
+    if "age" not in surface and "old" not in surface and ctx.heading.rstrip().endswith(
+            (":", "：")) and not _AGE_WORD.search(ctx.heading):
+        return None  # "Life expectancy:" over "At least 5 years": the heading's measure
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
 
 
+_AGE_WORD = re.compile(r"(?i)\bage[sd]?\b")
 _HISTORY = re.compile(r"(?i)\b(?:history|prior|previous|other|another|second|secondary|"
                       r"concurrent|synchronous|metachronous|except|besides|excluding|in situ)\b")
 

@@ -156,9 +156,18 @@ class _Builder:
         self.last_line = text
 
     def _parent(self, style: str, indent: int) -> int | None:
+        closed = None  # the indent of the deepest item just closed
         while self.stack:
             top_style, top_indent, idx = self.stack[-1]
             if (top_style == style and top_indent == indent) or indent < top_indent:
+                if top_style == style and indent < top_indent:
+                    closed = top_indent if closed is None else closed
+                self.stack.pop()
+                continue
+            if closed is not None and top_style == style and self.criteria[idx].header:
+                # "- Header, any of:" / "     - a" / "   - next": an item of the header's
+                # style that falls back left of the header's items closes its list, even
+                # when indented a little more than the header (first lines lose indent)
                 self.stack.pop()
                 continue
             if self.criteria[idx].header or indent > top_indent or top_style != style:
