@@ -193,6 +193,8 @@ def inert(m: Mention) -> bool:
 def group_unit(g: Group, ctx: Context) -> Unit | None:
     if any(inert(p.gene) for p in g.phrases):  # a coordinated group shares its context
         return None
+    if _DRUG_TARGET.search(ctx.text, max(ctx.start, g.start - 60), g.start):
+        return None  # "TKIs that can inhibit EGFR with T790M": what a drug acts on
     kind, how = group_kind(g, ctx)
     if kind is None:
         return None
@@ -477,7 +479,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                             prov=ctx.prov(m.start, m.end, m.source))
         negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
         return Not(node, prov=node.prov) if negated else node
-    if "carved" in m.mods or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)):
+    if "carved" in m.mods or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)) \
+            or _QUALIFIED_AFTER.match(ctx.text, m.end, ctx.end):
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))
@@ -493,6 +496,14 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             r"(?i)\s*-?\s*na[iï]ve", after):
         return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
     return node
+
+
+# A relative clause on what a drug acts on: the gene after it is the drug's target, not a
+# finding of the patient, and the drug class is narrowed to the drugs that do so.
+_ACTS_ON = (r"(?:that|which)\s+(?:can\s+|could\s+|may\s+|will\s+|also\s+)?(?:\w+ly\s+)?"
+            r"(?:inhibits?|targets?|blocks?|binds?(?:\s+to)?|acts?\s+(?:on|against))\s+")
+_DRUG_TARGET = re.compile(r"(?i)\b" + _ACTS_ON + r"(?:the\s+)?(?:[\w-]+\s+){0,2}\Z")
+_QUALIFIED_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,120}\)\s*)?,?\s*" + _ACTS_ON)
 
 
 _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|females?)\b|"
