@@ -94,7 +94,8 @@ def test_malformed_patients_are_listed_and_skipped_exit_3(db, tmp_path, capsys):
     assert code == 3
     doc = json.loads(out)
     assert doc["patients"] == 2 and doc["rejected"] == 3 and doc["state"] == "partial"
-    assert f"{cohort}:2: /alterations/0/type: unknown alteration type \"mutaton\"" in err
+    assert f"{cohort}:2: /alterations/0/type: unknown alteration type (expected" in err
+    assert "mutaton" not in err
     assert f"{cohort}:3: malformed JSON" in err
     assert f"{cohort}:5: duplicate patient id" in err
     assert {p["patient_id"] for p in doc["patients_changed"]} <= {good[0]["id"], good[1]["id"]}

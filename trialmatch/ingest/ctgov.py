@@ -8,7 +8,6 @@ load what is good and exit 3 for a partial batch. Only an unreadable file raises
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 from trialmatch.errors import InputError
 from trialmatch.ingest.record import Record, parse_age, phase_code, sex_code, status_code
+from trialmatch.jsonio import JSONProblem, loads
 
 _NCT = re.compile(r"NCT\d{8}")
 
@@ -31,8 +31,26 @@ def read_records(path: str | Path) -> tuple[list[Record], list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [f"{path}: not a trial record (not UTF-8 text)"]
+        text, bad = _decode_lines(raw)
+        if len(bad) * 2 > text.count("\n") + 1:
+            return [], [f"{path}: not a trial record (not UTF-8 text)"]
+        records, problems = read_text_records(text, str(path))
+        return records, [f"{path}:{n}: not UTF-8 text; this line was skipped" for n in bad] \
+            + problems
     return read_text_records(text, str(path))
+
+
+def _decode_lines(raw: bytes) -> tuple[str, list[int]]:
+    """The text with each line that is not UTF-8 left blank (line numbers kept), and the
+    numbers of those lines: one bad byte costs its record, not the file."""
+    lines, bad = [], []
+    for n, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append("")
+            bad.append(n)
+    return "\n".join(lines), bad
 
 
 def read_text_records(text: str, name: str) -> tuple[list[Record], list[str]]:
@@ -54,10 +72,12 @@ def read_text_records(text: str, name: str) -> tuple[list[Record], list[str]]:
 
 def _read_json(text: str, name: str) -> tuple[list[Record], list[str]]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = loads(text)
+    except JSONProblem as exc:
         if exc.msg == "Extra data":  # several JSON documents: one per line
             return _read_ndjson(text, name)
+        if exc.lineno is None:
+            return [], [f"{name}: broken JSON: {exc.msg}"]
         return [], [f"{name}:{exc.lineno}: broken JSON: {exc.msg} (column {exc.colno})"]
     records, problems = [], []
     for i, study in _studies(data):
@@ -85,9 +105,10 @@ def _read_ndjson(text: str, name: str) -> tuple[list[Record], list[str]]:
             continue
         where = f"{name}:{lineno}"
         try:
-            study = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: broken JSON: {exc.msg} (column {exc.colno})")
+            study = loads(line)
+        except JSONProblem as exc:
+            column = f" (column {exc.colno})" if exc.colno else ""
+            problems.append(f"{where}: broken JSON: {exc.msg}{column}")
             continue
         _collect(study, where, where, records, problems)
     if not records and not problems:
