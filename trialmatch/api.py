@@ -93,9 +93,10 @@ def match_patients(store: Store, ont: Ontology, patients: list[PatientFacts], *,
 
 def find(patient_file: str | Path, *, db: str | Path | None = None, top: int | None = None,
          include_ineligible: bool = False, today: date | None = None,
-         ontology: Ontology | None = None) -> FindReport:
-    """Match the patient(s) of one file against every stored trial."""
-    store, ont = open_catalog(db, ontology, read_only=True)
+         ontology: Ontology | None = None, wait: float | None = None) -> FindReport:
+    """Match the patient(s) of one file against every stored trial (`wait`: see
+    `open_catalog`)."""
+    store, ont = open_catalog(db, ontology, read_only=True, wait=wait)
     try:
         loaded: LoadedPatients = load_patients(Path(patient_file), ont, today)
         report = FindReport(warnings=loaded.warnings, problems=loaded.problems)

@@ -19,6 +19,8 @@ DB_OPTION = typer.Option(None, "--db", help="Database file (default: $TRIALMATCH
                          "a per-user data directory).", dir_okay=False)
 FORMAT_OPTION = typer.Option(None, "--format", "-f", help="Output format (default: table on "
                              "a terminal, json otherwise).", case_sensitive=False)
+WAIT_OPTION = typer.Option(None, "--wait", min=0.0, help="Wait up to S seconds for a load "
+                           "or bulk run on the same database to finish (default: 10).")
 
 
 def flat_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -29,24 +31,26 @@ def flat_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def render_table(results: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
+    safe = output.safe
     console = output.out_console()
     for r in results:
-        table = Table(title=f"Trials for patient {r['patient_id']}", title_justify="left",
+        table = Table(title=f"Trials for patient {safe(r['patient_id'])}", title_justify="left",
                       show_lines=True)
         for col in ("#", "trial", "status", "score", "why", "unknown", "review"):
             table.add_column(col, overflow="fold")
         for i, m in enumerate(r["matches"], 1):
             style = _STYLE[m["status"]]
             why = "\n".join(
-                f"{'✔' if x['result'] == 'met' else '✘'} {x['criterion']}"
-                + (f"  [dim]({' → '.join(x['via'])})[/dim]" if x["via"] else "")
+                f"{'✔' if x['result'] == 'met' else '✘'} {safe(x['criterion'])}"
+                + (f"  [dim]({safe(' → '.join(x['via']))})[/dim]" if x["via"] else "")
                 for x in m["reasons"][:6])
-            title = f"[bold]{m['trial_id']}[/bold] {m['cohort']}\n{m['title'] or ''}"
+            title = (f"[bold]{safe(m['trial_id'])}[/bold] {safe(m['cohort'])}\n"
+                     f"{safe(m['title'] or '')}")
             table.add_row(str(i), title, f"[{style}]{m['status']}[/{style}]",
-                          f"{m['score']:.2f}", why, "\n".join(m["unknown"]),
+                          f"{m['score']:.2f}", why, "\n".join(safe(u) for u in m["unknown"]),
                           str(m["manual_review"]))
         if not r["matches"]:
-            console.print(f"No trial matched patient {r['patient_id']}.")
+            console.print(f"No trial matched patient {safe(r['patient_id'])}.")
         else:
             console.print(table)
 
@@ -57,11 +61,12 @@ def find_command(
     fmt: Format = FORMAT_OPTION,
     top: int = typer.Option(None, "--top", "-n", min=1, help="Show only the best N trials."),
     include_all: bool = typer.Option(False, "--all", help="Include ineligible trials."),
+    wait: float = WAIT_OPTION,
 ) -> None:
     """Find the trials a patient may join, best first, with reasons."""
     from trialmatch.api import find
 
-    report = find(patient, db=db, top=top, include_ineligible=include_all)
+    report = find(patient, db=db, top=top, include_ineligible=include_all, wait=wait)
     if report.problems and not report.results:
         from trialmatch.errors import InputError
 

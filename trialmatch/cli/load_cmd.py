@@ -28,6 +28,8 @@ def register(app: typer.Typer) -> None:
                                        dir_okay=False),
         fmt: Format | None = typer.Option(None, "--format", "-f", help="json: also print the "
                                           "summary as JSON on stdout.", case_sensitive=False),
+        wait: float = typer.Option(0.0, "--wait", min=0.0, help="Wait up to S seconds for "
+                                   "another trialmatch process on the database to finish."),
     ) -> int:
         """Parse trials and store them (one transaction per file; the same NCT id replaces)."""
         from trialmatch.ingest.load import load_files
@@ -43,7 +45,8 @@ def register(app: typer.Typer) -> None:
         def progress(path: Path, n: int) -> None:
             output.info(f"{path}: {n} trial{'s' if n != 1 else ''} stored")
 
-        summary = load_files(files, db, progress=progress if len(files) > 1 else None)
+        summary = load_files(files, db, progress=progress if len(files) > 1 else None,
+                             wait=wait)
         for note in summary.notes:
             output.warn(note)
         for p in summary.problems:

@@ -102,7 +102,8 @@ def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
 
 
 def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
-               progress: Callable[[Path, int], None] | None = None) -> LoadSummary:
+               progress: Callable[[Path, int], None] | None = None,
+               wait: float = 0.0) -> LoadSummary:
     """Parse and store every trial record in `paths` (see the module docstring).
 
     `progress(path, n_trials)` is called after each file is stored."""
@@ -111,7 +112,7 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
     from trialmatch.catalog import open_catalog, replace_trials
 
     summary = LoadSummary()
-    store, ont = open_catalog(db)
+    store, ont = open_catalog(db, wait=wait)
     try:
         for raw in paths:
             path = Path(raw)
