@@ -115,7 +115,7 @@ def register(app: typer.Typer) -> None:
         if file is not None:
             if not file.exists():
                 raise UsageError(f"{file}: no such file")
-            records, problems = read_records(file)
+            records, problems = read_records(file, fmt="auto")  # nothing is stored
         else:
             records, problems = [text_record(text or "")], []
         for p in problems:

@@ -4,6 +4,8 @@ page, NDJSON), legacy XML (`clinical_study`) and plain eligibility text.
 `read_records(path)` never raises for bad content: it returns the good records and one
 problem line per rejected record ("file:line: ..." or "file: NCT...: ..."), so a caller can
 load what is good and exit 3 for a partial batch. Only an unreadable file raises `InputError`.
+`detect_format` decides what a file is; a file it does not recognise is refused unless the
+caller says it is eligibility text (`fmt="text"`). Trial ids must be NCT ids (NCT + 8 digits).
 """
 
 from __future__ import annotations
@@ -19,10 +21,35 @@ from trialmatch.ingest.record import Record, parse_age, phase_code, sex_code, st
 from trialmatch.jsonio import JSONProblem, loads
 
 _NCT = re.compile(r"NCT\d{8}")
+_NCT_ID = re.compile(r"NCT\d{8}\Z")
+TEXT_SUFFIXES = (".txt", ".text")
+UNRECOGNISED = ("not a recognised trial file (expected ClinicalTrials.gov JSON, NDJSON or "
+                "XML, or eligibility text in a .txt file); if it is eligibility text, pass "
+                "--format text")
 
 
-def read_records(path: str | Path) -> tuple[list[Record], list[str]]:
-    """All trial records in one file, and a problem line for each record that was rejected."""
+def detect_format(text: str, name: str) -> str | None:
+    """What a trial file holds: "ndjson", "json", "xml" or "text"; None when unrecognised.
+
+    Judged by suffix and first character only, so new kinds (CTML YAML, ...) can be told
+    apart here before anything is read as eligibility text."""
+    head = text.lstrip()[:1]
+    suffix = Path(name).suffix.lower()
+    if suffix in (".ndjson", ".jsonl"):
+        return "ndjson"
+    if head in ("{", "[") and suffix not in (".yml", ".yaml"):
+        return "json"
+    if head == "<":
+        return "xml"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    return None
+
+
+def read_records(path: str | Path, fmt: str | None = None) -> tuple[list[Record], list[str]]:
+    """All trial records in one file, and a problem line for each record that was rejected.
+    `fmt`: None to detect what the file is (refusing what is not recognised), "text" to
+    read it as eligibility text, "auto" to detect and read the unrecognised as text."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -34,10 +61,10 @@ def read_records(path: str | Path) -> tuple[list[Record], list[str]]:
         text, bad = _decode_lines(raw)
         if len(bad) * 2 > text.count("\n") + 1:
             return [], [f"{path}: not a trial record (not UTF-8 text)"]
-        records, problems = read_text_records(text, str(path))
+        records, problems = read_text_records(text, str(path), fmt)
         return records, [f"{path}:{n}: not UTF-8 text; this line was skipped" for n in bad] \
             + problems
-    return read_text_records(text, str(path))
+    return read_text_records(text, str(path), fmt)
 
 
 def _decode_lines(raw: bytes) -> tuple[str, list[int]]:
@@ -53,18 +80,23 @@ def _decode_lines(raw: bytes) -> tuple[str, list[int]]:
     return "\n".join(lines), bad
 
 
-def read_text_records(text: str, name: str) -> tuple[list[Record], list[str]]:
+def read_text_records(text: str, name: str, fmt: str | None = None
+                      ) -> tuple[list[Record], list[str]]:
     """Like `read_records`, for content already in memory; `name` labels the problems."""
-    head = text.lstrip()[:1]
-    suffix = Path(name).suffix.lower()
-    if suffix in (".ndjson", ".jsonl"):
+    kind = "text" if fmt == "text" else detect_format(text, name)
+    if kind is None and fmt == "auto":
+        kind = "text"
+    if kind == "ndjson":
         return _read_ndjson(text, name)
-    if head in ("{", "["):
+    if kind == "json":
         return _read_json(text, name)
-    if head == "<":
+    if kind == "xml":
         return _read_xml(text, name)
-    if suffix in (".json", ".xml"):
+    suffix = Path(name).suffix.lower()
+    if kind is None and suffix in (".json", ".xml"):
         return [], [f"{name}: not a trial record (expected {suffix[1:].upper()})"]
+    if kind is None:
+        return [], [f"{name}: {UNRECOGNISED}"]
     return _read_plain(text, name)
 
 
@@ -116,6 +148,13 @@ def _read_ndjson(text: str, name: str) -> tuple[list[Record], list[str]]:
     return records, problems
 
 
+def bad_trial_id(nct: str) -> str | None:
+    """Why `nct` is not a trial id we store (None when it is one); never echoes it."""
+    if _NCT_ID.match(nct):
+        return None
+    return "not a valid NCT id (expected NCT and 8 digits, e.g. NCT01234567)"
+
+
 def _collect(study: Any, where: str, source: str, records: list[Record],
              problems: list[str]) -> None:
     record, problem = study_record(study, source)
@@ -141,6 +180,8 @@ def study_record(study: Any, source: str | None = None) -> tuple[Record | None, 
     nct = _get(proto, "identificationModule", "nctId")
     if not isinstance(nct, str) or not nct.strip():
         return None, "not a trial record (no identificationModule.nctId)"
+    if (bad := bad_trial_id(nct.strip())) is not None:
+        return None, f"identificationModule.nctId: {bad}"
     elig = _get(proto, "eligibilityModule") or {}
     text = elig.get("eligibilityCriteria") if isinstance(elig, dict) else None
     if not isinstance(text, str) or not text.strip():
@@ -198,6 +239,8 @@ def xml_record(study: ET.Element, source: str | None = None) -> tuple[Record | N
     if not nct:
         return None, "not a trial record (no id_info/nct_id)"
     nct = nct.strip()
+    if (bad := bad_trial_id(nct)) is not None:
+        return None, f"id_info/nct_id: {bad}"
     text = _xml_text(study, "eligibility/criteria/textblock")
     if not text:
         return None, f"{nct}: no eligibility text"

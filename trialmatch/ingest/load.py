@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from trialmatch.errors import InputError, TrialmatchError
-from trialmatch.ingest.ctgov import read_records
+from trialmatch.ingest.ctgov import bad_trial_id, read_records
 from trialmatch.ingest.record import Record
 
 ORIGIN = "ctgov"
@@ -71,19 +71,28 @@ def _where(record: Record, path: Path) -> str:
     return f"{record.source or path}: {record.nct_id}"
 
 
-def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
+def parse_file(path: Path, summary: LoadSummary, ontology=None, fmt: str | None = None,
+               tick: Callable[[], None] | None = None) -> list:
     """The parsed trials of one file (the last record wins for a repeated NCT id); rejected
-    records go to `summary.problems`."""
+    records go to `summary.problems`. `fmt` "text" reads a file that is not recognised as
+    eligibility text; `tick()` is called after each record."""
     from trialmatch.nlp.parse import parse_record
 
     try:
-        records, problems = read_records(path)
+        records, problems = read_records(path, fmt)
     except InputError as exc:
         summary.problems.append(str(exc))
         return []
     summary.problems.extend(problems)
     by_id: dict[str, Any] = {}
     for record in records:
+        if tick is not None:
+            tick()
+        if (bad := bad_trial_id(record.nct_id)) is not None:
+            summary.problems.append(f"{record.source or path}: not loaded: the trial id is "
+                                    f"{bad}; name a text file after its trial "
+                                    "(NCT01234567.txt)")
+            continue
         try:
             trial = parse_record(record, ontology)
         except TrialmatchError as exc:
@@ -103,10 +112,12 @@ def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
 
 def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
                progress: Callable[[Path, int], None] | None = None,
-               wait: float = 0.0) -> LoadSummary:
+               wait: float = 0.0, fmt: str | None = None,
+               tick: Callable[[], None] | None = None) -> LoadSummary:
     """Parse and store every trial record in `paths` (see the module docstring).
 
-    `progress(path, n_trials)` is called after each file is stored."""
+    `progress(path, n_trials)` is called after each file is stored, `tick()` after each
+    record is parsed; `fmt` "text" reads unrecognised files as eligibility text."""
     import duckdb
 
     from trialmatch.catalog import open_catalog, replace_trials
@@ -117,7 +128,7 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
         for raw in paths:
             path = Path(raw)
             summary.files += 1
-            trials = parse_file(path, summary, ont)
+            trials = parse_file(path, summary, ont, fmt, tick)
             if not trials:
                 continue
             try:
