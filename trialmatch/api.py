@@ -5,6 +5,7 @@ The CLI parses arguments, calls one of these, and hands the result to its output
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -14,7 +15,8 @@ from typing import Any
 from trialmatch.catalog import open_catalog
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.ontology import Ontology
-from trialmatch.patients import LoadedPatients, load_patients
+from trialmatch.patients import LoadedPatients, iter_patients
+from trialmatch.patients.read import iter_records
 from trialmatch.rank.reasons import Literal, explain_literals
 from trialmatch.rank.score import score, sort_key
 from trialmatch.rules.dsl import parse_text
@@ -96,22 +98,31 @@ def find(patient_file: str | Path, *, db: str | Path | None = None, top: int | N
          ontology: Ontology | None = None, wait: float | None = None) -> FindReport:
     """Match the patient(s) of one file against every stored trial (`wait`: see
     `open_catalog`)."""
+    report = FindReport()
+    report.results.extend(find_iter(patient_file, report, db=db, top=top,
+                                    include_ineligible=include_ineligible, today=today,
+                                    ontology=ontology, wait=wait))
+    return report
+
+
+def find_iter(patient_file: str | Path, report: FindReport, *, db: str | Path | None = None,
+              top: int | None = None, include_ineligible: bool = False,
+              today: date | None = None, ontology: Ontology | None = None,
+              wait: float | None = None) -> Iterator[dict[str, Any]]:
+    """`find`, one patient at a time: each patient's result is yielded as soon as it is
+    matched (a JSONL file of any size is read line by line); warnings, rejected records
+    and patients without a panel are added to `report` as they are met."""
     store, ont = open_catalog(db, ontology, read_only=True, wait=wait)
     try:
-        loaded: LoadedPatients = load_patients(Path(patient_file), ont, today)
-        report = FindReport(warnings=loaded.warnings, problems=loaded.problems)
-        if not loaded.patients:
-            return report
-        per_patient = match_patients(store, ont, loaded.patients,
-                                     include_ineligible=include_ineligible)
+        matcher = Matcher(store, ont)
+        seen = LoadedPatients(warnings=report.warnings, problems=report.problems)
+        for p in iter_patients(iter_records(Path(patient_file)), ont, today, seen):
+            values = matcher.evaluate([p], every_cohort=include_ineligible)
+            matches = build_matches(values, [p], matcher,
+                                    include_ineligible=include_ineligible)[p.id]
+            if p.tested_genes is None:
+                report.no_panel.append(p.id)
+            yield {"schema_version": SCHEMA_VERSION, "patient_id": p.id,
+                   "matches": matches if top is None else matches[:top]}
     finally:
         store.close()
-    for p in loaded.patients:
-        matches = per_patient[p.id]
-        if top is not None:
-            matches = matches[:top]
-        report.results.append({"schema_version": SCHEMA_VERSION, "patient_id": p.id,
-                               "matches": matches})
-        if p.tested_genes is None:
-            report.no_panel.append(p.id)
-    return report

@@ -55,6 +55,61 @@ def render_table(results: list[dict[str, Any]]) -> None:
             console.print(table)
 
 
+def _notes(report) -> None:
+    """Print (and forget) the warnings and notes gathered so far, so a long file streams."""
+    for w in report.warnings:
+        output.warn(w)
+    for pid in report.no_panel:
+        output.info(f"note: patient {pid} lists no tested_genes; genes without a reported "
+                    "alteration were taken as not altered")
+    report.warnings.clear()
+    report.no_panel.clear()
+
+
+class _Writer:
+    """Writes each patient's result as it comes: one JSON object (a list from the second
+    patient on), JSONL or CSV rows, or a table per patient."""
+
+    def __init__(self, fmt: Format) -> None:
+        self.fmt, self.count = fmt, 0
+        self.first: dict[str, Any] | None = None
+
+    def write(self, result: dict[str, Any]) -> None:
+        self.count += 1
+        if self.fmt is Format.json:
+            if self.count == 1:
+                self.first = result  # one patient is printed as an object, not a list
+                return
+            if self.count == 2:
+                output.write_raw("[\n" + _indented(self.first) + ",\n")
+            else:
+                output.write_raw(",\n")
+            output.write_raw(_indented(result))
+        elif self.fmt is Format.jsonl:
+            output.write_jsonl(flat_rows([result]))
+        elif self.fmt is Format.csv:
+            rows = flat_rows([result])
+            for row in rows:
+                row["met"] = [x["criterion"] for x in row["reasons"] if x["result"] == "met"]
+            output.write_csv(rows, CSV_COLUMNS, header=self.count == 1)
+        else:
+            render_table([result])
+
+    def close(self) -> None:
+        if self.fmt is Format.json:
+            if self.count == 1:
+                output.write_json(self.first)
+            elif self.count > 1:
+                output.write_raw("\n]\n")
+            else:
+                output.write_json([])
+
+
+def _indented(obj: Any) -> str:
+    """A list item as `json.dumps(list, indent=2)` prints it."""
+    return "\n".join("  " + line for line in output.json_text(obj).splitlines())
+
+
 def find_command(
     patient: Path = typer.Argument(..., help="patient.json (one profile, a list, or JSONL)."),
     db: Path = DB_OPTION,
@@ -64,30 +119,20 @@ def find_command(
     wait: float = WAIT_OPTION,
 ) -> None:
     """Find the trials a patient may join, best first, with reasons."""
-    from trialmatch.api import find
+    from trialmatch.api import FindReport, find_iter
 
-    report = find(patient, db=db, top=top, include_ineligible=include_all, wait=wait)
-    if report.problems and not report.results:
+    report = FindReport()
+    writer = _Writer(output.resolve(fmt))
+    for result in find_iter(patient, report, db=db, top=top, include_ineligible=include_all,
+                            wait=wait):
+        _notes(report)
+        writer.write(result)
+    if report.problems and not writer.count:
         from trialmatch.errors import InputError
 
         raise InputError(f"{patient}: invalid patient profile", report.problems)
-    for w in report.warnings:
-        output.warn(w)
-    for pid in report.no_panel:
-        output.info(f"note: patient {pid} lists no tested_genes; genes without a reported "
-                    "alteration were taken as not altered")
-    fmt = output.resolve(fmt)
-    if fmt is Format.json:
-        output.write_json(report.results[0] if len(report.results) == 1 else report.results)
-    elif fmt is Format.jsonl:
-        output.write_jsonl(flat_rows(report.results))
-    elif fmt is Format.csv:
-        rows = flat_rows(report.results)
-        for row in rows:
-            row["met"] = [x["criterion"] for x in row["reasons"] if x["result"] == "met"]
-        output.write_csv(rows, CSV_COLUMNS)
-    else:
-        render_table(report.results)
+    _notes(report)
+    writer.close()
     if report.problems:
         for p in report.problems:
             output.error(p)

@@ -64,9 +64,16 @@ def out_console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+def json_text(obj: Any) -> str:
+    return _json_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
 def write_json(obj: Any) -> None:
-    sys.stdout.write(_json_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
-                     + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
+
+
+def write_raw(text: str) -> None:
+    sys.stdout.write(text)
 
 
 def write_jsonl(rows: list[dict[str, Any]]) -> None:
@@ -91,9 +98,10 @@ def _cell(value: Any) -> str:
     return neutral(str(value))
 
 
-def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def write_csv(rows: list[dict[str, Any]], columns: list[str], header: bool = True) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
 
