@@ -54,8 +54,10 @@ def register(app: typer.Typer) -> None:
         def progress(path: Path, n: int) -> None:
             output.info(f"{path}: {n} trial{'s' if n != 1 else ''} stored")
 
-        summary = load_files(files, db, progress=progress if len(files) > 1 else None,
-                             wait=wait, fmt="text" if fmt == LoadFormat.text else None)
+        with output.progress("parsing trials") as advance:
+            summary = load_files(files, db, progress=progress if len(files) > 1 else None,
+                                 wait=wait, fmt="text" if fmt == LoadFormat.text else None,
+                                 tick=advance)
         for note in summary.notes:
             output.warn(note)
         for p in summary.problems:

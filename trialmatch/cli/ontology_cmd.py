@@ -90,7 +90,8 @@ def import_command(
     """Import an official OncoTree or HGNC file into the database's ontology."""
     from trialmatch.ontology_admin import import_ontology
 
-    report = import_ontology(source.value, file, db=db, replace=replace, wait=wait)
+    with output.progress(f"importing {source.value}"):
+        report = import_ontology(source.value, file, db=db, replace=replace, wait=wait)
     for w in report.warnings:
         output.warn(w)
     for n in report.notes:

@@ -116,3 +116,47 @@ def info(message: str) -> None:
 
 def error(message: str) -> None:
     err_console.print(f"[red]error:[/] {safe(message)}", markup=True, highlight=False)
+
+
+class _NoBar:
+    def __enter__(self):
+        return lambda advance=1, total=None: None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Bar:
+    """A rich progress bar on stderr; calling it advances it (and may set the total)."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err_console, transient=True)
+        self.task = self.bar.add_task(label, total=total)
+
+    def __enter__(self):
+        self.bar.start()
+
+        def advance(advance: int = 1, total: int | None = None) -> None:
+            if total is not None:
+                self.bar.update(self.task, total=total)
+            self.bar.advance(self.task, advance)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+def progress(label: str, total: int | None = None):
+    """`with progress("parsing") as advance: ... advance()`: a bar on stderr when stderr is
+    a terminal, nothing otherwise (a log file or a pipe gets no bar characters)."""
+    return _Bar(label, total) if err_console.is_terminal else _NoBar()

@@ -120,7 +120,11 @@ def register(app: typer.Typer) -> None:
             records, problems = [text_record(text or "")], []
         for p in problems:
             output.warn(p)
-        objs = [parse_output(parse_record(r)) for r in records]
+        with output.progress("parsing", total=len(records)) as advance:
+            objs = []
+            for r in records:
+                objs.append(parse_output(parse_record(r)))
+                advance()
         fmt = output.resolve(fmt)
         if fmt == Format.table:
             render(objs, [r.eligibility for r in records])
