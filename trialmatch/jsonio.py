@@ -82,6 +82,8 @@ def loads(text: str) -> Any:
         raise JSONProblem(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:
         raise JSONProblem(f"nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise JSONProblem("a number too long to read") from None
     if found or text.count("{") + text.count("[") > MAX_DEPTH:
         _check(data)
     return data
