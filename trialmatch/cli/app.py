@@ -71,6 +71,7 @@ class Terminated(KeyboardInterrupt):
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
+    _state["terminated"] = True
     raise Terminated()
 
 
@@ -131,15 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=args, prog_name="trialmatch", standalone_mode=False)
         code = code if isinstance(code, int) else 0
+        if _state.get("terminated"):  # typer returns 130 for any interruption
+            error("terminated")
+            code = 143
         sys.stdout.flush()
     except _EXITS as exc:
         code = exc.exit_code
-    except Terminated:
-        error("terminated")
-        code = 143
     except (KeyboardInterrupt, *_ABORTS):
-        error("interrupted")
-        code = 130
+        terminated = _state.get("terminated", False)
+        error("terminated" if terminated else "interrupted")
+        code = 143 if terminated else 130
     except TrialmatchError as exc:
         error(str(exc))
         code = exc.exit_code
