@@ -135,9 +135,8 @@ def test_csv_cells_never_start_a_formula(text):
 
 def _damages(size: int) -> list[tuple[str, int]]:
     rng = random.Random(12)
-    flips = sorted(rng.randrange(0, size) for _ in range(8))
-    return [("flip", o) for o in flips] + [("truncate", n) for n in (0, 4096, size // 2,
-                                                                      size - 1)]
+    flips = sorted(rng.randrange(0, size) for _ in range(4))
+    return [("flip", o) for o in flips] + [("truncate", n) for n in (0, size // 2)]
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +145,7 @@ def baseline(fuzz_db, tmp_path_factory):
     return patient, fuzz_db.stat().st_size
 
 
-@pytest.mark.parametrize("n", range(12))
+@pytest.mark.parametrize("n", range(6))
 def test_damaged_database(n, baseline, fuzz_db, tmp_path, cli):
     patient, size = baseline
     kind, where = _damages(size)[n]
