@@ -176,7 +176,7 @@ def _hold(db: Path, seconds: float) -> subprocess.Popen:
 
 def test_p06_find_has_the_wait_it_names_and_waits_by_itself(cli, db_copy, tmp_path):
     patient = write(tmp_path / "p.jsonl", [GOOD])
-    holder = _hold(db_copy, 2.0)  # a short writer, as a load of a few trials
+    holder = _hold(db_copy, 3.0)  # a short writer, as a load of a few trials
     try:
         code, _, err = cli("find", patient, "--db", db_copy, "--wait", "0")
         assert code == 2 and "in use by another trialmatch process" in err and "--wait" in err

@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
 
         with output.progress("parsing trials") as advance:
             summary = load_files(files, db, progress=progress if len(files) > 1 else None,
-                                 wait=wait, fmt="text" if fmt == LoadFormat.text else None,
+                                 wait=wait, fmt="auto" if fmt == LoadFormat.text else None,
                                  tick=advance)
         for note in summary.notes:
             output.warn(note)

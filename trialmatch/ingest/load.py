@@ -74,7 +74,7 @@ def _where(record: Record, path: Path) -> str:
 def parse_file(path: Path, summary: LoadSummary, ontology=None, fmt: str | None = None,
                tick: Callable[[], None] | None = None) -> list:
     """The parsed trials of one file (the last record wins for a repeated NCT id); rejected
-    records go to `summary.problems`. `fmt` "text" reads a file that is not recognised as
+    records go to `summary.problems`. `fmt` "auto" reads a file that is not recognised as
     eligibility text; `tick()` is called after each record."""
     from trialmatch.nlp.parse import parse_record
 
@@ -117,7 +117,7 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
     """Parse and store every trial record in `paths` (see the module docstring).
 
     `progress(path, n_trials)` is called after each file is stored, `tick()` after each
-    record is parsed; `fmt` "text" reads unrecognised files as eligibility text."""
+    record is parsed; `fmt` "auto" reads unrecognised files as eligibility text."""
     import duckdb
 
     from trialmatch.catalog import open_catalog, replace_trials
