@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialmatch.errors import InputError, TrialmatchError
+from trialmatch.errors import InputError, StoreError, TrialmatchError
 from trialmatch.ingest.ctgov import bad_trial_id, read_records
 from trialmatch.ingest.record import Record
 
@@ -121,6 +121,7 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
     import duckdb
 
     from trialmatch.catalog import open_catalog, replace_trials
+    from trialmatch.store.db import corrupt_message, is_corrupt_error
 
     summary = LoadSummary()
     store, ont = open_catalog(db, wait=wait)
@@ -134,6 +135,8 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
             try:
                 replace_trials(store, ont, trials, origin=ORIGIN)
             except (TrialmatchError, duckdb.Error) as exc:
+                if is_corrupt_error(exc):  # the database, not this file: stop here
+                    raise StoreError(corrupt_message(store.path)) from None
                 summary.problems.append(f"{path}: nothing stored from this file: {exc}")
                 continue
             summary.trials += len(trials)
