@@ -95,9 +95,10 @@ def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None,
     imported OncoTree / HGNC files). `read_only` (find, explain): open the file shared with
     other readers when nothing needs writing, else as the one writer that brings it up to
     date. `wait`: seconds to wait for another process's write to finish (default: a
-    reader waits `READER_WAIT` seconds by itself, a writer not at all)."""
-    if wait is None:
-        wait = READER_WAIT if read_only else 0.0
+    reader waits `READER_WAIT` seconds by itself, a writer not at all); None also means the
+    command has no --wait option for the "in use" message to name."""
+    if wait is None and read_only:
+        wait = READER_WAIT
     if read_only:
         shared = _open_shared(db, ontology, wait, curated)
         if shared is not None:

@@ -79,7 +79,7 @@ class NeedsWriter(Exception):
 class Store:
     """An open trialmatch database. Use as a context manager, or call `close()`."""
 
-    def __init__(self, path: str | Path | None = None, *, wait: float = 0.0,
+    def __init__(self, path: str | Path | None = None, *, wait: float | None = None,
                  memory: bool = False, read_only: bool = False) -> None:
         """`read_only`: share the file with other readers (several `find` at once); the
         file must exist with the current schema, else `NeedsWriter` is raised."""
@@ -87,7 +87,8 @@ class Store:
         self.read_only = read_only and self.path is not None
         if self.read_only and not self.path.is_file():
             raise NeedsWriter(f"{self.path}: no database yet")
-        self.con = self._connect(wait)
+        self._hint = wait is not None  # the command has a --wait option to name
+        self.con = self._connect(wait or 0.0)
         self.prepared: set[str] = set()  # names of statements prepared on this connection
         self.ensure_schema()
 
@@ -111,9 +112,10 @@ class Store:
                     continue
                 if _is_lock_error(exc):
                     waited = f" (waited {wait:g} s)" if wait else ""
+                    hint = " (or pass --wait SECONDS)" if self._hint else " and try again"
                     raise StoreError(
                         f"{self.path}: the database is in use by another trialmatch process"
-                        f"{waited}; wait for it to finish (or pass --wait SECONDS)") from None
+                        f"{waited}; wait for it to finish{hint}") from None
                 if is_corrupt_error(exc):
                     raise StoreError(corrupt_message(self.path)) from None
                 if self.read_only:
