@@ -34,10 +34,11 @@ def _reset(store: Store) -> None:
         store.con.execute(f"DELETE FROM {table}")
 
 
-# 300 examples (each loads trees into DuckDB and runs every plan, ~0.6 s on a 2-core
-# machine): the largest number that keeps the whole suite under ten minutes there.
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.data_too_large])
+# As many examples as the hypothesis profile says (tests/conftest.py): 500 in CI
+# (HYPOTHESIS_PROFILE=ci), 60 by default (each example loads trees into DuckDB and runs
+# every plan, ~0.6 s on a 2-core machine).
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                HealthCheck.data_too_large])
 @given(trees=st.lists(cohort_trees, min_size=1, max_size=4),
        people=st.lists(st.integers(0, 10**6), min_size=1, max_size=3, unique=True).flatmap(
            lambda ids: st.tuples(*(patients(f"P{i}") for i in ids))))

@@ -5,7 +5,7 @@ The CLI parses arguments, calls one of these, and hands the result to its output
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -17,7 +17,8 @@ from trialmatch.geo import Place
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.match.place import OPEN_STATUSES, find_scope
 from trialmatch.ontology import Ontology
-from trialmatch.patients import LoadedPatients, load_patients
+from trialmatch.patients import LoadedPatients, iter_patients
+from trialmatch.patients.read import iter_records
 from trialmatch.rank.reasons import Literal, explain_literals
 from trialmatch.rank.score import score, sort_key
 from trialmatch.rules.dsl import parse_text
@@ -102,36 +103,50 @@ def find(patient_file: str | Path, *, db: str | Path | None = None, top: int | N
          include_ineligible: bool = False, today: date | None = None,
          ontology: Ontology | None = None,
          statuses: Collection[str] | None = OPEN_STATUSES, near: Place | None = None,
-         within_km: float | None = None) -> FindReport:
+         within_km: float | None = None, wait: float | None = None) -> FindReport:
     """Match the patient(s) of one file against the stored trials that are open for
     recruitment (`statuses`; None: any status) and, with `near`, have a wanted site within
-    `within_km` of it (each match then names its nearest site). See `match.place`."""
+    `within_km` of it (each match then names its nearest site). See `match.place`;
+    `wait`: see `open_catalog`."""
+    report = FindReport()
+    report.results.extend(find_iter(patient_file, report, db=db, top=top,
+                                    include_ineligible=include_ineligible, today=today,
+                                    ontology=ontology, statuses=statuses, near=near,
+                                    within_km=within_km, wait=wait))
+    return report
+
+
+def find_iter(patient_file: str | Path, report: FindReport, *, db: str | Path | None = None,
+              top: int | None = None, include_ineligible: bool = False,
+              today: date | None = None, ontology: Ontology | None = None,
+              statuses: Collection[str] | None = OPEN_STATUSES, near: Place | None = None,
+              within_km: float | None = None, wait: float | None = None
+              ) -> Iterator[dict[str, Any]]:
+    """`find`, one patient at a time: each patient's result is yielded as soon as it is
+    matched (a JSONL file of any size is read line by line); warnings, rejected records,
+    patients without a panel and the trials the status and place filters left out are added
+    to `report` as they are met."""
     if within_km is not None and (within_km < 0 or within_km != within_km):
         from trialmatch.errors import UsageError
 
         raise UsageError("--within: the distance must be a number of kilometres >= 0")
-    store, ont = open_catalog(db, ontology, read_only=True)
+    store, ont = open_catalog(db, ontology, read_only=True, wait=wait)
     try:
-        loaded: LoadedPatients = load_patients(Path(patient_file), ont, today)
-        report = FindReport(warnings=loaded.warnings, problems=loaded.problems)
-        if not loaded.patients:
-            return report
         scope = find_scope(store.con, statuses, near, within_km)
         report.closed_trials, report.far_trials = scope.closed_trials, scope.far_trials
-        per_patient = match_patients(store, ont, loaded.patients,
-                                     include_ineligible=include_ineligible,
-                                     cohorts=scope.cohorts)
+        matcher = Matcher(store, ont)
+        seen = LoadedPatients(warnings=report.warnings, problems=report.problems)
+        for p in iter_patients(iter_records(Path(patient_file)), ont, today, seen):
+            values = matcher.evaluate([p], every_cohort=include_ineligible,
+                                      cohorts=scope.cohorts)
+            matches = build_matches(values, [p], matcher,
+                                    include_ineligible=include_ineligible)[p.id]
+            if near is not None:
+                for m in matches:
+                    m["nearest_site"] = scope.nearest.get(m["trial_id"])
+            if p.tested_genes is None:
+                report.no_panel.append(p.id)
+            yield {"schema_version": SCHEMA_VERSION, "patient_id": p.id,
+                   "matches": matches if top is None else matches[:top]}
     finally:
         store.close()
-    for p in loaded.patients:
-        matches = per_patient[p.id]
-        if near is not None:
-            for m in matches:
-                m["nearest_site"] = scope.nearest.get(m["trial_id"])
-        if top is not None:
-            matches = matches[:top]
-        report.results.append({"schema_version": SCHEMA_VERSION, "patient_id": p.id,
-                               "matches": matches})
-        if p.tested_genes is None:
-            report.no_panel.append(p.id)
-    return report

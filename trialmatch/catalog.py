@@ -15,7 +15,7 @@ from trialmatch.match.derive import ontology_fingerprint, rebuild
 from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.resources import curated_files, data_dir
 from trialmatch.rules.trial import Trial
-from trialmatch.store.db import NeedsWriter, Store
+from trialmatch.store.db import READER_WAIT, NeedsWriter, Store
 from trialmatch.store.trials import TrialWriter, delete_trials
 
 CURATED = "curated"
@@ -87,14 +87,18 @@ def _open_shared(db: str | Path | None, ontology: Ontology | None, wait: float,
 
 
 def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None, *,
-                 wait: float = 0.0, curated: bool = True, read_only: bool = False
+                 wait: float | None = None, curated: bool = True, read_only: bool = False
                  ) -> tuple[Store, Ontology]:
     """The store, ready for matching: embedded trials present, derived tables current.
 
     The ontology is `ontology` if given, else the database's (the embedded one with any
     imported OncoTree / HGNC files). `read_only` (find, explain): open the file shared with
     other readers when nothing needs writing, else as the one writer that brings it up to
-    date."""
+    date. `wait`: seconds to wait for another process's write to finish (default: a
+    reader waits `READER_WAIT` seconds by itself, a writer not at all); None also means the
+    command has no --wait option for the "in use" message to name."""
+    if wait is None and read_only:
+        wait = READER_WAIT
     if read_only:
         shared = _open_shared(db, ontology, wait, curated)
         if shared is not None:

@@ -145,9 +145,9 @@ def cohort_report(trial: Trial, cohort: Cohort, values: dict[str, int], p: Patie
 
 def explain_trial(patient_file: str | Path, trial_id: str, *, db: str | Path | None = None,
                   patient_id: str | None = None, ontology: Ontology | None = None,
-                  today: date | None = None) -> dict[str, Any]:
+                  today: date | None = None, wait: float | None = None) -> dict[str, Any]:
     """The explained match of one patient and one stored trial (every cohort)."""
-    store, ont = open_catalog(db, ontology, read_only=True)
+    store, ont = open_catalog(db, ontology, read_only=True, wait=wait)
     try:
         loaded = load_patients(Path(patient_file), ont, today)
         if not loaded.patients:

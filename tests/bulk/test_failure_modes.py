@@ -94,7 +94,8 @@ def test_malformed_patients_are_listed_and_skipped_exit_3(db, tmp_path, capsys):
     assert code == 3
     doc = json.loads(out)
     assert doc["patients"] == 2 and doc["rejected"] == 3 and doc["state"] == "partial"
-    assert f"{cohort}:2: /alterations/0/type: unknown alteration type \"mutaton\"" in err
+    assert f"{cohort}:2: /alterations/0/type: unknown alteration type (expected" in err
+    assert "mutaton" not in err
     assert f"{cohort}:3: malformed JSON" in err
     assert f"{cohort}:5: duplicate patient id" in err
     assert {p["patient_id"] for p in doc["patients_changed"]} <= {good[0]["id"], good[1]["id"]}
@@ -110,7 +111,7 @@ def test_kill_9_mid_run_leaves_previous_results_and_a_rerun_completes(db, tmp_pa
     proc.wait(timeout=30)
     results, docs, patients, runs = _snapshot(db)
     assert (results, docs, patients) == before[:3]
-    assert runs == [(1, "done"), (2, "running")]
+    assert runs == [(1, "done"), (2, "interrupted")]  # ended by the next writer (_snapshot)
     again = run_bulk(big_cohort, db=db, today=TODAY)
     results, _, _, runs = _snapshot(db)
     assert runs == [(1, "done"), (2, "interrupted"), (3, "done")]

@@ -48,13 +48,15 @@ def test_her2_status_from_ihc_and_amplification(mini_ontology):
 
 
 def test_errors_name_the_pointer_and_echo_no_patient_values(mini_ontology):
-    out = norm({"id": "P-9", "birth_date": "1961-13-45", "sex": "femal",
+    out = norm({"id": "P-9", "birth_date": "1961-13-45", "sex": "Zq7",
                 "alterations": [{"gene": "EGFR", "type": "mutaton"},
                                 {"gene": "KRAS", "type": "mutation", "protein": "c.35G>T"}],
                 "biomarkers": {"tmb": "lots"}, "alteration": []}, mini_ontology)
     assert not out.patients
     text = "\n".join(out.problems)
-    assert '/alterations/0/type: unknown alteration type "mutaton"' in text
+    assert "/alterations/0/type: unknown alteration type (expected" in text
+    assert "/sex: unknown sex (expected" in text
+    assert "mutaton" not in text and "Zq7" not in text  # not even a mistyped code
     assert "/birth_date: not a valid date" in text
     assert "/biomarkers/tmb: wrong type" in text
     assert "/alteration: unknown field" in text

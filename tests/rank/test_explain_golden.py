@@ -1,7 +1,9 @@
 """`explain` on the example patients: golden files, agreement with `find`, exit codes.
 
-Golden files live in tests/golden/explain/<patient>__<trial>.json. After an intended change,
-regenerate them with `UPDATE_GOLDEN=1 python -m pytest tests/rank/test_explain_golden.py`
+Golden files live in tests/golden/explain/<patient>__<trial>.json. They are reviewed
+expectations, not snapshots: a missing one fails the test and is not written. After an
+intended change, regenerate them with
+`TRIALMATCH_REGEN_GOLDEN=1 python -m pytest tests/rank/test_explain_golden.py`
 and review the diff.
 """
 
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = sorted((ROOT / "examples" / "patients").glob("*.json"))
 GOLDEN = ROOT / "tests" / "golden" / "explain"
 TODAY = date(2026, 11, 21)
-UPDATE = bool(os.environ.get("UPDATE_GOLDEN"))
+UPDATE = bool(os.environ.get("TRIALMATCH_REGEN_GOLDEN") or os.environ.get("UPDATE_GOLDEN"))
 
 
 def expected(path: Path) -> dict[str, str]:
@@ -48,14 +50,27 @@ def explained(patient: Path, trial_id: str, db: Path) -> dict:
                          ids=[f"{p.stem}-{t}" for p, t in GOLDEN_PAIRS])
 def test_explain_matches_its_golden_file(patient, trial_id, db):
     doc = explained(patient, trial_id, db)
-    path = GOLDEN / f"{patient.stem}__{trial_id}.json"
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if UPDATE or not path.exists():
+    check_golden(GOLDEN / f"{patient.stem}__{trial_id}.json", doc, UPDATE)
+
+
+def check_golden(path: Path, doc: dict, update: bool) -> None:
+    """Compare with the reviewed file; write it only when asked to (`update`)."""
+    if update:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        if not UPDATE:
-            pytest.fail(f"{path.name} was missing and has been written; review it")
+        path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    if not path.exists():
+        pytest.fail(f"{path} is missing; write it with TRIALMATCH_REGEN_GOLDEN=1 and review "
+                    "the diff")
     assert json.loads(path.read_text()) == doc
+
+
+def test_a_missing_golden_file_fails_and_is_not_written(tmp_path):
+    path = tmp_path / "missing.json"
+    with pytest.raises(pytest.fail.Exception, match="TRIALMATCH_REGEN_GOLDEN"):
+        check_golden(path, {"a": 1}, update=False)
+    assert not path.exists()
+    check_golden(path, {"a": 1}, update=True)
+    assert json.loads(path.read_text()) == {"a": 1}
 
 
 @pytest.mark.parametrize("patient, trial_id", PAIRS, ids=[f"{p.stem}-{t}" for p, t in PAIRS])

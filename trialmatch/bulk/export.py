@@ -28,14 +28,21 @@ WHERE r.patient_id IN (SELECT patient_id FROM s_seen)"""
 
 
 def _columns(nested: bool) -> str:
-    """Flat columns; reasons and unknown nested in Parquet, JSON text in CSV."""
+    """Flat columns; reasons and unknown nested in Parquet, JSON text in CSV, where a text
+    cell a spreadsheet would run as a formula (= + - @ tab CR first) gets a ' in front."""
     def j(col: str) -> str:
         return f'd."{col}"' if nested else f'CAST(to_json(d."{col}") AS VARCHAR) AS "{col}"'
 
+    def t(col: str) -> str:
+        if nested:
+            return col
+        return (f"CASE WHEN left({col}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+                f"THEN concat(chr(39), {col}) ELSE {col} END AS {col.split('.')[1]}")
+
     return ", ".join([
-        "r.patient_id", "r.trial_id", "r.cohort", "d.title", "d.phase", "r.status", "r.score",
-        j("reasons"), j("unknown"), "d.manual_review", "d.cohort_label", "d.trial_status",
-        "CAST(d.score_parts AS VARCHAR) AS score_parts"])
+        t("r.patient_id"), t("r.trial_id"), t("r.cohort"), t("d.title"), "d.phase", "r.status",
+        "r.score", j("reasons"), j("unknown"), "d.manual_review", t("d.cohort_label"),
+        "d.trial_status", "CAST(d.score_parts AS VARCHAR) AS score_parts"])
 
 
 def format_of(path: str | Path) -> str:
@@ -45,15 +52,41 @@ def format_of(path: str | Path) -> str:
     return fmt
 
 
+def check_destination(path: str | Path, cohort: str | Path) -> None:
+    """Before a run: `--out` must not be the cohort (or a patient file inside the cohort's
+    folder, read as patients next time), and its folder must take a file. UsageError if not."""
+    path, cohort = Path(path), Path(cohort)
+    fmt = format_of(path)
+    target, source = path.resolve(), cohort.resolve()
+    if target == source or (path.exists() and cohort.exists() and os.path.samefile(path, cohort)):
+        raise UsageError(f"{path}: --out is the cohort file itself; it would be overwritten "
+                         "with results (choose another file)")
+    if source.is_dir() and source in target.parents and fmt == "jsonl":
+        raise UsageError(f"{path}: --out is inside the cohort folder, where the next run "
+                         "would read it as patients (choose a file elsewhere)")
+    probe = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.open("wb").close()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the results file there "
+                         f"({exc.strerror or type(exc).__name__})") from None
+    probe.unlink(missing_ok=True)
+
+
 def export(store: Store, path: str | Path) -> int:
     """Write the cohort's results (temp table `s_seen` names its patients); returns rows."""
     path = Path(path)
     fmt = format_of(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.partial")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         n = _write(store, tmp, fmt)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the results file "
+                         f"({exc.strerror or type(exc).__name__}); the run's results are "
+                         "stored in the database") from None
     finally:
         tmp.unlink(missing_ok=True)
     return n

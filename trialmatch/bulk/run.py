@@ -23,7 +23,7 @@ import pyarrow as pa
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
 from trialmatch.bulk.explain import Explainer
-from trialmatch.bulk.export import export, format_of
+from trialmatch.bulk.export import check_destination, export
 from trialmatch.bulk.sources import open_cohort
 from trialmatch.bulk.stream import PatientStream
 from trialmatch.catalog import open_catalog
@@ -154,7 +154,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     t0 = time.perf_counter()
     cohort = open_cohort(cohort_path)
     if out is not None:
-        format_of(out)
+        check_destination(out, cohort_path)
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1")
     store, ont = open_catalog(db, ontology, wait=wait)

@@ -8,13 +8,13 @@ reports it and goes on with the others.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from trialmatch.errors import InputError
 from trialmatch.patients.read import RawRecord, iter_records
+from trialmatch.patients.read import iter_jsonl as read_jsonl
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json", *JSONL_SUFFIXES)
@@ -79,30 +79,8 @@ def count_lines(path: Path) -> int:
 
 
 def iter_jsonl(path: Path) -> Iterator[RawRecord]:
-    """One record per non-empty line, read line by line."""
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    with fh:
-        lineno = 0
-        while True:
-            try:
-                line = fh.readline()
-            except UnicodeDecodeError:
-                yield RawRecord(None, f"{path}:{lineno + 1}", "", "not UTF-8 text; the rest of "
-                                "the file was skipped")
-                return
-            if not line:
-                return
-            lineno += 1
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                yield RawRecord(json.loads(line), where, "")
-            except json.JSONDecodeError as exc:
-                yield RawRecord(None, where, "", f"malformed JSON ({exc.msg})")
+    """One record per non-empty line, read line by line (`patients.read.iter_jsonl`)."""
+    return read_jsonl(path)
 
 
 def _patient_files(folder: Path) -> Iterator[Path]:

@@ -6,6 +6,7 @@ batch failure, 4 internal error (traceback only with --debug).
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -50,6 +51,12 @@ def _unexpected(exc: Exception) -> int:
     if hasattr(exc, "show") and hasattr(exc, "exit_code"):
         exc.show()
         return EXIT_USAGE
+    if type(exc).__module__.startswith(("duckdb", "_duckdb")):
+        from trialmatch.store.db import corrupt_message, is_corrupt_error
+
+        if is_corrupt_error(exc):  # found while reading, after the file opened fine
+            error(corrupt_message(None))
+            return EXIT_USAGE
     if _state["debug"]:
         import traceback
 
@@ -59,6 +66,56 @@ def _unexpected(exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that a run in progress is marked as ended."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _state["terminated"] = True
+    raise Terminated()
+
+
+class StdoutError(Exception):
+    """Standard output refused data (a full disk, a closed pipe); `errno` says which."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc.strerror or type(exc).__name__)
+        self.errno = exc.errno
+
+
+class _GuardedStdout:
+    """sys.stdout, with its write failures told apart from every other OSError."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise StdoutError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise StdoutError(exc) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not fail a second time."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the documented exit code."""
     from trialmatch.cli.output import error
@@ -66,21 +123,43 @@ def main(argv: list[str] | None = None) -> int:
     _register()
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = "--debug" in args
+    if argv is None:
+        import signal
+
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    real_stdout = sys.stdout
+    sys.stdout = _GuardedStdout(real_stdout)
     try:
         code = app(args=args, prog_name="trialmatch", standalone_mode=False)
         code = code if isinstance(code, int) else 0
+        if _state.get("terminated"):  # typer returns 130 for any interruption
+            error("terminated")
+            code = 143
+        sys.stdout.flush()
     except _EXITS as exc:
         code = exc.exit_code
     except (KeyboardInterrupt, *_ABORTS):
-        error("interrupted")
-        code = 130
+        terminated = _state.get("terminated", False)
+        error("terminated" if terminated else "interrupted")
+        code = 143 if terminated else 130
     except TrialmatchError as exc:
         error(str(exc))
         code = exc.exit_code
+    except StdoutError as exc:
+        sys.stdout = real_stdout
+        _silence_stdout()
+        if exc.errno == errno.EPIPE:  # the reader went away (`| head`): stop quietly
+            code = 0
+        else:
+            error(f"cannot write to standard output ({exc})")
+            code = EXIT_USAGE
     except BrokenPipeError:
+        _silence_stdout()
         code = 0
     except Exception as exc:  # the boundary: anything else is a bug
         code = _unexpected(exc)
+    finally:
+        sys.stdout = real_stdout
     if argv is None:
         sys.exit(code)
     return code

@@ -92,8 +92,9 @@ class ChangeWriter:
         n = 0
         for row in changes:
             n += 1
-            table.add_row(row["patient_id"], *(
-                "\n".join(f"{e['trial_id']} {e['cohort']} ({e['status'] or e['previous_status']})"
+            table.add_row(output.safe(row["patient_id"]), *(
+                "\n".join(output.safe(f"{e['trial_id']} {e['cohort']} "
+                                       f"({e['status'] or e['previous_status']})")
                           for e in row[k]) for k in ("new", "lost", "changed")))
         console = output.out_console()
         console.print(table if n else "No new, lost or changed matches.")

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from trialmatch.cli import output
+from trialmatch.cli.find_cmd import WAIT_OPTION
 from trialmatch.cli.output import Format
 
 _MARK = {"met": ("✔", "green"), "not met": ("✘", "red"), "unknown": ("?", "yellow"),
@@ -34,7 +35,7 @@ def criteria_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _label(node: dict[str, Any]) -> str:
-    from rich.markup import escape
+    from trialmatch.cli.output import safe as escape
 
     mark, colour = _MARK[node["result"]]
     head = f"[{colour}]{mark} {node['result']}[/{colour}]  {escape(node['criterion'])}"
@@ -57,9 +58,10 @@ def _tree(node: dict[str, Any], into) -> None:
 
 
 def render_table(doc: dict[str, Any]) -> None:
-    from rich.markup import escape
     from rich.table import Table
     from rich.tree import Tree
+
+    from trialmatch.cli.output import safe as escape
 
     console = output.out_console()
     colour = _STATUS[doc["status"]]
@@ -94,11 +96,12 @@ def explain_command(
                                "on a terminal, json otherwise).", case_sensitive=False),
     patient_id: str = typer.Option(None, "--patient", help="The patient to explain when the "
                                    "file holds several."),
+    wait: float = WAIT_OPTION,
 ) -> None:
     """Explain one trial for one patient: every criterion, met or not, and why."""
     from trialmatch.explain import explain_trial
 
-    doc = explain_trial(patient, trial_id, db=db, patient_id=patient_id)
+    doc = explain_trial(patient, trial_id, db=db, patient_id=patient_id, wait=wait)
     for w in doc["warnings"]:
         output.warn(w)
     fmt = output.resolve(fmt)

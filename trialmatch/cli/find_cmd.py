@@ -21,6 +21,8 @@ DB_OPTION = typer.Option(None, "--db", help="Database file (default: $TRIALMATCH
                          "a per-user data directory).", dir_okay=False)
 FORMAT_OPTION = typer.Option(None, "--format", "-f", help="Output format (default: table on "
                              "a terminal, json otherwise).", case_sensitive=False)
+WAIT_OPTION = typer.Option(None, "--wait", min=0.0, help="Wait up to S seconds for a load "
+                           "or bulk run on the same database to finish (default: 10).")
 
 
 def flat_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -35,31 +37,87 @@ def site_text(site: dict[str, Any]) -> str:
 
 
 def render_table(results: list[dict[str, Any]]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
+    safe = output.safe
     console = output.out_console()
     for r in results:
-        table = Table(title=f"Trials for patient {r['patient_id']}", title_justify="left",
+        table = Table(title=f"Trials for patient {safe(r['patient_id'])}", title_justify="left",
                       show_lines=True)
         for col in ("#", "trial", "status", "score", "why", "unknown", "review"):
             table.add_column(col, overflow="fold")
         for i, m in enumerate(r["matches"], 1):
             style = _STYLE[m["status"]]
             why = "\n".join(
-                f"{'✔' if x['result'] == 'met' else '✘'} {x['criterion']}"
-                + (f"  [dim]({' → '.join(x['via'])})[/dim]" if x["via"] else "")
+                f"{'✔' if x['result'] == 'met' else '✘'} {safe(x['criterion'])}"
+                + (f"  [dim]({safe(' → '.join(x['via']))})[/dim]" if x["via"] else "")
                 for x in m["reasons"][:6])
-            title = f"[bold]{m['trial_id']}[/bold] {m['cohort']}\n{m['title'] or ''}"
+            title = (f"[bold]{safe(m['trial_id'])}[/bold] {safe(m['cohort'])}\n"
+                     f"{safe(m['title'] or '')}")
             if m.get("nearest_site"):
-                title += "\n[dim]nearest site: " + escape(site_text(m["nearest_site"])) + "[/dim]"
+                title += "\n[dim]nearest site: " + safe(site_text(m["nearest_site"])) + "[/dim]"
             table.add_row(str(i), title, f"[{style}]{m['status']}[/{style}]",
-                          f"{m['score']:.2f}", why, "\n".join(m["unknown"]),
+                          f"{m['score']:.2f}", why, "\n".join(safe(u) for u in m["unknown"]),
                           str(m["manual_review"]))
         if not r["matches"]:
-            console.print(f"No trial matched patient {r['patient_id']}.")
+            console.print(f"No trial matched patient {safe(r['patient_id'])}.")
         else:
             console.print(table)
+
+
+def _notes(report) -> None:
+    """Print (and forget) the warnings and notes gathered so far, so a long file streams."""
+    for w in report.warnings:
+        output.warn(w)
+    for pid in report.no_panel:
+        output.info(f"note: patient {pid} lists no tested_genes; genes without a reported "
+                    "alteration were taken as not altered")
+    report.warnings.clear()
+    report.no_panel.clear()
+
+
+class _Writer:
+    """Writes each patient's result as it comes: one JSON object (a list from the second
+    patient on), JSONL or CSV rows, or a table per patient."""
+
+    def __init__(self, fmt: Format) -> None:
+        self.fmt, self.count = fmt, 0
+        self.first: dict[str, Any] | None = None
+
+    def write(self, result: dict[str, Any]) -> None:
+        self.count += 1
+        if self.fmt is Format.json:
+            if self.count == 1:
+                self.first = result  # one patient is printed as an object, not a list
+                return
+            if self.count == 2:
+                output.write_raw("[\n" + _indented(self.first) + ",\n")
+            else:
+                output.write_raw(",\n")
+            output.write_raw(_indented(result))
+        elif self.fmt is Format.jsonl:
+            output.write_jsonl(flat_rows([result]))
+        elif self.fmt is Format.csv:
+            rows = flat_rows([result])
+            for row in rows:
+                row["met"] = [x["criterion"] for x in row["reasons"] if x["result"] == "met"]
+            output.write_csv(rows, CSV_COLUMNS, header=self.count == 1)
+        else:
+            render_table([result])
+
+    def close(self) -> None:
+        if self.fmt is Format.json:
+            if self.count == 1:
+                output.write_json(self.first)
+            elif self.count > 1:
+                output.write_raw("\n]\n")
+            else:
+                output.write_json([])
+
+
+def _indented(obj: Any) -> str:
+    """A list item as `json.dumps(list, indent=2)` prints it."""
+    return "\n".join("  " + line for line in output.json_text(obj).splitlines())
 
 
 def find_command(
@@ -75,20 +133,25 @@ def find_command(
                              "cities)."),
     within: float = typer.Option(None, "--within", help="Radius for --near in km "
                                  "(default 100)."),
+    wait: float = WAIT_OPTION,
 ) -> None:
     """Find the trials a patient may join, best first, with reasons."""
-    from trialmatch.api import find
+    from trialmatch.api import FindReport, find_iter
 
     place, within_km = _place(near, within)
-    report = find(patient, db=db, top=top, include_ineligible=include_all,
-                  statuses=None if any_status else OPEN_STATUSES, near=place,
-                  within_km=within_km)
-    if report.problems and not report.results:
+    report = FindReport()
+    writer = _Writer(output.resolve(fmt))
+    for result in find_iter(patient, report, db=db, top=top, include_ineligible=include_all,
+                            statuses=None if any_status else OPEN_STATUSES, near=place,
+                            within_km=within_km, wait=wait):
+        _notes(report)
+        writer.write(result)
+    if report.problems and not writer.count:
         from trialmatch.errors import InputError
 
         raise InputError(f"{patient}: invalid patient profile", report.problems)
-    for w in report.warnings:
-        output.warn(w)
+    _notes(report)
+    writer.close()
     if report.closed_trials:
         output.info(f"note: {report.closed_trials} trial(s) not recruiting were left out "
                     "(--any-status shows them)")
@@ -96,21 +159,6 @@ def find_command(
         kind = "site" if any_status else "recruiting site"
         output.info(f"note: {report.far_trials} trial(s) were left out for having no {kind} "
                     f"within {within_km:g} km of {place.label}")
-    for pid in report.no_panel:
-        output.info(f"note: patient {pid} lists no tested_genes; genes without a reported "
-                    "alteration were taken as not altered")
-    fmt = output.resolve(fmt)
-    if fmt is Format.json:
-        output.write_json(report.results[0] if len(report.results) == 1 else report.results)
-    elif fmt is Format.jsonl:
-        output.write_jsonl(flat_rows(report.results))
-    elif fmt is Format.csv:
-        rows = flat_rows(report.results)
-        for row in rows:
-            row["met"] = [x["criterion"] for x in row["reasons"] if x["result"] == "met"]
-        output.write_csv(rows, CSV_COLUMNS)
-    else:
-        render_table(report.results)
     if report.problems:
         for p in report.problems:
             output.error(p)

@@ -35,8 +35,9 @@ def _names(items: list[str], limit: int = MAX_CHILDREN) -> str:
 
 
 def render_terms(terms: list[dict[str, Any]]) -> None:
-    from rich.markup import escape
     from rich.table import Table
+
+    from trialmatch.cli.output import safe as escape
 
     console = output.out_console()
     for t in terms:
@@ -83,11 +84,14 @@ def import_command(
                                  "or genes instead of extending them."),
     db: Path = DB_OPTION,
     fmt: Format = FORMAT_OPTION,
+    wait: float = typer.Option(0.0, "--wait", min=0.0, help="Wait up to S seconds for "
+                               "another trialmatch process on the database to finish."),
 ) -> None:
     """Import an official OncoTree or HGNC file into the database's ontology."""
     from trialmatch.ontology_admin import import_ontology
 
-    report = import_ontology(source.value, file, db=db, replace=replace)
+    with output.progress(f"importing {source.value}"):
+        report = import_ontology(source.value, file, db=db, replace=replace, wait=wait)
     for w in report.warnings:
         output.warn(w)
     for n in report.notes:

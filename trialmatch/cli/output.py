@@ -2,12 +2,18 @@
 
 The default format is a rich table on a terminal and JSON otherwise, so a pipe always gets
 data a machine can read.
+
+Nothing from a file reaches a terminal raw: text shown in tables and messages goes through
+`safe` (rich markup escaped, control and bidirectional characters shown as `\\xNN`
+escapes), JSON escapes the same characters as `\\uNNNN`, and a CSV cell that a spreadsheet
+would run as a formula (starting with = + - @, tab or carriage return) is prefixed with '.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from enum import StrEnum
 from typing import Any
@@ -15,6 +21,30 @@ from typing import Any
 from rich.console import Console
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+# C0 controls but newline and tab, DEL, C1 controls, bidirectional overrides and isolates
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(text: str) -> str:
+    """Control characters shown as visible escapes (`\\x1b`), so none acts on a terminal."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def safe(text: object) -> str:
+    """Text from data, ready for a rich markup string: cleaned and markup escaped."""
+    from rich.markup import escape
+
+    return escape(clean(str(text)))
+
+
+def _json_text(text: str) -> str:
+    """JSON with the characters a terminal would act on escaped (still the same JSON)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class Format(StrEnum):
@@ -34,45 +64,99 @@ def out_console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+def json_text(obj: Any) -> str:
+    return _json_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
 def write_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
+
+
+def write_raw(text: str) -> None:
+    sys.stdout.write(text)
 
 
 def write_jsonl(rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        sys.stdout.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        sys.stdout.write(_json_text(json.dumps(row, ensure_ascii=False, default=str)) + "\n")
+
+
+def neutral(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula ('=1+1' becomes "'=1+1")."""
+    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (bool, int, float)):
+        return str(value)
     if isinstance(value, (list, tuple)):
-        return "; ".join(_cell(v) for v in value)
+        return neutral("; ".join(_cell(v).removeprefix("'") for v in value))
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return neutral(str(value))
 
 
-def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+def write_csv(rows: list[dict[str, Any]], columns: list[str], header: bool = True) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+    err_console.print(f"[yellow]warning:[/] {safe(message)}", markup=True, highlight=False)
 
 
 def info(message: str) -> None:
-    err_console.print(message, markup=False, highlight=False)
+    err_console.print(clean(message), markup=False, highlight=False)
 
 
 def error(message: str) -> None:
-    err_console.print(f"[red]error:[/] {_escape(message)}", markup=True, highlight=False)
+    err_console.print(f"[red]error:[/] {safe(message)}", markup=True, highlight=False)
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
+class _NoBar:
+    def __enter__(self):
+        return lambda advance=1, total=None: None
 
-    return escape(text)
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _Bar:
+    """A rich progress bar on stderr; calling it advances it (and may set the total)."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err_console, transient=True)
+        self.task = self.bar.add_task(label, total=total)
+
+    def __enter__(self):
+        self.bar.start()
+
+        def advance(advance: int = 1, total: int | None = None) -> None:
+            if total is not None:
+                self.bar.update(self.task, total=total)
+            self.bar.advance(self.task, advance)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+
+def progress(label: str, total: int | None = None):
+    """`with progress("parsing") as advance: ... advance()`: a bar on stderr when stderr is
+    a terminal, nothing otherwise (a log file or a pipe gets no bar characters)."""
+    return _Bar(label, total) if err_console.is_terminal else _NoBar()

@@ -43,9 +43,9 @@ _CONNECTIVE_LABELS = {"all": "all of", "any": "any of", "not": "not"}
 def rule_tree(rule: dict[str, Any], label: str):
     """A cohort's rule as a rich Tree: all / any / not, each leaf in English with the
     trial's own words under it, and what is left for manual review marked as such."""
-    from rich.markup import escape
     from rich.tree import Tree
 
+    from trialmatch.cli.output import safe as escape
     from trialmatch.rules import load
     from trialmatch.rules.explain import describe
     from trialmatch.rules.nodes import CONNECTIVES, Unparsed
@@ -78,19 +78,21 @@ def render(objs: list[dict[str, Any]], texts: list[str]) -> None:
 
     console = output.out_console()
     for obj, text in zip(objs, texts, strict=False):
-        console.print(Panel(highlighted(text), title=obj["trial_id"], title_align="left"))
+        shown = output.CONTROL.sub("\ufffd", text)  # same length: mention offsets hold
+        console.print(Panel(highlighted(shown), title=output.safe(obj["trial_id"]),
+                            title_align="left"))
         table = Table(title="biomarkers", title_justify="left")
         for col in ("polarity", "gene", "signature", "alteration", "variant", "text"):
             table.add_column(col, overflow="fold")
         for b in obj["biomarkers"]:
-            table.add_row(*(str(b[c] or "") for c in ("polarity", "gene", "signature",
-                                                        "alteration", "variant", "text")))
+            table.add_row(*(output.safe(b[c] or "") for c in ("polarity", "gene", "signature",
+                                                                "alteration", "variant", "text")))
         console.print(table)
         for cohort in obj["cohorts"]:
             name = f"cohort {cohort['id']}" + (f": {cohort['label']}" if cohort.get("label")
                                                  else "")
             console.print(rule_tree(cohort["rule"], name))
-        console.print(f"cohorts: {', '.join(c['id'] for c in obj['cohorts'])}; "
+        console.print(f"cohorts: {output.safe(', '.join(c['id'] for c in obj['cohorts']))}; "
                       f"{len(obj['unparsed'])} criteria for manual review")
 
 
@@ -113,12 +115,16 @@ def register(app: typer.Typer) -> None:
         if file is not None:
             if not file.exists():
                 raise UsageError(f"{file}: no such file")
-            records, problems = read_records(file)
+            records, problems = read_records(file, fmt="auto")  # nothing is stored
         else:
             records, problems = [text_record(text or "")], []
         for p in problems:
             output.warn(p)
-        objs = [parse_output(parse_record(r)) for r in records]
+        with output.progress("parsing", total=len(records)) as advance:
+            objs = []
+            for r in records:
+                objs.append(parse_output(parse_record(r)))
+                advance()
         fmt = output.resolve(fmt)
         if fmt == Format.table:
             render(objs, [r.eligibility for r in records])

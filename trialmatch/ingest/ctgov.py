@@ -4,11 +4,12 @@ page, NDJSON), legacy XML (`clinical_study`) and plain eligibility text.
 `read_records(path)` never raises for bad content: it returns the good records and one
 problem line per rejected record ("file:line: ..." or "file: NCT...: ..."), so a caller can
 load what is good and exit 3 for a partial batch. Only an unreadable file raises `InputError`.
+`detect_format` decides what a file is; a file it does not recognise is refused unless the
+caller says it is eligibility text (`fmt="text"`). Trial ids must be NCT ids (NCT + 8 digits).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -18,12 +19,38 @@ from typing import Any
 from trialmatch.errors import InputError
 from trialmatch.ingest.record import Record, parse_age, phase_code, sex_code, status_code
 from trialmatch.ingest.sites import read_sites
+from trialmatch.jsonio import JSONProblem, loads
 
 _NCT = re.compile(r"NCT\d{8}")
+_NCT_ID = re.compile(r"NCT\d{8}\Z")
+TEXT_SUFFIXES = (".txt", ".text")
+UNRECOGNISED = ("not a recognised trial file (expected ClinicalTrials.gov JSON, NDJSON or "
+                "XML, or eligibility text in a .txt file); if it is eligibility text, pass "
+                "--format text")
 
 
-def read_records(path: str | Path) -> tuple[list[Record], list[str]]:
-    """All trial records in one file, and a problem line for each record that was rejected."""
+def detect_format(text: str, name: str) -> str | None:
+    """What a trial file holds: "ndjson", "json", "xml" or "text"; None when unrecognised.
+
+    Judged by suffix and first character only, so new kinds (CTML YAML, ...) can be told
+    apart here before anything is read as eligibility text."""
+    head = text.lstrip()[:1]
+    suffix = Path(name).suffix.lower()
+    if suffix in (".ndjson", ".jsonl"):
+        return "ndjson"
+    if head in ("{", "[") and suffix not in (".yml", ".yaml"):
+        return "json"
+    if head == "<":
+        return "xml"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    return None
+
+
+def read_records(path: str | Path, fmt: str | None = None) -> tuple[list[Record], list[str]]:
+    """All trial records in one file, and a problem line for each record that was rejected.
+    `fmt`: None to detect what the file is (refusing what is not recognised), "text" to
+    read it as eligibility text, "auto" to detect and read the unrecognised as text."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -32,22 +59,45 @@ def read_records(path: str | Path) -> tuple[list[Record], list[str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [f"{path}: not a trial record (not UTF-8 text)"]
-    return read_text_records(text, str(path))
+        text, bad = _decode_lines(raw)
+        if len(bad) * 2 > text.count("\n") + 1:
+            return [], [f"{path}: not a trial record (not UTF-8 text)"]
+        records, problems = read_text_records(text, str(path), fmt)
+        return records, [f"{path}:{n}: not UTF-8 text; this line was skipped" for n in bad] \
+            + problems
+    return read_text_records(text, str(path), fmt)
 
 
-def read_text_records(text: str, name: str) -> tuple[list[Record], list[str]]:
+def _decode_lines(raw: bytes) -> tuple[str, list[int]]:
+    """The text with each line that is not UTF-8 left blank (line numbers kept), and the
+    numbers of those lines: one bad byte costs its record, not the file."""
+    lines, bad = [], []
+    for n, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append("")
+            bad.append(n)
+    return "\n".join(lines), bad
+
+
+def read_text_records(text: str, name: str, fmt: str | None = None
+                      ) -> tuple[list[Record], list[str]]:
     """Like `read_records`, for content already in memory; `name` labels the problems."""
-    head = text.lstrip()[:1]
-    suffix = Path(name).suffix.lower()
-    if suffix in (".ndjson", ".jsonl"):
+    kind = "text" if fmt == "text" else detect_format(text, name)
+    if kind is None and fmt == "auto":
+        kind = "text"
+    if kind == "ndjson":
         return _read_ndjson(text, name)
-    if head in ("{", "["):
+    if kind == "json":
         return _read_json(text, name)
-    if head == "<":
+    if kind == "xml":
         return _read_xml(text, name)
-    if suffix in (".json", ".xml"):
+    suffix = Path(name).suffix.lower()
+    if kind is None and suffix in (".json", ".xml"):
         return [], [f"{name}: not a trial record (expected {suffix[1:].upper()})"]
+    if kind is None:
+        return [], [f"{name}: {UNRECOGNISED}"]
     return _read_plain(text, name)
 
 
@@ -55,10 +105,12 @@ def read_text_records(text: str, name: str) -> tuple[list[Record], list[str]]:
 
 def _read_json(text: str, name: str) -> tuple[list[Record], list[str]]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = loads(text)
+    except JSONProblem as exc:
         if exc.msg == "Extra data":  # several JSON documents: one per line
             return _read_ndjson(text, name)
+        if exc.lineno is None:
+            return [], [f"{name}: broken JSON: {exc.msg}"]
         return [], [f"{name}:{exc.lineno}: broken JSON: {exc.msg} (column {exc.colno})"]
     records, problems = [], []
     for i, study in _studies(data):
@@ -86,14 +138,22 @@ def _read_ndjson(text: str, name: str) -> tuple[list[Record], list[str]]:
             continue
         where = f"{name}:{lineno}"
         try:
-            study = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: broken JSON: {exc.msg} (column {exc.colno})")
+            study = loads(line)
+        except JSONProblem as exc:
+            column = f" (column {exc.colno})" if exc.colno else ""
+            problems.append(f"{where}: broken JSON: {exc.msg}{column}")
             continue
         _collect(study, where, where, records, problems)
     if not records and not problems:
         problems.append(f"{name}: not a trial record (empty file)")
     return records, problems
+
+
+def bad_trial_id(nct: str) -> str | None:
+    """Why `nct` is not a trial id we store (None when it is one); never echoes it."""
+    if _NCT_ID.match(nct):
+        return None
+    return "not a valid NCT id (expected NCT and 8 digits, e.g. NCT01234567)"
 
 
 def _collect(study: Any, where: str, source: str, records: list[Record],
@@ -121,6 +181,8 @@ def study_record(study: Any, source: str | None = None) -> tuple[Record | None, 
     nct = _get(proto, "identificationModule", "nctId")
     if not isinstance(nct, str) or not nct.strip():
         return None, "not a trial record (no identificationModule.nctId)"
+    if (bad := bad_trial_id(nct.strip())) is not None:
+        return None, f"identificationModule.nctId: {bad}"
     elig = _get(proto, "eligibilityModule") or {}
     text = elig.get("eligibilityCriteria") if isinstance(elig, dict) else None
     if not isinstance(text, str) or not text.strip():
@@ -178,6 +240,8 @@ def xml_record(study: ET.Element, source: str | None = None) -> tuple[Record | N
     if not nct:
         return None, "not a trial record (no id_info/nct_id)"
     nct = nct.strip()
+    if (bad := bad_trial_id(nct)) is not None:
+        return None, f"id_info/nct_id: {bad}"
     text = _xml_text(study, "eligibility/criteria/textblock")
     if not text:
         return None, f"{nct}: no eligibility text"

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialmatch.errors import InputError, TrialmatchError
-from trialmatch.ingest.ctgov import read_records
+from trialmatch.errors import InputError, StoreError, TrialmatchError
+from trialmatch.ingest.ctgov import bad_trial_id, read_records
 from trialmatch.ingest.ctml import ORIGIN as CTML_ORIGIN
 from trialmatch.ingest.ctml import is_ctml_file
 from trialmatch.ingest.record import Record
@@ -74,19 +74,28 @@ def _where(record: Record, path: Path) -> str:
     return f"{record.source or path}: {record.nct_id}"
 
 
-def parse_file(path: Path, summary: LoadSummary, ontology=None) -> list:
+def parse_file(path: Path, summary: LoadSummary, ontology=None, fmt: str | None = None,
+               tick: Callable[[], None] | None = None) -> list:
     """The parsed trials of one file (the last record wins for a repeated NCT id); rejected
-    records go to `summary.problems`."""
+    records go to `summary.problems`. `fmt` "auto" reads a file that is not recognised as
+    eligibility text; `tick()` is called after each record."""
     from trialmatch.nlp.parse import parse_record
 
     try:
-        records, problems = read_records(path)
+        records, problems = read_records(path, fmt)
     except InputError as exc:
         summary.problems.append(str(exc))
         return []
     summary.problems.extend(problems)
     by_id: dict[str, Any] = {}
     for record in records:
+        if tick is not None:
+            tick()
+        if (bad := bad_trial_id(record.nct_id)) is not None:
+            summary.problems.append(f"{record.source or path}: not loaded: the trial id is "
+                                    f"{bad}; name a text file after its trial "
+                                    "(NCT01234567.txt)")
+            continue
         try:
             trial = parse_record(record, ontology)
         except TrialmatchError as exc:
@@ -121,22 +130,27 @@ def ctml_file(path: Path, summary: LoadSummary, ontology=None) -> list:
 
 
 def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
-               progress: Callable[[Path, int], None] | None = None) -> LoadSummary:
+               progress: Callable[[Path, int], None] | None = None,
+               wait: float = 0.0, fmt: str | None = None,
+               tick: Callable[[], None] | None = None) -> LoadSummary:
     """Parse and store every trial record in `paths` (see the module docstring).
 
-    `progress(path, n_trials)` is called after each file is stored."""
+    `progress(path, n_trials)` is called after each file is stored, `tick()` after each
+    record is parsed; `fmt` "auto" reads unrecognised files as eligibility text."""
     import duckdb
 
     from trialmatch.catalog import open_catalog, replace_trials
+    from trialmatch.store.db import corrupt_message, is_corrupt_error
 
     summary = LoadSummary()
-    store, ont = open_catalog(db)
+    store, ont = open_catalog(db, wait=wait)
     try:
         for raw in paths:
             path = Path(raw)
             summary.files += 1
             origin = CTML_ORIGIN if is_ctml_file(path) else ORIGIN
-            trials = (ctml_file if origin == CTML_ORIGIN else parse_file)(path, summary, ont)
+            trials = (ctml_file(path, summary, ont) if origin == CTML_ORIGIN
+                      else parse_file(path, summary, ont, fmt, tick))
             if not trials:
                 continue
             try:
@@ -144,6 +158,8 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
                                sites={t.trial_id: t.extra["sites"] for t in trials
                                       if "sites" in t.extra})
             except (TrialmatchError, duckdb.Error) as exc:
+                if is_corrupt_error(exc):  # the database, not this file: stop here
+                    raise StoreError(corrupt_message(store.path)) from None
                 summary.problems.append(f"{path}: nothing stored from this file: {exc}")
                 continue
             summary.trials += len(trials)

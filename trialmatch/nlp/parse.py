@@ -34,7 +34,9 @@ MAX_CHARS = 2_000_000  # text beyond this is kept whole as one unparsed criterio
 
 def parse_doc(text: str, ontology=None) -> Doc:
     """The processed spaCy Doc (layout and mentions), e.g. for highlighting."""
-    return pipeline(ontology)(text[:MAX_CHARS])
+    nlp = pipeline(ontology)
+    nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)  # spaCy's own limit is lower
+    return nlp(text[:MAX_CHARS])
 
 
 @contextmanager

@@ -87,10 +87,13 @@ def _code_lines(text: str) -> dict[str, list[int]]:
 
 
 def _from_json(path: Path, text: str, problems: list[str]) -> list[_Node]:
+    from trialmatch.jsonio import JSONProblem, loads
+
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise OntologyError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        data = loads(text)
+    except JSONProblem as exc:
+        where = f"{path}:{exc.lineno}" if exc.lineno else str(path)
+        raise OntologyError(f"{where}: not valid JSON ({exc.msg})") from None
     lines = _code_lines(text)
     nodes: list[_Node] = []
 

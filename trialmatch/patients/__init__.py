@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,7 +13,7 @@ from trialmatch.patients.read import RawRecord, iter_records
 from trialmatch.patients.validate import validate
 from trialmatch.rules.facts import PatientFacts
 
-__all__ = ["LoadedPatients", "load_patients", "normalize_records"]
+__all__ = ["LoadedPatients", "iter_patients", "load_patients", "normalize_records"]
 
 
 @dataclass
@@ -26,8 +26,16 @@ class LoadedPatients:
 def normalize_records(records: Iterable[RawRecord], ontology: Ontology,
                       today: date | None = None) -> LoadedPatients:
     """Validate and normalise records; bad ones are reported and skipped."""
-    norm = Normalizer(ontology, today)
     out = LoadedPatients()
+    out.patients.extend(iter_patients(records, ontology, today, out))
+    return out
+
+
+def iter_patients(records: Iterable[RawRecord], ontology: Ontology, today: date | None,
+                  out: LoadedPatients) -> Iterator[PatientFacts]:
+    """The valid patients one at a time (a file is never held whole); warnings and
+    rejected records are added to `out` as they are met."""
+    norm = Normalizer(ontology, today)
     seen: set[str] = set()
     for rec in records:
         out.warnings.extend(f"{rec.where}: {w}" for w in rec.warnings)
@@ -48,8 +56,7 @@ def normalize_records(records: Iterable[RawRecord], ontology: Ontology,
             out.problems.append(f"{rec.where}: duplicate patient id {facts.id!r}, skipped")
             continue
         seen.add(facts.id)
-        out.patients.append(facts)
-    return out
+        yield facts
 
 
 def load_patients(path: Path, ontology: Ontology, today: date | None = None) -> LoadedPatients:

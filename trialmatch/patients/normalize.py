@@ -15,6 +15,8 @@ from trialmatch.patients.model import PatientIn
 from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.variants import codon_of, event_of, normalize_protein
 
+MAX_SUGGESTIONS = 5  # closest-name lookups per patient (each costs milliseconds)
+MAX_LISTED = 3  # unknown names of one list warned one by one; the rest are counted
 _ECOG_TO_KPS = {0: (90.0, 100.0), 1: (70.0, 80.0), 2: (50.0, 60.0), 3: (30.0, 40.0),
                 4: (10.0, 20.0), 5: (0.0, 0.0)}
 
@@ -36,11 +38,15 @@ class Normalizer:
     def __init__(self, ontology: Ontology, today: date | None = None) -> None:
         self.ont = ontology
         self.today = today or date.today()
+        self._budget = MAX_SUGGESTIONS
 
     def _closest(self, text: str, kind: str) -> str:
         """"; closest known: ..." (the nearest names of the ontology), or ""."""
         from trialmatch.ontology.terms import closest
 
+        if self._budget <= 0:
+            return ""
+        self._budget -= 1
         names = closest(self.ont, text, (kind,), limit=3)
         return f"; closest known: {', '.join(names)}" if names else ""
 
@@ -57,6 +63,7 @@ class Normalizer:
         """(facts, warnings, errors); facts is None when there are errors."""
         warnings: list[str] = []
         errors: list[str] = []
+        self._budget = MAX_SUGGESTIONS
         findings = [self.finding(i, a, prefix, warnings, errors)
                     for i, a in enumerate(p.alterations)]
         numbers: dict[str, tuple[float, float]] = {}
@@ -95,18 +102,30 @@ class Normalizer:
             oncotree = self.cancer(p.diagnosis.oncotree, prefix, warnings)
         tested = None
         if p.tested_genes is not None:
-            tested = frozenset(self.gene(g, f"{prefix}/tested_genes/{i}", warnings)
-                               for i, g in enumerate(p.tested_genes))
+            tested = frozenset(self._each(p.tested_genes, f"{prefix}/tested_genes", self.gene,
+                                          "gene symbols", warnings))
         priors = None
         if p.prior_therapies is not None:
-            priors = tuple(self.drug(d, f"{prefix}/prior_therapies/{i}", warnings)
-                           for i, d in enumerate(p.prior_therapies))
+            priors = tuple(self._each(p.prior_therapies, f"{prefix}/prior_therapies",
+                                      self.drug, "drugs", warnings))
         if errors:
             return None, warnings, errors
         return PatientFacts(
             id=p.id, sex=p.sex, oncotree=oncotree, numbers=numbers, statuses=statuses,
             flags=flags, findings=tuple(f for f in findings if f is not None),
             tested_genes=tested, prior_therapies=priors), warnings, errors
+
+    @staticmethod
+    def _each(names: list[str], where: str, resolve, what: str,
+              warnings: list[str]) -> list[str]:
+        """Resolve a list of names; past MAX_LISTED unknown ones, one line counts the rest."""
+        found: list[str] = []
+        out = [resolve(name, f"{where}/{i}", found) for i, name in enumerate(names)]
+        warnings.extend(found[:MAX_LISTED])
+        if len(found) > MAX_LISTED:
+            warnings.append(f"{where}: {len(found) - MAX_LISTED} more unknown {what}, kept "
+                            "as given")
+        return out
 
     def finding(self, i: int, a, prefix: str, warnings: list[str],
                 errors: list[str]) -> Finding | None:

@@ -7,13 +7,13 @@ can go on with the good records.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trialmatch.errors import InputError
+from trialmatch.jsonio import JSONProblem, iter_lines, loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +25,17 @@ class RawRecord:
     warnings: tuple[str, ...] = ()  # what a standard-format reader could not map
 
 
-def read_text(path: Path) -> str:
+def _check_path(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected a patient file")
+
+
+def read_text(path: Path) -> str:
+    _check_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
     except OSError as exc:
@@ -41,29 +45,44 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _json_error(path: Path, exc: json.JSONDecodeError, line_offset: int = 0) -> InputError:
-    return InputError(f"{path}:{exc.lineno + line_offset}:{exc.colno}: malformed JSON "
-                      f"({exc.msg})")
+def _json_error(path: Path, exc: JSONProblem) -> InputError:
+    where = f"{path}:{exc.lineno}:{exc.colno}" if exc.lineno else str(path)
+    return InputError(f"{where}: malformed JSON ({exc.msg})")
+
+
+def iter_jsonl(path: Path) -> Iterator[RawRecord]:
+    """One record per non-blank line, read line by line: a line that is not UTF-8 or not
+    JSON is one rejected record (named by its own line number), and the rest are read."""
+    try:
+        lines = iter_lines(path)
+        for lineno, line, problem in lines:
+            where = f"{path}:{lineno}"
+            if problem is not None:
+                yield RawRecord(None, where, "", problem)
+                continue
+            try:
+                yield RawRecord(loads(line), where, "")  # type: ignore[arg-type]
+            except JSONProblem as exc:
+                yield RawRecord(None, where, "", f"malformed JSON ({exc.msg})")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def iter_records(path: Path) -> Iterator[RawRecord]:
-    """Yield each patient record of a JSON or JSONL file."""
-    text = read_text(path)
+    """Yield each patient record of a JSON or JSONL file (JSONL is streamed)."""
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RawRecord(None, f"{path}:{lineno}", "",
-                                f"malformed JSON ({exc.msg})")
-                continue
-            yield RawRecord(data, f"{path}:{lineno}", "")
+        _check_path(path)
+        empty = True
+        for rec in iter_jsonl(path):
+            empty = False
+            yield rec
+        if empty:
+            raise InputError(f"{path}: empty file")
         return
+    text = read_text(path)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
+        data = loads(text)
+    except JSONProblem as exc:
         raise _json_error(path, exc) from None
     from trialmatch.patients.standard import standard_records
 

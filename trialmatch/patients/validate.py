@@ -1,22 +1,18 @@
 """Validation messages for patient profiles: one line per problem, by JSON pointer.
 
-Only the offending field's pointer and what was expected are printed; a value is echoed
-only when it is a short code from a closed vocabulary (an alteration type, a sex, an MSI
-status), never dates, names, free text or numbers that could identify a patient.
+Only the offending field's pointer, the kind of problem and what was expected are printed;
+a value from the file never is (not even a short code: a mistyped sex or alteration type
+can still be patient data).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import ValidationError
 
 from trialmatch.patients.model import PatientIn
 
-_ECHO_FIELDS = {"type", "origin", "sex", "msi", "mmr", "her2", "her2_ish", "er", "pr",
-                "her2_ihc"}
-_SAFE = re.compile(r"[A-Za-z0-9+\- ]{1,20}\Z")
 _NAMES = {"type": "alteration type", "origin": "origin", "sex": "sex", "msi": "MSI status",
           "mmr": "MMR status", "her2_ihc": "HER2 IHC score", "er": "ER status",
           "pr": "PR status", "her2": "HER2 status", "her2_ish": "HER2 ISH result"}
@@ -35,10 +31,7 @@ def _message(err: dict[str, Any]) -> str:
         return "unknown field"
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
-        value = err.get("input")
         name = _NAMES.get(field, field)
-        if field in _ECHO_FIELDS and isinstance(value, (str, int)) and _SAFE.match(str(value)):
-            return f'unknown {name} "{value}" (expected {expected})'
         return f"unknown {name} (expected {expected})"
     if kind.startswith("date") or kind.startswith("datetime"):
         return "not a valid date (expected YYYY-MM-DD)"

@@ -8,6 +8,7 @@ DuckDB lets one process write a file at a time; a second writer gets a clear mes
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,9 +31,45 @@ def default_db_path() -> Path:
     return Path(user_data_dir("trialmatch", appauthor=False)) / "trialmatch.duckdb"
 
 
+_LOCKED = re.compile(r"could not set lock|conflicting lock|being used by another process",
+                     re.IGNORECASE)
+_CORRUPT = re.compile(r"corrupt|checksum|could not read enough "
+                      r"bytes|invalid block|serialization error", re.IGNORECASE)
+_MAGIC = b"DUCK"  # DuckDB's file header carries these bytes at offset 8
+READER_WAIT = 10.0  # seconds a reader (find, explain) waits by itself for a writer
+
+
 def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock" in text or "being used by another process" in text
+    return bool(_LOCKED.search(str(exc)))
+
+
+def is_corrupt_error(exc: BaseException) -> bool:
+    """A DuckDB error that says the file is damaged (as opposed to busy or missing)."""
+    return isinstance(exc, duckdb.Error) and bool(_CORRUPT.search(str(exc)))
+
+
+def corrupt_message(path: Path | None) -> str:
+    where = f"{path}: " if path else ""
+    return (f"{where}the database file is corrupt; restore it from a backup, or delete it "
+            "and run `trialmatch load` (and `bulk`) again to rebuild it")
+
+
+def check_file(path: Path) -> None:
+    """Refuse a file that exists but is not a DuckDB database (a .json, a .csv ...):
+    DuckDB would otherwise keep the tables in memory and store nothing."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the database file ({exc.strerror})") from None
+    if not head:
+        raise StoreError(f"{path}: an empty file, not a trialmatch database; delete it, or "
+                         "give --db a new file name")
+    if head[8:12] != _MAGIC:
+        raise StoreError(f"{path}: not a trialmatch database (the file is not a DuckDB "
+                         "database; give --db a new file name or an existing database)")
 
 
 class NeedsWriter(Exception):
@@ -42,7 +79,7 @@ class NeedsWriter(Exception):
 class Store:
     """An open trialmatch database. Use as a context manager, or call `close()`."""
 
-    def __init__(self, path: str | Path | None = None, *, wait: float = 0.0,
+    def __init__(self, path: str | Path | None = None, *, wait: float | None = None,
                  memory: bool = False, read_only: bool = False) -> None:
         """`read_only`: share the file with other readers (several `find` at once); the
         file must exist with the current schema, else `NeedsWriter` is raised."""
@@ -50,7 +87,8 @@ class Store:
         self.read_only = read_only and self.path is not None
         if self.read_only and not self.path.is_file():
             raise NeedsWriter(f"{self.path}: no database yet")
-        self.con = self._connect(wait)
+        self._hint = wait is not None  # the command has a --wait option to name
+        self.con = self._connect(wait or 0.0)
         self.prepared: set[str] = set()  # names of statements prepared on this connection
         self.ensure_schema()
 
@@ -63,6 +101,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot create folder ({exc.strerror})") from None
+        check_file(self.path)
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -72,9 +111,13 @@ class Store:
                     time.sleep(0.5)
                     continue
                 if _is_lock_error(exc):
+                    waited = f" (waited {wait:g} s)" if wait else ""
+                    hint = " (or pass --wait SECONDS)" if self._hint else " and try again"
                     raise StoreError(
-                        f"{self.path}: the database is in use by another trialmatch process; "
-                        "wait for it to finish (or pass --wait SECONDS)") from None
+                        f"{self.path}: the database is in use by another trialmatch process"
+                        f"{waited}; wait for it to finish{hint}") from None
+                if is_corrupt_error(exc):
+                    raise StoreError(corrupt_message(self.path)) from None
                 if self.read_only:
                     raise NeedsWriter(f"{self.path}: cannot open read-only ({exc})") from None
                 raise StoreError(f"{self.path}: cannot open the database ({exc})") from None
@@ -86,8 +129,13 @@ class Store:
                 "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
             row = rows[0] if rows else None
         except duckdb.CatalogException:
-            pass
+            if self._has_other_tables():
+                self.close()
+                raise StoreError(f"{self.path}: not a trialmatch database (a DuckDB file "
+                                 "with other tables); give --db a new file name") from None
         except duckdb.Error as exc:
+            if is_corrupt_error(exc):
+                raise StoreError(corrupt_message(self.path)) from None
             raise StoreError(f"{self.path}: not a trialmatch database ({exc})") from None
         if self.read_only and (row is None or int(row[0]) != SCHEMA_VERSION):
             self.close()
@@ -99,6 +147,19 @@ class Store:
                 for ddl in DDL:
                     self.con.execute(ddl)
                 self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif not self.read_only:
+            self._end_stale_runs()
+
+    def _has_other_tables(self) -> bool:
+        return bool(self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND NOT temporary").fetchone()[0])
+
+    def _end_stale_runs(self) -> None:
+        """A bulk run still `running` when we hold the writer's lock was killed (DuckDB
+        lets one process write): mark it interrupted, so no run looks alive forever."""
+        self.con.execute("UPDATE runs SET state = 'interrupted', finished_at = "
+                         "coalesce(finished_at, now()) WHERE state = 'running'")
 
     def _upgrade(self, version: int) -> None:
         """Bring an older database to `SCHEMA_VERSION`, all steps in one transaction."""
