@@ -137,3 +137,19 @@ def test_real_prostate_api_tables_read(study):
     assert any(a["type"] == "deletion" for a in alts)
     assert any(a["type"] == "amplification" and a["gene"] == "AR" for a in alts)
     assert any(a.get("protein") == "E17K" and a["gene"] == "AKT1" for a in alts)
+
+
+@pytest.mark.parametrize("name", ["msk_summit_biliary_her2", "prad_mskcc_2017_subset_gnomeR"])
+def test_no_real_sample_is_rejected_for_a_notation(name):
+    from trialmatch.bulk.stream import PatientStream
+    from trialmatch.ontology import default_ontology
+
+    path = shared_cohort(name)
+    recs = list(open_cohort(path).records())
+    splice = [a for r in recs for a in r.data["alterations"]
+              if a["type"] == "mutation" and "protein" not in a]
+    assert splice, "the real studies hold splice-site changes (p.X..._splice)"
+    stream = PatientStream(recs, default_ontology())
+    accepted = [p for b in stream.batches(100) for p in b]
+    assert stream.messages.rejected == 0 and len(accepted) == len(recs)
+    assert not [w for w in stream.messages.warnings if "/protein" in w]

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialmatch.patients.read import RawRecord
-from trialmatch.rules.variants import normalize_protein
+from trialmatch.rules.variants import read_patient_protein
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -189,12 +189,13 @@ def _exon(value: str | None) -> int | None:
 
 
 def _protein(value: str | None) -> str | None:
+    """The one-letter change; None for a change without a protein position (X206_splice,
+    p.?, c. changes); text that is no notation is passed on as written, for the patient
+    normaliser to keep at gene level with a warning naming its JSON pointer (as `find`)."""
     if _na(value):
         return None
-    try:
-        return normalize_protein(value)
-    except ValueError:  # splice sites (X206_splice), p.?: a mutation of unknown effect
-        return None
+    protein, readable = read_patient_protein(value)
+    return protein if readable else str(value).strip()
 
 
 def read_mutations(t: Table, study: Study) -> None:
