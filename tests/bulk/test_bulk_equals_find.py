@@ -59,3 +59,13 @@ def test_cohort_with_real_notations(db, tmp_path):
     assert report.warning_count == 2  # the unreadable notation, twice, by pointer
     assert all("/alterations/" in w and "not a notation" not in w for w in report.warnings)
     _check(cohort, db, tmp_path, batch_size=7)
+
+
+def test_match_objects_built_in_small_chunks(db, tmp_path, monkeypatch):
+    """Bounded memory: a batch's new explanation classes are built a few at a time."""
+    from trialmatch.bulk.explain import Explainer
+
+    monkeypatch.setattr(Explainer, "chunk", 7)
+    monkeypatch.setattr(Explainer, "via_cache_size", 5)
+    cohort = write_jsonl(tmp_path / "synthetic.jsonl", synth.patients(60, seed=4))
+    _check(cohort, db, tmp_path, batch_size=25)
