@@ -14,7 +14,7 @@ import duckdb
 
 from trialmatch.rules.dsl import to_text
 from trialmatch.rules.trial import Trial
-from trialmatch.store.schema import CLAUSES_DDL
+from trialmatch.store.schema import CLAUSES_DDL, MEMBERS_DDL
 
 
 def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
@@ -41,4 +41,9 @@ def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
                     [[k for k, _ in counts], [n for _, n in counts]])
 
 
-STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _v4_to_v5}
+def _v5_to_v6(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 6 remembers the patients of each bulk cohort (`cohort_members`)."""
+    con.execute(MEMBERS_DDL)
+
+
+STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _v4_to_v5, 5: _v5_to_v6}
