@@ -126,3 +126,25 @@ def test_a_matching_change_re_matches_everything(db, tmp_path, monkeypatch):
     monkeypatch.setattr(state, "RESULTS_VERSION", "test-2")
     r = run_bulk(cohort, db=db, since_last_run=True, today=TODAY)
     assert r.evaluated == first.patients and r.reranked == 0
+
+
+def test_cli_keep_runs_and_removed_patients(db, tmp_path, capsys):
+    import csv
+    import io
+
+    from trialmatch.cli.app import main
+
+    patients = read_jsonl(EXAMPLES)
+    cohort = write_jsonl(tmp_path / "cohort.jsonl", patients)
+    assert main(["bulk", str(cohort), "--db", str(db), "--keep-runs", "0"]) == 2
+    assert main(["bulk", str(cohort), "--db", str(db), "--format", "json",
+                 "--keep-runs", "1"]) == 0
+    capsys.readouterr()
+    write_jsonl(cohort, patients[1:])
+    assert main(["bulk", str(cohort), "--db", str(db), "--format", "csv", "--since-last-run",
+                 "--keep-runs", "1"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    gone = patients[0]["id"]
+    assert {r["change"] for r in rows if r["patient_id"] == gone} == {"lost", "removed"}
+    with Store(db) as s:
+        assert s.con.execute("SELECT DISTINCT run_id FROM changes").fetchall() == [(2,)]
