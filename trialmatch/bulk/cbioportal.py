@@ -196,6 +196,7 @@ class Study:
     sample_panel: dict[str, str] = field(default_factory=dict)
     matrix_genes: frozenset[str] | None = None
     matrix_missing: dict[str, frozenset[str]] = field(default_factory=dict)
+    matrix_sorted: list[str] | None = None
     order: dict[str, None] = field(default_factory=dict)
     _intern: dict[str, str] = field(default_factory=dict)
 
@@ -205,10 +206,13 @@ class Study:
         return self._intern.setdefault(value, value)
 
     def add(self, sample: str, alt: tuple) -> None:
-        sample = self.s(sample)  # type: ignore[assignment]
+        intern = self._intern.setdefault
+        sample = intern(sample, sample)
         self.order.setdefault(sample, None)
-        self.alterations.setdefault(sample, []).append(tuple(self.s(x) if isinstance(x, str)
-                                                             else x for x in alt))
+        kind, gene, protein, exon, origin, partner = alt
+        self.alterations.setdefault(sample, []).append((
+            kind, intern(gene, gene), protein and intern(protein, protein), exon, origin,
+            partner and intern(partner, partner)))
 
 
 def _na(value: str | None) -> bool:
@@ -237,10 +241,8 @@ def _protein(value: str | None) -> str | None:
 
 def _rows(df: pl.DataFrame, columns: list[str | None]) -> Iterator[tuple]:
     """The rows of these columns (None for a column the file lacks)."""
-    present = [c for c in columns if c]
-    for row in df.select(present).iter_rows():
-        values = dict(zip(present, row))
-        yield tuple(values.get(c) if c else None for c in columns)
+    return df.select([pl.col(c) if c else pl.lit(None, pl.String).alias(f"_none{i}")
+                      for i, c in enumerate(columns)]).iter_rows()
 
 
 def read_mutations(t: Table, study: Study) -> None:
@@ -458,7 +460,12 @@ def tested_genes(study: Study, sample: str, clin: dict[str, str]) -> list[str] |
     if panel_id and panel_id in study.panels:
         return sorted(study.panels[panel_id])
     if study.matrix_genes is not None:
-        return sorted(study.matrix_genes - study.matrix_missing.get(sample, frozenset()))
+        missing = study.matrix_missing.get(sample)
+        if missing is None:  # most samples: every gene of the matrix, sorted once
+            if study.matrix_sorted is None:
+                study.matrix_sorted = sorted(study.matrix_genes)
+            return list(study.matrix_sorted)
+        return sorted(study.matrix_genes - missing)
     return None
 
 
