@@ -148,3 +148,19 @@ def test_cli_keep_runs_and_removed_patients(db, tmp_path, capsys):
     assert {r["change"] for r in rows if r["patient_id"] == gone} == {"lost", "removed"}
     with Store(db) as s:
         assert s.con.execute("SELECT DISTINCT run_id FROM changes").fetchall() == [(2,)]
+
+
+def test_a_patient_of_two_cohorts_keeps_its_matches_when_one_drops_it(db, tmp_path):
+    patients = read_jsonl(EXAMPLES)
+    a = write_jsonl(tmp_path / "a.jsonl", patients[:5])
+    b = write_jsonl(tmp_path / "b.jsonl", patients[:1])
+    run_bulk(a, db=db, today=TODAY)
+    run_bulk(b, db=db, today=TODAY)
+    shared = patients[0]["id"]
+    before = _rows(db, shared)
+    write_jsonl(a, patients[1:5])
+    r = run_bulk(a, db=db, since_last_run=True, today=TODAY)
+    assert r.removed == 0 and r.lost == 0 and _rows(db, shared) == before
+    write_jsonl(b, patients[1:2])  # now its last cohort drops it too
+    r = run_bulk(b, db=db, since_last_run=True, today=TODAY)
+    assert r.removed == 1 and _rows(db, shared) == []

@@ -220,7 +220,7 @@ REMOVED = [
        FROM s_removed""",
     "DELETE FROM main.results WHERE patient_id IN (SELECT patient_id FROM s_removed)",
     """DELETE FROM main.cohort_members WHERE cohort = $cohort
-       AND patient_id IN (SELECT patient_id FROM s_removed)""",
+       AND patient_id IN (SELECT patient_id FROM s_absent)""",
     """INSERT INTO main.cohort_members SELECT DISTINCT $cohort, patient_id FROM s_seen
        WHERE patient_id NOT IN (SELECT patient_id FROM main.cohort_members
                                 WHERE cohort = $cohort)""",
@@ -228,12 +228,17 @@ REMOVED = [
 
 
 def _removed(store: Store, cohort: str, remove: bool) -> None:
-    """s_removed: members of this cohort at its last run that it no longer holds."""
+    """s_absent: members of this cohort at its last run that it no longer holds; s_removed:
+    those of them no other cohort holds (a patient of two cohorts keeps its matches)."""
     store.con.execute(
-        """CREATE OR REPLACE TEMP TABLE s_removed AS
+        """CREATE OR REPLACE TEMP TABLE s_absent AS
            SELECT DISTINCT patient_id FROM main.cohort_members
            WHERE cohort = ? AND ? AND patient_id NOT IN (SELECT patient_id FROM s_seen)
              AND patient_id NOT IN (SELECT patient_id FROM s_kept)""", [cohort, remove])
+    store.con.execute(
+        """CREATE OR REPLACE TEMP TABLE s_removed AS
+           SELECT patient_id FROM s_absent WHERE patient_id NOT IN
+               (SELECT patient_id FROM main.cohort_members WHERE cohort <> ?)""", [cohort])
 
 
 def _forget_patients(store: Store) -> None:
@@ -296,6 +301,6 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]
 
 def cleanup(store: Store) -> None:
     """Drop the staging tables (after the export, which reads `s_seen`)."""
-    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials", "s_docs", "s_kept", "s_removed",
-              *(f"sp_{n}" for n in PATIENT_TABLES)):
+    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials", "s_docs", "s_kept",
+              "s_absent", "s_removed", *(f"sp_{n}" for n in PATIENT_TABLES)):
         store.con.execute(f"DROP TABLE IF EXISTS temp.{t}")
