@@ -208,8 +208,8 @@ def test_a_large_maf_is_read_column_by_column(tmp_path):
     header = ["Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification", "HGVSp_Short",
               *filler]
     rows = ["\t".join(["KRAS" if i % 3 else "EGFR", f"S{i % 500}", "Missense_Mutation",
-                       "p.G12C" if i % 3 else "p.X755_splice", *("x" * 30 for _ in filler)])
-            for i in range(20_000)]
+                       "p.G12C" if i % 3 else "p.X755_splice", *("x" * 8 for _ in filler)])
+            for i in range(5_000)]
     (tmp_path / "data_mutations.txt").write_text("\t".join(header) + "\n" + "\n".join(rows))
     (tmp_path / "data_clinical_sample.txt").write_text(
         "SAMPLE_ID\tONCOTREE_CODE\n" + "".join(f"S{i}\tLUAD\n" for i in range(500)))
