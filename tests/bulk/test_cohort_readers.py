@@ -137,3 +137,91 @@ def test_real_prostate_api_tables_read(study):
     assert any(a["type"] == "deletion" for a in alts)
     assert any(a["type"] == "amplification" and a["gene"] == "AR" for a in alts)
     assert any(a.get("protein") == "E17K" and a["gene"] == "AKT1" for a in alts)
+
+
+@pytest.mark.parametrize("name", ["msk_summit_biliary_her2", "prad_mskcc_2017_subset_gnomeR"])
+def test_no_real_sample_is_rejected_for_a_notation(name):
+    from trialmatch.bulk.stream import PatientStream
+    from trialmatch.ontology import default_ontology
+
+    path = shared_cohort(name)
+    recs = list(open_cohort(path).records())
+    splice = [a for r in recs for a in r.data["alterations"]
+              if a["type"] == "mutation" and "protein" not in a]
+    assert splice, "the real studies hold splice-site changes (p.X..._splice)"
+    stream = PatientStream(recs, default_ontology())
+    accepted = [p for b in stream.batches(100) for p in b]
+    assert stream.messages.rejected == 0 and len(accepted) == len(recs)
+    assert not [w for w in stream.messages.warnings if "/protein" in w]
+
+
+@pytest.mark.parametrize("name,text,message", [
+    ("data_mutations_extended.txt",
+     "Hugo_Symbol\tVariant_Classification\tHGVSp_Short\nEGFR\tMissense_Mutation\tp.L858R\n",
+     "a mutation (MAF) file without a sample column (Tumor_Sample_Barcode) in its header "
+     "(line 1)"),
+    ("data_CNA.txt",
+     "Hugo_Symbol\tEntrez_Gene_Id\tS1\tS2\nERBB2\t2064\t2\t0\nCDKN2A\t1029\tdeep\tNA\n",
+     ":3: a CNA matrix cell that is not a number (column 3; expected -2, -1, 0, 1, 2 or NA)"),
+    ("data_CNA.txt", "Hugo_Symbol\tS1\tS2\tS1\nERBB2\t2\t0\t0\n",
+     ":1: a column name appears twice in the header (a sample id twice?)"),
+])
+def test_bad_study_files_are_input_errors_naming_file_and_line(study, name, text, message):
+    (study / name).write_text(text)
+    with pytest.raises(InputError) as exc:
+        list(open_cohort(study).records())
+    assert str(exc.value).startswith(str(study / name))
+    assert message in str(exc.value)
+    assert "deep" not in str(exc.value)
+
+
+def test_a_sample_id_twice_in_the_clinical_file_is_an_input_error(study):
+    path = study / "data_clinical_sample.txt"
+    path.write_text(path.read_text() + "S2\tP2\tCOAD\tPrimary\tPANEL_A\t3\tStable\n")
+    with pytest.raises(InputError, match=r"data_clinical_sample.txt: the same sample id on "
+                                         r"lines 6 and 8"):
+        list(open_cohort(study).records())
+
+
+def test_bad_study_exits_2_and_keeps_the_previous_results(study, db, tmp_path, capsys):
+    from trialmatch.cli.app import main
+    from trialmatch.store.db import Store
+
+    def results():
+        with Store(db) as s:
+            return s.con.execute("SELECT * FROM results ORDER BY ALL").fetchall()
+
+    assert main(["bulk", str(study), "--db", str(db), "--format", "json"]) == 0
+    before = results()
+    assert before
+    (study / "data_CNA.txt").write_text("Hugo_Symbol\tS1\tS2\nERBB2\t2\tlots\n")
+    capsys.readouterr()
+    assert main(["bulk", str(study), "--db", str(db), "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "not a number" in err and "Traceback" not in err
+    assert results() == before
+
+
+def test_a_large_maf_is_read_column_by_column(tmp_path):
+    """Only the columns used are parsed: a wide MAF of many rows reads quickly and whole."""
+    filler = [f"Extra_{i}" for i in range(60)]
+    header = ["Hugo_Symbol", "Tumor_Sample_Barcode", "Variant_Classification", "HGVSp_Short",
+              *filler]
+    rows = ["\t".join(["KRAS" if i % 3 else "EGFR", f"S{i % 500}", "Missense_Mutation",
+                       "p.G12C" if i % 3 else "p.X755_splice", *("x" * 8 for _ in filler)])
+            for i in range(5_000)]
+    (tmp_path / "data_mutations.txt").write_text("\t".join(header) + "\n" + "\n".join(rows))
+    (tmp_path / "data_clinical_sample.txt").write_text(
+        "SAMPLE_ID\tONCOTREE_CODE\n" + "".join(f"S{i}\tLUAD\n" for i in range(500)))
+    recs = list(open_cohort(tmp_path).records())
+    assert len(recs) == 500
+    alts = {(a["gene"], a.get("protein")) for r in recs for a in r.data["alterations"]}
+    assert alts == {("KRAS", "G12C"), ("EGFR", None)}
+
+
+def test_a_cna_matrix_read_in_passes_gives_the_same_profiles(study, monkeypatch):
+    from trialmatch.bulk import cbioportal
+
+    whole = [r.data for r in open_cohort(study).records()]
+    monkeypatch.setattr(cbioportal, "MATRIX_CHUNK", 1)
+    assert [r.data for r in open_cohort(study).records()] == whole

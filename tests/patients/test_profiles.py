@@ -63,13 +63,15 @@ def test_errors_name_the_pointer_and_echo_no_patient_values(mini_ontology):
     assert "1961-13-45" not in text and "lots" not in text
 
 
-def test_bad_protein_change_is_an_error(mini_ontology):
+def test_unreadable_protein_change_is_a_warning_at_gene_level(mini_ontology):
     out = norm({"id": "P-9", "alterations": [{"gene": "KRAS", "type": "mutation",
-                                              "protein": "c.35G>T"}]}, mini_ontology)
-    assert out.problems == ["p.json: /alterations/0/protein: not a protein change (expected "
+                                              "protein": "G12-ish"}]}, mini_ontology)
+    assert not out.problems
+    assert out.patients[0].findings[0].protein is None
+    assert out.warnings == ["p.json: /alterations/0/protein: not a protein change (expected "
                             "HGVS such as p.L858R, p.Leu858Arg, p.E746_A750del, or ITD, "
-                            "exon19del)"]
-    assert "c.35G>T" not in out.problems[0]
+                            "exon19del); kept at gene level, variant unknown"]
+    assert "G12" not in out.warnings[0]
 
 
 def test_unknown_gene_and_code_are_warnings_kept_as_given(mini_ontology):

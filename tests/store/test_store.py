@@ -74,10 +74,12 @@ def test_a_version_4_database_is_upgraded_in_place(tmp_path, mini_ontology):
         written = s.con.execute(query).fetchall()
         s.con.execute("DROP TABLE clauses")
         s.con.execute("ALTER TABLE cohorts DROP COLUMN n_clauses")
+        s.con.execute("DROP TABLE cohort_members")
         s.set_meta("schema_version", "4")
     with Store(path) as s:
-        assert s.get_meta("schema_version") == "6"
+        assert s.get_meta("schema_version") == "7"
         assert s.con.execute(query).fetchall() == written
+        assert s.con.execute("SELECT count(*) FROM cohort_members").fetchone() == (0,)
     assert {r[0]: r[1] for r in written} == {"T1": 2, "T2": 1, "T3": 0}
 
 

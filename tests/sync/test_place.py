@@ -229,11 +229,12 @@ def test_cli_any_status_shows_closed_trials(db, capsys):
 def test_a_version_5_database_gets_the_registry_tables(tmp_path):
     path = tmp_path / "db.duckdb"
     with Store(path) as s:
-        for table in ("sites", "registry_records", "sync_state"):
+        for table in ("sites", "registry_records", "sync_state", "cohort_members"):
             s.con.execute(f"DROP TABLE {table}")
         s.set_meta("schema_version", "5")
     with Store(path) as s:
-        assert s.get_meta("schema_version") == "6"
+        assert s.get_meta("schema_version") == "7"
+        assert s.con.execute("SELECT count(*) FROM cohort_members").fetchall() == [(0,)]
         assert s.con.execute("SELECT count(*) FROM sites").fetchall() == [(0,)]
 
 

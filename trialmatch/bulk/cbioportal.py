@@ -15,24 +15,30 @@ and tables saved from the cBioPortal web API (`hugoGeneSymbol`, `sampleId`,
 * gene panels (`data_gene_panel_*.txt` with the sample's GENE_PANEL) give `tested_genes`;
   without them a CNA matrix does (the genes profiled for that sample); else none.
 
-A study's files are organised by data type, not by sample, so the alterations are gathered
-per sample first: as compact tuples of interned strings (about 100 bytes per alteration),
-then yielded sample by sample. Normal (germline reference) samples are skipped.
+Each file is read with a polars lazy scan of only the columns used (a MAF has over 100;
+a few are read), so a study of hundreds of MB streams through in bounded memory; values
+are normalised once per distinct value, not per row. A study's files are organised by data
+type, not by sample, so the alterations are gathered per sample first: as compact tuples
+of interned strings (about 100 bytes per alteration), then yielded sample by sample.
+Normal (germline reference) samples are skipped.
+
+Bad input is an `InputError` (exit 2) naming the file and line: a mutation file missing a
+required column, a CNA matrix with a cell that is not a number, a sample id twice in a
+clinical file or a matrix header.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialmatch.patients.read import RawRecord
-from trialmatch.rules.variants import normalize_protein
+import polars as pl
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+from trialmatch.errors import InputError
+from trialmatch.patients.read import RawRecord
+from trialmatch.rules.variants import read_patient_protein
 
 GENE_COLS = ("Hugo_Symbol", "hugoGeneSymbol", "hugo_symbol", "Gene", "gene")
 SAMPLE_COLS = ("Tumor_Sample_Barcode", "sampleId", "Sample_Id", "SAMPLE_ID", "sample_id",
@@ -66,39 +72,68 @@ def _pick(cols: list[str], names: tuple[str, ...]) -> str | None:
 
 @dataclass
 class Table:
-    """One tab-separated file: its header and where the data lines start."""
+    """One tab-separated file: its header, and the line the header is on."""
 
     path: Path
     columns: list[str]
     kind: str
+    header_line: int = 1
 
-    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
-        with self.path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            lines = ((i, ln) for i, ln in enumerate(fh, 1) if not ln.startswith("#"))
-            header_seen = False
-            for lineno, line in lines:
-                if not header_seen:
-                    header_seen = True
-                    continue
-                if not line.strip():
-                    continue
-                cells = next(csv.reader([line.rstrip("\r\n")], delimiter="\t",
-                                        quoting=csv.QUOTE_NONE))
-                yield lineno, dict(zip(self.columns, (c.strip() for c in cells)))
+    def frame(self, columns: list[str | None]) -> pl.DataFrame:
+        """These columns (text, stripped, NA values as null) and each row's file line, read
+        with a lazy scan that parses nothing else."""
+        names = list(dict.fromkeys(c for c in columns if c))
+        lf = pl.scan_csv(self.path, separator="\t", comment_prefix="#", infer_schema=False,
+                         quote_char=None, truncate_ragged_lines=True, encoding="utf8-lossy",
+                         raise_if_empty=False)
+        na = sorted(NA)
+        exprs = [pl.col(c).str.strip_chars() for c in names]
+        cleaned = [pl.when(pl.col(c).str.to_lowercase().is_in(na)).then(None)
+                   .otherwise(pl.col(c)).alias(c) for c in names]
+        try:
+            return (lf.select(exprs).with_row_index("_line", offset=self.header_line + 1)
+                    .with_columns(cleaned).collect(engine="streaming"))
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise InputError(f"{self.path}: cannot be read as a tab-separated table "
+                             f"({type(exc).__name__})") from None
 
 
-def _header(path: Path) -> list[str] | None:
+def _header(path: Path) -> tuple[list[str], int] | None:
+    """The column names and the line they are on (comment lines skipped)."""
     try:
         with path.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("#") or not line.strip():
+            for lineno, line in enumerate(fh, 1):
+                if line.startswith("#"):
                     continue
-                if "\t" not in line:
+                if not line.strip() or "\t" not in line:
                     return None
-                return [c.strip() for c in line.rstrip("\r\n").split("\t")]
+                return [c.strip() for c in line.rstrip("\r\n").split("\t")], lineno
     except OSError:
         return None
     return None
+
+
+MUTATION_NAME = re.compile(r"(data_mutations|.*\.maf$)", re.I)
+
+
+def _check_columns(path: Path, cols: list[str], kind: str | None, line: int) -> None:
+    """A file that names itself a mutation file must have the columns one needs; no table
+    may name a sample twice (the second would silently be another sample)."""
+    if kind != "mutations" and MUTATION_NAME.match(path.name):
+        missing = [what for what, names in (("a gene column (Hugo_Symbol)", GENE_COLS),
+                                            ("a sample column (Tumor_Sample_Barcode)",
+                                             SAMPLE_COLS),
+                                            ("a protein change or classification column "
+                                             "(HGVSp_Short, Variant_Classification)",
+                                             PROTEIN_COLS + CLASS_COLS))
+                   if not _pick(cols, names)]
+        raise InputError(f"{path}: a mutation (MAF) file without "
+                         f"{' and '.join(missing) or 'the columns of one'} in its header "
+                         f"(line {line})")
+    named = [c for c in cols if c]
+    if len(set(named)) != len(named):
+        raise InputError(f"{path}:{line}: a column name appears twice in the header (a "
+                         "sample id twice?)")
 
 
 def classify(path: Path) -> Table | None:
@@ -106,9 +141,10 @@ def classify(path: Path) -> Table | None:
     if path.suffix.lower() not in (".txt", ".tsv", ".maf", ".tab") or path.name.startswith(
             "meta_"):
         return None
-    cols = _header(path)
-    if not cols:
+    found = _header(path)
+    if not found:
         return None
+    cols, line = found
     gene, sample = _pick(cols, GENE_COLS), _pick(cols, SAMPLE_COLS)
     if _pick(cols, SITE1) and _pick(cols, SITE2):
         kind = "sv"
@@ -125,8 +161,9 @@ def classify(path: Path) -> Table | None:
     elif "PATIENT_ID" in cols and not gene:
         kind = "clinical_patient"
     else:
-        return None
-    return Table(path, cols, kind)
+        kind = None
+    _check_columns(path, cols, kind, line)
+    return Table(path, cols, kind, line) if kind else None
 
 
 def read_panel(path: Path) -> tuple[str, list[str]] | None:
@@ -159,6 +196,7 @@ class Study:
     sample_panel: dict[str, str] = field(default_factory=dict)
     matrix_genes: frozenset[str] | None = None
     matrix_missing: dict[str, frozenset[str]] = field(default_factory=dict)
+    matrix_sorted: list[str] | None = None
     order: dict[str, None] = field(default_factory=dict)
     _intern: dict[str, str] = field(default_factory=dict)
 
@@ -168,10 +206,13 @@ class Study:
         return self._intern.setdefault(value, value)
 
     def add(self, sample: str, alt: tuple) -> None:
-        sample = self.s(sample)  # type: ignore[assignment]
+        intern = self._intern.setdefault
+        sample = intern(sample, sample)
         self.order.setdefault(sample, None)
-        self.alterations.setdefault(sample, []).append(tuple(self.s(x) if isinstance(x, str)
-                                                             else x for x in alt))
+        kind, gene, protein, exon, origin, partner = alt
+        self.alterations.setdefault(sample, []).append((
+            kind, intern(gene, gene), protein and intern(protein, protein), exon, origin,
+            partner and intern(partner, partner)))
 
 
 def _na(value: str | None) -> bool:
@@ -189,12 +230,19 @@ def _exon(value: str | None) -> int | None:
 
 
 def _protein(value: str | None) -> str | None:
+    """The one-letter change; None for a change without a protein position (X206_splice,
+    p.?, c. changes); text that is no notation is passed on as written, for the patient
+    normaliser to keep at gene level with a warning naming its JSON pointer (as `find`)."""
     if _na(value):
         return None
-    try:
-        return normalize_protein(value)
-    except ValueError:  # splice sites (X206_splice), p.?: a mutation of unknown effect
-        return None
+    protein, readable = read_patient_protein(value)
+    return protein if readable else str(value).strip()
+
+
+def _rows(df: pl.DataFrame, columns: list[str | None]) -> Iterator[tuple]:
+    """The rows of these columns (None for a column the file lacks)."""
+    return df.select([pl.col(c) if c else pl.lit(None, pl.String).alias(f"_none{i}")
+                      for i, c in enumerate(columns)]).iter_rows()
 
 
 def read_mutations(t: Table, study: Study) -> None:
@@ -202,19 +250,31 @@ def read_mutations(t: Table, study: Study) -> None:
     prot_cols = [c for c in PROTEIN_COLS if c in t.columns]
     class_c, exon_c = _pick(t.columns, CLASS_COLS), _pick(t.columns, EXON_COLS)
     status_c = _pick(t.columns, STATUS_COLS)
-    for _, row in t.rows():
-        gene, sample = row.get(gene_c or ""), row.get(sample_c or "")
-        if _na(gene) or _na(sample) or gene == "Unknown":
-            continue
-        if class_c and (row.get(class_c) or "").lower() in SKIP_CLASSES:
-            continue
-        status = (row.get(status_c) or "").lower() if status_c else ""
-        if status in SKIP_STATUS:
-            continue
+    df = t.frame([gene_c, sample_c, *prot_cols, class_c, exon_c, status_c])
+    df = df.filter(pl.col(gene_c).is_not_null() & pl.col(sample_c).is_not_null()
+                   & (pl.col(gene_c) != "Unknown"))
+    if class_c:
+        df = df.filter(~pl.col(class_c).fill_null("").str.to_lowercase().is_in(
+            sorted(SKIP_CLASSES)))
+    if status_c:
+        df = df.filter(~pl.col(status_c).fill_null("").str.to_lowercase().is_in(
+            sorted(SKIP_STATUS)))
+    proteins: dict[str | None, str | None] = {None: None}  # each distinct value read once
+    exons: dict[str | None, int | None] = {None: None}
+    for gene, sample, *rest in _rows(df, [gene_c, sample_c, *prot_cols, exon_c, status_c]):
+        *prots, exon, status = rest
+        protein = None
+        for value in prots:
+            if value not in proteins:
+                proteins[value] = _protein(value)
+            protein = proteins[value]
+            if protein:
+                break
+        if exon not in exons:
+            exons[exon] = _exon(exon)
+        status = (status or "").lower()
         origin = status if status in ("somatic", "germline") else None
-        protein = next((p for p in (_protein(row.get(c)) for c in prot_cols) if p), None)
-        study.add(sample, ("mutation", gene, protein, _exon(row.get(exon_c)) if exon_c else None,
-                           origin, None))
+        study.add(sample, ("mutation", gene, protein, exons[exon], origin, None))
 
 
 def _cna_kind(value: str | None) -> str | None:
@@ -225,30 +285,51 @@ def _cna_kind(value: str | None) -> str | None:
 def read_cna_long(t: Table, study: Study) -> None:
     gene_c, sample_c = _pick(t.columns, GENE_COLS), _pick(t.columns, SAMPLE_COLS)
     value_c = _pick(t.columns, CNA_COLS)
-    for _, row in t.rows():
-        kind = _cna_kind(row.get(value_c or ""))
-        gene, sample = row.get(gene_c or ""), row.get(sample_c or "")
-        if kind and not _na(gene) and not _na(sample):
+    df = t.frame([gene_c, sample_c, value_c]).drop_nulls([gene_c, sample_c, value_c])
+    for gene, sample, value in _rows(df, [gene_c, sample_c, value_c]):
+        kind = _cna_kind(value)
+        if kind:
             study.add(sample, (kind, gene, None, None, None, None))
 
 
+MATRIX_CHUNK = 2_000  # sample columns read per pass over a CNA matrix
+
+
 def read_cna_matrix(t: Table, study: Study) -> None:
-    samples = [c for c in t.columns if c not in MATRIX_SKIP]
+    """Genes x samples of discrete copy numbers (-2 .. 2); NA: the gene was not profiled.
+
+    Read in passes of `MATRIX_CHUNK` sample columns, each turned into the few cells that
+    matter (amplified, deleted, not profiled, not a number), so a matrix of tens of
+    thousands of samples never sits in memory whole."""
+    samples = [c for c in t.columns if c and c not in MATRIX_SKIP]
     genes: set[str] = set()
     missing: dict[str, set[str]] = {}
-    for _, row in t.rows():
-        gene = row.get("Hugo_Symbol")
-        if _na(gene):
-            continue
-        genes.add(gene)  # type: ignore[arg-type]
-        for s in samples:
-            value = row.get(s)
-            if _na(value):
-                missing.setdefault(s, set()).add(gene)  # type: ignore[arg-type]
-                continue
-            kind = _cna_kind(value)
-            if kind:
-                study.add(s, (kind, gene, None, None, None, None))
+    for i in range(0, max(len(samples), 1), MATRIX_CHUNK):
+        chunk = samples[i:i + MATRIX_CHUNK]
+        df = t.frame(["Hugo_Symbol", *chunk]).filter(pl.col("Hugo_Symbol").is_not_null())
+        genes.update(df.get_column("Hugo_Symbol").to_list())
+        if not chunk:
+            break
+        cells = (df.unpivot(index=["_line", "Hugo_Symbol"], on=chunk, variable_name="sample",
+                            value_name="value")
+                 .with_columns(pl.col("value").cast(pl.Float64, strict=False).alias("n"))
+                 .filter(pl.col("value").is_null() | pl.col("n").is_null()
+                         | pl.col("n").is_in([2.0, -2.0])))
+        del df
+        bad = cells.filter(pl.col("value").is_not_null() & pl.col("n").is_null())
+        if bad.height:
+            line, sample = bad.sort("_line").select("_line", "sample").row(0)
+            more = f", and {bad.height - 1} more" if bad.height > 1 else ""
+            raise InputError(f"{t.path}:{line}: a CNA matrix cell that is not a number (column "
+                             f"{t.columns.index(sample) + 1}; expected -2, -1, 0, 1, 2 or NA)"
+                             f"{more}")
+        for gene, sample, n in cells.filter(pl.col("n").is_not_null()).select(
+                "Hugo_Symbol", "sample", "n").iter_rows():
+            study.add(sample, ("amplification" if n > 0 else "deletion", gene, None, None,
+                               None, None))
+        for gene, sample in cells.filter(pl.col("value").is_null()).select(
+                "Hugo_Symbol", "sample").iter_rows():
+            missing.setdefault(sample, set()).add(gene)
     for s in samples:
         study.order.setdefault(study.s(s), None)  # type: ignore[arg-type]
     study.matrix_genes = frozenset(genes)
@@ -279,20 +360,19 @@ def _fusion(study: Study, sample: str, a: str | None, b: str | None) -> None:
 def read_sv(t: Table, study: Study) -> None:
     s1, s2 = _pick(t.columns, SITE1), _pick(t.columns, SITE2)
     sample_c = _pick(t.columns, SAMPLE_COLS)
-    for _, row in t.rows():
-        sample = row.get(sample_c or "")
-        if not _na(sample):
-            _fusion(study, sample, row.get(s1 or ""), row.get(s2 or ""))  # type: ignore[arg-type]
+    df = t.frame([sample_c, s1, s2]).drop_nulls([sample_c])
+    for sample, a, b in _rows(df, [sample_c, s1, s2]):
+        _fusion(study, sample, a, b)
 
 
 def read_fusions(t: Table, study: Study) -> None:
     gene_c, sample_c = _pick(t.columns, GENE_COLS), _pick(t.columns, SAMPLE_COLS)
     fusion_c = _pick(t.columns, FUSION_COLS)
     seen: set[tuple[str, str, str | None]] = set()
-    for _, row in t.rows():
-        sample, gene = row.get(sample_c or ""), row.get(gene_c or "")
-        parsed = _split_fusion(row.get(fusion_c or "") or "")
-        if _na(sample) or parsed is None:
+    df = t.frame([sample_c, gene_c, fusion_c]).drop_nulls([sample_c])
+    for sample, gene, fusion in _rows(df, [sample_c, gene_c, fusion_c]):
+        parsed = _split_fusion(fusion or "")
+        if parsed is None:
             continue
         a, b = parsed
         if b is None and not _na(gene) and gene != a:
@@ -307,20 +387,30 @@ def read_fusions(t: Table, study: Study) -> None:
 def read_clinical(t: Table, study: Study) -> None:
     key = "SAMPLE_ID" if t.kind == "clinical_sample" else "PATIENT_ID"
     target = study.samples if t.kind == "clinical_sample" else study.patients
-    for _, row in t.rows():
-        ident = row.get(key)
-        if _na(ident):
-            continue
-        target.setdefault(ident, {}).update({k: v for k, v in row.items() if not _na(v)})
+    df = t.frame(t.columns).drop_nulls([key])
+    dup = df.filter(pl.col(key).is_duplicated()).sort("_line")
+    if dup.height:
+        what = "sample" if t.kind == "clinical_sample" else "patient"
+        lines = dup.get_column("_line").to_list()
+        raise InputError(f"{t.path}: the same {what} id on lines {lines[0]} and {lines[1]}"
+                         + (f" ({dup.height - 2} more duplicate row(s))"
+                            if dup.height > 2 else ""))
+    names = [c for c in df.columns if c != "_line"]
+    for row in df.select(names).iter_rows():
+        values = {k: v for k, v in zip(names, row) if v is not None and k}
+        ident = values[key]
+        target[ident] = values
         if t.kind == "clinical_sample":
             study.order.setdefault(study.s(ident), None)  # type: ignore[arg-type]
 
 
 def read_panel_matrix(t: Table, study: Study) -> None:
-    for _, row in t.rows():
-        panel = row.get("mutations") or row.get("cna")
-        if not _na(row.get("SAMPLE_ID")) and not _na(panel):
-            study.sample_panel[row["SAMPLE_ID"]] = panel  # type: ignore[assignment]
+    cols = [c for c in ("SAMPLE_ID", "mutations", "cna") if c in t.columns]
+    df = t.frame(cols).drop_nulls(["SAMPLE_ID"])
+    for sample, *panels in _rows(df, ["SAMPLE_ID", *cols[1:]]):
+        panel = next((p for p in panels if p), None)
+        if panel:
+            study.sample_panel[sample] = panel
 
 
 READERS = {"mutations": read_mutations, "cna_long": read_cna_long,
@@ -370,7 +460,12 @@ def tested_genes(study: Study, sample: str, clin: dict[str, str]) -> list[str] |
     if panel_id and panel_id in study.panels:
         return sorted(study.panels[panel_id])
     if study.matrix_genes is not None:
-        return sorted(study.matrix_genes - study.matrix_missing.get(sample, frozenset()))
+        missing = study.matrix_missing.get(sample)
+        if missing is None:  # most samples: every gene of the matrix, sorted once
+            if study.matrix_sorted is None:
+                study.matrix_sorted = sorted(study.matrix_genes)
+            return list(study.matrix_sorted)
+        return sorted(study.matrix_genes - missing)
     return None
 
 

@@ -14,6 +14,7 @@ def iter_changes(store: Store, run_id: int) -> Iterator[dict[str, Any]]:
     """One dict per patient with a change: {patient_id, new: [...], lost: [...], changed: [...]}.
 
     Each entry names the trial, cohort, title, status (and the previous status), and score.
+    A patient no longer in its cohort also has `"removed": true` (its matches are lost).
     """
     reader = store.con.sql(
         """SELECT patient_id, change, trial_id, cohort, title, status, previous_status, score
@@ -26,6 +27,9 @@ def iter_changes(store: Store, run_id: int) -> Iterator[dict[str, Any]]:
                 if current is not None:
                     yield current
                 current = {"patient_id": row["patient_id"], **{k: [] for k in KINDS}}
+            if row["change"] == "removed":
+                current["removed"] = True
+                continue
             entry = {"trial_id": row["trial_id"], "cohort": row["cohort"],
                      "title": row["title"], "status": row["status"]}
             if row["change"] != "new":

@@ -77,11 +77,16 @@ FROM b_pairs m JOIN p_patients pp ON pp.patient_id = m.patient_id
 LEFT JOIN lv ON lv.patient_id = m.patient_id AND lv.cohort_key = m.cohort_key
 """
 
+# the batch's classes not built yet, numbered so they can be built in bounded chunks
 NEW_CLASSES = """
-SELECT k.ckey, any_value(k.patient_id), any_value(k.cohort_key), any_value(k.root)
-FROM b_keys k WHERE k.ckey NOT IN (SELECT ckey FROM b_classes)
-GROUP BY k.ckey
+CREATE OR REPLACE TEMP TABLE b_new AS
+SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
+    SELECT k.ckey, any_value(k.patient_id) AS patient_id,
+           any_value(k.cohort_key) AS cohort_key, any_value(k.root) AS root
+    FROM b_keys k WHERE k.ckey NOT IN (SELECT ckey FROM b_classes)
+    GROUP BY k.ckey)
 """
+NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ?"
 
 # the batch's rows: every matched pair, best cohort per trial (as `find` chooses it)
 STAGE_ROWS = """
@@ -108,7 +113,16 @@ WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
 
 
 class Explainer:
-    """Builds and stages the match objects of each evaluated batch."""
+    """Builds and stages the match objects of each evaluated batch.
+
+    Memory is bounded by `chunk` (match objects built at once) and `via_cache_size`, not by
+    the number of matches: on real trials almost every matched pair is its own class (many
+    literals, patient-specific ontology paths), so a batch of 1,000 patients against a real
+    corpus can hold millions of new classes.
+    """
+
+    chunk = 5_000
+    via_cache_size = 200_000
 
     def __init__(self, store: Store, matcher: Matcher, ont: Ontology) -> None:
         self.store, self.con, self.matcher, self.ont = store, store.con, matcher, ont
@@ -127,9 +141,11 @@ class Explainer:
         con.execute(PAIRS)
         self._vias({p.id: p for p in patients})
         con.execute(KEYS)
-        new = con.execute(NEW_CLASSES).fetchall()
-        if new:
-            self._build(new, {p.id: p for p in patients})
+        con.execute(NEW_CLASSES)
+        n = con.execute("SELECT count(*) FROM b_new").fetchone()[0]
+        by_id = {p.id: p for p in patients}
+        for start in range(0, n, self.chunk):
+            self._build(con.execute(NEW_CHUNK, [start, start + self.chunk]).fetchall(), by_id)
         con.execute(STAGE_ROWS)
 
     # ------------------------------------------------------------------ via paths
@@ -149,6 +165,8 @@ class Explainer:
             path = via(Literal(leaf, leaf, "", False, 2), p, self.ont)
             text = json.dumps(path)
             vid = self.via_ids.setdefault(text, len(self.via_ids) + 1)
+            if len(self.via_cache) >= self.via_cache_size:
+                self.via_cache.clear()
             self.via_cache[key] = vid
         return vid
 

@@ -52,6 +52,8 @@ class BulkReport:
     evaluated: int = 0  # patients matched against every trial
     partial: int = 0  # unchanged patients matched against the changed trials only
     unchanged: int = 0  # unchanged patients not matched at all (no trial changed)
+    reranked: int = 0  # unchanged patients whose stored matches were re-ranked
+    removed: int = 0  # patients of the cohort's last run absent from this one
     trials: int = 0
     changed_trials: int = 0
     removed_trials: int = 0
@@ -85,9 +87,13 @@ class BulkReport:
             parts.append(f"{self.evaluated:,} re-matched, {self.partial:,} on "
                          f"{self.changed_trials:,} changed trial(s), {self.unchanged:,} "
                          "unchanged")
+        if self.reranked:
+            parts.append(f"{self.reranked:,} re-ranked")
         parts.append(f"{self.trials:,} trials")
         parts.append(f"{self.matches:,} matches ({self.new:,} new, {self.lost:,} lost, "
                      f"{self.changed:,} changed)")
+        if self.removed:
+            parts.append(f"{self.removed:,} patient(s) removed")
         if self.rejected:
             parts.append(f"{self.rejected:,} rejected")
         parts.append(f"{self.seconds:.1f} s")
@@ -121,19 +127,25 @@ class _Run:
     def batch(self, batch: list[PatientFacts]) -> None:
         tables = patient_tables(batch)
         full = self.split(batch, tables)
-        state.stage_patients(self.store, tables, [p.id for p in batch], full)
         full_set = set(full)
         everyone = [p for p in batch if p.id in full_set]
+        rest = [p for p in batch if p.id not in full_set]
+        rerank = [p.id for p in rest] if self.delta.rerank else []
+        # re-ranked patients have all their rows replaced, like re-matched ones
+        state.stage_patients(self.store, tables, [p.id for p in batch], full + rerank)
         if everyone:
             self.match(everyone, None)
-        rest = [p for p in batch if p.id not in full_set]
-        if rest and self.delta.cohort_keys:
-            self.match(rest, self.delta.cohort_keys)
+        cohorts = self.delta.cohort_keys
+        if rerank:
+            cohorts = sorted(set(cohorts) | set(state.stored_cohorts(self.store, rerank)))
+        if rest and cohorts:
+            self.match(rest, cohorts)
         r = self.report
         r.evaluated += len(everyone)
+        r.reranked += len(rerank)
         if self.delta.changed or self.delta.removed:
             r.partial += len(rest)
-        else:
+        elif not rerank:
             r.unchanged += len(rest)
         r.pairs += len(everyone) * r.trials + len(rest) * len(self.delta.changed)
 
@@ -143,13 +155,17 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
              batch_size: int = DEFAULT_BATCH, progress: Progress | None = None, *,
              wait: float = 0.0, today: date | None = None, ontology: Ontology | None = None,
              on_changes: Callable[[Iterator[dict[str, Any]]], None] | None = None,
-             memory_limit: str | None = "2GB") -> BulkReport:
+             memory_limit: str | None = "2GB",
+             keep_runs: int = state.DEFAULT_KEEP_RUNS) -> BulkReport:
     """Match every patient of a cohort (file, folder or cBioPortal study) and keep the results.
 
     Raises InputError when the cohort cannot be read or holds no valid patient, and
     StoreError when the database is in use (after waiting up to `wait` seconds). Rejected
     records are listed in the report (`state` "partial"); the others are matched.
     `on_changes`, if given, receives the run's new / lost / changed matches, per patient.
+    Patients of the same cohort (by resolved path) at its last run that are absent now are
+    removed, their matches lost (not when a rejected record has no readable id: it could be
+    one of them). The `changes` of the last `keep_runs` completed runs are kept.
     """
     t0 = time.perf_counter()
     cohort = open_cohort(cohort_path)
@@ -157,6 +173,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
         check_destination(out, cohort_path)
     if batch_size < 1:
         raise InputError("--batch-size must be at least 1")
+    if keep_runs < 1:
+        raise InputError("--keep-runs must be at least 1")
     store, ont = open_catalog(db, ontology, wait=wait)
     report = BulkReport(cohort=str(cohort_path), since_last_run=since_last_run,
                         db=store.path)
@@ -197,8 +215,18 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                 "input_hash": report.input_hash, "patients": report.patients,
                 "rejected": report.rejected, "state": report.state,
                 "evaluated": report.evaluated}
-            state.swap(store, report.run_id, delta, counts)
+            kept = pa.table({"patient_id": pa.array(  # noqa: F841
+                sorted(stream.rejected_ids - stream.seen), pa.string())})
+            store.con.execute("INSERT INTO s_kept SELECT patient_id FROM kept")
+            if stream.unidentified:
+                report.warnings.append(
+                    f"{cohort_path}: {stream.unidentified} rejected record(s) without a "
+                    "readable id; no patient was removed from the cohort in this run")
+                report.warning_count += 1
+            state.swap(store, report.run_id, delta, counts, cohort=cohort_key(cohort_path),
+                       remove=not stream.unidentified, keep=keep_runs)
             committed = True
+            report.removed = int(counts["removed"])
             report.matches, report.new = int(counts["matches"]), int(counts["new"])
             report.lost, report.changed = int(counts["lost"]), int(counts["changed"])
             if out is not None:
@@ -216,6 +244,11 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
         store.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def cohort_key(path: str | Path) -> str:
+    """A cohort's identity across runs: its resolved path."""
+    return str(Path(path).resolve())
 
 
 def _mark_quietly(store: Store, run_id: int, how: str) -> None:

@@ -19,20 +19,25 @@ import pyarrow as pa
 from trialmatch.store.db import Store
 from trialmatch.store.schema import PATIENT_TABLES
 
-# Bumped when what a results row contains changes: forces a full run. The code that builds
-# the match objects (explanation, ranking) is fingerprinted too, so an upgrade that changes
-# the ranking re-matches everything rather than mixing old and new scores.
+# Bumped when what a results row contains changes: forces a full run. The code that decides
+# matches is fingerprinted too, so an upgrade that changes matching re-matches everything.
+# The code that explains and ranks a match is fingerprinted apart (with RANKING_VERSION):
+# when only that changed, a run re-ranks the stored matches without re-matching the corpus
+# (each patient is evaluated again only against the trials of its stored matches, which
+# is what the explanation needs), unless the patient or those trials changed too.
 RESULTS_VERSION = "1"
-RESULT_CODE = ("api.py", "rank", "rules/explain.py", "rules/evaluate.py", "match/sql.py",
-               "bulk/explain.py")
+RANKING_VERSION = "1"
+MATCH_CODE = ("match", "rules/evaluate.py", "rules/variants.py")
+RANK_CODE = ("api.py", "rank", "rules/explain.py", "bulk/explain.py")
+DEFAULT_KEEP_RUNS = 30
 
 
-def code_fingerprint() -> str:
+def code_fingerprint(names: tuple[str, ...] = MATCH_CODE + RANK_CODE) -> str:
     import trialmatch
 
     root = Path(trialmatch.__file__).parent
     h = hashlib.sha256()
-    for name in RESULT_CODE:
+    for name in names:
         path = root / name
         for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             if f.exists():
@@ -40,12 +45,20 @@ def code_fingerprint() -> str:
                 h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
+
+def rank_stamp() -> str:
+    """What, when it changes, makes every stored explanation and score stale."""
+    return f"{RANKING_VERSION}/{code_fingerprint(RANK_CODE)}"
+
+
 STAGE_DDL = [
     """CREATE OR REPLACE TEMP TABLE stage (patient_id VARCHAR, trial_id VARCHAR,
         cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
     "CREATE OR REPLACE TEMP TABLE s_seen (patient_id VARCHAR)",
     "CREATE OR REPLACE TEMP TABLE s_full (patient_id VARCHAR)",
     "CREATE OR REPLACE TEMP TABLE s_trials (trial_id VARCHAR)",  # changed, new or removed
+    # patients of rejected records: not re-matched, and not removed either
+    "CREATE OR REPLACE TEMP TABLE s_kept (patient_id VARCHAR)",
 ]
 
 
@@ -58,15 +71,19 @@ class TrialDelta:
     removed: list[str]
     cohort_keys: list[int]  # cohorts of the changed trials
     trials_hash: str
+    rerank: bool = False  # only the explanation and ranking code changed
+
+
 
 
 def full_stamp(store: Store) -> str:
-    """What, when it changes, makes every earlier result stale: ontology, result format."""
-    return f"{RESULTS_VERSION}/{code_fingerprint()}/{store.get_meta('ontology')}"
+    """What, when it changes, makes every earlier match stale: ontology, result format,
+    matching code."""
+    return f"{RESULTS_VERSION}/{code_fingerprint(MATCH_CODE)}/{store.get_meta('ontology')}"
 
 
 def trials_hash(store: Store) -> str:
-    h = hashlib.sha256(full_stamp(store).encode())
+    h = hashlib.sha256(f"{full_stamp(store)}/{rank_stamp()}".encode())
     for tid, ch in store.con.execute(
             "SELECT trial_id, content_hash FROM trials ORDER BY trial_id").fetchall():
         h.update(f"{tid}={ch};".encode())
@@ -94,7 +111,17 @@ def trial_delta(store: Store) -> TrialDelta:
     keys = [r[0] for r in con.execute(
         "SELECT cohort_key FROM cohorts WHERE trial_id IN (SELECT trial_id FROM ids)"
     ).fetchall()]
-    return TrialDelta(False, changed, removed, keys, current)
+    rerank = store.get_meta("rank_stamp") != rank_stamp()
+    return TrialDelta(False, changed, removed, keys, current, rerank)
+
+
+def stored_cohorts(store: Store, ids: list[str]) -> list[int]:
+    """Every cohort of the trials these patients have stored matches with."""
+    want = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
+    return [r[0] for r in store.con.execute(
+        """SELECT DISTINCT c.cohort_key FROM cohorts c WHERE c.trial_id IN
+           (SELECT trial_id FROM main.results WHERE patient_id IN
+            (SELECT patient_id FROM want)) ORDER BY 1""").fetchall()]
 
 
 def start_run(store: Store, cohort: str, since_last_run: bool) -> int:
@@ -181,15 +208,70 @@ SWAP = [
 ]
 
 
-def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]) -> None:
-    """The one final transaction: results, changes, patients, trial snapshot, run row."""
+REMOVED = [
+    # the matches of removed patients are lost; each removed patient gets one 'removed' row
+    """INSERT INTO main.changes
+       SELECT $run, r.patient_id, r.trial_id, 'lost', r.cohort, d.title, NULL, r.status,
+              r.score
+       FROM main.results r LEFT JOIN main.result_docs d ON d.doc_id = r.doc_id
+       WHERE r.patient_id IN (SELECT patient_id FROM s_removed)
+       UNION ALL
+       SELECT $run, patient_id, NULL, 'removed', NULL, NULL, NULL, NULL, NULL
+       FROM s_removed""",
+    "DELETE FROM main.results WHERE patient_id IN (SELECT patient_id FROM s_removed)",
+    """DELETE FROM main.cohort_members WHERE cohort = $cohort
+       AND patient_id IN (SELECT patient_id FROM s_absent)""",
+    """INSERT INTO main.cohort_members SELECT DISTINCT $cohort, patient_id FROM s_seen
+       WHERE patient_id NOT IN (SELECT patient_id FROM main.cohort_members
+                                WHERE cohort = $cohort)""",
+]
+
+
+def _removed(store: Store, cohort: str, remove: bool) -> None:
+    """s_absent: members of this cohort at its last run that it no longer holds; s_removed:
+    those of them no other cohort holds (a patient of two cohorts keeps its matches)."""
+    store.con.execute(
+        """CREATE OR REPLACE TEMP TABLE s_absent AS
+           SELECT DISTINCT patient_id FROM main.cohort_members
+           WHERE cohort = ? AND ? AND patient_id NOT IN (SELECT patient_id FROM s_seen)
+             AND patient_id NOT IN (SELECT patient_id FROM s_kept)""", [cohort, remove])
+    store.con.execute(
+        """CREATE OR REPLACE TEMP TABLE s_removed AS
+           SELECT patient_id FROM s_absent WHERE patient_id NOT IN
+               (SELECT patient_id FROM main.cohort_members WHERE cohort <> ?)""", [cohort])
+
+
+def _forget_patients(store: Store) -> None:
+    """The facts of removed patients that no other cohort holds."""
+    for name in PATIENT_TABLES:
+        store.con.execute(
+            f"""DELETE FROM main.{name} WHERE patient_id IN (SELECT patient_id FROM s_removed)
+                AND patient_id NOT IN (SELECT patient_id FROM main.cohort_members)""")
+
+
+def keep_runs(store: Store, n: int) -> None:
+    """Retention: the changes of the last `n` completed runs are kept, older ones dropped."""
+    store.con.execute(
+        """DELETE FROM main.changes WHERE run_id NOT IN (
+               SELECT run_id FROM runs WHERE state IN ('done', 'partial')
+               ORDER BY run_id DESC LIMIT ?)""", [n])
+
+
+def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object], *,
+         cohort: str = "", remove: bool = False, keep: int = DEFAULT_KEEP_RUNS) -> None:
+    """The one final transaction: results, changes, removed patients, patients, trial
+    snapshot, run row, retention. `remove`: patients of `cohort` absent from this run are
+    removed (False when a rejected record could be one of them)."""
     con = store.con
     changed = pa.table({"trial_id": pa.array(  # noqa: F841
         delta.changed + delta.removed, pa.string())})
     con.execute("INSERT INTO s_trials SELECT trial_id FROM changed")
+    _removed(store, cohort, remove)
     with store.transaction():
-        for statement in SWAP:
-            con.execute(statement.replace("$run", str(int(run_id))))
+        for statement in REMOVED + SWAP:  # removed first: the last of SWAP drops orphan docs
+            sql = statement.replace("$run", str(int(run_id)))
+            con.execute(sql.replace("$cohort", "?"), [cohort] * sql.count("$cohort"))
+        _forget_patients(store)
         for name in PATIENT_TABLES:
             con.execute(f"DELETE FROM main.{name} WHERE patient_id IN "
                         "(SELECT patient_id FROM s_full)")
@@ -199,12 +281,14 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]
         con.execute("DELETE FROM run_trials")
         con.execute("INSERT INTO run_trials SELECT trial_id, content_hash FROM trials")
         store.set_meta("bulk_stamp", full_stamp(store))
+        store.set_meta("rank_stamp", rank_stamp())
         n = dict(con.execute("SELECT change, count(*) FROM main.changes WHERE run_id = ? "
                              "GROUP BY change", [run_id]).fetchall())
         matches = con.execute("SELECT count(*) FROM main.results WHERE patient_id IN "
                               "(SELECT patient_id FROM s_seen)").fetchone()[0]
         counts.update(new=n.get("new", 0), lost=n.get("lost", 0),
-                      changed=n.get("changed", 0), matches=matches)
+                      changed=n.get("changed", 0), removed=n.get("removed", 0),
+                      matches=matches)
         con.execute(
             """UPDATE runs SET finished_at = now(), input_hash = ?, trials_hash = ?,
                patients = ?, rejected = ?, matches = ?, state = ?, evaluated = ?, new = ?,
@@ -212,10 +296,11 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]
             [counts["input_hash"], delta.trials_hash, counts["patients"], counts["rejected"],
              matches, counts["state"], counts["evaluated"], counts["new"], counts["lost"],
              counts["changed"], run_id])
+        keep_runs(store, keep)
 
 
 def cleanup(store: Store) -> None:
     """Drop the staging tables (after the export, which reads `s_seen`)."""
-    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials", "s_docs",
-              *(f"sp_{n}" for n in PATIENT_TABLES)):
+    for t in ("stage", "s_old", "s_seen", "s_full", "s_trials", "s_docs", "s_kept",
+              "s_absent", "s_removed", *(f"sp_{n}" for n in PATIENT_TABLES)):
         store.con.execute(f"DROP TABLE IF EXISTS temp.{t}")

@@ -52,6 +52,8 @@ class PatientStream:
         self.norm = Normalizer(ontology, today)
         self.messages = Messages()
         self.seen: set[str] = set()
+        self.rejected_ids: set[str] = set()  # ids of rejected records, where readable
+        self.unidentified = 0  # rejected records without a readable id
         self.read = 0
         self._hash = hashlib.sha256()
 
@@ -62,7 +64,22 @@ class PatientStream:
     def _where(self, rec: RawRecord) -> str:
         return rec.where.split(" /")[0] if rec.prefix else rec.where
 
+    def _rejected(self, rec: RawRecord) -> None:
+        ident = rec.data.get("id") if isinstance(rec.data, dict) else None
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            ident = str(ident)
+        if isinstance(ident, str) and ident.strip():
+            self.rejected_ids.add(ident.strip())
+        else:
+            self.unidentified += 1
+
     def facts(self, rec: RawRecord) -> PatientFacts | None:
+        f = self._facts(rec)
+        if f is None:
+            self._rejected(rec)
+        return f
+
+    def _facts(self, rec: RawRecord) -> PatientFacts | None:
         self.read += 1
         self._hash.update(json.dumps(rec.data, sort_keys=True, default=str).encode())
         self._hash.update(b"\n")

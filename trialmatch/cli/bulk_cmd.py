@@ -55,6 +55,8 @@ def _entries(row: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for change in ("new", "lost", "changed"):
         for e in row[change]:
             yield {"patient_id": row["patient_id"], "change": change, **e}
+    if row.get("removed"):
+        yield {"patient_id": row["patient_id"], "change": "removed"}
 
 
 class ChangeWriter:
@@ -92,7 +94,8 @@ class ChangeWriter:
         n = 0
         for row in changes:
             n += 1
-            table.add_row(output.safe(row["patient_id"]), *(
+            table.add_row(output.safe(row["patient_id"]) + (" (removed)" if row.get("removed")
+                                                            else ""), *(
                 "\n".join(output.safe(f"{e['trial_id']} {e['cohort']} "
                                        f"({e['status'] or e['previous_status']})")
                           for e in row[k]) for k in ("new", "lost", "changed")))
@@ -113,6 +116,8 @@ def bulk_command(
                                    "(memory grows with it)."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, help="Wait up to S seconds for "
                                "another run on the same database to finish."),
+    keep_runs: int = typer.Option(30, "--keep-runs", min=1, help="Keep the new / lost / "
+                                  "changed matches of the last N completed runs."),
 ) -> None:
     """Match a whole cohort against every trial; print new and lost matches per patient."""
     from trialmatch.bulk import run_bulk
@@ -125,15 +130,15 @@ def bulk_command(
     try:
         report = run_bulk(cohort, db=db, out=out, since_last_run=since_last_run,
                           batch_size=batch_size, progress=update, wait=wait,
-                          on_changes=writer)
+                          on_changes=writer, keep_runs=keep_runs)
     finally:
         if bar is not None:
             bar.stop()
     if fmt is Format.json:
         summary = {k: getattr(report, k) for k in (
             "run_id", "state", "since_last_run", "patients", "rejected", "evaluated",
-            "partial", "unchanged", "trials", "changed_trials", "removed_trials", "matches",
-            "new", "lost", "changed")}
+            "partial", "unchanged", "reranked", "trials", "changed_trials", "removed_trials",
+            "matches", "new", "lost", "changed", "removed")}
         output.write_json({**summary, "patients_changed": writer.rows})
     for w in report.warnings[:MAX_WARNINGS]:
         output.warn(w)

@@ -257,6 +257,7 @@ CAND_LEAVES = """
 CREATE OR REPLACE TEMP TABLE pl AS
 SELECT DISTINCT c.patient_id, n.leaf_id
 FROM cand c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
+JOIN leaves l ON l.leaf_id = n.leaf_id AND l.kind <> 'unparsed'
 """
 
 # the leaf values of the trees to fold: those of the pairs in `cand` (cohorts whose CNF is

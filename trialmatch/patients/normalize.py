@@ -3,7 +3,10 @@
 Genes by alias (HER2 -> ERBB2), protein changes to one-letter HGVS, drugs by brand to
 generic names, age on the match date, HER2 status from IHC/ISH/amplification, ECOG and
 Karnofsky each derived from the other. Unknown genes, codes and drugs are kept as given
-with a warning; an unreadable protein change is an error.
+with a warning. Protein changes are read as real cohort files write them (splice sites,
+`p.M1?`, `c.` changes: a mutation of the gene without a protein position); one that still
+cannot be read keeps the alteration at gene level with a warning, never rejecting the
+patient (`rules.variants.read_patient_protein`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import date
 from trialmatch.ontology import Ontology
 from trialmatch.patients.model import PatientIn
 from trialmatch.rules.facts import Finding, PatientFacts, expression_field
-from trialmatch.rules.variants import codon_of, event_of, normalize_protein
+from trialmatch.rules.variants import codon_of, event_of, read_patient_protein
 
 MAX_SUGGESTIONS = 5  # closest-name lookups per patient (each costs milliseconds)
 MAX_LISTED = 3  # unknown names of one list warned one by one; the rest are counted
@@ -132,12 +135,11 @@ class Normalizer:
         where = f"{prefix}/alterations/{i}"
         gene = self.gene(a.gene, f"{where}/gene", warnings)
         partner = self.gene(a.partner, f"{where}/partner", warnings) if a.partner else None
-        try:
-            protein = normalize_protein(a.protein)
-        except ValueError:
-            errors.append(f"{where}/protein: not a protein change (expected HGVS such as "
-                          "p.L858R, p.Leu858Arg, p.E746_A750del, or ITD, exon19del)")
-            return None
+        protein, readable = read_patient_protein(a.protein)
+        if not readable:
+            warnings.append(f"{where}/protein: not a protein change (expected HGVS such as "
+                            "p.L858R, p.Leu858Arg, p.E746_A750del, or ITD, exon19del); "
+                            "kept at gene level, variant unknown")
         event = event_of(protein, a.exon) if a.type == "mutation" else None
         codon = codon_of(protein) if protein and protein != event else None
         return Finding(gene=gene, type=a.type, protein=protein, codon=codon, event=event,

@@ -28,8 +28,8 @@ _EVENT_SPELLINGS = {
 }
 _EXON_EVENT = re.compile(r"exon(\d+)(del|ins|skip)\Z")
 # One-letter forms after normalisation.
-_SIMPLE = re.compile(r"([A-Z*])(\d+)([A-Z*]|fs|del|dup|ins[A-Z]*|delins[A-Z]*|=)?\Z")
-_RANGE = re.compile(r"([A-Z])(\d+)_([A-Z])(\d+)(del|dup|ins[A-Z]*|delins[A-Z]*)\Z")
+_SIMPLE = re.compile(r"([A-Z*])(\d+)([A-Z*]|fs|del|dup|ins[A-Z*]*|delins[A-Z*]*|=)?\Z")
+_RANGE = re.compile(r"([A-Z*])(\d+)_([A-Z*])(\d+)(del|dup|ins[A-Z*]*|delins[A-Z*]*)\Z")
 _WILDCARD = re.compile(r"([A-Z])(\d+)X\Z")
 
 
@@ -61,9 +61,45 @@ def normalize_protein(text: str | None) -> str | None:
     raise ValueError("not a protein change")
 
 
+# Patient-side notations that name a real change without a protein position: splice sites
+# (vcf2maf writes p.X755_splice), consequence keywords, nucleotide-level HGVS (c., g., n.,
+# m., r.), unknown effects (p.?, p.0, start loss p.M1?), promoter changes (TERT).
+_SPLICE = re.compile(r"(?:[A-Z*]\d+_)?splice(?:[_ ]?(?:site|region|donor|acceptor))?"
+                     r"(?:[_ ]?variant)?\Z", re.I)
+_NUCLEOTIDE = re.compile(r"[cgnmr]\.\S", re.I)
+_UNKNOWN_EFFECT = re.compile(r"(?:[A-Z]\d+)?\?|0\??|=|\?", re.I)
+_CONSEQUENCES = {"start_lost", "stop_lost", "start_loss", "stop_loss", "nonstop",
+                 "nonstop_mutation", "translation_start_site", "unknown", "promoter"}
+
+
+def read_patient_protein(text: str | None) -> tuple[str | None, bool]:
+    """A patient's protein change as written in real cohort files: (protein, readable).
+
+    A one-letter change when there is one (`normalize_protein`); None with readable True for
+    a notation that names a change of the gene without a protein position (splice sites,
+    consequence keywords, `c.` changes, `p.?`, start loss `p.M1?`); None with readable
+    False for text that is no notation at all (the caller keeps the alteration at gene
+    level and warns). Never raises.
+    """
+    try:
+        return normalize_protein(text), True
+    except ValueError:
+        pass
+    s = str(text).strip()
+    if _NUCLEOTIDE.match(s):
+        return None, True
+    s = s.removeprefix("p.").strip().strip("()").strip()
+    if _SPLICE.match(s) or s.lower().replace(" ", "_") in _CONSEQUENCES:
+        return None, True
+    s = _THREE.sub(lambda m: THREE_TO_ONE[m.group(0)], s)
+    return None, bool(_UNKNOWN_EFFECT.fullmatch(s))
+
+
 def codon_of(protein: str | None) -> str | None:
-    """The reference residue and position (V600E -> V600; E746_A750del -> E746)."""
-    if not protein:
+    """The reference residue and position (V600E -> V600; E746_A750del -> E746).
+
+    None for a synonymous change (P123=): it leaves the residue as it is."""
+    if not protein or protein.endswith("="):
         return None
     m = re.match(r"([A-Z*])(\d+)", protein)
     return m.group(0) if m else None

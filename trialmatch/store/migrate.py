@@ -14,7 +14,7 @@ import duckdb
 
 from trialmatch.rules.dsl import to_text
 from trialmatch.rules.trial import Trial
-from trialmatch.store.schema import CLAUSES_DDL, REGISTRY_DDL
+from trialmatch.store.schema import CLAUSES_DDL, MEMBERS_DDL, REGISTRY_DDL
 
 
 def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
@@ -47,4 +47,10 @@ def _v5_to_v6(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
 
 
-STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _v4_to_v5, 5: _v5_to_v6}
+def _v6_to_v7(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 7 remembers the patients of each bulk cohort (`cohort_members`)."""
+    con.execute(MEMBERS_DDL)
+
+
+STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _v4_to_v5, 5: _v5_to_v6,
+                                                                   6: _v6_to_v7}

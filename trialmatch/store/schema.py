@@ -8,10 +8,14 @@ leaves are de-duplicated across all trials (`leaves`), also in conjunctive norma
 or the trials change.
 """
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
         cohort_key INTEGER, clause INTEGER, leaf_id INTEGER, neg BOOLEAN)"""
+# which patients each bulk cohort (by its resolved path) held at its last completed run: a
+# patient absent from a later run of the same cohort is removed, with its matches lost
+MEMBERS_DDL = """CREATE TABLE IF NOT EXISTS cohort_members (cohort VARCHAR,
+        patient_id VARCHAR)"""
 
 # what the registry says about a trial, kept apart from its rules (`trialmatch sync`, `load`):
 # its sites with their geo points (`find --near`), the version of each synced record, and
@@ -100,7 +104,9 @@ DDL = [
         FROM results r JOIN result_docs d ON d.doc_id = r.doc_id""",
     # the trials (and their content) as the last completed run matched them
     """CREATE TABLE IF NOT EXISTS run_trials (trial_id VARCHAR, content_hash VARCHAR)""",
-    # what each run changed: new, lost and changed (status) matches per patient
+    MEMBERS_DDL,
+    # what each run changed: new, lost and changed (status) matches per patient, and
+    # 'removed' (trial_id NULL) for a patient no longer in its cohort
     """CREATE TABLE IF NOT EXISTS changes (
         run_id INTEGER, patient_id VARCHAR, trial_id VARCHAR, change VARCHAR, cohort VARCHAR,
         title VARCHAR, status VARCHAR, previous_status VARCHAR, score DOUBLE)""",
