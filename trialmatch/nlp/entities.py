@@ -524,14 +524,14 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
 # (a long name with its abbreviation in brackets before the head noun), "any drug that
 # specifically inhibits Bruton's tyrosine kinase (BTK)", "agents targeting MEK".
 _HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drugs?|therap(?:y|ies)"
-_ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,3}"
+_ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,20}"
                           rf"(?P<head>{_HEADS})\b")
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
-    r"(?:the\s+)?(?P<target>[^,.;:\n]{2,60})"
+    r"(?:the\s+)?(?P<target>[^,.;:]{2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
-    r"(?:the\s+)?(?P<target2>[^,.;:\n]{2,60})")
+    r"(?:the\s+)?(?P<target2>[^,.;:]{2,60})")
 _INNER_ABBR = re.compile(r"\(([A-Za-z][A-Za-z0-9/\-]{1,12})\)")
 _KEY_WORDS = re.compile(WORD_RE)
 

@@ -98,6 +98,36 @@ def _barriers(words: list[str]) -> list[int]:
     return out
 
 
+# Categories whose cue in brackets qualifies the head before them ("chemotherapy (except
+# adjuvant)", "an ALK inhibitor (other than crizotinib)"): their scope may leave the brackets.
+_QUALIFY_HEAD = frozenset({"exception", "carved"})
+
+
+def _enclosing(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
+    """For each wanted token index inside balanced brackets: the innermost (open, close)."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for i, w in enumerate(words):
+        if w in ("(", "[", "（"):
+            stack.append(i)
+        elif w in (")", "]", "）") and stack:
+            pairs[stack.pop()] = i
+    if not pairs:
+        return {}
+    spans = sorted(pairs.items())
+    out = {}
+    for k in wanted:
+        inner = None
+        for a, b in spans:  # few brackets per text part: a scan is enough
+            if a < k < b and (inner is None or a > inner[0]):
+                inner = (a, b)
+            elif a > k:
+                break
+        if inner is not None:
+            out[k] = inner
+    return out
+
+
 def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> None:
     """Mark each mention in reach of a cue with the cue's category (`Mention.mods`).
 
@@ -121,6 +151,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     if not targets:
         return
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
+    brackets = _enclosing(words, [c.lo for c in cues])
     for cue in cues:
         rule = cue.rule
         if rule.direction in ("terminate", "pseudo"):
@@ -143,6 +174,9 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
                 floor = next((k + 1 for k in range(cue.lo - 1, floor - 1, -1)
                               if low[k] in rule.terminators), floor)
             spans.append((floor, cue.lo))
+        box = brackets.get(cue.lo) if rule.category not in _QUALIFY_HEAD else None
+        if box is not None:  # a cue inside brackets reaches nothing outside them
+            spans = [(max(lo, box[0] + 1), min(hi, box[1])) for lo, hi in spans]
         cue_start, cue_end = starts[cue.lo], starts[cue.hi - 1] + len(words[cue.hi - 1])
         for lo, hi in spans:
             if lo >= hi:
