@@ -202,7 +202,14 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             parts.append(Not(AnyOf(tuple(inner), prov=span), prov=span))
             continue
         parts.append(kind(nodes, prov=span))
-    return parts[0] if len(parts) == 1 else All(tuple(parts), prov=prov)
+    if len(parts) == 1:
+        return parts[0]
+    if prov.section == "exclusion" and all(_leaf_type(p) is PriorTherapy for p in parts) \
+            and _OR.search(text, found[0].end, found[-1].start):
+        # "prior X, Y, or having taken part in a study of Z": each treatment excludes
+        return AnyOf(tuple(parts), prov=_span(prov, text, found[0].start, found[-1].end,
+                                              "assemble.or"))
+    return All(tuple(parts), prov=prov)
 
 
 def _span(prov: Provenance, text: str, start: int, end: int, source: str) -> Provenance:

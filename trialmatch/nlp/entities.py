@@ -523,15 +523,19 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
 # Drug classes written by mechanism rather than by name: "... polymerase (PARP) inhibitor"
 # (a long name with its abbreviation in brackets before the head noun), "any drug that
 # specifically inhibits Bruton's tyrosine kinase (BTK)", "agents targeting MEK".
-_HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drugs?|therap(?:y|ies)"
+_MECH_HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drugs?|therap(?:y|ies)"
 _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,20}"
-                          rf"(?P<head>{_HEADS})\b")
+                          rf"(?P<head>{_MECH_HEADS})\b")
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
     r"(?:the\s+)?(?P<target>[^,.;:]{2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
     r"(?:the\s+)?(?P<target2>[^,.;:]{2,60})")
+_HYPHEN_ACTION = re.compile(
+    r"(?<![\w-])(?P<target>[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
+    r"(?:-[A-Za-z0-9]{1,4})?)?)-(?i:blocking|targeting|targeted|directed|inhibiting)\s+"
+    r"(?i:monoclonal\s+)?(?i:antibod(?:y|ies)|agents?|therap(?:y|ies)|drugs?)\b")
 _INNER_ABBR = re.compile(r"\(([A-Za-z][A-Za-z0-9/\-]{1,12})\)")
 _KEY_WORDS = re.compile(WORD_RE)
 
@@ -569,6 +573,15 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
         if value is not None:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.abbreviated",
                                {"concept": value}))
+    for m in _HYPHEN_ACTION.finditer(text):
+        target = m.group("target")
+        surface = re.sub(r"(?i)antibodies\b", "antibody", m.group())
+        names = [surface, f"anti-{target} antibody", f"{target} antibody"] \
+            if "antibod" in surface.lower() else [surface]
+        value = _drug_class(lex, *names, f"{target} inhibitor")
+        if value is not None:
+            out.append(Mention("drug", m.start(), m.end(), "mechanism.hyphen",
+                               {"concept": value}))
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _BY_ACTION.finditer(text):
             target = m.group("target") or m.group("target2")
@@ -593,6 +606,8 @@ _HEADS = {
                        "blocker", "blockers"}),
 }
 _KEYS = {"cancer": "code", "drug": "concept"}
+_UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}\s+"
+                           r"(?:inhibitors?|antagonists?|blockers?))\b")
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
 _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,2})"
                        r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
@@ -653,7 +668,12 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
     out: list[Mention] = []
     taken = [(m.start, m.end) for m in mentions]
     tables = {"cancer": lex.cancers, "drug": lex.drugs}
-    for m in mentions:
+    # a last name the lexicon does not know still lends its head ("BRAF, MEK or HSP90
+    # inhibitor therapy": the BRAF and MEK inhibitors are read)
+    unknown = [Mention("drug", h.start("last"), h.end(), "elliptic.head", {})
+               for h in _UNKNOWN_LAST.finditer(text)
+               if not any(a < h.end() and h.start() < b for a, b in taken)]
+    for m in [*mentions, *unknown]:
         surface = text[m.start:m.end].split()
         if m.label not in _HEADS or not surface or surface[-1].lower() not in _HEADS[m.label]:
             continue
