@@ -617,6 +617,15 @@ _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
 
 
+# A histology named after the cancer type: "RCC with a clear-cell component", "renal cell
+# carcinoma of predominantly clear cell histology", "ovarian cancer, serous subtype".
+_HISTOLOGY_AFTER = re.compile(
+    r"(?i)\s*\)?\s*(?:\([^()]{0,20}\)\s*)?,?\s*(?:(?:with|of|having)\s+(?:an?\s+)?)?"
+    r"(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
+    r"(?:component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|type|features?|"
+    r"morphology|differentiation)\b")
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -627,6 +636,11 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if m.label != "cancer":
             continue
         code = m.data["code"]
+        after = _HISTOLOGY_AFTER.match(text, m.end, m.end + 80)
+        if after is not None and (code, after.group("word").lower()) in lex.subtypes:
+            # "RCC with a clear-cell component", "of predominantly clear cell histology"
+            m.data["code"] = lex.subtypes[(code, after.group("word").lower())]
+            continue
         own = [w.lower() for w in _LAST_WORDS.findall(text[m.start:m.end])]
         if own and own[0].startswith("non"):  # "non-squamous NSCLC" named as one term
             word = own[0][3:] if len(own[0]) > 3 else (own[1] if len(own) > 1 else "")
