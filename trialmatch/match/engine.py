@@ -130,10 +130,8 @@ class Matcher:
                 self._scope_all = True
             return
         self._scope_all = False
-        import pyarrow as pa
-
-        keys = pa.table({"cohort_key": pa.array(sorted(set(cohorts)), pa.int32())})  # noqa: F841
-        self.con.execute("CREATE OR REPLACE TEMP TABLE scope_keys AS SELECT * FROM keys")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE scope_keys AS "
+                         "SELECT unnest(?::INTEGER[]) AS cohort_key", [sorted(set(cohorts))])
         self.con.execute(sql.SOME_COHORTS)
 
     def _scope_leaves(self, cohorts: Iterable[int] | None) -> tuple[int, list[str]]:
