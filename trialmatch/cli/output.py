@@ -16,19 +16,22 @@ import json
 import re
 import sys
 from enum import StrEnum
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
-@cache
 def _err_console() -> Console:
-    """The rich console on stderr, made (and rich imported) when first needed."""
-    from rich.console import Console
+    """The rich console on stderr (`err_console`), made and rich imported when first
+    needed."""
+    console = globals().get("err_console")
+    if console is None:
+        from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        globals()["err_console"] = console
+    return console
 
 
 def __getattr__(name: str) -> Any:
