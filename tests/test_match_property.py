@@ -92,3 +92,28 @@ def _paths(node, path=""):
     for i, child in enumerate(getattr(node, "children", ())):
         if node.kind in ("all", "any", "not"):
             yield from _paths(child, f"{path}/{i}")
+
+
+def test_statements_run_directly_once_then_prepared(mini_ontology):
+    """A one-patient `find` runs each statement once, unprepared; a second evaluation on
+    the same connection prepares them, with the same values."""
+    from datetime import date
+
+    from trialmatch.patients import normalize_records
+    from trialmatch.patients.read import RawRecord
+    from trialmatch.rules.dsl import parse_text
+
+    with Store(memory=True) as s:
+        replace_trials(s, mini_ontology, [
+            Trial("T1", (Cohort("main", parse_text("alteration(EGFR, mutation)")),)),
+            Trial("T2", (Cohort("main", parse_text("not(alteration(KRAS, mutation))")),)),
+        ], "test")
+        (p,) = normalize_records([RawRecord({"id": "P1", "alterations": [
+            {"gene": "EGFR", "type": "mutation", "protein": "L858R"}]}, "p.json", "")],
+            mini_ontology, date(2026, 1, 1)).patients
+        matcher = Matcher(s, mini_ontology)
+        first = matcher.evaluate([p], every_cohort=True)
+        assert not s.prepared
+        second = matcher.evaluate([p], every_cohort=True)
+        assert s.prepared
+        assert second == first and {v.trial_id: v.value for v in first} == {"T1": 2, "T2": 2}

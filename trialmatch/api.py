@@ -49,13 +49,11 @@ def _literal_node(canon: str, words: str | None, negated: bool) -> tuple[Node, N
 
 
 def build_matches(values: list[CohortValue], patients: list[PatientFacts], matcher: Matcher,
-                  trials: object = None, *, include_ineligible: bool
-                  ) -> dict[str, list[dict[str, Any]]]:
+                  *, include_ineligible: bool) -> dict[str, list[dict[str, Any]]]:
     """The DESIGN 2.3 match objects per patient: best cohort per trial, ranked.
 
     Everything comes from SQL rows of the last evaluation (literal values, the trial's
-    words, trial and cohort metadata); no trial document is decoded (`trials` is accepted
-    for callers of the earlier signature and not used)."""
+    words, trial and cohort metadata); no trial document is decoded."""
     wanted = {(v.patient_id, v.cohort_key): v for v in values
               if include_ineligible or v.value != 0}
     rows, info_rows = matcher.literal_rows(list(wanted))

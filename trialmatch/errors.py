@@ -48,13 +48,3 @@ class StoreError(TrialmatchError):
     """The database cannot be opened or is locked by another run."""
 
     exit_code = EXIT_USAGE
-
-
-class PartialFailure(TrialmatchError):
-    """A batch completed, but some records were rejected (they are listed)."""
-
-    exit_code = EXIT_PARTIAL
-
-    def __init__(self, message: str, problems: list[str]) -> None:
-        super().__init__(message)
-        self.problems = problems

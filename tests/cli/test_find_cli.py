@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from trialmatch.cli import app as app_module
 from trialmatch.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +123,44 @@ def test_entry_point_runs_as_a_module(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["patient_id"] == "P-0001"
+
+
+def test_find_imports_only_what_it_uses(tmp_path):
+    """Issue 12.5: find starts fast. networkx (the graph is built on first use; the closures
+    find asks for are walked from the tables), pyarrow/numpy, click (typer carries its own)
+    and the other commands' modules are not imported on its path."""
+    unwanted = ["networkx", "pyarrow", "numpy", "click", "spacy", "yaml",
+                *(f"trialmatch.cli.{m}" for m in app_module.COMMANDS.values()
+                  if m != "find_cmd")]
+    find = (f"['find', {str(EXAMPLE)!r}, '--db', {str(tmp_path / 't.duckdb')!r}, "
+            "'--format', 'json']")
+    prepare = f"from trialmatch.cli.app import main; assert main({find}) == 0"
+    proc = subprocess.run([sys.executable, "-c", prepare], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr  # the first run loads the embedded trials
+    code = (f"import sys; {prepare}; "
+            f"print(sorted(m for m in {unwanted!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_is_registered_under_its_name():
+    proc = subprocess.run([sys.executable, "-c", "from trialmatch.cli import app; "
+                           "app._register(['--help']); import typer; "
+                           "print(sorted(i.name for i in app.app.registered_commands)"
+                           " + sorted(g.name for g in app.app.registered_groups))"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(eval(proc.stdout)) == sorted(app_module.COMMANDS)
+
+
+def test_a_missing_command_module_fails_loudly():
+    """A command whose module cannot be imported is an error, not a command quietly gone."""
+    code = ("import sys; sys.modules['trialmatch.cli.sync_cmd'] = None; "
+            "from trialmatch.cli.app import main; main(['--help'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError" in proc.stderr and "trialmatch.cli.sync_cmd" in proc.stderr
 
 
 def test_find_never_imports_spacy(tmp_path):

@@ -96,3 +96,28 @@ def test_unknown_codes_in_patients_and_trials_do_not_crash(ontology):
     # subset: it neither meets nor violates a cancer-type criterion (the warning says why)
     assert got[("P-X", "T-XYZ")] == "possible"
     assert got[("P-X", "T-LUAD")] == "possible"
+
+
+def test_drug_closures_walked_from_parent_links_are_the_graphs_descendants():
+    """`drug_concepts` walks the is-a links without networkx; the graph agrees on every
+    drug and class of the embedded ontology, and on a class added after the graph was built."""
+    import networkx as nx
+
+    from trialmatch.ontology import load_ontology
+    from trialmatch.ontology.load import Row
+
+    ont = load_ontology()
+    graph = ont.graph
+    for name in [*ont.drugs, *ont.drug_classes]:
+        node = f"drug:{name}" if name in ont.drugs else f"class:{name}"
+        reach = {n.split(":", 1)[1] for n in nx.descendants(graph, node)}
+        assert ont.drug_concepts(name) == frozenset({name, *reach}), name
+    assert sum(len(ont.drug_concepts(d)) > 1 for d in ont.drugs) > 10
+    assert ont.drug_concepts("no such drug") == frozenset({"no such drug"})
+    parent = next(iter(ont.drug_classes))
+    ont.add_drug_class(Row(0, {"id": "test_subclass", "name": "test subclass",
+                               "parent": parent, "synonyms": ()}))
+    ont.index()
+    assert ont.graph is not graph and ont.graph.has_edge("class:test_subclass",
+                                                         f"class:{parent}")
+    assert ont.drug_concepts("test_subclass") >= {"test_subclass", parent}

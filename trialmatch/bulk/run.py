@@ -77,10 +77,6 @@ class BulkReport:
         with Store(self.db) as store:
             yield from iter_changes(store, self.run_id)
 
-    @property
-    def pairs_per_second(self) -> float:
-        return self.pairs / self.seconds if self.seconds else 0.0
-
     def summary(self) -> str:
         parts = [f"run {self.run_id}: {self.patients:,} patients"]
         if self.since_last_run:

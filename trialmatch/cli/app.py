@@ -7,9 +7,9 @@ batch failure, 4 internal error (traceback only with --debug).
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
 
-import click
 import typer
 
 from trialmatch.errors import EXIT_INTERNAL, EXIT_USAGE, TrialmatchError
@@ -19,8 +19,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False, rich_markup_mode=None,
     help="Match cancer patients to clinical trials, ranked and explained.")
 _state = {"debug": False}
-_EXITS = tuple({typer.Exit, click.exceptions.Exit})
-_ABORTS = tuple({typer.Abort, click.exceptions.Abort})
+# command name -> the module whose `register(app)` adds it
+COMMANDS = {"find": "find_cmd", "check": "check_cmd", "parse": "parse_cmd",
+            "load": "load_cmd", "explain": "explain_cmd", "ontology": "ontology_cmd",
+            "bulk": "bulk_cmd", "sync": "sync_cmd", "export": "export_cmd",
+            "convert": "convert_cmd"}
+_registered: set[str] = set()
+
+
+def _exits() -> tuple[type[BaseException], ...]:
+    """typer's Exit, and click's when something imported click (typer carries its own)."""
+    click = sys.modules.get("click")
+    return (typer.Exit, click.exceptions.Exit) if click else (typer.Exit,)
+
+
+def _aborts() -> tuple[type[BaseException], ...]:
+    click = sys.modules.get("click")
+    return (typer.Abort, click.exceptions.Abort) if click else (typer.Abort,)
 
 
 @app.callback()
@@ -29,19 +44,22 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of 
     _state["debug"] = debug
 
 
-def _register() -> None:
-    from trialmatch.cli import find_cmd
+def _command_name(args: list[str]) -> str | None:
+    """The command that `args` names (the first word that is not an option), if any."""
+    return next((a for a in args if not a.startswith("-")), None)
 
-    find_cmd.register(app)
-    for name in ("check_cmd", "parse_cmd", "load_cmd", "explain_cmd", "ontology_cmd",
-                 "bulk_cmd", "sync_cmd", "export_cmd", "convert_cmd"):
-        try:
-            module = __import__(f"trialmatch.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"trialmatch.cli.{name}":
-                raise
-            continue
-        module.register(app)
+
+def _register(args: list[str] | None = None) -> None:
+    """Add the command `args` names to the app, or every command (for --help, no command or
+    an unknown one), so that a command imports only the modules it uses. A command module
+    that cannot be imported is an error, never a command silently missing."""
+    name = _command_name(args or [])
+    wanted = [COMMANDS[name]] if name in COMMANDS else list(COMMANDS.values())
+    for module_name in wanted:
+        if module_name not in _registered:
+            module = importlib.import_module(f"trialmatch.cli.{module_name}")
+            module.register(app)
+            _registered.add(module_name)
 
 
 def _unexpected(exc: Exception) -> int:
@@ -120,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the documented exit code."""
     from trialmatch.cli.output import error
 
-    _register()
     args = sys.argv[1:] if argv is None else argv
+    _register(args)
     _state["debug"] = "--debug" in args
     if argv is None:
         import signal
@@ -136,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             error("terminated")
             code = 143
         sys.stdout.flush()
-    except _EXITS as exc:
+    except _exits() as exc:  # evaluated when an exception is raised
         code = exc.exit_code
-    except (KeyboardInterrupt, *_ABORTS):
+    except (KeyboardInterrupt, *_aborts()):
         terminated = _state.get("terminated", False)
         error("terminated" if terminated else "interrupted")
         code = 143 if terminated else 130

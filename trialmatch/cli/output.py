@@ -16,11 +16,29 @@ import json
 import re
 import sys
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _err_console() -> Console:
+    """The rich console on stderr (`err_console`), made and rich imported when first
+    needed."""
+    console = globals().get("err_console")
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        globals()["err_console"] = console
+    return console
+
+
+def __getattr__(name: str) -> Any:
+    if name == "err_console":  # `output.err_console`, as the commands use it
+        return _err_console()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # C0 controls but newline and tab, DEL, C1 controls, bidirectional overrides and isolates
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
@@ -61,6 +79,8 @@ def resolve(fmt: Format | None) -> Format:
 
 
 def out_console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
@@ -107,15 +127,17 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str], header: bool = Tru
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[yellow]warning:[/] {safe(message)}", markup=True, highlight=False)
+    _err_console().print(f"[yellow]warning:[/] {safe(message)}", markup=True,
+                         highlight=False)
 
 
 def info(message: str) -> None:
-    err_console.print(clean(message), markup=False, highlight=False)
+    """A note without colour: written as it is (cleaned), so printing it needs no rich."""
+    sys.stderr.write(clean(message) + "\n")
 
 
 def error(message: str) -> None:
-    err_console.print(f"[red]error:[/] {safe(message)}", markup=True, highlight=False)
+    _err_console().print(f"[red]error:[/] {safe(message)}", markup=True, highlight=False)
 
 
 class _NoBar:
@@ -139,7 +161,7 @@ class _Bar:
         )
 
         self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=err_console, transient=True)
+                            TimeElapsedColumn(), console=_err_console(), transient=True)
         self.task = self.bar.add_task(label, total=total)
 
     def __enter__(self):
@@ -159,4 +181,4 @@ class _Bar:
 def progress(label: str, total: int | None = None):
     """`with progress("parsing") as advance: ... advance()`: a bar on stderr when stderr is
     a terminal, nothing otherwise (a log file or a pipe gets no bar characters)."""
-    return _Bar(label, total) if err_console.is_terminal else _NoBar()
+    return _Bar(label, total) if _err_console().is_terminal else _NoBar()

@@ -61,6 +61,7 @@ class Matcher:
     def __init__(self, store: Store, ontology: Ontology) -> None:
         self._all_leaves: tuple[int, list[str]] | None = None
         self._scope_all = False
+        self._run_once: set[str] = set()  # statements executed once, not prepared yet
         self.store = store
         self.con = store.con
         self.ontology = ontology
@@ -72,9 +73,14 @@ class Matcher:
         self._create_patient_tables()
 
     def _run(self, statement: str) -> duckdb.DuckDBPyConnection:
-        """Execute a constant, parameterless statement, prepared on first use."""
+        """Execute a constant, parameterless statement: directly the first time (a `find`
+        of one patient runs each once, and preparing costs more than it saves), prepared
+        from its second use on this connection."""
         name = "tm_" + hashlib.sha1(statement.encode()).hexdigest()[:16]
         if name not in self.store.prepared:
+            if name not in self._run_once:
+                self._run_once.add(name)
+                return self.con.execute(statement)
             self.con.execute(f"PREPARE {name} AS {statement}")
             self.store.prepared.add(name)
         return self.con.execute(f"EXECUTE {name}")
@@ -130,10 +136,8 @@ class Matcher:
                 self._scope_all = True
             return
         self._scope_all = False
-        import pyarrow as pa
-
-        keys = pa.table({"cohort_key": pa.array(sorted(set(cohorts)), pa.int32())})  # noqa: F841
-        self.con.execute("CREATE OR REPLACE TEMP TABLE scope_keys AS SELECT * FROM keys")
+        self.con.execute("CREATE OR REPLACE TEMP TABLE scope_keys AS "
+                         "SELECT unnest(?::INTEGER[]) AS cohort_key", [sorted(set(cohorts))])
         self.con.execute(sql.SOME_COHORTS)
 
     def _scope_leaves(self, cohorts: Iterable[int] | None) -> tuple[int, list[str]]:

@@ -5,17 +5,24 @@ One networkx DiGraph whose edges point from the specific to the general
 class:third_gen_egfr_tki -> class:egfr_tki`). Lookup tables built from it resolve the
 words of patients and trials to ids; the matcher and the ranker ask it questions
 (is-a, distance, the path between two terms). Implements `rules.variants.Vocabulary`.
+
+The DiGraph is built on first use (`Ontology.graph`): the is-a closures that matching and
+ranking ask for on every run (cancer-type ancestors with their distances, the classes of a
+drug) are walked from the parent links of the tables, so `find` never imports networkx
+unless it needs a path between a drug and a class.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from trialmatch.ontology.hgnc import ImportedGenes
 from trialmatch.ontology.load import Row, surface_key
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 SOLID, HEME, ROOT = "SOLID", "HEME", "TISSUE"
 _CACHES = ("_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members")
@@ -41,7 +48,8 @@ class Ontology:
     """The loaded graph with lookup tables. Build with `Ontology.from_tables`."""
 
     def __init__(self) -> None:
-        self.graph = nx.DiGraph()
+        self._nodes: dict[str, str] = {}  # graph node -> kind, in insertion order
+        self._edges: list[tuple[str, str, str]] = []  # (specific, general, relation)
         self.cancers: dict[str, Row] = {}
         self.genes: dict[str, Row] = {}
         self.families: dict[str, tuple[str, ...]] = {}
@@ -86,34 +94,54 @@ class Ontology:
         ont.index()
         return ont
 
+    def _node(self, node: str, kind: str) -> None:
+        self._nodes[node] = kind
+        self.__dict__.pop("graph", None)  # built again on next use
+
+    def _edge(self, child: str, parent: str, rel: str) -> None:
+        self._edges.append((child, parent, rel))
+        self.__dict__.pop("graph", None)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The networkx DiGraph of every term, edges from the specific to the general."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for node, kind in self._nodes.items():
+            graph.add_node(node, kind=kind)
+        for child, parent, rel in self._edges:
+            graph.add_edge(child, parent, rel=rel)
+        return graph
+
     def add_cancer(self, row: Row) -> None:
         code = str(row["code"])
         self.cancers[code] = row
-        self.graph.add_node(f"cancer:{code}", kind="cancer")
+        self._node(f"cancer:{code}", "cancer")
         if row["parent"]:
-            self.graph.add_edge(f"cancer:{code}", f"cancer:{row['parent']}", rel="is_a")
+            self._edge(f"cancer:{code}", f"cancer:{row['parent']}", "is_a")
 
     def add_gene(self, row: Row) -> None:
         symbol = str(row["symbol"])
         self.genes[symbol] = row
-        self.graph.add_node(f"gene:{symbol}", kind="gene")
+        self._node(f"gene:{symbol}", "gene")
         for fam in row["families"]:
             self.families[fam] = (*self.families.get(fam, ()), symbol)
-            self.graph.add_edge(f"gene:{symbol}", f"family:{fam}", rel="member_of")
+            self._edge(f"gene:{symbol}", f"family:{fam}", "member_of")
 
     def add_drug_class(self, row: Row) -> None:
         cid = str(row["id"])
         self.drug_classes[cid] = row
-        self.graph.add_node(f"class:{cid}", kind="drug_class")
+        self._node(f"class:{cid}", "drug_class")
         if row["parent"]:
-            self.graph.add_edge(f"class:{cid}", f"class:{row['parent']}", rel="is_a")
+            self._edge(f"class:{cid}", f"class:{row['parent']}", "is_a")
 
     def add_drug(self, row: Row) -> None:
         name = str(row["name"])
         self.drugs[name] = row
-        self.graph.add_node(f"drug:{name}", kind="drug")
+        self._node(f"drug:{name}", "drug")
         for cls_id in row["classes"]:
-            self.graph.add_edge(f"drug:{name}", f"class:{cls_id}", rel="in_class")
+            self._edge(f"drug:{name}", f"class:{cls_id}", "in_class")
 
     def index(self) -> None:
         """Rebuild the surface-form lookup tables.
@@ -325,25 +353,37 @@ class Ontology:
             return "coarser", None
         return "unrelated", None
 
+    def _class_reach(self, cid: str, seen: set[str]) -> None:
+        """Add `cid` and every class above it to `seen` (its is-a chain)."""
+        while cid and cid not in seen:
+            seen.add(cid)
+            row = self.drug_classes.get(cid)
+            cid = str(row["parent"]) if row and row["parent"] else ""
+
     @cached_property
     def _drug_concepts(self) -> dict[str, frozenset[str]]:
         out: dict[str, frozenset[str]] = {}
-        for name in self.drugs:
-            reach = nx.descendants(self.graph, f"drug:{name}")
-            out[name] = frozenset({name, *(n.split(":", 1)[1] for n in reach
-                                           if n.startswith("class:"))})
+        for name, row in self.drugs.items():
+            reach: set[str] = set()
+            for cls_id in row["classes"]:
+                self._class_reach(str(cls_id), reach)
+            out[name] = frozenset({name, *reach})
         return out
 
     def drug_concepts(self, drug: str) -> frozenset[str]:
-        """The drug itself and every class it belongs to (a class id stands for itself)."""
+        """The drug itself and every class it belongs to (a class id stands for itself):
+        the descendants of its node in the graph, walked from the parent links."""
         if drug in self._drug_concepts:
             return self._drug_concepts[drug]
         if drug in self.drug_classes:
-            reach = nx.descendants(self.graph, f"class:{drug}")
-            return frozenset({drug, *(n.split(":", 1)[1] for n in reach)})
+            reach: set[str] = set()
+            self._class_reach(drug, reach)
+            return frozenset(reach)
         return frozenset({drug})
 
     def drug_class_path(self, drug: str, concept: str) -> list[str]:
+        import networkx as nx
+
         try:
             path = nx.shortest_path(self.graph, f"drug:{drug}", f"class:{concept}")
         except (nx.NetworkXNoPath, nx.NodeNotFound):

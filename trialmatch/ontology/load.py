@@ -130,21 +130,6 @@ def _tree(by_key: dict[str, Row], problems: list[str], parent_col: str = "parent
                 problems.append(f"{first.where(what)}: cycle {chain} ({lines})")
 
 
-def check_unique(path: Path | str, rows: list[Row], key: str) -> dict[str, Row]:
-    problems: list[str] = []
-    seen = _unique(rows, key, problems, str(path))
-    if problems:
-        raise OntologyError(f"{path}: invalid ontology file", problems)
-    return seen
-
-
-def check_tree(path: Path | str, by_key: dict[str, Row], parent_col: str = "parent") -> None:
-    problems: list[str] = []
-    _tree(by_key, problems, parent_col, str(path))
-    if problems:
-        raise OntologyError(f"{path}: invalid ontology file", problems)
-
-
 def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = ()
                    ) -> list[str]:
     """Every problem of a set of tables: duplicates, dangling references, cycles.

@@ -1,0 +1,152 @@
+"""Issue 12.3: the import structure. Every module imports on its own, and the module-level
+imports between trialmatch modules form a DAG (no cycle, hidden or not, at import time)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "trialmatch"
+
+
+def module_names() -> list[str]:
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def _type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _top_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Imports run when the module is imported: at module level, also inside `if`, `try`
+    and `with` blocks, but not in functions, classes or `if TYPE_CHECKING:`."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        elif isinstance(node, ast.If):
+            if not _type_checking(node):
+                stack.extend(node.body)
+            stack.extend(node.orelse)
+        elif isinstance(node, ast.Try):
+            stack.extend([*node.body, *node.orelse, *node.finalbody])
+            for handler in node.handlers:
+                stack.extend(handler.body)
+        elif isinstance(node, ast.With):
+            stack.extend(node.body)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the trialmatch modules it imports at import time (a submodule named in
+    `from package import name` counts as that submodule)."""
+    modules = set(module_names())
+    graph: dict[str, set[str]] = {}
+    for name in modules:
+        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+        if not path.exists():
+            path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
+        is_package = path.name == "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        edges: set[str] = set()
+        for node in _top_level_imports(tree):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    here = name.split(".") if is_package else name.split(".")[:-1]
+                    here = here[:len(here) - node.level + 1]
+                    base = ".".join([*here, *([base] if base else [])])
+                # a submodule named in the list is that module, any other name an
+                # attribute of `base` (its __init__ must have run)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                           for a in node.names]
+            edges.update(t for t in targets if t in modules and t != name)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph as a list of modules (first == last), or None."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_graph_reader_sees_imports_and_cycles():
+    tree = ast.parse("import trialmatch.a\nfrom trialmatch import b\nif TYPE_CHECKING:\n"
+                     "    import trialmatch.c\ndef f():\n    import trialmatch.d\n")
+    assert {a.name for n in _top_level_imports(tree) if isinstance(n, ast.Import)
+            for a in n.names} == {"trialmatch.a"}
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+    graph = import_graph()
+    assert "trialmatch.api" in graph["trialmatch.cli.find_cmd"] or graph["trialmatch.api"]
+
+
+def test_module_level_imports_form_a_dag():
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_every_module_imports_on_its_own():
+    """Each module imported first, with every trialmatch module forgotten before it (the
+    third-party packages stay loaded, so this takes seconds, not a fresh interpreter each).
+    `__main__` runs the command line, so it is left out."""
+    code = (
+        "import importlib, sys, traceback\n"
+        f"names = {[n for n in module_names() if not n.endswith('__main__')]!r}\n"
+        "failed = []\n"
+        "for name in names:\n"
+        "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'trialmatch']:\n"
+        "        del sys.modules[loaded]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception:\n"
+        "        failed.append(name + ': ' + traceback.format_exc(limit=-2))\n"
+        "print('\\n'.join(failed))\n"
+        "sys.exit(1 if failed else 0)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("module,name", [
+    ("trialmatch.errors", "PartialFailure"),
+    ("trialmatch.ontology.load", "check_unique"),
+    ("trialmatch.ontology.load", "check_tree"),
+])
+def test_dead_code_stays_removed(module, name):
+    import importlib
+
+    assert not hasattr(importlib.import_module(module), name)
