@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
@@ -157,10 +158,32 @@ def parse_record(record: Record, ontology=None) -> Trial:
     cohorts = tuple(replace(c, rule=without_contradictions(one_cancer(c.rule, ont), ont))
                     for c in cohorts)
     population = summary_population(
-        record.summary, lambda text: parse_eligibility(text, record.nct_id, ontology))
+        record.summary, lambda text: parse_eligibility(text, record.nct_id, ontology),
+        _may_name_biomarker(ontology))
     cohorts = with_summary_cohort(cohorts, population)
     return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,
                  tuple(record.conditions), record.source)
+
+
+_MARKER_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-/]*")
+_SIGNATURE_WORDS = re.compile(r"(?i)microsatellite|mismatch|\bmsi|\bdmmr|\btmb\b|mutational|"
+                              r"homologous|\bhrd\b|philadelphia|\bt\s?\(|\binv\s?\(|"
+                              r"triple[- ]negative|receptor|claudin|cyclin|kinase")
+
+
+@lru_cache(maxsize=4)
+def _may_name_biomarker(ontology):
+    """A cheap test that a text may name a biomarker: a word that starts a gene name, or a
+    signature or alteration word (the full parse runs only then)."""
+    lexicon = pipeline(ontology).get_pipe("trialmatch_entities").lexicon
+    first = lexicon.gene_first
+
+    def test(text: str) -> bool:
+        return bool(_SIGNATURE_WORDS.search(text)) or any(
+            (w.isupper() or any(c.isdigit() or c.isupper() for c in w[1:]))
+            and w.upper() in first for w in _MARKER_WORDS.findall(text))
+
+    return test
 
 
 def _default_ontology():

@@ -94,15 +94,19 @@ def _shifted(node: Node, offset: int) -> Node:
     return rewrite(node, visit)
 
 
-def summary_population(summary: str, parse) -> Node | None:
+def summary_population(summary: str, parse, may_name=None) -> Node | None:
     """The biomarker population the summary's patient sentences state, as one node
-    (`any` over sentences), or None. `parse(text)` returns a Trial for criteria text."""
+    (`any` over sentences), or None. `parse(text)` returns a Trial for criteria text;
+    `may_name(text)`, when given, is a cheap test that the text may name a biomarker (a
+    sentence that cannot is not parsed)."""
     found: list[Node] = []
     for offset, sentence in sentences((summary or "")[:MAX_SUMMARY]):
         start = population_span(sentence)
         if start is None:
             continue
         part = sentence[start:]
+        if may_name is not None and not may_name(part):
+            continue
         rule = parse(part).cohorts[0].rule
         items = rule.items if isinstance(rule, All) else (rule,)
         picked = [c for c in items if _is_biomarker(c) and not _plain_negation(c)]
