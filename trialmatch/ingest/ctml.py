@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from trialmatch.errors import InputError
+from trialmatch.ingest.curated import kind_of as _kind
 from trialmatch.ingest.record import phase_code
 from trialmatch.rules.nodes import (
     Age,
@@ -153,18 +154,6 @@ def _line(container: Any, key: Any = None) -> int | None:
         return getattr(container, "key_lines", {}).get(key)
     lines = getattr(container, "item_lines", None)
     return lines[key] if lines and isinstance(key, int) and key < len(lines) else None
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return "text" if isinstance(value, str) else "nothing"
 
 
 def _esc(code: Any) -> str:

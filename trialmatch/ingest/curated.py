@@ -97,7 +97,8 @@ def display_path(path: Path) -> str:
     return path.as_posix()
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """How an error message names the kind of a value (never the value itself)."""
     if value is None:
         return "nothing"
     if isinstance(value, dict):
@@ -156,7 +157,7 @@ class _FileReader:
             value = str(value)
         if not isinstance(value, str):
             self.problem(m.value_lines[key], f"{what} field {key!r} must be text, "
-                                             f"found {_kind(value)}")
+                                             f"found {kind_of(value)}")
             return None
         if not value.strip():
             self.problem(m.value_lines[key], f"{what} field {key!r} is empty")
@@ -177,7 +178,7 @@ class _FileReader:
             return None
         if not isinstance(value, list):
             self.problem(m.value_lines[key], f"{what} field {key!r} must be a list, "
-                                             f"found {_kind(value)}")
+                                             f"found {kind_of(value)}")
             return None
         return value
 
@@ -186,7 +187,7 @@ class _FileReader:
         if not isinstance(doc, _Map):
             line = getattr(doc, "line", 1)
             self.problem(line, f"a curated trial file holds one mapping of trial fields, "
-                               f"found {_kind(doc)}")
+                               f"found {kind_of(doc)}")
             return None
         self.check_fields(doc, TRIAL_FIELDS, "trial")
         trial_id = self.string(doc, "id", "trial", required=True)
@@ -213,14 +214,14 @@ class _FileReader:
             return (value.strip(),)
         if not isinstance(value, list):
             self.problem(doc.value_lines["conditions"],
-                         f"trial field 'conditions' must be a list, found {_kind(value)}")
+                         f"trial field 'conditions' must be a list, found {kind_of(value)}")
             return ()
         out = []
         for line, item in zip(value.item_lines, value, strict=True):
             if isinstance(item, str) and item.strip():
                 out.append(item.strip())
             else:
-                self.problem(line, f"each condition must be text, found {_kind(item)}")
+                self.problem(line, f"each condition must be text, found {kind_of(item)}")
         return tuple(out)
 
     def items(self, m: _Map, section: str, what: str) -> list[Node]:
@@ -238,7 +239,7 @@ class _FileReader:
     def item(self, item: object, line: int, section: str) -> Node | None:
         if not isinstance(item, _Map):
             self.problem(line, f"each {section} criterion is a mapping with 'text' and/or "
-                               f"'rule', found {_kind(item)}")
+                               f"'rule', found {kind_of(item)}")
             return None
         what = f"{section} criterion"
         self.check_fields(item, ITEM_FIELDS, what)
@@ -283,7 +284,7 @@ class _FileReader:
         seen: dict[str, int] = {}
         for line, c in zip(seq.item_lines, seq, strict=True):
             if not isinstance(c, _Map):
-                self.problem(line, f"each cohort is a mapping, found {_kind(c)}")
+                self.problem(line, f"each cohort is a mapping, found {kind_of(c)}")
                 continue
             self.check_fields(c, COHORT_FIELDS, "cohort")
             cid = self.string(c, "id", "cohort", required=True, allow_int=True)
