@@ -19,10 +19,6 @@ _POST_SCOPE = 90
 _CUE_LEN = 120  # longer than any cue phrase: how far before a span a cue may start
 
 
-def same_clause(text: str, a: int, b: int) -> bool:
-    return not _BREAK.search(text, a, b) if a <= b else True
-
-
 def _clause_ok(text: str, a: int, b: int) -> bool:
     return a <= b and not _BREAK.search(text[a:b])
 

@@ -10,7 +10,7 @@ text order. What each pattern's groups mean is decided here, per pattern `kind`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from spacy.tokens import Doc
@@ -35,27 +35,34 @@ _MAX_CUE_SURFACE = 100  # context rules rely on cue mentions being short (contex
 _WRAPS = re.compile(r"[ \t]*\n\s*|\s{2,}")
 
 
-def squeeze(text: str) -> tuple[str, list[int]]:
+def squeeze(text: str) -> tuple[str, list[int], list[int]]:
     """The text with each line break or run of whitespace as one space (the patterns are
-    written for words one space apart; a criterion wraps wherever its line ends), and the
-    offset in `text` of every character of the result (plus one past the end)."""
+    written for words one space apart; a criterion wraps wherever its line ends), and how
+    to map its offsets back: from flat offset `starts[j]` on, add `shifts[j]` (`unsqueeze`)."""
     parts: list[str] = []
-    where: list[int] = []
-    pos = 0
+    starts: list[int] = []
+    shifts: list[int] = []
+    pos = flat = 0
     for m in _WRAPS.finditer(text):
         parts.append(text[pos:m.start()])
-        where.extend(range(pos, m.start()))
         parts.append(" ")
-        where.append(m.start())
+        flat += m.start() - pos + 1
+        starts.append(flat)
+        shifts.append(m.end() - flat)
         pos = m.end()
     parts.append(text[pos:])
-    where.extend(range(pos, len(text) + 1))
-    return "".join(parts), where
+    return "".join(parts), starts, shifts
+
+
+def unsqueeze(i: int, starts: list[int], shifts: list[int]) -> int:
+    """The offset in the original text of flat offset `i` (see `squeeze`)."""
+    j = bisect_right(starts, i) - 1
+    return i + shifts[j] if j >= 0 else i
 
 
 def pattern_mentions(text: str) -> list[Mention]:
     """Regex mentions (data/patterns.yaml), matched on the text with wrapped lines joined."""
-    flat, where = squeeze(text) if _WRAPS.search(text) else (text, None)
+    flat, starts, shifts = squeeze(text) if _WRAPS.search(text) else (text, [], [])
     out: list[Mention] = []
     for pat, rx in patterns():
         for m in rx.finditer(flat):
@@ -63,8 +70,9 @@ def pattern_mentions(text: str) -> list[Mention]:
                 continue
             mention = read_pattern(pat.kind, pat.value, m, pat.id)
             if mention is not None:
-                if where is not None:
-                    mention.start, mention.end = where[m.start()], where[m.end() - 1] + 1
+                if starts:
+                    mention.start = unsqueeze(m.start(), starts, shifts)
+                    mention.end = unsqueeze(m.end() - 1, starts, shifts) + 1
                 out.append(mention)
     _compounds(out, text)
     return out
@@ -536,6 +544,7 @@ _HYPHEN_ACTION = re.compile(
     r"(?<![\w-])(?P<target>[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
     r"(?:-[A-Za-z0-9]{1,4})?)?)-(?i:blocking|targeting|targeted|directed|inhibiting)\s+"
     r"(?i:monoclonal\s+)?(?i:antibod(?:y|ies)|agents?|therap(?:y|ies)|drugs?)\b")
+_HYPHEN_HINT = re.compile(r"(?i)-(?:block|target|direct|inhibit)")
 _INNER_ABBR = re.compile(r"\(([A-Za-z][A-Za-z0-9/\-]{1,12})\)")
 _KEY_WORDS = re.compile(WORD_RE)
 
@@ -573,7 +582,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
         if value is not None:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.abbreviated",
                                {"concept": value}))
-    for m in _HYPHEN_ACTION.finditer(text):
+    for m in _HYPHEN_ACTION.finditer(text) if _HYPHEN_HINT.search(text) else ():
         target = m.group("target")
         surface = re.sub(r"(?i)antibodies\b", "antibody", m.group())
         names = [surface, f"anti-{target} antibody", f"{target} antibody"] \
@@ -684,8 +693,10 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
     tables = {"cancer": lex.cancers, "drug": lex.drugs}
     # a last name the lexicon does not know still lends its head ("BRAF, MEK or HSP90
     # inhibitor therapy": the BRAF and MEK inhibitors are read)
+    low = text.lower()
     unknown = [Mention("drug", h.start("last"), h.end(), "elliptic.head", {})
-               for h in _UNKNOWN_LAST.finditer(text)
+               for h in (_UNKNOWN_LAST.finditer(text) if "inhibitor" in low or "antagonist"
+                         in low or "blocker" in low else ())
                if not any(a < h.end() and h.start() < b for a, b in taken)]
     for m in [*mentions, *unknown]:
         surface = text[m.start:m.end].split()
