@@ -262,6 +262,9 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
             nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes
         return _stated_absent(_carve_out(_one(nodes, ctx, p), p, ctx, prov), kind, prov)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
+    if len(nodes) > 1 and kind in ("wildtype", "negative"):
+        # "IDH wild-type", "ER/PR negative": every gene of the phrase is stated absent
+        return All(tuple(nodes), prov=prov)
     node = _one(nodes, ctx, p)
     if node is None or kind not in ("mutation", "any"):
         return node
