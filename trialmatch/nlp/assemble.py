@@ -354,6 +354,37 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             out.append((c, node))
         else:
             out.append((c, nodes[i]))
+    return _trailing_or(out, text)
+
+
+# A criterion that ends with "or" (or a criterion that is only "or"): it and the next
+# criterion are alternatives ("- stage IV lung cancer, OR" / "- relapsed lymphoma").
+_ENDS_OR = re.compile(r"(?i)(?:^|[\s,;])(?:or|and/or)[\s,;:.]*\Z")
+_ONLY_OR = re.compile(r"(?i)[\s(\[]*(?:or|and/or)[\s)\].:]*\Z")
+
+
+def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
+                 ) -> list[tuple[Criterion, Node]]:
+    """Join criteria linked by a trailing "or" into an `any` (see _ENDS_OR)."""
+    if not any(_ENDS_OR.search(c.text) for c, _ in pairs):
+        return pairs
+    out: list[tuple[Criterion, Node]] = []
+    joined: set[int] = set()  # the `any` nodes made here, which a further "or" extends
+    open_or = False
+    for c, node in pairs:
+        alone = _ONLY_OR.fullmatch(c.text) is not None
+        if open_or and out and out[-1][0].section == c.section and \
+                out[-1][0].cohorts == c.cohorts and not alone:
+            first, prev = out[-1]
+            items = prev.items if isinstance(prev, AnyOf) and id(prev) in joined else (prev,)
+            prov = Provenance(c.section, first.start, c.end, text[first.start:c.end],
+                              "assemble.trailing_or")
+            choice = AnyOf((*items, node), prov=prov)
+            joined.add(id(choice))
+            out[-1] = (first, choice)
+        elif not alone:
+            out.append((c, node))
+        open_or = _ENDS_OR.search(c.text) is not None
     return out
 
 
