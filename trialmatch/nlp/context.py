@@ -57,13 +57,25 @@ def origin_near(group: Group, cues: ByStart, text: str) -> str | None:
     for c in cues.between(group.start - _CUE_LEN - 60, group.end + 30):
         if c.data["role"] != "origin":
             continue
-        if group.start - 40 <= c.end <= group.start and linker_gap(text[c.end:group.start]) \
+        if group.start - 40 <= c.end <= group.start and _origin_gap(c.end, group.start, cues, text) \
                 or group.start <= c.start <= group.end + 30:
             found.add(c.data["value"])
             if previous is not None and _ORIGIN_CONJ.fullmatch(text, previous.end, c.start):
                 found.add(previous.data["value"])  # "somatic or germline": either origin
         previous = c
     return found.pop() if len(found) == 1 else None
+
+
+def _origin_gap(start: int, end: int, cues: ByStart, text: str) -> bool:
+    """Whether only linker words and alteration cues separate an origin word from the genes
+    ("germline BRCA1", "germline mutation in BRCA2")."""
+    parts, pos = [], start
+    for c in cues.between(start, end):
+        if c.data["role"] == "alteration" and pos <= c.start and c.end <= end:
+            parts.append(text[pos:c.start])
+            pos = c.end
+    parts.append(text[pos:end])
+    return linker_gap(" ".join(parts))
 
 
 _ORIGIN_CONJ = re.compile(r"(?i)\s*(?:,|/|or|and|and/or|and\s+or)\s*")
