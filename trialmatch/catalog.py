@@ -16,7 +16,6 @@ from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.resources import curated_files, data_dir
 from trialmatch.rules.trial import Trial
 from trialmatch.store.db import READER_WAIT, NeedsWriter, Store
-from trialmatch.store.trials import TrialWriter, delete_trials
 
 CURATED = "curated"
 
@@ -45,6 +44,7 @@ def sync_curated(store: Store, folder: Path | None = None) -> bool:
     if store.get_meta("curated") == stamp:
         return False
     from trialmatch.ingest.curated import load_curated_dir  # YAML: only when files changed
+    from trialmatch.store.trials import TrialWriter, delete_trials
 
     trials = load_curated_dir(folder) if files else []
     old = [r[0] for r in store.con.execute(
@@ -122,6 +122,7 @@ def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str
 
     `sites` (trial id -> its registry sites) replaces the sites of those trials too."""
     from trialmatch.store.sites import replace_sites
+    from trialmatch.store.trials import TrialWriter
 
     with store.transaction():
         TrialWriter(store).write(trials, origin)
