@@ -111,7 +111,7 @@ def test_the_graph_reader_sees_imports_and_cycles():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
     graph = import_graph()
-    assert "trialmatch.api" in graph["trialmatch.cli.find_cmd"] or graph["trialmatch.api"]
+    assert "trialmatch.app.find" in graph["trialmatch.cli.find_cmd"] or graph["trialmatch.app.find"]
 
 
 def test_module_level_imports_form_a_dag():

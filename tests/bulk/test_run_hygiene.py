@@ -7,7 +7,7 @@ import shutil
 
 from conftest import ROOT, TODAY, read_jsonl, write_jsonl
 
-from trialmatch.api import find
+from trialmatch.app.find import find
 from trialmatch.bulk import run_bulk, state
 from trialmatch.store.db import Store
 
@@ -84,7 +84,7 @@ def test_keep_runs_drops_the_changes_of_older_runs(db, tmp_path):
 
 
 def test_a_ranking_change_re_ranks_without_re_matching(db, tmp_path, monkeypatch):
-    import trialmatch.api as api
+    import trialmatch.app.find as api
 
     cohort = write_jsonl(tmp_path / "cohort.jsonl", read_jsonl(EXAMPLES))
     first = run_bulk(cohort, db=db, today=TODAY)

@@ -106,12 +106,12 @@ def test_exit_3_patient_list_with_one_bad_entry(tmp_path, capsys):
 
 
 def test_exit_4_internal_error_has_no_traceback_or_data(tmp_path, capsys, monkeypatch):
-    import trialmatch.api
+    import trialmatch.app.find
 
     def boom(*a, **k):
         raise RuntimeError("secret value 1961-04-02")
 
-    monkeypatch.setattr(trialmatch.api, "find_iter", boom)
+    monkeypatch.setattr(trialmatch.app.find, "find_iter", boom)
     code, _, err = run(["find", str(EXAMPLE), "--db", str(tmp_path / "t.duckdb")], capsys)
     assert code == 4
     assert "internal error" in err and "Traceback" not in err and "1961" not in err

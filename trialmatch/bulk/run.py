@@ -1,8 +1,8 @@
 """`run_bulk`: match a whole cohort against every stored trial, in patient batches.
 
 Each batch is evaluated set-based by the matcher (temporary tables per batch), explained
-and ranked by the same code as `find` (`api.build_matches`, once per explanation class: see
-`bulk.explain`), and staged. With
+and ranked by the same code as `find` (`app.find.build_matches`, once per explanation class: see
+`bulk.explanation_classes`), and staged. With
 `since_last_run`, a patient whose facts and age are unchanged since the last completed run
 is re-matched only against the trials that changed; if no trial changed, not at all. The
 run ends in one transaction that swaps the staged results in (see `bulk.state`).
@@ -20,13 +20,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from trialmatch.app.catalog import open_catalog
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
-from trialmatch.bulk.explain import Explainer
+from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.bulk.export import check_destination, export
 from trialmatch.bulk.sources import open_cohort
 from trialmatch.bulk.stream import PatientStream
-from trialmatch.catalog import open_catalog
 from trialmatch.errors import InputError
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology

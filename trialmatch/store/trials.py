@@ -18,8 +18,8 @@ from datetime import datetime
 
 from trialmatch.rules.cnf import TooLarge, clauses
 from trialmatch.rules.dsl import to_text
+from trialmatch.rules.english import describe
 from trialmatch.rules.evaluate import SIGNATURE_FACTS, TMB_HIGH
-from trialmatch.rules.explain import describe
 from trialmatch.rules.nodes import (
     Age,
     All,

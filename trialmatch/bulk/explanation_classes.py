@@ -1,6 +1,6 @@
 """Explaining a batch's matches once per *explanation class*, not once per patient.
 
-A match object (DESIGN 2.3) of a (patient, cohort) pair is built by `api.build_matches`
+A match object (DESIGN 2.3) of a (patient, cohort) pair is built by `app.find.build_matches`
 from only these inputs: the cohort, the values of its root and literals, the patient's
 cancer type (cancer-type reasons and closeness) and the ontology paths (`via`) that connect
 the patient's findings and prior drugs to the met alteration, fusion and prior-therapy
@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from trialmatch.api import build_matches
+from trialmatch.app.find import build_matches
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via

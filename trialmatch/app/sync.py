@@ -357,7 +357,7 @@ def sync_registry(db=None, *, condition: str | None = None, term: str | None = N
     `client` replaces the default `RegistryClient(base_url)` (tests: no waiting);
     `progress(summary)` is called after each stored page. Raises `UsageError` for a bad
     option and `SyncError` when a page fails after retries."""
-    from trialmatch.catalog import open_catalog, refresh_derived
+    from trialmatch.app.catalog import open_catalog, refresh_derived
 
     query = SyncQuery(check_base_url(base_url), (condition or "").strip() or None,
                       (term or "").strip() or None, check_statuses(statuses))

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from trialmatch.catalog import open_catalog
+from trialmatch.app.catalog import open_catalog
 from trialmatch.geo import Place
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.match.place import OPEN_STATUSES, find_scope
