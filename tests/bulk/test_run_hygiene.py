@@ -164,3 +164,16 @@ def test_a_patient_of_two_cohorts_keeps_its_matches_when_one_drops_it(db, tmp_pa
     write_jsonl(b, patients[1:2])  # now its last cohort drops it too
     r = run_bulk(b, db=db, since_last_run=True, today=TODAY)
     assert r.removed == 1 and _rows(db, shared) == []
+
+
+def test_every_fingerprinted_code_path_exists():
+    """The code fingerprints name files and folders by path; one that a move left behind
+    would silently drop out of the fingerprint (a ranking change would not re-rank)."""
+    from pathlib import Path
+
+    import trialmatch
+    from trialmatch.bulk.state import MATCH_CODE, RANK_CODE
+
+    root = Path(trialmatch.__file__).parent
+    missing = [name for name in MATCH_CODE + RANK_CODE if not (root / name).exists()]
+    assert not missing, f"fingerprinted paths that do not exist: {missing}"
