@@ -128,14 +128,15 @@ def test_entry_point_runs_as_a_module(tmp_path):
 def test_find_imports_only_what_it_uses(tmp_path):
     """Issue 12.5: find starts fast. networkx (the graph is built on first use; the closures
     find asks for are walked from the tables), pyarrow/numpy, click (typer carries its own),
-    the FHIR and Phenopacket readers (a patient.json is neither), the trial writer and the
-    other commands' modules are not imported on its path. (pydantic is: typer >= 0.2x
-    coerces every option with it, and the patient profile is validated with it.)"""
+    the FHIR and Phenopacket readers (a patient.json is neither), the trial compiler and
+    writer and the other commands' modules are not imported on its path. (pydantic is:
+    typer 0.29 coerces every option with it, and the patient profile is validated with it.)"""
     unwanted = ["networkx", "pyarrow", "numpy", "click", "spacy", "yaml", "fhir",
                 "phenopackets", "google.protobuf", "trialmatch.patients.fhir",
                 "trialmatch.patients.phenopacket", "trialmatch.patients.codes",
-                "trialmatch.store.trials", "trialmatch.rules.cnf", "trialmatch.nlp",
-                "trialmatch.ingest",
+                "trialmatch.store.trials", "trialmatch.match.compile", "trialmatch.rules.cnf",
+                "trialmatch.nlp", "trialmatch.ingest", "trialmatch.app.load",
+                "trialmatch.app.sync",
                 *(f"trialmatch.cli.{m}" for m in app_module.COMMANDS.values()
                   if m != "find_cmd")]
     find = (f"['find', {str(EXAMPLE)!r}, '--db', {str(tmp_path / 't.duckdb')!r}, "

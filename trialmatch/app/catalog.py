@@ -28,6 +28,16 @@ def _files_hash(files: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+def store_trials(store: Store, trials: list[Trial], origin: str) -> list[int]:
+    """Compile the trials' trees (`match.compile`) and write them (`store.trials`),
+    replacing trials with the same ids, inside the caller's transaction; returns the new
+    leaf ids."""
+    from trialmatch.match.compile import compile_trials
+    from trialmatch.store.trials import write_trials
+
+    return write_trials(store, trials, compile_trials(store, trials), origin)
+
+
 def _leaves_stamp(store: Store) -> str:
     return store.get_meta("leaves_generation") or "0"
 
@@ -44,13 +54,13 @@ def sync_curated(store: Store, folder: Path | None = None) -> bool:
     if store.get_meta("curated") == stamp:
         return False
     from trialmatch.ingest.curated import load_curated_dir  # YAML: only when files changed
-    from trialmatch.store.trials import TrialWriter, delete_trials
+    from trialmatch.store.trials import delete_trials
 
     trials = load_curated_dir(folder) if files else []
     old = [r[0] for r in store.con.execute(
         "SELECT trial_id FROM trials WHERE origin = ?", [CURATED]).fetchall()]
     delete_trials(store.con, old)
-    TrialWriter(store).write(trials, CURATED)
+    store_trials(store, trials, CURATED)
     store.set_meta("curated", stamp)
     return True
 
@@ -122,10 +132,9 @@ def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str
 
     `sites` (trial id -> its registry sites) replaces the sites of those trials too."""
     from trialmatch.store.sites import replace_sites
-    from trialmatch.store.trials import TrialWriter
 
     with store.transaction():
-        TrialWriter(store).write(trials, origin)
+        store_trials(store, trials, origin)
         replace_sites(store.con, sites or {})
         refresh_derived(store, ont)
 

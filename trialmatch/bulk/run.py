@@ -31,7 +31,7 @@ from trialmatch.errors import InputError
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.store.db import Store
+from trialmatch.store.db import Store, registered
 from trialmatch.store.patients import patient_tables
 
 DEFAULT_BATCH = 1000
@@ -211,9 +211,10 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                 "input_hash": report.input_hash, "patients": report.patients,
                 "rejected": report.rejected, "state": report.state,
                 "evaluated": report.evaluated}
-            kept = pa.table({"patient_id": pa.array(  # noqa: F841
+            kept = pa.table({"patient_id": pa.array(
                 sorted(stream.rejected_ids - stream.seen), pa.string())})
-            store.con.execute("INSERT INTO s_kept SELECT patient_id FROM kept")
+            with registered(store.con, kept) as name:
+                store.con.execute(f"INSERT INTO s_kept SELECT patient_id FROM {name}")
             if stream.unidentified:
                 report.warnings.append(
                     f"{cohort_path}: {stream.unidentified} rejected record(s) without a "
