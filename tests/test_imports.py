@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,7 @@ def _all_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
 
 
+@cache
 def _module_tree(name: str) -> tuple[ast.Module, bool]:
     """The parsed source of module `name`, and whether it is a package's __init__."""
     path = PACKAGE.parent / (name.replace(".", "/") + ".py")
