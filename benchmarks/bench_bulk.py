@@ -61,11 +61,11 @@ print(json.dumps({{"wall": wall, "peak_mb": peak, "patients": r.patients, "trial
 def build_db(path: Path, n_trials: int, corpus: Path | None = None) -> float:
     """Embedded + synthetic trials; with `corpus`, the parsed corpus first, then synthetic
     trials up to `n_trials` in all."""
-    from trialmatch.catalog import open_catalog, replace_trials
+    from trialmatch.app.catalog import open_catalog, replace_trials
 
     t0 = time.perf_counter()
     if corpus is not None:
-        from trialmatch.ingest.load import load_files
+        from trialmatch.app.load import load_files
 
         loaded = load_files([corpus], path).trials
         n_trials = max(n_trials - loaded, 0)
@@ -89,7 +89,7 @@ def child_run(cohort: Path, db: Path, out: Path | None, batch: int, since: bool)
 
 def reference_seconds_per_pair(db: Path, n_patients: int) -> tuple[float, int]:
     """Time the Python reference evaluator on every cohort of every trial for a sample."""
-    from trialmatch.catalog import open_catalog, stored_trials
+    from trialmatch.app.catalog import open_catalog, stored_trials
     from trialmatch.patients import normalize_records
     from trialmatch.patients.read import RawRecord
     from trialmatch.rules.evaluate import evaluate

@@ -3,7 +3,7 @@
     python benchmarks/bench_find.py [--trials 10000] [--patients 30] [--runs 5]
 
 Measures, on a database holding the embedded trials plus N synthetic ones:
-  * matching time in a warm process: `api.match_patients` for one patient (SQL evaluation,
+  * matching time in a warm process: `app.find.match_patients` for one patient (SQL evaluation,
     reasons, ranking), median and 95th percentile over several patients;
   * wall time of the whole `trialmatch find --format json` command (a fresh process),
     median over several runs;
@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth  # noqa: E402
 
-from trialmatch.api import match_patients  # noqa: E402
-from trialmatch.catalog import open_catalog, replace_trials  # noqa: E402
+from trialmatch.app.catalog import open_catalog, replace_trials  # noqa: E402
+from trialmatch.app.find import match_patients  # noqa: E402
 from trialmatch.match.engine import Matcher  # noqa: E402
 from trialmatch.patients import normalize_records  # noqa: E402
 from trialmatch.patients.read import RawRecord  # noqa: E402
@@ -107,7 +107,7 @@ def main() -> None:
     print("|---|---|---|---|")
     print(f"| matching (SQL evaluation of every cohort), 1 patient x {args.trials} trials, "
           f"warm | <= 50 ms | {sql_med:.1f} ms | {sql_p95:.1f} ms |")
-    print(f"| matching + reasons + ranking (`api.match_patients`), warm | | {full_med:.1f} ms "
+    print(f"| matching + reasons + ranking (`app.find.match_patients`), warm | | {full_med:.1f} ms "
           f"| {full_p95:.1f} ms |")
     print(f"| `trialmatch find` wall time | <= 1.0 s | {statistics.median(walls):.2f} s | "
           f"{max(walls):.2f} s |")

@@ -46,8 +46,8 @@ def main() -> int:
         print(f"skipped: {CORPUS} not found (the shared data sits beside the repo)")
         return 0
     sys.path.insert(0, str(ROOT))
-    from trialmatch.api import find
-    from trialmatch.ingest.load import load_files
+    from trialmatch.app.find import find
+    from trialmatch.app.load import load_files
 
     free = set()
     with open(CORPUS, encoding="utf-8") as f:

@@ -12,8 +12,8 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   files name trials by NCT id and hold no trial text).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
-`trialmatch.ingest.load_files` into a fresh database (the curated trials are there too, as
-for any user), and every patient is matched with `api.match_patients` (`find --all`); the
+`trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
+for any user), and every patient is matched with `app.find.match_patients` (`find --all`); the
 status of the patient's own trial is compared with the expected one. Reported:
 
 * eligible found: expected-eligible patients reported eligible or possible;
@@ -64,9 +64,9 @@ def corpus_records(ids: set[str], path: Path = CORPUS) -> list[str]:
 def run_set(folder: Path, workdir: Path) -> list[dict]:
     """One row per patient: id, trial, expected and found status, and the case kind."""
     sys.path.insert(0, str(ROOT))
-    from trialmatch.api import match_patients
-    from trialmatch.catalog import open_catalog
-    from trialmatch.ingest.load import load_files
+    from trialmatch.app.catalog import open_catalog
+    from trialmatch.app.find import match_patients
+    from trialmatch.app.load import load_files
     from trialmatch.patients import load_patients
 
     expected = expectations(folder)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trialmatch.api import find
+from trialmatch.app.find import find
 
 ROOT = Path(__file__).resolve().parents[1]
 PATIENTS = sorted((ROOT / "examples" / "patients").glob("*.json"))

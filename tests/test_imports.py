@@ -1,11 +1,14 @@
-"""Issue 12.3: the import structure. Every module imports on its own, and the module-level
-imports between trialmatch modules form a DAG (no cycle, hidden or not, at import time)."""
+"""Issue 12.3: the import structure. Every module imports on its own, the module-level
+imports between trialmatch modules form a DAG (no cycle at import time), and the packages
+and top-level modules form a DAG too when every import counts, wherever it is written (in a
+function, under `if TYPE_CHECKING:`): a function-level import cannot hide a cycle."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -50,34 +53,73 @@ def _top_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return found
 
 
+def _all_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement of a module, wherever it is written."""
+    return [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+
+
+@cache
+def _module_tree(name: str) -> tuple[ast.Module, bool]:
+    """The parsed source of module `name`, and whether it is a package's __init__."""
+    path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
+    return ast.parse(path.read_text(encoding="utf-8"), str(path)), path.name == "__init__.py"
+
+
+def _targets(node: ast.Import | ast.ImportFrom, name: str, is_package: bool,
+             modules: set[str]) -> list[str]:
+    """The trialmatch modules one import statement of module `name` imports."""
+    if isinstance(node, ast.Import):
+        targets = [a.name for a in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            here = name.split(".") if is_package else name.split(".")[:-1]
+            here = here[:len(here) - node.level + 1]
+            base = ".".join([*here, *([base] if base else [])])
+        # a submodule named in the list is that module, any other name an
+        # attribute of `base` (its __init__ must have run)
+        targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                   for a in node.names]
+    return [t for t in targets if t in modules and t != name]
+
+
 def import_graph() -> dict[str, set[str]]:
     """module -> the trialmatch modules it imports at import time (a submodule named in
     `from package import name` counts as that submodule)."""
     modules = set(module_names())
     graph: dict[str, set[str]] = {}
     for name in modules:
-        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
-        if not path.exists():
-            path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
-        is_package = path.name == "__init__.py"
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        edges: set[str] = set()
-        for node in _top_level_imports(tree):
-            if isinstance(node, ast.Import):
-                targets = [a.name for a in node.names]
-            else:
-                base = node.module or ""
-                if node.level:
-                    here = name.split(".") if is_package else name.split(".")[:-1]
-                    here = here[:len(here) - node.level + 1]
-                    base = ".".join([*here, *([base] if base else [])])
-                # a submodule named in the list is that module, any other name an
-                # attribute of `base` (its __init__ must have run)
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
-                           for a in node.names]
-            edges.update(t for t in targets if t in modules and t != name)
-        graph[name] = edges
+        tree, is_package = _module_tree(name)
+        graph[name] = {t for node in _top_level_imports(tree)
+                       for t in _targets(node, name, is_package, modules)}
     return graph
+
+
+def unit_of(module: str) -> str:
+    """The package or top-level module a module belongs to: `trialmatch.nlp.parse` ->
+    `trialmatch.nlp`, `trialmatch.errors` -> itself."""
+    return ".".join(module.split(".")[:2])
+
+
+def unit_graph() -> tuple[dict[str, set[str]], dict[tuple[str, str], list[str]]]:
+    """Package / top-level module -> those it imports, counting every import wherever it
+    is written; and, for each edge, the imports that make it ("module:line -> module")."""
+    modules = set(module_names())
+    graph: dict[str, set[str]] = {unit_of(m): set() for m in modules}
+    where: dict[tuple[str, str], list[str]] = {}
+    for name in sorted(modules):
+        tree, is_package = _module_tree(name)
+        for node in _all_imports(tree):
+            for target in _targets(node, name, is_package, modules):
+                edge = (unit_of(name), unit_of(target))
+                if edge[0] != edge[1]:
+                    graph[edge[0]].add(edge[1])
+                    lines = where.setdefault(edge, [])
+                    if (line := f"{name}:{node.lineno} -> {target}") not in lines:
+                        lines.append(line)
+    return graph, where
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -111,12 +153,35 @@ def test_the_graph_reader_sees_imports_and_cycles():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
     graph = import_graph()
-    assert "trialmatch.api" in graph["trialmatch.cli.find_cmd"] or graph["trialmatch.api"]
+    assert "trialmatch.app.catalog" in graph["trialmatch.app.find"]
+    assert "trialmatch.app.find" not in graph["trialmatch.cli.find_cmd"]  # in a function
 
 
 def test_module_level_imports_form_a_dag():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_unit_graph_counts_imports_inside_functions():
+    tree = ast.parse("import trialmatch.a\ndef f():\n    from trialmatch.b import c\n"
+                     "if TYPE_CHECKING:\n    import trialmatch.d\n")
+    assert {n.lineno for n in _all_imports(tree)} == {1, 3, 5}
+    assert unit_of("trialmatch.nlp.parse") == "trialmatch.nlp"
+    assert unit_of("trialmatch.errors") == "trialmatch.errors"
+    graph, where = unit_graph()
+    # the service layer uses the layers below it, in functions too
+    assert "trialmatch.nlp" in graph["trialmatch.app"]
+    assert any(":" in w for w in where[("trialmatch.app", "trialmatch.nlp")])
+
+
+def test_packages_and_top_level_modules_form_a_dag_counting_every_import():
+    """DESIGN 3, imports point one way: no package (or top-level module) imports, even
+    inside a function, one that imports it back. A cycle is reported with the import
+    statements that make it."""
+    graph, where = unit_graph()
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle between packages: " + " -> ".join(cycle) + "\n" + \
+        "\n".join(f"  {w}" for a, b in zip(cycle, cycle[1:]) for w in where[(a, b)])
 
 
 def test_every_module_imports_on_its_own():

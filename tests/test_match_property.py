@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import cohort_trees, patients
-from trialmatch.catalog import replace_trials
+from trialmatch.app.catalog import replace_trials
 from trialmatch.match.engine import Matcher
 from trialmatch.rules.evaluate import evaluate
 from trialmatch.rules.trial import Cohort, Trial

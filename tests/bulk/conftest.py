@@ -29,7 +29,7 @@ def shared_cohort(name: str) -> Path:
 @pytest.fixture(scope="session")
 def trial_db(tmp_path_factory) -> Path:
     """A database file with the embedded curated trials and 300 synthetic ones."""
-    from trialmatch.catalog import open_catalog, replace_trials
+    from trialmatch.app.catalog import open_catalog, replace_trials
 
     path = tmp_path_factory.mktemp("bulkdb") / "trials.duckdb"
     store, ont = open_catalog(path)

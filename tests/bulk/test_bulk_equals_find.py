@@ -6,7 +6,7 @@ from itertools import groupby
 
 from conftest import ROOT, TODAY, read_jsonl, synth, write_jsonl
 
-from trialmatch.api import find
+from trialmatch.app.find import find
 from trialmatch.bulk import run_bulk
 
 
@@ -64,7 +64,7 @@ def test_cohort_with_real_notations(db, tmp_path):
 
 def test_match_objects_built_in_small_chunks(db, tmp_path, monkeypatch):
     """Bounded memory: a batch's new explanation classes are built a few at a time."""
-    from trialmatch.bulk.explain import Explainer
+    from trialmatch.bulk.explanation_classes import Explainer
 
     monkeypatch.setattr(Explainer, "chunk", 7)
     monkeypatch.setattr(Explainer, "via_cache_size", 5)

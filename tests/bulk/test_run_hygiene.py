@@ -7,7 +7,7 @@ import shutil
 
 from conftest import ROOT, TODAY, read_jsonl, write_jsonl
 
-from trialmatch.api import find
+from trialmatch.app.find import find
 from trialmatch.bulk import run_bulk, state
 from trialmatch.store.db import Store
 
@@ -84,7 +84,7 @@ def test_keep_runs_drops_the_changes_of_older_runs(db, tmp_path):
 
 
 def test_a_ranking_change_re_ranks_without_re_matching(db, tmp_path, monkeypatch):
-    import trialmatch.api as api
+    import trialmatch.app.find as api
 
     cohort = write_jsonl(tmp_path / "cohort.jsonl", read_jsonl(EXAMPLES))
     first = run_bulk(cohort, db=db, today=TODAY)
@@ -164,3 +164,16 @@ def test_a_patient_of_two_cohorts_keeps_its_matches_when_one_drops_it(db, tmp_pa
     write_jsonl(b, patients[1:2])  # now its last cohort drops it too
     r = run_bulk(b, db=db, since_last_run=True, today=TODAY)
     assert r.removed == 1 and _rows(db, shared) == []
+
+
+def test_every_fingerprinted_code_path_exists():
+    """The code fingerprints name files and folders by path; one that a move left behind
+    would silently drop out of the fingerprint (a ranking change would not re-rank)."""
+    from pathlib import Path
+
+    import trialmatch
+    from trialmatch.bulk.state import MATCH_CODE, RANK_CODE
+
+    root = Path(trialmatch.__file__).parent
+    missing = [name for name in MATCH_CODE + RANK_CODE if not (root / name).exists()]
+    assert not missing, f"fingerprinted paths that do not exist: {missing}"

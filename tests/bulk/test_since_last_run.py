@@ -12,8 +12,8 @@ import shutil
 
 from conftest import ROOT, TODAY, read_jsonl, write_jsonl
 
+from trialmatch.app.catalog import open_catalog, refresh_derived, replace_trials, stored_trials
 from trialmatch.bulk import run_bulk
-from trialmatch.catalog import open_catalog, refresh_derived, replace_trials, stored_trials
 from trialmatch.rules.nodes import All, Sex
 from trialmatch.store.db import Store
 from trialmatch.store.trials import delete_trials

@@ -106,12 +106,12 @@ def test_exit_3_patient_list_with_one_bad_entry(tmp_path, capsys):
 
 
 def test_exit_4_internal_error_has_no_traceback_or_data(tmp_path, capsys, monkeypatch):
-    import trialmatch.api
+    import trialmatch.app.find
 
     def boom(*a, **k):
         raise RuntimeError("secret value 1961-04-02")
 
-    monkeypatch.setattr(trialmatch.api, "find_iter", boom)
+    monkeypatch.setattr(trialmatch.app.find, "find_iter", boom)
     code, _, err = run(["find", str(EXAMPLE), "--db", str(tmp_path / "t.duckdb")], capsys)
     assert code == 4
     assert "internal error" in err and "Traceback" not in err and "1961" not in err
@@ -127,9 +127,16 @@ def test_entry_point_runs_as_a_module(tmp_path):
 
 def test_find_imports_only_what_it_uses(tmp_path):
     """Issue 12.5: find starts fast. networkx (the graph is built on first use; the closures
-    find asks for are walked from the tables), pyarrow/numpy, click (typer carries its own)
-    and the other commands' modules are not imported on its path."""
-    unwanted = ["networkx", "pyarrow", "numpy", "click", "spacy", "yaml",
+    find asks for are walked from the tables), pyarrow/numpy, click (typer carries its own),
+    the FHIR and Phenopacket readers (a patient.json is neither), the trial compiler and
+    writer and the other commands' modules are not imported on its path. (pydantic is:
+    typer 0.29 coerces every option with it, and the patient profile is validated with it.)"""
+    unwanted = ["networkx", "pyarrow", "numpy", "click", "spacy", "yaml", "fhir",
+                "phenopackets", "google.protobuf", "trialmatch.patients.fhir",
+                "trialmatch.patients.phenopacket", "trialmatch.patients.codes",
+                "trialmatch.store.trials", "trialmatch.match.compile", "trialmatch.rules.cnf",
+                "trialmatch.nlp", "trialmatch.ingest", "trialmatch.app.load",
+                "trialmatch.app.sync",
                 *(f"trialmatch.cli.{m}" for m in app_module.COMMANDS.values()
                   if m != "find_cmd")]
     find = (f"['find', {str(EXAMPLE)!r}, '--db', {str(tmp_path / 't.duckdb')!r}, "

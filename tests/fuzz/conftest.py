@@ -15,7 +15,7 @@ from tests.fuzz.hostile import HOSTILE_TRIALS, run_cli, write
 @pytest.fixture(scope="session")
 def fuzz_db(tmp_path_factory) -> Path:
     """A database with the embedded trials and the hostile trials of `hostile.py`."""
-    from trialmatch.ingest.load import load_files
+    from trialmatch.app.load import load_files
 
     folder = tmp_path_factory.mktemp("fuzzdb")
     trials = write(folder / "hostile.ndjson", HOSTILE_TRIALS)

@@ -135,7 +135,7 @@ def test_nothing_readable_exit_2(tmp_path, capsys):
 
 
 def test_a_file_that_fails_to_store_changes_nothing(tmp_path, monkeypatch, capsys):
-    from trialmatch import catalog
+    from trialmatch.app import catalog
     from trialmatch.errors import StoreError
 
     first = tmp_path / "a.json"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from trialmatch.api import match_patients
-from trialmatch.catalog import replace_trials
+from trialmatch.app.catalog import replace_trials
+from trialmatch.app.find import match_patients
 from trialmatch.ontology import Ontology, load_ontology
 from trialmatch.patients import normalize_records
 from trialmatch.patients.read import RawRecord

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from ontology_helpers import MINI
 
-from trialmatch.catalog import open_catalog
+from trialmatch.app.catalog import open_catalog
+from trialmatch.app.ontology_admin import import_ontology, ontology_sources, show_term
 from trialmatch.cli.app import main
 from trialmatch.errors import OntologyError, UsageError
 from trialmatch.ontology import load_ontology
 from trialmatch.ontology.hgnc import read_hgnc
 from trialmatch.ontology.oncotree import read_oncotree
-from trialmatch.ontology_admin import import_ontology, ontology_sources, show_term
 
 HEADER = "code\tname\tparent\tmain_type\ttissue\tsynonyms"
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from ontology_helpers import TODAY, shared_file
 
-from trialmatch.api import find
-from trialmatch.catalog import open_catalog, replace_trials
+from trialmatch.app.catalog import open_catalog, replace_trials
+from trialmatch.app.find import find
+from trialmatch.app.ontology_admin import import_ontology, ontology_sources, reset_ontology
 from trialmatch.ontology import HEME, SOLID
 from trialmatch.ontology.oncotree import read_oncotree
-from trialmatch.ontology_admin import import_ontology, ontology_sources, reset_ontology
 from trialmatch.patients import normalize_records
 from trialmatch.patients.read import RawRecord
 from trialmatch.rules.dsl import parse_text
@@ -104,7 +104,7 @@ def test_revoked_codes_in_patients_and_trials_after_import(tmp_path, onco2025):
             "diagnosis(AASTR)")),))], "test")
     finally:
         store.close()
-    from trialmatch.ontology_admin import check_terms
+    from trialmatch.app.ontology_admin import check_terms
 
     assert any("revoked OncoTree code 'AASTR'" in w and "T-AASTR" in w
                for w in check_terms(db=db))
@@ -158,7 +158,7 @@ def test_hgnc_import_resolves_aliases(tmp_path, hgnc):
 def test_find_after_the_hgnc_import_rebuilds_nothing(tmp_path, hgnc, monkeypatch):
     """After an import, `find` reads the stored result: no derived table is rebuilt and
     nothing is written (what once made every `find` slow after a large import)."""
-    import trialmatch.catalog as catalog
+    import trialmatch.app.catalog as catalog
     from trialmatch.ontology import stored
 
     db = tmp_path / "f.duckdb"

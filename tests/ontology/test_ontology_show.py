@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from trialmatch.app.ontology_admin import show_term
 from trialmatch.cli.app import main
-from trialmatch.ontology_admin import show_term
 
 
 def show(term: str, tmp_path, capsys) -> tuple[int, object, str]:

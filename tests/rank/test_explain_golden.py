@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from trialmatch.app.explain import explain_trial
 from trialmatch.cli.app import main
 from trialmatch.errors import UsageError
-from trialmatch.explain import explain_trial
 
 ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = sorted((ROOT / "examples" / "patients").glob("*.json"))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from trialmatch.api import match_patients
-from trialmatch.catalog import replace_trials
+from trialmatch.app.catalog import replace_trials
+from trialmatch.app.find import match_patients
 from trialmatch.ontology import Ontology, load_ontology
 from trialmatch.resources import data_dir
 from trialmatch.rules.dsl import parse_text

@@ -19,8 +19,8 @@ try:
 except ImportError:  # tests/ is not a package
     from strategies import CODES, DRUGS, cohort_trees, patients
 
-from trialmatch.api import match_patients
-from trialmatch.catalog import replace_trials
+from trialmatch.app.catalog import replace_trials
+from trialmatch.app.find import match_patients
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.facts import Finding, PatientFacts
 from trialmatch.rules.nodes import All, Node

@@ -14,8 +14,8 @@ from trialmatch.nlp.output import biomarkers
 from trialmatch.ontology import default_ontology
 from trialmatch.patients import load_patients
 from trialmatch.rules import dump, load, parse_text, to_text
+from trialmatch.rules.english import describe
 from trialmatch.rules.evaluate import evaluate
-from trialmatch.rules.explain import describe
 from trialmatch.rules.nodes import Expression, Fusion, Not, Provenance
 from trialmatch.rules.trial import Cohort, Trial
 

@@ -8,13 +8,13 @@ from hypothesis import given
 
 from tests.strategies import trees
 from trialmatch.errors import RuleError
+from trialmatch.match.compile import leaf_row
 from trialmatch.rules import NODE_TYPES, dump, load, parse_text, to_text
 from trialmatch.rules.cnf import clauses, evaluate_clauses
+from trialmatch.rules.english import describe, explain
 from trialmatch.rules.evaluate import evaluate, evaluate_leaf
-from trialmatch.rules.explain import describe, explain
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import Provenance, with_prov
-from trialmatch.store.trials import leaf_row
 
 EXAMPLES = {
     "all": "all(age >= 18, sex = female)",

@@ -11,12 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, shared
-from trialmatch.api import find
+from trialmatch.app.find import find
+from trialmatch.app.load import load_files
 from trialmatch.cli.app import main
 from trialmatch.errors import InputError
 from trialmatch.ingest.ctml import is_ctml_file, read_ctml
 from trialmatch.ingest.ctml_export import export_trial
-from trialmatch.ingest.load import load_files
 from trialmatch.ontology import default_ontology
 from trialmatch.rules.dsl import to_text
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, shared
-from trialmatch.api import find
+from trialmatch.app.convert import convert_patients
+from trialmatch.app.find import find
 from trialmatch.cli.app import main
-from trialmatch.convert import convert_patients
 from trialmatch.patients.validate import validate
 
 EXAMPLE = ROOT / "examples" / "standards" / "fhir-bundle.json"

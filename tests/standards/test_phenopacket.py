@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.conftest import ROOT
+from trialmatch.app.convert import convert_patients
 from trialmatch.cli.app import main
-from trialmatch.convert import convert_patients
 from trialmatch.patients.validate import validate
 
 EXAMPLE = ROOT / "examples" / "standards" / "phenopacket.json"

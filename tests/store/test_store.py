@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-import trialmatch.catalog as catalog
-from trialmatch.catalog import replace_trials
+import trialmatch.app.catalog as catalog
+from trialmatch.app.catalog import replace_trials
 from trialmatch.errors import StoreError
 from trialmatch.rules import parse_text
 from trialmatch.rules.trial import Cohort, Trial
@@ -109,7 +109,7 @@ def test_a_second_writer_gets_a_clear_message(tmp_path):
 
 
 def test_finds_run_side_by_side_and_a_stale_file_is_brought_up_to_date(tmp_path):
-    from trialmatch.api import find
+    from trialmatch.app.find import find
     from trialmatch.resources import data_dir
 
     path = tmp_path / "db.duckdb"

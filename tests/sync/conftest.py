@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def catalogue_template(tmp_path_factory):
-    from trialmatch.catalog import open_catalog
+    from trialmatch.app.catalog import open_catalog
 
     path = tmp_path_factory.mktemp("sync-template") / "catalogue.duckdb"
     store, _ = open_catalog(path)

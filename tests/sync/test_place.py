@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from trialmatch.api import find
-from trialmatch.catalog import open_catalog, replace_trials
+from trialmatch.app.catalog import open_catalog, replace_trials
+from trialmatch.app.find import find
+from trialmatch.app.load import load_files
 from trialmatch.cli.app import main
 from trialmatch.errors import EXIT_USAGE, UsageError
 from trialmatch.geo import haversine_km, resolve_place
-from trialmatch.ingest.load import load_files
 from trialmatch.match.place import find_scope
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.trial import Cohort, Trial

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from trialmatch.catalog import open_catalog, replace_trials
+from trialmatch.app.catalog import open_catalog, replace_trials
+from trialmatch.app.sync import SyncError, sync_registry
 from trialmatch.cli.app import main
 from trialmatch.errors import EXIT_PARTIAL, EXIT_USAGE, UsageError
-from trialmatch.ingest.sync import SyncError, sync_registry
 from trialmatch.nlp.parse import parse_record
 from trialmatch.rules.dsl import to_text
 from trialmatch.store.db import Store
@@ -288,8 +288,8 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch):
 
     from rich.console import Console
 
+    from trialmatch.app.sync import SyncSummary
     from trialmatch.cli import output, sync_cmd
-    from trialmatch.ingest.sync import SyncSummary
 
     monkeypatch.setattr(output, "err_console", Console(file=io.StringIO()))
     update, stop = sync_cmd._progress_bar()

@@ -1,8 +1,8 @@
 """`run_bulk`: match a whole cohort against every stored trial, in patient batches.
 
 Each batch is evaluated set-based by the matcher (temporary tables per batch), explained
-and ranked by the same code as `find` (`api.build_matches`, once per explanation class: see
-`bulk.explain`), and staged. With
+and ranked by the same code as `find` (`app.find.build_matches`, once per explanation class: see
+`bulk.explanation_classes`), and staged. With
 `since_last_run`, a patient whose facts and age are unchanged since the last completed run
 is re-matched only against the trials that changed; if no trial changed, not at all. The
 run ends in one transaction that swaps the staged results in (see `bulk.state`).
@@ -20,18 +20,18 @@ from typing import Any
 
 import pyarrow as pa
 
+from trialmatch.app.catalog import open_catalog
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
-from trialmatch.bulk.explain import Explainer
+from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.bulk.export import check_destination, export
 from trialmatch.bulk.sources import open_cohort
 from trialmatch.bulk.stream import PatientStream
-from trialmatch.catalog import open_catalog
 from trialmatch.errors import InputError
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.store.db import Store
+from trialmatch.store.db import Store, registered
 from trialmatch.store.patients import patient_tables
 
 DEFAULT_BATCH = 1000
@@ -211,9 +211,10 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                 "input_hash": report.input_hash, "patients": report.patients,
                 "rejected": report.rejected, "state": report.state,
                 "evaluated": report.evaluated}
-            kept = pa.table({"patient_id": pa.array(  # noqa: F841
+            kept = pa.table({"patient_id": pa.array(
                 sorted(stream.rejected_ids - stream.seen), pa.string())})
-            store.con.execute("INSERT INTO s_kept SELECT patient_id FROM kept")
+            with registered(store.con, kept) as name:
+                store.con.execute(f"INSERT INTO s_kept SELECT patient_id FROM {name}")
             if stream.unidentified:
                 report.warnings.append(
                     f"{cohort_path}: {stream.unidentified} rejected record(s) without a "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from trialmatch.store.db import Store
+from trialmatch.store.db import Store, registered
 from trialmatch.store.schema import PATIENT_TABLES
 
 # Bumped when what a results row contains changes: forces a full run. The code that decides
@@ -28,7 +28,7 @@ from trialmatch.store.schema import PATIENT_TABLES
 RESULTS_VERSION = "1"
 RANKING_VERSION = "1"
 MATCH_CODE = ("match", "rules/evaluate.py", "rules/variants.py")
-RANK_CODE = ("api.py", "rank", "rules/explain.py", "bulk/explain.py")
+RANK_CODE = ("app/find.py", "rank", "rules/english.py", "bulk/explanation_classes.py")
 DEFAULT_KEEP_RUNS = 30
 
 
@@ -107,21 +107,21 @@ def trial_delta(store: Store) -> TrialDelta:
     removed = [r[0] for r in con.execute(
         """SELECT trial_id FROM run_trials WHERE trial_id NOT IN
            (SELECT trial_id FROM trials) ORDER BY 1""").fetchall()]
-    ids = pa.table({"trial_id": pa.array(changed, pa.string())})  # noqa: F841
-    keys = [r[0] for r in con.execute(
-        "SELECT cohort_key FROM cohorts WHERE trial_id IN (SELECT trial_id FROM ids)"
-    ).fetchall()]
+    with registered(con, pa.table({"trial_id": pa.array(changed, pa.string())})) as ids:
+        keys = [r[0] for r in con.execute(
+            f"SELECT cohort_key FROM cohorts WHERE trial_id IN (SELECT trial_id FROM {ids})"
+        ).fetchall()]
     rerank = store.get_meta("rank_stamp") != rank_stamp()
     return TrialDelta(False, changed, removed, keys, current, rerank)
 
 
 def stored_cohorts(store: Store, ids: list[str]) -> list[int]:
     """Every cohort of the trials these patients have stored matches with."""
-    want = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
-    return [r[0] for r in store.con.execute(
-        """SELECT DISTINCT c.cohort_key FROM cohorts c WHERE c.trial_id IN
-           (SELECT trial_id FROM main.results WHERE patient_id IN
-            (SELECT patient_id FROM want)) ORDER BY 1""").fetchall()]
+    with registered(store.con, pa.table({"patient_id": pa.array(ids, pa.string())})) as want:
+        return [r[0] for r in store.con.execute(
+            f"""SELECT DISTINCT c.cohort_key FROM cohorts c WHERE c.trial_id IN
+               (SELECT trial_id FROM main.results WHERE patient_id IN
+                (SELECT patient_id FROM {want})) ORDER BY 1""").fetchall()]
 
 
 def start_run(store: Store, cohort: str, since_last_run: bool) -> int:
@@ -148,25 +148,25 @@ def mark(store: Store, run_id: int, state: str) -> None:
 
 def previous_facts(store: Store, ids: list[str]) -> dict[str, tuple[str, float | None]]:
     """(content hash, age) of these patients as the last completed run stored them."""
-    want = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
-    return {pid: (h, age) for pid, h, age in store.con.execute(
-        "SELECT patient_id, content_hash, age_lo FROM main.patients "
-        "WHERE patient_id IN (SELECT patient_id FROM want)").fetchall()}
+    with registered(store.con, pa.table({"patient_id": pa.array(ids, pa.string())})) as want:
+        return {pid: (h, age) for pid, h, age in store.con.execute(
+            "SELECT patient_id, content_hash, age_lo FROM main.patients "
+            f"WHERE patient_id IN (SELECT patient_id FROM {want})").fetchall()}
 
 
 def stage_patients(store: Store, tables: dict[str, pa.Table], seen: list[str],
                    full: list[str]) -> None:
     """Keep the facts of re-matched patients, to be written when the run completes."""
     con = store.con
-    seen_t = pa.table({"patient_id": pa.array(seen, pa.string())})  # noqa: F841
-    full_t = pa.table({"patient_id": pa.array(full, pa.string())})  # noqa: F841
-    con.execute("INSERT INTO s_seen SELECT patient_id FROM seen_t")
-    con.execute("INSERT INTO s_full SELECT patient_id FROM full_t")
-    for name in PATIENT_TABLES:
-        data = tables[name]  # noqa: F841 - read by DuckDB
-        cols = ", ".join(f'"{c}"' for c in tables[name].column_names)
-        con.execute(f"INSERT INTO sp_{name} ({cols}) SELECT {cols} FROM data "
-                    "WHERE patient_id IN (SELECT patient_id FROM full_t)")
+    with registered(con, pa.table({"patient_id": pa.array(seen, pa.string())})) as seen_t:
+        con.execute(f"INSERT INTO s_seen SELECT patient_id FROM {seen_t}")
+    with registered(con, pa.table({"patient_id": pa.array(full, pa.string())})) as full_t:
+        con.execute(f"INSERT INTO s_full SELECT patient_id FROM {full_t}")
+        for name in PATIENT_TABLES:
+            cols = ", ".join(f'"{c}"' for c in tables[name].column_names)
+            with registered(con, tables[name]) as data:
+                con.execute(f"INSERT INTO sp_{name} ({cols}) SELECT {cols} FROM {data} "
+                            f"WHERE patient_id IN (SELECT patient_id FROM {full_t})")
 
 
 SWAP = [
@@ -263,9 +263,9 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]
     snapshot, run row, retention. `remove`: patients of `cohort` absent from this run are
     removed (False when a rejected record could be one of them)."""
     con = store.con
-    changed = pa.table({"trial_id": pa.array(  # noqa: F841
-        delta.changed + delta.removed, pa.string())})
-    con.execute("INSERT INTO s_trials SELECT trial_id FROM changed")
+    with registered(con, pa.table({"trial_id": pa.array(delta.changed + delta.removed,
+                                                       pa.string())})) as changed:
+        con.execute(f"INSERT INTO s_trials SELECT trial_id FROM {changed}")
     _removed(store, cohort, remove)
     with store.transaction():
         for statement in REMOVED + SWAP:  # removed first: the last of SWAP drops orphan docs

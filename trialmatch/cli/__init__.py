@@ -1,1 +1,1 @@
-"""The command line: typer commands that call `trialmatch.api` and format its results."""
+"""The command line: typer commands that call the service layer (`trialmatch.app`)."""

@@ -25,7 +25,7 @@ def convert_command(
                            "patient.json v1 profile)."),
 ) -> None:
     """Show the patient.json v1 profile(s) a patient file is read as."""
-    from trialmatch.convert import convert_patients
+    from trialmatch.app.convert import convert_patients
 
     if to.lower() not in TARGETS:
         raise UsageError(f"unknown target {to!r}; expected one of {', '.join(TARGETS)}")

@@ -99,7 +99,7 @@ def explain_command(
     wait: float = WAIT_OPTION,
 ) -> None:
     """Explain one trial for one patient: every criterion, met or not, and why."""
-    from trialmatch.explain import explain_trial
+    from trialmatch.app.explain import explain_trial
 
     doc = explain_trial(patient, trial_id, db=db, patient_id=patient_id, wait=wait)
     for w in doc["warnings"]:

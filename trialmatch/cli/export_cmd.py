@@ -24,7 +24,7 @@ def export_command(
     db: Path = DB_OPTION,
 ) -> None:
     """Write a stored trial as MatchMiner CTML (JSON on stdout)."""
-    from trialmatch.convert import export_ctml
+    from trialmatch.app.convert import export_ctml
 
     if fmt.lower() not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")

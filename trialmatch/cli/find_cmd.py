@@ -136,7 +136,7 @@ def find_command(
     wait: float = WAIT_OPTION,
 ) -> None:
     """Find the trials a patient may join, best first, with reasons."""
-    from trialmatch.api import FindReport, find_iter
+    from trialmatch.app.find import FindReport, find_iter
 
     place, within_km = _place(near, within)
     report = FindReport()

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
                                    "another trialmatch process on the database to finish."),
     ) -> int:
         """Parse trials and store them (one transaction per file; the same NCT id replaces)."""
-        from trialmatch.ingest.load import load_files
+        from trialmatch.app.load import load_files
 
         for f in files:
             if not f.exists():

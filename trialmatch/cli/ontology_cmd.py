@@ -61,7 +61,7 @@ def show_command(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Show a term: the node, its synonyms, parents and children."""
-    from trialmatch.ontology_admin import show_term
+    from trialmatch.app.ontology_admin import show_term
 
     terms = show_term(term, db=db)
     fmt = output.resolve(fmt)
@@ -88,7 +88,7 @@ def import_command(
                                "another trialmatch process on the database to finish."),
 ) -> None:
     """Import an official OncoTree or HGNC file into the database's ontology."""
-    from trialmatch.ontology_admin import import_ontology
+    from trialmatch.app.ontology_admin import import_ontology
 
     with output.progress(f"importing {source.value}"):
         report = import_ontology(source.value, file, db=db, replace=replace, wait=wait)
@@ -110,7 +110,7 @@ def import_command(
 @ontology_app.command("sources")
 def sources_command(db: Path = DB_OPTION, fmt: Format = FORMAT_OPTION) -> None:
     """List the files imported into the database's ontology."""
-    from trialmatch.ontology_admin import ontology_sources
+    from trialmatch.app.ontology_admin import ontology_sources
 
     rows = ontology_sources(db)
     fmt = output.resolve(fmt)
@@ -135,7 +135,7 @@ def reset_command(
     db: Path = DB_OPTION,
 ) -> None:
     """Forget imported files; the embedded ontology is used again."""
-    from trialmatch.ontology_admin import reset_ontology
+    from trialmatch.app.ontology_admin import reset_ontology
 
     n = reset_ontology(source.value if source else None, db=db)
     output.info(f"removed {n} imported source(s)")
@@ -144,7 +144,7 @@ def reset_command(
 @ontology_app.command("check")
 def check_command(db: Path = DB_OPTION) -> None:
     """List terms of stored trials that the ontology does not know (exit 1 if any)."""
-    from trialmatch.ontology_admin import check_terms
+    from trialmatch.app.ontology_admin import check_terms
 
     problems = check_terms(db=db)
     for p in problems:

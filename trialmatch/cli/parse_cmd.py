@@ -47,7 +47,7 @@ def rule_tree(rule: dict[str, Any], label: str):
 
     from trialmatch.cli.output import safe as escape
     from trialmatch.rules import load
-    from trialmatch.rules.explain import describe
+    from trialmatch.rules.english import describe
     from trialmatch.rules.nodes import CONNECTIVES, Unparsed
 
     def add(parent, node) -> None:

@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Fetch ClinicalTrials.gov studies into the catalogue; only new or changed records
         are parsed, and an interrupted sync resumes where it stopped."""
-        from trialmatch.ingest.sync import SyncError, sync_registry
+        from trialmatch.app.sync import SyncError, sync_registry
 
         if fmt not in (None, Format.table, Format.json):
             raise UsageError("sync prints its summary as table or json")

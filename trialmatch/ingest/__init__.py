@@ -1,6 +1,7 @@
-"""Reading trial records (ClinicalTrials.gov JSON, NDJSON, XML, plain text) and loading them.
+"""Reading trial records (ClinicalTrials.gov JSON, NDJSON, XML, plain text, CTML, curated YAML).
 
-Imports nothing heavy: `trialmatch find` may import this package without spaCy.
+Storing them is the service layer's (`trialmatch.app.load`, `trialmatch.app.sync`). Imports
+nothing heavy: `trialmatch find` may import this package without spaCy.
 """
 
 from trialmatch.ingest.ctgov import read_records, read_text_records, text_record

@@ -16,7 +16,7 @@ from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.evaluate import SIGNATURE_FACTS, STATUS_COMPAT
 from trialmatch.rules.nodes import Alteration, Fusion
 from trialmatch.rules.variants import exon_of_event, expand_alteration
-from trialmatch.store.db import Store
+from trialmatch.store.db import Store, registered
 from trialmatch.store.schema import DERIVED_TABLES
 
 
@@ -48,7 +48,8 @@ def _table(rows: list[tuple], names: list[str], types: list[str]):
 def _load(con, table: str, data) -> None:
     con.execute(f"DELETE FROM {table}")
     if data.num_rows:
-        con.execute(f"INSERT INTO {table} SELECT * FROM data")
+        with registered(con, data) as name:
+            con.execute(f"INSERT INTO {table} SELECT * FROM {name}")
 
 
 def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict:

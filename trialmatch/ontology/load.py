@@ -8,7 +8,6 @@ tables of the embedded ontology and the imports stored in a database.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +55,7 @@ def surface_key(text: str) -> str:
 
 
 def split(cell: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (cell or "").split("|") if v.strip())
+    return tuple(v for v in map(str.strip, cell.split("|")) if v) if cell else ()
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> list[Row]:
@@ -76,13 +75,14 @@ def read_table(path: Path, columns: tuple[str, ...]) -> list[Row]:
     if got != columns:
         raise OntologyError(f"{path}:{header_line}: header must be {' '.join(columns)}")
     rows: list[Row] = []
+    source = str(path)
+    listed = [col in LIST_COLUMNS for col in columns]
     for lineno, line in lines[1:]:
-        cells = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE))
+        cells = line.split("\t")  # no quoting in these files: every tab separates
         cells += [""] * (len(columns) - len(cells))
-        values: dict[str, object] = {}
-        for col, cell in zip(columns, cells):
-            values[col] = split(cell) if col in LIST_COLUMNS else cell.strip()
-        rows.append(Row(lineno, values, str(path)))
+        rows.append(Row(lineno, {col: split(cell) if is_list else cell.strip()
+                                 for col, is_list, cell in zip(columns, listed, cells)},
+                        source))
     return rows
 
 

@@ -169,6 +169,8 @@ def save_source(store, name: str, mode: str, file: str, n_rows: int, doc: dict,
     """Store one import (inside the caller's transaction), replacing the same source."""
     import pyarrow as pa
 
+    from trialmatch.store.db import registered
+
     _ensure(store)
     text = json.dumps(doc, separators=(",", ":"))
     store.con.execute("DELETE FROM ontology_sources WHERE name = ?", [name])
@@ -176,10 +178,11 @@ def save_source(store, name: str, mode: str, file: str, n_rows: int, doc: dict,
                       [name, mode, file, datetime.now(), n_rows, text])
     if name == "hgnc":
         store.con.execute("DELETE FROM ontology_genes")
-        data = pa.table({c: [r[i] for r in genes or []] for i, c in enumerate(  # noqa: F841
+        data = pa.table({c: [r[i] for r in genes or []] for i, c in enumerate(
             ("symbol", "name", "aliases", "previous", "line"))})
-        store.con.execute("INSERT INTO ontology_genes SELECT symbol, name, aliases, previous, "
-                          "CAST(line AS INTEGER) FROM data")
+        with registered(store.con, data) as table:
+            store.con.execute("INSERT INTO ontology_genes SELECT symbol, name, aliases, "
+                              f"previous, CAST(line AS INTEGER) FROM {table}")
     _stamp(store)
 
 

@@ -46,10 +46,6 @@ _DOSE = re.compile(r"\s+(\d|oral\b|injection\b|injectable\b|tablet\b|capsule\b|s
 _TRANSCRIPT = re.compile(r"^[A-Z]{2}_\d+(?:\.\d+)?(?:\([A-Za-z0-9-]+\))?:")
 
 
-def is_bundle(data: Any) -> bool:
-    return isinstance(data, dict) and data.get("resourceType") == "Bundle"
-
-
 def _codings(cc: Any) -> list[dict]:
     return [c for c in (cc or {}).get("coding") or [] if isinstance(c, dict)] \
         if isinstance(cc, dict) else []

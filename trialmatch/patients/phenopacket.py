@@ -35,12 +35,6 @@ _ISO_YEARS = re.compile(r"^P(\d+)Y")
 _IGNORED = ("metaData", "id")
 
 
-def is_phenopacket(data: Any) -> bool:
-    """A JSON object with `metaData` (a Phenopacket, or a Cohort with `members`)."""
-    return isinstance(data, dict) and isinstance(data.get("metaData"), dict) and \
-        "resourceType" not in data
-
-
 def _parse(data: dict, cohort: bool) -> tuple[Any, str | None]:
     """The protobuf message, or None and a problem naming a field (never a value)."""
     from google.protobuf.json_format import ParseDict, ParseError

@@ -23,11 +23,20 @@ class Converted:
     error: str | None = None
 
 
-def format_of(data: Any) -> str | None:
-    """"fhir", "phenopacket" or None (our own patient.json)."""
-    from trialmatch.patients.fhir import is_bundle
-    from trialmatch.patients.phenopacket import is_phenopacket
+def is_bundle(data: Any) -> bool:
+    """A FHIR Bundle (read by `patients.fhir`)."""
+    return isinstance(data, dict) and data.get("resourceType") == "Bundle"
 
+
+def is_phenopacket(data: Any) -> bool:
+    """A JSON object with `metaData` (a Phenopacket, or a Cohort with `members`)."""
+    return isinstance(data, dict) and isinstance(data.get("metaData"), dict) and \
+        "resourceType" not in data
+
+
+def format_of(data: Any) -> str | None:
+    """"fhir", "phenopacket" or None (our own patient.json). The readers themselves are
+    imported only for a document in their format (`find` on a patient.json needs neither)."""
     if is_bundle(data):
         return "fhir"
     if is_phenopacket(data):

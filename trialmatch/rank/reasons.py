@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trialmatch.ontology import Ontology
+from trialmatch.rules.english import describe
 from trialmatch.rules.evaluate import spec_vs_finding
-from trialmatch.rules.explain import describe
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import (
     CONNECTIVES,

@@ -64,3 +64,15 @@ def evaluate_clauses(found: list[Clause] | None, leaf_value) -> int | None:
         return None
     return min(max(2 - leaf_value(leaf) if neg else leaf_value(leaf) for leaf, neg in c)
                for c in found)
+
+
+def clause_rows(rule: Node, cohort_key: int, leaf_id) -> tuple[int | None, list[tuple]]:
+    """(number of clauses or None when too many, rows (cohort_key, clause, leaf_id, neg))
+    of a cohort's tree in CNF; `leaf_id(leaf)` gives a stored leaf's id."""
+    try:
+        found = clauses(rule)
+    except TooLarge:
+        return None, []
+    rows = [(cohort_key, i, leaf_id(leaf), neg)
+            for i, clause in enumerate(found or ()) for leaf, neg in clause]
+    return len(found or ()), rows

@@ -7,6 +7,7 @@ DuckDB lets one process write a file at a time; a second writer gets a clear mes
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -72,6 +73,30 @@ def check_file(path: Path) -> None:
                          "database; give --db a new file name or an existing database)")
 
 
+_REGISTERED = iter(range(1, 1 << 62))
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, table) -> Iterator[str]:
+    """Hand an Arrow table (or DataFrame) to DuckDB under a fresh name, for the duration
+    of the block: the SQL names what it reads, never a Python variable (connections are
+    opened with replacement scans off, so a forgotten `register` fails loudly)."""
+    name = f"tm_arrow_{next(_REGISTERED)}"
+    con.register(name, table)
+    try:
+        yield name
+    finally:
+        # a result left open (a statement that failed half-way) blocks unregistering; the
+        # name is unique, so the table then stays harmlessly until the connection closes
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
+
+
+def _without_replacement_scans(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("SET python_enable_replacements = false")
+    return con
+
+
 class NeedsWriter(Exception):
     """A read-only open is not enough: the file is missing, old, or cannot be shared."""
 
@@ -94,7 +119,7 @@ class Store:
 
     def _connect(self, wait: float) -> duckdb.DuckDBPyConnection:
         if self.path is None:
-            return duckdb.connect(":memory:")
+            return _without_replacement_scans(duckdb.connect(":memory:"))
         if self.path.is_dir():
             raise StoreError(f"{self.path}: is a directory, expected a database file")
         try:
@@ -105,7 +130,8 @@ class Store:
         deadline = time.monotonic() + wait
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=self.read_only)
+                return _without_replacement_scans(
+                    duckdb.connect(str(self.path), read_only=self.read_only))
             except duckdb.Error as exc:
                 if _is_lock_error(exc) and time.monotonic() < deadline:
                     time.sleep(0.5)

@@ -19,7 +19,8 @@ from trialmatch.store.schema import CLAUSES_DDL, MEMBERS_DDL, REGISTRY_DDL
 
 def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
     """Version 5 stores every cohort's tree in conjunctive normal form (`clauses`)."""
-    from trialmatch.store.trials import _insert, clause_rows
+    from trialmatch.rules.cnf import clause_rows
+    from trialmatch.store.trials import _insert
 
     con.execute(CLAUSES_DDL)
     con.execute("ALTER TABLE cohorts ADD COLUMN n_clauses INTEGER")

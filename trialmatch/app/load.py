@@ -1,9 +1,9 @@
 """`trialmatch load`: parse trial files and store them in the catalogue, one transaction per file.
 
-Library first: `load_files(paths, db)` opens the catalogue (`trialmatch.catalog.open_catalog`),
+Library first: `load_files(paths, db)` opens the catalogue (`trialmatch.app.catalog.open_catalog`),
 reads each file (a MatchMiner CTML trial is read as curated rules, `ingest.ctml`), parses
 its good records with the catalogue's ontology, and stores them with
-`trialmatch.catalog.replace_trials(..., origin="ctgov")` (`"ctml"` for CTML): one transaction
+`trialmatch.app.catalog.replace_trials(..., origin="ctgov")` (`"ctml"` for CTML): one transaction
 per file, so a file that fails to store changes nothing, and a trial loaded again (same NCT id) is replaced.
 Derived tables are refreshed in the same transaction, so `trialmatch find` sees the trials
 at once. Bad records are listed in `problems` (file and line or NCT id); the caller exits 3
@@ -139,7 +139,7 @@ def load_files(paths: Iterable[str | Path], db: str | Path | None = None, *,
     record is parsed; `fmt` "auto" reads unrecognised files as eligibility text."""
     import duckdb
 
-    from trialmatch.catalog import open_catalog, replace_trials
+    from trialmatch.app.catalog import open_catalog, replace_trials
     from trialmatch.store.db import corrupt_message, is_corrupt_error
 
     summary = LoadSummary()

@@ -15,7 +15,7 @@ from trialmatch.ontology import Ontology
 
 def export_ctml(trial_id: str, db: str | Path | None = None) -> Export:
     """The CTML document of a stored trial, and what CTML could not say (warnings)."""
-    from trialmatch.catalog import open_catalog, stored_trials
+    from trialmatch.app.catalog import open_catalog, stored_trials
 
     store, ont = open_catalog(db, read_only=True)
     try:

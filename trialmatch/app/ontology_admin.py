@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trialmatch.catalog import refresh_derived, sync_curated
+from trialmatch.app.catalog import refresh_derived, sync_curated
 from trialmatch.errors import UsageError
 from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.ontology.check import leaf_problems
@@ -155,7 +155,7 @@ def stored_term_problems(store: Store, ont: Ontology) -> list[str]:
 
 def check_terms(*, db: str | Path | None = None) -> list[str]:
     """`stored_term_problems` for the catalogue of a database."""
-    from trialmatch.catalog import open_catalog
+    from trialmatch.app.catalog import open_catalog
 
     store, ont = open_catalog(db)
     try:

@@ -1,6 +1,6 @@
 """Explaining a batch's matches once per *explanation class*, not once per patient.
 
-A match object (DESIGN 2.3) of a (patient, cohort) pair is built by `api.build_matches`
+A match object (DESIGN 2.3) of a (patient, cohort) pair is built by `app.find.build_matches`
 from only these inputs: the cohort, the values of its root and literals, the patient's
 cancer type (cancer-type reasons and closeness) and the ontology paths (`via`) that connect
 the patient's findings and prior drugs to the met alteration, fusion and prior-therapy
@@ -19,13 +19,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from trialmatch.api import build_matches
+from trialmatch.app.find import build_matches
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.store.db import Store
+from trialmatch.store.db import Store, registered
 
 SETUP = [
     # the evaluable leaves of every cohort, numbered in reading order (a literal is such a
@@ -106,7 +106,7 @@ SELECT d.doc_id, d.doc, d.doc->>'title', d.doc->>'phase',
        from_json(d.doc->'reasons', '{_REASONS}'), from_json(d.doc->'unknown', '["VARCHAR"]'),
        CAST(d.doc->>'manual_review' AS INTEGER), d.doc->>'cohort_label',
        d.doc->>'trial_status', d.doc->'score_parts'
-FROM new_docs d
+FROM $new_docs d
 WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
   AND d.doc_id NOT IN (SELECT doc_id FROM s_docs)
 """
@@ -173,11 +173,12 @@ class Explainer:
     def _vias(self, by_id: dict[str, PatientFacts]) -> None:
         need = self.con.execute(VIA_NEEDED).fetchall()
         rows = [(pid, lid, self._via_id(lid, by_id[pid])) for pid, lid in need]
-        via_rows = pa.table({"patient_id": pa.array([r[0] for r in rows], pa.string()),  # noqa: F841
-                          "leaf_id": pa.array([r[1] for r in rows], pa.int32()),
-                          "via_id": pa.array([r[2] for r in rows], pa.int32())})
+        via_rows = pa.table({"patient_id": pa.array([r[0] for r in rows], pa.string()),
+                             "leaf_id": pa.array([r[1] for r in rows], pa.int32()),
+                             "via_id": pa.array([r[2] for r in rows], pa.int32())})
         self.con.execute("DELETE FROM b_via")
-        self.con.execute("INSERT INTO b_via SELECT * FROM via_rows")
+        with registered(self.con, via_rows) as name:
+            self.con.execute(f"INSERT INTO b_via SELECT * FROM {name}")
 
     # ------------------------------------------------------------------ classes
     def _build(self, new: list[tuple[str, str, int, int | None]],
@@ -214,11 +215,13 @@ class Explainer:
         cols = list(zip(*classes))
         types = [pa.string()] * 4 + [pa.float64(), pa.string()]
         names = ["ckey", "trial_id", "cohort", "status", "score", "doc_id"]
-        class_rows = pa.Table.from_arrays(  # noqa: F841
+        class_rows = pa.Table.from_arrays(
             [pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
-        self.con.execute("INSERT INTO b_classes SELECT * FROM class_rows")
+        with registered(self.con, class_rows) as name:
+            self.con.execute(f"INSERT INTO b_classes SELECT * FROM {name}")
 
     def _insert_docs(self, docs: dict[str, str]) -> None:
-        new_docs = pa.table({"doc_id": pa.array(list(docs), pa.string()),  # noqa: F841
+        new_docs = pa.table({"doc_id": pa.array(list(docs), pa.string()),
                              "doc": pa.array(list(docs.values()), pa.string())})
-        self.con.execute(INSERT_DOCS)
+        with registered(self.con, new_docs) as name:
+            self.con.execute(INSERT_DOCS.replace("$new_docs", name))

@@ -16,7 +16,6 @@ from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.resources import curated_files, data_dir
 from trialmatch.rules.trial import Trial
 from trialmatch.store.db import READER_WAIT, NeedsWriter, Store
-from trialmatch.store.trials import TrialWriter, delete_trials
 
 CURATED = "curated"
 
@@ -27,6 +26,16 @@ def _files_hash(files: list[Path]) -> str:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
+
+
+def store_trials(store: Store, trials: list[Trial], origin: str) -> list[int]:
+    """Compile the trials' trees (`match.compile`) and write them (`store.trials`),
+    replacing trials with the same ids, inside the caller's transaction; returns the new
+    leaf ids."""
+    from trialmatch.match.compile import compile_trials
+    from trialmatch.store.trials import write_trials
+
+    return write_trials(store, trials, compile_trials(store, trials), origin)
 
 
 def _leaves_stamp(store: Store) -> str:
@@ -45,12 +54,13 @@ def sync_curated(store: Store, folder: Path | None = None) -> bool:
     if store.get_meta("curated") == stamp:
         return False
     from trialmatch.ingest.curated import load_curated_dir  # YAML: only when files changed
+    from trialmatch.store.trials import delete_trials
 
     trials = load_curated_dir(folder) if files else []
     old = [r[0] for r in store.con.execute(
         "SELECT trial_id FROM trials WHERE origin = ?", [CURATED]).fetchall()]
     delete_trials(store.con, old)
-    TrialWriter(store).write(trials, CURATED)
+    store_trials(store, trials, CURATED)
     store.set_meta("curated", stamp)
     return True
 
@@ -124,7 +134,7 @@ def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str
     from trialmatch.store.sites import replace_sites
 
     with store.transaction():
-        TrialWriter(store).write(trials, origin)
+        store_trials(store, trials, origin)
         replace_sites(store.con, sites or {})
         refresh_derived(store, ont)
 

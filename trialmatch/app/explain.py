@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from trialmatch.catalog import open_catalog, stored_trials
+from trialmatch.app.catalog import open_catalog, stored_trials
 from trialmatch.errors import InputError, UsageError
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
@@ -23,8 +23,8 @@ from trialmatch.patients import load_patients
 from trialmatch.rank.findings import finding_text
 from trialmatch.rank.reasons import Literal, explain_cohort, via
 from trialmatch.rank.score import score, sort_key
+from trialmatch.rules.english import describe
 from trialmatch.rules.evaluate import evaluate, status_of
-from trialmatch.rules.explain import describe
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import CONNECTIVES, Diagnosis, Node, Not, leaves
 from trialmatch.rules.trial import Cohort, Trial

@@ -285,9 +285,9 @@ def _read_page(studies: list[Any], page_no: int, summary: SyncSummary) -> list[_
 def _store_page(store, ont, items: list[_Item], summary: SyncSummary, parse: Callable,
                 query: SyncQuery, run: _Run) -> None:
     """Decide, parse what must be parsed, and write the page and the state: one transaction."""
+    from trialmatch.app.catalog import store_trials
     from trialmatch.rules.trial import Trial
     from trialmatch.store.sites import replace_sites
-    from trialmatch.store.trials import TrialWriter
 
     stored = _stored(store.con, [it.record.nct_id for it in items])
     parsed: list = []
@@ -329,9 +329,9 @@ def _store_page(store, ont, items: list[_Item], summary: SyncSummary, parse: Cal
     now = datetime.now()
     with store.transaction():
         if parsed:
-            TrialWriter(store).write(parsed, ORIGIN)
+            store_trials(store, parsed, ORIGIN)
         for origin, trials in kept.items():
-            TrialWriter(store).write(trials, origin)
+            store_trials(store, trials, origin)
         replace_sites(store.con, {it.record.nct_id: it.record.sites or () for it in written})
         if written:
             store.con.execute(
@@ -357,7 +357,7 @@ def sync_registry(db=None, *, condition: str | None = None, term: str | None = N
     `client` replaces the default `RegistryClient(base_url)` (tests: no waiting);
     `progress(summary)` is called after each stored page. Raises `UsageError` for a bad
     option and `SyncError` when a page fails after retries."""
-    from trialmatch.catalog import open_catalog, refresh_derived
+    from trialmatch.app.catalog import open_catalog, refresh_derived
 
     query = SyncQuery(check_base_url(base_url), (condition or "").strip() or None,
                       (term or "").strip() or None, check_statuses(statuses))

@@ -1,6 +1,7 @@
-"""The library face of every command: plain functions returning plain data.
+"""`trialmatch find`, library face: the patients of one file matched, explained and ranked.
 
-The CLI parses arguments, calls one of these, and hands the result to its output layer.
+`find` / `find_iter` return plain data (DESIGN 2.3); `build_matches` makes the match objects
+from the matcher's rows, for `bulk` too (`bulk.explanation_classes`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from trialmatch.catalog import open_catalog
+from trialmatch.app.catalog import open_catalog
 from trialmatch.geo import Place
 from trialmatch.match.engine import CohortValue, Matcher
 from trialmatch.match.place import OPEN_STATUSES, find_scope
