@@ -329,7 +329,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         while ci + 1 < len(starts) and m.start >= starts[ci + 1]:
             ci += 1
         c = layout.criteria[ci]
-        if c.start <= m.start and m.end <= c.end:
+        if c.start <= m.start and (m.end <= c.end or text[c.end:m.end].isspace()):
             ms_of[ci].append(m)
     nodes: dict[int, Node] = {}
     cache: dict[int, list[str]] = {}

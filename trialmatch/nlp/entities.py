@@ -598,8 +598,9 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             words = target.split()
             names += [f"{' '.join(words[:k])} inhibitor" for k in range(min(len(words), 5), 0, -1)]
             value = _drug_class(lex, *names)
-            if value is not None:
-                out.append(Mention("drug", m.start(), m.end(), "mechanism.by_action",
+            if value is not None:  # the target may run to the line's end: no trailing space
+                end = m.start() + len(m.group().rstrip())
+                out.append(Mention("drug", m.start(), end, "mechanism.by_action",
                                    {"concept": value}))
     return out
 

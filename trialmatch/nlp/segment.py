@@ -85,16 +85,26 @@ _INLINE_HEADING = re.compile(r"(?i)(?<=\w[.;])[ \t]+(?=(?:key\s+|main\s+)?(?:exc
                              r"criteria\s*[:：])")
 
 
+# A bullet inside a line after ";", ":" or "." ("...years; - Measurable disease; - ..."):
+# criteria pasted as one paragraph. Split there only when the text does it at least twice.
+_INLINE_BULLET = re.compile(r"(?<=[;:.])[ \t]+(?=[-–•](?:[ \t]|$))")
+
+
 def _lines(text: str):
     """(offset, line) of every line; a line with an inline "Exclusion Criteria:" heading
-    after other words (pasted text) is two lines, split before the heading."""
+    after other words (pasted text) is two lines, split before the heading, and so is a line
+    with inline bullets (_INLINE_BULLET) in text that runs its criteria together."""
+    inline = _INLINE_BULLET if len(_INLINE_BULLET.findall(text, 0, 20000)) >= 2 else None
     pos = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
+        cuts = sorted([(m.start(), m.end()) for m in _INLINE_HEADING.finditer(line)]
+                      + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else []))
         at = 0
-        for m in _INLINE_HEADING.finditer(line):
-            yield pos + at, line[at:m.start()]
-            at = m.end()
+        for start, end in cuts:
+            if start >= at:
+                yield pos + at, line[at:start]
+                at = end
         yield pos + at, line[at:]
         pos += len(raw)
 
