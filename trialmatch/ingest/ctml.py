@@ -329,9 +329,10 @@ class _Reader:
             return
         nodes = [self.node(item, f"{pointer}/{i}", _line(items, i) or line)
                  for i, item in enumerate(items)]
-        if any(n is None for n in nodes):
+        found = tuple(n for n in nodes if n is not None)
+        if len(found) != len(nodes):
             return
-        rule = All(tuple(nodes), prov=Provenance(section="cohort", text=str(label) if label
+        rule = All(found, prov=Provenance(section="cohort", text=str(label) if label
                                                  else None, source=self.where(line)))
         cohorts.append(Cohort(cid, rule, str(label) if label not in (None, "") else None,
                               CLOSED if closed else None))

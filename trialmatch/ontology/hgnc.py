@@ -89,7 +89,8 @@ class ImportedGenes:
         for column in (2, 3):  # aliases, then previous symbols (which win)
             forms: dict[str, set[str]] = {}
             for r in self.rows:
-                for name in r[column].split("|"):
+                names = r[2] if column == 2 else r[3]
+                for name in names.split("|"):
                     if name:
                         forms.setdefault(_key(name), set()).add(r[0])
             index.update({k: next(iter(v)) for k, v in forms.items() if len(v) == 1})

@@ -76,7 +76,7 @@ def load(data: Any, pointer: str = "") -> Node:
             if stated is not None and not isinstance(stated, str):
                 raise RuleError(f"{pointer}/stated: must be a string")
             return Not(items[0], stated=stated, prov=prov)
-        return cls(items, prov=prov)
+        return All(items, prov=prov) if cls is All else AnyOf(items, prov=prov)
     names = {f.name for f in fields(cls)} - {"prov"}
     unknown = set(data) - names - {"kind", "provenance", "schema_version"}
     if unknown:

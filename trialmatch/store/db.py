@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -72,6 +73,14 @@ def check_file(path: Path) -> None:
                          "database; give --db a new file name or an existing database)")
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The first value of the one row of a query that always returns a row (count, max)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise StoreError("internal error: a one-row query returned no row")
+    return row[0]
+
+
 class NeedsWriter(Exception):
     """A read-only open is not enough: the file is missing, old, or cannot be shared."""
 
@@ -85,7 +94,7 @@ class Store:
         file must exist with the current schema, else `NeedsWriter` is raised."""
         self.path = None if memory else Path(path) if path else default_db_path()
         self.read_only = read_only and self.path is not None
-        if self.read_only and not self.path.is_file():
+        if self.read_only and self.path is not None and not self.path.is_file():
             raise NeedsWriter(f"{self.path}: no database yet")
         self._hint = wait is not None  # the command has a --wait option to name
         self.con = self._connect(wait or 0.0)
@@ -151,9 +160,10 @@ class Store:
             self._end_stale_runs()
 
     def _has_other_tables(self) -> bool:
-        return bool(self.con.execute(
+        return bool(scalar(
+            self.con,
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND NOT temporary").fetchone()[0])
+            "AND NOT temporary"))
 
     def _end_stale_runs(self) -> None:
         """A bulk run still `running` when we hold the writer's lock was killed (DuckDB

@@ -175,7 +175,7 @@ class TrialWriter:
         self.next_node += 1
         if isinstance(node, (All, AnyOf, Not)):
             lit = isinstance(node, Not) and not isinstance(node.item, (All, AnyOf, Not))
-            lit_leaf = self._leaf(node.item, batch) if lit else None
+            lit_leaf = self._leaf(node.item, batch) if lit and isinstance(node, Not) else None
             batch.nodes.append((key, cohort_key, parent, depth, node.kind, None, path, lit,
                                 lit_leaf, *(_literal_words(node) if lit else (None, None))))
             for i, child in enumerate(node.children):
