@@ -209,9 +209,7 @@ class Study:
     order: dict[str, None] = field(default_factory=dict)
     _intern: dict[str, str] = field(default_factory=dict)
 
-    def s(self, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def s(self, value: str) -> str:
         return self._intern.setdefault(value, value)
 
     def add(self, sample: str, alt: tuple) -> None:
@@ -340,7 +338,7 @@ def read_cna_matrix(t: Table, study: Study) -> None:
                 "Hugo_Symbol", "sample").iter_rows():
             missing.setdefault(sample, set()).add(gene)
     for s in samples:
-        study.order.setdefault(study.s(s), None)  # type: ignore[arg-type]
+        study.order.setdefault(study.s(s), None)
     study.matrix_genes = frozenset(genes)
     study.matrix_missing = {s: frozenset(g) for s, g in missing.items()}
 
@@ -386,11 +384,11 @@ def read_fusions(t: Table, study: Study) -> None:
         a, b = parsed
         if b is None and not _na(gene) and gene != a:
             a, b = gene, a
-        key = (sample, *sorted((a, b or "")))  # type: ignore[arg-type]
+        key = (sample, *sorted((a, b or "")))
         if key in seen:  # fusion files list a fusion once per gene
             continue
-        seen.add(key)  # type: ignore[arg-type]
-        _fusion(study, sample, a, b)  # type: ignore[arg-type]
+        seen.add(key)
+        _fusion(study, sample, a, b)
 
 
 def read_clinical(t: Table, study: Study) -> None:
@@ -410,7 +408,7 @@ def read_clinical(t: Table, study: Study) -> None:
         ident = values[key]
         target[ident] = values
         if t.kind == "clinical_sample":
-            study.order.setdefault(study.s(ident), None)  # type: ignore[arg-type]
+            study.order.setdefault(study.s(ident), None)
 
 
 def read_panel_matrix(t: Table, study: Study) -> None:

@@ -162,8 +162,8 @@ def _collect(study: Any, where: str, source: str, records: list[Record],
     record, problem = study_record(study, source)
     if problem:
         problems.append(f"{where}: {problem}")
-    else:
-        records.append(record)  # type: ignore[arg-type]
+    elif record is not None:
+        records.append(record)
 
 
 def _get(d: Any, *keys: str) -> Any:

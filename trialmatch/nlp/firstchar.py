@@ -23,7 +23,7 @@ try:  # Python 3.11+
     # re's private parser: typeshed types it only under its old name, sre_parse
     from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    _p = None  # type: ignore[assignment]
+    _p = None
 
 
 class _Unknown(Exception):

@@ -248,7 +248,7 @@ class Ontology:
 
     def variant_group(self, gene: str, group: str) -> tuple[str, ...] | None:
         row = self.groups.get((gene, group))
-        return tuple(row["members"]) if row else None  # type: ignore[arg-type]
+        return tuple(row["members"]) if row else None
 
     @cached_property
     def _ancestors(self) -> dict[str, dict[str, int]]:

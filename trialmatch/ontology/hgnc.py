@@ -167,4 +167,4 @@ def read_hgnc(path: Path) -> GeneImport:
         target = by_id.get(hgnc_id)
         if target is not None and old not in seen and old not in target[3].split("|"):
             target[3] = f"{target[3]}|{old}" if target[3] else old
-    return GeneImport(source, [tuple(r) for r in rows], withdrawn)  # type: ignore[misc]
+    return GeneImport(source, [tuple(r) for r in rows], withdrawn)

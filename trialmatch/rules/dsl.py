@@ -210,6 +210,12 @@ class _Parser:
             raise self.error(f"expected a value, found {val!r}", pos)
         return float(val) if _is_number(val) else val
 
+    def number(self, name: str, value: str | float) -> float:
+        """`value`, the token just read, when it is a number."""
+        if isinstance(value, str):
+            raise self.error(f"{name} needs a number", self.tokens[self.i - 1][2])
+        return value
+
     def comparison(self) -> Node:
         name = self.take("word")[1].lower()
         op = self.take("op")[1]
@@ -217,13 +223,13 @@ class _Parser:
             raise self.error(f"unknown comparison {op!r}")
         value = self.scalar()
         if name == "age":
-            return Age(op, value)  # type: ignore[arg-type]
+            return Age(op, self.number(name, value))
         if name == "sex":
             if op != "=":
                 raise self.error("sex takes =")
             return Sex(str(value).lower())
         if name in ("ecog", "karnofsky"):
-            return Performance(name, op, value)  # type: ignore[arg-type]
+            return Performance(name, op, self.number(name, value))
         return Measurement(name, op, value)
 
     def call(self) -> Node:

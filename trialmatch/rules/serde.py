@@ -54,7 +54,7 @@ def load(data: Any, pointer: str = "") -> Node:
     if version != SCHEMA_VERSION:
         raise RuleError(f"{pointer or '/'}: unsupported rule schema_version {version!r}")
     kind = data.get("kind")
-    cls = NODE_TYPES.get(kind)  # type: ignore[arg-type]
+    cls = NODE_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise RuleError(f"{pointer or '/'}: unknown rule kind {kind!r}")
     prov_data = data.get("provenance")
