@@ -25,7 +25,7 @@ from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.store.db import Store, scalar
+from trialmatch.store.db import Store
 
 SETUP = [
     # the evaluable leaves of every cohort, numbered in reading order (a literal is such a
@@ -142,7 +142,7 @@ class Explainer:
         self._vias({p.id: p for p in patients})
         con.execute(KEYS)
         con.execute(NEW_CLASSES)
-        n = scalar(con, "SELECT count(*) FROM b_new")
+        n = self.store.scalar("SELECT count(*) FROM b_new")
         by_id = {p.id: p for p in patients}
         for start in range(0, n, self.chunk):
             self._build(con.execute(NEW_CHUNK, [start, start + self.chunk]).fetchall(), by_id)

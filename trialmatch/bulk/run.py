@@ -31,7 +31,7 @@ from trialmatch.errors import InputError
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
-from trialmatch.store.db import Store, scalar
+from trialmatch.store.db import Store
 from trialmatch.store.patients import patient_tables
 
 DEFAULT_BATCH = 1000
@@ -183,7 +183,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
         try:
             delta = state.trial_delta(store) if since_last_run else state.TrialDelta(
                 True, [], [], [], state.trials_hash(store))
-            report.trials = scalar(store.con, "SELECT count(*) FROM trials")
+            report.trials = store.scalar("SELECT count(*) FROM trials")
             report.changed_trials = len(delta.changed)
             report.removed_trials = len(delta.removed)
             report.trials_hash = delta.trials_hash

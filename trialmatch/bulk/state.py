@@ -13,11 +13,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
-from trialmatch.store.db import Store, scalar
+from trialmatch.store.db import Store
 from trialmatch.store.schema import PATIENT_TABLES
 
 # Bumped when what a results row contains changes: forces a full run. The code that decides
@@ -92,7 +91,7 @@ def trials_hash(store: Store) -> str:
 
 
 def has_done_run(store: Store) -> bool:
-    return scalar(store.con, "SELECT count(*) FROM runs WHERE state IN ('done', 'partial')") > 0
+    return store.scalar("SELECT count(*) FROM runs WHERE state IN ('done', 'partial')") > 0
 
 
 def trial_delta(store: Store) -> TrialDelta:
@@ -129,7 +128,7 @@ def start_run(store: Store, cohort: str, since_last_run: bool) -> int:
     con = store.con
     with store.transaction():
         con.execute("UPDATE runs SET state = 'interrupted' WHERE state = 'running'")
-        run_id = scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM runs")
+        run_id = store.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs")
         con.execute("INSERT INTO runs (run_id, started_at, cohort, state, since_last_run) "
                     "VALUES (?, now(), ?, 'running', ?)", [run_id, cohort, since_last_run])
     for ddl in STAGE_DDL:
@@ -257,7 +256,7 @@ def keep_runs(store: Store, n: int) -> None:
                ORDER BY run_id DESC LIMIT ?)""", [n])
 
 
-def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, Any], *,
+def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object], *,
          cohort: str = "", remove: bool = False, keep: int = DEFAULT_KEEP_RUNS) -> None:
     """The one final transaction: results, changes, removed patients, patients, trial
     snapshot, run row, retention. `remove`: patients of `cohort` absent from this run are
@@ -284,8 +283,8 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, Any], *
         store.set_meta("rank_stamp", rank_stamp())
         n = dict(con.execute("SELECT change, count(*) FROM main.changes WHERE run_id = ? "
                              "GROUP BY change", [run_id]).fetchall())
-        matches = scalar(con, "SELECT count(*) FROM main.results WHERE patient_id IN "
-                         "(SELECT patient_id FROM s_seen)")
+        matches = store.scalar("SELECT count(*) FROM main.results WHERE patient_id IN "
+                               "(SELECT patient_id FROM s_seen)")
         counts.update(new=n.get("new", 0), lost=n.get("lost", 0),
                       changed=n.get("changed", 0), removed=n.get("removed", 0),
                       matches=matches)

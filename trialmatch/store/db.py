@@ -73,14 +73,6 @@ def check_file(path: Path) -> None:
                          "database; give --db a new file name or an existing database)")
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
-    """The first value of the one row of a query that always returns a row (count, max)."""
-    row = con.execute(sql, params).fetchone()
-    if row is None:
-        raise StoreError("internal error: a one-row query returned no row")
-    return row[0]
-
-
 class NeedsWriter(Exception):
     """A read-only open is not enough: the file is missing, old, or cannot be shared."""
 
@@ -159,9 +151,15 @@ class Store:
         elif not self.read_only:
             self._end_stale_runs()
 
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The first value of the one row of a query that always returns a row (count, max)."""
+        row = self.con.execute(sql, params).fetchone()
+        if row is None:
+            raise StoreError("internal error: a one-row query returned no row")
+        return row[0]
+
     def _has_other_tables(self) -> bool:
-        return bool(scalar(
-            self.con,
+        return bool(self.scalar(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
             "AND NOT temporary"))
 
