@@ -121,3 +121,12 @@ def test_drug_closures_walked_from_parent_links_are_the_graphs_descendants():
     assert ont.graph is not graph and ont.graph.has_edge("class:test_subclass",
                                                          f"class:{parent}")
     assert ont.drug_concepts("test_subclass") >= {"test_subclass", parent}
+
+
+def test_anti_cd20_antibodies_count_as_immunotherapy_and_checkpoint_class_stays_narrow(ontology):
+    """Lymphoma trials call rituximab-based treatment (chemo)immunotherapy; a checkpoint
+    inhibitor requirement is not met by it."""
+    for drug in ("rituximab", "obinutuzumab", "ofatumumab"):
+        assert "immunotherapy" in ontology.drug_concepts(drug), drug
+        assert "immune_checkpoint_inhibitor" not in ontology.drug_concepts(drug), drug
+    assert "immunotherapy" not in ontology.drug_concepts("bendamustine")

@@ -16,13 +16,17 @@ from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.rules.nodes import (
     Age,
     All,
+    Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
+    Fusion,
     Measurement,
     Node,
     Not,
     PriorTherapy,
     Provenance,
+    Signature,
     Unparsed,
 )
 from trialmatch.rules.trial import Cohort
@@ -167,8 +171,45 @@ def _joining_or(gap: str) -> bool:
     return False
 
 
+_BIOMARKER = (Alteration, Fusion, Expression, Signature)
+_OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
+_CLOSE_BRACKET = re.compile(r"[^()\[\]]{0,30}[)\]]")
+
+
+def _biomarker(node: Node) -> bool:
+    """A biomarker finding, its negation, or alternatives of them."""
+    if isinstance(node, Not):
+        return _biomarker(node.item)
+    if isinstance(node, AnyOf):
+        return all(_biomarker(n) for n in node.items)
+    return isinstance(node, _BIOMARKER)
+
+
+def _qualified(found: list[Unit], text: str) -> tuple[list[Unit], set[int]]:
+    """A bracketed biomarker right after a cancer type qualifies that cancer: "anaplastic
+    large cell lymphoma (ALK-negative)" is one finding, all(the cancer, the biomarker), so a
+    list of such cancers stays a list of alternatives. Also the ids of the folded nodes."""
+    out: list[Unit] = []
+    folded: set[int] = set()
+    for u in found:
+        prev = out[-1] if out else None
+        if prev is not None and isinstance(prev.node, Diagnosis) and _biomarker(u.node):
+            opening = _OPEN_BRACKET.fullmatch(text, prev.end, u.start)
+            close = _CLOSE_BRACKET.match(text, u.end) if opening else None
+            if close:
+                span = Provenance(None, prev.start, u.end, text[prev.start:u.end],
+                                  "assemble.qualifier")
+                node = All((prev.node, u.node), prov=span)
+                folded.add(id(node))
+                out[-1] = Unit(node, prev.start, close.end())
+                continue
+        out.append(u)
+    return out, folded
+
+
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Coordinations of one run of findings (see `join_units`)."""
+    found, qualified = _qualified(found, text)
     runs: list[list[Unit]] = [[found[0]]]
     ors: list[bool] = [False]
     for prev, cur in zip(found, found[1:], strict=False):
@@ -190,7 +231,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             continue
         before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) or all(
-            isinstance(u.node, Diagnosis) for u in run) or (
+            isinstance(u.node, Diagnosis) or id(u.node) in qualified for u in run) or (
             prov.section == "exclusion" and all(_same_kind(run[0].node, u.node) for u in run))
         kind = AnyOf if alternatives else All
         nodes = tuple(u.node for u in run)
@@ -313,6 +354,37 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             out.append((c, node))
         else:
             out.append((c, nodes[i]))
+    return _trailing_or(out, text)
+
+
+# A criterion that ends with "or" (or a criterion that is only "or"): it and the next
+# criterion are alternatives ("- stage IV lung cancer, OR" / "- relapsed lymphoma").
+_ENDS_OR = re.compile(r"(?i)(?:^|[\s,;])(?:or|and/or)[\s,;:.]*\Z")
+_ONLY_OR = re.compile(r"(?i)[\s(\[]*(?:or|and/or)[\s)\].:]*\Z")
+
+
+def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
+                 ) -> list[tuple[Criterion, Node]]:
+    """Join criteria linked by a trailing "or" into an `any` (see _ENDS_OR)."""
+    if not any(_ENDS_OR.search(c.text) for c, _ in pairs):
+        return pairs
+    out: list[tuple[Criterion, Node]] = []
+    joined: set[int] = set()  # the `any` nodes made here, which a further "or" extends
+    open_or = False
+    for c, node in pairs:
+        alone = _ONLY_OR.fullmatch(c.text) is not None
+        if open_or and out and out[-1][0].section == c.section and \
+                out[-1][0].cohorts == c.cohorts and not alone:
+            first, prev = out[-1]
+            items = prev.items if isinstance(prev, AnyOf) and id(prev) in joined else (prev,)
+            prov = Provenance(c.section, first.start, c.end, text[first.start:c.end],
+                              "assemble.trailing_or")
+            choice = AnyOf((*items, node), prov=prov)
+            joined.add(id(choice))
+            out[-1] = (first, choice)
+        elif not alone:
+            out.append((c, node))
+        open_or = _ENDS_OR.search(c.text) is not None
     return out
 
 

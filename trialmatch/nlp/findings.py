@@ -115,7 +115,7 @@ def units(ctx: Context) -> list[Unit]:
     ms = [m for m in ctx.ms if not ctx.skipped(m)]
     out: list[Unit] = []
     phrases, orphans = build_phrases(ms, ctx.text)
-    attach_orphans(phrases, orphans)
+    attach_orphans(phrases, orphans, ctx.text)
     for g in build_groups(phrases, ctx.cues, ctx.text, ctx.end):
         unit = group_unit(g, ctx)
         if unit is not None:
@@ -257,8 +257,14 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
         nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
                             else _event_exon(v), origin, prov=prov)
                  for g in p.genes for v in (p.variants or (None,))]
+        if p.examples and kind in ("mutation", "any"):
+            # "an EGFR mutation (e.g. L858R)": the gene's finding, the variants named in it
+            nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes
         return _stated_absent(_carve_out(_one(nodes, ctx, p), p, ctx, prov), kind, prov)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
+    if len(nodes) > 1 and kind in ("wildtype", "negative"):
+        # "IDH wild-type", "ER/PR negative": every gene of the phrase is stated absent
+        return All(tuple(nodes), prov=prov)
     node = _one(nodes, ctx, p)
     if node is None or kind not in ("mutation", "any"):
         return node

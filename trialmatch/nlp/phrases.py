@@ -107,6 +107,7 @@ class Phrase:
     cue: list[str] = field(default_factory=list)  # own cue chain (values)
     cue_end: int | None = None
     compound: bool = False  # "G719A+L861Q": the variants together, in one tumour
+    examples: bool = False  # "EGFR mutation (such as L858R)": the variants only illustrate it
 
 
 @dataclass(slots=True)
@@ -257,9 +258,15 @@ def _attach(p: Phrase, m: Mention, text: str) -> bool:
     return True
 
 
-def attach_orphans(phrases: list[Phrase], orphans: list[Mention]) -> None:
+# Words that open examples of a finding: "such as", "e.g.", "including (but not limited to)".
+_EXAMPLE_CUE = re.compile(r"(?i)\b(?:such\s+as|e\.\s?g\.?|for\s+(?:example|instance)|"
+                          r"including|not\s+limited\s+to)[\s,:;]*\(?\s*$")
+
+
+def attach_orphans(phrases: list[Phrase], orphans: list[Mention], text: str = "") -> None:
     """Variants written apart from their gene ("EGFR mutations such as ... L858R") go to the
-    nearest gene before them (or after, when none comes before)."""
+    nearest gene before them (or after, when none comes before). Variants that an example
+    cue opens only illustrate the gene's finding (`Phrase.examples`)."""
     targets = [p for p in phrases if not p.partner]
     if not targets:
         return
@@ -270,6 +277,8 @@ def attach_orphans(phrases: list[Phrase], orphans: list[Mention]) -> None:
         i = bisect_left(starts, m.start)  # targets[:i] start before the variant
         target = targets[i - 1] if i > 0 else targets[0] if starts[0] > m.start else None
         if target is not None and (m.label != "exon" or m.data.get("variants")):
+            if not target.variants and target.start < m.start and not m.excepted:
+                target.examples = bool(_EXAMPLE_CUE.search(text[target.end:m.start][-60:]))
             target.compound = target.compound or bool(m.data.get("compound"))
             (target.excepted if m.excepted else target.variants).extend(m.data["variants"])
             m.used = True
