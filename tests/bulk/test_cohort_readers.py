@@ -165,6 +165,8 @@ def test_no_real_sample_is_rejected_for_a_notation(name):
      ":3: a CNA matrix cell that is not a number (column 3; expected -2, -1, 0, 1, 2 or NA)"),
     ("data_CNA.txt", "Hugo_Symbol\tS1\tS2\tS1\nERBB2\t2\t0\t0\n",
      ":1: a column name appears twice in the header (a sample id twice?)"),
+    ("data_sv.txt", "Site1_Hugo_Symbol\tSite2_Hugo_Symbol\tClass\nEML4\tALK\tFUSION\n",
+     ":1: the header has no sample column (such as Tumor_Sample_Barcode)"),
 ])
 def test_bad_study_files_are_input_errors_naming_file_and_line(study, name, text, message):
     (study / name).write_text(text)

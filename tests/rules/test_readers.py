@@ -98,10 +98,19 @@ def test_infix_sugar_reads_as_the_canonical_form(text, expected):
     ("not(age >= 1, age >= 2)", "expected \\)"),
     ("alteration(EGFR, amplification, variant=L858R)", "only with alteration kind"),
     ("age >= 18 )", "after the rule"),
+    ("age >= old", "age needs a number at column 8"),
+    ("ecog <= good", "ecog needs a number at column 9"),
 ])
 def test_bad_rules_raise_a_clear_error(text, message):
     with pytest.raises(RuleError, match=message):
         parse_text(text)
+
+
+@pytest.mark.parametrize("kind", [["age"], {"k": 1}, None, 3])
+def test_a_kind_that_is_not_a_string_is_an_unknown_kind(kind):
+    # a list or an object as "kind" was a TypeError (unhashable), not a RuleError
+    with pytest.raises(RuleError, match="^/: unknown rule kind"):
+        load({"kind": kind})
 
 
 def test_bad_json_names_the_pointer():

@@ -110,7 +110,7 @@ def open_catalog(db: str | Path | None = None, ontology: Ontology | None = None,
     if wait is None and read_only:
         wait = READER_WAIT
     if read_only:
-        shared = _open_shared(db, ontology, wait, curated)
+        shared = _open_shared(db, ontology, READER_WAIT if wait is None else wait, curated)
         if shared is not None:
             return shared
     store = Store(db, wait=wait)

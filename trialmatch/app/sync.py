@@ -278,6 +278,7 @@ def _read_page(studies: list[Any], page_no: int, summary: SyncSummary) -> list[_
             else:
                 summary.problems.append(f"page {page_no}, study {i}: {problem}")
             continue
+        assert record is not None  # study_record returns a record or a problem
         items[record.nct_id] = _Item(record, study, record_hash(study), text_hash(record))
     return list(items.values())
 
@@ -365,7 +366,9 @@ def sync_registry(db=None, *, condition: str | None = None, term: str | None = N
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise UsageError(f"--page-size: between 1 and {MAX_PAGE_SIZE}")
     if parse is None:
-        from trialmatch.nlp.parse import parse_record as parse
+        from trialmatch.nlp.parse import parse_record
+
+        parse = parse_record
 
     summary = SyncSummary()
     store, ont = open_catalog(db, wait=wait)

@@ -30,7 +30,7 @@ clinical file or a matrix header.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +70,15 @@ def _pick(cols: list[str], names: tuple[str, ...]) -> str | None:
     return next((c for c in names if c in cols), None)
 
 
+def _need(t: Table, names: tuple[str, ...], what: str) -> str:
+    """The column a reader cannot do without (an input error when the header lacks it)."""
+    found = _pick(t.columns, names)
+    if found is None:
+        raise InputError(f"{t.path}:{t.header_line}: the header has no {what} column "
+                         f"(such as {names[0]})")
+    return found
+
+
 @dataclass
 class Table:
     """One tab-separated file: its header, and the line the header is on."""
@@ -79,7 +88,7 @@ class Table:
     kind: str
     header_line: int = 1
 
-    def frame(self, columns: list[str | None]) -> pl.DataFrame:
+    def frame(self, columns: Sequence[str | None]) -> pl.DataFrame:
         """These columns (text, stripped, NA values as null) and each row's file line, read
         with a lazy scan that parses nothing else."""
         names = list(dict.fromkeys(c for c in columns if c))
@@ -200,9 +209,7 @@ class Study:
     order: dict[str, None] = field(default_factory=dict)
     _intern: dict[str, str] = field(default_factory=dict)
 
-    def s(self, value: str | None) -> str | None:
-        if value is None:
-            return None
+    def s(self, value: str) -> str:
         return self._intern.setdefault(value, value)
 
     def add(self, sample: str, alt: tuple) -> None:
@@ -239,14 +246,14 @@ def _protein(value: str | None) -> str | None:
     return protein if readable else str(value).strip()
 
 
-def _rows(df: pl.DataFrame, columns: list[str | None]) -> Iterator[tuple]:
+def _rows(df: pl.DataFrame, columns: Sequence[str | None]) -> Iterator[tuple]:
     """The rows of these columns (None for a column the file lacks)."""
     return df.select([pl.col(c) if c else pl.lit(None, pl.String).alias(f"_none{i}")
                       for i, c in enumerate(columns)]).iter_rows()
 
 
 def read_mutations(t: Table, study: Study) -> None:
-    gene_c, sample_c = _pick(t.columns, GENE_COLS), _pick(t.columns, SAMPLE_COLS)
+    gene_c, sample_c = _need(t, GENE_COLS, "gene"), _need(t, SAMPLE_COLS, "sample")
     prot_cols = [c for c in PROTEIN_COLS if c in t.columns]
     class_c, exon_c = _pick(t.columns, CLASS_COLS), _pick(t.columns, EXON_COLS)
     status_c = _pick(t.columns, STATUS_COLS)
@@ -283,8 +290,8 @@ def _cna_kind(value: str | None) -> str | None:
 
 
 def read_cna_long(t: Table, study: Study) -> None:
-    gene_c, sample_c = _pick(t.columns, GENE_COLS), _pick(t.columns, SAMPLE_COLS)
-    value_c = _pick(t.columns, CNA_COLS)
+    gene_c, sample_c = _need(t, GENE_COLS, "gene"), _need(t, SAMPLE_COLS, "sample")
+    value_c = _need(t, CNA_COLS, "copy-number")
     df = t.frame([gene_c, sample_c, value_c]).drop_nulls([gene_c, sample_c, value_c])
     for gene, sample, value in _rows(df, [gene_c, sample_c, value_c]):
         kind = _cna_kind(value)
@@ -331,7 +338,7 @@ def read_cna_matrix(t: Table, study: Study) -> None:
                 "Hugo_Symbol", "sample").iter_rows():
             missing.setdefault(sample, set()).add(gene)
     for s in samples:
-        study.order.setdefault(study.s(s), None)  # type: ignore[arg-type]
+        study.order.setdefault(study.s(s), None)
     study.matrix_genes = frozenset(genes)
     study.matrix_missing = {s: frozenset(g) for s, g in missing.items()}
 
@@ -359,14 +366,14 @@ def _fusion(study: Study, sample: str, a: str | None, b: str | None) -> None:
 
 def read_sv(t: Table, study: Study) -> None:
     s1, s2 = _pick(t.columns, SITE1), _pick(t.columns, SITE2)
-    sample_c = _pick(t.columns, SAMPLE_COLS)
+    sample_c = _need(t, SAMPLE_COLS, "sample")
     df = t.frame([sample_c, s1, s2]).drop_nulls([sample_c])
     for sample, a, b in _rows(df, [sample_c, s1, s2]):
         _fusion(study, sample, a, b)
 
 
 def read_fusions(t: Table, study: Study) -> None:
-    gene_c, sample_c = _pick(t.columns, GENE_COLS), _pick(t.columns, SAMPLE_COLS)
+    gene_c, sample_c = _pick(t.columns, GENE_COLS), _need(t, SAMPLE_COLS, "sample")
     fusion_c = _pick(t.columns, FUSION_COLS)
     seen: set[tuple[str, str, str | None]] = set()
     df = t.frame([sample_c, gene_c, fusion_c]).drop_nulls([sample_c])
@@ -377,11 +384,11 @@ def read_fusions(t: Table, study: Study) -> None:
         a, b = parsed
         if b is None and not _na(gene) and gene != a:
             a, b = gene, a
-        key = (sample, *sorted((a, b or "")))  # type: ignore[arg-type]
+        key = (sample, *sorted((a, b or "")))
         if key in seen:  # fusion files list a fusion once per gene
             continue
-        seen.add(key)  # type: ignore[arg-type]
-        _fusion(study, sample, a, b)  # type: ignore[arg-type]
+        seen.add(key)
+        _fusion(study, sample, a, b)
 
 
 def read_clinical(t: Table, study: Study) -> None:
@@ -401,7 +408,7 @@ def read_clinical(t: Table, study: Study) -> None:
         ident = values[key]
         target[ident] = values
         if t.kind == "clinical_sample":
-            study.order.setdefault(study.s(ident), None)  # type: ignore[arg-type]
+            study.order.setdefault(study.s(ident), None)
 
 
 def read_panel_matrix(t: Table, study: Study) -> None:

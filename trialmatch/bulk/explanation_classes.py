@@ -142,7 +142,7 @@ class Explainer:
         self._vias({p.id: p for p in patients})
         con.execute(KEYS)
         con.execute(NEW_CLASSES)
-        n = con.execute("SELECT count(*) FROM b_new").fetchone()[0]
+        n = self.store.scalar("SELECT count(*) FROM b_new")
         by_id = {p.id: p for p in patients}
         for start in range(0, n, self.chunk):
             self._build(con.execute(NEW_CHUNK, [start, start + self.chunk]).fetchall(), by_id)

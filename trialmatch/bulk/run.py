@@ -183,7 +183,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
         try:
             delta = state.trial_delta(store) if since_last_run else state.TrialDelta(
                 True, [], [], [], state.trials_hash(store))
-            report.trials = store.con.execute("SELECT count(*) FROM trials").fetchone()[0]
+            report.trials = store.scalar("SELECT count(*) FROM trials")
             report.changed_trials = len(delta.changed)
             report.removed_trials = len(delta.removed)
             report.trials_hash = delta.trials_hash
@@ -207,7 +207,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                                  if report.read else f"{cohort_path}: the cohort is empty",
                                  msgs.problems)
             report.state = "partial" if report.rejected else "done"
-            counts: dict[str, object] = {
+            counts: dict[str, Any] = {
                 "input_hash": report.input_hash, "patients": report.patients,
                 "rejected": report.rejected, "state": report.state,
                 "evaluated": report.evaluated}

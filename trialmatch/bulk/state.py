@@ -91,8 +91,7 @@ def trials_hash(store: Store) -> str:
 
 
 def has_done_run(store: Store) -> bool:
-    return store.con.execute(
-        "SELECT count(*) FROM runs WHERE state IN ('done', 'partial')").fetchone()[0] > 0
+    return store.scalar("SELECT count(*) FROM runs WHERE state IN ('done', 'partial')") > 0
 
 
 def trial_delta(store: Store) -> TrialDelta:
@@ -129,7 +128,7 @@ def start_run(store: Store, cohort: str, since_last_run: bool) -> int:
     con = store.con
     with store.transaction():
         con.execute("UPDATE runs SET state = 'interrupted' WHERE state = 'running'")
-        run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()[0]
+        run_id = store.scalar("SELECT coalesce(max(run_id), 0) + 1 FROM runs")
         con.execute("INSERT INTO runs (run_id, started_at, cohort, state, since_last_run) "
                     "VALUES (?, now(), ?, 'running', ?)", [run_id, cohort, since_last_run])
     for ddl in STAGE_DDL:
@@ -284,8 +283,8 @@ def swap(store: Store, run_id: int, delta: TrialDelta, counts: dict[str, object]
         store.set_meta("rank_stamp", rank_stamp())
         n = dict(con.execute("SELECT change, count(*) FROM main.changes WHERE run_id = ? "
                              "GROUP BY change", [run_id]).fetchall())
-        matches = con.execute("SELECT count(*) FROM main.results WHERE patient_id IN "
-                              "(SELECT patient_id FROM s_seen)").fetchone()[0]
+        matches = store.scalar("SELECT count(*) FROM main.results WHERE patient_id IN "
+                               "(SELECT patient_id FROM s_seen)")
         counts.update(new=n.get("new", 0), lost=n.get("lost", 0),
                       changed=n.get("changed", 0), removed=n.get("removed", 0),
                       matches=matches)

@@ -155,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
             code = 143
         sys.stdout.flush()
     except _exits() as exc:  # evaluated when an exception is raised
-        code = exc.exit_code
-    except (KeyboardInterrupt, *_aborts()):
+        # typer's Exit or click's: unrelated classes, both with an int exit_code
+        code = exc.exit_code  # type: ignore[attr-defined]
+    except (KeyboardInterrupt,) + _aborts():
         terminated = _state.get("terminated", False)
         error("terminated" if terminated else "interrupted")
         code = 143 if terminated else 130

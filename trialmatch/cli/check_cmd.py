@@ -51,7 +51,7 @@ def _unknown_terms(trials, ont) -> list[str]:
     from trialmatch.ontology.check import tree_problems
     from trialmatch.rules.nodes import leaves
 
-    out = []
+    out: list[str] = []
     for t in trials:
         for c in t.cohorts:
             out.extend(f"{t.source or t.trial_id} cohort {c.id}: {m}"

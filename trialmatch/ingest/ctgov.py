@@ -112,7 +112,8 @@ def _read_json(text: str, name: str) -> tuple[list[Record], list[str]]:
         if exc.lineno is None:
             return [], [f"{name}: broken JSON: {exc.msg}"]
         return [], [f"{name}:{exc.lineno}: broken JSON: {exc.msg} (column {exc.colno})"]
-    records, problems = [], []
+    records: list[Record] = []
+    problems: list[str] = []
     for i, study in _studies(data):
         where = f"{name}: study {i + 1}" if i is not None else name
         _collect(study, where, name, records, problems)
@@ -161,8 +162,8 @@ def _collect(study: Any, where: str, source: str, records: list[Record],
     record, problem = study_record(study, source)
     if problem:
         problems.append(f"{where}: {problem}")
-    else:
-        records.append(record)  # type: ignore[arg-type]
+    elif record is not None:
+        records.append(record)
 
 
 def _get(d: Any, *keys: str) -> Any:
@@ -214,13 +215,14 @@ def _read_xml(text: str, name: str) -> tuple[list[Record], list[str]]:
     studies = [root] if root.tag == "clinical_study" else list(root.iter("clinical_study"))
     if not studies:
         return [], [f"{name}: not a trial record (root element <{root.tag}>)"]
-    records, problems = [], []
+    records: list[Record] = []
+    problems: list[str] = []
     for i, study in enumerate(studies):
         record, problem = xml_record(study, name)
         if problem:
             where = name if len(studies) == 1 else f"{name}: study {i + 1}"
             problems.append(f"{where}: {problem}")
-        else:
+        elif record is not None:
             records.append(record)
     return records, problems
 

@@ -329,9 +329,10 @@ class _Reader:
             return
         nodes = [self.node(item, f"{pointer}/{i}", _line(items, i) or line)
                  for i, item in enumerate(items)]
-        if any(n is None for n in nodes):
+        found = tuple(n for n in nodes if n is not None)
+        if len(found) != len(nodes):
             return
-        rule = All(tuple(nodes), prov=Provenance(section="cohort", text=str(label) if label
+        rule = All(found, prov=Provenance(section="cohort", text=str(label) if label
                                                  else None, source=self.where(line)))
         cohorts.append(Cohort(cid, rule, str(label) if label not in (None, "") else None,
                               CLOSED if closed else None))
@@ -354,9 +355,10 @@ class _Reader:
                 return None
             kids = [self.node(v, f"{pointer}/{kind}/{i}", _line(value, i) or kline)
                     for i, v in enumerate(value)]
-            if any(k is None for k in kids):
+            found = tuple(k for k in kids if k is not None)
+            if len(found) != len(kids):
                 return None
-            return (All if kind == "and" else AnyOf)(tuple(kids))  # type: ignore[arg-type]
+            return All(found) if kind == "and" else AnyOf(found)
         if not isinstance(value, dict) or not value:
             self.problem(kline, f"{pointer}/{kind}", "must be a non-empty mapping of fields")
             return None
@@ -588,7 +590,7 @@ def _fusion(rest: dict[str, Any], ontology: Any) -> Node | None:
         return Fusion(left) if left else None
     rest.pop("fusion_partner_hugo_symbol", None)
     if left is None:
-        return Fusion(right)  # type: ignore[arg-type]
+        return Fusion(right) if right is not None else None  # (both None: returned above)
     return Fusion(left, partner=right)
 
 

@@ -60,10 +60,11 @@ def _clinical_leaf(node: Node, ontology: Any) -> dict[str, Any] | None:
             return found
     if isinstance(inner, Age) or (isinstance(inner, Measurement) and inner.marker == "tmb"):
         op = _FLIP[inner.op] if neg else inner.op
-        if op == "!=":
+        value = inner.value
+        if op == "!=" or isinstance(value, str):  # (a tmb value is always a number)
             return None
         key = "age_numerical" if isinstance(inner, Age) else "tmb_numerical"
-        return {key: f"{'==' if op == '=' else op}{_num(inner.value)}"}  # type: ignore[arg-type]
+        return {key: f"{'==' if op == '=' else op}{_num(value)}"}
     if isinstance(inner, Diagnosis):
         name = {"SOLID": "_SOLID_", "HEME": "_LIQUID_"}.get(inner.code)
         if name is None:
@@ -127,11 +128,12 @@ def _genomic_evaluable(node: Node) -> dict[str, Any] | None:
                 "dMMR": ("mmr_status", "MMR-Deficient"),
                 "pMMR": ("mmr_status", "MMR-Proficient")}.get(node.name)
         return {pair[0]: pair[1]} if pair else None
-    if isinstance(node, AnyOf) and all(isinstance(i, Alteration) and i.variant is None and
-                                       i.exon is None and i.origin is None
-                                       for i in node.items):
-        genes = {i.gene for i in node.items}  # type: ignore[attr-defined]
-        kinds = tuple(i.alteration for i in node.items)  # type: ignore[attr-defined]
+    alts = [i for i in node.items if isinstance(i, Alteration)] \
+        if isinstance(node, AnyOf) else []
+    if alts and len(alts) == len(node.children) and all(
+            i.variant is None and i.exon is None and i.origin is None for i in alts):
+        genes = {i.gene for i in alts}
+        kinds = tuple(i.alteration for i in alts)
         if len(genes) == 1:
             gene = genes.pop()
             if kinds == ("amplification", "deletion"):

@@ -176,7 +176,7 @@ class _FileReader:
         value = m.get(key)
         if value is None:
             return None
-        if not isinstance(value, list):
+        if not isinstance(value, _Seq):  # the loader builds every YAML sequence as a _Seq
             self.problem(m.value_lines[key], f"{what} field {key!r} must be a list, "
                                              f"found {kind_of(value)}")
             return None
@@ -212,7 +212,7 @@ class _FileReader:
         value = doc["conditions"]
         if isinstance(value, str):
             return (value.strip(),)
-        if not isinstance(value, list):
+        if not isinstance(value, _Seq):
             self.problem(doc.value_lines["conditions"],
                          f"trial field 'conditions' must be a list, found {kind_of(value)}")
             return ()

@@ -50,7 +50,9 @@ def read_sites(protocol: dict[str, Any]) -> tuple[Site, ...]:
     for loc in locations:
         if not isinstance(loc, dict):
             continue
-        geo = loc.get("geoPoint") if isinstance(loc.get("geoPoint"), dict) else {}
+        geo = loc.get("geoPoint")
+        if not isinstance(geo, dict):
+            geo = {}
         lat, lon = _coordinate(geo.get("lat"), 90), _coordinate(geo.get("lon"), 180)
         if lat is None or lon is None:
             lat = lon = None

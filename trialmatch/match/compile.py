@@ -140,7 +140,7 @@ class TrialCompiler:
         self.next_node += 1
         if isinstance(node, (All, AnyOf, Not)):
             lit = isinstance(node, Not) and not isinstance(node.item, (All, AnyOf, Not))
-            lit_leaf = self._leaf(node.item, rows) if lit else None
+            lit_leaf = self._leaf(node.item, rows) if lit and isinstance(node, Not) else None
             rows.nodes.append((key, cohort_key, parent, depth, node.kind, None, path, lit,
                                lit_leaf, *(_literal_words(node) if lit else (None, None))))
             for i, child in enumerate(node.children):

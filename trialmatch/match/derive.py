@@ -54,18 +54,23 @@ def _load(con, table: str, data) -> None:
 
 def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict:
     """alt_specs, wt_genes, fusion_specs, fusion_partners for (leaf_id, kind, canon) rows."""
-    alt, wt, fus, partners = [], [], [], []
+    alt: list[tuple] = []
+    wt: list[tuple] = []
+    fus: list[tuple] = []
+    partners: list[tuple] = []
     spec_id = 0
     for leaf_id, kind, canon in leaves:
         if kind == "alteration":
             node = parse_text(canon)
             assert isinstance(node, Alteration)
-            for s in expand_alteration(node, ont):
+            for spec in expand_alteration(node, ont):
                 spec_id += 1
-                alt.append((leaf_id, spec_id, s.gene, s.alteration, s.mode, s.value, s.exon,
-                            s.origin, exon_of_event(s.value) if s.mode == "event" else None))
+                alt.append((leaf_id, spec_id, spec.gene, spec.alteration, spec.mode, spec.value,
+                            spec.exon, spec.origin,
+                            exon_of_event(spec.value) if spec.mode == "event" else None))
         elif kind == "wildtype":
             node = parse_text(canon)
+            assert isinstance(node, Alteration)
             wt.extend((leaf_id, g) for g in ont.gene_members(node.gene))
         elif kind == "fusion":
             node = parse_text(canon)
@@ -86,7 +91,7 @@ def leaf_expansions(ont: Ontology, leaves: list[tuple[int, str, str]]) -> dict:
 def closures(ont: Ontology) -> dict:
     cancer = ont.closure_rows()
     drugs = [(d, c) for d in [*ont.drugs, *ont.drug_classes] for c in ont.drug_concepts(d)]
-    compat = [(field, crit, have, v) for (field, crit), table in STATUS_COMPAT.items()
+    compat: list[tuple[str, str, object, int]] = [(field, crit, have, v) for (field, crit), table in STATUS_COMPAT.items()
               for have, v in table.items()]
     for sig, (field, table) in SIGNATURE_FACTS.items():
         compat.extend((field, sig, str(have).lower() if isinstance(have, bool) else have, v)

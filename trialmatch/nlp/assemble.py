@@ -413,8 +413,9 @@ def alternatives(nodes: list[Node]) -> bool:
     """Whether the items under a header are alternatives of one kind: cancer types, findings
     in one gene, or drugs. A patient has one cancer; a list of variants or drugs under a
     header that does not say "all of" names the ones that qualify."""
-    kinds = [_kind_of(n) for n in nodes if not isinstance(n, Unparsed)]
-    if len(kinds) < 2 or None in kinds:
+    found = [_kind_of(n) for n in nodes if not isinstance(n, Unparsed)]
+    kinds = [k for k in found if k is not None]
+    if len(kinds) < 2 or len(kinds) != len(found):
         return False
     first = kinds[0]
     if first[0] == "diagnosis":

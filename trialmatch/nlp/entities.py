@@ -94,6 +94,15 @@ def _g(m: re.Match[str], name: str) -> str | None:
         return None
 
 
+def _any(m: re.Match[str], *names: str) -> str:
+    """The first of these groups that matched non-empty (the pattern makes one match)."""
+    for name in names:
+        value = _g(m, name)
+        if value:
+            return value
+    raise ValueError(f"none of the groups {', '.join(names)} matched")
+
+
 def read_pattern(kind: str, value: str | None, m: re.Match[str], source: str) -> Mention | None:
     """A mention from one regex match; `kind` says how to read its groups."""
     reader = _READERS.get(kind)
@@ -150,8 +159,8 @@ def _exon_event(m: re.Match[str], _value: str | None) -> dict:
 
 
 def _exon_short(m: re.Match[str], _value: str | None) -> dict:
-    exon = int(_g(m, "exon") or _g(m, "exon2") or _g(m, "exon3"))
-    ev = (_g(m, "event") or _g(m, "event2") or _g(m, "event3")).lower()
+    exon = int(_any(m, "exon", "exon2", "exon3"))
+    ev = _any(m, "event", "event2", "event3").lower()
     return {"variants": [f"exon{exon}{_EVENTS[ev]}"], "exon": exon}
 
 
@@ -216,10 +225,10 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
 
 
 def _age_range(m: re.Match[str], _value: str | None) -> dict:
-    low = float(_g(m, "low") or _g(m, "low2") or _g(m, "low3"))
+    low = float(_any(m, "low", "low2", "low3"))
     if (_g(m, "unit1") or "").lower().startswith("month"):
         low = round(low / 12, 4)
-    high = float(_g(m, "high") or _g(m, "high2") or _g(m, "high3"))
+    high = float(_any(m, "high", "high2", "high3"))
     return {"bounds": [(">=", low), ("<=", high)]}
 
 
@@ -228,7 +237,7 @@ def _ecog(m: re.Match[str], _value: str | None) -> dict:
         return {"op": "<=", "value": float(m.group("bvalue"))}
     if _g(m, "value") is not None:
         return {"op": norm_op(m.group("op"), "<="), "value": float(m.group("value"))}
-    high = _g(m, "high") or _g(m, "last") or _g(m, "single")
+    high = _any(m, "high", "last", "single")
     if _g(m, "after") is not None:  # "2 or more": this score and worse
         return {"op": ">=", "value": float(high)}
     return {"op": "<=", "value": float(high)}
@@ -466,7 +475,7 @@ def _glued(word: str, idx: int, lex: Lexicon) -> list[Mention]:
         gene = _gene(entry, idx, idx + len(word), lex)
         gene.data["origin"] = "germline" if word[0] == "g" else "somatic"
         return [gene]
-    if entry is None or gene_key(m.group("gene")) in lex.ambiguous:
+    if entry is None or m is None or gene_key(m.group("gene")) in lex.ambiguous:
         return []
     g_start = idx + (1 if m.group("origin") and origin else 0)
     g_end = idx + m.end("gene")

@@ -251,12 +251,12 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
     if p.ihc:
         return _ihc_node(p, ctx)
     if p.partner or (kind == "fusion"):
-        nodes = [Fusion(g, p.partner, prov=prov) for g in p.genes]
+        nodes: list[Node] = [Fusion(g, p.partner, prov=prov) for g in p.genes]
         return _stated_absent(_one(nodes, ctx, p), kind, prov)
     if p.variants or (p.exon is not None and kind in ("mutation", "any")):
         nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
                             else _event_exon(v), origin, prov=prov)
-                 for g in p.genes for v in (p.variants or [None])]
+                 for g in p.genes for v in (p.variants or (None,))]
         if p.examples and kind in ("mutation", "any"):
             # "an EGFR mutation (e.g. L858R)": the gene's finding, the variants named in it
             nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes
@@ -284,8 +284,12 @@ def _carve_out(node: Node | None, p: Phrase, ctx: Context, prov: Provenance) -> 
     """"NRAS mutation (except G12A/C)": the finding, and not the excepted variants."""
     if node is None or not p.excepted:
         return node
-    cut = [Alteration(g, "mutation", v, prov=prov) for g in p.genes for v in p.excepted]
-    return All((node, Not(_one(cut, ctx, p), stated="except",
+    cut: list[Node] = [Alteration(g, "mutation", v, prov=prov) for g in p.genes
+                       for v in p.excepted]
+    excluded = _one(cut, ctx, p)
+    if excluded is None:  # no gene to carve out of (never: `node` has one)
+        return node
+    return All((node, Not(excluded, stated="except",
                           prov=ctx.prov(p.start, p.end, "context.exception"))), prov=prov)
 
 

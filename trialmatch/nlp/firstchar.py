@@ -20,9 +20,10 @@ import re
 from collections.abc import Iterator
 
 try:  # Python 3.11+
-    from re import _parser as _p
+    # re's private parser: typeshed types it only under its old name, sre_parse
+    from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    _p = None  # type: ignore[assignment]
+    _p = None
 
 
 class _Unknown(Exception):

@@ -157,10 +157,10 @@ def parse_record(record: Record, ontology=None) -> Trial:
     ont = ontology if ontology is not None else _default_ontology()
     cohorts = tuple(replace(c, rule=without_contradictions(one_cancer(c.rule, ont), ont))
                     for c in cohorts)
-    population = summary_population(
+    from_summary = summary_population(
         record.summary, lambda text: parse_eligibility(text, record.nct_id, ontology),
         _may_name_biomarker(ontology))
-    cohorts = with_summary_cohort(cohorts, population)
+    cohorts = with_summary_cohort(cohorts, from_summary)
     return Trial(record.nct_id, cohorts, record.title, record.phase, record.status,
                  tuple(record.conditions), record.source)
 

@@ -325,7 +325,7 @@ def build_groups(phrases: list[Phrase], cues: ByStart, text: str, limit: int) ->
         joined = None
         if prev is not None and not prev.phrases[-1].cue:
             joined = conj_gap(text[prev.phrases[-1].end:p.start])
-        if joined:
+        if joined and prev is not None:
             prev.phrases.append(p)
             if prev.conj == "list" or joined == "or":
                 prev.conj = joined

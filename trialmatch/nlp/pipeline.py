@@ -83,6 +83,7 @@ def make_pipeline(ontology) -> Language:
     nlp.tokenizer = Tokenizer(nlp.vocab)
     nlp.add_pipe("trialmatch_segment")
     entities = nlp.add_pipe("trialmatch_entities")
+    assert isinstance(entities, EntityComponent)
     entities.lexicon = build_lexicon(ontology)
     return nlp
 

@@ -104,13 +104,13 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
         "structured", None, None, named, "conditions.unrecognised"))
 
 
-def _codes(node: Node) -> list[str] | None:
-    """The codes of a diagnosis or an `any` of diagnoses; None for anything else."""
+def _diagnoses(node: Node) -> list[Diagnosis] | None:
+    """A diagnosis, or the diagnoses of an `any` of them; None for anything else."""
     if isinstance(node, Diagnosis):
-        return [node.code]
+        return [node]
     if isinstance(node, AnyOf) and node.items and all(isinstance(c, Diagnosis)
                                                       for c in node.items):
-        return [c.code for c in node.items]
+        return [c for c in node.items if isinstance(c, Diagnosis)]
     return None
 
 
@@ -124,15 +124,14 @@ def one_cancer(node: Node, ontology) -> Node:
         if not isinstance(node, All):
             return node
         items = list(node.items)
-        dx = [(i, codes) for i, c in enumerate(items) if (codes := _codes(c)) is not None]
-        flat = [code for _, codes in dx for code in codes]
+        dx = [(i, found) for i, c in enumerate(items) if (found := _diagnoses(c)) is not None]
+        flat = [leaf.code for _, found in dx for leaf in found]
         unrelated = any(_relation(ontology, a, b) == 0 and _relation(ontology, b, a) == 0
                         for k, a in enumerate(flat) for b in flat[k + 1:])
         if len(dx) < 2 or not unrelated:
             return node
-        merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for i, _ in dx
-                             for leaf in ((items[i],) if isinstance(items[i], Diagnosis)
-                                          else items[i].items)), prov=items[dx[0][0]].prov)
+        merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for _, found in dx
+                             for leaf in found), prov=items[dx[0][0]].prov)
         first = dx[0][0]
         drop = {i for i, _ in dx}
         kept = [merged if i == first else c for i, c in enumerate(items)

@@ -269,6 +269,7 @@ def segment(text: str) -> Layout:
             lead, bullet = h.rest, ""
         else:
             m = BULLET.match(line)
+            assert m is not None  # its bullet is optional: BULLET matches every line
             bullet = m.group("bullet") or ""
             lead = m.end()
         body_start, body_end = pos + lead, pos + len(line.rstrip())

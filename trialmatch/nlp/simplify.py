@@ -49,7 +49,7 @@ def _bounds(node: Node) -> list[Age]:
     if isinstance(node, Age):
         return [node]
     if isinstance(node, All) and node.items and all(isinstance(c, Age) for c in node.items):
-        return list(node.items)
+        return [c for c in node.items if isinstance(c, Age)]
     return []
 
 

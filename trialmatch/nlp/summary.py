@@ -74,11 +74,11 @@ def _is_biomarker(node: Node) -> bool:
 
 
 def _genes(node: Node) -> set[str]:
-    out = set()
+    out: set[str] = set()
     for n in walk(node):
         if isinstance(n, _BIOMARKERS):
-            out.add(getattr(n, "gene", None) or getattr(n, "name", None)
-                    or getattr(n, "marker", None))
+            out.add(n.name if isinstance(n, Signature) else
+                    n.marker if isinstance(n, Measurement) else n.gene)
     return out
 
 
@@ -94,7 +94,7 @@ def _shifted(node: Node, offset: int) -> Node:
     return rewrite(node, visit)
 
 
-def summary_population(summary: str, parse, may_name=None) -> Node | None:
+def summary_population(summary: str | None, parse, may_name=None) -> Node | None:
     """The biomarker population the summary's patient sentences state, as one node
     (`any` over sentences), or None. `parse(text)` returns a Trial for criteria text;
     `may_name(text)`, when given, is a cheap test that the text may name a biomarker (a

@@ -107,7 +107,7 @@ class Ontology:
         """The networkx DiGraph of every term, edges from the specific to the general."""
         import networkx as nx
 
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[str] = nx.DiGraph()
         for node, kind in self._nodes.items():
             graph.add_node(node, kind=kind)
         for child, parent, rel in self._edges:
@@ -248,7 +248,7 @@ class Ontology:
 
     def variant_group(self, gene: str, group: str) -> tuple[str, ...] | None:
         row = self.groups.get((gene, group))
-        return tuple(row["members"]) if row else None  # type: ignore[arg-type]
+        return tuple(row["members"]) if row else None
 
     @cached_property
     def _ancestors(self) -> dict[str, dict[str, int]]:
@@ -321,7 +321,7 @@ class Ontology:
         chain = self.cancer_ancestors(patient_code)
         if current not in chain:
             return []
-        path = sorted((c for c, d in chain.items() if d <= chain[current]), key=chain.get)
+        path = sorted((c for c, d in chain.items() if d <= chain[current]), key=chain.__getitem__)
         return [*path, trial_code] if current != trial_code else path
 
     def tissue_of(self, code: str) -> str | None:

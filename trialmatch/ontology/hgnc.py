@@ -89,7 +89,8 @@ class ImportedGenes:
         for column in (2, 3):  # aliases, then previous symbols (which win)
             forms: dict[str, set[str]] = {}
             for r in self.rows:
-                for name in r[column].split("|"):
+                names = r[2] if column == 2 else r[3]
+                for name in names.split("|"):
                     if name:
                         forms.setdefault(_key(name), set()).add(r[0])
             index.update({k: next(iter(v)) for k, v in forms.items() if len(v) == 1})
@@ -166,4 +167,4 @@ def read_hgnc(path: Path) -> GeneImport:
         target = by_id.get(hgnc_id)
         if target is not None and old not in seen and old not in target[3].split("|"):
             target[3] = f"{target[3]}|{old}" if target[3] else old
-    return GeneImport(source, [tuple(r) for r in rows], withdrawn)  # type: ignore[misc]
+    return GeneImport(source, [tuple(r) for r in rows], withdrawn)

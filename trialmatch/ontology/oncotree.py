@@ -126,10 +126,10 @@ def _from_json(path: Path, text: str, problems: list[str]) -> list[_Node]:
 
     def walk(obj: object, where: str, nest_parent: str | None) -> None:
         node = node_of(obj, where, nest_parent)
-        if node is None:
+        if node is None or not isinstance(obj, dict):  # node_of accepts only objects
             return
         nodes.append(node)
-        children = obj.get("children") or {}  # type: ignore[union-attr]
+        children = obj.get("children") or {}
         items = children.values() if isinstance(children, dict) else children
         if not isinstance(items, (list, type({}.values()))):
             problems.append(f"{path}:{node.line}: children of {node.code!r} must be an object")

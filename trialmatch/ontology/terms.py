@@ -63,7 +63,7 @@ def cancer_term(ont: Ontology, code: str) -> Term:
     revoked = sorted(old for old in ont.successors if ont.resolve_cancer(old) == code)
     attrs: dict[str, object] = {"main_type": row["main_type"] or None,
                                 "tissue": ont.tissue_of(code), "group": group,
-                                "path": sorted(chain, key=chain.get)}
+                                "path": sorted(chain, key=chain.__getitem__)}
     if revoked:
         attrs["replaces"] = revoked
     return Term(code, "cancer", str(row["name"]), tuple(row["synonyms"]),

@@ -139,7 +139,8 @@ class BundleReader:
                                        "left out")
         return out
 
-    def _one(self, patient, resources, name) -> Converted:
+    def _one(self, patient: tuple[str, dict] | None, resources: list[tuple[str, dict]],
+             name: str) -> Converted:
         profile: dict[str, Any] = {}
         if patient is None:
             bundle_id = self.data.get("id")
@@ -268,8 +269,7 @@ class BundleReader:
         if any(c in STAGE_GROUPS for c in codes) or "stage-group" in prof:
             self.stage_group(ptr, res, profile)
             return
-        fields = [lookup("loinc", c) for c in codes]
-        fields = [f for f in fields if f]
+        fields = [f for f in (lookup("loinc", c) for c in codes) if f]
         if not fields:
             self.warn(ptr, "observation trialmatch does not read (not a variant, tumour marker "
                            "or performance status in its code table); left out")

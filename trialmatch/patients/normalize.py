@@ -90,7 +90,7 @@ class Normalizer:
             value = getattr(b, name)
             if value is not None:
                 numbers[name] = (float(value), float(value))
-        statuses = {k: v for k, v in (("er", b.er), ("pr", b.pr), ("msi", b.msi),
+        statuses: dict[str, str] = {k: v for k, v in (("er", b.er), ("pr", b.pr), ("msi", b.msi),
                                       ("mmr", b.mmr)) if v is not None}
         her2 = self.her2_status(p, findings)
         if her2:

@@ -60,8 +60,9 @@ def iter_jsonl(path: Path) -> Iterator[RawRecord]:
             if problem is not None:
                 yield RawRecord(None, where, "", problem)
                 continue
+            assert line is not None  # iter_lines gives the text or the problem
             try:
-                yield RawRecord(loads(line), where, "")  # type: ignore[arg-type]
+                yield RawRecord(loads(line), where, "")
             except JSONProblem as exc:
                 yield RawRecord(None, where, "", f"malformed JSON ({exc.msg})")
     except OSError as exc:

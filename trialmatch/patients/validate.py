@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from trialmatch.patients.model import PatientIn
 
@@ -22,7 +23,7 @@ def pointer(loc: tuple[Any, ...], prefix: str = "") -> str:
     return prefix + "".join(f"/{p}" for p in loc) if loc else (prefix or "/")
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     field = str(err["loc"][-1]) if err["loc"] else ""
     kind = err["type"]
     if kind == "missing":

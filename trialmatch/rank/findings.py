@@ -77,8 +77,8 @@ def _measurement(marker: str, p: PatientFacts) -> str:
         got = p.numbers.get(marker)
         return f"{label} {_interval(*got, unit)}" if got else f"{label} not reported"
     label = _STATUS.get(marker, marker)
-    got = p.statuses.get(marker)
-    return f"{label} {got}" if got else f"{label} status not reported"
+    status = p.statuses.get(marker)
+    return f"{label} {status}" if status else f"{label} status not reported"
 
 
 def _signature(name: str, p: PatientFacts) -> str:

@@ -24,7 +24,7 @@ from trialmatch.rules.nodes import (
 )
 from trialmatch.rules.variants import expand_alteration, variant_mode
 
-LABELS = {2: "met", 1: "unknown", 0: "not met"}
+LABELS: dict[int | None, str] = {2: "met", 1: "unknown", 0: "not met"}
 
 
 @dataclass(frozen=True, slots=True)

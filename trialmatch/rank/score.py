@@ -17,7 +17,9 @@ so the order is total and does not depend on the order trials were loaded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via
@@ -151,8 +153,9 @@ def score(lits: list[Literal], p: PatientFacts, ont: Ontology, status: str | Non
     for best in (spec, cancer):
         if best.lit is not None:
             best.via = via(best.lit, p, ont)
-    if cancer.lit is not None and cancer.lit.value == 1 and p.oncotree:  # coarser patient
-        cancer.via = ont.cancer_path(cancer.lit.leaf.code, p.oncotree)  # type: ignore[attr-defined]
+    if cancer.lit is not None and cancer.lit.value == 1 and p.oncotree \
+            and isinstance(cancer.lit.leaf, Diagnosis):  # coarser patient
+        cancer.via = ont.cancer_path(cancer.lit.leaf.code, p.oncotree)
     unknown_why = f"{n_unknown} unknown criteri{'on' if n_unknown == 1 else 'a'}"
     parts = {
         "specificity": spec,
@@ -181,9 +184,9 @@ def _part(factor: str, best: _Best) -> dict[str, object]:
     return out
 
 
-def sort_key(match: dict[str, object]) -> tuple:
+def sort_key(match: Mapping[str, Any]) -> tuple:
     """Best first: status, then score, then trial id and cohort (a total order)."""
-    return (STATUS_ORDER[str(match["status"])], -float(match["score"]),  # type: ignore[arg-type]
+    return (STATUS_ORDER[str(match["status"])], -float(match["score"]),
             str(match["trial_id"]), str(match["cohort"]))
 
 

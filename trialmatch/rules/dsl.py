@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from trialmatch.errors import RuleError
 from trialmatch.rules.nodes import (
@@ -140,6 +141,11 @@ class _Parser:
         j = self.i + offset
         return self.tokens[j] if j < len(self.tokens) else None
 
+    def next_is(self, value: str) -> bool:
+        """The next token is exactly `value` (False at the end of the rule)."""
+        tok = self.peek()
+        return tok is not None and tok[1] == value
+
     def take(self, kind: str | None = None, value: str | None = None) -> tuple[str, str, int]:
         tok = self.peek()
         if tok is None:
@@ -204,6 +210,12 @@ class _Parser:
             raise self.error(f"expected a value, found {val!r}", pos)
         return float(val) if _is_number(val) else val
 
+    def number(self, name: str, value: str | float) -> float:
+        """`value`, the token just read, when it is a number."""
+        if isinstance(value, str):
+            raise self.error(f"{name} needs a number", self.tokens[self.i - 1][2])
+        return value
+
     def comparison(self) -> Node:
         name = self.take("word")[1].lower()
         op = self.take("op")[1]
@@ -211,13 +223,13 @@ class _Parser:
             raise self.error(f"unknown comparison {op!r}")
         value = self.scalar()
         if name == "age":
-            return Age(op, value)  # type: ignore[arg-type]
+            return Age(op, self.number(name, value))
         if name == "sex":
             if op != "=":
                 raise self.error("sex takes =")
             return Sex(str(value).lower())
         if name in ("ecog", "karnofsky"):
-            return Performance(name, op, value)  # type: ignore[arg-type]
+            return Performance(name, op, self.number(name, value))
         return Measurement(name, op, value)
 
     def call(self) -> Node:
@@ -226,18 +238,18 @@ class _Parser:
         if name in ("all", "any", "not"):
             items: list[Node] = []
             stated = None
-            while not (self.peek() and self.peek()[1] == ")"):
+            while not self.next_is(")"):
                 tok, nxt = self.peek(), self.peek(1)
                 if name == "not" and tok and tok[1].lower() == "stated" and nxt and nxt[1] == "=":
                     self.i += 2
                     stated = str(self.scalar())
-                    if self.peek() and self.peek()[1] == ",":
+                    if self.next_is(","):
                         self.i += 1
                     continue
                 items.append(self.expr())
-                if self.peek() and self.peek()[1] == ",":
+                if self.next_is(","):
                     self.i += 1
-                elif not (self.peek() and self.peek()[1] == ")"):
+                elif not self.next_is(")"):
                     raise self.error("expected ',' or ')'")
             self.take("punct", ")")
             if name == "not":
@@ -251,7 +263,7 @@ class _Parser:
     def arguments(self) -> tuple[list[str | float], dict[str, str | float]]:
         args: list[str | float] = []
         kwargs: dict[str, str | float] = {}
-        while not (self.peek() and self.peek()[1] == ")"):
+        while not self.next_is(")"):
             tok, nxt = self.peek(), self.peek(1)
             if tok and tok[0] == "word" and nxt and nxt[1] == "=":
                 self.i += 2
@@ -260,9 +272,9 @@ class _Parser:
                 if kwargs:
                     raise self.error("positional argument after keyword argument")
                 args.append(self.scalar())
-            if self.peek() and self.peek()[1] == ",":
+            if self.next_is(","):
                 self.i += 1
-            elif not (self.peek() and self.peek()[1] == ")"):
+            elif not self.next_is(")"):
                 raise self.error("expected ',' or ')'")
         self.take("punct", ")")
         return args, kwargs
@@ -297,7 +309,7 @@ def _build_leaf(p: _Parser, name: str, args: list, kwargs: dict) -> Node:
     if unknown:
         raise p.error(f"{name}() has no argument {sorted(unknown)[0]!r}")
     values = {k: _text(v) for k, v in zip(positional, args)}
-    extra = {k: (_text(v) if k != "exon" else v) for k, v in kwargs.items()}
+    extra: dict[str, Any] = {k: (_text(v) if k != "exon" else v) for k, v in kwargs.items()}
     if name == "alteration":
         exon = extra.get("exon")
         if exon is not None:
@@ -326,6 +338,7 @@ def parse_text(text: str) -> Node:
         raise RuleError("empty rule")
     p = _Parser(text)
     node = p.expr()
-    if p.peek() is not None:
-        raise p.error(f"unexpected {p.peek()[1]!r} after the rule")
+    rest = p.peek()
+    if rest is not None:
+        raise p.error(f"unexpected {rest[1]!r} after the rule")
     return node

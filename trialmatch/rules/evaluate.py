@@ -259,5 +259,6 @@ def evaluate(node: Node, p: PatientFacts, vocab: Vocabulary,
 
 def status_of(value: int | None) -> str:
     """A cohort's status from its root value (nothing evaluable is only 'possible')."""
-    return {MET: "eligible", UNKNOWN: "possible", NOT_MET: "ineligible"}.get(
-        value, "possible")  # type: ignore[arg-type]
+    statuses: dict[int | None, str] = {MET: "eligible", UNKNOWN: "possible",
+                                       NOT_MET: "ineligible"}
+    return statuses.get(value, "possible")

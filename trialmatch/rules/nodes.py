@@ -65,20 +65,17 @@ class Node:
     """Base of every node; `kind` is the stable name used in JSON and the text form."""
 
     kind = "node"
+    # Keyword-only, so it comes after each subclass's own fields in __init__.
+    prov: Provenance | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     @property
     def children(self) -> tuple[Node, ...]:
         return ()
 
 
-def _prov() -> Provenance | None:
-    return field(default=None, compare=False, repr=False)
-
-
 @dataclass(frozen=True, slots=True)
 class All(Node):
     items: tuple[Node, ...] = ()
-    prov: Provenance | None = _prov()
     kind = "all"
 
     def __post_init__(self) -> None:
@@ -92,7 +89,6 @@ class All(Node):
 @dataclass(frozen=True, slots=True)
 class AnyOf(Node):
     items: tuple[Node, ...] = ()
-    prov: Provenance | None = _prov()
     kind = "any"
 
     def __post_init__(self) -> None:
@@ -112,7 +108,6 @@ class Not(Node):
 
     item: Node
     stated: str | None = None
-    prov: Provenance | None = _prov()
     kind = "not"
 
     def __post_init__(self) -> None:
@@ -138,7 +133,6 @@ class Alteration(Node):
     variant: str | None = None
     exon: int | None = None
     origin: str | None = None
-    prov: Provenance | None = _prov()
     kind = "alteration"
 
     def __post_init__(self) -> None:
@@ -159,7 +153,6 @@ class Fusion(Node):
 
     gene: str
     partner: str | None = None
-    prov: Provenance | None = _prov()
     kind = "fusion"
 
     def __post_init__(self) -> None:
@@ -169,7 +162,6 @@ class Fusion(Node):
 @dataclass(frozen=True, slots=True)
 class Signature(Node):
     name: str
-    prov: Provenance | None = _prov()
     kind = "signature"
 
     def __post_init__(self) -> None:
@@ -184,7 +176,6 @@ class Measurement(Node):
     marker: str
     op: str
     value: float | str
-    prov: Provenance | None = _prov()
     kind = "measurement"
 
     def __post_init__(self) -> None:
@@ -206,7 +197,6 @@ class Diagnosis(Node):
     """The patient's cancer is this OncoTree code or one of its descendants."""
 
     code: str
-    prov: Provenance | None = _prov()
     kind = "diagnosis"
 
     def __post_init__(self) -> None:
@@ -223,7 +213,6 @@ def _numeric(node: Node, value: float) -> None:
 class Age(Node):
     op: str
     value: float
-    prov: Provenance | None = _prov()
     kind = "age"
 
     def __post_init__(self) -> None:
@@ -234,7 +223,6 @@ class Age(Node):
 @dataclass(frozen=True, slots=True)
 class Sex(Node):
     value: str
-    prov: Provenance | None = _prov()
     kind = "sex"
 
     def __post_init__(self) -> None:
@@ -248,7 +236,6 @@ class Performance(Node):
     scale: str
     op: str
     value: float
-    prov: Provenance | None = _prov()
     kind = "performance"
 
     def __post_init__(self) -> None:
@@ -265,7 +252,6 @@ class PriorTherapy(Node):
 
     concept: str
     excluding: tuple[str, ...] = ()
-    prov: Provenance | None = _prov()
     kind = "prior_therapy"
 
     def __post_init__(self) -> None:
@@ -288,7 +274,6 @@ class Expression(Node):
     gene: str
     level: str = "positive"
     assay: str | None = None
-    prov: Provenance | None = _prov()
     kind = "expression"
 
     def __post_init__(self) -> None:
@@ -312,7 +297,6 @@ class Population(Node):
 
     scope: str
     condition: str
-    prov: Provenance | None = _prov()
     kind = "population"
 
     def __post_init__(self) -> None:
@@ -327,7 +311,6 @@ class Unparsed(Node):
 
     text: str
     reason: str | None = None
-    prov: Provenance | None = _prov()
     kind = "unparsed"
 
 

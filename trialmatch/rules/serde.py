@@ -54,7 +54,7 @@ def load(data: Any, pointer: str = "") -> Node:
     if version != SCHEMA_VERSION:
         raise RuleError(f"{pointer or '/'}: unsupported rule schema_version {version!r}")
     kind = data.get("kind")
-    cls = NODE_TYPES.get(kind)  # type: ignore[arg-type]
+    cls = NODE_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise RuleError(f"{pointer or '/'}: unknown rule kind {kind!r}")
     prov_data = data.get("provenance")
@@ -76,7 +76,7 @@ def load(data: Any, pointer: str = "") -> Node:
             if stated is not None and not isinstance(stated, str):
                 raise RuleError(f"{pointer}/stated: must be a string")
             return Not(items[0], stated=stated, prov=prov)
-        return cls(items, prov=prov)
+        return All(items, prov=prov) if cls is All else AnyOf(items, prov=prov)
     names = {f.name for f in fields(cls)} - {"prov"}
     unknown = set(data) - names - {"kind", "provenance", "schema_version"}
     if unknown:

@@ -186,6 +186,8 @@ def expand_alteration(leaf: Alteration, vocab: Vocabulary) -> list[VariantSpec]:
         if not variants:  # a named group this gene does not have: never matched
             specs.append(VariantSpec(gene, leaf.alteration, "none", None, None, leaf.origin))
         for v in variants:
+            mode: str | None
+            value: str | None
             if v is None:
                 mode, value = ("exon", None) if leaf.exon is not None else (None, None)
             else:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -110,7 +111,7 @@ class Store:
         file must exist with the current schema, else `NeedsWriter` is raised."""
         self.path = None if memory else Path(path) if path else default_db_path()
         self.read_only = read_only and self.path is not None
-        if self.read_only and not self.path.is_file():
+        if self.read_only and self.path is not None and not self.path.is_file():
             raise NeedsWriter(f"{self.path}: no database yet")
         self._hint = wait is not None  # the command has a --wait option to name
         self.con = self._connect(wait or 0.0)
@@ -176,10 +177,17 @@ class Store:
         elif not self.read_only:
             self._end_stale_runs()
 
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        """The first value of the one row of a query that always returns a row (count, max)."""
+        row = self.con.execute(sql, params).fetchone()
+        if row is None:
+            raise StoreError("internal error: a one-row query returned no row")
+        return row[0]
+
     def _has_other_tables(self) -> bool:
-        return bool(self.con.execute(
+        return bool(self.scalar(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND NOT temporary").fetchone()[0])
+            "AND NOT temporary"))
 
     def _end_stale_runs(self) -> None:
         """A bulk run still `running` when we hold the writer's lock was killed (DuckDB
