@@ -176,9 +176,10 @@ class DaskRun:
 
     def _collect(self, wait_all: bool) -> None:
         try:
-            done = self.dd.wait(list(self.pending), return_when="ALL_COMPLETED" if wait_all
-                                else "FIRST_COMPLETED").done
-        except Exception as exc:
+            with self.client.as_current():
+                done = self.dd.wait(list(self.pending), return_when="ALL_COMPLETED"
+                                    if wait_all else "FIRST_COMPLETED").done
+        except (OSError, TimeoutError) as exc:  # CommClosedError is an OSError
             raise ClusterError(f"lost the connection to the Dask scheduler "
                                f"({type(exc).__name__}); the run was not committed") from None
         for future in sorted(done, key=lambda f: self.pending[f]):

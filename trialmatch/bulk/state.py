@@ -117,11 +117,11 @@ def trial_delta(store: Store) -> TrialDelta:
 
 def stored_cohorts(store: Store, ids: list[str]) -> list[int]:
     """Every cohort of the trials these patients have stored matches with."""
-    want = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
+    tm_ids = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
     return [r[0] for r in store.con.execute(
         """SELECT DISTINCT c.cohort_key FROM cohorts c WHERE c.trial_id IN
            (SELECT trial_id FROM main.results WHERE patient_id IN
-            (SELECT patient_id FROM want)) ORDER BY 1""").fetchall()]
+            (SELECT patient_id FROM tm_ids)) ORDER BY 1""").fetchall()]
 
 
 def start_run(store: Store, cohort: str, since_last_run: bool) -> int:
@@ -148,10 +148,10 @@ def mark(store: Store, run_id: int, state: str) -> None:
 
 def previous_facts(store: Store, ids: list[str]) -> dict[str, tuple[str, float | None]]:
     """(content hash, age) of these patients as the last completed run stored them."""
-    want = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
+    tm_ids = pa.table({"patient_id": pa.array(ids, pa.string())})  # noqa: F841
     return {pid: (h, age) for pid, h, age in store.con.execute(
         "SELECT patient_id, content_hash, age_lo FROM main.patients "
-        "WHERE patient_id IN (SELECT patient_id FROM want)").fetchall()}
+        "WHERE patient_id IN (SELECT patient_id FROM tm_ids)").fetchall()}
 
 
 def stage_patients(store: Store, tables: dict[str, pa.Table], seen: list[str],
