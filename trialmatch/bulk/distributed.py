@@ -100,7 +100,7 @@ class DaskRun:
         try:
             self.client = self._connect()
         except BaseException:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self._remove_folder()
             raise
         self.snapshot = str(self.folder / "trials.duckdb")
         self.pending: dict[Any, int] = {}  # future -> shard number
@@ -221,10 +221,13 @@ class DaskRun:
             with contextlib.suppress(Exception):
                 self.client.close(timeout=self.opts.connect_timeout)
             self._close_cluster()
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
-                with contextlib.suppress(OSError):  # the shard folder, if no other run uses it
-                    self.folder.parent.rmdir()
+            self._remove_folder()
+
+    def _remove_folder(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the shard folder, if no other run uses it
+                self.folder.parent.rmdir()
 
     def _close_cluster(self) -> None:
         if self.cluster is not None:

@@ -18,7 +18,7 @@ import typer
 from trialmatch.cli import output
 from trialmatch.cli.find_cmd import DB_OPTION, FORMAT_OPTION
 from trialmatch.cli.output import Format
-from trialmatch.errors import EXIT_PARTIAL
+from trialmatch.errors import EXIT_PARTIAL, UsageError
 
 DEFAULT_BATCH = 1000  # as `bulk.run.DEFAULT_BATCH` (not imported: keeps `--help` light)
 
@@ -140,6 +140,8 @@ def bulk_command(
         cluster = ClusterOptions(scheduler=scheduler, workers=workers, shard_dir=shard_dir,
                                  connect_timeout=connect_timeout)
         cluster.check()
+    elif shard_dir is not None:
+        raise UsageError("--shard-dir applies only with --scheduler or --workers")
     fmt = output.resolve(fmt)
     writer = ChangeWriter(fmt)
     bar, update = _progress()
