@@ -97,13 +97,14 @@ def main():
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
         load = os.getloadavg()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         r = run_bulk(cohort, db=db, batch_size=batch, today=synth.today(),
                      cluster=ClusterOptions(scheduler=cluster.scheduler_address))
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({{"wall": wall, "patients": r.patients, "trials": r.trials,
                       "pairs": r.pairs, "matches": r.matches, "load": load,
-                      "load_end": os.getloadavg()}}))
+                      "load_end": os.getloadavg(), "driver_cpu": cpu,
+                      "worker_cpu": r.worker_cpu}}))
 
 if __name__ == "__main__":
     main()
@@ -253,12 +254,13 @@ def dask_table(work: Path, base: Path, real: bool, n: int, batch: int,
     first = rows[0][1]["pairs"] / rows[0][1]["wall"]
     print()
     print("| Dask workers | patients | trials | pairs | matches kept | wall time | pairs / s "
-          "| vs first row | 1-min load average at start / end |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| vs first row | CPU: driver / workers' shards | 1-min load average at start / end |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for w, r in rows:
         rate = r["pairs"] / r["wall"]
         print(f"| {w} | {r['patients']:,} | {r['trials']:,} | {r['pairs']:,} | "
               f"{r['matches']:,} | {r['wall']:.0f} s | {rate:,.0f} | {rate / first:.2f}x | "
+              f"{r['driver_cpu']:.0f} s / {r['worker_cpu']:.0f} s | "
               f"{r['load'][0]:.1f} / {r['load_end'][0]:.1f} |")
 
 

@@ -147,6 +147,7 @@ def test_distributed_equals_single_node_including_since_last_run_and_a_killed_wo
     # a worker was killed mid-run: its shard ran again, on a new or the other worker
     assert not marker.exists()
     assert _counts(one) == _counts(two) and two.matches > 0
+    assert two.worker_cpu > 0 and one.worker_cpu == 0
     _assert_same(db, dask_db)
     assert seen == list(one.changes())
     shards = {p.name.split("-")[0] for p in pids.iterdir()}

@@ -107,6 +107,7 @@ class DaskRun:
         self.next_shard = 0
         self.store: Store | None = None
         self.task_args: dict[str, Any] = {}
+        self.worker_cpu = 0.0  # CPU seconds the workers spent on this run's shards
 
     # ------------------------------------------------------------------ connecting
     def _connect(self):
@@ -185,6 +186,7 @@ class DaskRun:
         for future in sorted(done, key=lambda f: self.pending[f]):
             n = self.pending.pop(future)
             result = self._result(future, n)
+            self.worker_cpu += result.cpu_seconds
             shards.load_shard(self.store, result)
             for f in (result.rows_file, result.docs_file):
                 Path(f).unlink(missing_ok=True)

@@ -65,6 +65,7 @@ class BulkReport:
     lost: int = 0
     changed: int = 0
     seconds: float = 0.0
+    worker_cpu: float = 0.0  # distributed runs: CPU seconds of the workers' shards
     out: Path | None = None
     input_hash: str = ""
     trials_hash: str = ""
@@ -208,6 +209,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                     progress(stream.read, total)
             if dask_run is not None:
                 dask_run.finish()
+                report.worker_cpu = dask_run.worker_cpu
             msgs = stream.messages
             report.read, report.rejected = stream.read, msgs.rejected
             report.patients = len(stream.seen)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,7 @@ class ShardResult:
     docs_file: str
     rows: int
     worker_pid: int
+    cpu_seconds: float = 0.0  # the worker process's CPU time for this shard
 
 
 # Per worker process: the snapshot opened for the current run, reused by its later shards
@@ -109,6 +111,7 @@ def match_shard(shard: int, patients: list[PatientFacts], cohorts: list[int] | N
     it to kill the worker)."""
     if hook is not None:
         hook(shard)
+    cpu = time.process_time()
     with _LOCK:  # one DuckDB connection per process: shards of one worker take turns
         bm = _opened(snapshot, ontology, memory_limit, threads)
         con = bm.store.con
@@ -122,7 +125,7 @@ def match_shard(shard: int, patients: list[PatientFacts], cohorts: list[int] | N
         _copy(con, "SELECT * FROM s_docs WHERE doc_id IN (SELECT doc_id FROM stage)",
               docs_file)
         n = con.execute("SELECT count(*) FROM stage").fetchone()[0]
-    return ShardResult(shard, rows_file, docs_file, n, os.getpid())
+    return ShardResult(shard, rows_file, docs_file, n, os.getpid(), time.process_time() - cpu)
 
 
 def _copy(con, query: str, path: str) -> None:
