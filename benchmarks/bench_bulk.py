@@ -4,6 +4,7 @@
                                     [--batch-size 1000] [--reference-sample 100] [--out parquet]
     python benchmarks/bench_bulk.py --real-corpus [--trials 10000] [--sizes 2000 10000]
                                     [--reference-sample 0] [--shared ../shared/data]
+                                    [--dask-workers 1 2] [--skip-single]
 
 Real-corpus mode (issue 11): the database holds the parsed shared corpus
 (`ctgov/trials_2000_2020.ndjson`, loaded as `trialmatch load` does) topped up with synthetic
@@ -20,6 +21,11 @@ alteration frequencies) written as JSON Lines:
 The Python reference evaluator (`rules.evaluate.evaluate`, every cohort tree of every trial)
 is timed on a sample of patients and extrapolated to the same number of pairs; the ratio is
 reported as such. Targets: 100,000 x 10,000 in <= 10 min with peak memory <= 4 GB.
+With `--dask-workers 1 2`, the largest size also runs on a local dask.distributed cluster of
+1, then 2, worker processes (one thread each), started before the clock starts and reached
+through its scheduler address as `bulk --scheduler` does; the table gives wall time and
+pairs per second of each, and the ratio to the 1-worker run. `--skip-single` leaves out the
+single-node runs (when their figures are already known).
 Prints a Markdown table for docs/benchmarks.md.
 """
 
@@ -78,10 +84,43 @@ def build_db(path: Path, n_trials: int, corpus: Path | None = None) -> float:
     return time.perf_counter() - t0
 
 
-def child_run(cohort: Path, db: Path, out: Path | None, batch: int, since: bool) -> dict:
-    code = CHILD.format(here=str(HERE))
-    proc = subprocess.run([sys.executable, "-c", code, str(cohort), str(db), str(out or ""),
-                           str(batch), "1" if since else "0"], capture_output=True, text=True)
+DASK_CHILD = """
+import json, os, resource, sys, time
+sys.path.insert(0, {here!r})
+import synth
+from distributed import LocalCluster
+from trialmatch.bulk import run_bulk
+from trialmatch.bulk.distributed import ClusterOptions
+
+def main():
+    cohort, db, batch, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        load = os.getloadavg()
+        t0, c0 = time.perf_counter(), time.process_time()
+        r = run_bulk(cohort, db=db, batch_size=batch, today=synth.today(),
+                     cluster=ClusterOptions(scheduler=cluster.scheduler_address))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({{"wall": wall, "patients": r.patients, "trials": r.trials,
+                      "pairs": r.pairs, "matches": r.matches, "load": load,
+                      "load_end": os.getloadavg(), "driver_cpu": cpu,
+                      "worker_cpu": r.worker_cpu}}))
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def child_run(cohort: Path, db: Path, out: Path | None, batch: int, since: bool,
+              workers: int = 0) -> dict:
+    if workers:
+        script = db.with_suffix(".dask_child.py")  # workers are spawned: a real main module
+        script.write_text(DASK_CHILD.format(here=str(HERE)))
+        args = [str(script), str(cohort), str(db), str(batch), str(workers)]
+    else:
+        args = ["-c", CHILD.format(here=str(HERE)), str(cohort), str(db), str(out or ""),
+                str(batch), "1" if since else "0"]
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"bulk run failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -134,6 +173,10 @@ def main() -> None:
                          "from the shared cBioPortal cohorts")
     ap.add_argument("--shared", type=Path, default=realcohort.SHARED_DATA,
                     help="the shared data folder (default: ../shared/data)")
+    ap.add_argument("--dask-workers", type=int, nargs="*", default=[],
+                    help="also run the largest size on local Dask clusters of these sizes")
+    ap.add_argument("--skip-single", action="store_true",
+                    help="only the Dask runs (with --dask-workers)")
     args = ap.parse_args()
     print(f"machine: {machine()}", flush=True)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_bulk_"))
@@ -159,6 +202,8 @@ def main() -> None:
                 realcohort.write(cohort, n, shared=args.shared)
             else:
                 synth.write_cohort(cohort, n)
+        if args.skip_single:
+            continue
         db = work / f"run_{n}.duckdb"
         shutil.copy(base, db)
         out = work / f"results_{n}.{args.out}" if args.out else None
@@ -188,6 +233,35 @@ def main() -> None:
               f"{n_trials:,} trials and extrapolated")
     if args.out:
         print(f"(bulk wall time includes writing every result to .{args.out})")
+    if args.dask_workers:
+        dask_table(work, base, corpus is not None, max(args.sizes), args.batch_size,
+                   args.dask_workers)
+
+
+def dask_table(work: Path, base: Path, real: bool, n: int, batch: int,
+               sizes: list[int]) -> None:
+    """The largest size on local Dask clusters of 1, 2, ... workers."""
+    cohort = work / f"{'real' if real else ''}cohort_{n}.jsonl"
+    rows = []
+    for w in sizes:
+        db = work / f"dask_{w}_{n}.duckdb"
+        shutil.copy(base, db)
+        r = child_run(cohort, db, None, batch, False, workers=w)
+        db.unlink()
+        rows.append((w, r))
+        print(f"{n:,} patients on {w} Dask worker(s): {r['wall']:.0f} s, load average "
+              f"{r['load'][0]:.1f} at start, {r['load_end'][0]:.1f} at end", flush=True)
+    first = rows[0][1]["pairs"] / rows[0][1]["wall"]
+    print()
+    print("| Dask workers | patients | trials | pairs | matches kept | wall time | pairs / s "
+          "| vs first row | CPU: driver / workers' shards | 1-min load average at start / end |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for w, r in rows:
+        rate = r["pairs"] / r["wall"]
+        print(f"| {w} | {r['patients']:,} | {r['trials']:,} | {r['pairs']:,} | "
+              f"{r['matches']:,} | {r['wall']:.0f} s | {rate:,.0f} | {rate / first:.2f}x | "
+              f"{r['driver_cpu']:.0f} s / {r['worker_cpu']:.0f} s | "
+              f"{r['load'][0]:.1f} / {r['load_end'][0]:.1f} |")
 
 
 if __name__ == "__main__":

@@ -16,23 +16,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from trialmatch.app.catalog import open_catalog
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
-from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.bulk.export import check_destination, export
+from trialmatch.bulk.shards import BatchMatcher
 from trialmatch.bulk.sources import open_cohort
 from trialmatch.bulk.stream import PatientStream
 from trialmatch.errors import InputError
-from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.store.db import Store, registered
 from trialmatch.store.patients import patient_tables
+
+if TYPE_CHECKING:
+    from trialmatch.bulk.distributed import ClusterOptions, DaskRun
 
 DEFAULT_BATCH = 1000
 Progress = Callable[[int, int | None], None]  # (records read, estimated total or None)
@@ -63,6 +65,7 @@ class BulkReport:
     lost: int = 0
     changed: int = 0
     seconds: float = 0.0
+    worker_cpu: float = 0.0  # distributed runs: CPU seconds of the workers' shards
     out: Path | None = None
     input_hash: str = ""
     trials_hash: str = ""
@@ -97,13 +100,13 @@ class BulkReport:
 
 
 class _Run:
-    """One run's working state: the open store, the matcher and the explainer."""
+    """One run's working state: the open store and what matches its batches (a
+    `BatchMatcher` on the store, or a `DaskRun` that ships them to a cluster)."""
 
     def __init__(self, store: Store, ont: Ontology, delta: state.TrialDelta,
-                 report: BulkReport) -> None:
+                 report: BulkReport, shards: BatchMatcher | DaskRun | None = None) -> None:
         self.store, self.ont, self.delta, self.report = store, ont, delta, report
-        self.matcher = Matcher(store, ont)
-        self.explainer = Explainer(store, self.matcher, ont)
+        self.shards = shards if shards is not None else BatchMatcher(store, ont)
 
     def split(self, batch: list[PatientFacts], tables: dict[str, pa.Table]) -> list[str]:
         """The ids of the patients to match against every trial."""
@@ -117,8 +120,7 @@ class _Run:
         return [pid for pid, h, age in now if prev.get(pid) != (h, age)]
 
     def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
-        self.matcher.evaluate(patients, cohorts=cohorts, fetch=False)
-        self.explainer.stage(patients)
+        self.shards.match(patients, cohorts)
 
     def batch(self, batch: list[PatientFacts]) -> None:
         tables = patient_tables(batch)
@@ -152,7 +154,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
              wait: float = 0.0, today: date | None = None, ontology: Ontology | None = None,
              on_changes: Callable[[Iterator[dict[str, Any]]], None] | None = None,
              memory_limit: str | None = "2GB",
-             keep_runs: int = state.DEFAULT_KEEP_RUNS) -> BulkReport:
+             keep_runs: int = state.DEFAULT_KEEP_RUNS,
+             cluster: ClusterOptions | None = None) -> BulkReport:
     """Match every patient of a cohort (file, folder or cBioPortal study) and keep the results.
 
     Raises InputError when the cohort cannot be read or holds no valid patient, and
@@ -162,6 +165,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     Patients of the same cohort (by resolved path) at its last run that are absent now are
     removed, their matches lost (not when a rejected record has no readable id: it could be
     one of them). The `changes` of the last `keep_runs` completed runs are kept.
+    `cluster`: match the batches on a Dask cluster (see `bulk.distributed`); ClusterError
+    when it cannot be reached or a shard fails there (the run is then marked failed).
     """
     t0 = time.perf_counter()
     cohort = open_cohort(cohort_path)
@@ -175,10 +180,17 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     report = BulkReport(cohort=str(cohort_path), since_last_run=since_last_run,
                         db=store.path)
     committed = False
+    dask_run: DaskRun | None = None
     try:
         store.con.execute("SET enable_progress_bar = false")  # stdout carries data only
         if memory_limit:
             store.con.execute(f"SET memory_limit = '{_checked_size(memory_limit)}'")
+        if cluster is not None:  # before the run is recorded: a cluster not reached runs nothing
+            from trialmatch.bulk.distributed import DaskRun
+
+            if store.path is None:
+                raise InputError("a distributed run needs a database file (--db), not memory")
+            dask_run = DaskRun(cluster, store.path)
         report.run_id = state.start_run(store, str(cohort_path), since_last_run)
         try:
             delta = state.trial_delta(store) if since_last_run else state.TrialDelta(
@@ -187,7 +199,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
             report.changed_trials = len(delta.changed)
             report.removed_trials = len(delta.removed)
             report.trials_hash = delta.trials_hash
-            run = _Run(store, ont, delta, report)
+            shards = dask_run.start(store, ontology, memory_limit) if dask_run else None
+            run = _Run(store, ont, delta, report, shards)
             stream = PatientStream(cohort.records(), ont, today)
             total = cohort.estimate()
             if progress:
@@ -196,6 +209,9 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                 run.batch(batch)
                 if progress:
                     progress(stream.read, total)
+            if dask_run is not None:
+                dask_run.finish()
+                report.worker_cpu = dask_run.worker_cpu
             msgs = stream.messages
             report.read, report.rejected = stream.read, msgs.rejected
             report.patients = len(stream.seen)
@@ -238,6 +254,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                               "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
             raise
     finally:
+        if dask_run is not None:
+            dask_run.close()
         store.close()
     report.seconds = time.perf_counter() - t0
     return report

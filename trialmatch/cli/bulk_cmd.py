@@ -18,7 +18,7 @@ import typer
 from trialmatch.cli import output
 from trialmatch.cli.find_cmd import DB_OPTION, FORMAT_OPTION
 from trialmatch.cli.output import Format
-from trialmatch.errors import EXIT_PARTIAL
+from trialmatch.errors import EXIT_PARTIAL, UsageError
 
 DEFAULT_BATCH = 1000  # as `bulk.run.DEFAULT_BATCH` (not imported: keeps `--help` light)
 
@@ -118,10 +118,30 @@ def bulk_command(
                                "another run on the same database to finish."),
     keep_runs: int = typer.Option(30, "--keep-runs", min=1, help="Keep the new / lost / "
                                   "changed matches of the last N completed runs."),
+    scheduler: str = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Match the "
+                                  "batches on the dask.distributed cluster of this scheduler "
+                                  "(tcp://HOST:PORT)."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Match the batches on a local "
+                                "Dask cluster of N worker processes."),
+    shard_dir: Path = typer.Option(None, "--shard-dir", file_okay=False, help="With "
+                                   "--scheduler / --workers: folder for the trial snapshot and "
+                                   "the result shards, readable by every worker (default: "
+                                   "beside the database)."),
+    connect_timeout: float = typer.Option(10.0, "--connect-timeout", min=0.1, help="Seconds "
+                                          "to wait for the scheduler and its first worker."),
 ) -> None:
     """Match a whole cohort against every trial; print new and lost matches per patient."""
     from trialmatch.bulk import run_bulk
 
+    cluster = None
+    if scheduler is not None or workers is not None:
+        from trialmatch.bulk.distributed import ClusterOptions
+
+        cluster = ClusterOptions(scheduler=scheduler, workers=workers, shard_dir=shard_dir,
+                                 connect_timeout=connect_timeout)
+        cluster.check()
+    elif shard_dir is not None:
+        raise UsageError("--shard-dir applies only with --scheduler or --workers")
     fmt = output.resolve(fmt)
     writer = ChangeWriter(fmt)
     bar, update = _progress()
@@ -130,7 +150,7 @@ def bulk_command(
     try:
         report = run_bulk(cohort, db=db, out=out, since_last_run=since_last_run,
                           batch_size=batch_size, progress=update, wait=wait,
-                          on_changes=writer, keep_runs=keep_runs)
+                          on_changes=writer, keep_runs=keep_runs, cluster=cluster)
     finally:
         if bar is not None:
             bar.stop()
