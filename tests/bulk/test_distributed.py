@@ -24,9 +24,9 @@ import pytest
 from conftest import TODAY, synth, write_jsonl
 from distributed import LocalCluster
 
+from trialmatch.app.catalog import open_catalog, refresh_derived, replace_trials, stored_trials
 from trialmatch.bulk import run_bulk
 from trialmatch.bulk.distributed import ClusterError, ClusterOptions
-from trialmatch.app.catalog import open_catalog, refresh_derived, replace_trials, stored_trials
 from trialmatch.cli.app import main
 from trialmatch.errors import EXIT_USAGE, UsageError
 from trialmatch.rules.nodes import All, Sex
