@@ -60,7 +60,7 @@ leaf_nodes = st.one_of(
     st.builds(Fusion, st.sampled_from(["ALK", "NTRK", "EML4", "NTRK1"]),
               st.sampled_from([None, "EML4", "ALK", "NTRK"])),
     st.builds(Signature, st.sampled_from(["MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD",
-                                          "LOH"])),
+                                          "LOH", "1p19q-codel"])),
     _numbers("tmb", 0, 30), _numbers("pdl1_tps", 0, 100), _numbers("her2_ihc", 0, 3),
     st.builds(Measurement, st.sampled_from(["her2"]), st.sampled_from(["=", "!="]),
               st.sampled_from(["positive", "negative", "low"])),
@@ -135,7 +135,8 @@ def patients(draw, pid: str):
                          ("expression:CLDN18", ["positive", "negative", "high", "low"])):
         if draw(st.booleans()):
             statuses[name] = draw(st.sampled_from(values))
-    flags = {k: draw(st.booleans()) for k in ("hrd", "loh") if draw(st.booleans())}
+    flags = {k: draw(st.booleans()) for k in ("hrd", "loh", "codel_1p19q")
+             if draw(st.booleans())}
     tested = draw(st.one_of(st.none(), st.sets(st.sampled_from(GENES + ["NTRK1"])).map(
         frozenset)))
     priors = draw(st.one_of(st.none(), st.lists(st.sampled_from(DRUGS), max_size=3).map(

@@ -167,8 +167,10 @@ def _event(_m: re.Match[str], value: str | None) -> dict | None:
     return {"variants": [value]} if value == "ITD" else None
 
 
-def _signature(_m: re.Match[str], value: str | None) -> dict:
-    return {"name": value}
+def _signature(m: re.Match[str], value: str | None) -> dict:
+    """A signature; "1p/19q intact" and "non-codeleted" state its absence (group neg*)."""
+    negative = any(_g(m, g) for g in ("neg", "neg2", "neg3"))
+    return {"name": value, "status": "negative" if negative else "positive"}
 
 
 def _tmb(m: re.Match[str], _value: str | None) -> dict:

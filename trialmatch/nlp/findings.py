@@ -353,7 +353,11 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
 
 
 def _signature(m: Mention, ctx: Context) -> Node:
-    return Signature(m.data["name"], prov=ctx.prov(m.start, m.end, m.source))
+    prov = ctx.prov(m.start, m.end, m.source)
+    node = Signature(m.data["name"], prov=prov)
+    if m.data.get("status") == "negative":
+        return Not(node, stated="negative", prov=prov)
+    return node
 
 
 def _measure(m: Mention, ctx: Context) -> Node:

@@ -74,8 +74,8 @@ def describe(node: Node) -> str:
         case Fusion():
             return f"{node.partner}-{node.gene} fusion" if node.partner else f"{node.gene} fusion"
         case Signature():
-            return {"TMB-H": "TMB-high", "HRD": "HRD-positive", "LOH": "genomic LOH-high"}.get(
-                node.name, node.name)
+            return {"TMB-H": "TMB-high", "HRD": "HRD-positive", "LOH": "genomic LOH-high",
+                    "1p19q-codel": "1p/19q-codeleted"}.get(node.name, node.name)
         case Measurement():
             label = _MARKERS[node.marker]
             if isinstance(node.value, str):

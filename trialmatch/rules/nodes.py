@@ -29,7 +29,7 @@ class Tri(IntEnum):
 ALTERATION_KINDS = ("mutation", "amplification", "deletion", "wildtype", "any")
 ORIGINS = ("germline", "somatic")
 EVENTS = ("exon19del", "exon20ins", "exon14skip", "ITD")
-SIGNATURES = ("MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD", "LOH")
+SIGNATURES = ("MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD", "LOH", "1p19q-codel")
 OPS = (">=", ">", "<=", "<", "=", "!=")
 NUMERIC_MARKERS = ("tmb", "pdl1_tps", "pdl1_cps", "her2_ihc")
 STATUS_MARKERS = {"her2": ("positive", "negative", "low"), "er": ("positive", "negative"),
