@@ -41,6 +41,14 @@ SCALES = ("ecog", "karnofsky")
 SEXES = ("female", "male")
 STATED = ("negative", "wildtype", "except")
 EXPRESSION_LEVELS = ("positive", "negative", "high", "low")
+# How a trial wants a biomarker shown, kept on the leaf for review and explanation only:
+# it never changes the truth value (a leaf is met or not from the finding alone).
+EVIDENCE = {
+    "documented": "documented", "confirmed": "confirmed", "approved_test": "by an approved test",
+    "central": "central laboratory", "local": "local testing", "tissue": "tissue",
+    "plasma": "plasma", "ngs": "by NGS", "ihc": "by IHC", "fish": "by FISH", "pcr": "by PCR",
+    "p190": "p190 isoform", "p210": "p210 isoform", "p230": "p230 isoform",
+}
 SECTIONS = ("inclusion", "exclusion", "cohort", "summary", "structured", "text")
 
 
@@ -58,6 +66,23 @@ class Provenance:
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise RuleError(message)
+
+
+def _evidence() -> tuple[str, ...]:
+    return field(default=(), kw_only=True)
+
+
+def _check_evidence(node: Node) -> None:
+    """Evidence tags as a sorted tuple of known tags ("documented|ngs" is read too)."""
+    tags = node.evidence
+    if isinstance(tags, str):
+        tags = tuple(x for x in tags.split("|") if x)
+    _check(isinstance(tags, (tuple, list)) and all(isinstance(x, str) for x in tags),
+           "evidence is a list of tags")
+    unknown = sorted(set(tags) - set(EVIDENCE))
+    _check(not unknown, f"unknown evidence tag {unknown[0]!r}; expected one of "
+           f"{', '.join(EVIDENCE)}" if unknown else "")
+    object.__setattr__(node, "evidence", tuple(sorted(set(tags))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +156,9 @@ class Alteration(Node):
     `gene` is an HGNC symbol or a gene family id (RAS, NTRK). `variant` is a one-letter
     protein change (L858R), a codon (V600), a wildcard codon (G719X), an event (exon19del,
     exon20ins, exon14skip, ITD) or a named variant group of the ontology (sensitizing).
+    `evidence` (on every biomarker leaf: alteration, fusion, signature, expression) keeps
+    how the trial wants the finding shown ("documented", "by NGS", "tissue or plasma",
+    tags of `EVIDENCE`): part of the leaf's identity and of every reader, never of its truth.
     """
 
     gene: str
@@ -139,6 +167,7 @@ class Alteration(Node):
     exon: int | None = None
     origin: str | None = None
     prov: Provenance | None = _prov()
+    evidence: tuple[str, ...] = _evidence()
     kind = "alteration"
 
     def __post_init__(self) -> None:
@@ -151,6 +180,7 @@ class Alteration(Node):
                f"exon must be a positive integer, got {self.exon!r}")
         _check(self.alteration == "mutation" or (self.variant is None and self.exon is None),
                "variant and exon go only with alteration kind 'mutation'")
+        _check_evidence(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,21 +190,25 @@ class Fusion(Node):
     gene: str
     partner: str | None = None
     prov: Provenance | None = _prov()
+    evidence: tuple[str, ...] = _evidence()
     kind = "fusion"
 
     def __post_init__(self) -> None:
         _check(bool(self.gene), "fusion needs a gene")
+        _check_evidence(self)
 
 
 @dataclass(frozen=True, slots=True)
 class Signature(Node):
     name: str
     prov: Provenance | None = _prov()
+    evidence: tuple[str, ...] = _evidence()
     kind = "signature"
 
     def __post_init__(self) -> None:
         _check(self.name in SIGNATURES,
                f"unknown signature {self.name!r}; expected one of {', '.join(SIGNATURES)}")
+        _check_evidence(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +323,7 @@ class Expression(Node):
     level: str = "positive"
     assay: str | None = None
     prov: Provenance | None = _prov()
+    evidence: tuple[str, ...] = _evidence()
     kind = "expression"
 
     def __post_init__(self) -> None:
@@ -296,6 +331,7 @@ class Expression(Node):
         _check(self.level in EXPRESSION_LEVELS,
                f"unknown expression level {self.level!r}; expected one of "
                f"{', '.join(EXPRESSION_LEVELS)}")
+        _check_evidence(self)
 
 
 POPULATIONS = ("non_oncology", "unrecognised")

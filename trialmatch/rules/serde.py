@@ -33,7 +33,10 @@ def to_dict(node: Node) -> dict[str, Any]:
             out["stated"] = node.stated
     else:
         for f in fields(node):
-            if f.name != "prov":
+            if f.name == "evidence":
+                if node.evidence:  # omitted when empty, so trees without it read as before
+                    out["evidence"] = list(node.evidence)
+            elif f.name != "prov":
                 out[f.name] = getattr(node, f.name)
     prov = _prov_dict(node.prov)
     if prov:
