@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.segment import Criterion, Layout
@@ -257,7 +258,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = units(ctx)
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
-    return join_units(found, text, prov)
+    return with_evidence(join_units(found, text, prov), text[c.start:c.end], heading)
 
 
 def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],
