@@ -73,9 +73,22 @@ def pattern_mentions(text: str) -> list[Mention]:
                 if starts:
                     mention.start = unsqueeze(m.start(), starts, shifts)
                     mention.end = unsqueeze(m.end() - 1, starts, shifts) + 1
-                out.append(mention)
+                out.extend(_named_gene(mention))
     _compounds(out, text)
     return out
+
+
+def _named_gene(mention: Mention) -> list[Mention]:
+    """An event that names its gene ("METex14", "MET ex14 skipping") is the gene's mention
+    (MET is also an English word, so the gene lexicon leaves it alone) and the event's."""
+    gene = mention.data.get("gene") if mention.label == "exon" else None
+    if gene is None:
+        return [mention]
+    cut = mention.start + len(gene)
+    named = Mention("gene", mention.start, cut, mention.source,
+                    {"genes": (gene,), "form": gene, "ambiguous": False})
+    mention.start = cut
+    return [named, mention]
 
 
 def _compounds(found: list[Mention], text: str) -> None:
