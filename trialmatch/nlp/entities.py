@@ -280,6 +280,11 @@ _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])"
                    r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])")
 
 
+# a suspended hyphen: more items and then a hyphenated word that is not a sign
+_SUSPENDED = re.compile(r"\s{0,2}(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
+                        r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}")
+
+
 @lru_cache(maxsize=1)
 def cue_index() -> dict[str, list[tuple[tuple[str, ...], str, str, str | None]]]:
     """First word -> [(words, id, role, value)], longest first, for every cue phrase."""
@@ -314,6 +319,8 @@ def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
                 out.append(Mention("cue", start, end, f"cue.{ident}",
                                    {"role": role, "value": value}))
     for m in _SIGN.finditer(text):
+        if m.group("minus") and _SUSPENDED.match(text, m.end()):
+            continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"
         value = "positive" if m.group("plus") else "negative"
         out.append(Mention("cue", m.start(), m.end(), f"cue.alt.{value}",
                            {"role": "alteration", "value": value}))
