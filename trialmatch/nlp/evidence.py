@@ -55,16 +55,39 @@ def evidence_rules() -> list[tuple[EvidenceRule, re.Pattern[str]]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _combined() -> tuple[re.Pattern[str], dict[str, EvidenceRule]]:
+    """All rules as one alternation (one scan of the text), each a named group."""
+    rules = {f"e{i}": rule for i, (rule, _) in enumerate(evidence_rules())}
+    return re.compile("|".join(f"(?P<{k}>{r.regex})" for k, r in rules.items())), rules
+
+
+@lru_cache(maxsize=2048)  # a list header is read once for all its items
 def evidence_in(text: str) -> dict[str, tuple[str, ...]]:
     """tag -> the genes it is kept for (empty: every biomarker leaf), for the tags the text
-    states."""
+    states (do not change the returned dict: it is shared)."""
     if not text or not _HINT.search(text):
         return {}
-    return {rule.tag: tuple(rule.genes) for rule, rx in evidence_rules() if rx.search(text)}
+    rx, rules = _combined()
+    found: dict[str, tuple[str, ...]] = {}
+    m = rx.search(text)
+    while m is not None:  # from each match's start + 1: overlapping words are each read
+        rule = rules[m.lastgroup or ""]
+        found[rule.tag] = tuple(rule.genes)
+        m = rx.search(text, m.start() + 1)
+    return found
+
+
+def _has_biomarker(node: Node) -> bool:
+    if isinstance(node, _LEAVES):
+        return True
+    return any(_has_biomarker(c) for c in node.children)
 
 
 def with_evidence(node: Node, *texts: str) -> Node:
     """`node` with the evidence its criterion's words state on each of its biomarker leaves."""
+    if not _has_biomarker(node):
+        return node  # most criteria: nothing to read
     found: dict[str, tuple[str, ...]] = {}
     for text in texts:
         found.update(evidence_in(text))

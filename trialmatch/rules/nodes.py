@@ -75,6 +75,8 @@ def _evidence() -> tuple[str, ...]:
 def _check_evidence(node: Node) -> None:
     """Evidence tags as a sorted tuple of known tags ("documented|ngs" is read too)."""
     tags = node.evidence
+    if tags == ():
+        return
     if isinstance(tags, str):
         tags = tuple(x for x in tags.split("|") if x)
     _check(isinstance(tags, (tuple, list)) and all(isinstance(x, str) for x in tags),
