@@ -21,10 +21,12 @@ from trialmatch.rules.nodes import EVIDENCE, Alteration, Expression, Fusion, Nod
 from trialmatch.rules.rewrite import rewrite
 
 _LEAVES = (Alteration, Fusion, Signature, Expression)
-_HINT = re.compile(r"(?i)docu|known|previous|confirm|approv|clear|valid|certif|accredit|FDA|CLIA|CAP|"
-                   r"central|local|tissue|tumou?r\s(?:bio|sam|spe)|archiv|FFPE|plasma|liquid|"
-                   r"circulat|blood|ctDNA|cfDNA|NGS|sequenc|IHC|immunohisto|FISH|ISH|hybridi|"
-                   r"PCR|chain|p190|p210|p230|BCR")
+_HINT = re.compile(
+    r"(?i)docu|known|previous|confirm|approv|clear|valid|certif|accredit|FDA|CLIA|CAP|"
+    r"central|local|tissue|tumou?r\s(?:bio|sam|spe)|archiv|FFPE|plasma|liquid|"
+    r"circulat|blood|ctDNA|cfDNA|NGS|sequenc|IHC|immunohisto|FISH|ISH|hybridi|"
+    r"PCR|chain|p190|p210|p230|BCR"
+)
 
 
 class EvidenceRule(_Model):
@@ -42,8 +44,10 @@ def evidence_rules() -> list[tuple[EvidenceRule, re.Pattern[str]]]:
     raw = _read("evidence.yaml") or []
     if not isinstance(raw, list):
         raise DataFileError("evidence.yaml: expected a list of rules")
-    items = _unique([_validate(EvidenceRule, r, "evidence.yaml", f"#{i}")
-                     for i, r in enumerate(raw)], "evidence.yaml")
+    items = _unique(
+        [_validate(EvidenceRule, r, "evidence.yaml", f"#{i}") for i, r in enumerate(raw)],
+        "evidence.yaml",
+    )
     out = []
     for rule in items:
         if rule.tag not in EVIDENCE:
@@ -98,8 +102,11 @@ def with_evidence(node: Node, *texts: str) -> Node:
         if not isinstance(n, _LEAVES):
             return n
         genes = {getattr(n, "gene", None), getattr(n, "partner", None)}
-        tags = {tag for tag, only in found.items()
-                if not only or (isinstance(n, Fusion) and genes & set(only))}
+        tags = {
+            tag
+            for tag, only in found.items()
+            if not only or (isinstance(n, Fusion) and genes & set(only))
+        }
         if not tags or tags <= set(n.evidence):
             return n
         return replace(n, evidence=tuple(tags | set(n.evidence)))
