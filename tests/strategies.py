@@ -34,6 +34,9 @@ CODES = ["NSCLC", "LUAD", "LUSC", "LUNG", "SOLID", "HEME", "BRCA", "BREAST", "AM
 DRUGS = ["osimertinib", "erlotinib", "carboplatin", "alectinib", "mysterymab"]
 CONCEPTS = ["osimertinib", "egfr_tki", "tki", "platinum", "mysterymab", "alectinib"]
 OPS = [">=", ">", "<=", "<", "=", "!="]
+# evidence tags never change a truth value: drawn on biomarker leaves so the SQL, the
+# evaluator and every reader see them
+EVIDENCE = st.sampled_from([(), (), ("documented",), ("ngs", "plasma", "tissue"), ("p190",)])
 
 
 @st.composite
@@ -47,7 +50,7 @@ def alterations(draw):
         if variant is None:
             exon = draw(st.sampled_from([None, 19, 20, 21]))
     origin = draw(st.sampled_from([None, None, "germline", "somatic"]))
-    return Alteration(gene, kind, variant, exon, origin)
+    return Alteration(gene, kind, variant, exon, origin, evidence=draw(EVIDENCE))
 
 
 def _numbers(marker: str, lo: float, hi: float):
@@ -58,9 +61,9 @@ def _numbers(marker: str, lo: float, hi: float):
 leaf_nodes = st.one_of(
     alterations(), alterations(),
     st.builds(Fusion, st.sampled_from(["ALK", "NTRK", "EML4", "NTRK1"]),
-              st.sampled_from([None, "EML4", "ALK", "NTRK"])),
+              st.sampled_from([None, "EML4", "ALK", "NTRK"]), evidence=EVIDENCE),
     st.builds(Signature, st.sampled_from(["MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD",
-                                          "LOH"])),
+                                          "LOH", "1p19q-codel"]), evidence=EVIDENCE),
     _numbers("tmb", 0, 30), _numbers("pdl1_tps", 0, 100), _numbers("her2_ihc", 0, 3),
     st.builds(Measurement, st.sampled_from(["her2"]), st.sampled_from(["=", "!="]),
               st.sampled_from(["positive", "negative", "low"])),
@@ -77,7 +80,7 @@ leaf_nodes = st.one_of(
     st.builds(PriorTherapy, st.sampled_from(CONCEPTS),
               st.lists(st.sampled_from(DRUGS + CONCEPTS), min_size=1, max_size=2).map(tuple)),
     st.builds(Expression, st.sampled_from(["MS4A1", "CLDN18", "TACSTD2"]),
-              st.sampled_from(["positive", "negative", "high", "low"])),
+              st.sampled_from(["positive", "negative", "high", "low"]), evidence=EVIDENCE),
     st.builds(Population, st.sampled_from(["non_oncology", "unrecognised"]),
               st.sampled_from(["type 2 diabetes", "healthy volunteers"])),
     st.builds(Unparsed, st.sampled_from(["Adequate organ function", "Measurable disease"])),
@@ -135,7 +138,8 @@ def patients(draw, pid: str):
                          ("expression:CLDN18", ["positive", "negative", "high", "low"])):
         if draw(st.booleans()):
             statuses[name] = draw(st.sampled_from(values))
-    flags = {k: draw(st.booleans()) for k in ("hrd", "loh") if draw(st.booleans())}
+    flags = {k: draw(st.booleans()) for k in ("hrd", "loh", "codel_1p19q")
+             if draw(st.booleans())}
     tested = draw(st.one_of(st.none(), st.sets(st.sampled_from(GENES + ["NTRK1"])).map(
         frozenset)))
     priors = draw(st.one_of(st.none(), st.lists(st.sampled_from(DRUGS), max_size=3).map(

@@ -59,3 +59,17 @@ def test_malformed_notations_raise_nothing_and_invent_no_variant(text):
 ])
 def test_gene_symbols_that_are_english_words_are_not_biomarkers(text):
     assert _genes(text) == set()
+
+
+def test_a_status_stated_over_a_list_is_listed_with_its_word_and_require_polarity():
+    out = parse_output(parse_eligibility("Inclusion Criteria:\n- ALK-negative or ROS1-negative",
+                                         ontology=default_ontology()))
+    assert {(b["gene"], b["alteration"], b["polarity"]) for b in out["biomarkers"]} == {
+        ("ALK", "negative", "require"), ("ROS1", "negative", "require")}
+
+
+def test_a_stated_codeletion_status_is_listed_with_its_word():
+    out = parse_output(parse_eligibility("Inclusion Criteria:\n- Astrocytoma, 1p/19q intact",
+                                         ontology=default_ontology()))
+    assert [(b["signature"], b["alteration"], b["polarity"]) for b in out["biomarkers"]] == [
+        ("1p19q-codel", "negative", "require")]

@@ -96,7 +96,8 @@ def test_load_then_find(tmp_path, capsys):
     assert code == 0, err
     match = {m["trial_id"]: m for m in json.loads(out)["matches"]}[NCT]
     assert match["status"] == "eligible" and match["manual_review"] == 1
-    assert "EGFR L858R mutation" in [r["criterion"] for r in match["reasons"]]
+    # the trial's evidence words stay in the label; the finding is still met
+    assert "EGFR L858R mutation (documented; tissue)" in [r["criterion"] for r in match["reasons"]]
 
 
 def test_loading_again_replaces(tmp_path, capsys):

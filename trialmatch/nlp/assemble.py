@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.segment import Criterion, Layout
@@ -67,6 +68,16 @@ def _bare(node: Node) -> Node:
 
 def _same_kind(a: Node, b: Node) -> bool:
     return _leaf_type(a) is not None and _leaf_type(a) is _leaf_type(b)
+
+
+_BIOMARKER_LEAVES = (Alteration, Fusion, Signature, Expression)
+
+
+def _negated_biomarkers(nodes: tuple[Node, ...]) -> bool:
+    """"No known EGFR mutation or ALK rearrangement", "EGFR-mutant or ALK-positive
+    patients are excluded": negated findings of different biomarker kinds, one negation."""
+    return all(isinstance(n, Not) and n.stated is None
+               and _leaf_type(n.item) in _BIOMARKER_LEAVES for n in nodes)
 
 
 # "(SERMs)" between a name and its examples: the name's abbreviation, skipped.
@@ -238,9 +249,13 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         span = _span(prov, text, run[0].start, run[-1].end,
                      "assemble.or" if alternatives else "assemble.and")
         inner = [n.item if isinstance(n, Not) else n for n in nodes]
-        if isinstance(nodes[0], Not) and all(_same_kind(inner[0], n) for n in inner[1:]):
-            # "no prior X, Y or Z": the negation scopes over the whole list
-            parts.append(Not(AnyOf(tuple(inner), prov=span), prov=span))
+        if isinstance(nodes[0], Not) and (all(_same_kind(inner[0], n) for n in inner[1:])
+                                          or _negated_biomarkers(nodes)):
+            # "no prior X, Y or Z": the negation scopes over the whole list; a status
+            # every item states ("ALK- or ROS1-negative") stays stated
+            stated = {n.stated if isinstance(n, Not) else None for n in nodes}
+            parts.append(Not(AnyOf(tuple(inner), prov=span),
+                             stated=stated.pop() if len(stated) == 1 else None, prov=span))
             continue
         parts.append(kind(nodes, prov=span))
     if len(parts) == 1:
@@ -298,7 +313,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = units(ctx)
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
-    return join_units(found, text, prov)
+    return with_evidence(join_units(found, text, prov), text[c.start:c.end], heading)
 
 
 def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],

@@ -73,9 +73,22 @@ def pattern_mentions(text: str) -> list[Mention]:
                 if starts:
                     mention.start = unsqueeze(m.start(), starts, shifts)
                     mention.end = unsqueeze(m.end() - 1, starts, shifts) + 1
-                out.append(mention)
+                out.extend(_named_gene(mention))
     _compounds(out, text)
     return out
+
+
+def _named_gene(mention: Mention) -> list[Mention]:
+    """An event that names its gene ("METex14", "MET ex14 skipping") is the gene's mention
+    (MET is also an English word, so the gene lexicon leaves it alone) and the event's."""
+    gene = mention.data.get("gene") if mention.label == "exon" else None
+    if gene is None:
+        return [mention]
+    cut = mention.start + len(gene)
+    named = Mention("gene", mention.start, cut, mention.source,
+                    {"genes": (gene,), "form": gene, "ambiguous": False})
+    mention.start = cut
+    return [named, mention]
 
 
 def _compounds(found: list[Mention], text: str) -> None:
@@ -176,8 +189,10 @@ def _event(_m: re.Match[str], value: str | None) -> dict | None:
     return {"variants": [value]} if value == "ITD" else None
 
 
-def _signature(_m: re.Match[str], value: str | None) -> dict:
-    return {"name": value}
+def _signature(m: re.Match[str], value: str | None) -> dict:
+    """A signature; "1p/19q intact" and "non-codeleted" state its absence (group neg*)."""
+    negative = any(_g(m, g) for g in ("neg", "neg2", "neg3"))
+    return {"name": value, "status": "negative" if negative else "positive"}
 
 
 def _tmb(m: re.Match[str], _value: str | None) -> dict:
@@ -274,6 +289,11 @@ _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])"
                    r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])")
 
 
+# a suspended hyphen: more items and then a hyphenated word that is not a sign
+_SUSPENDED = re.compile(r"\s{0,2}(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
+                        r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}")
+
+
 @lru_cache(maxsize=1)
 def cue_index() -> dict[str, list[tuple[tuple[str, ...], str, str, str | None]]]:
     """First word -> [(words, id, role, value)], longest first, for every cue phrase."""
@@ -308,6 +328,8 @@ def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
                 out.append(Mention("cue", start, end, f"cue.{ident}",
                                    {"role": role, "value": value}))
     for m in _SIGN.finditer(text):
+        if m.group("minus") and _SUSPENDED.match(text, m.end()):
+            continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"
         value = "positive" if m.group("plus") else "negative"
         out.append(Mention("cue", m.start(), m.end(), f"cue.alt.{value}",
                            {"role": "alteration", "value": value}))

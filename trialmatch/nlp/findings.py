@@ -250,10 +250,11 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
                            prov=ctx.prov(p.start, p.end, p.measure.source))
     if p.ihc:
         return _ihc_node(p, ctx)
-    if p.partner or (kind == "fusion"):
+    own_change = bool(p.variants) or p.exon is not None  # "EGFR exon 19 deletion, ALK fusion"
+    if p.partner or (kind == "fusion" and not own_change):
         nodes: list[Node] = [Fusion(g, p.partner, prov=prov) for g in p.genes]
         return _stated_absent(_one(nodes, ctx, p), kind, prov)
-    if p.variants or (p.exon is not None and kind in ("mutation", "any")):
+    if p.variants or (p.exon is not None and kind in ("mutation", "any", "fusion")):
         nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
                             else _event_exon(v), origin, prov=prov)
                  for g in p.genes for v in (p.variants or (None,))]
@@ -363,7 +364,11 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
 
 
 def _signature(m: Mention, ctx: Context) -> Node:
-    return Signature(m.data["name"], prov=ctx.prov(m.start, m.end, m.source))
+    prov = ctx.prov(m.start, m.end, m.source)
+    node = Signature(m.data["name"], prov=prov)
+    if m.data.get("status") == "negative":
+        return Not(node, stated="negative", prov=prov)
+    return node
 
 
 def _measure(m: Mention, ctx: Context) -> Node:

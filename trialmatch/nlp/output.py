@@ -41,7 +41,7 @@ def _entry(node: Node, exclude: bool, status: str | None) -> dict[str, Any] | No
         case Fusion():
             e.update(gene=node.gene, alteration="negative" if status else "fusion")
         case Signature():
-            e.update(signature=node.name)
+            e.update(signature=node.name, alteration=status)
         case Measurement():
             if node.marker == "tmb":
                 e.update(signature="TMB-H")

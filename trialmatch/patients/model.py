@@ -17,6 +17,8 @@ AlterationType = Literal["mutation", "amplification", "deletion", "fusion", "wil
 _MSI = {"MSI-H": "MSI-H", "MSIH": "MSI-H", "MSI-HIGH": "MSI-H", "MSI-L": "MSI-L",
         "MSIL": "MSI-L", "MSI-LOW": "MSI-L", "MSS": "MSS", "STABLE": "MSS"}
 _MMR = {"DMMR": "dMMR", "DEFICIENT": "dMMR", "PMMR": "pMMR", "PROFICIENT": "pMMR"}
+_CODEL = {"codeleted": True, "co-deleted": True, "codeletion": True, "intact": False,
+          "non-codeleted": False, "not-codeleted": False, "retained": False}
 _IHC = {"0": 0, "1+": 1, "2+": 2, "3+": 3, "1": 1, "2": 2, "3": 3}
 
 
@@ -76,6 +78,8 @@ class BiomarkersIn(_Strict):
     pr: Literal["positive", "negative"] | None = None
     hrd: bool | None = None
     loh: bool | None = None
+    # whole-arm co-deletion of 1p and 19q: true codeleted, false intact (non-codeleted)
+    codel_1p19q: bool | None = None
     # protein or gene expression markers by name (CD20, claudin 18.2, TROP2...): level
     expression: dict[str, Literal["positive", "negative", "high", "low"]] | None = None
 
@@ -88,6 +92,13 @@ class BiomarkersIn(_Strict):
     @classmethod
     def _mmr(cls, v: Any) -> Any:
         return _MMR.get(v.strip().upper(), v) if isinstance(v, str) else v
+
+    @field_validator("codel_1p19q", mode="before")
+    @classmethod
+    def _codel(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return _CODEL.get(v.strip().lower().replace(" ", "-"), v)
+        return v
 
     @field_validator("her2_ihc", mode="before")
     @classmethod

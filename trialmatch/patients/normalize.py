@@ -99,7 +99,8 @@ class Normalizer:
             pointer = marker.replace("~", "~0").replace("/", "~1")
             gene = self.gene(marker, f"{prefix}/biomarkers/expression/{pointer}", warnings)
             statuses[expression_field(gene)] = level
-        flags = {k: v for k, v in (("hrd", b.hrd), ("loh", b.loh)) if v is not None}
+        flags = {k: v for k, v in (("hrd", b.hrd), ("loh", b.loh),
+                                   ("codel_1p19q", b.codel_1p19q)) if v is not None}
         oncotree = None
         if p.diagnosis and p.diagnosis.oncotree:
             oncotree = self.cancer(p.diagnosis.oncotree, prefix, warnings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from trialmatch.ontology import Ontology
 from trialmatch.rules.evaluate import SIGNATURE_FACTS
-from trialmatch.rules.facts import Finding, PatientFacts, expression_field
+from trialmatch.rules.facts import FLAG_FIELDS, Finding, PatientFacts, expression_field
 from trialmatch.rules.nodes import (
     Age,
     Alteration,
@@ -85,7 +85,11 @@ def _signature(name: str, p: PatientFacts) -> str:
     if name == "TMB-H":
         return _measurement("tmb", p)
     fact = SIGNATURE_FACTS[name][0]
-    if fact in ("hrd", "loh"):
+    if fact == "codel_1p19q":
+        got = p.flags.get(fact)
+        return "1p/19q status not reported" if got is None else \
+            f"1p/19q {'codeleted' if got else 'intact'}"
+    if fact in FLAG_FIELDS:
         got = p.flags.get(fact)
         word = fact.upper()
         return f"{word} {'positive' if got else 'negative'}" if got is not None \

@@ -74,6 +74,10 @@ def _call(name: str, *args: str, **kwargs: object) -> str:
     return f"{name}({', '.join(parts)})"
 
 
+def _tags(evidence: tuple[str, ...]) -> str | None:
+    return "|".join(evidence) if evidence else None
+
+
 def to_text(node: Node) -> str:
     """The canonical one-line text of `node`."""
     match node:
@@ -85,15 +89,18 @@ def to_text(node: Node) -> str:
             return _call("not", to_text(item), stated=node.stated)
         case Alteration():
             return _call("alteration", _value(node.gene), _value(node.alteration),
-                         variant=node.variant, exon=node.exon, origin=node.origin)
+                         variant=node.variant, exon=node.exon, origin=node.origin,
+                         evidence=_tags(node.evidence))
         case Fusion():
-            return _call("fusion", _value(node.gene), partner=node.partner)
+            return _call("fusion", _value(node.gene), partner=node.partner,
+                         evidence=_tags(node.evidence))
         case Signature():
-            return _call("signature", _value(node.name))
+            return _call("signature", _value(node.name), evidence=_tags(node.evidence))
         case Measurement():
             return f"{node.marker} {node.op} {_value(node.value)}"
         case Expression():
-            return _call("expression", _value(node.gene), _value(node.level), assay=node.assay)
+            return _call("expression", _value(node.gene), _value(node.level), assay=node.assay,
+                         evidence=_tags(node.evidence))
         case Diagnosis():
             return _call("diagnosis", _value(node.code))
         case Age():
@@ -285,11 +292,11 @@ def _text(value: str | float) -> str:
 
 
 _LEAF_SIGNATURES = {
-    "alteration": (("gene", "alteration"), ("variant", "exon", "origin")),
-    "fusion": (("gene",), ("partner",)),
-    "signature": (("name",), ()),
+    "alteration": (("gene", "alteration"), ("variant", "exon", "origin", "evidence")),
+    "fusion": (("gene",), ("partner", "evidence")),
+    "signature": (("name",), ("evidence",)),
     "diagnosis": (("code",), ()),
-    "expression": (("gene", "level"), ("assay",)),
+    "expression": (("gene", "level"), ("assay", "evidence")),
     "prior": (("concept",), ("excluding",)),
     "population": (("scope", "condition"), ()),
     "unparsed": (("text",), ("reason",)),
@@ -320,7 +327,7 @@ def _build_leaf(p: _Parser, name: str, args: list, kwargs: dict) -> Node:
     if name == "fusion":
         return Fusion(values["gene"], **extra)
     if name == "signature":
-        return Signature(values["name"])
+        return Signature(values["name"], **extra)
     if name == "diagnosis":
         return Diagnosis(values["code"])
     if name == "expression":

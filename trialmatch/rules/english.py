@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -66,16 +68,34 @@ def _alteration(n: Alteration) -> str:
     return f"{origin}{n.gene} mutation"
 
 
+_SPECIMENS = ("tissue", "plasma")
+
+
+def _evidence(label: str, evidence: tuple[str, ...]) -> str:
+    """The label with how the trial wants the finding shown: "(documented; tissue or plasma)"."""
+    if not evidence:
+        return label
+    from trialmatch.rules.nodes import EVIDENCE
+
+    words = [EVIDENCE[t] for t in evidence if t not in _SPECIMENS]
+    specimens = [t for t in _SPECIMENS if t in evidence]
+    if specimens:
+        words.append(" or ".join(specimens))
+    return f"{label} ({'; '.join(words)})"
+
+
 def describe(node: Node) -> str:
     """A short English label for one node (connectives are summarised)."""
+    if isinstance(node, (Alteration, Fusion, Signature, Expression)) and node.evidence:
+        return _evidence(describe(replace(node, evidence=())), node.evidence)
     match node:
         case Alteration():
             return _alteration(node)
         case Fusion():
             return f"{node.partner}-{node.gene} fusion" if node.partner else f"{node.gene} fusion"
         case Signature():
-            return {"TMB-H": "TMB-high", "HRD": "HRD-positive", "LOH": "genomic LOH-high"}.get(
-                node.name, node.name)
+            return {"TMB-H": "TMB-high", "HRD": "HRD-positive", "LOH": "genomic LOH-high",
+                    "1p19q-codel": "1p/19q-codeleted"}.get(node.name, node.name)
         case Measurement():
             label = _MARKERS[node.marker]
             if isinstance(node.value, str):

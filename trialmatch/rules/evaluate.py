@@ -8,7 +8,7 @@ manual review, and a connective ignores them (a node whose children are all unpa
 
 from __future__ import annotations
 
-from trialmatch.rules.facts import Finding, PatientFacts, expression_field
+from trialmatch.rules.facts import FLAG_FIELDS, Finding, PatientFacts, expression_field
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -51,6 +51,8 @@ SIGNATURE_FACTS: dict[str, tuple[str, dict[object, int]]] = {
     "pMMR": ("mmr", {"dMMR": NOT_MET, "pMMR": MET}),
     "HRD": ("hrd", {True: MET, False: NOT_MET}),
     "LOH": ("loh", {True: MET, False: NOT_MET}),
+    # whole-arm co-deletion of chromosome arms 1p and 19q (oligodendroglioma)
+    "1p19q-codel": ("codel_1p19q", {True: MET, False: NOT_MET}),
 }
 
 
@@ -159,7 +161,7 @@ def eval_signature(leaf: Signature, p: PatientFacts) -> int:
     if leaf.name == "TMB-H":
         return compare(p.numbers.get("tmb"), ">=", TMB_HIGH)
     fact, table = SIGNATURE_FACTS[leaf.name]
-    value = p.flags.get(fact) if fact in ("hrd", "loh") else p.statuses.get(fact)
+    value = p.flags.get(fact) if fact in FLAG_FIELDS else p.statuses.get(fact)
     return UNKNOWN if value is None else table.get(value, UNKNOWN)
 
 

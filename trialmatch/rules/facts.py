@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 NUMBER_FIELDS = ("age", "ecog", "karnofsky", "tmb", "pdl1_tps", "pdl1_cps", "her2_ihc")
 STATUS_FIELDS = ("her2", "er", "pr", "msi", "mmr")
-FLAG_FIELDS = ("hrd", "loh")
+FLAG_FIELDS = ("hrd", "loh", "codel_1p19q")
 
 
 def expression_field(gene: str) -> str:

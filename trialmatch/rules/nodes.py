@@ -29,7 +29,7 @@ class Tri(IntEnum):
 ALTERATION_KINDS = ("mutation", "amplification", "deletion", "wildtype", "any")
 ORIGINS = ("germline", "somatic")
 EVENTS = ("exon19del", "exon20ins", "exon14skip", "ITD")
-SIGNATURES = ("MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD", "LOH")
+SIGNATURES = ("MSI-H", "dMMR", "MSS", "pMMR", "TMB-H", "HRD", "LOH", "1p19q-codel")
 OPS = (">=", ">", "<=", "<", "=", "!=")
 NUMERIC_MARKERS = ("tmb", "pdl1_tps", "pdl1_cps", "her2_ihc")
 STATUS_MARKERS = {"her2": ("positive", "negative", "low"), "er": ("positive", "negative"),
@@ -41,6 +41,14 @@ SCALES = ("ecog", "karnofsky")
 SEXES = ("female", "male")
 STATED = ("negative", "wildtype", "except")
 EXPRESSION_LEVELS = ("positive", "negative", "high", "low")
+# How a trial wants a biomarker shown, kept on the leaf for review and explanation only:
+# it never changes the truth value (a leaf is met or not from the finding alone).
+EVIDENCE = {
+    "documented": "documented", "confirmed": "confirmed", "approved_test": "by an approved test",
+    "central": "central laboratory", "local": "local testing", "tissue": "tissue",
+    "plasma": "plasma", "ngs": "by NGS", "ihc": "by IHC", "fish": "by FISH", "pcr": "by PCR",
+    "p190": "p190 isoform", "p210": "p210 isoform", "p230": "p230 isoform",
+}
 SECTIONS = ("inclusion", "exclusion", "cohort", "summary", "structured", "text")
 
 
@@ -58,6 +66,26 @@ class Provenance:
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise RuleError(message)
+
+
+def _evidence() -> tuple[str, ...]:
+    return field(default=(), kw_only=True)
+
+
+def _check_evidence(node: Alteration | Fusion | Signature | Expression) -> None:
+    """Evidence tags as a sorted tuple of known tags ("documented|ngs" is read too)."""
+    raw: object = node.evidence
+    if raw == ():
+        return
+    if isinstance(raw, str):
+        raw = tuple(x for x in raw.split("|") if x)
+    _check(isinstance(raw, (tuple, list)) and all(isinstance(x, str) for x in raw),
+           "evidence is a list of tags")
+    tags = [str(x) for x in raw] if isinstance(raw, (tuple, list)) else []
+    unknown = sorted(set(tags) - set(EVIDENCE))
+    _check(not unknown, f"unknown evidence tag {unknown[0]!r}; expected one of "
+           f"{', '.join(EVIDENCE)}" if unknown else "")
+    object.__setattr__(node, "evidence", tuple(sorted(set(tags))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +154,9 @@ class Alteration(Node):
     `gene` is an HGNC symbol or a gene family id (RAS, NTRK). `variant` is a one-letter
     protein change (L858R), a codon (V600), a wildcard codon (G719X), an event (exon19del,
     exon20ins, exon14skip, ITD) or a named variant group of the ontology (sensitizing).
+    `evidence` (on every biomarker leaf: alteration, fusion, signature, expression) keeps
+    how the trial wants the finding shown ("documented", "by NGS", "tissue or plasma",
+    tags of `EVIDENCE`): part of the leaf's identity and of every reader, never of its truth.
     """
 
     gene: str
@@ -133,6 +164,7 @@ class Alteration(Node):
     variant: str | None = None
     exon: int | None = None
     origin: str | None = None
+    evidence: tuple[str, ...] = _evidence()
     kind = "alteration"
 
     def __post_init__(self) -> None:
@@ -145,6 +177,7 @@ class Alteration(Node):
                f"exon must be a positive integer, got {self.exon!r}")
         _check(self.alteration == "mutation" or (self.variant is None and self.exon is None),
                "variant and exon go only with alteration kind 'mutation'")
+        _check_evidence(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,20 +186,24 @@ class Fusion(Node):
 
     gene: str
     partner: str | None = None
+    evidence: tuple[str, ...] = _evidence()
     kind = "fusion"
 
     def __post_init__(self) -> None:
         _check(bool(self.gene), "fusion needs a gene")
+        _check_evidence(self)
 
 
 @dataclass(frozen=True, slots=True)
 class Signature(Node):
     name: str
+    evidence: tuple[str, ...] = _evidence()
     kind = "signature"
 
     def __post_init__(self) -> None:
         _check(self.name in SIGNATURES,
                f"unknown signature {self.name!r}; expected one of {', '.join(SIGNATURES)}")
+        _check_evidence(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +311,7 @@ class Expression(Node):
     gene: str
     level: str = "positive"
     assay: str | None = None
+    evidence: tuple[str, ...] = _evidence()
     kind = "expression"
 
     def __post_init__(self) -> None:
@@ -281,6 +319,7 @@ class Expression(Node):
         _check(self.level in EXPRESSION_LEVELS,
                f"unknown expression level {self.level!r}; expected one of "
                f"{', '.join(EXPRESSION_LEVELS)}")
+        _check_evidence(self)
 
 
 POPULATIONS = ("non_oncology", "unrecognised")

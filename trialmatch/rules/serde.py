@@ -33,7 +33,11 @@ def to_dict(node: Node) -> dict[str, Any]:
             out["stated"] = node.stated
     else:
         for f in fields(node):
-            if f.name != "prov":
+            if f.name == "evidence":
+                evidence = getattr(node, f.name)
+                if evidence:  # omitted when empty, so trees without it read as before
+                    out["evidence"] = list(evidence)
+            elif f.name != "prov":
                 out[f.name] = getattr(node, f.name)
     prov = _prov_dict(node.prov)
     if prov:
