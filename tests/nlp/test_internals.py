@@ -5,7 +5,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialmatch.nlp.firstchar import Scanner, first_chars
+from trialmatch.nlp.firstchar import Scanner, first_chars, needles, probe
 from trialmatch.nlp.mentions import ByStart, Mention, resolve
 from trialmatch.nlp.pipeline import pipeline
 from trialmatch.nlp.resources import _read, expand_macros, patterns
@@ -105,3 +105,24 @@ def test_scanners_on_dev_text(shared):
     for p, scanner in patterns():
         assert [m.span() for m in scanner.finditer(text)] == \
             [m.span() for m in PLAIN[p.id].finditer(text)], p.id
+
+
+def test_needles_are_words_every_match_holds():
+    assert needles(r"(?i:(?P<v>\d{1,2})\s{0,2}(?:years?|yrs?))") == ("year", "yr")
+    assert needles(r"(?i:ecog|performance\sstatus)") == ("ecog", "performance")
+    assert needles(r"\d+(?:mg)?") is None  # nothing required
+    assert needles(r"(?i:ab|x)") is None  # one branch has no word of two letters
+    assert probe("\u0130TD \u017fKIP") == "itd skip"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["year", "yr", "YEARS", "1", "18", " ", "  ", ">", "≥", "over",
+                                 "\u017f", "ye", "ar", "or older", "x"]),
+                max_size=16).map("".join))
+def test_needle_windows_find_what_finditer_finds(text):
+    regex = (r"(?i:(?:>|≥|over)\s{0,2}(?P<v>\d{1,2})\s{0,2}(?:years?|yrs?)|"
+             r"(?P<w>\d{1,2})\s?(?:years?|yrs?)\sor\solder)")
+    scanner = Scanner(regex)
+    assert scanner.width is not None  # the window path is the one under test
+    assert [m.span() for m in scanner.finditer(text)] == \
+        [m.span() for m in re.finditer(regex, text)]

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
+from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
@@ -63,9 +64,10 @@ def unsqueeze(i: int, starts: list[int], shifts: list[int]) -> int:
 def pattern_mentions(text: str) -> list[Mention]:
     """Regex mentions (data/patterns.yaml), matched on the text with wrapped lines joined."""
     flat, starts, shifts = squeeze(text) if _WRAPS.search(text) else (text, [], [])
+    probed = probe(flat)  # one look-up text for every pattern's needles (firstchar.py)
     out: list[Mention] = []
     for pat, rx in patterns():
-        for m in rx.finditer(flat):
+        for m in rx.finditer(flat, probed):
             if m.end() == m.start():
                 continue
             mention = read_pattern(pat.kind, pat.value, m, pat.id)
