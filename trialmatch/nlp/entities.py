@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from trialmatch.nlp.firstchar import probe
@@ -20,7 +21,7 @@ from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, gene_data, patterns
-from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens
+from trialmatch.nlp.tokens import WORD_RE, Tokens, bare_vocab, doc_text, doc_tokens
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
@@ -281,25 +282,39 @@ def cue_index() -> dict[str, list[tuple[tuple[str, ...], str, str, str | None]]]
     return index
 
 
+@lru_cache(maxsize=1)
+def cue_matcher() -> tuple[PhraseMatcher, dict[int, list[tuple[int, str, str, str | None]]]]:
+    """spaCy's PhraseMatcher for every cue phrase (on `bare_doc` words), and for each match
+    id the cues it stands for: (rank among the phrases of its first word, longest first; id;
+    role; value). The match id is the phrase's words; the cue id is its provenance."""
+    vocab = bare_vocab()
+    matcher = PhraseMatcher(vocab)
+    table: dict[int, list[tuple[int, str, str, str | None]]] = {}
+    for entries in cue_index().values():
+        for rank, (words, ident, role, value) in enumerate(entries):
+            key = " ".join(words)
+            match_id = vocab.strings.add(key)
+            if match_id not in table:
+                table[match_id] = []
+                matcher.add(key, [Doc(vocab, words=list(words))])
+            table[match_id].append((rank, ident, role, value))
+    return matcher, table
+
+
 def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
-    """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike."""
-    index = cue_index()
-    keep = [i for i, w in enumerate(toks.words) if w not in ("-", "–")]
-    lower = toks.lower
-    low = [lower[i] for i in keep]
+    """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike (spaCy
+    PhraseMatcher on the bare words, `Tokens.bare`)."""
+    keep, _low, doc = toks.bare()
+    matcher, table = cue_matcher()
+    hits = sorted((k, rank, n, ident, role, value)
+                  for match_id, k, n in matcher(doc)
+                  for rank, ident, role, value in table[match_id])
     out = []
-    for k, word in enumerate(low):
-        entries = index.get(word)
-        if not entries:
-            continue
-        for words, ident, role, value in entries:
-            n = len(words)
-            if tuple(low[k:k + n]) == words:
-                start, end = toks.starts[keep[k]], toks.end(keep[k + n - 1])
-                if end - start > _MAX_CUE_SURFACE:
-                    continue  # the words, but far apart
-                out.append(Mention("cue", start, end, f"cue.{ident}",
-                                   {"role": role, "value": value}))
+    for k, _rank, n, ident, role, value in hits:
+        start, end = toks.starts[keep[k]], toks.end(keep[n - 1])
+        if end - start > _MAX_CUE_SURFACE:
+            continue  # the words, but far apart
+        out.append(Mention("cue", start, end, f"cue.{ident}", {"role": role, "value": value}))
     for m in _SIGN.finditer(text):
         value = "positive" if m.group("plus") else "negative"
         out.append(Mention("cue", m.start(), m.end(), f"cue.alt.{value}",
