@@ -163,3 +163,13 @@ def test_cue_phrase_matchers_find_what_a_scan_finds(text):
     assert all(m.source.startswith("cue.alt.") for m in cue_mentions(toks, text)[len(expected):])
     rules = [(k, n, rule.id) for k, n, (rule,) in _scan_cues(low, _index())]
     assert [(c.lo, c.hi, c.rule.id) for c in matched_cues(bare_doc(low))] == rules
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r,;.()[]:-/a")), max_size=6))
+def test_name_gaps_break_as_before(between):
+    from trialmatch.nlp.entities import _WRAP, _broken
+
+    reference = not _WRAP.fullmatch(between) and (
+        len(between) > 3 or any(c in between for c in ",;.()[]:\n"))
+    assert _broken(between) == reference

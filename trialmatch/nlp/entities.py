@@ -329,9 +329,15 @@ def gene_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     out: list[Mention] = []
     words, starts = toks.words, toks.starts
     first = lex.gene_first
-    candidates = [i for i, w in enumerate(words)
-                  if (u := w.upper()) in first or u[1:] in first
-                  or len(w) >= 3 and not w.islower()]  # a gene name, or a glued form
+    seen: dict[str, bool] = {}  # texts repeat their words: test each word once
+    candidates = []
+    for i, w in enumerate(words):
+        hit = seen.get(w)
+        if hit is None:
+            hit = seen[w] = (u := w.upper()) in first or u[1:] in first \
+                or len(w) >= 3 and not w.islower()  # a gene name, or a glued form
+        if hit:
+            candidates.append(i)
     after = 0  # tokens before this index are inside a gene already found
     for i in candidates:
         if i < after:
@@ -751,10 +757,15 @@ def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
 _WRAP = re.compile(r"[ \t]*\r?\n[ \t]*")  # one line break inside a name (wrapped text)
 
 
+_BREAKS = frozenset(",;.()[]:\n")
+
+
 def _broken(between: str) -> bool:
+    if between == " " or not between:  # the usual gaps, without a regex call
+        return False
     if _WRAP.fullmatch(between):
         return False
-    return len(between) > 3 or any(c in between for c in ",;.()[]:\n")
+    return len(between) > 3 or not _BREAKS.isdisjoint(between)
 
 
 # ----------------------------------------------------------------------------- all
