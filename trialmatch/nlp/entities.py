@@ -2,9 +2,13 @@
 types (exact, then close spellings: fuzzy.py), drugs, performance status, age and cue words
 in eligibility text.
 
-Regular expressions come from data/patterns.yaml and data/cues.yaml; gene, cancer and drug
-names from the lexicon (lexicon.py). The result is a list of non-overlapping `Mention`s in
-text order. What each pattern's groups mean is decided here, per pattern `kind`.
+Regular expressions come from data/patterns.yaml (scanned with firstchar.py: a text without
+a pattern's needle words is skipped); cue phrases from data/cues.yaml, matched by a spaCy
+PhraseMatcher on the bare words (`cue_matcher`, `Tokens.bare`); gene, cancer and drug names
+from the lexicon (lexicon.py), by our own token scans (their case rules, separators and
+spelling checks are read over the text between tokens, which the matchers do not see). The
+result is a list of non-overlapping `Mention`s in text order. What each pattern's groups mean
+is decided here, per pattern `kind`.
 """
 
 from __future__ import annotations

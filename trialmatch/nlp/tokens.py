@@ -9,7 +9,8 @@ The tokenizer also keeps the text and a light copy of the tokens on the Doc
 (`doc._.tm_text`, the tokens that are not whitespace as `doc._.tm_tokens`, and the offset
 of every Doc token as `doc._.tm_offsets`): the entity
 rules read those, because building spaCy `Token` views and re-joining `doc.text` cost more
-than the rules themselves.
+than the rules themselves. `Tokens.bare()` gives the words without hyphens, lower-cased, and a
+second Doc of them (`bare_doc`) for the cue PhraseMatchers.
 """
 
 from __future__ import annotations
