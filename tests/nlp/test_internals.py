@@ -4,8 +4,9 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spacy.vocab import Vocab
 
-from trialmatch.nlp.firstchar import Scanner, first_chars
+from trialmatch.nlp.firstchar import Scanner, first_chars, needles, probe
 from trialmatch.nlp.mentions import ByStart, Mention, resolve
 from trialmatch.nlp.pipeline import pipeline
 from trialmatch.nlp.resources import _read, expand_macros, patterns
@@ -105,3 +106,70 @@ def test_scanners_on_dev_text(shared):
     for p, scanner in patterns():
         assert [m.span() for m in scanner.finditer(text)] == \
             [m.span() for m in PLAIN[p.id].finditer(text)], p.id
+
+
+def test_needles_are_words_every_match_holds():
+    assert needles(r"(?i:(?P<v>\d{1,2})\s{0,2}(?:years?|yrs?))") == ("year", "yr")
+    assert needles(r"(?i:ecog|performance\sstatus)") == ("ecog", "performance")
+    assert needles(r"\d+(?:mg)?") is None  # nothing required
+    assert needles(r"(?i:ab|x)") is None  # one branch has no word of two letters
+    assert probe("\u0130TD \u017fKIP") == "itd skip"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["year", "yr", "YEARS", "1", "18", " ", "  ", ">", "≥", "over",
+                                 "\u017f", "ye", "ar", "or older", "x"]),
+                max_size=16).map("".join))
+def test_needle_windows_find_what_finditer_finds(text):
+    regex = (r"(?i:(?:>|≥|over)\s{0,2}(?P<v>\d{1,2})\s{0,2}(?:years?|yrs?)|"
+             r"(?P<w>\d{1,2})\s?(?:years?|yrs?)\sor\solder)")
+    scanner = Scanner(regex)
+    assert scanner.width is not None  # the window path is the one under test
+    assert [m.span() for m in scanner.finditer(text)] == \
+        [m.span() for m in re.finditer(regex, text)]
+
+
+def _scan_cues(low, index):
+    """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
+    every word, in word order, longest phrase first."""
+    return [(k, k + len(words), entry) for k in range(len(low))
+            for words, *entry in index.get(low[k], ()) if tuple(low[k:k + len(words)]) == words]
+
+
+CUE_TEXTS = ["No prior EGFR-TKI therapy; non-\nsmall cell lung cancer is not allowed unless "
+             "treated, except   for adjuvant therapy.",
+             "Patients without known KRAS mutation (other than G12C) or ALK-negative disease "
+             "are eligible regardless of PD-L1 status.",
+             "history of   other\nmalignancy \u2013 excluding non-melanoma skin cancer"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(CUE_TEXTS + ["no", "not", "except", " - ", "\n", " ", "(",
+                                             "other than", "positive", "prior"]),
+                max_size=10).map("".join))
+def test_cue_phrase_matchers_find_what_a_scan_finds(text):
+    from trialmatch.nlp.entities import cue_index, cue_mentions
+    from trialmatch.nlp.scope import _index, matched_cues
+    from trialmatch.nlp.tokens import Tokenizer, bare_doc
+
+    toks = Tokenizer(Vocab())(text)._.tm_tokens
+    keep, low, _doc = toks.bare()
+    assert low == [toks.lower[i] for i in keep] and "-" not in low
+    expected = [(toks.starts[keep[k]], toks.end(keep[n - 1]), f"cue.{ident}")
+                for k, n, (ident, _role, _value) in _scan_cues(low, cue_index())]
+    expected = [e for e in expected if e[1] - e[0] <= 100]
+    got = [(m.start, m.end, m.source) for m in cue_mentions(toks, text)]
+    assert got[:len(expected)] == expected  # then the "+" / "-" signs (a regex)
+    assert all(m.source.startswith("cue.alt.") for m in cue_mentions(toks, text)[len(expected):])
+    rules = [(k, n, rule.id) for k, n, (rule,) in _scan_cues(low, _index())]
+    assert [(c.lo, c.hi, c.rule.id) for c in matched_cues(bare_doc(low))] == rules
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r,;.()[]:-/a")), max_size=6))
+def test_name_gaps_break_as_before(between):
+    from trialmatch.nlp.entities import _WRAP, _broken
+
+    reference = not _WRAP.fullmatch(between) and (
+        len(between) > 3 or any(c in between for c in ",;.()[]:\n"))
+    assert _broken(between) == reference

@@ -2,9 +2,13 @@
 types (exact, then close spellings: fuzzy.py), drugs, performance status, age and cue words
 in eligibility text.
 
-Regular expressions come from data/patterns.yaml and data/cues.yaml; gene, cancer and drug
-names from the lexicon (lexicon.py). The result is a list of non-overlapping `Mention`s in
-text order. What each pattern's groups mean is decided here, per pattern `kind`.
+Regular expressions come from data/patterns.yaml (scanned with firstchar.py: a text without
+a pattern's needle words is skipped); cue phrases from data/cues.yaml, matched by a spaCy
+PhraseMatcher on the bare words (`cue_matcher`, `Tokens.bare`); gene, cancer and drug names
+from the lexicon (lexicon.py), by our own token scans (their case rules, separators and
+spelling checks are read over the text between tokens, which the matchers do not see). The
+result is a list of non-overlapping `Mention`s in text order. What each pattern's groups mean
+is decided here, per pattern `kind`.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, gene_data, patterns
-from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens
+from trialmatch.nlp.tokens import WORD_RE, Tokens, bare_vocab, doc_text, doc_tokens
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
@@ -63,9 +69,10 @@ def unsqueeze(i: int, starts: list[int], shifts: list[int]) -> int:
 def pattern_mentions(text: str) -> list[Mention]:
     """Regex mentions (data/patterns.yaml), matched on the text with wrapped lines joined."""
     flat, starts, shifts = squeeze(text) if _WRAPS.search(text) else (text, [], [])
+    probed = probe(flat)  # one look-up text for every pattern's needles (firstchar.py)
     out: list[Mention] = []
     for pat, rx in patterns():
-        for m in rx.finditer(flat):
+        for m in rx.finditer(flat, probed):
             if m.end() == m.start():
                 continue
             mention = read_pattern(pat.kind, pat.value, m, pat.id)
@@ -308,25 +315,39 @@ def cue_index() -> dict[str, list[tuple[tuple[str, ...], str, str, str | None]]]
     return index
 
 
+@lru_cache(maxsize=1)
+def cue_matcher() -> tuple[PhraseMatcher, dict[int, list[tuple[int, str, str, str | None]]]]:
+    """spaCy's PhraseMatcher for every cue phrase (on `bare_doc` words), and for each match
+    id the cues it stands for: (rank among the phrases of its first word, longest first; id;
+    role; value). The match id is the phrase's words; the cue id is its provenance."""
+    vocab = bare_vocab()
+    matcher = PhraseMatcher(vocab)
+    table: dict[int, list[tuple[int, str, str, str | None]]] = {}
+    for entries in cue_index().values():
+        for rank, (words, ident, role, value) in enumerate(entries):
+            key = " ".join(words)
+            match_id = vocab.strings.add(key)
+            if match_id not in table:
+                table[match_id] = []
+                matcher.add(key, [Doc(vocab, words=list(words))])
+            table[match_id].append((rank, ident, role, value))
+    return matcher, table
+
+
 def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
-    """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike."""
-    index = cue_index()
-    keep = [i for i, w in enumerate(toks.words) if w not in ("-", "–")]
-    lower = toks.lower
-    low = [lower[i] for i in keep]
+    """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike (spaCy
+    PhraseMatcher on the bare words, `Tokens.bare`)."""
+    keep, _low, doc = toks.bare()
+    matcher, table = cue_matcher()
+    hits = sorted((k, rank, n, ident, role, value)
+                  for match_id, k, n in matcher(doc)
+                  for rank, ident, role, value in table[match_id])
     out = []
-    for k, word in enumerate(low):
-        entries = index.get(word)
-        if not entries:
-            continue
-        for words, ident, role, value in entries:
-            n = len(words)
-            if tuple(low[k:k + n]) == words:
-                start, end = toks.starts[keep[k]], toks.end(keep[k + n - 1])
-                if end - start > _MAX_CUE_SURFACE:
-                    continue  # the words, but far apart
-                out.append(Mention("cue", start, end, f"cue.{ident}",
-                                   {"role": role, "value": value}))
+    for k, _rank, n, ident, role, value in hits:
+        start, end = toks.starts[keep[k]], toks.end(keep[n - 1])
+        if end - start > _MAX_CUE_SURFACE:
+            continue  # the words, but far apart
+        out.append(Mention("cue", start, end, f"cue.{ident}", {"role": role, "value": value}))
     for m in _SIGN.finditer(text):
         if m.group("minus") and _SUSPENDED.match(text, m.end()):
             continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"
@@ -343,9 +364,15 @@ def gene_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     out: list[Mention] = []
     words, starts = toks.words, toks.starts
     first = lex.gene_first
-    candidates = [i for i, w in enumerate(words)
-                  if (u := w.upper()) in first or u[1:] in first
-                  or len(w) >= 3 and not w.islower()]  # a gene name, or a glued form
+    seen: dict[str, bool] = {}  # texts repeat their words: test each word once
+    candidates = []
+    for i, w in enumerate(words):
+        hit = seen.get(w)
+        if hit is None:
+            hit = seen[w] = (u := w.upper()) in first or u[1:] in first \
+                or len(w) >= 3 and not w.islower()  # a gene name, or a glued form
+        if hit:
+            candidates.append(i)
     after = 0  # tokens before this index are inside a gene already found
     for i in candidates:
         if i < after:
@@ -766,10 +793,15 @@ def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
 _WRAP = re.compile(r"[ \t]*\r?\n[ \t]*")  # one line break inside a name (wrapped text)
 
 
+_BREAKS = frozenset(",;.()[]:\n")
+
+
 def _broken(between: str) -> bool:
+    if between == " " or not between:  # the usual gaps, without a regex call
+        return False
     if _WRAP.fullmatch(between):
         return False
-    return len(between) > 3 or any(c in between for c in ",;.()[]:\n")
+    return len(between) > 3 or not _BREAKS.isdisjoint(between)
 
 
 # ----------------------------------------------------------------------------- all

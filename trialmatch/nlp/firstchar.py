@@ -12,6 +12,12 @@ The set is exact or absent: a case-insensitive letter brings both cases and its 
 case-folding partners (k, K and the Kelvin sign); when the set cannot be bounded (a leading
 `.`, a negated class, a cased non-ASCII letter under IGNORECASE, a pattern that can match the
 empty string) the pattern is scanned as written.
+
+Before any scanning, a text is skipped when it holds none of the pattern's *needles*: ASCII
+words that every match must contain, one of them at least ("year" or "yr" for an age in
+years), read from the parsed pattern (`needles`). The test is on `probe(text)` (the text with
+the re case-folding partners of i, s and k made ASCII, then lower-cased), computed once per
+text for all patterns; most patterns then never run on most criteria.
 """
 
 from __future__ import annotations
@@ -115,15 +121,125 @@ def _one(op, av, flags: int, out: set[str]) -> bool:
     raise _Unknown(name)
 
 
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def probe(text: str) -> str:
+    """The text as `needles` are looked up in: what re's IGNORECASE folds onto an ASCII
+    letter made that letter, then lower-cased (an ASCII substring of the text stays one)."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_ASCII_FOLD).lower()
+
+
+_MAX_WINDOW = 200
+
+
+def window(regex: str) -> int | None:
+    """The longest match of `regex` when it is at most _MAX_WINDOW characters and the pattern
+    has no assertion (lookaround, anchor, word boundary): then whether a match starts at a
+    position depends only on the _MAX_WINDOW characters from there, and a match containing a
+    needle starts at most that far before it. None otherwise."""
+    if _p is None:
+        return None
+    try:
+        parsed = _p.parse(regex)
+        if not _plain_items(list(parsed)):
+            return None
+        width = parsed.getwidth()[1]
+    except (re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+    return width if width <= _MAX_WINDOW else None
+
+
+def _plain_items(items) -> bool:
+    for op, av in items:
+        name = _name(op)
+        if name in ("ASSERT", "ASSERT_NOT", "AT", "GROUPREF", "GROUPREF_EXISTS"):
+            return False
+        if name == "SUBPATTERN" and not _plain_items(list(av[3])):
+            return False
+        if name == "ATOMIC_GROUP" and not _plain_items(list(av)):
+            return False
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and \
+                not _plain_items(list(av[2])):
+            return False
+        if name == "BRANCH" and not all(_plain_items(list(alt)) for alt in av[1]):
+            return False
+    return True
+
+
+def needles(regex: str) -> tuple[str, ...] | None:
+    """Lower-case ASCII strings, at least one of which every match of `regex` contains (None
+    when no such set of strings of two or more characters can be read off the pattern)."""
+    if _p is None:
+        return None
+    try:
+        parsed = _p.parse(regex)
+        found = _seq_needles(list(parsed))
+    except (re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+    if not found or min(map(len, found)) < 2:
+        return None
+    return tuple(sorted(n for n in found if not any(m != n and m in n for m in found)))
+
+
+def _seq_needles(items) -> set[str] | None:
+    """The most selective needle set of a sequence: a run of literal characters, or the set
+    of one item that must match (a group, a branch, a repeat of at least one)."""
+    options: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        name = _name(op)
+        if name == "LITERAL" and av < 128:
+            run += chr(av).lower()
+            continue
+        last = run
+        if len(run) >= 2:
+            options.append({run})
+        run = ""
+        sub = None
+        if name == "SUBPATTERN":
+            sub = _seq_needles(list(av[3]))
+        elif name == "ATOMIC_GROUP":
+            sub = _seq_needles(list(av))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            sub = _seq_needles(list(av[2]))
+        elif name == "BRANCH":
+            alts = [_seq_needles(list(alt)) for alt in av[1]]
+            sub = None if any(a is None for a in alts) else set().union(*alts)
+            if last:  # re factors a common start out: "years?|yrs?" is "y" + "ears?|rs?"
+                options.append({last + _lead(list(alt)) for alt in av[1]})
+        if sub:
+            options.append(sub)
+    if len(run) >= 2:
+        options.append({run})
+    options = [o for o in options if o]
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+
+
+def _lead(items) -> str:
+    """The literal ASCII characters a sequence starts with."""
+    out = ""
+    for op, av in items:
+        if _name(op) != "LITERAL" or av >= 128:
+            break
+        out += chr(av).lower()
+    return out
+
+
 class Scanner:
     """A compiled pattern whose `finditer` and `search` return the plain pattern's matches,
     found faster (see the module docstring). `plain` is the pattern as written."""
 
-    __slots__ = ("plain", "stage", "pattern")
+    __slots__ = ("plain", "stage", "pattern", "needles", "width", "finder")
 
     def __init__(self, regex: str) -> None:
         self.plain = re.compile(regex)
         self.pattern = regex
+        self.needles = needles(regex)
         chars = first_chars(regex)
         self.stage = None
         if chars:
@@ -131,8 +247,20 @@ class Scanner:
                 self.stage = re.compile(f"[{chars}](?<=(?={regex}).)")
             except re.error:  # e.g. a pattern that cannot sit inside a lookbehind
                 self.stage = None
+        self.width = window(regex) if self.needles and self.stage else None
+        self.finder = re.compile(f"(?=(?:{'|'.join(map(re.escape, self.needles or ()))}))") \
+            if self.width is not None else None
 
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+    def finditer(self, text: str, probed: str | None = None) -> Iterator[re.Match[str]]:
+        """The matches of the plain pattern; `probed` is `probe(text)` when the caller has
+        it (one per text for many patterns)."""
+        if self.needles is not None:
+            probed = probe(text) if probed is None else probed
+            if not any(n in probed for n in self.needles):
+                return
+            if self.finder is not None and len(probed) == len(text):
+                yield from self._windows(text, probed)
+                return
         if self.stage is None:
             yield from self.plain.finditer(text)
             return
@@ -145,6 +273,31 @@ class Scanner:
             if m is not None:
                 yield m
                 end = m.end()
+
+    def _windows(self, text: str, probed: str) -> Iterator[re.Match[str]]:
+        """finditer, trying only starts at most `width` characters before a needle (a match
+        holds one); each window is scanned up to `width` characters past its last start, all
+        a match from there can read (no assertions)."""
+        width, scan = self.width, self.stage
+        spans: list[list[int]] = []
+        for hit in self.finder.finditer(probed):
+            lo, hi = max(0, hit.start() - width), hit.start() + 1
+            if spans and lo <= spans[-1][1]:
+                spans[-1][1] = hi
+            else:
+                spans.append([lo, hi])
+        end = 0
+        for lo, hi in spans:
+            for hit in scan.finditer(text, max(lo, end), min(len(text), hi + width)):
+                start = hit.start()
+                if start >= hi:
+                    break
+                if start < end:
+                    continue
+                m = self.plain.match(text, start)
+                if m is not None:
+                    yield m
+                    end = m.end()
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)

@@ -4,8 +4,10 @@ The cue rules are data (data/context.yaml): each with a category, a direction, a
 scope in tokens, the mention labels it applies to, and its phrases. This module only finds
 the cues and their scopes, as ConText does (Chapman et al.; medspaCy):
 
-* cue phrases are matched on the words of the text (case-insensitive; a hyphen or a line
-  break between words is the same as a space); overlapping cues keep the longest, so a
+* cue phrases are matched by spaCy's PhraseMatcher on the words of the text (case-
+  insensitive; a hyphen or a line break between words is the same as a space: it reads the
+  bare words of `Tokens.bare`, match ids are the phrases and each maps to its rules);
+  overlapping cues keep the longest, so a
   `pseudo` phrase ("not allowed") silences the shorter cue inside it ("allowed");
 * a scope runs from the cue forward or backward, at most `max_scope` tokens, and stops at
   ";", at the end of a sentence, at a `terminate` cue and at the edge of its criterion;
@@ -22,12 +24,14 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.resources import ContextRule, context_rules
-from trialmatch.nlp.tokens import Tokens
+from trialmatch.nlp.tokens import Tokens, bare_doc, bare_vocab
 
 _WORD = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|[^\s\-–]", re.UNICODE)
-_SKIP = frozenset({"-", "–"})
 
 
 def cue_words(phrase: str) -> tuple[str, ...]:
@@ -63,15 +67,37 @@ class Cue:
     rule: ContextRule
 
 
-def find_cues(low: list[str]) -> list[Cue]:
-    """Every cue in a word list; of overlapping cues the longest (then the first) wins."""
-    index = _index()
-    found: list[Cue] = []
-    for k, word in enumerate(low):
-        for words, rule in index.get(word, ()):
-            n = len(words)
-            if tuple(low[k:k + n]) == words:
-                found.append(Cue(k, k + n, rule))
+@lru_cache(maxsize=1)
+def _matcher() -> tuple[PhraseMatcher, dict[int, list[tuple[int, ContextRule]]]]:
+    """spaCy's PhraseMatcher for every cue phrase (on `bare_doc` words), and for each match
+    id the rules it stands for, with its rank among the phrases of its first word."""
+    vocab = bare_vocab()
+    matcher = PhraseMatcher(vocab)
+    table: dict[int, list[tuple[int, ContextRule]]] = {}
+    for entries in _index().values():
+        for rank, (words, rule) in enumerate(entries):
+            key = " ".join(words)
+            match_id = vocab.strings.add(key)
+            if match_id not in table:
+                table[match_id] = []
+                matcher.add(key, [Doc(vocab, words=list(words))])
+            table[match_id].append((rank, rule))
+    return matcher, table
+
+
+def matched_cues(doc: Doc) -> list[Cue]:
+    """Every cue phrase in a `bare_doc`, overlaps kept: by first word, then as the phrases
+    of that word are ranked (longest first)."""
+    matcher, table = _matcher()
+    hits = sorted((k, rank, n) + (rule,) for match_id, k, n in matcher(doc)
+                  for rank, rule in table[match_id])
+    return [Cue(k, n, rule) for k, _rank, n, rule in hits]
+
+
+def find_cues(low: list[str], doc: Doc | None = None) -> list[Cue]:
+    """Every cue in a word list (`doc`: the same words as a `bare_doc`, when made already);
+    of overlapping cues the longest (then the first) wins."""
+    found = matched_cues(bare_doc(low) if doc is None else doc)
     taken = bytearray(len(low) + 1)
     kept: list[Cue] = []
     spans: set[tuple[int, int]] = set()
@@ -134,13 +160,12 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     `bounds` are the character offsets where criteria start: no scope crosses one."""
     if not any(m.label in _target_labels() for m in mentions):
         return
-    keep = [i for i, w in enumerate(toks.words) if w not in _SKIP]
+    keep, low, doc = toks.bare()
     if not keep:
         return
     words = [toks.words[i] for i in keep]
-    low = [toks.lower[i] for i in keep]
     starts = [toks.starts[i] for i in keep]
-    cues = find_cues(low)
+    cues = find_cues(low, doc)
     if not cues:
         return
     stops = sorted(set(_barriers(words)) | {c.lo for c in cues

@@ -9,12 +9,14 @@ The tokenizer also keeps the text and a light copy of the tokens on the Doc
 (`doc._.tm_text`, the tokens that are not whitespace as `doc._.tm_tokens`, and the offset
 of every Doc token as `doc._.tm_offsets`): the entity
 rules read those, because building spaCy `Token` views and re-joining `doc.text` cost more
-than the rules themselves.
+than the rules themselves. `Tokens.bare()` gives the words without hyphens, lower-cased, and a
+second Doc of them (`bare_doc`) for the cue PhraseMatchers.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import accumulate
 
 from spacy.tokens import Doc
@@ -35,11 +37,12 @@ class Tokens:
     """The words and punctuation marks of a text (no whitespace): parallel lists of their
     texts and character offsets, far cheaper than spaCy Token views or one object each."""
 
-    __slots__ = ("words", "starts", "_lower")
+    __slots__ = ("words", "starts", "_lower", "_bare")
 
     def __init__(self, words: list[str], starts: list[int]) -> None:
         self.words, self.starts = words, starts
         self._lower: list[str] | None = None
+        self._bare: tuple[list[int], list[str], Doc] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -52,6 +55,37 @@ class Tokens:
 
     def end(self, i: int) -> int:
         return self.starts[i] + len(self.words[i])
+
+    def bare(self) -> tuple[list[int], list[str], Doc]:
+        """The words as the cue lexicons read them, hyphens left out ("non-small" is "non
+        small") and lower-cased: (their indices here, the words, a Doc of them for spaCy's
+        PhraseMatcher, see `bare_doc`). Built once, shared by entities.py and scope.py."""
+        if self._bare is None:
+            lower = self.lower
+            keep = [i for i, w in enumerate(self.words) if w not in _HYPHENS]
+            low = [lower[i] for i in keep]
+            self._bare = (keep, low, bare_doc(low))
+        return self._bare
+
+
+_HYPHENS = frozenset({"-", "\u2013"})
+
+
+@lru_cache(maxsize=1)
+def bare_vocab() -> Vocab:
+    """The vocabulary of `bare_doc`s and of the PhraseMatchers that read them: a plain Vocab
+    (no lexical attribute functions, so new words cost little)."""
+    return Vocab()
+
+
+def bare_doc(words: list[str]) -> Doc:
+    """A Doc of lower-cased words with no hyphen and no whitespace token between them.
+
+    The cue phrases match "a hyphen or a line break between words is the same as a space";
+    spaCy's matchers compare token to token, and the pipeline's Doc keeps line breaks and
+    hyphens as tokens (so that its text is the trial's text), so the cue PhraseMatchers run
+    on this second, bare Doc; its token k is word k of `Tokens.bare()`."""
+    return Doc(bare_vocab(), words=words)
 
 
 class Tokenizer:
