@@ -4,6 +4,7 @@
                                     [--batch-size 1000] [--reference-sample 100] [--out parquet]
     python benchmarks/bench_bulk.py --real-corpus [--trials 10000] [--sizes 2000 10000]
                                     [--reference-sample 0] [--shared ../shared/data]
+                                    [--db-cache /tmp/trialmatch-bench-cache]
 
 Real-corpus mode (issue 11): the database holds the parsed shared corpus
 (`ctgov/trials_2000_2020.ndjson`, loaded as `trialmatch load` does) topped up with synthetic
@@ -78,6 +79,46 @@ def build_db(path: Path, n_trials: int, corpus: Path | None = None) -> float:
     return time.perf_counter() - t0
 
 
+# the code a stored trial database is derived from: a change here invalidates a cached build
+DERIVED_FROM = ("catalog.py", "ingest", "nlp", "ontology", "resources.py", "rules", "store")
+
+
+def cache_key(n_trials: int, corpus: Path | None) -> str:
+    """What a built database depends on: the corpus file, the number of trials, the schema
+    version and the source and data files of the code that parses and stores trials."""
+    import hashlib
+
+    from trialmatch.store.schema import SCHEMA_VERSION
+
+    root = Path(__file__).resolve().parents[1] / "trialmatch"
+    h = hashlib.sha256(f"{n_trials}|{SCHEMA_VERSION}".encode())
+    files = [corpus] if corpus else []
+    for part in DERIVED_FROM:
+        path = root / part
+        files += sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in
+                        f.parts) if path.is_dir() else [path]
+    for f in files:
+        h.update(str(f.relative_to(root) if root in f.parents else f.name).encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def cached_build(cache: Path, base: Path, n_trials: int, corpus: Path | None) -> None:
+    """Build the trial database once per cache key under `cache` (outside the repository)
+    and copy it to `base`."""
+    cache.mkdir(parents=True, exist_ok=True)
+    kept = cache / f"{'real' if corpus else 'synth'}_{cache_key(n_trials, corpus)}.duckdb"
+    if kept.exists():
+        print(f"database from the cache: {kept}", flush=True)
+    else:
+        tmp = kept.with_suffix(".building")
+        tmp.unlink(missing_ok=True)
+        print(f"database build (cached as {kept}): {build_db(tmp, n_trials, corpus):.1f} s",
+              flush=True)
+        tmp.rename(kept)
+    shutil.copy(kept, base)
+
+
 def child_run(cohort: Path, db: Path, out: Path | None, batch: int, since: bool) -> dict:
     code = CHILD.format(here=str(HERE))
     proc = subprocess.run([sys.executable, "-c", code, str(cohort), str(db), str(out or ""),
@@ -134,6 +175,10 @@ def main() -> None:
                          "from the shared cBioPortal cohorts")
     ap.add_argument("--shared", type=Path, default=realcohort.SHARED_DATA,
                     help="the shared data folder (default: ../shared/data)")
+    ap.add_argument("--db-cache", type=Path, default=None,
+                    help="keep the built trial database in this folder (outside the "
+                         "repository), keyed by corpus, trial count, schema and parser code, "
+                         "and reuse it")
     args = ap.parse_args()
     print(f"machine: {machine()}", flush=True)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_bulk_"))
@@ -144,6 +189,8 @@ def main() -> None:
         if not corpus.exists():
             raise SystemExit(f"shared corpus not available: {corpus}")
     base = work / ("real_trials.duckdb" if corpus else "trials.duckdb")
+    if not base.exists() and args.db_cache:
+        cached_build(args.db_cache, base, args.trials, corpus)
     if not base.exists():
         what = (f"parsed corpus + synthetic up to {args.trials}" if corpus else
                 f"{args.trials} synthetic + embedded")
