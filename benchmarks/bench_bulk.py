@@ -44,7 +44,7 @@ import realcohort  # noqa: E402
 import synth  # noqa: E402
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 sys.path.insert(0, {here!r})
 import synth
 from trialmatch.bulk import run_bulk
@@ -52,8 +52,10 @@ cohort, db, out, batch, since = sys.argv[1], sys.argv[2], sys.argv[3] or None, i
 t0 = time.perf_counter()
 r = run_bulk(cohort, db=db, out=out, batch_size=batch, since_last_run=since, today=synth.today())
 wall = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"wall": wall, "peak_mb": peak, "patients": r.patients, "trials": r.trials,
+use = resource.getrusage(resource.RUSAGE_SELF)
+peak = use.ru_maxrss / 1024
+print(json.dumps({{"wall": wall, "cpu": use.ru_utime + use.ru_stime, "load": os.getloadavg()[0],
+                  "peak_mb": peak, "patients": r.patients, "trials": r.trials,
                   "pairs": r.pairs, "matches": r.matches, "evaluated": r.evaluated,
                   "new": r.new, "rejected": r.rejected}}))
 """
@@ -215,18 +217,19 @@ def main() -> None:
         ref = per_pair * pairs
         rows.append((n, first, again, pairs, ref))
         print(f"{n:,} patients ({first['rejected']} rejected): {first['wall']:.0f} s, "
-              f"{first['matches']:,} matches, "
+              f"{first['matches']:,} matches, CPU {first['cpu']:.0f} s, 1-min load at the end "
+              f"{first['load']:.1f}, "
               f"peak {first['peak_mb']:.0f} MB; since-last-run {again['wall']:.1f} s",
               flush=True)
         db.unlink()
     print()
-    print("| patients | trials | pairs | matches kept | bulk wall time | pairs / s | peak RSS "
-          "| `--since-last-run`, nothing changed | reference evaluator (extrapolated) "
-          "| ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| patients | trials | pairs | matches kept | bulk wall time | CPU time | pairs / s "
+          "| peak RSS | `--since-last-run`, nothing changed | reference evaluator "
+          "(extrapolated) | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n, first, again, pairs, ref in rows:
         print(f"| {n:,} | {first['trials']:,} | {pairs:,} | {first['matches']:,} | "
-              f"{first['wall']:.0f} s | {pairs / first['wall']:,.0f} | "
+              f"{first['wall']:.0f} s | {first['cpu']:.0f} s | {pairs / first['wall']:,.0f} | "
               f"{first['peak_mb']:,.0f} MB | {again['wall']:.1f} s | "
               + (f"{ref:,.0f} s | {ref / first['wall']:.1f}x |" if ref else "- | - |"))
     if args.reference_sample:

@@ -108,15 +108,18 @@ QUALIFY row_number() OVER (
 """
 
 _REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
+# each document is parsed twice (its strings, its JSON parts), not once per field
 INSERT_DOCS = f"""
 INSERT INTO s_docs
-SELECT d.doc_id, d.doc, d.doc->>'title', d.doc->>'phase',
-       from_json(d.doc->'reasons', '{_REASONS}'), from_json(d.doc->'unknown', '["VARCHAR"]'),
-       CAST(d.doc->>'manual_review' AS INTEGER), d.doc->>'cohort_label',
-       d.doc->>'trial_status', d.doc->'score_parts'
-FROM new_docs d
-WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
-  AND d.doc_id NOT IN (SELECT doc_id FROM s_docs)
+SELECT doc_id, doc, s[1], s[2], from_json(j[1], '{_REASONS}'), from_json(j[2], '["VARCHAR"]'),
+       CAST(s[3] AS INTEGER), s[4], s[5], j[3]
+FROM (SELECT d.doc_id, d.doc,
+             json_extract_string(d.doc, ['$.title', '$.phase', '$.manual_review',
+                                         '$.cohort_label', '$.trial_status']) AS s,
+             json_extract(d.doc, ['$.reasons', '$.unknown', '$.score_parts']) AS j
+      FROM new_docs d
+      WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
+        AND d.doc_id NOT IN (SELECT doc_id FROM s_docs))
 """
 
 
