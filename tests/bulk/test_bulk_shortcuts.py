@@ -91,3 +91,40 @@ def test_vector_fold_and_classes_equal_find(tmp_path, monkeypatch):
     assert built.count("T-AGE") == 1 and built.count("T-GATELESS") == 1
     assert built.count("T-LUNG") == 4
     assert built.count("T-NOT-BREAST") == 5
+
+
+def _rows(db) -> list[tuple]:
+    from trialmatch.store.db import Store
+
+    with Store(db) as store:
+        return store.con.execute("""SELECT r.patient_id, r.trial_id, r.cohort, r.status,
+                                           r.score, CAST(d.doc AS VARCHAR)
+                                    FROM results r JOIN result_docs d USING (doc_id)
+                                    ORDER BY 1, 2""").fetchall()
+
+
+def test_vector_fold_on_changed_trials_only(tmp_path, monkeypatch):
+    """`--since-last-run` re-matches unchanged patients against the changed trials only: the
+    array fold then reads the CNF of those cohorts alone, and the results equal a full run."""
+    import shutil
+
+    from trialmatch.match.engine import Matcher
+
+    monkeypatch.setattr(Matcher, "single_pass_limit", 0)
+    db = _db(tmp_path)
+    cohort = write_jsonl(tmp_path / "cohort.jsonl", _patients())
+    run_bulk(cohort, db=db, today=TODAY)
+    store, ont = open_catalog(db)
+    try:  # the age trial now wants patients of 50 or more, and a cancer type
+        rule = parse_text("all(age >= 50, any(diagnosis(NSCLC), diagnosis(COAD)))")
+        replace_trials(store, ont, [Trial("T-AGE", (Cohort("main", rule),), title="T-AGE")],
+                       "test")
+    finally:
+        store.close()
+    full_db = tmp_path / "full.duckdb"
+    shutil.copy(db, full_db)
+    report = run_bulk(cohort, db=db, since_last_run=True, today=TODAY)
+    assert report.partial == len(CANCERS) * 3 and report.changed_trials == 1
+    assert report.lost > 0  # the patients of 45 no longer match it
+    run_bulk(cohort, db=full_db, today=TODAY)
+    assert _rows(db) == _rows(full_db)
