@@ -11,6 +11,9 @@
    (min / max / 2 - x);
 5. read the root values, and the literal values of the pairs the caller wants explained.
 
+Large batches whose values stay in DuckDB (`bulk`) skip the gates: every leaf once per
+patient, then every stored CNF folded over a leaf x patient array (`match.vector`).
+
 No Python loop runs per patient or per trial; the loops are over tree depths. Statements a
 small batch runs on every call are prepared once per connection (planning a statement
 costs DuckDB about as much as running it on one patient).
@@ -233,7 +236,7 @@ class Matcher:
         else:
             plan = vector.CnfPlan.read(self.con, "c_scope")
         ids = [p.id for p in patients]
-        tm_index = pa.table({"patient_id": pa.array(ids, pa.string()),  # noqa: F841
+        tm_index = pa.table({"patient_id": pa.array(ids, pa.string()),
                              "i": pa.array(range(len(ids)), pa.int32())})
         self.con.register("tm_index", tm_index)
         got = self.con.execute("SELECT x.i, lt.leaf_id, lt.v FROM lt JOIN tm_index x "
