@@ -5,6 +5,7 @@
     python benchmarks/bench_bulk.py --real-corpus [--trials 10000] [--sizes 2000 10000]
                                     [--reference-sample 0] [--shared ../shared/data]
                                     [--dask-workers 1 2] [--skip-single]
+                                    [--db-cache /tmp/trialmatch-bench-cache]
 
 Real-corpus mode (issue 11): the database holds the parsed shared corpus
 (`ctgov/trials_2000_2020.ndjson`, loaded as `trialmatch load` does) topped up with synthetic
@@ -49,7 +50,7 @@ import realcohort  # noqa: E402
 import synth  # noqa: E402
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 sys.path.insert(0, {here!r})
 import synth
 from trialmatch.bulk import run_bulk
@@ -57,8 +58,10 @@ cohort, db, out, batch, since = sys.argv[1], sys.argv[2], sys.argv[3] or None, i
 t0 = time.perf_counter()
 r = run_bulk(cohort, db=db, out=out, batch_size=batch, since_last_run=since, today=synth.today())
 wall = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"wall": wall, "peak_mb": peak, "patients": r.patients, "trials": r.trials,
+use = resource.getrusage(resource.RUSAGE_SELF)
+peak = use.ru_maxrss / 1024
+print(json.dumps({{"wall": wall, "cpu": use.ru_utime + use.ru_stime, "load": os.getloadavg()[0],
+                  "peak_mb": peak, "patients": r.patients, "trials": r.trials,
                   "pairs": r.pairs, "matches": r.matches, "evaluated": r.evaluated,
                   "new": r.new, "rejected": r.rejected}}))
 """
@@ -82,6 +85,46 @@ def build_db(path: Path, n_trials: int, corpus: Path | None = None) -> float:
     finally:
         store.close()
     return time.perf_counter() - t0
+
+
+# the code a stored trial database is derived from: a change here invalidates a cached build
+DERIVED_FROM = ("app", "ingest", "nlp", "ontology", "resources.py", "rules", "store")
+
+
+def cache_key(n_trials: int, corpus: Path | None) -> str:
+    """What a built database depends on: the corpus file, the number of trials, the schema
+    version and the source and data files of the code that parses and stores trials."""
+    import hashlib
+
+    from trialmatch.store.schema import SCHEMA_VERSION
+
+    root = Path(__file__).resolve().parents[1] / "trialmatch"
+    h = hashlib.sha256(f"{n_trials}|{SCHEMA_VERSION}".encode())
+    files = [corpus] if corpus else []
+    for part in DERIVED_FROM:
+        path = root / part
+        files += sorted(f for f in path.rglob("*") if f.is_file() and "__pycache__" not in
+                        f.parts) if path.is_dir() else [path]
+    for f in files:
+        h.update(str(f.relative_to(root) if root in f.parents else f.name).encode())
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def cached_build(cache: Path, base: Path, n_trials: int, corpus: Path | None) -> None:
+    """Build the trial database once per cache key under `cache` (outside the repository)
+    and copy it to `base`."""
+    cache.mkdir(parents=True, exist_ok=True)
+    kept = cache / f"{'real' if corpus else 'synth'}_{cache_key(n_trials, corpus)}.duckdb"
+    if kept.exists():
+        print(f"database from the cache: {kept}", flush=True)
+    else:
+        tmp = kept.with_suffix(".building")
+        tmp.unlink(missing_ok=True)
+        print(f"database build (cached as {kept}): {build_db(tmp, n_trials, corpus):.1f} s",
+              flush=True)
+        tmp.rename(kept)
+    shutil.copy(kept, base)
 
 
 DASK_CHILD = """
@@ -177,6 +220,10 @@ def main() -> None:
                     help="also run the largest size on local Dask clusters of these sizes")
     ap.add_argument("--skip-single", action="store_true",
                     help="only the Dask runs (with --dask-workers)")
+    ap.add_argument("--db-cache", type=Path, default=None,
+                    help="keep the built trial database in this folder (outside the "
+                         "repository), keyed by corpus, trial count, schema and parser code, "
+                         "and reuse it")
     args = ap.parse_args()
     print(f"machine: {machine()}", flush=True)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_bulk_"))
@@ -187,6 +234,8 @@ def main() -> None:
         if not corpus.exists():
             raise SystemExit(f"shared corpus not available: {corpus}")
     base = work / ("real_trials.duckdb" if corpus else "trials.duckdb")
+    if not base.exists() and args.db_cache:
+        cached_build(args.db_cache, base, args.trials, corpus)
     if not base.exists():
         what = (f"parsed corpus + synthetic up to {args.trials}" if corpus else
                 f"{args.trials} synthetic + embedded")
@@ -213,18 +262,19 @@ def main() -> None:
         ref = per_pair * pairs
         rows.append((n, first, again, pairs, ref))
         print(f"{n:,} patients ({first['rejected']} rejected): {first['wall']:.0f} s, "
-              f"{first['matches']:,} matches, "
+              f"{first['matches']:,} matches, CPU {first['cpu']:.0f} s, 1-min load at the end "
+              f"{first['load']:.1f}, "
               f"peak {first['peak_mb']:.0f} MB; since-last-run {again['wall']:.1f} s",
               flush=True)
         db.unlink()
     print()
-    print("| patients | trials | pairs | matches kept | bulk wall time | pairs / s | peak RSS "
-          "| `--since-last-run`, nothing changed | reference evaluator (extrapolated) "
-          "| ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| patients | trials | pairs | matches kept | bulk wall time | CPU time | pairs / s "
+          "| peak RSS | `--since-last-run`, nothing changed | reference evaluator "
+          "(extrapolated) | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n, first, again, pairs, ref in rows:
         print(f"| {n:,} | {first['trials']:,} | {pairs:,} | {first['matches']:,} | "
-              f"{first['wall']:.0f} s | {pairs / first['wall']:,.0f} | "
+              f"{first['wall']:.0f} s | {first['cpu']:.0f} s | {pairs / first['wall']:,.0f} | "
               f"{first['peak_mb']:,.0f} MB | {again['wall']:.1f} s | "
               + (f"{ref:,.0f} s | {ref / first['wall']:.1f}x |" if ref else "- | - |"))
     if args.reference_sample:

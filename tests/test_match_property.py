@@ -57,6 +57,11 @@ def test_sql_equals_reference_evaluator(store, mini_ontology, trees, people):
         matcher.single_pass_limit = limit
         gated = {(v.patient_id, v.trial_id): v.value for v in matcher.evaluate(list(people))}
         assert {k: v for k, v in gated.items() if v != 0} == possible
+    # large batches read in SQL (bulk): the CNF folded over arrays (`match.vector`)
+    matcher.single_pass_limit = 0
+    for every, want in ((True, expected), (False, possible)):
+        assert matcher.evaluate(list(people), every_cohort=every, fetch=False) == []
+        assert _roots(store) == want
 
     # trees without a stored CNF (odd trials) are folded level by level, in the same call
     store.con.execute("UPDATE cohorts SET n_clauses = NULL WHERE cohort_key % 2 = 1")
@@ -67,8 +72,9 @@ def test_sql_equals_reference_evaluator(store, mini_ontology, trees, people):
     assert {(v.patient_id, v.trial_id): v.value for v in values} == expected
     mixed.single_pass_limit = 0  # as bulk reads them: two-pass, left in the table `roots`
     mixed.evaluate(list(people), every_cohort=True, fetch=False)
-    assert dict(((pid, tid), v) for pid, tid, v in store.con.execute(
-        "SELECT patient_id, trial_id, v FROM roots").fetchall()) == expected
+    assert _roots(store) == expected
+    mixed.evaluate(list(people), fetch=False)
+    assert _roots(store) == possible
     mixed.single_pass_limit = Matcher.single_pass_limit
 
     # node by node, as `explain` reads them
@@ -85,6 +91,12 @@ def test_sql_equals_reference_evaluator(store, mini_ontology, trees, people):
         expected_nodes = {path: trace[id(node)] for path, node in _paths(rule)
                           if trace[id(node)] is not None}
         assert nodes.get((v.patient_id, v.cohort_key), {}) == expected_nodes
+
+
+def _roots(store: Store) -> dict[tuple[str, str], int | None]:
+    rows = store.con.execute("SELECT patient_id, trial_id, v FROM roots").fetchall()
+    assert len(rows) == len({(pid, tid) for pid, tid, _ in rows})  # one row per pair
+    return {(pid, tid): v for pid, tid, v in rows}
 
 
 def _paths(node, path=""):

@@ -35,6 +35,11 @@ SETUP = [
               row_number() OVER (PARTITION BY n.cohort_key ORDER BY n.node_key) AS ord
        FROM nodes n JOIN leaves l ON l.leaf_id = n.leaf_id AND l.kind <> 'unparsed'
        WHERE n.op = 'leaf'""",
+    # the cohorts whose match object can depend on the patient's cancer type: those with a
+    # cancer-type criterion (its reason's `via`, the cancer-type part of the score)
+    """CREATE OR REPLACE TEMP TABLE b_dx AS
+       SELECT DISTINCT b.cohort_key FROM b_lits b JOIN leaves l USING (leaf_id)
+       WHERE l.kind = 'diagnosis'""",
     """CREATE OR REPLACE TEMP TABLE b_classes (ckey VARCHAR, trial_id VARCHAR,
         cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
     "CREATE OR REPLACE TEMP TABLE b_via (patient_id VARCHAR, leaf_id INTEGER, via_id INTEGER)",
@@ -58,8 +63,9 @@ WHERE l.kind IN ('alteration', 'fusion', 'prior')
 """
 
 # the class key of every matched pair: a 128-bit digest of the cohort, the root value, the
-# patient's cancer type and the multiset {(literal, its leaf's value, via)} (a sum of element
-# hashes). Leaf values (`lt`, one row per patient and leaf) determine the literal values.
+# patient's cancer type (for cohorts with a cancer-type criterion: only those read it) and
+# the multiset {(literal, its leaf's value, via)} (a sum of element hashes). Leaf values
+# (`lt`, one row per patient and leaf) determine the literal values.
 KEYS = """
 CREATE OR REPLACE TEMP TABLE b_keys AS
 WITH lv AS (
@@ -71,9 +77,11 @@ WITH lv AS (
     LEFT JOIN b_via bv ON bv.patient_id = m.patient_id AND bv.leaf_id = l.leaf_id
     GROUP BY m.patient_id, m.cohort_key)
 SELECT m.patient_id, m.cohort_key, m.root,
-       concat_ws('|', m.cohort_key, coalesce(m.root, 9), coalesce(pp.oncotree, ''),
+       concat_ws('|', m.cohort_key, coalesce(m.root, 9),
+                 CASE WHEN dx.cohort_key IS NULL THEN '*' ELSE coalesce(pp.oncotree, '') END,
                  coalesce(lv.h1, 0), coalesce(lv.h2, 0)) AS ckey
 FROM b_pairs m JOIN p_patients pp ON pp.patient_id = m.patient_id
+LEFT JOIN b_dx dx ON dx.cohort_key = m.cohort_key
 LEFT JOIN lv ON lv.patient_id = m.patient_id AND lv.cohort_key = m.cohort_key
 """
 
@@ -100,15 +108,18 @@ QUALIFY row_number() OVER (
 """
 
 _REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
+# each document is parsed twice (its strings, its JSON parts), not once per field
 INSERT_DOCS = f"""
 INSERT INTO s_docs
-SELECT d.doc_id, d.doc, d.doc->>'title', d.doc->>'phase',
-       from_json(d.doc->'reasons', '{_REASONS}'), from_json(d.doc->'unknown', '["VARCHAR"]'),
-       CAST(d.doc->>'manual_review' AS INTEGER), d.doc->>'cohort_label',
-       d.doc->>'trial_status', d.doc->'score_parts'
-FROM $new_docs d
-WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
-  AND d.doc_id NOT IN (SELECT doc_id FROM s_docs)
+SELECT doc_id, doc, s[1], s[2], from_json(j[1], '{_REASONS}'), from_json(j[2], '["VARCHAR"]'),
+       CAST(s[3] AS INTEGER), s[4], s[5], j[3]
+FROM (SELECT d.doc_id, d.doc,
+             json_extract_string(d.doc, ['$.title', '$.phase', '$.manual_review',
+                                         '$.cohort_label', '$.trial_status']) AS s,
+             json_extract(d.doc, ['$.reasons', '$.unknown', '$.score_parts']) AS j
+      FROM $new_docs d
+      WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
+        AND d.doc_id NOT IN (SELECT doc_id FROM s_docs))
 """
 
 

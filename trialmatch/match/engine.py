@@ -11,6 +11,9 @@
    (min / max / 2 - x);
 5. read the root values, and the literal values of the pairs the caller wants explained.
 
+Large batches whose values stay in DuckDB (`bulk`) skip the gates: every leaf once per
+patient, then every stored CNF folded over a leaf x patient array (`match.vector`).
+
 No Python loop runs per patient or per trial; the loops are over tree depths. Statements a
 small batch runs on every call are prepared once per connection (planning a statement
 costs DuckDB about as much as running it on one patient).
@@ -21,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -31,6 +35,9 @@ from trialmatch.store.patients import COLUMNS, patient_rows, patient_tables
 from trialmatch.store.schema import PATIENT_TABLES
 
 from . import sql
+
+if TYPE_CHECKING:
+    from .vector import CnfPlan
 
 
 def _insert_columns(con, table: str, cols: list[tuple[str, str]], rows: list[tuple]) -> None:
@@ -60,6 +67,7 @@ class Matcher:
 
     def __init__(self, store: Store, ontology: Ontology) -> None:
         self._all_leaves: tuple[int, list[str]] | None = None
+        self._all_plan: CnfPlan | None = None  # numpy and pyarrow only for large batches
         self._scope_all = False
         self._run_once: set[str] = set()  # statements executed once, not prepared yet
         self.store = store
@@ -165,6 +173,10 @@ class Matcher:
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
         prune = not every_cohort and len(patients) >= self.prune_from
+        if not fetch and len(patients) * n_leaves > self.single_pass_limit:
+            # large batch read in SQL (bulk): every leaf once, the CNF folded over arrays
+            self._vector_roots(patients, cohorts, kinds, every_cohort)
+            return []
         if len(patients) * n_leaves <= self.single_pass_limit:
             # small batch (find): evaluate every leaf once, then keep the gated pairs
             self._refill("pl", sql.SCOPE_LEAVES)
@@ -204,6 +216,46 @@ class Matcher:
             else:
                 self.con.execute(f"INSERT INTO roots {sql.ROOTS}")
         return [CohortValue(*r) for r in rows] if fetch else []
+
+    def _vector_roots(self, patients: list[PatientFacts], cohorts: Iterable[int] | None,
+                      kinds: list[str], every_cohort: bool) -> None:
+        """Fill `roots` (and `lt`, every evaluable leaf in scope for every patient) with the
+        pairs whose value is not 0 (every pair with `every_cohort`): cohorts with a stored
+        CNF folded over arrays (`match.vector`), the others level by level in SQL."""
+        import numpy as np
+        import pyarrow as pa
+
+        from . import vector
+
+        self._refill("pl", sql.SCOPE_LEAVES)
+        self._leaf_truth(kinds)
+        if cohorts is None:
+            if self._all_plan is None:
+                self._all_plan = vector.CnfPlan.read(self.con, "c_scope")
+            plan = self._all_plan
+        else:
+            plan = vector.CnfPlan.read(self.con, "c_scope")
+        ids = [p.id for p in patients]
+        tm_index = pa.table({"patient_id": pa.array(ids, pa.string()),
+                             "i": pa.array(range(len(ids)), pa.int32())})
+        self.con.register("tm_index", tm_index)
+        got = self.con.execute("SELECT x.i, lt.leaf_id, lt.v FROM lt JOIN tm_index x "
+                               "USING (patient_id) WHERE lt.v IS NOT NULL").fetchnumpy()
+        self.con.unregister("tm_index")
+        found = vector.roots_table(plan, ids, np.asarray(got["i"], dtype=np.int64),
+                                   np.asarray(got["leaf_id"], dtype=np.int64),
+                                   np.asarray(got["v"], dtype=np.int8),
+                                   every_cohort=every_cohort)
+        self.con.register("tm_roots", found)
+        self._replace("roots", """SELECT r.patient_id, r.cohort_key, c.trial_id, c.cohort_id,
+                                         r.v FROM tm_roots r JOIN cohorts c USING (cohort_key)""")
+        self.con.unregister("tm_roots")
+        if self.n_folded:
+            self._replace("cand", sql.FOLDED_PAIRS)
+            self.con.execute(sql.LEAF_VALUES.format(pairs="cand"))
+            self._fold_levels()
+            keep = "" if every_cohort else " WHERE v IS NULL OR v <> 0"
+            self.con.execute(f"INSERT INTO roots SELECT * FROM ({sql.ROOTS}){keep}")
 
     def _fold_levels(self) -> None:
         for depth in range(self.max_depth, 0, -1):

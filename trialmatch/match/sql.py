@@ -222,6 +222,12 @@ SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
 WHERE c.gate_leaf IS NULL
 """
 
+# every pair of the batch's patients and the cohorts in scope whose CNF is not stored
+FOLDED_PAIRS = """
+SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
+WHERE c.n_clauses IS NULL
+"""
+
 ALL_PAIRS = """
 SELECT p.patient_id, c.cohort_key FROM p_patients p CROSS JOIN c_scope c
 """

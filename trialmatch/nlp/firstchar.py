@@ -207,7 +207,7 @@ def _seq_needles(items) -> set[str] | None:
             sub = _seq_needles(list(av[2]))
         elif name == "BRANCH":
             alts = [_seq_needles(list(alt)) for alt in av[1]]
-            sub = None if any(a is None for a in alts) else set().union(*alts)
+            sub = None if any(a is None for a in alts) else {n for a in alts if a for n in a}
             if last:  # re factors a common start out: "years?|yrs?" is "y" + "ears?|rs?"
                 options.append({last + _lead(list(alt)) for alt in av[1]})
         if sub:
@@ -278,9 +278,12 @@ class Scanner:
         """finditer, trying only starts at most `width` characters before a needle (a match
         holds one); each window is scanned up to `width` characters past its last start, all
         a match from there can read (no assertions)."""
-        width, scan = self.width, self.stage
+        width, scan, finder = self.width, self.stage, self.finder
+        if width is None or scan is None or finder is None:  # no windows: scan everything
+            yield from self.plain.finditer(text)
+            return
         spans: list[list[int]] = []
-        for hit in self.finder.finditer(probed):
+        for hit in finder.finditer(probed):
             lo, hi = max(0, hit.start() - width), hit.start() + 1
             if spans and lo <= spans[-1][1]:
                 spans[-1][1] = hi
