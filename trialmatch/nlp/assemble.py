@@ -311,9 +311,30 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "segment.criterion")
     ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
     found = units(ctx)
+    allowed = tuple(u.node for u in found if u.permitted)
+    found = [u for u in found if not u.permitted]
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
-    return with_evidence(join_units(found, text, prov), text[c.start:c.end], heading)
+    node = join_units(found, text, prov)
+    if allowed:
+        node = _widened(node, allowed)
+    return with_evidence(node, text[c.start:c.end], heading)
+
+
+def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:
+    """The criterion with the cancer types it also allows ("Mucosal melanomas are also
+    included") as alternatives of its first required cancer type. Allowed types in a
+    criterion that requires none add no constraint."""
+    if isinstance(node, Diagnosis) or (isinstance(node, AnyOf) and node.items and all(
+            isinstance(n, Diagnosis) for n in node.items)):
+        items = node.items if isinstance(node, AnyOf) else (node,)
+        return AnyOf((*items, *allowed), prov=node.prov)
+    if isinstance(node, All):
+        for i, item in enumerate(node.items):
+            wider = _widened(item, allowed)
+            if wider is not item:
+                return All((*node.items[:i], wider, *node.items[i + 1:]), prov=node.prov)
+    return node
 
 
 def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],

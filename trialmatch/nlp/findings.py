@@ -61,6 +61,7 @@ class Unit:
     node: Node
     start: int
     end: int
+    permitted: bool = False  # a cancer type the text allows besides the required ones
 
 
 class Context:
@@ -348,11 +349,14 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
-    if maker is None or m.used or inert(m):
+    permitted = m.label == "cancer" and m.mods == {"permission"}  # "... are also included"
+    if maker is None or m.used or (inert(m) and not permitted):
         return None
     node = maker(m, ctx)
     if node is None:
         return None
+    if permitted:
+        return Unit(node, m.start, m.end, permitted=True)
     if m.label in ("signature", "measure", "tmb", "philadelphia", "rearrangement",
                    "triple_negative"):
         negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
