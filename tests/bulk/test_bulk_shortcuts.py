@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from conftest import TODAY, read_jsonl, write_jsonl
 
-from trialmatch.api import find
+from trialmatch.app.catalog import open_catalog, replace_trials
+from trialmatch.app.find import find
 from trialmatch.bulk import run_bulk
-from trialmatch.catalog import open_catalog, replace_trials
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.trial import Cohort, Trial
 
@@ -56,7 +56,7 @@ def _db(tmp_path):
 
 
 def test_vector_fold_and_classes_equal_find(tmp_path, monkeypatch):
-    from trialmatch.bulk.explain import Explainer
+    from trialmatch.bulk.explanation_classes import Explainer
     from trialmatch.match.engine import Matcher
 
     db = _db(tmp_path)
