@@ -4,7 +4,7 @@
 
 1. trials/s: `parse_record` + `parse_output` (what `trialmatch parse --format jsonl` does) over
    ../shared/data/ctgov/trials_2000_2020.ndjson (4,868 trials), one process, after warm-up
-   (ontology and pipeline built once). Target: >= 100 trials/s.
+   (ontology and pipeline built once). Target: >= 150 trials/s (issues 9 and 10).
 2. adversarial: `parse_eligibility` on 1,000,000 characters built to defeat naive patterns
    (repeated genes, dashes, open brackets, "exon 19", "≥≥≥", a long word, "or or and/or").
    Target: < 2 s.

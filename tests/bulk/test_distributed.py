@@ -41,8 +41,12 @@ BATCH = 10  # patients per shard: several shards per run, spread over both worke
 
 @pytest.fixture(scope="module")
 def cluster():
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GiB",
+    # generous timeouts and memory: on a loaded CI machine a restarted worker may be slow to
+    # come back, and a worker killed by the memory monitor would look like a test failure
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.comm.timeouts.connect": "120s",
+                          "distributed.comm.timeouts.tcp": "300s"}), LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, memory_limit="4GiB",
             dashboard_address=None) as c:
         yield c
 

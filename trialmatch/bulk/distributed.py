@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from trialmatch.rules.facts import PatientFacts
 from trialmatch.store.db import NeedsWriter, Store
 
 DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds
+WAIT_STEP = 5.0  # seconds between checks that the cluster still has workers
+WORKERLESS_GRACE = 60.0  # seconds without any worker before a run fails
 INSTALL_HINT = "pip install 'trialmatch[distributed]'"
 
 
@@ -178,13 +181,7 @@ class DaskRun:
             self._collect(wait_all=True)
 
     def _collect(self, wait_all: bool) -> None:
-        try:
-            with self.client.as_current():
-                done = self.dd.wait(list(self.pending), return_when="ALL_COMPLETED"
-                                    if wait_all else "FIRST_COMPLETED").done
-        except (OSError, TimeoutError) as exc:  # CommClosedError is an OSError
-            raise ClusterError(f"lost the connection to the Dask scheduler "
-                               f"({type(exc).__name__}); the run was not committed") from None
+        done = self._wait("ALL_COMPLETED" if wait_all else "FIRST_COMPLETED")
         for future in sorted(done, key=lambda f: self.pending[f]):
             n = self.pending.pop(future)
             result = self._result(future, n)
@@ -194,6 +191,36 @@ class DaskRun:
             shards.load_shard(self.store, result)
             for f in (result.rows_file, result.docs_file):
                 Path(f).unlink(missing_ok=True)
+
+    def _wait(self, how: str) -> set:
+        """The finished futures, waiting in short steps; a cluster with no worker left for
+        WORKERLESS_GRACE seconds (workers that died and were not replaced) fails the run
+        rather than waiting for ever."""
+        workerless_since: float | None = None
+        while True:
+            try:
+                with self.client.as_current():
+                    return set(self.dd.wait(list(self.pending), timeout=WAIT_STEP,
+                                            return_when=how).done)
+            except TimeoutError:  # nothing (or not all) finished in this step
+                pass
+            except OSError as exc:  # CommClosedError is an OSError
+                raise ClusterError(f"lost the connection to the Dask scheduler "
+                                   f"({type(exc).__name__}); the run was not committed") from None
+            try:
+                alive = len(self.client.scheduler_info().get("workers", {}))
+            except OSError:
+                alive = 0
+            if alive > 0:
+                workerless_since = None
+                continue
+            now = time.monotonic()
+            workerless_since = workerless_since or now
+            if now - workerless_since > WORKERLESS_GRACE:
+                raise ClusterError(
+                    f"no Dask worker was left to run the shards for {WORKERLESS_GRACE:g} s "
+                    "(workers died and were not replaced); the run was not committed and the "
+                    "previous results are intact")
 
     def _result(self, future, n: int) -> shards.ShardResult:
         try:
