@@ -20,6 +20,7 @@ from pathlib import Path
 
 import cloudpickle
 import dask
+import dask_hooks
 import pytest
 from conftest import TODAY, synth, write_jsonl
 from distributed import LocalCluster
@@ -33,8 +34,8 @@ from trialmatch.rules.nodes import All, Sex
 from trialmatch.store.db import Store
 from trialmatch.store.trials import delete_trials
 
-# the hooks below run on the workers: ship them by value, whatever the workers' sys.path
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
+# the test hooks run on the workers: ship them by value, whatever the workers' sys.path
+cloudpickle.register_pickle_by_value(dask_hooks)
 
 BATCH = 10  # patients per shard: several shards per run, spread over both workers
 
@@ -102,22 +103,6 @@ def _counts(r) -> tuple:
             r.new, r.lost, r.changed, r.removed)
 
 
-def _kill_once_then_record(marker: str, folder: str, shard: int) -> None:
-    """Kill the worker that takes the first shard (once: the marker goes first), then note
-    which worker process matched which shard."""
-    try:
-        os.remove(marker)
-    except FileNotFoundError:
-        Path(folder, f"{shard}-{os.getpid()}").touch()
-        return
-    os._exit(1)
-
-
-def _kill_always(shard: int) -> None:
-    if shard == 0:
-        os._exit(1)
-
-
 def _change_trials(db) -> None:
     """One trial gets a men-only rule, one is withdrawn."""
     store, ont = open_catalog(db)
@@ -141,7 +126,7 @@ def test_distributed_equals_single_node_including_since_last_run_and_a_killed_wo
     pids, marker = tmp_path / "pids", tmp_path / "kill-next-shard"
     pids.mkdir()
     marker.touch()
-    hook = functools.partial(_kill_once_then_record, str(marker), str(pids))
+    hook = functools.partial(dask_hooks.kill_once_then_record, str(marker), str(pids))
     on = _on(cluster, tmp_path, hook)
 
     one = run_bulk(cohort, db=db, batch_size=BATCH, today=TODAY)
@@ -186,7 +171,7 @@ def test_a_worker_that_always_dies_fails_the_run_and_keeps_the_previous_results(
     t0 = time.monotonic()
     with pytest.raises(ClusterError) as err:
         run_bulk(cohort, db=db, batch_size=BATCH, today=TODAY,
-                 cluster=_on(cluster, tmp_path, _kill_always))
+                 cluster=_on(cluster, tmp_path, dask_hooks.kill_always))
     assert err.value.exit_code == EXIT_USAGE
     assert "shard 0" in str(err.value) and "previous results are intact" in str(err.value)
     assert time.monotonic() - t0 < 120
