@@ -1,4 +1,4 @@
-"""Patient profiles: reading, validation (pydantic) and normalisation to rule facts."""
+"""Patient profiles: reading, validation and normalisation to rule facts."""
 
 from __future__ import annotations
 
