@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini_ontology"
 
-# Hypothesis profiles, chosen by $HYPOTHESIS_PROFILE ("ci" when $CI is set, else "dev"):
+# Hypothesis profiles, chosen by $HYPOTHESIS_PROFILE ("ci" when $CI is set, else "dev"; see
+# tests/thoroughness.py, which also sizes the few non-hypothesis samples):
 # `max_examples` is what the property tests that do not fix their own count run, among
 # them the SQL-versus-reference-evaluator test. CI (`.ci/run`) runs "ci" (500 examples);
 # the default "dev" keeps the README's test command under ten minutes on a 2-core machine.
 settings.register_profile("ci", max_examples=500, deadline=None)
 settings.register_profile("dev", max_examples=60, deadline=None)
-HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI")
-                                                              else "dev")
+try:
+    from tests.thoroughness import PROFILE as HYPOTHESIS_PROFILE
+except ImportError:  # tests/ is not a package
+    from thoroughness import PROFILE as HYPOTHESIS_PROFILE
 settings.load_profile(HYPOTHESIS_PROFILE)
 
 

@@ -6,6 +6,11 @@ from itertools import groupby
 
 from conftest import ROOT, TODAY, read_jsonl, synth, write_jsonl
 
+try:
+    from tests.thoroughness import sized
+except ImportError:  # tests/ is not a package
+    from thoroughness import sized
+
 from trialmatch.app.find import find
 from trialmatch.bulk import run_bulk
 
@@ -35,7 +40,8 @@ def test_examples_cohort(db, tmp_path):
 
 
 def test_synthetic_cohort(db, tmp_path):
-    cohort = write_jsonl(tmp_path / "synthetic.jsonl", synth.patients(150, seed=21))
+    # 150 patients under the CI profile, 60 by default (tests/thoroughness.py)
+    cohort = write_jsonl(tmp_path / "synthetic.jsonl", synth.patients(sized(150, 60), seed=21))
     _check(cohort, db, tmp_path, batch_size=40)
 
 

@@ -21,6 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic_reference import PatientIn as Reference
 
+try:
+    from tests.thoroughness import sized
+except ImportError:  # tests/ is not a package
+    from thoroughness import sized
+
 from trialmatch.patients.model import read_patient
 from trialmatch.patients.validate import pointer, validate
 
@@ -105,7 +110,7 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=sized(400, 100), deadline=None)
 @given(PATIENT)
 def test_reader_agrees_with_the_pydantic_model(data: Any) -> None:
     if not isinstance(data, dict) or _deliberately_stricter(data):

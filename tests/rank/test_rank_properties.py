@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 
 try:
     from tests.strategies import CODES, DRUGS, cohort_trees, patients
+    from tests.thoroughness import sized
 except ImportError:  # tests/ is not a package
     from strategies import CODES, DRUGS, cohort_trees, patients
+    from thoroughness import sized
 
 from trialmatch.app.catalog import replace_trials
 from trialmatch.app.find import match_patients
@@ -27,7 +29,8 @@ from trialmatch.rules.nodes import All, Node
 from trialmatch.rules.trial import Cohort, Trial
 from trialmatch.store.db import Store
 
-SETTINGS = settings(max_examples=30, deadline=None,
+# each example loads trials into new stores (~1 s): 30 in CI, 12 by default
+SETTINGS = settings(max_examples=sized(30, 12), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 STATUSES = [None, "RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "COMPLETED"]
