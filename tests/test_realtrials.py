@@ -30,10 +30,9 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
 @pytest.mark.parametrize("name", sorted(BOUNDS))
 def test_real_trials_end_to_end(name, tmp_path):
     shared("ctgov", "trials_2000_2020.ndjson")
-    folder = realtrials.SETS[name]
     if name == "dev":
         shared("realtrials-dev", "expected.json")
-    rows = realtrials.run_set(folder, tmp_path)
+    rows = realtrials.run_set(name, tmp_path)
     got = realtrials.figures(rows)
     found, agree, exact = BOUNDS[name]
     assert got["eligible_found_pct"] >= found, got
