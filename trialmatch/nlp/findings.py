@@ -188,7 +188,8 @@ _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mentio
 def inert(m: Mention) -> bool:
     """Whether context makes the mention add no constraint (an exception, a permission,
     a test, another disease than the one under study, a drug not given before)."""
-    return bool(m.mods) and not m.mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
+    mods = m.mods - {"test"} if "stated" in m.mods else m.mods  # "positive X ... result"
+    return bool(mods) and not mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
 
 
 def group_unit(g: Group, ctx: Context) -> Unit | None:
@@ -480,6 +481,14 @@ _MUST_NOT = re.compile(r"\W*(?i:the\s+)?(?i:patients?|subjects?|participants?)?\
                        r"(?i:must|should|shall|may)\s+not\b")
 
 
+# A treatment restricted to one disease setting ("... for inoperable or metastatic disease",
+# "... in the metastatic setting"); the profile records drugs, not settings.
+_SETTING_AFTER = re.compile(
+    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
+    r"recurrent|relapsed|metastatic|or|and|stage\s+iv)[\s,/]+){0,6}?(?:metastatic|advanced|"
+    r"recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
@@ -506,6 +515,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
+    if _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
+            ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
+        # "no prior chemotherapy for metastatic disease": the profile holds no treatment
+        # setting, so an earlier (adjuvant) course neither meets nor breaks it
+        return Unparsed(ctx.text[m.start:m.end], reason="a prior treatment in one disease "
+                        "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
         return node  # "Patient must not have had X" listed as an exclusion: the list negates
