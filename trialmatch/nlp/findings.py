@@ -498,7 +498,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                                                    r"-?\s*pretreated|-?\s*refractory)", after)):
         return None
     if ctx.has_window:
-        return None
+        # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
+        # of a criterion listing treatments with ";"
+        lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
+        hi = ctx.text.find(";", m.end, ctx.end)
+        if _WINDOW.search(ctx.text, lo, ctx.end if hi < 0 else hi):
+            return None
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
     if "carved" in m.mods and spared and "prospective" not in m.mods:
