@@ -264,6 +264,17 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
             # "an EGFR mutation (e.g. L858R)": the gene's finding, the variants named in it
             nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes
         return _stated_absent(_carve_out(_one(nodes, ctx, p), p, ctx, prov), kind, prov)
+    end = p.cue_end or p.end
+    if kind == "positive" and _PROTEIN_OR_COPY_TEST.match(ctx.text, end, min(ctx.end, end + 240)):
+        # "MET positive (IHC 3+, or IHC 2+ and gene copy number >= 5 by FISH)": positive by a
+        # protein or copy-number test, not a mutation: any alteration of the gene, or the
+        # protein expressed
+        data = gene_data()
+        nodes = [AnyOf((Alteration(g, "any", prov=prov), Expression(g, "positive", prov=prov)),
+                       prov=prov) for g in p.genes
+                 if g not in data.status and g not in data.expression_markers]
+        if nodes:
+            return _one(nodes, ctx, p)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
     if len(nodes) > 1 and kind in ("wildtype", "negative"):
         # "IDH wild-type", "ER/PR negative": every gene of the phrase is stated absent
@@ -272,6 +283,11 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
     if node is None or kind not in ("mutation", "any"):
         return node
     return _carve_out(node, p, ctx, prov)
+
+
+# A definition in brackets right after "GENE positive" that names a protein or copy-number test.
+_PROTEIN_OR_COPY_TEST = re.compile(r"(?i)\s*[(\[][^()\[\]]{0,200}?\b(?:IHC|immunohistochem\w*|"
+                                   r"FISH|ISH|copy\s+numbers?|overexpress\w*)")
 
 
 def _stated_absent(node: Node | None, kind: str, prov: Provenance) -> Node | None:
