@@ -513,6 +513,11 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)):
         return None
+    lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
+    if _REPRODUCTION.search(ctx.text, max(lo, m.start - 300), min(ctx.end, m.end + 40)):
+        # "contraception ... until 4 months after the last dose of X": the study drug, in a
+        # rule about pregnancy, is no treatment history
+        return None
     if ctx.has_window:
         # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
         # of a criterion listing treatments with ";"
