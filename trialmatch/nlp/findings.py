@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trialmatch.nlp.context import left_cue, negation, origin_near
 from trialmatch.nlp.mentions import ByStart, Mention
@@ -189,6 +190,8 @@ def inert(m: Mention) -> bool:
     """Whether context makes the mention add no constraint (an exception, a permission,
     a test, another disease than the one under study, a drug not given before)."""
     mods = m.mods - {"test"} if "stated" in m.mods else m.mods  # "positive X ... result"
+    if "excluded" in mods:  # "X may have been given (all other Y are excluded)": Y is excluded
+        mods = mods - {"permission"}
     return bool(mods) and not mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
 
 
@@ -505,6 +508,16 @@ _SETTING_AFTER = re.compile(
     r"recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
 
 
+_OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
+
+
+@lru_cache(maxsize=1)
+def _class_ids() -> frozenset[str]:
+    from trialmatch.ontology import default_ontology
+
+    return frozenset(default_ontology().drug_classes)
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
@@ -525,6 +538,18 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         hi = ctx.text.find(";", m.end, ctx.end)
         if _WINDOW.search(ctx.text, lo, ctx.end if hi < 0 else hi):
             return None
+    if _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start) \
+            and m.data["concept"] in _class_ids():
+        # "crizotinib is allowed (all other ALK inhibitors are excluded)": the class without
+        # the drugs allowed before it
+        named = tuple(dict.fromkeys(
+            x.data["concept"] for x in ctx.ms if x.label == "drug" and x.end <= m.start
+            and m.start - x.end < 160 and x.data["concept"] not in _class_ids()
+            and not x.mods.isdisjoint({"permission", "exception"})))
+        if named:
+            node = PriorTherapy(m.data["concept"], named, prov=ctx.prov(m.start, m.end, m.source))
+            negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
+            return Not(node, prov=node.prov) if negated else node
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
     if "carved" in m.mods and spared and "prospective" not in m.mods:
