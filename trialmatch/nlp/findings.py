@@ -534,7 +534,6 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if ctx.has_window:
         # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
         # of a criterion listing treatments with ";"
-        lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
         hi = ctx.text.find(";", m.end, ctx.end)
         if _WINDOW.search(ctx.text, lo, ctx.end if hi < 0 else hi):
             return None
