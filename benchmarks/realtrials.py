@@ -1,6 +1,6 @@
 """End to end on real registry text: load real trials, `find` every annotated patient, compare.
 
-    python benchmarks/realtrials.py                       # both sets, summary
+    python benchmarks/realtrials.py                       # every set, summary
     python benchmarks/realtrials.py --set dev --show-errors
     python benchmarks/realtrials.py --json
 
@@ -8,8 +8,11 @@ Two annotated sets of the same shape (patients written from the trial text, each
 status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
 
 * `dev`: ../shared/data/realtrials-dev (45 trials, 165 patients);
-* `ours`: tests/realtrials (our own annotation of other trials of the same corpus; the
-  files name trials by NCT id and hold no trial text).
+* `ours`: tests/realtrials, sets A and B (`expected_a.json`, `expected_b.json`: our own
+  annotation of other trials of the same corpus; the files name trials by NCT id and hold no
+  trial text);
+* `c`: tests/realtrials, set C (`expected_c.json`: 23 further trials of the corpus, annotated
+  the same way and committed before the parser was run on them).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -36,13 +39,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 CORPUS = SHARED / "ctgov" / "trials_2000_2020.ndjson"
-SETS = {"dev": SHARED / "realtrials-dev", "ours": ROOT / "tests" / "realtrials"}
+OURS = ROOT / "tests" / "realtrials"
+# set name: (folder holding patients/, glob of its expectation files)
+SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
+        "ours": (OURS, "expected_[ab].json"),
+        "c": (OURS, "expected_c.json")}
 
 
-def expectations(folder: Path) -> dict[str, dict]:
-    """Every `expected*.json` of a set folder, merged by patient id."""
+def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
+    """Every expectation file of a set folder matching `pattern`, merged by patient id."""
     out: dict[str, dict] = {}
-    for f in sorted(folder.glob("expected*.json")):
+    for f in sorted(folder.glob(pattern)):
         out.update(json.loads(f.read_text(encoding="utf-8")))
     return out
 
@@ -61,23 +68,24 @@ def corpus_records(ids: set[str], path: Path = CORPUS) -> list[str]:
     return lines
 
 
-def run_set(folder: Path, workdir: Path) -> list[dict]:
-    """One row per patient: id, trial, expected and found status, and the case kind."""
+def run_set(name: str, workdir: Path) -> list[dict]:
+    """One row per patient of set `name`: id, trial, expected and found status, case kind."""
     sys.path.insert(0, str(ROOT))
     from trialmatch.app.catalog import open_catalog
     from trialmatch.app.find import match_patients
     from trialmatch.app.load import load_files
     from trialmatch.patients import load_patients
 
-    expected = expectations(folder)
+    folder, pattern = SETS[name]
+    expected = expectations(folder, pattern)
     trials = {e["trial"] for e in expected.values()}
-    trial_file = workdir / f"{folder.name}-trials.ndjson"
+    trial_file = workdir / f"{name}-trials.ndjson"
     trial_file.write_text("\n".join(corpus_records(trials)) + "\n", encoding="utf-8")
-    db = workdir / f"{folder.name}.duckdb"
+    db = workdir / f"{name}.duckdb"
     summary = load_files([trial_file], db)
     if summary.problems:
         raise SystemExit("load problems: " + "; ".join(summary.problems))
-    patients_file = workdir / f"{folder.name}-patients.json"
+    patients_file = workdir / f"{name}-patients.json"
     records = [json.loads((folder / "patients" / f"{pid}.json").read_text(encoding="utf-8"))
                for pid in sorted(expected)]
     patients_file.write_text(json.dumps(records), encoding="utf-8")
@@ -148,11 +156,11 @@ def main() -> int:
     report = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            folder = SETS[name]
-            if not any(folder.glob("expected*.json")):
-                print(f"skipped set {name}: no expected*.json in {folder}", file=sys.stderr)
+            folder, pattern = SETS[name]
+            if not any(folder.glob(pattern)):
+                print(f"skipped set {name}: no {pattern} in {folder}", file=sys.stderr)
                 continue
-            rows = run_set(folder, Path(tmp))
+            rows = run_set(name, Path(tmp))
             report[name] = figures(rows)
             if args.show_errors and not args.json:
                 print(f"[{name}] mismatches:")

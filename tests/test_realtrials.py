@@ -3,7 +3,8 @@
 Loads the trials of each annotated set from the shared corpus, runs `find --all` for every
 patient and compares the status of the patient's own trial (benchmarks/realtrials.py, whose
 figures docs/benchmarks.md reports). The bounds here sit a little below the figures measured
-when they were set: a regression guard, not the issue's targets (97 / 92 / 88 %, not met).
+when they were set: a regression guard (set C, annotated before the parser was run on its
+trials, has no non-cancer control).
 Skips without ../shared.
 """
 
@@ -23,20 +24,21 @@ import realtrials  # noqa: E402
 
 BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
     "dev": (97.0, 94.0, 88.0),
-    "ours": (95.0, 90.0, 85.0),
+    "ours": (97.0, 92.0, 88.0),
+    "c": (95.0, 92.0, 88.0),  # set C: oncology trials only, no non-cancer control
 }
 
 
 @pytest.mark.parametrize("name", sorted(BOUNDS))
 def test_real_trials_end_to_end(name, tmp_path):
     shared("ctgov", "trials_2000_2020.ndjson")
-    folder = realtrials.SETS[name]
     if name == "dev":
         shared("realtrials-dev", "expected.json")
-    rows = realtrials.run_set(folder, tmp_path)
+    rows = realtrials.run_set(name, tmp_path)
     got = realtrials.figures(rows)
     found, agree, exact = BOUNDS[name]
     assert got["eligible_found_pct"] >= found, got
     assert got["candidate_agreement_pct"] >= agree, got
     assert got["exact_pct"] >= exact, got
-    assert got["nononc_rejected"] == got["nononc"] > 0, got  # every non-cancer trial
+    assert got["nononc_rejected"] == got["nononc"], got  # every non-cancer trial
+    assert got["nononc"] > 0 or name == "c", got

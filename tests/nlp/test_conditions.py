@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.parse import condition_leaf, parse_record
+from trialmatch.ontology import default_ontology
 from trialmatch.rules import to_text
 
 
@@ -19,6 +20,15 @@ def test_conditions_name_cancer_types_with_their_words(ont):
     assert {c.prov.source for c in leaf.children} == {"ctgov.conditions"}
     assert condition_leaf(("Hypertension", "Healthy"), ont) is None
     assert condition_leaf((), ont) is None
+
+
+def test_mesh_headings_with_two_qualifiers_are_read_in_reverse():
+    # "Leukemia, Myelocytic, Acute" names acute myeloid leukaemia, not any leukaemia
+    ont = default_ontology()  # the embedded OncoTree (the stub has no leukaemia subtypes)
+    leaf = condition_leaf(("Leukemia, Myelocytic, Acute", "Lymphoma, Large B-Cell, Diffuse"), ont)
+    assert to_text(leaf) == "any(diagnosis(AML), diagnosis(DLBCLNOS))"
+    assert to_text(condition_leaf(("Leukemia, Lymphocytic, Chronic, B-Cell",), ont)) == (
+        "diagnosis(CLLSLL)")
 
 
 def test_a_trial_without_a_cancer_type_in_its_text_requires_its_conditions(ont):

@@ -40,6 +40,8 @@ _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
 _LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|plus|a|an|the|"
                        r"any|other|respective|corresponding|fusion\s+transcripts?|"
                        r"transcripts?)\b[\s,/|、，]*)*")
+# Words between treatments of an exclusion that make them one combined treatment.
+_COMBINED = re.compile(r"(?i)\b(?:both|combinations?|combined|plus|together|with|followed)\b")
 # Words before a run of findings that announce alternatives ("one of", "such as", "e.g.").
 _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
                            r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\bfollowing\b|"
@@ -261,8 +263,10 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     if len(parts) == 1:
         return parts[0]
     if prov.section == "exclusion" and all(_leaf_type(p) is PriorTherapy for p in parts) \
-            and _OR.search(text, found[0].end, found[-1].start):
-        # "prior X, Y, or having taken part in a study of Z": each treatment excludes
+            and (_OR.search(text, found[0].end, found[-1].start)
+                 or not _COMBINED.search(text, found[0].end, found[-1].start)):
+        # "prior X, Y, or having taken part in a study of Z", "prior X therapies, Y, and Z
+        # antibodies": each treatment excludes, unless the text combines them ("X with Y")
         return AnyOf(tuple(parts), prov=_span(prov, text, found[0].start, found[-1].end,
                                               "assemble.or"))
     return All(tuple(parts), prov=prov)

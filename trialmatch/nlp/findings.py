@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trialmatch.nlp.context import left_cue, negation, origin_near
 from trialmatch.nlp.mentions import ByStart, Mention
@@ -188,7 +189,10 @@ _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mentio
 def inert(m: Mention) -> bool:
     """Whether context makes the mention add no constraint (an exception, a permission,
     a test, another disease than the one under study, a drug not given before)."""
-    return bool(m.mods) and not m.mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
+    mods = m.mods - {"test"} if "stated" in m.mods else m.mods  # "positive X ... result"
+    if "excluded" in mods:  # "X may have been given (all other Y are excluded)": Y is excluded
+        mods = mods - {"permission"}
+    return bool(mods) and not mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
 
 
 def group_unit(g: Group, ctx: Context) -> Unit | None:
@@ -263,6 +267,17 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
             # "an EGFR mutation (e.g. L858R)": the gene's finding, the variants named in it
             nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes
         return _stated_absent(_carve_out(_one(nodes, ctx, p), p, ctx, prov), kind, prov)
+    end = p.cue_end or p.end
+    if kind == "positive" and _PROTEIN_OR_COPY_TEST.match(ctx.text, end, min(ctx.end, end + 240)):
+        # "MET positive (IHC 3+, or IHC 2+ and gene copy number >= 5 by FISH)": positive by a
+        # protein or copy-number test, not a mutation: any alteration of the gene, or the
+        # protein expressed
+        data = gene_data()
+        nodes = [AnyOf((Alteration(g, "any", prov=prov), Expression(g, "positive", prov=prov)),
+                       prov=prov) for g in p.genes
+                 if g not in data.status and g not in data.expression_markers]
+        if nodes:
+            return _one(nodes, ctx, p)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
     if len(nodes) > 1 and kind in ("wildtype", "negative"):
         # "IDH wild-type", "ER/PR negative": every gene of the phrase is stated absent
@@ -271,6 +286,11 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
     if node is None or kind not in ("mutation", "any"):
         return node
     return _carve_out(node, p, ctx, prov)
+
+
+# A definition in brackets right after "GENE positive" that names a protein or copy-number test.
+_PROTEIN_OR_COPY_TEST = re.compile(r"(?i)\s*[(\[][^()\[\]]{0,200}?\b(?:IHC|immunohistochem\w*|"
+                                   r"FISH|ISH|copy\s+numbers?|overexpress\w*)")
 
 
 def _stated_absent(node: Node | None, kind: str, prov: Provenance) -> Node | None:
@@ -480,6 +500,24 @@ _MUST_NOT = re.compile(r"\W*(?i:the\s+)?(?i:patients?|subjects?|participants?)?\
                        r"(?i:must|should|shall|may)\s+not\b")
 
 
+# A treatment restricted to one disease setting ("... for inoperable or metastatic disease",
+# "... in the metastatic setting"); the profile records drugs, not settings.
+_SETTING_AFTER = re.compile(
+    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
+    r"recurrent|relapsed|metastatic|or|and|stage\s+iv)[\s,/]+){0,6}?(?:metastatic|advanced|"
+    r"recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
+
+
+_OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
+
+
+@lru_cache(maxsize=1)
+def _class_ids() -> frozenset[str]:
+    from trialmatch.ontology import default_ontology
+
+    return frozenset(default_ontology().drug_classes)
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
@@ -488,8 +526,29 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)):
         return None
-    if ctx.has_window:
+    lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
+    if _REPRODUCTION.search(ctx.text, max(lo, m.start - 300), min(ctx.end, m.end + 40)):
+        # "contraception ... until 4 months after the last dose of X": the study drug, in a
+        # rule about pregnancy, is no treatment history
         return None
+    if ctx.has_window:
+        # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
+        # of a criterion listing treatments with ";"
+        hi = ctx.text.find(";", m.end, ctx.end)
+        if _WINDOW.search(ctx.text, lo, ctx.end if hi < 0 else hi):
+            return None
+    if _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start) \
+            and m.data["concept"] in _class_ids():
+        # "crizotinib is allowed (all other ALK inhibitors are excluded)": the class without
+        # the drugs allowed before it
+        named = tuple(dict.fromkeys(
+            x.data["concept"] for x in ctx.ms if x.label == "drug" and x.end <= m.start
+            and m.start - x.end < 160 and x.data["concept"] not in _class_ids()
+            and not x.mods.isdisjoint({"permission", "exception"})))
+        if named:
+            node = PriorTherapy(m.data["concept"], named, prov=ctx.prov(m.start, m.end, m.source))
+            negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
+            return Not(node, prov=node.prov) if negated else node
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
     if "carved" in m.mods and spared and "prospective" not in m.mods:
@@ -506,6 +565,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
+    if _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
+            ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
+        # "no prior chemotherapy for metastatic disease": the profile holds no treatment
+        # setting, so an earlier (adjuvant) course neither meets nor breaks it
+        return Unparsed(ctx.text[m.start:m.end], reason="a prior treatment in one disease "
+                        "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
         return node  # "Patient must not have had X" listed as an exclusion: the list negates

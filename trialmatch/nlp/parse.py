@@ -99,10 +99,13 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
     nothing, so it can only narrow a trial to the cancers it names."""
     codes: dict[str, str] = {}
     for condition in conditions:
-        found = _cancer_codes(condition[:500], ontology)
-        if not found and condition.count(",") == 1:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
-            head, tail = condition[:500].split(",")
-            found = _cancer_codes(f"{tail.strip()} {head.strip()}", ontology)
+        parts = [p.strip() for p in condition[:500].split(",")]
+        # MeSH order with two qualifiers or more ("Leukemia, Myelocytic, Acute"): the words
+        # read in reverse order name the disease; the head alone ("Leukemia") is too wide
+        found = _cancer_codes(" ".join(reversed(parts)), ontology) if len(parts) > 2 else ()
+        found = found or _cancer_codes(condition[:500], ontology)
+        if not found and len(parts) == 2:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
+            found = _cancer_codes(f"{parts[1]} {parts[0]}", ontology)
         for code in found:
             codes.setdefault(code, condition)
     leaves = tuple(Diagnosis(code, prov=Provenance("structured", None, None, text,

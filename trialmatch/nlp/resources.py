@@ -55,8 +55,8 @@ class ContextRule(_Model):
 
     id: str
     category: Literal["exception", "carved", "permission", "history", "setting", "prospective",
-                      "count", "test", "conditional", "benign", "negated", "excluded",
-                      "terminate"]
+                      "count", "test", "stated", "conditional", "benign", "negated",
+                      "excluded", "terminate"]
     direction: Literal["forward", "backward", "both", "terminate", "pseudo"]
     max_scope: int = Field(ge=0, le=40)
     applies_to: list[str]
