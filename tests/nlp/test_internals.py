@@ -173,3 +173,25 @@ def test_name_gaps_break_as_before(between):
     reference = not _WRAP.fullmatch(between) and (
         len(between) > 3 or any(c in between for c in ",;.()[]:\n"))
     assert _broken(between) == reference
+
+
+@given(st.lists(st.sampled_from(["a", "1", ")", "(", "+", "-", " ", "\n", "K", "(+)", "-)"]),
+                max_size=16).map("".join))
+def test_sign_matches_are_the_plain_scan(text):
+    from trialmatch.nlp.entities import _SIGN, sign_matches
+
+    assert [m.span() for m in sign_matches(text)] == [m.span() for m in _SIGN.finditer(text)]
+
+
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\r", "a", "\xa0", "\u2028", "x y"]),
+                max_size=14).map("".join))
+def test_squeeze_joins_what_the_plain_pattern_joins(text):
+    import re
+
+    from trialmatch.nlp.entities import _WRAPS, squeeze, unsqueeze
+
+    plain = re.compile(r"[ \t]*\n\s*|\s{2,}")
+    assert [m.span() for m in _WRAPS.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    flat, starts, shifts = squeeze(text)
+    assert flat == plain.sub(" ", text)
+    assert all(ch == " " or text[unsqueeze(i, starts, shifts)] == ch for i, ch in enumerate(flat))

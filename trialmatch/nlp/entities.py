@@ -38,7 +38,10 @@ _MAX_CUE_SURFACE = 100  # context rules rely on cue mentions being short (contex
 
 # ----------------------------------------------------------------------------- patterns
 
-_WRAPS = re.compile(r"[ \t]*\n\s*|\s{2,}")
+# A line break with the whitespace around it, or a run of two or more whitespace characters:
+# the matches of r"[ \t]*\n\s*|\s{2,}" (whole whitespace runs of two or more characters, or
+# a lone "\n"), written to start with a character set so that re skips other text quickly.
+_WRAPS = re.compile(r"\s(?:\s+|(?<=\n))")
 
 
 def squeeze(text: str) -> tuple[str, list[int], list[int]]:
@@ -50,14 +53,14 @@ def squeeze(text: str) -> tuple[str, list[int], list[int]]:
     shifts: list[int] = []
     pos = flat = 0
     for m in _WRAPS.finditer(text):
-        parts.append(text[pos:m.start()])
-        parts.append(" ")
-        flat += m.start() - pos + 1
+        start, end = m.span()
+        parts.append(text[pos:start])
+        flat += start - pos + 1
         starts.append(flat)
-        shifts.append(m.end() - flat)
-        pos = m.end()
+        shifts.append(end - flat)
+        pos = end
     parts.append(text[pos:])
-    return "".join(parts), starts, shifts
+    return " ".join(parts), starts, shifts
 
 
 def unsqueeze(i: int, starts: list[int], shifts: list[int]) -> int:
@@ -296,6 +299,26 @@ _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])"
                    r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])")
 
 
+_SIGN_CHAR = re.compile(r"[+\-]")
+
+
+def sign_matches(text: str):
+    """The matches of `_SIGN.finditer(text)`, found faster: a match holds its "+" or "-" at
+    most two characters after its start, so only those starts are tried (the plain scan
+    enters the pattern's lookbehind at every character)."""
+    end = 0
+    tried = -1
+    for hit in _SIGN_CHAR.finditer(text):
+        p = hit.start()
+        for s in range(max(p - 2, end, tried + 1), p + 1):
+            tried = s
+            m = _SIGN.match(text, s)
+            if m is not None:
+                yield m
+                end = m.end()
+                break
+
+
 # a suspended hyphen: more items and then a hyphenated word that is not a sign
 _SUSPENDED = re.compile(r"\s{0,2}(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
                         r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}")
@@ -348,7 +371,7 @@ def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
         if end - start > _MAX_CUE_SURFACE:
             continue  # the words, but far apart
         out.append(Mention("cue", start, end, f"cue.{ident}", {"role": role, "value": value}))
-    for m in _SIGN.finditer(text):
+    for m in sign_matches(text):
         if m.group("minus") and _SUSPENDED.match(text, m.end()):
             continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"
         value = "positive" if m.group("plus") else "negative"
@@ -558,7 +581,7 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     n = len(words)
     tables = ((lex.cancers, lex.cancer_first, lex.cancer_prefixes, "cancer", "code"),
               (lex.drugs, lex.drug_first, lex.drug_prefixes, "drug", "concept"))
-    firsts = lex.cancer_first | lex.drug_first
+    firsts = lex.name_first or lex.cancer_first | lex.drug_first  # (built once: a big union)
     for i in [i for i, w in enumerate(low) if w in firsts]:
         for table, first, prefixes, label, key_name in tables:
             if low[i] not in first:
