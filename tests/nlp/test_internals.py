@@ -195,3 +195,21 @@ def test_squeeze_joins_what_the_plain_pattern_joins(text):
     flat, starts, shifts = squeeze(text)
     assert flat == plain.sub(" ", text)
     assert all(ch == " " or text[unsqueeze(i, starts, shifts)] == ch for i, ch in enumerate(flat))
+
+
+@given(st.lists(st.sampled_from(["Drugs", " that ", "which ", "specifically ", "inhibits ",
+                                 "targeting ", "the ", "MEK", "PD-1", "-blocking ", "-targeted ",
+                                 "monoclonal ", "antibodies", "agents", ", or ", "and ", "ALK ",
+                                 "inhibitors", "blocker", " ", "\n", "x", ".", "İ", "K"]),
+                max_size=12).map("".join))
+def test_entity_scanners_find_what_finditer_finds(text):
+    from trialmatch.nlp.entities import _BY_ACTION, _HYPHEN_ACTION, _SCANS, _UNKNOWN_LAST
+
+    for key, plain in (("by_action", _BY_ACTION), ("hyphen", _HYPHEN_ACTION),
+                       ("unknown_last", _UNKNOWN_LAST)):
+        assert [m.span() for m in _SCANS[key].finditer(text)] == \
+            [m.span() for m in plain.finditer(text)]
+    glob = Scanner(r"(?i)\b(?:drugs?|agents?)\s+that")  # a global flag leads the pattern
+    assert glob.stage is not None
+    assert [m.span() for m in glob.finditer(text)] == \
+        [m.span() for m in re.finditer(r"(?i)\b(?:drugs?|agents?)\s+that", text)]

@@ -231,6 +231,9 @@ def _lead(items) -> str:
     return out
 
 
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
 class Scanner:
     """A compiled pattern whose `finditer` and `search` return the plain pattern's matches,
     found faster (see the module docstring). `plain` is the pattern as written."""
@@ -244,8 +247,10 @@ class Scanner:
         chars = first_chars(regex)
         self.stage = None
         if chars:
+            lead = _GLOBAL_FLAGS.match(regex)  # "(?i)..." must stay at the start
+            head, body = (lead.group(), regex[lead.end():]) if lead else ("", regex)
             try:
-                self.stage = re.compile(f"[{chars}](?<=(?={regex}).)")
+                self.stage = re.compile(f"{head}[{chars}](?<=(?={body}).)")
             except re.error:  # e.g. a pattern that cannot sit inside a lookbehind
                 self.stage = None
         self.width = window(regex) if self.needles and self.stage else None
