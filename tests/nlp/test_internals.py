@@ -26,6 +26,9 @@ def test_tokenizer_keeps_the_text_and_its_offsets(ont, text):
     assert all(text[s:s + len(w)] == w and not w.isspace()
                for w, s in zip(toks.words, toks.starts, strict=True))
     assert "".join(toks.words) == "".join(text.split())
+    for prev, tok in zip(doc, doc[1:]):  # one space after a token belongs to that token
+        if tok.text.isspace() and tok.text[0] == " ":
+            assert prev.whitespace_ == " " or prev.text.isspace()
 
 
 def _naive_resolve(ms):
