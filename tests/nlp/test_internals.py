@@ -216,3 +216,13 @@ def test_entity_scanners_find_what_finditer_finds(text):
     assert glob.stage is not None
     assert [m.span() for m in glob.finditer(text)] == \
         [m.span() for m in re.finditer(r"(?i)\b(?:drugs?|agents?)\s+that", text)]
+
+
+@given(st.lists(st.sampled_from(["ovarian", "lung", " ", "\n", ",", "/", "or", "and", "nor",
+                                 "and/or", "x", "-", "'s", "for", "OR"]),
+                max_size=12).map("".join))
+def test_elliptic_prefilter_keeps_every_conjunct(text):
+    from trialmatch.nlp.entities import _CONJUNCT, _SEP_ENDS
+
+    if _CONJUNCT.search(text, max(0, len(text) - 60)) is not None:
+        assert text[-60:].rstrip().endswith(_SEP_ENDS)

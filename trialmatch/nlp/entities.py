@@ -710,6 +710,9 @@ _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w
                        r"\s*/\s*)\Z")
 
 
+# What a separator of _CONJUNCT ends with, before any whitespace (every one has such a part).
+_SEP_ENDS = (",", "/", "or", "and", "nor")
+
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
 
 
@@ -793,6 +796,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
         tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
         end = m.start
         for _ in range(6):
+            if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
+                break  # no separator ends there: the search below would find nothing
             found = _CONJUNCT.search(text, max(0, end - 60), end)
             if not found:
                 break

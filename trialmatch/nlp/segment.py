@@ -104,7 +104,8 @@ def _lines(text: str):
             yield pos, line
             pos += len(raw)
             continue
-        cuts = sorted(([(m.start(), m.end()) for m in heading.finditer(line)] if heading else [])
+        cuts = sorted(([(m.start(), m.end()) for m in heading.finditer(line)]
+                       if heading and "criteria" in probe(line) else [])
                       + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else []))
         at = 0
         for start, end in cuts:
