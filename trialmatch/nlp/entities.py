@@ -3,7 +3,8 @@ types (exact, then close spellings: fuzzy.py), drugs, performance status, age an
 in eligibility text.
 
 Regular expressions come from data/patterns.yaml (scanned with firstchar.py: a text without
-a pattern's needle words is skipped); cue phrases from data/cues.yaml, matched by a spaCy
+a pattern's needle words is skipped; the mechanism and shared-head patterns of this module are
+scanned the same way, and sign cues are tried only next to a "+" or "-"); cue phrases from data/cues.yaml, matched by a spaCy
 PhraseMatcher on the bare words (`cue_matcher`, `Tokens.bare`); gene, cancer and drug names
 from the lexicon (lexicon.py), by our own token scans (their case rules, separators and
 spelling checks are read over the text between tokens, which the matchers do not see). The

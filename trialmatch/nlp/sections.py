@@ -1,7 +1,8 @@
 """Section headings of eligibility text: inclusion, exclusion, and cohort / arm / part.
 
 A line is a heading when, with its bullet and trailing ":" removed, it matches a pattern of
-data/sections.yaml in full. Headings carry what the criteria below them belong to: a section
+data/sections.yaml in full (a pattern is tried only on a line holding one of its needle words,
+firstchar.py, so most criterion lines are never matched against it). Headings carry what the criteria below them belong to: a section
 ("inclusion" / "exclusion") and, for cohort headings, the cohorts they name.
 """
 
