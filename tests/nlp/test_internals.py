@@ -26,6 +26,9 @@ def test_tokenizer_keeps_the_text_and_its_offsets(ont, text):
     assert all(text[s:s + len(w)] == w and not w.isspace()
                for w, s in zip(toks.words, toks.starts, strict=True))
     assert "".join(toks.words) == "".join(text.split())
+    for prev, tok in zip(doc, doc[1:]):  # one space after a token belongs to that token
+        if tok.text.isspace() and tok.text[0] == " ":
+            assert prev.whitespace_ == " " or prev.text.isspace()
 
 
 def _naive_resolve(ms):
@@ -173,3 +176,53 @@ def test_name_gaps_break_as_before(between):
     reference = not _WRAP.fullmatch(between) and (
         len(between) > 3 or any(c in between for c in ",;.()[]:\n"))
     assert _broken(between) == reference
+
+
+@given(st.lists(st.sampled_from(["a", "1", ")", "(", "+", "-", " ", "\n", "K", "(+)", "-)"]),
+                max_size=16).map("".join))
+def test_sign_matches_are_the_plain_scan(text):
+    from trialmatch.nlp.entities import _SIGN, sign_matches
+
+    assert [m.span() for m in sign_matches(text)] == [m.span() for m in _SIGN.finditer(text)]
+
+
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\r", "a", "\xa0", "\u2028", "x y"]),
+                max_size=14).map("".join))
+def test_squeeze_joins_what_the_plain_pattern_joins(text):
+    import re
+
+    from trialmatch.nlp.entities import _WRAPS, squeeze, unsqueeze
+
+    plain = re.compile(r"[ \t]*\n\s*|\s{2,}")
+    assert [m.span() for m in _WRAPS.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    flat, starts, shifts = squeeze(text)
+    assert flat == plain.sub(" ", text)
+    assert all(ch == " " or text[unsqueeze(i, starts, shifts)] == ch for i, ch in enumerate(flat))
+
+
+@given(st.lists(st.sampled_from(["Drugs", " that ", "which ", "specifically ", "inhibits ",
+                                 "targeting ", "the ", "MEK", "PD-1", "-blocking ", "-targeted ",
+                                 "monoclonal ", "antibodies", "agents", ", or ", "and ", "ALK ",
+                                 "inhibitors", "blocker", " ", "\n", "x", ".", "İ", "K"]),
+                max_size=12).map("".join))
+def test_entity_scanners_find_what_finditer_finds(text):
+    from trialmatch.nlp.entities import _BY_ACTION, _HYPHEN_ACTION, _SCANS, _UNKNOWN_LAST
+
+    for key, plain in (("by_action", _BY_ACTION), ("hyphen", _HYPHEN_ACTION),
+                       ("unknown_last", _UNKNOWN_LAST)):
+        assert [m.span() for m in _SCANS[key].finditer(text)] == \
+            [m.span() for m in plain.finditer(text)]
+    glob = Scanner(r"(?i)\b(?:drugs?|agents?)\s+that")  # a global flag leads the pattern
+    assert glob.stage is not None
+    assert [m.span() for m in glob.finditer(text)] == \
+        [m.span() for m in re.finditer(r"(?i)\b(?:drugs?|agents?)\s+that", text)]
+
+
+@given(st.lists(st.sampled_from(["ovarian", "lung", " ", "\n", ",", "/", "or", "and", "nor",
+                                 "and/or", "x", "-", "'s", "for", "OR"]),
+                max_size=12).map("".join))
+def test_elliptic_prefilter_keeps_every_conjunct(text):
+    from trialmatch.nlp.entities import _CONJUNCT, _SEP_ENDS
+
+    if _CONJUNCT.search(text, max(0, len(text) - 60)) is not None:
+        assert text[-60:].rstrip().endswith(_SEP_ENDS)

@@ -3,7 +3,8 @@ types (exact, then close spellings: fuzzy.py), drugs, performance status, age an
 in eligibility text.
 
 Regular expressions come from data/patterns.yaml (scanned with firstchar.py: a text without
-a pattern's needle words is skipped); cue phrases from data/cues.yaml, matched by a spaCy
+a pattern's needle words is skipped; the mechanism and shared-head patterns of this module are
+scanned the same way, and sign cues are tried only next to a "+" or "-"); cue phrases from data/cues.yaml, matched by a spaCy
 PhraseMatcher on the bare words (`cue_matcher`, `Tokens.bare`); gene, cancer and drug names
 from the lexicon (lexicon.py), by our own token scans (their case rules, separators and
 spelling checks are read over the text between tokens, which the matchers do not see). The
@@ -20,7 +21,7 @@ from functools import lru_cache
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from trialmatch.nlp.firstchar import probe
+from trialmatch.nlp.firstchar import Scanner, probe
 from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
@@ -38,7 +39,10 @@ _MAX_CUE_SURFACE = 100  # context rules rely on cue mentions being short (contex
 
 # ----------------------------------------------------------------------------- patterns
 
-_WRAPS = re.compile(r"[ \t]*\n\s*|\s{2,}")
+# A line break with the whitespace around it, or a run of two or more whitespace characters:
+# the matches of r"[ \t]*\n\s*|\s{2,}" (whole whitespace runs of two or more characters, or
+# a lone "\n"), written to start with a character set so that re skips other text quickly.
+_WRAPS = re.compile(r"\s(?:\s+|(?<=\n))")
 
 
 def squeeze(text: str) -> tuple[str, list[int], list[int]]:
@@ -50,14 +54,14 @@ def squeeze(text: str) -> tuple[str, list[int], list[int]]:
     shifts: list[int] = []
     pos = flat = 0
     for m in _WRAPS.finditer(text):
-        parts.append(text[pos:m.start()])
-        parts.append(" ")
-        flat += m.start() - pos + 1
+        start, end = m.span()
+        parts.append(text[pos:start])
+        flat += start - pos + 1
         starts.append(flat)
-        shifts.append(m.end() - flat)
-        pos = m.end()
+        shifts.append(end - flat)
+        pos = end
     parts.append(text[pos:])
-    return "".join(parts), starts, shifts
+    return " ".join(parts), starts, shifts
 
 
 def unsqueeze(i: int, starts: list[int], shifts: list[int]) -> int:
@@ -296,6 +300,26 @@ _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])"
                    r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])")
 
 
+_SIGN_CHAR = re.compile(r"[+\-]")
+
+
+def sign_matches(text: str):
+    """The matches of `_SIGN.finditer(text)`, found faster: a match holds its "+" or "-" at
+    most two characters after its start, so only those starts are tried (the plain scan
+    enters the pattern's lookbehind at every character)."""
+    end = 0
+    tried = -1
+    for hit in _SIGN_CHAR.finditer(text):
+        p = hit.start()
+        for s in range(max(p - 2, end, tried + 1), p + 1):
+            tried = s
+            m = _SIGN.match(text, s)
+            if m is not None:
+                yield m
+                end = m.end()
+                break
+
+
 # a suspended hyphen: more items and then a hyphenated word that is not a sign
 _SUSPENDED = re.compile(r"\s{0,2}(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
                         r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}")
@@ -348,7 +372,7 @@ def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
         if end - start > _MAX_CUE_SURFACE:
             continue  # the words, but far apart
         out.append(Mention("cue", start, end, f"cue.{ident}", {"role": role, "value": value}))
-    for m in _SIGN.finditer(text):
+    for m in sign_matches(text):
         if m.group("minus") and _SUSPENDED.match(text, m.end()):
             continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"
         value = "positive" if m.group("plus") else "negative"
@@ -558,7 +582,7 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     n = len(words)
     tables = ((lex.cancers, lex.cancer_first, lex.cancer_prefixes, "cancer", "code"),
               (lex.drugs, lex.drug_first, lex.drug_prefixes, "drug", "concept"))
-    firsts = lex.cancer_first | lex.drug_first
+    firsts = lex.name_first or lex.cancer_first | lex.drug_first  # (built once: a big union)
     for i in [i for i, w in enumerate(low) if w in firsts]:
         for table, first, prefixes, label, key_name in tables:
             if low[i] not in first:
@@ -630,6 +654,10 @@ def _drug_class(lex: Lexicon, *names: str):
     return None
 
 
+# The same matches as the patterns' own finditer, found faster (firstchar.py).
+_SCANS = {"hyphen": Scanner(_HYPHEN_ACTION.pattern), "by_action": Scanner(_BY_ACTION.pattern)}
+
+
 def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
     out: list[Mention] = []
@@ -640,7 +668,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
         if value is not None:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.abbreviated",
                                {"concept": value}))
-    for m in _HYPHEN_ACTION.finditer(text) if _HYPHEN_HINT.search(text) else ():
+    for m in _SCANS["hyphen"].finditer(text) if _HYPHEN_HINT.search(text) else ():
         target = m.group("target")
         surface = re.sub(r"(?i)antibodies\b", "antibody", m.group())
         names = [surface, f"anti-{target} antibody", f"{target} antibody"] \
@@ -650,7 +678,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.hyphen",
                                {"concept": value}))
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
-        for m in _BY_ACTION.finditer(text):
+        for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
             names = [f"{a} inhibitor" for a in _INNER_ABBR.findall(target)]
             words = target.split()
@@ -676,11 +704,15 @@ _HEADS = {
 _KEYS = {"cancer": "code", "drug": "concept"}
 _UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}\s+"
                            r"(?:inhibitors?|antagonists?|blockers?))\b")
+_SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
 _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,2})"
                        r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
                        r"\s*/\s*)\Z")
 
+
+# What a separator of _CONJUNCT ends with, before any whitespace (every one has such a part).
+_SEP_ENDS = (",", "/", "or", "and", "nor")
 
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
 
@@ -754,7 +786,7 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
     # inhibitor therapy": the BRAF and MEK inhibitors are read)
     low = text.lower()
     unknown = [Mention("drug", h.start("last"), h.end(), "elliptic.head", {})
-               for h in (_UNKNOWN_LAST.finditer(text) if "inhibitor" in low or "antagonist"
+               for h in (_SCANS["unknown_last"].finditer(text) if "inhibitor" in low or "antagonist"
                          in low or "blocker" in low else ())
                if not any(a < h.end() and h.start() < b for a, b in taken)]
     for m in [*mentions, *unknown]:
@@ -765,6 +797,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
         tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
         end = m.start
         for _ in range(6):
+            if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
+                break  # no separator ends there: the search below would find nothing
             found = _CONJUNCT.search(text, max(0, end - 60), end)
             if not found:
                 break

@@ -61,6 +61,7 @@ class Lexicon:
     cancer_first: set[str] = field(default_factory=set)
     drugs: dict[str, str] = field(default_factory=dict)
     drug_first: set[str] = field(default_factory=set)
+    name_first: set[str] = field(default_factory=set)  # cancer_first | drug_first
     symbols: set[str] = field(default_factory=set)
     gene_prefixes: set[str] = field(default_factory=set)
     cancer_prefixes: set[str] = field(default_factory=set)
@@ -143,6 +144,7 @@ def build_lexicon(ontology) -> Lexicon:
         if key and len(key) >= 3 and not _SIGNED.search(name):
             lex.drugs.setdefault(key, concept)
             lex.drug_first.add(key.split()[0])
+    lex.name_first = lex.cancer_first | lex.drug_first
     lex.cancer_prefixes = _prefixes(lex.cancers)
     lex.drug_prefixes = _prefixes(lex.drugs)
     lex.exact = _abbreviations(ontology)

@@ -1,7 +1,8 @@
 """Section headings of eligibility text: inclusion, exclusion, and cohort / arm / part.
 
 A line is a heading when, with its bullet and trailing ":" removed, it matches a pattern of
-data/sections.yaml in full. Headings carry what the criteria below them belong to: a section
+data/sections.yaml in full (a pattern is tried only on a line holding one of its needle words,
+firstchar.py, so most criterion lines are never matched against it). Headings carry what the criteria below them belong to: a section
 ("inclusion" / "exclusion") and, for cohort headings, the cohorts they name.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from trialmatch.nlp.firstchar import needles, probe
 from trialmatch.nlp.resources import headings
 
 BULLET = re.compile(
@@ -54,6 +57,16 @@ def cohort_ids(label: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+_INLINE_START = re.compile(r"(?i)(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：]\s*")
+
+
+@lru_cache(maxsize=1)
+def _headings() -> list[tuple[Heading, re.Pattern[str], tuple[str, ...] | None]]:
+    """The heading patterns with their needles (firstchar.py: words one of which every match
+    holds), so that a line holding none of a pattern's words is not matched against it."""
+    return [(h, rx, needles(rx.pattern)) for h, rx in headings()]
+
+
 def classify(line: str) -> Heading | None:
     """The heading a line is, or None for an ordinary line."""
     m = BULLET.match(line)
@@ -63,16 +76,19 @@ def classify(line: str) -> Heading | None:
     core = _TRAIL.sub("", body.strip())
     if not core or len(core) > 120:
         return None
-    for h, rx in headings():
-        if rx.fullmatch(core):
+    low = probe(core)
+    for h, rx, words in _headings():
+        if (words is None or any(w in low for w in words)) and rx.fullmatch(core):
             return _heading(h.kind, core, h.id)
-    for h, rx in headings():  # "Inclusion Criteria: patients aged 18 or more ..."
-        if h.kind in ("inclusion", "exclusion"):
-            mm = re.match(r"(?i)(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：]\s*", body)
-            if mm and rx.fullmatch(_TRAIL.sub("", mm.group(0).strip())):
-                kind = "inclusion" if "incl" in mm.group(0).lower() else "exclusion"
-                start = len(line) - len(body) + mm.end()
-                return Heading(kind, mm.group(0).strip(), (), h.id + ".inline", start)
+    mm = _INLINE_START.match(body)
+    if mm is None:
+        return None
+    for h, rx, _words in _headings():  # "Inclusion Criteria: patients aged 18 or more ..."
+        if h.kind in ("inclusion", "exclusion") and \
+                rx.fullmatch(_TRAIL.sub("", mm.group(0).strip())):
+            kind = "inclusion" if "incl" in mm.group(0).lower() else "exclusion"
+            start = len(line) - len(body) + mm.end()
+            return Heading(kind, mm.group(0).strip(), (), h.id + ".inline", start)
     return None
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.sections import BULLET, Heading, classify, inline_cohort
 
 MAX_CRITERION = 2000
@@ -95,10 +96,16 @@ def _lines(text: str):
     after other words (pasted text) is two lines, split before the heading, and so is a line
     with inline bullets (_INLINE_BULLET) in text that runs its criteria together."""
     inline = _INLINE_BULLET if len(_INLINE_BULLET.findall(text, 0, 20000)) >= 2 else None
+    heading = _INLINE_HEADING if "criteria" in probe(text) else None  # its needle word
     pos = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        cuts = sorted([(m.start(), m.end()) for m in _INLINE_HEADING.finditer(line)]
+        if heading is None and inline is None:
+            yield pos, line
+            pos += len(raw)
+            continue
+        cuts = sorted(([(m.start(), m.end()) for m in heading.finditer(line)]
+                       if heading and "criteria" in probe(line) else [])
                       + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else []))
         at = 0
         for start, end in cuts:

@@ -26,7 +26,9 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # ideographs: one token each (
 WORD_RE = (rf"[{_CJK}]|\d+(?:\.\d+)*|[^\W\d_{_CJK}]+(?:\d+[^\W\d_{_CJK}]*)*|"
            rf"[^\W_{_CJK}]+")  # a word or number token
 TOKEN_RE = WORD_RE + r"|\S"  # ... or a single punctuation mark
-_PIECE = re.compile(r"\s+|" + TOKEN_RE)  # tokens and the whitespace between: the whole text
+# A token and the one space after it that belongs to it, or a run of whitespace that is a
+# token of its own (what is left of a run after that space): the whole text, in order.
+_PIECE = re.compile(rf"({TOKEN_RE})( ?)|(\s+)")
 
 for _name in ("tm_text", "tm_tokens", "tm_offsets"):
     if not Doc.has_extension(_name):
@@ -95,26 +97,15 @@ class Tokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        pieces = _PIECE.findall(text)
-        starts = list(accumulate(map(len, pieces), initial=0))
-        blank = [p.isspace() for p in pieces]
-        words: list[str] = []
-        spaces: list[bool] = []
-        offsets: list[int] = []
-        add_word, add_space, add_offset = words.append, spaces.append, offsets.append
-        for piece, start, is_blank in zip(pieces, starts, blank):
-            if is_blank and words and piece[0] == " " and not spaces[-1]:
-                spaces[-1] = True  # one space after a token belongs to it
-                if len(piece) == 1:
-                    continue
-                piece, start = piece[1:], start + 1
-            add_word(piece)
-            add_space(False)
-            add_offset(start)
+        found = _PIECE.findall(text)  # (token, " " or "", whitespace) triples
+        words = [tok or blank for tok, _space, blank in found]
+        spaces = [space == " " for _tok, space, _blank in found]
+        offsets = list(accumulate([len(w) + s for w, s in zip(words, spaces)], initial=0))
+        offsets.pop()
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc._.tm_text = text
-        doc._.tm_tokens = Tokens([p for p, b in zip(pieces, blank) if not b],
-                                 [s for s, b in zip(starts, blank) if not b])
+        doc._.tm_tokens = Tokens([tok for tok, _space, _blank in found if tok],
+                                 [at for (tok, _s, _b), at in zip(found, offsets) if tok])
         doc._.tm_offsets = offsets
         return doc
 
