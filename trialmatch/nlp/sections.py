@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from trialmatch.nlp import resources
 from trialmatch.nlp.firstchar import needles, probe
 from trialmatch.nlp.resources import headings
 
@@ -61,7 +62,7 @@ _INLINE_START = re.compile(r"(?i)(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+cr
 
 
 @lru_cache(maxsize=1)
-def _headings() -> list[tuple[Heading, re.Pattern[str], tuple[str, ...] | None]]:
+def _headings() -> list[tuple[resources.Heading, re.Pattern[str], tuple[str, ...] | None]]:
     """The heading patterns with their needles (firstchar.py: words one of which every match
     holds), so that a line holding none of a pattern's words is not matched against it."""
     return [(h, rx, needles(rx.pattern)) for h, rx in headings()]
