@@ -12,7 +12,10 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   annotation of other trials of the same corpus; the files name trials by NCT id and hold no
   trial text);
 * `c`: tests/realtrials, set C (`expected_c.json`: 23 further trials of the corpus, annotated
-  the same way and committed before the parser was run on them).
+  the same way and committed before the parser was run on them);
+* `d`: tests/realtrials, set D (`expected_d.json`: 13 further oncology trials and 2 non-cancer
+  controls, annotated and committed before the parser was run on them and measured once with the
+  parser left untouched: the untuned estimate; A, B and C served to find and fix parser errors).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -43,7 +46,8 @@ OURS = ROOT / "tests" / "realtrials"
 # set name: (folder holding patients/, glob of its expectation files)
 SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "ours": (OURS, "expected_[ab].json"),
-        "c": (OURS, "expected_c.json")}
+        "c": (OURS, "expected_c.json"),
+        "d": (OURS, "expected_d.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
