@@ -327,15 +327,25 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 
 def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:
     """The criterion with the cancer types it also allows ("Mucosal melanomas are also
-    included") as alternatives of its first required cancer type. Allowed types in a
-    criterion that requires none add no constraint."""
-    if isinstance(node, Diagnosis) or (isinstance(node, AnyOf) and node.items and all(
-            isinstance(n, Diagnosis) for n in node.items)):
+    included") as alternatives of its first required cancer type, and the treatments it
+    also counts ("(an EGFR inhibitor counts as one line)") as alternatives of its first
+    required treatment. What a criterion allows without requiring anything of that kind adds
+    no constraint."""
+    for kind in (Diagnosis, PriorTherapy):
+        extra = tuple(n for n in allowed if isinstance(n, kind))
+        if extra:
+            node = _widen(node, kind, extra)
+    return node
+
+
+def _widen(node: Node, kind: type, extra: tuple[Node, ...]) -> Node:
+    if isinstance(node, kind) or (isinstance(node, AnyOf) and node.items and all(
+            isinstance(n, kind) for n in node.items)):
         items = node.items if isinstance(node, AnyOf) else (node,)
-        return AnyOf((*items, *allowed), prov=node.prov)
+        return AnyOf((*items, *extra), prov=node.prov)
     if isinstance(node, All):
         for i, item in enumerate(node.items):
-            wider = _widened(item, allowed)
+            wider = _widen(item, kind, extra)
             if wider is not item:
                 return All((*node.items[:i], wider, *node.items[i + 1:]), prov=node.prov)
     return node

@@ -62,7 +62,7 @@ class Unit:
     node: Node
     start: int
     end: int
-    permitted: bool = False  # a cancer type the text allows besides the required ones
+    permitted: bool = False  # a cancer type or treatment the text allows besides the required
 
 
 class Context:
@@ -181,7 +181,7 @@ _NO_CONSTRAINT = frozenset({"exception", "permission", "conditional"})
 _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mention is no criterion
     "gene": _NO_CONSTRAINT | {"test", "setting", "benign"},
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
-    "drug": _NO_CONSTRAINT | {"prospective"},
+    "drug": _NO_CONSTRAINT | {"prospective", "alternative"},
     "age": frozenset({"conditional"}),
 }
 
@@ -369,7 +369,10 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
-    permitted = m.label == "cancer" and m.mods == {"permission"}  # "... are also included"
+    # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
+    # more way to meet the criterion's requirement, not a requirement of its own
+    permitted = (m.label == "cancer" and m.mods == {"permission"}) or (
+        m.label == "drug" and m.mods == {"alternative"})
     if maker is None or m.used or (inert(m) and not permitted):
         return None
     node = maker(m, ctx)

@@ -186,8 +186,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             j = bisect_right(stops, cue.hi - 1)
             limit = min(stops[j] if j < len(stops) else len(low), cue.hi + rule.max_scope)
             if rule.terminators:
-                limit = next((k for k in range(cue.hi, limit) if low[k] in rule.terminators),
-                             limit)
+                limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
             spans.append((cue.hi, limit))
         if rule.direction in ("backward", "both"):
             j = bisect_right(stops, cue.lo) - 1
@@ -210,3 +209,25 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             for m in targets[a:b]:
                 if m.label in rule.applies_to and (m.end <= cue_start or m.start >= cue_end):
                     m.mods.add(rule.category)
+
+
+_OPENERS = {")": "(", "]": "["}
+
+
+def _forward_terminator(low: list[str], start: int, limit: int,
+                        terminators: list[str]) -> int:
+    """Where a forward scope ends: the first terminator token, except a closing bracket
+    whose opening bracket came after the cue ("excluding ALK (anaplastic lymphoma kinase)
+    positive lymphomas" reaches the lymphomas; "(except G13D) or NRAS" stops at the ")")."""
+    depth = {opener: 0 for opener in _OPENERS.values()}
+    for k in range(start, limit):
+        word = low[k]
+        if word in depth:
+            depth[word] += 1
+        elif word in terminators:
+            opener = _OPENERS.get(word)
+            if opener is not None and depth[opener] > 0:
+                depth[opener] -= 1
+                continue
+            return k
+    return limit
