@@ -195,9 +195,35 @@ def inert(m: Mention) -> bool:
     return bool(mods) and not mods.isdisjoint(_NOT_REQUIRED.get(m.label, _NO_CONSTRAINT))
 
 
+# "tested for KRAS mutation, which must be confirmed to be wild type": the result a test
+# must give, stated after it in the same clause with no gene of its own
+_RESULT_AFTER_TEST = re.compile(
+    r"(?i)[^;.]{0,80}?\b(?:to\s+(?:be|carry|have|show|harbou?r)|is|are|be|was|were)\s+"
+    r"(?:an?\s+|the\s+)?(?P<word>wild[\s-]*types?|negative|non-?mutated|not\s+mutated)\b")
+
+
+def _result_after_test(g: Group, ctx: Context) -> str | None:
+    """"wildtype" or "negative" when the group's genes are only tested and the clause then
+    states that the result must be wild-type or negative."""
+    if not all(p.gene.mods == {"test"} for p in g.phrases):
+        return None
+    m = _RESULT_AFTER_TEST.match(ctx.text, g.end, ctx.end)
+    if m is None or any(x.label == "gene" and g.end <= x.start < m.end() for x in ctx.ms):
+        return None
+    return "wildtype" if m.group("word").lower().startswith("wild") else "negative"
+
+
 def group_unit(g: Group, ctx: Context) -> Unit | None:
     if any(inert(p.gene) for p in g.phrases):  # a coordinated group shares its context
-        return None
+        stated = _result_after_test(g, ctx)
+        if stated is None:
+            return None
+        leaves = [n for p in g.phrases if (n := phrase_node(p, stated, None, ctx)) is not None]
+        if not leaves:
+            return None
+        node = leaves[0] if len(leaves) == 1 else All(
+            tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.and"))
+        return Unit(node, g.start, g.end)
     if _DRUG_TARGET.search(ctx.text, max(ctx.start, g.start - 60), g.start):
         return None  # "TKIs that can inhibit EGFR with T790M": what a drug acts on
     kind, how = group_kind(g, ctx)
