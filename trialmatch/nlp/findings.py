@@ -221,9 +221,9 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         leaves = [n for p in g.phrases if (n := phrase_node(p, stated, None, ctx)) is not None]
         if not leaves:
             return None
-        node = leaves[0] if len(leaves) == 1 else All(
+        result = leaves[0] if len(leaves) == 1 else All(
             tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.and"))
-        return Unit(node, g.start, g.end)
+        return Unit(result, g.start, g.end)
     if _DRUG_TARGET.search(ctx.text, max(ctx.start, g.start - 60), g.start):
         return None  # "TKIs that can inhibit EGFR with T790M": what a drug acts on
     kind, how = group_kind(g, ctx)
