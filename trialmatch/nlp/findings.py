@@ -131,7 +131,7 @@ def units(ctx: Context) -> list[Unit]:
 
 # ----------------------------------------------------------------------------- groups
 
-_STATUS = ("positive", "negative", "low", "expression")
+_STATUS = ("positive", "negative", "low", "expression", "overexpression")
 
 
 def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
@@ -172,7 +172,7 @@ def combine(values: list[str]) -> str:
         return "wildtype"
     if second == "negative":
         return "negative"
-    if first == "expression" and second in ("positive", "low"):
+    if first in ("expression", "overexpression") and second in ("positive", "low"):
         return second
     return first
 
@@ -314,8 +314,10 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
     return _carve_out(node, p, ctx, prov)
 
 
-# A definition in brackets right after "GENE positive" that names a protein or copy-number test.
-_PROTEIN_OR_COPY_TEST = re.compile(r"(?i)\s*[(\[][^()\[\]]{0,200}?\b(?:IHC|immunohistochem\w*|"
+# A protein or copy-number test right after "GENE positive": a definition in brackets, or
+# "by / on / per / using" the test ("MET-positive by immunohistochemistry").
+_PROTEIN_OR_COPY_TEST = re.compile(r"(?i)\s*(?:[(\[][^()\[\]]{0,200}?|(?:by|on|per|using|with)\s+"
+                                   r"(?:an?\s+|the\s+)?)\b(?:IHC|immunohistochem\w*|"
                                    r"FISH|ISH|copy\s+numbers?|overexpress\w*)")
 
 
@@ -368,6 +370,8 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
     """One gene read with one kind, through its status meanings in data/genes.yaml."""
     data = gene_data()
     status = data.status.get(gene, {})
+    if kind == "overexpression":
+        kind = "positive" if "positive" in status else "expression"
     if kind in status:
         rule = status[kind]
         if rule.get("fusion"):
