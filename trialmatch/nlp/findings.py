@@ -551,13 +551,31 @@ def _class_ids() -> frozenset[str]:
     return frozenset(default_ontology().drug_classes)
 
 
+# A clause of a treatment list that begins with another verb or subject is no longer an item
+# of the list ("Prior X; patients who ...", "Prior X; known HIV").
+_NEW_CLAUSE = re.compile(r"(?i)\s*[-*•]|.*\b(?:patients?|subjects?|participants?|known|history|"
+                         r"active|current|concurrent|concomitant|ongoing|use\s+of|must|should|"
+                         r"has|have|had|is|are|will|within)\b", re.S)
+
+
+def _listed_after_prior(m: Mention, ctx: Context) -> bool:
+    """"Prior therapy with A; any B or C; D": a criterion that opens with a treatment history
+    and lists its items with ";" carries that history to every item."""
+    first = ctx.text.find(";", ctx.start, m.start)
+    if first < 0 or not _PRIOR.search(ctx.text, ctx.start, first):
+        return False
+    own = ctx.text.rfind(";", ctx.start, m.start) + 1
+    return not _NEW_CLAUSE.match(ctx.text, own, m.start)
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
-                                                   r"-?\s*pretreated|-?\s*refractory)", after)):
+                                                   r"-?\s*pretreated|-?\s*refractory)", after)
+            or _listed_after_prior(m, ctx)):
         return None
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
     if _REPRODUCTION.search(ctx.text, max(lo, m.start - 300), min(ctx.end, m.end + 40)):
