@@ -1,0 +1,240 @@
+"""The stored match document of an explanation class, built without `build_matches`.
+
+`app.find.build_matches` makes a DESIGN 2.3 match object from the matcher's literal rows:
+it parses each literal, describes it, finds its ontology path (`via`) and scores the cohort,
+for every (patient, cohort) pair it is given. In a bulk run almost every new explanation
+class is a new document (real trials have many literals, and a biomarker's `via` names the
+patient's own protein change), so that per-pair work was most of a run's time.
+
+`DocumentBuilder` makes the same objects (the bulk-equals-find tests and
+`tests/bulk/test_documents.py` compare them with `build_matches`) from parts that do not
+depend on the patient, prepared once per cohort (`CohortTemplate`: each literal's node,
+description, words, specificity and reading order, the trial's fields), and the parts that
+do, each computed once per batch: the literal values (one SQL statement per chunk of
+classes), the `via` of each (leaf, patient) and the cancer-type closeness of each (leaf,
+value, cancer type). The scoring follows `rank.score.score` step by step, so the floats add
+up in the same order and the JSON text is byte for byte the one `find` would print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from trialmatch.app.find import _literal_node
+from trialmatch.ontology import Ontology
+from trialmatch.rank.reasons import LABELS, Literal, via
+from trialmatch.rank.score import (
+    NO_BIOMARKER,
+    NO_CANCER_CRITERION,
+    PHASE,
+    RECRUITMENT,
+    WEIGHTS,
+    cancer_closeness,
+    specificity,
+)
+from trialmatch.rules.english import describe
+from trialmatch.rules.evaluate import status_of
+from trialmatch.rules.facts import PatientFacts
+from trialmatch.rules.nodes import Diagnosis
+
+TEMPLATE_SQL = """
+SELECT n.cohort_key, n.path, n.words, n.op = 'not' AS negated, l.canon, n.lit_leaf
+FROM nodes n JOIN leaves l ON l.leaf_id = n.lit_leaf
+WHERE n.literal AND l.kind <> 'unparsed'
+  AND n.cohort_key IN (SELECT unnest(?::INTEGER[]))
+ORDER BY n.cohort_key, n.node_key
+"""
+
+INFO_SQL = """
+SELECT c.cohort_key, c.trial_id, c.cohort_id, c.label, c.status, c.manual_review,
+       t.title, t.phase, t.status
+FROM cohorts c JOIN trials t ON t.trial_id = c.trial_id
+WHERE c.cohort_key IN (SELECT unnest(?::INTEGER[]))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralTemplate:
+    """One literal of a cohort, as far as it does not depend on the patient."""
+
+    literal: Literal  # node, leaf, path, negation (value None: filled per class)
+    leaf_id: int
+    criterion: str  # describe(node)
+    text: str  # the trial's words, else the criterion
+    diagnosis: bool
+    spec: tuple[float, str] | None  # specificity(leaf) (None for a diagnosis)
+
+
+@dataclass(frozen=True, slots=True)
+class CohortTemplate:
+    info: tuple  # trial_id, cohort_id, label, cohort status, manual, title, phase, trial status
+    lits: tuple[LiteralTemplate, ...]  # in node order, as `build_matches` reads them
+    reading: tuple[int, ...]  # indexes of `lits` in reading order (the score's)
+    leaf_ids: tuple[int, ...]  # the distinct leaves of the literals
+
+
+class DocumentBuilder:
+    """Match objects of (patient, cohort, root value) triples; see the module docstring."""
+
+    def __init__(self, con: Any, ont: Ontology) -> None:
+        self.con, self.ont = con, ont
+        self.templates: dict[int, CohortTemplate] = {}
+        self._spec: dict[int, tuple[float, str]] = {}
+        self._closeness: dict[tuple[int, int | None, str | None], tuple[float, str]] = {}
+        self._cancer_path: dict[tuple[str, str], list[str]] = {}
+        self.vias: dict[tuple[int, str], list[str]] = {}  # (leaf, patient) -> via, per batch
+
+    def new_batch(self) -> None:
+        """Forget the per-patient `via` paths of the previous batch (patient ids recur)."""
+        self.vias = {}
+
+    # ------------------------------------------------------------------ per cohort
+    def prepare(self, cohort_keys: set[int]) -> None:
+        """Read the templates of these cohorts that are not read yet."""
+        todo = sorted(ck for ck in cohort_keys if ck not in self.templates)
+        if not todo:
+            return
+        info = {r[0]: r[1:] for r in self.con.execute(INFO_SQL, [todo]).fetchall()}
+        rows: dict[int, list[tuple]] = {ck: [] for ck in todo}
+        for ck, path, words, negated, canon, leaf_id in self.con.execute(
+                TEMPLATE_SQL, [todo]).fetchall():
+            rows[ck].append((path, words, bool(negated), canon, leaf_id))
+        for ck in todo:
+            lits = tuple(self._literal(*r) for r in rows[ck])
+            reading = sorted(range(len(lits)), key=lambda i: _reading_order(lits[i].literal.path))
+            self.templates[ck] = CohortTemplate(
+                info[ck], lits, tuple(reading), tuple(dict.fromkeys(x.leaf_id for x in lits)))
+
+    def _literal(self, path: str, words: str | None, negated: bool, canon: str,
+                 leaf_id: int) -> LiteralTemplate:
+        node, leaf = _literal_node(canon, words, negated)
+        lit = Literal(node, leaf, path, negated, None)
+        criterion = describe(node)
+        diagnosis = isinstance(leaf, Diagnosis)
+        spec = None
+        if not diagnosis:
+            spec = self._spec.get(leaf_id)
+            if spec is None:
+                spec = self._spec[leaf_id] = specificity(leaf, self.ont)
+        return LiteralTemplate(lit, leaf_id, criterion, lit.text or criterion, diagnosis, spec)
+
+    # ------------------------------------------------------------------ per class
+    def via(self, t: LiteralTemplate, p: PatientFacts) -> list[str]:
+        if t.diagnosis:  # depends on the cancer type only
+            if not p.oncotree:
+                return []
+            key = (p.oncotree, t.literal.leaf.code)  # type: ignore[attr-defined]
+            path = self._cancer_path.get(key)
+            if path is None:
+                path = self._cancer_path[key] = via(t.literal, p, self.ont)
+            return path
+        got = self.vias.get((t.leaf_id, p.id))
+        if got is None:
+            got = self.vias[(t.leaf_id, p.id)] = via(t.literal, p, self.ont)
+        return got
+
+    def closeness(self, t: LiteralTemplate, value: int, p: PatientFacts) -> tuple[float, str]:
+        key = (t.leaf_id, value, p.oncotree)
+        got = self._closeness.get(key)
+        if got is None:
+            got = self._closeness[key] = cancer_closeness(
+                t.literal.leaf, value, p, self.ont)  # type: ignore[arg-type]
+        return got
+
+    def match(self, ck: int, root: int | None, values: dict[int, int], p: PatientFacts
+              ) -> dict[str, Any]:
+        """The match object `build_matches` makes for this pair (`values`: leaf id -> the
+        leaf's value for the patient, absent when it has none)."""
+        tmpl = self.templates[ck]
+        trial_id, cohort_id, label, cohort_status, manual, title, phase, trial_status = \
+            tmpl.info
+        status = status_of(root)
+        with_failures = status == "ineligible"
+        lit_values: list[int | None] = []
+        for t in tmpl.lits:
+            v = values.get(t.leaf_id)
+            lit_values.append(2 - v if v is not None and t.literal.negated else v)
+        # explain_literals
+        reasons: list[dict[str, object]] = []
+        failures: list[dict[str, object]] = []
+        unknown: list[str] = []
+        seen: set[tuple[str, int | None]] = set()
+        for t, v in zip(tmpl.lits, lit_values):
+            if (t.criterion, v) in seen:
+                continue
+            seen.add((t.criterion, v))
+            if v == 2 or (with_failures and v == 0):
+                path = self.via(t, p) if v == 2 or t.literal.negated else []
+                reason: dict[str, object] = {"criterion": t.criterion,
+                                             "result": LABELS.get(v, "unknown"),
+                                             "text": t.text, "via": path}
+                (reasons if v == 2 else failures).append(reason)
+            elif v == 1:
+                unknown.append(t.criterion)
+        reasons += failures  # sorted: met first, in order
+        # rank.score.score
+        n_unknown = len(unknown)
+        spec_value, spec_why, spec_lit = NO_BIOMARKER, "no matched biomarker criterion", None
+        cancer: tuple[float, str, LiteralTemplate, int] | None = None
+        for i in tmpl.reading:
+            t, v = tmpl.lits[i], lit_values[i]
+            if t.literal.negated or v not in (1, 2):
+                continue
+            if t.diagnosis:
+                c, why = self.closeness(t, v, p)
+                if cancer is None or c > cancer[0]:
+                    cancer = (c, why, t, v)
+            elif v == 2:
+                s, why = t.spec  # type: ignore[misc]
+                if s > spec_value:
+                    spec_value, spec_why, spec_lit = s, why, t
+        spec_part = _part("specificity", spec_value, spec_why, spec_lit,
+                          self.via(spec_lit, p) if spec_lit is not None else None)
+        if cancer is None:
+            cancer_value = NO_CANCER_CRITERION
+            cancer_part = _part("cancer_type", cancer_value,
+                                "no cancer-type criterion (any cancer type)", None, None)
+        else:
+            cancer_value, why, t, v = cancer
+            if v == 1 and p.oncotree:  # coarser patient
+                path = self.ont.cancer_path(t.literal.leaf.code,  # type: ignore[attr-defined]
+                                            p.oncotree)
+            else:
+                path = self.via(t, p)
+            cancer_part = _part("cancer_type", cancer_value, why, t, path)
+        rec_status = cohort_status or trial_status
+        completeness = 1.0 / (1 + n_unknown)
+        recruitment = RECRUITMENT.get(rec_status or "", 0.1 if rec_status else 0.5)
+        phase_value = PHASE.get(phase or "", 0.75)
+        total = sum((WEIGHTS["specificity"] * spec_value, WEIGHTS["cancer_type"] * cancer_value,
+                     WEIGHTS["completeness"] * completeness,
+                     WEIGHTS["recruitment"] * recruitment, WEIGHTS["phase"] * phase_value))
+        parts = [spec_part, cancer_part,
+                 _part("completeness", completeness,
+                       f"{n_unknown} unknown criteri{'on' if n_unknown == 1 else 'a'}",
+                       None, None),
+                 _part("recruitment", recruitment,
+                       (rec_status or "status not given").lower().replace("_", " "), None,
+                       None),
+                 _part("phase", phase_value, phase or "phase not given", None, None)]
+        return {"trial_id": trial_id, "cohort": cohort_id, "title": title, "phase": phase,
+                "status": status, "score": round(total, 4), "reasons": reasons,
+                "unknown": unknown, "manual_review": manual, "cohort_label": label,
+                "trial_status": trial_status, "score_parts": parts}
+
+
+def _part(factor: str, value: float, why: str, lit: LiteralTemplate | None,
+          path: list[str] | None) -> dict[str, object]:
+    """`rank.score._part`."""
+    out: dict[str, object] = {"factor": factor, "weight": WEIGHTS[factor],
+                              "value": round(value, 3),
+                              "contribution": round(WEIGHTS[factor] * value, 4), "why": why}
+    if lit is not None:
+        out["criterion"] = lit.literal.text
+        out["via"] = path
+    return out
+
+
+def _reading_order(path: str) -> tuple[int, ...]:
+    return tuple(int(i) for i in path.split("/") if i)
