@@ -95,14 +95,17 @@ SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
     GROUP BY k.ckey)
 """
 NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ? ORDER BY i"
-# the leaf values of each new class's representative pair (leaves without a value left out)
-CHUNK_VALUES = """
-SELECT w.i, list(lt.leaf_id), list(lt.v)
+# the leaf values of each new class's representative pair (leaves without a value left
+# out), in one join for the batch (one per chunk would join `lt` again for each)
+NEW_VALUES = """
+CREATE OR REPLACE TEMP TABLE b_newvals AS
+SELECT w.i, list(lt.leaf_id) AS leaves, list(lt.v) AS vs
 FROM b_new w JOIN b_lits l ON l.cohort_key = w.cohort_key
 JOIN lt ON lt.patient_id = w.patient_id AND lt.leaf_id = l.leaf_id
-WHERE w.i > ? AND w.i <= ? AND lt.v IS NOT NULL
-GROUP BY w.i
+WHERE lt.v IS NOT NULL
+GROUP BY w.i ORDER BY w.i
 """
+CHUNK_VALUES = "SELECT i, leaves, vs FROM b_newvals WHERE i > ? AND i <= ?"
 
 # the batch's rows: every matched pair, best cohort per trial (as `find` chooses it)
 STAGE_ROWS = """
@@ -163,6 +166,7 @@ class Explainer:
         con.execute(KEYS)
         con.execute(NEW_CLASSES)
         n = self.store.scalar("SELECT count(*) FROM b_new")
+        con.execute(NEW_VALUES)
         for start in range(0, n, self.chunk):
             self._build(start, start + self.chunk, by_id)
         con.execute(STAGE_ROWS)
