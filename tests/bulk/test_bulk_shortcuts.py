@@ -63,13 +63,13 @@ def test_vector_fold_and_classes_equal_find(tmp_path, monkeypatch):
     cohort = write_jsonl(tmp_path / "cohort.jsonl", _patients())
     out = tmp_path / "results.jsonl"
     built: list[str] = []  # the trial of every match object built
-    build = DocumentBuilder.match
+    build = DocumentBuilder.document
 
     def spy(self, ck, root, values, p):
         built.append(self.templates[ck].info[0])
         return build(self, ck, root, values, p)
 
-    monkeypatch.setattr(DocumentBuilder, "match", spy)
+    monkeypatch.setattr(DocumentBuilder, "document", spy)
     # one batch of all patients, on the large-batch path
     monkeypatch.setattr(Matcher, "single_pass_limit", 0)
     report = run_bulk(cohort, db=db, out=out, batch_size=100, today=TODAY)

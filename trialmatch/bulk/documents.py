@@ -6,18 +6,20 @@ for every (patient, cohort) pair it is given. In a bulk run almost every new exp
 class is a new document (real trials have many literals, and a biomarker's `via` names the
 patient's own protein change), so that per-pair work was most of a run's time.
 
-`DocumentBuilder` makes the same objects (the bulk-equals-find tests and
-`tests/bulk/test_documents.py` compare them with `build_matches`) from parts that do not
+`DocumentBuilder` writes the same objects' JSON (the bulk-equals-find tests and
+`tests/bulk/test_documents.py` compare it with `build_matches`) from parts that do not
 depend on the patient, prepared once per cohort (`CohortTemplate`: each literal's node,
-description, words, specificity and reading order, the trial's fields), and the parts that
-do, each computed once per batch: the literal values (one SQL statement per chunk of
-classes), the `via` of each (leaf, patient) and the cancer-type closeness of each (leaf,
-value, cancer type). The scoring follows `rank.score.score` step by step, so the floats add
-up in the same order and the JSON text is byte for byte the one `find` would print.
+description, words, specificity, reading order and reason as JSON, the trial's fields as
+JSON), and the parts that do, each computed once per batch: the literal values (one SQL
+statement per batch), the `via` of each (leaf, patient) and the cancer-type closeness of
+each (leaf, value, cancer type). The scoring follows `rank.score.score` step by step, so the floats add
+up in the same order, and only those parts are encoded per document, so the JSON text is
+byte for byte the one `find` would print, without encoding the trial's words again.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,9 @@ from trialmatch.rules.english import describe
 from trialmatch.rules.evaluate import status_of
 from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import Diagnosis
+
+_json = json.JSONEncoder(ensure_ascii=False).encode  # as `json.dumps(x, ensure_ascii=False)`
+NO_PATH: tuple[list[str], str] = ([], "[]")
 
 TEMPLATE_SQL = """
 SELECT n.cohort_key, n.path, n.words, n.op = 'not' AS negated, l.canon, n.lit_leaf
@@ -64,6 +69,9 @@ class LiteralTemplate:
     text: str  # the trial's words, else the criterion
     diagnosis: bool
     spec: tuple[float, str] | None  # specificity(leaf) (None for a diagnosis)
+    criterion_json: str  # the criterion as JSON (an entry of `unknown`)
+    met: str  # its reason as JSON up to the `via` value, met and not met
+    not_met: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,8 @@ class CohortTemplate:
     lits: tuple[LiteralTemplate, ...]  # in node order, as `build_matches` reads them
     reading: tuple[int, ...]  # indexes of `lits` in reading order (the score's)
     leaf_ids: tuple[int, ...]  # the distinct leaves of the literals
+    head: str  # the document's JSON up to the status value
+    tail: str  # from after `unknown` up to the `score_parts` value
 
 
 class DocumentBuilder:
@@ -82,8 +92,9 @@ class DocumentBuilder:
         self.templates: dict[int, CohortTemplate] = {}
         self._spec: dict[int, tuple[float, str]] = {}
         self._closeness: dict[tuple[int, int | None, str | None], tuple[float, str]] = {}
-        self._cancer_path: dict[tuple[str, str], list[str]] = {}
-        self.vias: dict[tuple[int, str], list[str]] = {}  # (leaf, patient) -> via, per batch
+        self._cancer_path: dict[tuple[str, str], tuple[list[str], str]] = {}
+        # (leaf, patient) -> via and its JSON, for the current batch
+        self.vias: dict[tuple[int, str], tuple[list[str], str]] = {}
 
     def new_batch(self) -> None:
         """Forget the per-patient `via` paths of the previous batch (patient ids recur)."""
@@ -103,8 +114,14 @@ class DocumentBuilder:
         for ck in todo:
             lits = tuple(self._literal(*r) for r in rows[ck])
             reading = sorted(range(len(lits)), key=lambda i: _reading_order(lits[i].literal.path))
+            trial_id, cohort_id, label, _, manual, title, phase, trial_status = info[ck]
+            head = _json({"trial_id": trial_id, "cohort": cohort_id, "title": title,
+                          "phase": phase})[:-1] + ', "status": '
+            tail = _json({"manual_review": manual, "cohort_label": label,
+                          "trial_status": trial_status})[1:-1]
             self.templates[ck] = CohortTemplate(
-                info[ck], lits, tuple(reading), tuple(dict.fromkeys(x.leaf_id for x in lits)))
+                info[ck], lits, tuple(reading), tuple(dict.fromkeys(x.leaf_id for x in lits)),
+                head, f', {tail}, "score_parts": ')
 
     def _literal(self, path: str, words: str | None, negated: bool, canon: str,
                  leaf_id: int) -> LiteralTemplate:
@@ -117,21 +134,28 @@ class DocumentBuilder:
             spec = self._spec.get(leaf_id)
             if spec is None:
                 spec = self._spec[leaf_id] = specificity(leaf, self.ont)
-        return LiteralTemplate(lit, leaf_id, criterion, lit.text or criterion, diagnosis, spec)
+        text = lit.text or criterion
+        met, not_met = (_json({"criterion": criterion, "result": LABELS[v], "text": text,
+                               "via": []})[:-3] for v in (2, 0))
+        return LiteralTemplate(lit, leaf_id, criterion, text, diagnosis, spec,
+                               _json(criterion), met, not_met)
 
     # ------------------------------------------------------------------ per class
-    def via(self, t: LiteralTemplate, p: PatientFacts) -> list[str]:
+    def via(self, t: LiteralTemplate, p: PatientFacts) -> tuple[list[str], str]:
+        """The literal's `via` for the patient, and its JSON."""
         if t.diagnosis:  # depends on the cancer type only
             if not p.oncotree:
-                return []
+                return NO_PATH
             key = (p.oncotree, t.literal.leaf.code)  # type: ignore[attr-defined]
-            path = self._cancer_path.get(key)
-            if path is None:
-                path = self._cancer_path[key] = via(t.literal, p, self.ont)
-            return path
+            got = self._cancer_path.get(key)
+            if got is None:
+                path = via(t.literal, p, self.ont)
+                got = self._cancer_path[key] = (path, _json(path))
+            return got
         got = self.vias.get((t.leaf_id, p.id))
         if got is None:
-            got = self.vias[(t.leaf_id, p.id)] = via(t.literal, p, self.ont)
+            path = via(t.literal, p, self.ont)
+            got = self.vias[(t.leaf_id, p.id)] = (path, _json(path))
         return got
 
     def closeness(self, t: LiteralTemplate, value: int, p: PatientFacts) -> tuple[float, str]:
@@ -142,44 +166,44 @@ class DocumentBuilder:
                 t.literal.leaf, value, p, self.ont)  # type: ignore[arg-type]
         return got
 
-    def match(self, ck: int, root: int | None, values: dict[int, int], p: PatientFacts
-              ) -> dict[str, Any]:
-        """The match object `build_matches` makes for this pair (`values`: leaf id -> the
-        leaf's value for the patient, absent when it has none)."""
+    def document(self, ck: int, root: int | None, values: dict[int, int], p: PatientFacts
+                 ) -> tuple[str, str, str, float, str]:
+        """(trial id, cohort id, status, score, the match object's JSON) of this pair: the
+        object `build_matches` makes, as `json.dumps(..., ensure_ascii=False)` writes it
+        (`values`: leaf id -> the leaf's value for the patient, absent when it has none).
+        The parts that do not depend on the patient are JSON already (the template's)."""
         tmpl = self.templates[ck]
-        trial_id, cohort_id, label, cohort_status, manual, title, phase, trial_status = \
-            tmpl.info
+        trial_id, cohort_id, _, cohort_status, _, _, phase, trial_status = tmpl.info
         status = status_of(root)
         with_failures = status == "ineligible"
         lit_values: list[int | None] = []
         for t in tmpl.lits:
             v = values.get(t.leaf_id)
             lit_values.append(2 - v if v is not None and t.literal.negated else v)
-        # explain_literals
-        reasons: list[dict[str, object]] = []
-        failures: list[dict[str, object]] = []
+        # rank.reasons.explain_literals: met reasons first, then failures, in order
+        reasons: list[str] = []
+        failures: list[str] = []
         unknown: list[str] = []
         seen: set[tuple[str, int | None]] = set()
         for t, v in zip(tmpl.lits, lit_values):
             if (t.criterion, v) in seen:
                 continue
             seen.add((t.criterion, v))
-            if v == 2 or (with_failures and v == 0):
-                path = self.via(t, p) if v == 2 or t.literal.negated else []
-                reason: dict[str, object] = {"criterion": t.criterion,
-                                             "result": LABELS.get(v, "unknown"),
-                                             "text": t.text, "via": path}
-                (reasons if v == 2 else failures).append(reason)
+            if v == 2:
+                reasons.append(f"{t.met}{self.via(t, p)[1]}}}")
+            elif with_failures and v == 0:
+                failures.append(f"{t.not_met}{self.via(t, p)[1] if t.literal.negated else '[]'}}}")
             elif v == 1:
-                unknown.append(t.criterion)
-        reasons += failures  # sorted: met first, in order
+                unknown.append(t.criterion_json)
+        reasons += failures
         # rank.score.score
         n_unknown = len(unknown)
-        spec_value, spec_why, spec_lit = NO_BIOMARKER, "no matched biomarker criterion", None
+        spec_value, spec_why = NO_BIOMARKER, "no matched biomarker criterion"
+        spec_lit: LiteralTemplate | None = None
         cancer: tuple[float, str, LiteralTemplate, int] | None = None
         for i in tmpl.reading:
             t, v = tmpl.lits[i], lit_values[i]
-            if t.literal.negated or v not in (1, 2):
+            if t.literal.negated or v is None or v not in (1, 2):
                 continue
             if t.diagnosis:
                 c, why = self.closeness(t, v, p)
@@ -190,7 +214,7 @@ class DocumentBuilder:
                 if s > spec_value:
                     spec_value, spec_why, spec_lit = s, why, t
         spec_part = _part("specificity", spec_value, spec_why, spec_lit,
-                          self.via(spec_lit, p) if spec_lit is not None else None)
+                          self.via(spec_lit, p)[0] if spec_lit is not None else None)
         if cancer is None:
             cancer_value = NO_CANCER_CRITERION
             cancer_part = _part("cancer_type", cancer_value,
@@ -201,15 +225,17 @@ class DocumentBuilder:
                 path = self.ont.cancer_path(t.literal.leaf.code,  # type: ignore[attr-defined]
                                             p.oncotree)
             else:
-                path = self.via(t, p)
+                path = self.via(t, p)[0]
             cancer_part = _part("cancer_type", cancer_value, why, t, path)
         rec_status = cohort_status or trial_status
         completeness = 1.0 / (1 + n_unknown)
         recruitment = RECRUITMENT.get(rec_status or "", 0.1 if rec_status else 0.5)
         phase_value = PHASE.get(phase or "", 0.75)
-        total = sum((WEIGHTS["specificity"] * spec_value, WEIGHTS["cancer_type"] * cancer_value,
-                     WEIGHTS["completeness"] * completeness,
-                     WEIGHTS["recruitment"] * recruitment, WEIGHTS["phase"] * phase_value))
+        score = round(sum((WEIGHTS["specificity"] * spec_value,
+                           WEIGHTS["cancer_type"] * cancer_value,
+                           WEIGHTS["completeness"] * completeness,
+                           WEIGHTS["recruitment"] * recruitment,
+                           WEIGHTS["phase"] * phase_value)), 4)
         parts = [spec_part, cancer_part,
                  _part("completeness", completeness,
                        f"{n_unknown} unknown criteri{'on' if n_unknown == 1 else 'a'}",
@@ -218,10 +244,9 @@ class DocumentBuilder:
                        (rec_status or "status not given").lower().replace("_", " "), None,
                        None),
                  _part("phase", phase_value, phase or "phase not given", None, None)]
-        return {"trial_id": trial_id, "cohort": cohort_id, "title": title, "phase": phase,
-                "status": status, "score": round(total, 4), "reasons": reasons,
-                "unknown": unknown, "manual_review": manual, "cohort_label": label,
-                "trial_status": trial_status, "score_parts": parts}
+        doc = (f'{tmpl.head}"{status}", "score": {score!r}, "reasons": [{", ".join(reasons)}], '
+               f'"unknown": [{", ".join(unknown)}]{tmpl.tail}{_json(parts)}}}')
+        return trial_id, cohort_id, status, score, doc
 
 
 def _part(factor: str, value: float, why: str, lit: LiteralTemplate | None,

@@ -151,6 +151,7 @@ class Explainer:
         self.leaves: dict[int, Any] = {}
         self.via_ids: dict[str, int] = {"[]": 0}  # a via path's JSON -> its id
         self.via_paths: list[list[str]] = [[]]  # id -> the path
+        self.via_texts: list[str] = ["[]"]  # id -> the path as the documents write it
         self.docs = DocumentBuilder(self.con, ont)
         self.via_cache: dict[tuple, int] = {}
         for ddl in SETUP:
@@ -191,6 +192,7 @@ class Explainer:
             if vid is None:
                 vid = self.via_ids[text] = len(self.via_paths)
                 self.via_paths.append(path)
+                self.via_texts.append(json.dumps(path, ensure_ascii=False))
             if len(self.via_cache) >= self.via_cache_size:
                 self.via_cache.clear()
             self.via_cache[key] = vid
@@ -201,8 +203,9 @@ class Explainer:
         rows = [(pid, lid, self._via_id(lid, by_id[pid])) for pid, lid in need]
         # the paths just found serve the documents too (`via` of a leaf and patient)
         paths, known = self.via_paths, self.docs.vias
+        texts = self.via_texts
         for pid, lid, vid in rows:
-            known[(lid, pid)] = paths[vid]
+            known[(lid, pid)] = (paths[vid], texts[vid])
         via_rows = pa.table({"patient_id": pa.array([r[0] for r in rows], pa.string()),
                              "leaf_id": pa.array([r[1] for r in rows], pa.int32()),
                              "via_id": pa.array([r[2] for r in rows], pa.int32())})
@@ -220,13 +223,13 @@ class Explainer:
             self.con.execute(CHUNK_VALUES, [lo, hi]).fetchall()}
         self.docs.prepare({ck for _, _, ck, _ in new})
         classes, docs = [], {}
-        build, dumps, sha1 = self.docs.match, json.dumps, hashlib.sha1
+        document, sha1 = self.docs.document, hashlib.sha1
         for i, (ckey, pid, ck, root) in enumerate(new, lo + 1):
-            m = build(ck, root, values.get(i, {}), by_id[pid])
-            doc = dumps(m, ensure_ascii=False)
+            trial_id, cohort, status, score, doc = document(ck, root, values.get(i, {}),
+                                                            by_id[pid])
             doc_id = sha1(doc.encode()).hexdigest()[:20]
             docs[doc_id] = doc
-            classes.append((ckey, m["trial_id"], m["cohort"], m["status"], m["score"], doc_id))
+            classes.append((ckey, trial_id, cohort, status, score, doc_id))
         self._insert_classes(classes)
         self._insert_docs(docs)
 
