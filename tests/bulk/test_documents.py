@@ -13,6 +13,7 @@ from trialmatch.app.catalog import open_catalog
 from trialmatch.app.find import build_matches
 from trialmatch.bulk.documents import DocumentBuilder
 from trialmatch.match.engine import CohortValue, Matcher
+from trialmatch.match.vector import NO_VALUE
 from trialmatch.patients import normalize_records
 from trialmatch.patients.read import RawRecord
 
@@ -35,6 +36,8 @@ def test_documents_equal_build_matches(db):
             leaf_values.setdefault(pid, {})[leaf_id] = v
         builder = DocumentBuilder(store.con, ont)
         builder.prepare({v.cohort_key for v in values})
+        ids = [p.id for p in patients]
+        builder.new_values(ids, *matcher.leaf_values(ids))
         # build_matches keeps the best cohort per (patient, trial): one round per cohort rank
         rounds: list[dict[tuple[str, str], CohortValue]] = []
         for v in values:
@@ -50,8 +53,12 @@ def test_documents_equal_build_matches(db):
                                      include_ineligible=True)
             for v in r.values():
                 want = next(m for m in expected[v.patient_id] if m["trial_id"] == v.trial_id)
+                mine = leaf_values.get(v.patient_id, {})
+                leaves = builder.values(v.cohort_key, v.patient_id)
+                assert leaves == [mine.get(t.leaf_id, NO_VALUE)
+                                  for t in builder.templates[v.cohort_key].lits]
                 trial_id, cohort, status, score, doc = builder.document(
-                    v.cohort_key, v.value, leaf_values.get(v.patient_id, {}), by_id[v.patient_id])
+                    v.cohort_key, v.value, leaves, by_id[v.patient_id])
                 assert doc == json.dumps(want, ensure_ascii=False), (v.patient_id, v.trial_id)
                 assert (trial_id, cohort, status, score) == (
                     want["trial_id"], want["cohort"], want["status"], want["score"])

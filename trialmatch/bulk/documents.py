@@ -10,11 +10,12 @@ patient's own protein change), so that per-pair work was most of a run's time.
 `tests/bulk/test_documents.py` compare it with `build_matches`) from parts that do not
 depend on the patient, prepared once per cohort (`CohortTemplate`: each literal's node,
 description, words, specificity, reading order and reason as JSON, the trial's fields as
-JSON), and the parts that do, each computed once per batch: the literal values (one SQL
-statement per batch), the `via` of each (leaf, patient) and the cancer-type closeness of
-each (leaf, value, cancer type). The scoring follows `rank.score.score` step by step, so the floats add
-up in the same order, and only those parts are encoded per document, so the JSON text is
-byte for byte the one `find` would print, without encoding the trial's words again.
+JSON), and the parts that do, each computed once per batch: the leaf values (the arrays the
+matcher read for its fold, as a leaf x patient matrix), the `via` of each (leaf, patient)
+and the cancer-type closeness of each (leaf, value, cancer type). The scoring follows
+`rank.score.score` step by step, so the floats add up in the same order, and only those
+parts are encoded per document, so the JSON text is byte for byte the one `find` would
+print, without encoding the trial's words again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from trialmatch.app.find import _literal_node
+from trialmatch.match.vector import NO_VALUE
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import LABELS, Literal, via
 from trialmatch.rank.score import (
@@ -95,10 +99,39 @@ class DocumentBuilder:
         self._cancer_path: dict[tuple[str, str], tuple[list[str], str]] = {}
         # (leaf, patient) -> via and its JSON, for the current batch
         self.vias: dict[tuple[int, str], tuple[list[str], str]] = {}
+        self._matrix: np.ndarray | None = None
 
     def new_batch(self) -> None:
         """Forget the per-patient `via` paths of the previous batch (patient ids recur)."""
         self.vias = {}
+        self._matrix = None
+
+    def new_values(self, ids: list[str], index: np.ndarray, leaf_ids: np.ndarray,
+                   values: np.ndarray) -> None:
+        """The batch's leaf values (`Matcher.leaf_values`) as a leaf x patient matrix, with
+        a last row of no values for leaves that have none in the batch."""
+        leaves = np.unique(leaf_ids)
+        matrix = np.full((len(leaves) + 1, len(ids)), NO_VALUE, dtype=np.int8)
+        matrix[np.searchsorted(leaves, leaf_ids), index] = values
+        self._matrix, self._leaves = matrix, leaves
+        self._column = {pid: j for j, pid in enumerate(ids)}
+        self._rows: dict[int, np.ndarray] = {}
+
+    def values(self, ck: int, pid: str) -> list[int]:
+        """The value of each literal's leaf of cohort `ck` for patient `pid` of the batch,
+        in the template's order, NO_VALUE where it has none."""
+        rows = self._rows.get(ck)
+        if rows is None:
+            want = np.array([t.leaf_id for t in self.templates[ck].lits], dtype=np.int64)
+            leaves = self._leaves
+            rows = np.searchsorted(leaves, want)
+            if len(leaves):
+                found = leaves[np.minimum(rows, len(leaves) - 1)] == want
+                rows[~found] = len(leaves)
+            else:
+                rows[:] = 0
+            self._rows[ck] = rows
+        return self._matrix[rows, self._column[pid]].tolist()  # type: ignore[index]
 
     # ------------------------------------------------------------------ per cohort
     def prepare(self, cohort_keys: set[int]) -> None:
@@ -166,20 +199,20 @@ class DocumentBuilder:
                 t.literal.leaf, value, p, self.ont)  # type: ignore[arg-type]
         return got
 
-    def document(self, ck: int, root: int | None, values: dict[int, int], p: PatientFacts
+    def document(self, ck: int, root: int | None, values: list[int], p: PatientFacts
                  ) -> tuple[str, str, str, float, str]:
         """(trial id, cohort id, status, score, the match object's JSON) of this pair: the
         object `build_matches` makes, as `json.dumps(..., ensure_ascii=False)` writes it
-        (`values`: leaf id -> the leaf's value for the patient, absent when it has none).
+        (`values`: the value of each literal's leaf for the patient, in template order,
+        NO_VALUE when it has none: see `values`).
         The parts that do not depend on the patient are JSON already (the template's)."""
         tmpl = self.templates[ck]
         trial_id, cohort_id, _, cohort_status, _, _, phase, trial_status = tmpl.info
         status = status_of(root)
         with_failures = status == "ineligible"
         lit_values: list[int | None] = []
-        for t in tmpl.lits:
-            v = values.get(t.leaf_id)
-            lit_values.append(2 - v if v is not None and t.literal.negated else v)
+        for t, x in zip(tmpl.lits, values):
+            lit_values.append(None if x < 0 else 2 - x if t.literal.negated else x)
         # rank.reasons.explain_literals: met reasons first, then failures, in order
         reasons: list[str] = []
         failures: list[str] = []

@@ -95,18 +95,6 @@ SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
     GROUP BY k.ckey)
 """
 NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ? ORDER BY i"
-# the leaf values of each new class's representative pair (leaves without a value left
-# out), in one join for the batch (one per chunk would join `lt` again for each)
-NEW_VALUES = """
-CREATE OR REPLACE TEMP TABLE b_newvals AS
-SELECT w.i, list(lt.leaf_id) AS leaves, list(lt.v) AS vs
-FROM b_new w JOIN b_lits l ON l.cohort_key = w.cohort_key
-JOIN lt ON lt.patient_id = w.patient_id AND lt.leaf_id = l.leaf_id
-WHERE lt.v IS NOT NULL
-GROUP BY w.i ORDER BY w.i
-"""
-CHUNK_VALUES = "SELECT i, leaves, vs FROM b_newvals WHERE i > ? AND i <= ?"
-
 # the batch's rows: every matched pair, best cohort per trial (as `find` chooses it)
 STAGE_ROWS = """
 INSERT INTO stage
@@ -166,8 +154,10 @@ class Explainer:
         self._vias(by_id)
         con.execute(KEYS)
         con.execute(NEW_CLASSES)
-        n = self.store.scalar("SELECT count(*) FROM b_new")
-        con.execute(NEW_VALUES)
+        n = con.execute("SELECT count(*) FROM b_new").fetchall()[0][0]
+        if n:
+            self.docs.new_values([p.id for p in patients],
+                                 *self.matcher.leaf_values([p.id for p in patients]))
         for start in range(0, n, self.chunk):
             self._build(start, start + self.chunk, by_id)
         con.execute(STAGE_ROWS)
@@ -218,14 +208,11 @@ class Explainer:
         """Build one match object per new class numbered in (lo, hi], from its
         representative pair."""
         new = self.con.execute(NEW_CHUNK, [lo, hi]).fetchall()
-        values: dict[int, dict[int, int]] = {
-            i: dict(zip(leaves, vs)) for i, leaves, vs in
-            self.con.execute(CHUNK_VALUES, [lo, hi]).fetchall()}
         self.docs.prepare({ck for _, _, ck, _ in new})
         classes, docs = [], {}
-        document, sha1 = self.docs.document, hashlib.sha1
-        for i, (ckey, pid, ck, root) in enumerate(new, lo + 1):
-            trial_id, cohort, status, score, doc = document(ck, root, values.get(i, {}),
+        document, values, sha1 = self.docs.document, self.docs.values, hashlib.sha1
+        for ckey, pid, ck, root in new:
+            trial_id, cohort, status, score, doc = document(ck, root, values(ck, pid),
                                                             by_id[pid])
             doc_id = sha1(doc.encode()).hexdigest()[:20]
             docs[doc_id] = doc
