@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ from trialmatch.rules.facts import PatientFacts
 from trialmatch.rules.nodes import Diagnosis
 
 _json = json.JSONEncoder(ensure_ascii=False).encode  # as `json.dumps(x, ensure_ascii=False)`
+_str = encode_basestring  # a string as `_json` writes it
 NO_PATH: tuple[list[str], str] = ([], "[]")
 
 TEMPLATE_SQL = """
@@ -247,7 +249,7 @@ class DocumentBuilder:
                 if s > spec_value:
                     spec_value, spec_why, spec_lit = s, why, t
         spec_part = _part("specificity", spec_value, spec_why, spec_lit,
-                          self.via(spec_lit, p)[0] if spec_lit is not None else None)
+                          self.via(spec_lit, p)[1] if spec_lit is not None else None)
         if cancer is None:
             cancer_value = NO_CANCER_CRITERION
             cancer_part = _part("cancer_type", cancer_value,
@@ -255,10 +257,10 @@ class DocumentBuilder:
         else:
             cancer_value, why, t, v = cancer
             if v == 1 and p.oncotree:  # coarser patient
-                path = self.ont.cancer_path(t.literal.leaf.code,  # type: ignore[attr-defined]
-                                            p.oncotree)
+                path = _json(self.ont.cancer_path(t.literal.leaf.code,  # type: ignore[attr-defined]
+                                                  p.oncotree))
             else:
-                path = self.via(t, p)[0]
+                path = self.via(t, p)[1]
             cancer_part = _part("cancer_type", cancer_value, why, t, path)
         rec_status = cohort_status or trial_status
         completeness = 1.0 / (1 + n_unknown)
@@ -278,20 +280,19 @@ class DocumentBuilder:
                        None),
                  _part("phase", phase_value, phase or "phase not given", None, None)]
         doc = (f'{tmpl.head}"{status}", "score": {score!r}, "reasons": [{", ".join(reasons)}], '
-               f'"unknown": [{", ".join(unknown)}]{tmpl.tail}{_json(parts)}}}')
+               f'"unknown": [{", ".join(unknown)}]{tmpl.tail}[{", ".join(parts)}]}}')
         return trial_id, cohort_id, status, score, doc
 
 
 def _part(factor: str, value: float, why: str, lit: LiteralTemplate | None,
-          path: list[str] | None) -> dict[str, object]:
-    """`rank.score._part`."""
-    out: dict[str, object] = {"factor": factor, "weight": WEIGHTS[factor],
-                              "value": round(value, 3),
-                              "contribution": round(WEIGHTS[factor] * value, 4), "why": why}
+          via_json: str | None) -> str:
+    """`rank.score._part`, as JSON (numbers as `json` writes them: their repr)."""
+    weight = WEIGHTS[factor]
+    out = (f'{{"factor": "{factor}", "weight": {weight!r}, "value": {round(value, 3)!r}, '
+           f'"contribution": {round(weight * value, 4)!r}, "why": {_str(why)}')
     if lit is not None:
-        out["criterion"] = lit.literal.text
-        out["via"] = path
-    return out
+        return f'{out}, "criterion": {_json(lit.literal.text)}, "via": {via_json}}}'
+    return out + "}"
 
 
 def _reading_order(path: str) -> tuple[int, ...]:
