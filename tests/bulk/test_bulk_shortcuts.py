@@ -56,20 +56,20 @@ def _db(tmp_path):
 
 
 def test_vector_fold_and_classes_equal_find(tmp_path, monkeypatch):
-    from trialmatch.bulk.explanation_classes import Explainer
+    from trialmatch.bulk.documents import DocumentBuilder
     from trialmatch.match.engine import Matcher
 
     db = _db(tmp_path)
     cohort = write_jsonl(tmp_path / "cohort.jsonl", _patients())
     out = tmp_path / "results.jsonl"
     built: list[str] = []  # the trial of every match object built
-    build = Explainer._build
+    build = DocumentBuilder.document
 
-    def spy(self, new, by_id):
-        built.extend(self.cohort_info[ck][0] for _, _, ck, _ in new)
-        return build(self, new, by_id)
+    def spy(self, ck, root, values, p):
+        built.append(self.templates[ck].info[0])
+        return build(self, ck, root, values, p)
 
-    monkeypatch.setattr(Explainer, "_build", spy)
+    monkeypatch.setattr(DocumentBuilder, "document", spy)
     # one batch of all patients, on the large-batch path
     monkeypatch.setattr(Matcher, "single_pass_limit", 0)
     report = run_bulk(cohort, db=db, out=out, batch_size=100, today=TODAY)

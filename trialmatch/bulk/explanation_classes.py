@@ -1,15 +1,15 @@
 """Explaining a batch's matches once per *explanation class*, not once per patient.
 
-A match object (DESIGN 2.3) of a (patient, cohort) pair is built by `app.find.build_matches`
-from only these inputs: the cohort, the values of its root and literals, the patient's
-cancer type (cancer-type reasons and closeness) and the ontology paths (`via`) that connect
-the patient's findings and prior drugs to the met alteration, fusion and prior-therapy
-criteria. Pairs that agree on all of them get the same object, so bulk computes the class
-key of every matched pair in SQL, builds the object once per new class with the very code
-`find` uses (on one representative pair), and stores it once (`result_docs`, addressed by
-content); each result row points to it. The bulk-equals-find test checks that the key
-leaves nothing out.
-"""
+A match object (DESIGN 2.3) of a (patient, cohort) pair, as `app.find.build_matches` makes
+it, depends on only these inputs: the cohort, the values of its root and literals, the
+patient's cancer type (cancer-type reasons and closeness) and the ontology paths (`via`) that
+connect the patient's findings and prior drugs to the met alteration, fusion and
+prior-therapy criteria. Pairs that agree on all of them get the same object, so bulk computes
+the class key of every matched pair in SQL, builds the object once per new class (on one
+representative pair, with `bulk.documents.DocumentBuilder`, which makes what `build_matches`
+makes from parts prepared once per cohort and per batch), and stores it once (`result_docs`,
+addressed by content); each result row points to it. The bulk-equals-find test checks that
+the key leaves nothing out."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from trialmatch.app.find import build_matches
-from trialmatch.match.engine import CohortValue, Matcher
+from trialmatch.bulk.documents import DocumentBuilder
+from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via
 from trialmatch.rules.dsl import parse_text
@@ -94,8 +94,7 @@ SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
     FROM b_keys k WHERE k.ckey NOT IN (SELECT ckey FROM b_classes)
     GROUP BY k.ckey)
 """
-NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ?"
-
+NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ? ORDER BY i"
 # the batch's rows: every matched pair, best cohort per trial (as `find` chooses it)
 STAGE_ROWS = """
 INSERT INTO stage
@@ -137,11 +136,11 @@ class Explainer:
 
     def __init__(self, store: Store, matcher: Matcher, ont: Ontology) -> None:
         self.store, self.con, self.matcher, self.ont = store, store.con, matcher, ont
-        self.cohort_info: dict[int, tuple[str, str]] = {
-            k: (t, c) for k, t, c in self.con.execute(
-                "SELECT cohort_key, trial_id, cohort_id FROM cohorts").fetchall()}
         self.leaves: dict[int, Any] = {}
-        self.via_ids: dict[str, int] = {}
+        self.via_ids: dict[str, int] = {"[]": 0}  # a via path's JSON -> its id
+        self.via_paths: list[list[str]] = [[]]  # id -> the path
+        self.via_texts: list[str] = ["[]"]  # id -> the path as the documents write it
+        self.docs = DocumentBuilder(self.con, ont)
         self.via_cache: dict[tuple, int] = {}
         for ddl in SETUP:
             self.con.execute(ddl)
@@ -150,13 +149,17 @@ class Explainer:
         """After `matcher.evaluate(..., fetch=False)`: stage the batch's result rows."""
         con = self.con
         con.execute(PAIRS)
-        self._vias({p.id: p for p in patients})
+        by_id = {p.id: p for p in patients}
+        self.docs.new_batch()
+        self._vias(by_id)
         con.execute(KEYS)
         con.execute(NEW_CLASSES)
-        n = self.store.scalar("SELECT count(*) FROM b_new")
-        by_id = {p.id: p for p in patients}
+        n = con.execute("SELECT count(*) FROM b_new").fetchall()[0][0]
+        if n:
+            self.docs.new_values([p.id for p in patients],
+                                 *self.matcher.leaf_values([p.id for p in patients]))
         for start in range(0, n, self.chunk):
-            self._build(con.execute(NEW_CHUNK, [start, start + self.chunk]).fetchall(), by_id)
+            self._build(start, start + self.chunk, by_id)
         con.execute(STAGE_ROWS)
 
     # ------------------------------------------------------------------ via paths
@@ -175,7 +178,11 @@ class Explainer:
             leaf = self._leaf(leaf_id)
             path = via(Literal(leaf, leaf, "", False, 2), p, self.ont)
             text = json.dumps(path)
-            vid = self.via_ids.setdefault(text, len(self.via_ids) + 1)
+            vid = self.via_ids.get(text)
+            if vid is None:
+                vid = self.via_ids[text] = len(self.via_paths)
+                self.via_paths.append(path)
+                self.via_texts.append(json.dumps(path, ensure_ascii=False))
             if len(self.via_cache) >= self.via_cache_size:
                 self.via_cache.clear()
             self.via_cache[key] = vid
@@ -184,6 +191,11 @@ class Explainer:
     def _vias(self, by_id: dict[str, PatientFacts]) -> None:
         need = self.con.execute(VIA_NEEDED).fetchall()
         rows = [(pid, lid, self._via_id(lid, by_id[pid])) for pid, lid in need]
+        # the paths just found serve the documents too (`via` of a leaf and patient)
+        paths, known = self.via_paths, self.docs.vias
+        texts = self.via_texts
+        for pid, lid, vid in rows:
+            known[(lid, pid)] = (paths[vid], texts[vid])
         via_rows = pa.table({"patient_id": pa.array([r[0] for r in rows], pa.string()),
                              "leaf_id": pa.array([r[1] for r in rows], pa.int32()),
                              "via_id": pa.array([r[2] for r in rows], pa.int32())})
@@ -192,33 +204,19 @@ class Explainer:
             self.con.execute(f"INSERT INTO b_via SELECT * FROM {name}")
 
     # ------------------------------------------------------------------ classes
-    def _build(self, new: list[tuple[str, str, int, int | None]],
-               by_id: dict[str, PatientFacts]) -> None:
-        """Build one match object per new class, from its representative pair."""
-        # build_matches keeps one object per (patient, trial): build in rounds without repeats
-        rounds: list[list[tuple[str, str, int, int | None]]] = []
-        taken: list[set[tuple[str, str]]] = []
-        for item in new:
-            key = (item[1], self.cohort_info[item[2]][0])
-            i = next((i for i, t in enumerate(taken) if key not in t), len(rounds))
-            if i == len(rounds):
-                rounds.append([])
-                taken.append(set())
-            rounds[i].append(item)
-            taken[i].add(key)
+    def _build(self, lo: int, hi: int, by_id: dict[str, PatientFacts]) -> None:
+        """Build one match object per new class numbered in (lo, hi], from its
+        representative pair."""
+        new = self.con.execute(NEW_CHUNK, [lo, hi]).fetchall()
+        self.docs.prepare({ck for _, _, ck, _ in new})
         classes, docs = [], {}
-        for r in rounds:
-            values = [CohortValue(pid, ck, *self.cohort_info[ck], root) for _, pid, ck, root in r]
-            patients = list({pid: by_id[pid] for _, pid, _, _ in r}.values())
-            built = build_matches(values, patients, self.matcher, include_ineligible=False)
-            by_pair = {(pid, m["trial_id"]): m for pid, ms in built.items() for m in ms}
-            for ckey, pid, ck, _ in r:
-                m = by_pair[(pid, self.cohort_info[ck][0])]
-                doc = json.dumps(m, ensure_ascii=False)
-                doc_id = hashlib.sha1(doc.encode()).hexdigest()[:20]
-                docs[doc_id] = doc
-                classes.append((ckey, m["trial_id"], m["cohort"], m["status"], m["score"],
-                                doc_id))
+        document, values, sha1 = self.docs.document, self.docs.values, hashlib.sha1
+        for ckey, pid, ck, root in new:
+            trial_id, cohort, status, score, doc = document(ck, root, values(ck, pid),
+                                                            by_id[pid])
+            doc_id = sha1(doc.encode()).hexdigest()[:20]
+            docs[doc_id] = doc
+            classes.append((ckey, trial_id, cohort, status, score, doc_id))
         self._insert_classes(classes)
         self._insert_docs(docs)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -70,6 +70,9 @@ class Matcher:
         self._all_plan: CnfPlan | None = None  # numpy and pyarrow only for large batches
         self._scope_all = False
         self._run_once: set[str] = set()  # statements executed once, not prepared yet
+        # the last large batch's leaf values as arrays: (patient ids, patient index,
+        # leaf id, value), the rows of `lt` with a value (see `leaf_values`)
+        self._batch_values: tuple[list[str], Any, Any, Any] | None = None
         self.store = store
         self.con = store.con
         self.ontology = ontology
@@ -169,6 +172,7 @@ class Matcher:
         values are left in the temporary table `roots` (patient_id, cohort_key, trial_id,
         cohort_id, v) for the caller to read in SQL (bulk), with `lt` (leaf values).
         """
+        self._batch_values = None
         self.load_patients(patients)
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
@@ -222,9 +226,6 @@ class Matcher:
         """Fill `roots` (and `lt`, every evaluable leaf in scope for every patient) with the
         pairs whose value is not 0 (every pair with `every_cohort`): cohorts with a stored
         CNF folded over arrays (`match.vector`), the others level by level in SQL."""
-        import numpy as np
-        import pyarrow as pa
-
         from . import vector
 
         self._refill("pl", sql.SCOPE_LEAVES)
@@ -236,15 +237,8 @@ class Matcher:
         else:
             plan = vector.CnfPlan.read(self.con, "c_scope")
         ids = [p.id for p in patients]
-        tm_index = pa.table({"patient_id": pa.array(ids, pa.string()),
-                             "i": pa.array(range(len(ids)), pa.int32())})
-        self.con.register("tm_index", tm_index)
-        got = self.con.execute("SELECT x.i, lt.leaf_id, lt.v FROM lt JOIN tm_index x "
-                               "USING (patient_id) WHERE lt.v IS NOT NULL").fetchnumpy()
-        self.con.unregister("tm_index")
-        found = vector.roots_table(plan, ids, np.asarray(got["i"], dtype=np.int64),
-                                   np.asarray(got["leaf_id"], dtype=np.int64),
-                                   np.asarray(got["v"], dtype=np.int8),
+        _, index, leaf_ids, values = self._batch_values = self._fetch_values(ids)
+        found = vector.roots_table(plan, ids, index, leaf_ids, values,
                                    every_cohort=every_cohort)
         self.con.register("tm_roots", found)
         self._replace("roots", """SELECT r.patient_id, r.cohort_key, c.trial_id, c.cohort_id,
@@ -256,6 +250,32 @@ class Matcher:
             self._fold_levels()
             keep = "" if every_cohort else " WHERE v IS NULL OR v <> 0"
             self.con.execute(f"INSERT INTO roots SELECT * FROM ({sql.ROOTS}){keep}")
+
+    def _fetch_values(self, ids: list[str]) -> tuple[list[str], Any, Any, Any]:
+        """The rows of `lt` with a value as numpy arrays: (ids, index of the patient in
+        `ids`, leaf id, value)."""
+        import numpy as np
+        import pyarrow as pa
+
+        tm_index = pa.table({"patient_id": pa.array(ids, pa.string()),
+                             "i": pa.array(range(len(ids)), pa.int32())})
+        self.con.register("tm_index", tm_index)
+        try:
+            got = self.con.execute("SELECT x.i, lt.leaf_id, lt.v FROM lt JOIN tm_index x "
+                                   "USING (patient_id) WHERE lt.v IS NOT NULL").fetchnumpy()
+        finally:
+            self.con.unregister("tm_index")
+        return (ids, np.asarray(got["i"], dtype=np.int64),
+                np.asarray(got["leaf_id"], dtype=np.int64), np.asarray(got["v"], dtype=np.int8))
+
+    def leaf_values(self, ids: list[str]) -> tuple[Any, Any, Any]:
+        """After `evaluate(patients, fetch=False)` with these patients' ids: every
+        (patient, leaf) value of `lt` as numpy arrays (index of the patient in `ids`, leaf
+        id, value), those the large-batch path read already, else read now."""
+        got = self._batch_values
+        if got is None or got[0] != ids:
+            got = self._fetch_values(ids)
+        return got[1], got[2], got[3]
 
     def _fold_levels(self) -> None:
         for depth in range(self.max_depth, 0, -1):
