@@ -263,6 +263,8 @@ def segment(text: str) -> Layout:
                 b.finish(text)
             continue
         h = classify(line)
+        if h is not None and h.rest is None and h.kind != b.section and _wrapped_word(b, line):
+            h = None
         if h is not None and h.rest is None:
             if b.criteria:
                 b.finish(text)
@@ -294,6 +296,16 @@ def segment(text: str) -> Layout:
     if b.criteria:
         b.finish(text)
     return Layout(b.criteria, b.cohorts, base=b.additions and not b.plain)
+
+
+def _wrapped_word(b: _Builder, line: str) -> bool:
+    """A lower-case heading word without a colon right under an unfinished criterion line
+    ("... requiring treatment at the time of" over "inclusion" in the exclusion criteria):
+    the criterion's last word, wrapped, not a heading that switches the section."""
+    core = line.strip()
+    return (core.islower() and not core.endswith((":", "：")) and bool(b.criteria)
+            and b.open and not b.blank
+            and not b.last_line.rstrip().endswith((".", ":", ";", "：", "。")))
 
 
 def _continues(b: _Builder, bullet: str, body: str) -> bool:
