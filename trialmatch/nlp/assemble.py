@@ -13,6 +13,7 @@ import re
 from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.resources import list_headers
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.rules.nodes import (
     Age,
@@ -383,7 +384,10 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         if i in absorbed:
             continue
         kids = [k for k in c.children if k not in absorbed] if c.header else []
-        if kids and (c.any_of or (not c.all_of and alternatives([nodes[k] for k in kids]))):
+        if not kids:
+            kids = _flat_items(layout, i, nodes)
+        if kids and (c.any_of or announces_alternatives(c.text) or (
+                not c.all_of and alternatives([nodes[k] for k in kids]))):
             absorbed.update(_descendants(layout, kids))
             end = max(layout.criteria[k].end for k in kids)
             prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
@@ -428,6 +432,41 @@ def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
     return out
 
 
+def announces_alternatives(header: str) -> bool:
+    """Whether a list header's words say its items are alternatives ("one of the following:",
+    "of the following tumour types:", "eligible cancer types:"; data/lists.yaml)."""
+    if _ALL_OF_HEADER.search(header):
+        return False
+    return any(h.connective == "any" and rx.search(header) for h, rx in list_headers())
+
+
+_ALL_OF_HEADER = re.compile(r"(?i)\b(?:all|each|both)\s+(?:of\s+)?(?:the\s+)?(?:following|these|below)\b")
+
+
+def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
+    """The items of a header written at its own level ("- Disease of the following tumour
+    types:" / "- melanoma" / "- glioma" / "- Measurable disease"): when the header announces
+    alternatives (data/lists.yaml) and has no nested items, the run of following items of the
+    same section, level and style whose findings are alternatives of one kind (see
+    `alternatives`), at least two; else none. The run ends at the first item of another kind,
+    another header, or another level."""
+    c = layout.criteria[i]
+    if not c.header or c.children or c.all_of or not (
+            c.any_of or announces_alternatives(c.text)):
+        return []
+    run: list[int] = []
+    for k in range(i + 1, len(layout.criteria)):
+        d = layout.criteria[k]
+        if d.header or d.section != c.section or d.cohorts != c.cohorts or \
+                d.parent != c.parent or d.style != c.style or d.depth != c.depth:
+            break
+        if _kind_of(nodes[k]) is None or (
+                run and not alternatives([nodes[j] for j in run] + [nodes[k]])):
+            break
+        run.append(k)
+    return run if len(run) >= 2 else []
+
+
 def _descendants(layout: Layout, kids: list[int]) -> set[int]:
     out: set[int] = set()
     todo = list(kids)
@@ -439,11 +478,21 @@ def _descendants(layout: Layout, kids: list[int]) -> set[int]:
     return out
 
 
+def _marker(node: Node) -> bool:
+    """A biomarker or receptor-status finding, or all / any of them ("ER-, PR- and HER2-")."""
+    if isinstance(node, (All, AnyOf)):
+        return bool(node.items) and all(_marker(n) for n in node.items)
+    return isinstance(node, Measurement) or _biomarker(node)
+
+
 def _kind_of(node: Node) -> tuple[str, str | None] | None:
     """(kind, gene) of a one-finding node, for "alternatives of one kind"; None otherwise."""
     if isinstance(node, AnyOf) and node.items:
         kinds = {_kind_of(n) for n in node.items}
         return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(node, All) and sum(isinstance(n, Diagnosis) for n in node.items) == 1 and all(
+            isinstance(n, Diagnosis) or _marker(n) for n in node.items):
+        return "diagnosis", None  # a cancer type with its markers ("triple-negative breast")
     if isinstance(node, (All, Not, Unparsed)):
         return None
     return node.kind, getattr(node, "gene", None)
