@@ -564,9 +564,9 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
         if d.header or d.section != c.section or d.cohorts != c.cohorts or \
                 d.parent != c.parent or d.style != c.style or d.depth != c.depth:
             break
-        if _kind_of(nodes[k]) is None or (
-                run and not alternatives([nodes[j] for j in run] + [nodes[k]])):
-            break
+        kind = _kind_of(nodes[k])
+        if kind is None or (run and not alternatives([nodes[run[0]], nodes[k]])):
+            break  # (one kind with the first item is one kind with all: linear in the run)
         run.append(k)
     return run if len(run) >= 2 else []
 
