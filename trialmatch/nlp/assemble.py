@@ -383,7 +383,8 @@ def _with_alternative(node: Node, other: Unparsed, lo: int, hi: int, text: str,
     """`other` as one more alternative of the part of `node` read from text[lo:hi]: the
     `any` (or the one finding) written there; the whole node when no part lies inside."""
     if isinstance(node, AnyOf) and _inside(node, lo, hi):
-        return AnyOf((*node.items, other), prov=_span(node.prov, text, lo, hi, "assemble.or"))
+        return AnyOf((*node.items, other), prov=Provenance(c.section, lo, hi, text[lo:hi],
+                                                          "assemble.or"))
     if isinstance(node, All):
         inner = [i for i, n in enumerate(node.items) if _inside(n, lo, hi)]
         if len(inner) == 1:
