@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from trialmatch.nlp.resources import cues, gene_data, headings, patterns
+from trialmatch.nlp.assemble import announces_alternatives
+from trialmatch.nlp.resources import cues, gene_data, headings, list_headers, patterns
 from trialmatch.nlp.sections import classify
 
 PATTERNS = [(p, rx, ex) for p, rx in patterns() for ex in p.examples]
@@ -34,6 +35,17 @@ def test_heading_example(h, ex, ok):
         assert got is not None and got.kind == h.kind
     else:
         assert got is None or got.kind != h.kind
+
+LISTS = [(h, ex, True) for h, _ in list_headers() for ex in h.examples] + \
+        [(h, ex, False) for h, _ in list_headers() for ex in h.counter_examples]
+
+
+@pytest.mark.parametrize("h,ex,ok", LISTS, ids=[f"{h.id}:{ex}" for h, ex, _ in LISTS])
+def test_list_header_example(h, ex, ok):
+    rx = dict((x.id, r) for x, r in list_headers())[h.id]
+    assert bool(rx.search(ex)) is ok
+    if not ok:  # a counter-example announces no alternatives through any rule
+        assert not announces_alternatives(ex)
 
 
 def test_gene_data_loads():

@@ -13,6 +13,7 @@ import re
 from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.resources import list_headers
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.rules.nodes import (
     Age,
@@ -185,6 +186,7 @@ def _joining_or(gap: str) -> bool:
 
 
 _BIOMARKER = (Alteration, Fusion, Expression, Signature)
+_EITHER = re.compile(r"(?i)\beither\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
 _CLOSE_BRACKET = re.compile(r"[^()\[\]]{0,30}[)\]]")
 
@@ -229,7 +231,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
-        if _joining_or(gap):
+        if _EITHER.search(gap):
+            # "breast cancer resistant to either A or B": the alternatives start at "either"
+            runs.append([cur])
+            ors.append(False)
+        elif _joining_or(gap):
             runs[-1].append(cur)
             ors[-1] = True
         elif listed:
@@ -322,7 +328,107 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     node = join_units(found, text, prov)
     if allowed:
         node = _widened(node, allowed)
+    if c.section == "inclusion":
+        node = _unread_alternative(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
+
+
+# A clause-level "or" between alternatives of one criterion: "; or", ", OR", an "OR" line,
+# or the "or" that closes an "either ..., or" (the comma marks the clause).
+_CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
+                        r"(?i:\beither\b[^;]{1,200}?,\s*or\b)")
+_CLAUSE_END = re.compile(r"[;]")
+
+
+# "either A, B or C": the items of a list of alternatives after "either", up to the last one.
+_EITHER_LIST = re.compile(r"(?i)\beither\b[\s,:]*(?P<items>[^;.()]{1,200}?\bor\b[^;.,()]{1,60})")
+_ITEM_CUT = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or)\b)?\s*|\s+(?:and/or|or)\s+")
+
+
+def _either_list(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
+    """"Refractory to either X, Y or Z" where some items are read and some are not: the
+    unread items stay as an `unparsed` alternative (any(node, unparsed)), not dropped."""
+    m = _EITHER_LIST.search(text, c.start, c.end)
+    if m is None:
+        return node
+    lo, hi = m.span("items")
+    cuts = [(a.start(), a.end()) for a in _ITEM_CUT.finditer(text, lo, hi)]
+    bounds = [lo, *(x for cut in cuts for x in cut), hi]
+    unread: list[str] = []
+    read = False
+    for a, b in zip(bounds[::2], bounds[1::2], strict=False):
+        item = text[a:b].strip()
+        if not item:
+            continue
+        if any(a <= u.start < b or u.start < a < u.end for u in found):
+            read = True
+        elif re.search(r"[A-Za-z]{2}", item):
+            unread.append(item)
+    if not read or not unread:
+        return node
+    words = ", ".join(unread)
+    other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
+        c.section, lo, hi, text[lo:hi], "assemble.unread_alternative"))
+    return _with_alternative(node, other, lo, hi, text, c)
+
+
+def _inside(node: Node, lo: int, hi: int) -> bool:
+    p = node.prov
+    return p is not None and p.start is not None and p.end is not None and \
+        lo <= p.start and p.end <= hi
+
+
+def _with_alternative(node: Node, other: Unparsed, lo: int, hi: int, text: str,
+                      c: Criterion) -> Node:
+    """`other` as one more alternative of the part of `node` read from text[lo:hi]: the
+    `any` (or the one finding) written there; the whole node when no part lies inside."""
+    if isinstance(node, AnyOf) and _inside(node, lo, hi):
+        return AnyOf((*node.items, other), prov=Provenance(c.section, lo, hi, text[lo:hi],
+                                                          "assemble.or"))
+    if isinstance(node, All):
+        inner = [i for i, n in enumerate(node.items) if _inside(n, lo, hi)]
+        if len(inner) == 1:
+            k = inner[0]
+            item = node.items[k]
+            wider = _with_alternative(item, other, lo, hi, text, c) if isinstance(
+                item, AnyOf) else AnyOf((item, other), prov=Provenance(
+                    c.section, lo, hi, text[lo:hi], "assemble.or"))
+            return All((*node.items[:k], wider, *node.items[k + 1:]), prov=node.prov)
+    prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
+    return AnyOf((node, other), prov=prov)
+
+
+def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
+    """A criterion whose findings all lie on one side of a clause-level "or" (_CLAUSE_OR)
+    and whose other side names nothing the parser reads ("progression on drug A; or a
+    condition we cannot read") keeps that side as an `unparsed` alternative: any(node,
+    unparsed), so the unread alternative is not dropped (a patient who may meet it is not
+    rejected; it goes to manual review)."""
+    listed = _either_list(node, found, text, c)
+    if listed is not node:
+        return listed
+    m = _CLAUSE_OR.search(text, c.start, c.end)
+    if m is None or _CLAUSE_OR.search(text, m.end(), c.end):
+        return node  # one clause-level "or" only
+    cut_lo = m.start() if not m.group(0)[:6].lower().startswith("either") else m.end() - 2
+    left_start = max(text.rfind(";", c.start, cut_lo) + 1, c.start)
+    end = _CLAUSE_END.search(text, m.end(), c.end)
+    right_end = end.start() if end else c.end
+    left = any(left_start <= u.start < cut_lo for u in found)
+    right = any(m.end() <= u.start < right_end for u in found)
+    if left == right:
+        return node
+    lo, hi = (m.end(), right_end) if left else (left_start, cut_lo)
+    if m.group(0).lower().startswith("either") and not left:
+        lo = m.start() + len("either")  # the words after "either" up to ", or"
+    words = text[lo:hi].strip(" \t\n,;:.")
+    if len(_GAP_WORD.findall(words)) < 2 or any(lo <= u.start < hi for u in found):
+        return node
+    span = text.index(words, lo)
+    other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
+        c.section, span, span + len(words), words, "assemble.unread_alternative"))
+    prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
+    return AnyOf((node, other) if left else (other, node), prov=prov)
 
 
 def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:
@@ -393,7 +499,10 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         if i in absorbed:
             continue
         kids = [k for k in c.children if k not in absorbed] if c.header else []
-        if kids and (c.any_of or (not c.all_of and alternatives([nodes[k] for k in kids]))):
+        if not kids:
+            kids = _flat_items(layout, i, nodes)
+        if kids and (c.any_of or announces_alternatives(c.text) or (
+                not c.all_of and alternatives([nodes[k] for k in kids]))):
             absorbed.update(_descendants(layout, kids))
             end = max(layout.criteria[k].end for k in kids)
             prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
@@ -438,6 +547,41 @@ def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
     return out
 
 
+def announces_alternatives(header: str) -> bool:
+    """Whether a list header's words say its items are alternatives ("one of the following:",
+    "of the following tumour types:", "eligible cancer types:"; data/lists.yaml)."""
+    if _ALL_OF_HEADER.search(header):
+        return False
+    return any(h.connective == "any" and rx.search(header) for h, rx in list_headers())
+
+
+_ALL_OF_HEADER = re.compile(r"(?i)\b(?:all|each|both)\s+(?:of\s+)?(?:the\s+)?(?:following|these|below)\b")
+
+
+def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
+    """The items of a header written at its own level ("- Disease of the following tumour
+    types:" / "- melanoma" / "- glioma" / "- Measurable disease"): when the header announces
+    alternatives (data/lists.yaml) and has no nested items, the run of following items of the
+    same section, level and style whose findings are alternatives of one kind (see
+    `alternatives`), at least two; else none. The run ends at the first item of another kind,
+    another header, or another level."""
+    c = layout.criteria[i]
+    if not c.header or c.children or c.all_of or not (
+            c.any_of or announces_alternatives(c.text)):
+        return []
+    run: list[int] = []
+    for k in range(i + 1, len(layout.criteria)):
+        d = layout.criteria[k]
+        if d.header or d.section != c.section or d.cohorts != c.cohorts or \
+                d.parent != c.parent or d.style != c.style or d.depth != c.depth:
+            break
+        kind = _kind_of(nodes[k])
+        if kind is None or (run and not alternatives([nodes[run[0]], nodes[k]])):
+            break  # (one kind with the first item is one kind with all: linear in the run)
+        run.append(k)
+    return run if len(run) >= 2 else []
+
+
 def _descendants(layout: Layout, kids: list[int]) -> set[int]:
     out: set[int] = set()
     todo = list(kids)
@@ -449,11 +593,21 @@ def _descendants(layout: Layout, kids: list[int]) -> set[int]:
     return out
 
 
+def _marker(node: Node) -> bool:
+    """A biomarker or receptor-status finding, or all / any of them ("ER-, PR- and HER2-")."""
+    if isinstance(node, (All, AnyOf)):
+        return bool(node.items) and all(_marker(n) for n in node.items)
+    return isinstance(node, Measurement) or _biomarker(node)
+
+
 def _kind_of(node: Node) -> tuple[str, str | None] | None:
     """(kind, gene) of a one-finding node, for "alternatives of one kind"; None otherwise."""
     if isinstance(node, AnyOf) and node.items:
         kinds = {_kind_of(n) for n in node.items}
         return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(node, All) and sum(isinstance(n, Diagnosis) for n in node.items) == 1 and all(
+            isinstance(n, Diagnosis) or _marker(n) for n in node.items):
+        return "diagnosis", None  # a cancer type with its markers ("triple-negative breast")
     if isinstance(node, (All, Not, Unparsed)):
         return None
     return node.kind, getattr(node, "gene", None)

@@ -819,6 +819,42 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
     return out
 
 
+# "<histology> of the <site>" and what follows it: "or the <site>" naming a second site.
+_OF_SITE = re.compile(r"(?i)(?P<head>.+?)\s+of\s+(?:the\s+)?\S")
+_SECOND_SITE = re.compile(r"(?i)\s*,?\s*(?:and/or|or)\s+(?:the\s+)?(?P<words>[A-Za-z][\w'\-]*"
+                          r"(?:[ \t]+[A-Za-z][\w'\-]*){0,2})")
+
+
+def second_sites(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Cancer types that share the histology of the name before them: "adenocarcinoma of the
+    pancreas or ampulla", "carcinoma of the ovary or fallopian tube" name two types. After a
+    cancer name "<histology> of (the) <site>", the site after "or" is looked up as
+    "<histology> of the <site>", "<histology> of <site>" or "<site> <histology>" (its first
+    three, two, then one words); nothing is read when no such name is known."""
+    out: list[Mention] = []
+    for m in mentions:
+        if m.label != "cancer":
+            continue
+        head = _OF_SITE.match(text, m.start, m.end)
+        nxt = _SECOND_SITE.match(text, m.end, m.end + 60) if head else None
+        if head is None or nxt is None:
+            continue
+        histology = " ".join(head.group("head").split())
+        words = nxt.group("words").split()
+        for k in range(len(words), 0, -1):
+            site = " ".join(words[:k])
+            code = next((lex.cancers[key] for key in (
+                word_key(f"{histology} of the {site}"), word_key(f"{histology} of {site}"),
+                word_key(f"{site} {histology}")) if key in lex.cancers), None)
+            if code is not None:
+                start = text.index(words[0], nxt.start("words"))
+                stop = text.index(words[k - 1], start) + len(words[k - 1])
+                out.append(Mention("cancer", start, stop, "ontology.cancer.second_site",
+                                   {"code": code}))
+                break
+    return out
+
+
 def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
     spellings = lex.exact.get(key)
     return spellings is None or word_tuple(surface) in spellings
@@ -854,6 +890,7 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
         found = [m for m in found if not (m.label == "gene" and any(
             a <= m.start and m.end <= b for a, b in spans))]
     found += shared
+    found += second_sites(text, names, lex)
     found += cue_mentions(toks, text)
     found += mechanism_mentions(text, lex)
     found = [m for m in found if not (m.label == "gene"

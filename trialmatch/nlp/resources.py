@@ -45,6 +45,16 @@ class Cue(_Model):
     examples: list[str] = Field(min_length=1)
 
 
+class ListHeader(_Model):
+    """A list header's announcing words (data/lists.yaml) and how its items combine."""
+
+    id: str
+    connective: Literal["any"]
+    pattern: str
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = []
+
+
 class ContextExample(_Model):
     text: str
     reaches: str | None = None
@@ -147,6 +157,15 @@ def _compile(regex: str, name: str, ident: str, flags: int = 0) -> re.Pattern[st
         return re.compile(regex, flags)
     except re.error as exc:
         raise DataFileError(f"{DATA / name}: entry {ident!r}: bad regex: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def list_headers() -> list[tuple[ListHeader, re.Pattern[str]]]:
+    """The list-header rules of data/lists.yaml, validated and compiled."""
+    raw = _read("lists.yaml").get("headers") or []
+    items = _unique([_validate(ListHeader, h, "lists.yaml", f"#{i}") for i, h in
+                     enumerate(raw)], "lists.yaml")
+    return [(h, _compile(h.pattern, "lists.yaml", h.id, re.IGNORECASE)) for h in items]
 
 
 @lru_cache(maxsize=1)
