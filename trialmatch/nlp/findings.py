@@ -56,6 +56,20 @@ _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
 _NO_PRIOR = re.compile(r"(?i)\b(?:no|not|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
 
+# "given for at least 12 weeks prior to progression": how long a treatment lasted, not a
+# window since the last dose
+_DURATION_BEFORE = re.compile(r"(?i)\bfor\s+(?:at\s+least|a\s+minimum\s+of|more\s+than|over|"
+                              r"≥|>=?)?\s*$")
+
+
+def has_window(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] sets a time window ("within 4 weeks", "28 days before")."""
+    for m in _WINDOW.finditer(text, start, end):
+        if not (m.group(0)[0].isdigit()
+                and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start())):
+            return True
+    return False
+
 
 @dataclass(slots=True)
 class Unit:
@@ -86,7 +100,7 @@ class Context:
     def has_window(self) -> bool:
         """Whether the criterion speaks of a time window ("within 4 weeks of ...")."""
         if self._window is None:
-            self._window = bool(_WINDOW.search(self.text, self.start, self.end))
+            self._window = has_window(self.text, self.start, self.end)
         return self._window
 
     def skipped(self, m: Mention) -> bool:
@@ -586,7 +600,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
         # of a criterion listing treatments with ";"
         hi = ctx.text.find(";", m.end, ctx.end)
-        if _WINDOW.search(ctx.text, lo, ctx.end if hi < 0 else hi):
+        if has_window(ctx.text, lo, ctx.end if hi < 0 else hi):
             return None
     if _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start) \
             and m.data["concept"] in _class_ids():
