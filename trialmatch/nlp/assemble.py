@@ -354,7 +354,7 @@ def _either_list(node: Node, found: list[Unit], text: str, c: Criterion) -> Node
     lo, hi = m.span("items")
     cuts = [(a.start(), a.end()) for a in _ITEM_CUT.finditer(text, lo, hi)]
     bounds = [lo, *(x for cut in cuts for x in cut), hi]
-    unread: list[str] = []
+    unread: list[tuple[int, int]] = []
     read = False
     for a, b in zip(bounds[::2], bounds[1::2], strict=False):
         item = text[a:b].strip()
@@ -363,12 +363,15 @@ def _either_list(node: Node, found: list[Unit], text: str, c: Criterion) -> Node
         if any(a <= u.start < b or u.start < a < u.end for u in found):
             read = True
         elif re.search(r"[A-Za-z]{2}", item):
-            unread.append(item)
+            start = text.index(item, a)
+            unread.append((start, start + len(item)))
     if not read or not unread:
         return node
-    words = ", ".join(unread)
+    # the trial's own words from the first unread item to the last, at their offsets
+    first, last = unread[0][0], unread[-1][1]
+    words = text[first:last]
     other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
-        c.section, lo, hi, text[lo:hi], "assemble.unread_alternative"))
+        c.section, first, last, words, "assemble.unread_alternative"))
     return _with_alternative(node, other, lo, hi, text, c)
 
 
