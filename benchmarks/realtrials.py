@@ -15,7 +15,10 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   the same way and committed before the parser was run on them);
 * `d`: tests/realtrials, set D (`expected_d.json`: 13 further oncology trials and 2 non-cancer
   controls, annotated and committed before the parser was run on them and measured once with the
-  parser left untouched: the untuned estimate; A, B and C served to find and fix parser errors).
+  parser left untouched: the untuned estimate; A, B and C served to find and fix parser errors);
+* `e`: tests/realtrials, set E (`expected_e1.json`, `expected_e2.json`: 20 further oncology
+  trials and 2 non-cancer controls picked at random, annotated in session 5 from the trial text
+  only and measured once with the parser as it stood: the untuned estimate of session 5).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -47,7 +50,8 @@ OURS = ROOT / "tests" / "realtrials"
 SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "ours": (OURS, "expected_[ab].json"),
         "c": (OURS, "expected_c.json"),
-        "d": (OURS, "expected_d.json")}
+        "d": (OURS, "expected_d.json"),
+        "e": (OURS, "expected_e*.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

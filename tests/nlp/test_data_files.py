@@ -4,8 +4,9 @@ import re
 
 import pytest
 
+from trialmatch.nlp import parse_eligibility
 from trialmatch.nlp.assemble import announces_alternatives
-from trialmatch.nlp.resources import cues, gene_data, headings, list_headers, patterns
+from trialmatch.nlp.resources import cues, gene_data, headings, list_headers, patterns, sites
 from trialmatch.nlp.sections import classify
 
 PATTERNS = [(p, rx, ex) for p, rx in patterns() for ex in p.examples]
@@ -51,3 +52,19 @@ def test_list_header_example(h, ex, ok):
 def test_gene_data_loads():
     data = gene_data()
     assert data.aliases and data.codons["KRAS"]["12"] == "G"
+
+
+SITES = [(s, ex) for s in sites() for ex in s.examples]
+
+
+@pytest.mark.parametrize("s,ex", SITES, ids=[f"{s.id}:{ex.text}" for s, ex in SITES])
+def test_site_example(s, ex):
+    """Each example of data/sites.yaml is read as its cancer type (or a subtype of it)."""
+    from trialmatch.nlp.parse import _default_ontology
+    from trialmatch.rules.nodes import Diagnosis, walk
+
+    ontology = _default_ontology()
+    trial = parse_eligibility(f"Inclusion Criteria:\n- {ex.text}.", ontology=ontology)
+    codes = [n.code for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Diagnosis)]
+    assert codes, f"{ex.text!r}: no cancer type read"
+    assert all(ex.code in ontology.cancer_ancestors(c) for c in codes), (ex.text, codes)

@@ -22,10 +22,10 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from trialmatch.nlp.firstchar import Scanner, probe
-from trialmatch.nlp.fuzzy import fuzzy_cancer_mentions
+from trialmatch.nlp.fuzzy import HEAD_WORDS, fuzzy_cancer_mentions, norm_word
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
-from trialmatch.nlp.resources import cues, gene_data, patterns
+from trialmatch.nlp.resources import cues, gene_data, patterns, sites
 from trialmatch.nlp.tokens import WORD_RE, Tokens, bare_vocab, doc_text, doc_tokens
 from trialmatch.rules.variants import THREE_TO_ONE
 
@@ -726,6 +726,38 @@ _HISTOLOGY_AFTER = re.compile(
     r"morphology|differentiation)\b")
 
 
+# Subtypes excepted right after a cancer name: "NSCLC, excluding squamous histology", "NSCLC
+# (other than squamous cell carcinoma)", "ovarian cancer of any histology except mucinous or
+# clear cell".
+_EXCEPT_AFTER = re.compile(
+    r"(?i)\s*[,(]?\s*(?:of\s+any\s+(?:histolog\w*|sub-?types?|types?)\s*,?\s*)?"
+    r"(?:excluding|except(?:\s+for)?|other\s+than|but\s+not|apart\s+from|"
+    r"with\s+the\s+exception\s+of)\s+(?:the\s+|those\s+of\s+|any\s+)?"
+    r"(?P<words>[a-z][a-z\-]*(?:(?:\s*,\s*|\s+|\s*/\s*)[a-z][a-z\-]*){0,7}?)\s*"
+    r"(?=[).;:]|[ \t]*(?:\r?\n|\Z)|\s+(?:histolog\w*|sub-?types?|types?|carcinomas?|cancers?|tumou?rs?|"
+    r"features|components?|disease|NSCLC)\b)")
+_EXCEPT_SPLIT = re.compile(r"(?i)\s*(?:,|/|\band/or\b|\bor\b|\band\b|\bnor\b)\s*")
+
+
+def _excepted_subtypes(text: str, m: Mention, lex: Lexicon) -> tuple[str, ...]:
+    """The subtypes of `m`'s cancer type excepted right after it (`_EXCEPT_AFTER`), when
+    every excepted word names one (data: the ontology's subtype words); else ()."""
+    found = _EXCEPT_AFTER.match(text, m.end, min(len(text), m.end + 160))
+    if found is None:
+        return ()
+    code = m.data["code"]
+    out = []
+    for term in _EXCEPT_SPLIT.split(found.group("words")):
+        words = [w for w in term.lower().replace("-", " ").split() if w not in ("cell", "cells")]
+        if not words:
+            continue
+        sub = lex.subtypes.get((code, words[0]))
+        if sub is None or len(words) > 2:
+            return ()
+        out.append(sub)
+    return tuple(dict.fromkeys(out))
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -736,6 +768,10 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if m.label != "cancer":
             continue
         code = m.data["code"]
+        excepted = _excepted_subtypes(text, m, lex)
+        if excepted:  # "NSCLC, excluding squamous histology"
+            m.data["without"] = excepted if len(excepted) > 1 else excepted[0]
+            continue
         after = _HISTOLOGY_AFTER.match(text, m.end, m.end + 80)
         if after is not None and (code, after.group("word").lower()) in lex.subtypes:
             # "RCC with a clear-cell component", "of predominantly clear cell histology"
@@ -819,6 +855,118 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
     return out
 
 
+@lru_cache(maxsize=1)
+def _site_table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """("of (the) <site noun>" right after a word, {site noun key: the words a cancer name
+    puts before its histology for that site, adjectives first}) of data/sites.yaml."""
+    forms: dict[str, tuple[str, ...]] = {}
+    for site in sites():
+        names = tuple(dict.fromkeys([*site.adjectives, *site.nouns]))
+        for noun in site.nouns:
+            forms[word_key(noun)] = names
+    nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns)
+    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?(?P<site>" + alternatives + r")(?![\w-])"),
+            forms)
+
+
+@lru_cache(maxsize=1)
+def _next_site() -> re.Pattern[str]:
+    """A further site of a list after the first: ", <site>", " or the <site>", ", and/or <site>"."""
+    nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns)
+    return re.compile(r"(?i)(?:\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+)"
+                      r"(?:the\s+)?(?P<site>" + alternatives + r")(?![\w-])")
+
+
+# The list of sites goes on with words that name no known site: ", oropharynx, tonsil or
+# larynx" where "tonsil" is not in data/sites.yaml. Short items (one to three words) joined by
+# commas and ending in "or"/"and" before the end of the phrase.
+_MORE_ITEMS = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or|and)\s+)?(?:the\s+)?[a-z][\w\-]*"
+                         r"(?:\s+[a-z][\w\-]*){0,2}\s*(?:,|\s(?:and/or|or|and)\s)|"
+                         r"\s*,?\s+(?:and/or|or)\s+(?:the\s+)?[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,1}"
+                         r"\s*(?:[.;:)]|\Z)")
+
+
+def _site_code(lex: Lexicon, histology: list[str], site: str) -> str | None:
+    """The cancer type "<histology> of the <site>" names, looked up as "<site adjective or
+    noun> <histology>" (as written, then singular and in American spelling), or None."""
+    forms = _site_table()[1].get(word_key(site))
+    if not forms:
+        return None
+    written = " ".join(histology)
+    plain = " ".join(norm_word(w) for w in histology)
+    for form in forms:
+        for hist in (written, plain):
+            code = lex.cancers.get(word_key(f"{form} {hist}"))
+            if code is not None:
+                return code
+    if norm_word(histology[-1]) in _CARCINOMA_HEADS:  # "carcinoma of the GEJ": GEJ cancer
+        for form in forms:
+            for head in ("cancer", "carcinoma"):
+                code = lex.cancers.get(word_key(f"{form} {head}"))
+                if code is not None:
+                    return code
+    return None
+
+
+# Histologies that a site's plain "cancer" or "carcinoma" covers, for a site that has no name
+# with the histology as written ("carcinoma of the gastroesophageal junction")
+_CARCINOMA_HEADS = frozenset({"carcinoma", "adenocarcinoma", "cancer", "tumor", "neoplasm",
+                              "malignancy"})
+
+
+_MAX_HISTOLOGY_WORDS = 3  # words before the head: "germ cell tumour", "squamous cell carcinoma"
+
+
+def site_names(toks: Tokens, text: str, lex: Lexicon, covered: list[tuple[int, int]]
+               ) -> list[Mention]:
+    """Cancer types written as "<histology> of (the) <site>" that the lexicon does not hold
+    in that order: "carcinoma of the oesophagus", "cancer of the prostate", "tumours of the
+    central nervous system" (data/sites.yaml). The histology is the head word and up to three
+    words before it, longest first; nothing is read when no such name is known."""
+    lower = toks.lower
+    heads = [i for i, w in enumerate(lower) if w in HEAD_WORDS]
+    if not heads or "of" not in lower:
+        return []
+    after_head, _ = _site_table()
+    words, starts = toks.words, toks.starts
+    out: list[Mention] = []
+    for i in heads:
+        start_i, end_i = starts[i], starts[i] + len(words[i])
+        site = after_head.match(text, end_i)
+        if site is None:
+            continue
+        holder = next(((a, b) for a, b in covered if a <= start_i and end_i < b), None)
+        if holder is not None and holder[1] != site.end():
+            continue  # a longer name holds the head ("adenocarcinoma of the pancreas ...")
+        before: list[int] = []
+        j = i - 1
+        while j >= 0 and len(before) < _MAX_HISTOLOGY_WORDS and words[j].isalpha():
+            gap = text[starts[j] + len(words[j]):starts[j + 1]]
+            if gap.strip(" \t-"):
+                break
+            before.insert(0, j)
+            j -= 1
+        more = [site]  # "of the oral cavity, oropharynx or larynx": every site of the list
+        while (nxt := _next_site().match(text, more[-1].end())) is not None:
+            more.append(nxt)
+        if _MORE_ITEMS.match(text, more[-1].end()):
+            continue  # the list names sites we do not know: read none of it
+        for k in range(len(before) + 1):
+            first = before[k] if k < len(before) else i
+            histology = [lower[t] for t in [*before[k:], i]]
+            codes = [_site_code(lex, histology, m.group("site")) for m in more]
+            if all(code is not None for code in codes):
+                if holder is None:  # else a name of the lexicon reads the first site
+                    out.append(Mention("cancer", starts[first], site.end(),
+                                       "ontology.cancer.site", {"code": codes[0]}))
+                out.extend(Mention("cancer", m.start("site"), m.end(), "ontology.cancer.site",
+                                   {"code": code}) for m, code in zip(more[1:], codes[1:]))
+                break
+    return out
+
+
 # "<histology> of the <site>" and what follows it: "or the <site>" naming a second site.
 _OF_SITE = re.compile(r"(?i)(?P<head>.+?)\s+of\s+(?:the\s+)?\S")
 _SECOND_SITE = re.compile(r"(?i)\s*,?\s*(?:and/or|or)\s+(?:the\s+)?(?P<words>[A-Za-z][\w'\-]*"
@@ -846,6 +994,8 @@ def second_sites(text: str, mentions: list[Mention], lex: Lexicon) -> list[Menti
             code = next((lex.cancers[key] for key in (
                 word_key(f"{histology} of the {site}"), word_key(f"{histology} of {site}"),
                 word_key(f"{site} {histology}")) if key in lex.cancers), None)
+            if code is None:
+                code = _site_code(lex, histology.split(), site)
             if code is not None:
                 start = text.index(words[0], nxt.start("words"))
                 stop = text.index(words[k - 1], start) + len(words[k - 1])
@@ -882,6 +1032,8 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     toks = doc_tokens(doc)
     found = pattern_mentions(text) + gene_mentions(toks, text, lex)
     names = name_mentions(toks, text, lex)
+    names += site_names(toks, text, lex, [(m.start, m.end) for m in names
+                                          if m.label == "cancer"])
     found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
     qualify_cancers(text, names, lex)
     shared = elliptic_names(text, names, lex)

@@ -521,8 +521,10 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
     if "without" in m.data:
         prov = ctx.prov(m.start, m.end, m.source)
+        without = m.data["without"]  # one subtype code, or a tuple of them
+        codes = (without,) if isinstance(without, str) else tuple(without)
         return All((Diagnosis(m.data["code"], prov=prov),
-                    Not(Diagnosis(m.data["without"], prov=prov), prov=prov)), prov=prov)
+                    *(Not(Diagnosis(c, prov=prov), prov=prov) for c in codes)), prov=prov)
     return Diagnosis(m.data["code"], prov=ctx.prov(m.start, m.end, m.source))
 
 

@@ -224,6 +224,29 @@ def context_rules() -> list[ContextRule]:
                     enumerate(raw)], "context.yaml")
 
 
+class SiteExample(_Model):
+    text: str
+    code: str
+
+
+class Site(_Model):
+    """A body site written after a histology ("carcinoma of the <noun>") and the adjectives
+    the ontology's names put before one ("<adjective> carcinoma"): data/sites.yaml."""
+
+    id: str
+    nouns: list[str] = Field(min_length=1)
+    adjectives: list[str] = Field(min_length=1)
+    examples: list[SiteExample] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def sites() -> list[Site]:
+    """The body sites of data/sites.yaml, validated."""
+    raw = _read("sites.yaml").get("sites") or []
+    return _unique([_validate(Site, s, "sites.yaml", f"#{i}") for i, s in enumerate(raw)],
+                   "sites.yaml")
+
+
 class ConditionGroup(_Model):
     id: str
     terms: list[str] = Field(min_length=1)
