@@ -9,6 +9,7 @@ heading apply to every cohort. A list introduced by "one of the following:" is a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import Context, Unit, units
@@ -227,14 +228,25 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     found, qualified = _qualified(found, text)
     runs: list[list[Unit]] = [[found[0]]]
     ors: list[bool] = [False]
+    either = False  # the current run opened with "either": its "or" comes, however far
     for prev, cur in zip(found, found[1:], strict=False):
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
-        if _EITHER.search(gap):
+        if gap.strip() == "/" and _alternative_drugs(prev.node, cur.node):
+            # "erlotinib/gefitinib": two drugs of one class, either of them
+            runs[-1].append(cur)
+            ors[-1] = True
+        elif _EITHER.search(gap):
             # "breast cancer resistant to either A or B": the alternatives start at "either"
             runs.append([cur])
             ors.append(False)
+            either = True
+        elif either and len(gap) < 160 and ";" not in gap and _OR.search(gap):
+            # "either a response to A (...) or to an investigational A OR a B mutation"
+            runs[-1].append(cur)
+            ors[-1] = True
+            either = False
         elif _joining_or(gap):
             runs[-1].append(cur)
             ors[-1] = True
@@ -243,6 +255,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         else:
             runs.append([cur])
             ors.append(False)
+            either = False
     parts: list[Node] = []
     for run, has_or in zip(runs, ors, strict=True):
         if len(run) == 1:
@@ -276,6 +289,40 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         return AnyOf(tuple(parts), prov=_span(prov, text, found[0].start, found[-1].end,
                                               "assemble.or"))
     return All(tuple(parts), prov=prov)
+
+
+# Drug classes too broad to make two drugs alternatives: drugs written "A/B" that share only
+# these are a combination ("carboplatin/paclitaxel", "dabrafenib/trametinib").
+_UMBRELLA_CLASSES = frozenset({"kinase_inhibitor", "tki", "mapk_pathway_inhibitor",
+                               "pi3k_akt_mtor_inhibitor", "monoclonal_antibody",
+                               "immune_checkpoint_inhibitor"})
+
+
+def _alternative_drugs(a: Node, b: Node) -> bool:
+    """Two named drugs of one specific class ("erlotinib/gefitinib", "letrozole/anastrozole"),
+    or two drug classes ("PD-1/PD-L1 inhibitor"), which a slash between them offers as
+    alternatives; named drugs of different classes written that way are a regimen given
+    together ("carboplatin/paclitaxel")."""
+    if not (isinstance(a, PriorTherapy) and isinstance(b, PriorTherapy)):
+        return False
+    classes, broad, concepts = _drug_classes()
+    if a.concept in classes and b.concept in classes:
+        return True  # "PD-1/PD-L1 inhibitor", "BRAF/MEK inhibitor therapy": a class or the other
+    if a.concept in classes or b.concept in classes:
+        return False
+    shared = (concepts(a.concept) & concepts(b.concept)) - {a.concept, b.concept}
+    return bool(shared - broad)
+
+
+@lru_cache(maxsize=1)
+def _drug_classes():
+    """(every drug class, the classes too broad to pair drugs: the top ones and
+    `_UMBRELLA_CLASSES`, a drug's classes) of the default ontology."""
+    from trialmatch.ontology import default_ontology
+
+    ontology = default_ontology()
+    roots = {c for c, row in ontology.drug_classes.items() if not row["parent"]}
+    return frozenset(ontology.drug_classes), _UMBRELLA_CLASSES | roots, ontology.drug_concepts
 
 
 def _span(prov: Provenance, text: str, start: int, end: int, source: str) -> Provenance:
@@ -504,7 +551,22 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         kids = [k for k in c.children if k not in absorbed] if c.header else []
         if not kids:
             kids = _flat_items(layout, i, nodes)
-        if kids and (c.any_of or announces_alternatives(c.text) or (
+        if kids and c.header and announces_exceptions(c.text):
+            # "Other cancer, with the following exceptions:" / items: the items are not
+            # criteria; the header keeps its reading, or with its exceptions goes to review.
+            # Items under an exception in another list style are criteria that the layout
+            # nested there by mistake ("1. one earlier adjuvant regimen" / "- ECOG 0-1").
+            taken = {d for d in _descendants(layout, kids)
+                     if layout.criteria[d].style == layout.criteria[kids[0]].style}
+            absorbed.update(taken)
+            end = max(layout.criteria[k].end for k in taken)
+            head = nodes[i]
+            if isinstance(head, Unparsed):
+                head = Unparsed(text[c.start:end], reason="exceptions listed under it",
+                                prov=Provenance(c.section, c.start, end, text[c.start:end],
+                                                "segment.exceptions"))
+            out.append((c, head))
+        elif kids and (c.any_of or announces_alternatives(c.text) or (
                 not c.all_of and alternatives([nodes[k] for k in kids]))):
             absorbed.update(_descendants(layout, kids))
             end = max(layout.criteria[k].end for k in kids)
@@ -556,6 +618,12 @@ def announces_alternatives(header: str) -> bool:
     if _ALL_OF_HEADER.search(header):
         return False
     return any(h.connective == "any" and rx.search(header) for h, rx in list_headers())
+
+
+def announces_exceptions(header: str) -> bool:
+    """Whether a list header says its items are exceptions to it ("with the following
+    exceptions:"; data/lists.yaml, `connective: except`)."""
+    return any(h.connective == "except" and rx.search(header) for h, rx in list_headers())
 
 
 _ALL_OF_HEADER = re.compile(r"(?i)\b(?:all|each|both)\s+(?:of\s+)?(?:the\s+)?(?:following|these|below)\b")

@@ -296,8 +296,9 @@ _READERS = {"variant": _variant, "variant_range": _variant_range, "codon": _codo
 # ----------------------------------------------------------------------------- cues
 
 _CUE_WORD = re.compile(WORD_RE + r"|[^\s\-–]")  # words as the tokenizer splits them
-_SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])"
-                   r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])")
+# ("+/-" and "-/+" mean "with or without": no sign)
+_SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])(?!/\s?[\-−–])"
+                   r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])(?!/\s?\+)")
 
 
 _SIGN_CHAR = re.compile(r"[+\-]")

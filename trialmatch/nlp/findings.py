@@ -47,7 +47,9 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"with|therapy\s+with|progress(?:ed|ion)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
-                    r"intolerance\s+to)\b")
+                    r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
+                    r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
+                    r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to)\b")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)\s+(?:of|prior|"
                      r"before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
@@ -483,6 +485,14 @@ _DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|befo
                        r"during|of)\s*(?:the\s+)?$")
 
 
+# What follows a number of years that dates an event rather than the patient: "<= 2 years
+# prior to randomisation", "3 years ago", "< 5 years from diagnosis", "2 years after surgery".
+_TIME_AFTER = re.compile(r"(?i)\s*(?:\)\s*)?(?:prior|before|ago|after|since|from|following|"
+                         r"preceding|earlier|previously|post\b|of\s+(?:the\s+)?(?:start|"
+                         r"diagnosis|randomi[sz]ation|enrol|registration|treatment|study|surgery|"
+                         r"completion|screening|first|last|initial))")
+
+
 def _age(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion":
         return None
@@ -492,6 +502,9 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _DURATION.search(
             ctx.text[max(ctx.start, m.start - 20):m.start]):
         return None  # "amenorrhoea for < 2 years": a duration, not the patient's age
+    if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
+            ctx.text, m.end, min(len(ctx.text), m.end + 40)):
+        return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
     if "age" not in surface and "old" not in surface and ctx.heading.rstrip().endswith(
             (":", "：")) and not _AGE_WORD.search(ctx.heading):
         return None  # "Life expectancy:" over "At least 5 years": the heading's measure
@@ -594,7 +607,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             or _listed_after_prior(m, ctx)):
         return None
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
-    if _REPRODUCTION.search(ctx.text, max(lo, m.start - 300), min(ctx.end, m.end + 40)):
+    if _REPRODUCTION.search(ctx.text, max(ctx.start, m.start - 300), min(ctx.end, m.end + 40)):
         # "contraception ... until 4 months after the last dose of X": the study drug, in a
         # rule about pregnancy, is no treatment history
         return None
