@@ -3,7 +3,8 @@
 `trialmatch_segment` splits the text into sections, cohorts and criteria
 (`doc._.tm_layout`, span group "criteria"); `trialmatch_entities` finds the mentions
 (`doc._.tm_mentions`, span group "mentions"). No model is downloaded or loaded: every rule
-is in trialmatch/nlp/data.
+is in trialmatch/nlp/data. Parsing calls `analyse`, the components' own functions without the
+pipeline's Doc; `parse_doc` runs the pipeline (a Doc with span groups, e.g. to highlight).
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ def analyse(text: str, ontology=None) -> tuple[Layout, list[Mention]]:
     """The layout and the mentions in context that the pipeline's two components give
     `doc._.tm_layout` and `doc._.tm_mentions`, computed by the same functions on the text and
     its tokens (`text_tokens`) without building the pipeline's spaCy Doc: parsing reads only
-    these, and the Doc with its span groups costs a tenth of a parse. The cue matchers still
-    run on spaCy's PhraseMatcher over the bare-word Doc (`Tokens.bare`)."""
+    these, and that Doc with its span groups was about a fifth of a parse's CPU. The cue
+    matchers still run on spaCy's PhraseMatcher over the bare-word Doc (`Tokens.bare`), so a
+    parse builds one Doc, not two."""
     layout = segment(text)
     return layout, in_context(text, text_tokens(text), _lexicon(ontology), layout)
 
