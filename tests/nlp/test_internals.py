@@ -8,9 +8,9 @@ from spacy.vocab import Vocab
 
 from trialmatch.nlp.firstchar import Scanner, first_chars, needles, probe
 from trialmatch.nlp.mentions import ByStart, Mention, resolve
-from trialmatch.nlp.pipeline import pipeline
+from trialmatch.nlp.pipeline import analyse, pipeline
 from trialmatch.nlp.resources import _read, expand_macros, patterns
-from trialmatch.nlp.tokens import doc_offsets, doc_text, doc_tokens
+from trialmatch.nlp.tokens import doc_offsets, doc_text, doc_tokens, text_tokens
 
 TEXTISH = st.text(alphabet=st.sampled_from(list("aEgfrKRS12 9.\t\n-–/()≥<=%+:;,_é\u00a0\u2028"
                                                 "\u200bİſK")), max_size=80)
@@ -26,6 +26,8 @@ def test_tokenizer_keeps_the_text_and_its_offsets(ont, text):
     assert all(text[s:s + len(w)] == w and not w.isspace()
                for w, s in zip(toks.words, toks.starts, strict=True))
     assert "".join(toks.words) == "".join(text.split())
+    light = text_tokens(text)  # the tokens parsing reads, without the Doc
+    assert (light.words, light.starts) == (toks.words, toks.starts)
     for prev, tok in zip(doc, doc[1:]):  # one space after a token belongs to that token
         if tok.text.isspace() and tok.text[0] == " ":
             assert prev.whitespace_ == " " or prev.text.isspace()
@@ -226,3 +228,20 @@ def test_elliptic_prefilter_keeps_every_conjunct(text):
 
     if _CONJUNCT.search(text, max(0, len(text) - 60)) is not None:
         assert text[-60:].rstrip().endswith(_SEP_ENDS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([
+    "Inclusion Criteria:\n", "Exclusion Criteria:\n", "\n", "\n- ", "\n1. ", " ", ", ", "; ",
+    "(", ")", "or", "and", "no", "not", "except", "prior", "allowed", "EGFR", "exon 19",
+    "deletion", "KRAS G12C", "BRAF V600E", "HER2-positive", "non-small cell lung cancer",
+    "melanoma", "osimertinib", "PD-1 inhibitor", "age >= 18 years", "ECOG 0-1", "Cohort A:",
+    "one of the following:", "wild-type", "MSI-H", "ALK-\nrearranged"]), max_size=30))
+def test_analyse_gives_what_the_pipeline_gives(ont, words):
+    """Parsing reads the layout and mentions from `analyse`, which skips the pipeline's Doc:
+    it must give exactly what the pipeline's components put on the Doc."""
+    text = "".join(words)
+    doc = pipeline(ont)(text)
+    layout, mentions = analyse(text, ont)
+    assert layout == doc._.tm_layout
+    assert mentions == doc._.tm_mentions

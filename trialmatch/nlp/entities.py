@@ -1029,8 +1029,11 @@ def _broken(between: str) -> bool:
 
 def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     """Every mention in the document, non-overlapping, in text order."""
-    text = doc_text(doc)
-    toks = doc_tokens(doc)
+    return text_mentions(doc_text(doc), doc_tokens(doc), lex)
+
+
+def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
+    """Every mention in `text` (whose tokens are `toks`), non-overlapping, in text order."""
     found = pattern_mentions(text) + gene_mentions(toks, text, lex)
     names = name_mentions(toks, text, lex)
     names += site_names(toks, text, lex, [(m.start, m.end) for m in names

@@ -12,11 +12,10 @@ from spacy.tokens import Doc
 
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
-from trialmatch.nlp.pipeline import pipeline
+from trialmatch.nlp.pipeline import analyse, pipeline
 from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
 from trialmatch.nlp.simplify import simplify
 from trialmatch.nlp.summary import summary_population, with_summary_cohort
-from trialmatch.nlp.tokens import doc_text
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -58,9 +57,9 @@ def parse_eligibility(text: str, trial_id: str = "text", ontology=None,
     """Parse eligibility text into a Trial: one rule per cohort, every node with provenance."""
     text = text or ""
     with _gc_paused():
-        doc = parse_doc(text, ontology)
-        layout = doc._.tm_layout
-        pairs = criteria_nodes(layout, doc_text(doc), doc._.tm_mentions)
+        read = text[:MAX_CHARS]
+        layout, mentions = analyse(read, ontology)  # what parse_doc gives, without its Doc
+        pairs = criteria_nodes(layout, read, mentions)
         section = layout.criteria[-1].section if layout.criteria else "inclusion"
         cohorts = cohort_rules(layout, pairs, leading, _overflow(text, section))
     return Trial(trial_id, tuple(replace(c, rule=simplify(c.rule)) for c in cohorts))
@@ -122,8 +121,7 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
 @lru_cache(maxsize=8192)
 def _cancer_codes(text: str, ontology) -> tuple[str, ...]:
     """The cancer types one condition names (cached: registries repeat conditions)."""
-    return tuple(m.data["code"] for m in parse_doc(text, ontology)._.tm_mentions
-                 if m.label == "cancer")
+    return tuple(m.data["code"] for m in analyse(text, ontology)[1] if m.label == "cancer")
 
 
 def _requires_diagnosis(node: Node, negated: bool = False) -> bool:

@@ -3,7 +3,8 @@
 `trialmatch_segment` splits the text into sections, cohorts and criteria
 (`doc._.tm_layout`, span group "criteria"); `trialmatch_entities` finds the mentions
 (`doc._.tm_mentions`, span group "mentions"). No model is downloaded or loaded: every rule
-is in trialmatch/nlp/data.
+is in trialmatch/nlp/data. Parsing calls `analyse`, the components' own functions without the
+pipeline's Doc; `parse_doc` runs the pipeline (a Doc with span groups, e.g. to highlight).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from trialmatch.nlp.entities import find_mentions
+from trialmatch.nlp.entities import text_mentions
 from trialmatch.nlp.lexicon import Lexicon, build_lexicon
+from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.scope import apply_context
-from trialmatch.nlp.segment import segment
-from trialmatch.nlp.tokens import Tokenizer, doc_offsets, doc_text, doc_tokens
+from trialmatch.nlp.segment import Layout, segment
+from trialmatch.nlp.tokens import Tokenizer, Tokens, doc_offsets, doc_text, doc_tokens, text_tokens
 
 for _name in ("tm_layout", "tm_mentions"):
     if not Doc.has_extension(_name):
@@ -58,13 +60,37 @@ class EntityComponent:
     def __call__(self, doc: Doc) -> Doc:
         if self.lexicon is None:
             raise RuntimeError("trialmatch_entities has no lexicon; build it with make_pipeline")
-        mentions = find_mentions(doc, self.lexicon)
-        layout = doc._.tm_layout
-        bounds = [c.start for c in layout.criteria] if layout is not None else []
-        apply_context(doc_tokens(doc), mentions, bounds)
+        mentions = in_context(doc_text(doc), doc_tokens(doc), self.lexicon, doc._.tm_layout)
         doc._.tm_mentions = mentions
         doc.spans["mentions"] = char_spans(doc, mentions, lambda m: m.label)
         return doc
+
+
+def in_context(text: str, toks: Tokens, lexicon: Lexicon, layout: Layout | None) -> list[Mention]:
+    """The mentions of `text`, each marked by the cues in reach (no scope crosses the start
+    of a criterion of `layout`)."""
+    mentions = text_mentions(text, toks, lexicon)
+    bounds = [c.start for c in layout.criteria] if layout is not None else []
+    apply_context(toks, mentions, bounds)
+    return mentions
+
+
+def analyse(text: str, ontology=None) -> tuple[Layout, list[Mention]]:
+    """The layout and the mentions in context that the pipeline's two components give
+    `doc._.tm_layout` and `doc._.tm_mentions`, computed by the same functions on the text and
+    its tokens (`text_tokens`) without building the pipeline's spaCy Doc: parsing reads only
+    these, and that Doc with its span groups was about a fifth of a parse's CPU. The cue
+    matchers still run on spaCy's PhraseMatcher over the bare-word Doc (`Tokens.bare`), so a
+    parse builds one Doc, not two."""
+    layout = segment(text)
+    return layout, in_context(text, text_tokens(text), _lexicon(ontology), layout)
+
+
+@lru_cache(maxsize=4)
+def _lexicon(ontology) -> Lexicon:
+    entities = pipeline(ontology).get_pipe("trialmatch_entities")
+    assert isinstance(entities, EntityComponent) and entities.lexicon is not None
+    return entities.lexicon
 
 
 @Language.factory("trialmatch_segment")

@@ -90,6 +90,20 @@ def bare_doc(words: list[str]) -> Doc:
     return Doc(bare_vocab(), words=words)
 
 
+def text_tokens(text: str) -> Tokens:
+    """The tokens of `text` that are not whitespace, as the `Tokenizer` reads them (same
+    words, same offsets), without building a spaCy Doc: for `pipeline.analyse`."""
+    words = []
+    starts = []
+    for m in _TOKEN.finditer(text):
+        words.append(m.group())
+        starts.append(m.start())
+    return Tokens(words, starts)
+
+
+_TOKEN = re.compile(TOKEN_RE)
+
+
 class Tokenizer:
     """A callable spaCy tokenizer (see the module docstring)."""
 
