@@ -9,6 +9,7 @@ heading apply to every cohort. A list introduced by "one of the following:" is a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from trialmatch.nlp.evidence import with_evidence
@@ -316,13 +317,15 @@ def _alternative_drugs(a: Node, b: Node) -> bool:
 
 @lru_cache(maxsize=1)
 def _drug_classes():
-    """(every drug class, the classes too broad to pair drugs: the top ones and
+    """(every drug class, the classes too broad to pair drugs: the top two levels and
     `_UMBRELLA_CLASSES`, a drug's classes) of the default ontology."""
     from trialmatch.ontology import default_ontology
 
     ontology = default_ontology()
-    roots = {c for c, row in ontology.drug_classes.items() if not row["parent"]}
-    return frozenset(ontology.drug_classes), _UMBRELLA_CLASSES | roots, ontology.drug_concepts
+    rows = ontology.drug_classes
+    roots = {c for c, row in rows.items() if not row["parent"]}
+    kinds = {c for c, row in rows.items() if row["parent"] in roots}  # chemotherapy, ...
+    return frozenset(rows), _UMBRELLA_CLASSES | roots | kinds, ontology.drug_concepts
 
 
 def _span(prov: Provenance, text: str, start: int, end: int, source: str) -> Provenance:
@@ -331,7 +334,10 @@ def _span(prov: Provenance, text: str, start: int, end: int, source: str) -> Pro
 
 # A list heading that names the patient's age ("Age:", "Patient age:"), and a bare bound under
 # it ("Under 80", "18 to 75", "65 and over"), as older registry records lay criteria out.
-_AGE_HEADING = re.compile(r"(?i)\s*(?:patient(?:'s)?\s+)?age\s*[:：]\s*\Z")
+_AGE_HEADING = re.compile(r"(?i)\s*(?:patient(?:'s)?\s+)?age\s*[:：]?\s*\Z")
+# A criterion that is only a number of years ("18 years of age"): the youngest age admitted.
+_BARE_AGE = re.compile(r"(?i)\s*(?:aged?\s+)?(?P<v>\d{1,2})\s*(?:years?|yrs?)\s*(?:of\s+age|old)"
+                       r"\s*\.?\s*\Z")
 _BARE_BOUND = re.compile(
     r"(?i)\s*(?:(?P<op>under|over|older\s+than|younger\s+than|at\s+least|up\s+to|"
     r"no\s+more\s+than|less\s+than|greater\s+than|more\s+than|[<>]=?|[≤≥])\s*(?P<v>\d{1,3})"
@@ -346,7 +352,13 @@ _BOUND_OPS = {"under": "<", "over": ">", "older than": ">", "younger than": "<",
 
 def heading_age(c: Criterion, text: str, heading: str) -> Node | None:
     """Age bounds written bare under an "Age:" heading (see _AGE_HEADING), or None."""
-    if c.section != "inclusion" or not _AGE_HEADING.fullmatch(heading):
+    if c.section != "inclusion":
+        return None
+    bare = _BARE_AGE.fullmatch(text, c.start, c.end)
+    if bare is not None:
+        prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "criterion.age")
+        return Age(">=", float(bare.group("v")), prov=prov)
+    if not _AGE_HEADING.fullmatch(heading):
         return None
     m = _BARE_BOUND.fullmatch(text, c.start, c.end)
     if m is None:
@@ -362,12 +374,27 @@ def heading_age(c: Criterion, text: str, heading: str) -> Node | None:
     return Age(op, float(m.group("v")), prov=prov)
 
 
+def _permission_over_lists(found: list[Unit], text: str) -> list[Unit]:
+    """A permission covers the whole list its first items are in: "may have had prior X, Y,
+    Z or W" allows W too, however far the cue's scope reached."""
+    if not any(u.permitted for u in found):
+        return found
+    out = list(found)
+    for k in range(1, len(out)):
+        prev, cur = out[k - 1], out[k]
+        if prev.permitted and not cur.permitted and _same_kind(prev.node, cur.node):
+            gap = _SPACES.sub(" ", text[prev.end:cur.start])
+            if len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None:
+                out[k] = replace(cur, permitted=True)
+    return out
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "segment.criterion")
     ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
-    found = units(ctx)
+    found = _permission_over_lists(units(ctx), text)
     allowed = tuple(u.node for u in found if u.permitted)
     found = [u for u in found if not u.permitted]
     if not found:
@@ -541,6 +568,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
     cache: dict[int, list[str]] = {}
     for i, c in enumerate(layout.criteria):
         heading = layout.criteria[c.parent].text if c.parent is not None else ""
+        if i and not _AGE_HEADING.fullmatch(heading) and _AGE_HEADING.fullmatch(
+                layout.criteria[i - 1].text) and not c.children:
+            heading = layout.criteria[i - 1].text  # "Age" on its own line, then "18 and over"
         nodes[i] = heading_age(c, text, heading) or criterion_node(
             c, text, ms_of[i], parent_cues(c, layout, ms_of, cache), heading)
     out: list[tuple[Criterion, Node]] = []
@@ -553,19 +583,17 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             kids = _flat_items(layout, i, nodes)
         if kids and c.header and announces_exceptions(c.text):
             # "Other cancer, with the following exceptions:" / items: the items are not
-            # criteria; the header keeps its reading, or with its exceptions goes to review.
+            # criteria, and the header with its exceptions goes to manual review.
             # Items under an exception in another list style are criteria that the layout
             # nested there by mistake ("1. one earlier adjuvant regimen" / "- ECOG 0-1").
             taken = {d for d in _descendants(layout, kids)
                      if layout.criteria[d].style == layout.criteria[kids[0]].style}
             absorbed.update(taken)
             end = max(layout.criteria[k].end for k in taken)
-            head = nodes[i]
-            if isinstance(head, Unparsed):
-                head = Unparsed(text[c.start:end], reason="exceptions listed under it",
-                                prov=Provenance(c.section, c.start, end, text[c.start:end],
-                                                "segment.exceptions"))
-            out.append((c, head))
+            # what the exceptions allow cannot be told apart from what the header forbids
+            out.append((c, Unparsed(text[c.start:end], reason="exceptions listed under it",
+                                    prov=Provenance(c.section, c.start, end, text[c.start:end],
+                                                    "segment.exceptions"))))
         elif kids and (c.any_of or announces_alternatives(c.text) or (
                 not c.all_of and alternatives([nodes[k] for k in kids]))):
             absorbed.update(_descendants(layout, kids))

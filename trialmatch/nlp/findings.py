@@ -597,7 +597,23 @@ def _listed_after_prior(m: Mention, ctx: Context) -> bool:
     return not _NEW_CLAUSE.match(ctx.text, own, m.start)
 
 
+# A word for any anticancer treatment that only carries the drug named after it: "systemic
+# treatment with a VEGF inhibitor" is about the VEGF inhibitor.
+_CARRIES = re.compile(r"(?i)\s*(?:with|using|containing|based\s+on|consisting\s+of)\s+(?:an?\s+|the\s+|any\s+)?")
+_ANY_TREATMENT = "anticancer_therapy"
+
+
+def _carrier(m: Mention, ctx: Context) -> bool:
+    if m.data.get("concept") != _ANY_TREATMENT:
+        return False
+    after = _CARRIES.match(ctx.text, m.end, ctx.end)
+    return after is not None and any(x.label == "drug" and 0 <= x.start - after.end() <= 40
+                                     for x in ctx.ms)
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
+    if _carrier(m, ctx):
+        return None
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
     before = ctx.text[clause_start:m.start]
