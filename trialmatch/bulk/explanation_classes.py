@@ -8,8 +8,8 @@ prior-therapy criteria. Pairs that agree on all of them get the same object, so 
 the class key of every matched pair (numpy over the batch's leaf values), builds the object
 once per new class (on one representative pair, with `bulk.documents.DocumentBuilder`, which
 makes what `build_matches` makes from parts prepared once per cohort and per batch), and
-stores it once (`result_docs`, addressed by content); each result row points to it. The bulk-equals-find test checks that
-the key leaves nothing out."""
+stores it once (`result_docs`, addressed by content); each result row points to it. The
+bulk-equals-find test checks that the key leaves nothing out."""
 
 from __future__ import annotations
 
