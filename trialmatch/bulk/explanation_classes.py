@@ -5,11 +5,11 @@ it, depends on only these inputs: the cohort, the values of its root and literal
 patient's cancer type (cancer-type reasons and closeness) and the ontology paths (`via`) that
 connect the patient's findings and prior drugs to the met alteration, fusion and
 prior-therapy criteria. Pairs that agree on all of them get the same object, so bulk computes
-the class key of every matched pair in SQL, builds the object once per new class (on one
-representative pair, with `bulk.documents.DocumentBuilder`, which makes what `build_matches`
-makes from parts prepared once per cohort and per batch), and stores it once (`result_docs`,
-addressed by content); each result row points to it. The bulk-equals-find test checks that
-the key leaves nothing out."""
+the class key of every matched pair (numpy over the batch's leaf values), builds the object
+once per new class (on one representative pair, with `bulk.documents.DocumentBuilder`, which
+makes what `build_matches` makes from parts prepared once per cohort and per batch), and
+stores it once (`result_docs`, addressed by content); each result row points to it. The
+bulk-equals-find test checks that the key leaves nothing out."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import hashlib
 import json
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from trialmatch.bulk.documents import DocumentBuilder
@@ -42,7 +43,6 @@ SETUP = [
        WHERE l.kind = 'diagnosis'""",
     """CREATE OR REPLACE TEMP TABLE b_classes (ckey VARCHAR, trial_id VARCHAR,
         cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
-    "CREATE OR REPLACE TEMP TABLE b_via (patient_id VARCHAR, leaf_id INTEGER, via_id INTEGER)",
     # the match objects new in this run, written to `result_docs` when the run completes
     "CREATE OR REPLACE TEMP TABLE s_docs AS SELECT * FROM main.result_docs LIMIT 0",
 ]
@@ -62,28 +62,23 @@ WHERE l.kind IN ('alteration', 'fusion', 'prior')
        (SELECT patient_id FROM p_findings WHERE type = 'fusion')))
 """
 
-# the class key of every matched pair: a 128-bit digest of the cohort, the root value, the
-# patient's cancer type (for cohorts with a cancer-type criterion: only those read it) and
-# the multiset {(literal, its leaf's value, via)} (a sum of element hashes). Leaf values
-# (`lt`, one row per patient and leaf) determine the literal values.
+# the class key of every matched pair: the cohort, the root value, the patient's cancer type
+# (for cohorts with a cancer-type criterion: only those read it) and a 128-bit digest of the
+# multiset {(literal, its leaf's value, via)} (two sums of element hashes, `_digests`, computed
+# in numpy from the batch's leaf x patient values: no join of every pair with its literals)
 KEYS = """
 CREATE OR REPLACE TEMP TABLE b_keys AS
-WITH lv AS (
-    SELECT m.patient_id, m.cohort_key,
-           sum(hash(l.ord, coalesce(x.v, 9), coalesce(bv.via_id, 0))::HUGEINT) AS h1,
-           sum(hash(l.ord, coalesce(x.v, 9), coalesce(bv.via_id, 0), 'tm')::HUGEINT) AS h2
-    FROM b_pairs m JOIN b_lits l ON l.cohort_key = m.cohort_key
-    LEFT JOIN lt x ON x.patient_id = m.patient_id AND x.leaf_id = l.leaf_id
-    LEFT JOIN b_via bv ON bv.patient_id = m.patient_id AND bv.leaf_id = l.leaf_id
-    GROUP BY m.patient_id, m.cohort_key)
 SELECT m.patient_id, m.cohort_key, m.root,
        concat_ws('|', m.cohort_key, coalesce(m.root, 9),
                  CASE WHEN dx.cohort_key IS NULL THEN '*' ELSE coalesce(pp.oncotree, '') END,
-                 coalesce(lv.h1, 0), coalesce(lv.h2, 0)) AS ckey
-FROM b_pairs m JOIN p_patients pp ON pp.patient_id = m.patient_id
+                 m.h1, m.h2) AS ckey
+FROM $digests m JOIN p_patients pp ON pp.patient_id = m.patient_id
 LEFT JOIN b_dx dx ON dx.cohort_key = m.cohort_key
-LEFT JOIN lv ON lv.patient_id = m.patient_id AND lv.cohort_key = m.cohort_key
 """
+# the matched pairs with the column of their patient in the batch's matrices
+PAIR_ROWS = """SELECT m.patient_id, m.cohort_key, m.root, x.i FROM b_pairs m
+JOIN $index x USING (patient_id)"""
+LITS = "SELECT cohort_key, ord, leaf_id FROM b_lits ORDER BY cohort_key, ord"
 
 # the batch's classes not built yet, numbered so they can be built in bounded chunks
 NEW_CLASSES = """
@@ -91,7 +86,7 @@ CREATE OR REPLACE TEMP TABLE b_new AS
 SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
     SELECT k.ckey, any_value(k.patient_id) AS patient_id,
            any_value(k.cohort_key) AS cohort_key, any_value(k.root) AS root
-    FROM b_keys k WHERE k.ckey NOT IN (SELECT ckey FROM b_classes)
+    FROM b_keys k ANTI JOIN b_classes c ON c.ckey = k.ckey
     GROUP BY k.ckey)
 """
 NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ? ORDER BY i"
@@ -107,7 +102,10 @@ QUALIFY row_number() OVER (
 """
 
 _REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
-# each document is parsed twice (its strings, its JSON parts), not once per field
+# each document is parsed twice (its strings, its JSON parts), not once per field. The
+# documents already stored are left out by anti-joins, not `NOT IN`: `s_docs` grows with the
+# run (millions of rows at 100,000 patients), and `NOT IN` hashes all of it for every chunk,
+# where an anti-join hashes the chunk and scans the doc ids once
 INSERT_DOCS = f"""
 INSERT INTO s_docs
 SELECT doc_id, doc, s[1], s[2], from_json(j[1], '{_REASONS}'), from_json(j[2], '["VARCHAR"]'),
@@ -117,8 +115,8 @@ FROM (SELECT d.doc_id, d.doc,
                                          '$.cohort_label', '$.trial_status']) AS s,
              json_extract(d.doc, ['$.reasons', '$.unknown', '$.score_parts']) AS j
       FROM $new_docs d
-      WHERE d.doc_id NOT IN (SELECT doc_id FROM main.result_docs)
-        AND d.doc_id NOT IN (SELECT doc_id FROM s_docs))
+      ANTI JOIN main.result_docs r ON r.doc_id = d.doc_id
+      ANTI JOIN s_docs s ON s.doc_id = d.doc_id)
 """
 
 
@@ -133,6 +131,7 @@ class Explainer:
 
     chunk = 5_000
     via_cache_size = 200_000
+    key_chunk = 100_000  # pairs whose literals are expanded at once (class keys)
 
     def __init__(self, store: Store, matcher: Matcher, ont: Ontology) -> None:
         self.store, self.con, self.matcher, self.ont = store, store.con, matcher, ont
@@ -142,6 +141,7 @@ class Explainer:
         self.via_texts: list[str] = ["[]"]  # id -> the path as the documents write it
         self.docs = DocumentBuilder(self.con, ont)
         self.via_cache: dict[tuple, int] = {}
+        self._lits: tuple[np.ndarray, ...] | None = None
         for ddl in SETUP:
             self.con.execute(ddl)
 
@@ -150,14 +150,15 @@ class Explainer:
         con = self.con
         con.execute(PAIRS)
         by_id = {p.id: p for p in patients}
+        ids = [p.id for p in patients]
         self.docs.new_batch()
-        self._vias(by_id)
-        con.execute(KEYS)
+        via_rows = self._vias(by_id)
+        values = self.matcher.leaf_values(ids)
+        self._keys(ids, values, via_rows)
         con.execute(NEW_CLASSES)
         n = con.execute("SELECT count(*) FROM b_new").fetchall()[0][0]
         if n:
-            self.docs.new_values([p.id for p in patients],
-                                 *self.matcher.leaf_values([p.id for p in patients]))
+            self.docs.new_values(ids, *values)
         for start in range(0, n, self.chunk):
             self._build(start, start + self.chunk, by_id)
         con.execute(STAGE_ROWS)
@@ -188,7 +189,7 @@ class Explainer:
             self.via_cache[key] = vid
         return vid
 
-    def _vias(self, by_id: dict[str, PatientFacts]) -> None:
+    def _vias(self, by_id: dict[str, PatientFacts]) -> list[tuple[str, int, int]]:
         need = self.con.execute(VIA_NEEDED).fetchall()
         rows = [(pid, lid, self._via_id(lid, by_id[pid])) for pid, lid in need]
         # the paths just found serve the documents too (`via` of a leaf and patient)
@@ -196,12 +197,65 @@ class Explainer:
         texts = self.via_texts
         for pid, lid, vid in rows:
             known[(lid, pid)] = (paths[vid], texts[vid])
-        via_rows = pa.table({"patient_id": pa.array([r[0] for r in rows], pa.string()),
-                             "leaf_id": pa.array([r[1] for r in rows], pa.int32()),
-                             "via_id": pa.array([r[2] for r in rows], pa.int32())})
-        self.con.execute("DELETE FROM b_via")
-        with registered(self.con, via_rows) as name:
-            self.con.execute(f"INSERT INTO b_via SELECT * FROM {name}")
+        return rows
+
+    # ------------------------------------------------------------------ class keys
+    def _literals(self) -> tuple[np.ndarray, ...]:
+        """The evaluable literals of every cohort (static for the run), as arrays: cohort keys
+        (sorted), the start of each cohort's literals, their count; each literal's reading
+        number and the row of its leaf in `leaf_ids` (the distinct leaves)."""
+        if self._lits is None:
+            got = self.con.execute(LITS).fetchnumpy()
+            ck = np.asarray(got["cohort_key"], dtype=np.int64)
+            leaf = np.asarray(got["leaf_id"], dtype=np.int64)
+            cohorts, starts, counts = np.unique(ck, return_index=True, return_counts=True)
+            leaf_ids = np.unique(leaf)
+            self._lits = (cohorts, starts, counts,
+                          np.asarray(got["ord"], dtype=np.uint64),
+                          np.searchsorted(leaf_ids, leaf), leaf_ids)
+        return self._lits
+
+    def _keys(self, ids: list[str], values: tuple[Any, Any, Any],
+              via_rows: list[tuple[str, int, int]]) -> None:
+        """`b_keys`: the class key of every pair of `b_pairs` (see KEYS)."""
+        cohorts, starts, counts, ords, lit_rows, leaf_ids = self._literals()
+        n = len(ids)
+        index, leaf, v = values
+        # leaf x patient matrices over the literals' leaves: value (9: none) and via id (0: [])
+        vals = np.full((len(leaf_ids), n), 9, dtype=np.uint8)
+        rows = np.searchsorted(leaf_ids, leaf)
+        ok = (rows < len(leaf_ids)) & (leaf_ids[np.minimum(rows, len(leaf_ids) - 1)] == leaf)
+        vals[rows[ok], index[ok]] = v[ok]
+        vias = np.zeros((len(leaf_ids), n), dtype=np.uint32)
+        if via_rows:
+            column = {pid: j for j, pid in enumerate(ids)}
+            vleaf = np.fromiter((r[1] for r in via_rows), np.int64, len(via_rows))
+            vcol = np.fromiter((column[r[0]] for r in via_rows), np.int64, len(via_rows))
+            vid = np.fromiter((r[2] for r in via_rows), np.uint32, len(via_rows))
+            rows = np.searchsorted(leaf_ids, vleaf)
+            ok = ((rows < len(leaf_ids))
+                  & (leaf_ids[np.minimum(rows, len(leaf_ids) - 1)] == vleaf))
+            vias[rows[ok], vcol[ok]] = vid[ok]
+        tm_index = pa.table({"patient_id": pa.array(ids, pa.string()),
+                             "i": pa.array(range(n), pa.int32())})
+        with registered(self.con, tm_index) as name:
+            pairs = self.con.sql(PAIR_ROWS.replace("$index", name)).to_arrow_table()
+        ck = pairs.column("cohort_key").to_numpy().astype(np.int64)
+        col = pairs.column("i").to_numpy().astype(np.int64)
+        h1 = np.zeros(len(ck), dtype=np.uint64)
+        h2 = np.zeros(len(ck), dtype=np.uint64)
+        at = np.searchsorted(cohorts, ck)
+        known = (at < len(cohorts)) & (cohorts[np.minimum(at, len(cohorts) - 1)] == ck)
+        for lo in range(0, len(ck), self.key_chunk):
+            sel = np.arange(lo, min(lo + self.key_chunk, len(ck)))
+            sel = sel[known[sel]]
+            if len(sel):
+                h1[sel], h2[sel] = _digests(starts[at[sel]], counts[at[sel]], col[sel],
+                                            ords, lit_rows, vals, vias)
+        digests = pairs.drop_columns(["i"]).append_column(
+            "h1", pa.array(h1.view(np.int64))).append_column("h2", pa.array(h2.view(np.int64)))
+        with registered(self.con, digests) as name:
+            self.con.execute(KEYS.replace("$digests", name))
 
     # ------------------------------------------------------------------ classes
     def _build(self, lo: int, hi: int, by_id: dict[str, PatientFacts]) -> None:
@@ -234,3 +288,34 @@ class Explainer:
                              "doc": pa.array(list(docs.values()), pa.string())})
         with registered(self.con, new_docs) as name:
             self.con.execute(INSERT_DOCS.replace("$new_docs", name))
+
+
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_SEED1, _SEED2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD1B54A32D192ED03)
+
+
+def _mixed(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a 64-bit hash of each element (uint64, wrapping)."""
+    x = (x ^ (x >> np.uint64(30))) * _MIX1
+    x = (x ^ (x >> np.uint64(27))) * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+def _digests(starts: np.ndarray, counts: np.ndarray, cols: np.ndarray, ords: np.ndarray,
+             lit_rows: np.ndarray, vals: np.ndarray, vias: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair (its cohort's literals at `starts`, `counts`; its patient's column):
+    two 64-bit sums, over its literals, of a hash of (reading number, leaf value, via id).
+    A sum is a hash of the multiset, whatever the order; two make 128 bits."""
+    ends = np.cumsum(counts)
+    total = int(ends[-1])
+    pair = np.repeat(np.arange(len(counts)), counts)
+    lit = starts[pair] + (np.arange(total) - (ends - counts)[pair])
+    row, col = lit_rows[lit], cols[pair]
+    x = ((ords[lit] << np.uint64(40)) ^ (vals[row, col].astype(np.uint64) << np.uint64(32))
+         ^ vias[row, col].astype(np.uint64))
+    out = []
+    for seed in (_SEED1, _SEED2):
+        sums = np.concatenate(([np.uint64(0)], np.cumsum(_mixed(x ^ seed), dtype=np.uint64)))
+        out.append(sums[ends] - sums[ends - counts])
+    return out[0], out[1]

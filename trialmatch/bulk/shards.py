@@ -149,9 +149,9 @@ def release(snapshot: str) -> bool:
 
 
 LOAD_ROWS = "INSERT INTO stage SELECT * FROM read_parquet(?)"
-LOAD_DOCS = """INSERT INTO s_docs SELECT * FROM read_parquet(?)
-WHERE doc_id NOT IN (SELECT doc_id FROM main.result_docs)
-  AND doc_id NOT IN (SELECT doc_id FROM s_docs)"""
+LOAD_DOCS = """INSERT INTO s_docs SELECT d.* FROM read_parquet(?) d
+ANTI JOIN main.result_docs r ON r.doc_id = d.doc_id
+ANTI JOIN s_docs s ON s.doc_id = d.doc_id"""
 
 
 def load_shard(store: Store, result: ShardResult) -> None:

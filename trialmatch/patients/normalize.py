@@ -19,6 +19,7 @@ from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.variants import codon_of, event_of, read_patient_protein
 
 MAX_SUGGESTIONS = 5  # closest-name lookups per patient (each costs milliseconds)
+SUGGESTION_CACHE = 10_000  # distinct (text, kind) suggestions kept per Normalizer
 MAX_LISTED = 3  # unknown names of one list warned one by one; the rest are counted
 _ECOG_TO_KPS = {0: (90.0, 100.0), 1: (70.0, 80.0), 2: (50.0, 60.0), 3: (30.0, 40.0),
                 4: (10.0, 20.0), 5: (0.0, 0.0)}
@@ -42,6 +43,9 @@ class Normalizer:
         self.ont = ontology
         self.today = today or date.today()
         self._budget = MAX_SUGGESTIONS
+        # (text, kind) -> the suggestion: a cohort repeats its unknown symbols (a fuzzy
+        # search over the ontology's names costs ~1 ms each)
+        self._suggested: dict[tuple[str, str], str] = {}
 
     def _closest(self, text: str, kind: str) -> str:
         """"; closest known: ..." (the nearest names of the ontology), or ""."""
@@ -50,8 +54,14 @@ class Normalizer:
         if self._budget <= 0:
             return ""
         self._budget -= 1
-        names = closest(self.ont, text, (kind,), limit=3)
-        return f"; closest known: {', '.join(names)}" if names else ""
+        got = self._suggested.get((text, kind))
+        if got is None:
+            names = closest(self.ont, text, (kind,), limit=3)
+            got = f"; closest known: {', '.join(names)}" if names else ""
+            if len(self._suggested) >= SUGGESTION_CACHE:
+                self._suggested.clear()
+            self._suggested[(text, kind)] = got
+        return got
 
     def gene(self, text: str, where: str, warnings: list[str]) -> str:
         symbol = self.ont.gene_symbol(text)
