@@ -130,14 +130,21 @@ class Matcher:
         for ddl in sql.WORK_TABLES:
             self.con.execute(ddl)
 
-    def load_patients(self, patients: list[PatientFacts]) -> None:
-        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow)."""
+    def load_patients(self, patients: list[PatientFacts], *, facts: bool = True) -> None:
+        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow).
+
+        `facts=False` (a small batch whose leaves Python evaluates): only `p_patients` is
+        filled, the tables of findings, panels, priors, numbers and statuses are left
+        empty (no statement after the leaves reads them)."""
         if len(patients) <= 64:
             rows = patient_rows(patients)
-            self.con.execute("; ".join(f"DELETE FROM p_{name}" for name in COLUMNS))
+            emptied = [*COLUMNS, *(() if facts else ("tested",))]
+            self.con.execute("; ".join(f"DELETE FROM p_{name}" for name in emptied))
             for name, cols in COLUMNS.items():
-                if rows[name]:
+                if rows[name] and (facts or name == "patients"):
                     _insert_columns(self.con, f"p_{name}", cols, rows[name])
+            if not facts:
+                return
         else:
             tables = patient_tables(patients)
             for name in PATIENT_TABLES:
@@ -207,9 +214,11 @@ class Matcher:
         cohort_id, v) for the caller to read in SQL (bulk), with `lt` (leaf values).
         """
         self._batch_values = None
-        self.load_patients(patients)
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
+        in_python = (fetch and len(patients) * n_leaves <= self.python_leaf_limit
+                     and len(patients) * n_leaves <= self.single_pass_limit)
+        self.load_patients(patients, facts=not in_python)
         prune = not every_cohort and len(patients) >= self.prune_from
         if not fetch and len(patients) * n_leaves > self.single_pass_limit:
             # large batch read in SQL (bulk): every leaf once, the CNF folded over arrays
@@ -217,7 +226,7 @@ class Matcher:
             return []
         if len(patients) * n_leaves <= self.single_pass_limit:
             # small batch (find): evaluate every leaf once, then keep the gated pairs
-            if fetch and len(patients) * n_leaves <= self.python_leaf_limit:
+            if in_python:
                 self._python_leaf_truth(patients)
             else:
                 self._refill("pl", sql.SCOPE_LEAVES)
