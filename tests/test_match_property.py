@@ -49,14 +49,21 @@ def test_sql_equals_reference_evaluator(store, mini_ontology, trees, people):
     matcher = Matcher(store, mini_ontology)
     expected = {(p.id, t.trial_id): evaluate(t.cohorts[0].rule, p, mini_ontology)
                 for p in people for t in trials}
-    everything = {(v.patient_id, v.trial_id): v.value
-                  for v in matcher.evaluate(list(people), every_cohort=True)}
-    assert everything == expected
     possible = {k: v for k, v in expected.items() if v != 0}
-    for limit in (0, 10**9):  # two-pass (large batches) and single-pass (find) plans
-        matcher.single_pass_limit = limit
-        gated = {(v.patient_id, v.trial_id): v.value for v in matcher.evaluate(list(people))}
-        assert {k: v for k, v in gated.items() if v != 0} == possible
+    # the leaves of a small batch by `LEAF_SQL` (0), and by the reference evaluator (a
+    # one-patient `find` on few trials)
+    for python_limit in (0, 10**6):
+        matcher.python_leaf_limit = python_limit
+        matcher.single_pass_limit = Matcher.single_pass_limit
+        everything = {(v.patient_id, v.trial_id): v.value
+                      for v in matcher.evaluate(list(people), every_cohort=True)}
+        assert everything == expected
+        for limit in (0, 10**9):  # two-pass (large batches) and single-pass (find) plans
+            matcher.single_pass_limit = limit
+            gated = {(v.patient_id, v.trial_id): v.value
+                     for v in matcher.evaluate(list(people))}
+            assert {k: v for k, v in gated.items() if v != 0} == possible
+    matcher.python_leaf_limit = Matcher.python_leaf_limit
     # large batches read in SQL (bulk): the CNF folded over arrays (`match.vector`)
     matcher.single_pass_limit = 0
     for every, want in ((True, expected), (False, possible)):

@@ -111,8 +111,29 @@ def _flipped(src: Path, dst: Path, offset: int) -> Path:
     return dst
 
 
-@pytest.mark.parametrize("offset", [100, 300_000])  # the header; a data block
-def test_p04_corrupt_database_says_corrupt(cli, fuzz_db, tmp_path, offset):
+def _data_block_offset(db: Path, table: str) -> int:
+    """A byte of the first data block of `table`: a DuckDB file is three 4 KiB headers,
+    then blocks of `block_size` bytes (an 8-byte checksum, then the data)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (size,) = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()
+        block, at = con.execute(
+            f"SELECT block_id, block_offset FROM pragma_storage_info('{table}') "
+            "WHERE persistent AND block_id >= 0 ORDER BY block_id, block_offset LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return 3 * 4096 + block * size + 8 + at
+
+
+# the header; a data block of the stored leaves, which every `find` reads (a block of a
+# table it does not read, such as the derived `alt_specs` when Python evaluates the
+# leaves of a small catalogue, is found by the first command that reads it)
+@pytest.mark.parametrize("where", [100, "leaves"])
+def test_p04_corrupt_database_says_corrupt(cli, fuzz_db, tmp_path, where):
+    offset = where if isinstance(where, int) else _data_block_offset(fuzz_db, where)
     db = _flipped(fuzz_db, tmp_path / "c.duckdb", offset)
     patient = write(tmp_path / "p.jsonl", [GOOD])
     code, _, err = cli("find", patient, "--db", db, "--format", "json")

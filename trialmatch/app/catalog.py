@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trialmatch.match.derive import ontology_fingerprint, rebuild
 from trialmatch.ontology import Ontology, store_ontology
 from trialmatch.resources import curated_files, data_dir
-from trialmatch.rules.trial import Trial
 from trialmatch.store.db import READER_WAIT, NeedsWriter, Store
+
+if TYPE_CHECKING:  # the trial model is not needed to open the catalogue (find's start-up)
+    from trialmatch.rules.trial import Trial
 
 CURATED = "curated"
 
@@ -141,6 +144,8 @@ def replace_trials(store: Store, ont: Ontology, trials: list[Trial], origin: str
 
 def stored_trials(store: Store, trial_ids: list[str]) -> dict[str, Trial]:
     import json
+
+    from trialmatch.rules.trial import Trial
 
     rows = store.con.execute(
         "SELECT trial_id, doc FROM trials WHERE trial_id IN (SELECT unnest(?::VARCHAR[]))",

@@ -9,8 +9,6 @@ reference evaluator uses.
 
 from __future__ import annotations
 
-import hashlib
-
 from trialmatch.ontology import Ontology
 from trialmatch.rules.dsl import parse_text
 from trialmatch.rules.evaluate import SIGNATURE_FACTS, STATUS_COMPAT
@@ -21,20 +19,8 @@ from trialmatch.store.schema import DERIVED_TABLES
 
 
 def ontology_fingerprint(ont: Ontology) -> str:
-    h = hashlib.sha256()
-    for name in sorted(ont.cancers):
-        h.update(f"c{name}>{ont.cancers[name]['parent']};".encode())
-    for fam, members in sorted(ont.families.items()):
-        h.update(f"f{fam}>{','.join(members)};".encode())
-    for (gene, group), row in sorted(ont.groups.items()):
-        h.update(f"g{gene}.{group}>{','.join(row['members'])};".encode())
-    for drug in sorted(ont.drugs):
-        h.update(f"d{drug}>{','.join(sorted(ont.drug_concepts(drug)))};".encode())
-    for cid in sorted(ont.drug_classes):
-        h.update(f"k{cid}>{ont.drug_classes[cid]['parent']};".encode())
-    for old in sorted(ont.successors):
-        h.update(f"s{old}>{ont.successors[old]};".encode())
-    return h.hexdigest()[:16]
+    """What the derived tables depend on (`Ontology.fingerprint`, kept with the object)."""
+    return ont.fingerprint
 
 
 def _table(rows: list[tuple], names: list[str], types: list[str]):

@@ -4,7 +4,9 @@
 2. evaluate each cohort's gate leaf for every patient, keep the (patient, cohort) pairs
    whose gate is not "not met" (or every pair, for `--all`);
 3. evaluate every distinct leaf those pairs need, once per patient (`LEAF_SQL`, one
-   statement for all leaf kinds);
+   statement for all leaf kinds; a batch with few leaves, as a one-patient `find` on the
+   embedded trials, evaluates them with `rules.evaluate` instead, the reference the SQL
+   mirrors: DuckDB's fixed cost per join of that statement is then most of the work);
 4. the root values, from each tree's conjunctive normal form (`clauses`: min over clauses
    of max over literals, one statement); trees whose CNF is too large to store, and
    `node_values` (explain), fold the trees bottom-up instead, one statement per tree depth
@@ -24,12 +26,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from trialmatch.ontology import Ontology
+from trialmatch.rules.dsl import parse_text
+from trialmatch.rules.evaluate import evaluate_leaf
 from trialmatch.rules.facts import PatientFacts
+from trialmatch.rules.nodes import Node
 from trialmatch.store.db import Store
 from trialmatch.store.patients import COLUMNS, patient_rows, patient_tables
 from trialmatch.store.schema import PATIENT_TABLES
@@ -47,6 +53,15 @@ def _insert_columns(con, table: str, cols: list[tuple[str, str]], rows: list[tup
                 [[r[i] for r in rows] for i in range(len(cols))])
 
 
+_LT_COLUMNS = [("patient_id", "VARCHAR"), ("leaf_id", "INTEGER"), ("v", "INTEGER")]
+
+
+@lru_cache(maxsize=65536)
+def _leaf(canon: str) -> Node:
+    """The leaf node of a stored leaf's canonical text (cached: leaves recur)."""
+    return parse_text(canon)
+
+
 @dataclass(frozen=True, slots=True)
 class CohortValue:
     patient_id: str
@@ -61,6 +76,9 @@ class Matcher:
 
     # below this many (patient, leaf) pairs, all leaves are evaluated in one pass
     single_pass_limit = 200_000
+    # up to this many (patient, leaf) pairs of a fetched batch, the leaves are evaluated in
+    # Python (`rules.evaluate.evaluate_leaf`) rather than by `LEAF_SQL`
+    python_leaf_limit = 1_000
     # from this many patients on, candidates failing a conjunct of their root are dropped
     # before the roots are computed (bulk batches; `find` reads its few candidates directly)
     prune_from = 64
@@ -112,14 +130,21 @@ class Matcher:
         for ddl in sql.WORK_TABLES:
             self.con.execute(ddl)
 
-    def load_patients(self, patients: list[PatientFacts]) -> None:
-        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow)."""
+    def load_patients(self, patients: list[PatientFacts], *, facts: bool = True) -> None:
+        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow).
+
+        `facts=False` (a small batch whose leaves Python evaluates): only `p_patients` is
+        filled, the tables of findings, panels, priors, numbers and statuses are left
+        empty (no statement after the leaves reads them)."""
         if len(patients) <= 64:
             rows = patient_rows(patients)
-            self.con.execute("; ".join(f"DELETE FROM p_{name}" for name in COLUMNS))
+            emptied = [*COLUMNS, *(() if facts else ("tested",))]
+            self.con.execute("; ".join(f"DELETE FROM p_{name}" for name in emptied))
             for name, cols in COLUMNS.items():
-                if rows[name]:
+                if rows[name] and (facts or name == "patients"):
                     _insert_columns(self.con, f"p_{name}", cols, rows[name])
+            if not facts:
+                return
         else:
             tables = patient_tables(patients)
             for name in PATIENT_TABLES:
@@ -139,6 +164,22 @@ class Matcher:
                  if k in sql.LEAF_SQL]
         if parts:
             self._run("INSERT INTO lt " + " UNION ALL ".join(parts))
+
+    def _python_leaf_truth(self, patients: list[PatientFacts]) -> None:
+        """lt(patient_id, leaf_id, v) for every leaf in `scope_leaves` and every patient,
+        from the reference evaluator: the rows `_leaf_truth` would write (one per pair,
+        none for a kind `LEAF_SQL` does not evaluate)."""
+        rows: list[tuple[str, int, int | None]] = []
+        for leaf_id, kind, canon in self.con.execute(
+                "SELECT s.leaf_id, l.kind, l.canon FROM scope_leaves s "
+                "JOIN leaves l USING (leaf_id)").fetchall():
+            if kind in sql.LEAF_SQL:
+                node = _leaf(canon)
+                rows.extend((p.id, leaf_id, evaluate_leaf(node, p, self.ontology))
+                            for p in patients)
+        self.con.execute("DELETE FROM lt")
+        if rows:
+            _insert_columns(self.con, "lt", _LT_COLUMNS, rows)
 
     def _scope(self, cohorts: Iterable[int] | None) -> None:
         if cohorts is None:
@@ -173,9 +214,11 @@ class Matcher:
         cohort_id, v) for the caller to read in SQL (bulk), with `lt` (leaf values).
         """
         self._batch_values = None
-        self.load_patients(patients)
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
+        in_python = (fetch and len(patients) * n_leaves <= self.python_leaf_limit
+                     and len(patients) * n_leaves <= self.single_pass_limit)
+        self.load_patients(patients, facts=not in_python)
         prune = not every_cohort and len(patients) >= self.prune_from
         if not fetch and len(patients) * n_leaves > self.single_pass_limit:
             # large batch read in SQL (bulk): every leaf once, the CNF folded over arrays
@@ -183,8 +226,11 @@ class Matcher:
             return []
         if len(patients) * n_leaves <= self.single_pass_limit:
             # small batch (find): evaluate every leaf once, then keep the gated pairs
-            self._refill("pl", sql.SCOPE_LEAVES)
-            self._leaf_truth(kinds)
+            if in_python:
+                self._python_leaf_truth(patients)
+            else:
+                self._refill("pl", sql.SCOPE_LEAVES)
+                self._leaf_truth(kinds)
             self._refill("cand", sql.ALL_PAIRS if every_cohort else sql.CANDIDATES)
             if prune:
                 self.con.execute(sql.CONJUNCTS)

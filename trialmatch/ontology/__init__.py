@@ -27,4 +27,9 @@ def load_ontology(folder: Path | None = None) -> Ontology:
 
 @lru_cache(maxsize=1)
 def default_ontology() -> Ontology:
-    return load_ontology()
+    """The embedded ontology, once per process (and from the user's cache when it holds
+    the same files: `ontology.cache`)."""
+    from trialmatch.ontology.cache import cached_ontology
+    from trialmatch.resources import data_dir
+
+    return cached_ontology(data_dir("ontologies"), load_ontology)

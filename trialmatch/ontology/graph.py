@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     import networkx as nx
 
 SOLID, HEME, ROOT = "SOLID", "HEME", "TISSUE"
-_CACHES = ("_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members")
+_CACHES = ("_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members",
+           "fingerprint")
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +381,28 @@ class Ontology:
             self._class_reach(drug, reach)
             return frozenset(reach)
         return frozenset({drug})
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of what matching reads from the ontology (is-a links of cancer types and
+        drug classes, family members, variant groups, the classes of each drug, revoked
+        codes): the derived tables of a database are current when it has not changed."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for name in sorted(self.cancers):
+            h.update(f"c{name}>{self.cancers[name]['parent']};".encode())
+        for fam, members in sorted(self.families.items()):
+            h.update(f"f{fam}>{','.join(members)};".encode())
+        for (gene, group), row in sorted(self.groups.items()):
+            h.update(f"g{gene}.{group}>{','.join(row['members'])};".encode())
+        for drug in sorted(self.drugs):
+            h.update(f"d{drug}>{','.join(sorted(self.drug_concepts(drug)))};".encode())
+        for cid in sorted(self.drug_classes):
+            h.update(f"k{cid}>{self.drug_classes[cid]['parent']};".encode())
+        for old in sorted(self.successors):
+            h.update(f"s{old}>{self.successors[old]};".encode())
+        return h.hexdigest()[:16]
 
     def drug_class_path(self, drug: str, concept: str) -> list[str]:
         import networkx as nx

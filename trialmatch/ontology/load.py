@@ -48,6 +48,11 @@ class Row:
     def where(self, fallback: str | Path = "") -> str:
         return f"{self.source or fallback}:{self.line}"
 
+    def __reduce__(self):
+        """Pickled as its three fields (`ontology.cache`): re-created by `__init__`, several
+        times faster than the frozen dataclass's own `__setstate__`."""
+        return (Row, (self.line, self.values, self.source))
+
 
 def surface_key(text: str) -> str:
     """How names are compared: case, underscores and spacing do not matter."""

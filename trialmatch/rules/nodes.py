@@ -8,8 +8,11 @@ and de-duplicate, wherever their words came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError, dataclass, field, fields
 from enum import IntEnum
+from operator import attrgetter
+from typing import Any, ClassVar, TypeVar
 
 from trialmatch.errors import RuleError
 
@@ -52,8 +55,69 @@ EVIDENCE = {
 SECTIONS = ("inclusion", "exclusion", "cohort", "summary", "structured", "text")
 
 
-@dataclass(frozen=True, slots=True)
-class Provenance:
+class _Frozen:
+    """What `@dataclass(frozen=True, slots=True)` would generate for the node classes,
+    written once instead of compiled for each class when the module is imported (that
+    compilation was the largest part of importing `trialmatch.rules`, issue 12's start-up
+    of `find`). Each class is declared `@_frozen @dataclass(init=False, repr=False,
+    eq=False, slots=True)` with its own `__init__`: the dataclass fields (`fields`,
+    `replace`) and behaviour are those of a frozen dataclass: equality and hash over the
+    compared fields, the dataclass repr, no assignment after `__init__`, pickling."""
+
+    __slots__ = ()
+    _cmp: ClassVar[Callable[[Any], tuple]]  # the compared fields, as a tuple
+    _shown: ClassVar[tuple[str, ...]]  # the fields the repr shows
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            key = self.__class__._cmp
+            return bool(key(self) == key(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.__class__._cmp(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __getstate__(self) -> list[object]:
+        return [getattr(self, f.name) for f in fields(self)]  # type: ignore[arg-type]
+
+    def __setstate__(self, state: list[object]) -> None:
+        for f, value in zip(fields(self), state):  # type: ignore[arg-type]
+            object.__setattr__(self, f.name, value)
+
+
+_F = TypeVar("_F", bound=_Frozen)
+_set = object.__setattr__  # how a frozen class's __init__ sets its fields
+
+
+def _frozen(cls: type[_F]) -> type[_F]:
+    """Give a `_Frozen` dataclass its compared and shown fields."""
+    compared = tuple(f.name for f in fields(cls) if f.compare)  # type: ignore[arg-type]
+    key: Callable[[Any], tuple]
+    if len(compared) > 1:
+        key = attrgetter(*compared)
+    elif compared:
+        one = attrgetter(compared[0])
+        key = lambda node: (one(node),)  # noqa: E731
+    else:
+        key = lambda node: ()  # noqa: E731
+    cls._cmp = staticmethod(key)
+    cls._shown = tuple(f.name for f in fields(cls) if f.repr)  # type: ignore[arg-type]
+    return cls
+
+
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Provenance(_Frozen):
     """Where a node came from: the trial's words and how we read them."""
 
     section: str | None = None
@@ -61,6 +125,15 @@ class Provenance:
     end: int | None = None
     text: str | None = None
     source: str | None = None  # pattern id, or "criteria/x.yaml:12"
+
+    def __init__(self, section: str | None = None, start: int | None = None,
+                 end: int | None = None, text: str | None = None,
+                 source: str | None = None) -> None:
+        _set(self, "section", section)
+        _set(self, "start", start)
+        _set(self, "end", end)
+        _set(self, "text", text)
+        _set(self, "source", source)
 
 
 def _check(cond: bool, message: str) -> None:
@@ -88,46 +161,61 @@ def _check_evidence(node: Alteration | Fusion | Signature | Expression) -> None:
     object.__setattr__(node, "evidence", tuple(sorted(set(tags))))
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
+class Node(_Frozen):
     """Base of every node; `kind` is the stable name used in JSON and the text form."""
 
     kind = "node"
     # Keyword-only, so it comes after each subclass's own fields in __init__.
     prov: Provenance | None = field(default=None, compare=False, repr=False, kw_only=True)
 
+    def __init__(self, *, prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+
     @property
     def children(self) -> tuple[Node, ...]:
         return ()
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class All(Node):
+    """Every item is met (Kleene AND)."""
+
     items: tuple[Node, ...] = ()
     kind = "all"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "items", tuple(self.items))
+    def __init__(self, items: tuple[Node, ...] = (), *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "items", tuple(items))
 
     @property
     def children(self) -> tuple[Node, ...]:
         return self.items
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class AnyOf(Node):
+    """At least one item is met (Kleene OR)."""
+
     items: tuple[Node, ...] = ()
     kind = "any"
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "items", tuple(self.items))
+    def __init__(self, items: tuple[Node, ...] = (), *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "items", tuple(items))
 
     @property
     def children(self) -> tuple[Node, ...]:
         return self.items
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Not(Node):
     """The item is not met. `stated` keeps how the trial worded an absence when it is a
     status of its own ("HER2-negative": negative, "KRAS wild-type": wildtype) or a carve-out
@@ -138,7 +226,11 @@ class Not(Node):
     stated: str | None = None
     kind = "not"
 
-    def __post_init__(self) -> None:
+    def __init__(self, item: Node, stated: str | None = None, *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "item", item)
+        _set(self, "stated", stated)
         _check(self.stated in (None, *STATED),
                f"unknown stated status {self.stated!r}; expected one of {', '.join(STATED)}")
 
@@ -147,7 +239,8 @@ class Not(Node):
         return (self.item,)
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Alteration(Node):
     """A gene-level finding: mutation (optionally a variant or exon), copy number, wild-type.
 
@@ -167,7 +260,16 @@ class Alteration(Node):
     evidence: tuple[str, ...] = _evidence()
     kind = "alteration"
 
-    def __post_init__(self) -> None:
+    def __init__(self, gene: str, alteration: str = "mutation", variant: str | None = None,
+                 exon: int | None = None, origin: str | None = None, *,
+                 prov: Provenance | None = None, evidence: tuple[str, ...] = ()) -> None:
+        _set(self, "prov", prov)
+        _set(self, "gene", gene)
+        _set(self, "alteration", alteration)
+        _set(self, "variant", variant)
+        _set(self, "exon", exon)
+        _set(self, "origin", origin)
+        _set(self, "evidence", evidence)
         _check(bool(self.gene), "alteration needs a gene")
         _check(self.alteration in ALTERATION_KINDS,
                f"unknown alteration kind {self.alteration!r}; expected one of "
@@ -180,7 +282,8 @@ class Alteration(Node):
         _check_evidence(self)
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Fusion(Node):
     """A fusion or rearrangement involving `gene` (or a family), optionally with `partner`."""
 
@@ -189,24 +292,37 @@ class Fusion(Node):
     evidence: tuple[str, ...] = _evidence()
     kind = "fusion"
 
-    def __post_init__(self) -> None:
+    def __init__(self, gene: str, partner: str | None = None, *,
+                 prov: Provenance | None = None, evidence: tuple[str, ...] = ()) -> None:
+        _set(self, "prov", prov)
+        _set(self, "gene", gene)
+        _set(self, "partner", partner)
+        _set(self, "evidence", evidence)
         _check(bool(self.gene), "fusion needs a gene")
         _check_evidence(self)
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Signature(Node):
+    """A genomic signature of the tumour (MSI-H, dMMR, TMB-H, HRD, ...)."""
+
     name: str
     evidence: tuple[str, ...] = _evidence()
     kind = "signature"
 
-    def __post_init__(self) -> None:
+    def __init__(self, name: str, *, prov: Provenance | None = None,
+                 evidence: tuple[str, ...] = ()) -> None:
+        _set(self, "prov", prov)
+        _set(self, "name", name)
+        _set(self, "evidence", evidence)
         _check(self.name in SIGNATURES,
                f"unknown signature {self.name!r}; expected one of {', '.join(SIGNATURES)}")
         _check_evidence(self)
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Measurement(Node):
     """A measured biomarker: numeric (tmb >= 10, pdl1_tps >= 50) or a status (er = positive)."""
 
@@ -215,7 +331,12 @@ class Measurement(Node):
     value: float | str
     kind = "measurement"
 
-    def __post_init__(self) -> None:
+    def __init__(self, marker: str, op: str, value: float | str, *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "marker", marker)
+        _set(self, "op", op)
+        _set(self, "value", value)
         _check(self.marker in MARKERS,
                f"unknown marker {self.marker!r}; expected one of {', '.join(MARKERS)}")
         if self.marker in STATUS_MARKERS:
@@ -229,14 +350,17 @@ class Measurement(Node):
             object.__setattr__(self, "value", float(self.value))
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Diagnosis(Node):
     """The patient's cancer is this OncoTree code or one of its descendants."""
 
     code: str
     kind = "diagnosis"
 
-    def __post_init__(self) -> None:
+    def __init__(self, code: str, *, prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "code", code)
         _check(bool(self.code), "diagnosis needs an OncoTree code")
 
 
@@ -246,27 +370,39 @@ def _numeric(node: Node, value: float) -> None:
     object.__setattr__(node, "value", float(value))
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Age(Node):
+    """The patient's age in years compared with a threshold."""
+
     op: str
     value: float
     kind = "age"
 
-    def __post_init__(self) -> None:
+    def __init__(self, op: str, value: float, *, prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "op", op)
+        _set(self, "value", value)
         _check(self.op in OPS, f"unknown comparison {self.op!r}")
         _numeric(self, self.value)
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Sex(Node):
+    """The patient's sex, female or male."""
+
     value: str
     kind = "sex"
 
-    def __post_init__(self) -> None:
+    def __init__(self, value: str, *, prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "value", value)
         _check(self.value in SEXES, f"sex is female or male, not {self.value!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Performance(Node):
     """Performance status on the ECOG (0-5) or Karnofsky (0-100) scale."""
 
@@ -275,13 +411,19 @@ class Performance(Node):
     value: float
     kind = "performance"
 
-    def __post_init__(self) -> None:
+    def __init__(self, scale: str, op: str, value: float, *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "scale", scale)
+        _set(self, "op", op)
+        _set(self, "value", value)
         _check(self.scale in SCALES, f"unknown performance scale {self.scale!r}")
         _check(self.op in OPS, f"unknown comparison {self.op!r}")
         _numeric(self, self.value)
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class PriorTherapy(Node):
     """The patient has received this drug, or a drug of this class (an ontology id);
     `excluding` names drugs or classes that do not count ("any ALK inhibitor other than
@@ -291,7 +433,11 @@ class PriorTherapy(Node):
     excluding: tuple[str, ...] = ()
     kind = "prior_therapy"
 
-    def __post_init__(self) -> None:
+    def __init__(self, concept: str, excluding: tuple[str, ...] = (), *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "concept", concept)
+        _set(self, "excluding", excluding)
         _check(bool(self.concept), "prior therapy needs a drug or drug class")
         excluding = self.excluding
         if isinstance(excluding, str):
@@ -301,7 +447,8 @@ class PriorTherapy(Node):
                "prior therapy exclusions are drug or class ids")
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Expression(Node):
     """A protein or gene expression marker by IHC, flow cytometry or RNA (CD20, claudin
     18.2, TROP2, c-MET overexpression): `level` is positive, negative, high or low, `assay`
@@ -314,7 +461,13 @@ class Expression(Node):
     evidence: tuple[str, ...] = _evidence()
     kind = "expression"
 
-    def __post_init__(self) -> None:
+    def __init__(self, gene: str, level: str = "positive", assay: str | None = None, *,
+                 prov: Provenance | None = None, evidence: tuple[str, ...] = ()) -> None:
+        _set(self, "prov", prov)
+        _set(self, "gene", gene)
+        _set(self, "level", level)
+        _set(self, "assay", assay)
+        _set(self, "evidence", evidence)
         _check(bool(self.gene), "expression needs a gene or protein")
         _check(self.level in EXPRESSION_LEVELS,
                f"unknown expression level {self.level!r}; expected one of "
@@ -325,7 +478,8 @@ class Expression(Node):
 POPULATIONS = ("non_oncology", "unrecognised")
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Population(Node):
     """Who the trial studies, when it is not (known to be) a cancer population.
 
@@ -338,19 +492,30 @@ class Population(Node):
     condition: str
     kind = "population"
 
-    def __post_init__(self) -> None:
+    def __init__(self, scope: str, condition: str, *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "scope", scope)
+        _set(self, "condition", condition)
         _check(self.scope in POPULATIONS,
                f"unknown population {self.scope!r}; expected one of {', '.join(POPULATIONS)}")
         _check(bool(self.condition), "population needs the condition studied")
 
 
-@dataclass(frozen=True, slots=True)
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class Unparsed(Node):
     """Text the machine cannot evaluate: kept, counted, and shown for manual review."""
 
     text: str
     reason: str | None = None
     kind = "unparsed"
+
+    def __init__(self, text: str, reason: str | None = None, *,
+                 prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "text", text)
+        _set(self, "reason", reason)
 
 
 CONNECTIVES = (All, AnyOf, Not)

@@ -116,6 +116,9 @@ class Store:
         self._hint = wait is not None  # the command has a --wait option to name
         self.con = self._connect(wait or 0.0)
         self.prepared: set[str] = set()  # names of statements prepared on this connection
+        # a read-only store's `meta` rows, read once: no process writes the file while it
+        # is open read-only (DuckDB's lock), so they cannot change
+        self._meta: dict[str, str] | None = None
         self.ensure_schema()
 
     def _connect(self, wait: float) -> duckdb.DuckDBPyConnection:
@@ -152,9 +155,14 @@ class Store:
     def ensure_schema(self) -> None:
         row = None
         try:
-            rows = self.con.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-            row = rows[0] if rows else None
+            if self.read_only:  # every row at once: `get_meta` answers from them
+                self._meta = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
+                version = self._meta.get("schema_version")
+                row = (version,) if version is not None else None
+            else:
+                rows = self.con.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+                row = rows[0] if rows else None
         except duckdb.CatalogException:
             if self._has_other_tables():
                 self.close()
@@ -221,6 +229,8 @@ class Store:
         self.con.execute("COMMIT")
 
     def get_meta(self, key: str) -> str | None:
+        if self._meta is not None:
+            return self._meta.get(key)
         rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
         return rows[0][0] if rows else None
 
