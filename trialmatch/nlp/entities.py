@@ -173,7 +173,7 @@ _EVENTS = {"del": "del", "ins": "ins", "skip": "skip", "dup": "ins"}
 
 def _exon_event(m: re.Match[str], _value: str | None) -> dict:
     exon = int(m.group("exon"))
-    word = m.group("event").lower()
+    word = (_g(m, "event") or _g(m, "generic") or "").lower()
     if word.startswith(("internal", "itd")):
         return {"variants": ["ITD"], "exon": exon}
     for prefix, ev in (("del", "del"), ("ins", "ins"), ("skip", "skip"), ("dup", "ins")):

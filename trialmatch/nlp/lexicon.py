@@ -142,8 +142,12 @@ def build_lexicon(ontology) -> Lexicon:
     for name, concept in ontology.drug_lexicon().items():
         key = word_key(name)
         if key and len(key) >= 3 and not _SIGNED.search(name):
-            lex.drugs.setdefault(key, concept)
-            lex.drug_first.add(key.split()[0])
+            keys = [key]
+            if key.startswith("anti ") and len(key) > 8:
+                keys.append("anti" + key[5:])  # "anti-vascular ..." also written "antivascular ..."
+            for k in keys:
+                lex.drugs.setdefault(k, concept)
+                lex.drug_first.add(k.split()[0])
     lex.name_first = lex.cancer_first | lex.drug_first
     lex.cancer_prefixes = _prefixes(lex.cancers)
     lex.drug_prefixes = _prefixes(lex.drugs)
