@@ -380,12 +380,18 @@ def _permission_over_lists(found: list[Unit], text: str) -> list[Unit]:
     if not any(u.permitted for u in found):
         return found
     out = list(found)
-    for k in range(1, len(out)):
-        prev, cur = out[k - 1], out[k]
-        if prev.permitted and not cur.permitted and _same_kind(prev.node, cur.node):
-            gap = _SPACES.sub(" ", text[prev.end:cur.start])
-            if len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None:
-                out[k] = replace(cur, permitted=True)
+
+    def listed(a: Unit, b: Unit) -> bool:
+        gap = _SPACES.sub(" ", text[a.end:b.start])
+        return _same_kind(a.node, b.node) and len(gap) < 40 and \
+            _LIST_GAP.fullmatch(gap) is not None
+
+    for k in range(1, len(out)):  # forward: "may have had X, Y, Z or W"
+        if out[k - 1].permitted and not out[k].permitted and listed(out[k - 1], out[k]):
+            out[k] = replace(out[k], permitted=True)
+    for k in range(len(out) - 2, -1, -1):  # backward: "X, Y, Z or W ... is allowed"
+        if out[k + 1].permitted and not out[k].permitted and listed(out[k], out[k + 1]):
+            out[k] = replace(out[k], permitted=True)
     return out
 
 

@@ -603,7 +603,21 @@ _CARRIES = re.compile(r"(?i)\s*(?:with|using|containing|based\s+on|consisting\s+
 _ANY_TREATMENT = "anticancer_therapy"
 
 
+# "docetaxel-based chemotherapy", "cisplatin-containing regimen": the class after a named drug
+# and "-based" only says what kind of treatment the drug is given in.
+_BASED = re.compile(r"(?i)[\s\-–]*(?:based|containing|including|combination)[\s\-–]+\Z")
+
+
+def _qualified_class(m: Mention, ctx: Context) -> bool:
+    lo = max(ctx.start, m.start - 20)
+    based = _BASED.search(ctx.text, lo, m.start)
+    return based is not None and any(
+        x.label == "drug" and x.end == based.start() for x in ctx.ms)
+
+
 def _carrier(m: Mention, ctx: Context) -> bool:
+    if _qualified_class(m, ctx):
+        return True
     if m.data.get("concept") != _ANY_TREATMENT:
         return False
     after = _CARRIES.match(ctx.text, m.end, ctx.end)
