@@ -188,6 +188,7 @@ def _joining_or(gap: str) -> bool:
 
 
 _BIOMARKER = (Alteration, Fusion, Expression, Signature)
+_AND = re.compile(r"(?i)\band\b")
 _EITHER = re.compile(r"(?i)\beither\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
 _CLOSE_BRACKET = re.compile(r"[^()\[\]]{0,30}[)\]]")
@@ -230,6 +231,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     runs: list[list[Unit]] = [[found[0]]]
     ors: list[bool] = [False]
     either = False  # the current run opened with "either": its "or" comes, however far
+    after_and: set[int] = set()  # units after a gap that joins with "and" alone
     for prev, cur in zip(found, found[1:], strict=False):
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
@@ -253,14 +255,32 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             ors[-1] = True
         elif listed:
             runs[-1].append(cur)
+            if _AND.search(gap) and not _OR.search(gap):
+                after_and.add(id(cur))
         else:
             runs.append([cur])
             ors.append(False)
             either = False
+    runs, ors = _head_noun_apart(runs, ors, text)
     parts: list[Node] = []
     for run, has_or in zip(runs, ors, strict=True):
         if len(run) == 1:
             parts.append(run[0].node)
+            continue
+        if has_or and any(id(u) in after_and for u in run[1:]) and all(
+                _marker(u.node) for u in run):
+            # "HER2-positive and ER-negative or ER-low": "and" joins what "or" offers
+            groups: list[list[Unit]] = [[run[0]]]
+            for u in run[1:]:
+                if id(u) in after_and:
+                    groups.append([u])
+                else:
+                    groups[-1].append(u)
+            span = _span(prov, text, run[0].start, run[-1].end, "assemble.and_or")
+            parts.append(All(tuple(g[0].node if len(g) == 1 else AnyOf(
+                tuple(u.node for u in g), prov=_span(prov, text, g[0].start, g[-1].end,
+                                                     "assemble.or")) for g in groups),
+                             prov=span))
             continue
         before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) or all(
@@ -326,6 +346,49 @@ def _drug_classes():
     roots = {c for c, row in rows.items() if not row["parent"]}
     kinds = {c for c, row in rows.items() if row["parent"] in roots}  # chemotherapy, ...
     return frozenset(rows), _UMBRELLA_CLASSES | roots | kinds, ontology.drug_concepts
+
+
+_HEAD_GAP = re.compile(r"[\s\-–]*")
+_CANCER_WORD = re.compile(r"(?i)\b(?:cancers?|carcinomas?|tumou?rs?|neoplasms?|malignanc\w*|"
+                          r"diseases?|lymphomas?|leuka?emias?|sarcomas?|melanomas?)\b")
+
+
+def _head_noun_apart(runs: list[list[Unit]], ors: list[bool], text: str
+                     ) -> tuple[list[list[Unit]], list[bool]]:
+    """"EGFR-mutant or ALK-positive NSCLC": the cancer type that closes a list of
+    alternative findings, written right after the last one, is the noun they all qualify:
+    all(any(findings), cancer type), not one more alternative. When several alternatives
+    have a cancer noun of their own ("HER2+ solid cancer or HER2+ gastric cancer"), each
+    finding goes with its noun: any(all(finding, type), all(finding, type))."""
+    out_runs: list[list[Unit]] = []
+    out_ors: list[bool] = []
+    for run, has_or in zip(runs, ors, strict=True):
+        nouns = [k for k in range(1, len(run)) if has_or and isinstance(run[k].node, Diagnosis)
+                 and not isinstance(run[k - 1].node, Diagnosis)
+                 and _HEAD_GAP.fullmatch(text, run[k - 1].end, run[k].start)]
+        last = run[-1]
+        if len(nouns) >= 2:
+            merged: list[Unit] = []
+            for k, u in enumerate(run):
+                if k in nouns:
+                    prev = merged.pop()
+                    merged.append(Unit(All((prev.node, u.node), prov=Provenance(
+                        None, prev.start, u.end, text[prev.start:u.end], "assemble.qualified")),
+                        prev.start, u.end))
+                else:
+                    merged.append(u)
+            out_runs.append(merged)
+            out_ors.append(has_or)
+        elif nouns == [len(run) - 1] and len(run) >= 3 \
+                and not _CANCER_WORD.search(text, run[0].start, run[-2].end):
+            # (not when an earlier alternative has a cancer noun we do not read: "HER2+
+            # cancer or HER2+ breast cancer")
+            out_runs += [run[:-1], [last]]
+            out_ors += [True, False]
+        else:
+            out_runs.append(run)
+            out_ors.append(has_or)
+    return out_runs, out_ors
 
 
 def _span(prov: Provenance, text: str, start: int, end: int, source: str) -> Provenance:
