@@ -19,6 +19,7 @@ from trialmatch.nlp.phrases import (
     Group,
     Phrase,
     attach_orphans,
+    implied_phrases,
     build_groups,
     build_phrases,
     list_intro,
@@ -134,6 +135,8 @@ def units(ctx: Context) -> list[Unit]:
     out: list[Unit] = []
     phrases, orphans = build_phrases(ms, ctx.text)
     attach_orphans(phrases, orphans, ctx.text)
+    if not phrases and orphans:
+        phrases = implied_phrases(orphans)
     for g in build_groups(phrases, ctx.cues, ctx.text, ctx.end):
         unit = group_unit(g, ctx)
         if unit is not None:

@@ -264,6 +264,20 @@ _EXAMPLE_CUE = re.compile(r"(?i)\b(?:such\s+as|e\.\s?g\.?|for\s+(?:example|insta
                           r"including|not\s+limited\s+to)[\s,:;]*\(?\s*$")
 
 
+def implied_phrases(orphans: list[Mention]) -> list[Phrase]:
+    """Changes written without any gene in their criterion that name their gene by themselves
+    ("T790M-positive", data/genes.yaml `implied`): a phrase of that gene each."""
+    implied = gene_data().implied
+    out = []
+    for m in orphans:
+        variants = m.data.get("variants") or []
+        if m.used or m.label != "variant" or len(variants) != 1 or variants[0] not in implied:
+            continue
+        out.append(Phrase(m, (implied[variants[0]],), m.start, m.end, variants=list(variants)))
+        m.used = True
+    return out
+
+
 def attach_orphans(phrases: list[Phrase], orphans: list[Mention], text: str = "") -> None:
     """Variants written apart from their gene ("EGFR mutations such as ... L858R") go to the
     nearest gene before them (or after, when none comes before). Variants that an example

@@ -105,6 +105,7 @@ class GeneData(_Model):
     fusion_drivers: list[str]
     codons: dict[str, dict[str, str]]
     rearrangements: dict[str, list[str]]
+    implied: dict[str, str] = {}
 
     @field_validator("rearrangements")
     @classmethod
