@@ -19,9 +19,9 @@ from trialmatch.nlp.phrases import (
     Group,
     Phrase,
     attach_orphans,
-    implied_phrases,
     build_groups,
     build_phrases,
+    implied_phrases,
     list_intro,
 )
 from trialmatch.nlp.resources import gene_data
