@@ -308,6 +308,9 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
         nodes = [Alteration(g, "mutation", v, p.exon if v is None or not v.startswith("exon")
                             else _event_exon(v), origin, prov=prov)
                  for g in p.genes for v in (p.variants or (None,))]
+        if p.more_exons and not p.variants:  # "KIT exon 11 or exon 9 mutation"
+            nodes += [Alteration(g, "mutation", None, e, origin, prov=prov)
+                      for g in p.genes for e in p.more_exons]
         if p.examples and kind in ("mutation", "any"):
             # "an EGFR mutation (e.g. L858R)": the gene's finding, the variants named in it
             nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes

@@ -101,6 +101,7 @@ class Phrase:
     partner: str | None = None
     variants: list[str] = field(default_factory=list)
     exon: int | None = None
+    more_exons: list[int] = field(default_factory=list)  # "KIT exon 11 or exon 9": alternatives
     excepted: list[str] = field(default_factory=list)
     ihc: list[int] = field(default_factory=list)
     ihc_greater: bool = False
@@ -163,6 +164,14 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
         if m.label not in ("variant", "codon", "exon", "event", "her2_ihc", "measure"):
             continue
         target = None
+        if m.label == "exon" and not m.data.get("variants") and last_attached is not None \
+                and last_attached.exon is not None and not last_attached.variants \
+                and _EXON_LIST_GAP.fullmatch(text, last_end, m.start):
+            # "KIT exon 11 or exon 9 mutation": another exon of the same phrase
+            last_attached.more_exons.append(m.data["exon"])
+            last_attached.end = last_end = m.end
+            m.used = True
+            continue
         if last_attached is not None:
             gap = text[last_end:m.start]
             if tight(gap) or (last_attached.variants and conj_gap(gap)) or (
@@ -176,6 +185,9 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
         elif m.label in ("variant", "exon", "event"):
             orphans.append(m)
     return phrases, orphans
+
+
+_EXON_LIST_GAP = re.compile(r"(?i)\s*(?:,\s*(?:(?:and/or|or|and)\s+)?|(?:and/or|or|and)\s+|/\s*)")
 
 
 # Between a marker and the measurement that defines it: "HER2 overexpression (IHC 3+)",
