@@ -6,7 +6,16 @@ import pytest
 
 from trialmatch.nlp import parse_eligibility
 from trialmatch.nlp.assemble import announces_alternatives
-from trialmatch.nlp.resources import cues, gene_data, headings, list_headers, patterns, sites
+from trialmatch.nlp.resources import (
+    ContextRule,
+    context_rules,
+    cues,
+    gene_data,
+    headings,
+    list_headers,
+    patterns,
+    sites,
+)
 from trialmatch.nlp.sections import classify
 
 PATTERNS = [(p, rx, ex) for p, rx in patterns() for ex in p.examples]
@@ -47,6 +56,27 @@ def test_list_header_example(h, ex, ok):
     assert bool(rx.search(ex)) is ok
     if not ok:  # a counter-example announces no alternatives through any rule
         assert not announces_alternatives(ex)
+
+
+def test_context_grid_spells_every_combination():
+    rule = ContextRule.model_validate({
+        "id": "t", "category": "conditional", "direction": "forward", "max_scope": 3,
+        "applies_to": ["drug"], "phrases": ["only if"], "grid": [["amplified", "fused"],
+                                                                 ["cases"], ["must", "need to"]],
+        "examples": [{"text": "fused cases must have had drug X"}]})
+    assert rule.phrases == ["only if", "amplified cases must", "amplified cases need to",
+                            "fused cases must", "fused cases need to"]
+    by_id = {r.id: r for r in context_rules()}  # the data file's grid, shared by two rules
+    assert "mutant tumours need to" in by_id["conditional.subgroup"].phrases
+    assert by_id["conditional.subgroup"].phrases == by_id["conditional.subgroup.marker"].phrases
+
+
+@pytest.mark.parametrize("grid", [[], [[]], [["a", 3]], "a b", [["a", " "]]])
+def test_context_grid_malformed(grid):
+    with pytest.raises(ValueError, match="grid"):
+        ContextRule.model_validate({
+            "id": "t", "category": "conditional", "direction": "forward", "max_scope": 3,
+            "applies_to": ["drug"], "grid": grid, "examples": [{"text": "x"}]})
 
 
 def test_gene_data_loads():

@@ -7,13 +7,21 @@ Patterns are compiled as `Scanner`s (firstchar.py): the same matches as `findite
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from trialmatch.errors import UsageError
 from trialmatch.nlp.firstchar import Scanner
@@ -73,6 +81,22 @@ class ContextRule(_Model):
     terminators: list[str] = []  # single tokens that end this rule's scope (besides ";", ".")
     phrases: list[str] = Field(min_length=1)
     examples: list[ContextExample] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _grid(cls, data: Any) -> Any:
+        """`grid: [[a, b], [c, d]]` spells the phrases "a c", "a d", "b c", "b d" (added to
+        `phrases`): a phrase family written once, as its parts, instead of every combination."""
+        if not isinstance(data, dict) or "grid" not in data:
+            return data
+        grid = data["grid"]
+        if not (isinstance(grid, list) and grid and all(
+                isinstance(line, list) and line and all(isinstance(w, str) and w.strip()
+                                                        for w in line) for line in grid)):
+            raise ValueError("grid: expected a list of non-empty lists of words")
+        spelled = [" ".join(words) for words in itertools.product(*grid)]
+        rest = {k: v for k, v in data.items() if k != "grid"}
+        return {**rest, "phrases": [*rest.get("phrases", []), *spelled]}
 
 
 class Example(_Model):
