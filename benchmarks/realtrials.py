@@ -22,7 +22,12 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   the parser was then fixed on the classes it showed);
 * `f`: tests/realtrials, set F (`expected_f.json`: 12 further oncology trials and a non-cancer
   control, annotated in session 5 while the set-E fixes were made, and measured once at the
-  end of the session: the untuned estimate after those fixes).
+  end of the session: the untuned estimate after those fixes);
+* `g`, `h`: tests/realtrials, sets G and H (`expected_g.json`, `expected_h.json`: 12 further
+  oncology trials and a non-cancer control each, picked by a seeded random walk of the corpus
+  and annotated in session 6 from the trial text only by two annotators who never ran the
+  parser on them; G was measured once untuned and then served to find errors, H was measured
+  once at the end of the session).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -56,7 +61,9 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "c": (OURS, "expected_c.json"),
         "d": (OURS, "expected_d.json"),
         "e": (OURS, "expected_e*.json"),
-        "f": (OURS, "expected_f.json")}
+        "f": (OURS, "expected_f.json"),
+        "g": (OURS, "expected_g.json"),
+        "h": (OURS, "expected_h.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

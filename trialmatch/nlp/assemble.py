@@ -117,6 +117,8 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
             close = text.find(")", opening) if opening != -1 else -1
             limit = close if close != -1 else None
             while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
+                    # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
+                    isinstance(head.node, Not) == isinstance(found[j].node, Not)) and (
                     limit is None or found[j].end <= limit) and len(
                     text[found[j - 1].end:found[j].start]) < 60:
                 j += 1

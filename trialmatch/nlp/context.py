@@ -23,6 +23,11 @@ def _clause_ok(text: str, a: int, b: int) -> bool:
     return a <= b and not _BREAK.search(text[a:b])
 
 
+# A gene's position written between a cue and the gene: "in exon 11 of", "at codon 12 of".
+_POSITION = re.compile(r"(?i)\b(?:exons?|codons?)\s{0,2}\d{1,4}(?:\s{0,2}(?:,|/|-|–|or|and|"
+                       r"and/or|to|through)\s{0,2}\d{1,4})*\b")
+
+
 def left_cue(group: Group, cues: ByStart, text: str, floor: int) -> tuple[list[str], str | None]:
     """A cue written before the genes ("mutations in EGFR", "loss of PTEN", "germline BRCA")."""
     values: list[str] = []
@@ -33,7 +38,7 @@ def left_cue(group: Group, cues: ByStart, text: str, floor: int) -> tuple[list[s
             break
         if c.end > group.start:
             continue
-        gap = text[c.end:group.start]
+        gap = _POSITION.sub(" ", text[c.end:group.start])  # "mutation in exon 11 of KIT"
         if not linker_gap(gap):
             break
         role = c.data["role"]

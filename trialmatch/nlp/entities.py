@@ -193,7 +193,17 @@ def _exon_named(m: re.Match[str], _value: str | None) -> dict:
 
 
 def _exon_only(m: re.Match[str], _value: str | None) -> dict:
-    return {"variants": [], "exon": int(m.group("exon"))}
+    exon = int(m.group("exon"))
+    more = _g(m, "more")
+    if not more:
+        return {"variants": [], "exon": exon}
+    numbers = [int(n) for n in re.findall(r"\d+", more)]
+    if re.search(r"(?i)-|–|\bto\b|\bthrough\b", more):  # "exons 18-21": a range
+        last = numbers[-1]
+        extra = list(range(exon + 1, last + 1)) if exon < last <= exon + 10 else []
+    else:
+        extra = [n for n in numbers if n != exon]
+    return {"variants": [], "exon": exon, "more_exons": list(dict.fromkeys(extra))}
 
 
 def _event(_m: re.Match[str], value: str | None) -> dict | None:
@@ -759,6 +769,21 @@ def _excepted_subtypes(text: str, m: Mention, lex: Lexicon) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# A bare head noun after an eponym in the possessive ("Kaposi's sarcoma", "Castleman's
+# disease"): a type of its own, not the whole class the noun names.
+_GENERIC_HEAD = re.compile(r"(?i)(?:sarcomas?|carcinomas?|lymphomas?|leuka?emias?|tumou?rs?|"
+                           r"cancers?|neoplasms?|diseases?|syndromes?|neoplasias?)")
+_POSSESSIVE_BEFORE = re.compile(r"[A-Z][a-zà-ÿ]+(?:'s|’s|s')\s{1,2}\Z")
+
+
+def _ancestors(code: str, lex: Lexicon) -> tuple[str, ...]:
+    """The types above `code` in the ontology, nearest first."""
+    out: list[str] = []
+    while (code := lex.parents.get(code, "")) and code not in out and len(out) < 20:
+        out.append(code)
+    return tuple(out)
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -767,6 +792,10 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     A bare adjective is not read as a subtype: "precursor" or "malignant" name too many."""
     for m in mentions:
         if m.label != "cancer":
+            continue
+        if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
+                and _POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start):
+            m.data["vague"] = True  # "Kaposi's sarcoma": a named type the ontology lacks
             continue
         code = m.data["code"]
         excepted = _excepted_subtypes(text, m, lex)
@@ -808,6 +837,33 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.data["without"] = sub
         else:
             m.data["vague"] = True
+    for m in mentions:
+        if m.label == "cancer":
+            m.data["above"] = _ancestors(m.data["code"], lex)
+
+
+# "estrogen and/or progesterone receptor": a word, a conjunction, then a gene's name whose
+# last word both share
+_ELLIPTIC_GENE = re.compile(r"(?i)\b([a-z]{4,})\s*(?:,|/|\band/or\b|\bor\b|\band\b)\s*\Z")
+_SHARED_HEADS = ("receptor", "receptors")
+
+
+def elliptic_genes(text: str, genes: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Genes named by a word that shares the last word of the next gene's name: "estrogen
+    and/or progesterone receptor" names both receptors."""
+    out = []
+    for g in genes:
+        form = text[g.start:g.end]
+        head = form.rsplit(None, 1)[-1].lower() if " " in form else ""
+        if head not in _SHARED_HEADS:
+            continue
+        m = _ELLIPTIC_GENE.search(text, max(0, g.start - 30), g.start)
+        if m is None:
+            continue
+        entry = lex.lookup_gene(f"{m.group(1).lower()} {head}")
+        if entry is not None and entry.genes != g.data["genes"]:
+            out.append(_gene(entry, m.start(1), m.end(1), lex))
+    return out
 
 
 def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
@@ -1034,7 +1090,8 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
 
 def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     """Every mention in `text` (whose tokens are `toks`), non-overlapping, in text order."""
-    found = pattern_mentions(text) + gene_mentions(toks, text, lex)
+    genes = gene_mentions(toks, text, lex)
+    found = pattern_mentions(text) + genes + elliptic_genes(text, genes, lex)
     names = name_mentions(toks, text, lex)
     names += site_names(toks, text, lex, [(m.start, m.end) for m in names
                                           if m.label == "cancer"])

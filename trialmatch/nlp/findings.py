@@ -51,8 +51,8 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
                     r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to)\b")
-_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)\s+(?:of|prior|"
-                     r"before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
+_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
+                     r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
@@ -538,13 +538,24 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             return None  # "ALL target lesions": the word, not the leukaemia
     if m.data.get("vague"):
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
+    prov = ctx.prov(m.start, m.end, m.source)
+    node: Node
     if "without" in m.data:
-        prov = ctx.prov(m.start, m.end, m.source)
         without = m.data["without"]  # one subtype code, or a tuple of them
         codes = (without,) if isinstance(without, str) else tuple(without)
-        return All((Diagnosis(m.data["code"], prov=prov),
+        node = All((Diagnosis(m.data["code"], prov=prov),
                     *(Not(Diagnosis(c, prov=prov), prov=prov) for c in codes)), prov=prov)
-    return Diagnosis(m.data["code"], prov=ctx.prov(m.start, m.end, m.source))
+    else:
+        node = Diagnosis(m.data["code"], prov=prov)
+    if "excluded" in m.mods and ctx.section != "exclusion":
+        code = m.data["code"]
+        if any(o is not m and o.label == "cancer" and "excluded" not in o.mods and (
+                o.data["code"] == code or code in o.data.get("above", ())) for o in ctx.ms):
+            # "RCC with a clear-cell part (unclassified RCC is excluded)": the words narrow
+            # the required type in a way the ontology cannot say; the required type stands
+            return None
+        return Not(node, prov=prov)  # "those with a mucinous histology are excluded"
+    return node
 
 
 # Drug classes so broad that a target named before them makes a narrower class ("VEGF

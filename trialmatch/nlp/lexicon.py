@@ -32,12 +32,15 @@ def word_key(surface: str) -> str:
     return " ".join(w.lower() for w in _WORDS.findall(surface))
 
 
+_NAME_HYPHEN = re.compile(r"[a-z]{3}-[a-z]{3}")
+
+
 def gene_case_ok(surface: str, form: str) -> bool:
     """Whether `surface` is written like a gene name (see the module docstring)."""
     if _SQUEEZE.sub("", surface) == _SQUEEZE.sub("", form):
         return True
-    if " " in form.strip() and form.lower() == form:  # a lower-case name: any case
-        return True
+    if form.lower() == form and (" " in form.strip() or _NAME_HYPHEN.search(form)):
+        return True  # a lower-case name ("estrogen receptor", "beta-catenin"): any case
     squeezed = _SQUEEZE.sub("", surface)
     if squeezed[:1].islower() and not form[:1].islower():  # "eGFR" is a kidney test
         return False

@@ -110,6 +110,7 @@ class Phrase:
     cue_end: int | None = None
     compound: bool = False  # "G719A+L861Q": the variants together, in one tumour
     examples: bool = False  # "EGFR mutation (such as L858R)": the variants only illustrate it
+    apart: bool = False  # "... and T790M-negative": its own finding, not a list member
 
 
 @dataclass(slots=True)
@@ -158,6 +159,12 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
                 p = Phrase(m, tuple(m.data["genes"]), m.start, m.end, m.data.get("origin"))
                 if orphans and tight(text[orphans[-1].end:m.start]) and not orphans[-1].used:
                     _attach(p, orphans.pop(), text)  # "G12C KRAS"
+                elif orphans and not orphans[-1].used and not orphans[-1].data.get("variants") \
+                        and orphans[-1].label in ("exon", "codon") \
+                        and _OF_GENE.fullmatch(text, orphans[-1].end, m.start):
+                    # "a mutation in exon 11 of KIT", "codon 12 or 13 of KRAS": the position
+                    # is the gene's; the phrase stays the gene, so the cue before is read
+                    _attach(p, orphans.pop(), text, widen=False)
                 phrases.append(p)
             last_attached, last_end = p, p.end
             continue
@@ -172,6 +179,23 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
             last_attached.end = last_end = m.end
             m.used = True
             continue
+        if last_attached is not None and m.label == "exon" and not m.data.get("variants") \
+                and last_attached.exon is None and not last_attached.variants \
+                and _GENERIC_THEN_EXON.fullmatch(text, last_end, m.start):
+            # "a KIT mutation in exon 11": the exon is the phrase's, the generic word between
+            # stays the cue read after the gene
+            _attach(last_attached, m, text, widen=False)
+            continue
+        if last_attached is not None and m.label == "variant" and last_attached.variants \
+                and _OWN_NEGATIVE.match(text, m.end) \
+                and conj_gap(text[last_end:m.start]) and not tight(text[last_end:m.start]):
+            # "an EGFR exon 19 deletion and T790M-negative": a finding of its own, same gene
+            p = Phrase(m, last_attached.genes, m.start, m.end, variants=list(m.data["variants"]),
+                       apart=True)
+            m.used = True
+            phrases.append(p)
+            last_attached, last_end = p, p.end
+            continue
         if last_attached is not None:
             gap = text[last_end:m.start]
             if tight(gap) or (last_attached.variants and conj_gap(gap)) or (
@@ -182,10 +206,18 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
                 m.excepted = True
         if target is not None and _attach(target, m, text):
             last_end = m.end
-        elif m.label in ("variant", "exon", "event"):
+        elif m.label in ("variant", "exon", "event", "codon"):
             orphans.append(m)
     return phrases, orphans
 
+
+# Between a gene's position written first and the gene: "exon 11 of KIT", "codon 12 in KRAS".
+_OF_GENE = re.compile(r"(?i)\s{1,3}(?:of|in|within)\s{1,3}(?:the\s{1,3})?")
+# Between a gene and its exon with a generic change word: "KIT mutation in exon 11".
+_GENERIC_THEN_EXON = re.compile(
+    r"(?i)[\s-]{1,3}(?:(?:activating|somatic|germline|sensiti[sz]ing|oncogenic|point|"
+    r"pathogenic)\s{1,3})?(?:mutations?|alterations?|variants?|changes?)\s{1,3}"
+    r"(?:in|of|within|on|at|affecting|involving)\s{1,3}(?:the\s{1,3})?")
 
 _EXON_LIST_GAP = re.compile(r"(?i)\s*(?:,\s*(?:(?:and/or|or|and)\s+)?|(?:and/or|or|and)\s+|/\s*)")
 
@@ -242,8 +274,9 @@ def _fusion_pair(phrases: list[Phrase], m: Mention, text: str) -> Phrase | None:
     return prev
 
 
-def _attach(p: Phrase, m: Mention, text: str) -> bool:
-    """Attach what follows a gene to its phrase; False if it does not fit there."""
+def _attach(p: Phrase, m: Mention, text: str, widen: bool = True) -> bool:
+    """Attach what follows a gene to its phrase; False if it does not fit there. With
+    `widen=False` the phrase keeps its span (the mention is apart from the gene's words)."""
     if m.label == "measure":
         if "CD274" in p.genes or "ERBB2" in p.genes:
             p.measure, p.end = m, m.end
@@ -265,7 +298,8 @@ def _attach(p: Phrase, m: Mention, text: str) -> bool:
         (p.excepted if m.excepted else p.variants).extend(m.data.get("variants", []))
         if m.data.get("exon") is not None and not m.excepted and not m.data.get("variants"):
             p.exon = m.data["exon"]  # "exon 21 L858R"; events carry their own exon
-    if not m.excepted:  # "G12C KRAS": a variant written first widens the phrase leftwards
+            p.more_exons.extend(m.data.get("more_exons", ()))  # "exons 9 or 11"
+    if not m.excepted and widen:  # "G12C KRAS": a variant written first widens the phrase
         p.start, p.end = min(p.start, m.start), max(p.end, m.end)
     m.used = True
     return True
@@ -290,6 +324,12 @@ def implied_phrases(orphans: list[Mention]) -> list[Phrase]:
     return out
 
 
+# A status written right after a variant: "T790M-negative", "V600E (+)", "C797S not detected".
+_OWN_STATUS = re.compile(r"(?i)[\s-]{0,2}(?:negative|positive|neg\b|pos\b|\(\s?[+-]\s?\)|"
+                         r"not\s+detected|absent|present)")
+_OWN_NEGATIVE = re.compile(r"(?i)[\s-]{0,2}(?:negative|neg\b|\(\s?-\s?\)|not\s+detected|absent)")
+
+
 def attach_orphans(phrases: list[Phrase], orphans: list[Mention], text: str = "") -> None:
     """Variants written apart from their gene ("EGFR mutations such as ... L858R") go to the
     nearest gene before them (or after, when none comes before). Variants that an example
@@ -299,10 +339,19 @@ def attach_orphans(phrases: list[Phrase], orphans: list[Mention], text: str = ""
         return
     starts = [p.start for p in targets]
     for m in orphans:
-        if m.used:
+        if m.used or m.label == "codon":  # a bare codon names no change without its gene
             continue
         i = bisect_left(starts, m.start)  # targets[:i] start before the variant
         target = targets[i - 1] if i > 0 else targets[0] if starts[0] > m.start else None
+        if target is not None and m.label == "variant" and target.end < m.start \
+                and not m.excepted and _OWN_STATUS.match(text, m.end):
+            # "an EGFR mutation and T790M-negative": the variant states its own status, a
+            # finding of its own on the same gene, not a narrowing of the gene's finding
+            phrases.append(Phrase(m, target.genes, m.start, m.end,
+                                  variants=list(m.data["variants"])))
+            phrases.sort(key=lambda p: p.start)
+            m.used = True
+            continue
         if target is not None and (m.label != "exon" or m.data.get("variants")):
             if not target.variants and target.start < m.start and not m.excepted:
                 target.examples = bool(_EXAMPLE_CUE.search(text[target.end:m.start][-60:]))
@@ -350,7 +399,7 @@ def build_groups(phrases: list[Phrase], cues: ByStart, text: str, limit: int) ->
             p.cue, p.cue_end = values, end
         prev = groups[-1] if groups else None
         joined = None
-        if prev is not None and not prev.phrases[-1].cue:
+        if prev is not None and not prev.phrases[-1].cue and not p.apart:
             joined = conj_gap(text[prev.phrases[-1].end:p.start])
         if joined and prev is not None:
             prev.phrases.append(p)
