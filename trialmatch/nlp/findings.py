@@ -53,6 +53,7 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to)\b")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
+_NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
@@ -137,6 +138,7 @@ def units(ctx: Context) -> list[Unit]:
     attach_orphans(phrases, orphans, ctx.text)
     if not phrases and orphans:
         phrases = implied_phrases(orphans)
+        attach_orphans(phrases, orphans, ctx.text)  # "T315I or T315A": the gene T315I names
     for g in build_groups(phrases, ctx.cues, ctx.text, ctx.end):
         unit = group_unit(g, ctx)
         if unit is not None:
@@ -164,6 +166,9 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
     g.origin = origin
     if values:
         return combine(values), "left"
+    if _NEGATIVE_FOR.search(ctx.text, max(ctx.start, g.start - 20), g.start) and not any(
+            p.variants or p.exon is not None for p in g.phrases):
+        return "negative", "negative-for"  # "negative for HER2": the marker's status
     if any(p.variants or p.excepted or p.ihc or p.measure for p in g.phrases):
         return "mutation", "variant"
     if all(p.partner for p in g.phrases):
@@ -233,7 +238,9 @@ def _result_after_test(g: Group, ctx: Context) -> str | None:
 
 
 def group_unit(g: Group, ctx: Context) -> Unit | None:
-    if any(inert(p.gene) for p in g.phrases):  # a coordinated group shares its context
+    carved = all(p.gene.mods == {"exception"} for p in g.phrases) and _excepted_from_cancer(
+        g.start, ctx)
+    if not carved and any(inert(p.gene) for p in g.phrases):  # a group shares its context
         stated = _result_after_test(g, ctx)
         if stated is None:
             return None
@@ -271,8 +278,31 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         node = AnyOf(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.or"))
     negated, excepted = negation(g.start, g.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                  ctx.section)
+    if carved:  # "AML, excluding core-binding factor [inv(16), t(8;21)]": cases left out
+        excepted, negated = False, True
+    if how == "negative-for":  # the status words, not a negation of the finding
+        negated = bool(_NO_PRIOR.search(ctx.text, max(ctx.start, g.start - 40),
+                                        max(ctx.start, g.start - 20)))
     node = _context(node, negated, excepted, ctx, g.start, g.end)
     return Unit(node, g.start, g.end) if node is not None else None
+
+
+def _excepted_from_cancer(start: int, ctx: Context) -> bool:
+    """Whether the exception cue before a finding follows a cancer type right away ("AML,
+    excluding ..."): what it names is left out of the cancer type the criterion requires
+    (in an inclusion criterion; "any KRAS change except G13D" stays a carve-out)."""
+    if ctx.section == "exclusion":
+        return False
+    for c in ctx.cues.between(max(ctx.start, start - 70), start):
+        if c.data["role"] != "exception" or not _EXCEPT_GAP.fullmatch(ctx.text, c.end, start):
+            continue
+        return any(m.label == "cancer" and m.end <= c.start and
+                   _CANCER_THEN_EXCEPT.fullmatch(ctx.text, m.end, c.start) for m in ctx.ms)
+    return False
+
+
+_CANCER_THEN_EXCEPT = re.compile(r"[\s,;(]{0,4}")
+_EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z\-]+\s+){0,3}[\s:,(\[]*")
 
 
 def _nonbio(g: Group, ctx: Context) -> bool:
@@ -301,6 +331,13 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
     if p.ihc:
         return _ihc_node(p, ctx)
     own_change = bool(p.variants) or p.exon is not None  # "EGFR exon 19 deletion, ALK fusion"
+    if p.partner and p.variants and kind not in ("negative", "wildtype"):
+        # "BCR-ABL1 T315I": the fusion and a change in its kinase part
+        fused = _one([Fusion(g, p.partner, prov=prov) for g in p.genes], ctx, p)
+        changed = _one([Alteration(g, "mutation", v, None, origin, prov=prov)
+                        for g in p.genes for v in p.variants], ctx, p)
+        if fused is not None and changed is not None:
+            return All((fused, changed), prov=prov)
     if p.partner or (kind == "fusion" and not own_change):
         nodes: list[Node] = [Fusion(g, p.partner, prov=prov) for g in p.genes]
         return _stated_absent(_one(nodes, ctx, p), kind, prov)
@@ -418,6 +455,10 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
 
 # ----------------------------------------------------------------------------- others
 
+_STANDALONE_BIOMARKERS = frozenset({"signature", "measure", "tmb", "philadelphia", "rearrangement",
+                                    "triple_negative"})
+
+
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
@@ -425,17 +466,20 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     # more way to meet the criterion's requirement, not a requirement of its own
     permitted = (m.label == "cancer" and m.mods == {"permission"}) or (
         m.label == "drug" and m.mods == {"alternative"})
-    if maker is None or m.used or (inert(m) and not permitted):
+    carved = m.label in _STANDALONE_BIOMARKERS and m.mods == {"exception"} \
+        and _excepted_from_cancer(m.start, ctx)
+    if maker is None or m.used or (inert(m) and not permitted and not carved):
         return None
     node = maker(m, ctx)
     if node is None:
         return None
     if permitted:
         return Unit(node, m.start, m.end, permitted=True)
-    if m.label in ("signature", "measure", "tmb", "philadelphia", "rearrangement",
-                   "triple_negative"):
+    if m.label in _STANDALONE_BIOMARKERS:
         negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                      ctx.section)
+        if carved or (excepted and _excepted_from_cancer(m.start, ctx)):
+            negated, excepted = True, False  # "AML, excluding t(8;21)": left out of the type
         node = _context(node, negated, excepted, ctx, m.start, m.end)
         if node is None:
             return None
