@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from trialmatch.nlp.mentions import ByStart
-from trialmatch.nlp.phrases import Group, linker_gap
+from trialmatch.nlp.phrases import KINDS, Group, after_gene, linker_gap, or_gap
 
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
 _PRE_SCOPE = 70
@@ -47,6 +47,13 @@ def left_cue(group: Group, cues: ByStart, text: str, floor: int) -> tuple[list[s
         elif role == "alteration" and c.data["value"] not in ("positive", "negative", "low") \
                 or (role == "alteration" and re.search(r"(?i)\bfor\b", gap)):
             values.insert(0, c.data["value"])
+            if c.data["value"] in KINDS and k > 0:
+                other = cues.items[k - 1]  # "a mutation or amplification of KIT"
+                if other.data["role"] == "alteration" and other.data["value"] in KINDS \
+                        and other.start >= floor and or_gap(text[other.end:c.start]) \
+                        and not after_gene(text, other.start):
+                    values.append("or:" + other.data["value"])
+                    group.left_start = other.start  # the unit spans both kinds
             break
         elif role in ("negation", "exception", "linker"):
             continue

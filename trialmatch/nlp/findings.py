@@ -161,11 +161,11 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
     if own and own[0].startswith("__"):
         return None, "context"
     if own:
-        return combine(own), "own"
+        return combine_alternatives(own), "own"
     values, origin = left_cue(g, ctx.cues, ctx.text, ctx.start)
     g.origin = origin
     if values:
-        return combine(values), "left"
+        return combine_alternatives(values), "left"
     if _NEGATIVE_FOR.search(ctx.text, max(ctx.start, g.start - 20), g.start) and not any(
             p.variants or p.exon is not None for p in g.phrases):
         return "negative", "negative-for"  # "negative for HER2": the marker's status
@@ -184,6 +184,14 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
                         or list_intro(ctx.text[max(ctx.start, g.start - 60):g.start])):
         return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..."
     return None, "none"
+
+
+def combine_alternatives(values: list[str]) -> str:
+    """One kind, or alternative kinds joined by "|" ("mutation|amplification"), from a cue
+    chain whose alternatives are marked "or:" (see phrases.cue_chain)."""
+    alternatives = [v[3:] for v in values if v.startswith("or:")]
+    kind = combine([v for v in values if not v.startswith("or:")])
+    return "|".join(dict.fromkeys([kind, *alternatives])) if alternatives else kind
 
 
 def combine(values: list[str]) -> str:
@@ -263,15 +271,19 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
     if _nonbio(g, ctx):
         return None
     origin = origin_near(g, ctx.cues, ctx.text) or g.origin
+    kinds = kind.split("|")  # "mutation or amplification of KIT": either kind
     leaves = []
     for p in g.phrases:
-        node = phrase_node(p, kind, origin or p.origin, ctx)
-        if node is not None:
-            leaves.append(node)
+        for k in kinds:
+            node = phrase_node(p, k, origin or p.origin, ctx)
+            if node is not None and node not in leaves:
+                leaves.append(node)
     if not leaves:
         return None
     if len(leaves) == 1:
         node = leaves[0]
+    elif len(kinds) > 1:
+        node = AnyOf(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.or"))
     elif kind in ("wildtype", "negative") or (g.conj == "and" and kind == "positive"):
         node = All(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.and"))
     else:
@@ -284,7 +296,8 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         negated = bool(_NO_PRIOR.search(ctx.text, max(ctx.start, g.start - 40),
                                         max(ctx.start, g.start - 20)))
     node = _context(node, negated, excepted, ctx, g.start, g.end)
-    return Unit(node, g.start, g.end) if node is not None else None
+    start = g.left_start if g.left_start is not None and len(kinds) > 1 else g.start
+    return Unit(node, start, g.end) if node is not None else None
 
 
 def _excepted_from_cancer(start: int, ctx: Context) -> bool:

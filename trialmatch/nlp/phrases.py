@@ -122,6 +122,7 @@ class Group:
     inherited: bool = False
     negated: bool = False
     excepted: bool = False
+    left_start: int | None = None  # where alternative kinds written before the genes start
 
     @property
     def start(self) -> int:
@@ -360,6 +361,26 @@ def attach_orphans(phrases: list[Phrase], orphans: list[Mention], text: str = ""
             m.used = True
 
 
+# Kinds of finding that can be alternatives of one gene ("mutation or amplification of KIT").
+KINDS = frozenset({"mutation", "amplification", "deletion", "fusion", "overexpression",
+                   "expression"})
+_OR_GAP = re.compile(r"(?i)\s*,?\s*(?:and/or|or)\s+(?:an?\s+|the\s+)?")
+
+
+# A cue followed by "of"/"in": it names the next gene's finding ("... and/or loss of p16").
+_LINKER_AFTER = re.compile(r"(?i)\s+(?:of|in|within|involving|affecting)\b")
+# A cue right after a gene's name: that gene's own finding ("CCND1 amplification and/or ...").
+_GENE_BEFORE = re.compile(r"(?:[A-Z][A-Za-z0-9]*[A-Z0-9]|[A-Z]{2,})[\s-]*\Z")
+
+
+def after_gene(text: str, start: int) -> bool:
+    return bool(_GENE_BEFORE.search(text, max(0, start - 20), start))
+
+
+def or_gap(gap: str) -> bool:
+    return bool(_OR_GAP.fullmatch(gap))
+
+
 def cue_chain(start: int, cues: ByStart, text: str, limit: int) -> tuple[list[str], int | None, Mention | None]:
     """The alteration cues right after `start` (with filler gaps), their end, and the first
     non-alteration cue met (therapy, nonbio) if it comes first."""
@@ -373,9 +394,14 @@ def cue_chain(start: int, cues: ByStart, text: str, limit: int) -> tuple[list[st
         if c.start > limit:
             break
         gap = text[pos:c.start]
+        role = c.data["role"]
+        if values and values[-1] in KINDS and role == "alteration" and c.data["value"] in KINDS \
+                and _OR_GAP.fullmatch(gap) and not _LINKER_AFTER.match(text, c.end):
+            values.append("or:" + c.data["value"])  # "KIT mutation or amplification"
+            end = pos = c.end
+            continue
         if not (filler_gap(gap) or (values and tight(gap))):
             break
-        role = c.data["role"]
         if role == "alteration":
             values.append(c.data["value"])
             end = pos = c.end
