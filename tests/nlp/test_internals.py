@@ -134,6 +134,33 @@ def test_needle_windows_find_what_finditer_finds(text):
         [m.span() for m in re.finditer(regex, text)]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["year", "yrs", "18", "5", " ", "  ", "\n", ">", "≥", "x",
+                                 "a", "-", "old", "days", "ye", "ar"]),
+                max_size=16).map("".join), st.integers(0, 400), st.integers(0, 400))
+def test_needle_windows_with_lookarounds_find_what_finditer_finds(text, before, after):
+    """Windows around needles with lookbehinds, lookaheads and word boundaries: a window
+    scan reads text before its start (lookbehind) and past its end (`reach`)."""
+    regex = (r"(?<![A-Za-z0-9])(?i:(?:>|≥)\s{0,2}(?P<v>\d{1,2})\s{0,2}(?:years?|yrs?)"
+             r"(?!\s{0,2}(?:old|days))|\b(?P<w>\d{1,2})\s?yrs?\b(?=\s{0,3}-))")
+    scanner = Scanner(regex)
+    assert scanner.width is not None and scanner.reach > 0
+    padded = "z " * before + text + " q" * after  # long enough for the window path
+    for t in (text, padded):
+        assert [m.span() for m in scanner.finditer(t)] == \
+            [m.span() for m in re.finditer(regex, t)]
+
+
+def test_window_bounds():
+    from trialmatch.nlp.firstchar import window
+
+    assert window(r"ab\d{1,3}") == (5, 1)
+    assert window(r"(?<!x)ab(?=cd|e)") == (2, 4)  # the lookarounds' widths, plus one
+    assert window(r"ab(?=c+)") is None  # an unbounded lookahead
+    assert window(r"(a)b\1") is None  # a back-reference
+    assert window(r"a{1,300}") is None  # longer than a window
+
+
 def _scan_cues(low, index):
     """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
     every word, in word order, longest phrase first."""
