@@ -161,6 +161,14 @@ def test_window_bounds():
     assert window(r"a{1,300}") is None  # longer than a window
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\xa0\u2028:*-–.ab")), max_size=12))
+def test_heading_trail_is_cut_as_the_regex_cuts_it(text):
+    from trialmatch.nlp.sections import _TRAIL, _untrail
+
+    assert _untrail(text.strip()) == _TRAIL.sub("", text.strip())
+
+
 def _scan_cues(low, index):
     """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
     every word, in word order, longest phrase first."""
