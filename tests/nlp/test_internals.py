@@ -169,6 +169,15 @@ def test_heading_trail_is_cut_as_the_regex_cuts_it(text):
     assert _untrail(text.strip()) == _TRAIL.sub("", text.strip())
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["or", "OR", "and/or", "and", " ", "\n", ",", ";", ":", ".", "x",
+                                 "\xa0", "(", "lor"]), max_size=10).map("".join))
+def test_trailing_or_is_found_as_the_regex_finds_it(text):
+    from trialmatch.nlp.assemble import _ENDS_OR, _ends_or
+
+    assert _ends_or(text) == (_ENDS_OR.search(text) is not None)
+
+
 def _scan_cues(low, index):
     """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
     every word, in word order, longest phrase first."""
