@@ -178,6 +178,27 @@ def test_trailing_or_is_found_as_the_regex_finds_it(text):
     assert _ends_or(text) == (_ENDS_OR.search(text) is not None)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZé东京²½Ⅳ_-. 1٣\n\t(")), max_size=16))
+def test_token_branches_in_any_order_split_alike(text):
+    """WORD_RE tries letters before digits and ideographs: the same tokens as the order it
+    was written in (the three branches start with disjoint characters)."""
+    from trialmatch.nlp.tokens import _CJK, TOKEN_RE
+
+    written = (rf"[{_CJK}]|\d+(?:\.\d+)*|[^\W\d_{_CJK}]+(?:\d+[^\W\d_{_CJK}]*)*|"
+               rf"[^\W_{_CJK}]+|\S")
+    assert re.findall(TOKEN_RE, text) == re.findall(written, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([";", ":", ".", " ", "\t", "-", "–", "•", "\n", "a"]),
+                max_size=14).map("".join), st.integers(0, 14))
+def test_inline_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
+    from trialmatch.nlp.segment import _INLINE_BULLET, _INLINE_BULLETS
+
+    assert len(_INLINE_BULLETS.findall(text, 0, end)) == len(_INLINE_BULLET.findall(text, 0, end))
+
+
 def _scan_cues(low, index):
     """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
     every word, in word order, longest phrase first."""

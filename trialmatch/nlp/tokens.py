@@ -23,8 +23,11 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # ideographs: one token each (no spaces)
-WORD_RE = (rf"[{_CJK}]|\d+(?:\.\d+)*|[^\W\d_{_CJK}]+(?:\d+[^\W\d_{_CJK}]*)*|"
-           rf"[^\W_{_CJK}]+")  # a word or number token
+# A word or number token. The first three branches start with disjoint characters (letters,
+# digits, ideographs), so their order does not change a match: letters, the most frequent,
+# are tried first.
+WORD_RE = (rf"[^\W\d_{_CJK}]+(?:\d+[^\W\d_{_CJK}]*)*|\d+(?:\.\d+)*|[{_CJK}]|"
+           rf"[^\W_{_CJK}]+")
 TOKEN_RE = WORD_RE + r"|\S"  # ... or a single punctuation mark
 # A token and the one space after it that belongs to it, or a run of whitespace that is a
 # token of its own (what is left of a run after that space): the whole text, in order.
