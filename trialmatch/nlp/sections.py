@@ -31,6 +31,8 @@ def _untrail(text: str) -> str:
         if cut == text:
             return text
         text = cut
+
+
 _ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
 _KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
 _INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
