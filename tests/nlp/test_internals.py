@@ -134,6 +134,71 @@ def test_needle_windows_find_what_finditer_finds(text):
         [m.span() for m in re.finditer(regex, text)]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["year", "yrs", "18", "5", " ", "  ", "\n", ">", "≥", "x",
+                                 "a", "-", "old", "days", "ye", "ar"]),
+                max_size=16).map("".join), st.integers(0, 400), st.integers(0, 400))
+def test_needle_windows_with_lookarounds_find_what_finditer_finds(text, before, after):
+    """Windows around needles with lookbehinds, lookaheads and word boundaries: a window
+    scan reads text before its start (lookbehind) and past its end (`reach`)."""
+    regex = (r"(?<![A-Za-z0-9])(?i:(?:>|≥)\s{0,2}(?P<v>\d{1,2})\s{0,2}(?:years?|yrs?)"
+             r"(?!\s{0,2}(?:old|days))|\b(?P<w>\d{1,2})\s?yrs?\b(?=\s{0,3}-))")
+    scanner = Scanner(regex)
+    assert scanner.width is not None and scanner.reach > 0
+    padded = "z " * before + text + " q" * after  # long enough for the window path
+    for t in (text, padded):
+        assert [m.span() for m in scanner.finditer(t)] == \
+            [m.span() for m in re.finditer(regex, t)]
+
+
+def test_window_bounds():
+    from trialmatch.nlp.firstchar import window
+
+    assert window(r"ab\d{1,3}") == (5, 1)
+    assert window(r"(?<!x)ab(?=cd|e)") == (2, 4)  # the lookarounds' widths, plus one
+    assert window(r"ab(?=c+)") is None  # an unbounded lookahead
+    assert window(r"(a)b\1") is None  # a back-reference
+    assert window(r"a{1,300}") is None  # longer than a window
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\xa0\u2028:*-–.ab")), max_size=12))
+def test_heading_trail_is_cut_as_the_regex_cuts_it(text):
+    from trialmatch.nlp.sections import _TRAIL, _untrail
+
+    assert _untrail(text.strip()) == _TRAIL.sub("", text.strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["or", "OR", "and/or", "and", " ", "\n", ",", ";", ":", ".", "x",
+                                 "\xa0", "(", "lor"]), max_size=10).map("".join))
+def test_trailing_or_is_found_as_the_regex_finds_it(text):
+    from trialmatch.nlp.assemble import _ENDS_OR, _ends_or
+
+    assert _ends_or(text) == (_ENDS_OR.search(text) is not None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZé东京²½Ⅳ_-. 1٣\n\t(")), max_size=16))
+def test_token_branches_in_any_order_split_alike(text):
+    """WORD_RE tries letters before digits and ideographs: the same tokens as the order it
+    was written in (the three branches start with disjoint characters)."""
+    from trialmatch.nlp.tokens import _CJK, TOKEN_RE
+
+    written = (rf"[{_CJK}]|\d+(?:\.\d+)*|[^\W\d_{_CJK}]+(?:\d+[^\W\d_{_CJK}]*)*|"
+               rf"[^\W_{_CJK}]+|\S")
+    assert re.findall(TOKEN_RE, text) == re.findall(written, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([";", ":", ".", " ", "\t", "-", "–", "•", "\n", "a"]),
+                max_size=14).map("".join), st.integers(0, 14))
+def test_inline_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
+    from trialmatch.nlp.segment import _INLINE_BULLET, _INLINE_BULLETS
+
+    assert len(_INLINE_BULLETS.findall(text, 0, end)) == len(_INLINE_BULLET.findall(text, 0, end))
+
+
 def _scan_cues(low, index):
     """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
     every word, in word order, longest phrase first."""

@@ -686,10 +686,19 @@ _ENDS_OR = re.compile(r"(?i)(?:^|[\s,;])(?:or|and/or)[\s,;:.]*\Z")
 _ONLY_OR = re.compile(r"(?i)[\s(\[]*(?:or|and/or)[\s)\].:]*\Z")
 
 
+def _ends_or(text: str) -> bool:
+    """`_ENDS_OR.search(text)`, tried only near the end: a match's "or" ends where the
+    trailing run of spaces and marks starts (a plain search enters it at every position)."""
+    core = text
+    while (cut := core.rstrip().rstrip(",;:.")) != core:
+        core = cut
+    return _ENDS_OR.search(text, max(0, len(core) - 7)) is not None
+
+
 def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
                  ) -> list[tuple[Criterion, Node]]:
     """Join criteria linked by a trailing "or" into an `any` (see _ENDS_OR)."""
-    if not any(_ENDS_OR.search(c.text) for c, _ in pairs):
+    if not any(_ends_or(c.text) for c, _ in pairs):
         return pairs
     out: list[tuple[Criterion, Node]] = []
     joined: set[int] = set()  # the `any` nodes made here, which a further "or" extends
@@ -707,7 +716,7 @@ def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
             out[-1] = (first, choice)
         elif not alone:
             out.append((c, node))
-        open_or = _ENDS_OR.search(c.text) is not None
+        open_or = _ends_or(c.text)
     return out
 
 

@@ -1146,4 +1146,8 @@ def _beats(a: Mention, b: Mention) -> bool:
 
 
 def _squeeze(surface: str) -> str:
-    return re.sub(r"[\s\-–]+", "", surface)
+    """The surface without whitespace and hyphens (most gene names have none: no regex)."""
+    return surface if surface.isalnum() else _SPACES_HYPHENS.sub("", surface)
+
+
+_SPACES_HYPHENS = re.compile(r"[\s\-–]+")

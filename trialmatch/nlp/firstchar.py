@@ -18,7 +18,9 @@ Before any scanning, a text is skipped when it holds none of the pattern's *need
 words that every match must contain, one of them at least ("year" or "yr" for an age in
 years), read from the parsed pattern (`needles`). The test is on `probe(text)` (the text with
 the re case-folding partners of i, s and k made ASCII, then lower-cased), computed once per
-text for all patterns; most patterns then never run on most criteria.
+text for all patterns; most patterns then never run on most criteria. When a text holds
+few needles and the pattern's matches and lookarounds are bounded (`window`), only the
+windows just before each needle are scanned.
 """
 
 from __future__ import annotations
@@ -137,38 +139,58 @@ def probe(text: str) -> str:
 _MAX_WINDOW = 200
 
 
-def window(regex: str) -> int | None:
-    """The longest match of `regex` when it is at most _MAX_WINDOW characters and the pattern
-    has no assertion (lookaround, anchor, word boundary): then whether a match starts at a
-    position depends only on the _MAX_WINDOW characters from there, and a match containing a
-    needle starts at most that far before it. None otherwise."""
+def window(regex: str) -> tuple[int, int] | None:
+    """(the longest match of `regex`, how far past a match its assertions may read) when
+    both are bounded and the match is at most _MAX_WINDOW characters: then whether a match
+    starts at a position depends only on the characters from just before it to that many
+    past it (a lookbehind reads text before a scan's start, as in the whole text), and a
+    match containing a needle starts at most that far before it. None otherwise (a
+    back-reference, an unbounded lookaround)."""
     if _p is None:
         return None
     try:
         parsed = _p.parse(regex)
-        if not _plain_items(list(parsed)):
+        ahead = _lookaround_reach(list(parsed))
+        if ahead is None:
             return None
         width = parsed.getwidth()[1]
     except (re.error, AttributeError, TypeError, ValueError, RecursionError):
         return None
-    return width if width <= _MAX_WINDOW else None
+    return (width, ahead + 1) if width <= _MAX_WINDOW else None
 
 
-def _plain_items(items) -> bool:
+def _lookaround_reach(items) -> int | None:
+    """An upper bound on how many characters past the end of a match the lookarounds of
+    a sequence can read: the sum of their widths (`window` adds one: a word boundary or an
+    anchor reads the next character); None when a lookaround is unbounded or a group is
+    referred back to."""
+    reach = 0
     for op, av in items:
         name = _name(op)
-        if name in ("ASSERT", "ASSERT_NOT", "AT", "GROUPREF", "GROUPREF_EXISTS"):
-            return False
-        if name == "SUBPATTERN" and not _plain_items(list(av[3])):
-            return False
-        if name == "ATOMIC_GROUP" and not _plain_items(list(av)):
-            return False
-        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and \
-                not _plain_items(list(av[2])):
-            return False
-        if name == "BRANCH" and not all(_plain_items(list(alt)) for alt in av[1]):
-            return False
-    return True
+        if name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return None
+        if name in ("ASSERT", "ASSERT_NOT"):
+            sub = av[1]
+            inner = _lookaround_reach(list(sub))
+            width = sub.getwidth()[1]
+            if inner is None or width > _MAX_WINDOW:
+                return None
+            reach += width + inner
+        subs = []
+        if name == "SUBPATTERN":
+            subs = [av[3]]
+        elif name == "ATOMIC_GROUP":
+            subs = [av]
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            subs = [av[2]]
+        elif name == "BRANCH":
+            subs = list(av[1])
+        for sub in subs:
+            inner = _lookaround_reach(list(sub))
+            if inner is None:
+                return None
+            reach += inner
+    return reach
 
 
 def needles(regex: str) -> tuple[str, ...] | None:
@@ -235,11 +257,24 @@ def _lead(items) -> str:
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
+_FEW = 64  # needles in a text up to which windows are scanned rather than the whole text
+
+
+def _occurrences(text: str, needle: str, limit: int) -> list[int]:
+    """Where `needle` occurs in `text` (overlaps included), at most `limit` places."""
+    out: list[int] = []
+    i = text.find(needle)
+    while i != -1 and len(out) < limit:
+        out.append(i)
+        i = text.find(needle, i + 1)
+    return out
+
+
 class Scanner:
     """A compiled pattern whose `finditer` and `search` return the plain pattern's matches,
     found faster (see the module docstring). `plain` is the pattern as written."""
 
-    __slots__ = ("plain", "stage", "pattern", "needles", "width", "finder")
+    __slots__ = ("plain", "stage", "pattern", "needles", "width", "reach")
 
     def __init__(self, regex: str) -> None:
         self.plain = re.compile(regex)
@@ -254,9 +289,11 @@ class Scanner:
                 self.stage = re.compile(f"{head}[{chars}](?<=(?={body}).)")
             except re.error:  # e.g. a pattern that cannot sit inside a lookbehind
                 self.stage = None
-        self.width = window(regex) if self.needles and self.stage else None
-        self.finder = re.compile(f"(?=(?:{'|'.join(map(re.escape, self.needles or ()))}))") \
-            if self.width is not None else None
+        # (windows pay one look-up per needle: not worth it for a long list of short words)
+        bounds = window(regex) if self.needles and len(self.needles) <= 8 and self.stage \
+            else None
+        self.width: int | None = bounds[0] if bounds is not None else None
+        self.reach = bounds[1] if bounds is not None else 0
 
     def finditer(self, text: str, probed: str | None = None) -> Iterator[re.Match[str]]:
         """The matches of the plain pattern; `probed` is `probe(text)` when the caller has
@@ -265,9 +302,11 @@ class Scanner:
             probed = probe(text) if probed is None else probed
             if not any(n in probed for n in self.needles):
                 return
-            if self.finder is not None and len(probed) == len(text):
-                yield from self._windows(text, probed)
-                return
+            if self.width is not None and len(probed) == len(text):
+                at = sorted(i for n in self.needles for i in _occurrences(probed, n, _FEW))
+                if len(at) < _FEW and len(at) * (self.width + self.reach) < len(text):
+                    yield from self._windows(text, at)
+                    return
         if self.stage is None:
             yield from self.plain.finditer(text)
             return
@@ -281,24 +320,26 @@ class Scanner:
                 yield m
                 end = m.end()
 
-    def _windows(self, text: str, probed: str) -> Iterator[re.Match[str]]:
+    def _windows(self, text: str, at: list[int]) -> Iterator[re.Match[str]]:
         """finditer, trying only starts at most `width` characters before a needle (a match
-        holds one); each window is scanned up to `width` characters past its last start, all
-        a match from there can read (no assertions)."""
-        width, scan, finder = self.width, self.stage, self.finder
-        if width is None or scan is None or finder is None:  # no windows: scan everything
+        holds one); each window is scanned up to `width` characters past its last start and
+        as far again as the pattern's assertions read (`reach`): all a match from there can
+        read. Text before a window is still seen by a lookbehind (re reads before `pos`)."""
+        width, scan = self.width, self.stage
+        if width is None or scan is None:  # no windows: scan everything
             yield from self.plain.finditer(text)
             return
         spans: list[list[int]] = []
-        for hit in finder.finditer(probed):
-            lo, hi = max(0, hit.start() - width), hit.start() + 1
+        for pos in at:
+            lo, hi = max(0, pos - width), pos + 1
             if spans and lo <= spans[-1][1]:
                 spans[-1][1] = hi
             else:
                 spans.append([lo, hi])
         end = 0
         for lo, hi in spans:
-            for hit in scan.finditer(text, max(lo, end), min(len(text), hi + width)):
+            for hit in scan.finditer(text, max(lo, end),
+                                     min(len(text), hi + width + self.reach)):
                 start = hit.start()
                 if start >= hi:
                     break

@@ -25,7 +25,8 @@ _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def gene_key(surface: str) -> str:
-    return _SQUEEZE.sub("", surface).upper()
+    # (an alphanumeric surface has no space or hyphen to squeeze: no regex)
+    return surface.upper() if surface.isalnum() else _SQUEEZE.sub("", surface).upper()
 
 
 def word_key(surface: str) -> str:

@@ -21,6 +21,18 @@ BULLET = re.compile(
     r"|[a-zA-Z][.)](?=\s)[ \t]*|\([a-zA-Z]\)[ \t]*|[ivxIVX]{1,4}[.)](?=\s)[ \t]*"
     r"|\([ivxIVX]{1,4}\)[ \t]*|\d{1,2}\.\d{1,2}\.?(?=\s)[ \t]*)?")
 _TRAIL = re.compile(r"[\s:*\-–.]+$")
+_TRAIL_MARKS = ":*-–."
+
+
+def _untrail(text: str) -> str:
+    """`_TRAIL.sub("", text)` for a stripped line (no regex: two `rstrip`s per round)."""
+    while True:
+        cut = text.rstrip(_TRAIL_MARKS).rstrip()
+        if cut == text:
+            return text
+        text = cut
+
+
 _ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
 _KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
 _INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
@@ -68,13 +80,15 @@ def _headings() -> list[tuple[resources.Heading, re.Pattern[str], tuple[str, ...
     return [(h, rx, needles(rx.pattern)) for h, rx in headings()]
 
 
+@lru_cache(maxsize=8192)
 def classify(line: str) -> Heading | None:
-    """The heading a line is, or None for an ordinary line."""
+    """The heading a line is, or None for an ordinary line (cached: texts repeat their
+    headings and many of their lines; a `Heading` is immutable)."""
     m = BULLET.match(line)
     body = line[m.end():] if m else line
     if len(body) > 400:  # no heading is this long; keeps the regexes below on short text
         return None
-    core = _TRAIL.sub("", body.strip())
+    core = _untrail(body.strip())
     if not core or len(core) > 120:
         return None
     low = probe(core)

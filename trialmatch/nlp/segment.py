@@ -89,13 +89,16 @@ _INLINE_HEADING = re.compile(r"(?i)(?<=\w[.;])[ \t]+(?=(?:key\s+|main\s+)?(?:exc
 # A bullet inside a line after ";", ":" or "." ("...years; - Measurable disease; - ..."):
 # criteria pasted as one paragraph. Split there only when the text does it at least twice.
 _INLINE_BULLET = re.compile(r"(?<=[;:.])[ \t]+(?=[-–•](?:[ \t]|$))")
+# The same places, counted faster: the mark before each is matched rather than looked behind
+# for (re skips to a ";", ":" or "." instead of trying the lookbehind at every character).
+_INLINE_BULLETS = re.compile(r"[;:.][ \t]+(?=[-–•](?:[ \t]|$))")
 
 
 def _lines(text: str):
     """(offset, line) of every line; a line with an inline "Exclusion Criteria:" heading
     after other words (pasted text) is two lines, split before the heading, and so is a line
     with inline bullets (_INLINE_BULLET) in text that runs its criteria together."""
-    inline = _INLINE_BULLET if len(_INLINE_BULLET.findall(text, 0, 20000)) >= 2 else None
+    inline = _INLINE_BULLET if len(_INLINE_BULLETS.findall(text, 0, 20000)) >= 2 else None
     heading = _INLINE_HEADING if "criteria" in probe(text) else None  # its needle word
     pos = 0
     for raw in text.splitlines(keepends=True):

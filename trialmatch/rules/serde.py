@@ -17,11 +17,25 @@ from trialmatch.rules.nodes import NODE_TYPES, All, AnyOf, Node, Not, Provenance
 SCHEMA_VERSION = 1
 
 
+_PROV_FIELDS = tuple(f.name for f in fields(Provenance))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The dataclass field names of a node class, in order (`fields` builds them anew on
+    every call)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
 def _prov_dict(prov: Provenance | None) -> dict[str, Any] | None:
     if prov is None:
         return None
-    d = {f.name: getattr(prov, f.name) for f in fields(Provenance)}
-    return {k: v for k, v in d.items() if v is not None}
+    return {k: v for k in _PROV_FIELDS if (v := getattr(prov, k)) is not None}
 
 
 def to_dict(node: Node) -> dict[str, Any]:
@@ -32,13 +46,13 @@ def to_dict(node: Node) -> dict[str, Any]:
         if isinstance(node, Not) and node.stated is not None:
             out["stated"] = node.stated
     else:
-        for f in fields(node):
-            if f.name == "evidence":
-                evidence = getattr(node, f.name)
+        for name in _field_names(node.__class__):
+            if name == "evidence":
+                evidence = getattr(node, name)
                 if evidence:  # omitted when empty, so trees without it read as before
                     out["evidence"] = list(evidence)
-            elif f.name != "prov":
-                out[f.name] = getattr(node, f.name)
+            elif name != "prov":
+                out[name] = getattr(node, name)
     prov = _prov_dict(node.prov)
     if prov:
         out["provenance"] = prov
