@@ -630,10 +630,10 @@ def _target_before(m: Mention, ctx: Context) -> bool:
                and _TARGET_GAP.fullmatch(ctx.text, g.end, m.start) for g in ctx.ms)
 
 
-# An exclusion written as a requirement ("Patients must not have received X"): the section
-# already negates it, the words restate that.
-_MUST_NOT = re.compile(r"\W*(?i:the\s+)?(?i:patients?|subjects?|participants?)?\s*"
-                       r"(?i:must|should|shall|may)\s+not\b")
+# An exclusion written as a requirement ("Patients must not have received X", "No prior X"):
+# the section already negates it, the words restate that.
+_MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?)?\s*"
+                       r"(?i:must|should|shall|may)\s+not\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
 
 # A treatment restricted to one disease setting ("... for inoperable or metastatic disease",
