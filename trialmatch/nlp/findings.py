@@ -557,8 +557,9 @@ _TIME_AFTER = re.compile(r"(?i)\s*(?:\)\s*)?(?:prior|before|ago|after|since|from
 
 
 def _age(m: Mention, ctx: Context) -> Node | None:
-    if ctx.section != "inclusion":
-        return None
+    if ctx.section != "inclusion" or "excluded" in m.mods:
+        return None  # "patients under 65 who decline a transplant are not eligible": a rule
+        #              for one group, left for review (ages are read in inclusions only)
     if _LAB.search(ctx.text, ctx.start, ctx.end):
         return None  # "creatinine <= 1.2 mg/dL (13 to 15 years of age)": strata of a lab limit
     surface = ctx.text[m.start:m.end].lower()
