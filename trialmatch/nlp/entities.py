@@ -776,6 +776,12 @@ _GENERIC_HEAD = re.compile(r"(?i)(?:sarcomas?|carcinomas?|lymphomas?|leuka?emias
 _POSSESSIVE_BEFORE = re.compile(r"[A-Z][a-zà-ÿ]+(?:'s|’s|s')\s{1,2}\Z")
 
 
+# Words of extent or stage: "non-" before one of them qualifies the stage, not the cancer type.
+_STAGE_WORDS = frozenset({"metastatic", "resectable", "operable", "advanced", "localized",
+                          "localised", "recurrent", "relapsed", "refractory", "progressive",
+                          "measurable"})
+
+
 def _ancestors(code: str, lex: Lexicon) -> tuple[str, ...]:
     """The types above `code` in the ontology, nearest first."""
     out: list[str] = []
@@ -808,6 +814,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.data["code"] = lex.subtypes[(code, after.group("word").lower())]
             continue
         own = [w.lower() for w in _LAST_WORDS.findall(text[m.start:m.end])]
+        if own and own[0] in _STAGE_WORDS:
+            continue  # "non-metastatic breast cancer": a stage, not a kind of the cancer
         if own and own[0].startswith("non"):  # "non-squamous NSCLC" named as one term
             word = own[0][3:] if len(own[0]) > 3 else (own[1] if len(own) > 1 else "")
             if (code, word) in lex.subtypes:
@@ -828,6 +836,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         word, neg = words[-1], len(words) > 1 and words[-2] in ("non", "not")
         if word.startswith("non") and len(word) > 5:
             word, neg = word[3:], True  # "nonsquamous"
+        if word in _STAGE_WORDS:
+            continue  # "non-metastatic", "non-resectable": the extent of the disease
         if word in ("non", "not"):
             continue
         if not neg:
