@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from trialmatch.errors import TrialmatchError
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
 
@@ -48,8 +50,9 @@ class Job:
     vias: dict[tuple[int, str], tuple[list[str], str]]
 
 
-class DocumentProcessError(RuntimeError):
-    """The child process failed or died; the run cannot complete."""
+class DocumentProcessError(TrialmatchError):
+    """The child process failed or died; the run cannot complete (it is marked failed and
+    the previous results stay as they were)."""
 
 
 class DocumentProcess:
@@ -90,8 +93,10 @@ class DocumentProcess:
 
     def _died(self) -> DocumentProcessError:
         code = self.proc.poll() if self.proc is not None else None
-        return DocumentProcessError("the document process ended unexpectedly"
-                                    + (f" (exit code {code})" if code is not None else ""))
+        return DocumentProcessError(
+            "the process writing match documents ended unexpectedly"
+            + (f" (exit code {code})" if code is not None else "")
+            + "; the run was not committed and the previous results are intact")
 
     def submit(self, job: Job) -> None:
         self._send(job)
@@ -109,7 +114,8 @@ class DocumentProcess:
             raise self._died() from None
         self.busy = False
         if isinstance(got, str):
-            raise DocumentProcessError(f"the document process failed:\n{got}")
+            raise DocumentProcessError(f"the process writing match documents failed; the run "
+                                       f"was not committed:\n{got}")
         return got
 
     def close(self) -> None:
@@ -144,6 +150,7 @@ def _serve() -> None:
     from trialmatch.ontology import store_ontology
     from trialmatch.store.db import Store
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the bulk process's to handle
     conn_in = Connection(os.dup(0), writable=False)
     conn_out = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
@@ -162,11 +169,15 @@ def _serve() -> None:
             if job is None:
                 return
             try:
-                out = build(builder, job, chunk)
+                out: Any = build(builder, job, chunk)
             except Exception:
-                conn_out.send(traceback.format_exc())
+                out = traceback.format_exc()
+            try:
+                conn_out.send(out)
+            except OSError:  # the bulk process is gone
                 return
-            conn_out.send(out)
+            if isinstance(out, str):
+                return
     finally:
         store.close()
 
