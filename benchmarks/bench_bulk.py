@@ -62,7 +62,7 @@ def rss_mb(pid):
             return next(int(x.split()[1]) for x in f if x.startswith("VmRSS:")) / 1024
     except (OSError, StopIteration):
         return 0.0
-def watch():  # the summed RSS of this process and its children (the second process)
+def watch():  # the summed RSS of this process and its children (the document process)
     me = os.getpid()
     while True:
         kids = []
@@ -289,10 +289,10 @@ def main() -> None:
         ref = per_pair * pairs
         rows.append((n, first, again, pairs, ref))
         print(f"{n:,} patients ({first['rejected']} rejected): {first['wall']:.0f} s, "
-              f"{first['matches']:,} matches, CPU {first['cpu']:.0f} s (second process "
+              f"{first['matches']:,} matches, CPU {first['cpu']:.0f} s (document process "
               f"{first['cpu_children']:.0f} s), 1-min load at the start / end "
               f"{first['load_start']:.1f} / {first['load']:.1f}, peak {first['peak_mb']:.0f} MB "
-              f"(with the second process {first['tree_peak_mb']:.0f} MB); "
+              f"(with the document process {first['tree_peak_mb']:.0f} MB); "
               f"since-last-run {again['wall']:.1f} s", flush=True)
         db.unlink()
     print()

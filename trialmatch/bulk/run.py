@@ -24,9 +24,10 @@ import pyarrow as pa
 from trialmatch.app.catalog import open_catalog
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
+from trialmatch.bulk.docprocess import DocumentProcess
+from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.bulk.export import check_destination, export
-from trialmatch.bulk.helper import HelperProcess
-from trialmatch.bulk.shards import BatchMatcher, ShardResult, load_shard
+from trialmatch.bulk.shards import BatchMatcher
 from trialmatch.bulk.sources import open_cohort
 from trialmatch.bulk.stream import PatientStream
 from trialmatch.errors import InputError
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from trialmatch.bulk.distributed import ClusterOptions, DaskRun
 
 DEFAULT_BATCH = 1000
-HELPER_MEMORY_LIMIT = "1GB"  # DuckDB's cap in the second process (it holds one batch)
 Progress = Callable[[int, int | None], None]  # (records read, estimated total or None)
 
 
@@ -107,11 +107,9 @@ class _Run:
     `BatchMatcher` on the store, or a `DaskRun` that ships them to a cluster)."""
 
     def __init__(self, store: Store, ont: Ontology, delta: state.TrialDelta,
-                 report: BulkReport, shards: BatchMatcher | DaskRun | None = None,
-                 helper: HelperProcess | None = None) -> None:
+                 report: BulkReport, shards: BatchMatcher | DaskRun | None = None) -> None:
         self.store, self.ont, self.delta, self.report = store, ont, delta, report
         self.shards = shards if shards is not None else BatchMatcher(store, ont)
-        self.helper = helper
 
     def split(self, batch: list[PatientFacts], tables: dict[str, pa.Table]) -> list[str]:
         """The ids of the patients to match against every trial."""
@@ -125,28 +123,7 @@ class _Run:
         return [pid for pid, h, age in now if prev.get(pid) != (h, age)]
 
     def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
-        """Match a batch: in the second process if it is idle (after staging what it
-        finished), else here."""
-        helper = self.helper
-        if helper is not None:
-            if helper.done():
-                self._load(helper.take())
-            if not helper.busy:
-                helper.submit(patients, cohorts)
-                return
         self.shards.match(patients, cohorts)
-
-    def finish(self) -> None:
-        """After the last batch: stage what is still being matched elsewhere."""
-        if self.helper is not None and self.helper.busy:
-            self._load(self.helper.take())
-        if not isinstance(self.shards, BatchMatcher):  # a DaskRun: wait for every shard
-            self.shards.finish()
-
-    def _load(self, result: ShardResult) -> None:
-        load_shard(self.store, result)
-        for f in (result.rows_file, result.docs_file):
-            Path(f).unlink(missing_ok=True)
 
     def batch(self, batch: list[PatientFacts]) -> None:
         tables = patient_tables(batch)
@@ -182,7 +159,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
              memory_limit: str | None = "2GB",
              keep_runs: int = state.DEFAULT_KEEP_RUNS,
              cluster: ClusterOptions | None = None,
-             second_process: bool | None = None) -> BulkReport:
+             document_process: bool | None = None) -> BulkReport:
     """Match every patient of a cohort (file, folder or cBioPortal study) and keep the results.
 
     Raises InputError when the cohort cannot be read or holds no valid patient, and
@@ -194,9 +171,9 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     one of them). The `changes` of the last `keep_runs` completed runs are kept.
     `cluster`: match the batches on a Dask cluster (see `bulk.distributed`); ClusterError
     when it cannot be reached or a shard fails there (the run is then marked failed).
-    `second_process`: match some batches in a second process while this one matches others
-    (`bulk.helper`; same results); None: when the machine has more than one core and the
-    cohort more than one batch (never with `cluster`).
+    `document_process`: write the match documents in a second process while the next batch
+    is matched (`bulk.docprocess`; same results); None: when the machine has more than one
+    core and the cohort more than one batch (not with `cluster`).
     """
     t0 = time.perf_counter()
     cohort = open_cohort(cohort_path)
@@ -211,7 +188,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                         db=store.path)
     committed = False
     dask_run: DaskRun | None = None
-    helper: HelperProcess | None = None
+    docs: DocumentProcess | None = None
     try:
         store.con.execute("SET enable_progress_bar = false")  # stdout carries data only
         if memory_limit:
@@ -234,10 +211,10 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
             shards: BatchMatcher | DaskRun | None = None
             if dask_run is not None:
                 shards = dask_run.start(store, ontology, memory_limit)
-            elif _use_process(second_process, total, batch_size):
-                helper = HelperProcess(store, ontology,
-                                       HELPER_MEMORY_LIMIT if memory_limit else None)
-            run = _Run(store, ont, delta, report, shards, helper)
+            elif _use_process(document_process, total, batch_size):
+                docs = DocumentProcess(store, ontology, Explainer.chunk)
+                shards = BatchMatcher(store, ont, docs)
+            run = _Run(store, ont, delta, report, shards)
             stream = PatientStream(cohort.records(), ont, today)
             if progress:
                 progress(0, total)
@@ -245,11 +222,9 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                 run.batch(batch)
                 if progress:
                     progress(stream.read, total)
-            run.finish()
+            run.shards.finish()
             if dask_run is not None:
                 report.worker_cpu = dask_run.worker_cpu
-            if helper is not None:
-                report.worker_cpu = helper.cpu_seconds
             msgs = stream.messages
             report.read, report.rejected = stream.read, msgs.rejected
             report.patients = len(stream.seen)
@@ -294,8 +269,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     finally:
         if dask_run is not None:
             dask_run.close()
-        if helper is not None:
-            helper.close()
+        if docs is not None:
+            docs.close()
         store.close()
     report.seconds = time.perf_counter() - t0
     return report

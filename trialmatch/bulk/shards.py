@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialmatch.bulk.docprocess import DocumentProcess
 from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
@@ -35,15 +36,22 @@ STAGE_TABLE = """CREATE OR REPLACE TEMP TABLE stage (patient_id VARCHAR, trial_i
 class BatchMatcher:
     """The matcher and explainer of one connection; `match` stages a batch's rows."""
 
-    def __init__(self, store: Store, ont: Ontology) -> None:
+    def __init__(self, store: Store, ont: Ontology, process: DocumentProcess | None = None
+                 ) -> None:
         self.store = store
         self.matcher = Matcher(store, ont)
-        self.explainer = Explainer(store, self.matcher, ont)
+        self.explainer = Explainer(store, self.matcher, ont, process)
 
     def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
-        """Evaluate `patients` (against `cohorts` only, if given) and stage their rows."""
+        """Evaluate `patients` (against `cohorts` only, if given) and stage their rows
+        (with a document process, the rows of the previous call, and these ones at the next
+        call or `finish`)."""
         self.matcher.evaluate(patients, cohorts=cohorts, fetch=False)
         self.explainer.stage(patients)
+
+    def finish(self) -> None:
+        """Stage what is still staged behind (a document process's last batch)."""
+        self.explainer.finish()
 
 
 def write_snapshot(store: Store, path: Path) -> None:
@@ -104,14 +112,11 @@ def _opened(snapshot: str, ontology: Ontology | None, memory_limit: str | None,
 def match_shard(shard: int, patients: list[PatientFacts], cohorts: list[int] | None, *,
                 snapshot: str, out_dir: str, ontology: Ontology | None = None,
                 memory_limit: str | None = None, threads: int = 1,
-                hook: Callable[[int], None] | None = None, new_docs_only: bool = False
-                ) -> ShardResult:
+                hook: Callable[[int], None] | None = None) -> ShardResult:
     """On a worker: match one shard against the snapshot and write its rows and match objects
     as Parquet files in `out_dir` (each written aside and renamed, so a worker killed while
     writing leaves no half file under the final name). `hook(shard)` runs first (tests use
-    it to kill the worker). `new_docs_only`: the match objects file holds only the objects
-    this process built for this shard, not those an earlier shard of it built and wrote (for
-    a caller that loads every shard of one process, in order: `bulk.helper`)."""
+    it to kill the worker)."""
     if hook is not None:
         hook(shard)
     cpu = time.process_time()
@@ -119,24 +124,17 @@ def match_shard(shard: int, patients: list[PatientFacts], cohorts: list[int] | N
         bm = _opened(snapshot, ontology, memory_limit, threads)
         con = bm.store.con
         con.execute("DELETE FROM stage")
-        built = _count(con, "s_docs")
         bm.match(patients, cohorts)
         rows_file = os.path.join(out_dir, f"shard-{shard:06d}-rows.parquet")
         docs_file = os.path.join(out_dir, f"shard-{shard:06d}-docs.parquet")
         _copy(con, "SELECT * FROM stage", rows_file)
         # every object this shard's rows point to, including those built by an earlier shard
         # of this worker: each shard's files stand on their own
-        if new_docs_only:  # s_docs only grows, in insertion order (rowid)
-            _copy(con, f"SELECT * FROM s_docs WHERE rowid >= {built}", docs_file)
-        else:
-            _copy(con, "SELECT * FROM s_docs WHERE doc_id IN (SELECT doc_id FROM stage)",
-                  docs_file)
-        n = _count(con, "stage")
+        _copy(con, "SELECT * FROM s_docs WHERE doc_id IN (SELECT doc_id FROM stage)",
+              docs_file)
+        row = con.execute("SELECT count(*) FROM stage").fetchone()
+        n = row[0] if row is not None else 0
     return ShardResult(shard, rows_file, docs_file, n, os.getpid(), time.process_time() - cpu)
-
-
-def _count(con, table: str) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _copy(con, query: str, path: str) -> None:
