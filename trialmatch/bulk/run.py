@@ -223,6 +223,9 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                 if progress:
                     progress(stream.read, total)
             run.shards.finish()
+            if docs is not None:  # its memory is not needed for the swap and the export
+                docs.close()
+                docs = None
             if dask_run is not None:
                 report.worker_cpu = dask_run.worker_cpu
             msgs = stream.messages
