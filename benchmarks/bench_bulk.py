@@ -50,17 +50,44 @@ import realcohort  # noqa: E402
 import synth  # noqa: E402
 
 CHILD = """
-import json, os, resource, sys, time
+import json, os, resource, sys, threading, time
 sys.path.insert(0, {here!r})
 import synth
 from trialmatch.bulk import run_bulk
 cohort, db, out, batch, since = sys.argv[1], sys.argv[2], sys.argv[3] or None, int(sys.argv[4]), sys.argv[5] == "1"
+tree_peak = [0.0]
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{{pid}}/status") as f:
+            return next(int(x.split()[1]) for x in f if x.startswith("VmRSS:")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+def watch():  # the summed RSS of this process and its children (the document process)
+    me = os.getpid()
+    while True:
+        kids = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{{d}}/stat") as f:
+                        s = f.read()
+                    if int(s[s.rfind(")") + 2:].split()[1]) == me:
+                        kids.append(int(d))
+                except OSError:
+                    pass
+        tree_peak[0] = max(tree_peak[0], rss_mb(me) + sum(rss_mb(k) for k in kids))
+        time.sleep(0.5)
+threading.Thread(target=watch, daemon=True).start()
+load0 = os.getloadavg()[0]
 t0 = time.perf_counter()
 r = run_bulk(cohort, db=db, out=out, batch_size=batch, since_last_run=since, today=synth.today())
 wall = time.perf_counter() - t0
 use = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 peak = use.ru_maxrss / 1024
-print(json.dumps({{"wall": wall, "cpu": use.ru_utime + use.ru_stime, "load": os.getloadavg()[0],
+print(json.dumps({{"wall": wall, "cpu": use.ru_utime + use.ru_stime + kids.ru_utime + kids.ru_stime,
+                  "cpu_children": kids.ru_utime + kids.ru_stime, "load": os.getloadavg()[0],
+                  "load_start": load0, "tree_peak_mb": max(tree_peak[0], peak),
                   "peak_mb": peak, "patients": r.patients, "trials": r.trials,
                   "pairs": r.pairs, "matches": r.matches, "evaluated": r.evaluated,
                   "new": r.new, "rejected": r.rejected}}))
@@ -262,10 +289,11 @@ def main() -> None:
         ref = per_pair * pairs
         rows.append((n, first, again, pairs, ref))
         print(f"{n:,} patients ({first['rejected']} rejected): {first['wall']:.0f} s, "
-              f"{first['matches']:,} matches, CPU {first['cpu']:.0f} s, 1-min load at the end "
-              f"{first['load']:.1f}, "
-              f"peak {first['peak_mb']:.0f} MB; since-last-run {again['wall']:.1f} s",
-              flush=True)
+              f"{first['matches']:,} matches, CPU {first['cpu']:.0f} s (document process "
+              f"{first['cpu_children']:.0f} s), 1-min load at the start / end "
+              f"{first['load_start']:.1f} / {first['load']:.1f}, peak {first['peak_mb']:.0f} MB "
+              f"(with the document process {first['tree_peak_mb']:.0f} MB); "
+              f"since-last-run {again['wall']:.1f} s", flush=True)
         db.unlink()
     print()
     print("| patients | trials | pairs | matches kept | bulk wall time | CPU time | pairs / s "
@@ -275,7 +303,7 @@ def main() -> None:
     for n, first, again, pairs, ref in rows:
         print(f"| {n:,} | {first['trials']:,} | {pairs:,} | {first['matches']:,} | "
               f"{first['wall']:.0f} s | {first['cpu']:.0f} s | {pairs / first['wall']:,.0f} | "
-              f"{first['peak_mb']:,.0f} MB | {again['wall']:.1f} s | "
+              f"{first['tree_peak_mb']:,.0f} MB | {again['wall']:.1f} s | "
               + (f"{ref:,.0f} s | {ref / first['wall']:.1f}x |" if ref else "- | - |"))
     if args.reference_sample:
         print(f"\nreference evaluator: {per_pair * 1e6:.1f} us per patient-trial pair "

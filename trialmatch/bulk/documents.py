@@ -112,9 +112,10 @@ class DocumentBuilder:
                    values: np.ndarray) -> None:
         """The batch's leaf values (`Matcher.leaf_values`) as a leaf x patient matrix, with
         a last row of no values for leaves that have none in the batch."""
-        leaves = np.unique(leaf_ids)
-        matrix = np.full((len(leaves) + 1, len(ids)), NO_VALUE, dtype=np.int8)
-        matrix[np.searchsorted(leaves, leaf_ids), index] = values
+        self.set_values(ids, *value_matrix(len(ids), index, leaf_ids, values))
+
+    def set_values(self, ids: list[str], matrix: np.ndarray, leaves: np.ndarray) -> None:
+        """The batch's leaf values as `value_matrix` makes them (patients in `ids` order)."""
         self._matrix, self._leaves = matrix, leaves
         self._column = {pid: j for j, pid in enumerate(ids)}
         self._rows: dict[int, np.ndarray] = {}
@@ -282,6 +283,17 @@ class DocumentBuilder:
         doc = (f'{tmpl.head}"{status}", "score": {score!r}, "reasons": [{", ".join(reasons)}], '
                f'"unknown": [{", ".join(unknown)}]{tmpl.tail}[{", ".join(parts)}]}}')
         return trial_id, cohort_id, status, score, doc
+
+
+def value_matrix(n: int, index: np.ndarray, leaf_ids: np.ndarray, values: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(matrix, leaves): the values of `n` patients as a leaf x patient int8 matrix, rows in
+    the order of `leaves` (the distinct leaf ids), with a last row of no values for leaves
+    that have none."""
+    leaves = np.unique(leaf_ids)
+    matrix = np.full((len(leaves) + 1, n), NO_VALUE, dtype=np.int8)
+    matrix[np.searchsorted(leaves, leaf_ids), index] = values
+    return matrix, leaves
 
 
 def _part(factor: str, value: float, why: str, lit: LiteralTemplate | None,

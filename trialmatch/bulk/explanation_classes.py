@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from trialmatch.bulk.documents import DocumentBuilder
+from trialmatch.bulk.docprocess import DocumentProcess, Job
+from trialmatch.bulk.documents import DocumentBuilder, value_matrix
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
 from trialmatch.rank.reasons import Literal, via
@@ -45,6 +46,11 @@ SETUP = [
         cohort VARCHAR, status VARCHAR, score DOUBLE, doc_id VARCHAR)""",
     # the match objects new in this run, written to `result_docs` when the run completes
     "CREATE OR REPLACE TEMP TABLE s_docs AS SELECT * FROM main.result_docs LIMIT 0",
+    # the classes built or being built (with a document process, a batch's classes reach
+    # `b_classes` only when the next batch has been matched), and the keys of the pairs
+    # whose rows wait for them
+    "CREATE OR REPLACE TEMP TABLE b_sent (ckey VARCHAR)",
+    "CREATE OR REPLACE TEMP TABLE b_pending (patient_id VARCHAR, ckey VARCHAR)",
 ]
 
 PAIRS = """
@@ -86,7 +92,7 @@ CREATE OR REPLACE TEMP TABLE b_new AS
 SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
     SELECT k.ckey, any_value(k.patient_id) AS patient_id,
            any_value(k.cohort_key) AS cohort_key, any_value(k.root) AS root
-    FROM b_keys k ANTI JOIN b_classes c ON c.ckey = k.ckey
+    FROM b_keys k ANTI JOIN b_sent c ON c.ckey = k.ckey
     GROUP BY k.ckey)
 """
 NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ? ORDER BY i"
@@ -94,7 +100,7 @@ NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AN
 STAGE_ROWS = """
 INSERT INTO stage
 SELECT k.patient_id, c.trial_id, c.cohort, c.status, c.score, c.doc_id
-FROM b_keys k JOIN b_classes c ON c.ckey = k.ckey
+FROM $keys k JOIN b_classes c ON c.ckey = k.ckey
 QUALIFY row_number() OVER (
     PARTITION BY k.patient_id, c.trial_id
     ORDER BY CASE c.status WHEN 'eligible' THEN 0 WHEN 'possible' THEN 1 ELSE 2 END,
@@ -133,8 +139,12 @@ class Explainer:
     via_cache_size = 200_000
     key_chunk = 100_000  # pairs whose literals are expanded at once (class keys)
 
-    def __init__(self, store: Store, matcher: Matcher, ont: Ontology) -> None:
+    def __init__(self, store: Store, matcher: Matcher, ont: Ontology,
+                 process: DocumentProcess | None = None) -> None:
+        """`process`: build the documents there, one batch behind (see `bulk.docprocess`);
+        `finish` must then be called after the last batch."""
         self.store, self.con, self.matcher, self.ont = store, store.con, matcher, ont
+        self.process = process
         self.leaves: dict[int, Any] = {}
         self.via_ids: dict[str, int] = {"[]": 0}  # a via path's JSON -> its id
         self.via_paths: list[list[str]] = [[]]  # id -> the path
@@ -157,11 +167,47 @@ class Explainer:
         self._keys(ids, values, via_rows)
         con.execute(NEW_CLASSES)
         n = con.execute("SELECT count(*) FROM b_new").fetchall()[0][0]
+        if self.process is not None:
+            job = self._job(ids, values, by_id) if n else None
+            self.finish()  # the previous batch's documents, and its rows
+            con.execute("INSERT INTO b_sent SELECT ckey FROM b_new")
+            con.execute("INSERT INTO b_pending SELECT patient_id, ckey FROM b_keys")
+            if job is None:
+                self._stage_pending()
+            else:
+                self.process.submit(job)
+            return
         if n:
             self.docs.new_values(ids, *values)
         for start in range(0, n, self.chunk):
             self._build(start, start + self.chunk, by_id)
-        con.execute(STAGE_ROWS)
+        con.execute("INSERT INTO b_sent SELECT ckey FROM b_new")
+        con.execute(STAGE_ROWS.replace("$keys", "b_keys"))
+
+    def finish(self) -> None:
+        """With a document process: wait for the documents of the batch it is building,
+        store them and stage that batch's rows. Nothing to do otherwise."""
+        if self.process is None or not self.process.busy:
+            return
+        classes, docs = self.process.result()
+        for lo in range(0, len(classes), self.chunk):
+            self._insert_classes(classes[lo:lo + self.chunk])
+        self._insert_docs(docs)
+        self._stage_pending()
+
+    def _stage_pending(self) -> None:
+        self.con.execute(STAGE_ROWS.replace("$keys", "b_pending"))
+        self.con.execute("DELETE FROM b_pending")
+
+    def _job(self, ids: list[str], values: tuple[Any, Any, Any],
+             by_id: dict[str, PatientFacts]) -> Job:
+        """What the document process needs for the batch's new classes (`b_new`)."""
+        classes = self.con.execute(
+            "SELECT ckey, patient_id, cohort_key, root FROM b_new ORDER BY i").fetchall()
+        reps = {pid for _, pid, _, _ in classes}
+        matrix, leaves = value_matrix(len(ids), *values)
+        vias = {k: v for k, v in self.docs.vias.items() if k[1] in reps}
+        return Job(classes, {pid: by_id[pid] for pid in reps}, ids, matrix, leaves, vias)
 
     # ------------------------------------------------------------------ via paths
     def _leaf(self, leaf_id: int):

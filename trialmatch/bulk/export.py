@@ -10,6 +10,8 @@ into place only when complete, so an interrupted run never leaves half a file.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 
 from trialmatch.errors import UsageError
@@ -92,6 +94,38 @@ def export(store: Store, path: str | Path) -> int:
     return n
 
 
+def _overlapped(reader, write) -> int:
+    """`write` every batch of `reader`, in order, on a second thread: pyarrow encodes and
+    compresses one batch (without the GIL) while DuckDB sorts and hands over the next.
+    Returns the number of rows."""
+    todo: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (batch := todo.get()) is not None:
+            if not failed:
+                try:
+                    write(batch)
+                except BaseException as exc:  # handed to the reading thread
+                    failed.append(exc)
+
+    thread = threading.Thread(target=writer, name="trialmatch-parquet", daemon=True)
+    thread.start()
+    n = 0
+    try:
+        for batch in reader:
+            if failed:
+                break
+            todo.put(batch)
+            n += batch.num_rows
+    finally:
+        todo.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+    return n
+
+
 def _write(store: Store, tmp: Path, fmt: str) -> int:
     con = store.con
     if fmt == "jsonl":
@@ -113,10 +147,7 @@ def _write(store: Store, tmp: Path, fmt: str) -> int:
         import pyarrow.parquet as pq
 
         with pq.ParquetWriter(tmp, reader.schema, compression="zstd") as writer:
-            for batch in reader:
-                writer.write_batch(batch)
-                n += batch.num_rows
-        return n
+            return _overlapped(reader, writer.write_batch)
     import pyarrow.csv as pacsv
 
     with pacsv.CSVWriter(tmp, reader.schema) as writer:

@@ -11,6 +11,7 @@ run ends in one transaction that swaps the staged results in (see `bulk.state`).
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ import pyarrow as pa
 from trialmatch.app.catalog import open_catalog
 from trialmatch.bulk import state
 from trialmatch.bulk.changes import iter_changes
+from trialmatch.bulk.docprocess import DocumentProcess
+from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.bulk.export import check_destination, export
 from trialmatch.bulk.shards import BatchMatcher
 from trialmatch.bulk.sources import open_cohort
@@ -155,7 +158,8 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
              on_changes: Callable[[Iterator[dict[str, Any]]], None] | None = None,
              memory_limit: str | None = "2GB",
              keep_runs: int = state.DEFAULT_KEEP_RUNS,
-             cluster: ClusterOptions | None = None) -> BulkReport:
+             cluster: ClusterOptions | None = None,
+             document_process: bool | None = None) -> BulkReport:
     """Match every patient of a cohort (file, folder or cBioPortal study) and keep the results.
 
     Raises InputError when the cohort cannot be read or holds no valid patient, and
@@ -167,6 +171,9 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     one of them). The `changes` of the last `keep_runs` completed runs are kept.
     `cluster`: match the batches on a Dask cluster (see `bulk.distributed`); ClusterError
     when it cannot be reached or a shard fails there (the run is then marked failed).
+    `document_process`: write the match documents in a second process while the next batch
+    is matched (`bulk.docprocess`; same results); None: when the machine has more than one
+    core and the cohort more than one batch (not with `cluster`).
     """
     t0 = time.perf_counter()
     cohort = open_cohort(cohort_path)
@@ -181,6 +188,7 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
                         db=store.path)
     committed = False
     dask_run: DaskRun | None = None
+    docs: DocumentProcess | None = None
     try:
         store.con.execute("SET enable_progress_bar = false")  # stdout carries data only
         if memory_limit:
@@ -199,18 +207,26 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
             report.changed_trials = len(delta.changed)
             report.removed_trials = len(delta.removed)
             report.trials_hash = delta.trials_hash
-            shards = dask_run.start(store, ontology, memory_limit) if dask_run else None
+            total = cohort.estimate()
+            shards: BatchMatcher | DaskRun | None = None
+            if dask_run is not None:
+                shards = dask_run.start(store, ontology, memory_limit)
+            elif _use_process(document_process, total, batch_size):
+                docs = DocumentProcess(store, ontology, Explainer.chunk)
+                shards = BatchMatcher(store, ont, docs)
             run = _Run(store, ont, delta, report, shards)
             stream = PatientStream(cohort.records(), ont, today)
-            total = cohort.estimate()
             if progress:
                 progress(0, total)
             for batch in stream.batches(batch_size):
                 run.batch(batch)
                 if progress:
                     progress(stream.read, total)
+            run.shards.finish()
+            if docs is not None:  # its memory is not needed for the swap and the export
+                docs.close()
+                docs = None
             if dask_run is not None:
-                dask_run.finish()
                 report.worker_cpu = dask_run.worker_cpu
             msgs = stream.messages
             report.read, report.rejected = stream.read, msgs.rejected
@@ -256,9 +272,17 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
     finally:
         if dask_run is not None:
             dask_run.close()
+        if docs is not None:
+            docs.close()
         store.close()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _use_process(asked: bool | None, total: int | None, batch_size: int) -> bool:
+    if asked is not None:
+        return asked
+    return (os.cpu_count() or 1) > 1 and (total is None or total > batch_size)
 
 
 def cohort_key(path: str | Path) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialmatch.bulk.docprocess import DocumentProcess
 from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.match.engine import Matcher
 from trialmatch.ontology import Ontology
@@ -35,15 +36,22 @@ STAGE_TABLE = """CREATE OR REPLACE TEMP TABLE stage (patient_id VARCHAR, trial_i
 class BatchMatcher:
     """The matcher and explainer of one connection; `match` stages a batch's rows."""
 
-    def __init__(self, store: Store, ont: Ontology) -> None:
+    def __init__(self, store: Store, ont: Ontology, process: DocumentProcess | None = None
+                 ) -> None:
         self.store = store
         self.matcher = Matcher(store, ont)
-        self.explainer = Explainer(store, self.matcher, ont)
+        self.explainer = Explainer(store, self.matcher, ont, process)
 
     def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
-        """Evaluate `patients` (against `cohorts` only, if given) and stage their rows."""
+        """Evaluate `patients` (against `cohorts` only, if given) and stage their rows
+        (with a document process, the rows of the previous call, and these ones at the next
+        call or `finish`)."""
         self.matcher.evaluate(patients, cohorts=cohorts, fetch=False)
         self.explainer.stage(patients)
+
+    def finish(self) -> None:
+        """Stage what is still staged behind (a document process's last batch)."""
+        self.explainer.finish()
 
 
 def write_snapshot(store: Store, path: Path) -> None:

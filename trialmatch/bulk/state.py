@@ -29,7 +29,7 @@ RESULTS_VERSION = "1"
 RANKING_VERSION = "1"
 MATCH_CODE = ("match", "rules/evaluate.py", "rules/variants.py")
 RANK_CODE = ("app/find.py", "rank", "rules/english.py", "bulk/explanation_classes.py",
-             "bulk/documents.py")
+             "bulk/documents.py", "bulk/docprocess.py")
 DEFAULT_KEEP_RUNS = 30
 
 

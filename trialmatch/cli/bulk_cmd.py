@@ -129,6 +129,9 @@ def bulk_command(
                                    "beside the database)."),
     connect_timeout: float = typer.Option(10.0, "--connect-timeout", min=0.1, help="Seconds "
                                           "to wait for the scheduler and its first worker."),
+    single_process: bool = typer.Option(False, "--single-process", help="Write the match "
+                                        "documents in this process, not in a second one "
+                                        "alongside the matching (one core)."),
 ) -> None:
     """Match a whole cohort against every trial; print new and lost matches per patient."""
     from trialmatch.bulk import run_bulk
@@ -150,7 +153,8 @@ def bulk_command(
     try:
         report = run_bulk(cohort, db=db, out=out, since_last_run=since_last_run,
                           batch_size=batch_size, progress=update, wait=wait,
-                          on_changes=writer, keep_runs=keep_runs, cluster=cluster)
+                          on_changes=writer, keep_runs=keep_runs, cluster=cluster,
+                          document_process=False if single_process else None)
     finally:
         if bar is not None:
             bar.stop()
