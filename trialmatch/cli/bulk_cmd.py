@@ -129,9 +129,10 @@ def bulk_command(
                                    "beside the database)."),
     connect_timeout: float = typer.Option(10.0, "--connect-timeout", min=0.1, help="Seconds "
                                           "to wait for the scheduler and its first worker."),
-    single_process: bool = typer.Option(False, "--single-process", help="Write the match "
-                                        "documents in this process, not in a second one "
-                                        "alongside the matching (one core)."),
+    document_process: bool = typer.Option(False, "--document-process/--single-process",
+                                          help="Write the match documents in a second process "
+                                          "alongside the matching (off by default: it helps "
+                                          "only in the first batches of a run)."),
 ) -> None:
     """Match a whole cohort against every trial; print new and lost matches per patient."""
     from trialmatch.bulk import run_bulk
@@ -154,7 +155,7 @@ def bulk_command(
         report = run_bulk(cohort, db=db, out=out, since_last_run=since_last_run,
                           batch_size=batch_size, progress=update, wait=wait,
                           on_changes=writer, keep_runs=keep_runs, cluster=cluster,
-                          document_process=False if single_process else None)
+                          document_process=document_process)
     finally:
         if bar is not None:
             bar.stop()
