@@ -126,6 +126,8 @@ def build_lexicon(ontology) -> Lexicon:
                 lex.genes.pop(gene_key(form), None)
             lex.ignore.discard(_SQUEEZE.sub("", form))
             lex.add_gene(form, genes, f"genes.{alias.id}")
+            if form.endswith(" receptor"):  # "estrogen and progesterone receptors"
+                lex.add_gene(form + "s", genes, f"genes.{alias.id}")
     for form in data.ambiguous:  # an ambiguous form may also be an alias (ER, PR, HR)
         key = gene_key(form)
         if key in lex.genes:
