@@ -52,7 +52,7 @@ def left_cue(group: Group, cues: ByStart, text: str, floor: int) -> tuple[list[s
                 if other.data["role"] == "alteration" and other.data["value"] in KINDS \
                         and other.start >= floor and or_gap(text[other.end:c.start]) \
                         and not after_gene(text, other.start):
-                    values.append("or:" + other.data["value"])
+                    group.left_kinds = [other.data["value"]]
                     group.left_start = other.start  # the unit spans both kinds
             break
         elif role in ("negation", "exception", "linker"):

@@ -161,11 +161,11 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
     if own and own[0].startswith("__"):
         return None, "context"
     if own:
-        return combine_alternatives(own), "own"
+        return combine(own), "own"
     values, origin = left_cue(g, ctx.cues, ctx.text, ctx.start)
     g.origin = origin
     if values:
-        return combine_alternatives(values), "left"
+        return combine(values), "left"
     if _NEGATIVE_FOR.search(ctx.text, max(ctx.start, g.start - 20), g.start) and not any(
             p.variants or p.exon is not None for p in g.phrases):
         return "negative", "negative-for"  # "negative for HER2": the marker's status
@@ -184,14 +184,6 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
                         or list_intro(ctx.text[max(ctx.start, g.start - 60):g.start])):
         return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..."
     return None, "none"
-
-
-def combine_alternatives(values: list[str]) -> str:
-    """One kind, or alternative kinds joined by "|" ("mutation|amplification"), from a cue
-    chain whose alternatives are marked "or:" (see phrases.cue_chain)."""
-    alternatives = [v[3:] for v in values if v.startswith("or:")]
-    kind = combine([v for v in values if not v.startswith("or:")])
-    return "|".join(dict.fromkeys([kind, *alternatives])) if alternatives else kind
 
 
 def combine(values: list[str]) -> str:
@@ -271,7 +263,9 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
     if _nonbio(g, ctx):
         return None
     origin = origin_near(g, ctx.cues, ctx.text) or g.origin
-    kinds = kind.split("|")  # "mutation or amplification of KIT": either kind
+    alternatives = g.phrases[-1].alt_kinds if how == "own" else g.left_kinds if how == "left" \
+        else []
+    kinds = list(dict.fromkeys([kind, *alternatives]))  # "mutation or amplification of KIT"
     leaves = []
     for p in g.phrases:
         for k in kinds:

@@ -111,6 +111,7 @@ class Phrase:
     compound: bool = False  # "G719A+L861Q": the variants together, in one tumour
     examples: bool = False  # "EGFR mutation (such as L858R)": the variants only illustrate it
     apart: bool = False  # "... and T790M-negative": its own finding, not a list member
+    alt_kinds: list[str] = field(default_factory=list)  # "X mutation or amplification"
 
 
 @dataclass(slots=True)
@@ -122,7 +123,8 @@ class Group:
     inherited: bool = False
     negated: bool = False
     excepted: bool = False
-    left_start: int | None = None  # where alternative kinds written before the genes start
+    left_kinds: list[str] = field(default_factory=list)  # "a mutation or amplification of X"
+    left_start: int | None = None  # where those alternative kinds start
 
     @property
     def start(self) -> int:
@@ -381,12 +383,16 @@ def or_gap(gap: str) -> bool:
     return bool(_OR_GAP.fullmatch(gap))
 
 
-def cue_chain(start: int, cues: ByStart, text: str, limit: int) -> tuple[list[str], int | None, Mention | None]:
-    """The alteration cues right after `start` (with filler gaps), their end, and the first
-    non-alteration cue met (therapy, nonbio) if it comes first."""
+def cue_chain(start: int, cues: ByStart, text: str,
+              limit: int) -> tuple[list[str], int | None, Mention | None, list[str]]:
+    """The alteration cues right after `start` (with filler gaps), their end, the first
+    non-alteration cue met (therapy, nonbio) if it comes first, and the kinds written as
+    alternatives of the first ("KIT mutation or amplification")."""
     values: list[str] = []
+    alternatives: list[str] = []
     end = None
     pos = start
+    after_alternative = False
     for k in range(cues.first_at(start), len(cues.items)):
         c = cues.items[k]
         if c.start < pos:
@@ -395,34 +401,37 @@ def cue_chain(start: int, cues: ByStart, text: str, limit: int) -> tuple[list[st
             break
         gap = text[pos:c.start]
         role = c.data["role"]
-        if values and values[-1] in KINDS and role == "alteration" and c.data["value"] in KINDS \
-                and _OR_GAP.fullmatch(gap) and not _LINKER_AFTER.match(text, c.end):
-            values.append("or:" + c.data["value"])  # "KIT mutation or amplification"
+        if values and not after_alternative and values[-1] in KINDS and role == "alteration" \
+                and c.data["value"] in KINDS and _OR_GAP.fullmatch(gap) \
+                and not _LINKER_AFTER.match(text, c.end):
+            alternatives.append(c.data["value"])  # "KIT mutation or amplification"
             end = pos = c.end
+            after_alternative = True
             continue
         if not (filler_gap(gap) or (values and tight(gap))):
             break
         if role == "alteration":
             values.append(c.data["value"])
             end = pos = c.end
+            after_alternative = False
         elif role in ("therapy", "nonbio") and c.data.get("value") != "before":
-            return values, end, c
+            return values, end, c, alternatives
         elif role == "origin":
             pos = c.end
         else:
             break
-    return values, end, None
+    return values, end, None, alternatives
 
 
 def build_groups(phrases: list[Phrase], cues: ByStart, text: str, limit: int) -> list[Group]:
     """Join phrases into groups and give each its own cue chain (see the module docstring)."""
     groups: list[Group] = []
     for p in phrases:
-        values, end, stopper = cue_chain(p.end, cues, text, limit)
+        values, end, stopper, alternatives = cue_chain(p.end, cues, text, limit)
         if stopper is not None:
             p.cue, p.cue_end = ["__" + stopper.data["role"]], stopper.end
         elif values:
-            p.cue, p.cue_end = values, end
+            p.cue, p.cue_end, p.alt_kinds = values, end, alternatives
         prev = groups[-1] if groups else None
         joined = None
         if prev is not None and not prev.phrases[-1].cue and not p.apart:
