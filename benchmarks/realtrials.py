@@ -27,7 +27,17 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   oncology trials and a non-cancer control each, picked by a seeded random walk of the corpus
   and annotated in session 6 from the trial text only by two annotators who never ran the
   parser on them; G was measured once untuned and then served to find errors, H was measured
-  once at the end of the session).
+  once at the end of the session);
+* `i`: tests/realtrials, set I (`expected_i.json`: 12 further oncology trials and a non-cancer
+  control, annotated in session 7 from the trial text only, untuned: nobody ran trialmatch on
+  these trials before the set was committed. Picked by a seeded walk: the corpus trials whose
+  conditions name a cancer, with a phase 1-4 and 600-6,000 characters of eligibility text, not
+  in any earlier set (realtrials-dev, sets A-H, biomarkergold), sorted by NCT id and shuffled
+  with `random.Random(8803)`; walked in that order, keeping a treatment trial with at least three
+  criteria decidable on the profile, at most one trial per cancer type (a trial that requires a
+  gene alteration excepted) and at most four haematological trials. The control is the first
+  trial of the same walk (phase, length, seed) among those whose conditions and opening lines
+  name no cancer).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -63,7 +73,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "e": (OURS, "expected_e*.json"),
         "f": (OURS, "expected_f.json"),
         "g": (OURS, "expected_g.json"),
-        "h": (OURS, "expected_h.json")}
+        "h": (OURS, "expected_h.json"),
+        "i": (OURS, "expected_i.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
