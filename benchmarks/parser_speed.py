@@ -11,6 +11,8 @@
 3. with --load: `trialmatch load` of the corpus into a fresh database, timed as a separate
    process (start-up, parsing, storing, derived tables). Target: < 2 minutes.
 
+The parser's modules are compiled with mypyc when the package is installed (pyproject.toml);
+the figures say whether the run used the compiled modules or the Python source.
 Wall-clock seconds (best of --repeat) and CPU seconds are both printed, with the machine, so
 a figure taken on a busy machine can be told apart. Skips with a message when ../shared is
 absent.
@@ -87,8 +89,11 @@ def main() -> int:
             parse_output(parse_record(r, ont))
 
     wall, cpu = timed(corpus, args.repeat)
+    from trialmatch.nlp import entities
+
+    compiled = not entities.__file__.endswith(".py")  # mypyc, built by `pip install`
     figures: dict[str, object] = {
-        "machine": machine(), "trials": len(records),
+        "machine": machine(), "parser_compiled": compiled, "trials": len(records),
         "trials_per_s": round(len(records) / wall, 1), "corpus_wall_s": round(wall, 2),
         "corpus_cpu_s": round(cpu, 2)}
     text = adversarial()
@@ -110,6 +115,8 @@ def main() -> int:
         m = figures["machine"]
         print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "  # type: ignore[index]
               f"load average {m['load_avg_1min']}")  # type: ignore[index]
+        print("parser: " + ("compiled (mypyc)" if figures["parser_compiled"] else
+                            "pure Python (not compiled: see pyproject.toml)"))
         print(f"corpus: {figures['trials']} trials in {figures['corpus_wall_s']} s "
               f"({figures['trials_per_s']} trials/s; CPU {figures['corpus_cpu_s']} s)")
         print(f"adversarial: {figures['adversarial_chars']:,} characters in "

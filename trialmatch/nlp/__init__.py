@@ -11,10 +11,31 @@ importing this package stays cheap.
 
 from __future__ import annotations
 
+import importlib.machinery
+import warnings
+from pathlib import Path
 from typing import Any
 
 __all__ = ["biomarkers", "parse_doc", "parse_eligibility", "parse_output", "parse_record",
            "unparsed"]
+
+
+def stale_compiled(folder: Path = Path(__file__).parent) -> list[str]:
+    """The parser modules whose compiled copy (mypyc, built by `pip install`) is older than
+    their source: Python imports the compiled copy first, so an edit would not take effect."""
+    stale = []
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        for built in folder.glob(f"*{suffix}"):
+            source = folder / (built.name[:-len(suffix)] + ".py")
+            if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
+                stale.append(source.stem)
+    return sorted(stale)
+
+
+if _stale := stale_compiled():
+    warnings.warn(f"trialmatch.nlp: {', '.join(_stale)} changed since the parser was compiled; "
+                  "the compiled copy runs. Rebuild with `pip install -e .`, or delete "
+                  "trialmatch/nlp/*.so to run the source.", stacklevel=2)
 
 
 def parse_record(record, ontology=None):

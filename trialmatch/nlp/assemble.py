@@ -482,7 +482,17 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 # or the "or" that closes an "either ..., or" (the comma marks the clause).
 _CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
                         r"(?i:\beither\b[^;]{1,200}?,\s*or\b)")
+# The same without its "OR"-line and "either" alternatives, for text holding neither word:
+# it starts with a character class, so re skips to a ";" or "," instead of trying every
+# alternative at every character.
+_CLAUSE_OR_MARKS = re.compile(r";\s*(?i:or)\b|,\s*OR\b")
 _CLAUSE_END = re.compile(r"[;]")
+
+
+def _clause_or(text: str, start: int, end: int, low: str) -> re.Match[str] | None:
+    """`_CLAUSE_OR.search(text, start, end)`; `low` is text[start:end].lower()."""
+    rx = _CLAUSE_OR if "either" in low or "OR" in text[start:end] else _CLAUSE_OR_MARKS
+    return rx.search(text, start, end)
 
 
 # "either A, B or C": the items of a list of alternatives after "either", up to the last one.
@@ -490,10 +500,10 @@ _EITHER_LIST = re.compile(r"(?i)\beither\b[\s,:]*(?P<items>[^;.()]{1,200}?\bor\b
 _ITEM_CUT = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or)\b)?\s*|\s+(?:and/or|or)\s+")
 
 
-def _either_list(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
+def _either_list(node: Node, found: list[Unit], text: str, c: Criterion, low: str) -> Node:
     """"Refractory to either X, Y or Z" where some items are read and some are not: the
     unread items stay as an `unparsed` alternative (any(node, unparsed)), not dropped."""
-    m = _EITHER_LIST.search(text, c.start, c.end)
+    m = _EITHER_LIST.search(text, c.start, c.end) if "either" in low else None
     if m is None:
         return node
     lo, hi = m.span("items")
@@ -552,11 +562,12 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     condition we cannot read") keeps that side as an `unparsed` alternative: any(node,
     unparsed), so the unread alternative is not dropped (a patient who may meet it is not
     rejected; it goes to manual review)."""
-    listed = _either_list(node, found, text, c)
+    low = text[c.start:c.end].lower()
+    listed = _either_list(node, found, text, c, low)
     if listed is not node:
         return listed
-    m = _CLAUSE_OR.search(text, c.start, c.end)
-    if m is None or _CLAUSE_OR.search(text, m.end(), c.end):
+    m = _clause_or(text, c.start, c.end, low)
+    if m is None or _clause_or(text, m.end(), c.end, low):
         return node  # one clause-level "or" only
     cut_lo = m.start() if not m.group(0)[:6].lower().startswith("either") else m.end() - 2
     left_start = max(text.rfind(";", c.start, cut_lo) + 1, c.start)
