@@ -24,3 +24,13 @@ def test_a_source_newer_than_its_compiled_copy_is_reported(tmp_path):
 def test_pure_python_sources_are_not_reported(tmp_path):
     (tmp_path / "tokens.py").write_text("")
     assert stale_compiled(tmp_path) == []
+
+
+def test_an_installed_package_is_not_checked(tmp_path):
+    folder = tmp_path / "site-packages" / "trialmatch" / "nlp"
+    folder.mkdir(parents=True)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    (folder / f"tokens{suffix}").write_bytes(b"")
+    (folder / "tokens.py").write_text("")
+    os.utime(folder / f"tokens{suffix}", (1_000, 1_000))
+    assert stale_compiled(folder) == []

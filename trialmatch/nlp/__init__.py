@@ -22,7 +22,11 @@ __all__ = ["biomarkers", "parse_doc", "parse_eligibility", "parse_output", "pars
 
 def stale_compiled(folder: Path = Path(__file__).parent) -> list[str]:
     """The parser modules whose compiled copy (mypyc, built by `pip install`) is older than
-    their source: Python imports the compiled copy first, so an edit would not take effect."""
+    their source: Python imports the compiled copy first, so an edit would not take effect.
+    Only in a source checkout: an installed package is written whole by its installer, in
+    any order, and nobody edits it."""
+    if {"site-packages", "dist-packages"} & set(folder.resolve().parts):
+        return []
     stale = []
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         for built in folder.glob(f"*{suffix}"):
