@@ -50,7 +50,9 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
                     r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
                     r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
-                    r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to)\b")
+                    r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
+                    r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
+                    r"(?:have\s+)?(?:contained|included))\b")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
@@ -752,13 +754,35 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                         "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
-        return node  # "Patient must not have had X" listed as an exclusion: the list negates
+        return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
-        return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
+        return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))
     if "negated" in m.mods or _NO_PRIOR.search(_NOT_LIMITED.sub(" ", before[-60:])[-40:]) or re.match(
             r"(?i)\s*-?\s*na[iï]ve", after):
-        return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
-    return node
+        if ctx.section == "exclusion":
+            return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
+        return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))
+    return _sparing(node, m, ctx) if ctx.section == "exclusion" else node
+
+
+def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
+    """A drug class the criterion rules out, without the drugs of that class it then allows
+    ("earlier MEK inhibitors; earlier binimetinib is allowed", "... Patients given
+    binimetinib are eligible"): those drugs are carved out of the class (`excluding`), so
+    a patient who had only them is not ruled out."""
+    if m.data["concept"] not in _class_ids():
+        return node
+    from trialmatch.ontology import default_ontology
+
+    concepts = default_ontology().drug_concepts
+    spared = tuple(dict.fromkeys(
+        x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
+        and x.start - m.end < 200 and "permission" in x.mods
+        and x.data["concept"] not in _class_ids()
+        and m.data["concept"] in concepts(x.data["concept"])))
+    if not spared:
+        return node
+    return PriorTherapy(node.concept, spared, prov=node.prov)
 
 
 # A relative clause on what a drug acts on: the gene after it is the drug's target, not a
