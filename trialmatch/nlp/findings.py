@@ -556,9 +556,12 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion" or "excluded" in m.mods:
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
         #              for one group, left for review (ages are read in inclusions only)
-    if _LAB.search(ctx.text, ctx.start, ctx.end):
-        return None  # "creatinine <= 1.2 mg/dL (13 to 15 years of age)": strata of a lab limit
     surface = ctx.text[m.start:m.end].lower()
+    if _LAB.search(ctx.text, ctx.start, ctx.end) and not (
+            _AGE_LABEL.match(surface) and not _LAB.search(ctx.text, m.end, min(ctx.end, m.end + 40))):
+        # "creatinine <= 1.2 mg/dL (13 to 15 years of age)": strata of a lab limit; but a
+        # labelled "Age: 18 to 65" in a run-on paragraph of such labels is the age
+        return None
     if "age" not in surface and "old" not in surface and _DURATION.search(
             ctx.text[max(ctx.start, m.start - 20):m.start]):
         return None  # "amenorrhoea for < 2 years": a duration, not the patient's age
@@ -574,6 +577,7 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 
 
 _AGE_WORD = re.compile(r"(?i)\bage[sd]?\b")
+_AGE_LABEL = re.compile(r"ages?\s*[:：]")  # (on the lower-cased surface)
 _HISTORY = re.compile(r"(?i)\b(?:history|prior|previous|other|another|second|secondary|"
                       r"concurrent|synchronous|metachronous|except|besides|excluding|in situ)\b")
 
