@@ -709,7 +709,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)
-            or _listed_after_prior(m, ctx)):
+            or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
+                                               and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
     if _REPRODUCTION.search(ctx.text, max(ctx.start, m.start - 300), min(ctx.end, m.end + 40)):
@@ -787,6 +788,15 @@ def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
     if not spared:
         return node
     return PriorTherapy(node.concept, spared, prov=node.prov)
+
+
+# A list heading that announces earlier treatments ("Any of the following prior therapies:",
+# "Previous treatment with:"): its short items name treatment history without a word of their
+# own ("- Pemetrexed"). Not a heading of concurrent treatment ("Prior/concurrent therapy:").
+_PRIOR_HEADING = re.compile(r"(?i)(?!.*\b(?:concurrent|concomitant|current|ongoing|within|since|"
+                            r"allowed|permitted)\b)[^:\n]{0,60}\b(?:prior|previous|earlier)\b"
+                            r"[^:\n]{0,40}\b(?:therap(?:y|ies)|treatments?|agents?|drugs?|"
+                            r"regimens?|with)\s*[:：]\s*", re.S)
 
 
 # A relative clause on what a drug acts on: the gene after it is the drug's target, not a
