@@ -50,7 +50,9 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
                     r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
                     r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
-                    r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to)\b")
+                    r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
+                    r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
+                    r"(?:have\s+)?(?:contained|included))\b")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
@@ -554,9 +556,12 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion" or "excluded" in m.mods:
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
         #              for one group, left for review (ages are read in inclusions only)
-    if _LAB.search(ctx.text, ctx.start, ctx.end):
-        return None  # "creatinine <= 1.2 mg/dL (13 to 15 years of age)": strata of a lab limit
     surface = ctx.text[m.start:m.end].lower()
+    if _LAB.search(ctx.text, ctx.start, ctx.end) and not (
+            _AGE_LABEL.match(surface) and not _LAB.search(ctx.text, m.end, min(ctx.end, m.end + 40))):
+        # "creatinine <= 1.2 mg/dL (13 to 15 years of age)": strata of a lab limit; but a
+        # labelled "Age: 18 to 65" in a run-on paragraph of such labels is the age
+        return None
     if "age" not in surface and "old" not in surface and _DURATION.search(
             ctx.text[max(ctx.start, m.start - 20):m.start]):
         return None  # "amenorrhoea for < 2 years": a duration, not the patient's age
@@ -572,6 +577,7 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 
 
 _AGE_WORD = re.compile(r"(?i)\bage[sd]?\b")
+_AGE_LABEL = re.compile(r"ages?\s*[:：]")  # (on the lower-cased surface)
 _HISTORY = re.compile(r"(?i)\b(?:history|prior|previous|other|another|second|secondary|"
                       r"concurrent|synchronous|metachronous|except|besides|excluding|in situ)\b")
 
@@ -703,7 +709,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)
-            or _listed_after_prior(m, ctx)):
+            or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
+                                               and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
     if _REPRODUCTION.search(ctx.text, max(ctx.start, m.start - 300), min(ctx.end, m.end + 40)):
@@ -752,13 +759,44 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                         "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
     node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
-        return node  # "Patient must not have had X" listed as an exclusion: the list negates
+        return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
-        return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
+        return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))
     if "negated" in m.mods or _NO_PRIOR.search(_NOT_LIMITED.sub(" ", before[-60:])[-40:]) or re.match(
             r"(?i)\s*-?\s*na[iï]ve", after):
-        return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
-    return node
+        if ctx.section == "exclusion":
+            return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
+        return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))
+    return _sparing(node, m, ctx) if ctx.section == "exclusion" else node
+
+
+def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
+    """A drug class the criterion rules out, without the drugs of that class it then allows
+    ("earlier MEK inhibitors; earlier binimetinib is allowed", "... Patients given
+    binimetinib are eligible"): those drugs are carved out of the class (`excluding`), so
+    a patient who had only them is not ruled out."""
+    if m.data["concept"] not in _class_ids():
+        return node
+    from trialmatch.ontology import default_ontology
+
+    concepts = default_ontology().drug_concepts
+    spared = tuple(dict.fromkeys(
+        x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
+        and x.start - m.end < 200 and "permission" in x.mods
+        and x.data["concept"] not in _class_ids()
+        and m.data["concept"] in concepts(x.data["concept"])))
+    if not spared:
+        return node
+    return PriorTherapy(node.concept, spared, prov=node.prov)
+
+
+# A list heading that announces earlier treatments ("Any of the following prior therapies:",
+# "Previous treatment with:"): its short items name treatment history without a word of their
+# own ("- Pemetrexed"). Not a heading of concurrent treatment ("Prior/concurrent therapy:").
+_PRIOR_HEADING = re.compile(r"(?i)(?!.*\b(?:concurrent|concomitant|current|ongoing|within|since|"
+                            r"allowed|permitted)\b)[^:\n]{0,60}\b(?:prior|previous|earlier)\b"
+                            r"[^:\n]{0,40}\b(?:therap(?:y|ies)|treatments?|agents?|drugs?|"
+                            r"regimens?|with)\s*[:：]\s*", re.S)
 
 
 # A relative clause on what a drug acts on: the gene after it is the drug's target, not a

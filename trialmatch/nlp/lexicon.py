@@ -151,6 +151,10 @@ def build_lexicon(ontology) -> Lexicon:
             keys = [key]
             if key.startswith("anti ") and len(key) > 8:
                 keys.append("anti" + key[5:])  # "anti-vascular ..." also written "antivascular ..."
+            if key.endswith(" inhibitor"):
+                # a class named by what it does: "VEGFR inhibition", "PD-1 blockade" (only
+                # classes end in "inhibitor"; drugs have names)
+                keys += [key[:-len("inhibitor")] + "inhibition", key[:-len("inhibitor")] + "blockade"]
             for k in keys:
                 lex.drugs.setdefault(k, concept)
                 lex.drug_first.add(k.split()[0])

@@ -114,11 +114,13 @@ def find_cues(low: list[str], doc: Doc | None = None) -> list[Cue]:
 
 
 def _barriers(words: list[str]) -> list[int]:
-    """Token indices that end every scope: ";", and "." at the end of a sentence."""
+    """Token indices that end every scope: ";", and "." at the end of a sentence (after a
+    word of two letters or more, or after a closing bracket: not after an initial)."""
     out = []
     n = len(words)
     for i, w in enumerate(words):
-        if w in (";", "；", "。") or w == "." and i > 0 and len(words[i - 1]) > 1 and (
+        if w in (";", "；", "。") or w == "." and i > 0 and (
+                len(words[i - 1]) > 1 or words[i - 1] in (")", "]")) and (
                 i + 1 == n or not words[i + 1][:1].islower()):
             out.append(i)
     return out
