@@ -37,7 +37,21 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   criteria decidable on the profile, at most one trial per cancer type (a trial that requires a
   gene alteration excepted) and at most four haematological trials. The control is the first
   trial of the same walk (phase, length, seed) among those whose conditions and opening lines
-  name no cancer).
+  name no cancer);
+* `j`: tests/realtrials, set J (`expected_j.json`: 12 further oncology trials and a non-cancer
+  control, 49 patients, annotated in session 8 from the trial text only, untuned: nobody ran
+  trialmatch on these trials before the set was committed. Same walk as set I with
+  `random.Random(9907)`: the corpus trials with a phase 1-4 and 600-6,000 characters of
+  eligibility text, minus every trial of an earlier set (realtrials-dev, sets A-I,
+  biomarkergold: 241 ids), split by a plain cancer word list (cancer, carcinoma, tumour,
+  neoplasm, malignant, leukaemia, lymphoma, myeloma, sarcoma, melanoma, glioma, -blastoma,
+  myelodysplasia, mesothelioma, metastasis) into those whose conditions name a cancer and
+  those whose conditions and first 300 characters of criteria name none; each list sorted by
+  NCT id and shuffled with that seed. The cancer list was walked in order, keeping a treatment
+  trial with at least three criteria decidable on a profile, at most one per cancer type (a
+  trial that requires a gene alteration excepted; HER2 or hormone receptors by IHC not counted
+  as one) and at most four haematological trials (12 kept among the first 26); the control is
+  the first trial of the other list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -74,7 +88,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "f": (OURS, "expected_f.json"),
         "g": (OURS, "expected_g.json"),
         "h": (OURS, "expected_h.json"),
-        "i": (OURS, "expected_i.json")}
+        "i": (OURS, "expected_i.json"),
+        "j": (OURS, "expected_j.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
