@@ -150,7 +150,10 @@ class Explainer:
         self.via_paths: list[list[str]] = [[]]  # id -> the path
         self.via_texts: list[str] = ["[]"]  # id -> the path as the documents write it
         self.docs = DocumentBuilder(self.con, ont)
-        self.via_cache: dict[tuple, int] = {}
+        self.via_cache: dict[tuple[int, int], int] = {}
+        # a patient's `via` inputs (findings, prior therapies, cancer type) -> a small int:
+        # the cache key of (leaf, patient) hashes two ints, not the patient's findings
+        self.via_profiles: dict[tuple, int] = {}
         self._lits: tuple[np.ndarray, ...] | None = None
         for ddl in SETUP:
             self.con.execute(ddl)
@@ -218,8 +221,8 @@ class Explainer:
             node = self.leaves[leaf_id] = parse_text(canon)
         return node
 
-    def _via_id(self, leaf_id: int, p: PatientFacts) -> int:
-        key = (leaf_id, p.findings, p.prior_therapies, p.oncotree)
+    def _via_id(self, leaf_id: int, profile: int, p: PatientFacts) -> int:
+        key = (leaf_id, profile)
         vid = self.via_cache.get(key)
         if vid is None:
             leaf = self._leaf(leaf_id)
@@ -230,14 +233,31 @@ class Explainer:
                 vid = self.via_ids[text] = len(self.via_paths)
                 self.via_paths.append(path)
                 self.via_texts.append(json.dumps(path, ensure_ascii=False))
-            if len(self.via_cache) >= self.via_cache_size:
-                self.via_cache.clear()
             self.via_cache[key] = vid
         return vid
 
+    def _profiles(self, by_id: dict[str, PatientFacts]) -> dict[str, int]:
+        """Each patient's profile number (equal `via` inputs, equal number). The cache and
+        the numbering are dropped together when either grows past `via_cache_size`."""
+        if (len(self.via_cache) >= self.via_cache_size
+                or len(self.via_profiles) >= self.via_cache_size):
+            self.via_cache.clear()
+            self.via_profiles.clear()
+        profiles = self.via_profiles
+        out = {}
+        for pid, p in by_id.items():
+            key = (p.findings, p.prior_therapies, p.oncotree)
+            n = profiles.get(key)
+            if n is None:
+                n = profiles[key] = len(profiles)
+            out[pid] = n
+        return out
+
     def _vias(self, by_id: dict[str, PatientFacts]) -> list[tuple[str, int, int]]:
         need = self.con.execute(VIA_NEEDED).fetchall()
-        rows = [(pid, lid, self._via_id(lid, by_id[pid])) for pid, lid in need]
+        profile = self._profiles(by_id)
+        via_id = self._via_id
+        rows = [(pid, lid, via_id(lid, profile[pid], by_id[pid])) for pid, lid in need]
         # the paths just found serve the documents too (`via` of a leaf and patient)
         paths, known = self.via_paths, self.docs.vias
         texts = self.via_texts

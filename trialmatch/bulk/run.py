@@ -28,7 +28,7 @@ from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.bulk.export import check_destination, export
 from trialmatch.bulk.shards import BatchMatcher
 from trialmatch.bulk.sources import open_cohort
-from trialmatch.bulk.stream import PatientStream
+from trialmatch.bulk.stream import PatientStream, Prefetcher
 from trialmatch.errors import InputError
 from trialmatch.ontology import Ontology
 from trialmatch.rules.facts import PatientFacts
@@ -121,11 +121,18 @@ class _Run:
                   t.column("age_lo").to_pylist())
         return [pid for pid, h, age in now if prev.get(pid) != (h, age)]
 
-    def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
-        self.shards.match(patients, cohorts)
+    def match(self, patients: list[PatientFacts], cohorts: list[int] | None,
+              tables: dict[str, pa.Table] | None = None) -> None:
+        if tables is not None and isinstance(self.shards, BatchMatcher):
+            self.shards.match(patients, cohorts, tables)
+        else:
+            self.shards.match(patients, cohorts)
 
-    def batch(self, batch: list[PatientFacts]) -> None:
-        tables = patient_tables(batch)
+    def batch(self, batch: list[PatientFacts], tables: dict[str, pa.Table] | None = None
+              ) -> None:
+        """Stage and match one batch (`tables`: its `patient_tables`, if already made)."""
+        if tables is None:
+            tables = patient_tables(batch)
         full = self.split(batch, tables)
         full_set = set(full)
         everyone = [p for p in batch if p.id in full_set]
@@ -134,7 +141,7 @@ class _Run:
         # re-ranked patients have all their rows replaced, like re-matched ones
         state.stage_patients(self.store, tables, [p.id for p in batch], full + rerank)
         if everyone:
-            self.match(everyone, None)
+            self.match(everyone, None, tables if len(everyone) == len(batch) else None)
         cohorts = self.delta.cohort_keys
         if rerank:
             cohorts = sorted(set(cohorts) | set(state.stored_cohorts(self.store, rerank)))
@@ -217,10 +224,14 @@ def run_bulk(cohort_path: str | Path, db: str | Path | None = None,
             stream = PatientStream(cohort.records(), ont, today)
             if progress:
                 progress(0, total)
-            for batch in stream.batches(batch_size):
-                run.batch(batch)
-                if progress:
-                    progress(stream.read, total)
+            reader = Prefetcher(stream, batch_size, patient_tables)
+            try:
+                for batch, tables in reader:
+                    run.batch(batch, tables)
+                    if progress:
+                        progress(stream.read, total)
+            finally:
+                reader.close()
             run.shards.finish()
             if docs is not None:  # its memory is not needed for the swap and the export
                 docs.close()

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from trialmatch.bulk.docprocess import DocumentProcess
 from trialmatch.bulk.explanation_classes import Explainer
 from trialmatch.match.engine import Matcher
@@ -42,11 +44,12 @@ class BatchMatcher:
         self.matcher = Matcher(store, ont)
         self.explainer = Explainer(store, self.matcher, ont, process)
 
-    def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
+    def match(self, patients: list[PatientFacts], cohorts: list[int] | None,
+              tables: dict[str, pa.Table] | None = None) -> None:
         """Evaluate `patients` (against `cohorts` only, if given) and stage their rows
         (with a document process, the rows of the previous call, and these ones at the next
-        call or `finish`)."""
-        self.matcher.evaluate(patients, cohorts=cohorts, fetch=False)
+        call or `finish`). `tables`: their `store.patients.patient_tables`, if already made."""
+        self.matcher.evaluate(patients, cohorts=cohorts, fetch=False, tables=tables)
         self.explainer.stage(patients)
 
     def finish(self) -> None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from trialmatch.ontology import Ontology
 from trialmatch.patients.normalize import Normalizer
@@ -117,3 +120,57 @@ class PatientStream:
                 batch = []
         if batch:
             yield batch
+
+
+class Prefetcher:
+    """`PatientStream.batches` read one batch ahead on a background thread.
+
+    Reading, validating and normalising records (and building a batch's Arrow tables with
+    `prepare`) is Python work; the bulk process's thread spends much of each batch in DuckDB,
+    which releases the GIL, so the next batch is read meanwhile. Iterate over it for
+    `(batch, prepared)` pairs in the stream's order; an error raised while reading is raised
+    where the batch would have been. `close` stops the thread (a run that fails or is
+    interrupted calls it); the stream's counters are final once iteration has ended.
+    """
+
+    def __init__(self, stream: PatientStream, size: int,
+                 prepare: Callable[[list[PatientFacts]], Any]) -> None:
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._read, args=(stream, size, prepare),
+                                       name="trialmatch-prefetch", daemon=True)
+        self.thread.start()
+
+    def _put(self, item: tuple) -> bool:
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self, stream: PatientStream, size: int, prepare) -> None:
+        try:
+            for batch in stream.batches(size):
+                if not self._put(("batch", batch, prepare(batch))):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(("error", exc, None))
+            return
+        self._put(("end", None, None))
+
+    def __iter__(self) -> Iterator[tuple[list[PatientFacts], Any]]:
+        while True:
+            kind, what, prepared = self.queue.get()
+            if kind == "end":
+                self.thread.join()
+                return
+            if kind == "error":
+                self.thread.join()
+                raise what
+            yield what, prepared
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=10)

@@ -130,8 +130,10 @@ class Matcher:
         for ddl in sql.WORK_TABLES:
             self.con.execute(ddl)
 
-    def load_patients(self, patients: list[PatientFacts], *, facts: bool = True) -> None:
-        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow).
+    def load_patients(self, patients: list[PatientFacts], *, facts: bool = True,
+                      tables: dict[str, Any] | None = None) -> None:
+        """The batch as temporary tables p_<name> (plain inserts when small, else Arrow;
+        `tables`: the batch's `patient_tables`, if the caller already made them).
 
         `facts=False` (a small batch whose leaves Python evaluates): only `p_patients` is
         filled, the tables of findings, panels, priors, numbers and statuses are left
@@ -146,7 +148,8 @@ class Matcher:
             if not facts:
                 return
         else:
-            tables = patient_tables(patients)
+            if tables is None:
+                tables = patient_tables(patients)
             for name in PATIENT_TABLES:
                 self.con.register("tm_batch", tables[name])
                 self.con.execute(
@@ -204,21 +207,22 @@ class Matcher:
         return found
 
     def evaluate(self, patients: list[PatientFacts], *, every_cohort: bool = False,
-                 cohorts: Iterable[int] | None = None, fetch: bool = True
-                 ) -> list[CohortValue]:
+                 cohorts: Iterable[int] | None = None, fetch: bool = True,
+                 tables: dict[str, Any] | None = None) -> list[CohortValue]:
         """Root value of every candidate (patient, cohort) pair.
 
         `cohorts` limits the evaluation to these cohort keys (`bulk --since-last-run`
         re-matches unchanged patients against changed trials only). With `fetch=False` the
         values are left in the temporary table `roots` (patient_id, cohort_key, trial_id,
         cohort_id, v) for the caller to read in SQL (bulk), with `lt` (leaf values).
+        `tables`: the patients' `store.patients.patient_tables`, if the caller made them.
         """
         self._batch_values = None
         self._scope(cohorts)
         n_leaves, kinds = self._scope_leaves(cohorts)
         in_python = (fetch and len(patients) * n_leaves <= self.python_leaf_limit
                      and len(patients) * n_leaves <= self.single_pass_limit)
-        self.load_patients(patients, facts=not in_python)
+        self.load_patients(patients, facts=not in_python, tables=tables)
         prune = not every_cohort and len(patients) >= self.prune_from
         if not fetch and len(patients) * n_leaves > self.single_pass_limit:
             # large batch read in SQL (bulk): every leaf once, the CNF folded over arrays
