@@ -96,15 +96,21 @@ SELECT row_number() OVER (ORDER BY ckey) AS i, * FROM (
     GROUP BY k.ckey)
 """
 NEW_CHUNK = "SELECT ckey, patient_id, cohort_key, root FROM b_new WHERE i > ? AND i <= ? ORDER BY i"
-# the batch's rows: every matched pair, best cohort per trial (as `find` chooses it)
+# the batch's rows: every matched pair, best cohort per trial (as `find` chooses it: best
+# status, then highest score, then cohort label; the label is unique in a trial, so the order
+# is total). A grouped arg_min, not a window over every pair: DuckDB hashes the pairs
+# instead of sorting them (most trials have one cohort)
 STAGE_ROWS = """
 INSERT INTO stage
-SELECT k.patient_id, c.trial_id, c.cohort, c.status, c.score, c.doc_id
-FROM $keys k JOIN b_classes c ON c.ckey = k.ckey
-QUALIFY row_number() OVER (
-    PARTITION BY k.patient_id, c.trial_id
-    ORDER BY CASE c.status WHEN 'eligible' THEN 0 WHEN 'possible' THEN 1 ELSE 2 END,
-             c.score DESC, c.cohort) = 1
+SELECT patient_id, trial_id, best.cohort, best.status, best.score, best.doc_id FROM (
+    SELECT k.patient_id, c.trial_id,
+           arg_min({'cohort': c.cohort, 'status': c.status, 'score': c.score,
+                    'doc_id': c.doc_id},
+                   {'rank': CASE c.status WHEN 'eligible' THEN 0 WHEN 'possible' THEN 1
+                                          ELSE 2 END,
+                    'score': coalesce(-c.score, 'inf'::DOUBLE), 'cohort': c.cohort}) AS best
+    FROM $keys k JOIN b_classes c ON c.ckey = k.ckey
+    GROUP BY k.patient_id, c.trial_id)
 """
 
 _REASONS = '[{"criterion": "VARCHAR", "result": "VARCHAR", "text": "VARCHAR", "via": ["VARCHAR"]}]'
