@@ -1116,9 +1116,41 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += second_sites(text, names, lex)
     found += cue_mentions(toks, text)
     found += mechanism_mentions(text, lex)
+    found += therapy_for_cancer(text, names)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
     return with_diagnoses(found)
+
+
+# "therapy for CLL", "treatment of the myeloma": a bare "therapy" or "treatment" whose object
+# is a cancer names any anticancer treatment of it ("No prior therapy for CLL" is an untreated
+# population). Only an earlier treatment without a kind (see _PRIOR_WORD_BEFORE: not
+# "radiation therapy for", "biologic therapy for") of this cancer (only stage words may come
+# between: not "treatment for another malignancy").
+_THERAPY_FOR = re.compile(
+    r"(?i)(?<![\w-])(?P<head>therap(?:y|ies)|treatments?)\s{1,3}(?:for|of)\s{1,3}(?:(?:the|their|"
+    r"this|advanced|metastatic|recurrent|relapsed|refractory|locally|unresectable|and|or)"
+    r"[\s,]{1,3}){0,4}\Z")
+# the word before it says the treatment is an earlier one ("no prior therapy for", "one line
+# of treatment for"), not of one kind ("biologic therapy for", "the treatment of" after a drug,
+# "first-line treatment of": the drug named before it)
+_PRIOR_WORD_BEFORE = re.compile(
+    r"(?i)(?<![\w-])(?:prior|previous|previously|earlier|no|any|received|had|of)\s{1,3}\Z")
+
+
+def therapy_for_cancer(text: str, names: list[Mention]) -> list[Mention]:
+    """Mentions of any anticancer treatment written as "therapy for <cancer>" (see
+    _THERAPY_FOR); a drug or class named before the word is the mention instead."""
+    out = []
+    for c in names:
+        if c.label != "cancer":
+            continue
+        m = _THERAPY_FOR.search(text, max(0, c.start - 80), c.start)
+        if m is None or not _PRIOR_WORD_BEFORE.search(text, max(0, m.start() - 14), m.start()):
+            continue
+        out.append(Mention("drug", m.start("head"), m.end("head"), "therapy_for_cancer",
+                           {"concept": "anticancer_therapy"}))
+    return out
 
 
 def with_diagnoses(found: list[Mention]) -> list[Mention]:
