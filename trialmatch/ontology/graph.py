@@ -59,8 +59,6 @@ class Ontology:
         self.drug_classes: dict[str, Row] = {}
         self.groups: dict[tuple[str, str], Row] = {}
         self.successors: dict[str, str] = {}  # revoked or renamed OncoTree code -> current
-        # cancer code -> ((gene, level), ...): markers the diagnosis proves (implied_expression)
-        self.implied_expression: dict[str, tuple[tuple[str, str], ...]] = {}
         self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
         self._gene_index: dict[str, str] = {}
         self._cancer_index: dict[str, str] = {}
@@ -94,10 +92,6 @@ class Ontology:
             ont.add_drug(row)
         for row in tables["variant_groups"]:
             ont.groups[(str(row["gene"]), str(row["group"]))] = row
-        for row in tables.get("implied_expression", ()):
-            code = str(row["code"])
-            ont.implied_expression[code] = (*ont.implied_expression.get(code, ()),
-                                            (str(row["gene"]), str(row["level"])))
         ont.index()
         return ont
 
@@ -305,15 +299,6 @@ class Ontology:
             rows.extend((code, old, d) for code, d in below.get(new, ()))
         return rows
 
-    def implied_markers(self, code: str) -> dict[str, str]:
-        """gene -> level of the expression markers a diagnosis of `code` proves (its own rows
-        and those of the types above it; the nearest type wins)."""
-        out: dict[str, str] = {}
-        chain = self.cancer_ancestors(code)
-        for anc in sorted(chain, key=chain.__getitem__, reverse=True):
-            out.update(self.implied_expression.get(anc, ()))
-        return out
-
     def cancer_relation(self, trial_code: str, patient_code: str) -> int:
         """2 if the patient's type is the trial's or below it, 1 if coarser or if the
         patient's code is not in this ontology (a valid OncoTree code outside the embedded
@@ -413,8 +398,6 @@ class Ontology:
             h.update(f"g{gene}.{group}>{','.join(row['members'])};".encode())
         for drug in sorted(self.drugs):
             h.update(f"d{drug}>{','.join(sorted(self.drug_concepts(drug)))};".encode())
-        for code, markers in sorted(self.implied_expression.items()):
-            h.update(f"e{code}>{markers};".encode())
         for cid in sorted(self.drug_classes):
             h.update(f"k{cid}>{self.drug_classes[cid]['parent']};".encode())
         for old in sorted(self.successors):

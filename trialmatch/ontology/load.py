@@ -26,8 +26,6 @@ FILES = {
 OPTIONAL_FILES = {
     # a revoked or renamed OncoTree code and the current code that replaces it
     "cancer_successors": ("code", "successor", "note"),
-    # an expression marker that a diagnosis proves (patients/normalize.py reads it)
-    "implied_expression": ("code", "gene", "level", "note"),
 }
 LIST_COLUMNS = {"synonyms", "aliases", "previous", "families", "brands", "classes", "targets",
                 "members"}
@@ -174,15 +172,6 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
             problems.append(f"{row.where()}: {old!r} is a current code and cannot be revoked")
         if new not in cancers:
             problems.append(f"{row.where()}: successor {new!r} of {old!r} is not a known code")
-    for row in tables.get("implied_expression", []):
-        code, gene, level = str(row["code"]), str(row["gene"]), str(row["level"])
-        if code not in cancers:
-            problems.append(f"{row.where()}: marker implied by unknown cancer code {code!r}")
-        if gene not in genes and gene not in other_genes:
-            problems.append(f"{row.where()}: implied marker of unknown gene {gene!r}")
-        if level not in ("positive", "negative", "high", "low"):
-            problems.append(f"{row.where()}: implied level {level!r} is not positive, "
-                            f"negative, high or low")
     return problems
 
 

@@ -117,8 +117,6 @@ def merge(base: dict[str, list[Row]], sources: list[dict[str, Any]]
         if str(r["code"]) not in current and str(r["successor"]) in current]
     successors = {old: new for old, new in successors.items()
                   if old not in current and new in current}
-    tables["implied_expression"] = [  # an imported tree may lack a code: its rows go
-        r for r in tables.get("implied_expression", []) if str(r["code"]) in current]
     return tables, successors, genes
 
 

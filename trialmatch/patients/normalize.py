@@ -114,9 +114,6 @@ class Normalizer:
         oncotree = None
         if p.diagnosis and p.diagnosis.oncotree:
             oncotree = self.cancer(p.diagnosis.oncotree, prefix, warnings)
-            for gene, level in self.ont.implied_markers(oncotree).items():
-                # the diagnosis proves the marker (ontologies/implied_expression.tsv)
-                statuses.setdefault(expression_field(gene), level)
         tested = None
         if p.tested_genes is not None:
             tested = frozenset(self._each(p.tested_genes, f"{prefix}/tested_genes", self.gene,
