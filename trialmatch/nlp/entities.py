@@ -1136,6 +1136,8 @@ _THERAPY_FOR = re.compile(
 # "first-line treatment of": the drug named before it)
 _PRIOR_WORD_BEFORE = re.compile(
     r"(?i)(?<![\w-])(?:prior|previous|previously|earlier|no|any|received|had|of)\s{1,3}\Z")
+# "no other prior treatment for X": other than those the criteria allow elsewhere, unknown here
+_OTHER_BEFORE = re.compile(r"(?i)(?<![\w-])other\s{1,3}(?:[a-z]+\s{1,3}){0,2}\Z")
 
 
 def therapy_for_cancer(text: str, names: list[Mention]) -> list[Mention]:
@@ -1146,7 +1148,8 @@ def therapy_for_cancer(text: str, names: list[Mention]) -> list[Mention]:
         if c.label != "cancer":
             continue
         m = _THERAPY_FOR.search(text, max(0, c.start - 80), c.start)
-        if m is None or not _PRIOR_WORD_BEFORE.search(text, max(0, m.start() - 14), m.start()):
+        if m is None or not _PRIOR_WORD_BEFORE.search(text, max(0, m.start() - 14), m.start()) \
+                or _OTHER_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue
         out.append(Mention("drug", m.start("head"), m.end("head"), "therapy_for_cancer",
                            {"concept": "anticancer_therapy"}))
