@@ -713,11 +713,16 @@ _HEADS = {
                        "blocker", "blockers"}),
 }
 _KEYS = {"cancer": "code", "drug": "concept"}
+# A shared head a conjunct is named with when the lexicon lacks it with the head itself:
+# "pancreatic, ovarian or colorectal adenocarcinoma": an ovarian adenocarcinoma is an
+# ovarian carcinoma, an ovarian cancer.
+_BROADER_HEADS = {"adenocarcinoma": ("carcinoma", "cancer"), "adenocarcinomas": ("carcinomas", "cancers"),
+                  "carcinoma": ("cancer",), "carcinomas": ("cancers",)}
 _UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}\s+"
                            r"(?:inhibitors?|antagonists?|blockers?))\b")
 _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
-_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,2})"
+_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,3})"
                        r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
                        r"\s*/\s*)\Z")
 
@@ -726,6 +731,7 @@ _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w
 _SEP_ENDS = (",", "/", "or", "and", "nor")
 
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
+_WORD = re.compile(r"\S+")
 
 
 # A histology named after the cancer type: "RCC with a clear-cell component", "renal cell
@@ -898,6 +904,7 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
             continue
         table = tables[m.label]
         tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
+        tails += _BROADER_HEADS.get(surface[-1].lower(), ()) if m.label == "cancer" else ()
         end = m.start
         for _ in range(6):
             if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
@@ -912,7 +919,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
             if hit is None:
                 break
             k, value = hit
-            start = text.index(words[k], found.start("words"))
+            # the k-th word's own offset (a word may repeat: "BRAF or combined BRAF")
+            start = found.start("words") + [w.start() for w in _WORD.finditer(found.group("words"))][k]
             stop = found.end("words")
             if any(a < stop and start < b for a, b in taken):
                 break
