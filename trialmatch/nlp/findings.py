@@ -589,7 +589,18 @@ _CODE_FOLLOWERS = frozenset({"in", "or", "and", "with", "who", "that", "after", 
                              "cells", "blasts", "patients", "subjects", "type", "subtype"})
 
 
+# "Patients with A or B are eligible at first relapse": the cancers name the group the
+# condition after them binds (the trial lists its cancers elsewhere), no requirement of every
+# patient. Not a list item naming an allowed type ("A, B are eligible after first therapy").
+_GROUP_ELIGIBLE = re.compile(r"(?i)\W{0,4}(?:patients|subjects|participants|those)\s+with\s+"
+                             r"[^.;:]{1,100}?\s(?:are|is)\s+(?:also\s+)?eligible\s+(?:at|after|"
+                             r"following|once|in|from)\b")
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
+    group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
+    if group is not None and m.end <= group.end():
+        return None
     surface = ctx.text[m.start:m.end]
     if surface.isupper() and surface.lower() in _ENGLISH_CODES:
         nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
