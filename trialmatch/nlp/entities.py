@@ -743,6 +743,15 @@ _HISTOLOGY_AFTER = re.compile(
     r"morphology|differentiation)\b")
 
 
+# A histology a cancer named before lacks: "RCC without any clear (conventional) cell
+# component", "ovarian cancer with no serous histology": the type without that subtype.
+_HISTOLOGY_WITHOUT = re.compile(
+    r"(?i)\s*\)?\s*,?\s*(?:without|lacking|with\s+no)\s+(?:an?\s+|any\s+)?(?P<word>[a-z]{4,20})"
+    r"(?:\s*\([^()]{0,20}\))?(?:[- ]cells?)?(?:\s*\([^()]{0,20}\))?\s+"
+    r"(?:component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|morphology|"
+    r"differentiation)\b")
+
+
 # Subtypes excepted right after a cancer name: "NSCLC, excluding squamous histology", "NSCLC
 # (other than squamous cell carcinoma)", "ovarian cancer of any histology except mucinous or
 # clear cell".
@@ -813,6 +822,10 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         excepted = _excepted_subtypes(text, m, lex)
         if excepted:  # "NSCLC, excluding squamous histology"
             m.data["without"] = excepted if len(excepted) > 1 else excepted[0]
+            continue
+        lacking = _HISTOLOGY_WITHOUT.match(text, m.end, m.end + 100)
+        if lacking is not None and (code, lacking.group("word").lower()) in lex.subtypes:
+            m.data["without"] = lex.subtypes[(code, lacking.group("word").lower())]
             continue
         after = _HISTOLOGY_AFTER.match(text, m.end, m.end + 80)
         if after is not None and (code, after.group("word").lower()) in lex.subtypes:
