@@ -805,6 +805,19 @@ def _ancestors(code: str, lex: Lexicon) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Words naming a histology or lineage (not a site such as "cutaneous", not a stage): only
+# these narrow a cancer name when coordinated ("serous or endometrioid ovarian cancer").
+_HISTOLOGY_WORDS = frozenset({
+    "serous", "endometrioid", "mucinous", "clear", "papillary", "squamous", "adenosquamous",
+    "chromophobe", "lobular", "ductal", "medullary", "epithelial", "sarcomatoid", "anaplastic",
+    "follicular", "myeloid", "myelogenous", "lymphoid", "lymphoblastic", "lymphocytic",
+    "undifferentiated", "neuroendocrine", "signet", "tubular", "micropapillary", "transitional",
+    "urothelial", "basaloid", "spindle", "unclassifiable", "unclassified"})
+_OF_SITE = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the cervix": sites
+# a histology word coordinated with a word before it, right before a cancer name
+_COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -852,6 +865,15 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             words.pop()  # "squamous cell NSCLC"
         if not words:
             continue
+        sub = lex.subtypes.get((code, words[-1])) if words[-1] in _HISTOLOGY_WORDS else None
+        if sub is not None and _COORDINATED.search(gap) and not _OF_SITE.match(text, m.end) \
+                and " of " not in text[m.start:m.end]:
+            # "serous or endometrioid epithelial ovarian cancer": the last of coordinated
+            # histology words names the subtype (and lends the type to the words before it)
+            m.data["narrowed_from"] = (m.start, code)  # undone unless a conjunct is read
+            m.start = gap.rfind(_LAST_WORDS.findall(gap)[-1]) + max(0, m.start - 40)
+            m.data["code"] = sub
+            continue
         word, neg = words[-1], len(words) > 1 and words[-2] in ("non", "not")
         if word.startswith("non") and len(word) > 5:
             word, neg = word[3:], True  # "nonsquamous"
@@ -895,7 +917,34 @@ def elliptic_genes(text: str, genes: list[Mention], lex: Lexicon) -> list[Mentio
     return out
 
 
-def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+def _keep_read_coordinations(mentions: list[Mention], lex: Lexicon) -> None:
+    """Undo a histology word's narrowing (qualify_cancers) where the word it is coordinated
+    with was not read as another kind of the same type: "squamous cell carcinoma,
+    adenocarcinoma, or adenosquamous carcinoma of the cervix" must not become the
+    adenosquamous type alone."""
+    cancers = [m for m in mentions if m.label == "cancer"]
+    for m in cancers:
+        undo = m.data.pop("narrowed_from", None)
+        if undo is None:
+            continue
+        broad = undo[1]
+        if not any(m.start - 40 <= e.end <= m.start and e is not m
+                   and broad in (e.data["code"], *_ancestors(e.data["code"], lex)) for e in cancers):
+            m.start, m.data["code"] = undo
+            m.data["above"] = _ancestors(broad, lex)
+
+
+def _qualified_conjuncts(text: str, shared: list[Mention], lex: Lexicon) -> list[Mention]:
+    """The cancer conjuncts of a shared head that a coordinated histology word before them
+    narrows (see qualify_cancers), each now starting at that word."""
+    cancers = [e for e in shared if e.label == "cancer"]
+    starts = [e.start for e in cancers]
+    qualify_cancers(text, cancers, lex)
+    return [e for e, start in zip(cancers, starts, strict=True) if e.start != start]
+
+
+def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
+                   only: list[Mention] | None = None) -> list[Mention]:
     """Cancer types or drug classes that share the head noun of the next name: "ovarian,
     fallopian tube or peritoneal cancer" names three cancers, "small cell or non-small cell
     lung cancer" two, "BRAF or MEK inhibitors" two classes. Each conjunct before a name
@@ -911,8 +960,11 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
                for h in (_SCANS["unknown_last"].finditer(text) if "inhibitor" in low or "antagonist"
                          in low or "blocker" in low else ())
                if not any(a < h.end() and h.start() < b for a, b in taken)]
-    for m in [*mentions, *unknown]:
+    for m in only if only is not None else [*mentions, *unknown]:
         surface = text[m.start:m.end].split()
+        if only is not None and surface and m.label == "cancer" \
+                and surface[-1].lower() not in _HEADS["cancer"]:
+            surface.append("cancer")  # a conjunct of a shared head: "... ovarian, ... cancer"
         if m.label not in _HEADS or not surface or surface[-1].lower() not in _HEADS[m.label]:
             continue
         table = tables[m.label]
@@ -1129,6 +1181,10 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
     qualify_cancers(text, names, lex)
     shared = elliptic_names(text, names, lex)
+    narrowed = _qualified_conjuncts(text, shared, lex)
+    if narrowed:  # "serous or endometrioid epithelial ovarian, ... cancer": on to "serous"
+        shared += elliptic_names(text, [*names, *shared], lex, narrowed)
+    _keep_read_coordinations([*names, *shared], lex)
     if shared:  # "mTOR or AKT inhibitors": "mTOR" names a drug class here, not the gene
         spans = [(e.start, e.end) for e in shared if e.label == "drug"]
         found = [m for m in found if not (m.label == "gene" and any(
