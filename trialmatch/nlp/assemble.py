@@ -28,6 +28,7 @@ from trialmatch.rules.nodes import (
     Measurement,
     Node,
     Not,
+    Performance,
     PriorTherapy,
     Provenance,
     Signature,
@@ -460,6 +461,31 @@ def _permission_over_lists(found: list[Unit], text: str) -> list[Unit]:
     return out
 
 
+# A criterion that gives a limit per part of the study ("ECOG 0-1 for phase I, 0-2 for phase
+# II", "KPS >= 70 (dose escalation) or >= 60 (expansion)"): the patient meets the limit of one
+# part, so those limits of one scale are alternatives, not all required.
+_PARTS = re.compile(r"(?i)\b(?:phase|part|stage\s+of\s+the\s+study|cohort|arm|dose[- ]escalation|"
+                    r"expansion)\b")
+
+
+def _limits_per_part(node: Node) -> Node:
+    if not isinstance(node, All):
+        return node
+    items = [_limits_per_part(i) for i in node.items]
+    by_scale: dict[str, list[Performance]] = {}
+    for i in items:
+        if isinstance(i, Performance):
+            by_scale.setdefault(i.scale, []).append(i)
+    for same in by_scale.values():
+        if len({(p.op, p.value) for p in same}) > 1:
+            first = items.index(same[0])
+            items = [i for i in items if not any(i is p for p in same)]
+            items.insert(first, AnyOf(tuple(same), prov=node.prov))
+    if len(items) == 1 and isinstance(items[0], AnyOf) and len(node.items) > 1:
+        return items[0]
+    return All(tuple(items), prov=node.prov)
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
@@ -471,6 +497,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
     node = join_units(found, text, prov)
+    if _PARTS.search(text, c.start, c.end):
+        node = _limits_per_part(node)
     if allowed:
         node = _widened(node, allowed)
     if c.section == "inclusion":

@@ -626,7 +626,7 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
 # specifically inhibits Bruton's tyrosine kinase (BTK)", "agents targeting MEK".
 _MECH_HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drugs?|therap(?:y|ies)"
 _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,20}"
-                          rf"(?P<head>{_MECH_HEADS})\b")
+                          rf"(?:(?i:monoclonal|humanized|humanised|fully\s+human)\s+)?(?P<head>{_MECH_HEADS})\b")
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
@@ -713,11 +713,16 @@ _HEADS = {
                        "blocker", "blockers"}),
 }
 _KEYS = {"cancer": "code", "drug": "concept"}
+# A shared head a conjunct is named with when the lexicon lacks it with the head itself:
+# "pancreatic, ovarian or colorectal adenocarcinoma": an ovarian adenocarcinoma is an
+# ovarian carcinoma, an ovarian cancer.
+_BROADER_HEADS = {"adenocarcinoma": ("carcinoma", "cancer"), "adenocarcinomas": ("carcinomas", "cancers"),
+                  "carcinoma": ("cancer",), "carcinomas": ("cancers",)}
 _UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}\s+"
                            r"(?:inhibitors?|antagonists?|blockers?))\b")
 _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
-_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,2})"
+_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,3})"
                        r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
                        r"\s*/\s*)\Z")
 
@@ -726,6 +731,7 @@ _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w
 _SEP_ENDS = (",", "/", "or", "and", "nor")
 
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
+_WORD = re.compile(r"\S+")
 
 
 # A histology named after the cancer type: "RCC with a clear-cell component", "renal cell
@@ -735,6 +741,15 @@ _HISTOLOGY_AFTER = re.compile(
     r"(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
     r"(?:component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|type|features?|"
     r"morphology|differentiation)\b")
+
+
+# A histology a cancer named before lacks: "RCC without any clear (conventional) cell
+# component", "ovarian cancer with no serous histology": the type without that subtype.
+_HISTOLOGY_WITHOUT = re.compile(
+    r"(?i)\s*\)?\s*,?\s*(?:without|lacking|with\s+no)\s+(?:an?\s+|any\s+)?(?P<word>[a-z]{4,20})"
+    r"(?:\s*\([^()]{0,20}\))?(?:[- ]cells?)?(?:\s*\([^()]{0,20}\))?\s+"
+    r"(?:component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|morphology|"
+    r"differentiation)\b")
 
 
 # Subtypes excepted right after a cancer name: "NSCLC, excluding squamous histology", "NSCLC
@@ -790,6 +805,19 @@ def _ancestors(code: str, lex: Lexicon) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Words naming a histology or lineage (not a site such as "cutaneous", not a stage): only
+# these narrow a cancer name when coordinated ("serous or endometrioid ovarian cancer").
+_HISTOLOGY_WORDS = frozenset({
+    "serous", "endometrioid", "mucinous", "clear", "papillary", "squamous", "adenosquamous",
+    "chromophobe", "lobular", "ductal", "medullary", "epithelial", "sarcomatoid", "anaplastic",
+    "follicular", "myeloid", "myelogenous", "lymphoid", "lymphoblastic", "lymphocytic",
+    "undifferentiated", "neuroendocrine", "signet", "tubular", "micropapillary", "transitional",
+    "urothelial", "basaloid", "spindle", "unclassifiable", "unclassified"})
+_OF_SITE = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the cervix": sites
+# a histology word coordinated with a word before it, right before a cancer name
+_COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -807,6 +835,10 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         excepted = _excepted_subtypes(text, m, lex)
         if excepted:  # "NSCLC, excluding squamous histology"
             m.data["without"] = excepted if len(excepted) > 1 else excepted[0]
+            continue
+        lacking = _HISTOLOGY_WITHOUT.match(text, m.end, m.end + 100)
+        if lacking is not None and (code, lacking.group("word").lower()) in lex.subtypes:
+            m.data["without"] = lex.subtypes[(code, lacking.group("word").lower())]
             continue
         after = _HISTOLOGY_AFTER.match(text, m.end, m.end + 80)
         if after is not None and (code, after.group("word").lower()) in lex.subtypes:
@@ -832,6 +864,15 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if words and words[-1] == "cell":
             words.pop()  # "squamous cell NSCLC"
         if not words:
+            continue
+        sub = lex.subtypes.get((code, words[-1])) if words[-1] in _HISTOLOGY_WORDS else None
+        if sub is not None and _COORDINATED.search(gap) and not _OF_SITE.match(text, m.end) \
+                and " of " not in text[m.start:m.end]:
+            # "serous or endometrioid epithelial ovarian cancer": the last of coordinated
+            # histology words names the subtype (and lends the type to the words before it)
+            m.data["narrowed_from"] = (m.start, code)  # undone unless a conjunct is read
+            m.start = gap.rfind(_LAST_WORDS.findall(gap)[-1]) + max(0, m.start - 40)
+            m.data["code"] = sub
             continue
         word, neg = words[-1], len(words) > 1 and words[-2] in ("non", "not")
         if word.startswith("non") and len(word) > 5:
@@ -876,7 +917,34 @@ def elliptic_genes(text: str, genes: list[Mention], lex: Lexicon) -> list[Mentio
     return out
 
 
-def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+def _keep_read_coordinations(mentions: list[Mention], lex: Lexicon) -> None:
+    """Undo a histology word's narrowing (qualify_cancers) where the word it is coordinated
+    with was not read as another kind of the same type: "squamous cell carcinoma,
+    adenocarcinoma, or adenosquamous carcinoma of the cervix" must not become the
+    adenosquamous type alone."""
+    cancers = [m for m in mentions if m.label == "cancer"]
+    for m in cancers:
+        undo = m.data.pop("narrowed_from", None)
+        if undo is None:
+            continue
+        broad = undo[1]
+        if not any(m.start - 40 <= e.end <= m.start and e is not m
+                   and broad in (e.data["code"], *_ancestors(e.data["code"], lex)) for e in cancers):
+            m.start, m.data["code"] = undo
+            m.data["above"] = _ancestors(broad, lex)
+
+
+def _qualified_conjuncts(text: str, shared: list[Mention], lex: Lexicon) -> list[Mention]:
+    """The cancer conjuncts of a shared head that a coordinated histology word before them
+    narrows (see qualify_cancers), each now starting at that word."""
+    cancers = [e for e in shared if e.label == "cancer"]
+    starts = [e.start for e in cancers]
+    qualify_cancers(text, cancers, lex)
+    return [e for e, start in zip(cancers, starts, strict=True) if e.start != start]
+
+
+def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
+                   only: list[Mention] | None = None) -> list[Mention]:
     """Cancer types or drug classes that share the head noun of the next name: "ovarian,
     fallopian tube or peritoneal cancer" names three cancers, "small cell or non-small cell
     lung cancer" two, "BRAF or MEK inhibitors" two classes. Each conjunct before a name
@@ -892,12 +960,16 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
                for h in (_SCANS["unknown_last"].finditer(text) if "inhibitor" in low or "antagonist"
                          in low or "blocker" in low else ())
                if not any(a < h.end() and h.start() < b for a, b in taken)]
-    for m in [*mentions, *unknown]:
+    for m in only if only is not None else [*mentions, *unknown]:
         surface = text[m.start:m.end].split()
+        if only is not None and surface and m.label == "cancer" \
+                and surface[-1].lower() not in _HEADS["cancer"]:
+            surface.append("cancer")  # a conjunct of a shared head: "... ovarian, ... cancer"
         if m.label not in _HEADS or not surface or surface[-1].lower() not in _HEADS[m.label]:
             continue
         table = tables[m.label]
         tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
+        tails += _BROADER_HEADS.get(surface[-1].lower(), ()) if m.label == "cancer" else ()
         end = m.start
         for _ in range(6):
             if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
@@ -912,7 +984,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
             if hit is None:
                 break
             k, value = hit
-            start = text.index(words[k], found.start("words"))
+            # the k-th word's own offset (a word may repeat: "BRAF or combined BRAF")
+            start = found.start("words") + [w.start() for w in _WORD.finditer(found.group("words"))][k]
             stop = found.end("words")
             if any(a < stop and start < b for a, b in taken):
                 break
@@ -1108,6 +1181,10 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
     qualify_cancers(text, names, lex)
     shared = elliptic_names(text, names, lex)
+    narrowed = _qualified_conjuncts(text, shared, lex)
+    if narrowed:  # "serous or endometrioid epithelial ovarian, ... cancer": on to "serous"
+        shared += elliptic_names(text, [*names, *shared], lex, narrowed)
+    _keep_read_coordinations([*names, *shared], lex)
     if shared:  # "mTOR or AKT inhibitors": "mTOR" names a drug class here, not the gene
         spans = [(e.start, e.end) for e in shared if e.label == "drug"]
         found = [m for m in found if not (m.label == "gene" and any(
@@ -1116,9 +1193,44 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += second_sites(text, names, lex)
     found += cue_mentions(toks, text)
     found += mechanism_mentions(text, lex)
+    found += therapy_for_cancer(text, names)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
     return with_diagnoses(found)
+
+
+# "therapy for CLL", "treatment of the myeloma": a bare "therapy" or "treatment" whose object
+# is a cancer names any anticancer treatment of it ("No prior therapy for CLL" is an untreated
+# population). Only an earlier treatment without a kind (see _PRIOR_WORD_BEFORE: not
+# "radiation therapy for", "biologic therapy for") of this cancer (only stage words may come
+# between: not "treatment for another malignancy").
+_THERAPY_FOR = re.compile(
+    r"(?i)(?<![\w-])(?P<head>therap(?:y|ies)|treatments?)\s{1,3}(?:for|of)\s{1,3}(?:(?:the|their|"
+    r"this|advanced|metastatic|recurrent|relapsed|refractory|locally|unresectable|and|or)"
+    r"[\s,]{1,3}){0,4}\Z")
+# the word before it says the treatment is an earlier one ("no prior therapy for", "one line
+# of treatment for"), not of one kind ("biologic therapy for", "the treatment of" after a drug,
+# "first-line treatment of": the drug named before it)
+_PRIOR_WORD_BEFORE = re.compile(
+    r"(?i)(?<![\w-])(?:prior|previous|previously|earlier|no|any|received|had|of)\s{1,3}\Z")
+# "no other prior treatment for X": other than those the criteria allow elsewhere, unknown here
+_OTHER_BEFORE = re.compile(r"(?i)(?<![\w-])other\s{1,3}(?:[a-z]+\s{1,3}){0,2}\Z")
+
+
+def therapy_for_cancer(text: str, names: list[Mention]) -> list[Mention]:
+    """Mentions of any anticancer treatment written as "therapy for <cancer>" (see
+    _THERAPY_FOR); a drug or class named before the word is the mention instead."""
+    out = []
+    for c in names:
+        if c.label != "cancer":
+            continue
+        m = _THERAPY_FOR.search(text, max(0, c.start - 80), c.start)
+        if m is None or not _PRIOR_WORD_BEFORE.search(text, max(0, m.start() - 14), m.start()) \
+                or _OTHER_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue
+        out.append(Mention("drug", m.start("head"), m.end("head"), "therapy_for_cancer",
+                           {"concept": "anticancer_therapy"}))
+    return out
 
 
 def with_diagnoses(found: list[Mention]) -> list[Mention]:

@@ -206,6 +206,7 @@ def combine(values: list[str]) -> str:
 _NO_CONSTRAINT = frozenset({"exception", "permission", "conditional"})
 _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mention is no criterion
     "gene": _NO_CONSTRAINT | {"test", "setting", "benign"},
+    "signature": _NO_CONSTRAINT | {"test"},
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
     "drug": _NO_CONSTRAINT | {"prospective", "alternative"},
     "age": frozenset({"conditional"}),
@@ -588,7 +589,18 @@ _CODE_FOLLOWERS = frozenset({"in", "or", "and", "with", "who", "that", "after", 
                              "cells", "blasts", "patients", "subjects", "type", "subtype"})
 
 
+# "Patients with A or B are eligible at first relapse": the cancers name the group the
+# condition after them binds (the trial lists its cancers elsewhere), no requirement of every
+# patient. Not a list item naming an allowed type ("A, B are eligible after first therapy").
+_GROUP_ELIGIBLE = re.compile(r"(?i)\W{0,4}(?:patients|subjects|participants|those)\s+with\s+"
+                             r"[^.;:]{1,100}?\s(?:are|is)\s+(?:also\s+)?eligible\s+(?:at|after|"
+                             r"following|once|in|from)\b")
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
+    group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
+    if group is not None and m.end <= group.end():
+        return None
     surface = ctx.text[m.start:m.end]
     if surface.isupper() and surface.lower() in _ENGLISH_CODES:
         nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
@@ -631,9 +643,11 @@ def _target_before(m: Mention, ctx: Context) -> bool:
                and _TARGET_GAP.fullmatch(ctx.text, g.end, m.start) for g in ctx.ms)
 
 
-# An exclusion written as a requirement ("Patients must not have received X", "No prior X"):
+# An exclusion written as a requirement ("Patients must not have received X", "No prior X",
+# "Previous therapy should not have included X"):
 # the section already negates it, the words restate that.
-_MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?)?\s*"
+_MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
+                       r"\s+(?:therap(?:y|ies)|treatments?|regimens?))?\s*"
                        r"(?i:must|should|shall|may)\s+not\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
 
@@ -646,6 +660,41 @@ _SETTING_AFTER = re.compile(
 
 
 _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
+
+
+# Words that make a medication taken for another condition (an anticoagulant, an azole, an
+# enzyme inducer: no anticancer drug) treatment history: "currently receiving warfarin" or
+# "treatment with strong CYP3A4 inhibitors (e.g. ketoconazole)" is concurrent use, which the
+# profile does not record; "no prior ketoconazole" (the word close before the drug) or
+# "apixaban-naive" is history ("received" is not enough: "must not have received warfarin in
+# the last week").
+_MED_HISTORY = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|history\s+of|exposure\s+"
+                          r"to|exposed\s+to)\b")
+# a list of medications that interact with the study drug ("CYP3A4 inhibitors such as
+# ketoconazole", "P-gp inducers", "drugs that prolong the QT interval"): concurrent use
+_INTERACTING = re.compile(r"(?i)\bCYP\s?\d|\bcytochrome\b|\bP-?gp\b|P-glycoprotein|\binducers?\b|"
+                          r"\bQTc?\b|\binteract")
+
+
+# A criterion that opens by naming the group it is for ("For crizotinib-naive patients:",
+# "For patients after progression on an ALK inhibitor:"): a treatment named there says whom
+# the rule after it binds, it is no requirement of every patient.
+_FOR_SUBGROUP = re.compile(r"(?i)\W{0,4}for\s+(?:all\s+)?(?:(?:[\w/]+[\s\-]{1,2}){1,5}?(?:patients|"
+                           r"subjects|participants)\b|(?:patients|subjects|participants)\s[^:\n]{0,90}:)")
+
+
+_CONCOMITANT = "other_condition_drug"
+
+
+@lru_cache(maxsize=1)
+def _other_medication() -> frozenset[str]:
+    """Drugs and classes of medications for other conditions (class other_condition_drug
+    of the ontology; see _MED_HISTORY)."""
+    from trialmatch.ontology import default_ontology
+
+    ont = default_ontology()
+    return frozenset(c for c in (*ont.drugs, *ont.drug_classes)
+                     if _CONCOMITANT in ont.drug_concepts(c))
 
 
 @lru_cache(maxsize=1)
@@ -711,6 +760,13 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                                                    r"-?\s*pretreated|-?\s*refractory)", after)
             or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
+        return None
+    sub = _FOR_SUBGROUP.match(ctx.text, ctx.start, ctx.end)
+    if sub is not None and m.end <= sub.end():
+        return None  # "For crizotinib-naive patients:": the drug names a subgroup
+    if m.data["concept"] in _other_medication() and (
+            _INTERACTING.search(ctx.text, ctx.start, ctx.end)
+            or not (_MED_HISTORY.search(before[-50:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after))):
         return None
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
     if _REPRODUCTION.search(ctx.text, max(ctx.start, m.start - 300), min(ctx.end, m.end + 40)):

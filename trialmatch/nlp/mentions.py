@@ -14,22 +14,25 @@ from typing import Any
 
 _OPS = [
     (re.compile(r"(?i)^(?:≥|⩾|>=|=>|>\s?/\s?=|>\s=|>\s?or\s?=|>\s?or\s?equal\s?to|(?:greater|more|higher)"
-                r"\s(?:than\s)?or\sequal\sto|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast"
+                r"\s(?:than\s)?or\sequal\sto|(?:greater|more|higher)\sthan\sequals?\sto"
+                r"|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast"
                 r"|minimum\sof)$"), ">="),
     (re.compile(r"(?i)^(?:≤|⩽|<=|=<|<\s?/\s?=|<\s=|<\s?or\s?=|<\s?or\s?equal\s?to|(?:less|lower)\s(?:than\s)?"
-                r"or\sequal\sto|equal\sto\sor\s(?:less|lower)\sthan|no\s(?:more|greater|higher)\sthan"
+                r"or\sequal\sto|(?:less|lower)\sthan\sequals?\sto|equal\sto\sor\s(?:less|lower)\sthan|no\s(?:more|greater|higher)\sthan"
                 r"|not\s(?:more|greater|higher)\sthan|up\sto|maximum\sof)$"), "<="),
     (re.compile(r"(?i)^(?:>|(?:greater|more|higher)\sthan|over|above)$"), ">"),
     (re.compile(r"(?i)^(?:<|(?:less|lower|fewer)\sthan|below|under)$"), "<"),
     (re.compile(r"^=$"), "="),
 ]
 
+_SYMBOL_AFTER = re.compile(r"\s?\((?:[<>≤≥]=?|=)\)$")
+
 
 def norm_op(text: str | None, default: str = ">=") -> str:
     """The comparison a phrase means: "at least" -> ">=", "less than" -> "<"."""
     if not text:
         return default
-    t = " ".join(text.split())
+    t = _SYMBOL_AFTER.sub("", " ".join(text.split()))  # "less than equals to (<=)"
     for rx, op in _OPS:
         if rx.match(t):
             return op
