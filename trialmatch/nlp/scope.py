@@ -79,20 +79,29 @@ def matched_cues(low: list[str]) -> list[Cue]:
 
 def find_cues(low: list[str]) -> list[Cue]:
     """Every cue in a word list; of overlapping cues the longest (then the first) wins."""
-    found = matched_cues(low)
-    taken = bytearray(len(low) + 1)
-    kept: list[Cue] = []
-    spans: set[tuple[int, int]] = set()
-    for c in sorted(found, key=lambda c: (c.lo - c.hi, c.lo)):
-        if (c.lo, c.hi) in spans:  # the same words in several rules: each applies
-            kept.append(c)
+    found = phrase_hits(low, _phrases())  # (lo, rank, hi), as `matched_cues` has them
+    width = len(low) + 1  # longest first, then by first word: one integer key
+    taken = [False] * width
+    ends: dict[int, int] = {}  # the cues kept: first word -> end (they never overlap)
+    kept: list[tuple[int, int, int]] = []
+    for lo, rank, hi in sorted(found, key=lambda h: (h[0] - h[2]) * width + h[0]):
+        if ends.get(lo, -1) == hi:  # the same words in several rules: each applies
+            kept.append((lo, rank, hi))
             continue
-        if taken.find(1, c.lo, c.hi) != -1:
+        free = True
+        for i in range(lo, hi):
+            if taken[i]:
+                free = False
+                break
+        if not free:
             continue
-        taken[c.lo:c.hi] = b"\x01" * (c.hi - c.lo)
-        spans.add((c.lo, c.hi))
-        kept.append(c)
-    return sorted(kept, key=lambda c: c.lo)
+        for i in range(lo, hi):
+            taken[i] = True
+        ends[lo] = hi
+        kept.append((lo, rank, hi))
+    kept.sort(key=lambda h: h[0])
+    index = _index()
+    return [Cue(lo, hi, index[low[lo]][rank][1]) for lo, rank, hi in kept]
 
 
 def _barriers(words: list[str]) -> list[int]:
@@ -152,19 +161,24 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     cues = find_cues(low)
     if not cues:
         return
-    stops = sorted(set(_barriers(words)) | {c.lo for c in cues
-                                            if c.rule.direction == "terminate"}
-                   | {bisect_left(starts, b) for b in bounds})
     labels = _target_labels()
     targets = sorted((m for m in mentions if m.label in labels), key=lambda m: m.start)
     if not targets:
         return
+    present = {m.label for m in targets}
+    # the cues that may mark a mention: a rule that applies to no label of the text marks
+    # nothing ("≥" counts lines of therapy: it reaches drugs only)
+    active = [c for c in cues if c.rule.direction not in ("terminate", "pseudo")
+              and not present.isdisjoint(c.rule.applies_to)]
+    if not active:
+        return
+    stops = sorted(set(_barriers(words)) | {c.lo for c in cues
+                                            if c.rule.direction == "terminate"}
+                   | {bisect_left(starts, b) for b in bounds})
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
-    brackets = _enclosing(words, [c.lo for c in cues])
-    for cue in cues:
+    brackets = _enclosing(words, [c.lo for c in active])
+    for cue in active:
         rule = cue.rule
-        if rule.direction in ("terminate", "pseudo"):
-            continue
         spans = []
         if rule.direction in ("forward", "both"):
             j = bisect_right(stops, cue.hi - 1)
