@@ -216,11 +216,12 @@ CUE_TEXTS = ["No prior EGFR-TKI therapy; non-\nsmall cell lung cancer is not all
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(CUE_TEXTS + ["no", "not", "except", " - ", "\n", " ", "(",
-                                             "other than", "positive", "prior"]),
+                                             "other than", "positive", "prior", "≥", " 1 ",
+                                             "allowed", "lines of"]),
                 max_size=10).map("".join))
 def test_cue_phrase_hits_find_what_a_scan_finds(text):
     from trialmatch.nlp.entities import cue_index, cue_mentions
-    from trialmatch.nlp.scope import _index, matched_cues
+    from trialmatch.nlp.scope import _index, find_cues, matched_cues
     from trialmatch.nlp.tokens import Tokenizer
 
     toks = Tokenizer(Vocab())(text)._.tm_tokens
@@ -234,6 +235,22 @@ def test_cue_phrase_hits_find_what_a_scan_finds(text):
     assert all(m.source.startswith("cue.alt.") for m in cue_mentions(toks, text)[len(expected):])
     rules = [(k, n, rule.id) for k, n, (rule,) in _scan_cues(low, _index())]
     assert [(c.lo, c.hi, c.rule.id) for c in matched_cues(low)] == rules
+    assert find_cues(low) == _longest_cues(matched_cues(low))
+
+
+def _longest_cues(found):
+    """Overlapping cues resolved as `scope.find_cues` documents it (its first version, on
+    `Cue` objects): the longest, then the first wins; one span read by several rules keeps
+    them all; in word order."""
+    taken, kept, spans = set(), [], set()
+    for c in sorted(found, key=lambda c: (c.lo - c.hi, c.lo)):
+        if (c.lo, c.hi) in spans:
+            kept.append(c)
+        elif not taken & set(range(c.lo, c.hi)):
+            taken |= set(range(c.lo, c.hi))
+            spans.add((c.lo, c.hi))
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.lo)
 
 
 @settings(max_examples=200, deadline=None)
@@ -368,3 +385,51 @@ def test_a_repeated_gene_in_a_group_gives_one_leaf_from_its_first_mention(ont):
     found = [n for n in walk(rule) if isinstance(n, Alteration)]
     assert rule == once.cohorts[0].rule and len(found) == 1
     assert found[0].prov is not None and found[0].prov.start == text.index("BRAF")
+
+
+def _trailing_or_reference(pairs, text):
+    """`assemble._trailing_or` as first written: the `any` rebuilt at every link."""
+    from trialmatch.nlp.assemble import _ONLY_OR, _ends_or
+    from trialmatch.rules.nodes import AnyOf, Provenance
+
+    if not any(_ends_or(c.text) for c, _ in pairs):
+        return pairs
+    out, joined, open_or = [], set(), False
+    for c, node in pairs:
+        alone = _ONLY_OR.fullmatch(c.text) is not None
+        if open_or and out and out[-1][0].section == c.section and \
+                out[-1][0].cohorts == c.cohorts and not alone:
+            first, prev = out[-1]
+            items = prev.items if isinstance(prev, AnyOf) and id(prev) in joined else (prev,)
+            prov = Provenance(c.section, first.start, c.end, text[first.start:c.end],
+                              "assemble.trailing_or")
+            choice = AnyOf((*items, node), prov=prov)
+            joined.add(id(choice))
+            out[-1] = (first, choice)
+        elif not alone:
+            out.append((c, node))
+        open_or = _ends_or(c.text)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ALK fusion", "ALK fusion, or", "ROS1 fusion or",
+                                           "OR", "(or)", "ECOG 0-1 and/or"]),
+                          st.sampled_from(["inclusion", "exclusion"]),
+                          st.booleans()), max_size=9))
+def test_trailing_or_chains_as_before(items):
+    """A chain of criteria ending in "or" is one `any`, built once at the chain's end."""
+    from trialmatch.nlp.assemble import _trailing_or
+    from trialmatch.nlp.segment import Criterion
+    from trialmatch.rules.nodes import AnyOf, Fusion
+
+    text, pairs = "", []
+    for i, (words, section, nested) in enumerate(items):
+        start = len(text)
+        text += words + "\n"
+        c = Criterion(section, start, start + len(words), words)
+        leaf = Fusion(f"G{i}")
+        pairs.append((c, AnyOf((leaf, Fusion("ALK"))) if nested else leaf))
+    got, expected = _trailing_or(pairs, text), _trailing_or_reference(pairs, text)
+    assert [(c, node, node.prov) for c, node in got] == \
+        [(c, node, node.prov) for c, node in expected]
