@@ -200,8 +200,9 @@ def test_inline_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
 
 
 def _scan_cues(low, index):
-    """The cue look-up as a plain scan (what the PhraseMatchers replaced): every phrase at
-    every word, in word order, longest phrase first."""
+    """The cue look-up as the plainest scan (the reference for `tokens.phrase_hits`, and
+    for the PhraseMatchers before it): every phrase at every word, in word order, longest
+    phrase first."""
     return [(k, k + len(words), entry) for k in range(len(low))
             for words, *entry in index.get(low[k], ()) if tuple(low[k:k + len(words)]) == words]
 
@@ -215,15 +216,16 @@ CUE_TEXTS = ["No prior EGFR-TKI therapy; non-\nsmall cell lung cancer is not all
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(CUE_TEXTS + ["no", "not", "except", " - ", "\n", " ", "(",
-                                             "other than", "positive", "prior"]),
+                                             "other than", "positive", "prior", "≥", " 1 ",
+                                             "allowed", "lines of"]),
                 max_size=10).map("".join))
-def test_cue_phrase_matchers_find_what_a_scan_finds(text):
+def test_cue_phrase_hits_find_what_a_scan_finds(text):
     from trialmatch.nlp.entities import cue_index, cue_mentions
-    from trialmatch.nlp.scope import _index, matched_cues
-    from trialmatch.nlp.tokens import Tokenizer, bare_doc
+    from trialmatch.nlp.scope import _index, find_cues, matched_cues
+    from trialmatch.nlp.tokens import Tokenizer
 
     toks = Tokenizer(Vocab())(text)._.tm_tokens
-    keep, low, _doc = toks.bare()
+    keep, low = toks.bare()
     assert low == [toks.lower[i] for i in keep] and "-" not in low
     expected = [(toks.starts[keep[k]], toks.end(keep[n - 1]), f"cue.{ident}")
                 for k, n, (ident, _role, _value) in _scan_cues(low, cue_index())]
@@ -232,7 +234,23 @@ def test_cue_phrase_matchers_find_what_a_scan_finds(text):
     assert got[:len(expected)] == expected  # then the "+" / "-" signs (a regex)
     assert all(m.source.startswith("cue.alt.") for m in cue_mentions(toks, text)[len(expected):])
     rules = [(k, n, rule.id) for k, n, (rule,) in _scan_cues(low, _index())]
-    assert [(c.lo, c.hi, c.rule.id) for c in matched_cues(bare_doc(low))] == rules
+    assert [(c.lo, c.hi, c.rule.id) for c in matched_cues(low)] == rules
+    assert find_cues(low) == _longest_cues(matched_cues(low))
+
+
+def _longest_cues(found):
+    """Overlapping cues resolved as `scope.find_cues` documents it (its first version, on
+    `Cue` objects): the longest, then the first wins; one span read by several rules keeps
+    them all; in word order."""
+    taken, kept, spans = set(), [], set()
+    for c in sorted(found, key=lambda c: (c.lo - c.hi, c.lo)):
+        if (c.lo, c.hi) in spans:
+            kept.append(c)
+        elif not taken & set(range(c.lo, c.hi)):
+            taken |= set(range(c.lo, c.hi))
+            spans.add((c.lo, c.hi))
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.lo)
 
 
 @settings(max_examples=200, deadline=None)
@@ -310,3 +328,108 @@ def test_analyse_gives_what_the_pipeline_gives(ont, words):
     layout, mentions = analyse(text, ont)
     assert layout == doc._.tm_layout
     assert mentions == doc._.tm_mentions
+
+
+def test_phrase_hits_keep_overlapping_and_nested_phrases():
+    from trialmatch.nlp.tokens import phrase_hits
+
+    phrases = {"or": [("or", "or"), ("or",)], "no": [("no", "prior", "therapy")]}
+    low = ["or", "or", "or", "x", "no", "prior"]
+    assert phrase_hits(low, phrases) == [(0, 0, 2), (0, 1, 1), (1, 0, 3), (1, 1, 2),
+                                         (2, 1, 3)]  # "no prior" is cut short by the end
+    assert phrase_hits(low + ["therapy"], phrases)[-1] == (4, 0, 7)
+
+
+_READ_KINDS = ["mutation", "any", "wildtype", "negative", "fusion", "amplification",
+               "deletion", "expression", "low", "overexpression"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(_READ_KINDS), origin=st.sampled_from([None, "germline"]),
+       genes=st.sampled_from([("EGFR",), ("KRAS", "NRAS"), ("ERBB2",), ("ALK",), ("ESR1",)]),
+       partner=st.sampled_from([None, "EML4"]),
+       variants=st.sampled_from([[], ["L858R"], ["exon19del"], ["G12C", "G12D"]]),
+       exon=st.sampled_from([None, 19]), more=st.sampled_from([[], [21]]),
+       excepted=st.sampled_from([[], ["G12A"]]), compound=st.booleans(),
+       examples=st.booleans(), at=st.integers(0, 60), width=st.integers(1, 30),
+       cue_end=st.sampled_from([None, 5]))
+def test_phrases_with_one_reading_give_equal_nodes(kind, origin, genes, partner, variants, exon,
+                                                   more, excepted, compound, examples, at,
+                                                   width, cue_end):
+    """`findings._reading` holds all that `phrase_node` reads of a phrase but its place: a
+    group reads a repeated phrase once ("EGFR, EGFR or EGFR mutation")."""
+    from trialmatch.nlp.findings import Context, _reading, phrase_node
+    from trialmatch.nlp.phrases import Phrase
+
+    ctx = Context("x" * 200, "inclusion", 0, 200, [])
+
+    def phrase(start: int, end: int, cue_end: int | None, source: str) -> Phrase:
+        gene = Mention("gene", start, end, source, {"genes": genes, "form": genes[0]})
+        return Phrase(gene, genes, start, end, partner=partner, variants=list(variants),
+                      exon=exon, more_exons=list(more), excepted=list(excepted),
+                      compound=compound, examples=examples, cue_end=cue_end)
+
+    first = phrase(0, 4, None, "gene.a")
+    again = phrase(at, at + width, None if cue_end is None else at + width + cue_end, "gene.b")
+    assert _reading(first, kind, origin) == _reading(again, kind, origin) is not None
+    assert phrase_node(first, kind, origin, ctx) == phrase_node(again, kind, origin, ctx)
+
+
+def test_a_repeated_gene_in_a_group_gives_one_leaf_from_its_first_mention(ont):
+    from trialmatch.nlp import parse_eligibility
+    from trialmatch.rules.nodes import Alteration, walk
+
+    text = "Inclusion Criteria:\n- BRAF, BRAF or BRAF mutation"
+    once = parse_eligibility("Inclusion Criteria:\n- BRAF mutation", ontology=ont)
+    rule = parse_eligibility(text, ontology=ont).cohorts[0].rule
+    found = [n for n in walk(rule) if isinstance(n, Alteration)]
+    assert rule == once.cohorts[0].rule and len(found) == 1
+    assert found[0].prov is not None and found[0].prov.start == text.index("BRAF")
+
+
+def _trailing_or_reference(pairs, text):
+    """`assemble._trailing_or` as first written: the `any` rebuilt at every link."""
+    from trialmatch.nlp.assemble import _ONLY_OR, _ends_or
+    from trialmatch.rules.nodes import AnyOf, Provenance
+
+    if not any(_ends_or(c.text) for c, _ in pairs):
+        return pairs
+    out, joined, open_or = [], set(), False
+    for c, node in pairs:
+        alone = _ONLY_OR.fullmatch(c.text) is not None
+        if open_or and out and out[-1][0].section == c.section and \
+                out[-1][0].cohorts == c.cohorts and not alone:
+            first, prev = out[-1]
+            items = prev.items if isinstance(prev, AnyOf) and id(prev) in joined else (prev,)
+            prov = Provenance(c.section, first.start, c.end, text[first.start:c.end],
+                              "assemble.trailing_or")
+            choice = AnyOf((*items, node), prov=prov)
+            joined.add(id(choice))
+            out[-1] = (first, choice)
+        elif not alone:
+            out.append((c, node))
+        open_or = _ends_or(c.text)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ALK fusion", "ALK fusion, or", "ROS1 fusion or",
+                                           "OR", "(or)", "ECOG 0-1 and/or"]),
+                          st.sampled_from(["inclusion", "exclusion"]),
+                          st.booleans()), max_size=9))
+def test_trailing_or_chains_as_before(items):
+    """A chain of criteria ending in "or" is one `any`, built once at the chain's end."""
+    from trialmatch.nlp.assemble import _trailing_or
+    from trialmatch.nlp.segment import Criterion
+    from trialmatch.rules.nodes import AnyOf, Fusion
+
+    text, pairs = "", []
+    for i, (words, section, nested) in enumerate(items):
+        start = len(text)
+        text += words + "\n"
+        c = Criterion(section, start, start + len(words), words)
+        leaf = Fusion(f"G{i}")
+        pairs.append((c, AnyOf((leaf, Fusion("ALK"))) if nested else leaf))
+    got, expected = _trailing_or(pairs, text), _trailing_or_reference(pairs, text)
+    assert [(c, node, node.prov) for c, node in got] == \
+        [(c, node, node.prov) for c, node in expected]

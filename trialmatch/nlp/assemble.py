@@ -740,23 +740,36 @@ def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
     if not any(_ends_or(c.text) for c, _ in pairs):
         return pairs
     out: list[tuple[Criterion, Node]] = []
-    joined: set[int] = set()  # the `any` nodes made here, which a further "or" extends
+    chain: list[Node] = []  # the items of the `any` the last criterion of `out` becomes
+    tail: Criterion | None = None  # the last criterion joined to it
     open_or = False
     for c, node in pairs:
         alone = _ONLY_OR.fullmatch(c.text) is not None
         if open_or and out and out[-1][0].section == c.section and \
                 out[-1][0].cohorts == c.cohorts and not alone:
-            first, prev = out[-1]
-            items = prev.items if isinstance(prev, AnyOf) and id(prev) in joined else (prev,)
-            prov = Provenance(c.section, first.start, c.end, text[first.start:c.end],
-                              "assemble.trailing_or")
-            choice = AnyOf((*items, node), prov=prov)
-            joined.add(id(choice))
-            out[-1] = (first, choice)
+            if not chain:
+                chain.append(out[-1][1])
+            chain.append(node)
+            tail = c
         elif not alone:
+            _close_or(out, chain, tail, text)
+            chain = []
             out.append((c, node))
         open_or = _ends_or(c.text)
+    _close_or(out, chain, tail, text)
     return out
+
+
+def _close_or(out: list[tuple[Criterion, Node]], chain: list[Node], tail: Criterion | None,
+              text: str) -> None:
+    """The last criterion of `out` as the `any` of a chain of criteria joined by "or" (built
+    once at the chain's end: a long chain would copy its growing text at every link)."""
+    if not chain or tail is None:
+        return
+    first = out[-1][0]
+    prov = Provenance(tail.section, first.start, tail.end, text[first.start:tail.end],
+                      "assemble.trailing_or")
+    out[-1] = (first, AnyOf(tuple(chain), prov=prov))
 
 
 def announces_alternatives(header: str) -> bool:

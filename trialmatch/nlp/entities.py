@@ -4,8 +4,8 @@ in eligibility text.
 
 Regular expressions come from data/patterns.yaml (scanned with firstchar.py: a text without
 a pattern's needle words is skipped; the mechanism and shared-head patterns of this module are
-scanned the same way, and sign cues are tried only next to a "+" or "-"); cue phrases from data/cues.yaml, matched by a spaCy
-PhraseMatcher on the bare words (`cue_matcher`, `Tokens.bare`); gene, cancer and drug names
+scanned the same way, and sign cues are tried only next to a "+" or "-"); cue phrases from data/cues.yaml, matched on the bare
+words (`cue_phrases`, `Tokens.bare`, `tokens.phrase_hits`); gene, cancer and drug names
 from the lexicon (lexicon.py), by our own token scans (their case rules, separators and
 spelling checks are read over the text between tokens, which the matchers do not see). The
 result is a list of non-overlapping `Mention`s in text order. What each pattern's groups mean
@@ -18,7 +18,6 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from trialmatch.nlp.firstchar import Scanner, probe
@@ -26,7 +25,7 @@ from trialmatch.nlp.fuzzy import HEAD_WORDS, fuzzy_cancer_mentions, norm_word
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, gene_data, patterns, sites
-from trialmatch.nlp.tokens import WORD_RE, Tokens, bare_vocab, doc_text, doc_tokens
+from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens, phrase_hits
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
@@ -351,34 +350,20 @@ def cue_index() -> dict[str, list[tuple[tuple[str, ...], str, str, str | None]]]
 
 
 @lru_cache(maxsize=1)
-def cue_matcher() -> tuple[PhraseMatcher, dict[int, list[tuple[int, str, str, str | None]]]]:
-    """spaCy's PhraseMatcher for every cue phrase (on `bare_doc` words), and for each match
-    id the cues it stands for: (rank among the phrases of its first word, longest first; id;
-    role; value). The match id is the phrase's words; the cue id is its provenance."""
-    vocab = bare_vocab()
-    matcher = PhraseMatcher(vocab)
-    table: dict[int, list[tuple[int, str, str, str | None]]] = {}
-    for entries in cue_index().values():
-        for rank, (words, ident, role, value) in enumerate(entries):
-            key = " ".join(words)
-            match_id = vocab.strings.add(key)
-            if match_id not in table:
-                table[match_id] = []
-                matcher.add(key, [Doc(vocab, words=list(words))])
-            table[match_id].append((rank, ident, role, value))
-    return matcher, table
+def cue_phrases() -> dict[str, list[tuple[str, ...]]]:
+    """First word -> the words of its cue phrases, in the order of `cue_index` (for
+    `phrase_hits`)."""
+    return {first: [entry[0] for entry in entries] for first, entries in cue_index().items()}
 
 
 def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
-    """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike (spaCy
-    PhraseMatcher on the bare words, `Tokens.bare`)."""
-    keep, _low, doc = toks.bare()
-    matcher, table = cue_matcher()
-    hits = sorted((k, rank, n, ident, role, value)
-                  for match_id, k, n in matcher(doc)
-                  for rank, ident, role, value in table[match_id])
+    """Cue words (data/cues.yaml) matched on tokens, hyphens and spaces alike (the bare
+    words, `Tokens.bare`)."""
+    keep, low = toks.bare()
+    index = cue_index()
     out = []
-    for k, _rank, n, ident, role, value in hits:
+    for k, rank, n in phrase_hits(low, cue_phrases()):
+        _words, ident, role, value = index[low[k]][rank]
         start, end = toks.starts[keep[k]], toks.end(keep[n - 1])
         if end - start > _MAX_CUE_SURFACE:
             continue  # the words, but far apart

@@ -270,8 +270,14 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         else []
     kinds = list(dict.fromkeys([kind, *alternatives]))  # "mutation or amplification of KIT"
     leaves = []
+    read: set[tuple] = set()  # phrases already read: the same words give the same leaf
     for p in g.phrases:
         for k in kinds:
+            key = _reading(p, k, origin or p.origin)
+            if key is not None:
+                if key in read:
+                    continue  # an equal node (or none): it would not be added
+                read.add(key)
             node = phrase_node(p, k, origin or p.origin, ctx)
             if node is not None and node not in leaves:
                 leaves.append(node)
@@ -295,6 +301,16 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
     node = _context(node, negated, excepted, ctx, g.start, g.end)
     start = g.left_start if g.left_start is not None and len(kinds) > 1 else g.start
     return Unit(node, start, g.end) if node is not None else None
+
+
+def _reading(p: Phrase, kind: str, origin: str | None) -> tuple | None:
+    """Everything of a phrase that `phrase_node` reads besides offsets and provenance: two
+    phrases with the same reading give equal nodes ("EGFR, EGFR or EGFR" reads EGFR once).
+    None when the node also depends on the text after the phrase or on a measure."""
+    if p.measure is not None or p.ihc or kind == "positive":
+        return None
+    return (kind, origin, p.genes, p.partner, tuple(p.variants), p.exon, tuple(p.more_exons),
+            tuple(p.excepted), p.compound, p.examples)
 
 
 def _excepted_from_cancer(start: int, ctx: Context) -> bool:

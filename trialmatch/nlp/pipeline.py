@@ -80,8 +80,8 @@ def analyse(text: str, ontology=None) -> tuple[Layout, list[Mention]]:
     `doc._.tm_layout` and `doc._.tm_mentions`, computed by the same functions on the text and
     its tokens (`text_tokens`) without building the pipeline's spaCy Doc: parsing reads only
     these, and that Doc with its span groups was about a fifth of a parse's CPU. The cue
-    matchers still run on spaCy's PhraseMatcher over the bare-word Doc (`Tokens.bare`), so a
-    parse builds one Doc, not two."""
+    phrases are looked up on the bare words (`Tokens.bare`, `tokens.phrase_hits`), so a
+    parse builds no spaCy Doc at all."""
     layout = segment(text)
     return layout, in_context(text, text_tokens(text), _lexicon(ontology), layout)
 

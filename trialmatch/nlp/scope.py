@@ -4,9 +4,9 @@ The cue rules are data (data/context.yaml): each with a category, a direction, a
 scope in tokens, the mention labels it applies to, and its phrases. This module only finds
 the cues and their scopes, as ConText does (Chapman et al.; medspaCy):
 
-* cue phrases are matched by spaCy's PhraseMatcher on the words of the text (case-
-  insensitive; a hyphen or a line break between words is the same as a space: it reads the
-  bare words of `Tokens.bare`, match ids are the phrases and each maps to its rules);
+* cue phrases are matched on the words of the text (case-insensitive; a hyphen or a line
+  break between words is the same as a space: `tokens.phrase_hits` on the bare words of
+  `Tokens.bare`);
   overlapping cues keep the longest, so a
   `pseudo` phrase ("not allowed") silences the shorter cue inside it ("allowed");
 * a scope runs from the cue forward or backward, at most `max_scope` tokens, and stops at
@@ -24,12 +24,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
-
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.resources import ContextRule, context_rules
-from trialmatch.nlp.tokens import Tokens, bare_doc, bare_vocab
+from trialmatch.nlp.tokens import Tokens, phrase_hits
 
 _WORD = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|[^\s\-–]", re.UNICODE)
 
@@ -68,49 +65,43 @@ class Cue:
 
 
 @lru_cache(maxsize=1)
-def _matcher() -> tuple[PhraseMatcher, dict[int, list[tuple[int, ContextRule]]]]:
-    """spaCy's PhraseMatcher for every cue phrase (on `bare_doc` words), and for each match
-    id the rules it stands for, with its rank among the phrases of its first word."""
-    vocab = bare_vocab()
-    matcher = PhraseMatcher(vocab)
-    table: dict[int, list[tuple[int, ContextRule]]] = {}
-    for entries in _index().values():
-        for rank, (words, rule) in enumerate(entries):
-            key = " ".join(words)
-            match_id = vocab.strings.add(key)
-            if match_id not in table:
-                table[match_id] = []
-                matcher.add(key, [Doc(vocab, words=list(words))])
-            table[match_id].append((rank, rule))
-    return matcher, table
+def _phrases() -> dict[str, list[tuple[str, ...]]]:
+    """First word -> the words of its cue phrases, in the order of `_index`."""
+    return {first: [words for words, _rule in entries] for first, entries in _index().items()}
 
 
-def matched_cues(doc: Doc) -> list[Cue]:
-    """Every cue phrase in a `bare_doc`, overlaps kept: by first word, then as the phrases
-    of that word are ranked (longest first)."""
-    matcher, table = _matcher()
-    hits = sorted((k, rank, n) + (rule,) for match_id, k, n in matcher(doc)
-                  for rank, rule in table[match_id])
-    return [Cue(k, n, rule) for k, _rank, n, rule in hits]
+def matched_cues(low: list[str]) -> list[Cue]:
+    """Every cue phrase in the bare words `low`, overlaps kept: by first word, then as the
+    phrases of that word are ranked (longest first)."""
+    index = _index()
+    return [Cue(k, n, index[low[k]][rank][1]) for k, rank, n in phrase_hits(low, _phrases())]
 
 
-def find_cues(low: list[str], doc: Doc | None = None) -> list[Cue]:
-    """Every cue in a word list (`doc`: the same words as a `bare_doc`, when made already);
-    of overlapping cues the longest (then the first) wins."""
-    found = matched_cues(bare_doc(low) if doc is None else doc)
-    taken = bytearray(len(low) + 1)
-    kept: list[Cue] = []
-    spans: set[tuple[int, int]] = set()
-    for c in sorted(found, key=lambda c: (c.lo - c.hi, c.lo)):
-        if (c.lo, c.hi) in spans:  # the same words in several rules: each applies
-            kept.append(c)
+def find_cues(low: list[str]) -> list[Cue]:
+    """Every cue in a word list; of overlapping cues the longest (then the first) wins."""
+    found = phrase_hits(low, _phrases())  # (lo, rank, hi), as `matched_cues` has them
+    width = len(low) + 1  # longest first, then by first word: one integer key
+    taken = [False] * width
+    ends: dict[int, int] = {}  # the cues kept: first word -> end (they never overlap)
+    kept: list[tuple[int, int, int]] = []
+    for lo, rank, hi in sorted(found, key=lambda h: (h[0] - h[2]) * width + h[0]):
+        if ends.get(lo, -1) == hi:  # the same words in several rules: each applies
+            kept.append((lo, rank, hi))
             continue
-        if taken.find(1, c.lo, c.hi) != -1:
+        free = True
+        for i in range(lo, hi):
+            if taken[i]:
+                free = False
+                break
+        if not free:
             continue
-        taken[c.lo:c.hi] = b"\x01" * (c.hi - c.lo)
-        spans.add((c.lo, c.hi))
-        kept.append(c)
-    return sorted(kept, key=lambda c: c.lo)
+        for i in range(lo, hi):
+            taken[i] = True
+        ends[lo] = hi
+        kept.append((lo, rank, hi))
+    kept.sort(key=lambda h: h[0])
+    index = _index()
+    return [Cue(lo, hi, index[low[lo]][rank][1]) for lo, rank, hi in kept]
 
 
 def _barriers(words: list[str]) -> list[int]:
@@ -162,27 +153,32 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     `bounds` are the character offsets where criteria start: no scope crosses one."""
     if not any(m.label in _target_labels() for m in mentions):
         return
-    keep, low, doc = toks.bare()
+    keep, low = toks.bare()
     if not keep:
         return
     words = [toks.words[i] for i in keep]
     starts = [toks.starts[i] for i in keep]
-    cues = find_cues(low, doc)
+    cues = find_cues(low)
     if not cues:
         return
-    stops = sorted(set(_barriers(words)) | {c.lo for c in cues
-                                            if c.rule.direction == "terminate"}
-                   | {bisect_left(starts, b) for b in bounds})
     labels = _target_labels()
     targets = sorted((m for m in mentions if m.label in labels), key=lambda m: m.start)
     if not targets:
         return
+    present = {m.label for m in targets}
+    # the cues that may mark a mention: a rule that applies to no label of the text marks
+    # nothing ("≥" counts lines of therapy: it reaches drugs only)
+    active = [c for c in cues if c.rule.direction not in ("terminate", "pseudo")
+              and not present.isdisjoint(c.rule.applies_to)]
+    if not active:
+        return
+    stops = sorted(set(_barriers(words)) | {c.lo for c in cues
+                                            if c.rule.direction == "terminate"}
+                   | {bisect_left(starts, b) for b in bounds})
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
-    brackets = _enclosing(words, [c.lo for c in cues])
-    for cue in cues:
+    brackets = _enclosing(words, [c.lo for c in active])
+    for cue in active:
         rule = cue.rule
-        if rule.direction in ("terminate", "pseudo"):
-            continue
         spans = []
         if rule.direction in ("forward", "both"):
             j = bisect_right(stops, cue.hi - 1)

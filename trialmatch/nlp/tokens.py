@@ -9,14 +9,13 @@ The tokenizer also keeps the text and a light copy of the tokens on the Doc
 (`doc._.tm_text`, the tokens that are not whitespace as `doc._.tm_tokens`, and the offset
 of every Doc token as `doc._.tm_offsets`): the entity
 rules read those, because building spaCy `Token` views and re-joining `doc.text` cost more
-than the rules themselves. `Tokens.bare()` gives the words without hyphens, lower-cased, and a
-second Doc of them (`bare_doc`) for the cue PhraseMatchers.
+than the rules themselves. `Tokens.bare()` gives the words without hyphens, lower-cased, on
+which `phrase_hits` finds the cue phrases.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from itertools import accumulate
 
 from spacy.tokens import Doc
@@ -47,7 +46,7 @@ class Tokens:
     def __init__(self, words: list[str], starts: list[int]) -> None:
         self.words, self.starts = words, starts
         self._lower: list[str] | None = None
-        self._bare: tuple[list[int], list[str], Doc] | None = None
+        self._bare: tuple[list[int], list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.words)
@@ -61,56 +60,47 @@ class Tokens:
     def end(self, i: int) -> int:
         return self.starts[i] + len(self.words[i])
 
-    def bare(self) -> tuple[list[int], list[str], Doc]:
+    def bare(self) -> tuple[list[int], list[str]]:
         """The words as the cue lexicons read them, hyphens left out ("non-small" is "non
-        small") and lower-cased: (their indices here, the words, a Doc of them for spaCy's
-        PhraseMatcher, see `bare_doc`). Built once, shared by entities.py and scope.py."""
+        small") and lower-cased: (their indices here, the words), for `phrase_hits`. Built
+        once, shared by entities.py and scope.py."""
         if self._bare is None:
             lower = self.lower
             keep = [i for i, w in enumerate(self.words) if w not in _HYPHENS]
-            low = [lower[i] for i in keep]
-            self._bare = (keep, low, bare_doc(low))
+            self._bare = (keep, [lower[i] for i in keep])
         return self._bare
 
 
 _HYPHENS = frozenset({"-", "\u2013"})
 
 
-@lru_cache(maxsize=1)
-def bare_vocab() -> Vocab:
-    """The vocabulary of `bare_doc`s and of the PhraseMatchers that read them: a plain Vocab
-    (no lexical attribute functions, so new words cost little)."""
-    return Vocab()
+def phrase_hits(low: list[str], phrases: dict[str, list[tuple[str, ...]]]
+                ) -> list[tuple[int, int, int]]:
+    """Every occurrence of a phrase in the bare words `low` (`Tokens.bare`), overlaps kept:
+    (first word, rank, end), by first word, then by rank. `phrases` maps a first word to its
+    phrases' words, the rank being the place in that list.
 
-
-def bare_doc(words: list[str]) -> Doc:
-    """A Doc of lower-cased words with no hyphen and no whitespace token between them.
-
-    The cue phrases match "a hyphen or a line break between words is the same as a space";
-    spaCy's matchers compare token to token, and the pipeline's Doc keeps line breaks and
-    hyphens as tokens (so that its text is the trial's text), so the cue PhraseMatchers run
-    on this second, bare Doc; its token k is word k of `Tokens.bare()`. A word that is in no
-    cue phrase is token `OTHER` there (it can match nothing either way): the Doc then never
-    makes a new lexeme, and the vocabulary stays that of the phrases however many texts are
-    read (a new word was most of the cost of building the Doc)."""
-    known = phrase_words()
-    return Doc(bare_vocab(), words=[w if w in known else OTHER for w in words])
-
-
-OTHER = "\x00"  # the bare Doc's token for a word of no cue phrase
-
-
-@lru_cache(maxsize=1)
-def phrase_words() -> frozenset[str]:
-    """Every word of a phrase that a PhraseMatcher reads on `bare_doc`s (the cue lexicon of
-    entities.py and the ConText cues of scope.py)."""
-    from trialmatch.nlp.entities import cue_index
-    from trialmatch.nlp.scope import _index as context_index
-
-    words = {w for index in (cue_index(), context_index()) for entries in index.values()
-             for entry in entries for w in entry[0]}
-    assert OTHER not in words
-    return frozenset(words)
+    The cue phrases match "a hyphen or a line break between words is the same as a space":
+    the pipeline's Doc keeps line breaks and hyphens as tokens (its text is the trial's
+    text), so the cues are matched on the bare words, one dictionary look-up per word (what
+    spaCy's PhraseMatcher did on a second Doc of them, whose building cost more than the
+    look-ups: a tenth of a second for a megabyte of text)."""
+    out: list[tuple[int, int, int]] = []
+    n = len(low)
+    for k in range(n):
+        entries = phrases.get(low[k])
+        if entries is None:
+            continue
+        for rank, words in enumerate(entries):
+            end = k + len(words)
+            if end > n:
+                continue
+            i = 1
+            while i < len(words) and low[k + i] == words[i]:
+                i += 1
+            if i == len(words):
+                out.append((k, rank, end))
+    return out
 
 
 def text_tokens(text: str) -> Tokens:

@@ -136,11 +136,6 @@ class Provenance(_Frozen):
         _set(self, "source", source)
 
 
-def _check(cond: bool, message: str) -> None:
-    if not cond:
-        raise RuleError(message)
-
-
 def _evidence() -> tuple[str, ...]:
     return field(default=(), kw_only=True)
 
@@ -152,12 +147,13 @@ def _check_evidence(node: Alteration | Fusion | Signature | Expression) -> None:
         return
     if isinstance(raw, str):
         raw = tuple(x for x in raw.split("|") if x)
-    _check(isinstance(raw, (tuple, list)) and all(isinstance(x, str) for x in raw),
-           "evidence is a list of tags")
+    if not (isinstance(raw, (tuple, list)) and all(isinstance(x, str) for x in raw)):
+        raise RuleError("evidence is a list of tags")
     tags = [str(x) for x in raw] if isinstance(raw, (tuple, list)) else []
     unknown = sorted(set(tags) - set(EVIDENCE))
-    _check(not unknown, f"unknown evidence tag {unknown[0]!r}; expected one of "
-           f"{', '.join(EVIDENCE)}" if unknown else "")
+    if unknown:
+        raise RuleError(f"unknown evidence tag {unknown[0]!r}; expected one of "
+                        f"{', '.join(EVIDENCE)}")
     object.__setattr__(node, "evidence", tuple(sorted(set(tags))))
 
 
@@ -231,8 +227,9 @@ class Not(Node):
         _set(self, "prov", prov)
         _set(self, "item", item)
         _set(self, "stated", stated)
-        _check(self.stated in (None, *STATED),
-               f"unknown stated status {self.stated!r}; expected one of {', '.join(STATED)}")
+        if self.stated not in (None, *STATED):
+            raise RuleError(f"unknown stated status {self.stated!r}; expected one of "
+                            f"{', '.join(STATED)}")
 
     @property
     def children(self) -> tuple[Node, ...]:
@@ -270,15 +267,17 @@ class Alteration(Node):
         _set(self, "exon", exon)
         _set(self, "origin", origin)
         _set(self, "evidence", evidence)
-        _check(bool(self.gene), "alteration needs a gene")
-        _check(self.alteration in ALTERATION_KINDS,
-               f"unknown alteration kind {self.alteration!r}; expected one of "
-               f"{', '.join(ALTERATION_KINDS)}")
-        _check(self.origin in (None, *ORIGINS), f"unknown origin {self.origin!r}")
-        _check(self.exon is None or (isinstance(self.exon, int) and self.exon > 0),
-               f"exon must be a positive integer, got {self.exon!r}")
-        _check(self.alteration == "mutation" or (self.variant is None and self.exon is None),
-               "variant and exon go only with alteration kind 'mutation'")
+        if not self.gene:
+            raise RuleError("alteration needs a gene")
+        if self.alteration not in ALTERATION_KINDS:
+            raise RuleError(f"unknown alteration kind {self.alteration!r}; expected one of "
+                            f"{', '.join(ALTERATION_KINDS)}")
+        if self.origin not in (None, *ORIGINS):
+            raise RuleError(f"unknown origin {self.origin!r}")
+        if not (self.exon is None or (isinstance(self.exon, int) and self.exon > 0)):
+            raise RuleError(f"exon must be a positive integer, got {self.exon!r}")
+        if not (self.alteration == "mutation" or (self.variant is None and self.exon is None)):
+            raise RuleError("variant and exon go only with alteration kind 'mutation'")
         _check_evidence(self)
 
 
@@ -298,7 +297,8 @@ class Fusion(Node):
         _set(self, "gene", gene)
         _set(self, "partner", partner)
         _set(self, "evidence", evidence)
-        _check(bool(self.gene), "fusion needs a gene")
+        if not self.gene:
+            raise RuleError("fusion needs a gene")
         _check_evidence(self)
 
 
@@ -316,8 +316,9 @@ class Signature(Node):
         _set(self, "prov", prov)
         _set(self, "name", name)
         _set(self, "evidence", evidence)
-        _check(self.name in SIGNATURES,
-               f"unknown signature {self.name!r}; expected one of {', '.join(SIGNATURES)}")
+        if self.name not in SIGNATURES:
+            raise RuleError(f"unknown signature {self.name!r}; expected one of "
+                            f"{', '.join(SIGNATURES)}")
         _check_evidence(self)
 
 
@@ -337,16 +338,20 @@ class Measurement(Node):
         _set(self, "marker", marker)
         _set(self, "op", op)
         _set(self, "value", value)
-        _check(self.marker in MARKERS,
-               f"unknown marker {self.marker!r}; expected one of {', '.join(MARKERS)}")
+        if self.marker not in MARKERS:
+            raise RuleError(f"unknown marker {self.marker!r}; expected one of "
+                            f"{', '.join(MARKERS)}")
         if self.marker in STATUS_MARKERS:
-            _check(self.op in ("=", "!="), f"{self.marker} takes = or !=, not {self.op}")
-            _check(self.value in STATUS_MARKERS[self.marker],
-                   f"{self.marker} is one of {', '.join(STATUS_MARKERS[self.marker])}")
+            if self.op not in ("=", "!="):
+                raise RuleError(f"{self.marker} takes = or !=, not {self.op}")
+            if self.value not in STATUS_MARKERS[self.marker]:
+                raise RuleError(f"{self.marker} is one of "
+                                f"{', '.join(STATUS_MARKERS[self.marker])}")
         else:
-            _check(self.op in OPS, f"unknown comparison {self.op!r}")
-            _check(isinstance(self.value, (int, float)) and not isinstance(self.value, bool),
-                   f"{self.marker} needs a number")
+            if self.op not in OPS:
+                raise RuleError(f"unknown comparison {self.op!r}")
+            if not (isinstance(self.value, (int, float)) and not isinstance(self.value, bool)):
+                raise RuleError(f"{self.marker} needs a number")
             object.__setattr__(self, "value", float(self.value))
 
 
@@ -361,12 +366,13 @@ class Diagnosis(Node):
     def __init__(self, code: str, *, prov: Provenance | None = None) -> None:
         _set(self, "prov", prov)
         _set(self, "code", code)
-        _check(bool(self.code), "diagnosis needs an OncoTree code")
+        if not self.code:
+            raise RuleError("diagnosis needs an OncoTree code")
 
 
 def _numeric(node: Node, value: float) -> None:
-    _check(isinstance(value, (int, float)) and not isinstance(value, bool),
-           f"{node.kind} needs a number")
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        raise RuleError(f"{node.kind} needs a number")
     object.__setattr__(node, "value", float(value))
 
 
@@ -383,7 +389,8 @@ class Age(Node):
         _set(self, "prov", prov)
         _set(self, "op", op)
         _set(self, "value", value)
-        _check(self.op in OPS, f"unknown comparison {self.op!r}")
+        if self.op not in OPS:
+            raise RuleError(f"unknown comparison {self.op!r}")
         _numeric(self, self.value)
 
 
@@ -398,7 +405,8 @@ class Sex(Node):
     def __init__(self, value: str, *, prov: Provenance | None = None) -> None:
         _set(self, "prov", prov)
         _set(self, "value", value)
-        _check(self.value in SEXES, f"sex is female or male, not {self.value!r}")
+        if self.value not in SEXES:
+            raise RuleError(f"sex is female or male, not {self.value!r}")
 
 
 @_frozen
@@ -417,8 +425,10 @@ class Performance(Node):
         _set(self, "scale", scale)
         _set(self, "op", op)
         _set(self, "value", value)
-        _check(self.scale in SCALES, f"unknown performance scale {self.scale!r}")
-        _check(self.op in OPS, f"unknown comparison {self.op!r}")
+        if self.scale not in SCALES:
+            raise RuleError(f"unknown performance scale {self.scale!r}")
+        if self.op not in OPS:
+            raise RuleError(f"unknown comparison {self.op!r}")
         _numeric(self, self.value)
 
 
@@ -438,13 +448,14 @@ class PriorTherapy(Node):
         _set(self, "prov", prov)
         _set(self, "concept", concept)
         _set(self, "excluding", excluding)
-        _check(bool(self.concept), "prior therapy needs a drug or drug class")
+        if not self.concept:
+            raise RuleError("prior therapy needs a drug or drug class")
         excluding = self.excluding
         if isinstance(excluding, str):
             excluding = tuple(x for x in excluding.split("|") if x)
         object.__setattr__(self, "excluding", tuple(sorted(set(excluding))))
-        _check(all(isinstance(x, str) and x and "|" not in x for x in self.excluding),
-               "prior therapy exclusions are drug or class ids")
+        if not (all(isinstance(x, str) and x and "|" not in x for x in self.excluding)):
+            raise RuleError("prior therapy exclusions are drug or class ids")
 
 
 @_frozen
@@ -468,10 +479,11 @@ class Expression(Node):
         _set(self, "level", level)
         _set(self, "assay", assay)
         _set(self, "evidence", evidence)
-        _check(bool(self.gene), "expression needs a gene or protein")
-        _check(self.level in EXPRESSION_LEVELS,
-               f"unknown expression level {self.level!r}; expected one of "
-               f"{', '.join(EXPRESSION_LEVELS)}")
+        if not self.gene:
+            raise RuleError("expression needs a gene or protein")
+        if self.level not in EXPRESSION_LEVELS:
+            raise RuleError(f"unknown expression level {self.level!r}; expected one of "
+                            f"{', '.join(EXPRESSION_LEVELS)}")
         _check_evidence(self)
 
 
@@ -497,9 +509,11 @@ class Population(Node):
         _set(self, "prov", prov)
         _set(self, "scope", scope)
         _set(self, "condition", condition)
-        _check(self.scope in POPULATIONS,
-               f"unknown population {self.scope!r}; expected one of {', '.join(POPULATIONS)}")
-        _check(bool(self.condition), "population needs the condition studied")
+        if self.scope not in POPULATIONS:
+            raise RuleError(f"unknown population {self.scope!r}; expected one of "
+                            f"{', '.join(POPULATIONS)}")
+        if not self.condition:
+            raise RuleError("population needs the condition studied")
 
 
 @_frozen
