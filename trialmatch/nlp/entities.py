@@ -914,7 +914,9 @@ def _keep_read_coordinations(mentions: list[Mention], lex: Lexicon) -> None:
             continue
         broad = undo[1]
         if not any(m.start - 40 <= e.end <= m.start and e is not m
-                   and broad in (e.data["code"], *_ancestors(e.data["code"], lex)) for e in cancers):
+                   # not `broad in (code, *ancestors)`: mypyc cannot compile that starred tuple
+                   and (broad == e.data["code"] or broad in _ancestors(e.data["code"], lex))
+                   for e in cancers):
             m.start, m.data["code"] = undo
             m.data["above"] = _ancestors(broad, lex)
 
