@@ -164,8 +164,11 @@ class DaskRun:
         self.in_flight = 2 * self.workers()
         return self
 
-    def match(self, patients: list[PatientFacts], cohorts: list[int] | None) -> None:
-        """Submit one shard; waits while `in_flight` shards are pending."""
+    def match(self, patients: list[PatientFacts], cohorts: list[int] | None,
+              tables: Any = None) -> None:
+        """Submit one shard; waits while `in_flight` shards are pending. `tables` (the
+        batch's patient tables, which a single-node matcher reuses) is not shipped: each
+        worker makes its own from the patients."""
         while len(self.pending) >= self.in_flight:
             self._collect(wait_all=False)
         n = self.next_shard

@@ -123,10 +123,7 @@ class _Run:
 
     def match(self, patients: list[PatientFacts], cohorts: list[int] | None,
               tables: dict[str, pa.Table] | None = None) -> None:
-        if tables is not None and isinstance(self.shards, BatchMatcher):
-            self.shards.match(patients, cohorts, tables)
-        else:
-            self.shards.match(patients, cohorts)
+        self.shards.match(patients, cohorts, tables)
 
     def batch(self, batch: list[PatientFacts], tables: dict[str, pa.Table] | None = None
               ) -> None:

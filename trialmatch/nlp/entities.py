@@ -721,11 +721,13 @@ _WORD = re.compile(r"\S+")
 
 # A histology named after the cancer type: "RCC with a clear-cell component", "renal cell
 # carcinoma of predominantly clear cell histology", "ovarian cancer, serous subtype".
+# the nouns that say the word before them is a histology ("clear cell component")
+_HISTOLOGY_NOUNS = (r"component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|"
+                    r"morphology|differentiation")
 _HISTOLOGY_AFTER = re.compile(
     r"(?i)\s*\)?\s*(?:\([^()]{0,20}\)\s*)?,?\s*(?:(?:with|of|having)\s+(?:an?\s+)?)?"
     r"(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
-    r"(?:component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|type|features?|"
-    r"morphology|differentiation)\b")
+    rf"(?:{_HISTOLOGY_NOUNS}|type)\b")
 
 
 # A histology a cancer named before lacks: "RCC without any clear (conventional) cell
@@ -733,8 +735,7 @@ _HISTOLOGY_AFTER = re.compile(
 _HISTOLOGY_WITHOUT = re.compile(
     r"(?i)\s*\)?\s*,?\s*(?:without|lacking|with\s+no)\s+(?:an?\s+|any\s+)?(?P<word>[a-z]{4,20})"
     r"(?:\s*\([^()]{0,20}\))?(?:[- ]cells?)?(?:\s*\([^()]{0,20}\))?\s+"
-    r"(?:component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|morphology|"
-    r"differentiation)\b")
+    rf"(?:{_HISTOLOGY_NOUNS})\b")
 
 
 # Subtypes excepted right after a cancer name: "NSCLC, excluding squamous histology", "NSCLC
