@@ -12,7 +12,8 @@ from spacy.tokens import Doc
 
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
-from trialmatch.nlp.pipeline import analyse, pipeline
+from trialmatch.nlp.histology import histology_items
+from trialmatch.nlp.pipeline import analyse, lexicon_of, pipeline
 from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
 from trialmatch.nlp.simplify import simplify
 from trialmatch.nlp.summary import summary_population, with_summary_cohort
@@ -156,8 +157,9 @@ def parse_record(record: Record, ontology=None) -> Trial:
     if population is not None:
         cohorts = tuple(_with_leading(c, population, 0) for c in cohorts)
     ont = ontology if ontology is not None else _default_ontology()
-    cohorts = tuple(replace(c, rule=without_contradictions(one_cancer(c.rule, ont), ont))
-                    for c in cohorts)
+    subtypes = lexicon_of(ontology).subtypes
+    cohorts = tuple(replace(c, rule=without_contradictions(
+        histology_items(one_cancer(c.rule, ont), subtypes), ont)) for c in cohorts)
     from_summary = summary_population(
         record.summary, lambda text: parse_eligibility(text, record.nct_id, ontology),
         _may_name_biomarker(ontology))

@@ -83,11 +83,11 @@ def analyse(text: str, ontology=None) -> tuple[Layout, list[Mention]]:
     phrases are looked up on the bare words (`Tokens.bare`, `tokens.phrase_hits`), so a
     parse builds no spaCy Doc at all."""
     layout = segment(text)
-    return layout, in_context(text, text_tokens(text), _lexicon(ontology), layout)
+    return layout, in_context(text, text_tokens(text), lexicon_of(ontology), layout)
 
 
 @lru_cache(maxsize=4)
-def _lexicon(ontology) -> Lexicon:
+def lexicon_of(ontology) -> Lexicon:
     entities = pipeline(ontology).get_pipe("trialmatch_entities")
     assert isinstance(entities, EntityComponent) and entities.lexicon is not None
     return entities.lexicon

@@ -1,0 +1,50 @@
+"""Histology named without a cancer type, read against the types the cohort requires.
+
+An item that names only a histology ("squamous cell histology", "tumours with a
+predominant sarcomatoid component") says nothing on its own: it narrows the cancer the
+cohort studies. In a lung cancer trial "squamous" is squamous NSCLC, in an oesophageal one
+oesophageal squamous carcinoma. The subtype comes from the ontology's own names
+(`Lexicon.subtypes`: (cancer type, word) -> subtype); an item whose word names no subtype of
+a required type stays for manual review. Under an exclusion heading the item is a `not`
+like any other, so the subtype becomes an excluded diagnosis.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trialmatch.nlp.population import required_codes
+from trialmatch.rules.nodes import AnyOf, Diagnosis, Node, Unparsed
+from trialmatch.rules.rewrite import rewrite
+
+# The whole item: who has it (optional), the histology word, a histology noun, and at most
+# a closing "is excluded" / "is not allowed".
+_ITEM = re.compile(
+    r"(?i)\W{0,3}(?:(?:patients|subjects|participants)\s+with\s+(?:an?\s+)?|has\s+(?:an?\s+)?"
+    r"|known\s+)?(?:(?:tumou?rs?|cancers?|carcinomas?|disease)\s+(?:of|with)\s+(?:an?\s+)?)?"
+    r"(?:(?:predominant(?:ly)?|mainly|mostly|pure)\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
+    r"(?:histology|histologic(?:al)?\s+(?:sub)?type|component|morphology)"
+    r"(?:\s+(?:is|are)\s+(?:excluded|not\s+(?:allowed|eligible|permitted)))?\W{0,3}")
+
+
+def histology_items(rule: Node, subtypes: dict[tuple[str, str], str]) -> Node:
+    """`rule` with every item that names only a histology read as the subtype(s) of the
+    cancer types the rule requires that the histology word names."""
+    required = required_codes(rule)
+    if not required:
+        return rule
+
+    def visit(node: Node, _negated: bool, _depth: int) -> Node:
+        if not isinstance(node, Unparsed) or node.reason is not None or len(node.text) > 120:
+            return node
+        m = _ITEM.fullmatch(node.text.strip())
+        if m is None:
+            return node
+        word = m.group("word").lower()
+        found = sorted({subtypes[(code, word)] for code in required if (code, word) in subtypes})
+        if not found:
+            return node
+        leaves = tuple(Diagnosis(code, prov=node.prov) for code in found)
+        return leaves[0] if len(leaves) == 1 else AnyOf(leaves, prov=node.prov)
+
+    return rewrite(rule, visit)
