@@ -60,7 +60,13 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   minus every trial of an earlier set (realtrials-dev, sets A-J, biomarkergold: 254 ids), which
   leaves 1,172 trials naming a cancer and 2,506 naming none; each list sorted by NCT id and
   shuffled with that seed. The cancer list was walked in order with set J's limits (12 kept
-  among the first 18); the control is the first trial of the other list).
+  among the first 18); the control is the first trial of the other list);
+* `l`: tests/realtrials, set L (`expected_l.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 9 right after set K, untuned in the same way. Set
+  K's walk continued: the same two shuffled lists (`random.Random(9911)`, the same 254
+  excluded ids), the cancer list walked on from position 18 with the limits counted afresh
+  for set L (12 kept among positions 18-58), the control the next trial of the non-cancer list
+  (its second)).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -99,7 +105,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "h": (OURS, "expected_h.json"),
         "i": (OURS, "expected_i.json"),
         "j": (OURS, "expected_j.json"),
-        "k": (OURS, "expected_k.json")}
+        "k": (OURS, "expected_k.json"),
+        "l": (OURS, "expected_l.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

@@ -41,6 +41,7 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
 # lead measures each once and gives it a bound above.
 UNMEASURED = {
     "k": "set K (session 9) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "l": "set L (session 9) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
