@@ -51,7 +51,22 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   trial with at least three criteria decidable on a profile, at most one per cancer type (a
   trial that requires a gene alteration excepted; HER2 or hormone receptors by IHC not counted
   as one) and at most four haematological trials (12 kept among the first 26); the control is
-  the first trial of the other list).
+  the first trial of the other list);
+* `k`: tests/realtrials, set K (`expected_k.json`: 12 further oncology trials and a non-cancer
+  control, 49 patients, annotated in session 9 from the trial text only, untuned: nobody ran
+  trialmatch on these trials before the set was committed. Same walk as set J with
+  `random.Random(9911)`: the same filters and cancer word list (the word list matches by stem:
+  "neoplas" also catches "neoplastic", which reproduces set J's 1,184 trials and its order),
+  minus every trial of an earlier set (realtrials-dev, sets A-J, biomarkergold: 254 ids), which
+  leaves 1,172 trials naming a cancer and 2,506 naming none; each list sorted by NCT id and
+  shuffled with that seed. The cancer list was walked in order with set J's limits (12 kept
+  among the first 18); the control is the first trial of the other list);
+* `l`: tests/realtrials, set L (`expected_l.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 9 right after set K, untuned in the same way. Set
+  K's walk continued: the same two shuffled lists (`random.Random(9911)`, the same 254
+  excluded ids), the cancer list walked on from position 18 with the limits counted afresh
+  for set L (12 kept among positions 18-58), the control the next trial of the non-cancer list
+  (its second)).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -89,7 +104,9 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "g": (OURS, "expected_g.json"),
         "h": (OURS, "expected_h.json"),
         "i": (OURS, "expected_i.json"),
-        "j": (OURS, "expected_j.json")}
+        "j": (OURS, "expected_j.json"),
+        "k": (OURS, "expected_k.json"),
+        "l": (OURS, "expected_l.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

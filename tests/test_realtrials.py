@@ -37,10 +37,18 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
     "i": (95.0, 89.0, 85.0),  # set I: 100 / 91.8 / 87.8 after the session-8 fixes (untuned: 83.3 / 81.6 / 73.5)
     "j": (70.0, 74.0, 71.0),  # set J: untuned, measured once at the end of session 8: 75.0 / 77.6 / 75.5
 }
+# Sets annotated but not yet measured: no bound on purpose, they stay unrun (untuned) until the
+# lead measures each once and gives it a bound above.
+UNMEASURED = {
+    "k": "set K (session 9) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "l": "set L (session 9) is untuned and not yet measured: the lead runs it once, then bounds it",
+}
 
 
-@pytest.mark.parametrize("name", sorted(BOUNDS))
+@pytest.mark.parametrize("name", sorted(BOUNDS) + sorted(UNMEASURED))
 def test_real_trials_end_to_end(name, tmp_path):
+    if name in UNMEASURED:
+        pytest.skip(UNMEASURED[name])
     shared("ctgov", "trials_2000_2020.ndjson")
     if name == "dev":
         shared("realtrials-dev", "expected.json")
