@@ -558,7 +558,8 @@ def _performance(m: Mention, ctx: Context) -> Node:
 _LAB = re.compile(r"(?i)mg/dl|µmol/l|umol/l|ml/min|g/dl|×\s?10|x\s?10\^?9|\bULN\b|/mm3|/µl|"
                   r"\bcreatinine\b|\bbilirubin\b|\bplatelets?\b|\bneutrophil|\bhemoglobin\b")
 _DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|before|from|over|"
-                       r"during|of)\s*(?:the\s+)?$")
+                       r"during|of|duration|lasting|length|interval|expectancy|survival|"
+                       r"remission|follow[- ]?up)\s*(?:the\s+)?(?:(?:of|is|was)\s+)?$")
 
 
 # What follows a number of years that dates an event rather than the patient: "<= 2 years
@@ -581,7 +582,8 @@ def _age(m: Mention, ctx: Context) -> Node | None:
         return None
     if "age" not in surface and "old" not in surface and _DURATION.search(
             ctx.text[max(ctx.start, m.start - 20):m.start]):
-        return None  # "amenorrhoea for < 2 years": a duration, not the patient's age
+        return None  # "amenorrhoea for < 2 years", "a disease duration >= 3 years": a
+        #              duration, not the patient's age
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
