@@ -53,7 +53,7 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
                     r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
                     r"(?:have\s+)?(?:contained|included))\b")
-_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
+_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
