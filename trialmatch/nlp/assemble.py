@@ -46,10 +46,13 @@ _LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|pl
                        r"transcripts?)\b[\s,/|、，]*)*")
 # Words between treatments of an exclusion that make them one combined treatment.
 _COMBINED = re.compile(r"(?i)\b(?:both|combinations?|combined|plus|together|with|followed)\b")
-# Words before a run of findings that announce alternatives ("one of", "such as", "e.g.").
+# Words before a run of findings that announce alternatives ("one of", "such as", "e.g.",
+# "at least one other agent [A, B, C]").
 _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
                            r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\bfollowing\b|"
-                           r"\btypes?\b[^.;]{0,20}:|\beither\b)[^.;]{0,60}$")
+                           r"\btypes?\b[^.;]{0,20}:|\beither\b|"
+                           r"\bat\s+least\s+one\s+(?:other\s+)?[a-z\-]+(?:\s+[a-z\-]+)?\s*[(\[])"
+                           r"[^.;]{0,60}$")
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
 _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|including|"
@@ -191,6 +194,12 @@ def _joining_or(gap: str) -> bool:
 
 
 _BIOMARKER = (Alteration, Fusion, Expression, Signature)
+# A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
+# subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".
+_SUBTYPE_AFTER = re.compile(r"(?i)(?:[\-–]\s?(?:non[\-–\s]?)?[a-z0-9]{1,12}"
+                            r"(?:\s(?:sub)?types?|\svariants?|\ssubgroups?|\ssubsets?)?"
+                            r"|\s(?:non[\-–\s]?)?[a-z0-9]{1,12}\s(?:(?:sub)?types?|variants?"
+                            r"|subgroups?|subsets?))\b")
 _AND = re.compile(r"(?i)\band\b")
 _EITHER = re.compile(r"(?i)\beither\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
@@ -239,6 +248,12 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
+        if not listed and isinstance(prev.node, Diagnosis) and isinstance(cur.node, Diagnosis):
+            # a subtype qualifier after the cancer type keeps the list together
+            sub = _SUBTYPE_AFTER.match(gap)
+            if sub is not None:
+                gap = gap[sub.end():]
+                listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
         if gap.strip() == "/" and _alternative_drugs(prev.node, cur.node):
             # "erlotinib/gefitinib": two drugs of one class, either of them
             runs[-1].append(cur)

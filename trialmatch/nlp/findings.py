@@ -624,6 +624,8 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
         if nxt and nxt.group(1).islower() and nxt.group(1) not in _CODE_FOLLOWERS:
             return None  # "ALL target lesions": the word, not the leukaemia
+    if surface.isupper() and ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
+        return None  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
     if m.data.get("vague"):
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
     prov = ctx.prov(m.start, m.end, m.source)

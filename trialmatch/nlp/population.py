@@ -138,4 +138,37 @@ def one_cancer(node: Node, ontology) -> Node:
                 if i not in drop or i == first]
         return replace(node, items=tuple(kept))
 
-    return rewrite(node, visit)
+    return _alternative_items(rewrite(node, visit), ontology)
+
+
+def _item_cancers(node: Node) -> list[str] | None:
+    """The cancer types an item requires of its own: a diagnosis, an `any` of them, or an
+    `all` with one such part among other criteria ("Ph+ ALL, relapsed"); else None."""
+    found = _diagnoses(node)
+    if found is None and isinstance(node, All):
+        groups = [g for c in node.items if (g := _diagnoses(c)) is not None]
+        found = groups[0] if len(groups) == 1 else None
+    return None if found is None else [leaf.code for leaf in found]
+
+
+def _alternative_items(rule: Node, ontology) -> Node:
+    """Sibling criteria that each require a cancer type, the types of any two of them
+    unrelated in the ontology ("diagnosed with A, relapsed" and "diagnosed with B, resistant
+    to X"), are alternatives: no patient has both. Each whole criterion becomes one
+    alternative, its other requirements with it; the other criteria stay required."""
+    if not isinstance(rule, All):
+        return rule
+    items = list(rule.items)
+    found = [(i, codes) for i, c in enumerate(items) if (codes := _item_cancers(c)) is not None]
+    if len(found) < 2 or all(_diagnoses(items[i]) is not None for i, _ in found):
+        return rule
+    for k, (_, codes) in enumerate(found):
+        for _, other in found[k + 1:]:
+            if any(_relation(ontology, a, b) != 0 or _relation(ontology, b, a) != 0
+                   for a in codes for b in other):
+                return rule
+    first = found[0][0]
+    merged = AnyOf(tuple(items[i] for i, _ in found), prov=items[first].prov)
+    drop = {i for i, _ in found}
+    return replace(rule, items=tuple(merged if i == first else c for i, c in enumerate(items)
+                                     if i not in drop or i == first))
