@@ -267,7 +267,9 @@ def _age_range(m: re.Match[str], _value: str | None) -> dict:
     return {"bounds": [(">=", low), ("<=", high)]}
 
 
-def _ecog(m: re.Match[str], _value: str | None) -> dict:
+def _ecog(m: re.Match[str], value: str | None) -> dict:
+    if value is not None:  # the scale's own words for one grade: that grade or better
+        return {"op": "<=", "value": float(value)}
     if _g(m, "bvalue") is not None:  # "better than or equal to 1": 1 and lower
         return {"op": "<=", "value": float(m.group("bvalue"))}
     if _g(m, "value") is not None:
