@@ -688,6 +688,33 @@ _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
 # profile does not record; "no prior ketoconazole" (the word close before the drug) or
 # "apixaban-naive" is history ("received" is not enough: "must not have received warfarin in
 # the last week").
+# A word of treatment history: with it, a cue of current use ("current or prior X") leaves
+# the drug history (data/context.yaml `current`).
+_HISTORY_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|past|history|had|"
+                           r"received|ever|formerly|pre-?treated|na[iï]ve|progress(?:ed|ion)|"
+                           r"relapsed|refractory|resistant|failed|failure)\b")
+# "receiving X in the past": the words after the drug make the current-use cue history
+_PAST_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?(?:in\s+the\s+past|previously)\b")
+# The end of a sentence inside a criterion: a full stop before a capital or a bracket.
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z(\[])")
+_TIME_UNIT = re.compile(r"(?i)\b(?:days?|weeks?|months?|years?|half-?lives)\b")
+
+
+def _ruling_sentence(text: str, lo: int, hi: int, m: Mention) -> tuple[int, int]:
+    """The span a time window must lie in to bind a negated drug: its own sentence when that
+    sentence rules a history out with no time of its own ("... at least 4 weeks before entry.
+    No previous oxaliplatin"), else lo..hi unchanged."""
+    a, b = lo, hi
+    for end in _SENTENCE_END.finditer(text, lo, hi):
+        if end.end() <= m.start:
+            a = end.end()
+        elif end.start() >= m.end:
+            b = end.start()
+            break
+    if (a, b) == (lo, hi) or not _HISTORY_WORD.search(text, a, m.start) \
+            or _TIME_UNIT.search(text, a, b):
+        return lo, hi
+    return a, b
 _MED_HISTORY = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|history\s+of|exposure\s+"
                           r"to|exposed\s+to)\b")
 # a list of medications that interact with the study drug ("CYP3A4 inhibitors such as
@@ -795,9 +822,13 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None
     if ctx.has_window:
         # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
-        # of a criterion listing treatments with ";"
+        # of a criterion listing treatments with ";"; nor does it bind a sentence of its own
+        # that rules a treatment out ("... 4 weeks before entry. No earlier oxaliplatin")
         hi = ctx.text.find(";", m.end, ctx.end)
-        if has_window(ctx.text, lo, ctx.end if hi < 0 else hi):
+        hi = ctx.end if hi < 0 else hi
+        if "negated" in m.mods:
+            lo, hi = _ruling_sentence(ctx.text, lo, hi, m)
+        if has_window(ctx.text, lo, hi):
             return None
     if _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start) \
             and m.data["concept"] in _class_ids():
@@ -827,6 +858,13 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
+    if "current" in m.mods and not _HISTORY_WORD.search(before) \
+            and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
+            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})):
+        # "current use of corticosteroids" ruled out: ongoing medication, not treatment
+        # history; a course on the profile may be over, so the item needs manual review
+        return Unparsed(ctx.text[m.start:m.end], reason="current use of a medication",
+                        prov=ctx.prov(m.start, m.end, "context.current"))
     if _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease": the profile holds no treatment

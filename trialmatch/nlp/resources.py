@@ -74,7 +74,7 @@ class ContextRule(_Model):
     id: str
     category: Literal["exception", "carved", "permission", "history", "setting", "prospective",
                       "count", "test", "stated", "conditional", "benign", "negated",
-                      "excluded", "terminate", "alternative"]
+                      "excluded", "terminate", "alternative", "current"]
     direction: Literal["forward", "backward", "both", "terminate", "pseudo"]
     max_scope: int = Field(ge=0, le=40)
     applies_to: list[str]
