@@ -59,7 +59,9 @@ _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
-_NO_PRIOR = re.compile(r"(?i)\b(?:no|not|never|without|naive|naïve)\b")
+# (not "no longer responding to X": X was given)
+_NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))|"
+                       r"not|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
 
 # "given for at least 12 weeks prior to progression": how long a treatment lasted, not a
