@@ -183,6 +183,9 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
         if rule.direction in ("forward", "both"):
             j = bisect_right(stops, cue.hi - 1)
             limit = min(stops[j] if j < len(stops) else len(low), cue.hi + rule.max_scope)
+            if rule.category == "exception" and _enumerator_at(low, cue.hi):
+                # "except a) X; b) Y": the lettered list is the exception, ";" and all
+                limit = _enumerated_end(low, stops, j, cue.hi)
             if rule.terminators:
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
             spans.append((cue.hi, limit))
@@ -210,6 +213,27 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
 
 
 _OPENERS = {")": "(", "]": "["}
+_ENUM_LABEL = re.compile(r"[a-h1-9]|i{1,3}|iv|vi{0,3}")
+_ENUMERATED_SCOPE = 90  # tokens: a lettered exception list is long
+
+
+def _enumerator_at(low: list[str], k: int) -> bool:
+    """Whether a list label starts at token k: "a )", "( a )", "1 )", "ii )"."""
+    if k < len(low) and low[k] == "(":
+        k += 1
+    return k + 1 < len(low) and low[k + 1] == ")" and _ENUM_LABEL.fullmatch(low[k]) is not None
+
+
+def _enumerated_end(low: list[str], stops: list[int], j: int, start: int) -> int:
+    """The end of a lettered list that starts at `start`: ";" before the next label does not
+    end it; a sentence end, a criterion start or a ";" before anything else does."""
+    cap = min(len(low), start + _ENUMERATED_SCOPE)
+    while j < len(stops) and stops[j] < cap:
+        k = stops[j]
+        if low[k] != ";" or not _enumerator_at(low, k + 1):
+            return k
+        j += 1
+    return cap
 
 
 def _forward_terminator(low: list[str], start: int, limit: int,
@@ -223,6 +247,9 @@ def _forward_terminator(low: list[str], start: int, limit: int,
         if word in depth:
             depth[word] += 1
         elif word in terminators:
+            if word == ")" and _enumerator_at(low, k - 1) and (
+                    k - 2 < start or low[k - 2] in (";", ",", "(")):
+                continue  # "a)" labels an item of a list, it closes no bracket
             opener = _OPENERS.get(word)
             if opener is not None and depth[opener] > 0:
                 depth[opener] -= 1
