@@ -54,7 +54,12 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
                     r"(?:have\s+)?(?:contained|included))\b")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
-                     r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout")
+                     r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout"
+                     # "less than three days from prior X"; "retinoids (4 weeks)" in a list of
+                     # medications with the time each must be stopped before entry
+                     r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s*"
+                     r"(?:days?|weeks?|months?)\s+from\s+(?:the\s+)?(?:prior|previous|last)\b"
+                     r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)")
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
@@ -70,12 +75,21 @@ _DURATION_BEFORE = re.compile(r"(?i)\bfor\s+(?:at\s+least|a\s+minimum\s+of|more\
                               r"≥|>=?)?\s*$")
 
 
+_PROGRESSED = re.compile(r"(?i)\b(?:relaps|recurr|progress|disease-free|refractory|resistan)")
+_FROM_LAST = re.compile(r"(?i)\sfrom\s+(?:the\s+)?(?:prior|previous|last)$")
+_COUNT_WORD = re.compile(r"(?i)(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s")
+
+
 def has_window(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] sets a time window ("within 4 weeks", "28 days before")."""
     for m in _WINDOW.finditer(text, start, end):
-        if not (m.group(0)[0].isdigit()
-                and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start())):
-            return True
+        if (m.group(0)[0].isdigit() or m.group(0)[0] == "(" or _COUNT_WORD.match(m.group(0))) \
+                and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start()):
+            continue
+        if _FROM_LAST.search(m.group(0)) \
+                and _PROGRESSED.search(text, max(start, m.start() - 80), min(end, m.end() + 60)):
+            continue  # "relapse more than 6 months from the last dose of X": X was given
+        return True
     return False
 
 
@@ -697,6 +711,14 @@ _HISTORY_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|p
                            r"relapsed|refractory|resistant|failed|failure)\b")
 # "receiving X in the past": the words after the drug make the current-use cue history
 _PAST_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?(?:in\s+the\s+past|previously)\b")
+def _window_lead(ctx: Context, at: int) -> bool:
+    """Whether the criterion opens with a time window before a colon that heads a list
+    ("Use of these drugs within 14 days of day 1: X; Y; Z"): the window binds every item."""
+    colon = ctx.text.find(":", ctx.start, at)
+    return colon >= 0 and ";" not in ctx.text[ctx.start:colon] \
+        and has_window(ctx.text, ctx.start, colon)
+
+
 # The end of a sentence inside a criterion: a full stop before a capital or a bracket.
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z(\[])")
 _TIME_UNIT = re.compile(r"(?i)\b(?:days?|weeks?|months?|years?|half-?lives)\b")
@@ -830,7 +852,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         hi = ctx.end if hi < 0 else hi
         if "negated" in m.mods:
             lo, hi = _ruling_sentence(ctx.text, lo, hi, m)
-        if has_window(ctx.text, lo, hi):
+        if has_window(ctx.text, lo, hi) or _window_lead(ctx, m.start):
             return None
     if _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start) \
             and m.data["concept"] in _class_ids():
