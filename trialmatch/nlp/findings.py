@@ -711,6 +711,9 @@ _HISTORY_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|p
                            r"relapsed|refractory|resistant|failed|failure)\b")
 # "receiving X in the past": the words after the drug make the current-use cue history
 _PAST_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?(?:in\s+the\s+past|previously)\b")
+_INLINE_BULLET = re.compile(r"\s-\s+(?=[A-Z][a-z])")
+
+
 def _window_lead(ctx: Context, at: int) -> bool:
     """Whether the criterion opens with a time window before a colon that heads a list
     ("Use of these drugs within 14 days of day 1: X; Y; Z"): the window binds every item."""
@@ -850,6 +853,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # that rules a treatment out ("... 4 weeks before entry. No earlier oxaliplatin")
         hi = ctx.text.find(";", m.end, ctx.end)
         hi = ctx.end if hi < 0 else hi
+        for bullet in _INLINE_BULLET.finditer(ctx.text, lo, m.start):
+            lo = bullet.end()  # "... 4 weeks from the last trial - Previous X": a new item
         if "negated" in m.mods:
             lo, hi = _ruling_sentence(ctx.text, lo, hi, m)
         if has_window(ctx.text, lo, hi) or _window_lead(ctx, m.start):
