@@ -78,12 +78,27 @@ _STOPPED = re.compile(r"(?i)\b(?:discontinu\w*|stopp?(?:ed|ing)?|(?<!-)off(?!-)|
                       r"interrupted)\b")
 
 
+# "at least 2 weeks out from the last dose of X", "more than 4 weeks since previous X": a
+# wait since the last treatment; not "relapse more than 6 months after the last platinum",
+# the interval of a relapse (a relapse word before it), nor a wait that only makes an
+# exception ("unless at least 4 weeks from ...")
+_WAIT_SINCE = re.compile(r"(?i)\b(?:at\s+least|more\s+than|minimum\s+(?:interval\s+)?of|over|>=?|≥)\s*"
+                         r"(?:\d+|two|three|four|five|six|eight|ten|twelve)\s*(?:days?|weeks?|months?|"
+                         r"hours?|hrs?)\s+(?:out\s+)?(?:is\s+required\s+|are\s+required\s+)?"
+                         r"(?:from|since|after)\s*:?\s*(?:the\s+|any\s+|all\s+)?(?:a\)\s*)?(?:last|"
+                         r"previous|prior|completion|end|discontinuation|cessation|stopping)\b")
+_RELAPSE_BEFORE = re.compile(r"(?i)progress|recur|relaps|respon|refractor|failure|free\s+interval|\bunless\b")
+
+
 def has_window(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] sets a time window ("within 4 weeks", "28 days before")."""
     for m in _WINDOW.finditer(text, start, end):
         if not (m.group(0)[0].isalnum()
                 and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start())
                 and not _STOPPED.search(text, max(start, m.start() - 120), m.start())):
+            return True
+    for m in _WAIT_SINCE.finditer(text, start, end):
+        if not _RELAPSE_BEFORE.search(text, max(start, m.start() - 80), m.start()):
             return True
     return False
 
