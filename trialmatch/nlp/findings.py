@@ -53,10 +53,14 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
                     r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
                     r"(?:have\s+)?(?:contained|included))\b")
-_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed\b|\b\d+\s*(?:days?|weeks?|months?|half[- ]lives)"
+# (a wait written in hours or in words counts too: "48 hours prior", "three weeks before",
+# not "the last three months of therapy"; "... should elapse between the last dose and entry";
+# "less than three days from prior X"; "retinoids (4 weeks)" in a list of medications with the
+# time each must be stopped before entry)
+_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:\d+|(?<!the\s)(?<!last\s)(?:two|"
+                     r"three|four|five|six|seven|eight|ten|twelve))\s*(?:days?|weeks?|months?|half[- ]lives|"
+                     r"hours?|hrs?)"
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout"
-                     # "less than three days from prior X"; "retinoids (4 weeks)" in a list of
-                     # medications with the time each must be stopped before entry
                      r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s*"
                      r"(?:days?|weeks?|months?)\s+from\s+(?:the\s+)?(?:prior|previous|last)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)")
@@ -73,23 +77,43 @@ _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|d
 # window since the last dose
 _DURATION_BEFORE = re.compile(r"(?i)\bfor\s+(?:at\s+least|a\s+minimum\s+of|more\s+than|over|"
                               r"≥|>=?)?\s*$")
+# "must have stopped X for at least 4 weeks before entry": the time off a treatment is a
+# washout window, not how long the treatment lasted
+_STOPPED = re.compile(r"(?i)\b(?:discontinu\w*|stopp?(?:ed|ing)?|(?<!-)off(?!-)|ceased?|withdrawn|"
+                      r"interrupted)\b")
+
+
+# "at least 2 weeks out from the last dose of X", "more than 4 weeks since previous X": a
+# wait since the last treatment; not "relapse more than 6 months after the last platinum",
+# the interval of a relapse (a relapse word before it), nor a wait that only makes an
+# exception ("unless at least 4 weeks from ...")
+_WAIT_SINCE = re.compile(r"(?i)\b(?:at\s+least|more\s+than|minimum\s+(?:interval\s+)?of|over|>=?|≥)\s*"
+                         r"(?:\d+|two|three|four|five|six|eight|ten|twelve)\s*(?:days?|weeks?|months?|"
+                         r"hours?|hrs?)\s+(?:out\s+)?(?:is\s+required\s+|are\s+required\s+)?"
+                         r"(?:from|since|after)\s*:?\s*(?:the\s+|any\s+|all\s+)?(?:a\)\s*)?(?:last|"
+                         r"previous|prior|completion|end|discontinuation|cessation|stopping)\b")
+_RELAPSE_BEFORE = re.compile(r"(?i)progress|recur|relaps|respon|refractor|failure|free\s+interval|\bunless\b")
 
 
 _PROGRESSED = re.compile(r"(?i)\b(?:relaps|recurr|progress|disease-free|refractory|resistan)")
 _FROM_LAST = re.compile(r"(?i)\sfrom\s+(?:the\s+)?(?:prior|previous|last)$")
-_COUNT_WORD = re.compile(r"(?i)(?:one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s")
 
 
 def has_window(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] sets a time window ("within 4 weeks", "28 days before")."""
     for m in _WINDOW.finditer(text, start, end):
-        if (m.group(0)[0].isdigit() or m.group(0)[0] == "(" or _COUNT_WORD.match(m.group(0))) \
-                and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start()):
-            continue
-        if _FROM_LAST.search(m.group(0)) \
+        found = m.group(0)
+        if (found[0].isalnum() or found[0] == "(") \
+                and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start()) \
+                and not _STOPPED.search(text, max(start, m.start() - 120), m.start()):
+            continue  # "given for at least 12 weeks prior to progression": a duration
+        if _FROM_LAST.search(found) \
                 and _PROGRESSED.search(text, max(start, m.start() - 80), min(end, m.end() + 60)):
             continue  # "relapse more than 6 months from the last dose of X": X was given
         return True
+    for m in _WAIT_SINCE.finditer(text, start, end):
+        if not _RELAPSE_BEFORE.search(text, max(start, m.start() - 80), m.start()):
+            return True
     return False
 
 
@@ -757,6 +781,33 @@ _FOR_SUBGROUP = re.compile(r"(?i)\W{0,4}for\s+(?:all\s+)?(?:(?:[\w/]+[\s\-]{1,2}
                            r"subjects|participants)\b|(?:patients|subjects|participants)\s[^:\n]{0,90}:)")
 
 
+# "Patients receiving X must be on a stable dose", "Subjects previously treated with X
+# should ...": the drug names the group the sentence binds (its subject, before the
+# sentence's modal), so the rule is for that group only, not a requirement of X
+_TREATED_GROUP = re.compile(
+    r"(?i)\W{0,6}(?:all\s|any\s)?(?:patients?|subjects?|participants?|those|women|men)\s{1,3}"
+    r"(?:(?:who|that)\s{1,3})?(?:(?:have|has|had|are|is|were|was)\s{1,3})?"
+    r"(?:(?:been|previously|prior|currently|already|ever)\s{1,3}){0,3}"
+    r"(?:treated|receiving|received|taking|on|given|exposed|pre-?treated)\b")
+_GROUP_MODAL = re.compile(r"(?i)\b(?:must|should|need|needs|may|shall|have\s+to|has\s+to|"
+                          r"are\s+required|is\s+required|do\s+not\s+have\s+to|"
+                          r"does\s+not\s+have\s+to)\b")
+
+
+def _treated_group(m: Mention, ctx: Context) -> bool:
+    """Whether the drug is named in the subject of its sentence ("Patients receiving X")
+    and a modal follows it in that sentence (see _TREATED_GROUP)."""
+    lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1,
+             ctx.text.rfind(". ", ctx.start, m.start) + 1)
+    if m.start - lo > 160 or _GROUP_MODAL.search(ctx.text, lo, m.start):
+        return False
+    if _TREATED_GROUP.match(ctx.text, lo, m.start) is None:
+        return False
+    hi = min(ctx.end, m.end + 160)
+    stop = [i for i in (ctx.text.find(";", m.end, hi), ctx.text.find(". ", m.end, hi)) if i >= 0]
+    return _GROUP_MODAL.search(ctx.text, m.end, min(stop, default=hi)) is not None
+
+
 _CONCOMITANT = "other_condition_drug"
 
 
@@ -838,6 +889,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     sub = _FOR_SUBGROUP.match(ctx.text, ctx.start, ctx.end)
     if sub is not None and m.end <= sub.end():
         return None  # "For crizotinib-naive patients:": the drug names a subgroup
+    if ctx.section == "inclusion" and _treated_group(m, ctx):
+        return None  # "Patients receiving X must ...": a rule for the treated group only
     if m.data["concept"] in _other_medication() and (
             _INTERACTING.search(ctx.text, ctx.start, ctx.end)
             or not (_MED_HISTORY.search(before[-50:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after))):
