@@ -912,6 +912,13 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             lo, hi = _ruling_sentence(ctx.text, lo, hi, m)
         if has_window(ctx.text, lo, hi) or _window_lead(ctx, m.start):
             return None
+    if "current" in m.mods and not _HISTORY_WORD.search(before) \
+            and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
+            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})):
+        # "current use of corticosteroids" ruled out: ongoing medication, not treatment
+        # history; a course on the profile may be over, so the item needs manual review
+        return Unparsed(ctx.text[m.start:m.end], reason="current use of a medication",
+                        prov=ctx.prov(m.start, m.end, "context.current"))
     if _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start) \
             and m.data["concept"] in _class_ids():
         # "crizotinib is allowed (all other ALK inhibitors are excluded)": the class without
@@ -940,13 +947,6 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
-    if "current" in m.mods and not _HISTORY_WORD.search(before) \
-            and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
-            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})):
-        # "current use of corticosteroids" ruled out: ongoing medication, not treatment
-        # history; a course on the profile may be over, so the item needs manual review
-        return Unparsed(ctx.text[m.start:m.end], reason="current use of a medication",
-                        prov=ctx.prov(m.start, m.end, "context.current"))
     if _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease": the profile holds no treatment
