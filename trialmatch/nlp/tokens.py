@@ -74,6 +74,33 @@ class Tokens:
 _HYPHENS = frozenset({"-", "\u2013"})
 
 
+Entry = tuple[int, tuple[str, ...]]  # a phrase's rank under its first word, and its words
+# A phrase table indexed once more by the second word: {first: (one-word phrases, {second:
+# longer phrases})}, kept with the table it was built from (the tables are cached singletons).
+_INDEXED: list[tuple[dict[str, list[tuple[str, ...]]],
+                     dict[str, tuple[list[Entry], dict[str, list[Entry]]]]]] = []
+
+
+def _by_second_word(phrases: dict[str, list[tuple[str, ...]]]
+                    ) -> dict[str, tuple[list[Entry], dict[str, list[Entry]]]]:
+    for table, known in _INDEXED:
+        if table is phrases:
+            return known
+    index: dict[str, tuple[list[Entry], dict[str, list[Entry]]]] = {}
+    for first, entries in phrases.items():
+        singles: list[Entry] = []
+        longer: dict[str, list[Entry]] = {}
+        for rank, words in enumerate(entries):
+            if len(words) == 1:
+                singles.append((rank, words))
+            else:
+                longer.setdefault(words[1], []).append((rank, words))
+        index[first] = (singles, longer)
+    _INDEXED.append((phrases, index))
+    del _INDEXED[:-8]
+    return index
+
+
 def phrase_hits(low: list[str], phrases: dict[str, list[tuple[str, ...]]]
                 ) -> list[tuple[int, int, int]]:
     """Every occurrence of a phrase in the bare words `low` (`Tokens.bare`), overlaps kept:
@@ -84,22 +111,30 @@ def phrase_hits(low: list[str], phrases: dict[str, list[tuple[str, ...]]]
     the pipeline's Doc keeps line breaks and hyphens as tokens (its text is the trial's
     text), so the cues are matched on the bare words, one dictionary look-up per word (what
     spaCy's PhraseMatcher did on a second Doc of them, whose building cost more than the
-    look-ups: a tenth of a second for a megabyte of text)."""
+    look-ups: a tenth of a second for a megabyte of text), and a second one on the next word
+    for the longer phrases (a common first word such as "or" opens dozens of them)."""
+    index = _by_second_word(phrases)
     out: list[tuple[int, int, int]] = []
     n = len(low)
     for k in range(n):
-        entries = phrases.get(low[k])
-        if entries is None:
+        entry = index.get(low[k])
+        if entry is None:
             continue
-        for rank, words in enumerate(entries):
-            end = k + len(words)
-            if end > n:
-                continue
-            i = 1
-            while i < len(words) and low[k + i] == words[i]:
-                i += 1
-            if i == len(words):
-                out.append((k, rank, end))
+        singles, longer = entry
+        found = [(k, rank, k + 1) for rank, _words in singles]
+        if k + 1 < n:
+            for rank, words in longer.get(low[k + 1], ()):
+                end = k + len(words)
+                if end > n:
+                    continue
+                i = 2
+                while i < len(words) and low[k + i] == words[i]:
+                    i += 1
+                if i == len(words):
+                    found.append((k, rank, end))
+        if len(found) > 1:
+            found.sort()
+        out.extend(found)
     return out
 
 
