@@ -57,6 +57,11 @@ def _relation(ontology, trial_code: str, patient_code: str) -> int:
     return relation(trial_code, patient_code)
 
 
+def _unrelated(ontology, a: str, b: str) -> bool:
+    """Neither type is the other's kind (nor the same): a patient has one or the other."""
+    return _relation(ontology, a, b) == 0 and _relation(ontology, b, a) == 0
+
+
 def without_contradictions(rule: Node, ontology) -> Node:
     """`rule` with every excluded cancer type that covers a required one made manual."""
     required = required_codes(rule)
@@ -126,8 +131,7 @@ def one_cancer(node: Node, ontology) -> Node:
         items = list(node.items)
         dx = [(i, found) for i, c in enumerate(items) if (found := _diagnoses(c)) is not None]
         flat = [leaf.code for _, found in dx for leaf in found]
-        unrelated = any(_relation(ontology, a, b) == 0 and _relation(ontology, b, a) == 0
-                        for k, a in enumerate(flat) for b in flat[k + 1:])
+        unrelated = any(_unrelated(ontology, a, b) for k, a in enumerate(flat) for b in flat[k + 1:])
         if len(dx) < 2 or not unrelated:
             return node
         merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for _, found in dx
@@ -164,8 +168,7 @@ def _alternative_items(rule: Node, ontology) -> Node:
         return rule
     for k, (_, codes) in enumerate(found):
         for _, other in found[k + 1:]:
-            if any(_relation(ontology, a, b) != 0 or _relation(ontology, b, a) != 0
-                   for a in codes for b in other):
+            if not all(_unrelated(ontology, a, b) for a in codes for b in other):
                 return rule
     first = found[0][0]
     merged = AnyOf(tuple(items[i] for i, _ in found), prov=items[first].prov)
