@@ -66,7 +66,16 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   K's walk continued: the same two shuffled lists (`random.Random(9911)`, the same 254
   excluded ids), the cancer list walked on from position 18 with the limits counted afresh
   for set L (12 kept among positions 18-58), the control the next trial of the non-cancer list
-  (its second)).
+  (its second));
+* `m`: tests/realtrials, set M (`expected_m.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 10 from the trial text only, untuned: nobody ran
+  trialmatch on these trials before the set was committed. Sets K and L's walk continued: the
+  same two lists (`random.Random(9911)`, each sorted by NCT id and shuffled with that seed,
+  built without the 254 ids excluded for set K), the cancer list walked on from position 59
+  with the limits counted afresh for set M (12 kept among positions 59-81); every trial of an
+  earlier set is excluded (realtrials-dev 45, sets A-L 203, biomarkergold 40: 280 ids, sets K
+  and L's 26 lying before position 59 and at the head of the non-cancer list); the control the
+  third trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -106,7 +115,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "i": (OURS, "expected_i.json"),
         "j": (OURS, "expected_j.json"),
         "k": (OURS, "expected_k.json"),
-        "l": (OURS, "expected_l.json")}
+        "l": (OURS, "expected_l.json"),
+        "m": (OURS, "expected_m.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
