@@ -75,7 +75,13 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   with the limits counted afresh for set M (12 kept among positions 59-81); every trial of an
   earlier set is excluded (realtrials-dev 45, sets A-L 203, biomarkergold 40: 280 ids, sets K
   and L's 26 lying before position 59 and at the head of the non-cancer list); the control the
-  third trial of the non-cancer list).
+  third trial of the non-cancer list);
+* `n`: tests/realtrials, set N (`expected_n.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 10 right after set M, untuned in the same way.
+  Set M's walk continued: the same two lists, the 280 ids and set M's 13 excluded (293; set M's
+  oncology trials lie before position 82, its control is the third of the non-cancer list),
+  the cancer list walked on from position 82 with the limits counted afresh for set N (12 kept
+  among positions 82-111), the control the fourth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -116,7 +122,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "j": (OURS, "expected_j.json"),
         "k": (OURS, "expected_k.json"),
         "l": (OURS, "expected_l.json"),
-        "m": (OURS, "expected_m.json")}
+        "m": (OURS, "expected_m.json"),
+        "n": (OURS, "expected_n.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

@@ -43,6 +43,7 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
 # lead measures each once and gives it a bound above.
 UNMEASURED: dict[str, str] = {
     "m": "set M (session 10) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "n": "set N (session 10) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
