@@ -107,6 +107,19 @@ def _defines(head: Node, inner: list[Node]) -> bool:
         isinstance(n, Measurement) and n.marker == head.marker for n in inner)
 
 
+def _spells_out(head: Node, inner: list[Node], gap: str) -> bool:
+    """"clear cell RCC (renal cell carcinoma)": a bracket right after a cancer type that
+    names only broader types than it spells out an abbreviation inside the head; it offers
+    no alternative."""
+    if not isinstance(head, Diagnosis) or not gap.lstrip().startswith("("):
+        return False
+    from trialmatch.ontology import default_ontology
+
+    relation = default_ontology().cancer_relation
+    return all(isinstance(n, Diagnosis) and n.code != head.code
+               and relation(n.code, head.code) == 2 for n in inner)
+
+
 def _examples(found: list[Unit], text: str) -> list[Unit]:
     """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
     binimetinib)" is one criterion on the class and the named drugs."""
@@ -133,6 +146,9 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
                 None, found[i + 1].start, found[j - 1].end,
                 text[found[i + 1].start:found[j - 1].end], "assemble.definition")),
                 head.start, found[j - 1].end))
+        elif j > i + 1 and _spells_out(_bare(head.node), [_bare(u.node) for u in found[i + 1:j]],
+                                       text[head.end:found[i + 1].start]):
+            out.append(Unit(head.node, head.start, found[j - 1].end))
         elif j > i + 1:
             # the head's negation ("no prior X (e.g. Y)") covers its examples
             nodes = tuple(_bare(u.node) for u in found[i:j])

@@ -117,6 +117,23 @@ def has_window(text: str, start: int, end: int) -> bool:
     return False
 
 
+# "(except X with a 30-day washout)": a window inside a bracketed exception binds the
+# exception only, not the treatment ruled out before it
+_EXCEPTION_BRACKET = re.compile(r"(?i)\(\s*(?:except|other\s+than|excluding|with\s+the\s+"
+                                r"exceptions?\s+of|unless)\b[^()]{0,200}\)")
+
+
+def _window_outside_exceptions(text: str, start: int, end: int, after: int) -> bool:
+    """`has_window` on text[start:end] without its bracketed exceptions that open after
+    `after` (the end of the treatment ruled out)."""
+    lo = start
+    for m in _EXCEPTION_BRACKET.finditer(text, after, end):
+        if has_window(text, lo, m.start()):
+            return True
+        lo = m.end()
+    return has_window(text, lo, end)
+
+
 @dataclass(slots=True)
 class Unit:
     node: Node
@@ -910,7 +927,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             lo = bullet.end()  # "... 4 weeks from the last trial - Previous X": a new item
         if "negated" in m.mods:
             lo, hi = _ruling_sentence(ctx.text, lo, hi, m)
-        if has_window(ctx.text, lo, hi) or _window_lead(ctx, m.start):
+        if _window_outside_exceptions(ctx.text, lo, hi, m.end) or _window_lead(ctx, m.start):
             return None
     if "current" in m.mods and not _HISTORY_WORD.search(before) \
             and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
@@ -933,7 +950,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             return Not(node, prov=node.prov) if negated else node
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
-    if "carved" in m.mods and spared and "prospective" not in m.mods:
+    if "carved" in m.mods and spared and "prospective" not in m.mods \
+            and m.data["concept"] not in spared:
+        # (not "X (except adjuvant X ...)": the exception is a setting of X itself)
         # "an ALK inhibitor other than crizotinib": the class, the named drugs not counting
         node = PriorTherapy(m.data["concept"], tuple(spared),
                             prov=ctx.prov(m.start, m.end, m.source))
