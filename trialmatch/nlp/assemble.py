@@ -231,6 +231,14 @@ def _biomarker(node: Node) -> bool:
     return isinstance(node, _BIOMARKER)
 
 
+_SIGN_COMMA = re.compile(r"\s?[+\-–−]?\s*,\s*")
+
+
+def _marker(node: Node) -> bool:
+    """A biomarker finding or a measured marker (ER, PD-L1), or its negation."""
+    return _biomarker(node) or isinstance(_bare(node), Measurement)
+
+
 def _qualified(found: list[Unit], text: str) -> tuple[list[Unit], set[int]]:
     """A bracketed biomarker right after a cancer type qualifies that cancer: "anaplastic
     large cell lymphoma (ALK-negative)" is one finding, all(the cancer, the biomarker), so a
@@ -287,6 +295,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         elif _joining_or(gap):
             runs[-1].append(cur)
             ors[-1] = True
+        elif ors[-1] and _SIGN_COMMA.fullmatch(gap) and _marker(prev.node) and _marker(cur.node):
+            # "ER+ or PR+, HER2-negative": a comma after signed alternatives ends them
+            runs.append([cur])
+            ors.append(False)
+            either = False
         elif listed:
             runs[-1].append(cur)
             if _AND.search(gap) and not _OR.search(gap):

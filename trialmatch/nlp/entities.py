@@ -332,9 +332,12 @@ def sign_matches(text: str):
                 break
 
 
-# a suspended hyphen: more items and then a hyphenated word that is not a sign
-_SUSPENDED = re.compile(r"\s{0,2}(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
-                        r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}")
+# a suspended hyphen: more items and then a hyphenated word that is not a sign; or, after
+# "or", a status word ("ER- or PR-positive": either receptor positive; not "ER- and
+# HER2-positive", where the first hyphen may be a sign)
+_SUSPENDED = re.compile(r"\s{0,2}(?:(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
+                        r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}|(?:or|and/or)\s{1,2}"
+                        r"[A-Za-z0-9]{2,12}-(?i:negative|positive)\b)")
 
 
 @lru_cache(maxsize=1)
