@@ -234,11 +234,6 @@ def _biomarker(node: Node) -> bool:
 _SIGN_COMMA = re.compile(r"\s?[+\-–−]?\s*,\s*")
 
 
-def _marker(node: Node) -> bool:
-    """A biomarker finding or a measured marker (ER, PD-L1), or its negation."""
-    return _biomarker(node) or isinstance(_bare(node), Measurement)
-
-
 def _qualified(found: list[Unit], text: str) -> tuple[list[Unit], set[int]]:
     """A bracketed biomarker right after a cancer type qualifies that cancer: "anaplastic
     large cell lymphoma (ALK-negative)" is one finding, all(the cancer, the biomarker), so a
