@@ -337,7 +337,9 @@ def sign_matches(text: str):
 # HER2-positive", where the first hyphen may be a sign)
 _SUSPENDED = re.compile(r"\s{0,2}(?:(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
                         r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}|(?:or|and/or)\s{1,2}"
-                        r"[A-Za-z0-9]{2,12}-(?i:negative|positive)\b)")
+                        r"[A-Za-z0-9]{2,12}-(?i:negative|positive)\b|(?:,|and\b|or\b|and/or\b)"
+                        r"\s{1,2}[A-Za-z0-9]{2,12}\s(?i:inhibiting|targeting|targeted|directed|"
+                        r"blocking)\b)")
 
 
 @lru_cache(maxsize=1)
@@ -625,9 +627,12 @@ _BY_ACTION = re.compile(
     r"(?:the\s+)?(?P<target2>[^,.;:]{2,60})")
 _HYPHEN_ACTION = re.compile(
     r"(?<![\w-])(?P<target>[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
-    r"(?:-[A-Za-z0-9]{1,4})?)?)-(?i:blocking|targeting|targeted|directed|inhibiting)\s+"
+    r"(?:-[A-Za-z0-9]{1,4})?)?)[-\s](?i:blocking|targeting|targeted|directed|inhibiting)\s+"
     r"(?i:monoclonal\s+)?(?i:antibod(?:y|ies)|agents?|therap(?:y|ies)|drugs?)\b")
-_HYPHEN_HINT = re.compile(r"(?i)-(?:block|target|direct|inhibit)")
+_HYPHEN_HINT = re.compile(r"(?i)[-\s](?:block|target|direct|inhibit)")
+# "EGFR- or ALK-directed therapy": a target before a suspended hyphen takes the same head
+_SUSPENDED_TARGET = re.compile(r"(?<![\w-])(?P<target>[A-Za-z][A-Za-z0-9]{0,8})-\s{0,2}(?:,|or|and|"
+                               r"and/or)\s{1,2}\Z")
 _INNER_ABBR = re.compile(r"\(([A-Za-z][A-Za-z0-9/\-]{1,12})\)")
 _KEY_WORDS = re.compile(WORD_RE)
 
@@ -659,6 +664,15 @@ def _drug_class(lex: Lexicon, *names: str):
 _SCANS = {"hyphen": Scanner(_HYPHEN_ACTION.pattern), "by_action": Scanner(_BY_ACTION.pattern)}
 
 
+def _by_verb(surface: str, target: str) -> tuple[str, str]:
+    """Class names to try for "<target> <verb> drug": "targeted"/"directed" first as a
+    targeted therapy, "inhibiting"/"blocking" first as an inhibitor."""
+    inhibitor, targeted = f"{target} inhibitor", f"{target}-targeted therapy"
+    if re.search(r"(?i)[-\s](?:target|direct)", surface):
+        return targeted, inhibitor
+    return inhibitor, targeted
+
+
 def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
     out: list[Mention] = []
@@ -674,10 +688,16 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
         surface = re.sub(r"(?i)antibodies\b", "antibody", m.group())
         names = [surface, f"anti-{target} antibody", f"{target} antibody"] \
             if "antibod" in surface.lower() else [surface]
-        value = _drug_class(lex, *names, f"{target} inhibitor")
+        value = _drug_class(lex, *names, *_by_verb(surface, target))
         if value is not None:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.hyphen",
                                {"concept": value}))
+            before = _SUSPENDED_TARGET.search(text, max(0, m.start() - 24), m.start())
+            other = before and _drug_class(lex, surface.replace(target, before.group("target"), 1),
+                                           *_by_verb(surface, before.group("target")))
+            if before and other is not None:
+                out.append(Mention("drug", before.start(), before.end("target") + 1,
+                                   "mechanism.hyphen", {"concept": other}))
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")

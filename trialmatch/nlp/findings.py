@@ -951,7 +951,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
     if "carved" in m.mods and spared and "prospective" not in m.mods \
-            and m.data["concept"] not in spared:
+            and m.data["concept"] not in spared \
+            and not _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)):
         # (not "X (except adjuvant X ...)": the exception is a setting of X itself)
         # "an ALK inhibitor other than crizotinib": the class, the named drugs not counting
         node = PriorTherapy(m.data["concept"], tuple(spared),
