@@ -49,7 +49,8 @@ _COMBINED = re.compile(r"(?i)\b(?:both|combinations?|combined|plus|together|with
 # Words before a run of findings that announce alternatives ("one of", "such as", "e.g.",
 # "at least one other agent [A, B, C]").
 _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
-                           r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\bfollowing\b|"
+                           r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\b(?:the|these)\s+following\b|"
+                           r"\bfollowing\b[^.;,]{0,30}[:：]|"
                            r"\btypes?\b[^.;]{0,20}:|\beither\b|"
                            r"\bat\s+least\s+one\s+(?:other\s+)?[a-z\-]+(?:\s+[a-z\-]+)?\s*[(\[])"
                            r"[^.;]{0,60}$")
