@@ -123,6 +123,10 @@ _RELATIVE = re.compile(r"(?i)\s{0,3}(?:that|which|targeting|directed|against|con
 # "for treatment-naive patients:", "previously treated patients must ...": a group the rule
 # is for, not a requirement
 _FOR_BEFORE = re.compile(r"(?i)\bfor\s{1,3}(?:(?:all|the|those|[\w-]+)\s{1,3}){0,2}\Z")
+# "for patients with relapsed disease: a prior diagnosis of ..., relapsed": a sentence for
+# one group of the trial
+_FOR_GROUP = re.compile(r"(?i)\bfor\s{1,3}(?:[\w-]+\s{1,3}){0,3}?(?:patients|subjects|participants|"
+                        r"those|cohorts?|parts?|arms?|groups?)\b[^:;.]{0,80}:")
 _GROUP_RULE = re.compile(r"(?i)(?:\s{1,3}[\w-]+){0,3}?\s{1,3}(?:patients|subjects|participants|"
                          r"individuals)\b[^;.]{0,60}?\b(?:must|should|may|will|need|needs|can|"
                          r"are\s+(?:required|eligible|allowed|included|permitted))\b")
@@ -250,7 +254,8 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
         return None
     if _other_disease().search(text, max(lo, m.start - 40), min(hi, m.end + 40)):
         return None  # "HCV treatment-naive", "antiretroviral therapy-naive"
-    if _FOR_BEFORE.search(text, max(lo, m.start - 30), m.start) or (
+    if _FOR_BEFORE.search(text, max(lo, m.start - 30), m.start) or _FOR_GROUP.search(
+            text, lo, m.start) or (
             m.start - lo <= 12 and _GROUP_RULE.match(text, m.end, hi)):
         return None  # a rule for the group the words name
     if _ALTERNATIVE_BEFORE.search(text, max(lo, m.start - 40), m.start) \
