@@ -30,6 +30,7 @@ class StateEntry:
     exclusion: bool
     negation: bool
     regex: re.Pattern[str]
+    anchors: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +44,8 @@ def _data() -> tuple[tuple[StateEntry, ...], re.Pattern[str]]:
     out = []
     for item in raw.get("entries") or []:
         if not isinstance(item, dict) or item.get("state") not in ("treated", "naive") \
-                or item.get("attach") not in ("disease", "any") or "regex" not in item:
+                or item.get("attach") not in ("disease", "any") or "regex" not in item \
+                or not item.get("anchors"):
             raise DataFileError(f"treatment_state.yaml: bad entry {item!r}")
         regex = str(item["regex"])
         for name, value in macros.items():
@@ -51,7 +53,8 @@ def _data() -> tuple[tuple[StateEntry, ...], re.Pattern[str]]:
         out.append(StateEntry(str(item["id"]), item["state"], item["attach"],
                               bool(item.get("exclusion")), bool(item.get("negation")),
                               _compile(regex, "treatment_state.yaml", str(item["id"]),
-                                       re.IGNORECASE)))
+                                       re.IGNORECASE),
+                              tuple(str(a).lower() for a in item["anchors"])))
     words = [re.escape(str(w)) for w in raw.get("other_disease") or []]
     other = _compile(r"(?<![\w-])(?:" + "|".join(words or ["(?!)"]) + r")(?![\w-])",
                      "treatment_state.yaml", "other_disease", re.IGNORECASE)
@@ -71,11 +74,35 @@ def state_examples(ident: str) -> list[str]:
             for x in e.get("examples") or []]
 
 
+_BEFORE, _AFTER = 40, 250  # how far a match may reach before and after its anchor word
+
+
+def _windows(low: str, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The spans of `low` around the anchors' occurrences, merged (a match holds an anchor,
+    so it lies in one of them)."""
+    spans = []
+    for word in anchors:
+        at = low.find(word)
+        while at >= 0:
+            spans.append((max(0, at - _BEFORE), min(len(low), at + len(word) + _AFTER)))
+            at = low.find(word, at + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
 def state_mentions(text: str, taken: list[Mention]) -> list[Mention]:
     """A mention per match of an entry that overlaps no mention already found (a drug, a
     class or a cancer name keeps its own reading; a cancer name that opens with the state,
     "relapsed or refractory multiple myeloma", keeps it and the state is read too)."""
-    hits = [(hit.start(), hit.end(), e) for e in state_entries() for hit in e.regex.finditer(text)]
+    low = text.lower()
+    hits = [(hit.start(), hit.end(), e) for e in state_entries()
+            for a, b in _windows(low, e.anchors) for hit in e.regex.finditer(text, a, b)]
     if not hits:
         return []
     spans = [(m.start, m.end) for m in taken if m.label != "cue"]
@@ -234,6 +261,18 @@ def _attached(m: Mention, ctx: Any, hi: int) -> tuple[bool, bool]:
     return False, False
 
 
+def _one_item_of_many(m: Mention, ctx: Any, lo: int, hi: int) -> bool:
+    """Whether the criterion lists other diseases in several ";" clauses besides the state's
+    own (two or more): the state then qualifies one item of the list, not the criterion."""
+    if ctx.text.count(";", ctx.start, ctx.end) < 2:
+        return False
+    cancers = [c for c in ctx.ms if c.label == "cancer"]
+    own = {c.data.get("code") for c in cancers if lo <= c.start < hi}
+    others = {ctx.text.count(";", ctx.start, c.start) for c in cancers
+              if not lo <= c.start < hi and c.data.get("code") not in own}
+    return len(others) >= 2
+
+
 def state_node(m: Mention, ctx: Any) -> Node | None:
     """The leaf a treatment-state mention makes in its criterion, or None (see module doc)."""
     from trialmatch.nlp.findings import has_window
@@ -273,6 +312,8 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
     if m.data["attach"] == "any" and (_OR_AFTER.match(text, m.end, hi) or _OPEN_EXCEPTION.match(
             text, m.end, hi) or _OR_OPENS.match(text, lo, m.start) or not _about_cancer(text)):
         return None  # one of several alternatives; exceptions not read; not a cancer trial
+    if _one_item_of_many(m, ctx, lo, hi):
+        return None  # "AML (relapsed or refractory); MDS; Fanconi anaemia; ...": one item's state
     setting = False
     if m.data["attach"] == "disease":
         attached, setting = _attached(m, ctx, hi)
