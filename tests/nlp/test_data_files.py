@@ -17,6 +17,7 @@ from trialmatch.nlp.resources import (
     sites,
 )
 from trialmatch.nlp.sections import classify
+from trialmatch.nlp.treatment_state import state_entries, state_examples
 
 PATTERNS = [(p, rx, ex) for p, rx in patterns() for ex in p.examples]
 CUES = [(c, ex) for c in cues()[0] for ex in c.examples]
@@ -98,3 +99,21 @@ def test_site_example(s, ex):
     codes = [n.code for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Diagnosis)]
     assert codes, f"{ex.text!r}: no cancer type read"
     assert all(ex.code in ontology.cancer_ancestors(c) for c in codes), (ex.text, codes)
+
+
+STATES = [(e, ex) for e in state_entries() for ex in state_examples(e.id)]
+
+
+@pytest.mark.parametrize("e,ex", STATES, ids=[f"{e.id}:{ex}" for e, ex in STATES])
+def test_treatment_state_example(e, ex):
+    assert e.regex.search(ex), f"{e.id} does not match {ex!r}"
+
+
+def test_treatment_state_words_of_another_disease_are_not_cancer():
+    # data/treatment_state.yaml other_disease: a state beside them is not the cancer's
+    trial = parse_eligibility("Inclusion Criteria:\n- Metastatic renal cell carcinoma\n"
+                              "- Antiretroviral treatment-naive")
+    assert "anticancer_therapy" not in str(trial.cohorts[0].rule)
+    trial = parse_eligibility("Inclusion Criteria:\n- Metastatic renal cell carcinoma\n"
+                              "- Treatment-naive")
+    assert "anticancer_therapy" in str(trial.cohorts[0].rule)

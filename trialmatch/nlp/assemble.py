@@ -17,6 +17,7 @@ from trialmatch.nlp.findings import Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.resources import list_headers
 from trialmatch.nlp.segment import Criterion, Layout
+from trialmatch.nlp.treatment_state import is_state
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -265,6 +266,13 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     either = False  # the current run opened with "either": its "or" comes, however far
     after_and: set[int] = set()  # units after a gap that joins with "and" alone
     for prev, cur in zip(found, found[1:], strict=False):
+        if is_state(prev.node) or is_state(cur.node):
+            # "relapsed CML, CMML or myeloma": the treatment state holds for every item of
+            # the list, it is no item of its own
+            runs.append([cur])
+            ors.append(False)
+            either = False
+            continue
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None

@@ -26,6 +26,7 @@ from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, gene_data, patterns, sites
 from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens, phrase_hits
+from trialmatch.nlp.treatment_state import state_mentions
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
@@ -1209,7 +1210,9 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += therapy_for_cancer(text, names)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
-    return with_diagnoses(found)
+    found = with_diagnoses(found)
+    states = state_mentions(text, found)  # after every other reading, which it never overrides
+    return sorted(found + states, key=lambda m: (m.start, -m.end)) if states else found
 
 
 # "therapy for CLL", "treatment of the myeloma": a bare "therapy" or "treatment" whose object

@@ -25,6 +25,7 @@ from trialmatch.nlp.phrases import (
     list_intro,
 )
 from trialmatch.nlp.resources import gene_data
+from trialmatch.nlp.treatment_state import state_node
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -892,6 +893,8 @@ def _carrier(m: Mention, ctx: Context) -> bool:
 
 
 def _drug(m: Mention, ctx: Context) -> Node | None:
+    if "state" in m.data:
+        return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
     if _carrier(m, ctx):
         return None
     floor = max(ctx.start, m.start - 160)
