@@ -16,12 +16,12 @@ _OPS = [
     (re.compile(r"(?i)^(?:[≥⩾](?:\s?or\s?=)?|>=|=>|>\s?/\s?=|>\s=|>\s?or\s?=|>\s?or\s?equal(?:\s?to)?"
                 r"|(?:greater|more|higher|over|above)\s(?:than\s)?or\sequal(?:\sto)?"
                 r"|(?:greater|more|higher)\sthan\sequals?\sto"
-                r"|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast|not?\s(?:less|lower|fewer)\sthan"
+                r"|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast|not?\s(?:less|lower|fewer|younger)\sthan"
                 r"|minimum\sof)$"), ">="),
     (re.compile(r"(?i)^(?:[≤⩽](?:\s?or\s?=)?|<=|=<|<\s?/\s?=|<\s=|<\s?or\s?=|<\s?or\s?equal(?:\s?to)?"
                 r"|(?:less|lower|under|below)\s(?:than\s)?or\sequal(?:\sto)?"
-                r"|(?:less|lower)\sthan\sequals?\sto|equal\sto\sor\s(?:less|lower)\sthan|no\s(?:more|greater|higher)\sthan"
-                r"|not\s(?:more|greater|higher)\sthan|up\sto|maximum\sof)$"), "<="),
+                r"|(?:less|lower)\sthan\sequals?\sto|equal\sto\sor\s(?:less|lower)\sthan|not?\s(?:more|greater|higher|older)\sthan"
+                r"|up\sto|maximum\sof)$"), "<="),
     (re.compile(r"(?i)^(?:>|(?:greater|more|higher|older)\sthan|over|above)$"), ">"),
     (re.compile(r"(?i)^(?:<|(?:less|lower|fewer|younger)\sthan|below|under)$"), "<"),
     (re.compile(r"^=$"), "="),
