@@ -628,6 +628,9 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
+    label = _GROUP_LABEL.match(ctx.text, ctx.start, m.start)
+    if label and label.end() <= m.start:
+        return None  # "Healthy volunteers: aged 18-45": the age of one group of the trial
     if _MODAL_AFTER.match(ctx.text, m.end, min(len(ctx.text), m.end + 30)):
         return None  # "patients older than 75 should enter only if fit": the age names a group
         #              a further rule binds, not an age limit of the trial ("aged 18-75 may
@@ -642,6 +645,12 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 
 _MODAL_AFTER = re.compile(r"(?i)\s*(?:of\s+age\s+|old\s+)?(?:should|may|might|can|could|must|will|need)\b"
                           r"(?!\s+(?:participate|take\s+part|be\s+(?:included|enrolled|eligible))\b)")
+
+
+# A criterion labelled with a group of the trial ("Healthy participants:", "Part B patients:";
+# not "Target group:", often the whole trial)
+_GROUP_LABEL = re.compile(r"(?i)\W{0,4}(?:for\s+)?[a-z][\w-]{0,30}(?:\s[\w-]{1,30}){0,4}?\s(?:participants|"
+                          r"patients|subjects|cohorts?|arms?|parts?)(?:\s\w{1,3})?\s{0,2}[:：]")
 
 
 # An exclusion that is only an age: a subject word before it, and after it at most "old",
