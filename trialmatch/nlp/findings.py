@@ -628,6 +628,8 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
+    if _NOT_ENROLLED.search(ctx.text, max(ctx.start, m.start - 60), m.start):
+        return None  # "the sites do not enrol subjects below the age of 18": the limit negated
     label = _GROUP_LABEL.match(ctx.text, ctx.start, m.start)
     if label and label.end() <= m.start:
         return None  # "Healthy volunteers: aged 18-45": the age of one group of the trial
@@ -645,6 +647,10 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 
 _MODAL_AFTER = re.compile(r"(?i)\s*(?:of\s+age\s+|old\s+)?(?:should|may|might|can|could|must|will|need)\b"
                           r"(?!\s+(?:participate|take\s+part|be\s+(?:included|enrolled|eligible))\b)")
+
+
+_NOT_ENROLLED = re.compile(r"(?i)\b(?:not|no)\s(?:be\s)?(?:to\s)?(?:enrol|include|recruit|accept|admit|"
+                           r"allow|eligible)\w{0,4}\b[^.;]{0,30}$")
 
 
 # A criterion labelled with a group of the trial ("Healthy participants:", "Part B patients:";
