@@ -514,9 +514,18 @@ def _permission_over_lists(found: list[Unit], text: str) -> list[Unit]:
 # part, so those limits of one scale are alternatives, not all required.
 _PARTS = re.compile(r"(?i)\b(?:phase|part|stage\s+of\s+the\s+study|cohort|arm|dose[- ]escalation|"
                     r"expansion)\b")
+# The same per age group: Karnofsky for the older patients and Lansky (its form for children)
+# for the younger, or a limit "for patients under 16": one limit per group, alternatives; the
+# same limit twice is one leaf.
+_AGE_GROUPS = re.compile(r"(?i)\blansky\b|\bfor\s+(?:patients|participants|subjects|children|adults|"
+                         r"those)\s+(?:aged?\s+)?(?:[<>≤≥]|under|over|older|younger|\d)")
 
 
 def _limits_per_part(node: Node) -> Node:
+    if isinstance(node, AnyOf):  # "Karnofsky >= 70 or Lansky >= 70": one limit
+        items = [i for k, i in enumerate(node.items) if not (
+            isinstance(i, Performance) and i in node.items[:k])]
+        return items[0] if len(items) == 1 else AnyOf(tuple(items), prov=node.prov)
     if not isinstance(node, All):
         return node
     items = [_limits_per_part(i) for i in node.items]
@@ -525,11 +534,13 @@ def _limits_per_part(node: Node) -> Node:
         if isinstance(i, Performance):
             by_scale.setdefault(i.scale, []).append(i)
     for same in by_scale.values():
-        if len({(p.op, p.value) for p in same}) > 1:
+        if len(same) > 1 and len({(p.op, p.value) for p in same}) == 1:  # one limit, twice
+            items = [i for i in items if not any(i is p for p in same[1:])]
+        elif len({(p.op, p.value) for p in same}) > 1:
             first = items.index(same[0])
             items = [i for i in items if not any(i is p for p in same)]
             items.insert(first, AnyOf(tuple(same), prov=node.prov))
-    if len(items) == 1 and isinstance(items[0], AnyOf) and len(node.items) > 1:
+    if len(items) == 1 and len(node.items) > 1:
         return items[0]
     return All(tuple(items), prov=node.prov)
 
@@ -545,7 +556,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
     node = join_units(found, text, prov)
-    if _PARTS.search(text, c.start, c.end):
+    if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
     if allowed:
         node = _widened(node, allowed)

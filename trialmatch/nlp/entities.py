@@ -254,17 +254,23 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
     value = _g(m, "value") or _g(m, "value2")
     if value is None:
         return None
-    op = ">=" if _g(m, "after") or _g(m, "plus") else norm_op(_g(m, "op"), default="")
+    label = ">=" if _g(m, "minlabel") else "<=" if _g(m, "maxlabel") else ""  # "Maximum age: 70"
+    op = ">=" if _g(m, "after") or _g(m, "plus") else norm_op(_g(m, "op") or _g(m, "op2"), default=label)
     if not op:
         return None
     return {"bounds": [(op, float(value))]}
 
 
 def _age_range(m: re.Match[str], _value: str | None) -> dict:
-    low = float(_any(m, "low", "low2", "low3"))
-    if (_g(m, "unit1") or "").lower().startswith("month"):
+    """"between 18 and 65 years", "aged 6 months to 21 years" (months in years), "birth to
+    70 years of age" (only the upper bound)."""
+    low_text = _any(m, "low", "low2", "low3", "low4")
+    high = float(_any(m, "high", "high2", "high3", "high4"))
+    if low_text.lower() == "birth":
+        return {"bounds": [("<=", high)]}
+    low = float(low_text)
+    if any((_g(m, u) or "").lower().startswith("month") for u in ("unit1", "unit2", "unit3")):
         low = round(low / 12, 4)
-    high = float(_any(m, "high", "high2", "high3"))
     return {"bounds": [(">=", low), ("<=", high)]}
 
 

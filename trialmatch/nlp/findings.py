@@ -629,9 +629,10 @@ _TIME_AFTER = re.compile(r"(?i)\s*(?:\)\s*)?(?:prior|before|ago|after|since|from
 
 
 def _age(m: Mention, ctx: Context) -> Node | None:
-    if ctx.section != "inclusion" or "excluded" in m.mods:
+    if "excluded" in m.mods or ctx.section != "inclusion" and not _whole_exclusion(m, ctx):
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
-        #              for one group, left for review (ages are read in inclusions only)
+        #              for one group, left for review; an exclusion is read only when the age
+        #              is all it says ("Under 18 years old", "Participants aged < 18 years")
     surface = ctx.text[m.start:m.end].lower()
     if _LAB.search(ctx.text, ctx.start, ctx.end) and not (
             _AGE_LABEL.match(surface) and not _LAB.search(ctx.text, m.end, min(ctx.end, m.end + 40))):
@@ -645,12 +646,57 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
+    if _NOT_ENROLLED.search(ctx.text, max(ctx.start, m.start - 60), m.start):
+        return None  # "the sites do not enrol subjects below the age of 18": the limit negated
+    label = _GROUP_LABEL.match(ctx.text, ctx.start, m.start)
+    if label and label.end() <= m.start:
+        return None  # "Healthy volunteers: aged 18-45": the age of one group of the trial
+    if _MODAL_AFTER.match(ctx.text, m.end, min(len(ctx.text), m.end + 30)):
+        return None  # "patients older than 75 should enter only if fit": the age names a group
+        #              a further rule binds, not an age limit of the trial ("aged 18-75 may
+        #              participate" is one)
     if "age" not in surface and "old" not in surface and ctx.heading.rstrip().endswith(
             (":", "：")) and not _AGE_WORD.search(ctx.heading):
         return None  # "Life expectancy:" over "At least 5 years": the heading's measure
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
+
+
+_MODAL_AFTER = re.compile(r"(?i)\s*(?:of\s+age\s+|old\s+)?(?:should|may|might|can|could|must|will|need)\b"
+                          r"(?!\s+(?:participate|take\s+part|be\s+(?:included|enrolled|eligible))\b)")
+
+
+_NOT_ENROLLED = re.compile(r"(?i)\b(?:not|no)\s(?:be\s)?(?:to\s)?(?:enrol|include|recruit|accept|admit|"
+                           r"allow|eligible)\w{0,4}\b[^.;]{0,30}$")
+
+
+# A criterion labelled with a group of the trial ("Healthy participants:", "Part B patients:";
+# not "Target group:", often the whole trial)
+_GROUP_LABEL = re.compile(r"(?i)\W{0,4}(?:for\s+)?[a-z][\w-]{0,30}(?:\s[\w-]{1,30}){0,4}?\s(?:participants|"
+                          r"patients|subjects|cohorts?|arms?|parts?)(?:\s\w{1,3})?\s{0,2}[:：]")
+
+
+# An exclusion that is only an age: a subject word before it, and after it at most "old",
+# a short parenthesis or "at screening"; anything more ("who decline ...", "with ...",
+# "relative with sudden death under 40") may make it a rule for a group or of someone else.
+_WHOLE_BEFORE = re.compile(r"(?i)[\W_]*(?:\d{1,2}[.)]\s*)?(?:(?:any\s+)?(?:patients?|participants?|subjects?|"
+                           r"individuals?|persons?|people|children|adults)"
+                           r"(?:\s+(?:who\s+are|are|aged?))?\s*)?")
+_WHOLE_AFTER = re.compile(r"(?i)\s*(?:old|of\s+age)?\s*(?:\([^()]{0,80}\))?\s*(?:at\s+(?:the\s+time\s+of\s+)?"
+                          r"(?:screening|enrol\w*|consent|registration|randomi[sz]ation|(?:study\s+)?entry)"
+                          r"\s*)?[\W_]*")
+
+
+# a heading over the exclusion that speaks of other people ("... their close contacts:")
+_OTHERS = re.compile(r"(?i)\b(?:contacts?|partners?|relatives?|family|donors?|household|siblings?|"
+                     r"parents?|care-?givers?|spouses?|offspring)\b")
+
+
+def _whole_exclusion(m: Mention, ctx: Context) -> bool:
+    return ctx.section == "exclusion" and bool(
+        _WHOLE_BEFORE.fullmatch(ctx.text, ctx.start, m.start)
+        and _WHOLE_AFTER.fullmatch(ctx.text, m.end, ctx.end)) and not _OTHERS.search(ctx.heading)
 
 
 _AGE_WORD = re.compile(r"(?i)\bage[sd]?\b")

@@ -13,19 +13,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _OPS = [
-    (re.compile(r"(?i)^(?:≥|⩾|>=|=>|>\s?/\s?=|>\s=|>\s?or\s?=|>\s?or\s?equal\s?to|(?:greater|more|higher)"
-                r"\s(?:than\s)?or\sequal\sto|(?:greater|more|higher)\sthan\sequals?\sto"
-                r"|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast"
+    (re.compile(r"(?i)^(?:[≥⩾](?:\s?or\s?=)?|>=|=>|>\s?/\s?=|>\s=|>\s?or\s?=|>\s?or\s?equal(?:\s?to)?"
+                r"|(?:greater|more|higher|over|above)\s(?:than\s)?or\sequal(?:\sto)?"
+                r"|(?:greater|more|higher)\sthan\sequals?\sto"
+                r"|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast|not?\s(?:less|lower|fewer|younger)\sthan"
                 r"|minimum\sof)$"), ">="),
-    (re.compile(r"(?i)^(?:≤|⩽|<=|=<|<\s?/\s?=|<\s=|<\s?or\s?=|<\s?or\s?equal\s?to|(?:less|lower)\s(?:than\s)?"
-                r"or\sequal\sto|(?:less|lower)\sthan\sequals?\sto|equal\sto\sor\s(?:less|lower)\sthan|no\s(?:more|greater|higher)\sthan"
-                r"|not\s(?:more|greater|higher)\sthan|up\sto|maximum\sof)$"), "<="),
-    (re.compile(r"(?i)^(?:>|(?:greater|more|higher)\sthan|over|above)$"), ">"),
-    (re.compile(r"(?i)^(?:<|(?:less|lower|fewer)\sthan|below|under)$"), "<"),
+    (re.compile(r"(?i)^(?:[≤⩽](?:\s?or\s?=)?|<=|=<|<\s?/\s?=|<\s=|<\s?or\s?=|<\s?or\s?equal(?:\s?to)?"
+                r"|(?:less|lower|under|below)\s(?:than\s)?or\sequal(?:\sto)?"
+                r"|(?:less|lower)\sthan\sequals?\sto|equal\sto\sor\s(?:less|lower)\sthan|not?\s(?:more|greater|higher|older)\sthan"
+                r"|up\sto|maximum\sof)$"), "<="),
+    (re.compile(r"(?i)^(?:>|(?:greater|more|higher|older)\sthan|over|above)$"), ">"),
+    (re.compile(r"(?i)^(?:<|(?:less|lower|fewer|younger)\sthan|below|under)$"), "<"),
     (re.compile(r"^=$"), "="),
 ]
 
-_SYMBOL_AFTER = re.compile(r"\s?\((?:[<>≤≥]=?|=)\)$")
+# a symbol repeating the words ("less than equals to (<=)", "(</=)"), and the "to" of ">= to 80"
+_SYMBOL_AFTER = re.compile(r"\s?\((?:[<>≤≥]=?|=|[<>]\s?/\s?=)\)$")
+_TO_AFTER_SYMBOL = re.compile(r"(?<=[=≥≤⩾⩽])\s?to$")
 
 
 def norm_op(text: str | None, default: str = ">=") -> str:
@@ -33,6 +37,7 @@ def norm_op(text: str | None, default: str = ">=") -> str:
     if not text:
         return default
     t = _SYMBOL_AFTER.sub("", " ".join(text.split()))  # "less than equals to (<=)"
+    t = _TO_AFTER_SYMBOL.sub("", t)
     for rx, op in _OPS:
         if rx.match(t):
             return op
