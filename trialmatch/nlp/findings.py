@@ -197,7 +197,7 @@ def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _CANCER_GROUP = re.compile(
     r"(?i)\W{0,6}(?:note\s*:\s*)?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
     r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
-    r"(?P<group>[^.;:\n]{1,100}?)|(?P<named>[^.;:\n]{1,60}?)\s+(?:patients|subjects|participants))"
+    r"(?P<group>[^.;:]{1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|participants))"
     r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|ha(?:ve|s)\s+to|"
     r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
     r"(?:eligible|candidates|included|enrolled|allowed))\b)")
