@@ -195,7 +195,7 @@ def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # a requirement of A for every patient. Its findings are left out; a criterion of nothing
 # else is manual review.
 _CANCER_GROUP = re.compile(
-    r"(?i)\W{0,6}(?:note\s*:\s*)?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
+    r"(?i)\W{0,6}(?:note\s*:\W{0,4})?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
     r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
     r"(?P<group>[^.;:]{1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|participants))"
     r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|ha(?:ve|s)\s+to|"
