@@ -213,8 +213,7 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     with a cancer (see _CANCER_GROUP); inclusion criteria only."""
     if ctx.section != "inclusion":
         return []
-    cancers = [m for m in ctx.ms if m.label == "cancer"]
-    if not cancers:
+    if not any(m.label == "cancer" for m in ctx.ms):
         return []
     starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
     spans = []
@@ -225,7 +224,10 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
                 or _NOT_A_GROUP.search(g.group(name)):
             continue
         a, b = g.span(name)
-        if any(a <= m.start and m.end <= b for m in cancers):
+        inside = [m for m in ctx.ms if a <= m.start and m.end <= b and m.label != "cue"]
+        # a subject naming only cancers; "patients with Ph+ ALL are eligible if ..." keeps
+        # its marker read
+        if inside and all(m.label == "cancer" for m in inside):
             spans.append((lo, starts[k + 1] if k + 1 < len(starts) else ctx.end))
     return spans
 
