@@ -206,6 +206,7 @@ _CANCER_GROUP = re.compile(
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
                           r"cytolog\w*|not|no|ineligible|excluded)\b")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
+_GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 
 
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
@@ -224,10 +225,10 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
                 or _NOT_A_GROUP.search(g.group(name)):
             continue
         a, b = g.span(name)
-        inside = [m for m in ctx.ms if a <= m.start and m.end <= b and m.label != "cue"]
-        # a subject naming only cancers; "patients with Ph+ ALL are eligible if ..." keeps
-        # its marker read
-        if inside and all(m.label == "cancer" for m in inside):
+        inside = [m.label for m in ctx.ms if a <= m.start and m.end <= b]
+        # a subject naming a cancer and no marker: "patients with Ph+ ALL are eligible
+        # if ..." keeps its marker read
+        if "cancer" in inside and all(label in _GROUP_WORDS for label in inside):
             spans.append((lo, starts[k + 1] if k + 1 < len(starts) else ctx.end))
     return spans
 
