@@ -110,16 +110,18 @@ def _defines(head: Node, inner: list[Node]) -> bool:
 
 
 def _spells_out(head: Node, inner: list[Node], gap: str) -> bool:
-    """"clear cell RCC (renal cell carcinoma)": a bracket right after a cancer type that
-    names only broader types than it spells out an abbreviation inside the head; it offers
-    no alternative."""
+    """"clear cell RCC (renal cell carcinoma)", "hairy cell leukaemia (HCL)": a bracket right
+    after a cancer type that names only that type or broader ones spells out an abbreviation
+    (or gives one); it offers no alternative."""
     if not isinstance(head, Diagnosis) or not gap.lstrip().startswith("("):
         return False
     from trialmatch.ontology import default_ontology
 
     relation = default_ontology().cancer_relation
-    return all(isinstance(n, Diagnosis) and n.code != head.code
-               and relation(n.code, head.code) == 2 for n in inner)
+    return all(isinstance(n, Diagnosis) and relation(n.code, head.code) == 2 for n in inner)
+
+
+_BRACKET_END = re.compile(r"[ \t]{0,3}[)\]]")
 
 
 def _examples(found: list[Unit], text: str) -> list[Unit]:
@@ -150,7 +152,9 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
                 head.start, found[j - 1].end))
         elif j > i + 1 and _spells_out(_bare(head.node), [_bare(u.node) for u in found[i + 1:j]],
                                        text[head.end:found[i + 1].start]):
-            out.append(Unit(head.node, head.start, found[j - 1].end))
+            # the unit ends after the bracket: "A (X), B (Y) or C (Z)" stays one list
+            shut = _BRACKET_END.match(text, found[j - 1].end)
+            out.append(Unit(head.node, head.start, shut.end() if shut else found[j - 1].end))
         elif j > i + 1:
             # the head's negation ("no prior X (e.g. Y)") covers its examples
             nodes = tuple(_bare(u.node) for u in found[i:j])

@@ -190,9 +190,56 @@ def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+# A sentence whose subject is a group of patients with a cancer ("Patients with A must ...",
+# "For patients with A, the disease must ...", "A patients should ...", "Subjects with A are
+# eligible if ..."): a rule for that group only (the trial states its cancers elsewhere), not
+# a requirement of A for every patient. Its findings are left out; a criterion of nothing
+# else is manual review.
+_CANCER_GROUP = re.compile(
+    r"(?i)\W{0,6}(?:note\s*:\W{0,4})?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
+    r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
+    r"(?P<group>[^.;:]{1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|participants))"
+    r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|ha(?:ve|s)\s+to|"
+    r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
+    r"(?:eligible|candidates|included|enrolled|allowed))\b)")
+# words that make the subject no group: a diagnosis statement ("patients with histologically
+# confirmed A must ..."), or a group the trial rules out
+_NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
+                          r"cytolog\w*|not|no|ineligible|excluded)\b")
+_CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
+_GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
+
+
+def _group_rules(ctx: Context) -> list[tuple[int, int]]:
+    """The spans of the sentences of the criterion that are rules for a group of patients
+    with a cancer (see _CANCER_GROUP); inclusion criteria only."""
+    if ctx.section != "inclusion":
+        return []
+    if not any(m.label == "cancer" for m in ctx.ms):
+        return []
+    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
+    spans = []
+    for k, lo in enumerate(starts):
+        g = _CANCER_GROUP.match(ctx.text, lo, ctx.end)
+        name = "group" if g is not None and g.group("group") else "named"
+        if g is None or (g.group("comma") and not g.group("lead")) \
+                or _NOT_A_GROUP.search(g.group(name)):
+            continue
+        a, b = g.span(name)
+        inside = [m.label for m in ctx.ms if a <= m.start and m.end <= b]
+        # a subject naming a cancer and no marker: "patients with Ph+ ALL are eligible
+        # if ..." keeps its marker read
+        if "cancer" in inside and all(label in _GROUP_WORDS for label in inside):
+            spans.append((lo, starts[k + 1] if k + 1 < len(starts) else ctx.end))
+    return spans
+
+
 def units(ctx: Context) -> list[Unit]:
     """Every finding of one criterion, in text order."""
     ms = [m for m in ctx.ms if not ctx.skipped(m)]
+    rules = _group_rules(ctx)
+    if rules:
+        ms = [m for m in ms if not any(a <= m.start < b for a, b in rules)]
     out: list[Unit] = []
     phrases, orphans = build_phrases(ms, ctx.text)
     attach_orphans(phrases, orphans, ctx.text)

@@ -130,8 +130,11 @@ def one_cancer(node: Node, ontology) -> Node:
             return node
         items = list(node.items)
         dx = [(i, found) for i, c in enumerate(items) if (found := _diagnoses(c)) is not None]
-        flat = [leaf.code for _, found in dx for leaf in found]
-        unrelated = any(_unrelated(ontology, a, b) for k, a in enumerate(flat) for b in flat[k + 1:])
+        # two items side by side name unrelated types; the alternatives inside one item do
+        # not count ("one of the blood cancers below: A, B" is all(blood cancer, any(A, B)))
+        unrelated = any(_unrelated(ontology, a.code, b.code)
+                        for k, (_, one) in enumerate(dx) for _, other in dx[k + 1:]
+                        for a in one for b in other)
         if len(dx) < 2 or not unrelated:
             return node
         merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for _, found in dx
