@@ -25,7 +25,7 @@ from trialmatch.nlp.phrases import (
     list_intro,
 )
 from trialmatch.nlp.resources import gene_data
-from trialmatch.nlp.treatment_state import state_node
+from trialmatch.nlp.treatment_state import SETTING_AFTER, state_node
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -822,14 +822,6 @@ _MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?
                        r"(?i:must|should|shall|may)\s+not\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
 
-# A treatment restricted to one disease setting ("... for inoperable or metastatic disease",
-# "... in the metastatic setting"); the profile records drugs, not settings.
-_SETTING_AFTER = re.compile(
-    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
-    r"recurrent|relapsed|metastatic|or|and|stage\s+iv)[\s,/]+){0,6}?(?:metastatic|advanced|"
-    r"recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
-
-
 _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
 
 
@@ -1048,7 +1040,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
               and "exception" in x.mods and x.start - m.end < 120]
     if "carved" in m.mods and spared and "prospective" not in m.mods \
             and m.data["concept"] not in spared \
-            and not _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)):
+            and not SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)):
         # (not "X (except adjuvant X ...)": the exception is a setting of X itself)
         # "an ALK inhibitor other than crizotinib": the class, the named drugs not counting
         node = PriorTherapy(m.data["concept"], tuple(spared),
@@ -1063,7 +1055,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
-    if _SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
+    if SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease": the profile holds no treatment
         # setting, so an earlier (adjuvant) course neither meets nor breaks it

@@ -139,9 +139,13 @@ _CLAUSE_END = re.compile(r"\s*(?:[;.:,)]|\Z|\s(?:and|or|but)\s)")
 _OTHER_DISEASE = re.compile(r"(?i)metastas[ie]s|lesions?\b")
 _NEGATION_BEFORE = re.compile(r"(?i)\b(?:not|no|never|without)\s{1,3}(?:\w+\s{1,3}){0,2}\Z")
 _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
-_SETTING_AFTER = re.compile(
-    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:locally|or|and)[\s,/]+){0,3}"
-    r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
+# A treatment restricted to one disease setting ("... for inoperable or metastatic disease",
+# "... in the metastatic setting"); the profile records drugs, not settings (findings.py
+# reads it too)
+SETTING_AFTER = re.compile(
+    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
+    r"recurrent|relapsed|metastatic|or|and|stage\s+iv)[\s,/]+){0,6}?(?:metastatic|advanced|"
+    r"recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
 # "no prior treatment for hepatitis B", "naive to agents for ...", "no prior therapy that
 # targets X": the treatment is qualified, maybe for another disease
 _QUALIFIED = re.compile(r"(?i)\s{0,3}(?:for|of|with|in|to|that|which|targeting|directed|"
@@ -324,7 +328,7 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
     prov = ctx.prov(m.start, m.end, m.source)
     if state == "naive" and (setting or _ADJUVANT.search(text, ctx.start, ctx.end) or (
             m.data["attach"] == "any" and _SETTING.search(text, lo, hi))
-                             or _SETTING_AFTER.match(text, m.end, hi)):
+                             or SETTING_AFTER.match(text, m.end, hi)):
         return Unparsed(text[m.start:m.end], reason="a prior treatment in one disease "
                         "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
     if m.data["attach"] == "any" and state == "naive" and _QUALIFIED.match(text, m.end, hi):
