@@ -81,7 +81,16 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set M's walk continued: the same two lists, the 280 ids and set M's 13 excluded (293; set M's
   oncology trials lie before position 82, its control is the third of the non-cancer list),
   the cancer list walked on from position 82 with the limits counted afresh for set N (12 kept
-  among positions 82-111), the control the fourth trial of the non-cancer list).
+  among positions 82-111), the control the fourth trial of the non-cancer list);
+* `o`: tests/realtrials, set O (`expected_o.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 11 from the trial text only, untuned: nobody ran
+  trialmatch on these trials before the set was committed. Set N's walk continued: the same two
+  lists (`random.Random(9911)`, each sorted by NCT id and shuffled with that seed, built without
+  the 254 ids excluded for set K), every trial of an earlier set excluded (realtrials-dev 45,
+  sets A-N 229, biomarkergold 40: 306 distinct ids, sets K-N's oncology trials lying before
+  position 112 and their controls at the head of the non-cancer list), the cancer list walked on
+  from position 112 with the limits counted afresh for set O (12 kept among positions 112-137),
+  the control the fifth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -123,7 +132,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "k": (OURS, "expected_k.json"),
         "l": (OURS, "expected_l.json"),
         "m": (OURS, "expected_m.json"),
-        "n": (OURS, "expected_n.json")}
+        "n": (OURS, "expected_n.json"),
+        "o": (OURS, "expected_o.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
