@@ -90,7 +90,13 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   sets A-N 229, biomarkergold 40: 306 distinct ids, sets K-N's oncology trials lying before
   position 112 and their controls at the head of the non-cancer list), the cancer list walked on
   from position 112 with the limits counted afresh for set O (12 kept among positions 112-137),
-  the control the fifth trial of the non-cancer list).
+  the control the fifth trial of the non-cancer list);
+* `p`: tests/realtrials, set P (`expected_p.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 11 right after set O, untuned in the same way.
+  Set O's walk continued: the same two lists, the 306 ids and set O's 13 excluded (319; set O's
+  oncology trials lie before position 138, its control is the fifth of the non-cancer list),
+  the cancer list walked on from position 138 with the limits counted afresh for set P (12 kept
+  among positions 138-166), the control the sixth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -133,7 +139,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "l": (OURS, "expected_l.json"),
         "m": (OURS, "expected_m.json"),
         "n": (OURS, "expected_n.json"),
-        "o": (OURS, "expected_o.json")}
+        "o": (OURS, "expected_o.json"),
+        "p": (OURS, "expected_p.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

@@ -45,6 +45,7 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
 # lead measures each once and gives it a bound above.
 UNMEASURED: dict[str, str] = {
     "o": "set O (session 11) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "p": "set P (session 11) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
