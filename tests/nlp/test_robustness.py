@@ -16,7 +16,7 @@ except ImportError:  # tests/ is not a package
 from trialmatch.nlp import biomarkers, parse_eligibility, parse_output, unparsed
 from trialmatch.nlp import parse as parse_module
 from trialmatch.nlp.sections import BULLET, classify
-from trialmatch.nlp.segment import MAX_COHORTS, MAX_CRITERION, segment
+from trialmatch.nlp.segment import MAX_COHORTS, MAX_CRITERION, layout_lines, segment
 
 
 @settings(max_examples=60, deadline=None)
@@ -42,14 +42,11 @@ def test_trial_like_text_keeps_every_word(ont, text):
     """Every word is in a criterion, a heading or a bullet number: nothing is dropped."""
     layout = segment(text)
     kept = [(c.start, c.end) for c in layout.criteria]
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
+    for pos, body in layout_lines(text):  # the lines as segment splits them
         if classify(body) is not None:
             kept.append((pos, pos + len(body)))
         else:
             kept.append((pos, pos + BULLET.match(body).end()))
-        pos += len(line)
     for m in re.finditer(r"\w+", text):
         assert any(s <= m.start() and m.end() <= e for s, e in kept), (m.group(), text)
     out = parse_output(parse_eligibility(text, ontology=ont))

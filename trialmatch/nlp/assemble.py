@@ -259,7 +259,57 @@ def _qualified(found: list[Unit], text: str) -> tuple[list[Unit], set[int]]:
                 out[-1] = Unit(node, prev.start, close.end())
                 continue
         out.append(u)
-    return out, folded
+    return _premodified(out, text, folded), folded
+
+
+_PREMODIFIER_GAP = re.compile(r"[\s\-–)\]]*")
+_MARKER_JOIN = re.compile(r"(?i)\s*(?:,|and|,\s*and)\s*")
+
+
+def _premodified(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
+    """A marker written as part of a cancer type's name is one finding with it: "triple-
+    negative breast cancer" (overlapping), and in a list of cancer types "melanoma, HER2-
+    positive breast cancer or glioma" (the marker right before the type): all(the cancer, the
+    marker), one alternative of the list. Outside a list of types a marker before a type
+    stays its own finding ("ER-positive or HER2-positive breast cancer")."""
+    def diagnosis(u: Unit) -> bool:
+        return isinstance(u.node, Diagnosis) or id(u.node) in folded
+
+    def names_type(k: int) -> bool:  # a type, or a marker written right before a type
+        return k < len(units) and (diagnosis(units[k]) or (
+            k + 1 < len(units) and _marker(units[k].node) and isinstance(units[k + 1].node,
+                                                                          Diagnosis)
+            and _PREMODIFIER_GAP.fullmatch(text, units[k].end, units[k + 1].start) is not None))
+
+    out: list[Unit] = []
+    i = 0
+    while i < len(units):
+        u = units[i]
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if nxt is not None and isinstance(u.node, Diagnosis) != isinstance(nxt.node, Diagnosis):
+            marker = nxt if isinstance(u.node, Diagnosis) else u
+            overlap = nxt.start < u.end
+            j = len(out)  # "ER-positive, HER2-negative breast cancer": markers joined before
+            while not overlap and marker is u and j and _marker(out[j - 1].node) and \
+                    _MARKER_JOIN.fullmatch(text, out[j - 1].end, (out[j:] or [u])[0].start):
+                j -= 1
+            before = (not overlap and marker is u
+                      and _PREMODIFIER_GAP.fullmatch(text, u.end, nxt.start) is not None
+                      and ((j > 0 and diagnosis(out[j - 1])) or names_type(i + 2)))
+            if _marker(marker.node) and (overlap or before):
+                parts = [*(out[j:] if before else []), u, nxt]  # in the text's order
+                lo, hi = parts[0].start, max(u.end, nxt.end)
+                if before:
+                    del out[j:]
+                node = All(tuple(x.node for x in parts),
+                           prov=Provenance(None, lo, hi, text[lo:hi], "assemble.qualifier"))
+                folded.add(id(node))
+                out.append(Unit(node, lo, hi))
+                i += 2
+                continue
+        out.append(u)
+        i += 1
+    return out
 
 
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
@@ -767,6 +817,17 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             out.append((c, Unparsed(text[c.start:end], reason="exceptions listed under it",
                                     prov=Provenance(c.section, c.start, end, text[c.start:end],
                                                     "segment.exceptions"))))
+        elif kids and c.header and announces_count(c.text):
+            # "two or more of the following:": a count of the items, which no node counts;
+            # what the header itself names still holds
+            absorbed.update(_descendants(layout, kids))
+            end = max(layout.criteria[k].end for k in kids)
+            lo = layout.criteria[kids[0]].start
+            prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.some_of")
+            items = Unparsed(text[lo:end], reason="a number of the listed items must hold",
+                             prov=Provenance(c.section, lo, end, text[lo:end], "segment.some_of"))
+            head = nodes[i]
+            out.append((c, items if isinstance(head, Unparsed) else All((head, items), prov=prov)))
         elif kids and (c.any_of or announces_alternatives(c.text) or (
                 not c.all_of and alternatives([nodes[k] for k in kids]))):
             absorbed.update(_descendants(layout, kids))
@@ -841,6 +902,12 @@ def announces_alternatives(header: str) -> bool:
     if _ALL_OF_HEADER.search(header):
         return False
     return any(h.connective == "any" and rx.search(header) for h, rx in list_headers())
+
+
+def announces_count(header: str) -> bool:
+    """Whether a list header asks for a number of its items, more than one ("at least two of
+    the following:"; data/lists.yaml, `connective: some`)."""
+    return any(h.connective == "some" and rx.search(header) for h, rx in list_headers())
 
 
 def announces_exceptions(header: str) -> bool:

@@ -854,9 +854,12 @@ _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z(\[])")
 _TIME_UNIT = re.compile(r"(?i)\b(?:days?|weeks?|months?|years?|half-?lives)\b")
 
 
+_NO_WORD = re.compile(r"(?i)\b(?:not?|never|neither|nor|excluded|ineligible|without)\b")
+
+
 def _ruling_sentence(text: str, lo: int, hi: int, m: Mention) -> tuple[int, int]:
-    """The span a time window must lie in to bind a negated drug: its own sentence when that
-    sentence rules a history out with no time of its own ("... at least 4 weeks before entry.
+    """The span a time window must lie in to bind a negated or required drug: its own
+    sentence when that sentence names a history with no time of its own ("... at least 4 weeks before entry.
     No previous oxaliplatin"), else lo..hi unchanged."""
     a, b = lo, hi
     for end in _SENTENCE_END.finditer(text, lo, hi):
@@ -869,6 +872,8 @@ def _ruling_sentence(text: str, lo: int, hi: int, m: Mention) -> tuple[int, int]
             or _TIME_UNIT.search(text, a, b):
         return lo, hi
     return a, b
+
+
 _MED_HISTORY = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|history\s+of|exposure\s+"
                           r"to|exposed\s+to)\b")
 # a list of medications that interact with the study drug ("CYP3A4 inhibitors such as
@@ -949,6 +954,14 @@ def _listed_after_prior(m: Mention, ctx: Context) -> bool:
     return not _NEW_CLAUSE.match(ctx.text, own, m.start)
 
 
+# "History of gemcitabine (treatment)": the treatment history, right before the drug.
+_HISTORY_OF = re.compile(r"(?i)\bhistory\s+of\s+(?:(?:an?|any|the)\s+)?\Z")
+# ... where the drug is the treatment itself, not the cause of an event ("history of
+# heparin-induced thrombocytopenia")
+_TREATMENT_END = re.compile(r"(?i)(?:\s+(?:treatment|therapy|use|exposure|administration|"
+                            r"regimens?|chemotherapy))?\s*(?:[,.;:()]|\bfor\b|\Z)")
+
+
 # A word for any anticancer treatment that only carries the drug named after it: "systemic
 # treatment with a VEGF inhibitor" is about the VEGF inhibitor.
 _CARRIES = re.compile(r"(?i)\s*(?:with|using|containing|based\s+on|consisting\s+of)\s+(?:an?\s+|the\s+|any\s+)?")
@@ -960,11 +973,44 @@ _ANY_TREATMENT = "anticancer_therapy"
 _BASED = re.compile(r"(?i)[\s\-–]*(?:based|containing|including|combination)[\s\-–]+\Z")
 
 
+# "anthracycline chemotherapy", "cisplatin chemotherapy": a narrower class or a drug of the
+# class written right before it is the one treatment named, the class only its kind.
+_JOINED = re.compile(r"[\s\-–]*\Z")
+
+
 def _qualified_class(m: Mention, ctx: Context) -> bool:
     lo = max(ctx.start, m.start - 20)
     based = _BASED.search(ctx.text, lo, m.start)
-    return based is not None and any(
-        x.label == "drug" and x.end == based.start() for x in ctx.ms)
+    if based is not None and any(x.label == "drug" and x.end == based.start() for x in ctx.ms):
+        return True
+    concept = m.data["concept"]
+    if concept not in _class_ids():
+        return False
+    from trialmatch.ontology import default_ontology
+
+    kinds = default_ontology().drug_concepts
+    joined = _JOINED.search(ctx.text, lo, m.start)
+    return joined is not None and any(
+        x.label == "drug" and x.end == joined.start() and x.data["concept"] != concept
+        and concept in kinds(x.data["concept"]) for x in ctx.ms)
+
+
+# "sirolimus analogues", "platinum derivatives": the drug and those like it, its class
+_ANALOGUES = re.compile(r"(?i)[\s\-–]*(?:analog(?:ue)?s?|derivatives?|congeners?|"
+                        r"-?like\s+(?:agents?|drugs?|compounds?))\b")
+
+
+def _analogues(m: Mention, ctx: Context) -> str:
+    """The concept a drug mention names: the drug, or its class when the text speaks of the
+    drug's analogues (a drug of one class only; a class stays itself)."""
+    concept: str = m.data["concept"]
+    if not _ANALOGUES.match(ctx.text, m.end, ctx.end):
+        return concept
+    from trialmatch.ontology import default_ontology
+
+    row = default_ontology().drugs.get(concept)
+    classes = list(row["classes"]) if row is not None else []
+    return classes[0] if len(classes) == 1 else concept
 
 
 def _carrier(m: Mention, ctx: Context) -> bool:
@@ -986,7 +1032,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
-    if not (_PRIOR.search(before) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
+    if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(
+            ctx.text, m.end, ctx.end)) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
                                                    r"-?\s*pretreated|-?\s*refractory)", after)
             or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
@@ -1015,6 +1062,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             lo = bullet.end()  # "... 4 weeks from the last trial - Previous X": a new item
         if "negated" in m.mods:
             lo, hi = _ruling_sentence(ctx.text, lo, hi, m)
+        elif ctx.section == "inclusion" and m.mods.isdisjoint({"excluded", "permission"}):
+            # a required history too: "Prior X. Stop X 6 weeks before entry." (not when its
+            # sentence says no: "Prior X ... is not allowed. Adjuvant X ... 6 months ago")
+            a, b = _ruling_sentence(ctx.text, lo, hi, m)
+            if not _NO_WORD.search(ctx.text, a, b):
+                lo, hi = a, b
         if _window_outside_exceptions(ctx.text, lo, hi, m.end) or _window_lead(ctx, m.start):
             return None
     if "current" in m.mods and not _HISTORY_WORD.search(before) \
@@ -1055,13 +1108,16 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                         prov=ctx.prov(m.start, m.end, "context.count"))
+    if "dose" in m.mods:
+        return Unparsed(ctx.text[m.start:m.end], reason="a dose of a prior treatment",
+                        prov=ctx.prov(m.start, m.end, "context.dose"))
     if SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease": the profile holds no treatment
         # setting, so an earlier (adjuvant) course neither meets nor breaks it
         return Unparsed(ctx.text[m.start:m.end], reason="a prior treatment in one disease "
                         "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
-    node = PriorTherapy(m.data["concept"], prov=ctx.prov(m.start, m.end, m.source))
+    node = PriorTherapy(_analogues(m, ctx), prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
         return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
@@ -1127,6 +1183,8 @@ _DESCRIBES = re.compile(r"(?i)\s*(?:patients?\s+|subjects?\s+|participants?\s+)?
                         r"\(?\s*(?:≥|>=))")
 
 
+_AGE_NEXT = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?)?\s*[,;(]?\s*(?:aged?\b|"
+                       r"\d{1,2}\s*(?:years|yrs|-|to\b))")
 _RULE_FOR = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?)?\s*(?:must|should|shall|"
                        r"need|needs|have\s+to|has\s+to|are\s+required|is\s+required|will)\b")
 
@@ -1138,7 +1196,10 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion" or _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end):
         return None
     rest = ctx.text[ctx.start:m.start] + " " + ctx.text[m.end:ctx.end]
-    if _REPRODUCTION.search(rest):
+    if _REPRODUCTION.search(rest) and not (_OPENS.fullmatch(ctx.text, ctx.start, m.start)
+                                           and _AGE_NEXT.match(ctx.text, m.end, ctx.end)):
+        # (unless the criterion opens with the sex and its age: "Female patients, aged 18
+        # or older, post-menopausal or using contraception" is the population's sex)
         return None
     if ctx.text[ctx.start:ctx.end].rstrip().endswith((":", "：")) or _RULE_FOR.match(
             ctx.text, m.end, ctx.end):

@@ -57,7 +57,7 @@ class ListHeader(_Model):
     """A list header's announcing words (data/lists.yaml) and how its items combine."""
 
     id: str
-    connective: Literal["any", "except"]
+    connective: Literal["any", "some", "except"]
     pattern: str
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
@@ -73,10 +73,10 @@ class ContextRule(_Model):
 
     id: str
     category: Literal["exception", "carved", "permission", "history", "setting", "prospective",
-                      "count", "test", "stated", "conditional", "benign", "negated",
+                      "count", "dose", "test", "stated", "conditional", "benign", "negated",
                       "excluded", "terminate", "alternative", "current"]
     direction: Literal["forward", "backward", "both", "terminate", "pseudo"]
-    max_scope: int = Field(ge=0, le=40)
+    max_scope: int = Field(ge=0, le=64)
     applies_to: list[str]
     terminators: list[str] = []  # single tokens that end this rule's scope (besides ";", ".")
     phrases: list[str] = Field(min_length=1)

@@ -14,6 +14,7 @@ then scopes nothing (its criteria apply to every cohort).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trialmatch.nlp.firstchar import probe
@@ -83,7 +84,11 @@ def _style(bullet: str) -> str:
 
 
 _INLINE_HEADING = re.compile(r"(?i)(?<=\w[.;])[ \t]+(?=(?:key\s+|main\s+)?(?:exclusion|inclusion)\s+"
-                             r"criteria\s*[:：])")
+                             r"criteria\s*[:：])"
+                             # a capitalised heading also after a word without a stop
+                             # ("... at screening Exclusion Criteria:- ...")
+                             r"|(?<=[\w)])[ \t]+(?=(?-i:(?:Key\s+|Main\s+)?(?:Exclusion|Inclusion|"
+                             r"EXCLUSION|INCLUSION)\s+(?:Criteria|CRITERIA))\s*[:：])")
 
 
 # A bullet inside a line after ";", ":" or "." ("...years; - Measurable disease; - ..."):
@@ -92,24 +97,40 @@ _INLINE_BULLET = re.compile(r"(?<=[;:.])[ \t]+(?=[-–•](?:[ \t]|$))")
 # The same places, counted faster: the mark before each is matched rather than looked behind
 # for (re skips to a ";", ":" or "." instead of trying the lookbehind at every character).
 _INLINE_BULLETS = re.compile(r"[;:.][ \t]+(?=[-–•](?:[ \t]|$))")
+# A dash glued to the word before it and followed by a capitalised word ("... in the last
+# 4 weeks- No prior X- Measurable disease"): a bullet of run-together criteria too, when the
+# text does it at least twice. Not a suspended hyphen ("ER- or PR-positive": lower case).
+_GLUED_BULLET = re.compile(r"(?<=[a-z)])(?=-[ \t]+[A-Z])")
 
 
-def _lines(text: str):
+def _after_criterion(line: str, at: int) -> bool:
+    """Whether the words before an inline heading are a criterion's end, not the heading's
+    own first words ("Key Inclusion Criteria:", "Main Exclusion Criteria:"): a stop before
+    it, or at least three words."""
+    before = line[:at].rstrip()
+    return before.endswith((".", ";")) or len(before.split()) >= 3
+
+
+def layout_lines(text: str) -> Iterator[tuple[int, str]]:
     """(offset, line) of every line; a line with an inline "Exclusion Criteria:" heading
     after other words (pasted text) is two lines, split before the heading, and so is a line
     with inline bullets (_INLINE_BULLET) in text that runs its criteria together."""
     inline = _INLINE_BULLET if len(_INLINE_BULLETS.findall(text, 0, 20000)) >= 2 else None
+    glued = _GLUED_BULLET if "- " in text and len(
+        _GLUED_BULLET.findall(text, 0, 20000)) >= 2 else None
     heading = _INLINE_HEADING if "criteria" in probe(text) else None  # its needle word
     pos = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        if heading is None and inline is None:
+        if heading is None and inline is None and glued is None:
             yield pos, line
             pos += len(raw)
             continue
-        cuts = sorted(([(m.start(), m.end()) for m in heading.finditer(line)]
+        cuts = sorted(([(m.start(), m.end()) for m in heading.finditer(line)
+                        if _after_criterion(line, m.start())]
                        if heading and "criteria" in probe(line) else [])
-                      + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else []))
+                      + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else [])
+                      + ([(m.start(), m.end()) for m in glued.finditer(line)] if glued else []))
         at = 0
         for start, end in cuts:
             if start >= at:
@@ -259,7 +280,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def segment(text: str) -> Layout:
     """Split eligibility text into criteria (see the module docstring for the rules)."""
     b = _Builder()
-    for pos, line in _lines(text):
+    for pos, line in layout_lines(text):
         if not line.strip():
             b.blank = True
             if b.criteria and b.open:
@@ -278,7 +299,9 @@ def segment(text: str) -> Layout:
             if b.criteria:
                 b.finish(text)
             b.heading(h)
-            lead, bullet = h.rest, ""
+            m = BULLET.match(line, h.rest or 0)  # "Exclusion Criteria:- first item"
+            assert m is not None  # its bullet is optional: BULLET matches every line
+            lead, bullet = m.end(), m.group("bullet") or ""
         else:
             m = BULLET.match(line)
             assert m is not None  # its bullet is optional: BULLET matches every line
