@@ -206,6 +206,9 @@ def _joining_or(gap: str) -> bool:
     if len(gap) >= 80 or ";" in gap:
         return False
     for m in _OR.finditer(gap):
+        if gap[:m.start()].endswith("-") and _GAP_WORD.search(gap, 0, m.start()):
+            continue  # "first- or second-line": a suspended hyphen inside one phrase (not
+            # right after the first finding: "platinum- or taxane-containing")
         before = len(_GAP_WORD.findall(gap, 0, m.start()))
         after = len(_GAP_WORD.findall(gap, m.end()))
         comma = gap[:m.start() + 1].rstrip().endswith(",")

@@ -433,7 +433,14 @@ def _excepted_from_cancer(start: int, ctx: Context) -> bool:
 
 
 _CANCER_THEN_EXCEPT = re.compile(r"[\s,;(]{0,4}")
-_EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z\-]+\s+){0,3}[\s:,(\[]*")
+_EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z0-9\-]+\s+){0,3}[\s:,(\[]*")
+
+
+def _subtype_of_named(m: Mention, ctx: Context) -> bool:
+    """Whether a cancer type is a subtype of a type named before it in the criterion."""
+    above = m.data.get("above", ())
+    return any(o.label == "cancer" and o.end <= m.start and "exception" not in o.mods
+               and o.data["code"] in above for o in ctx.ms)
 
 
 def _nonbio(g: Group, ctx: Context) -> bool:
@@ -597,8 +604,8 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     # more way to meet the criterion's requirement, not a requirement of its own
     permitted = (m.label == "cancer" and m.mods == {"permission"}) or (
         m.label == "drug" and m.mods == {"alternative"})
-    carved = m.label in _STANDALONE_BIOMARKERS and m.mods == {"exception"} \
-        and _excepted_from_cancer(m.start, ctx)
+    carved = (m.label in _STANDALONE_BIOMARKERS or (m.label == "cancer" and _subtype_of_named(
+        m, ctx))) and m.mods == {"exception"} and _excepted_from_cancer(m.start, ctx)
     if maker is None or m.used or (inert(m) and not permitted and not carved):
         return None
     node = maker(m, ctx)
@@ -606,6 +613,8 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
         return None
     if permitted:
         return Unit(node, m.start, m.end, permitted=True)
+    if carved and m.label == "cancer":  # "AML (except APL)": the subtype is left out
+        return Unit(Not(node, prov=node.prov), m.start, m.end)
     if m.label in _STANDALONE_BIOMARKERS:
         negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                      ctx.section)
@@ -854,6 +863,19 @@ _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z(\[])")
 _TIME_UNIT = re.compile(r"(?i)\b(?:days?|weeks?|months?|years?|half-?lives)\b")
 
 
+# An upper bound of a count ("no more than two", "up to 3", "0 or 1"): zero may be allowed;
+# or a rule of counting ("X counts as one line"), no requirement.
+_AT_MOST = re.compile(r"(?i)\b(?:most|up\s+to|maximum|max|fewer|less|none|zero|0|"
+                      r"limited|exceed\w*|maximal|considered|counted|counts?|any\s+number)\b|"
+                      r"[≤<]|=<")
+# ... nor a count of what is planned or ongoing, nor of one drug among alternatives
+_OR_WORD = re.compile(r"(?i)\b(?:or|and/or)\b")
+_NOT_YET = re.compile(r"(?i)\b(?:scheduled|planned|appropriate|receiving|candidates?|eligible|"
+                      r"either|stratum|cohort|arm|group|e\.?g|examples?|such\s+as|na[iï]ve|"
+                      r"counted|for\s+patients|may|allowed|permitted|these\s+patients|"
+                      r"(?:patients|subjects|participants|those)\s+(?:who\s+are|with)|"
+                      r"duration|since|interval|wash-?out|last\s+(?:dose|therapy|treatment)|"
+                      r"off\s+(?:previous|prior|earlier))\b")
 _NO_WORD = re.compile(r"(?i)\b(?:not?|never|neither|nor|excluded|ineligible|without)\b")
 
 
@@ -1105,12 +1127,28 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))
-    if "count" in m.mods:
-        return Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
-                        prov=ctx.prov(m.start, m.end, "context.count"))
     if "dose" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="a dose of a prior treatment",
                         prov=ctx.prov(m.start, m.end, "context.dose"))
+    if "count" in m.mods:
+        count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
+                         prov=ctx.prov(m.start, m.end, "context.count"))
+        around = ctx.text[max(ctx.start, m.start - 80):min(ctx.end, m.end + 80)]
+        if ctx.section == "inclusion" and m.mods.isdisjoint(_NO_CONSTRAINT | {
+                "negated", "excluded", "prospective"}) \
+                and not _NO_WORD.search(ctx.text, ctx.start, min(ctx.end, m.end + 80)) \
+                and not _AT_MOST.search(around) \
+                and not _NOT_YET.search(ctx.text, max(ctx.start, m.start - 200),
+                                        min(ctx.end, m.end + 80)) \
+                and not _OR_WORD.search(ctx.text, m.end, min(ctx.end, m.end + 60)) \
+                and not any(x is not m and x.label == "drug" and abs(x.start - m.start) < 60
+                            and _OR_WORD.search(ctx.text, min(x.end, m.end), max(x.start, m.start))
+                            for x in ctx.ms):
+            # "failed first- and second-line X", "at least two earlier lines of X": a number
+            # with no upper bound in a requirement needs X at least once
+            return All((PriorTherapy(m.data["concept"], prov=count.prov), count),
+                       prov=count.prov)
+        return count
     if SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease": the profile holds no treatment
