@@ -1128,7 +1128,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                         "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))
     if "dose" in m.mods:
-        return Unparsed(ctx.text[m.start:m.end], reason="a dose of a prior treatment",
+        return Unparsed(ctx.text[m.start:m.end], reason="how much or how long a treatment was given",
                         prov=ctx.prov(m.start, m.end, "context.dose"))
     if "count" in m.mods:
         count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
