@@ -38,8 +38,8 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
     "j": (95.0, 88.0, 85.0),  # set J: 100 / 91.8 / 89.8 after the session-9 fixes (untuned: 75.0 / 77.6 / 75.5)
     "k": (80.0, 79.0, 73.0),  # set K: 83.3 / 81.6 / 75.5 after the session-10 readings (untuned, session 9: 75.0 / 75.5 / 71.4)
     "l": (95.0, 87.0, 81.0),  # set L: 100 / 90.0 / 84.0 after the session-10 readings (untuned, session 9: 91.7 / 76.0 / 66.0)
-    "m": (80.0, 81.0, 75.0),  # set M: untuned, session 10: 83.3 / 84.0 / 78.0 at the start and at the end
-    "n": (80.0, 85.0, 79.0),  # set N: untuned, session 10: 83.3 / 86.0 / 80.0 at the start, 83.3 / 88.0 / 82.0 at the end
+    "m": (95.0, 91.0, 85.0),  # set M: 100 / 94.0 / 88.0 after the session-11 readings (untuned, session 10: 83.3 / 84.0 / 78.0)
+    "n": (95.0, 93.0, 87.0),  # set N: 100 / 96.0 / 90.0 after the session-11 readings (untuned, session 10: 83.3 / 86.0 / 80.0)
 }
 # Sets annotated but not yet measured: no bound on purpose, they stay unrun (untuned) until the
 # lead measures each once and gives it a bound above.
