@@ -58,7 +58,8 @@ def test_new_tumour_types_are_read(text, expected, embedded):
 # Names of the census of oncology records whose conditions gave no cancer type
 # (benchmarks/dx_census.py): "<site> neoplasm" (the MeSH form of "<site> cancer", plurals
 # read by the fuzzy matcher), the NCI order "lung small cell carcinoma", British spellings,
-# each in a criterion of our own. The type is the one "<site> cancer" already gives.
+# each in a criterion of our own. The type is the one "<site> cancer" already gives. Names
+# "<histology> of the <site>" are left to data/sites.yaml, which also reads lists of sites.
 @pytest.mark.parametrize(("text", "code"), [
     ("- Adrenal gland neoplasm confirmed on imaging and biopsy", "ADRENAL_GLAND"),
     ("- Biopsy-proven adrenal neoplasm", "ADRENAL_GLAND"),
@@ -95,7 +96,6 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Oesophageal neoplasm of the lower third", "STOMACH"),
     ("- Oesophagus cancer, any histology", "STOMACH"),
     ("- Oesophagus carcinoma, any histology", "STOMACH"),
-    ("- Cancer of the stomach with peritoneal spread", "STAD"),
     ("- Gastric neoplasm with peritoneal spread", "STAD"),
     ("- Stomach neoplasm with peritoneal spread", "STAD"),
     ("- Diffuse type gastric cancer with signet ring cells", "DSTAD"),
@@ -107,8 +107,6 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Ocular neoplasm treated with plaque brachytherapy", "EYE"),
     ("- Head and neck malignancy of any subsite", "HEAD_NECK"),
     ("- Head and neck neoplasm of any subsite", "HEAD_NECK"),
-    ("- Cancer of the mouth, stage III or IV", "OCSC"),
-    ("- Carcinoma of the oral cavity, stage III or IV", "OCSC"),
     ("- Mouth cancer, stage III or IV", "OCSC"),
     ("- Mouth neoplasm, stage III or IV", "OCSC"),
     ("- Oral carcinoma, stage III or IV", "OCSC"),

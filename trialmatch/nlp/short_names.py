@@ -3,8 +3,8 @@
 The lexicon holds no cancer name shorter than three letters: two capitals have too many
 meanings. data/short_names.yaml lists the abbreviations a curator expects, each with the
 context that makes it the cancer type (see that file): as written and never after a number;
-the text names the type in full, or a disease word comes right before or after it; and the
-text names in full none of the other types the same letters stand for.
+a disease word right before or after it; and the text names in full none of the other types
+the same letters stand for.
 """
 
 from __future__ import annotations
@@ -68,12 +68,11 @@ def short_name_mentions(text: str, names: list[Mention], known: set[str],
         named = [m.data["code"] for m in names if m.label == "cancer"]
         if any(_below(c, o, parents) for c in named for o in e.other):
             continue  # "MM" in a melanoma trial
-        in_full = any(_below(c, e.code, parents) for c in named)
         for m in e.form.finditer(text):
             lo = max(0, m.start() - _REACH)
             if _AFTER_NUMBER.search(text, lo, m.start()):
                 continue
-            if in_full or e.before.search(text, lo, m.start()) or (
+            if e.before.search(text, lo, m.start()) or (
                     e.after is not None and e.after.match(text, m.end())):
                 out.append(Mention("cancer", m.start(), m.end(), "short_names",
                                    {"code": e.code}))
