@@ -42,6 +42,16 @@ def test_mesh_headings_with_one_qualifier_after_a_one_word_head_are_read_in_reve
         "any(diagnosis(BRCA), diagnosis(LUNG))")
 
 
+def test_mesh_neoplasms_of_sites_metastases_reach_name_no_primary_type():
+    # a trial of brain, liver or peritoneal metastases lists these headings: requiring a
+    # primary tumour of the site would turn away the patients it studies
+    ont = default_ontology()
+    for heading in ("Brain Neoplasms", "Central Nervous System Neoplasms", "Liver Neoplasms",
+                    "Peritoneal Neoplasms", "Bone Neoplasms", "Pleural Neoplasms"):
+        assert condition_leaf((heading,), ont) is None, heading
+    assert to_text(condition_leaf(("Kidney Neoplasms",), ont)) == "diagnosis(KIDNEY)"
+
+
 def test_a_two_letter_abbreviation_is_read_in_a_condition_only_with_a_disease_word():
     ont = default_ontology()
     assert to_text(condition_leaf(("Smouldering MM",), ont)) == "diagnosis(PCM)"

@@ -60,6 +60,9 @@ def test_new_tumour_types_are_read(text, expected, embedded):
 # read by the fuzzy matcher), the NCI order "lung small cell carcinoma", British spellings,
 # each in a criterion of our own. The type is the one "<site> cancer" already gives. Names
 # "<histology> of the <site>" are left to data/sites.yaml, which also reads lists of sites.
+# No "<site> neoplasm" for sites that metastases often reach (brain and CNS, liver, peritoneum,
+# bone, pleura): MeSH counts secondary tumours under them, and trials of brain or liver
+# metastases list "Brain Neoplasms" or "Liver Neoplasms" (tests/nlp/test_conditions.py).
 @pytest.mark.parametrize(("text", "code"), [
     ("- Adrenal gland neoplasm confirmed on imaging and biopsy", "ADRENAL_GLAND"),
     ("- Biopsy-proven adrenal neoplasm", "ADRENAL_GLAND"),
@@ -70,7 +73,6 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Urinary bladder cancer after transurethral resection", "BLCA"),
     ("- Urinary bladder carcinoma of high grade", "BLCA"),
     ("- Primary urinary bladder neoplasm", "BLCA"),
-    ("- Primary bone neoplasm of the femur", "BONE"),
     ("- Intestinal neoplasm seen on capsule endoscopy", "BOWEL"),
     ("- Colon neoplasm proven on colonoscopy", "COAD"),
     ("- Colonic cancer, stage III", "COAD"),
@@ -82,11 +84,8 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Breast ductal carcinoma, any receptor status", "IDC"),
     ("- Cervical neoplasm, FIGO stage IB or higher", "CERVIX"),
     ("- Uterine cervical neoplasm proven on cone biopsy", "CERVIX"),
-    ("- Brain neoplasm seen on MRI and proven on biopsy", "BRAIN"),
-    ("- Central nervous system neoplasm in a child", "BRAIN"),
     ("- Malignant brain tumor at first relapse", "BRAIN"),
     ("- Malignant brain tumour at first relapse", "BRAIN"),
-    ("- Spinal cord neoplasm proven on biopsy", "BRAIN"),
     ("- Spinal cord tumor not amenable to surgery", "BRAIN"),
     ("- Spinal cord tumour not amenable to surgery", "BRAIN"),
     ("- Pituitary neoplasm with raised prolactin", "SELT"),
@@ -135,9 +134,7 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Kidney neoplasm of any histology", "KIDNEY"),
     ("- Renal carcinoma of any histology", "KIDNEY"),
     ("- Clear cell renal carcinoma after nephrectomy", "CCRCC"),
-    ("- Hepatic neoplasm with portal vein invasion", "LIVER"),
     ("- Liver carcinoma with portal vein invasion", "LIVER"),
-    ("- Liver neoplasm with portal vein invasion", "LIVER"),
     ("- Lung non-small cell cancer, stage IV", "NSCLC"),
     ("- Lung non-small cell carcinoma, stage IV", "NSCLC"),
     ("- Lung small cell cancer, extensive stage", "SCLC"),
@@ -151,8 +148,6 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Fallopian tube neoplasm of serous histology", "HGSFT"),
     ("- Pancreatic ductal carcinoma, borderline resectable", "PAAD"),
     ("- Penile neoplasm involving the glans", "PSCC"),
-    ("- Peritoneal neoplasm with ascites", "PERITONEUM"),
-    ("- Pleural neoplasm with effusion", "PLEURA"),
     ("- Skin neoplasm on sun-exposed skin", "SKIN"),
     ("- Soft tissue neoplasm of the thigh", "SOFT_TISSUE"),
     ("- Testicular neoplasm after orchiectomy", "TESTIS"),
