@@ -24,19 +24,29 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "ctgov" / "trials_2000_2020.ndjson"
 
 
-def dump(out: Path, limit: int | None, every: int) -> int:
+def corpus(limit: int | None = None, every: int = 1):
+    """(records, embedded ontology) of the shared corpus (every K-th, the first N of them),
+    or None, with a message on stderr, when ../shared is absent. Other corpus scripts
+    (dx_census.py) import it."""
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found (the shared data sits beside the repository)",
               file=sys.stderr)
-        return 0
+        return None
     sys.path.insert(0, str(ROOT))
     from trialmatch.ingest import read_records
-    from trialmatch.nlp import parse_output, parse_record
     from trialmatch.ontology import default_ontology
 
-    ont = default_ontology()
     records, _ = read_records(CORPUS)
-    records = records[::every][:limit] if limit else records[::every]
+    return (records[::every][:limit] if limit else records[::every]), default_ontology()
+
+
+def dump(out: Path, limit: int | None, every: int) -> int:
+    loaded = corpus(limit, every)
+    if loaded is None:
+        return 0
+    records, ont = loaded
+    from trialmatch.nlp import parse_output, parse_record
+
     parse_record(records[0], ont)  # warm-up
     cpu = 0.0
     with out.open("w", encoding="utf-8") as fh:

@@ -31,6 +31,34 @@ def test_mesh_headings_with_two_qualifiers_are_read_in_reverse():
         "diagnosis(CLLSLL)")
 
 
+def test_mesh_headings_with_one_qualifier_after_a_one_word_head_are_read_in_reverse():
+    # "Melanoma, Uveal" is uveal melanoma (not below melanoma in OncoTree), not any melanoma;
+    # a heading whose first part is more than a head reads as written
+    ont = default_ontology()
+    assert to_text(condition_leaf(("Melanoma, Uveal",), ont)) == "diagnosis(UM)"
+    assert to_text(condition_leaf(("Lymphoma, Follicular",), ont)) == "diagnosis(FL)"
+    assert to_text(condition_leaf(("Neoplasms, Thyroid",), ont)) == "diagnosis(THYROID)"
+    assert to_text(condition_leaf(("Breast Cancer, Lung Cancer",), ont)) == (
+        "any(diagnosis(BRCA), diagnosis(LUNG))")
+
+
+def test_mesh_neoplasms_of_sites_metastases_reach_name_no_primary_type():
+    # a trial of brain, liver or peritoneal metastases lists these headings: requiring a
+    # primary tumour of the site would turn away the patients it studies
+    ont = default_ontology()
+    for heading in ("Brain Neoplasms", "Central Nervous System Neoplasms", "Liver Neoplasms",
+                    "Peritoneal Neoplasms", "Bone Neoplasms", "Pleural Neoplasms"):
+        assert condition_leaf((heading,), ont) is None, heading
+    assert to_text(condition_leaf(("Kidney Neoplasms",), ont)) == "diagnosis(KIDNEY)"
+
+
+def test_a_two_letter_abbreviation_is_read_in_a_condition_only_with_a_disease_word():
+    ont = default_ontology()
+    assert to_text(condition_leaf(("Smouldering MM",), ont)) == "diagnosis(PCM)"
+    assert to_text(condition_leaf(("Advanced UM",), ont)) == "diagnosis(UM)"
+    assert condition_leaf(("MM",), ont) is None
+
+
 def test_a_trial_without_a_cancer_type_in_its_text_requires_its_conditions(ont):
     trial = parse_record(_record("Inclusion Criteria:\n- EGFR L858R mutation\n",
                                  ("Non-small Cell Lung Cancer",)), ont)

@@ -14,6 +14,7 @@ from trialmatch.nlp.resources import (
     headings,
     list_headers,
     patterns,
+    short_names,
     sites,
 )
 from trialmatch.nlp.sections import classify
@@ -99,6 +100,26 @@ def test_site_example(s, ex):
     codes = [n.code for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Diagnosis)]
     assert codes, f"{ex.text!r}: no cancer type read"
     assert all(ex.code in ontology.cancer_ancestors(c) for c in codes), (ex.text, codes)
+
+
+SHORT = [(s, ex, True) for s in short_names() for ex in s.examples] + \
+        [(s, ex, False) for s in short_names() for ex in s.counter_examples]
+
+
+@pytest.mark.parametrize("s,ex,names", SHORT, ids=[f"{s.id}:{ex}" for s, ex, _ in SHORT])
+def test_short_name_example(s, ex, names):
+    """data/short_names.yaml: an example reads the abbreviation as its cancer type; a
+    counter-example does not read it as that type."""
+    from trialmatch.nlp.parse import _default_ontology
+    from trialmatch.nlp.pipeline import analyse
+
+    ontology = _default_ontology()
+    start = ex.index(s.form) if s.form in ex else -1
+    read = [m for m in analyse(ex, ontology)[1] if m.label == "cancer" and m.source == "short_names"]
+    if names:
+        assert [(m.start, m.data["code"]) for m in read][:1] == [(ex.index(s.form), s.code)], ex
+    else:
+        assert not read and start >= 0, ex
 
 
 STATES = [(e, ex) for e in state_entries() for ex in state_examples(e.id)]

@@ -25,6 +25,7 @@ from trialmatch.nlp.fuzzy import HEAD_WORDS, fuzzy_cancer_mentions, norm_word
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
 from trialmatch.nlp.resources import cues, gene_data, patterns, sites
+from trialmatch.nlp.short_names import short_name_mentions
 from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens, phrase_hits
 from trialmatch.nlp.treatment_state import state_mentions
 from trialmatch.rules.variants import THREE_TO_ONE
@@ -1199,6 +1200,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     names += site_names(toks, text, lex, [(m.start, m.end) for m in names
                                           if m.label == "cancer"])
     found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
+    found += short_name_mentions(text, names, lex.cancer_codes, lex.parents)  # "relapsed MM"
     qualify_cancers(text, names, lex)
     shared = elliptic_names(text, names, lex)
     narrowed = _qualified_conjuncts(text, shared, lex)

@@ -73,6 +73,7 @@ class Lexicon:
     exact: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)  # key -> spellings
     subtypes: dict[tuple[str, str], str] = field(default_factory=dict)  # (code, word) -> code
     parents: dict[str, str] = field(default_factory=dict)  # cancer code -> parent code
+    cancer_codes: set[str] = field(default_factory=set)  # every code of the ontology's names
     _cache: dict[str, GeneEntry | None] = field(default_factory=dict, repr=False)
     fuzzy_buckets: dict | None = field(default=None, repr=False)  # fuzzy.py
     fuzzy_cache: dict = field(default_factory=dict, repr=False)
@@ -166,6 +167,7 @@ def build_lexicon(ontology) -> Lexicon:
     rows = getattr(ontology, "cancers", None)
     if isinstance(rows, dict):
         lex.parents = {str(c): p for c, r in rows.items() if (p := _parent(r))}
+    lex.cancer_codes = set(ontology.cancer_lexicon().values()) | set(lex.parents)
     return lex
 
 

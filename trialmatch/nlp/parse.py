@@ -102,7 +102,10 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
         parts = [p.strip() for p in condition[:500].split(",")]
         # MeSH order with two qualifiers or more ("Leukemia, Myelocytic, Acute"): the words
         # read in reverse order name the disease; the head alone ("Leukemia") is too wide
-        found = _cancer_codes(" ".join(reversed(parts)), ontology) if len(parts) > 2 else ()
+        # the same with one qualifier after a one-word head ("Melanoma, Uveal"): the head
+        # alone would name the wider type
+        mesh = len(parts) > 2 or (len(parts) == 2 and len(parts[0].split()) == 1)
+        found = _cancer_codes(" ".join(reversed(parts)), ontology) if mesh else ()
         found = found or _cancer_codes(condition[:500], ontology)
         if not found and len(parts) == 2:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
             found = _cancer_codes(f"{parts[1]} {parts[0]}", ontology)

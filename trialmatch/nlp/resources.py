@@ -302,3 +302,25 @@ def conditions() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
     data = _validate(Conditions, _read("conditions.yaml"), "conditions.yaml", "conditions")
     _unique(data.groups, "conditions.yaml")
     return term_regex(data.oncology.terms), [(g.id, term_regex(g.terms)) for g in data.groups]
+
+
+class ShortName(_Model):
+    """A cancer type's two-letter abbreviation and the context it is read in
+    (data/short_names.yaml, nlp/short_names.py)."""
+
+    id: str
+    form: str = Field(pattern=r"^[A-Z]{2}$")
+    code: str
+    other: list[str] = []
+    before: list[str] = Field(min_length=1)
+    after: list[str] = []
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def short_names() -> list[ShortName]:
+    """The two-letter cancer abbreviations of data/short_names.yaml, validated."""
+    raw = _read("short_names.yaml").get("names") or []
+    return _unique([_validate(ShortName, s, "short_names.yaml", f"#{i}")
+                    for i, s in enumerate(raw)], "short_names.yaml")
