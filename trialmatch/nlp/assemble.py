@@ -1007,7 +1007,9 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
         for c, node in pairs:
             if c.cohorts is not None and cid not in c.cohorts:
                 continue
-            if c.section == "exclusion":
+            if c.section == "exclusion" and isinstance(node, Not) and node.stated is None:
+                items.append(node.item)  # "Excluded: previously untreated disease": treated
+            elif c.section == "exclusion":
                 items.append(Not(node, prov=Provenance(c.section, c.start, c.end, c.text,
                                                        "section.exclusion")))
             else:
