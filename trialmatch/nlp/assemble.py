@@ -602,10 +602,24 @@ def _limits_per_part(node: Node) -> Node:
     return All(tuple(items), prov=node.prov)
 
 
+# A criterion whose subject is the patients of one part of the study ("Patients in the
+# second stratum must ...", "Subjects of cohort B should ..."): a rule for that part only,
+# which the layout did not make a cohort; manual review rather than a rule for everyone.
+_PART_SUBJECT = re.compile(
+    r"(?i)\W{0,4}(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
+    r"assigned\s+to|entering|randomi[sz]ed\s+to)\s+(?:the\s+)?(?:(?:first|second|third|fourth|"
+    r"1st|2nd|3rd|4th|[a-z]{1,12}[- ])\s*)?(?:stratum|strata|cohort|arm|group|part|phase|"
+    r"module|step)\b(?:\s+(?:[A-Z0-9]{1,3}|I{1,3}V?|[a-z]))?\s+(?:must|should|shall|need|"
+    r"are\s+required|will|have\s+to)\b")
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "segment.criterion")
+    if _PART_SUBJECT.match(text, c.start, c.end):
+        return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
+                        prov=prov)
     ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
     found = _permission_over_lists(units(ctx), text)
     allowed = tuple(u.node for u in found if u.permitted)
