@@ -879,6 +879,23 @@ _NOT_YET = re.compile(r"(?i)\b(?:scheduled|planned|appropriate|receiving|candida
 _NO_WORD = re.compile(r"(?i)\b(?:not?|never|neither|nor|excluded|ineligible|without)\b")
 
 
+def _count_needs_drug(m: Mention, ctx: Context) -> bool:
+    """Whether a counted treatment is needed at least once: "failed first- and second-line
+    X", "at least two earlier lines of X" in a requirement; not with an upper bound, a rule
+    of counting, a plan, a subgroup or a washout near it, nor for one of alternatives."""
+    if ctx.section != "inclusion" or not m.mods.isdisjoint(
+            _NO_CONSTRAINT | {"negated", "excluded", "prospective"}):
+        return False
+    text, hi = ctx.text, min(ctx.end, m.end + 80)
+    if _NO_WORD.search(text, ctx.start, hi) or _AT_MOST.search(text, max(ctx.start, m.start - 80), hi) \
+            or _NOT_YET.search(text, max(ctx.start, m.start - 200), hi) \
+            or _OR_WORD.search(text, m.end, min(ctx.end, m.end + 60)):
+        return False
+    return not any(x is not m and x.label == "drug" and abs(x.start - m.start) < 60
+                   and _OR_WORD.search(text, min(x.end, m.end), max(x.start, m.start))
+                   for x in ctx.ms)
+
+
 def _ruling_sentence(text: str, lo: int, hi: int, m: Mention) -> tuple[int, int]:
     """The span a time window must lie in to bind a negated or required drug: its own
     sentence when that sentence names a history with no time of its own ("... at least 4 weeks before entry.
@@ -1133,19 +1150,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "count" in m.mods:
         count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                          prov=ctx.prov(m.start, m.end, "context.count"))
-        around = ctx.text[max(ctx.start, m.start - 80):min(ctx.end, m.end + 80)]
-        if ctx.section == "inclusion" and m.mods.isdisjoint(_NO_CONSTRAINT | {
-                "negated", "excluded", "prospective"}) \
-                and not _NO_WORD.search(ctx.text, ctx.start, min(ctx.end, m.end + 80)) \
-                and not _AT_MOST.search(around) \
-                and not _NOT_YET.search(ctx.text, max(ctx.start, m.start - 200),
-                                        min(ctx.end, m.end + 80)) \
-                and not _OR_WORD.search(ctx.text, m.end, min(ctx.end, m.end + 60)) \
-                and not any(x is not m and x.label == "drug" and abs(x.start - m.start) < 60
-                            and _OR_WORD.search(ctx.text, min(x.end, m.end), max(x.start, m.start))
-                            for x in ctx.ms):
-            # "failed first- and second-line X", "at least two earlier lines of X": a number
-            # with no upper bound in a requirement needs X at least once
+        if _count_needs_drug(m, ctx):
             return All((PriorTherapy(m.data["concept"], prov=count.prov), count),
                        prov=count.prov)
         return count
