@@ -603,14 +603,19 @@ def _limits_per_part(node: Node) -> Node:
 
 
 # A criterion whose subject is the patients of one part of the study ("Patients in the
-# second stratum must ...", "Subjects of cohort B should ..."): a rule for that part only,
+# second stratum must ...", "Subjects of cohort B should ...", "The expansion phase will
+# include ..."): a rule for that part only,
 # which the layout did not make a cohort; manual review rather than a rule for everyone.
 _PART_SUBJECT = re.compile(
     r"(?i)\W{0,4}(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
     r"assigned\s+to|entering|randomi[sz]ed\s+to)\s+(?:the\s+)?(?:(?:first|second|third|fourth|"
     r"1st|2nd|3rd|4th|[a-z]{1,12}[- ])\s*)?(?:stratum|strata|cohort|arm|group|part|phase|"
     r"module|step)\b(?:\s+(?:[A-Z0-9]{1,3}|I{1,3}V?|[a-z]))?\s+(?:must|should|shall|need|"
-    r"are\s+required|will|have\s+to)\b")
+    r"are\s+required|will|have\s+to)\b"
+    # "Note: the dose expansion phase will include patients with A or B"
+    r"|\W{0,4}(?:note\s*:\s*)?(?:the\s+)?(?:dose[- ])?(?:expansion|escalation|extension)\s+"
+    r"(?:phase|part|cohorts?|portion|stage)\s+(?:will|shall|may|must|is|are|includes?|"
+    r"consists?)\b")
 
 
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
