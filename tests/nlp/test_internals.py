@@ -2,7 +2,7 @@
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from spacy.vocab import Vocab
 
@@ -149,6 +149,24 @@ def test_needle_windows_with_lookarounds_find_what_finditer_finds(text, before, 
     for t in (text, padded):
         assert [m.span() for m in scanner.finditer(t)] == \
             [m.span() for m in re.finditer(regex, t)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["at least one ", "prior ", "therapy", "≥1 ", "≥ ", "x", " ",
+                                 "-", "Prior ", "lines", "line", " of", "one or more ",
+                                 " dose"]),
+                max_size=14).map("".join), st.integers(0, 120), st.integers(0, 120))
+@example("≥1 lines", 0, 7)  # the window ends inside a longer match
+@example("x at least one therapy dose", 2, 40)
+def test_scanner_between_finds_what_finditer_finds_in_a_window(text, pos, endpos):
+    """`between` scans [pos, endpos) as finditer does: lookbehinds read before pos, the text
+    ends at endpos for lookaheads and for the match itself."""
+    regex = (r"(?i)(?<![\w-])(?:at\s{1,3}least\s{1,3}one|one\s{1,3}or\s{1,3}more|≥\s{0,2}1)"
+             r"\s{0,3}(?:prior\s{1,3})?(?:therapy|lines?(?!\s{1,3}of))(?![\w-])(?!\s{1,3}dose)")
+    scanner = Scanner(regex)
+    assert scanner.stage is not None  # the first-character path is the one under test
+    assert [m.span() for m in scanner.between(text, pos, endpos)] == \
+        [m.span() for m in re.compile(regex).finditer(text, pos, endpos)]
 
 
 def test_window_bounds():

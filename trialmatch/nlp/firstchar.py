@@ -350,5 +350,21 @@ class Scanner:
                     yield m
                     end = m.end()
 
+    def between(self, text: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        """The matches of `plain.finditer(text, pos, endpos)` (the first-character stage
+        only: no needles), for a caller that scans windows of its own."""
+        if self.stage is None:
+            yield from self.plain.finditer(text, pos, endpos)
+            return
+        end = pos
+        for hit in self.stage.finditer(text, pos, endpos):
+            start = hit.start()
+            if start < end:
+                continue
+            m = self.plain.match(text, start, endpos)
+            if m is not None:
+                yield m
+                end = m.end()
+
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
