@@ -121,6 +121,17 @@ def test_needles_are_words_every_match_holds():
     assert probe("\u0130TD \u017fKIP") == "itd skip"
 
 
+def test_a_branch_takes_the_needle_every_alternative_holds():
+    from trialmatch.nlp.firstchar import _best, _branch_options
+
+    # "minimum age|maximum age|aged": "age" alone, not also "min" and "max"
+    assert _best(_branch_options([[{"min"}, {"age"}], [{"max"}, {"age"}], [{"age"}]])) == {"age"}
+    # only a part of the joined set is taken: {"ld", "age"} might be found in more places
+    assert _best(_branch_options([[{"year", "yr"}, {"ld", "age"}], [{"aged"}]])) == \
+        {"year", "yr", "aged"}
+    assert _branch_options([[{"ab"}], []]) == []  # an alternative without needles
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["year", "yr", "YEARS", "1", "18", " ", "  ", ">", "≥", "over",
                                  "\u017f", "ye", "ar", "or older", "x"]),

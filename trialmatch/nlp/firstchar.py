@@ -209,8 +209,21 @@ def needles(regex: str) -> tuple[str, ...] | None:
 
 
 def _seq_needles(items) -> set[str] | None:
-    """The most selective needle set of a sequence: a run of literal characters, or the set
-    of one item that must match (a group, a branch, a repeat of at least one)."""
+    """The most selective needle set of a sequence (see `_seq_options`)."""
+    return _best(_seq_options(items))
+
+
+def _best(options: list[set[str]]) -> set[str] | None:
+    options = [o for o in options if o]
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+
+
+def _seq_options(items) -> list[set[str]]:
+    """Needle sets of a sequence, each of which every match holds one string of: a run of
+    literal characters, or a set of one item that must match (a group, a branch, a repeat
+    of at least one)."""
     options: list[set[str]] = []
     run = ""
     for op, av in items:
@@ -222,7 +235,7 @@ def _seq_needles(items) -> set[str] | None:
         if len(run) >= 2:
             options.append({run})
         run = ""
-        sub = None
+        sub: set[str] | None = None
         if name == "SUBPATTERN":
             sub = _seq_needles(list(av[3]))
         elif name == "ATOMIC_GROUP":
@@ -230,18 +243,33 @@ def _seq_needles(items) -> set[str] | None:
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
             sub = _seq_needles(list(av[2]))
         elif name == "BRANCH":
-            alts = [_seq_needles(list(alt)) for alt in av[1]]
-            sub = None if any(a is None for a in alts) else {n for a in alts if a for n in a}
+            sub = _best(_branch_options([_seq_options(list(alt)) for alt in av[1]]))
             if last:  # re factors a common start out: "years?|yrs?" is "y" + "ears?|rs?"
                 options.append({last + _lead(list(alt)) for alt in av[1]})
         if sub:
             options.append(sub)
     if len(run) >= 2:
         options.append({run})
-    options = [o for o in options if o]
-    if not options:
-        return None
-    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+    return [o for o in options if o]
+
+
+def _branch_options(alts: list[list[set[str]]]) -> list[set[str]]:
+    """Needle sets of a branch: the best set of each alternative, joined; or a part of that
+    set which every alternative implies, by a set each of whose strings holds one of its
+    strings ("minimum age|age of|aged": "age", not "minimum" or "age"). The part finds
+    every match and fewer places, so it is the better set."""
+    if not alts or any(not a for a in alts):
+        return []
+    joined: set[str] = set()
+    for a in alts:
+        joined |= _best(a) or set()
+    out = [joined]
+    for a in alts:
+        for o in a:
+            if o < joined and all(any(all(any(n in q for n in o) for q in p) for p in other)
+                                  for other in alts):
+                out.append(o)
+    return out
 
 
 def _lead(items) -> str:
