@@ -314,18 +314,33 @@ def test_squeeze_joins_what_the_plain_pattern_joins(text):
     assert all(ch == " " or text[unsqueeze(i, starts, shifts)] == ch for i, ch in enumerate(flat))
 
 
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["Drugs", " that ", "which ", "specifically ", "inhibits ",
                                  "targeting ", "the ", "MEK", "PD-1", "-blocking ", "-targeted ",
                                  "monoclonal ", "antibodies", "agents", ", or ", "and ", "ALK ",
-                                 "inhibitors", "blocker", " ", "\n", "x", ".", "İ", "K"]),
+                                 "inhibitors", "blocker", " ", "\n", "x", ".", "İ", "K",
+                                 "EGFR/HER2-x1 ", "/", "ABCDEFGHI", "directed ", " inhibiting"]),
                 max_size=12).map("".join))
+@example("EGFR-directed-targeting agents, HER2-x1 directed agents")
+@example("MEK-bloc\u212aing agents, ALK-\u0131nhibiting drugs, RET-\u0130NHIBITING drugs")
+@example("PD-1 blocking monoclonal antibodies; CTLA4-blocking targeted agents")
 def test_entity_scanners_find_what_finditer_finds(text):
-    from trialmatch.nlp.entities import _BY_ACTION, _HYPHEN_ACTION, _SCANS, _UNKNOWN_LAST
+    from trialmatch.nlp.entities import (
+        _BY_ACTION,
+        _HYPHEN_ACTION,
+        _HYPHEN_VERB,
+        _SCANS,
+        _UNKNOWN_LAST,
+        _verb_places,
+        hyphen_actions,
+    )
 
-    for key, plain in (("by_action", _BY_ACTION), ("hyphen", _HYPHEN_ACTION),
-                       ("unknown_last", _UNKNOWN_LAST)):
+    for key, plain in (("by_action", _BY_ACTION), ("unknown_last", _UNKNOWN_LAST)):
         assert [m.span() for m in _SCANS[key].finditer(text)] == \
             [m.span() for m in plain.finditer(text)]
+    assert [m.span() for m in hyphen_actions(text)] == \
+        [m.span() for m in _HYPHEN_ACTION.finditer(text)]
+    assert _verb_places(text) == [m.start() for m in _HYPHEN_VERB.finditer(text)]
     glob = Scanner(r"(?i)\b(?:drugs?|agents?)\s+that")  # a global flag leads the pattern
     assert glob.stage is not None
     assert [m.span() for m in glob.finditer(text)] == \

@@ -159,6 +159,17 @@ def window(regex: str) -> tuple[int, int] | None:
     return (width, ahead + 1) if width <= _MAX_WINDOW else None
 
 
+def widest(regex: str) -> int | None:
+    """The length of the longest match of `regex` (None when unbounded or unknown)."""
+    if _p is None:
+        return None
+    try:
+        width = _p.parse(regex).getwidth()[1]
+    except (re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+    return width if width < _p.MAXREPEAT else None
+
+
 def _lookaround_reach(items) -> int | None:
     """An upper bound on how many characters past the end of a match the lookarounds of
     a sequence can read: the sum of their widths (`window` adds one: a word boundary or an
