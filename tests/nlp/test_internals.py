@@ -130,6 +130,9 @@ def test_a_branch_takes_the_needle_every_alternative_holds():
     assert _best(_branch_options([[{"year", "yr"}, {"ld", "age"}], [{"aged"}]])) == \
         {"year", "yr", "aged"}
     assert _branch_options([[{"ab"}], []]) == []  # an alternative without needles
+    # a long list of needles costs a look-up each: one short needle every match holds wins
+    assert needles(r"p\.(?:ala|arg|asn|asp|cys|gln|glu|gly|his|ile)\d") == ("p.",)
+    assert needles(r"p\.(?:ala|arg|asn)\d") == ("p.ala", "p.arg", "p.asn")  # few: kept
 
 
 @settings(max_examples=200, deadline=None)

@@ -224,11 +224,17 @@ def _seq_needles(items) -> set[str] | None:
     return _best(_seq_options(items))
 
 
+_MANY = 8  # needles beyond which a set costs more look-ups than it saves (and gets no windows)
+
+
 def _best(options: list[set[str]]) -> set[str] | None:
+    """The set with the longest shortest needle, then the fewest; a set of at most _MANY
+    needles before a longer list ("p." before the twenty amino-acid codes)."""
     options = [o for o in options if o]
     if not options:
         return None
-    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+    few = [o for o in options if len(o) <= _MANY]
+    return max(few or options, key=lambda o: (min(map(len, o)), -len(o)))
 
 
 def _seq_options(items) -> list[set[str]]:
@@ -329,7 +335,7 @@ class Scanner:
             except re.error:  # e.g. a pattern that cannot sit inside a lookbehind
                 self.stage = None
         # (windows pay one look-up per needle: not worth it for a long list of short words)
-        bounds = window(regex) if self.needles and len(self.needles) <= 8 and self.stage \
+        bounds = window(regex) if self.needles and len(self.needles) <= _MANY and self.stage \
             else None
         self.width: int | None = bounds[0] if bounds is not None else None
         self.reach = bounds[1] if bounds is not None else 0
