@@ -2,7 +2,7 @@
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from spacy.vocab import Vocab
 
@@ -121,6 +121,20 @@ def test_needles_are_words_every_match_holds():
     assert probe("\u0130TD \u017fKIP") == "itd skip"
 
 
+def test_a_branch_takes_the_needle_every_alternative_holds():
+    from trialmatch.nlp.firstchar import _best, _branch_options
+
+    # "minimum age|maximum age|aged": "age" alone, not also "min" and "max"
+    assert _best(_branch_options([[{"min"}, {"age"}], [{"max"}, {"age"}], [{"age"}]])) == {"age"}
+    # only a part of the joined set is taken: {"ld", "age"} might be found in more places
+    assert _best(_branch_options([[{"year", "yr"}, {"ld", "age"}], [{"aged"}]])) == \
+        {"year", "yr", "aged"}
+    assert _branch_options([[{"ab"}], []]) == []  # an alternative without needles
+    # a long list of needles costs a look-up each: one short needle every match holds wins
+    assert needles(r"p\.(?:ala|arg|asn|asp|cys|gln|glu|gly|his|ile)\d") == ("p.",)
+    assert needles(r"p\.(?:ala|arg|asn)\d") == ("p.ala", "p.arg", "p.asn")  # few: kept
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["year", "yr", "YEARS", "1", "18", " ", "  ", ">", "≥", "over",
                                  "\u017f", "ye", "ar", "or older", "x"]),
@@ -149,6 +163,24 @@ def test_needle_windows_with_lookarounds_find_what_finditer_finds(text, before, 
     for t in (text, padded):
         assert [m.span() for m in scanner.finditer(t)] == \
             [m.span() for m in re.finditer(regex, t)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["at least one ", "prior ", "therapy", "≥1 ", "≥ ", "x", " ",
+                                 "-", "Prior ", "lines", "line", " of", "one or more ",
+                                 " dose"]),
+                max_size=14).map("".join), st.integers(0, 120), st.integers(0, 120))
+@example("≥1 lines", 0, 7)  # the window ends inside a longer match
+@example("x at least one therapy dose", 2, 40)
+def test_scanner_between_finds_what_finditer_finds_in_a_window(text, pos, endpos):
+    """`between` scans [pos, endpos) as finditer does: lookbehinds read before pos, the text
+    ends at endpos for lookaheads and for the match itself."""
+    regex = (r"(?i)(?<![\w-])(?:at\s{1,3}least\s{1,3}one|one\s{1,3}or\s{1,3}more|≥\s{0,2}1)"
+             r"\s{0,3}(?:prior\s{1,3})?(?:therapy|lines?(?!\s{1,3}of))(?![\w-])(?!\s{1,3}dose)")
+    scanner = Scanner(regex)
+    assert scanner.stage is not None  # the first-character path is the one under test
+    assert [m.span() for m in scanner.between(text, pos, endpos)] == \
+        [m.span() for m in re.compile(regex).finditer(text, pos, endpos)]
 
 
 def test_window_bounds():
@@ -285,18 +317,33 @@ def test_squeeze_joins_what_the_plain_pattern_joins(text):
     assert all(ch == " " or text[unsqueeze(i, starts, shifts)] == ch for i, ch in enumerate(flat))
 
 
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["Drugs", " that ", "which ", "specifically ", "inhibits ",
                                  "targeting ", "the ", "MEK", "PD-1", "-blocking ", "-targeted ",
                                  "monoclonal ", "antibodies", "agents", ", or ", "and ", "ALK ",
-                                 "inhibitors", "blocker", " ", "\n", "x", ".", "İ", "K"]),
+                                 "inhibitors", "blocker", " ", "\n", "x", ".", "İ", "K",
+                                 "EGFR/HER2-x1 ", "/", "ABCDEFGHI", "directed ", " inhibiting"]),
                 max_size=12).map("".join))
+@example("EGFR-directed-targeting agents, HER2-x1 directed agents")
+@example("MEK-bloc\u212aing agents, ALK-\u0131nhibiting drugs, RET-\u0130NHIBITING drugs")
+@example("PD-1 blocking monoclonal antibodies; CTLA4-blocking targeted agents")
 def test_entity_scanners_find_what_finditer_finds(text):
-    from trialmatch.nlp.entities import _BY_ACTION, _HYPHEN_ACTION, _SCANS, _UNKNOWN_LAST
+    from trialmatch.nlp.entities import (
+        _BY_ACTION,
+        _HYPHEN_ACTION,
+        _HYPHEN_VERB,
+        _SCANS,
+        _UNKNOWN_LAST,
+        _verb_places,
+        hyphen_actions,
+    )
 
-    for key, plain in (("by_action", _BY_ACTION), ("hyphen", _HYPHEN_ACTION),
-                       ("unknown_last", _UNKNOWN_LAST)):
+    for key, plain in (("by_action", _BY_ACTION), ("unknown_last", _UNKNOWN_LAST)):
         assert [m.span() for m in _SCANS[key].finditer(text)] == \
             [m.span() for m in plain.finditer(text)]
+    assert [m.span() for m in hyphen_actions(text)] == \
+        [m.span() for m in _HYPHEN_ACTION.finditer(text)]
+    assert _verb_places(text) == [m.start() for m in _HYPHEN_VERB.finditer(text)]
     glob = Scanner(r"(?i)\b(?:drugs?|agents?)\s+that")  # a global flag leads the pattern
     assert glob.stage is not None
     assert [m.span() for m in glob.finditer(text)] == \

@@ -4,7 +4,8 @@ in eligibility text.
 
 Regular expressions come from data/patterns.yaml (scanned with firstchar.py: a text without
 a pattern's needle words is skipped; the mechanism and shared-head patterns of this module are
-scanned the same way, and sign cues are tried only next to a "+" or "-"); cue phrases from data/cues.yaml, matched on the bare
+scanned the same way, "<target>-blocking agents" only just before its verbs, and sign cues
+only next to a "+" or "-"); cue phrases from data/cues.yaml, matched on the bare
 words (`cue_phrases`, `Tokens.bare`, `tokens.phrase_hits`); gene, cancer and drug names
 from the lexicon (lexicon.py), by our own token scans (their case rules, separators and
 spelling checks are read over the text between tokens, which the matchers do not see). The
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from trialmatch.nlp.firstchar import Scanner, probe
+from trialmatch.nlp.firstchar import Scanner, probe, widest
 from trialmatch.nlp.fuzzy import HEAD_WORDS, fuzzy_cancer_mentions, norm_word
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
 from trialmatch.nlp.mentions import Mention, norm_op, resolve
@@ -633,11 +635,16 @@ _BY_ACTION = re.compile(
     r"(?:the\s+)?(?P<target>[^,.;:]{2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
     r"(?:the\s+)?(?P<target2>[^,.;:]{2,60})")
+_HYPHEN_TARGET = (r"[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
+                  r"(?:-[A-Za-z0-9]{1,4})?)?")
+_HYPHEN_VERBS = r"[-\s](?i:blocking|targeting|targeted|directed|inhibiting)"
 _HYPHEN_ACTION = re.compile(
-    r"(?<![\w-])(?P<target>[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
-    r"(?:-[A-Za-z0-9]{1,4})?)?)[-\s](?i:blocking|targeting|targeted|directed|inhibiting)\s+"
+    rf"(?<![\w-])(?P<target>{_HYPHEN_TARGET}){_HYPHEN_VERBS}\s+"
     r"(?i:monoclonal\s+)?(?i:antibod(?:y|ies)|agents?|therap(?:y|ies)|drugs?)\b")
-_HYPHEN_HINT = re.compile(r"(?i)[-\s](?:block|target|direct|inhibit)")
+# Where a match of _HYPHEN_ACTION has its verb (it starts at most _TARGET_WIDTH before it)
+_HYPHEN_VERB = re.compile(rf"{_HYPHEN_VERBS}(?=\s)")
+_VERB_WORDS = ("blocking", "targeting", "targeted", "directed", "inhibiting")
+_TARGET_WIDTH = widest(_HYPHEN_TARGET) or 0
 # "EGFR- or ALK-directed therapy": a target before a suspended hyphen takes the same head
 _SUSPENDED_TARGET = re.compile(r"(?<![\w-])(?P<target>[A-Za-z][A-Za-z0-9]{0,8})-\s{0,2}(?:,|or|and|"
                                r"and/or)\s{1,2}\Z")
@@ -669,7 +676,7 @@ def _drug_class(lex: Lexicon, *names: str):
 
 
 # The same matches as the patterns' own finditer, found faster (firstchar.py).
-_SCANS = {"hyphen": Scanner(_HYPHEN_ACTION.pattern), "by_action": Scanner(_BY_ACTION.pattern)}
+_SCANS = {"by_action": Scanner(_BY_ACTION.pattern)}
 
 
 def _by_verb(surface: str, target: str) -> tuple[str, str]:
@@ -679,6 +686,39 @@ def _by_verb(surface: str, target: str) -> tuple[str, str]:
     if re.search(r"(?i)[-\s](?:target|direct)", surface):
         return targeted, inhibitor
     return inhibitor, targeted
+
+
+def hyphen_actions(text: str) -> Iterator[re.Match[str]]:
+    """The matches of `_HYPHEN_ACTION.finditer(text)`, found faster: only the starts at most
+    _TARGET_WIDTH characters before a verb (`_HYPHEN_VERB`) are tried, in text order."""
+    end = tried = 0
+    for at in _verb_places(text):
+        start = max(at - _TARGET_WIDTH, tried, end)
+        while start < at:
+            m = _HYPHEN_ACTION.match(text, start)
+            if m is None:
+                start += 1
+            else:
+                yield m
+                end = start = m.end()
+        tried = max(tried, at)
+
+
+def _verb_places(text: str) -> list[int]:
+    """The starts of the matches of `_HYPHEN_VERB` in `text`: its verbs looked up in the
+    probed text (as re's IGNORECASE reads them, firstchar.probe) and each place confirmed,
+    faster than the pattern's own scan (it enters the alternation at every space)."""
+    low = probe(text)
+    if len(low) != len(text):
+        return [m.start() for m in _HYPHEN_VERB.finditer(text)]
+    places = []
+    for word in _VERB_WORDS:
+        at = low.find(word, 1)
+        while at >= 0:
+            if _HYPHEN_VERB.match(text, at - 1):
+                places.append(at - 1)
+            at = low.find(word, at + 1)
+    return sorted(places)
 
 
 def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
@@ -691,7 +731,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
         if value is not None:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.abbreviated",
                                {"concept": value}))
-    for m in _SCANS["hyphen"].finditer(text) if _HYPHEN_HINT.search(text) else ():
+    for m in hyphen_actions(text):
         target = m.group("target")
         surface = re.sub(r"(?i)antibodies\b", "antibody", m.group())
         names = [surface, f"anti-{target} antibody", f"{target} antibody"] \

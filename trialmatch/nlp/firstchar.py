@@ -159,6 +159,17 @@ def window(regex: str) -> tuple[int, int] | None:
     return (width, ahead + 1) if width <= _MAX_WINDOW else None
 
 
+def widest(regex: str) -> int | None:
+    """The length of the longest match of `regex` (None when unbounded or unknown)."""
+    if _p is None:
+        return None
+    try:
+        width = _p.parse(regex).getwidth()[1]
+    except (re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+    return width if width < _p.MAXREPEAT else None
+
+
 def _lookaround_reach(items) -> int | None:
     """An upper bound on how many characters past the end of a match the lookarounds of
     a sequence can read: the sum of their widths (`window` adds one: a word boundary or an
@@ -209,8 +220,27 @@ def needles(regex: str) -> tuple[str, ...] | None:
 
 
 def _seq_needles(items) -> set[str] | None:
-    """The most selective needle set of a sequence: a run of literal characters, or the set
-    of one item that must match (a group, a branch, a repeat of at least one)."""
+    """The most selective needle set of a sequence (see `_seq_options`)."""
+    return _best(_seq_options(items))
+
+
+_MANY = 8  # needles beyond which a set costs more look-ups than it saves (and gets no windows)
+
+
+def _best(options: list[set[str]]) -> set[str] | None:
+    """The set with the longest shortest needle, then the fewest; a set of at most _MANY
+    needles before a longer list ("p." before the twenty amino-acid codes)."""
+    options = [o for o in options if o]
+    if not options:
+        return None
+    few = [o for o in options if len(o) <= _MANY]
+    return max(few or options, key=lambda o: (min(map(len, o)), -len(o)))
+
+
+def _seq_options(items) -> list[set[str]]:
+    """Needle sets of a sequence, each of which every match holds one string of: a run of
+    literal characters, or a set of one item that must match (a group, a branch, a repeat
+    of at least one)."""
     options: list[set[str]] = []
     run = ""
     for op, av in items:
@@ -222,7 +252,7 @@ def _seq_needles(items) -> set[str] | None:
         if len(run) >= 2:
             options.append({run})
         run = ""
-        sub = None
+        sub: set[str] | None = None
         if name == "SUBPATTERN":
             sub = _seq_needles(list(av[3]))
         elif name == "ATOMIC_GROUP":
@@ -230,18 +260,33 @@ def _seq_needles(items) -> set[str] | None:
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
             sub = _seq_needles(list(av[2]))
         elif name == "BRANCH":
-            alts = [_seq_needles(list(alt)) for alt in av[1]]
-            sub = None if any(a is None for a in alts) else {n for a in alts if a for n in a}
+            sub = _best(_branch_options([_seq_options(list(alt)) for alt in av[1]]))
             if last:  # re factors a common start out: "years?|yrs?" is "y" + "ears?|rs?"
                 options.append({last + _lead(list(alt)) for alt in av[1]})
         if sub:
             options.append(sub)
     if len(run) >= 2:
         options.append({run})
-    options = [o for o in options if o]
-    if not options:
-        return None
-    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+    return [o for o in options if o]
+
+
+def _branch_options(alts: list[list[set[str]]]) -> list[set[str]]:
+    """Needle sets of a branch: the best set of each alternative, joined; or a part of that
+    set which every alternative implies, by a set each of whose strings holds one of its
+    strings ("minimum age|age of|aged": "age", not "minimum" or "age"). The part finds
+    every match and fewer places, so it is the better set."""
+    if not alts or any(not a for a in alts):
+        return []
+    joined: set[str] = set()
+    for a in alts:
+        joined |= _best(a) or set()
+    out = [joined]
+    for a in alts:
+        for o in a:
+            if o < joined and all(any(all(any(n in q for n in o) for q in p) for p in other)
+                                  for other in alts):
+                out.append(o)
+    return out
 
 
 def _lead(items) -> str:
@@ -290,7 +335,7 @@ class Scanner:
             except re.error:  # e.g. a pattern that cannot sit inside a lookbehind
                 self.stage = None
         # (windows pay one look-up per needle: not worth it for a long list of short words)
-        bounds = window(regex) if self.needles and len(self.needles) <= 8 and self.stage \
+        bounds = window(regex) if self.needles and len(self.needles) <= _MANY and self.stage \
             else None
         self.width: int | None = bounds[0] if bounds is not None else None
         self.reach = bounds[1] if bounds is not None else 0
@@ -349,6 +394,22 @@ class Scanner:
                 if m is not None:
                     yield m
                     end = m.end()
+
+    def between(self, text: str, pos: int, endpos: int) -> Iterator[re.Match[str]]:
+        """The matches of `plain.finditer(text, pos, endpos)` (the first-character stage
+        only: no needles), for a caller that scans windows of its own."""
+        if self.stage is None:
+            yield from self.plain.finditer(text, pos, endpos)
+            return
+        end = pos
+        for hit in self.stage.finditer(text, pos, endpos):
+            start = hit.start()
+            if start < end:
+                continue
+            m = self.plain.match(text, start, endpos)
+            if m is not None:
+                yield m
+                end = m.end()
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)

@@ -80,6 +80,16 @@ def _headings() -> list[tuple[resources.Heading, re.Pattern[str], tuple[str, ...
     return [(h, rx, needles(rx.pattern)) for h, rx in headings()]
 
 
+@lru_cache(maxsize=1)
+def _any_needle() -> re.Pattern[str] | None:
+    """One pattern finding any heading pattern's needle word: a line without one is no
+    heading of the patterns (most lines; None when a pattern has no needles)."""
+    words = [w for _h, _rx, ws in _headings() for w in ws or ()]
+    if any(ws is None for _h, _rx, ws in _headings()) or not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(set(words))))
+
+
 @lru_cache(maxsize=8192)
 def classify(line: str) -> Heading | None:
     """The heading a line is, or None for an ordinary line (cached: texts repeat their
@@ -92,9 +102,11 @@ def classify(line: str) -> Heading | None:
     if not core or len(core) > 120:
         return None
     low = probe(core)
-    for h, rx, words in _headings():
-        if (words is None or any(w in low for w in words)) and rx.fullmatch(core):
-            return _heading(h.kind, core, h.id)
+    hint = _any_needle()
+    if hint is None or hint.search(low):
+        for h, rx, words in _headings():
+            if (words is None or any(w in low for w in words)) and rx.fullmatch(core):
+                return _heading(h.kind, core, h.id)
     mm = _INLINE_START.match(body)
     if mm is None:
         return None

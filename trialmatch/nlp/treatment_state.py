@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from trialmatch.nlp.firstchar import Scanner
 from trialmatch.nlp.mentions import Mention
 from trialmatch.rules import Node, Not, PriorTherapy, Unparsed
 
@@ -31,6 +32,7 @@ class StateEntry:
     negation: bool
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
+    scan: Scanner  # the same matches as `regex`, found faster (firstchar.py)
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +56,8 @@ def _data() -> tuple[tuple[StateEntry, ...], re.Pattern[str]]:
                               bool(item.get("exclusion")), bool(item.get("negation")),
                               _compile(regex, "treatment_state.yaml", str(item["id"]),
                                        re.IGNORECASE),
-                              tuple(str(a).lower() for a in item["anchors"])))
+                              tuple(str(a).lower() for a in item["anchors"]),
+                              Scanner("(?i)" + regex)))
     words = [re.escape(str(w)) for w in raw.get("other_disease") or []]
     other = _compile(r"(?<![\w-])(?:" + "|".join(words or ["(?!)"]) + r")(?![\w-])",
                      "treatment_state.yaml", "other_disease", re.IGNORECASE)
@@ -82,10 +85,7 @@ def _windows(low: str, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
     so it lies in one of them)."""
     spans = []
     for word in anchors:
-        at = low.find(word)
-        while at >= 0:
-            spans.append((max(0, at - _BEFORE), min(len(low), at + len(word) + _AFTER)))
-            at = low.find(word, at + 1)
+        spans += _word_windows(low, word)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:
@@ -96,13 +96,32 @@ def _windows(low: str, anchors: tuple[str, ...]) -> list[tuple[int, int]]:
     return merged
 
 
+def _word_windows(low: str, word: str) -> list[tuple[int, int]]:
+    """The spans around one anchor word's occurrences, merged: an occurrence that starts at
+    most _BEFORE characters after the current span's end extends it, so the span jumps to
+    the last such occurrence (`rfind`) instead of visiting each ("≥≥≥ 1 ≥≥≥ 1" repeated)."""
+    out: list[tuple[int, int]] = []
+    n, size = len(low), len(word)
+    at = low.find(word)
+    while at >= 0:
+        lo, hi = max(0, at - _BEFORE), min(n, at + size + _AFTER)
+        while True:  # the last occurrence whose span would touch [lo, hi]
+            last = low.rfind(word, at + 1, hi + _BEFORE + size)
+            if last < 0:
+                break
+            at, hi = last, min(n, last + size + _AFTER)
+        out.append((lo, hi))
+        at = low.find(word, at + 1)
+    return out
+
+
 def state_mentions(text: str, taken: list[Mention]) -> list[Mention]:
     """A mention per match of an entry that overlaps no mention already found (a drug, a
     class or a cancer name keeps its own reading; a cancer name that opens with the state,
     "relapsed or refractory multiple myeloma", keeps it and the state is read too)."""
     low = text.lower()
     hits = [(hit.start(), hit.end(), e) for e in state_entries()
-            for a, b in _windows(low, e.anchors) for hit in e.regex.finditer(text, a, b)]
+            for a, b in _windows(low, e.anchors) for hit in e.scan.between(text, a, b)]
     if not hits:
         return []
     spans = [(m.start, m.end) for m in taken if m.label != "cue"]
