@@ -29,8 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "data" / "ctgov" / "trials_2000_2020.ndjson"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from parse_diff import corpus  # noqa: E402
 
 PS_SCALE = re.compile(r"(?i)\b(?:ECOG|eastern\s+co-?operative|easter\s+co-?operative|zubrod|"
                       r"karnofsky|KPS|lansky|performance\s+(?:status|score|scale)|"
@@ -50,19 +50,13 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="first N trials only")
     ap.add_argument("--sample", type=int, default=15, help="leaves of each kind shown on stderr")
     args = ap.parse_args()
-    if not CORPUS.exists():
-        print(f"skipped: {CORPUS} not found (the shared data sits beside the repository)",
-              file=sys.stderr)
+    loaded = corpus(args.limit)
+    if loaded is None:
         return 0
-    sys.path.insert(0, str(ROOT))
-    from trialmatch.ingest import read_records
+    records, ont = loaded
     from trialmatch.nlp import parse_record
-    from trialmatch.ontology import default_ontology
     from trialmatch.rules.nodes import Age, Performance, Unparsed, leaves
 
-    ont = default_ontology()
-    records, _ = read_records(CORPUS)
-    records = records[: args.limit] if args.limit else records
     cpu = time.process_time()
     ps_hits: list[tuple[str, str]] = []
     age_hits: list[tuple[str, str, bool]] = []
