@@ -958,22 +958,26 @@ def _treated_group(m: Mention, ctx: Context) -> bool:
 _CONCOMITANT = "other_condition_drug"
 
 
+def _ontology():  # -> Ontology (untyped, as at the call sites before)
+    """The embedded ontology, imported when a finder first needs it (not when the parser
+    module loads), for the drug-class look-ups below."""
+    from trialmatch.ontology import default_ontology
+
+    return default_ontology()
+
+
 @lru_cache(maxsize=1)
 def _other_medication() -> frozenset[str]:
     """Drugs and classes of medications for other conditions (class other_condition_drug
     of the ontology; see _MED_HISTORY)."""
-    from trialmatch.ontology import default_ontology
-
-    ont = default_ontology()
+    ont = _ontology()
     return frozenset(c for c in (*ont.drugs, *ont.drug_classes)
                      if _CONCOMITANT in ont.drug_concepts(c))
 
 
 @lru_cache(maxsize=1)
 def _class_ids() -> frozenset[str]:
-    from trialmatch.ontology import default_ontology
-
-    return frozenset(default_ontology().drug_classes)
+    return frozenset(_ontology().drug_classes)
 
 
 # A clause of a treatment list that begins with another verb or subject is no longer an item
@@ -1025,9 +1029,7 @@ def _qualified_class(m: Mention, ctx: Context) -> bool:
     concept = m.data["concept"]
     if concept not in _class_ids():
         return False
-    from trialmatch.ontology import default_ontology
-
-    kinds = default_ontology().drug_concepts
+    kinds = _ontology().drug_concepts
     joined = _JOINED.search(ctx.text, lo, m.start)
     return joined is not None and any(
         x.label == "drug" and x.end == joined.start() and x.data["concept"] != concept
@@ -1045,9 +1047,7 @@ def _analogues(m: Mention, ctx: Context) -> str:
     concept: str = m.data["concept"]
     if not _ANALOGUES.match(ctx.text, m.end, ctx.end):
         return concept
-    from trialmatch.ontology import default_ontology
-
-    row = default_ontology().drugs.get(concept)
+    row = _ontology().drugs.get(concept)
     classes = list(row["classes"]) if row is not None else []
     return classes[0] if len(classes) == 1 else concept
 
@@ -1180,9 +1180,7 @@ def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
     a patient who had only them is not ruled out."""
     if m.data["concept"] not in _class_ids():
         return node
-    from trialmatch.ontology import default_ontology
-
-    concepts = default_ontology().drug_concepts
+    concepts = _ontology().drug_concepts
     spared = tuple(dict.fromkeys(
         x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
         and x.start - m.end < 200 and "permission" in x.mods
