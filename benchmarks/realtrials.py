@@ -96,7 +96,16 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set O's walk continued: the same two lists, the 306 ids and set O's 13 excluded (319; set O's
   oncology trials lie before position 138, its control is the fifth of the non-cancer list),
   the cancer list walked on from position 138 with the limits counted afresh for set P (12 kept
-  among positions 138-166), the control the sixth trial of the non-cancer list).
+  among positions 138-166), the control the sixth trial of the non-cancer list);
+* `q`: tests/realtrials, set Q (`expected_q.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 12 from the trial text only, untuned: nobody ran
+  trialmatch on these trials before the set was committed. Set P's walk continued: the same two
+  lists (`random.Random(9911)`, each sorted by NCT id and shuffled with that seed, built without
+  the 254 ids excluded for set K), every trial of an earlier set excluded (realtrials-dev 45,
+  sets A-P 255, biomarkergold 40: 332 distinct ids, sets K-P's oncology trials lying before
+  position 167 and their controls at the head of the non-cancer list), the cancer list walked on
+  from position 167 with the limits counted afresh for set Q (12 kept among positions 167-208),
+  the control the seventh trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -140,7 +149,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "m": (OURS, "expected_m.json"),
         "n": (OURS, "expected_n.json"),
         "o": (OURS, "expected_o.json"),
-        "p": (OURS, "expected_p.json")}
+        "p": (OURS, "expected_p.json"),
+        "q": (OURS, "expected_q.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
