@@ -105,7 +105,13 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   sets A-P 255, biomarkergold 40: 332 distinct ids, sets K-P's oncology trials lying before
   position 167 and their controls at the head of the non-cancer list), the cancer list walked on
   from position 167 with the limits counted afresh for set Q (12 kept among positions 167-208),
-  the control the seventh trial of the non-cancer list).
+  the control the seventh trial of the non-cancer list);
+* `r`: tests/realtrials, set R (`expected_r.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 12 right after set Q, untuned in the same way.
+  Set Q's walk continued: the same two lists, the 332 ids and set Q's 13 excluded (345; set Q's
+  oncology trials lie before position 209, its control is the seventh of the non-cancer list),
+  the cancer list walked on from position 209 with the limits counted afresh for set R (12 kept
+  among positions 209-230), the control the eighth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -150,7 +156,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "n": (OURS, "expected_n.json"),
         "o": (OURS, "expected_o.json"),
         "p": (OURS, "expected_p.json"),
-        "q": (OURS, "expected_q.json")}
+        "q": (OURS, "expected_q.json"),
+        "r": (OURS, "expected_r.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

@@ -47,6 +47,7 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
 # lead measures each once and gives it a bound above.
 UNMEASURED: dict[str, str] = {
     "q": "set Q (session 12) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "r": "set R (session 12) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
