@@ -284,7 +284,7 @@ def _ecog(m: re.Match[str], value: str | None) -> dict:
         return {"op": "<=", "value": float(m.group("bvalue"))}
     if _g(m, "value") is not None:
         return {"op": norm_op(m.group("op"), "<="), "value": float(m.group("value"))}
-    high = _any(m, "high", "last", "single")
+    high = _any(m, "high", "last", "slashed", "single")
     if _g(m, "after") is not None:  # "2 or more": this score and worse
         return {"op": ">=", "value": float(high)}
     return {"op": "<=", "value": float(high)}

@@ -79,6 +79,12 @@ class ContextRule(_Model):
     max_scope: int = Field(ge=0, le=64)
     applies_to: list[str]
     terminators: list[str] = []  # single tokens that end this rule's scope (besides ";", ".")
+    # a backward rule that reaches only the mention ending right before its cue, the cue's
+    # noun modified by the mention ("lung cancer therapy"): no other word between them
+    adjacent: bool = False
+    # a forward scope that no `terminate` cue ends ("except patients who ..., and have ..."):
+    # only ";", a sentence end, a terminator of the rule or the criterion's edge end it
+    through_clauses: bool = False
     phrases: list[str] = Field(min_length=1)
     examples: list[ContextExample] = Field(min_length=1)
 
@@ -86,16 +92,19 @@ class ContextRule(_Model):
     @classmethod
     def _grid(cls, data: Any) -> Any:
         """`grid: [[a, b], [c, d]]` spells the phrases "a c", "a d", "b c", "b d" (added to
-        `phrases`): a phrase family written once, as its parts, instead of every combination."""
-        if not isinstance(data, dict) or "grid" not in data:
+        `phrases`): a phrase family written once, as its parts, instead of every combination;
+        `grids: [...]` holds several such families."""
+        if not isinstance(data, dict) or ("grid" not in data and "grids" not in data):
             return data
-        grid = data["grid"]
-        if not (isinstance(grid, list) and grid and all(
-                isinstance(line, list) and line and all(isinstance(w, str) and w.strip()
-                                                        for w in line) for line in grid)):
-            raise ValueError("grid: expected a list of non-empty lists of words")
-        spelled = [" ".join(words) for words in itertools.product(*grid)]
-        rest = {k: v for k, v in data.items() if k != "grid"}
+        grids = ([data["grid"]] if "grid" in data else []) + list(data.get("grids") or [])
+        spelled = []
+        for grid in grids:
+            if not (isinstance(grid, list) and grid and all(
+                    isinstance(line, list) and line and all(isinstance(w, str) and w.strip()
+                                                            for w in line) for line in grid)):
+                raise ValueError("grid: expected a list of non-empty lists of words")
+            spelled += [" ".join(words) for words in itertools.product(*grid)]
+        rest = {k: v for k, v in data.items() if k not in ("grid", "grids")}
         return {**rest, "phrases": [*rest.get("phrases", []), *spelled]}
 
 

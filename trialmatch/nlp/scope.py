@@ -10,9 +10,11 @@ the cues and their scopes, as ConText does (Chapman et al.; medspaCy):
   overlapping cues keep the longest, so a
   `pseudo` phrase ("not allowed") silences the shorter cue inside it ("allowed");
 * a scope runs from the cue forward or backward, at most `max_scope` tokens, and stops at
-  ";", at the end of a sentence, at a `terminate` cue and at the edge of its criterion;
+  ";", at the end of a sentence, at a `terminate` cue (unless the rule goes `through_clauses`)
+  and at the edge of its criterion;
 * every mention whose first token lies in a scope, and whose label the rule applies to,
-  gets the rule's category in `Mention.mods`.
+  gets the rule's category in `Mention.mods`; an `adjacent` rule reaches only the mention
+  that ends right before its cue.
 
 What a category does to a finding is code (findings.py), not data.
 """
@@ -172,22 +174,40 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
               and not present.isdisjoint(c.rule.applies_to)]
     if not active:
         return
-    stops = sorted(set(_barriers(words)) | {c.lo for c in cues
-                                            if c.rule.direction == "terminate"}
-                   | {bisect_left(starts, b) for b in bounds})
+    bound_set = {bisect_left(starts, b) for b in bounds}
+    bound_toks = sorted(bound_set)
+    hard = sorted(set(_barriers(words)) | set(bound_toks))  # what ends every scope
+    stops = sorted(set(hard) | {c.lo for c in cues if c.rule.direction == "terminate"})
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
     brackets = _enclosing(words, [c.lo for c in active])
+    ends: dict[int, list[Mention]] = {}  # the token after each mention -> the mentions
+    for m in targets:
+        ends.setdefault(bisect_left(starts, m.end), []).append(m)
     for cue in active:
         rule = cue.rule
+        if rule.adjacent:
+            if cue.lo in bound_set:  # the cue opens the next criterion
+                continue
+            for m in ends.get(cue.lo, ()):
+                if m.label in rule.applies_to:
+                    m.mods.add(rule.category)
+            continue
         spans = []
         if rule.direction in ("forward", "both"):
-            j = bisect_right(stops, cue.hi - 1)
-            limit = min(stops[j] if j < len(stops) else len(low), cue.hi + rule.max_scope)
+            ends_at = hard if rule.through_clauses else stops
+            j = bisect_right(ends_at, cue.hi - 1)
+            limit = min(ends_at[j] if j < len(ends_at) else len(low), cue.hi + rule.max_scope)
             if rule.category == "exception" and _enumerator_at(low, cue.hi):
                 # "except a) X; b) Y": the lettered list is the exception, ";" and all
                 limit = _enumerated_end(low, stops, j, cue.hi)
             if rule.terminators:
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
+            box = brackets.get(cue.lo)
+            if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
+                # "(except patients who have had X)": a bracket that opens with the exception
+                # is the exception to its end, through a relative clause; not past a criterion
+                edge = bisect_right(bound_toks, cue.hi)
+                limit = min(box[1], bound_toks[edge] if edge < len(bound_toks) else box[1])
             spans.append((cue.hi, limit))
         if rule.direction in ("backward", "both"):
             j = bisect_right(stops, cue.lo) - 1
