@@ -20,8 +20,11 @@ from trialmatch.rules.nodes import (
     PriorTherapy,
     Sex,
     Signature,
+    Stage,
     Unparsed,
 )
+from trialmatch.rules.stages import FIELD as STAGE_FIELD
+from trialmatch.rules.stages import stage_interval
 from trialmatch.rules.variants import codon_of, event_of
 
 GENES = ["EGFR", "KRAS", "NRAS", "BRAF", "ALK", "BRCA1", "EML4", "FLT3"]
@@ -58,6 +61,8 @@ def _numbers(marker: str, lo: float, hi: float):
                      st.integers(int(lo), int(hi)).map(float))
 
 
+STAGES = ["0", "I", "IA", "IB", "II", "IIB", "III", "IIIA", "IIIB", "IIIC", "IV", "IVA", "IVC"]
+
 leaf_nodes = st.one_of(
     alterations(), alterations(),
     st.builds(Fusion, st.sampled_from(["ALK", "NTRK", "EML4", "NTRK1"]),
@@ -76,6 +81,7 @@ leaf_nodes = st.one_of(
               st.integers(0, 4).map(float)),
     st.builds(Performance, st.just("karnofsky"), st.sampled_from(OPS),
               st.sampled_from([50.0, 60.0, 70.0, 75.0, 80.0, 90.0])),
+    st.builds(Stage, st.sampled_from([">=", ">", "<=", "<"]), st.sampled_from(STAGES)),
     st.builds(PriorTherapy, st.sampled_from(CONCEPTS)),
     st.builds(PriorTherapy, st.sampled_from(CONCEPTS),
               st.lists(st.sampled_from(DRUGS + CONCEPTS), min_size=1, max_size=2).map(tuple)),
@@ -130,6 +136,8 @@ def patients(draw, pid: str):
                          ("tmb", 0, 30), ("pdl1_tps", 0, 100), ("her2_ihc", 0, 3)):
         if draw(st.booleans()):
             numbers[name] = draw(_interval(lo, hi))
+    if draw(st.booleans()):
+        numbers[STAGE_FIELD] = stage_interval(draw(st.sampled_from(STAGES)))
     statuses = {}
     for name, values in (("her2", ["positive", "negative", "low", "zero"]),
                          ("er", ["positive", "negative"]), ("pr", ["positive", "negative"]),

@@ -28,6 +28,7 @@ EXAMPLES = {
     "age": "age >= 18",
     "sex": "sex = male",
     "performance": "ecog <= 1",
+    "stage": "stage >= IIIB",
     "prior_therapy": 'prior(alk_inhibitor, excluding="crizotinib")',
     "expression": "expression(MS4A1, positive, assay=IHC)",
     "population": 'population(non_oncology, "type 2 diabetes")',

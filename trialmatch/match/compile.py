@@ -33,8 +33,11 @@ from trialmatch.rules.nodes import (
     PriorTherapy,
     Sex,
     Signature,
+    Stage,
     Unparsed,
 )
+from trialmatch.rules.stages import FIELD as STAGE_FIELD
+from trialmatch.rules.stages import threshold
 from trialmatch.rules.trial import Trial
 from trialmatch.store.db import Store
 from trialmatch.store.trials import StoredIds, TrialRows, stored_ids
@@ -66,6 +69,9 @@ def leaf_row(node: Node) -> dict[str, object]:
             row.update(kind="number", field="age", op=node.op, num=node.value)
         case Performance():
             row.update(kind="number", field=node.scale, op=node.op, num=node.value)
+        case Stage():
+            row.update(kind="number", field=STAGE_FIELD, op=node.op,
+                       num=threshold(node.op, node.value))
         case Sex():
             row.update(kind="sex", str=node.value)
         case Diagnosis():

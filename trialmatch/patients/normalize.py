@@ -16,6 +16,8 @@ from datetime import date
 from trialmatch.ontology import Ontology
 from trialmatch.patients.model import PatientIn
 from trialmatch.rules.facts import Finding, PatientFacts, expression_field
+from trialmatch.rules.stages import FIELD as STAGE_FIELD
+from trialmatch.rules.stages import stage_interval, stage_name
 from trialmatch.rules.variants import codon_of, event_of, read_patient_protein
 
 MAX_SUGGESTIONS = 5  # closest-name lookups per patient (each costs milliseconds)
@@ -111,6 +113,13 @@ class Normalizer:
             statuses[expression_field(gene)] = level
         flags = {k: v for k, v in (("hrd", b.hrd), ("loh", b.loh),
                                    ("codel_1p19q", b.codel_1p19q)) if v is not None}
+        if p.diagnosis and p.diagnosis.stage:
+            group = stage_name(p.diagnosis.stage)
+            if group is None:
+                warnings.append(f"{prefix}/diagnosis/stage: not a stage group (0, I-IV with an "
+                                "optional letter A-D); left out")
+            else:
+                numbers[STAGE_FIELD] = stage_interval(group)
         oncotree = None
         if p.diagnosis and p.diagnosis.oncotree:
             oncotree = self.cancer(p.diagnosis.oncotree, prefix, warnings)

@@ -23,8 +23,11 @@ from trialmatch.rules.nodes import (
     PriorTherapy,
     Sex,
     Signature,
+    Stage,
     Unparsed,
 )
+from trialmatch.rules.stages import FIELD as STAGE_FIELD
+from trialmatch.rules.stages import stage_label
 
 _MARKERS = {"tmb": ("TMB", " mut/Mb"), "pdl1_tps": ("PD-L1 TPS", "%"),
             "pdl1_cps": ("PD-L1 CPS", ""), "her2_ihc": ("HER2 IHC", "+")}
@@ -135,6 +138,9 @@ def finding_text(leaf: Node, p: PatientFacts, ont: Ontology) -> str | None:
             return p.sex or "sex not given"
         case Performance():
             return _performance(leaf.scale, p)
+        case Stage():
+            got = p.numbers.get(STAGE_FIELD)
+            return f"stage {stage_label(got)}" if got else "stage not given"
         case PriorTherapy():
             return _priors(leaf, p, ont)
         case Expression():

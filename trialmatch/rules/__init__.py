@@ -24,6 +24,7 @@ from trialmatch.rules.nodes import (
     Provenance,
     Sex,
     Signature,
+    Stage,
     Tri,
     Unparsed,
     leaves,
@@ -33,6 +34,6 @@ from trialmatch.rules.serde import dump, load
 
 __all__ = [
     "CONNECTIVES", "LEAVES", "NODE_TYPES", "Age", "All", "Alteration", "AnyOf", "Diagnosis", "Expression",
-    "Fusion", "Measurement", "Node", "Not", "Performance", "Population", "PriorTherapy", "Provenance", "Sex",
+    "Fusion", "Measurement", "Node", "Not", "Performance", "Population", "PriorTherapy", "Provenance", "Sex", "Stage",
     "Signature", "Tri", "Unparsed", "dump", "leaves", "load", "parse_text", "to_text", "walk",
 ]

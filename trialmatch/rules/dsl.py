@@ -33,8 +33,10 @@ from trialmatch.rules.nodes import (
     PriorTherapy,
     Sex,
     Signature,
+    Stage,
     Unparsed,
 )
+from trialmatch.rules.stages import stage_name
 
 _TOKEN = re.compile(
     r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<op>>=|<=|!=|=|>|<)|(?P<punct>[(),])'
@@ -43,7 +45,7 @@ _TOKEN = re.compile(
 _BARE = re.compile(r"[A-Za-z0-9_.*+\-/:@']+\Z")
 _KEYWORDS = {"and", "or", "not"}
 _COMPARISONS = {"age", "sex", "ecog", "karnofsky", "tmb", "pdl1_tps", "pdl1_cps", "her2_ihc",
-                "her2", "er", "pr"}
+                "her2", "er", "pr", "stage"}
 
 
 # ----------------------------------------------------------------------------- writing
@@ -109,6 +111,8 @@ def to_text(node: Node) -> str:
             return f"sex = {node.value}"
         case Performance():
             return f"{node.scale} {node.op} {_value(node.value)}"
+        case Stage():
+            return f"stage {node.op} {node.value}"
         case PriorTherapy():
             return _call("prior", _value(node.concept),
                          excluding="|".join(node.excluding) if node.excluding else None)
@@ -237,6 +241,11 @@ class _Parser:
             return Sex(str(value).lower())
         if name in ("ecog", "karnofsky"):
             return Performance(name, op, self.number(name, value))
+        if name == "stage":
+            group = stage_name(str(int(value)) if isinstance(value, float) else value)
+            if group is None:
+                raise self.error("stage needs a stage group such as IIIB or IV")
+            return Stage(op, group)
         return Measurement(name, op, value)
 
     def call(self) -> Node:

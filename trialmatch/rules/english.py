@@ -24,6 +24,7 @@ from trialmatch.rules.nodes import (
     PriorTherapy,
     Sex,
     Signature,
+    Stage,
     Unparsed,
 )
 
@@ -37,6 +38,8 @@ _EVENTS = {"exon19del": "exon 19 deletion", "exon20ins": "exon 20 insertion",
 
 _PLAIN_WORDS = {"inhibitor", "inhibitors", "agent", "agents", "therapy", "antibody", "gen",
                 "third", "first", "second", "based", "targeted", "and", "or", "of", "class"}
+_STAGE_WORDS = {">=": "stage {} or later", ">": "a stage later than {}",
+                "<=": "stage {} or earlier", "<": "a stage earlier than {}"}
 
 
 def concept_label(concept: str) -> str:
@@ -113,6 +116,8 @@ def describe(node: Node) -> str:
         case Performance():
             return f"{'ECOG' if node.scale == 'ecog' else 'Karnofsky'} {_OPS[node.op]} " \
                    f"{_num(node.value)}"
+        case Stage():
+            return _STAGE_WORDS[node.op].format(node.value)
         case PriorTherapy(excluding=()):
             return f"prior {concept_label(node.concept)}"
         case PriorTherapy():

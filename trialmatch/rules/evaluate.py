@@ -25,8 +25,11 @@ from trialmatch.rules.nodes import (
     PriorTherapy,
     Sex,
     Signature,
+    Stage,
     Unparsed,
 )
+from trialmatch.rules.stages import FIELD as STAGE_FIELD
+from trialmatch.rules.stages import threshold
 from trialmatch.rules.variants import VariantSpec, Vocabulary, exon_of_event, expand_alteration
 
 NOT_MET, UNKNOWN, MET = 0, 1, 2
@@ -222,6 +225,8 @@ def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
             return UNKNOWN if p.sex is None else MET if p.sex == node.value else NOT_MET
         case Performance():
             return compare(p.numbers.get(node.scale), node.op, node.value)
+        case Stage():
+            return compare(p.numbers.get(STAGE_FIELD), node.op, threshold(node.op, node.value))
         case PriorTherapy():
             return eval_prior(node, p, vocab)
         case Expression():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-NUMBER_FIELDS = ("age", "ecog", "karnofsky", "tmb", "pdl1_tps", "pdl1_cps", "her2_ihc")
+NUMBER_FIELDS = ("age", "ecog", "karnofsky", "tmb", "pdl1_tps", "pdl1_cps", "her2_ihc", "stage")
 STATUS_FIELDS = ("her2", "er", "pr", "msi", "mmr")
 FLAG_FIELDS = ("hrd", "loh", "codel_1p19q")
 

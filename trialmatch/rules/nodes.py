@@ -15,6 +15,7 @@ from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 from trialmatch.errors import RuleError
+from trialmatch.rules.stages import stage_name
 
 
 class Tri(IntEnum):
@@ -434,6 +435,26 @@ class Performance(Node):
 
 @_frozen
 @dataclass(init=False, repr=False, eq=False, slots=True)
+class Stage(Node):
+    """The patient's cancer stage group compared with a named group (`rules.stages`):
+    `stage >= IIIB` is IIIB or a later stage, `stage <= III` any stage up to IIIC."""
+
+    op: str
+    value: str
+    kind = "stage"
+
+    def __init__(self, op: str, value: str, *, prov: Provenance | None = None) -> None:
+        _set(self, "prov", prov)
+        _set(self, "op", op)
+        _set(self, "value", value)
+        if self.op not in (">=", ">", "<=", "<"):
+            raise RuleError(f"stage takes >=, >, <= or <, not {self.op!r}")
+        if not isinstance(self.value, str) or stage_name(self.value) != self.value:
+            raise RuleError(f"stage needs a stage group such as IIIB or IV, not {self.value!r}")
+
+
+@_frozen
+@dataclass(init=False, repr=False, eq=False, slots=True)
 class PriorTherapy(Node):
     """The patient has received this drug, or a drug of this class (an ontology id);
     `excluding` names drugs or classes that do not count ("any ALK inhibitor other than
@@ -534,7 +555,7 @@ class Unparsed(Node):
 
 CONNECTIVES = (All, AnyOf, Not)
 LEAVES = (Alteration, Fusion, Signature, Measurement, Expression, Diagnosis, Age, Sex, Performance,
-          PriorTherapy, Population, Unparsed)
+          Stage, PriorTherapy, Population, Unparsed)
 NODE_TYPES: dict[str, type[Node]] = {cls.kind: cls for cls in CONNECTIVES + LEAVES}
 
 
