@@ -64,7 +64,10 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout"
                      r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s*"
                      r"(?:days?|weeks?|months?)\s+from\s+(?:the\s+)?(?:prior|previous|last)\b"
-                     r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)")
+                     r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
+                     # "(6 weeks for nitrosoureas; 1 week for X)": the washout of each drug
+                     r"|\b(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)\s+"
+                     r"for\s+(?:prior\s+|previous\s+)?(?=[A-Za-z])")
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
@@ -97,6 +100,8 @@ _RELAPSE_BEFORE = re.compile(r"(?i)progress|recur|relaps|respon|refractor|failur
 
 
 _PROGRESSED = re.compile(r"(?i)\b(?:relaps|recurr|progress|disease-free|refractory|resistan)")
+_AFTER_LAST = re.compile(r"(?i)[^.;]{0,16}?(?:\b(?:of|after|from|following)\s+)?(?:the\s+)?"
+                         r"\b(?:last|final|completion|completing|end|ending|stopping|discontinu)")
 _FROM_LAST = re.compile(r"(?i)\sfrom\s+(?:the\s+)?(?:prior|previous|last)$")
 
 
@@ -111,6 +116,10 @@ def has_window(text: str, start: int, end: int) -> bool:
         if _FROM_LAST.search(found) \
                 and _PROGRESSED.search(text, max(start, m.start() - 80), min(end, m.end() + 60)):
             continue  # "relapse more than 6 months from the last dose of X": X was given
+        if _PROGRESSED.search(text, max(start, m.start() - 25), m.start()) \
+                and not _NO_WORD.search(text, max(start, m.start() - 25), m.start()) \
+                and _AFTER_LAST.match(text, m.end(), min(end, m.end() + 40)):
+            continue  # "relapsed within 3 months of the last X": when it came back after X
         return True
     for m in _WAIT_SINCE.finditer(text, start, end):
         if not _RELAPSE_BEFORE.search(text, max(start, m.start() - 80), m.start()):
