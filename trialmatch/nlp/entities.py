@@ -602,18 +602,27 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
                 continue
             best = None
             key = ""
+            depth = 0  # brackets opened inside the name and not closed yet
             for j in range(i, min(n, i + _MAX_NAME_TOKENS)):
                 if j > i:
                     between = text[starts[j - 1] + len(words[j - 1]):starts[j]]
                     if _broken(between):
-                        break
+                        # a bracket inside a drug's name goes on only while the lexicon has
+                        # a name written so, and only a bracket opened in the name closes
+                        # ("anti-programmed death (PD)-1"); cancer names stop at brackets,
+                        # which the list readers take apart ("gastric or junction (GEJ)")
+                        if label != "drug" or not _BRACKET_GAP.fullmatch(between):
+                            break
+                        depth += between.count("(") - between.count(")")
+                        if depth < 0 or depth > 1:
+                            break
                     key += "" if not between else " "
                 key += low[j] if low[j].isalnum() else word_key(words[j])
                 one = key[:-1] if label == "drug" and key.endswith("s") else None  # plural
                 if key not in prefixes and (one is None or one not in prefixes):
                     break
                 found_key = key if key in table else one if one in table else None
-                if found_key and _spelled_ok(lex, found_key,
+                if found_key and depth == 0 and _spelled_ok(lex, found_key,
                                              text[starts[i]:starts[j] + len(words[j])]):
                     best = (j, table[found_key])
             if best:
@@ -1215,6 +1224,7 @@ _WRAP = re.compile(r"[ \t]*\r?\n[ \t]*")  # one line break inside a name (wrappe
 
 
 _BREAKS = frozenset(",;.()[]:\n")
+_BRACKET_GAP = re.compile(r"[ \-]?[()][ \-]?")
 
 
 def _broken(between: str) -> bool:
