@@ -199,7 +199,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             limit = min(ends_at[j] if j < len(ends_at) else len(low), cue.hi + rule.max_scope)
             if rule.category == "exception" and _enumerator_at(low, cue.hi):
                 # "except a) X; b) Y": the lettered list is the exception, ";" and all
-                limit = _enumerated_end(low, stops, j, cue.hi)
+                limit = _enumerated_end(low, ends_at, j, cue.hi)
             if rule.terminators:
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
             box = brackets.get(cue.lo)
