@@ -3,12 +3,11 @@
 Loads the trials of each annotated set from the shared corpus, runs `find --all` for every
 patient and compares the status of the patient's own trial (benchmarks/realtrials.py, whose
 figures docs/benchmarks.md reports). The bounds here sit a little below the figures measured
-when they were set: a regression guard (set C, annotated before the parser was run on its
-trials, has no non-cancer control). Set D was the untuned estimate: annotated before the
-parser was run on its trials and measured once (53.8 / 77.8 / 72.2 %); the general classes it
-showed were then fixed, so its bounds now guard those fixes and it is no longer untuned. Set E
-went the same way in session 5; set F is still untuned (its bounds guard its first figures).
-Skips without ../shared.
+when they were set: a regression guard. Each set after the development set was annotated
+from the trial text before the parser was run on its trials (benchmarks/realtrials.py's
+docstring gives each set's walk and session); a set is untuned until its errors are read,
+and its first figures are kept in the comment beside its bound. Sets not yet measured are in
+UNMEASURED and skip with a message. Skips without ../shared.
 """
 
 from __future__ import annotations
