@@ -223,6 +223,17 @@ def test_token_branches_in_any_order_split_alike(text):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZé东京²½Ⅳ_-. 1٣\n\t(\u00a0\u3000")), max_size=20))
+@example("HER2-low 3.5.1 x東2a² _1")
+def test_text_tokens_split_as_the_token_pattern_splits(text):
+    """text_tokens splits with a pattern that starts with a character set (fast skipping of
+    whitespace): the same pieces as splitting on TOKEN_RE itself."""
+    from trialmatch.nlp.tokens import _SPLIT, TOKEN_RE
+
+    assert _SPLIT.split(text) == re.split(f"({TOKEN_RE})", text)
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([";", ":", ".", " ", "\t", "-", "–", "•", "\n", "a"]),
                 max_size=14).map("".join), st.integers(0, 14))
 def test_inline_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
@@ -480,3 +491,33 @@ def test_trailing_or_chains_as_before(items):
     got, expected = _trailing_or(pairs, text), _trailing_or_reference(pairs, text)
     assert [(c, node, node.prov) for c, node in got] == \
         [(c, node, node.prov) for c, node in expected]
+
+
+def _enclosing_by_scan(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
+    """`scope._enclosing` as every pair tried for every index."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for i, w in enumerate(words):
+        if w in ("(", "[", "（"):
+            stack.append(i)
+        elif w in (")", "]", "）") and stack:
+            pairs[stack.pop()] = i
+    out = {}
+    for k in wanted:
+        inner = None
+        for a, b in sorted(pairs.items()):
+            if a < k < b and (inner is None or a > inner[0]):
+                inner = (a, b)
+        if inner is not None:
+            out[k] = inner
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["(", ")", "[", "]", "（", "）", "a", ";"]), max_size=30),
+       st.lists(st.integers(0, 32), max_size=8))
+@example(["(", "a", "(", "a", ")", "a", ")", "(", "a", ")"], [1, 3, 4, 5, 8, 2, 0])
+def test_enclosing_brackets_found_in_one_sweep_as_by_trying_every_pair(words, wanted):
+    from trialmatch.nlp.scope import _enclosing
+
+    assert _enclosing(words, wanted) == _enclosing_by_scan(words, wanted)
