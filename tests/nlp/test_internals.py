@@ -242,6 +242,16 @@ def test_inline_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
     assert len(_INLINE_BULLETS.findall(text, 0, end)) == len(_INLINE_BULLET.findall(text, 0, end))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "z", "B", ")", "-", " ", "\t", "\n", "1"]),
+                max_size=16).map("".join), st.integers(0, 16))
+@example("week- No X- Yes)- \tZ", 20)
+def test_glued_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
+    from trialmatch.nlp.segment import _GLUED_BULLET, _GLUED_BULLETS
+
+    assert len(_GLUED_BULLETS.findall(text, 0, end)) == len(_GLUED_BULLET.findall(text, 0, end))
+
+
 def _scan_cues(low, index):
     """The cue look-up as the plainest scan (the reference for `tokens.phrase_hits`, and
     for the PhraseMatchers before it): every phrase at every word, in word order, longest
@@ -521,3 +531,19 @@ def test_enclosing_brackets_found_in_one_sweep_as_by_trying_every_pair(words, wa
     from trialmatch.nlp.scope import _enclosing
 
     assert _enclosing(words, wanted) == _enclosing_by_scan(words, wanted)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "P", "o", "i", "V", "x", "é", "1", "٣", ".", ")", "(", " ",
+                                 "\t", "-", "•", "\n", "Pa", "iv", "b)", "c."]),
+                max_size=8).map("".join), st.integers(0, 4))
+@example("  Patients aged", 0)
+@example("Inclusion Criteria:- first", 19)
+def test_bullet_of_is_the_bullet_pattern(line, pos):
+    """`bullet_of` skips the regex for a line that opens with a plain word: the same end and
+    bullet as BULLET.match."""
+    from trialmatch.nlp.sections import BULLET, bullet_of
+
+    m = BULLET.match(line, pos)
+    assert m is not None
+    assert bullet_of(line, pos) == (m.end(), m.group("bullet") or "")
