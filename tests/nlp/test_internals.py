@@ -148,6 +148,55 @@ def test_needle_windows_find_what_finditer_finds(text):
         [m.span() for m in re.finditer(regex, text)]
 
 
+def test_pair_gates_and_marks_are_read_off_the_top_level():
+    from trialmatch.nlp.firstchar import marks, pair_gate
+
+    assert pair_gate(r"(?<![A-Z])(?:p\.)?(?P<ref>[AVG])(?P<pos>\d{2,4})") == "[AGV](?=[\\d])"
+    assert pair_gate(r"(?i:x)(?:\d|y)") == "[Xx](?=[\\dy])"  # folded inside (?i:) only
+    assert pair_gate(r"[AV]\d?") is None  # the second item may be empty
+    assert pair_gate(r"(?:AB|C)\d") is None  # the first item is not one character
+    assert pair_gate(r"(?:[AV])?\d\d") == "[\\d](?=[\\d])"  # an optional item holds no pair
+    assert marks(r"t\s?\((?P<a>\d)\)") == ("(",)
+    assert marks(r"t(?:\(|\[)\d") is None  # a mark in a branch is not in every match
+    assert Scanner(r"(?<![A-Za-z0-9])(?P<ref>[AVG])(?P<pos>\d{2,4})(?![A-Za-z0-9])").gate \
+        is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["V600", "G12", "A", "V", "1", "60", "0E", "E", "p.", "(",
+                                 ")", " ", "x", "X", "/", "T790M", "del", "\n"]),
+                max_size=16).map("".join), st.integers(0, 300), st.integers(0, 300))
+@example("p.(V600E) G12/V", 0, 300)
+def test_pair_gate_windows_find_what_finditer_finds(text, before, after):
+    """A pattern without needle words is scanned only around the pairs of characters every
+    match holds ("V6" of "V600E"): the matches of finditer."""
+    regex = (r"(?<![A-Za-z0-9.])(?:p\.\s?)?\(?(?P<ref>[AGTVE])(?P<pos>\d{2,4})"
+             r"(?P<alt>[AGTVE]|del)?\)?(?P<more>(?:\s?/\s?[AGTVE](?![A-Za-z0-9])){0,3})"
+             r"(?![A-Za-z0-9])")
+    scanner = Scanner(regex)
+    assert scanner.gate is not None and scanner.width is not None  # the path under test
+    padded = "z " * before + text + " q" * after  # long enough for the window path
+    for t in (text, padded):
+        assert [m.span() for m in scanner.finditer(t)] == \
+            [m.span() for m in re.finditer(regex, t)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["t(", "t (", "inv(", "9", ";", "22", ")", "(", " ", "x",
+                                 "q34", "(q11)", "positive", "\n"]),
+                max_size=14).map("".join), st.integers(0, 300))
+def test_mark_windows_find_what_finditer_finds(text, before):
+    regex = (r"(?<![A-Za-z0-9])(?P<what>t|inv)\s?\(\s?(?P<a>\d{1,2})\s?(?:;\s?(?P<b>\d{1,2})"
+             r"\s?)?\)(?:\s?\(\s?[pq][0-9.]{1,8}\s?\))?(?:[- ]?(?P<s>(?i:positive)))?"
+             r"(?![A-Za-z0-9])")
+    scanner = Scanner(regex)
+    assert scanner.needles == ("(",) and scanner.width is not None  # the path under test
+    padded = "z " * before + text
+    for t in (text, padded):
+        assert [m.span() for m in scanner.finditer(t)] == \
+            [m.span() for m in re.finditer(regex, t)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["year", "yrs", "18", "5", " ", "  ", "\n", ">", "≥", "x",
                                  "a", "-", "old", "days", "ye", "ar"]),
