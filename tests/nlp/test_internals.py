@@ -148,6 +148,55 @@ def test_needle_windows_find_what_finditer_finds(text):
         [m.span() for m in re.finditer(regex, text)]
 
 
+def test_pair_gates_and_marks_are_read_off_the_top_level():
+    from trialmatch.nlp.firstchar import marks, pair_gate
+
+    assert pair_gate(r"(?<![A-Z])(?:p\.)?(?P<ref>[AVG])(?P<pos>\d{2,4})") == "[AGV](?=[\\d])"
+    assert pair_gate(r"(?i:x)(?:\d|y)") == "[Xx](?=[\\dy])"  # folded inside (?i:) only
+    assert pair_gate(r"[AV]\d?") is None  # the second item may be empty
+    assert pair_gate(r"(?:AB|C)\d") is None  # the first item is not one character
+    assert pair_gate(r"(?:[AV])?\d\d") == "[\\d](?=[\\d])"  # an optional item holds no pair
+    assert marks(r"t\s?\((?P<a>\d)\)") == ("(",)
+    assert marks(r"t(?:\(|\[)\d") is None  # a mark in a branch is not in every match
+    assert Scanner(r"(?<![A-Za-z0-9])(?P<ref>[AVG])(?P<pos>\d{2,4})(?![A-Za-z0-9])").gate \
+        is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["V600", "G12", "A", "V", "1", "60", "0E", "E", "p.", "(",
+                                 ")", " ", "x", "X", "/", "T790M", "del", "\n"]),
+                max_size=16).map("".join), st.integers(0, 300), st.integers(0, 300))
+@example("p.(V600E) G12/V", 0, 300)
+def test_pair_gate_windows_find_what_finditer_finds(text, before, after):
+    """A pattern without needle words is scanned only around the pairs of characters every
+    match holds ("V6" of "V600E"): the matches of finditer."""
+    regex = (r"(?<![A-Za-z0-9.])(?:p\.\s?)?\(?(?P<ref>[AGTVE])(?P<pos>\d{2,4})"
+             r"(?P<alt>[AGTVE]|del)?\)?(?P<more>(?:\s?/\s?[AGTVE](?![A-Za-z0-9])){0,3})"
+             r"(?![A-Za-z0-9])")
+    scanner = Scanner(regex)
+    assert scanner.gate is not None and scanner.width is not None  # the path under test
+    padded = "z " * before + text + " q" * after  # long enough for the window path
+    for t in (text, padded):
+        assert [m.span() for m in scanner.finditer(t)] == \
+            [m.span() for m in re.finditer(regex, t)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["t(", "t (", "inv(", "9", ";", "22", ")", "(", " ", "x",
+                                 "q34", "(q11)", "positive", "\n"]),
+                max_size=14).map("".join), st.integers(0, 300))
+def test_mark_windows_find_what_finditer_finds(text, before):
+    regex = (r"(?<![A-Za-z0-9])(?P<what>t|inv)\s?\(\s?(?P<a>\d{1,2})\s?(?:;\s?(?P<b>\d{1,2})"
+             r"\s?)?\)(?:\s?\(\s?[pq][0-9.]{1,8}\s?\))?(?:[- ]?(?P<s>(?i:positive)))?"
+             r"(?![A-Za-z0-9])")
+    scanner = Scanner(regex)
+    assert scanner.needles == ("(",) and scanner.width is not None  # the path under test
+    padded = "z " * before + text
+    for t in (text, padded):
+        assert [m.span() for m in scanner.finditer(t)] == \
+            [m.span() for m in re.finditer(regex, t)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["year", "yrs", "18", "5", " ", "  ", "\n", ">", "≥", "x",
                                  "a", "-", "old", "days", "ye", "ar"]),
@@ -223,12 +272,33 @@ def test_token_branches_in_any_order_split_alike(text):
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZé东京²½Ⅳ_-. 1٣\n\t(\u00a0\u3000")), max_size=20))
+@example("HER2-low 3.5.1 x東2a² _1")
+def test_text_tokens_split_as_the_token_pattern_splits(text):
+    """text_tokens splits with a pattern that starts with a character set (fast skipping of
+    whitespace): the same pieces as splitting on TOKEN_RE itself."""
+    from trialmatch.nlp.tokens import _SPLIT, TOKEN_RE
+
+    assert _SPLIT.split(text) == re.split(f"({TOKEN_RE})", text)
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from([";", ":", ".", " ", "\t", "-", "–", "•", "\n", "a"]),
                 max_size=14).map("".join), st.integers(0, 14))
 def test_inline_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
     from trialmatch.nlp.segment import _INLINE_BULLET, _INLINE_BULLETS
 
     assert len(_INLINE_BULLETS.findall(text, 0, end)) == len(_INLINE_BULLET.findall(text, 0, end))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "z", "B", ")", "-", " ", "\t", "\n", "1"]),
+                max_size=16).map("".join), st.integers(0, 16))
+@example("week- No X- Yes)- \tZ", 20)
+def test_glued_bullets_are_counted_as_the_lookbehind_counts_them(text, end):
+    from trialmatch.nlp.segment import _GLUED_BULLET, _GLUED_BULLETS
+
+    assert len(_GLUED_BULLETS.findall(text, 0, end)) == len(_GLUED_BULLET.findall(text, 0, end))
 
 
 def _scan_cues(low, index):
@@ -480,3 +550,49 @@ def test_trailing_or_chains_as_before(items):
     got, expected = _trailing_or(pairs, text), _trailing_or_reference(pairs, text)
     assert [(c, node, node.prov) for c, node in got] == \
         [(c, node, node.prov) for c, node in expected]
+
+
+def _enclosing_by_scan(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
+    """`scope._enclosing` as every pair tried for every index."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for i, w in enumerate(words):
+        if w in ("(", "[", "（"):
+            stack.append(i)
+        elif w in (")", "]", "）") and stack:
+            pairs[stack.pop()] = i
+    out = {}
+    for k in wanted:
+        inner = None
+        for a, b in sorted(pairs.items()):
+            if a < k < b and (inner is None or a > inner[0]):
+                inner = (a, b)
+        if inner is not None:
+            out[k] = inner
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["(", ")", "[", "]", "（", "）", "a", ";"]), max_size=30),
+       st.lists(st.integers(0, 32), max_size=8))
+@example(["(", "a", "(", "a", ")", "a", ")", "(", "a", ")"], [1, 3, 4, 5, 8, 2, 0])
+def test_enclosing_brackets_found_in_one_sweep_as_by_trying_every_pair(words, wanted):
+    from trialmatch.nlp.scope import _enclosing
+
+    assert _enclosing(words, wanted) == _enclosing_by_scan(words, wanted)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "P", "o", "i", "V", "x", "é", "1", "٣", ".", ")", "(", " ",
+                                 "\t", "-", "•", "\n", "Pa", "iv", "b)", "c."]),
+                max_size=8).map("".join), st.integers(0, 4))
+@example("  Patients aged", 0)
+@example("Inclusion Criteria:- first", 19)
+def test_bullet_of_is_the_bullet_pattern(line, pos):
+    """`bullet_of` skips the regex for a line that opens with a plain word: the same end and
+    bullet as BULLET.match."""
+    from trialmatch.nlp.sections import BULLET, bullet_of
+
+    m = BULLET.match(line, pos)
+    assert m is not None
+    assert bullet_of(line, pos) == (m.end(), m.group("bullet") or "")

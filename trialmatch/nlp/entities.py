@@ -323,6 +323,7 @@ _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])(?!
 
 
 _SIGN_CHAR = re.compile(r"[+\-]")
+_SIGN_AFTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789)")
 
 
 def sign_matches(text: str):
@@ -335,6 +336,8 @@ def sign_matches(text: str):
         p = hit.start()
         for s in range(max(p - 2, end, tried + 1), p + 1):
             tried = s
+            if s == 0 or text[s - 1] not in _SIGN_AFTER:
+                continue  # both branches look behind for one of these ("- - -": none)
             m = _SIGN.match(text, s)
             if m is not None:
                 yield m

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 try:  # Python 3.11+
     # re's private parser: typeshed types it only under its old name, sre_parse
@@ -299,6 +300,75 @@ def _lead(items) -> str:
     return out
 
 
+def marks(regex: str) -> tuple[str] | None:
+    """A punctuation mark that every match of `regex` holds, as a needle of one character,
+    for a pattern without needle words ("(" of "t(9;22)"): a literal mark of the pattern's
+    top-level sequence (each of its items is matched once in every match). None when there
+    is none."""
+    if _p is None:
+        return None
+    try:
+        parsed = _p.parse(regex)
+    except (re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+    for op, av in parsed:
+        if _name(op) == "LITERAL" and av < 128 and not chr(av).isalnum() \
+                and not chr(av).isspace():
+            return (chr(av),)
+    return None
+
+
+_ZERO_WIDTH = ("ASSERT", "ASSERT_NOT", "AT")
+
+
+def pair_gate(regex: str) -> str | None:
+    """A pattern finding two characters that every match of `regex` holds side by side, read
+    off the pattern's top-level sequence (each of its items is matched once in every match):
+    an item of one character followed by an item that starts with a set, as `[c1](?=[c2])`
+    ("[ACD...Y](?=\\d)" for "V600E"): one place per pair, the first character's. None when
+    there is no such pair. For a pattern without needles: windows around the pairs."""
+    if _p is None:
+        return None
+    try:
+        parsed = _p.parse(regex)
+        flags = parsed.state.flags
+        items = [(op, av) for op, av in parsed if _name(op) not in _ZERO_WIDTH]
+        for (op, av), (op2, av2) in zip(items, items[1:]):
+            one = _one_char(op, av, flags)
+            if one is None:
+                continue
+            after: set[str] = set()
+            if not _one(op2, av2, flags, after) and after:
+                return f"[{''.join(sorted(one))}](?=[{''.join(sorted(after))}])"
+    except (_Unknown, re.error, AttributeError, TypeError, ValueError, RecursionError):
+        return None
+    return None
+
+
+def _one_char(op, av, flags: int) -> set[str] | None:
+    """The characters an item of exactly one character matches (as class members), or None
+    when the item is not one character (or they cannot be bounded)."""
+    name = _name(op)
+    if name == "SUBPATTERN":
+        _group, add, remove, sub = av
+        inner = [(o, a) for o, a in sub if _name(o) not in _ZERO_WIDTH]
+        if len(inner) != 1 or len(inner) != len(list(sub)):
+            return None
+        return _one_char(inner[0][0], inner[0][1], (flags | add) & ~remove)
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] == av[1] == 1 \
+            and len(list(av[2])) == 1:
+        (o, a), = list(av[2])
+        return _one_char(o, a, flags)
+    if name not in ("LITERAL", "IN"):
+        return None
+    out: set[str] = set()
+    try:
+        _one(op, av, flags, out)
+    except _Unknown:
+        return None
+    return out or None
+
+
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
@@ -315,16 +385,31 @@ def _occurrences(text: str, needle: str, limit: int) -> list[int]:
     return out
 
 
+# The pair places of the last text scanned, per gate (patterns that share a gate, such as
+# the protein changes and codons, scan the same text one after another): (text, places).
+_LAST_PAIRS: dict[re.Pattern[str], tuple[str, list[int]]] = {}
+
+
+def _pairs(gate: re.Pattern[str], text: str) -> list[int]:
+    """Where `gate` matches in `text`, at most _FEW places."""
+    last = _LAST_PAIRS.get(gate)
+    if last is not None and last[0] is text:
+        return last[1]
+    at = [m.start() for m in islice(gate.finditer(text), _FEW)]
+    _LAST_PAIRS[gate] = (text, at)
+    return at
+
+
 class Scanner:
     """A compiled pattern whose `finditer` and `search` return the plain pattern's matches,
     found faster (see the module docstring). `plain` is the pattern as written."""
 
-    __slots__ = ("plain", "stage", "pattern", "needles", "width", "reach")
+    __slots__ = ("plain", "stage", "pattern", "needles", "gate", "width", "reach")
 
     def __init__(self, regex: str) -> None:
         self.plain = re.compile(regex)
         self.pattern = regex
-        self.needles = needles(regex)
+        self.needles = needles(regex) or marks(regex)
         chars = first_chars(regex)
         self.stage = None
         if chars:
@@ -337,6 +422,12 @@ class Scanner:
         # (windows pay one look-up per needle: not worth it for a long list of short words)
         bounds = window(regex) if self.needles and len(self.needles) <= _MANY and self.stage \
             else None
+        self.gate: re.Pattern[str] | None = None  # pairs of characters every match holds
+        if self.needles is None and self.stage is not None:
+            gate = pair_gate(regex)
+            bounds = window(regex) if gate is not None else None
+            if gate is not None and bounds is not None:
+                self.gate = re.compile(gate)
         self.width: int | None = bounds[0] if bounds is not None else None
         self.reach = bounds[1] if bounds is not None else 0
 
@@ -352,6 +443,11 @@ class Scanner:
                 if len(at) < _FEW and len(at) * (self.width + self.reach) < len(text):
                     yield from self._windows(text, at)
                     return
+        elif self.gate is not None and self.width is not None:
+            at = _pairs(self.gate, text)
+            if len(at) < _FEW and len(at) * (self.width + self.reach) < len(text):
+                yield from self._windows(text, at)  # a match holds a pair
+                return
         if self.stage is None:
             yield from self.plain.finditer(text)
             return

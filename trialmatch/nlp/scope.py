@@ -79,9 +79,11 @@ def matched_cues(low: list[str]) -> list[Cue]:
     return [Cue(k, n, index[low[k]][rank][1]) for k, rank, n in phrase_hits(low, _phrases())]
 
 
-def find_cues(low: list[str]) -> list[Cue]:
-    """Every cue in a word list; of overlapping cues the longest (then the first) wins."""
-    found = phrase_hits(low, _phrases())  # (lo, rank, hi), as `matched_cues` has them
+def find_cues(low: list[str], found: list[tuple[int, int, int]] | None = None) -> list[Cue]:
+    """Every cue in a word list; of overlapping cues the longest (then the first) wins.
+    `found`: the phrase hits of `low` when the caller has them."""
+    if found is None:
+        found = phrase_hits(low, _phrases())  # (lo, rank, hi), as `matched_cues` has them
     width = len(low) + 1  # longest first, then by first word: one integer key
     taken = [False] * width
     ends: dict[int, int] = {}  # the cues kept: first word -> end (they never overlap)
@@ -125,7 +127,11 @@ _QUALIFY_HEAD = frozenset({"exception", "carved"})
 
 
 def _enclosing(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
-    """For each wanted token index inside balanced brackets: the innermost (open, close)."""
+    """For each wanted token index inside balanced brackets: the innermost (open, close).
+
+    Matched pairs nest or are disjoint, so one sweep in text order finds each: the pairs
+    opened before a wanted index that are still open there form a stack, the innermost on
+    top (the tests compare it with trying every pair for every index)."""
     pairs: dict[int, int] = {}
     stack: list[int] = []
     for i, w in enumerate(words):
@@ -137,16 +143,24 @@ def _enclosing(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]
         return {}
     spans = sorted(pairs.items())
     out = {}
-    for k in wanted:
-        inner = None
-        for a, b in spans:  # few brackets per text part: a scan is enough
-            if a < k < b and (inner is None or a > inner[0]):
-                inner = (a, b)
-            elif a > k:
-                break
-        if inner is not None:
-            out[k] = inner
+    open_: list[tuple[int, int]] = []  # pairs opened before k and not closed before it
+    j = 0
+    for k in sorted(set(wanted)):
+        while j < len(spans) and spans[j][0] < k:
+            while open_ and open_[-1][1] < spans[j][0]:
+                open_.pop()  # closed before this pair opens: disjoint
+            open_.append(spans[j])
+            j += 1
+        while open_ and open_[-1][1] <= k:
+            open_.pop()
+        if open_:
+            out[k] = open_[-1]
     return out
+
+
+def _may_mark(rule: ContextRule, present: set[str]) -> bool:
+    """Whether a cue of `rule` may mark a mention of one of these labels."""
+    return rule.direction not in ("terminate", "pseudo") and not present.isdisjoint(rule.applies_to)
 
 
 def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> None:
@@ -158,20 +172,21 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     keep, low = toks.bare()
     if not keep:
         return
-    words = [toks.words[i] for i in keep]
-    starts = [toks.starts[i] for i in keep]
-    cues = find_cues(low)
-    if not cues:
-        return
     labels = _target_labels()
     targets = sorted((m for m in mentions if m.label in labels), key=lambda m: m.start)
     if not targets:
         return
     present = {m.label for m in targets}
+    hits = phrase_hits(low, _phrases())
+    index = _index()
+    if not any(_may_mark(index[low[k]][rank][1], present) for k, rank, _hi in hits):
+        return  # no cue can mark a mention of the text (below, `active` would be empty)
+    words = [toks.words[i] for i in keep]
+    starts = [toks.starts[i] for i in keep]
+    cues = find_cues(low, hits)
     # the cues that may mark a mention: a rule that applies to no label of the text marks
     # nothing ("≥" counts lines of therapy: it reaches drugs only)
-    active = [c for c in cues if c.rule.direction not in ("terminate", "pseudo")
-              and not present.isdisjoint(c.rule.applies_to)]
+    active = [c for c in cues if _may_mark(c.rule, present)]
     if not active:
         return
     bound_set = {bisect_left(starts, b) for b in bounds}

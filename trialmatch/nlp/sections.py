@@ -20,6 +20,27 @@ BULLET = re.compile(
     r"[ \t]*(?P<bullet>(?:[-*•●○◦▪■·‣⁃–]|o(?=\s))[ \t]*|\d{1,2}[.)](?!\d)[ \t]*|\(\d{1,2}\)[ \t]*"
     r"|[a-zA-Z][.)](?=\s)[ \t]*|\([a-zA-Z]\)[ \t]*|[ivxIVX]{1,4}[.)](?=\s)[ \t]*"
     r"|\([ivxIVX]{1,4}\)[ \t]*|\d{1,2}\.\d{1,2}\.?(?=\s)[ \t]*)?")
+# Letters that may open a bullet ("o", "a)", "iv."): a line whose first word opens with another
+# ASCII letter, not followed by "." or ")", has no bullet (see `bullet_of`).
+_BULLET_LETTERS = frozenset("ivxIVXo")
+
+
+def bullet_of(line: str, pos: int = 0) -> tuple[int, str]:
+    """`BULLET.match(line, pos)` as (its end, its bullet or ""), without the regex for the
+    most common line: one that opens with a word. Every bullet of BULLET opens with a
+    mark, a digit, a bracket, "o", a roman numeral, or a letter followed by "." or ")"."""
+    i, n = pos, len(line)
+    while i < n and line[i] in " \t":
+        i += 1
+    c = line[i:i + 1]
+    if c.isascii() and c.isalpha() and c not in _BULLET_LETTERS \
+            and line[i + 1:i + 2] not in (".", ")"):
+        return i, ""
+    m = BULLET.match(line, pos)
+    assert m is not None  # its bullet is optional: BULLET matches every line
+    return m.end(), m.group("bullet") or ""
+
+
 _TRAIL = re.compile(r"[\s:*\-–.]+$")
 _TRAIL_MARKS = ":*-–."
 
@@ -94,8 +115,7 @@ def _any_needle() -> re.Pattern[str] | None:
 def classify(line: str) -> Heading | None:
     """The heading a line is, or None for an ordinary line (cached: texts repeat their
     headings and many of their lines; a `Heading` is immutable)."""
-    m = BULLET.match(line)
-    body = line[m.end():] if m else line
+    body = line[bullet_of(line)[0]:]
     if len(body) > 400:  # no heading is this long; keeps the regexes below on short text
         return None
     core = _untrail(body.strip())

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trialmatch.nlp.firstchar import probe
-from trialmatch.nlp.sections import BULLET, Heading, classify, inline_cohort
+from trialmatch.nlp.sections import Heading, bullet_of, classify, inline_cohort
 
 MAX_CRITERION = 2000
 MAX_COHORTS = 64
@@ -101,6 +101,9 @@ _INLINE_BULLETS = re.compile(r"[;:.][ \t]+(?=[-–•](?:[ \t]|$))")
 # 4 weeks- No prior X- Measurable disease"): a bullet of run-together criteria too, when the
 # text does it at least twice. Not a suspended hyphen ("ER- or PR-positive": lower case).
 _GLUED_BULLET = re.compile(r"(?<=[a-z)])(?=-[ \t]+[A-Z])")
+# The same places, counted faster: the letter before each is matched (a zero-width pattern
+# that starts with a lookbehind is entered at every character of the text).
+_GLUED_BULLETS = re.compile(r"[a-z)](?=-[ \t]+[A-Z])")
 
 
 def _after_criterion(line: str, at: int) -> bool:
@@ -117,7 +120,7 @@ def layout_lines(text: str) -> Iterator[tuple[int, str]]:
     with inline bullets (_INLINE_BULLET) in text that runs its criteria together."""
     inline = _INLINE_BULLET if len(_INLINE_BULLETS.findall(text, 0, 20000)) >= 2 else None
     glued = _GLUED_BULLET if "- " in text and len(
-        _GLUED_BULLET.findall(text, 0, 20000)) >= 2 else None
+        _GLUED_BULLETS.findall(text, 0, 20000)) >= 2 else None
     heading = _INLINE_HEADING if "criteria" in probe(text) else None  # its needle word
     pos = 0
     for raw in text.splitlines(keepends=True):
@@ -299,14 +302,9 @@ def segment(text: str) -> Layout:
             if b.criteria:
                 b.finish(text)
             b.heading(h)
-            m = BULLET.match(line, h.rest or 0)  # "Exclusion Criteria:- first item"
-            assert m is not None  # its bullet is optional: BULLET matches every line
-            lead, bullet = m.end(), m.group("bullet") or ""
+            lead, bullet = bullet_of(line, h.rest or 0)  # "Exclusion Criteria:- first item"
         else:
-            m = BULLET.match(line)
-            assert m is not None  # its bullet is optional: BULLET matches every line
-            bullet = m.group("bullet") or ""
-            lead = m.end()
+            lead, bullet = bullet_of(line)
         body_start, body_end = pos + lead, pos + len(line.rstrip())
         if body_start >= body_end:
             continue

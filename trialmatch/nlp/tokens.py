@@ -151,7 +151,14 @@ def text_tokens(text: str) -> Tokens:
     return Tokens(words, ends[0:2 * len(words):2])
 
 
-_SPLIT = re.compile(f"({TOKEN_RE})")
+# `({TOKEN_RE})` as a split pattern, written to start with a character set: re then skips the
+# whitespace between tokens with a set test, where a pattern that starts with alternatives is
+# entered at every position. A token's first character is any non-whitespace; a letter or a
+# digit then goes on as WORD_RE's branch for it does (letters and digits are disjoint; the
+# branch `[^\W_...]+` never matches where those two do not); anything else, an ideograph or
+# a mark, is a token of one character. The same splits (tests/nlp/test_internals.py).
+_LETTER = rf"[^\W\d_{_CJK}]"
+_SPLIT = re.compile(rf"(\S(?:(?<={_LETTER}){_LETTER}*(?:\d+{_LETTER}*)*|(?<=\d)\d*(?:\.\d+)*)?)")
 
 
 class Tokenizer:
