@@ -105,6 +105,18 @@ _AFTER_LAST = re.compile(r"(?i)[^.;]{0,16}?(?:\b(?:of|after|from|following)\s+)?
 _FROM_LAST = re.compile(r"(?i)\sfrom\s+(?:the\s+)?(?:prior|previous|last)$")
 
 
+def _dates_a_relapse(text: str, m: re.Match[str], start: int, end: int) -> bool:
+    """Whether a time found by `_WINDOW` says when the disease came back after a treatment,
+    so that the treatment was given ("relapse more than 6 months from the last dose of X",
+    "relapsed within 3 months of the last X"), rather than a wait before entry."""
+    if _FROM_LAST.search(m.group(0)):
+        return _PROGRESSED.search(text, max(start, m.start() - 80),
+                                  min(end, m.end() + 60)) is not None
+    lo = max(start, m.start() - 25)
+    return bool(_PROGRESSED.search(text, lo, m.start()) and not _NO_WORD.search(
+        text, lo, m.start()) and _AFTER_LAST.match(text, m.end(), min(end, m.end() + 40)))
+
+
 def has_window(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] sets a time window ("within 4 weeks", "28 days before")."""
     for m in _WINDOW.finditer(text, start, end):
@@ -113,13 +125,8 @@ def has_window(text: str, start: int, end: int) -> bool:
                 and _DURATION_BEFORE.search(text, max(start, m.start() - 25), m.start()) \
                 and not _STOPPED.search(text, max(start, m.start() - 120), m.start()):
             continue  # "given for at least 12 weeks prior to progression": a duration
-        if _FROM_LAST.search(found) \
-                and _PROGRESSED.search(text, max(start, m.start() - 80), min(end, m.end() + 60)):
-            continue  # "relapse more than 6 months from the last dose of X": X was given
-        if _PROGRESSED.search(text, max(start, m.start() - 25), m.start()) \
-                and not _NO_WORD.search(text, max(start, m.start() - 25), m.start()) \
-                and _AFTER_LAST.match(text, m.end(), min(end, m.end() + 40)):
-            continue  # "relapsed within 3 months of the last X": when it came back after X
+        if _dates_a_relapse(text, m, start, end):
+            continue
         return True
     for m in _WAIT_SINCE.finditer(text, start, end):
         if not _RELAPSE_BEFORE.search(text, max(start, m.start() - 80), m.start()):

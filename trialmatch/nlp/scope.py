@@ -196,8 +196,9 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
     brackets = _enclosing(words, [c.lo for c in active])
     ends: dict[int, list[Mention]] = {}  # the token after each mention -> the mentions
-    for m in targets:
-        ends.setdefault(bisect_left(starts, m.end), []).append(m)
+    if any(c.rule.adjacent for c in active):
+        for m in targets:
+            ends.setdefault(bisect_left(starts, m.end), []).append(m)
     for cue in active:
         rule = cue.rule
         if rule.adjacent:

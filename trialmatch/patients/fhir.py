@@ -28,6 +28,7 @@ from typing import Any
 
 from trialmatch.patients.codes import lookup, oncotree_from_icdo3
 from trialmatch.patients.standard import Converted
+from trialmatch.rules.stages import ROMAN_OF_DIGIT
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -498,7 +499,6 @@ def _variant_kind(words: str, default: str) -> str:
     return default
 
 
-_ROMAN = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV"}
 _STAGE_WORDS = re.compile(r"\bstage\s+([0-4]|iv|i{1,3}|0)([abc]\d?)?\b", re.IGNORECASE)
 _STAGE_CODE = re.compile(r"^[cpy]?([0-4]|IV|I{1,3})([ABC]\d?)?$", re.IGNORECASE)
 STAGE_GROUPS = ("21908-9", "21902-2", "21914-7")  # clinical, pathological, other stage group
@@ -511,9 +511,9 @@ def _stage(summary: Any) -> str | None:
     for t in texts:
         m = _STAGE_WORDS.search(str(t or ""))
         if m:
-            return _ROMAN.get(m.group(1), m.group(1).upper()) + (m.group(2) or "").upper()
+            return ROMAN_OF_DIGIT.get(m.group(1), m.group(1).upper()) + (m.group(2) or "").upper()
     for code in _codes(summary):
         m = _STAGE_CODE.match(code.strip())
         if m:
-            return _ROMAN.get(m.group(1), m.group(1).upper()) + (m.group(2) or "").upper()
+            return ROMAN_OF_DIGIT.get(m.group(1), m.group(1).upper()) + (m.group(2) or "").upper()
     return None

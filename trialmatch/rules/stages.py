@@ -14,7 +14,7 @@ import re
 FIELD = "stage"  # the patient number that holds the stage interval
 
 _ROMAN = {"0": 0, "I": 1, "II": 2, "III": 3, "IV": 4}
-_ARABIC = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV"}
+ROMAN_OF_DIGIT = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV"}  # "3A" is IIIA
 _NAME = re.compile(r"(?i)^\s*(?:stage\s*)?(?:[cpy]|yp)?\s*(IV|I{1,3}|[0-4])\s*(IS|[A-D])?\d?\s*$")
 
 
@@ -25,7 +25,7 @@ def stage_name(text: str) -> str | None:
     if m is None:
         return None
     group = m.group(1).upper()
-    group = _ARABIC.get(group, group)
+    group = ROMAN_OF_DIGIT.get(group, group)
     letter = (m.group(2) or "").upper()
     if group == "0" and letter:
         letter = ""  # 0a, 0is: stage 0 all the same
