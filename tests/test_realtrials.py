@@ -48,6 +48,7 @@ BOUNDS = {  # set: (eligible found %, candidate agreement %, exact %)
 # lead measures each once and gives it a bound above.
 UNMEASURED: dict[str, str] = {
     "s": "set S (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "t": "set T (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
