@@ -111,7 +111,22 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set Q's walk continued: the same two lists, the 332 ids and set Q's 13 excluded (345; set Q's
   oncology trials lie before position 209, its control is the seventh of the non-cancer list),
   the cancer list walked on from position 209 with the limits counted afresh for set R (12 kept
-  among positions 209-230), the control the eighth trial of the non-cancer list).
+  among positions 209-230), the control the eighth trial of the non-cancer list);
+* `s`: tests/realtrials, set S (`expected_s.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 from the trial text only, untuned: nobody ran
+  trialmatch on these trials before the set was committed. Set R's walk continued: the same two
+  lists (`random.Random(9911)`, each sorted by NCT id and shuffled with that seed, built without
+  the 254 ids excluded for set K), every trial of an earlier set excluded (realtrials-dev 45,
+  sets A-R 281, biomarkergold 40: 358 distinct ids, sets K-R's oncology trials lying before
+  position 231 and their controls at the head of the non-cancer list), the cancer list walked on
+  from position 231 with the limits counted afresh for set S (12 kept among positions 231-254),
+  the control the ninth trial of the non-cancer list);
+* `t`: tests/realtrials, set T (`expected_t.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 right after set S, untuned in the same way.
+  Set S's walk continued: the same two lists, the 358 ids and set S's 13 excluded (371; set S's
+  oncology trials lie before position 255, its control is the ninth of the non-cancer list),
+  the cancer list walked on from position 255 with the limits counted afresh for set T (12 kept
+  among positions 255-271), the control the tenth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -169,7 +184,9 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "o": (OURS, "expected_o.json"),
         "p": (OURS, "expected_p.json"),
         "q": (OURS, "expected_q.json"),
-        "r": (OURS, "expected_r.json")}
+        "r": (OURS, "expected_r.json"),
+        "s": (OURS, "expected_s.json"),
+        "t": (OURS, "expected_t.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
