@@ -278,11 +278,11 @@ def figures(rows: list[dict], key: str = "expected") -> dict:
             "confusion": dict(Counter(f"{r['expected']}->{r['found']}" for r in rows))}
 
 
-def _show_errors(rows: list[dict]) -> None:
+def _show_errors(rows: list[dict], key: str = "expected") -> None:
     for r in rows:
-        if r["found"] == r["expected"]:
+        if r["found"] == r[key]:
             continue
-        print(f"  {r['patient']} {r['trial']}: expected {r['expected']}, found {r['found']}")
+        print(f"  {r['patient']} {r['trial']}: expected {r[key]}, found {r['found']}")
         for reason in r["reasons"]:
             if reason.get("result") != "met":
                 print(f"      {reason.get('result')}: {reason.get('criterion')}  "
@@ -295,6 +295,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", choices=[*SETS, "all"], default="all")
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--dev-rules", action="store_true",
+                    help="with --show-errors: the mismatches against the dev-rules statuses")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if not CORPUS.exists():
@@ -312,8 +314,8 @@ def main() -> int:
             report[name] = figures(rows)
             report[name]["dev_rules"] = figures(rows, "expected_dev")
             if args.show_errors and not args.json:
-                print(f"[{name}] mismatches:")
-                _show_errors(rows)
+                print(f"[{name}{', dev rules' if args.dev_rules else ''}] mismatches:")
+                _show_errors(rows, "expected_dev" if args.dev_rules else "expected")
     if args.json:
         print(json.dumps(report, indent=2))
         return 0

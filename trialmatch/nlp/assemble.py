@@ -209,6 +209,8 @@ def _joining_or(gap: str) -> bool:
         if gap[:m.start()].endswith("-") and _GAP_WORD.search(gap, 0, m.start()):
             continue  # "first- or second-line": a suspended hyphen inside one phrase (not
             # right after the first finding: "platinum- or taxane-containing")
+        if _COUNT_BEFORE_OR.search(gap, 0, m.start() + 1) and _COUNT_AFTER_OR.match(gap, m.end()):
+            continue  # "after one or two prior regimens": a count, not alternatives
         before = len(_GAP_WORD.findall(gap, 0, m.start()))
         after = len(_GAP_WORD.findall(gap, m.end()))
         comma = gap[:m.start() + 1].rstrip().endswith(",")
@@ -218,6 +220,10 @@ def _joining_or(gap: str) -> bool:
     return False
 
 
+# An "or" between numbers is part of a count ("one or two", "2 or more", "first or second").
+_COUNTS = r"\d+|one|two|three|four|five|six|first|second|third|fourth"
+_COUNT_BEFORE_OR = re.compile(rf"(?i)\b(?:{_COUNTS})\s*\Z")
+_COUNT_AFTER_OR = re.compile(rf"(?i)\s*(?:{_COUNTS}|more|fewer|less|greater)\b")
 _BIOMARKER = (Alteration, Fusion, Expression, Signature)
 # A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
 # subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".

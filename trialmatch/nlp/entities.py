@@ -586,6 +586,18 @@ def _glued(word: str, idx: int, lex: Lexicon) -> list[Mention]:
     return out
 
 
+# Drug concepts that, written right after a drug's or class's name, are its head noun.
+_GENERIC_HEADS = frozenset({"monoclonal_antibody"})
+
+
+def _singular(key: str) -> str | None:
+    """The singular of a plural drug key ("antibodies" -> "antibody", "inhibitors" ->
+    "inhibitor"), None for a key that does not end like a plural."""
+    if key.endswith("ies"):
+        return key[:-3] + "y"
+    return key[:-1] if key.endswith("s") else None
+
+
 def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     """Cancer types and drugs by their names (case-insensitive, on words; abbreviations only
     as written, see lexicon.py)."""
@@ -599,9 +611,11 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
     tables = ((lex.cancers, lex.cancer_first, lex.cancer_prefixes, "cancer", "code"),
               (lex.drugs, lex.drug_first, lex.drug_prefixes, "drug", "concept"))
     firsts = lex.name_first or lex.cancer_first | lex.drug_first  # (built once: a big union)
-    for i in [i for i, w in enumerate(low) if w in firsts]:
+    drug_end = 0  # where the last drug name found ends: a name inside it is not another
+    for i in [i for i, w in enumerate(low)
+              if w in firsts or (w[-1:] == "s" and _singular(w) in lex.drug_first)]:
         for table, first, prefixes, label, key_name in tables:
-            if low[i] not in first:
+            if low[i] not in first and (label != "drug" or _singular(low[i]) not in first):
                 continue
             best = None
             key = ""
@@ -621,7 +635,7 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
                             break
                     key += "" if not between else " "
                 key += low[j] if low[j].isalnum() else word_key(words[j])
-                one = key[:-1] if label == "drug" and key.endswith("s") else None  # plural
+                one = _singular(key) if label == "drug" else None
                 if key not in prefixes and (one is None or one not in prefixes):
                     break
                 found_key = key if key in table else one if one in table else None
@@ -630,6 +644,14 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
                     best = (j, table[found_key])
             if best:
                 j, value = best
+                if label == "drug" and starts[i] < drug_end:
+                    continue  # "PD-1 antibody therapy": not "antibody therapy" as well
+                if label == "drug":
+                    last, drug_end = drug_end, starts[j] + len(words[j])
+                    if value in _GENERIC_HEADS and out and out[-1].label == "drug" \
+                            and out[-1].end == last and text[last:starts[i]].isspace():
+                        out[-1].end = drug_end  # "anti-PD-L1 therapeutic antibodies": the
+                        continue  # class, with the generic name it heads
                 out.append(Mention(label, starts[i], starts[j] + len(words[j]),
                                    f"ontology.{label}", {key_name: value}))
     return out
@@ -644,9 +666,9 @@ _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
-    r"(?:the\s+)?(?P<target>[^,.;:]{2,60})"
+    r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))[^,.;:]){2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
-    r"(?:the\s+)?(?P<target2>[^,.;:]{2,60})")
+    r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))[^,.;:]){2,60})")
 _HYPHEN_TARGET = (r"[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
                   r"(?:-[A-Za-z0-9]{1,4})?)?")
 _HYPHEN_VERBS = r"[-\s](?i:blocking|targeting|targeted|directed|inhibiting)"
@@ -681,7 +703,7 @@ def _name_key(surface: str) -> str:
 def _drug_class(lex: Lexicon, *names: str):
     for name in names:
         key = _name_key(name)
-        for k in (key, key[:-1] if key.endswith("s") else None):
+        for k in (key, _singular(key)):
             if k and k in lex.drugs:
                 return lex.drugs[k]
     return None
@@ -733,6 +755,34 @@ def _verb_places(text: str) -> list[int]:
     return sorted(places)
 
 
+# "CD38 antibodies", "PD-L1 monoclonal antibody": an antibody named by its target alone,
+# which the lexicon knows as "anti-<target>" or "<target>-directed therapy".
+_TARGET_ANTIBODY = re.compile(rf"(?<![\w-])(?P<target>{_HYPHEN_TARGET})\s+(?i:monoclonal\s+)?"
+                              r"(?i:antibod(?:y|ies))\b(?:\s+(?i:therap(?:y|ies)|treatments?)\b)?")
+
+
+def _target_antibodies(text: str, lex: Lexicon) -> list[Mention]:
+    """Antibodies named by their target (see _TARGET_ANTIBODY), tried only before the places
+    where the text says "antibod"."""
+    out: list[Mention] = []
+    low = text.lower()
+    at = low.find("antibod")
+    while at >= 0:
+        start = max(0, at - _TARGET_WIDTH - len("monoclonal") - 4)
+        for m in _TARGET_ANTIBODY.finditer(text, start, min(len(text), at + 24)):
+            if m.end() <= at:
+                continue
+            target = m.group("target")
+            value = _drug_class(lex, f"anti-{target} antibody", f"anti-{target}",
+                                f"{target}-directed therapy", f"{target} inhibitor")
+            if value is not None:
+                out.append(Mention("drug", m.start(), m.end(), "mechanism.target_antibody",
+                                   {"concept": value}))
+            break
+        at = low.find("antibod", at + 7)
+    return out
+
+
 def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
     out: list[Mention] = []
@@ -758,12 +808,18 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             if before and other is not None:
                 out.append(Mention("drug", before.start(), before.end("target") + 1,
                                    "mechanism.hyphen", {"concept": other}))
+    out += _target_antibodies(text, lex)
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
-            names = [f"{a} inhibitor" for a in _INNER_ABBR.findall(target)]
             words = target.split()
-            names += [f"{' '.join(words[:k])} inhibitor" for k in range(min(len(words), 5), 0, -1)]
+            targets = [*_INNER_ABBR.findall(target),
+                       *(" ".join(words[:k]) for k in range(min(len(words), 5), 0, -1))]
+            # "therapy targeting EGFR" names every EGFR-targeted drug (antibodies too);
+            # "drugs that inhibit EGFR", the inhibitors
+            aims = "targ" in text[m.start():m.start(m.lastgroup or 0)].lower()
+            names = [n for t in targets for n in (
+                (f"{t}-targeted therapy", f"{t} inhibitor") if aims else (f"{t} inhibitor",))]
             value = _drug_class(lex, *names)
             if value is not None:  # the target may run to the line's end: no trailing space
                 end = m.start() + len(m.group().rstrip())
