@@ -126,7 +126,15 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set S's walk continued: the same two lists, the 358 ids and set S's 13 excluded (371; set S's
   oncology trials lie before position 255, its control is the ninth of the non-cancer list),
   the cancer list walked on from position 255 with the limits counted afresh for set T (12 kept
-  among positions 255-271), the control the tenth trial of the non-cancer list).
+  among positions 255-271), the control the tenth trial of the non-cancer list);
+* `u`: tests/realtrials, set U (`expected_u.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 after sets S and T, untuned in the same way:
+  from the trial text only, committed before anybody ran trialmatch on these trials. Set T's
+  walk continued: the same two lists (`random.Random(9911)`), every trial of an earlier set
+  excluded (realtrials-dev 45, sets A-T 307, biomarkergold 40: 384 distinct ids; none lies
+  at cancer-list position 272 or later, nor at non-cancer position 10 or later), the cancer list
+  walked on from position 272 with the limits counted afresh for set U (12 kept among positions
+  272-304), the control the eleventh trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -186,7 +194,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "q": (OURS, "expected_q.json"),
         "r": (OURS, "expected_r.json"),
         "s": (OURS, "expected_s.json"),
-        "t": (OURS, "expected_t.json")}
+        "t": (OURS, "expected_t.json"),
+        "u": (OURS, "expected_u.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
