@@ -134,7 +134,13 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   excluded (realtrials-dev 45, sets A-T 307, biomarkergold 40: 384 distinct ids; none lies
   at cancer-list position 272 or later, nor at non-cancer position 10 or later), the cancer list
   walked on from position 272 with the limits counted afresh for set U (12 kept among positions
-  272-304), the control the eleventh trial of the non-cancer list).
+  272-304), the control the eleventh trial of the non-cancer list);
+* `v`: tests/realtrials, set V (`expected_v.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 right after set U, untuned in the same way.
+  Set U's walk continued: the same two lists, the 384 ids and set U's 13 excluded (397; set U's
+  oncology trials lie before position 305, its control is the eleventh of the non-cancer list),
+  the cancer list walked on from position 305 with the limits counted afresh for set V (12 kept
+  among positions 305-327), the control the twelfth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -195,7 +201,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "r": (OURS, "expected_r.json"),
         "s": (OURS, "expected_s.json"),
         "t": (OURS, "expected_t.json"),
-        "u": (OURS, "expected_u.json")}
+        "u": (OURS, "expected_u.json"),
+        "v": (OURS, "expected_v.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

@@ -50,6 +50,7 @@ UNMEASURED: dict[str, str] = {
     "s": "set S (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "t": "set T (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "u": "set U (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "v": "set V (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
