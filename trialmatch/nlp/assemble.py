@@ -211,6 +211,10 @@ def _joining_or(gap: str) -> bool:
             # right after the first finding: "platinum- or taxane-containing")
         if _COUNT_BEFORE_OR.search(gap, 0, m.start() + 1) and _COUNT_AFTER_OR.match(gap, m.end()):
             continue  # "after one or two prior regimens": a count, not alternatives
+        if _TIME_BEFORE_OR.search(gap, 0, m.start() + 1) and _TIME_AFTER_OR.match(gap, m.end()):
+            continue  # "progression during or after X": one time, not alternatives
+        if _STATE_BEFORE_OR.search(gap, 0, m.start() + 1) and _STATE_AFTER_OR.match(gap, m.end()):
+            continue  # "lymphoma in relapse or refractory to X": states of one disease
         before = len(_GAP_WORD.findall(gap, 0, m.start()))
         after = len(_GAP_WORD.findall(gap, m.end()))
         comma = gap[:m.start() + 1].rstrip().endswith(",")
@@ -224,6 +228,15 @@ def _joining_or(gap: str) -> bool:
 _COUNTS = r"\d+|one|two|three|four|five|six|first|second|third|fourth"
 _COUNT_BEFORE_OR = re.compile(rf"(?i)\b(?:{_COUNTS})\s*\Z")
 _COUNT_AFTER_OR = re.compile(rf"(?i)\s*(?:{_COUNTS}|more|fewer|less|greater)\b")
+# An "or" between words of time ("during or after", "on or within", "at or before").
+_TIMES = r"during|after|before|on|at|within|following|since|while|prior\s+to"
+_TIME_BEFORE_OR = re.compile(rf"(?i)\b(?:{_TIMES})\s*\Z")
+_TIME_AFTER_OR = re.compile(rf"(?i)\s*(?:{_TIMES})\b")
+# An "or" between states of one disease ("relapsed or refractory", "in relapse or resistant").
+_STATES = (r"relapsed?|relapsing|recurrent|recurrence|refractory|resistant|resistance|"
+           r"progressive|progressing|progression|persistent|intolerant|intolerance")
+_STATE_BEFORE_OR = re.compile(rf"(?i)\b(?:{_STATES})\s*\Z")
+_STATE_AFTER_OR = re.compile(rf"(?i)\s*(?:{_STATES})\b")
 _BIOMARKER = (Alteration, Fusion, Expression, Signature)
 # A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
 # subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".
@@ -231,6 +244,12 @@ _SUBTYPE_AFTER = re.compile(r"(?i)(?:[\-–]\s?(?:non[\-–\s]?)?[a-z0-9]{1,12}"
                             r"(?:\s(?:sub)?types?|\svariants?|\ssubgroups?|\ssubsets?)?"
                             r"|\s(?:non[\-–\s]?)?[a-z0-9]{1,12}\s(?:(?:sub)?types?|variants?"
                             r"|subgroups?|subsets?))\b")
+# A word written before a cancer type of a list, naming a form of it ("DLBCL, mantle cell
+# lymphoma, transformed follicular lymphoma"): the list goes on.
+_TYPE_PREMODIFIER = re.compile(r"(?i)\b(?:transformed|secondary|primary|de\s+novo|"
+                               r"(?:therapy|treatment)[\s-]related|high[\s-]grade|low[\s-]grade|"
+                               r"aggressive|indolent|advanced|metastatic|recurrent|relapsed|"
+                               r"refractory|untreated|newly\s+diagnosed)\s*\Z")
 _AND = re.compile(r"(?i)\band\b")
 _EITHER = re.compile(r"(?i)\beither\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
@@ -345,6 +364,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             if sub is not None:
                 gap = gap[sub.end():]
                 listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
+            pre = _TYPE_PREMODIFIER.search(gap)
+            if not listed and pre is not None:  # "..., transformed follicular lymphoma"
+                listed = _LIST_GAP.fullmatch(gap[:pre.start()]) is not None
         if gap.strip() == "/" and _alternative_drugs(prev.node, cur.node):
             # "erlotinib/gefitinib": two drugs of one class, either of them
             runs[-1].append(cur)
@@ -832,6 +854,13 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         kids = [k for k in c.children if k not in absorbed] if c.header else []
         if not kids:
             kids = _flat_items(layout, i, nodes)
+        if not kids and c.children:
+            # a criterion with sub-items, not written as a header ("must have higher-risk
+            # MDS or AML" / "- RAEB-2" / "- AML"): the sub-items define it when they are
+            # alternatives of one kind
+            own = [k for k in c.children if k not in absorbed]
+            if alternatives([nodes[k] for k in own]):
+                kids = own
         if kids and c.header and announces_exceptions(c.text):
             # "Other cancer, with the following exceptions:" / items: the items are not
             # criteria, and the header with its exceptions goes to manual review.
@@ -994,9 +1023,11 @@ def _kind_of(node: Node) -> tuple[str, str | None] | None:
     if isinstance(node, AnyOf) and node.items:
         kinds = {_kind_of(n) for n in node.items}
         return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(node, All) and sum(isinstance(n, Diagnosis) for n in node.items) == 1 and all(
-            isinstance(n, Diagnosis) or _marker(n) for n in node.items):
-        return "diagnosis", None  # a cancer type with its markers ("triple-negative breast")
+    if isinstance(node, All) and len({n for n in node.items if isinstance(n, Diagnosis)}) == 1 \
+            and all(isinstance(n, Diagnosis) or _marker(n) for n in node.items):
+        # a cancer type with its markers ("triple-negative breast"), or named twice
+        # ("RAEB-T (RAEB in transformation)")
+        return "diagnosis", None
     if isinstance(node, (All, Not, Unparsed)):
         return None
     return node.kind, getattr(node, "gene", None)

@@ -258,7 +258,8 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
     if value is None:
         return None
     label = ">=" if _g(m, "minlabel") else "<=" if _g(m, "maxlabel") else ""  # "Maximum age: 70"
-    op = ">=" if _g(m, "after") or _g(m, "plus") else norm_op(_g(m, "op") or _g(m, "op2"), default=label)
+    op = ">=" if _g(m, "after") or _g(m, "plus") else "<=" if _g(m, "upto") else norm_op(
+        _g(m, "op") or _g(m, "op2"), default=label)
     if not op:
         return None
     return {"bounds": [(op, float(value))]}
@@ -287,6 +288,11 @@ def _ecog(m: re.Match[str], value: str | None) -> dict:
     high = _any(m, "high", "last", "slashed", "single")
     if _g(m, "after") is not None:  # "2 or more": this score and worse
         return {"op": ">=", "value": float(high)}
+    first = _g(m, "low") or (_g(m, "list") or "")[:1]
+    if first and float(first) >= 2 and float(high) > float(first):
+        # "3 or 4", "2-4": the worse grades, from the first one named (one bound only:
+        # "2 or 3" leaves 4 open)
+        return {"op": ">=", "value": float(first)}
     return {"op": "<=", "value": float(high)}
 
 
@@ -812,9 +818,11 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
-            words = target.split()
-            targets = [*_INNER_ABBR.findall(target),
-                       *(" ".join(words[:k]) for k in range(min(len(words), 5), 0, -1))]
+            # every target a slash names ("the HGF/c-Met pathway"), its words longest first
+            targets = [*_INNER_ABBR.findall(target)]
+            for part in target.split("/"):
+                words = part.split()
+                targets += (" ".join(words[:k]) for k in range(min(len(words), 5), 0, -1))
             # "therapy targeting EGFR" names every EGFR-targeted drug (antibodies too);
             # "drugs that inhibit EGFR", the inhibitors
             aims = "targ" in text[m.start():m.start(m.lastgroup or 0)].lower()
@@ -945,6 +953,9 @@ _OF_SITE = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the 
 _COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
 
 
+_PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -983,7 +994,9 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         gap = text[max(0, m.start - 40):m.start]
         if gap[-1:].isalnum():
             continue  # glued to a word before it
-        words = [w.lower() for w in _LAST_WORDS.findall(gap)[-3:]]
+        # the words of the name's own phrase: not across a bracket, a stop or a new item
+        phrase = _PHRASE_BREAK.split(gap)[-1]
+        words = [w.lower() for w in _LAST_WORDS.findall(phrase)[-3:]]
         if words[-1:] in (["non"], ["not"]) and code in lex.parents:
             # "non-epithelial ovarian cancer": the parent type without the named subtype
             m.data["code"], m.data["without"] = lex.parents[code], code
@@ -1157,9 +1170,10 @@ _MORE_ITEMS = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or|and)\s+)?(?:the\s+)?[a-z][
                          r"\s*(?:[.;:)]|\Z)")
 
 
-def _site_code(lex: Lexicon, histology: list[str], site: str) -> str | None:
+def _site_code(lex: Lexicon, histology: list[str], site: str, generic: bool = True) -> str | None:
     """The cancer type "<histology> of the <site>" names, looked up as "<site adjective or
-    noun> <histology>" (as written, then singular and in American spelling), or None."""
+    noun> <histology>" (as written, then singular and in American spelling), or None; with
+    `generic`, a carcinoma of a site that has no name with the histology is its cancer."""
     forms = _site_table()[1].get(word_key(site))
     if not forms:
         return None
@@ -1170,7 +1184,7 @@ def _site_code(lex: Lexicon, histology: list[str], site: str) -> str | None:
             code = lex.cancers.get(word_key(f"{form} {hist}"))
             if code is not None:
                 return code
-    if norm_word(histology[-1]) in _CARCINOMA_HEADS:  # "carcinoma of the GEJ": GEJ cancer
+    if generic and norm_word(histology[-1]) in _CARCINOMA_HEADS:  # "carcinoma of the GEJ"
         for form in forms:
             for head in ("cancer", "carcinoma"):
                 code = lex.cancers.get(word_key(f"{form} {head}"))
@@ -1213,8 +1227,8 @@ def site_names(toks: Tokens, text: str, lex: Lexicon, covered: list[tuple[int, i
         j = i - 1
         while j >= 0 and len(before) < _MAX_HISTOLOGY_WORDS and words[j].isalpha():
             gap = text[starts[j] + len(words[j]):starts[j + 1]]
-            if gap.strip(" \t-"):
-                break
+            if gap.strip(" \t-") or lower[j] in ("or", "and", "nor"):
+                break  # (a conjunction ends the histology: "A, B or C carcinoma of ...")
             before.insert(0, j)
             j -= 1
         more = [site]  # "of the oral cavity, oropharynx or larynx": every site of the list
@@ -1224,10 +1238,15 @@ def site_names(toks: Tokens, text: str, lex: Lexicon, covered: list[tuple[int, i
             continue  # the list names sites we do not know: read none of it
         for k in range(len(before) + 1):
             first = before[k] if k < len(before) else i
+            if first and words[first - 1] == "-" and starts[first - 1] + 1 == starts[first]:
+                continue  # not half of a hyphenated word ("non-small cell carcinoma")
             histology = [lower[t] for t in [*before[k:], i]]
-            codes = [_site_code(lex, histology, m.group("site")) for m in more]
+            # under a name of the lexicon, only a name of its own (see below)
+            codes = [_site_code(lex, histology, m.group("site"), holder is None) for m in more]
             if all(code is not None for code in codes):
-                if holder is None:  # else a name of the lexicon reads the first site
+                if holder is None or starts[first] < holder[0]:
+                    # (else a name of the lexicon reads the first site, unless its words
+                    # before the head name more: "adenosquamous carcinoma of the cervix")
                     out.append(Mention("cancer", starts[first], site.end(),
                                        "ontology.cancer.site", {"code": codes[0]}))
                 out.extend(Mention("cancer", m.start("site"), m.end(), "ontology.cancer.site",
@@ -1271,6 +1290,47 @@ def second_sites(text: str, mentions: list[Mention], lex: Lexicon) -> list[Menti
                 out.append(Mention("cancer", start, stop, "ontology.cancer.second_site",
                                    {"code": code}))
                 break
+    return out
+
+
+# The histology of a conjunct before "<histology> of the <site>": "adenocarcinoma or squamous
+# cell carcinoma of the lung", "papillary, follicular or medullary carcinoma of the thyroid".
+_FIRST_HISTOLOGY = re.compile(r"(?i)(?<![\w-])(?P<words>[a-z][\w\-]*(?:[ \t]+[a-z][\w\-]*){0,2})"
+                              r"(?:\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+)\Z")
+
+
+def first_histologies(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Cancer types that share the site of the name after them: in "adenocarcinoma or
+    squamous cell carcinoma of the oesophagus" the first histology is of the oesophagus too.
+    Before a cancer name "<histology> of (the) <site>", each conjunct (up to three words,
+    longest first) is looked up with that site as second_sites does; the list is read back
+    while every conjunct names a type, and nothing is read for a conjunct that names none."""
+    out: list[Mention] = []
+    for m in mentions:
+        if m.label != "cancer":
+            continue
+        head = _OF_SITE.match(text, m.start, m.end)
+        if head is None:
+            continue
+        site = text[head.end() - 1:m.end]
+        noun = head.group("head").split()[-1]  # "papillary or medullary carcinoma of ..."
+        end = m.start
+        while (conj := _FIRST_HISTOLOGY.search(text, max(0, end - 50), end)) is not None:
+            words = conj.group("words").split()
+            found = None
+            for histology in (h for k in range(len(words), 0, -1)
+                              for h in (words[-k:], [*words[-k:], noun])):
+                code = lex.cancers.get(word_key(f"{' '.join(histology)} of the {site}")) \
+                    or _site_code(lex, histology, site, generic=False)
+                if code is not None:
+                    start = text.index(histology[0], conj.start("words"))
+                    found = Mention("cancer", start, conj.end("words"),
+                                    "ontology.cancer.first_histology", {"code": code})
+                    break
+            if found is None:
+                break
+            out.append(found)
+            end = found.start
     return out
 
 
@@ -1322,6 +1382,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
             a <= m.start and m.end <= b for a, b in spans))]
     found += shared
     found += second_sites(text, names, lex)
+    found += first_histologies(text, names, lex)
     found += cue_mentions(toks, text)
     found += mechanism_mentions(text, lex)
     found += therapy_for_cancer(text, names)

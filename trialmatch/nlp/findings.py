@@ -46,12 +46,14 @@ from trialmatch.rules.nodes import (
 )
 
 _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\s+with|treatment\s+"
-                    r"with|therapy\s+with|progress(?:ed|ion)\s+(?:on|after|following|during)|"
+                    r"with|therapy\s+with|progress(?:ed|ion|ive\s+disease)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
                     r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
                     r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
+                    r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+(?:or|and/or)\s+"
+                    r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+to|"
                     r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
                     r"(?:have\s+)?(?:contained|included))\b")
 # (a wait written in hours or in words counts too: "48 hours prior", "three weeks before",
@@ -840,11 +842,12 @@ def _target_before(m: Mention, ctx: Context) -> bool:
 
 
 # An exclusion written as a requirement ("Patients must not have received X", "No prior X",
+# "Subjects cannot have had X",
 # "Previous therapy should not have included X"):
 # the section already negates it, the words restate that.
 _MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
                        r"\s+(?:therap(?:y|ies)|treatments?|regimens?))?\s*"
-                       r"(?i:must|should|shall|may)\s+not\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
+                       r"(?:(?i:must|should|shall|may|can)\s+not|(?i:cannot))\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
 
 _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
