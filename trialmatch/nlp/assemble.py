@@ -600,10 +600,11 @@ def _permission_over_lists(found: list[Unit], text: str) -> list[Unit]:
 _PARTS = re.compile(r"(?i)\b(?:phase|part|stage\s+of\s+the\s+study|cohort|arm|dose[- ]escalation|"
                     r"expansion)\b")
 # The same per age group: Karnofsky for the older patients and Lansky (its form for children)
-# for the younger, or a limit "for patients under 16": one limit per group, alternatives; the
-# same limit twice is one leaf.
+# for the younger, or a limit "for patients under 16" or "if aged 71-75": one limit per
+# group, alternatives; the same limit twice is one leaf.
 _AGE_GROUPS = re.compile(r"(?i)\blansky\b|\bfor\s+(?:patients|participants|subjects|children|adults|"
-                         r"those)\s+(?:aged?\s+)?(?:[<>≤≥]|under|over|older|younger|\d)")
+                         r"those)\s+(?:aged?\s+)?(?:[<>≤≥]|under|over|older|younger|\d)"
+                         r"|\b(?:if|when)\s+(?:aged?|older|younger|over|under)\b")
 
 
 def _limits_per_part(node: Node) -> Node:

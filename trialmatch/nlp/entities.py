@@ -671,7 +671,7 @@ _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\
                           rf"(?:(?i:monoclonal|humanized|humanised|fully\s+human)\s+)?(?P<head>{_MECH_HEADS})\b")
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
-    r"\s+(?:that|which)\s+(?:\w+ly\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
+    r"\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
     r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))[^,.;:]){2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
     r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))[^,.;:]){2,60})")

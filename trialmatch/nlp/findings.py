@@ -851,6 +851,15 @@ _MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?
 
 
 _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
+# An exception after a treatment that names only what the profile does not record as a drug
+# ("prior treatment for the glioma other than surgical resection"): the treatment, whole.
+_NON_DRUG_EXCEPTION = re.compile(
+    r"(?i)[^()]{0,40}?[(,]?\s*(?:other\s+than|except(?:\s+for)?|excluding|with\s+the\s+"
+    r"exception\s+of|apart\s+from|besides)\s+(?:(?:the|a|an|prior|previous|initial|diagnostic|"
+    r"surgical|palliative|local|definitive|and|or|,|/)\s*)*(?:surgery|surgical\s+resection|"
+    r"resection|biopsy|radiotherapy|radiation(?:\s+therapy)?|irradiation|debulking)\b"
+    r"[\s,/]*(?:(?:and|or)\s+(?:surgery|resection|biopsy|radiotherapy|radiation(?:\s+therapy)?)"
+    r"\s*)?[).;]?\s*\Z")
 
 
 # Words that make a medication taken for another condition (an anticoagulant, an azole, an
@@ -1158,7 +1167,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                             prov=ctx.prov(m.start, m.end, m.source))
         negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
         return Not(node, prov=node.prov) if negated else node
-    if "carved" in m.mods or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)) \
+    carved = "carved" in m.mods and not (not spared and _NON_DRUG_EXCEPTION.match(
+        ctx.text, m.end, min(ctx.end, m.end + 160)))  # "(other than surgery)": no drug spared
+    if carved or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)) \
             or _QUALIFIED_AFTER.match(ctx.text, m.end, ctx.end):
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",

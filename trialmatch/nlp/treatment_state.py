@@ -163,8 +163,9 @@ _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
 # reads it too)
 SETTING_AFTER = re.compile(
     r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
-    r"recurrent|relapsed|metastatic|or|and|stage\s+iv)[\s,/]+){0,6}?(?:metastatic|advanced|"
-    r"recurrent|relapsed|inoperable|unresectable|stage\s+iv)\b")
+    r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
+    r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
+    r"extensive[\s-](?:stage|disease))\b")
 # "no prior treatment for hepatitis B", "naive to agents for ...", "no prior therapy that
 # targets X": the treatment is qualified, maybe for another disease
 _QUALIFIED = re.compile(r"(?i)\s{0,3}(?:for|of|with|in|to|that|which|targeting|directed|"
