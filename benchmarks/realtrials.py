@@ -140,7 +140,21 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set U's walk continued: the same two lists, the 384 ids and set U's 13 excluded (397; set U's
   oncology trials lie before position 305, its control is the eleventh of the non-cancer list),
   the cancer list walked on from position 305 with the limits counted afresh for set V (12 kept
-  among positions 305-327), the control the twelfth trial of the non-cancer list).
+  among positions 305-327), the control the twelfth trial of the non-cancer list);
+* `w`: tests/realtrials, set W (`expected_w.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 after set V, untuned in the same way: from the
+  trial text only, committed before anybody ran trialmatch on these trials. Set V's walk
+  continued: the same two lists (`random.Random(9911)`), every trial of an earlier set excluded
+  (realtrials-dev 45, sets A-V 333, biomarkergold 40: 410 distinct ids; none lies at cancer-list
+  position 328 or later, nor at non-cancer position 12 or later), the cancer list walked on from
+  position 328 with the limits counted afresh for set W (12 kept among positions 328-353), the
+  control the thirteenth trial of the non-cancer list);
+* `x`: tests/realtrials, set X (`expected_x.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 right after set W, untuned in the same way.
+  Set W's walk continued: the same two lists, the 410 ids and set W's 13 excluded (423; set W's
+  oncology trials lie before position 354, its control is the thirteenth of the non-cancer
+  list), the cancer list walked on from position 354 with the limits counted afresh for set X
+  (12 kept among positions 354-372), the control the fourteenth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -202,7 +216,9 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "s": (OURS, "expected_s.json"),
         "t": (OURS, "expected_t.json"),
         "u": (OURS, "expected_u.json"),
-        "v": (OURS, "expected_v.json")}
+        "v": (OURS, "expected_v.json"),
+        "w": (OURS, "expected_w.json"),
+        "x": (OURS, "expected_x.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

@@ -51,6 +51,8 @@ UNMEASURED: dict[str, str] = {
     "t": "set T (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "u": "set U (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "v": "set V (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "w": "set W (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "x": "set X (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
