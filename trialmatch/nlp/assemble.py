@@ -72,6 +72,13 @@ def _leaf_type(node: Node) -> type | None:
     return type(node)
 
 
+def _history(node: Node) -> bool:
+    """Whether a node speaks only of treatment history (or is left for review)."""
+    if isinstance(node, (All, AnyOf, Not)):
+        return all(_history(c) for c in node.children)
+    return isinstance(node, (PriorTherapy, Unparsed))
+
+
 def _bare(node: Node) -> Node:
     """The finding under a negation."""
     return node.item if isinstance(node, Not) else node
@@ -674,6 +681,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 # or the "or" that closes an "either ..., or" (the comma marks the clause).
 _CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
                         r"(?i:\beither\b[^;]{1,200}?,\s*or\b)")
+# An upper-case "OR" inside a sentence: between two treatment histories, it joins them.
+_INLINE_OR = re.compile(r"(?<=[a-z)])\s+OR\s+(?=[a-z])")
 # The same without its "OR"-line and "either" alternatives, for text holding neither word:
 # it starts with a character class, so re skips to a ";" or "," instead of trying every
 # alternative at every character.
@@ -759,6 +768,10 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     if listed is not node:
         return listed
     m = _clause_or(text, c.start, c.end, low)
+    if m is None and "OR" in text[c.start:c.end]:
+        inline = list(_INLINE_OR.finditer(text, c.start, c.end))
+        if len(inline) == 1:
+            return _history_sides(node, found, text, c, inline[0])
     if m is None or _clause_or(text, m.end(), c.end, low):
         return node  # one clause-level "or" only
     cut_lo = m.start() if not m.group(0)[:6].lower().startswith("either") else m.end() - 2
@@ -767,6 +780,8 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     right_end = end.start() if end else c.end
     left = any(left_start <= u.start < cut_lo for u in found)
     right = any(m.end() <= u.start < right_end for u in found)
+    if left and right and not m.group(0).lower().startswith("either") and right_end == c.end:
+        return _history_sides(node, found, text, c, m)
     if left == right:
         return node
     lo, hi = (m.end(), right_end) if left else (left_start, cut_lo)
@@ -780,6 +795,28 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
         c.section, span, span + len(words), words, "assemble.unread_alternative"))
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
     return AnyOf((node, other) if left else (other, node), prov=prov)
+
+
+def _history_sides(node: Node, found: list[Unit], text: str, c: Criterion,
+                   m: re.Match[str]) -> Node:
+    """"Untreated stage IV disease OR residual disease after prior chemotherapy": when a
+    clause-level "or" (`m`) has treatment histories on both sides and nothing else, each
+    side is one alternative; otherwise `node` as it was."""
+    sides = ([u for u in found if u.start < m.start()], [u for u in found if u.start >= m.end()])
+    if not all(_history(u.node) for u in found):
+        return node  # (a side naming the cancer or a marker stays required)
+    prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
+    if all(sides):
+        return AnyOf(tuple(join_units(side, text, prov) for side in sides), prov=prov)
+    lo, hi = (c.start, m.start()) if sides[1] else (m.end(), c.end)
+    words = text[lo:hi].strip(" \t\n,;:.")
+    named = {text[u.start:u.end].lower() for u in found}
+    if len(_GAP_WORD.findall(words)) < 2 or any(n in words.lower() for n in named):
+        return node  # (the other side names the same treatment: it is required either way)
+    span = text.index(words, lo)  # a side the parser cannot read: an alternative for review
+    other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
+        c.section, span, span + len(words), words, "assemble.unread_alternative"))
+    return AnyOf((other, node) if sides[1] else (node, other), prov=prov)
 
 
 def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:

@@ -953,6 +953,9 @@ _OF_SITE = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the 
 _COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
 
 
+# "non-squamous or squamous", "squamous and non-squamous": a histology and its complement
+# before a cancer name
+_BOTH_HISTOLOGIES = re.compile(r"(?i)\b((?:non[\s-]?)?squamous)\s*(?:or|and|and/or|/)\s*\Z")
 _PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
 
 
@@ -964,6 +967,19 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     A bare adjective is not read as a subtype: "precursor" or "malignant" name too many."""
     for m in mentions:
         if m.label != "cancer":
+            continue
+        both = _BOTH_HISTOLOGIES.search(text, max(0, m.start - 30), m.start)
+        squeezed = text[m.start:m.end].lower().replace("-", "").replace(" ", "")
+        first = "nonsquamous" if squeezed.startswith("nonsquamous") else \
+            "squamous" if squeezed.startswith("squamous") else None
+        word = both.group(1).lower().replace("-", "").replace(" ", "") if both else None
+        if both is not None and m.data["code"] in lex.parents and first is not None \
+                and {first, word} == {"squamous", "nonsquamous"}:
+            # "non-squamous or squamous NSCLC": both histologies, the type they share
+            m.start = both.start(1)
+            m.data.pop("without", None)
+            if first == "squamous":  # (a name of the complement is the type itself)
+                m.data["code"] = lex.parents[m.data["code"]]
             continue
         if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
                 and _POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start):
