@@ -781,7 +781,7 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     left = any(left_start <= u.start < cut_lo for u in found)
     right = any(m.end() <= u.start < right_end for u in found)
     if left and right and not m.group(0).lower().startswith("either") and right_end == c.end:
-        return _history_sides(node, found, text, c, m)
+        return _history_sides(node, found, text, c, m, any_kind=True)
     if left == right:
         return node
     lo, hi = (m.end(), right_end) if left else (left_start, cut_lo)
@@ -798,12 +798,13 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
 
 
 def _history_sides(node: Node, found: list[Unit], text: str, c: Criterion,
-                   m: re.Match[str]) -> Node:
-    """"Untreated stage IV disease OR residual disease after prior chemotherapy": when a
-    clause-level "or" (`m`) has treatment histories on both sides and nothing else, each
-    side is one alternative; otherwise `node` as it was."""
+                   m: re.Match[str], any_kind: bool = False) -> Node:
+    """"Untreated stage IV disease OR residual disease after prior chemotherapy": when an
+    "or" between clauses (`m`) has treatment histories on both sides and nothing else (or
+    findings of `any_kind`, for a "; or" that plainly ends a clause: "relapsed AML; or
+    MDS with excess blasts"), each side is one alternative; otherwise `node` as it was."""
     sides = ([u for u in found if u.start < m.start()], [u for u in found if u.start >= m.end()])
-    if not all(_history(u.node) for u in found):
+    if not (any_kind and all(sides)) and not all(_history(u.node) for u in found):
         return node  # (a side naming the cancer or a marker stays required)
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
     if all(sides):

@@ -668,6 +668,7 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
 # specifically inhibits Bruton's tyrosine kinase (BTK)", "agents targeting MEK".
 _MECH_HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drugs?|therap(?:y|ies)"
 _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,20}"
+                          r"(?P<verb>(?i:targeting|targeted|directed|inhibiting|blocking)\s+)?"
                           rf"(?:(?i:monoclonal|humanized|humanised|fully\s+human)\s+)?(?P<head>{_MECH_HEADS})\b")
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
@@ -793,9 +794,12 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
     out: list[Mention] = []
     for m in _ABBREVIATED.finditer(text):
-        head = m.group("head")
-        value = _drug_class(lex, f"{m.group('abbr')} {head}",
-                            f"{m.group('abbr')} inhibitor" if head.startswith("antag") else "")
+        head, abbr = m.group("head"), m.group("abbr")
+        if m.group("verb"):  # "(mTOR) targeting agents": a class by its target
+            value = _drug_class(lex, *_by_verb(m.group(), abbr))
+        else:
+            value = _drug_class(lex, f"{abbr} {head}",
+                                f"{abbr} inhibitor" if head.startswith("antag") else "")
         if value is not None:
             out.append(Mention("drug", m.start(), m.end(), "mechanism.abbreviated",
                                {"concept": value}))

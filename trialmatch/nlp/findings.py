@@ -691,7 +691,8 @@ _LAB = re.compile(r"(?i)mg/dl|µmol/l|umol/l|ml/min|g/dl|×\s?10|x\s?10\^?9|\bUL
                   r"\bcreatinine\b|\bbilirubin\b|\bplatelets?\b|\bneutrophil|\bhemoglobin\b")
 _DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|before|from|over|"
                        r"during|of|duration|lasting|length|interval|expectancy|survival|"
-                       r"remission|follow[- ]?up)\s*(?:the\s+)?(?:(?:of|is|was)\s+)?$")
+                       r"remission|follow[- ]?up)\s*(?:the\s+)?(?:(?:of|is|was|lasted|(?:must|should)\s+"
+                       r"(?:have\s+)?been|has\s+been|have\s+been)\s+)?$")
 
 
 # What follows a number of years that dates an event rather than the patient: "<= 2 years
@@ -714,7 +715,7 @@ def _age(m: Mention, ctx: Context) -> Node | None:
         # labelled "Age: 18 to 65" in a run-on paragraph of such labels is the age
         return None
     if "age" not in surface and "old" not in surface and _DURATION.search(
-            ctx.text[max(ctx.start, m.start - 20):m.start]):
+            ctx.text[max(ctx.start, m.start - 36):m.start]):
         return None  # "amenorrhoea for < 2 years", "a disease duration >= 3 years": a
         #              duration, not the patient's age
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
@@ -1235,7 +1236,9 @@ _PRIOR_HEADING = re.compile(r"(?i)(?!.*\b(?:concurrent|concomitant|current|ongoi
 _ACTS_ON = (r"(?:that|which)\s+(?:can\s+|could\s+|may\s+|will\s+|also\s+)?(?:\w+ly\s+)?"
             r"(?:inhibits?|targets?|blocks?|binds?(?:\s+to)?|acts?\s+(?:on|against))\s+")
 _DRUG_TARGET = re.compile(r"(?i)\b" + _ACTS_ON + r"(?:the\s+)?(?:[\w-]+\s+){0,2}\Z")
-_QUALIFIED_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,120}\)\s*)?,?\s*" + _ACTS_ON)
+_QUALIFIED_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,120}\)\s*)?,?\s*(?:" + _ACTS_ON +
+                              r"|(?:specifically\s+)?(?:targeting|directed\s+(?:at|against|to)|"
+                              r"aimed\s+at)\s)")
 
 
 _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|females?)\b|"
