@@ -162,7 +162,13 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   at non-cancer position 14 or later), the cancer list walked on from position 373 with the
   limits counted afresh for set Y (12 kept among positions 373-401), the control the fifteenth
   trial of the non-cancer list; patients failing only a manual-review criterion carry
-  `status_dev_rules`).
+  `status_dev_rules`);
+* `z`: tests/realtrials, set Z (`expected_z.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 right after set Y, untuned in the same way.
+  Set Y's walk continued: the same two lists and the same 436 excluded ids (set Y's oncology
+  trials lie before position 402, its control is the fifteenth of the non-cancer list), the
+  cancer list walked on from position 402 with the limits counted afresh for set Z (12 kept
+  among positions 402-418), the control the sixteenth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -227,7 +233,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "v": (OURS, "expected_v.json"),
         "w": (OURS, "expected_w.json"),
         "x": (OURS, "expected_x.json"),
-        "y": (OURS, "expected_y.json")}
+        "y": (OURS, "expected_y.json"),
+        "z": (OURS, "expected_z.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
