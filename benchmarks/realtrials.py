@@ -154,7 +154,21 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set W's walk continued: the same two lists, the 410 ids and set W's 13 excluded (423; set W's
   oncology trials lie before position 354, its control is the thirteenth of the non-cancer
   list), the cancer list walked on from position 354 with the limits counted afresh for set X
-  (12 kept among positions 354-372), the control the fourteenth trial of the non-cancer list).
+  (12 kept among positions 354-372), the control the fourteenth trial of the non-cancer list);
+* `y`: tests/realtrials, set Y (`expected_y.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 right after set X, untuned in the same way:
+  random.Random(9911) on the same two lists, every trial of realtrials-dev, sets A-X and
+  biomarkergold excluded (436 distinct ids; none lies at cancer-list position 373 or later, nor
+  at non-cancer position 14 or later), the cancer list walked on from position 373 with the
+  limits counted afresh for set Y (12 kept among positions 373-401), the control the fifteenth
+  trial of the non-cancer list; patients failing only a manual-review criterion carry
+  `status_dev_rules`);
+* `z`: tests/realtrials, set Z (`expected_z.json`: 12 further oncology trials and a non-cancer
+  control, 50 patients, annotated in session 13 right after set Y, untuned in the same way.
+  Set Y's walk continued: the same two lists and the same 436 excluded ids (set Y's oncology
+  trials lie before position 402, its control is the fifteenth of the non-cancer list), the
+  cancer list walked on from position 402 with the limits counted afresh for set Z (12 kept
+  among positions 402-418), the control the sixteenth trial of the non-cancer list).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -218,7 +232,9 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "u": (OURS, "expected_u.json"),
         "v": (OURS, "expected_v.json"),
         "w": (OURS, "expected_w.json"),
-        "x": (OURS, "expected_x.json")}
+        "x": (OURS, "expected_x.json"),
+        "y": (OURS, "expected_y.json"),
+        "z": (OURS, "expected_z.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

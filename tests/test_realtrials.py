@@ -53,6 +53,8 @@ UNMEASURED: dict[str, str] = {
     "v": "set V (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "w": "set W (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "x": "set X (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "y": "set Y (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "z": "set Z (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
