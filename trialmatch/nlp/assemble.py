@@ -661,6 +661,12 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if _PART_SUBJECT.match(text, c.start, c.end):
         return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
                         prov=prov)
+    colon = text.find(":", c.start, c.end)
+    if not c.header and colon > 0 and text[colon + 1:c.end].strip() \
+            and announces_count(text[c.start:colon + 1]):
+        # "At least 2 of the following: A; or B; or C" on one line: a count of the items
+        return Unparsed(text[c.start:c.end], reason="a number of the listed items must hold",
+                        prov=prov)
     ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
     found = _permission_over_lists(units(ctx), text)
     allowed = tuple(u.node for u in found if u.permitted)

@@ -76,7 +76,7 @@ _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|s
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
 # (not "no longer responding to X": X was given)
 _NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))|"
-                       r"not|never|without|naive|naïve)\b")
+                       r"not(?!\s+(?:respon|benefit|controlled))|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
 
 # "given for at least 12 weeks prior to progression": how long a treatment lasted, not a
@@ -791,12 +791,16 @@ _CODE_FOLLOWERS = frozenset({"in", "or", "and", "with", "who", "that", "after", 
 # patient. Not a list item naming an allowed type ("A, B are eligible after first therapy").
 _GROUP_ELIGIBLE = re.compile(r"(?i)\W{0,4}(?:patients|subjects|participants|those)\s+with\s+"
                              r"[^.;:]{1,100}?\s(?:are|is)\s+(?:also\s+)?eligible\s+(?:at|after|"
-                             r"following|once|in|from)\b")
+                             r"following|once|in|from|if|provided|only|when)\b")
 
 
 def _cancer(m: Mention, ctx: Context) -> Node | None:
     group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
     if group is not None and m.end <= group.end():
+        return None
+    stop = ctx.text.rfind(". ", ctx.start, m.start)  # the same in a later sentence
+    if stop > ctx.start and (later := _GROUP_ELIGIBLE.match(ctx.text, stop + 1, ctx.end)) \
+            and m.end <= later.end():
         return None
     surface = ctx.text[m.start:m.end]
     if surface.isupper() and surface.lower() in _ENGLISH_CODES:
