@@ -168,7 +168,16 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   Set Y's walk continued: the same two lists and the same 436 excluded ids (set Y's oncology
   trials lie before position 402, its control is the fifteenth of the non-cancer list), the
   cancer list walked on from position 402 with the limits counted afresh for set Z (12 kept
-  among positions 402-418), the control the sixteenth trial of the non-cancer list).
+  among positions 402-418), the control the sixteenth trial of the non-cancer list);
+* `aa`: tests/realtrials, set AA (`expected_aa.json`: 12 further oncology trials and a
+  non-cancer control, 50 patients, annotated in session 13 after set Z, untuned in the same way:
+  from the trial text only, committed before anybody ran trialmatch on these trials.
+  random.Random(9911) on the same two lists, every trial of realtrials-dev, sets A-Z and
+  biomarkergold excluded (462 distinct ids; none lies at cancer-list position 419 or later, nor
+  at non-cancer position 16 or later), the cancer list walked on from position 419 with the
+  limits counted afresh for set AA (12 kept among positions 419-438), the control the
+  seventeenth trial of the non-cancer list; patient ids have a three-letter set prefix,
+  `TAA-NN-E`).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -234,7 +243,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "w": (OURS, "expected_w.json"),
         "x": (OURS, "expected_x.json"),
         "y": (OURS, "expected_y.json"),
-        "z": (OURS, "expected_z.json")}
+        "z": (OURS, "expected_z.json"),
+        "aa": (OURS, "expected_aa.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
