@@ -177,7 +177,14 @@ status a coordinator assigns for one trial of ClinicalTrials.gov corpus):
   at non-cancer position 16 or later), the cancer list walked on from position 419 with the
   limits counted afresh for set AA (12 kept among positions 419-438), the control the
   seventeenth trial of the non-cancer list; patient ids have a three-letter set prefix,
-  `TAA-NN-E`).
+  `TAA-NN-E`);
+* `ab`: tests/realtrials, set AB (`expected_ab.json`: 12 further oncology trials and a
+  non-cancer control, 50 patients, annotated in session 13 right after set AA, untuned in the
+  same way. Set AA's walk continued: the same two lists and the same 462 excluded ids (set AA's
+  oncology trials lie before position 439, its control is the seventeenth of the non-cancer
+  list), the cancer list walked on from position 439 with the limits counted afresh for set AB
+  (12 kept among positions 439-452), the control the eighteenth trial of the non-cancer list;
+  ids `TAB-NN-E`).
 
 The trials are read from ../shared/data/ctgov/trials_2000_2020.ndjson, loaded with
 `trialmatch.app.load.load_files` into a fresh database (the curated trials are there too, as
@@ -244,7 +251,8 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "x": (OURS, "expected_x.json"),
         "y": (OURS, "expected_y.json"),
         "z": (OURS, "expected_z.json"),
-        "aa": (OURS, "expected_aa.json")}
+        "aa": (OURS, "expected_aa.json"),
+        "ab": (OURS, "expected_ab.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

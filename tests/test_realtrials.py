@@ -56,6 +56,7 @@ UNMEASURED: dict[str, str] = {
     "y": "set Y (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "z": "set Z (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "aa": "set AA (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "ab": "set AB (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
