@@ -55,6 +55,8 @@ UNMEASURED: dict[str, str] = {
     "x": "set X (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "y": "set Y (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
     "z": "set Z (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "aa": "set AA (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
+    "ab": "set AB (session 13) is untuned and not yet measured: the lead runs it once, then bounds it",
 }
 
 
