@@ -691,7 +691,7 @@ _LAB = re.compile(r"(?i)mg/dl|µmol/l|umol/l|ml/min|g/dl|×\s?10|x\s?10\^?9|\bUL
                   r"\bcreatinine\b|\bbilirubin\b|\bplatelets?\b|\bneutrophil|\bhemoglobin\b")
 _DURATION = re.compile(r"(?i)\b(?:for|within|since|last|past|previous|after|before|from|over|"
                        r"during|of|duration|lasting|length|interval|expectancy|survival|"
-                       r"remission|follow[- ]?up)\s*(?:the\s+)?(?:(?:of|is|was|lasted|(?:must|should)\s+"
+                       r"remission|follow[- ]?up)\s*(?:the\s+)?(?:(?:of|is|was|to|lasted|(?:must|should)\s+"
                        r"(?:have\s+)?been|has\s+been|have\s+been)\s+)?$")
 
 
