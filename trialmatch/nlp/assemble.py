@@ -216,12 +216,10 @@ def _joining_or(gap: str) -> bool:
         if gap[:m.start()].endswith("-") and _GAP_WORD.search(gap, 0, m.start()):
             continue  # "first- or second-line": a suspended hyphen inside one phrase (not
             # right after the first finding: "platinum- or taxane-containing")
-        if _COUNT_BEFORE_OR.search(gap, 0, m.start() + 1) and _COUNT_AFTER_OR.match(gap, m.end()):
-            continue  # "after one or two prior regimens": a count, not alternatives
-        if _TIME_BEFORE_OR.search(gap, 0, m.start() + 1) and _TIME_AFTER_OR.match(gap, m.end()):
-            continue  # "progression during or after X": one time, not alternatives
-        if _STATE_BEFORE_OR.search(gap, 0, m.start() + 1) and _STATE_AFTER_OR.match(gap, m.end()):
-            continue  # "lymphoma in relapse or refractory to X": states of one disease
+        if any(before.search(gap, 0, m.start() + 1) and after.match(gap, m.end())
+               for before, after in _ONE_PHRASE_OR):
+            continue  # "after one or two regimens", "during or after X", "relapsed or
+            # refractory to X": one count, one time, states of one disease; no alternatives
         before = len(_GAP_WORD.findall(gap, 0, m.start()))
         after = len(_GAP_WORD.findall(gap, m.end()))
         comma = gap[:m.start() + 1].rstrip().endswith(",")
@@ -231,19 +229,17 @@ def _joining_or(gap: str) -> bool:
     return False
 
 
-# An "or" between numbers is part of a count ("one or two", "2 or more", "first or second").
+# Words that an "or" joins inside one phrase: numbers of a count ("one or two", "2 or more"),
+# words of time ("during or after", "on or within"), states of one disease ("relapsed or
+# refractory"): (the word before the "or", the word after it).
 _COUNTS = r"\d+|one|two|three|four|five|six|first|second|third|fourth"
-_COUNT_BEFORE_OR = re.compile(rf"(?i)\b(?:{_COUNTS})\s*\Z")
-_COUNT_AFTER_OR = re.compile(rf"(?i)\s*(?:{_COUNTS}|more|fewer|less|greater)\b")
-# An "or" between words of time ("during or after", "on or within", "at or before").
 _TIMES = r"during|after|before|on|at|within|following|since|while|prior\s+to"
-_TIME_BEFORE_OR = re.compile(rf"(?i)\b(?:{_TIMES})\s*\Z")
-_TIME_AFTER_OR = re.compile(rf"(?i)\s*(?:{_TIMES})\b")
-# An "or" between states of one disease ("relapsed or refractory", "in relapse or resistant").
 _STATES = (r"relapsed?|relapsing|recurrent|recurrence|refractory|resistant|resistance|"
            r"progressive|progressing|progression|persistent|intolerant|intolerance")
-_STATE_BEFORE_OR = re.compile(rf"(?i)\b(?:{_STATES})\s*\Z")
-_STATE_AFTER_OR = re.compile(rf"(?i)\s*(?:{_STATES})\b")
+_ONE_PHRASE_OR = tuple((re.compile(rf"(?i)\b(?:{words})\s*\Z"),
+                        re.compile(rf"(?i)\s*(?:{words}{more})\b"))
+                       for words, more in ((_COUNTS, "|more|fewer|less|greater"), (_TIMES, ""),
+                                           (_STATES, "")))
 _BIOMARKER = (Alteration, Fusion, Expression, Signature)
 # A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
 # subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".
