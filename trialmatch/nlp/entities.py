@@ -958,8 +958,9 @@ _COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
 
 
 # "non-squamous or squamous", "squamous and non-squamous": a histology and its complement
-# before a cancer name
-_BOTH_HISTOLOGIES = re.compile(r"(?i)\b((?:non[\s-]?)?squamous)\s*(?:or|and|and/or|/)\s*\Z")
+# before a cancer name (the name's first word is the other of the two)
+_BOTH_HISTOLOGIES = re.compile(r"(?i)\b(?P<non>non[\s-]?)?(?P<word>[a-z]{4,})\s*(?:or|and|and/or|/)\s*\Z")
+_FIRST_WORD = re.compile(r"(?i)(?P<non>non[\s-]?)?(?P<word>[a-z]{4,})\b")
 _PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
 
 
@@ -973,16 +974,16 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if m.label != "cancer":
             continue
         both = _BOTH_HISTOLOGIES.search(text, max(0, m.start - 30), m.start)
-        squeezed = text[m.start:m.end].lower().replace("-", "").replace(" ", "")
-        first = "nonsquamous" if squeezed.startswith("nonsquamous") else \
-            "squamous" if squeezed.startswith("squamous") else None
-        word = both.group(1).lower().replace("-", "").replace(" ", "") if both else None
-        if both is not None and m.data["code"] in lex.parents and first is not None \
-                and {first, word} == {"squamous", "nonsquamous"}:
-            # "non-squamous or squamous NSCLC": both histologies, the type they share
-            m.start = both.start(1)
+        own_first = _FIRST_WORD.match(text, m.start, m.end)
+        if both is not None and own_first is not None and m.data["code"] in lex.parents \
+                and both.group("word").lower() == own_first.group("word").lower() \
+                and bool(both.group("non")) != bool(own_first.group("non")) \
+                and both.group("word").lower() in _HISTOLOGY_WORDS:
+            # "non-squamous or squamous NSCLC": a histology word and its complement, the type
+            # they share (not two types: "seminoma or non-seminoma", "Hodgkin and non-Hodgkin")
+            m.start = both.start()
             m.data.pop("without", None)
-            if first == "squamous":  # (a name of the complement is the type itself)
+            if not own_first.group("non"):  # (a name of the complement is the type itself)
                 m.data["code"] = lex.parents[m.data["code"]]
             continue
         if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
