@@ -235,7 +235,8 @@ def _joining_or(gap: str) -> bool:
 _COUNTS = r"\d+|one|two|three|four|five|six|first|second|third|fourth"
 _TIMES = r"during|after|before|on|at|within|following|since|while|prior\s+to"
 _STATES = (r"relapsed?|relapsing|recurrent|recurrence|refractory|resistant|resistance|"
-           r"progressive|progressing|progression|persistent|intolerant|intolerance")
+           r"progressive|progressing|progression|persistent|intolerant|intolerance|failed|"
+           r"failure")
 _ONE_PHRASE_OR = tuple((re.compile(rf"(?i)\b(?:{words})\s*\Z"),
                         re.compile(rf"(?i)\s*(?:{words}{more})\b"))
                        for words, more in ((_COUNTS, "|more|fewer|less|greater"), (_TIMES, ""),
