@@ -554,13 +554,9 @@ def test_trailing_or_chains_as_before(items):
 
 def _enclosing_by_scan(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
     """`scope._enclosing` as every pair tried for every index."""
-    pairs: dict[int, int] = {}
-    stack: list[int] = []
-    for i, w in enumerate(words):
-        if w in ("(", "[", "（"):
-            stack.append(i)
-        elif w in (")", "]", "）") and stack:
-            pairs[stack.pop()] = i
+    from trialmatch.nlp.scope import bracket_pairs
+
+    pairs = bracket_pairs(words)
     out = {}
     for k in wanted:
         inner = None

@@ -126,12 +126,8 @@ def _barriers(words: list[str]) -> list[int]:
 _QUALIFY_HEAD = frozenset({"exception", "carved"})
 
 
-def _enclosing(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
-    """For each wanted token index inside balanced brackets: the innermost (open, close).
-
-    Matched pairs nest or are disjoint, so one sweep in text order finds each: the pairs
-    opened before a wanted index that are still open there form a stack, the innermost on
-    top (the tests compare it with trying every pair for every index)."""
+def bracket_pairs(words: list[str]) -> dict[int, int]:
+    """{open token index: its close token index} of the balanced brackets of `words`."""
     pairs: dict[int, int] = {}
     stack: list[int] = []
     for i, w in enumerate(words):
@@ -139,6 +135,16 @@ def _enclosing(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]
             stack.append(i)
         elif w in (")", "]", "）") and stack:
             pairs[stack.pop()] = i
+    return pairs
+
+
+def _enclosing(words: list[str], wanted: list[int]) -> dict[int, tuple[int, int]]:
+    """For each wanted token index inside balanced brackets: the innermost (open, close).
+
+    Matched pairs nest or are disjoint, so one sweep in text order finds each: the pairs
+    opened before a wanted index that are still open there form a stack, the innermost on
+    top (the tests compare it with trying every pair for every index)."""
+    pairs = bracket_pairs(words)
     if not pairs:
         return {}
     spans = sorted(pairs.items())
