@@ -8,7 +8,7 @@ Annotated sets of one shape (patients written from the trial text, each with the
 coordinator assigns for one trial of the ClinicalTrials.gov corpus):
 
 * `dev`: ../shared/data/realtrials-dev (45 trials, 165 patients);
-* `ours`, `c` ... `ab`: our own annotated sets in tests/realtrials (sets A to AB: other trials
+* `ours`, `c` ... `af`: our own annotated sets in tests/realtrials (sets A to AF: other trials
   of the same corpus, named by NCT id, no copied text); how each set was drawn (the seeded
   walk, the ids excluded, the positions kept) and in which session is in
   tests/realtrials/README.md.
@@ -79,7 +79,11 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "y": (OURS, "expected_y.json"),
         "z": (OURS, "expected_z.json"),
         "aa": (OURS, "expected_aa.json"),
-        "ab": (OURS, "expected_ab.json")}
+        "ab": (OURS, "expected_ab.json"),
+        "ac": (OURS, "expected_ac.json"),
+        "ad": (OURS, "expected_ad.json"),
+        "ae": (OURS, "expected_ae.json"),
+        "af": (OURS, "expected_af.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
