@@ -255,6 +255,7 @@ _TYPE_PREMODIFIER = re.compile(r"(?i)\b(?:transformed|secondary|primary|de\s+nov
                                r"aggressive|indolent|advanced|metastatic|recurrent|relapsed|"
                                r"refractory|untreated|newly\s+diagnosed)\s*\Z")
 _AND = re.compile(r"(?i)\band\b")
+_LIST_GOES_ON_OR = re.compile(r"(?i)\s*,\s*(?:or|and/or)\s")
 _EITHER = re.compile(r"(?i)\beither\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
 _CLOSE_BRACKET = re.compile(r"[^()\[\]]{0,30}[)\]]")
@@ -423,7 +424,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
                              prov=span))
             continue
         before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
-        alternatives = has_or or bool(_ALTERNATIVES.search(before)) or all(
+        alternatives = has_or or bool(_ALTERNATIVES.search(before)) or (
+            # "A, B, or an investigational C": the list's "or" comes before its last item,
+            # which was not read; the items read are still alternatives
+            not any(id(u) in after_and for u in run[1:])
+            and _LIST_GOES_ON_OR.match(text, run[-1].end) is not None) or all(
             isinstance(u.node, Diagnosis) or id(u.node) in qualified for u in run) or (
             prov.section == "exclusion" and all(_same_kind(run[0].node, u.node) for u in run))
         kind = AnyOf if alternatives else All
@@ -606,8 +611,8 @@ _PARTS = re.compile(r"(?i)\b(?:phase|part|stage\s+of\s+the\s+study|cohort|arm|do
 # The same per age group: Karnofsky for the older patients and Lansky (its form for children)
 # for the younger, or a limit "for patients under 16" or "if aged 71-75": one limit per
 # group, alternatives; the same limit twice is one leaf.
-_AGE_GROUPS = re.compile(r"(?i)\blansky\b|\bfor\s+(?:patients|participants|subjects|children|adults|"
-                         r"those)\s+(?:aged?\s+)?(?:[<>≤≥]|under|over|older|younger|\d)"
+_AGE_GROUPS = re.compile(r"(?i)\blansky\b|(?:\bfor|\()\s*(?:patients|participants|subjects|children|"
+                         r"adults|those)\s+(?:aged?\s+)?(?:[<>≤≥=]|under|over|older|younger|\d)"
                          r"|\b(?:if|when)\s+(?:aged?|older|younger|over|under)\b")
 
 
@@ -619,6 +624,14 @@ def _limits_per_part(node: Node) -> Node:
     if not isinstance(node, All):
         return node
     items = [_limits_per_part(i) for i in node.items]
+    ages = [i for i in items if isinstance(i, Age)]
+    perfs = [i for i in items if isinstance(i, Performance)]
+    if len(ages) == 1 and perfs and len(items) == len(perfs) + 1 and len(perfs) == len(
+            {p.scale for p in perfs}):
+        # "Lansky 50 or more (patients 16 years or younger)": the limit holds for that age
+        # group only; any(not in the group, the limit)
+        limit = perfs[0] if len(perfs) == 1 else All(tuple(perfs), prov=node.prov)
+        return AnyOf((Not(ages[0], prov=ages[0].prov), limit), prov=node.prov)
     by_scale: dict[str, list[Performance]] = {}
     for i in items:
         if isinstance(i, Performance):
@@ -651,6 +664,34 @@ _PART_SUBJECT = re.compile(
     r"consists?)\b")
 
 
+# A part of the study named inside a criterion, as a label: "For the dose escalation part:",
+# "In the pharmacodynamic study:" (at the start of the criterion or of a sentence).
+_PART_LABEL = re.compile(
+    r"(?i)(?:(?<=[.;])|(?<=[.;]\s)|(?<=[.;]\s\s)|\A)\W{0,3}(?:for|in)\s+(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,4}(?:study|studies|part|cohort|arm|phase|group|portion|stage|segment)"
+    r"(?:\s+(?:[A-Z0-9]{1,3}|I{1,3}V?))?\s*[:：]")
+
+
+def _per_part(found: list[Unit], text: str, prov: Provenance) -> Node | None:
+    """"For the first part: A. For the second part: B or C": a patient joins one part, so the
+    parts' findings are alternatives: any(A, any(B, C)); the words before the first label
+    hold for every part. None when the criterion names fewer than two parts."""
+    start, end = prov.start or 0, prov.end if prov.end is not None else len(text)
+    cuts = [m.start() for m in _PART_LABEL.finditer(text[start:end])]
+    if len(cuts) < 2:
+        return None
+    cuts = [start + k for k in cuts]
+    head = [u for u in found if u.start < cuts[0]]
+    parts = [[u for u in found if a <= u.start < b] for a, b in zip(cuts, cuts[1:] + [end])]
+    if sum(1 for p in parts if p) < 2:
+        return None
+    choice = AnyOf(tuple(join_units(p, text, _span(prov, text, p[0].start, p[-1].end,
+                                                   "assemble.part"))
+                         for p in parts if p),
+                   prov=_span(prov, text, cuts[0], end, "assemble.parts"))
+    return choice if not head else All((join_units(head, text, prov), choice), prov=prov)
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
@@ -670,7 +711,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = [u for u in found if not u.permitted]
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
-    node = join_units(found, text, prov)
+    node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
     if allowed:
@@ -1039,6 +1080,16 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
         if kind is None or (run and not alternatives([nodes[run[0]], nodes[k]])):
             break  # (one kind with the first item is one kind with all: linear in the run)
         run.append(k)
+    if len(run) < 2 and c.any_of:
+        # "At least one of the following:" then items of different kinds ("earlier response
+        # to drug A" / "a mutation of gene B" / "Karnofsky 70 or more"): where the list ends
+        # cannot be told, but a choice has two items at least; the two that follow
+        pair = [k for k in (i + 1, i + 2) if k < len(layout.criteria)]
+        if len(pair) == 2 and all(
+                not (d := layout.criteria[k]).header and d.section == c.section
+                and d.cohorts == c.cohorts and d.parent == c.parent and d.style == c.style
+                and d.depth == c.depth and not isinstance(nodes[k], Unparsed) for k in pair):
+            return pair
     return run if len(run) >= 2 else []
 
 
@@ -1102,11 +1153,13 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
     cohorts = []
     for cid in ids:
         items: list[Node] = list(leading)
-        for c, node in pairs:
-            if c.cohorts is not None and cid not in c.cohorts:
-                continue
+        mine = [(c, node) for c, node in pairs if c.cohorts is None or cid in c.cohorts]
+        required = _required_drugs(node for c, node in mine if c.section == "inclusion")
+        for c, node in mine:
             if c.section == "exclusion" and isinstance(node, Not) and node.stated is None:
                 items.append(node.item)  # "Excluded: previously untreated disease": treated
+            elif c.section == "exclusion" and _double_negative(c, node, required):
+                items.append(node)
             elif c.section == "exclusion":
                 items.append(Not(node, prov=Provenance(c.section, c.start, c.end, c.text,
                                                        "section.exclusion")))
@@ -1116,3 +1169,48 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
         label = layout.cohorts.get(cid)
         cohorts.append(Cohort(cid, All(tuple(items)), label))
     return tuple(cohorts)
+
+
+def _required_drugs(nodes) -> frozenset[str]:
+    """The drugs and classes the inclusion criteria require (reached through "all of" only)."""
+    out: set[str] = set()
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, All):
+            todo.extend(node.items)
+        elif isinstance(node, PriorTherapy) and not node.excluding:
+            out.add(node.concept)
+    return frozenset(out)
+
+
+# An exclusion item that opens with a negation: "No prior cisplatin" listed under "Exclusion
+# Criteria" usually repeats the section's own negation (read: cisplatin is excluded).
+_OPENS_NEGATED = re.compile(r"(?i)[\W\d]{0,6}(?:no|never|without)\b")
+
+
+def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool:
+    """An exclusion "No prior X" whose X the inclusion criteria require ("platinum-resistant
+    disease" ... excluded: "no prior cisplatin or carboplatin"): a trial cannot require and
+    exclude one treatment, so the negation is the writer's own and the item excludes patients
+    who had none of them: X is required."""
+    if not required or not _OPENS_NEGATED.match(c.text):
+        return False
+    leaves = list(_drug_leaves(node))
+    if not leaves or "" in leaves:
+        return False
+    concepts = _drug_classes()[2]
+    return all(required & (concepts(x) | {x}) or any(x in concepts(r) for r in required)
+               for x in leaves)
+
+
+def _drug_leaves(node: Node):
+    """The drugs of a node made of prior therapies under "any of"/"all of" (none if it holds
+    anything else)."""
+    if isinstance(node, PriorTherapy) and not node.excluding:
+        yield node.concept
+    elif isinstance(node, (All, AnyOf)):
+        for item in node.items:
+            yield from _drug_leaves(item)
+    else:
+        yield ""  # anything else: not a plain list of treatments

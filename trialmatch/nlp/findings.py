@@ -75,6 +75,13 @@ _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|s
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
 # (not "no longer responding to X": X was given)
+# A state of the disease named by the drug it followed ("X-naive", "X-pretreated",
+# "X-refractory", "platinum-resistant", "platinum-sensitive", "X-exposed"): each says whether
+# X was given. Not the class of a mutation ("TKI-sensitive mutation", "TKI-resistant variant").
+_STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|resistant|sensitive|"
+                          r"exposed)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
+                          r"substitutions?|deletions?|insertions?)\b)")
+_RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
 _NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))|"
                        r"not(?!\s+(?:respon|benefit|controlled))|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
@@ -252,10 +259,35 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     return spans
 
 
+# A criterion opening with a topic label ("Prior anthracycline exposure: patients must have
+# had less than ... of anthracycline"): a treatment or cancer the label names and the
+# sentence after it names again is the sentence's topic, read there only.
+_LABEL = re.compile(r"\W{0,6}(?:[^\W\d][\w/()-]*\s+){0,5}[^\W\d][\w/()-]*\s*:\s*(?=\S)")
+
+
+def _concept(m: Mention) -> tuple[str, str] | None:
+    key = m.data.get("concept") if m.label == "drug" else (
+        m.data.get("code") if m.label == "cancer" else None)
+    return (m.label, key) if key else None
+
+
+# A number of patients of a kind the study plans to enrol ("at least 10 patients with the
+# T315I mutation will be enrolled in cohort 1"): an accrual target, not a criterion.
+_ACCRUAL = re.compile(
+    r"(?i)\b(?:(?:at\s+least|up\s+to|approximately|about|around|a\s+(?:minimum|maximum)\s+of|"
+    r"no\s+more\s+than|a\s+total\s+of)\s+)?\d{1,4}\s+(?:[\w+/-]+\s+){0,3}?(?:patients|subjects|"
+    r"participants|cases)\b[^.;]{0,200}?\bwill\s+be\s+(?:enrolled|accrued|included|recruited|"
+    r"treated|randomi[sz]ed|entered)\b[^.;]*")
+
+
 def units(ctx: Context) -> list[Unit]:
     """Every finding of one criterion, in text order."""
     ms = [m for m in ctx.ms if not ctx.skipped(m)]
-    rules = _group_rules(ctx)
+    label = _LABEL.match(ctx.text, ctx.start, ctx.end)
+    if label is not None:
+        body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
+        ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
+    rules = _group_rules(ctx) + [m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
     if rules:
         ms = [m for m in ms if not any(a <= m.start < b for a, b in rules)]
     out: list[Unit] = []
@@ -1105,11 +1137,18 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(
-            ctx.text, m.end, ctx.end)) or re.match(r"(?i)\s*(?:-?\s*naive|-?\s*naïve|"
-                                                   r"-?\s*pretreated|-?\s*refractory)", after)
+            ctx.text, m.end, ctx.end)) or _STATE_AFTER.match(after)
             or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
+    response = _STATE_AFTER.match(after)
+    if response is not None and _RESPONSE.search(response.group()) and (
+            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})):
+        # "platinum-refractory disease" ruled out: how the disease answered X, not whether X
+        # was given (a patient who had X and responded is welcome)
+        return Unparsed(ctx.text[m.start:m.end + response.end()],
+                        reason="a response to an earlier treatment",
+                        prov=ctx.prov(m.start, m.end + response.end(), "context.response"))
     sub = _FOR_SUBGROUP.match(ctx.text, ctx.start, ctx.end)
     if sub is not None and m.end <= sub.end():
         return None  # "For crizotinib-naive patients:": the drug names a subgroup

@@ -156,6 +156,9 @@ def build_lexicon(ontology) -> Lexicon:
                 # a class named by what it does: "VEGFR inhibition", "PD-1 blockade" (only
                 # classes end in "inhibitor"; drugs have names)
                 keys += [key[:-len("inhibitor")] + "inhibition", key[:-len("inhibitor")] + "blockade"]
+            if " tyrosine kinase inhibitor" in key:
+                # "EGFR TK inhibitor": the kinase written short
+                keys.append(key.replace(" tyrosine kinase inhibitor", " tk inhibitor"))
             for k in keys:
                 lex.drugs.setdefault(k, concept)
                 lex.drug_first.add(k.split()[0])

@@ -222,6 +222,10 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             if rule.category == "exception" and _enumerator_at(low, cue.hi):
                 # "except a) X; b) Y": the lettered list is the exception, ";" and all
                 limit = _enumerated_end(low, ends_at, j, cue.hi)
+            elif rule.through_clauses and cue.hi < len(low) and low[cue.hi] in (":", "："):
+                # "except in these cases: A; B; C": the list the colon opens, ";" and all,
+                # to the sentence's or the criterion's end
+                limit = _listed_end(low, ends_at, j, cue.hi + rule.max_scope)
             if rule.terminators:
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
             box = brackets.get(cue.lo)
@@ -264,6 +268,17 @@ def _enumerator_at(low: list[str], k: int) -> bool:
     if k < len(low) and low[k] == "(":
         k += 1
     return k + 1 < len(low) and low[k + 1] == ")" and _ENUM_LABEL.fullmatch(low[k]) is not None
+
+
+def _listed_end(low: list[str], stops: list[int], j: int, cap: int) -> int:
+    """The end of a list opened by a colon: the first stop that is not a ";" (a sentence
+    end, a criterion start), at most `cap`."""
+    cap = min(len(low), cap)
+    while j < len(stops) and stops[j] < cap:
+        if low[stops[j]] != ";":
+            return stops[j]
+        j += 1
+    return cap
 
 
 def _enumerated_end(low: list[str], stops: list[int], j: int, start: int) -> int:

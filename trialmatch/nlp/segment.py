@@ -285,6 +285,8 @@ def segment(text: str) -> Layout:
     b = _Builder()
     for pos, line in layout_lines(text):
         if not line.strip():
+            if b.criteria and b.open and not b.blank and _bracket_left_open(b, text):
+                continue  # "... radiation (to" / blank line / "25% of the marrow)": one item
             b.blank = True
             if b.criteria and b.open:
                 b.finish(text)
@@ -320,6 +322,16 @@ def segment(text: str) -> Layout:
     if b.criteria:
         b.finish(text)
     return Layout(b.criteria, b.cohorts, base=b.additions and not b.plain)
+
+
+def _bracket_left_open(b: _Builder, text: str) -> bool:
+    """Whether the open criterion stops inside a bracket it opened, mid-sentence: a blank line
+    there is a break in the pasted text, not the end of the criterion."""
+    c = b.criteria[-1]
+    if c.end - c.start > 600 or b.last_line.rstrip().endswith((".", ";", ":", "：", "。")):
+        return False
+    words = text[c.start:c.end]
+    return words.count("(") > words.count(")")
 
 
 def _wrapped_word(b: _Builder, line: str) -> bool:
