@@ -204,7 +204,34 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
             node: Node = AnyOf(options, prov=_span(prov, text, choice.end(), end,
                                                   "assemble.inline_choice"))
             return node if not head else All((_joined(head, text, prov), node), prov=prov)
+    if prov.section == "exclusion":
+        # "Prior X for advanced disease. In addition, patients who had a Y are excluded":
+        # a further sentence that rules patients out itself is an alternative reason to
+        # exclude; any other sentence qualifies the one before it
+        cuts = [m.end() for m in _SENTENCE_END.finditer(text, start, end)]
+        groups: list[list[Unit]] = []
+        last = -1
+        for u in found:
+            k = sum(c <= u.start for c in cuts)
+            if not groups or (k != last and _EXCLUDING_SENTENCE.match(
+                    text, cuts[k - 1], cuts[k] if k < len(cuts) else end)):
+                groups.append([])
+            groups[-1].append(u)
+            last = k
+        if len(groups) >= 2:
+            return AnyOf(tuple(_joined(g, text, prov) for g in groups), prov=prov)
     return _joined(found, text, prov)
+
+
+# The end of a sentence inside a criterion: ". " before a capital letter (not after an
+# initial or a short abbreviation such as "e.g." or "vs.").
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]%]{2})\.\s+(?=[A-Z])")
+# A further sentence of an exclusion that rules patients out itself: it adds to the item
+# ("In addition, ...", "Also ...") or says so ("... are excluded", "... are not eligible").
+_EXCLUDING_SENTENCE = re.compile(
+    r"(?is)(?:in\s+addition|additionally|also|furthermore|moreover)\b"
+    r"|[^.]{0,300}?\b(?:(?:are|is|will\s+be)\s+(?:also\s+)?(?:excluded|ineligible|not\s+eligible|"
+    r"not\s+allowed|not\s+permitted|prohibited))\b")
 
 
 def _joining_or(gap: str) -> bool:

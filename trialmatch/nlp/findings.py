@@ -276,7 +276,7 @@ def _concept(m: Mention) -> tuple[str, str] | None:
 _ACCRUAL = re.compile(
     r"(?i)\b(?:(?:at\s+least|up\s+to|approximately|about|around|a\s+(?:minimum|maximum)\s+of|"
     r"no\s+more\s+than|a\s+total\s+of)\s+)?\d{1,4}\s+(?:[\w+/-]+\s+){0,3}?(?:patients|subjects|"
-    r"participants|cases)\b[^.;]{0,200}?\bwill\s+be\s+(?:enrolled|accrued|included|recruited|"
+    r"participants|cases)\b[^.;]{0,200}?\b(?:will|may|can|could)\s+be\s+(?:enrolled|accrued|included|recruited|"
     r"treated|randomi[sz]ed|entered)\b[^.;]*")
 
 

@@ -155,7 +155,11 @@ def build_lexicon(ontology) -> Lexicon:
             if key.endswith(" inhibitor"):
                 # a class named by what it does: "VEGFR inhibition", "PD-1 blockade" (only
                 # classes end in "inhibitor"; drugs have names)
-                keys += [key[:-len("inhibitor")] + "inhibition", key[:-len("inhibitor")] + "blockade"]
+                stem = key[:-len("inhibitor")]
+                keys += [stem + "inhibition", stem + "blockade",
+                         # "a c-MET signaling inhibitor", "an mTOR pathway inhibitor"
+                         stem + "signaling inhibitor", stem + "signalling inhibitor",
+                         stem + "pathway inhibitor"]
             if " tyrosine kinase inhibitor" in key:
                 # "EGFR TK inhibitor": the kinase written short
                 keys.append(key.replace(" tyrosine kinase inhibitor", " tk inhibitor"))
