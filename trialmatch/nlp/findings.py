@@ -280,6 +280,17 @@ _ACCRUAL = re.compile(
     r"treated|randomi[sz]ed|entered)\b[^.;]*")
 
 
+# A sentence whose subject is the patients with a marker status, however far its verb
+# ("HER2-positive patients, defined as IHC 3+ or ISH amplified, must have had trastuzumab"):
+# a rule for that subgroup only, neither the status nor the rest required of every patient
+# (when the verb follows the status at once, data/context.yaml `conditional.subgroup`).
+_MARKER_GROUP = re.compile(
+    r"(?i)\W{0,6}(?:(?:for|in)\s+)?(?:[\w()/+]+[\s-]+){0,8}?(?:positive|negative|mutated|mutant|"
+    r"amplified|wild[\s-]?type|rearranged|deficient|high)[\s-]+(?:patients|subjects|participants|"
+    r"tumou?rs|disease|cases)\b\s*,(?:[^.;]|\.(?=\d)){0,200}?\b(?:must|should|need\s+to|"
+    r"are\s+required\s+to|will\s+need\s+to)\b(?:[^.;]|\.(?=\d))*")
+
+
 def units(ctx: Context) -> list[Unit]:
     """Every finding of one criterion, in text order."""
     ms = [m for m in ctx.ms if not ctx.skipped(m)]
@@ -288,6 +299,10 @@ def units(ctx: Context) -> list[Unit]:
         body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
         ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
     rules = _group_rules(ctx) + [m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
+    marker_group = _MARKER_GROUP.match(ctx.text, ctx.start, ctx.end) \
+        if ctx.section == "inclusion" else None
+    if marker_group is not None:
+        rules.append(marker_group.span())
     if rules:
         ms = [m for m in ms if not any(a <= m.start < b for a, b in rules)]
     out: list[Unit] = []
