@@ -8,7 +8,7 @@ Annotated sets of one shape (patients written from the trial text, each with the
 coordinator assigns for one trial of the ClinicalTrials.gov corpus):
 
 * `dev`: ../shared/data/realtrials-dev (45 trials, 165 patients);
-* `ours`, `c` ... `af`: our own annotated sets in tests/realtrials (sets A to AF: other trials
+* `ours`, `c` ... `aj`: our own annotated sets in tests/realtrials (sets A to AJ: other trials
   of the same corpus, named by NCT id, no copied text); how each set was drawn (the seeded
   walk, the ids excluded, the positions kept) and in which session is in
   tests/realtrials/README.md.
@@ -83,7 +83,11 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "ac": (OURS, "expected_ac.json"),
         "ad": (OURS, "expected_ad.json"),
         "ae": (OURS, "expected_ae.json"),
-        "af": (OURS, "expected_af.json")}
+        "af": (OURS, "expected_af.json"),
+        "ag": (OURS, "expected_ag.json"),
+        "ah": (OURS, "expected_ah.json"),
+        "ai": (OURS, "expected_ai.json"),
+        "aj": (OURS, "expected_aj.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:

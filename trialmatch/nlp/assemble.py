@@ -969,7 +969,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             # MDS or AML" / "- RAEB-2" / "- AML"): the sub-items define it when they are
             # alternatives of one kind
             own = [k for k in c.children if k not in absorbed]
-            if alternatives([nodes[k] for k in own]):
+            if alternatives([nodes[k] for k in own]) and not _other_cohorts(layout, c, own):
                 kids = own
         if kids and c.header and announces_exceptions(c.text):
             # "Other cancer, with the following exceptions:" / items: the items are not
@@ -996,14 +996,16 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             head = nodes[i]
             out.append((c, items if isinstance(head, Unparsed) else All((head, items), prov=prov)))
         elif kids and (c.any_of or announces_alternatives(c.text) or (
-                not c.all_of and alternatives([nodes[k] for k in kids]))):
+                not c.all_of and alternatives([nodes[k] for k in kids])
+                and not _other_cohorts(layout, c, kids))):
             absorbed.update(_descendants(layout, kids))
             end = max(layout.criteria[k].end for k in kids)
             prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
             kid_nodes = tuple(nodes[k] for k in kids)
             head = nodes[i]
             choice = AnyOf(kid_nodes, prov=prov)
-            node = choice if isinstance(head, Unparsed) else All((head, choice), prov=prov)
+            node = choice if isinstance(head, Unparsed) or _spelled_out(head, kid_nodes) \
+                else All((head, choice), prov=prov)
             out.append((c, node))
         else:
             out.append((c, nodes[i]))
@@ -1120,6 +1122,12 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
     return run if len(run) >= 2 else []
 
 
+def _other_cohorts(layout: Layout, c: Criterion, kids: list[int]) -> bool:
+    """Whether an item under `c` belongs to other cohorts than `c` ("Phase II:" / "Group A:
+    ..."): such items are the cohorts' own criteria, not alternatives of `c`."""
+    return any(layout.criteria[d].cohorts != c.cohorts for d in _descendants(layout, kids))
+
+
 def _descendants(layout: Layout, kids: list[int]) -> set[int]:
     out: set[int] = set()
     todo = list(kids)
@@ -1143,14 +1151,44 @@ def _kind_of(node: Node) -> tuple[str, str | None] | None:
     if isinstance(node, AnyOf) and node.items:
         kinds = {_kind_of(n) for n in node.items}
         return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(node, All) and len({n for n in node.items if isinstance(n, Diagnosis)}) == 1 \
-            and all(isinstance(n, Diagnosis) or _marker(n) for n in node.items):
-        # a cancer type with its markers ("triple-negative breast"), or named twice
-        # ("RAEB-T (RAEB in transformation)")
+    if isinstance(node, All) and any(_diagnosis_like(n) for n in node.items) and all(
+            _diagnosis_like(n) or _marker(n.item if isinstance(n, Not) else n)
+            for n in node.items):
+        # a cancer type with its markers ("triple-negative breast", "ALCL, ALK-negative"), or
+        # named twice ("RAEB-T (RAEB in transformation)", "T-cell lymphoma/leukaemia")
         return "diagnosis", None
     if isinstance(node, (All, Not, Unparsed)):
         return None
     return node.kind, getattr(node, "gene", None)
+
+
+def _spelled_out(head: Node, items: tuple[Node, ...]) -> bool:
+    """Whether a header's cancer type is the name of the group its items list, in a
+    classification other than ours ("PTCL, by the WHO classification:" / "angioimmunoblastic
+    T-cell lymphoma" / ...): an item that is no subtype of the head's code means the head
+    names the list, so the items alone are required."""
+    if not isinstance(head, Diagnosis):
+        return False
+    from trialmatch.ontology import default_ontology
+
+    ontology = default_ontology()
+    codes = [d.code for n in items for d in _diagnoses(n)]
+    return bool(codes) and any(
+        c != head.code and head.code not in ontology.cancer_ancestors(c) for c in codes)
+
+
+def _diagnoses(node: Node):
+    if isinstance(node, Diagnosis):
+        yield node
+    elif isinstance(node, (All, AnyOf)):
+        for n in node.items:
+            yield from _diagnoses(n)
+
+
+def _diagnosis_like(node: Node) -> bool:
+    """A cancer type, or a choice of cancer types."""
+    return isinstance(node, Diagnosis) or (isinstance(node, AnyOf) and bool(node.items) and all(
+        isinstance(n, Diagnosis) for n in node.items))
 
 
 def alternatives(nodes: list[Node]) -> bool:

@@ -146,6 +146,12 @@ def build_lexicon(ontology) -> Lexicon:
         if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
             lex.cancer_first.add(key.split()[0])
+    for key, code in _synonyms_named_like_codes(ontology):
+        # "PTCL" listed among the names of the mature T-cell lymphomas, while OncoTree's own
+        # PTCL is only the NOS type: the name the text uses wins over the internal code
+        if key not in lex.cancers and gene_key(key) not in lex.genes:
+            lex.cancers[key] = code
+            lex.cancer_first.add(key.split()[0])
     for name, concept in ontology.drug_lexicon().items():
         key = word_key(name)
         if key and len(key) >= 3 and not _SIGNED.search(name):
@@ -181,6 +187,24 @@ def build_lexicon(ontology) -> Lexicon:
 _GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
                       "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
                       "or", "nos", "other", "type", "with", "disease"})
+
+
+def _synonyms_named_like_codes(ontology) -> list[tuple[str, str]]:
+    """(key, code) of the synonyms of a type that are written like another type's code, which
+    the ontology's name index gives to the code."""
+    rows = getattr(ontology, "cancers", None)
+    if not isinstance(rows, dict):
+        return []
+    codes = {word_key(str(c)) for c in rows}
+    out = []
+    for code, row in rows.items():
+        try:
+            synonyms = row["synonyms"] or ()
+        except (KeyError, TypeError):
+            continue
+        out += [(word_key(s), str(code)) for s in synonyms
+                if word_key(s) in codes and word_key(s) != word_key(str(code))]
+    return out
 
 
 def _written_codes(ontology) -> set[str]:

@@ -206,6 +206,8 @@ class _Builder:
             if (top_style == style and top_indent == indent) or indent < top_indent:
                 if top_style == style and indent < top_indent:
                     closed = top_indent if closed is None else closed
+                elif top_style == style:
+                    closed = None  # a sibling at this indent: the list goes on under its header
                 self.stack.pop()
                 continue
             if closed is not None and top_style == style and self.criteria[idx].header:
@@ -311,7 +313,7 @@ def segment(text: str) -> Layout:
         if body_start >= body_end:
             continue
         body = text[body_start:body_end]
-        indent = len(line) - len(line.lstrip())
+        indent = _aligned_indent(b, line, bullet)
         if _continues(b, bullet, body):
             b.extend(body_end, body)
         else:
@@ -322,6 +324,20 @@ def segment(text: str) -> Layout:
     if b.criteria:
         b.finish(text)
     return Layout(b.criteria, b.cohorts, base=b.additions and not b.plain)
+
+
+def _aligned_indent(b: _Builder, line: str, bullet: str) -> int:
+    """The indent of a line; a number of two digits or more right-aligned with the open items
+    of its list ("   9." over "  10.", as the registry lays lists out) counts at their indent,
+    so item 10 stays in the list of item 9."""
+    indent = len(line) - len(line.lstrip())
+    digits = len(bullet.strip()) - 1
+    if digits >= 2 and bullet.strip()[:digits].isdigit():
+        style = _style(bullet)
+        aligned = indent + digits - 1
+        if any(s == style and at == aligned for s, at, _ in b.stack):
+            return aligned
+    return indent
 
 
 def _bracket_left_open(b: _Builder, text: str) -> bool:
