@@ -282,6 +282,7 @@ _TYPE_PREMODIFIER = re.compile(r"(?i)\b(?:transformed|secondary|primary|de\s+nov
                                r"aggressive|indolent|advanced|metastatic|recurrent|relapsed|"
                                r"refractory|untreated|newly\s+diagnosed)\s*\Z")
 _AND = re.compile(r"(?i)\band\b")
+_SEMICOLON_ITEM = re.compile(r"(?i)\s*;\s*(?:(?:and/or|or)\s+)?")
 _LIST_GOES_ON_OR = re.compile(r"(?i)\s*,\s*(?:or|and/or)\s")
 _EITHER = re.compile(r"(?i)\beither\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
@@ -390,6 +391,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
+        if not listed and isinstance(prev.node, Diagnosis) and isinstance(cur.node, Diagnosis) \
+                and _SEMICOLON_ITEM.fullmatch(gap):
+            listed = True  # "melanoma; renal cell carcinoma; or urothelial carcinoma"
         if not listed and isinstance(prev.node, Diagnosis) and isinstance(cur.node, Diagnosis):
             # a subtype qualifier after the cancer type keeps the list together
             sub = _SUBTYPE_AFTER.match(gap)

@@ -884,6 +884,9 @@ _GENERIC_CLASSES = frozenset({"targeted_therapy", "immunotherapy", "biologic_the
                               "monoclonal_antibody", "tki", "kinase_inhibitor"})
 
 
+# A word glued by a hyphen before a generic class ("Aurora A-targeted agents", "CD33-directed
+# therapy"): the class of that target only, which the lexicon may not name
+_QUALIFIER_GLUED = re.compile(r"[A-Za-z0-9]-\Z")
 _TARGET_GAP = re.compile(r"(?i)[\s\-–/()]*(?:receptors?|pathway)?[\s\-–/()]*")
 
 
@@ -1228,7 +1231,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Not(node, prov=node.prov) if negated else node
     carved = "carved" in m.mods and not (not spared and _NON_DRUG_EXCEPTION.match(
         ctx.text, m.end, min(ctx.end, m.end + 160)))  # "(other than surgery)": no drug spared
-    if carved or (m.data["concept"] in _GENERIC_CLASSES and _target_before(m, ctx)) \
+    if carved or (m.data["concept"] in _GENERIC_CLASSES and (
+            _target_before(m, ctx) or _QUALIFIER_GLUED.search(ctx.text, max(0, m.start - 4),
+                                                              m.start))) \
             or _QUALIFIED_AFTER.match(ctx.text, m.end, ctx.end):
         return Unparsed(ctx.text[m.start:m.end], reason="a qualified treatment (with "
                         "exceptions, or one generation or kind of a class)",

@@ -149,11 +149,23 @@ def _heading(kind: str, label: str, source: str) -> Heading:
     return Heading(kind, label, (), source)
 
 
+# A part named after its criterion ("Measurable disease (Phase 2 only)") or before a verb
+# ("Phase 2 requires one of: ..."): the criterion is that part's.
+_PART_ONLY = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>{_KIND}\s*"
+                        r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?))\s*(?i:only)"
+                        r"\s*\)\s*[.;]?\s*$")
+_PART_VERB = re.compile(rf"\s*(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}|\d{{1,2}}"
+                        r"(?:\.\d{1,2})?[A-Za-z]?))\s+(?i:requires?|only\s+(?:includes?|"
+                        r"enrolls?|takes?)|(?:will\s+)?(?:includes?|enrolls?))\s+")
+
+
 def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
-    """A criterion that starts "Cohort A: ..." or "(Arm A only): ...": its cohorts and where
-    its own words start."""
-    m = _INLINE.match(text)
+    """A criterion that starts "Cohort A: ..." or "(Arm A only): ...", ends "(Phase 2
+    only)", or opens "Phase 2 requires ...": its cohorts and where its own words start."""
+    m = _INLINE.match(text) or _PART_VERB.match(text)
     if not m:
-        return None
+        m = _PART_ONLY.search(text[-60:])
+        ids = cohort_ids(m.group("label")) if m else ()
+        return (ids, 0) if ids else None
     ids = cohort_ids(m.group("label"))
     return (ids, m.end()) if ids else None
