@@ -82,6 +82,10 @@ _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|res
                           r"exposed)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
                           r"substitutions?|deletions?|insertions?)\b)")
 _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
+# ... or a response named before the drug, in its clause ("have not responded to radiation or
+# chemotherapy", "refractory to X")
+_RESPONSE_BEFORE = re.compile(r"(?i)\b(?:respon\w*|refractory|resistant|resistance|sensitive|"
+                              r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)\b[^;.]{0,60}\Z")
 _NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))|"
                        r"not(?!\s+(?:respon|benefit|controlled))|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
@@ -1160,13 +1164,15 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
     response = _STATE_AFTER.match(after)
-    if response is not None and _RESPONSE.search(response.group()) and (
-            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})):
-        # "platinum-refractory disease" ruled out: how the disease answered X, not whether X
-        # was given (a patient who had X and responded is welcome)
-        return Unparsed(ctx.text[m.start:m.end + response.end()],
-                        reason="a response to an earlier treatment",
-                        prov=ctx.prov(m.start, m.end + response.end(), "context.response"))
+    ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
+    if ruled_out and ((response is not None and _RESPONSE.search(response.group()))
+                      or _RESPONSE_BEFORE.search(before)):
+        # "platinum-refractory disease", "metastases that have not responded to X" ruled
+        # out: how the disease answered X, not whether X was given (a patient who had X and
+        # responded is welcome)
+        end = m.end + (response.end() if response is not None else 0)
+        return Unparsed(ctx.text[m.start:end], reason="a response to an earlier treatment",
+                        prov=ctx.prov(m.start, end, "context.response"))
     sub = _FOR_SUBGROUP.match(ctx.text, ctx.start, ctx.end)
     if sub is not None and m.end <= sub.end():
         return None  # "For crizotinib-naive patients:": the drug names a subgroup
