@@ -1230,8 +1230,11 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
             elif c.section == "exclusion" and _double_negative(c, node, required):
                 items.append(node)
             elif c.section == "exclusion":
-                items.append(Not(node, prov=Provenance(c.section, c.start, c.end, c.text,
-                                                       "section.exclusion")))
+                items.append(Not(_sparing_required(node, required),
+                                 prov=Provenance(c.section, c.start, c.end, c.text,
+                                                 "section.exclusion")))
+            elif isinstance(node, Not):
+                items.append(replace(node, item=_sparing_required(node.item, required)))
             else:
                 items.append(node)
         items.extend(trailing)
@@ -1251,6 +1254,26 @@ def _required_drugs(nodes) -> frozenset[str]:
         elif isinstance(node, PriorTherapy) and not node.excluding:
             out.add(node.concept)
     return frozenset(out)
+
+
+def _sparing_required(node: Node, required: frozenset[str]) -> Node:
+    """A treatment class ruled out while the inclusion criteria require a drug of it ("must
+    have had platinum" ... excluded: "any prior chemotherapy other than that required"): the
+    exclusion spares the required drugs, `PriorTherapy(class, excluding=required)`; a trial
+    cannot require and exclude one treatment. Walks "any of" lists of treatments."""
+    if not required:
+        return node
+    if isinstance(node, AnyOf):
+        items = tuple(_sparing_required(n, required) for n in node.items)
+        return node if items == node.items else replace(node, items=items)
+    if not isinstance(node, PriorTherapy) or node.concept not in _drug_classes()[0]:
+        return node
+    concepts = _drug_classes()[2]
+    spared = tuple(r for r in sorted(required)
+                   if r != node.concept and node.concept in concepts(r))
+    if not spared:
+        return node
+    return PriorTherapy(node.concept, tuple(node.excluding) + spared, prov=node.prov)
 
 
 # An exclusion item that opens with a negation: "No prior cisplatin" listed under "Exclusion

@@ -55,7 +55,9 @@ _PRIOR = re.compile(r"(?i)\b(?:prior|previous(?:ly)?|received|receiving|treated\
                     r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+(?:or|and/or)\s+"
                     r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+to|"
                     r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
-                    r"(?:have\s+)?(?:contained|included))\b")
+                    r"(?:have\s+)?(?:contained|included)|"
+                    # "must have had X", "should have had at least one X"
+                    r"(?:must|should|to|will)\s+have\s+had)\b")
 # (a wait written in hours or in words counts too: "48 hours prior", "three weeks before",
 # not "the last three months of therapy"; "... should elapse between the last dose and entry";
 # "less than three days from prior X"; "retinoids (4 weeks)" in a list of medications with the
