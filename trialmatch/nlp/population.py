@@ -145,7 +145,9 @@ def one_cancer(node: Node, ontology) -> Node:
                 if i not in drop or i == first]
         return replace(node, items=tuple(kept))
 
-    return _alternative_items(rewrite(node, visit), ontology)
+    # (criteria that cannot hold together first, while each is still whole: merging the bare
+    # types first would join a criterion's type with an umbrella type and hide the conflict)
+    return rewrite(_alternative_items(node, ontology), visit)
 
 
 def _item_cancers(node: Node) -> list[str] | None:
@@ -169,12 +171,16 @@ def _alternative_items(rule: Node, ontology) -> Node:
     found = [(i, codes) for i, c in enumerate(items) if (codes := _item_cancers(c)) is not None]
     if len(found) < 2 or all(_diagnoses(items[i]) is not None for i, _ in found):
         return rule
-    for k, (_, codes) in enumerate(found):
-        for _, other in found[k + 1:]:
-            if not all(_unrelated(ontology, a, b) for a in codes for b in other):
-                return rule
-    first = found[0][0]
-    merged = AnyOf(tuple(items[i] for i, _ in found), prov=items[first].prov)
-    drop = {i for i, _ in found}
+    # the criteria that cannot hold with some other one: each names types unrelated to all
+    # of that other's; one related to every other ("relapsed leukaemia" over "AML, ..." and
+    # "ALL, ...") narrows them all and stays required
+    apart = [(i, codes) for i, codes in found if any(
+        j != i and all(_unrelated(ontology, a, b) for a in codes for b in other)
+        for j, other in found)]
+    if len(apart) < 2:
+        return rule
+    first = apart[0][0]
+    merged = AnyOf(tuple(items[i] for i, _ in apart), prov=items[first].prov)
+    drop = {i for i, _ in apart}
     return replace(rule, items=tuple(merged if i == first else c for i, c in enumerate(items)
                                      if i not in drop or i == first))
