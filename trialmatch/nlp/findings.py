@@ -84,6 +84,10 @@ _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|res
                           r"exposed)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
                           r"substitutions?|deletions?|insertions?)\b)")
 _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
+# The end of a sentence: a history word in the sentence before does not reach a drug of the
+# next one ("Patients receiving antiepileptics can be included. Drug X is not metabolised
+# by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z)\]]{2})\.\s+(?=[A-Z])")
 # ... or a response named before the drug, in its clause ("have not responded to radiation or
 # chemotherapy", "refractory to X")
 _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:respon\w*|refractory|resistant|resistance|sensitive|"
@@ -1157,7 +1161,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if _carrier(m, ctx):
         return None
     floor = max(ctx.start, m.start - 160)
-    clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1)
+    clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1,
+                       *(s.end() for s in _SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(
