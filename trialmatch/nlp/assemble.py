@@ -13,8 +13,9 @@ from dataclasses import replace
 from functools import lru_cache
 
 from trialmatch.nlp.evidence import with_evidence
-from trialmatch.nlp.findings import Context, Unit, units
+from trialmatch.nlp.findings import SENTENCE_BREAK, Context, Unit, units
 from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.population import diagnosis_choice, required_codes
 from trialmatch.nlp.resources import list_headers
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import is_state
@@ -208,7 +209,7 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
         # "Prior X for advanced disease. In addition, patients who had a Y are excluded":
         # a further sentence that rules patients out itself is an alternative reason to
         # exclude; any other sentence qualifies the one before it
-        cuts = [m.end() for m in _SENTENCE_END.finditer(text, start, end)]
+        cuts = [m.end() for m in SENTENCE_BREAK.finditer(text, start, end)]
         groups: list[list[Unit]] = []
         last = -1
         for u in found:
@@ -223,9 +224,6 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     return _joined(found, text, prov)
 
 
-# The end of a sentence inside a criterion: ". " before a capital letter (not after an
-# initial or a short abbreviation such as "e.g." or "vs.").
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]%]{2})\.\s+(?=[A-Z])")
 # A further sentence of an exclusion that rules patients out itself: it adds to the item
 # ("In addition, ...", "Also ...") or says so ("... are excluded", "... are not eligible").
 _EXCLUDING_SENTENCE = re.compile(
@@ -1155,8 +1153,8 @@ def _kind_of(node: Node) -> tuple[str, str | None] | None:
     if isinstance(node, AnyOf) and node.items:
         kinds = {_kind_of(n) for n in node.items}
         return kinds.pop() if len(kinds) == 1 else None
-    if isinstance(node, All) and any(_diagnosis_like(n) for n in node.items) and all(
-            _diagnosis_like(n) or _marker(n.item if isinstance(n, Not) else n)
+    if isinstance(node, All) and any(diagnosis_choice(n) for n in node.items) and all(
+            diagnosis_choice(n) or _marker(n.item if isinstance(n, Not) else n)
             for n in node.items):
         # a cancer type with its markers ("triple-negative breast", "ALCL, ALK-negative"), or
         # named twice ("RAEB-T (RAEB in transformation)", "T-cell lymphoma/leukaemia")
@@ -1176,23 +1174,9 @@ def _spelled_out(head: Node, items: tuple[Node, ...]) -> bool:
     from trialmatch.ontology import default_ontology
 
     ontology = default_ontology()
-    codes = [d.code for n in items for d in _diagnoses(n)]
+    codes = set().union(*(required_codes(n) for n in items))
     return bool(codes) and any(
         c != head.code and head.code not in ontology.cancer_ancestors(c) for c in codes)
-
-
-def _diagnoses(node: Node):
-    if isinstance(node, Diagnosis):
-        yield node
-    elif isinstance(node, (All, AnyOf)):
-        for n in node.items:
-            yield from _diagnoses(n)
-
-
-def _diagnosis_like(node: Node) -> bool:
-    """A cancer type, or a choice of cancer types."""
-    return isinstance(node, Diagnosis) or (isinstance(node, AnyOf) and bool(node.items) and all(
-        isinstance(n, Diagnosis) for n in node.items))
 
 
 def alternatives(nodes: list[Node]) -> bool:
@@ -1288,21 +1272,20 @@ def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool
     who had none of them: X is required."""
     if not required or not _OPENS_NEGATED.match(c.text):
         return False
-    leaves = list(_drug_leaves(node))
-    if not leaves or "" in leaves:
+    leaves = _drug_leaves(node)
+    if not leaves:
         return False
     concepts = _drug_classes()[2]
     return all(required & (concepts(x) | {x}) or any(x in concepts(r) for r in required)
                for x in leaves)
 
 
-def _drug_leaves(node: Node):
-    """The drugs of a node made of prior therapies under "any of"/"all of" (none if it holds
-    anything else)."""
+def _drug_leaves(node: Node) -> list[str]:
+    """The drugs of a node made of prior therapies under "any of"/"all of"; [] when it holds
+    anything else."""
     if isinstance(node, PriorTherapy) and not node.excluding:
-        yield node.concept
-    elif isinstance(node, (All, AnyOf)):
-        for item in node.items:
-            yield from _drug_leaves(item)
-    else:
-        yield ""  # anything else: not a plain list of treatments
+        return [node.concept]
+    if isinstance(node, (All, AnyOf)) and node.items:
+        parts = [_drug_leaves(item) for item in node.items]
+        return [x for p in parts for x in p] if all(parts) else []
+    return []

@@ -76,7 +76,6 @@ _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
-# (not "no longer responding to X": X was given)
 # A state of the disease named by the drug it followed ("X-naive", "X-pretreated",
 # "X-refractory", "platinum-resistant", "platinum-sensitive", "X-exposed"): each says whether
 # X was given. Not the class of a mutation ("TKI-sensitive mutation", "TKI-resistant variant").
@@ -84,14 +83,15 @@ _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|res
                           r"exposed)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
                           r"substitutions?|deletions?|insertions?)\b)")
 _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
-# The end of a sentence: a history word in the sentence before does not reach a drug of the
-# next one ("Patients receiving antiepileptics can be included. Drug X is not metabolised
-# by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
-_SENTENCE_BREAK = re.compile(r"(?<=[a-z)\]]{2})\.\s+(?=[A-Z])")
 # ... or a response named before the drug, in its clause ("have not responded to radiation or
 # chemotherapy", "refractory to X")
 _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:respon\w*|refractory|resistant|resistance|sensitive|"
                               r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)\b[^;.]{0,60}\Z")
+# The end of a sentence: a history word in the sentence before does not reach a drug of the
+# next one ("Patients receiving antiepileptics can be included. Drug X is not metabolised
+# by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
+SENTENCE_BREAK = re.compile(r"(?<=[a-z)\]]{2})\.\s+(?=[A-Z])")
+# (not "no longer responding to X": X was given)
 _NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))|"
                        r"not(?!\s+(?:respon|benefit|controlled))|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
@@ -1162,7 +1162,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1,
-                       *(s.end() for s in _SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
+                       *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
     if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(

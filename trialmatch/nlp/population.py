@@ -109,7 +109,7 @@ def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: 
         "structured", None, None, named, "conditions.unrecognised"))
 
 
-def _diagnoses(node: Node) -> list[Diagnosis] | None:
+def diagnosis_choice(node: Node) -> list[Diagnosis] | None:
     """A diagnosis, or the diagnoses of an `any` of them; None for anything else."""
     if isinstance(node, Diagnosis):
         return [node]
@@ -129,7 +129,7 @@ def one_cancer(node: Node, ontology) -> Node:
         if not isinstance(node, All):
             return node
         items = list(node.items)
-        dx = [(i, found) for i, c in enumerate(items) if (found := _diagnoses(c)) is not None]
+        dx = [(i, found) for i, c in enumerate(items) if (found := diagnosis_choice(c)) is not None]
         # two items side by side name unrelated types; the alternatives inside one item do
         # not count ("one of the blood cancers below: A, B" is all(blood cancer, any(A, B)))
         unrelated = any(_unrelated(ontology, a.code, b.code)
@@ -153,9 +153,9 @@ def one_cancer(node: Node, ontology) -> Node:
 def _item_cancers(node: Node) -> list[str] | None:
     """The cancer types an item requires of its own: a diagnosis, an `any` of them, or an
     `all` with one such part among other criteria ("Ph+ ALL, relapsed"); else None."""
-    found = _diagnoses(node)
+    found = diagnosis_choice(node)
     if found is None and isinstance(node, All):
-        groups = [g for c in node.items if (g := _diagnoses(c)) is not None]
+        groups = [g for c in node.items if (g := diagnosis_choice(c)) is not None]
         found = groups[0] if len(groups) == 1 else None
     return None if found is None else [leaf.code for leaf in found]
 
@@ -169,7 +169,7 @@ def _alternative_items(rule: Node, ontology) -> Node:
         return rule
     items = list(rule.items)
     found = [(i, codes) for i, c in enumerate(items) if (codes := _item_cancers(c)) is not None]
-    if len(found) < 2 or all(_diagnoses(items[i]) is not None for i, _ in found):
+    if len(found) < 2 or all(diagnosis_choice(items[i]) is not None for i, _ in found):
         return rule
     # the criteria that cannot hold with some other one: each names types unrelated to all
     # of that other's; one related to every other ("relapsed leukaemia" over "AML, ..." and

@@ -151,7 +151,7 @@ def _heading(kind: str, label: str, source: str) -> Heading:
 
 # A part named after its criterion ("Measurable disease (Phase 2 only)") or before a verb
 # ("Phase 2 requires one of: ..."): the criterion is that part's.
-_PART = rf"(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}|\d{{1,2}}(?:\.\d{{1,2}})?[A-Za-z]?))"
+_PART = rf"(?P<label>{_KIND}\s*{_ID})"
 _PART_ONLY = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)\s*\)\s*[.;]?\s*$")
 _PART_VERB = re.compile(rf"\s*{_PART}\s+(?i:requires?|only\s+(?:includes?|enrolls?|takes?)|"
                         r"(?:will\s+)?(?:includes?|enrolls?))\s+")
