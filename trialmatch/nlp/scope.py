@@ -221,7 +221,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             limit = min(ends_at[j] if j < len(ends_at) else len(low), cue.hi + rule.max_scope)
             if rule.category == "exception" and _enumerator_at(low, cue.hi):
                 # "except a) X; b) Y": the lettered list is the exception, ";" and all
-                limit = _enumerated_end(low, ends_at, j, cue.hi)
+                limit = _listed_end(low, ends_at, j, cue.hi + _ENUMERATED_SCOPE, enumerated=True)
             elif rule.through_clauses and cue.hi < len(low) and low[cue.hi] in (":", "："):
                 # "except in these cases: A; B; C": the list the colon opens, ";" and all,
                 # to the sentence's or the criterion's end
@@ -270,24 +270,15 @@ def _enumerator_at(low: list[str], k: int) -> bool:
     return k + 1 < len(low) and low[k + 1] == ")" and _ENUM_LABEL.fullmatch(low[k]) is not None
 
 
-def _listed_end(low: list[str], stops: list[int], j: int, cap: int) -> int:
-    """The end of a list opened by a colon: the first stop that is not a ";" (a sentence
-    end, a criterion start), at most `cap`."""
+def _listed_end(low: list[str], stops: list[int], j: int, cap: int,
+                enumerated: bool = False) -> int:
+    """The end of a list: the first stop that is not a ";" between its items (a sentence
+    end, a criterion start), at most `cap`. A list opened by a colon runs through every ";";
+    an `enumerated` one ("a) X; b) Y") only through a ";" before its next label."""
     cap = min(len(low), cap)
     while j < len(stops) and stops[j] < cap:
-        if low[stops[j]] != ";":
-            return stops[j]
-        j += 1
-    return cap
-
-
-def _enumerated_end(low: list[str], stops: list[int], j: int, start: int) -> int:
-    """The end of a lettered list that starts at `start`: ";" before the next label does not
-    end it; a sentence end, a criterion start or a ";" before anything else does."""
-    cap = min(len(low), start + _ENUMERATED_SCOPE)
-    while j < len(stops) and stops[j] < cap:
         k = stops[j]
-        if low[k] != ";" or not _enumerator_at(low, k + 1):
+        if low[k] != ";" or (enumerated and not _enumerator_at(low, k + 1)):
             return k
         j += 1
     return cap
