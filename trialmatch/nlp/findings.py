@@ -1165,12 +1165,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                        *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
+    response = _STATE_AFTER.match(after)
     if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(
-            ctx.text, m.end, ctx.end)) or _STATE_AFTER.match(after)
+            ctx.text, m.end, ctx.end)) or response is not None
             or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
-    response = _STATE_AFTER.match(after)
     ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
     if ruled_out and ((response is not None and _RESPONSE.search(response.group()))
                       or _RESPONSE_BEFORE.search(before)):
