@@ -87,7 +87,11 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "ag": (OURS, "expected_ag.json"),
         "ah": (OURS, "expected_ah.json"),
         "ai": (OURS, "expected_ai.json"),
-        "aj": (OURS, "expected_aj.json")}
+        "aj": (OURS, "expected_aj.json"),
+        "ak": (OURS, "expected_ak.json"),
+        "al": (OURS, "expected_al.json"),
+        "am": (OURS, "expected_am.json"),
+        "an": (OURS, "expected_an.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
