@@ -687,6 +687,10 @@ _PART_SUBJECT = re.compile(
     r"1st|2nd|3rd|4th|[a-z]{1,12}[- ])\s*)?(?:stratum|strata|cohort|arm|group|part|phase|"
     r"module|step)\b(?:\s+(?:[A-Z0-9]{1,3}|I{1,3}V?|[a-z]))?\s+(?:must|should|shall|need|"
     r"are\s+required|will|have\s+to)\b"
+    # "For subjects in Groups B or C, earlier X": the criterion of those parts only
+    r"|\W{0,4}for\s+(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
+    r"assigned\s+to|entering)\s+(?:the\s+)?(?:stratum|strata|cohorts?|arms?|groups?|parts?|"
+    r"phases?|modules?|steps?)\s+[A-Z0-9]{1,3}(?:\s*(?:,|and|or|&)\s*[A-Z0-9]{1,3})*\s*[,:]"
     # "Note: the dose expansion phase will include patients with A or B"
     r"|\W{0,4}(?:note\s*:\s*)?(?:the\s+)?(?:dose[- ])?(?:expansion|escalation|extension)\s+"
     r"(?:phase|part|cohorts?|portion|stage)\s+(?:will|shall|may|must|is|are|includes?|"

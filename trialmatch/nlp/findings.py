@@ -45,7 +45,7 @@ from trialmatch.rules.nodes import (
     Unparsed,
 )
 
-_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|received|receiving|treated\s+with|treatment\s+"
+_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|received|receiving|receipt\s+of|treated\s+with|treatment\s+"
                     r"with|therapy\s+with|progress(?:ed|ion|ive\s+disease)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
@@ -85,8 +85,13 @@ _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|res
 _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
 # ... or a response named before the drug, in its clause ("have not responded to radiation or
 # chemotherapy", "refractory to X")
-_RESPONSE_BEFORE = re.compile(r"(?i)\b(?:respon\w*|refractory|resistant|resistance|sensitive|"
-                              r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)\b[^;.]{0,60}\Z")
+# ("disease progression while receiving X", "relapse within 6 months of X" ruled out: how the
+# disease answered X too)
+_RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resistance|sensitive|"
+                              r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)|(?:progress\w*|"
+                              r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?\s+(?:while\s+"
+                              r"(?:on|receiving|taking|being\s+treated\s+with)|during|on|after|"
+                              r"following|within\s+[^;.]{1,30}?\b(?:of|after|following)))\b[^;.]{0,60}\Z")
 # The end of a sentence: a history word in the sentence before does not reach a drug of the
 # next one ("Patients receiving antiepileptics can be included. Drug X is not metabolised
 # by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
@@ -301,6 +306,30 @@ _MARKER_GROUP = re.compile(
     r"are\s+required\s+to|will\s+need\s+to)\b(?:[^.;]|\.(?=\d))*")
 
 
+# A sentence labelled with a group of the patients ("For mantle cell: CD5+, cyclin D1+",
+# "For women: ..."): a rule for that group only. Labels of the trial's parts (part, phase,
+# cohort, arm) make cohorts elsewhere (sections.py).
+_GROUP_LABEL_SENTENCE = re.compile(
+    r"(?i)\W{0,6}for\s+(?!(?:all|both|each|every|any|inclusion|eligibility|entry|enrol\w*|"
+    r"(?:this|the)\s+(?:study|trial))\b)"
+    r"(?![^:：.;]{0,60}?\b(?:phase|part|cohort|arm|portion|stage|step|segment|study|sub-?study)"
+    r"s?\b[^:：.;]{0,30}[:：])"
+    r"(?:[\w()/+'-]+\s+){0,5}?[\w()/+'-]+\s*[:：](?=\s)")
+
+
+def _labelled_groups(ctx: Context) -> list[tuple[int, int]]:
+    """The spans of the sentences of the criterion that open with a group label."""
+    heading = ctx.heading.rstrip()
+    if heading.endswith((":", "：")):
+        last = ([0] + [c.end() for c in _CLAUSE_START.finditer(heading)])[-1]
+        label = _GROUP_LABEL_SENTENCE.match(heading + " ", last)
+        if label is not None and label.end() == len(heading):
+            return [(ctx.start, ctx.end)]  # an item of a list under "... For women:"
+    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
+    return [(lo, starts[k + 1] if k + 1 < len(starts) else ctx.end)
+            for k, lo in enumerate(starts) if _GROUP_LABEL_SENTENCE.match(ctx.text, lo, ctx.end)]
+
+
 def units(ctx: Context) -> list[Unit]:
     """Every finding of one criterion, in text order."""
     ms = [m for m in ctx.ms if not ctx.skipped(m)]
@@ -309,6 +338,7 @@ def units(ctx: Context) -> list[Unit]:
         body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
         ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
     rules = _group_rules(ctx) + [m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
+    rules += _labelled_groups(ctx)
     marker_group = _MARKER_GROUP.match(ctx.text, ctx.start, ctx.end) \
         if ctx.section == "inclusion" else None
     if marker_group is not None:
@@ -420,6 +450,19 @@ def _result_after_test(g: Group, ctx: Context) -> str | None:
     return "wildtype" if m.group("word").lower().startswith("wild") else "negative"
 
 
+# "... as well as anti-EGFR therapy for RAS wild-type patients": the genes name the group a
+# rule is for (with the status and a population noun after them), not a requirement
+_FOR_BEFORE = re.compile(r"(?i)\bfor\s+(?:the\s+|those\s+)?(?:[\w-]+\s+){0,5}\(?\Z")
+_GROUP_AFTER = re.compile(r"(?i)[\s)\]-]*(?:(?:wild[\s-]?type|mutant|mutated|positive|negative|"
+                          r"amplified|rearranged|altered|fusion|expressing)[\s-]+)?"
+                          r"(?:patients|subjects|participants|cases)\b")
+
+
+def _names_group(g: Group, ctx: Context) -> bool:
+    return bool(_FOR_BEFORE.search(ctx.text, max(ctx.start, g.start - 60), g.start)
+                and _GROUP_AFTER.match(ctx.text, g.end, ctx.end))
+
+
 def group_unit(g: Group, ctx: Context) -> Unit | None:
     carved = all(p.gene.mods == {"exception"} for p in g.phrases) and _excepted_from_cancer(
         g.start, ctx)
@@ -435,6 +478,8 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         return Unit(result, g.start, g.end)
     if _DRUG_TARGET.search(ctx.text, max(ctx.start, g.start - 60), g.start):
         return None  # "TKIs that can inhibit EGFR with T790M": what a drug acts on
+    if _names_group(g, ctx):
+        return None
     kind, how = group_kind(g, ctx)
     if kind is None:
         return None
@@ -778,6 +823,8 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
+    if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end):
+        return None  # "1 to < 2 years: 0.6 mg/dL": the row label of a table of limits by age
     if _NOT_ENROLLED.search(ctx.text, max(ctx.start, m.start - 60), m.start):
         return None  # "the sites do not enrol subjects below the age of 18": the limit negated
     label = _GROUP_LABEL.match(ctx.text, ctx.start, m.start)
@@ -1025,7 +1072,8 @@ _FOR_SUBGROUP = re.compile(r"(?i)\W{0,4}for\s+(?:all\s+)?(?:(?:[\w/]+[\s\-]{1,2}
 # should ...": the drug names the group the sentence binds (its subject, before the
 # sentence's modal), so the rule is for that group only, not a requirement of X
 _TREATED_GROUP = re.compile(
-    r"(?i)\W{0,6}(?:all\s|any\s)?(?:patients?|subjects?|participants?|those|women|men)\s{1,3}"
+    r"(?i)\W{0,6}(?:all\s|any\s)?(?:(?:male|female|adult|paediatric|pediatric)\s{1,3})?"
+    r"(?:patients?|subjects?|participants?|those|women|men)\s{1,3}"
     r"(?:(?:who|that)\s{1,3})?(?:(?:have|has|had|are|is|were|was)\s{1,3})?"
     r"(?:(?:been|previously|prior|currently|already|ever)\s{1,3}){0,3}"
     r"(?:treated|receiving|received|taking|on|given|exposed|pre-?treated)\b")
@@ -1155,9 +1203,25 @@ def _carrier(m: Mention, ctx: Context) -> bool:
                                      for x in ctx.ms)
 
 
+# "any other ALK inhibitor in addition to crizotinib": the drugs after the class that it
+# adds to, which the "other" class does not count
+_IN_ADDITION_TO = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?(?:in\s+addition\s+to|besides|beyond)"
+                             r"\s+(?:(?:the|prior|previous|earlier)\s+)?(?:[\w-]+(?:\s*,\s*|\s+(?:or|and)\s+))*\Z")
+
+
+def _in_addition_to(cls: Mention, m: Mention, ctx: Context) -> bool:
+    """Whether drug `m` is named after "other <cls> in addition to"."""
+    return cls.end <= m.start and m.start - cls.end < 80 \
+        and _OTHER_BEFORE.search(ctx.text, max(ctx.start, cls.start - 20), cls.start) is not None \
+        and _IN_ADDITION_TO.fullmatch(ctx.text, cls.end, m.start) is not None
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     if "state" in m.data:
         return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
+    if any(x.label == "drug" and x.data["concept"] in _class_ids() and _in_addition_to(x, m, ctx)
+           for x in ctx.ms):
+        return None  # the drug an "other" class adds to (see _in_addition_to)
     if _carrier(m, ctx):
         return None
     floor = max(ctx.start, m.start - 160)
@@ -1224,9 +1288,11 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # "crizotinib is allowed (all other ALK inhibitors are excluded)": the class without
         # the drugs allowed before it
         named = tuple(dict.fromkeys(
-            x.data["concept"] for x in ctx.ms if x.label == "drug" and x.end <= m.start
-            and m.start - x.end < 160 and x.data["concept"] not in _class_ids()
-            and not x.mods.isdisjoint({"permission", "exception"})))
+            x.data["concept"] for x in ctx.ms if x.label == "drug" and (
+                x.end <= m.start and m.start - x.end < 160
+                and not x.mods.isdisjoint({"permission", "exception"})
+                or _in_addition_to(m, x, ctx))
+            and x.data["concept"] not in _class_ids()))
         if named:
             node = PriorTherapy(m.data["concept"], named, prov=ctx.prov(m.start, m.end, m.source))
             negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
@@ -1322,7 +1388,7 @@ _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|fem
                          r"|\b(?:either|any)\s+(?:sex|gender)\b", re.DOTALL)
 # Words that make a mention of women or men a rule about pregnancy or contraception.
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
-                           r"lactat|nursing|steril|birth\s+control|infant|partner|fertil")
+                           r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom")
 # The sex names the patients: it opens the criterion ("Women aged 18 or older",
 # "Patients must be male"), or is followed by what describes patients ("women with ...").
 _OPENS = re.compile(r"(?i)\W*(?:(?:only|patients?|subjects?|participants?|must|be|are|is|"
@@ -1354,10 +1420,17 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     if ctx.text[ctx.start:ctx.end].rstrip().endswith((":", "：")) or _RULE_FOR.match(
             ctx.text, m.end, ctx.end):
         return None  # "Female patients must meet one of the following:": a rule for them
+    if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end):
+        return None  # "Men = (140 - age) x weight / ...", "women: 1.4 mg/dL": one row of a
+        #              formula or a table, not the sex of the trial's patients
     if not (_OPENS.fullmatch(ctx.text, ctx.start, m.start)
             or _DESCRIBES.match(ctx.text, m.end, ctx.end)):
         return None
     return Sex(m.data["sex"], prov=ctx.prov(m.start, m.end, m.source))
+
+
+# After a label of a formula or a table row: "=" or ":" and a number or a bracket.
+_STRATUM_VALUE = re.compile(r"\s*(?:\([^()]{0,20}\)\s*)?[=:：]\s*[(\d<>≤≥]")
 
 
 _MAKERS = {"signature": _signature, "measure": _measure, "tmb": _measure,

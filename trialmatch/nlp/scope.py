@@ -242,8 +242,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             # a criterion start is itself in scope; a barrier token is not
             floor = max(cue.lo - rule.max_scope, floor)
             if rule.terminators:
-                floor = next((k + 1 for k in range(cue.lo - 1, floor - 1, -1)
-                              if low[k] in rule.terminators), floor)
+                floor = _backward_terminator(low, cue.lo, floor, rule.terminators)
             spans.append((floor, cue.lo))
         box = brackets.get(cue.lo) if rule.category not in _QUALIFY_HEAD else None
         if box is not None:  # a cue inside brackets reaches nothing outside them
@@ -282,6 +281,23 @@ def _listed_end(low: list[str], stops: list[int], j: int, cap: int,
             return k
         j += 1
     return cap
+
+
+def _backward_terminator(low: list[str], start: int, floor: int,
+                         terminators: list[str]) -> int:
+    """Where a backward scope ends: after the nearest terminator token outside brackets the
+    scope walks through ("anti-EGFR therapy (e.g., cetuximab) for ..." passes the comma in
+    the brackets)."""
+    depth = 0
+    for k in range(start - 1, floor - 1, -1):
+        word = low[k]
+        if word in (")", "]") and word not in terminators:
+            depth += 1
+        elif word in ("(", "[") and depth:
+            depth -= 1
+        elif word in terminators and not depth:
+            return k + 1
+    return floor
 
 
 def _forward_terminator(low: list[str], start: int, limit: int,

@@ -56,7 +56,7 @@ def _untrail(text: str) -> str:
 
 _ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
 _KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
-_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
+_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
                      r"|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
                      r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?\s*[:：]\s*(?=\S)")
 
@@ -139,12 +139,25 @@ def classify(line: str) -> Heading | None:
     return None
 
 
+# Cohorts named before their kind, as a section heading's tail does: "Exclusion criteria
+# (Drug-X cohorts)", "Inclusion criteria - Nivolumab arm".
+_NAMED_BEFORE = re.compile(rf"\s*(?:the\s+)?(?!(?i:all|both|each|every|any|other|these|those|the)\b)"
+                          rf"(?P<id>[A-Z][\w.+\-]{{1,14}})\s+(?P<kind>{_KIND})s?\s*\)?\s*\Z")
+
+
+def _named_cohorts(tail: str) -> tuple[tuple[str, str], ...]:
+    m = _NAMED_BEFORE.match(tail)
+    if m is None:
+        return ()
+    return ((f"{m.group('kind').lower()}-{m.group('id').lower()}", tail.strip(" ()")),)
+
+
 def _heading(kind: str, label: str, source: str) -> Heading:
     if kind == "cohort":
         return Heading(kind, label, cohort_ids(label), source)
     if kind in ("inclusion", "exclusion"):
         tail = re.split(r"\s[-–(:]\s?|\s(?:for|in)\s", label, maxsplit=1)
-        cohorts = cohort_ids(tail[1]) if len(tail) > 1 else ()
+        cohorts = (cohort_ids(tail[1]) or _named_cohorts(tail[1])) if len(tail) > 1 else ()
         return Heading(kind, label, cohorts, source)
     return Heading(kind, label, (), source)
 
@@ -157,10 +170,14 @@ _PART_VERB = re.compile(rf"\s*{_PART}\s+(?i:requires?|only\s+(?:includes?|enroll
                         r"(?:will\s+)?(?:includes?|enrolls?))\s+")
 
 
+# "(Phase 1) Patients with any solid tumour ...": the part in brackets opens the criterion
+_PART_OPEN = re.compile(rf"\s*\(\s*{_PART}\s*(?i:only)?\s*\)\s+(?=\S)")
+
+
 def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     """A criterion that starts "Cohort A: ..." or "(Arm A only): ...", ends "(Phase 2
     only)", or opens "Phase 2 requires ...": its cohorts and where its own words start."""
-    m = _INLINE.match(text) or _PART_VERB.match(text)
+    m = _INLINE.match(text) or _PART_VERB.match(text) or _PART_OPEN.match(text)
     if not m:
         m = _PART_ONLY.search(text[-60:])
         ids = cohort_ids(m.group("label")) if m else ()
