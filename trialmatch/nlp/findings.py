@@ -1072,7 +1072,7 @@ _FOR_SUBGROUP = re.compile(r"(?i)\W{0,4}for\s+(?:all\s+)?(?:(?:[\w/]+[\s\-]{1,2}
 # should ...": the drug names the group the sentence binds (its subject, before the
 # sentence's modal), so the rule is for that group only, not a requirement of X
 _TREATED_GROUP = re.compile(
-    r"(?i)\W{0,6}(?:all\s|any\s)?(?:(?:male|female|adult|paediatric|pediatric)\s{1,3})?"
+    r"(?i)\W{0,6}(?:note\s*:\s*)?(?:all\s|any\s)?(?:(?:male|female|adult|paediatric|pediatric)\s{1,3})?"
     r"(?:patients?|subjects?|participants?|those|women|men)\s{1,3}"
     r"(?:(?:who|that)\s{1,3})?(?:(?:have|has|had|are|is|were|was)\s{1,3})?"
     r"(?:(?:been|previously|prior|currently|already|ever)\s{1,3}){0,3}"
