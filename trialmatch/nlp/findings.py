@@ -84,9 +84,8 @@ _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|res
                           r"substitutions?|deletions?|insertions?)\b)")
 _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
 # ... or a response named before the drug, in its clause ("have not responded to radiation or
-# chemotherapy", "refractory to X")
-# ("disease progression while receiving X", "relapse within 6 months of X" ruled out: how the
-# disease answered X too)
+# chemotherapy", "refractory to X", "disease progression while receiving X", "relapse within
+# 6 months of X")
 _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resistance|sensitive|"
                               r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)|(?:progress\w*|"
                               r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?\s+(?:while\s+"
@@ -250,6 +249,12 @@ _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 
 
+def _clauses(ctx: Context) -> list[tuple[int, int]]:
+    """The criterion's sentences and ";" clauses, as (start, end) spans."""
+    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
+    return list(zip(starts, [*starts[1:], ctx.end], strict=True))
+
+
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that are rules for a group of patients
     with a cancer (see _CANCER_GROUP); inclusion criteria only."""
@@ -257,9 +262,8 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         return []
     if not any(m.label == "cancer" for m in ctx.ms):
         return []
-    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
     spans = []
-    for k, lo in enumerate(starts):
+    for lo, hi in _clauses(ctx):
         g = _CANCER_GROUP.match(ctx.text, lo, ctx.end)
         name = "group" if g is not None and g.group("group") else "named"
         if g is None or (g.group("comma") and not g.group("lead")) \
@@ -270,7 +274,7 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         # a subject naming a cancer and no marker: "patients with Ph+ ALL are eligible
         # if ..." keeps its marker read
         if "cancer" in inside and all(label in _GROUP_WORDS for label in inside):
-            spans.append((lo, starts[k + 1] if k + 1 < len(starts) else ctx.end))
+            spans.append((lo, hi))
     return spans
 
 
@@ -325,9 +329,8 @@ def _labelled_groups(ctx: Context) -> list[tuple[int, int]]:
         label = _GROUP_LABEL_SENTENCE.match(heading + " ", last)
         if label is not None and label.end() == len(heading):
             return [(ctx.start, ctx.end)]  # an item of a list under "... For women:"
-    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
-    return [(lo, starts[k + 1] if k + 1 < len(starts) else ctx.end)
-            for k, lo in enumerate(starts) if _GROUP_LABEL_SENTENCE.match(ctx.text, lo, ctx.end)]
+    return [(lo, hi) for lo, hi in _clauses(ctx)
+            if _GROUP_LABEL_SENTENCE.match(ctx.text, lo, ctx.end)]
 
 
 def units(ctx: Context) -> list[Unit]:

@@ -175,8 +175,9 @@ _PART_OPEN = re.compile(rf"\s*\(\s*{_PART}\s*(?i:only)?\s*\)\s+(?=\S)")
 
 
 def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
-    """A criterion that starts "Cohort A: ..." or "(Arm A only): ...", ends "(Phase 2
-    only)", or opens "Phase 2 requires ...": its cohorts and where its own words start."""
+    """A criterion that starts "Cohort A: ...", "Phase 2 Cohort A: ..." (the inner part),
+    "(Arm A only): ..." or "(Phase 1) ...", ends "(Phase 2 only)", or opens "Phase 2
+    requires ...": its cohorts and where its own words start."""
     m = _INLINE.match(text) or _PART_VERB.match(text) or _PART_OPEN.match(text)
     if not m:
         m = _PART_ONLY.search(text[-60:])
