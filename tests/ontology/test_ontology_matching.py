@@ -130,3 +130,21 @@ def test_anti_cd20_antibodies_count_as_immunotherapy_and_checkpoint_class_stays_
         assert "immunotherapy" in ontology.drug_concepts(drug), drug
         assert "immune_checkpoint_inhibitor" not in ontology.drug_concepts(drug), drug
     assert "immunotherapy" not in ontology.drug_concepts("bendamustine")
+
+
+def test_a_wide_word_another_row_claims_wins_over_a_narrow_nodes_name(ontology):
+    # OncoTree names one grade "Meningioma"; in trial text the word means every grade
+    assert ontology.cancer_code("meningioma") == "MNGT"
+    assert ontology.cancer_code("Atypical meningioma") == "ATM"
+    atypical = make_patient(ontology, id="P-ATM", diagnosis={"oncotree": "ATM"})
+    glioma = make_patient(ontology, id="P-GB", diagnosis={"oncotree": "GB"})
+    got = statuses(ontology, [trial("T-MEN", "diagnosis(MNGT)"),
+                              trial("T-G1", "diagnosis(MNG)")], [atypical, glioma])
+    assert got[("P-ATM", "T-MEN")] == "eligible"
+    assert got[("P-ATM", "T-G1")] == "ineligible"
+    assert got[("P-GB", "T-MEN")] == "ineligible"
+
+
+def test_thrombopoietin_receptor_agonists_are_one_class(ontology):
+    assert ontology.drug_concept("Nplate") == "romiplostim"
+    assert "thrombopoietin_receptor_agonist" in ontology.drug_concepts("eltrombopag")

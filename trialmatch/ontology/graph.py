@@ -167,7 +167,10 @@ class Ontology:
         for code, row in self.cancers.items():
             for s in row["synonyms"]:
                 cancers.setdefault(_key(s), code)
-            cancers[_key(str(row["name"]))] = code
+        for code, row in self.cancers.items():
+            # a name another row lists as its synonym is that row's: OncoTree reuses a
+            # wide word as the name of a narrow node ("Meningioma" is one grade of them)
+            cancers.setdefault(_key(str(row["name"])), code)
         for code in self.cancers:
             cancers[_key(code)] = code
         self._cancer_index = cancers
