@@ -67,7 +67,8 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"hours?|hrs?)"
                      r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout"
                      r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s*"
-                     r"(?:days?|weeks?|months?)\s+from\s+(?:the\s+)?(?:prior|previous|last)\b"
+                     r"(?:days?|weeks?|months?)\s*(?:\([^()]{0,24}\)\s*)?\sfrom\s+(?:the\s+)?"
+                     r"(?:prior|previous|last)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
                      # "(6 weeks for nitrosoureas; 1 week for X)": the washout of each drug
                      r"|\b(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)\s+"
@@ -1137,6 +1138,8 @@ def _listed_after_prior(m: Mention, ctx: Context) -> bool:
     first = ctx.text.find(";", ctx.start, m.start)
     if first < 0 or not _PRIOR.search(ctx.text, ctx.start, first):
         return False
+    if SENTENCE_BREAK.search(ctx.text, ctx.start, m.start):
+        return False  # the list is one sentence: "X can be used. Y is ...; however, Y ..."
     own = ctx.text.rfind(";", ctx.start, m.start) + 1
     return not _NEW_CLAUSE.match(ctx.text, own, m.start)
 
