@@ -116,7 +116,9 @@ def _barriers(words: list[str]) -> list[int]:
     for i, w in enumerate(words):
         if w in (";", "；", "。") or w == "." and i > 0 and (
                 len(words[i - 1]) > 1 or words[i - 1] in (")", "]")) and (
-                i + 1 == n or not words[i + 1][:1].islower()):
+                i + 1 == n or not words[i + 1][:1].islower()) and not (
+                # a version number ("CTCAE v4.03"): a point between digits ends nothing
+                i + 1 < n and words[i - 1][-1:].isdigit() and words[i + 1][:1].isdigit()):
             out.append(i)
     return out
 

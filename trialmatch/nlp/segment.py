@@ -180,7 +180,13 @@ class _Builder:
         return tuple(kept) or None
 
     def item(self, start: int, end: int, text: str, style: str, indent: int) -> None:
-        parent = self._parent(style, indent)
+        last = len(self.criteria) - 1
+        # "- No other cancer, except:" over a paragraph with no bullet, set further left: the
+        # header's one child all the same (it has no other), not a criterion of its own
+        lone = (not style and last >= 0 and self.criteria[last].header
+                and not self.criteria[last].children and bool(self.stack)
+                and self.stack[-1][2] == last and indent < self.stack[-1][1])
+        parent = last if lone else self._parent(style, indent)
         c = Criterion(self.section, start, end, text, self.scope, parent,
                       0 if parent is None else self.criteria[parent].depth + 1, style)
         inline = inline_cohort(text)
@@ -195,7 +201,8 @@ class _Builder:
         self.criteria.append(c)
         if parent is not None:
             self.criteria[parent].children.append(len(self.criteria) - 1)
-        self.stack.append((style, indent, len(self.criteria) - 1))
+        if not lone:  # (the header stays the list's top: the next bullet is its sibling)
+            self.stack.append((style, indent, len(self.criteria) - 1))
         self.open = True
         self.last_line = text
 
