@@ -1215,7 +1215,8 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
         for c, node in mine:
             if c.section == "exclusion" and isinstance(node, Not) and node.stated is None:
                 items.append(node.item)  # "Excluded: previously untreated disease": treated
-            elif c.section == "exclusion" and _double_negative(c, node, required):
+            elif c.section == "exclusion" and (_double_negative(c, node, required)
+                                                or _fit_score(node)):
                 items.append(node)
             elif c.section == "exclusion":
                 items.append(Not(_sparing_required(node, required),
@@ -1229,6 +1230,18 @@ def cohort_rules(layout: Layout, pairs: list[tuple[Criterion, Node]],
         label = layout.cohorts.get(cid)
         cohorts.append(Cohort(cid, All(tuple(items)), label))
     return tuple(cohorts)
+
+
+def _fit_score(node: Node) -> bool:
+    """A performance limit the fittest patients meet ("ECOG 0-2", "Karnofsky 70 or more")
+    listed under the exclusion heading: no trial rules out its fittest patients, so the item is
+    a requirement under the wrong heading (records that list patient characteristics there)."""
+    leaves = node.items if isinstance(node, (All, AnyOf)) else (node,)
+    return bool(leaves) and all(
+        isinstance(x, Performance) and (
+            x.scale == "ecog" and (x.op == "<=" or x.op == "<" and x.value > 0)
+            or x.scale == "karnofsky" and (x.op == ">=" or x.op == ">" and x.value < 100))
+        for x in leaves)
 
 
 def _required_drugs(nodes) -> frozenset[str]:

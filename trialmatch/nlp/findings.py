@@ -809,6 +809,22 @@ _TIME_AFTER = re.compile(r"(?i)\s*(?:\)\s*)?(?:prior|before|ago|after|since|from
                          r"completion|screening|first|last|initial))")
 
 
+# What follows a number of years that makes it a span of something else: "free of",
+# "disease-free", "postmenopausal", "of formal education", "out of the country", "in remission"
+_SPAN_AFTER = re.compile(r"(?i)\s*(?:\)\s*)?(?:(?:disease|relapse|recurrence|progression|cancer|"
+                         r"tumou?r|event)[- ]?free\b|free\b|post-?\s?menopaus|menopaus|"
+                         r"of\s+(?!age\b)[a-z]|out\s+of\b|in\s+(?:remission|duration)\b|"
+                         r"without\b|duration\b|amenorrh)")
+# ... or that a word before it in its clause names as a duration ("duration of diabetes > 1
+# year and < 15 years")
+_SPAN_BEFORE = re.compile(r"(?i)\b(?:duration|lasting|for\s+at\s+least|for\s+more\s+than)\b[^.;:]*$")
+# The people an age describes, right before it ("children >= 2 years", "patients aged")
+_PERSON_BEFORE = re.compile(r"(?i)\b(?:patients?|subjects?|participants?|children|child|adults?|"
+                            r"males?|females?|men|women|persons?|people|individuals?|boys?|girls?|"
+                            r"infants?|adolescents?|volunteers?|aged?|ages|between|from)\b"
+                            r"[^.;:]{0,14}$")
+
+
 def _age(m: Mention, ctx: Context) -> Node | None:
     if "excluded" in m.mods or ctx.section != "inclusion" and not _whole_exclusion(m, ctx):
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
@@ -827,6 +843,17 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
+    if "age" not in surface and "old" not in surface and (
+            _SPAN_AFTER.match(ctx.text, m.end, min(len(ctx.text), m.end + 40))
+            or _SPAN_BEFORE.search(ctx.text, max(ctx.start, m.start - 80), m.start)
+            or all(v < 12 for _op, v in m.data["bounds"])
+            and not _PERSON_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)
+            and ctx.text[ctx.start:m.start].strip(" \t\n-•*.:)(0123456789")):
+        # "< 5 years free of another cancer", "at least 2 years postmenopausal", "diabetes
+        # for >= 1 year": a span of time the words around it measure; a bare number of a few
+        # years is an age only when it follows the people it describes ("children >= 2 years")
+        # or opens the criterion
+        return None
     if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end):
         return None  # "1 to < 2 years: 0.6 mg/dL": the row label of a table of limits by age
     if _NOT_ENROLLED.search(ctx.text, max(ctx.start, m.start - 60), m.start):
