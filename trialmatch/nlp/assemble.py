@@ -751,7 +751,37 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _widened(node, allowed)
     if c.section == "inclusion":
         node = _unread_alternative(node, found, text, c)
+        node = _unread_cancer_after_or(node, found, text, c, ms)
     return with_evidence(node, text[c.start:c.end], heading)
+
+
+# "<a cancer type> or <words that name a cancer the parser does not know>": a cancer noun
+# within a few words after the "or" ("NSCLC or periampullary cancer"), or a short abbreviation
+# ("DLBCL or iNHL"). Not another or earlier cancer ("or any other malignancy"): history.
+_OR_UNREAD_CANCER = re.compile(
+    r"\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?i:an?\s+)?(?!(?i:other|another|second|prior|previous|"
+    r"any|history|no|not)\b)(?:(?i:[a-z][\w'-]*)\s+){0,3}?(?i:cancers?|carcinomas?|tumou?rs?|"
+    r"neoplasms?|lymphomas?|leuka?emias?|sarcomas?|malignanc(?:y|ies)|myelomas?|blastomas?|"
+    r"gliomas?|melanomas?)\b(?!\s+in\s+situ)|[a-z]?[A-Z]{2,6}s?(?![\w-]))")
+
+
+def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criterion,
+                            ms: list[Mention]) -> Node:
+    """A cancer type followed by "or" and a cancer the parser cannot name keeps that cancer
+    as an `unparsed` alternative (any(type, unparsed)): a patient who has it is not rejected
+    for the type the parser did read (manual review)."""
+    for u in found:
+        if diagnosis_choice(u.node) is None:
+            continue
+        m = _OR_UNREAD_CANCER.match(text, u.end, c.end)
+        if m is None or any(m.start() < x.end and x.start < m.end() and x.label != "cue"
+                            for x in ms):
+            continue
+        words = m.group("alt")
+        other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
+            c.section, m.start("alt"), m.end(), words, "assemble.unread_cancer"))
+        return _with_alternative(node, other, u.start, m.end(), text, c)
+    return node
 
 
 # A clause-level "or" between alternatives of one criterion: "; or", ", OR", an "OR" line,
