@@ -1312,6 +1312,9 @@ def _sparing_required(node: Node, required: frozenset[str]) -> Node:
 _OPENS_NEGATED = re.compile(r"(?i)[\W\d]{0,6}(?:no|never|without)\b")
 
 
+_ANY_TREATMENT = "anticancer_therapy"
+
+
 def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool:
     """An exclusion "No prior X" whose X the inclusion criteria require ("platinum-resistant
     disease" ... excluded: "no prior cisplatin or carboplatin"): a trial cannot require and
@@ -1323,7 +1326,10 @@ def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool
     if not leaves:
         return False
     concepts = _drug_classes()[2]
-    return all(required & (concepts(x) | {x}) or any(x in concepts(r) for r in required)
+    # (not the bare "some earlier treatment" of "relapsed or refractory": that is no one
+    # treatment, and a trial may well require it and rule out a kind of it)
+    named = required - {_ANY_TREATMENT}
+    return all(named & (concepts(x) | {x}) or any(x in concepts(r) for r in named)
                for x in leaves)
 
 
