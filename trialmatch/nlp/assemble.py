@@ -283,6 +283,7 @@ _AND = re.compile(r"(?i)\band\b")
 _SEMICOLON_ITEM = re.compile(r"(?i)\s*;\s*(?:(?:and/or|or)\s+)?")
 _LIST_GOES_ON_OR = re.compile(r"(?i)\s*,\s*(?:or|and/or)\s")
 _EITHER = re.compile(r"(?i)\beither\b")
+_NOR = re.compile(r"(?i)\bnor\b")
 _OPEN_BRACKET = re.compile(r"\s*[(\[]\s*(?:with\s+|if\s+)?")
 _CLOSE_BRACKET = re.compile(r"[^()\[\]]{0,30}[)\]]")
 
@@ -472,6 +473,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             stated = {n.stated if isinstance(n, Not) else None for n in nodes}
             parts.append(Not(AnyOf(tuple(inner), prov=span),
                              stated=stated.pop() if len(stated) == 1 else None, prov=span))
+            continue
+        if all(isinstance(n, Not) for n in nodes) and _NOR.search(text, run[0].end,
+                                                                   run[-1].start):
+            # "must not have had X nor a history of Y": neither, so none of them
+            parts.append(All(nodes, prov=span))
             continue
         parts.append(kind(nodes, prov=span))
     if len(parts) == 1:

@@ -15,6 +15,7 @@ from trialmatch.nlp.phrases import KINDS, Group, after_gene, linker_gap, or_gap
 
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
 _PRE_SCOPE = 70
+_SPACES = re.compile(r"\s{2,}")
 _POST_SCOPE = 90
 _CUE_LEN = 120  # longer than any cue phrase: how far before a span a cue may start
 
@@ -98,10 +99,13 @@ def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
     """(negated, excepted) for the span start..end from cues in its clause. In the exclusion
     section "... are excluded" restates the section, so only cues before the finding count."""
     negated = excepted = False
-    for c in cues.between(start - _PRE_SCOPE - _CUE_LEN, end + _POST_SCOPE):
+    for c in cues.between(start - 2 * _PRE_SCOPE - _CUE_LEN, end + _POST_SCOPE):
         role = c.data["role"]
         if role == "negation" and c.data["value"] == "pre":
-            if floor <= c.start and c.end <= start and start - c.end <= _PRE_SCOPE \
+            # (the gap counted with each run of spaces as one: a wrapped line's indent is no
+            # distance)
+            if floor <= c.start and c.end <= start \
+                    and len(_SPACES.sub(" ", text[c.end:start])) <= _PRE_SCOPE \
                     and _clause_ok(text, c.end, start) and not _blocked(text[c.end:start]):
                 negated = True
         elif role == "negation" and c.data["value"] == "post" and section != "exclusion":
