@@ -944,6 +944,10 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             return None  # "ALL target lesions": the word, not the leukaemia
     if surface.isupper() and ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
         return None  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
+    if surface.isupper() and len(surface) <= 4 and any(
+            x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
+            for x in ctx.ms):
+        return None  # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
     if m.data.get("vague"):
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
     prov = ctx.prov(m.start, m.end, m.source)
