@@ -242,6 +242,10 @@ _CANCER_GROUP = re.compile(
     r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|ha(?:ve|s)\s+to|"
     r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
     r"(?:eligible|candidates|included|enrolled|allowed))\b)")
+# ... or a sentence that opens with the cancer it is for and a comma ("For breast and ovarian
+# cancer, one earlier chemotherapy"), as the sentence before it does for another cancer
+_CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?(?P<group>)"
+                           r"(?P<named>[^.;:,]{1,60}?)\s*(?P<comma>,)")
 # words that make the subject no group: a diagnosis statement ("patients with histologically
 # confirmed A must ..."), or a group the trial rules out
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
@@ -265,7 +269,7 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         return []
     spans = []
     for lo, hi in _clauses(ctx):
-        g = _CANCER_GROUP.match(ctx.text, lo, ctx.end)
+        g = _CANCER_GROUP.match(ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
         name = "group" if g is not None and g.group("group") else "named"
         if g is None or (g.group("comma") and not g.group("lead")) \
                 or _NOT_A_GROUP.search(g.group(name)):
