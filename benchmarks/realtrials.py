@@ -8,7 +8,7 @@ Annotated sets of one shape (patients written from the trial text, each with the
 coordinator assigns for one trial of the ClinicalTrials.gov corpus):
 
 * `dev`: ../shared/data/realtrials-dev (45 trials, 165 patients);
-* `ours`, `c` ... `aj`: our own annotated sets in tests/realtrials (sets A to AJ: other trials
+* `ours`, `c` ... `aq`: our own annotated sets in tests/realtrials (sets A to AQ: other trials
   of the same corpus, named by NCT id, no copied text); how each set was drawn (the seeded
   walk, the ids excluded, the positions kept) and in which session is in
   tests/realtrials/README.md.
@@ -91,7 +91,10 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "ak": (OURS, "expected_ak.json"),
         "al": (OURS, "expected_al.json"),
         "am": (OURS, "expected_am.json"),
-        "an": (OURS, "expected_an.json")}
+        "an": (OURS, "expected_an.json"),
+        "ao": (OURS, "expected_ao.json"),
+        "ap": (OURS, "expected_ap.json"),
+        "aq": (OURS, "expected_aq.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
