@@ -471,6 +471,12 @@ def _names_group(g: Group, ctx: Context) -> bool:
                 and _GROUP_AFTER.match(ctx.text, g.end, ctx.end))
 
 
+# A word of loss right before a gene whose expression is read ("loss of PTEN expression",
+# "tumours lacking MTAP expression"): the protein is not expressed
+_LOSS_BEFORE = re.compile(r"(?i)\b(?:loss|lack|lacks|lacking|lost|absence|absent|deficient|"
+                          r"deficiency)\b(?:\s+of)?(?:\s+(?:the|any))?\s*$")
+
+
 def group_unit(g: Group, ctx: Context) -> Unit | None:
     carved = all(p.gene.mods == {"exception"} for p in g.phrases) and _excepted_from_cancer(
         g.start, ctx)
@@ -491,6 +497,9 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
     kind, how = group_kind(g, ctx)
     if kind is None:
         return None
+    if kind == "expression" and _LOSS_BEFORE.search(ctx.text, max(ctx.start, g.start - 30),
+                                                    g.start):
+        kind = "expression_loss"  # "loss of PTEN expression", "lacks MTAP expression"
     if any(p.gene.data.get("ambiguous") for p in g.phrases) and not (
             how == "own" and kind in _STATUS):
         g.phrases = [p for p in g.phrases if not p.gene.data.get("ambiguous")]
@@ -526,6 +535,8 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         node = AnyOf(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.or"))
     negated, excepted = negation(g.start, g.end, ctx.cues, ctx.text, ctx.start, ctx.end,
                                  ctx.section)
+    if kind == "expression_loss":
+        negated = False  # (the word of loss is the reading itself, no further negation)
     if carved:  # "AML, excluding core-binding factor [inv(16), t(8;21)]": cases left out
         excepted, negated = False, True
     if how == "negative-for":  # the status words, not a negation of the finding
@@ -695,6 +706,8 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
     """One gene read with one kind, through its status meanings in data/genes.yaml."""
     data = gene_data()
     status = data.status.get(gene, {})
+    if kind == "expression_loss":
+        return Expression(gene, "negative", prov=prov)
     if kind == "overexpression":
         kind = "positive" if "positive" in status else "expression"
     if kind in status:
