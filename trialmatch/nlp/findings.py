@@ -1443,7 +1443,7 @@ _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|fem
 # Words that make a mention of women or men a rule about pregnancy or contraception.
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
                            r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom|"
-                           r"\bsemen\b|\bsperm|\bova\b|\bdonat")
+                           r"\bsemen\b|\bsperm|\bova\b|\bdonat|bear\s+(?:a\s+)?child")
 # The sex names the patients: it opens the criterion ("Women aged 18 or older",
 # "Patients must be male"), or is followed by what describes patients ("women with ...").
 _OPENS = re.compile(r"(?i)\W*(?:(?:only|patients?|subjects?|participants?|must|be|are|is|"
