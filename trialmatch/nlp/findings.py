@@ -1202,8 +1202,13 @@ _TREATMENT_END = re.compile(r"(?i)(?:\s+(?:treatment|therapy|use|exposure|admini
 
 # A word for any anticancer treatment that only carries the drug named after it: "systemic
 # treatment with a VEGF inhibitor" is about the VEGF inhibitor.
-_CARRIES = re.compile(r"(?i)\s*(?:with|using|containing|based\s+on|consisting\s+of)\s+(?:an?\s+|the\s+|any\s+)?")
+_CARRIES = re.compile(r"(?i)\s*(?:with(?!\s+or\b)|using|containing|based\s+on|consisting\s+of)\s+"
+                      r"(?:an?\s+|the\s+|any\s+)?")
 _ANY_TREATMENT = "anticancer_therapy"
+# ... and the broad kinds of treatment that do the same ("chemotherapy with 5-FU or
+# irinotecan" is about 5-FU and irinotecan)
+_CARRIER_CLASSES = frozenset({_ANY_TREATMENT, "chemotherapy", "immunotherapy",
+                              "targeted_therapy", "endocrine_therapy"})
 
 
 # "docetaxel-based chemotherapy", "cisplatin-containing regimen": the class after a named drug
@@ -1250,7 +1255,7 @@ def _analogues(m: Mention, ctx: Context) -> str:
 def _carrier(m: Mention, ctx: Context) -> bool:
     if _qualified_class(m, ctx):
         return True
-    if m.data.get("concept") != _ANY_TREATMENT:
+    if m.data.get("concept") not in _CARRIER_CLASSES:
         return False
     after = _CARRIES.match(ctx.text, m.end, ctx.end)
     return after is not None and any(x.label == "drug" and 0 <= x.start - after.end() <= 40

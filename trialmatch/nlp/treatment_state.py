@@ -165,7 +165,8 @@ SETTING_AFTER = re.compile(
     r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
     r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
-    r"extensive[\s-](?:stage|disease))\b")
+    r"extensive[\s-](?:stage|disease)|(?:platinum|castration|castrate|hormone|endocrine)[\s-]"
+    r"(?:resistant|refractory|sensitive|naive|na\u00efve))\b")
 # "no prior treatment for hepatitis B", "naive to agents for ...", "no prior therapy that
 # targets X": the treatment is qualified, maybe for another disease
 _QUALIFIED = re.compile(r"(?i)\s{0,3}(?:for|of|with|in|to|that|which|targeting|directed|"
