@@ -1275,9 +1275,15 @@ def _in_addition_to(cls: Mention, m: Mention, ctx: Context) -> bool:
         and _IN_ADDITION_TO.fullmatch(ctx.text, cls.end, m.start) is not None
 
 
+# A number glued to an abbreviation by a hyphen makes a code name ("CPI-613", "AI-10")
+_CODE_NAME_AFTER = re.compile(r"-?\d")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     if "state" in m.data:
         return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
+    if _CODE_NAME_AFTER.match(ctx.text, m.end) and ctx.text[m.start:m.end].isupper():
+        return None  # "CPI-613": the code name of another drug, not the abbreviated class
     if any(x.label == "drug" and x.data["concept"] in _class_ids() and _in_addition_to(x, m, ctx)
            for x in ctx.ms):
         return None  # the drug an "other" class adds to (see _in_addition_to)
@@ -1448,7 +1454,8 @@ _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|fem
 # Words that make a mention of women or men a rule about pregnancy or contraception.
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
                            r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom|"
-                           r"\bsemen\b|\bsperm|\bova\b|\bdonat|bear\s+(?:a\s+)?child")
+                           r"\bsemen\b|\bsperm|\bova\b|\bdonat|bear\s+(?:a\s+)?child|"
+                           r"father(?:ing)?\s+(?:a\s+)?child")
 # The sex names the patients: it opens the criterion ("Women aged 18 or older",
 # "Patients must be male"), or is followed by what describes patients ("women with ...").
 _OPENS = re.compile(r"(?i)\W*(?:(?:only|patients?|subjects?|participants?|must|be|are|is|"
