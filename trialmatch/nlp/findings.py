@@ -301,7 +301,10 @@ _ACCRUAL = re.compile(
     r"(?i)\b(?:(?:at\s+least|up\s+to|approximately|about|around|a\s+(?:minimum|maximum)\s+of|"
     r"no\s+more\s+than|a\s+total\s+of)\s+)?\d{1,4}\s+(?:[\w+/-]+\s+){0,3}?(?:patients|subjects|"
     r"participants|cases)\b[^.;]{0,200}?\b(?:will|may|can|could)\s+be\s+(?:enrolled|accrued|included|recruited|"
-    r"treated|randomi[sz]ed|entered)\b[^.;]*")
+    r"treated|randomi[sz]ed|entered)\b[^.;]*"
+    # "(16 patients: 8 KRAS wild-type and 8 KRAS mutant)": the make-up of a cohort's accrual
+    r"|\(\s*\d{1,4}\s+(?:patients|subjects|participants)\b(?:[^()]|\([^()]{0,30}\)){0,200}?"
+    r"(?:\)|(?=\.\s))")
 
 
 # A sentence whose subject is the patients with a marker status, however far its verb
@@ -313,6 +316,16 @@ _MARKER_GROUP = re.compile(
     r"amplified|wild[\s-]?type|rearranged|deficient|high)[\s-]+(?:patients|subjects|participants|"
     r"tumou?rs|disease|cases)\b\s*,(?:[^.;]|\.(?=\d)){0,200}?\b(?:must|should|need\s+to|"
     r"are\s+required\s+to|will\s+need\s+to)\b(?:[^.;]|\.(?=\d))*")
+
+
+# ... or the subject "patients who have a <marker>-<status> tumour" and a modal right after
+# it ("patients who have a known KRAS wild-type tumour should have had cetuximab"): the rule is
+# for those patients
+_MARKER_SUBJECT = re.compile(
+    r"(?i)\b(?:patients|subjects|participants|those)\s+(?:(?:who|that)\s+(?:have|has|are)|with)\s+"
+    r"(?:an?\s+)?(?:known\s+)?(?:[\w()/+-]+\s+){0,20}?(?:positive|negative|mutated|mutant|"
+    r"amplified|wild[\s-]?type|rearranged|wt|mt)(?:\s+(?:tumou?rs?|disease|cancers?))?\s+"
+    r"(?:must|should|need\s+to|are\s+required\s+to|will)\b[^.;]*")
 
 
 # A sentence labelled with a group of the patients ("For mantle cell: CD5+, cyclin D1+",
@@ -351,6 +364,8 @@ def units(ctx: Context) -> list[Unit]:
         if ctx.section == "inclusion" else None
     if marker_group is not None:
         rules.append(marker_group.span())
+    if ctx.section == "inclusion":
+        rules += [m.span() for m in _MARKER_SUBJECT.finditer(ctx.text, ctx.start, ctx.end)]
     if rules:
         ms = [m for m in ms if not any(a <= m.start < b for a, b in rules)]
     out: list[Unit] = []
