@@ -1141,7 +1141,7 @@ _FOR_SUBGROUP = re.compile(r"(?i)\W{0,4}for\s+(?:all\s+)?(?:(?:[\w/]+[\s\-]{1,2}
 _TREATED_GROUP = re.compile(
     r"(?i)\W{0,6}(?:note\s*:\s*)?(?:all\s|any\s)?(?:(?:male|female|adult|paediatric|pediatric)\s{1,3})?"
     r"(?:patients?|subjects?|participants?|those|women|men)\s{1,3}"
-    r"(?:(?:who|that)\s{1,3})?(?:(?:have|has|had|are|is|were|was)\s{1,3})?"
+    r"(?:(?:[\w-]+\s{1,3}){0,10}?(?:who|that)\s{1,3})?(?:(?:have|has|had|are|is|were|was)\s{1,3})?"
     r"(?:(?:been|previously|prior|currently|already|ever)\s{1,3}){0,3}"
     r"(?:treated|receiving|received|taking|on|given|exposed|pre-?treated)\b")
 _GROUP_MODAL = re.compile(r"(?i)\b(?:must|should|need|needs|may|shall|have\s+to|has\s+to|"
@@ -1294,6 +1294,15 @@ def _in_addition_to(cls: Mention, m: Mention, ctx: Context) -> bool:
 _CODE_NAME_AFTER = re.compile(r"-?\d")
 
 
+# A drug named as the time something else happens ("avoid aspirin while receiving X",
+# "no live vaccines during treatment with X"): the study treatment, no history; unless the
+# disease's course is the subject ("progression while receiving X": a response to X)
+_WHILE_ON = re.compile(r"(?i)\b(?:while\s+(?:receiving|on|taking|being\s+treated\s+with)|during\s+"
+                       r"(?:the\s+)?(?:treatment|therapy|administration)\s+(?:with|of))\s+(?:the\s+)?$")
+_COURSE_WORD = re.compile(r"(?i)\b(?:progress\w*|relaps\w*|recurr\w*|respon\w*|refractory|"
+                          r"resistan\w*|fail\w*|intoleran\w*|toxicit\w*|stable|worsen\w*)")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     if "state" in m.data:
         return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
@@ -1309,6 +1318,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                        *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
     before = ctx.text[clause_start:m.start]
     after = ctx.text[m.end:min(ctx.end, m.end + 25)]
+    if _WHILE_ON.search(before) and not _COURSE_WORD.search(before):
+        return None  # "avoid NSAIDs while receiving X": the time of the study treatment
     response = _STATE_AFTER.match(after)
     if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
@@ -1470,7 +1481,7 @@ _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|fem
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
                            r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom|"
                            r"\bsemen\b|\bsperm|\bova\b|\bdonat|bear\s+(?:a\s+)?child|"
-                           r"father(?:ing)?\s+(?:a\s+)?child")
+                           r"father(?:ing)?\s+(?:a\s+)?child|sexually\s+active|\bWOCBP\b")
 # The sex names the patients: it opens the criterion ("Women aged 18 or older",
 # "Patients must be male"), or is followed by what describes patients ("women with ...").
 _OPENS = re.compile(r"(?i)\W*(?:(?:only|patients?|subjects?|participants?|must|be|are|is|"
