@@ -70,6 +70,9 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"(?:days?|weeks?|months?)\s*(?:\([^()]{0,24}\)\s*)?\sfrom\s+(?:the\s+)?"
                      r"(?:prior|previous|last)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
+                     # "in the previous seven days", "over the last 3 months"
+                     r"|\b(?:previous|last|past|preceding)\s+(?:\d+|two|three|four|five|six|seven|"
+                     r"eight|ten|twelve|fourteen)\s+(?:days?|weeks?|months?)\b"
                      # "(6 weeks for nitrosoureas; 1 week for X)": the washout of each drug
                      r"|\b(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)\s+"
                      r"for\s+(?:prior\s+|previous\s+)?(?=[A-Za-z])")
