@@ -18,7 +18,7 @@ from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.population import diagnosis_choice, required_codes
 from trialmatch.nlp.resources import list_headers
 from trialmatch.nlp.segment import Criterion, Layout
-from trialmatch.nlp.treatment_state import is_state
+from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_state
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -1318,9 +1318,6 @@ def _sparing_required(node: Node, required: frozenset[str]) -> Node:
 _OPENS_NEGATED = re.compile(r"(?i)[\W\d]{0,6}(?:no|never|without)\b")
 
 
-_ANY_TREATMENT = "anticancer_therapy"
-
-
 def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool:
     """An exclusion "No prior X" whose X the inclusion criteria require ("platinum-resistant
     disease" ... excluded: "no prior cisplatin or carboplatin"): a trial cannot require and
@@ -1334,7 +1331,7 @@ def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool
     concepts = _drug_classes()[2]
     # (not the bare "some earlier treatment" of "relapsed or refractory": that is no one
     # treatment, and a trial may well require it and rule out a kind of it)
-    named = required - {_ANY_TREATMENT}
+    named = required - {ANY_TREATMENT}
     return all(named & (concepts(x) | {x}) or any(x in concepts(r) for r in named)
                for x in leaves)
 

@@ -25,7 +25,7 @@ from trialmatch.nlp.phrases import (
     list_intro,
 )
 from trialmatch.nlp.resources import gene_data
-from trialmatch.nlp.treatment_state import SETTING_AFTER, state_node
+from trialmatch.nlp.treatment_state import ANY_TREATMENT, SETTING_AFTER, state_node
 from trialmatch.rules.nodes import (
     Age,
     All,
@@ -860,6 +860,19 @@ _PERSON_BEFORE = re.compile(r"(?i)\b(?:patients?|subjects?|participants?|childre
                             r"[^.;:]{0,14}$")
 
 
+def _span_of_time(m: Mention, ctx: Context) -> bool:
+    """Whether a bare number of years (no "age", no "old") measures a span of something else:
+    the words after or before it say what ("free of another cancer", "postmenopausal",
+    "duration of diabetes"); and a number of a few years is an age only when it follows the
+    people it describes ("children >= 2 years") or opens the criterion."""
+    if _SPAN_AFTER.match(ctx.text, m.end, min(len(ctx.text), m.end + 40)) \
+            or _SPAN_BEFORE.search(ctx.text, max(ctx.start, m.start - 80), m.start):
+        return True
+    return all(v < 12 for _op, v in m.data["bounds"]) \
+        and not _PERSON_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start) \
+        and bool(ctx.text[ctx.start:m.start].strip(" \t\n-•*.:)(0123456789"))
+
+
 def _age(m: Mention, ctx: Context) -> Node | None:
     if "excluded" in m.mods or ctx.section != "inclusion" and not _whole_exclusion(m, ctx):
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
@@ -878,17 +891,8 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if "age" not in surface and "old" not in surface and _TIME_AFTER.match(
             ctx.text, m.end, min(len(ctx.text), m.end + 40)):
         return None  # "a biopsy taken <= 2 years before entry": a time window, not an age
-    if "age" not in surface and "old" not in surface and (
-            _SPAN_AFTER.match(ctx.text, m.end, min(len(ctx.text), m.end + 40))
-            or _SPAN_BEFORE.search(ctx.text, max(ctx.start, m.start - 80), m.start)
-            or all(v < 12 for _op, v in m.data["bounds"])
-            and not _PERSON_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)
-            and ctx.text[ctx.start:m.start].strip(" \t\n-•*.:)(0123456789")):
-        # "< 5 years free of another cancer", "at least 2 years postmenopausal", "diabetes
-        # for >= 1 year": a span of time the words around it measure; a bare number of a few
-        # years is an age only when it follows the people it describes ("children >= 2 years")
-        # or opens the criterion
-        return None
+    if "age" not in surface and "old" not in surface and _span_of_time(m, ctx):
+        return None  # "< 5 years free of another cancer", "at least 2 years postmenopausal"
     if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end):
         return None  # "1 to < 2 years: 0.6 mg/dL": the row label of a table of limits by age
     if _NOT_ENROLLED.search(ctx.text, max(ctx.start, m.start - 60), m.start):
@@ -1222,10 +1226,9 @@ _TREATMENT_END = re.compile(r"(?i)(?:\s+(?:treatment|therapy|use|exposure|admini
 # treatment with a VEGF inhibitor" is about the VEGF inhibitor.
 _CARRIES = re.compile(r"(?i)\s*(?:with(?!\s+or\b)|using|containing|based\s+on|consisting\s+of)\s+"
                       r"(?:an?\s+|the\s+|any\s+)?")
-_ANY_TREATMENT = "anticancer_therapy"
 # ... and the broad kinds of treatment that do the same ("chemotherapy with 5-FU or
 # irinotecan" is about 5-FU and irinotecan)
-_CARRIER_CLASSES = frozenset({_ANY_TREATMENT, "chemotherapy", "immunotherapy",
+_CARRIER_CLASSES = frozenset({ANY_TREATMENT, "chemotherapy", "immunotherapy",
                               "targeted_therapy", "endocrine_therapy"})
 
 
