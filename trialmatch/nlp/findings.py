@@ -314,9 +314,11 @@ _ACCRUAL = re.compile(
 # ("HER2-positive patients, defined as IHC 3+ or ISH amplified, must have had trastuzumab"):
 # a rule for that subgroup only, neither the status nor the rest required of every patient
 # (when the verb follows the status at once, data/context.yaml `conditional.subgroup`).
+# The status words that make a marker name a group of patients (both patterns below)
+_GROUP_STATUS = r"positive|negative|mutated|mutant|amplified|wild[\s-]?type|rearranged"
 _MARKER_GROUP = re.compile(
-    r"(?i)\W{0,6}(?:(?:for|in)\s+)?(?:[\w()/+]+[\s-]+){0,8}?(?:positive|negative|mutated|mutant|"
-    r"amplified|wild[\s-]?type|rearranged|deficient|high)[\s-]+(?:patients|subjects|participants|"
+    r"(?i)\W{0,6}(?:(?:for|in)\s+)?(?:[\w()/+]+[\s-]+){0,8}?(?:" + _GROUP_STATUS + r"|"
+    r"deficient|high)[\s-]+(?:patients|subjects|participants|"
     r"tumou?rs|disease|cases)\b\s*,(?:[^.;]|\.(?=\d)){0,200}?\b(?:must|should|need\s+to|"
     r"are\s+required\s+to|will\s+need\s+to)\b(?:[^.;]|\.(?=\d))*")
 
@@ -326,8 +328,8 @@ _MARKER_GROUP = re.compile(
 # for those patients
 _MARKER_SUBJECT = re.compile(
     r"(?i)\b(?:patients|subjects|participants|those)\s+(?:(?:who|that)\s+(?:have|has|are)|with)\s+"
-    r"(?:an?\s+)?(?:known\s+)?(?:[\w()/+-]+\s+){0,20}?(?:positive|negative|mutated|mutant|"
-    r"amplified|wild[\s-]?type|rearranged|wt|mt)(?:\s+(?:tumou?rs?|disease|cancers?))?\s+"
+    r"(?:an?\s+)?(?:known\s+)?(?:[\w()/+-]+\s+){0,20}?(?:" + _GROUP_STATUS + r"|wt|mt)"
+    r"(?:\s+(?:tumou?rs?|disease|cancers?))?\s+"
     r"(?:must|should|need\s+to|are\s+required\s+to|will)\b[^.;]*")
 
 
