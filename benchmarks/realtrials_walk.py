@@ -2,6 +2,7 @@
 
     python benchmarks/realtrials_walk.py                 # list sizes and where each set lies
     python benchmarks/realtrials_walk.py --from 453 --count 50   # NCT ids of a window
+    python benchmarks/realtrials_walk.py --long --from 0         # the walk of long texts
 
 The corpus trials with a phase 1-4 and 600-6,000 characters of eligibility text, minus every
 trial of realtrials-dev, sets A-J and biomarkergold (the 254 ids excluded when set K was
@@ -26,6 +27,7 @@ SHARED = ROOT.parent / "shared" / "data"
 CORPUS = SHARED / "ctgov" / "trials_2000_2020.ndjson"
 OURS = ROOT / "tests" / "realtrials"
 SEED = 9911
+LONG_SEED = 1717
 # stems: "neoplas" also catches "neoplastic", "metasta" "metastatic"
 CANCER_WORDS = ("cancer", "carcinoma", "tumour", "tumor", "neoplas", "malignan", "leukaemia",
                 "leukemia", "lymphoma", "myeloma", "sarcoma", "melanoma", "glioma", "blastoma",
@@ -46,8 +48,10 @@ def excluded_ids() -> set[str]:
     return out
 
 
-def walk_lists() -> tuple[list[str], list[str]]:
-    """(trials whose conditions name a cancer, trials naming none), each shuffled."""
+def walk_lists(long: bool = False) -> tuple[list[str], list[str]]:
+    """(trials whose conditions name a cancer, trials naming none), each shuffled.
+
+    `long`: the second walk, of eligibility texts over 6,000 characters."""
     skip = excluded_ids()
     cancer, other = [], []
     with open(CORPUS, encoding="utf-8") as f:
@@ -56,7 +60,8 @@ def walk_lists() -> tuple[list[str], list[str]]:
             nct = p["identificationModule"]["nctId"]
             text = p.get("eligibilityModule", {}).get("eligibilityCriteria") or ""
             phases = p.get("designModule", {}).get("phases", [])
-            if nct in skip or not 600 <= len(text) <= 6000 or not any(
+            fits = len(text) > 6000 if long else 600 <= len(text) <= 6000
+            if nct in skip or not fits or not any(
                     x in ("PHASE1", "PHASE2", "PHASE3", "PHASE4") for x in phases):
                 continue
             conditions = " ".join(p.get("conditionsModule", {}).get("conditions", [])).lower()
@@ -66,8 +71,8 @@ def walk_lists() -> tuple[list[str], list[str]]:
                 other.append(nct)
     cancer.sort()
     other.sort()
-    random.Random(SEED).shuffle(cancer)
-    random.Random(SEED).shuffle(other)
+    random.Random(LONG_SEED if long else SEED).shuffle(cancer)
+    random.Random(LONG_SEED if long else SEED).shuffle(other)
     return cancer, other
 
 
@@ -75,11 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="start", type=int, help="first position of a window")
     ap.add_argument("--count", type=int, default=50)
+    ap.add_argument("--long", action="store_true", help="the walk of texts over 6,000 characters")
     args = ap.parse_args(argv)
     if not CORPUS.exists():
         print(f"skipped: {CORPUS} not found (the shared data sits beside the repo)")
         return 0
-    cancer, other = walk_lists()
+    cancer, other = walk_lists(args.long)
     if args.start is not None:
         for k in range(args.start, min(len(cancer), args.start + args.count)):
             print(k, cancer[k])
