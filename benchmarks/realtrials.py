@@ -94,7 +94,9 @@ SETS = {"dev": (SHARED / "realtrials-dev", "expected*.json"),
         "an": (OURS, "expected_an.json"),
         "ao": (OURS, "expected_ao.json"),
         "ap": (OURS, "expected_ap.json"),
-        "aq": (OURS, "expected_aq.json")}
+        "aq": (OURS, "expected_aq.json"),
+        "ar": (OURS, "expected_ar.json"),
+        "as": (OURS, "expected_as.json")}
 
 
 def expectations(folder: Path, pattern: str = "expected*.json") -> dict[str, dict]:
