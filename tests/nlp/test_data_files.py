@@ -16,6 +16,7 @@ from trialmatch.nlp.resources import (
     patterns,
     short_names,
     sites,
+    umbrellas,
 )
 from trialmatch.nlp.sections import classify
 from trialmatch.nlp.treatment_state import state_entries, state_examples
@@ -100,6 +101,37 @@ def test_site_example(s, ex):
     codes = [n.code for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Diagnosis)]
     assert codes, f"{ex.text!r}: no cancer type read"
     assert all(ex.code in ontology.cancer_ancestors(c) for c in codes), (ex.text, codes)
+
+
+UMBRELLAS = [(u, ex) for u in umbrellas() for ex in u.examples]
+
+
+@pytest.mark.parametrize("u,ex", UMBRELLAS, ids=[f"{u.id}:{ex.text}" for u, ex in UMBRELLAS])
+def test_umbrella_example(u, ex):
+    """Each example of data/umbrellas.yaml reads as types covering every code it lists."""
+    from trialmatch.nlp.parse import _default_ontology
+    from trialmatch.rules.nodes import Diagnosis, walk
+
+    ontology = _default_ontology()
+    trial = parse_eligibility(f"Inclusion Criteria:\n- {ex.text}.", ontology=ontology)
+    codes = {n.code for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Diagnosis)}
+    for want in ex.codes:
+        assert any(c in ontology.cancer_ancestors(want) for c in codes), (ex.text, want, codes)
+
+
+@pytest.mark.parametrize("u", umbrellas(), ids=[u.id for u in umbrellas()])
+def test_umbrella_names_and_codes(u):
+    """Every name of an umbrella, as a criterion of its own, reads as exactly its codes (the
+    parser's lexicon must give the first code, or the umbrella never applies)."""
+    from trialmatch.nlp.parse import _default_ontology
+    from trialmatch.rules.nodes import Diagnosis, walk
+
+    ontology = _default_ontology()
+    assert all(code in ontology.cancers for code in u.codes), u.codes
+    for name in u.names:
+        trial = parse_eligibility(f"Inclusion Criteria:\n- {name}", ontology=ontology)
+        codes = [n.code for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Diagnosis)]
+        assert codes == u.codes, (name, codes)
 
 
 SHORT = [(s, ex, True) for s in short_names() for ex in s.examples] + \

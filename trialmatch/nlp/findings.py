@@ -24,7 +24,7 @@ from trialmatch.nlp.phrases import (
     implied_phrases,
     list_intro,
 )
-from trialmatch.nlp.resources import gene_data
+from trialmatch.nlp.resources import gene_data, umbrella_codes
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, SETTING_AFTER, state_node
 from trialmatch.rules.nodes import (
     Age,
@@ -657,7 +657,7 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
         data = gene_data()
         nodes = [AnyOf((Alteration(g, "any", prov=prov), Expression(g, "positive", prov=prov)),
                        prov=prov) for g in p.genes
-                 if g not in data.status and g not in data.expression_markers]
+                 if g not in data.status and not data.is_expression_marker(g)]
         if nodes:
             return _one(nodes, ctx, p)
     nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
@@ -737,7 +737,7 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
             return Not(node, stated="negative", prov=prov) if kind == "negative" else node
         return Measurement(rule["measurement"], rule["op"], rule["value"], prov=prov)
     if kind in ("expression", "low") or (kind in ("positive", "negative")
-                                        and gene in data.expression_markers):
+                                        and data.is_expression_marker(gene)):
         level = {"expression": "positive"}.get(kind, kind)
         return Expression(gene, level, prov=prov)
     if kind == "positive":
@@ -998,6 +998,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         codes = (without,) if isinstance(without, str) else tuple(without)
         node = All((Diagnosis(m.data["code"], prov=prov),
                     *(Not(Diagnosis(c, prov=prov), prov=prov) for c in codes)), prov=prov)
+    elif covered := umbrella_codes(surface, m.data["code"]):
+        # "neuroendocrine tumours": the types of every branch the name covers
+        node = AnyOf(tuple(Diagnosis(c, prov=prov) for c in covered), prov=prov)
     else:
         node = Diagnosis(m.data["code"], prov=prov)
     if "excluded" in m.mods and ctx.section != "exclusion":
@@ -1432,6 +1435,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # setting, so an earlier (adjuvant) course neither meets nor breaks it
         return Unparsed(ctx.text[m.start:m.end], reason="a prior treatment in one disease "
                         "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
+    if ctx.section == "inclusion" and m.mods.isdisjoint({"negated", "excluded"}) \
+            and _UNTREATED_ALTERNATIVE.match(ctx.text, m.end, ctx.end):
+        # "prior sunitinib, or be unable to receive it": a patient never given the drug may
+        # qualify by the other branch, which the profile cannot tell
+        return Unparsed(ctx.text[m.start:m.end], reason="a treatment or a reason it was not "
+                        "given", prov=ctx.prov(m.start, m.end, "context.untreated"))
     node = PriorTherapy(_analogues(m, ctx), prov=ctx.prov(m.start, m.end, m.source))
     if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
         return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
@@ -1443,6 +1452,16 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
         return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))
     return _sparing(node, m, ctx) if ctx.section == "exclusion" else node
+
+
+# A required treatment's alternative that needs no treatment, later in its clause: "..., or
+# be unable to receive it", "or who declined it", "or ineligible for it" (not "intolerant",
+# which says the drug was given)
+_UNTREATED_ALTERNATIVE = re.compile(
+    r"(?i)[^;.]{0,80}?\bor\s+(?:(?:be|are|is|was|were|have\s+been|has\s+been|who\s+(?:are|is|"
+    r"were|was|have|has)|(?:patients?|subjects?)\s+who\s+(?:are|were|have|has))\s+)?(?:considered\s+)?"
+    r"(?:unable\s+to|ineligible|unfit|unsuitable|not\s+(?:a\s+)?(?:candidates?|eligible|suitable|fit|"
+    r"able)|refused?|declined?|contraindicat\w*|(?:have|has)\s+(?:a\s+)?contraindications?)\b")
 
 
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:

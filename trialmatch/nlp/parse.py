@@ -15,6 +15,7 @@ from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.histology import histology_items
 from trialmatch.nlp.pipeline import analyse, lexicon_of, pipeline
 from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
+from trialmatch.nlp.resources import umbrella_codes
 from trialmatch.nlp.simplify import simplify
 from trialmatch.nlp.summary import summary_population, with_summary_cohort
 from trialmatch.rules.nodes import (
@@ -125,7 +126,9 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
 @lru_cache(maxsize=8192)
 def _cancer_codes(text: str, ontology) -> tuple[str, ...]:
     """The cancer types one condition names (cached: registries repeat conditions)."""
-    return tuple(m.data["code"] for m in analyse(text, ontology)[1] if m.label == "cancer")
+    return tuple(code for m in analyse(text, ontology)[1] if m.label == "cancer"
+                 for code in (umbrella_codes(text[m.start:m.end], m.data["code"])
+                              or (m.data["code"],)))
 
 
 def _requires_diagnosis(node: Node, negated: bool = False) -> bool:

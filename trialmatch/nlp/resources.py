@@ -128,6 +128,9 @@ class Alias(_Model):
     examples: list[str] = Field(min_length=1)
 
 
+_CD_ANTIGEN = re.compile(r"CD\d+[A-Z]?")
+
+
 class GeneData(_Model):
     aliases: list[Alias]
     expression_symbols: dict[str, str]
@@ -139,6 +142,11 @@ class GeneData(_Model):
     codons: dict[str, dict[str, str]]
     rearrangements: dict[str, list[str]]
     implied: dict[str, str] = {}
+
+    def is_expression_marker(self, gene: str) -> bool:
+        """Read as a protein by "positive" / "negative": the listed markers and every cluster of
+        differentiation antigen (CD52, CD123), whose status is always a staining result."""
+        return gene in self.expression_markers or _CD_ANTIGEN.fullmatch(gene) is not None
 
     @field_validator("rearrangements")
     @classmethod
@@ -279,6 +287,47 @@ def sites() -> list[Site]:
     raw = _read("sites.yaml").get("sites") or []
     return _unique([_validate(Site, s, "sites.yaml", f"#{i}") for i, s in enumerate(raw)],
                    "sites.yaml")
+
+
+class UmbrellaExample(_Model):
+    text: str
+    codes: list[str] = Field(min_length=1)
+
+
+class Umbrella(_Model):
+    """A name covering cancer types of several OncoTree branches: data/umbrellas.yaml."""
+
+    id: str
+    names: list[str] = Field(min_length=1)
+    codes: list[str] = Field(min_length=2)
+    examples: list[UmbrellaExample] = Field(min_length=1)
+
+
+@lru_cache(maxsize=1)
+def umbrellas() -> list[Umbrella]:
+    """The umbrella names of data/umbrellas.yaml, validated."""
+    raw = _read("umbrellas.yaml").get("umbrellas") or []
+    return _unique([_validate(Umbrella, u, "umbrellas.yaml", f"#{i}") for i, u in
+                    enumerate(raw)], "umbrellas.yaml")
+
+
+# Words of extent before an umbrella name ("advanced neuroendocrine tumours")
+_EXTENT = re.compile(r"(?i)(?:(?:advanced|metastatic|recurrent|relapsed|refractory|unresectable|"
+                     r"inoperable|locally|progressive)[\s-]+)+")
+
+
+@lru_cache(maxsize=1)
+def _umbrella_index() -> dict[str, tuple[str, ...]]:
+    return {" ".join(n.lower().split()): tuple(u.codes) for u in umbrellas() for n in u.names}
+
+
+def umbrella_codes(surface: str, code: str) -> tuple[str, ...]:
+    """The types a cancer mention's words cover when they are an umbrella name and the
+    ontology read them as its first type; else () (the mention's own code stands)."""
+    words = " ".join(surface.lower().split())
+    words = words[m.end():] if (m := _EXTENT.match(words)) else words
+    codes = _umbrella_index().get(words, ())
+    return codes if codes and codes[0] == code else ()
 
 
 class ConditionGroup(_Model):

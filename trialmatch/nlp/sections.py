@@ -68,6 +68,7 @@ class Heading:
     cohorts: tuple[tuple[str, str], ...] = ()  # (id, label)
     source: str = ""
     rest: int | None = None  # offset in the line where inline content starts
+    additive: bool = False  # its cohort adds to the criteria no heading scopes
 
 
 _FIRST = re.compile(rf"(?P<kind>{_KIND})\s*(?P<id>{_ID})")
@@ -139,17 +140,44 @@ def classify(line: str) -> Heading | None:
     return None
 
 
-# Cohorts named before their kind, as a section heading's tail does: "Exclusion criteria
-# (Drug-X cohorts)", "Inclusion criteria - Nivolumab arm".
+# Cohorts named before their kind (in one or two words), as a section heading's tail does:
+# "Exclusion criteria (Drug-X cohorts)", "Inclusion criteria - Nivolumab arm", "Exclusion
+# criteria for the Dose Escalation part".
 _NAMED_BEFORE = re.compile(rf"\s*(?:the\s+)?(?!(?i:all|both|each|every|any|other|these|those|the)\b)"
-                          rf"(?P<id>[A-Z][\w.+\-]{{1,14}})\s+(?P<kind>{_KIND})s?\s*\)?\s*\Z")
+                          rf"(?P<id>[A-Z][\w.+\-]{{1,14}}(?:\s[A-Za-z][\w.+\-]{{1,14}})?)\s+"
+                          rf"(?P<kind>{_KIND})s?\s*\)?\s*\Z")
 
 
 def _named_cohorts(tail: str) -> tuple[tuple[str, str], ...]:
     m = _NAMED_BEFORE.match(tail)
     if m is None:
         return ()
-    return ((f"{m.group('kind').lower()}-{m.group('id').lower()}", tail.strip(" ()")),)
+    ident = "-".join(m.group("id").lower().split())
+    return ((f"{m.group('kind').lower()}-{ident}", tail.strip(" ()")),)
+
+
+# "Inclusion criteria for the participants with asthma", "... for the extension period": a
+# population or period of the trial named without a cohort word, a cohort all the same; not
+# the whole trial ("for all participants", "for this study"),
+# a time ("for randomisation", "at visit 2"), nor cohorts the words above did not read
+_POPULATION = re.compile(r"(?i)\A[\w\s/-]*?\bcriteria\s+for\s+(?:the\s+)?(?!(?:all|both|each|every|any|"
+                         r"this|these|study|trial|entry|enrol\w*|registration|randomi[sz]\w*|"
+                         r"screening|participation|inclusion|eligibility|treatment|admission|"
+                         r"two|three|four|several|multiple)\b)(?![^:]*\b(?:cohorts?|arms?|parts?|"
+                         r"groups?\s+[A-Z0-9]|phases?|steps?|visits?|day)\b)"
+                         r"(?P<name>[A-Za-z][\w/-]*(?:\s[\w/-]+){0,5})\s*\Z")
+
+
+_PERIOD = re.compile(r"(?i)\b(?:period|extension|cross-?over|maintenance|follow-?up|continuation|"
+                     r"re-?treatment|optional|sub-?study|re-?registration|re-?randomi[sz]ation)\b")
+
+
+def _population(label: str) -> tuple[tuple[str, str], ...]:
+    m = _POPULATION.match(label)
+    if m is None:
+        return ()
+    name = m.group("name")
+    return (("-".join(re.findall(r"[a-z0-9]+", name.lower())[:5]), name),)
 
 
 def _heading(kind: str, label: str, source: str) -> Heading:
@@ -158,6 +186,11 @@ def _heading(kind: str, label: str, source: str) -> Heading:
     if kind in ("inclusion", "exclusion"):
         tail = re.split(r"\s[-–(:]\s?|\s(?:for|in)\s", label, maxsplit=1)
         cohorts = (cohort_ids(tail[1]) or _named_cohorts(tail[1])) if len(tail) > 1 else ()
+        if not cohorts and (population := _population(label)):
+            # a period of the trial adds to the criteria no heading scopes; a population
+            # (participants with asthma, caregivers) is a cohort like any other
+            return Heading(kind, label, population, source,
+                           additive=_PERIOD.search(population[0][1]) is not None)
         return Heading(kind, label, cohorts, source)
     return Heading(kind, label, (), source)
 

@@ -155,17 +155,22 @@ class _Builder:
         self.last_line = ""  # the last line of the last criterion (for continuations)
         self.additions = False  # a heading added criteria for some cohorts
         self.plain = False  # a cohort was named otherwise
+        self.headed = False  # a cohort heading of its own line opened a cohort
+        self.only = False  # a criterion was said to be one part's only ("(part 2 only)")
+        self.labelled = False  # a criterion opened with a part's label ("Cohort A: ...")
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
             self.section = h.kind
             self.scope = self._remember(h.cohorts) if h.cohorts else None
-            if h.cohorts and re.match(r"(?i)\s*(?:additional|further|extra)\b", h.label):
+            if h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
+                                                      h.label)):
                 self.additions = True
             elif h.cohorts:
                 self.plain = True
         elif h.kind == "cohort":
             self.scope = self._remember(h.cohorts)
+            self.headed = self.headed or bool(h.cohorts)
         else:
             self.scope = None
         self.stack.clear()
@@ -192,8 +197,12 @@ class _Builder:
         inline = inline_cohort(text)
         named = _NAMED_PORTION.match(text) if not inline and self.scope is None else None
         if inline:
-            ids, _ = inline
+            ids, at = inline
             c.cohorts = self._remember(ids) or self.scope
+            if re.search(r"(?i)\bonly\b", text[:at] if at else text[-60:]):
+                self.only = True
+            else:
+                self.labelled = True
         elif named:  # "For the expansion cohort, patients must ...": that cohort only
             name = re.sub(r"\W+", "-", named.group("name").strip().lower())
             c.cohorts = self._remember(((name, named.group(0).strip(" ,:")),))
@@ -330,7 +339,10 @@ def segment(text: str) -> Layout:
         b.blank = False
     if b.criteria:
         b.finish(text)
-    return Layout(b.criteria, b.cohorts, base=b.additions and not b.plain)
+    # one part named only by its own criteria ("... (part 2 only)"): the other parts are
+    # the criteria no part names, a cohort of their own
+    lone_part = len(b.cohorts) == 1 and not b.headed and b.only and not b.labelled
+    return Layout(b.criteria, b.cohorts, base=(b.additions or lone_part) and not b.plain)
 
 
 def _aligned_indent(b: _Builder, line: str, bullet: str) -> int:

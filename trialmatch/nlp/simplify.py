@@ -11,6 +11,9 @@
 * **Bounds that cannot hold together are alternatives.** Two age bounds side by side in one
   criterion that no age meets ("< 60 years for cohort A, >= 60 years for cohort B") were
   read from different branches: they are an `any`.
+* **Alternatives among alternatives are one list.** An `any` inside an `any` ("melanoma or
+  a sarcoma", where "sarcoma" covers several branches of the ontology) means the same as
+  one `any` of all their items, which is what later readings expect (`population`).
 """
 
 from __future__ import annotations
@@ -84,6 +87,19 @@ def separate_bounds(rule: Node) -> Node:
     return rewrite(rule, visit)
 
 
+def flat_alternatives(rule: Node) -> Node:
+    """See the module docstring (third point)."""
+
+    def visit(node: Node, _negated: bool, _depth: int) -> Node:
+        if isinstance(node, AnyOf) and any(isinstance(c, AnyOf) for c in node.items):
+            items = tuple(x for c in node.items for x in (c.items if isinstance(c, AnyOf)
+                                                           else (c,)))
+            return replace(node, items=tuple(dict.fromkeys(items)))
+        return node
+
+    return rewrite(rule, visit)
+
+
 def simplify(rule: Node) -> Node:
-    """Both readings, in order."""
-    return keep_open(separate_bounds(rule))
+    """The three readings, in order."""
+    return keep_open(separate_bounds(flat_alternatives(rule)))
