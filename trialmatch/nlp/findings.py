@@ -274,7 +274,10 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     for lo, hi in _clauses(ctx):
         g = _CANCER_GROUP.match(ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
         name = "group" if g is not None and g.group("group") else "named"
-        if g is None or (g.group("comma") and not g.group("lead")) \
+        # ("<cancer> patients: ..." is a label of that group; "Patients with <cancer>: ..."
+        # and "<cancer> patients, ..." may name every patient)
+        if g is None or (g.group("comma") and not g.group("lead") and (
+                g.group("comma") == "," or g.group("group"))) \
                 or _NOT_A_GROUP.search(g.group(name)):
             continue
         a, b = g.span(name)
@@ -344,13 +347,24 @@ _GROUP_LABEL_SENTENCE = re.compile(
     r"(?:[\w()/+'-]+\s+){0,5}?[\w()/+'-]+\s*[:：](?=\s)")
 
 
+# A list heading naming the group its items are for by a cancer or a marker ("Prostate cancer
+# patients:", "HER2-positive subjects:"); not the whole trial ("All patients:")
+_GROUP_NAMED_HEADING = re.compile(
+    r"(?i)\W{0,6}(?!(?:all|both|each|every|any|eligible|the|these|such|other|criteria)\b)"
+    r"(?=[^:：]*?(?:cancer|carcinoma|tumou?r|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|"
+    r"blastoma|mesothelioma|\bNSCLC|\bSCLC|CRPC|\bAML|\bCLL|\bMDS|positive|negative|mutant|"
+    r"mutated|amplified)\w*\s+(?:patients|subjects|participants))"
+    r"(?:[\w()/+'-]+\s+){1,4}?(?:patients|subjects|participants)\s*[:：]")
+
+
 def _labelled_groups(ctx: Context) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that open with a group label."""
     heading = ctx.heading.rstrip()
     if heading.endswith((":", "：")):
         last = ([0] + [c.end() for c in _CLAUSE_START.finditer(heading)])[-1]
         label = _GROUP_LABEL_SENTENCE.match(heading + " ", last)
-        if label is not None and label.end() == len(heading):
+        if label is not None and label.end() == len(heading) \
+                or _GROUP_NAMED_HEADING.fullmatch(heading, last):
             return [(ctx.start, ctx.end)]  # an item of a list under "... For women:"
     return [(lo, hi) for lo, hi in _clauses(ctx)
             if _GROUP_LABEL_SENTENCE.match(ctx.text, lo, ctx.end)]
@@ -970,6 +984,13 @@ _GROUP_ELIGIBLE = re.compile(r"(?i)\W{0,4}(?:patients|subjects|participants|thos
                              r"following|once|in|from|if|provided|only|when)\b")
 
 
+# Between a drug and the cancer it was given for: "(therapy) for (the treatment of) (their)
+# (metastatic) ..."
+_DRUG_FOR = re.compile(r"(?i)(?:\s*\([^()]{0,40}\))?(?:\s+(?:therapy|treatment|regimens?|"
+                       r"chemotherapy|agents?))?\s+(?:for|in)\s+(?:the\s+(?:treatment|management)"
+                       r"\s+of\s+)?(?:[\w-]+\s+){0,3}")
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
     group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
     if group is not None and m.end <= group.end():
@@ -991,6 +1012,10 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
     if m.data.get("vague"):
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
+    if (ctx.section == "exclusion" or "negated" in m.mods) and any(
+            x.label == "drug" and x.end <= m.start and _DRUG_FOR.fullmatch(ctx.text, x.end, m.start)
+            for x in ctx.ms):
+        return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
     prov = ctx.prov(m.start, m.end, m.source)
     node: Node
     if "without" in m.data:

@@ -162,11 +162,15 @@ _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
 # "... in the metastatic setting"); the profile records drugs, not settings (findings.py
 # reads it too)
 SETTING_AFTER = re.compile(
-    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:(?:inoperable|unresectable|locally|advanced|"
+    r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:the\s+(?:treatment|management)\s+of\s+)?"
+    r"(?:(?:their|his|her|this)\s+)?(?:(?:inoperable|unresectable|locally|advanced|"
     r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
     r"extensive[\s-](?:stage|disease)|(?:platinum|castration|castrate|hormone|endocrine)[\s-]"
-    r"(?:resistant|refractory|sensitive|naive|na\u00efve))\b")
+    r"(?:resistant|refractory|sensitive|naive|na\u00efve)|"
+    # the abbreviations of a setting: castration-resistant or -sensitive prostate cancer,
+    # metastatic colorectal or breast cancer, extensive-stage small cell lung cancer
+    r"(?-i:m?CRPC|m?[HC]SPC|mCRC|MBC|mBC|(?:ES|ED)-?SCLC))\b")
 # "no prior treatment for hepatitis B", "naive to agents for ...", "no prior therapy that
 # targets X": the treatment is qualified, maybe for another disease
 _QUALIFIED = re.compile(r"(?i)\s{0,3}(?:for|of|with|in|to|that|which|targeting|directed|"
