@@ -991,6 +991,28 @@ _DRUG_FOR = re.compile(r"(?i)(?:\s*\([^()]{0,40}\))?(?:\s+(?:therapy|treatment|r
                        r"\s+of\s+)?(?:[\w-]+\s+){0,3}")
 
 
+# Later in the cancer's own clause, words that let its patients in: under an exclusion
+# heading, a carve-out of the exclusion ("... BCC or cSCC are eligible", "may be exempt")
+_ELIGIBLE_AFTER = re.compile(r"(?i)[^;.]{0,120}?(?<!who\s)\b(?:(?:are|is)\s+(?:also\s+|still\s+)?"
+                             r"(?:eligible|exempt)|may\s+(?:also\s+)?(?:be\s+(?:eligible|exempt)|"
+                             r"participate|enrol{1,2}|enter)|can\s+(?:participate|enrol{1,2}|enter))"
+                             r"\b(?!\s+(?:for|to)\b)")
+
+
+_SLASHED_AFTER = re.compile(r"/(?P<code>[A-Z0-9][A-Za-z0-9-]{1,7})\b")
+_SLASHED_BEFORE = re.compile(r"\b(?P<code>[A-Z0-9][A-Za-z0-9-]{1,7})/\Z")
+
+
+def _slashed_code(m: Mention, ctx: Context) -> bool:
+    """A short code joined by a slash to another code that names no cancer ("FTC/TDF",
+    "3TC/ABC"): a list of drug or other codes ("CLL/SLL" names two cancers)."""
+    after = _SLASHED_AFTER.match(ctx.text, m.end, ctx.end)
+    before = _SLASHED_BEFORE.search(ctx.text, max(ctx.start, m.start - 10), m.start)
+    spans = [g.span("code") for g in (after, before) if g is not None]
+    return bool(spans) and not any(
+        x.label == "cancer" and x.start <= a and b <= x.end for a, b in spans for x in ctx.ms)
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
     group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
     if group is not None and m.end <= group.end():
@@ -1006,6 +1028,8 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             return None  # "ALL target lesions": the word, not the leukaemia
     if surface.isupper() and ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
         return None  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
+    if surface.isupper() and len(surface) <= 4 and _slashed_code(m, ctx):
+        return None  # "FTC/TDF": one of drug codes joined by slashes, not a cancer code
     if surface.isupper() and len(surface) <= 4 and any(
             x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
             for x in ctx.ms):
@@ -1016,6 +1040,8 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             x.label == "drug" and x.end <= m.start and _DRUG_FOR.fullmatch(ctx.text, x.end, m.start)
             for x in ctx.ms):
         return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
+    if ctx.section == "exclusion" and _ELIGIBLE_AFTER.match(ctx.text, m.end, ctx.end):
+        return None  # "...; patients with a treated skin BCC are eligible": a carve-out
     prov = ctx.prov(m.start, m.end, m.source)
     node: Node
     if "without" in m.data:
