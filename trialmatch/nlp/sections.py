@@ -198,7 +198,7 @@ def _heading(kind: str, label: str, source: str) -> Heading:
 # A part named after its criterion ("Measurable disease (Phase 2 only)") or before a verb
 # ("Phase 2 requires one of: ..."): the criterion is that part's.
 _PART = rf"(?P<label>{_KIND}\s*{_ID})"
-_PART_ONLY = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)\s*\)\s*[.;]?\s*$")
+_PART_ONLY = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)?\s*\)\s*[.;]?\s*$")
 _PART_VERB = re.compile(rf"\s*{_PART}\s+(?i:requires?|only\s+(?:includes?|enrolls?|takes?)|"
                         r"(?:will\s+)?(?:includes?|enrolls?))\s+")
 
@@ -213,7 +213,11 @@ def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     requires ...": its cohorts and where its own words start."""
     m = _INLINE.match(text) or _PART_VERB.match(text) or _PART_OPEN.match(text)
     if not m:
+        tail = len(text) - len(text[-60:])
         m = _PART_ONLY.search(text[-60:])
+        if m is not None and "only" not in m.group(0).lower() \
+                and _FIRST.search(text, 0, tail + m.start()):
+            return None  # "A (cohort 1) or B (cohort 2)": each part its own words
         ids = cohort_ids(m.group("label")) if m else ()
         return (ids, 0) if ids else None
     ids = cohort_ids(m.group("label"))

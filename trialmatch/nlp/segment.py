@@ -199,7 +199,7 @@ class _Builder:
         if inline:
             ids, at = inline
             c.cohorts = self._remember(ids) or self.scope
-            if re.search(r"(?i)\bonly\b", text[:at] if at else text[-60:]):
+            if not at or re.search(r"(?i)\bonly\b", text[:at]):  # (a part named after)
                 self.only = True
             else:
                 self.labelled = True
