@@ -224,7 +224,8 @@ def _tmb(m: re.Match[str], _value: str | None) -> dict:
 
 
 def _measure(m: re.Match[str], value: str | None) -> dict:
-    return {"marker": value, "op": norm_op(_g(m, "op")), "value": float(m.group("value"))}
+    number = _g(m, "value") or _g(m, "value2")  # (value2: a bound written after the number)
+    return {"marker": value, "op": norm_op(_g(m, "op")), "value": float(number or 0)}
 
 
 def _her2_ihc(m: re.Match[str], _value: str | None) -> dict:

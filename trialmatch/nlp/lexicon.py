@@ -146,6 +146,10 @@ def build_lexicon(ontology) -> Lexicon:
         if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
             lex.cancer_first.add(key.split()[0])
+            if " squamous cell carcinoma" in f" {key}":
+                # "head and neck squamous carcinoma": the cell word left out
+                lex.cancers.setdefault(key.replace("squamous cell carcinoma",
+                                                   "squamous carcinoma"), code)
     for key, code in _synonyms_named_like_codes(ontology):
         # "PTCL" listed among the names of the mature T-cell lymphomas, while OncoTree's own
         # PTCL is only the NOS type: the name the text uses wins over the internal code

@@ -30,6 +30,7 @@ from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.resources import ContextRule, context_rules
 from trialmatch.nlp.tokens import Tokens, phrase_hits
 
+_TO_COLON = 6  # the words between a cue and the colon that opens its list ("as one or more of")
 _WORD = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|[^\s\-–]", re.UNICODE)
 
 
@@ -224,9 +225,11 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             if rule.category == "exception" and _enumerator_at(low, cue.hi):
                 # "except a) X; b) Y": the lettered list is the exception, ";" and all
                 limit = _listed_end(low, ends_at, j, cue.hi + _ENUMERATED_SCOPE, enumerated=True)
-            elif rule.through_clauses and cue.hi < len(low) and low[cue.hi] in (":", "："):
-                # "except in these cases: A; B; C": the list the colon opens, ";" and all,
-                # to the sentence's or the criterion's end
+            elif rule.through_clauses and any(low[k] in (":", "：") for k in range(
+                    cue.hi, min(cue.hi + _TO_COLON, limit))):
+                # "except in these cases: A; B; C", "postmenopausal, defined as one of: A; B":
+                # the list the colon opens (right after the cue, or a few words on), ";" and
+                # all, to the sentence's or the criterion's end
                 limit = _listed_end(low, ends_at, j, cue.hi + rule.max_scope)
             if rule.terminators:
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
