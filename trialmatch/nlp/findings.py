@@ -980,9 +980,10 @@ _CODE_FOLLOWERS = frozenset({"in", "or", "and", "with", "who", "that", "after", 
 # "Patients with A or B are eligible at first relapse": the cancers name the group the
 # condition after them binds (the trial lists its cancers elsewhere), no requirement of every
 # patient. Not a list item naming an allowed type ("A, B are eligible after first therapy").
-_GROUP_ELIGIBLE = re.compile(r"(?i)\W{0,4}(?:patients|subjects|participants|those)\s+with\s+"
-                             r"[^.;:]{1,100}?\s(?:are|is)\s+(?:also\s+)?eligible\s+(?:at|after|"
-                             r"following|once|in|from|if|provided|only|when)\b")
+_GROUP_ELIGIBLE = re.compile(r"(?i)\W{0,4}(?:(?:for\s+example|for\s+instance|e\.g\.)\W{1,3})?"
+                             r"(?:patients|subjects|participants|those)\s+with\s+"
+                             r"[^.;:]{1,240}?\s(?:are|is)\s+(?:also\s+)?eligible(?:\s*,)?\s+(?:at|after|"
+                             r"following|once|in|from|if|provided|only|when|even)\b")
 
 
 # Between a drug and the cancer it was given for: "(therapy) for (the treatment of) (their)
