@@ -263,6 +263,9 @@ def _clauses(ctx: Context) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], ctx.end], strict=True))
 
 
+_SUBJECT_MODAL = re.compile(r"(?i)\s*(?:must|should|need\s+to|needs\s+to|ha(?:ve|s)\s+to)\b")
+
+
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that are rules for a group of patients
     with a cancer (see _CANCER_GROUP); inclusion criteria only."""
@@ -283,8 +286,12 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         a, b = g.span(name)
         inside = [m.label for m in ctx.ms if a <= m.start and m.end <= b]
         # a subject naming a cancer and no marker: "patients with Ph+ ALL are eligible
-        # if ..." keeps its marker read
-        if "cancer" in inside and all(label in _GROUP_WORDS for label in inside):
+        # if ..." keeps its marker read; a subject naming a condition and nothing the
+        # parser reads ("Patients with brain involvement must have stable disease") is a
+        # group the sentence binds, whatever it then names
+        if ("cancer" in inside and all(label in _GROUP_WORDS for label in inside)) or (
+                not inside and name == "group" and not g.group("comma")
+                and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40))):
             spans.append((lo, hi))
     return spans
 
