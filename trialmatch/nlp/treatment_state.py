@@ -166,7 +166,7 @@ SETTING_AFTER = re.compile(
     r"(?:(?:their|his|her|this)\s+)?(?:(?:inoperable|unresectable|locally|advanced|"
     r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
-    r"extensive[\s-](?:stage|disease)|(?:platinum|castration|castrate|hormone|endocrine)[\s-]"
+    r"extensive[\s-](?:stage|disease)|(?:platinum|castration|castrate|hormone|endocrine)[\s-]+"
     r"(?:resistant|refractory|sensitive|naive|na\u00efve)|"
     # the abbreviations of a setting: castration-resistant or -sensitive prostate cancer,
     # metastatic colorectal or breast cancer, extensive-stage small cell lung cancer
