@@ -847,9 +847,26 @@ def _triple_negative(m: Mention, ctx: Context) -> Node | None:
                 Measurement("her2", "=", "negative", prov=prov)), prov=prov)
 
 
-def _performance(m: Mention, ctx: Context) -> Node:
+def _performance(m: Mention, ctx: Context) -> Node | None:
+    if ctx.section == "exclusion" and _grades_a_condition(m, ctx):
+        return None  # "unstable angina or lung disease (Zubrod 3 or more)": the condition's
+        #              grade, not a performance limit of its own
     return Performance(m.label, m.data["op"], m.data["value"],
                        prov=ctx.prov(m.start, m.end, m.source))
+
+
+def _grades_a_condition(m: Mention, ctx: Context) -> bool:
+    """Whether a performance score stands in brackets after the words of another condition
+    (a score in brackets right after the words "performance status" is the score itself)."""
+    opened = ctx.text.rfind("(", ctx.start, m.start)
+    if opened < 0 or ctx.text.find(")", opened, m.start) >= 0:
+        return False
+    before = ctx.text[ctx.start:opened]
+    return len(_WORDS_OF.findall(before)) >= 2 and not _PS_WORDS.search(before[-40:])
+
+
+_WORDS_OF = re.compile(r"[A-Za-z]{3,}")
+_PS_WORDS = re.compile(r"(?i)performance|status|PS|ECOG|WHO|Zubrod|Karnofsky|Lansky|KPS")
 
 
 _LAB = re.compile(r"(?i)mg/dl|µmol/l|umol/l|ml/min|g/dl|×\s?10|x\s?10\^?9|\bULN\b|/mm3|/µl|"
@@ -898,6 +915,10 @@ def _span_of_time(m: Mention, ctx: Context) -> bool:
 
 
 def _age(m: Mention, ctx: Context) -> Node | None:
+    if _OTHER_PERSON.search(ctx.text, max(ctx.start, m.start - 60), m.start) \
+            or _DONOR_HEADING.search(ctx.heading):
+        return None  # "a legal guardian older than 18", "donor aged 70 or less", "once 3
+        #              patients (age 12 or older) have been treated": someone else's age
     if "excluded" in m.mods or ctx.section != "inclusion" and not _whole_exclusion(m, ctx):
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
         #              for one group, left for review; an exclusion is read only when the age
@@ -934,6 +955,14 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
+
+
+# Someone other than the patient, right before an age in its clause
+_OTHER_PERSON = re.compile(r"(?i)(?:\b(?:donors?|guardians?|parents?|caregivers?|care\s+givers?|"
+                           r"representatives?|siblings?|spouses?|partners?|mothers?|fathers?|"
+                           r"relatives?)\b|\b\d+\s+(?:patients|subjects|participants)\s*\()"
+                           r"[^.;:()]{0,30}\Z")
+_DONOR_HEADING = re.compile(r"(?i)\A(?!.*\b(?:patients?|recipients?|subjects?)\b).*\bdonors?\b", re.S)
 
 
 _MODAL_AFTER = re.compile(r"(?i)\s*(?:of\s+age\s+|old\s+)?(?:should|may|might|can|could|must|will|need)\b"
