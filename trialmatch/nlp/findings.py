@@ -519,6 +519,22 @@ _LOSS_BEFORE = re.compile(r"(?i)\b(?:loss|lack|lacks|lacking|lost|absence|absent
                           r"deficiency)\b(?:\s+of)?(?:\s+(?:the|any))?\s*$")
 
 
+# Between a gene's positive status and the words that define it: "HER2-positive breast
+# cancer, defined as IHC 3+ or ...", "HER2 positive disease: IHC 3+ or ..."
+_STATUS_DEFINED = re.compile(r"(?i)\A[\s-]*(?:positive|positivity|\+)[^;.]{0,60}?(?:\bdefined\s+(?:as|by)|"
+                             r"\bas\s+defined\s+by|\bi\.e\.|:|\((?=\s*(?:IHC|FISH|ISH|[0-3]\s?\+|"
+                             r"immunohisto|overexpress)))[^;.]{0,80}\Z")
+
+
+def _defines_status(g: Group, ctx: Context) -> bool:
+    """Whether the group restates, as part of a definition, the positive status of the same
+    gene named just before it: the status is read there, the definition adds nothing."""
+    words = {ctx.text[p.gene.start:p.gene.end].lower() for p in g.phrases}
+    return any(x.label == "gene" and x.end < g.start and g.start - x.end <= 140
+               and ctx.text[x.start:x.end].lower() in words
+               and _STATUS_DEFINED.match(ctx.text[x.end:g.start]) for x in ctx.ms)
+
+
 def group_unit(g: Group, ctx: Context) -> Unit | None:
     carved = all(p.gene.mods == {"exception"} for p in g.phrases) and _excepted_from_cancer(
         g.start, ctx)
@@ -534,6 +550,8 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         return Unit(result, g.start, g.end)
     if _DRUG_TARGET.search(ctx.text, max(ctx.start, g.start - 60), g.start):
         return None  # "TKIs that can inhibit EGFR with T790M": what a drug acts on
+    if _defines_status(g, ctx):
+        return None  # "HER2-positive, defined as IHC 3+ or HER2 amplification": the status
     if _names_group(g, ctx):
         return None
     kind, how = group_kind(g, ctx)
