@@ -11,7 +11,7 @@ import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -35,6 +35,9 @@ class DataFileError(UsageError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_M = TypeVar("_M", bound=_Model)
 
 
 class Heading(_Model):
@@ -185,6 +188,12 @@ def _validate(model: type[_Model], item: Any, name: str, where: str) -> Any:
         raise DataFileError(f"{DATA / name}: entry {ident!r}: {loc}: {first['msg']}") from None
 
 
+def _entries(model: type[_M], name: str, key: str) -> list[_M]:
+    """The entries under `key` of data file `name`, each validated as `model`, ids unique."""
+    raw = _read(name).get(key) or []
+    return _unique([_validate(model, item, name, f"#{i}") for i, item in enumerate(raw)], name)
+
+
 def _unique(items: list[Any], name: str) -> list[Any]:
     seen: set[str] = set()
     for it in items:
@@ -261,9 +270,7 @@ def gene_data() -> GeneData:
 @lru_cache(maxsize=1)
 def context_rules() -> list[ContextRule]:
     """The ConText rules of data/context.yaml, validated."""
-    raw = _read("context.yaml").get("rules") or []
-    return _unique([_validate(ContextRule, r, "context.yaml", f"#{i}") for i, r in
-                    enumerate(raw)], "context.yaml")
+    return _entries(ContextRule, "context.yaml", "rules")
 
 
 class SiteExample(_Model):
@@ -284,9 +291,7 @@ class Site(_Model):
 @lru_cache(maxsize=1)
 def sites() -> list[Site]:
     """The body sites of data/sites.yaml, validated."""
-    raw = _read("sites.yaml").get("sites") or []
-    return _unique([_validate(Site, s, "sites.yaml", f"#{i}") for i, s in enumerate(raw)],
-                   "sites.yaml")
+    return _entries(Site, "sites.yaml", "sites")
 
 
 class UmbrellaExample(_Model):
@@ -306,9 +311,7 @@ class Umbrella(_Model):
 @lru_cache(maxsize=1)
 def umbrellas() -> list[Umbrella]:
     """The umbrella names of data/umbrellas.yaml, validated."""
-    raw = _read("umbrellas.yaml").get("umbrellas") or []
-    return _unique([_validate(Umbrella, u, "umbrellas.yaml", f"#{i}") for i, u in
-                    enumerate(raw)], "umbrellas.yaml")
+    return _entries(Umbrella, "umbrellas.yaml", "umbrellas")
 
 
 # Words of extent before an umbrella name ("advanced neuroendocrine tumours")
@@ -379,6 +382,4 @@ class ShortName(_Model):
 @lru_cache(maxsize=1)
 def short_names() -> list[ShortName]:
     """The two-letter cancer abbreviations of data/short_names.yaml, validated."""
-    raw = _read("short_names.yaml").get("names") or []
-    return _unique([_validate(ShortName, s, "short_names.yaml", f"#{i}")
-                    for i, s in enumerate(raw)], "short_names.yaml")
+    return _entries(ShortName, "short_names.yaml", "names")
