@@ -840,7 +840,9 @@ def _measure(m: Mention, ctx: Context) -> Node:
                        prov=ctx.prov(m.start, m.end, m.source))
 
 
-def _philadelphia(m: Mention, ctx: Context) -> Node:
+def _philadelphia(m: Mention, ctx: Context) -> Node | None:
+    if ctx.section == "exclusion" and _PHASE_AFTER.match(ctx.text, m.end, ctx.end):
+        return None  # "Ph+ blast crisis" ruled out: one phase of the disease, not the marker
     prov = ctx.prov(m.start, m.end, m.source)
     node = Fusion("ABL1", "BCR", prov=prov)
     if m.data["status"] == "negative":
@@ -1055,6 +1057,15 @@ _ELIGIBLE_AFTER = re.compile(r"(?i)[^;.]{0,120}?(?<!who\s)\b(?:(?:are|is)\s+(?:a
                              r"\b(?!\s+(?:for|to)\b)")
 
 
+# A phase of the disease right after or before a cancer ("CML in myeloid blast crisis",
+# "chronic-phase CML", "myelofibrosis in blast phase"): no profile field holds it
+_PHASES = (r"(?:(?:myeloid|lymphoid)\s+)?(?:blast(?:ic)?[\s-]+(?:crisis|phase|transformation)|"
+           r"chronic[\s-]+phase|accelerated[\s-]+phase)")
+_PHASE_AFTER = re.compile(rf"(?i)\s*[(,]?\s*(?:in\s+(?:the\s+)?)?{_PHASES}")
+_PHASE_BEFORE = re.compile(rf"(?i)\b{_PHASES}\s*\Z")
+_PHASE_IN = re.compile(rf"(?i){_PHASES}")
+
+
 _SLASHED_AFTER = re.compile(r"/(?P<code>[A-Z0-9][A-Za-z0-9-]{1,7})\b")
 _SLASHED_BEFORE = re.compile(r"\b(?P<code>[A-Z0-9][A-Za-z0-9-]{1,7})/\Z")
 
@@ -1098,6 +1109,10 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
     if ctx.section == "exclusion" and _ELIGIBLE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "...; patients with a treated skin BCC are eligible": a carve-out
+    if (ctx.section == "exclusion" or "negated" in m.mods) and (
+            _PHASE_AFTER.match(ctx.text, m.end, ctx.end) or _PHASE_IN.search(surface)
+            or _PHASE_BEFORE.search(ctx.text, max(ctx.start, m.start - 30), m.start)):
+        return None  # "CML in blast crisis" ruled out: one phase of the disease, not all of it
     prov = ctx.prov(m.start, m.end, m.source)
     node: Node
     if "without" in m.data:
