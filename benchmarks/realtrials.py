@@ -8,7 +8,7 @@ Annotated sets of one shape (patients written from the trial text, each with the
 coordinator assigns for one trial of the ClinicalTrials.gov corpus):
 
 * `dev`: ../shared/data/realtrials-dev (45 trials, 165 patients);
-* `ours`, `c` ... `aq`: our own annotated sets in tests/realtrials (sets A to AQ: other trials
+* `ours`, `c` ... `as`: our own annotated sets in tests/realtrials (sets A to AS: other trials
   of the same corpus, named by NCT id, no copied text); how each set was drawn (the seeded
   walk, the ids excluded, the positions kept) and in which session is in
   tests/realtrials/README.md.
