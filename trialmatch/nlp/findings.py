@@ -977,11 +977,12 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
 
 
+# People other than the patient, both in an age's clause and in a heading over exclusions
+_OTHER_PEOPLE = r"partners?|relatives?|donors?|siblings?|parents?|spouses?"
 # Someone other than the patient, right before an age in its clause
-_OTHER_PERSON = re.compile(r"(?i)(?:\b(?:donors?|guardians?|parents?|caregivers?|care\s+givers?|"
-                           r"representatives?|siblings?|spouses?|partners?|mothers?|fathers?|"
-                           r"relatives?)\b|\b\d+\s+(?:patients|subjects|participants)\s*\()"
-                           r"[^.;:()]{0,30}\Z")
+_OTHER_PERSON = re.compile(rf"(?i)(?:\b(?:{_OTHER_PEOPLE}|guardians?|caregivers?|care\s+givers?|"
+                           r"representatives?|mothers?|fathers?)\b|\b\d+\s+(?:patients|subjects|"
+                           r"participants)\s*\()[^.;:()]{0,30}\Z")
 _DONOR_HEADING = re.compile(r"(?i)\A(?!.*\b(?:patients?|recipients?|subjects?)\b).*\bdonors?\b", re.S)
 
 
@@ -1011,8 +1012,7 @@ _WHOLE_AFTER = re.compile(r"(?i)\s*(?:old|of\s+age)?\s*(?:\([^()]{0,80}\))?\s*(?
 
 
 # a heading over the exclusion that speaks of other people ("... their close contacts:")
-_OTHERS = re.compile(r"(?i)\b(?:contacts?|partners?|relatives?|family|donors?|household|siblings?|"
-                     r"parents?|care-?givers?|spouses?|offspring)\b")
+_OTHERS = re.compile(rf"(?i)\b(?:{_OTHER_PEOPLE}|contacts?|family|household|care-?givers?|offspring)\b")
 
 
 def _whole_exclusion(m: Mention, ctx: Context) -> bool:
