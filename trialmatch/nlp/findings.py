@@ -1583,7 +1583,13 @@ _UNTREATED_ALTERNATIVE = re.compile(
     r"(?i)[^;.]{0,80}?\bor\s+(?:(?:be|are|is|was|were|have\s+been|has\s+been|who\s+(?:are|is|"
     r"were|was|have|has)|(?:patients?|subjects?)\s+who\s+(?:are|were|have|has))\s+)?(?:considered\s+)?"
     r"(?:unable\s+to|ineligible|unfit|unsuitable|not\s+(?:a\s+)?(?:candidates?|eligible|suitable|fit|"
-    r"able)|refused?|declined?|contraindicat\w*|(?:have|has)\s+(?:a\s+)?contraindications?)\b")
+    r"able)|refused?|declined?|contraindicat\w*|(?:have|has)\s+(?:a\s+)?contraindications?)\b"
+    # "... or for which no standard therapy exists", "or whose disease has no approved
+    # treatment", "or when standard therapy is not available"
+    r"|[^;.]{0,80}?\bor\s+(?:(?:for|in)\s+(?:which|whom)|where|when|if|whom|who(?:se)?|there|"
+    r"(?:patients?|subjects?)\s+(?:for\s+whom|who|with|whose)|have|has|with)\b[^;.]{0,40}?\b(?:no\s+(?:[\w-]+\s+){0,4}(?:therap(?:y|ies)|"
+    r"treatments?|options?|care|regimens?)\b|(?:therap(?:y|ies)|treatments?|options?|care)\s+"
+    r"(?:(?:is|are)\s+not\s+(?:available|indicated|appropriate)|(?:does|do)\s+not\s+exist))")
 
 
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
