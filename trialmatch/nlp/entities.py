@@ -846,7 +846,9 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
 _HEADS = {
     "cancer": frozenset({"cancer", "cancers", "carcinoma", "carcinomas", "tumor", "tumors",
                          "tumour", "tumours", "neoplasm", "neoplasms", "adenocarcinoma",
-                         "adenocarcinomas", "lymphoma", "lymphomas", "sarcoma", "sarcomas"}),
+                         "adenocarcinomas", "lymphoma", "lymphomas", "sarcoma", "sarcomas",
+                         "melanoma", "melanomas", "leukemia", "leukemias", "leukaemia",
+                         "leukaemias"}),
     "drug": frozenset({"inhibitor", "inhibitors", "antibody", "antibodies", "tki", "tkis",
                        "agent", "agents", "therapy", "therapies", "antagonist", "antagonists",
                        "blocker", "blockers"}),
@@ -962,6 +964,13 @@ _COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
 # before a cancer name (the name's first word is the other of the two)
 _BOTH_HISTOLOGIES = re.compile(r"(?i)\b(?P<non>non[\s-]?)?(?P<word>[a-z]{4,})\s*(?:or|and|and/or|/)\s*\Z")
 _FIRST_WORD = re.compile(r"(?i)(?P<non>non[\s-]?)?(?P<word>[a-z]{4,})\b")
+# Words of origin that name a subtype ("secondary AML", "radiation-induced osteosarcoma");
+# after the ordinary origin and "or" ("de novo or secondary AML") they name both, the type
+# itself ("secondary or therapy-related AML" names two subtypes: see elliptic_names).
+_ORIGIN = (r"(?:de\s+novo|primary|secondary|sporadic|hereditary|familial|therapy[\s-]related|"
+           r"treatment[\s-]related|radiation[\s-](?:induced|associated|related)|t-)")
+_OTHER_ORIGIN = re.compile(r"(?i)\b(?:de\s+novo|primary|sporadic)\s*,?\s*(?:or|and|and/or|/)\s*\Z")
+_OWN_ORIGIN = re.compile(rf"(?i){_ORIGIN}")
 _PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
 
 
@@ -986,6 +995,14 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.data.pop("without", None)
             if not own_first.group("non"):  # (a name of the complement is the type itself)
                 m.data["code"] = lex.parents[m.data["code"]]
+            continue
+        other_origin = _OTHER_ORIGIN.search(text, max(0, m.start - 30), m.start)
+        if other_origin is not None and _OWN_ORIGIN.match(text, m.start, m.end) \
+                and m.data["code"] in lex.parents:
+            # "de novo or secondary AML", "primary or radiation-induced osteosarcoma": both
+            # origins, so the type they share
+            m.start = other_origin.start()
+            m.data["code"] = lex.parents[m.data["code"]]
             continue
         if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
                 and _POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start):
