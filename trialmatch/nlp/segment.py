@@ -88,7 +88,11 @@ _INLINE_HEADING = re.compile(r"(?i)(?<=\w[.;])[ \t]+(?=(?:key\s+|main\s+)?(?:exc
                              # a capitalised heading also after a word without a stop
                              # ("... at screening Exclusion Criteria:- ...")
                              r"|(?<=[\w)])[ \t]+(?=(?-i:(?:Key\s+|Main\s+)?(?:Exclusion|Inclusion|"
-                             r"EXCLUSION|INCLUSION)\s+(?:Criteria|CRITERIA))\s*[:：])")
+                             r"EXCLUSION|INCLUSION)\s+(?:Criteria|CRITERIA))\s*[:：])"
+                             # or one that ends the line without a colon ("... after the last
+                             # dose Exclusion Criteria", the items on the next lines)
+                             r"|(?<=[\w)])[ \t]+(?=(?-i:(?:Key\s+|Main\s+)?(?:Exclusion|"
+                             r"EXCLUSION)\s+(?:Criteria|CRITERIA))[ \t]*$)")
 
 
 # A bullet inside a line after ";", ":" or "." ("...years; - Measurable disease; - ..."):
