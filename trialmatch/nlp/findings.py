@@ -979,9 +979,11 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 
 # People other than the patient, both in an age's clause and in a heading over exclusions
 _OTHER_PEOPLE = r"partners?|relatives?|donors?|siblings?|parents?|spouses?"
-# Someone other than the patient, right before an age in its clause
+# Someone other than the patient, right before an age in its clause ("household contact with
+# children under 5": the children's age)
 _OTHER_PERSON = re.compile(rf"(?i)(?:\b(?:{_OTHER_PEOPLE}|guardians?|caregivers?|care\s+givers?|"
-                           r"representatives?|mothers?|fathers?)\b|\b\d+\s+(?:patients|subjects|"
+                           r"representatives?|mothers?|fathers?|contacts?|households?)\b|"
+                           r"\b\d+\s+(?:patients|subjects|"
                            r"participants)\s*\()[^.;:()]{0,30}\Z")
 _DONOR_HEADING = re.compile(r"(?i)\A(?!.*\b(?:patients?|recipients?|subjects?)\b).*\bdonors?\b", re.S)
 
