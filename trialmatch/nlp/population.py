@@ -151,13 +151,23 @@ def one_cancer(node: Node, ontology) -> Node:
 
 
 def _item_cancers(node: Node) -> list[str] | None:
-    """The cancer types an item requires of its own: a diagnosis, an `any` of them, or an
-    `all` with one such part among other criteria ("Ph+ ALL, relapsed"); else None."""
+    """The cancer types an item requires of its own: a diagnosis, an `any` of them, an `all`
+    with such parts among other criteria ("Ph+ ALL, relapsed"), or an `any` of such
+    parts ("HER2-negative breast cancer, or soft tissue sarcoma after one line"; an
+    alternative that names no type, "triple-negative", adds none); else None."""
     found = diagnosis_choice(node)
-    if found is None and isinstance(node, All):
-        groups = [g for c in node.items if (g := diagnosis_choice(c)) is not None]
-        found = groups[0] if len(groups) == 1 else None
-    return None if found is None else [leaf.code for leaf in found]
+    if found is not None:
+        return [leaf.code for leaf in found]
+    if isinstance(node, All):
+        # (several parts with types: a patient meeting the item has a type related to each,
+        # so the types of all parts together tell whether two items can hold at once)
+        codes = [code for c in node.items for code in (_item_cancers(c) or ())]
+        return codes or None
+    if isinstance(node, AnyOf):
+        parts = [_item_cancers(c) for c in node.items]
+        codes = [code for part in parts if part for code in part]
+        return codes or None
+    return None
 
 
 def _alternative_items(rule: Node, ontology) -> Node:
