@@ -1124,6 +1124,16 @@ def _qualified_conjuncts(text: str, shared: list[Mention], lex: Lexicon) -> list
     return [e for e, start in zip(cancers, starts, strict=True) if e.start != start]
 
 
+def _site_forms(words: list[str], label: str) -> tuple[str, ...]:
+    """The conjunct's words, and for a cancer conjunct that is a body site's noun ("oral
+    cavity, oropharynx or laryngeal cancer") the forms a cancer name puts before its head for
+    that site (data/sites.yaml: "oropharyngeal")."""
+    own = " ".join(words)
+    if label != "cancer":
+        return (own,)
+    return (own, *_site_table()[1].get(word_key(own), ()))
+
+
 def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                    only: list[Mention] | None = None) -> list[Mention]:
     """Cancer types or drug classes that share the head noun of the next name: "ovarian,
@@ -1151,6 +1161,9 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
         table = tables[m.label]
         tails = [" ".join(surface[-n:]) for n in range(1, min(3, len(surface)) + 1)]
         tails += _BROADER_HEADS.get(surface[-1].lower(), ()) if m.label == "cancer" else ()
+        if m.label == "cancer" and surface[-1].lower().endswith("s") \
+                and surface[-1].lower()[:-1] in _HEADS["cancer"]:
+            tails.append(surface[-1][:-1])  # "... or laryngeal cancers": each a cancer
         end = m.start
         for _ in range(6):
             if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
@@ -1160,7 +1173,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                 break
             words = found.group("words").split()
             hit = next(((k, table[key]) for tail in tails for k in range(len(words))
-                        if (key := word_key(" ".join([*words[k:], tail]))) in table),
+                        for lead in _site_forms(words[k:], m.label)
+                        if (key := word_key(" ".join([lead, tail]))) in table),
                        None)
             if hit is None:
                 break
@@ -1407,10 +1421,12 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     names = name_mentions(toks, text, lex)
     names += site_names(toks, text, lex, [(m.start, m.end) for m in names
                                           if m.label == "cancer"])
-    found += names + fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
+    fuzzy = fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
+    found += names + fuzzy
     found += short_name_mentions(text, names, lex.cancer_codes, lex.parents)  # "relapsed MM"
     qualify_cancers(text, names, lex)
-    shared = elliptic_names(text, names, lex)
+    # (a name read fuzzily, "pancreatic cancers", lends its head to the conjuncts before it)
+    shared = elliptic_names(text, [*names, *fuzzy], lex)
     narrowed = _qualified_conjuncts(text, shared, lex)
     if narrowed:  # "serous or endometrioid epithelial ovarian, ... cancer": on to "serous"
         shared += elliptic_names(text, [*names, *shared], lex, narrowed)
