@@ -246,9 +246,12 @@ _CANCER_GROUP = re.compile(
     r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
     r"(?:eligible|candidates|included|enrolled|allowed))\b)")
 # ... or a sentence that opens with the cancer it is for and a comma ("For breast and ovarian
-# cancer, one earlier chemotherapy"), as the sentence before it does for another cancer
-_CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?(?P<group>)"
-                           r"(?P<named>[^.;:,]{1,60}?)\s*(?P<comma>,)")
+# cancer, one earlier chemotherapy"), as the sentence before it does for another cancer, or
+# with the condition it holds under ("If untreated AML, older than 60"; "If the participant
+# has prostate cancer, ...")
+_CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in|if|when)\s+(?:the\s+case\s+of\s+)?"
+                           r"(?:(?:a|the)\s+(?:patient|participant|subject)\s+(?:has|had|is)\s+)?"
+                           r"(?P<group>)(?P<named>[^.;:,]{1,60}?)\s*(?P<comma>,)")
 # words that make the subject no group: a diagnosis statement ("patients with histologically
 # confirmed A must ..."), or a group the trial rules out
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
@@ -535,6 +538,12 @@ def _defines_status(g: Group, ctx: Context) -> bool:
                and _STATUS_DEFINED.match(ctx.text[x.end:g.start]) for x in ctx.ms)
 
 
+# Tissue typing between a patient and a donor or a cell line ("HLA-matched sibling donor",
+# "mismatched at HLA-DR with the stimulator cells"): the HLA genes name the typing
+_TISSUE_MATCH = re.compile(r"(?i)\b(?:mis)?match(?:ed|es|ing)?\b|\btyp(?:ed|ing)\b|\bdonors?\b|"
+                           r"\bhaplo|\bidentical\b|\bstimulator|\bsibling|\bunrelated\b|\bcord\s+blood")
+
+
 def group_unit(g: Group, ctx: Context) -> Unit | None:
     carved = all(p.gene.mods == {"exception"} for p in g.phrases) and _excepted_from_cancer(
         g.start, ctx)
@@ -550,6 +559,10 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
         return Unit(result, g.start, g.end)
     if _DRUG_TARGET.search(ctx.text, max(ctx.start, g.start - 60), g.start):
         return None  # "TKIs that can inhibit EGFR with T790M": what a drug acts on
+    genes = [gene for p in g.phrases for gene in p.gene.data.get("genes", ())]
+    if genes and all(gene.startswith("HLA-") for gene in genes) \
+            and _TISSUE_MATCH.search(ctx.text, ctx.start, ctx.end):
+        return None  # "mismatched with the donor at HLA-A, -B or -C": tissue typing, no marker
     if _defines_status(g, ctx):
         return None  # "HER2-positive, defined as IHC 3+ or HER2 amplification": the status
     if _names_group(g, ctx):

@@ -226,6 +226,23 @@ _ALSO_ELIGIBLE = re.compile(r"(?i)\b(?:(?:are|is|be)\s+also\s+(?:be\s+)?(?:eligi
                             r"eligible))\b")
 
 
+# A branch for untreated patients in the criterion or its sub-items ("Relapsed AML; - if
+# untreated, aged over 60"): the treated state is one way in of two
+_UNTREATED_BRANCH = re.compile(r"(?i)\b(?:if|for|in)\s+(?:the\s+|patients?\s+(?:who\s+are\s+|with\s+)?)?"
+                               r"(?:previously\s+)?(?:untreated|newly[\s-]diagnosed|treatment[\s-]na[iï]ve|"
+                               r"not\s+previously\s+treated)\b")
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n")
+_SUB_ITEMS_REACH = 300
+
+
+def _untreated_branch(text: str, start: int, end: int) -> bool:
+    """Whether an untreated branch follows in the criterion or the lines right after it (its
+    sub-items), up to the paragraph's end."""
+    stop = min(len(text), end + _SUB_ITEMS_REACH)
+    blank = _PARAGRAPH_END.search(text, end, stop)
+    return _UNTREATED_BRANCH.search(text, start, blank.start() if blank else stop) is not None
+
+
 _OR_OPENS = re.compile(r"\W{0,6}(?i:or)\b")  # "- or ET treatment naive": one more alternative
 _EXCLUSION_HEADING = re.compile(r"(?i)\bexclusion\s+criteria\b")
 
@@ -338,6 +355,8 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
         return None  # relapse after surgery or radiotherapy; a group allowed
     if _DEFINED.search(text, lo, m.start) or _ALSO_ELIGIBLE.search(text, m.end, ctx.end):
         return None  # a definition; another way in ("untreated patients are also eligible")
+    if state == "treated" and _untreated_branch(text, m.end, ctx.end):
+        return None  # "relapsed AML" with a sub-item "if untreated, older than 60": two ways in
     if m.data["attach"] == "any" and (_OR_AFTER.match(text, m.end, hi) or _OPEN_EXCEPTION.match(
             text, m.end, hi) or _OR_OPENS.match(text, lo, m.start) or not _about_cancer(text)):
         return None  # one of several alternatives; exceptions not read; not a cancer trial
