@@ -279,9 +279,20 @@ def _age_range(m: re.Match[str], _value: str | None) -> dict:
     return {"bounds": [(">=", low), ("<=", high)]}
 
 
+# A comparator written before the scale's name ("performance status > ECOG 2"): it binds the
+# number after the name
+_OP_BEFORE_SCALE = re.compile(r"(?i)(?P<op>>=|<=|=>|=<|[≥≤><]|(?:greater|more|higher|worse|less|"
+                              r"lower|better)\s+than)\s{0,2}\Z")
+
+
 def _ecog(m: re.Match[str], value: str | None) -> dict:
     if value is not None:  # the scale's own words for one grade: that grade or better
         return {"op": "<=", "value": float(value)}
+    before = _OP_BEFORE_SCALE.search(m.string, max(0, m.start() - 16), m.start())
+    if before is not None and _g(m, "single") is not None and _g(m, "after") is None:
+        word = before.group("op").lower()
+        op = ">" if word.startswith("worse") else "<" if word.startswith("better") else norm_op(word)
+        return {"op": op, "value": float(m.group("single"))}
     if _g(m, "bvalue") is not None:  # "better than or equal to 1": 1 and lower
         return {"op": "<=", "value": float(m.group("bvalue"))}
     if _g(m, "value") is not None:
