@@ -1360,6 +1360,8 @@ def second_sites(text: str, mentions: list[Mention], lex: Lexicon) -> list[Menti
 # The histology of a conjunct before "<histology> of the <site>": "adenocarcinoma or squamous
 # cell carcinoma of the lung", "papillary, follicular or medullary carcinoma of the thyroid".
 _FIRST_HISTOLOGY = re.compile(r"(?i)(?<![\w-])(?P<words>[a-z][\w\-]*(?:[ \t]+[a-z][\w\-]*){0,2})"
+                              # (its abbreviation may follow it: "adenocarcinoma (AC) or ...")
+                              r"(?:\s*\([A-Za-z]{1,6}\))?"
                               r"(?:\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+)\Z")
 
 

@@ -949,7 +949,8 @@ def _span_of_time(m: Mention, ctx: Context) -> bool:
 
 def _age(m: Mention, ctx: Context) -> Node | None:
     if _OTHER_PERSON.search(ctx.text, max(ctx.start, m.start - 60), m.start) \
-            or _DONOR_HEADING.search(ctx.heading):
+            or _DONOR_HEADING.search(ctx.heading) \
+            or _CONTACT_RULE.search(ctx.text, ctx.start, ctx.end):
         return None  # "a legal guardian older than 18", "donor aged 70 or less", "once 3
         #              patients (age 12 or older) have been treated": someone else's age
     if "excluded" in m.mods or ctx.section != "inclusion" and not _whole_exclusion(m, ctx):
@@ -998,6 +999,9 @@ _OTHER_PERSON = re.compile(rf"(?i)(?:\b(?:{_OTHER_PEOPLE}|guardians?|caregivers?
                            r"representatives?|mothers?|fathers?|contacts?|households?)\b|"
                            r"\b\d+\s+(?:patients|subjects|"
                            r"participants)\s*\()[^.;:()]{0,30}\Z")
+# A rule about the people the patient lives with or meets ("avoid close household contact
+# with: pregnant women; children under 5 years"): their ages are not the patient's
+_CONTACT_RULE = re.compile(r"(?i)\b(?:household|close|physical)\s+contacts?\b|\bcontacts?\s+with\b")
 _DONOR_HEADING = re.compile(r"(?i)\A(?!.*\b(?:patients?|recipients?|subjects?)\b).*\bdonors?\b", re.S)
 
 
