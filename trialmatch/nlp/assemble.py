@@ -454,6 +454,14 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
                              prov=span))
             continue
         before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
+        if not has_or and _as_combination(run, text):
+            # "no prior A, B and C as combination therapy": the regimen, not each drug
+            nodes = tuple(u.node for u in run)
+            inner = tuple(n.item if isinstance(n, Not) else n for n in nodes)
+            span = _span(prov, text, run[0].start, run[-1].end, "assemble.and")
+            parts.append(Not(All(inner, prov=span), prov=span)
+                         if all(isinstance(n, Not) for n in nodes) else All(nodes, prov=span))
+            continue
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) or (
             # "A, B, or an investigational C": the list's "or" comes before its last item,
             # which was not read; the items read are still alternatives
@@ -490,6 +498,22 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         return AnyOf(tuple(parts), prov=_span(prov, text, found[0].start, found[-1].end,
                                               "assemble.or"))
     return All(tuple(parts), prov=prov)
+
+
+# Words that make a list of treatments one regimen: "A, B and C as combination therapy",
+# "the combination of A and B", "A and B given together"
+_COMBINATION = re.compile(r"(?i)\b(?:as\s+(?:a\s+)?combination|in\s+combination|combination\s+of|"
+                          r"given\s+together|(?:used|administered|received)\s+together|together\s+with)\b")
+_COMBINATION_REACH = 30
+
+
+def _as_combination(run: list[Unit], text: str) -> bool:
+    """Whether the words just before or after a run of treatments make them one regimen."""
+    if not all(_leaf_type(u.node.item if isinstance(u.node, Not) else u.node) is PriorTherapy
+               for u in run):
+        return False
+    return _COMBINATION.search(text, max(0, run[0].start - _COMBINATION_REACH),
+                               min(len(text), run[-1].end + _COMBINATION_REACH)) is not None
 
 
 # Drug classes too broad to make two drugs alternatives: drugs written "A/B" that share only

@@ -285,9 +285,18 @@ _OP_BEFORE_SCALE = re.compile(r"(?i)(?P<op>>=|<=|=>|=<|[≥≤><]|(?:greater|mor
                               r"lower|better)\s+than)\s{0,2}\Z")
 
 
+_SPACED_HIGH = re.compile(r"[ \t]{1,2}([1-4])(?![\d.,%/\w])")
+
+
 def _ecog(m: re.Match[str], value: str | None) -> dict:
     if value is not None:  # the scale's own words for one grade: that grade or better
         return {"op": "<=", "value": float(value)}
+    single = _g(m, "single")
+    if single is not None and _g(m, "after") is None:
+        apart = _SPACED_HIGH.match(m.string, m.end())
+        if apart is not None and float(apart.group(1)) > float(single):
+            # "performance status 0 2": a range whose dash was lost
+            return {"op": "<=", "value": float(apart.group(1))}
     before = _OP_BEFORE_SCALE.search(m.string, max(0, m.start() - 16), m.start())
     if before is not None and _g(m, "single") is not None and _g(m, "after") is None:
         word = before.group("op").lower()

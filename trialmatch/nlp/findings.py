@@ -70,6 +70,8 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"(?:days?|weeks?|months?)\s*(?:\([^()]{0,24}\)\s*)?\sfrom\s+(?:the\s+)?"
                      r"(?:prior|previous|last)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
+                     # "if the last dose was given >= 4 weeks ago"
+                     r"|\b(?:\d+|one|two|three|four|five|six|eight|twelve)\s*(?:days?|weeks?|months?)\s+ago\b"
                      # "in the previous seven days", "over the last 3 months"
                      r"|\b(?:previous|last|past|preceding)\s+(?:\d+|two|three|four|five|six|seven|"
                      r"eight|ten|twelve|fourteen)\s+(?:days?|weeks?|months?)\b"
@@ -100,7 +102,9 @@ _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resis
 # by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
 SENTENCE_BREAK = re.compile(r"(?<=[a-z)\]]{2})\.\s+(?=[A-Z])")
 # (not "no longer responding to X": X was given)
-_NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))|"
+_NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled|benefit|tolerat))"
+                       # ("no increase in steroid dose": the dose kept, no history negated)
+                       r"(?!\s+(?:dose\s+)?(?:increases?|changes?|escalations?)\b)|"
                        r"not(?!\s+(?:respon|benefit|controlled))|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
 
@@ -256,6 +260,14 @@ _CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in|if|when)\s+(?:the\s+case
 # confirmed A must ..."), or a group the trial rules out
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
                           r"cytolog\w*|not|no|ineligible|excluded)\b")
+# ... or one whose subject a relative clause of history or state narrows ("Patients who are
+# HLA-DR15 positive must ...", "Participants who received docetaxel must ...", "Patients who
+# had neoadjuvant therapy and now have metastases must ..."): a rule for those patients
+_HISTORY_GROUP = re.compile(
+    r"(?i)\W{0,6}(?:all\s+)?(?:patients|subjects|participants|those|individuals)\s+who\s+"
+    r"(?:(?:have|has|had)\s+(?:previously\s+)?(?:received|been|undergone|progressed)|received|"
+    r"were|are|was|is|underwent)\b(?P<group>[^.;:]{1,160}?)\s+(?:must|should|need\s+to|needs\s+to|"
+    r"ha(?:ve|s)\s+to|(?:are|is)\s+required\s+to)\b")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 
@@ -271,13 +283,20 @@ _SUBJECT_MODAL = re.compile(r"(?i)\s*(?:must|should|need\s+to|needs\s+to|ha(?:ve
 
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that are rules for a group of patients
-    with a cancer (see _CANCER_GROUP); inclusion criteria only."""
+    with a cancer (see _CANCER_GROUP) or a history or state (_HISTORY_GROUP); inclusion
+    criteria only."""
     if ctx.section != "inclusion":
-        return []
-    if not any(m.label == "cancer" for m in ctx.ms):
         return []
     spans = []
     for lo, hi in _clauses(ctx):
+        h = _HISTORY_GROUP.match(ctx.text, lo, hi)
+        if h is not None and not _NOT_A_GROUP.search(h.group("group")):
+            spans.append((lo, hi))
+    if not any(m.label == "cancer" for m in ctx.ms):
+        return spans
+    for lo, hi in _clauses(ctx):
+        if (lo, hi) in spans:
+            continue
         g = _CANCER_GROUP.match(ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
         name = "group" if g is not None and g.group("group") else "named"
         # ("<cancer> patients: ..." is a label of that group; "Patients with <cancer>: ..."
@@ -1114,6 +1133,8 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             return None  # "ALL target lesions": the word, not the leukaemia
     if surface.isupper() and ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
         return None  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
+    if surface.isupper() and re.match(r"-\d", ctx.text[m.end:m.end + 2]):
+        return None  # "study MCC-14674": a protocol number, not a cancer code
     if surface.isupper() and len(surface) <= 4 and _slashed_code(m, ctx):
         return None  # "FTC/TDF": one of drug codes joined by slashes, not a cancer code
     if surface.isupper() and len(surface) <= 4 and any(
@@ -1216,6 +1237,23 @@ def _window_lead(ctx: Context, at: int) -> bool:
     colon = ctx.text.find(":", ctx.start, at)
     return colon >= 0 and ";" not in ctx.text[ctx.start:colon] \
         and has_window(ctx.text, ctx.start, colon)
+
+
+# A criterion about treatment received in a time window, the window closing a list of
+# treatments ("Treatment with other investigational drugs; chemotherapy or hormone therapy;
+# participation in another study within the past 4 weeks"): the window binds every item
+_RECEIPT_LEAD = re.compile(r"(?i)\W{0,6}(?:(?:concurrent|concomitant|recent|any)\s+)?(?:treatment|therapy|"
+                           r"use|receipt|administration)\s+(?:with|of)\b")
+
+
+def _window_tail(ctx: Context, at: int) -> bool:
+    """Whether the criterion opens with the receipt of treatment and its last sentence sets a
+    time window that the list before it leads up to."""
+    if not _RECEIPT_LEAD.match(ctx.text, ctx.start, at):
+        return False
+    stop = _SENTENCE_END.search(ctx.text, at, ctx.end)
+    end = stop.start() + 1 if stop else ctx.end
+    return has_window(ctx.text, at, end)
 
 
 # The end of a sentence inside a criterion: a full stop before a capital or a bracket.
@@ -1517,7 +1555,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             a, b = _ruling_sentence(ctx.text, lo, hi, m)
             if not _NO_WORD.search(ctx.text, a, b):
                 lo, hi = a, b
-        if _window_outside_exceptions(ctx.text, lo, hi, m.end) or _window_lead(ctx, m.start):
+        if _window_outside_exceptions(ctx.text, lo, hi, m.end) or _window_lead(ctx, m.start) \
+                or _window_tail(ctx, m.start):
             return None
     if "current" in m.mods and not _HISTORY_WORD.search(before) \
             and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (

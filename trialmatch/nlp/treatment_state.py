@@ -166,6 +166,8 @@ SETTING_AFTER = re.compile(
     r"(?:(?:their|his|her|this)\s+)?(?:(?:inoperable|unresectable|locally|advanced|"
     r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
+    # "for (the treatment of) this recurrence / the current relapse"
+    r"(?<=this\s)(?:recurrence|relapse|progression)|(?:current|present)\s+(?:recurrence|relapse)|"
     r"extensive[\s-](?:stage|disease)|(?:platinum|castration|castrate|hormone|endocrine)[\s-]+"
     r"(?:resistant|refractory|sensitive|naive|na\u00efve)|"
     # the abbreviations of a setting: castration-resistant or -sensitive prostate cancer,
