@@ -456,11 +456,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         before = text[max(prov.start or 0, run[0].start - 80):run[0].start]
         if not has_or and _as_combination(run, text):
             # "no prior A, B and C as combination therapy": the regimen, not each drug
-            nodes = tuple(u.node for u in run)
-            inner = tuple(n.item if isinstance(n, Not) else n for n in nodes)
+            regimen = tuple(u.node for u in run)
+            drugs = tuple(n.item if isinstance(n, Not) else n for n in regimen)
             span = _span(prov, text, run[0].start, run[-1].end, "assemble.and")
-            parts.append(Not(All(inner, prov=span), prov=span)
-                         if all(isinstance(n, Not) for n in nodes) else All(nodes, prov=span))
+            parts.append(Not(All(drugs, prov=span), prov=span)
+                         if all(isinstance(n, Not) for n in regimen) else All(regimen, prov=span))
             continue
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) or (
             # "A, B, or an investigational C": the list's "or" comes before its last item,

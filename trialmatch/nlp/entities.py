@@ -1273,6 +1273,8 @@ _CARCINOMA_HEADS = frozenset({"carcinoma", "adenocarcinoma", "cancer", "tumor", 
 
 
 _MAX_HISTOLOGY_WORDS = 3  # words before the head: "germ cell tumour", "squamous cell carcinoma"
+_NOT_HISTOLOGY = frozenset({"no", "not", "without", "any", "other", "a", "an", "the", "prior",
+                            "previous", "history", "known", "active", "confirmed", "documented"})
 
 
 def site_names(toks: Tokens, text: str, lex: Lexicon, covered: list[tuple[int, int]]
@@ -1300,8 +1302,9 @@ def site_names(toks: Tokens, text: str, lex: Lexicon, covered: list[tuple[int, i
         j = i - 1
         while j >= 0 and len(before) < _MAX_HISTOLOGY_WORDS and words[j].isalpha():
             gap = text[starts[j] + len(words[j]):starts[j + 1]]
-            if gap.strip(" \t-") or lower[j] in ("or", "and", "nor"):
-                break  # (a conjunction ends the histology: "A, B or C carcinoma of ...")
+            if gap.strip(" \t-") or lower[j] in ("or", "and", "nor") or lower[j] in _NOT_HISTOLOGY:
+                break  # (a conjunction ends the histology: "A, B or C carcinoma of ...";
+                #        so does a negation or a determiner: "no neuroendocrine tumour of ...")
             before.insert(0, j)
             j -= 1
         more = [site]  # "of the oral cavity, oropharynx or larynx": every site of the list
