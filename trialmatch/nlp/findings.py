@@ -260,14 +260,15 @@ _CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in|if|when)\s+(?:the\s+case
 # confirmed A must ..."), or a group the trial rules out
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
                           r"cytolog\w*|not|no|ineligible|excluded)\b")
+# The modal verbs of a rule for a group ("Patients with X must ...")
+_MODAL = r"must|should|need\s+to|needs\s+to|ha(?:ve|s)\s+to"
 # ... or one whose subject a relative clause of history or state narrows ("Patients who are
 # HLA-DR15 positive must ...", "Participants who received docetaxel must ...", "Patients who
 # had neoadjuvant therapy and now have metastases must ..."): a rule for those patients
 _HISTORY_GROUP = re.compile(
     r"(?i)\W{0,6}(?:all\s+)?(?:patients|subjects|participants|those|individuals)\s+who\s+"
     r"(?:(?:have|has|had)\s+(?:previously\s+)?(?:received|been|undergone|progressed)|received|"
-    r"were|are|was|is|underwent)\b(?P<group>[^.;:]{1,160}?)\s+(?:must|should|need\s+to|needs\s+to|"
-    r"ha(?:ve|s)\s+to|(?:are|is)\s+required\s+to)\b")
+    rf"were|are|was|is|underwent)\b(?P<group>[^.;:]{{1,160}}?)\s+(?:{_MODAL}|(?:are|is)\s+required\s+to)\b")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 
@@ -278,7 +279,7 @@ def _clauses(ctx: Context) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], ctx.end], strict=True))
 
 
-_SUBJECT_MODAL = re.compile(r"(?i)\s*(?:must|should|need\s+to|needs\s+to|ha(?:ve|s)\s+to)\b")
+_SUBJECT_MODAL = re.compile(rf"(?i)\s*(?:{_MODAL})\b")
 
 
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
@@ -288,14 +289,13 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     if ctx.section != "inclusion":
         return []
     spans = []
+    cancers = any(m.label == "cancer" for m in ctx.ms)
     for lo, hi in _clauses(ctx):
         h = _HISTORY_GROUP.match(ctx.text, lo, hi)
         if h is not None and not _NOT_A_GROUP.search(h.group("group")):
             spans.append((lo, hi))
-    if not any(m.label == "cancer" for m in ctx.ms):
-        return spans
-    for lo, hi in _clauses(ctx):
-        if (lo, hi) in spans:
+            continue
+        if not cancers:
             continue
         g = _CANCER_GROUP.match(ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
         name = "group" if g is not None and g.group("group") else "named"
@@ -1011,11 +1011,11 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 
 
 # People other than the patient, both in an age's clause and in a heading over exclusions
-_OTHER_PEOPLE = r"partners?|relatives?|donors?|siblings?|parents?|spouses?"
+_OTHER_PEOPLE = r"partners?|relatives?|donors?|siblings?|parents?|spouses?|contacts?|household"
 # Someone other than the patient, right before an age in its clause ("household contact with
 # children under 5": the children's age)
 _OTHER_PERSON = re.compile(rf"(?i)(?:\b(?:{_OTHER_PEOPLE}|guardians?|caregivers?|care\s+givers?|"
-                           r"representatives?|mothers?|fathers?|contacts?|households?)\b|"
+                           r"representatives?|mothers?|fathers?|households)\b|"
                            r"\b\d+\s+(?:patients|subjects|"
                            r"participants)\s*\()[^.;:()]{0,30}\Z")
 # A rule about the people the patient lives with or meets ("avoid close household contact
@@ -1050,7 +1050,7 @@ _WHOLE_AFTER = re.compile(r"(?i)\s*(?:old|of\s+age)?\s*(?:\([^()]{0,80}\))?\s*(?
 
 
 # a heading over the exclusion that speaks of other people ("... their close contacts:")
-_OTHERS = re.compile(rf"(?i)\b(?:{_OTHER_PEOPLE}|contacts?|family|household|care-?givers?|offspring)\b")
+_OTHERS = re.compile(rf"(?i)\b(?:{_OTHER_PEOPLE}|family|care-?givers?|offspring)\b")
 
 
 def _whole_exclusion(m: Mention, ctx: Context) -> bool:
