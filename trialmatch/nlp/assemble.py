@@ -1025,8 +1025,8 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):
-        if i in absorbed:
-            continue
+        if i in absorbed or (c.label and c.children):
+            continue  # (a part's label over its items: they are that part's criteria)
         kids = [k for k in c.children if k not in absorbed] if c.header else []
         if not kids:
             kids = _flat_items(layout, i, nodes)

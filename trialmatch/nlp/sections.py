@@ -92,6 +92,49 @@ def cohort_ids(label: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+# A part of the study named by what it does, not by an id: "Dose expansion part:", "MTD
+# expansion cohort", "Dose Escalation (Part 1)", "Phase II portion". Its id is its name
+# ("dose-expansion", "phase-ii": as a "(Phase II only)" tag names it) or the id it gives.
+_PORTION_NAME = (r"(?:dose[- ])?(?:expan\w*|escalat\w*|randomi[sz]\w*|extension|run-in|"
+                 r"safety[- ]lead[- ]in|single[- ]arm|combination|monotherapy)")
+_PORTION_WORDS = r"(?:\s+(?:cohorts?|portion|part|phase|arms?|stage))"
+_PHASE_PORTION = r"phase\s+(?:[IV]{1,3}|[1-4])[ab]?(?=\s+(?:portion|component|part)\b)"
+_PORTION_HEADING = re.compile(
+    rf"(?i)\(?\s*(?:the\s+)?(?:(?:MTD|RP2D|phase\s+(?:[IV]{{1,3}}|[1-4])[ab]?)\s+)?"
+    rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION})(?:{_PORTION_WORDS}+|(?=\s*\(\s*{_KIND}\s*{_ID}))"
+    r"(?:\s+of\s+the\s+(?:study|trial))?\s*\)?"
+    rf"(?:\s*(?:\(\s*{_KIND}\s*{_ID}\s*\)|\([^()]{{0,40}}\)|only|patients|participants|subjects))?")
+# ... and the criterion that opens by naming it: "For the dose expansion portion of the study,
+# ...", "In the randomised phase: ...", "In the phase II portion, ...", "Expansion cohort: ..."
+_NAMED_PORTION = re.compile(
+    r"(?i)\s*(?:(?:for|in)\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
+    rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
+    r"(?:\s+of\s+the\s+(?:study|trial))?\s*[,:]"
+    rf"|(?:(?:MTD|RP2D|[A-Za-z]+)\s+)?(?P<label>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
+    r"(?:\s+of\s+the\s+(?:study|trial))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))")
+
+
+def portion_id(name: str) -> str:
+    return re.sub(r"\W+", "-", name.strip().lower())
+
+
+def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
+    """The part of the study a criterion opens by naming, without an id (see above), and
+    where its own words start."""
+    m = _NAMED_PORTION.match(text)
+    if m is None:
+        return None
+    return ((portion_id(m.group("name") or m.group("label")), m.group(0).strip(" ,:：-–")),), m.end()
+
+
+def _portion_heading(core: str) -> Heading | None:
+    m = _PORTION_HEADING.fullmatch(core)
+    if m is None:
+        return None
+    return Heading("cohort", core, cohort_ids(core) or ((portion_id(m.group("name")), core),),
+                   "cohort.portion")
+
+
 _INLINE_START = re.compile(r"(?i)(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：]\s*")
 
 
@@ -128,6 +171,8 @@ def classify(line: str) -> Heading | None:
         for h, rx, words in _headings():
             if (words is None or any(w in low for w in words)) and rx.fullmatch(core):
                 return _heading(h.kind, core, h.id)
+    if (portion := _portion_heading(core)) is not None:
+        return portion
     mm = _INLINE_START.match(body)
     if mm is None:
         return None

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trialmatch.nlp.firstchar import probe
-from trialmatch.nlp.sections import Heading, bullet_of, classify, inline_cohort
+from trialmatch.nlp.sections import Heading, bullet_of, classify, inline_cohort, named_portion
 
 MAX_CRITERION = 2000
 MAX_COHORTS = 64
@@ -44,6 +44,8 @@ class Criterion:
     header: bool = False  # ends with ":" and introduces a list
     any_of: bool = False  # "... one of the following:"
     all_of: bool = False  # "... all of the following:"
+    label: bool = False  # only the name of the part of the study its sub-items are for
+    named: bool = False  # its own words name the part of the study it is for
     children: list[int] = field(default_factory=list)
 
 
@@ -56,16 +58,6 @@ class Layout:
     # cohorts named only by "Additional ... criteria for <cohort>" headings add to a base
     # population that is a cohort of its own (the criteria that apply to everyone)
     base: bool = False
-
-
-# A criterion that opens by naming the part of the study it is for, without an id:
-# "For the dose expansion portion of the study, ...", "In the randomised phase: ...".
-_NAMED_PORTION = re.compile(
-    r"(?i)\s*(?:for|in)\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
-    r"(?P<name>(?:dose[- ])?(?:expan\w*|escalat\w*|randomi[sz]\w*|extension|run-in|"
-    r"safety[- ]lead[- ]in|single[- ]arm|combination|monotherapy))"
-    r"(?:\s+(?:cohorts?|portion|part|phase|arms?|stage))+(?:\s+of\s+the\s+(?:study|trial))?"
-    r"\s*[,:]")
 
 
 def _style(bullet: str) -> str:
@@ -162,6 +154,7 @@ class _Builder:
         self.headed = False  # a cohort heading of its own line opened a cohort
         self.only = False  # a criterion was said to be one part's only ("(part 2 only)")
         self.labelled = False  # a criterion opened with a part's label ("Cohort A: ...")
+        self.portions: set[str] = set()  # parts named by what they do ("Expansion part:")
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
@@ -175,6 +168,8 @@ class _Builder:
         elif h.kind == "cohort":
             self.scope = self._remember(h.cohorts)
             self.headed = self.headed or bool(h.cohorts)
+            if h.source == "cohort.portion":
+                self.portions.update(ident for ident, _label in h.cohorts)
         else:
             self.scope = None
         self.stack.clear()
@@ -196,21 +191,27 @@ class _Builder:
                 and not self.criteria[last].children and bool(self.stack)
                 and self.stack[-1][2] == last and indent < self.stack[-1][1])
         parent = last if lone else self._parent(style, indent)
-        c = Criterion(self.section, start, end, text, self.scope, parent,
+        # the items under a part's label ("For the expansion part:", "Phase 1 portion: the
+        # following types:") are that part's
+        up = None if parent is None else self.criteria[parent]
+        scope = up.cohorts if up is not None and (up.label or up.named and up.header) else self.scope
+        c = Criterion(self.section, start, end, text, scope, parent,
                       0 if parent is None else self.criteria[parent].depth + 1, style)
         inline = inline_cohort(text)
-        named = _NAMED_PORTION.match(text) if not inline and self.scope is None else None
+        named = named_portion(text) if not inline and self.scope is None else None
         if inline:
             ids, at = inline
             c.cohorts = self._remember(ids) or self.scope
+            c.named = at > 0
             if not at or re.search(r"(?i)\bonly\b", text[:at]):  # (a part named after)
                 self.only = True
             else:
                 self.labelled = True
         elif named:  # "For the expansion cohort, patients must ...": that cohort only
-            name = re.sub(r"\W+", "-", named.group("name").strip().lower())
-            c.cohorts = self._remember(((name, named.group(0).strip(" ,:")),))
-            self.additions = True
+            c.cohorts = self._remember(named[0])
+            self.portions.update(ident for ident, _label in named[0])
+            c.named = True
+            c.label = named[1] >= len(text.rstrip())
         self.criteria.append(c)
         if parent is not None:
             self.criteria[parent].children.append(len(self.criteria) - 1)
@@ -314,7 +315,8 @@ def segment(text: str) -> Layout:
                 b.finish(text)
             continue
         h = classify(line)
-        if h is not None and h.rest is None and h.kind != b.section and _wrapped_word(b, line):
+        if h is not None and h.rest is None and (h.kind != b.section or h.source == "cohort.portion") \
+                and _wrapped_word(b, line, h.source == "cohort.portion"):
             h = None
         if h is not None and h.rest is None:
             if b.criteria:
@@ -345,7 +347,10 @@ def segment(text: str) -> Layout:
         b.finish(text)
     # one part named only by its own criteria ("... (part 2 only)"): the other parts are
     # the criteria no part names, a cohort of their own
-    lone_part = len(b.cohorts) == 1 and not b.headed and b.only and not b.labelled
+    # ; so are they when the text names one part only, by what it does ("Dose expansion
+    # cohort:", "For the randomised phase, ...")
+    lone_part = len(b.cohorts) == 1 and (not b.headed and b.only and not b.labelled
+                                         or set(b.cohorts) == b.portions)
     return Layout(b.criteria, b.cohorts, base=(b.additions or lone_part) and not b.plain)
 
 
@@ -373,12 +378,14 @@ def _bracket_left_open(b: _Builder, text: str) -> bool:
     return words.count("(") > words.count(")")
 
 
-def _wrapped_word(b: _Builder, line: str) -> bool:
+def _wrapped_word(b: _Builder, line: str, any_case: bool = False) -> bool:
     """A lower-case heading word without a colon right under an unfinished criterion line
     ("... requiring treatment at the time of" over "inclusion" in the exclusion criteria):
-    the criterion's last word, wrapped, not a heading that switches the section."""
+    the criterion's last word, wrapped, not a heading that switches the section. A part named
+    by what it does ("... apply to subjects on the" over "Expansion Cohort (from 2013)") is
+    wrapped words in any case."""
     core = line.strip()
-    return (core.islower() and not core.endswith((":", "：")) and bool(b.criteria)
+    return ((any_case or core.islower()) and not core.endswith((":", "：")) and bool(b.criteria)
             and b.open and not b.blank
             and not b.last_line.rstrip().endswith((".", ":", ";", "：", "。")))
 
