@@ -163,7 +163,7 @@ _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
 # reads it too)
 SETTING_AFTER = re.compile(
     r"(?i)[^;.()]{0,60}?\b(?:for|in\s+the)\s+(?:the\s+(?:treatment|management)\s+of\s+)?"
-    r"(?:(?:their|his|her|this)\s+)?(?:(?:inoperable|unresectable|locally|advanced|"
+    r"(?:(?:their|his|her|this|the)\s+)?(?:(?:inoperable|unresectable|locally|advanced|"
     r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
     # "for (the treatment of) this recurrence / the current relapse"
