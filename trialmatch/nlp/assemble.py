@@ -727,6 +727,20 @@ _PART_SUBJECT = re.compile(
     r"consists?)\b")
 
 
+# A criterion for the sites of one country or region ("In the United States only, ...",
+# "... (Japan only)", "For sites in France: ..."): not a rule for every patient; manual review.
+_PLACE = (r"(?:the\s+)?(?:U\.?S\.?A?\.?|United\s+States|America|Canada|Mexico|Brazil|Argentina|"
+          r"E\.?U\.?|European\s+Union|Europe|U\.?K\.?|United\s+Kingdom|England|Scotland|Ireland|"
+          r"France|Germany|Italy|Spain|Portugal|Netherlands|Belgium|Switzerland|Austria|Poland|"
+          r"Sweden|Norway|Denmark|Finland|Russia|Israel|Turkey|Japan|China|Korea|South\s+Korea|"
+          r"Taiwan|Hong\s+Kong|Singapore|India|Australia|New\s+Zealand|South\s+Africa)")
+_REGION_RULE = re.compile(
+    rf"(?:\b(?i:in|for|at)\s+(?:(?i:sites?|centres?|centers?|patients|participants|subjects)\s+"
+    rf"(?i:in|from)\s+)?{_PLACE}(?:\s+(?i:sites?|centres?|centers?))?\s+(?i:only)\b"
+    rf"|\(\s*{_PLACE}\s+(?i:only)\s*\)"
+    rf"|^\W{{0,4}}(?i:for|in|at)\s+(?i:sites?|centres?|centers?)\s+(?i:in)\s+{_PLACE}\s*[,:])")
+
+
 # A part of the study named inside a criterion, as a label: "For the dose escalation part:",
 # "In the pharmacodynamic study:" (at the start of the criterion or of a sentence).
 _PART_LABEL = re.compile(
@@ -762,6 +776,13 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if _PART_SUBJECT.match(text, c.start, c.end):
         return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
                         prov=prov)
+    region = _REGION_RULE.search(text[c.start:c.end])
+    words = text[c.start:c.end].rstrip(" .;")
+    if region is not None and (region.start() < 8 or region.end() >= len(words)):
+        return Unparsed(text[c.start:c.end], reason="a rule for the sites of one country",
+                        prov=prov)
+    # "Aged 18 or over. For Japan only: aged 20 or over": what follows is that country's
+    region_cut = c.end if region is None else c.start + region.start()
     colon = text.find(":", c.start, c.end)
     if not c.header and colon > 0 and text[colon + 1:c.end].strip() \
             and announces_count(text[c.start:colon + 1]):
@@ -769,7 +790,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         return Unparsed(text[c.start:c.end], reason="a number of the listed items must hold",
                         prov=prov)
     ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
-    found = _permission_over_lists(units(ctx), text)
+    found = [u for u in _permission_over_lists(units(ctx), text) if u.start < region_cut]
     allowed = tuple(u.node for u in found if u.permitted)
     found = [u for u in found if not u.permitted]
     if not found:

@@ -42,8 +42,14 @@ def required_codes(node: Node, negated: bool = False) -> set[str]:
         return set() if negated else {node.code}
     if isinstance(node, Not):
         return required_codes(node.item, not negated)
+    children = node.children
+    if negated and isinstance(node, All) and any(isinstance(c, Diagnosis) for c in children):
+        # "no non-melanoma skin cancer", all(skin, not(melanoma)) ruled out: the subtype the
+        # type is taken without is no requirement
+        children = tuple(c for c in children
+                         if not (isinstance(c, Not) and isinstance(c.item, Diagnosis)))
     out: set[str] = set()
-    for child in node.children:
+    for child in children:
         out |= required_codes(child, negated)
     return out
 

@@ -88,6 +88,9 @@ class ContextRule(_Model):
     # a forward scope that no `terminate` cue ends ("except patients who ..., and have ..."):
     # only ";", a sentence end, a terminator of the rule or the criterion's edge end it
     through_clauses: bool = False
+    # a forward scope that carries over "or" / "nor" ("no A or B", "no A, or B"): from the
+    # coordinator on, this many tokens more (0: it stops where it stops)
+    coordinated: int = Field(default=0, ge=0, le=16)
     phrases: list[str] = Field(min_length=1)
     examples: list[ContextExample] = Field(min_length=1)
 

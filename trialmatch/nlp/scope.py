@@ -233,6 +233,8 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
                 limit = _listed_end(low, ends_at, j, cue.hi + rule.max_scope)
             if rule.terminators:
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
+            if rule.coordinated:
+                limit = _coordinated_end(low, cue.hi, limit, ends_at, rule)
             box = brackets.get(cue.lo)
             if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
                 # "(except patients who have had X)": a bracket that opens with the exception
@@ -303,6 +305,32 @@ def _backward_terminator(low: list[str], start: int, floor: int,
         elif word in terminators and not depth:
             return k + 1
     return floor
+
+
+_COORDINATORS = frozenset(("or", "nor"))
+
+
+def _coordinated_end(low: list[str], start: int, limit: int, stops: list[int],
+                     rule: ContextRule) -> int:
+    """A forward scope carried over the coordinators in it or right after it ("no A or B",
+    "no A, or B"): each carries it `rule.coordinated` tokens past the coordinator, up to the
+    next stop and terminator; a few coordinations at most."""
+    for _ in range(3):
+        at = limit
+        if at + 1 < len(low) and low[at] == "," and low[at + 1] in _COORDINATORS:
+            at += 1
+        coordinator = next((k for k in range(min(at, len(low) - 1), start - 1, -1)
+                            if low[k] in _COORDINATORS), None)
+        if coordinator is None:
+            return limit
+        j = bisect_right(stops, coordinator)
+        end = min(stops[j] if j < len(stops) else len(low), coordinator + 1 + rule.coordinated)
+        if rule.terminators:
+            end = _forward_terminator(low, coordinator + 1, end, rule.terminators)
+        if end <= limit:
+            return limit
+        limit = end
+    return limit
 
 
 def _forward_terminator(low: list[str], start: int, limit: int,
