@@ -204,6 +204,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     stops = sorted(set(hard) | {c.lo for c in cues if c.rule.direction == "terminate"})
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
     brackets = _enclosing(words, [c.lo for c in active])
+    pairs: dict[int, int] | None = None  # the text's brackets, when a scope needs them
     ends: dict[int, list[Mention]] = {}  # the token after each mention -> the mentions
     if any(c.rule.adjacent for c in active):
         for m in targets:
@@ -235,6 +236,13 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
                 limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
             if rule.coordinated:
                 limit = _coordinated_end(low, cue.hi, limit, ends_at, rule)
+            if rule.category == "negated" and limit == cue.hi + rule.max_scope \
+                    and limit < len(low):
+                # a scope that runs out inside a bracket it entered ("no prior X (e.g. a, b,
+                # ..., z)") covers the bracket to its end, up to the next stop
+                if pairs is None:
+                    pairs = bracket_pairs(low)
+                limit = _through_bracket(pairs, cue.hi, limit, ends_at, rule.max_scope)
             box = brackets.get(cue.lo)
             if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
                 # "(except patients who have had X)": a bracket that opens with the exception
@@ -305,6 +313,18 @@ def _backward_terminator(low: list[str], start: int, floor: int,
         elif word in terminators and not depth:
             return k + 1
     return floor
+
+
+def _through_bracket(pairs: dict[int, int], start: int, limit: int, stops: list[int],
+                     scope: int) -> int:
+    """`limit` moved to the close of the outermost bracket opened in start..limit and still
+    open at limit, if any; never past the next stop nor three scopes from the start."""
+    closes = [pairs[k] for k in range(start, limit) if k in pairs and pairs[k] >= limit]
+    if not closes:
+        return limit
+    j = bisect_left(stops, limit)
+    stop = stops[j] if j < len(stops) else closes[0] + 1
+    return max(limit, min(closes[0], stop, start + 3 * scope))
 
 
 _COORDINATORS = frozenset(("or", "nor"))
