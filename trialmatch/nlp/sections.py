@@ -127,7 +127,22 @@ def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     return ((portion_id(m.group("name") or m.group("label")), m.group(0).strip(" ,:：-–")),), m.end()
 
 
+# "For patients in the dose finding phase, the following additional inclusion criteria must
+# be fulfilled": the criteria of that group of patients
+_FOR_GROUP_HEADING = re.compile(
+    r"(?i)\s*for\s+(?P<group>[^,:;.]{2,80}?)\s*,?\s+the\s+following\s+(?:additional\s+|further\s+|"
+    r"extra\s+|specific\s+)?(?:(?P<kind>inclusion|exclusion|eligibility)\s+)?criteri(?:a|on)\s*"
+    r"(?:(?:must|should|shall|will)(?:\s+also)?(?:\s+be)?(?:\s+(?:fulfilled|met|satisfied|apply))?|"
+    r"apply|applies|are\s+required|are|is)?")
+
+
 def _portion_heading(core: str) -> Heading | None:
+    g = _FOR_GROUP_HEADING.fullmatch(core)
+    if g is not None:
+        kind = "exclusion" if (g.group("kind") or "").lower() == "exclusion" else "inclusion"
+        group = g.group("group")
+        return Heading(kind, core, cohort_ids(group) or ((portion_id(group), group),),
+                       "cohort.group")
     m = _PORTION_HEADING.fullmatch(core)
     if m is None:
         return None

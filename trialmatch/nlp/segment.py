@@ -60,6 +60,11 @@ class Layout:
     base: bool = False
 
 
+# the wrapped end of a heading ("fulfilled:", "must be met:")
+_HEADING_TAIL = re.compile(r"(?i)[ \t]*(?:(?:must|should|shall|will|also|be)\s+){0,3}"
+                           r"(?:fulfilled|met|satisfied|apply|applies|required)[ \t]*[:：]?[ \t]*")
+
+
 def _style(bullet: str) -> str:
     b = bullet.strip()
     if not b:
@@ -155,13 +160,16 @@ class _Builder:
         self.only = False  # a criterion was said to be one part's only ("(part 2 only)")
         self.labelled = False  # a criterion opened with a part's label ("Cohort A: ...")
         self.portions: set[str] = set()  # parts named by what they do ("Expansion part:")
+        self.tail = False  # the last line was a heading that may wrap onto this one
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
             self.section = h.kind
             self.scope = self._remember(h.cohorts) if h.cohorts else None
-            if h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
-                                                      h.label)):
+            if h.source == "cohort.group":  # "For group X, the following criteria:"
+                self.portions.update(ident for ident, _label in h.cohorts)
+            elif h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
+                                                        h.label)):
                 self.additions = True
             elif h.cohorts:
                 self.plain = True
@@ -314,6 +322,10 @@ def segment(text: str) -> Layout:
             if b.criteria and b.open:
                 b.finish(text)
             continue
+        if b.tail and _HEADING_TAIL.fullmatch(line):
+            b.tail = False  # "... criteria must be" / "fulfilled:": the heading's last word
+            continue
+        b.tail = False
         h = classify(line)
         if h is not None and h.rest is None and (h.kind != b.section or h.source == "cohort.portion") \
                 and _wrapped_word(b, line, h.source == "cohort.portion"):
@@ -323,6 +335,7 @@ def segment(text: str) -> Layout:
                 b.finish(text)
             b.heading(h)
             b.blank = False
+            b.tail = h.source == "cohort.group" and not line.rstrip().endswith((":", "："))
             continue
         if h is not None:  # "Inclusion Criteria: first criterion on the same line"
             if b.criteria:
