@@ -59,6 +59,14 @@ def test_a_two_letter_abbreviation_is_read_in_a_condition_only_with_a_disease_wo
     assert condition_leaf(("MM",), ont) is None
 
 
+def test_a_condition_that_is_only_a_lower_case_abbreviation_names_its_cancer():
+    ont = default_ontology()
+    assert to_text(condition_leaf(("mds", "aml"), ont)) == "any(diagnosis(MDS), diagnosis(AML))"
+    assert to_text(condition_leaf(("nsclc",), ont)) == "diagnosis(NSCLC)"
+    assert condition_leaf(("mm",), ont) is None  # as in upper case: too short to tell
+    assert condition_leaf(("pain", "fatigue"), ont) is None
+
+
 def test_a_trial_without_a_cancer_type_in_its_text_requires_its_conditions(ont):
     trial = parse_record(_record("Inclusion Criteria:\n- EGFR L858R mutation\n",
                                  ("Non-small Cell Lung Cancer",)), ont)

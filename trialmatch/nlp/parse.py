@@ -91,6 +91,11 @@ def structured_leaves(record: Record) -> tuple[Node, ...]:
     return tuple(out)
 
 
+# a condition that is only an abbreviation written in lower case ("mds", "nsclc"): the
+# registry's field names a disease, so the abbreviation is the cancer's
+_LOWER_ABBREVIATION = re.compile(r"\s*[a-z]{2,6}\s*")
+
+
 def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
     """The cancer types a record's conditions name, as one requirement (None: none named).
 
@@ -110,6 +115,8 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
         found = found or _cancer_codes(condition[:500], ontology)
         if not found and len(parts) == 2:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
             found = _cancer_codes(f"{parts[1]} {parts[0]}", ontology)
+        if not found and _LOWER_ABBREVIATION.fullmatch(condition):
+            found = _cancer_codes(condition.strip().upper(), ontology)  # "aml", "nsclc"
         for code in found:
             codes.setdefault(code, condition)
     leaves = tuple(Diagnosis(code, prov=Provenance("structured", None, None, text,
