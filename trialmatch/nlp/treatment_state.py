@@ -172,7 +172,10 @@ SETTING_AFTER = re.compile(
     r"(?:resistant|refractory|sensitive|naive|na\u00efve)|"
     # the abbreviations of a setting: castration-resistant or -sensitive prostate cancer,
     # metastatic colorectal or breast cancer, extensive-stage small cell lung cancer
-    r"(?-i:m?CRPC|m?[HC]SPC|mCRC|MBC|mBC|(?:ES|ED)-?SCLC))\b")
+    r"(?-i:m?CRPC|m?[HC]SPC|mCRC|MBC|mBC|(?:ES|ED)-?SCLC))\b"
+    # "... after recurrence or metastasis", "following relapse": the treatment of a relapse
+    r"|[^;.()]{0,60}?\b(?:after|following|since)\s+(?:the\s+)?(?:diagnosis\s+of\s+)?(?:recurrence|"
+    r"relapse|metastas[ie]s|metastatic\s+disease|recurrent\s+disease)\b")
 # "no prior treatment for hepatitis B", "naive to agents for ...", "no prior therapy that
 # targets X": the treatment is qualified, maybe for another disease
 _QUALIFIED = re.compile(r"(?i)\s{0,3}(?:for|of|with|in|to|that|which|targeting|directed|"
