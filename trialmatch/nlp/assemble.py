@@ -35,6 +35,7 @@ from trialmatch.rules.nodes import (
     Provenance,
     Signature,
     Unparsed,
+    walk,
 )
 from trialmatch.rules.trial import Cohort
 
@@ -803,6 +804,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if c.section == "inclusion":
         node = _unread_alternative(node, found, text, c)
         node = _unread_cancer_after_or(node, found, text, c, ms)
+        node = _unread_procedure_after_or(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
 
 
@@ -913,6 +915,31 @@ def _with_alternative(node: Node, other: Unparsed, lo: int, hi: int, text: str,
             return All((*node.items[:k], wider, *node.items[k + 1:]), prov=node.prov)
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
     return AnyOf((node, other), prov=prov)
+
+
+# "<drug> or (prior) bilateral orchiectomy", "... or surgical castration": a procedure that
+# does what the drug does, an alternative the profile does not record
+_OR_PROCEDURE = re.compile(
+    r"[^;.]{0,40}?\b(?i:or|and/or)\s+(?P<alt>(?:(?i:by|prior|previous|with|a|an|surgical|bilateral|"
+    r"medical|radiation|radiation-induced)\s+){0,3}(?i:orchi\w{0,3}ectomy|orchidectomy|oophorectomy|"
+    r"castration|ovarian\s+(?:ablation|suppression|irradiation)|adrenalectomy|hypophysectomy))\b")
+
+
+def _unread_procedure_after_or(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
+    """A required treatment followed by "or" and a procedure that stands for it keeps the
+    procedure as an `unparsed` alternative: any(treatment, procedure), so a patient treated
+    by surgery is not rejected for lacking the drug (manual review)."""
+    for u in found:
+        if not any(isinstance(n, PriorTherapy) for n in walk(u.node)):
+            continue
+        m = _OR_PROCEDURE.match(text, u.end, c.end)
+        if m is None:
+            continue
+        words = m.group("alt")
+        other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
+            c.section, m.start("alt"), m.end(), words, "assemble.unread_procedure"))
+        return _with_alternative(node, other, u.start, m.end(), text, c)
+    return node
 
 
 def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
