@@ -722,6 +722,10 @@ _PART_SUBJECT = re.compile(
     r"|\W{0,4}for\s+(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
     r"assigned\s+to|entering)\s+(?:the\s+)?(?:stratum|strata|cohorts?|arms?|groups?|parts?|"
     r"phases?|modules?|steps?)\s+[A-Z0-9]{1,3}(?:\s*(?:,|and|or|&)\s*[A-Z0-9]{1,3})*\s*[,:]"
+    # "Subjects treated at the MTD must have A or B": the patients of the expansion at that dose
+    r"|\W{0,4}(?:all\s+)?(?:patients|subjects|participants)\s+(?:treated|enrolled|dosed|included)\s+"
+    r"(?:at|in)\s+(?:the\s+)?(?:MTD|RP2D|maximum\s+tolerated\s+dose|recommended\s+(?:phase\s+(?:2|II)\s+)?"
+    r"dose|expansion)\b[^.;:]{0,40}?\s(?:must|should|shall|need|are\s+required|will|have\s+to)\b"
     # "Note: the dose expansion phase will include patients with A or B"
     r"|\W{0,4}(?:note\s*:\s*)?(?:the\s+)?(?:dose[- ])?(?:expansion|escalation|extension)\s+"
     r"(?:phase|part|cohorts?|portion|stage)\s+(?:will|shall|may|must|is|are|includes?|"
