@@ -72,6 +72,7 @@ class Heading:
 
 
 _FIRST = re.compile(rf"(?P<kind>{_KIND})\s*(?P<id>{_ID})")
+PART_LABEL = _FIRST  # a part of the study named with its id ("Part 2", "cohort B")
 _NEXT = re.compile(rf"\s*(?:(?i:and)|&|,|(?i:or)|/)\s*(?:(?P<kind>{_KIND})\s*)?(?P<id>{_ID})")
 
 

@@ -18,7 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trialmatch.nlp.firstchar import probe
-from trialmatch.nlp.sections import Heading, bullet_of, classify, inline_cohort, named_portion
+from trialmatch.nlp.sections import (
+    PART_LABEL,
+    Heading,
+    bullet_of,
+    classify,
+    inline_cohort,
+    named_portion,
+)
 
 MAX_CRITERION = 2000
 MAX_COHORTS = 64
@@ -262,6 +269,12 @@ class _Builder:
             c = self.criteria[-1]
         c.text = text[c.start:c.end]
         words = c.text.rstrip()
+        if "\n" in words and not c.named and c.cohorts == self.scope:
+            # a part named at the end of an item of several lines ("... NOTE: ... (cohort 2)")
+            tagged = inline_cohort(words)
+            if tagged is not None and tagged[1] == 0 and len(PART_LABEL.findall(words)) == 1:
+                c.cohorts = self._remember(tagged[0]) or c.cohorts
+                self.only = True
         c.header = words.endswith((":", "："))
         c.any_of = c.header and bool(_ANY_OF.search(words)) and not _ALL_OF.search(words)
         c.all_of = c.header and bool(_ALL_OF.search(words))
