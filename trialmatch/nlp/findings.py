@@ -265,12 +265,15 @@ _MODAL = r"must|should|need\s+to|needs\s+to|ha(?:ve|s)\s+to"
 # ... or one whose subject a relative clause of history or state narrows ("Patients who are
 # HLA-DR15 positive must ...", "Participants who received docetaxel must ...", "Patients who
 # had neoadjuvant therapy and now have metastases must ..."): a rule for those patients
-# ("Patients receiving / currently on / taking X must ...": those on X)
+# ("Patients receiving / currently on / taking X must ...": those on X; "Patients whose
+# tumours are X-positive must ...": those with that result)
 _HISTORY_GROUP = re.compile(
     r"(?i)\W{0,6}(?:all\s+)?(?:patients|subjects|participants|those|individuals)\s+(?:who\s+"
     r"(?:(?:have|has|had)\s+(?:previously\s+)?(?:received|been|undergone|progressed)|received|"
     r"were|are|was|is|underwent)|(?:currently\s+|already\s+)?(?:receiving|taking|using|on|"
-    rf"treated\s+with))\b(?P<group>[^.;:]{{1,160}}?)\s+(?:{_MODAL}|(?:are|is)\s+required\s+to)\b")
+    r"treated\s+with)|whose\s+(?:tumou?rs?|disease|cancers?|lesions?)\s+(?:is|are|was|were|has|"
+    rf"have|had|harbou?rs?|carry|carries|express|expresses))\b(?P<group>[^.;:]{{1,160}}?)\s+"
+    rf"(?:{_MODAL}|(?:are|is)\s+required\s+to)\b")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 
