@@ -827,16 +827,24 @@ def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criteri
     """A cancer type followed by "or" and a cancer the parser cannot name keeps that cancer
     as an `unparsed` alternative (any(type, unparsed)): a patient who has it is not rejected
     for the type the parser did read (manual review)."""
+    return _or_unread(node, [u for u in found if diagnosis_choice(u.node) is not None], text, c,
+                      _OR_UNREAD_CANCER, "assemble.unread_cancer", ms)
+
+
+def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: re.Pattern[str],
+               source: str, ms: list[Mention] | None = None) -> Node:
+    """`node` with the words `pattern` finds right after one of `found` ("or" and an
+    alternative the parser cannot read, its group "alt") as an `unparsed` alternative of
+    that finding; unchanged when none follows (or, with `ms`, when a mention other than a
+    cue lies in those words)."""
     for u in found:
-        if diagnosis_choice(u.node) is None:
-            continue
-        m = _OR_UNREAD_CANCER.match(text, u.end, c.end)
+        m = pattern.match(text, u.end, c.end)
         if m is None or any(m.start() < x.end and x.start < m.end() and x.label != "cue"
-                            for x in ms):
+                            for x in ms or ()):
             continue
         words = m.group("alt")
         other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
-            c.section, m.start("alt"), m.end(), words, "assemble.unread_cancer"))
+            c.section, m.start("alt"), m.end(), words, source))
         return _with_alternative(node, other, u.start, m.end(), text, c)
     return node
 
@@ -933,17 +941,8 @@ def _unread_procedure_after_or(node: Node, found: list[Unit], text: str, c: Crit
     """A required treatment followed by "or" and a procedure that stands for it keeps the
     procedure as an `unparsed` alternative: any(treatment, procedure), so a patient treated
     by surgery is not rejected for lacking the drug (manual review)."""
-    for u in found:
-        if not any(isinstance(n, PriorTherapy) for n in walk(u.node)):
-            continue
-        m = _OR_PROCEDURE.match(text, u.end, c.end)
-        if m is None:
-            continue
-        words = m.group("alt")
-        other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
-            c.section, m.start("alt"), m.end(), words, "assemble.unread_procedure"))
-        return _with_alternative(node, other, u.start, m.end(), text, c)
-    return node
+    treatments = [u for u in found if any(isinstance(n, PriorTherapy) for n in walk(u.node))]
+    return _or_unread(node, treatments, text, c, _OR_PROCEDURE, "assemble.unread_procedure")
 
 
 def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
