@@ -256,6 +256,11 @@ _CANCER_GROUP = re.compile(
 _CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in|if|when)\s+(?:the\s+case\s+of\s+)?"
                            r"(?:(?:a|the)\s+(?:patient|participant|subject)\s+(?:has|had|is)\s+)?"
                            r"(?P<group>)(?P<named>[^.;:,]{1,60}?)\s*(?P<comma>,)")
+# ... or a cancer said to be eligible only on a condition ("relapsed myeloma; plasma cell
+# leukaemia would be eligible only after bortezomib"): a rule for that cancer
+_ELIGIBLE_ONLY = re.compile(r"(?i)\W{0,6}(?P<named>[^.:]{1,140}?)\s+(?:is|are|would\s+be|will\s+be|"
+                            r"may\s+be|can\s+be)\s+(?:also\s+)?eligible\s+only\s+(?:after|if|when|"
+                            r"following|provided|once|in\s+case)\b")
 # words that make the subject no group: a diagnosis statement ("patients with histologically
 # confirmed A must ..."), or a group the trial rules out
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
@@ -280,8 +285,15 @@ _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject ma
 
 def _clauses(ctx: Context) -> list[tuple[int, int]]:
     """The criterion's sentences and ";" clauses, as (start, end) spans."""
-    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)]
+    starts = [ctx.start] + [c.end() for c in _CLAUSE_START.finditer(ctx.text, ctx.start, ctx.end)
+                            if not _in_brackets(ctx.text, ctx.start, c.start())]
     return list(zip(starts, [*starts[1:], ctx.end], strict=True))
+
+
+def _in_brackets(text: str, start: int, at: int) -> bool:
+    """Whether `at` lies inside a bracket opened after `start` ("t(15;17)", "[A; B]")."""
+    words = text[start:at]
+    return words.count("(") + words.count("[") > words.count(")") + words.count("]")
 
 
 _SUBJECT_MODAL = re.compile(rf"(?i)\s*(?:{_MODAL})\b")
@@ -301,6 +313,11 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
             spans.append((lo, hi))
             continue
         if not cancers:
+            continue
+        only = _ELIGIBLE_ONLY.match(ctx.text, lo, hi)
+        if only is not None and any(m.label == "cancer" and only.start("named") <= m.start
+                                    and m.end <= only.end("named") for m in ctx.ms):
+            spans.append((lo, hi))
             continue
         g = _CANCER_GROUP.match(ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
         name = "group" if g is not None and g.group("group") else "named"
