@@ -352,6 +352,13 @@ def _concept(m: Mention) -> tuple[str, str] | None:
     return (m.label, key) if key else None
 
 
+# A note on words rather than patients ("NOTE: the classification of these tumours was
+# revised; this protocol uses the former terminology"): from the note on, no criterion.
+_TERMS_NOTE = re.compile(r"(?i)\bnote\s*:\s*(?=[^:]{0,300}?\b(?:classification|terminology|"
+                         r"nomenclature|wording|renamed|formerly\s+(?:called|known)|grading\s+system|"
+                         r"staging\s+system)\b)")
+
+
 # A number of patients of a kind the study plans to enrol ("at least 10 patients with the
 # T315I mutation will be enrolled in cohort 1"): an accrual target, not a criterion.
 _ACCRUAL = re.compile(
@@ -429,6 +436,9 @@ def units(ctx: Context) -> list[Unit]:
         body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
         ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
     rules = _group_rules(ctx) + [m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
+    note = _TERMS_NOTE.search(ctx.text, ctx.start, ctx.end)
+    if note is not None:
+        rules.append((note.start(), ctx.end))
     rules += _labelled_groups(ctx)
     marker_group = _MARKER_GROUP.match(ctx.text, ctx.start, ctx.end) \
         if ctx.section == "inclusion" else None
