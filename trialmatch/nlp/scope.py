@@ -214,7 +214,15 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
         if rule.adjacent:
             if cue.lo in bound_set:  # the cue opens the next criterion
                 continue
-            for m in ends.get(cue.lo, ()):
+            at = [cue.lo]
+            if cue.lo > 0 and low[cue.lo - 1] in (")", "]"):
+                # "primary myelofibrosis (PMF)-directed therapy": the name and its
+                # abbreviation in brackets right before the cue
+                if pairs is None:
+                    pairs = bracket_pairs(low)
+                opener = next((k for k, v in pairs.items() if v == cue.lo - 1), None)
+                at += [cue.lo - 1] + ([opener] if opener is not None else [])
+            for m in (m for k in at for m in ends.get(k, ())):
                 if m.label in rule.applies_to:
                     m.mods.add(rule.category)
             continue
