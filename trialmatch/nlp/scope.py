@@ -204,7 +204,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     stops = sorted(set(hard) | {c.lo for c in cues if c.rule.direction == "terminate"})
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
     brackets = _enclosing(words, [c.lo for c in active])
-    pairs: dict[int, int] | None = None  # the text's brackets, when a scope needs them
+    pairs = bracket_pairs(low)
     ends: dict[int, list[Mention]] = {}  # the token after each mention -> the mentions
     if any(c.rule.adjacent for c in active):
         for m in targets:
@@ -214,50 +214,15 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
         if rule.adjacent:
             if cue.lo in bound_set:  # the cue opens the next criterion
                 continue
-            at = [cue.lo]
-            if cue.lo > 0 and low[cue.lo - 1] in (")", "]"):
-                # "primary myelofibrosis (PMF)-directed therapy": the name and its
-                # abbreviation in brackets right before the cue
-                if pairs is None:
-                    pairs = bracket_pairs(low)
-                opener = next((k for k, v in pairs.items() if v == cue.lo - 1), None)
-                at += [cue.lo - 1] + ([opener] if opener is not None else [])
-            for m in (m for k in at for m in ends.get(k, ())):
+            for m in _adjacent(cue.lo, low, pairs, ends):
                 if m.label in rule.applies_to:
                     m.mods.add(rule.category)
             continue
         spans = []
         if rule.direction in ("forward", "both"):
             ends_at = hard if rule.through_clauses else stops
-            j = bisect_right(ends_at, cue.hi - 1)
-            limit = min(ends_at[j] if j < len(ends_at) else len(low), cue.hi + rule.max_scope)
-            if rule.category == "exception" and _enumerator_at(low, cue.hi):
-                # "except a) X; b) Y": the lettered list is the exception, ";" and all
-                limit = _listed_end(low, ends_at, j, cue.hi + _ENUMERATED_SCOPE, enumerated=True)
-            elif rule.through_clauses and any(low[k] in (":", "：") for k in range(
-                    cue.hi, min(cue.hi + _TO_COLON, limit))):
-                # "except in these cases: A; B; C", "postmenopausal, defined as one of: A; B":
-                # the list the colon opens (right after the cue, or a few words on), ";" and
-                # all, to the sentence's or the criterion's end
-                limit = _listed_end(low, ends_at, j, cue.hi + rule.max_scope)
-            if rule.terminators:
-                limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
-            if rule.coordinated:
-                limit = _coordinated_end(low, cue.hi, limit, ends_at, rule)
-            if rule.category == "negated" and limit == cue.hi + rule.max_scope \
-                    and limit < len(low):
-                # a scope that runs out inside a bracket it entered ("no prior X (e.g. a, b,
-                # ..., z)") covers the bracket to its end, up to the next stop
-                if pairs is None:
-                    pairs = bracket_pairs(low)
-                limit = _through_bracket(pairs, cue.hi, limit, ends_at, rule.max_scope)
-            box = brackets.get(cue.lo)
-            if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
-                # "(except patients who have had X)": a bracket that opens with the exception
-                # is the exception to its end, through a relative clause; not past a criterion
-                edge = bisect_right(bound_toks, cue.hi)
-                limit = min(box[1], bound_toks[edge] if edge < len(bound_toks) else box[1])
-            spans.append((cue.hi, limit))
+            spans.append((cue.hi, _forward_limit(cue, low, ends_at, pairs, brackets.get(cue.lo),
+                                                 bound_toks)))
         if rule.direction in ("backward", "both"):
             j = bisect_right(stops, cue.lo) - 1
             floor = stops[j] + (1 if stops[j] < cue.lo and low[stops[j]] in (";", ".", "；", "。")
@@ -278,6 +243,51 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             for m in targets[a:b]:
                 if m.label in rule.applies_to and (m.end <= cue_start or m.start >= cue_end):
                     m.mods.add(rule.category)
+
+
+def _adjacent(lo: int, low: list[str], pairs: dict[int, int],
+              ends: dict[int, list[Mention]]) -> list[Mention]:
+    """The mentions that end right before token `lo`; after a closing bracket ("primary
+    myelofibrosis (PMF)-directed therapy"), the name and its abbreviation in the brackets."""
+    at = [lo]
+    if lo > 0 and low[lo - 1] in (")", "]"):
+        opener = next((k for k, v in pairs.items() if v == lo - 1), None)
+        at += [lo - 1] + ([opener] if opener is not None else [])
+    return [m for k in at for m in ends.get(k, ())]
+
+
+def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int, int],
+                   box: tuple[int, int] | None, bound_toks: list[int]) -> int:
+    """Where the forward scope of `cue` ends (a token index): its rule's maximum scope, cut
+    at the next stop and the rule's terminators, carried through a lettered or colon list,
+    over coordinators, to the end of a bracket of examples it entered, or of the bracket
+    that opens with an exception."""
+    rule = cue.rule
+    j = bisect_right(ends_at, cue.hi - 1)
+    limit = min(ends_at[j] if j < len(ends_at) else len(low), cue.hi + rule.max_scope)
+    if rule.category == "exception" and _enumerator_at(low, cue.hi):
+        # "except a) X; b) Y": the lettered list is the exception, ";" and all
+        limit = _listed_end(low, ends_at, j, cue.hi + _ENUMERATED_SCOPE, enumerated=True)
+    elif rule.through_clauses and any(low[k] in (":", "：") for k in range(
+            cue.hi, min(cue.hi + _TO_COLON, limit))):
+        # "except in these cases: A; B; C", "postmenopausal, defined as one of: A; B":
+        # the list the colon opens (right after the cue, or a few words on), ";" and
+        # all, to the sentence's or the criterion's end
+        limit = _listed_end(low, ends_at, j, cue.hi + rule.max_scope)
+    if rule.terminators:
+        limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
+    if rule.coordinated:
+        limit = _coordinated_end(low, cue.hi, limit, ends_at, rule)
+    if rule.category == "negated" and limit == cue.hi + rule.max_scope and limit < len(low):
+        # a scope that runs out inside a bracket it entered ("no prior X (e.g. a, b,
+        # ..., z)") covers the bracket to its end, up to the next stop
+        limit = _through_bracket(pairs, cue.hi, limit, ends_at, rule.max_scope)
+    if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
+        # "(except patients who have had X)": a bracket that opens with the exception
+        # is the exception to its end, through a relative clause; not past a criterion
+        edge = bisect_right(bound_toks, cue.hi)
+        limit = min(box[1], bound_toks[edge] if edge < len(bound_toks) else box[1])
+    return limit
 
 
 _OPENERS = {")": "(", "]": "["}
