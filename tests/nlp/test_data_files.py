@@ -14,6 +14,7 @@ from trialmatch.nlp.resources import (
     headings,
     list_headers,
     patterns,
+    places,
     short_names,
     sites,
     umbrellas,
@@ -170,3 +171,13 @@ def test_treatment_state_words_of_another_disease_are_not_cancer():
     trial = parse_eligibility("Inclusion Criteria:\n- Metastatic renal cell carcinoma\n"
                               "- Treatment-naive")
     assert "anticancer_therapy" in str(trial.cohorts[0].rule)
+
+
+@pytest.mark.parametrize("ex", places()[1])
+def test_place_example_is_a_rule_for_one_country(ex):
+    """Each example of data/sections.yaml `places` reads as a rule for one country's sites."""
+    from trialmatch.rules.nodes import Unparsed, walk
+
+    trial = parse_eligibility(f"Inclusion Criteria:\n- Solid tumour\n- {ex}")
+    reasons = [n.reason for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Unparsed)]
+    assert "a rule for the sites of one country" in reasons, (ex, reasons)

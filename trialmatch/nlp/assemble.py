@@ -16,7 +16,7 @@ from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import SENTENCE_BREAK, Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.population import diagnosis_choice, required_codes
-from trialmatch.nlp.resources import list_headers
+from trialmatch.nlp.resources import list_headers, places
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_state
 from trialmatch.rules.nodes import (
@@ -734,16 +734,15 @@ _PART_SUBJECT = re.compile(
 
 # A criterion for the sites of one country or region ("In the United States only, ...",
 # "... (Japan only)", "For sites in France: ..."): not a rule for every patient; manual review.
-_PLACE = (r"(?:the\s+)?(?:U\.?S\.?A?\.?|United\s+States|America|Canada|Mexico|Brazil|Argentina|"
-          r"E\.?U\.?|European\s+Union|Europe|U\.?K\.?|United\s+Kingdom|England|Scotland|Ireland|"
-          r"France|Germany|Italy|Spain|Portugal|Netherlands|Belgium|Switzerland|Austria|Poland|"
-          r"Sweden|Norway|Denmark|Finland|Russia|Israel|Turkey|Japan|China|Korea|South\s+Korea|"
-          r"Taiwan|Hong\s+Kong|Singapore|India|Australia|New\s+Zealand|South\s+Africa)")
-_REGION_RULE = re.compile(
-    rf"(?:\b(?i:in|for|at)\s+(?:(?i:sites?|centres?|centers?|patients|participants|subjects)\s+"
-    rf"(?i:in|from)\s+)?{_PLACE}(?:\s+(?i:sites?|centres?|centers?))?\s+(?i:only)\b"
-    rf"|\(\s*{_PLACE}\s+(?i:only)\s*\)"
-    rf"|^\W{{0,4}}(?i:for|in|at)\s+(?i:sites?|centres?|centers?)\s+(?i:in)\s+{_PLACE}\s*[,:])")
+# The places are data (data/sections.yaml `places`).
+@lru_cache(maxsize=1)
+def _region_rule() -> re.Pattern[str]:
+    place = "(?:the\\s+)?(?:" + "|".join(places()[0]) + ")"
+    return re.compile(
+        rf"(?:\b(?i:in|for|at)\s+(?:(?i:sites?|centres?|centers?|patients|participants|subjects)\s+"
+        rf"(?i:in|from)\s+)?{place}(?:\s+(?i:sites?|centres?|centers?))?\s+(?i:only)\b"
+        rf"|\(\s*{place}\s+(?i:only)\s*\)"
+        rf"|^\W{{0,4}}(?i:for|in|at)\s+(?i:sites?|centres?|centers?)\s+(?i:in)\s+{place}\s*[,:])")
 
 
 # A part of the study named inside a criterion, as a label: "For the dose escalation part:",
@@ -781,7 +780,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if _PART_SUBJECT.match(text, c.start, c.end):
         return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
                         prov=prov)
-    region = _REGION_RULE.search(text[c.start:c.end])
+    region = _region_rule().search(text[c.start:c.end])
     words = text[c.start:c.end].rstrip(" .;")
     if region is not None and (region.start() < 8 or region.end() >= len(words)):
         return Unparsed(text[c.start:c.end], reason="a rule for the sites of one country",

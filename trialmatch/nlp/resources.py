@@ -232,6 +232,18 @@ def headings() -> list[tuple[Heading, re.Pattern[str]]]:
 
 
 @lru_cache(maxsize=1)
+def places() -> tuple[list[str], list[str]]:
+    """The place-name patterns of data/sections.yaml `places` and their examples."""
+    raw = _read("sections.yaml").get("places") or {}
+    patterns, examples = raw.get("patterns") or [], raw.get("examples") or []
+    if not all(isinstance(x, str) for x in [*patterns, *examples]):
+        raise DataFileError(f"{DATA / 'sections.yaml'}: places: expected strings")
+    for pattern in patterns:
+        _compile(pattern, "sections.yaml", "places")
+    return patterns, examples
+
+
+@lru_cache(maxsize=1)
 def cues() -> tuple[list[Cue], list[str]]:
     """The cue entries and the filler words allowed between a gene and its cue."""
     raw = _read("cues.yaml")
