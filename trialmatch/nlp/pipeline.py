@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from trialmatch.nlp.entities import text_mentions
 from trialmatch.nlp.lexicon import Lexicon, build_lexicon
 from trialmatch.nlp.mentions import Mention
-from trialmatch.nlp.scope import apply_context
+from trialmatch.nlp.scope import apply_context, share_abbreviation_mods
 from trialmatch.nlp.segment import Layout, segment
 from trialmatch.nlp.tokens import Tokenizer, Tokens, doc_offsets, doc_text, doc_tokens, text_tokens
 
@@ -72,6 +72,7 @@ def in_context(text: str, toks: Tokens, lexicon: Lexicon, layout: Layout | None)
     mentions = text_mentions(text, toks, lexicon)
     bounds = [c.start for c in layout.criteria] if layout is not None else []
     apply_context(toks, mentions, bounds)
+    share_abbreviation_mods(text, mentions)
     return mentions
 
 

@@ -245,6 +245,25 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
                     m.mods.add(rule.category)
 
 
+# a name and its abbreviation in brackets right after it: "(HER2)", "(HER2/neu)", "(EGFR-TKI)"
+_ABBREVIATION_GAP = re.compile(r"\s*\(\s*")
+_ABBREVIATION_TAIL = re.compile(r"[^()\s]{0,8}\)")
+
+
+def share_abbreviation_mods(text: str, mentions: list[Mention]) -> None:
+    """A name and its abbreviation in the brackets after it are one concept: each takes the
+    context of the other ("human epidermal growth factor receptor 2 (HER2) status (positive
+    or negative)": the permission reached the abbreviation only)."""
+    targets = sorted((m for m in mentions if m.label in _target_labels() and m.label != "cancer"),
+                     key=lambda m: m.start)  # a cancer's context is read in assemble.py
+    for name, abbr in zip(targets, targets[1:]):
+        if (abbr.label == name.label and (abbr.mods or name.mods) and abbr.mods != name.mods
+                and _ABBREVIATION_GAP.fullmatch(text, name.end, abbr.start)
+                and _ABBREVIATION_TAIL.match(text, abbr.end)):
+            name.mods |= abbr.mods
+            abbr.mods |= name.mods
+
+
 def _adjacent(lo: int, low: list[str], pairs: dict[int, int],
               ends: dict[int, list[Mention]]) -> list[Mention]:
     """The mentions that end right before token `lo`; after a closing bracket ("primary
