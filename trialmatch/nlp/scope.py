@@ -127,6 +127,10 @@ def _barriers(words: list[str]) -> list[int]:
 # Categories whose cue in brackets qualifies the head before them ("chemotherapy (except
 # adjuvant)", "an ALK inhibitor (other than crizotinib)"): their scope may leave the brackets.
 _QUALIFY_HEAD = frozenset({"exception", "carved"})
+# Categories whose forward scope, run out inside a bracket of examples, covers the bracket
+# ("no prior X (e.g. a, ..., z)", "allergy to X (e.g. a, b, c)"); a qualifier or a count
+# stays where its words reach
+_THROUGH_EXAMPLES = frozenset({"negated", "prospective"})
 
 
 def bracket_pairs(words: list[str]) -> dict[int, int]:
@@ -297,9 +301,11 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
         limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
     if rule.coordinated:
         limit = _coordinated_end(low, cue.hi, limit, ends_at, rule)
-    if rule.category == "negated" and limit == cue.hi + rule.max_scope and limit < len(low):
+    if (limit == cue.hi + rule.max_scope and limit < len(low)
+            and rule.category in _THROUGH_EXAMPLES):
         # a scope that runs out inside a bracket it entered ("no prior X (e.g. a, b,
-        # ..., z)") covers the bracket to its end, up to the next stop
+        # ..., z)", "allergy to X (e.g. a, b, c)") covers the bracket to its end, up to
+        # the next stop
         limit = _through_bracket(pairs, cue.hi, limit, ends_at, rule.max_scope)
     if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
         # "(except patients who have had X)": a bracket that opens with the exception

@@ -96,14 +96,14 @@ def cohort_ids(label: str) -> tuple[tuple[str, str], ...]:
 # A part of the study named by what it does, not by an id: "Dose expansion part:", "MTD
 # expansion cohort", "Dose Escalation (Part 1)", "Phase II portion". Its id is its name
 # ("dose-expansion", "phase-ii": as a "(Phase II only)" tag names it) or the id it gives.
-_PORTION_NAME = (r"(?:dose[- ])?(?:expan\w*|escalat\w*|randomi[sz]\w*|extension|run-in|"
+_PORTION_NAME = (r"(?:dose[- ])?(?:expan\w*|escalat\w*|confirmat\w*|finding|randomi[sz]\w*|extension|run-in|"
                  r"safety[- ]lead[- ]in|single[- ]arm|combination|monotherapy)")
-_PORTION_WORDS = r"(?:\s+(?:cohorts?|portion|part|phase|arms?|stage))"
+_PORTION_WORDS = r"(?:\s+(?:cohorts?|portion|part|phase|period|arms?|stage))"
 _PHASE_PORTION = r"phase\s+(?:[IV]{1,3}|[1-4])[ab]?(?=\s+(?:portion|component|part)\b)"
 _PORTION_HEADING = re.compile(
     rf"(?i)\(?\s*(?:the\s+)?(?:(?:MTD|RP2D|phase\s+(?:[IV]{{1,3}}|[1-4])[ab]?)\s+)?"
     rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION})(?:{_PORTION_WORDS}+|(?=\s*\(\s*{_KIND}\s*{_ID}))"
-    r"(?:\s+of\s+the\s+(?:study|trial))?\s*\)?"
+    r"(?:\s+of\s+the\s+(?:study|trial)|\s+for\s+(?:both|all|each)\s+\w+)?\s*\)?"
     rf"(?:\s*(?:\(\s*{_KIND}\s*{_ID}\s*\)|\([^()]{{0,40}}\)|only|patients|participants|subjects))?")
 # ... and the criterion that opens by naming it: "For the dose expansion portion of the study,
 # ...", "In the randomised phase: ...", "In the phase II portion, ...", "Expansion cohort: ..."
@@ -112,7 +112,12 @@ _NAMED_PORTION = re.compile(
     rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
     r"(?:\s+of\s+the\s+(?:study|trial))?\s*[,:]"
     rf"|(?:(?:MTD|RP2D|[A-Za-z]+)\s+)?(?P<label>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
-    r"(?:\s+of\s+the\s+(?:study|trial))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))")
+    r"(?:\s+of\s+the\s+(?:study|trial))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))"
+    # "Patients in the biomarker expansion cohort must have ...": the subject names the part
+    r"|(?:patients|subjects|participants)\s+(?:in|enrolled\s+in|entering|enrolling\s+in|"
+    r"treated\s+in)\s+the\s+(?:(?!(?:MTD|RP2D|dose)\b)(?P<qual>[A-Za-z0-9]+)\s+)?"
+    rf"(?:(?:MTD|RP2D)\s+)?(?P<subject>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
+    r"(?:\s+of\s+the\s+(?:study|trial))?(?=\s+(?:must|should|shall|will|are|need|may)\b)")
 
 
 def portion_id(name: str) -> str:
@@ -125,7 +130,25 @@ def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     m = _NAMED_PORTION.match(text)
     if m is None:
         return None
-    return ((portion_id(m.group("name") or m.group("label")), m.group(0).strip(" ,:：-–")),), m.end()
+    name = m.group("name") or m.group("label") or f'{m.group("qual") or ""} {m.group("subject")}'
+    return ((portion_id(name), m.group(0).strip(" ,:：-–")),), m.end()
+
+
+# "X. This is a requirement only for entry into the expansion phase.", "(required for the
+# MTD expansion cohort only)": a sentence or bracket that gives the whole criterion to a part
+_ONLY_FOR_PORTION = re.compile(
+    r"(?i)(?:\b(?:this|which|these|it)\s+(?:is|are|applies|apply)\s+(?:an?\s+)?"
+    r"(?:(?:requirements?|criterion|required|mandatory)\s+)?only\s+(?:for|to|in)|"
+    r"\(\s*(?:required|mandatory)\s+(?:for|in))\s+(?:entry\s+(?:in)?to\s+|"
+    r"enrol(?:l?ment)?\s+in(?:to)?\s+|patients\s+in\s+)?(?:the\s+)?(?:(?:MTD|RP2D)\s+)?"
+    rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+(?:\s+only)?\s*\)?[.;]?\s*$")
+
+
+def portion_only(text: str) -> tuple[tuple[str, str], ...] | None:
+    """The part a criterion's last sentence gives it to ("... This is required only for the
+    dose expansion phase."), if any."""
+    m = _ONLY_FOR_PORTION.search(text, max(0, len(text) - 160))
+    return None if m is None else ((portion_id(m.group("name")), m.group("name")),)
 
 
 # "For patients in the dose finding phase, the following additional inclusion criteria must

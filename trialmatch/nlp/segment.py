@@ -25,6 +25,7 @@ from trialmatch.nlp.sections import (
     classify,
     inline_cohort,
     named_portion,
+    portion_only,
 )
 
 MAX_CRITERION = 2000
@@ -67,6 +68,8 @@ class Layout:
     base: bool = False
 
 
+_NEXT_SENTENCE = re.compile(r"[.;]\s+(?=[A-Z(])")
+_ONLY = re.compile(r"(?i)\bonly\b")
 # the wrapped end of a heading ("fulfilled:", "must be met:")
 _HEADING_TAIL = re.compile(r"(?i)[ \t]*(?:(?:must|should|shall|will|also|be)\s+){0,3}"
                            r"(?:fulfilled|met|satisfied|apply|applies|required)[ \t]*[:：]?[ \t]*")
@@ -167,6 +170,9 @@ class _Builder:
         self.only = False  # a criterion was said to be one part's only ("(part 2 only)")
         self.labelled = False  # a criterion opened with a part's label ("Cohort A: ...")
         self.portions: set[str] = set()  # parts named by what they do ("Expansion part:")
+        # parts named only inside a criterion ("X. In the expansion cohort, Y"): the
+        # criteria outside them are everyone's, a cohort of its own
+        self.asides: set[str] = set()
         self.tail = False  # the last line was a heading that may wrap onto this one
 
     def heading(self, h: Heading) -> None:
@@ -268,7 +274,16 @@ class _Builder:
             self._cut(text)
             c = self.criteria[-1]
         c.text = text[c.start:c.end]
+        if (c.named or self.scope is None) and self._split_part(text):
+            # "Part A only: X. Part B only: Y", "X. In the expansion cohort, Y"
+            self.finish(text)
+            return
         words = c.text.rstrip()
+        given = portion_only(words) if self.scope is None and not c.named else None
+        if given is not None:  # "... This is required only for the expansion phase."
+            c.cohorts = self._remember(given) or c.cohorts
+            self.asides.update(ident for ident, _label in given)
+            c.named = True
         if "\n" in words and not c.named and c.cohorts == self.scope:
             # a part named at the end of an item of several lines ("... NOTE: ... (cohort 2)")
             tagged = inline_cohort(words)
@@ -278,6 +293,36 @@ class _Builder:
         c.header = words.endswith((":", "："))
         c.any_of = c.header and bool(_ANY_OF.search(words)) and not _ALL_OF.search(words)
         c.all_of = c.header and bool(_ALL_OF.search(words))
+
+    def _split_part(self, text: str) -> bool:
+        """Cut the last criterion, which opens with a part's name, where a sentence opens
+        with another part's name and "only" ("Phase 1 only: no prior X. Phase 2 only: no
+        prior X or Y"): the rest is a criterion of that part. Whether it was cut."""
+        c = self.criteria[-1]
+        for m in _NEXT_SENTENCE.finditer(c.text):
+            rest = c.text[m.end():]
+            tagged = inline_cohort(rest) if c.named else None
+            if tagged is None or not tagged[1] or not _ONLY.search(rest, 0, tagged[1]):
+                tagged = named_portion(rest) if self.scope is None else None
+                if tagged is None:
+                    continue
+                self.asides.update(ident for ident, _label in tagged[0])
+            ids = self._remember(tagged[0])
+            if ids is None or ids == c.cohorts:
+                continue
+            start, end = c.start + m.end(), c.end
+            c.end = c.start + m.start() + 1
+            c.text = text[c.start:c.end]
+            part = Criterion(c.section, start, end, text[start:end], ids, c.parent, c.depth,
+                             c.style, named=True)
+            self.criteria.append(part)
+            if c.parent is not None:
+                self.criteria[c.parent].children.append(len(self.criteria) - 1)
+            if self.stack and self.stack[-1][2] == len(self.criteria) - 2:
+                style, indent, _ = self.stack.pop()
+                self.stack.append((style, indent, len(self.criteria) - 1))
+            return True
+        return False
 
     def _cut(self, text: str) -> None:
         """Replace the overlong last criterion by pieces of at most MAX_CRITERION characters."""
@@ -377,7 +422,9 @@ def segment(text: str) -> Layout:
     # cohort:", "For the randomised phase, ...")
     lone_part = len(b.cohorts) == 1 and (not b.headed and b.only and not b.labelled
                                          or set(b.cohorts) == b.portions)
-    return Layout(b.criteria, b.cohorts, base=(b.additions or lone_part) and not b.plain)
+    aside = bool(b.cohorts) and set(b.cohorts) <= b.asides
+    return Layout(b.criteria, b.cohorts,
+                  base=(b.additions or lone_part or aside) and not b.plain)
 
 
 def _aligned_indent(b: _Builder, line: str, bullet: str) -> int:
