@@ -52,16 +52,18 @@ _COMBINED = re.compile(r"(?i)\b(?:both|combinations?|combined|plus|together|with
 # Words before a run of findings that announce alternatives ("one of", "such as", "e.g.",
 # "at least one other agent [A, B, C]").
 _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
-                           r"\bincluding\b|\be\.\s?g\.|\bfor\s+example\b|\b(?:the|these)\s+following\b|"
+                           r"\bincluding\b|\be\.\s?g\.|\beg\b|\bfor\s+(?:example|instance)\b|"
+                           r"[(,]\s*examples?\b|\b(?:the|these)\s+following\b|"
                            r"\bfollowing\b[^.;,]{0,30}[:：]|"
                            r"\btypes?\b[^.;]{0,20}:|\beither\b|"
                            r"\bat\s+least\s+one\s+(?:other\s+)?[a-z\-]+(?:\s+[a-z\-]+)?\s*[(\[])"
                            r"[^.;]{0,60}$")
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
-_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|including|"
-                       r"like|namely|for\s+example)\b)[\s,:]*(?:e\.\s?g\.|i\.\s?e\.|such\s+as|"
-                       r"including|like)?[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?$")
+_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|"
+                       r"like|namely|for\s+(?:example|instance))\b)[\s,:]*(?:e\.\s?g\.|eg\b|"
+                       r"i\.\s?e\.|such\s+as|including|like|examples?|for\s+(?:example|instance))?"
+                       r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?$")
 
 
 def _leaf_type(node: Node) -> type | None:
@@ -102,6 +104,7 @@ def _negated_biomarkers(nodes: tuple[Node, ...]) -> bool:
 
 # "(SERMs)" between a name and its examples: the name's abbreviation, skipped.
 _ABBREVIATION = re.compile(r"^\s*\([A-Za-z0-9/\- ]{1,15}\)")
+_ABBREVIATION_AT = re.compile(_ABBREVIATION.pattern[1:])
 
 
 def _example_of(head: Node, example: Node) -> bool:
@@ -133,6 +136,15 @@ def _spells_out(head: Node, inner: list[Node], gap: str) -> bool:
 _BRACKET_END = re.compile(r"[ \t]{0,3}[)\]]")
 
 
+def _abbreviated(head: Unit, after: Unit | None, text: str) -> bool:
+    """Whether `after` is the head's abbreviation in brackets right after it: the same
+    finding ("a proteasome inhibitor (PI)")."""
+    if after is None or _bare(after.node) != _bare(head.node):
+        return False
+    m = _ABBREVIATION_AT.match(text, head.end)
+    return m is not None and m.end() >= after.end
+
+
 def _examples(found: list[Unit], text: str) -> list[Unit]:
     """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
     binimetinib)" is one criterion on the class and the named drugs."""
@@ -141,9 +153,11 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
     while i < len(found):
         head = found[i]
         j = i + 1
-        gap = _ABBREVIATION.sub(" ", text[head.end:found[j].start]) if j < len(found) else "x"
+        if _abbreviated(head, found[j] if j < len(found) else None, text):
+            j += 1  # "an immunomodulatory drug (IMiD) (e.g. ...)": the head again
+        gap = _ABBREVIATION.sub(" ", text[found[j - 1].end:found[j].start]) if j < len(found) else "x"
         if _EXAMPLES.fullmatch(gap):
-            opening = text.rfind("(", head.end, found[j].start)
+            opening = text.rfind("(", found[j - 1].end, found[j].start)
             close = text.find(")", opening) if opening != -1 else -1
             limit = close if close != -1 else None
             while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
