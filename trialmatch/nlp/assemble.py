@@ -1126,7 +1126,8 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             head = nodes[i]
             out.append((c, items if isinstance(head, Unparsed) else All((head, items), prov=prov)))
         elif kids and (c.any_of or announces_alternatives(c.text) or (
-                not c.all_of and alternatives([nodes[k] for k in kids])
+                not c.all_of and (alternatives([nodes[k] for k in kids])
+                                  or c.header and _graded([layout.criteria[k].text for k in kids]))
                 and not _other_cohorts(layout, c, kids))):
             absorbed.update(_descendants(layout, kids))
             end = max(layout.criteria[k].end for k in kids)
@@ -1140,6 +1141,25 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         else:
             out.append((c, nodes[i]))
     return _trailing_or(out, text)
+
+
+# An item that opens with a word and a grade, group or stage label: "Group B eye ...",
+# "Stage IIIA ...", "Grade 2 ..."
+_GRADED = re.compile(r"\s*(?P<word>[A-Za-z]+)\s+(?P<label>[A-Z]|[IVX]{1,4}[A-C]?|\d{1,2}[a-c]?)\b")
+
+
+def _graded(texts: list[str]) -> bool:
+    """Whether the items under a header are graded alternatives: each opens with the same
+    word and a label, at least two labels differ ("Group A eye ..." / "Group D eye" /
+    "Group E eye in a child under one"): a patient is in one grade, so they combine with any."""
+    if len(texts) < 3:
+        return False
+    found = [_GRADED.match(t) for t in texts]
+    if not all(found):
+        return False
+    words = {m.group("word").lower() for m in found if m}
+    labels = {m.group("label") for m in found if m}
+    return len(words) == 1 and len(labels) >= 2
 
 
 # A criterion that ends with "or" (or a criterion that is only "or"): it and the next
@@ -1385,7 +1405,10 @@ def _sparing_required(node: Node, required: frozenset[str]) -> Node:
     """A treatment class ruled out while the inclusion criteria require a drug of it ("must
     have had platinum" ... excluded: "any prior chemotherapy other than that required"): the
     exclusion spares the required drugs, `PriorTherapy(class, excluding=required)`; a trial
-    cannot require and exclude one treatment. Walks "any of" lists of treatments."""
+    cannot require and exclude one treatment. A required kind of chemotherapy is a regimen with
+    partner drugs ("platinum-based"), which no drug list tells from "other": manual review.
+    Walks "any of"
+    lists of treatments."""
     if not required:
         return node
     if isinstance(node, AnyOf):
@@ -1398,6 +1421,13 @@ def _sparing_required(node: Node, required: frozenset[str]) -> Node:
                    if r != node.concept and node.concept in concepts(r))
     if not spared:
         return node
+    if any(r in _drug_classes()[0] and r != "chemotherapy" and "chemotherapy" in concepts(r)
+           for r in spared):
+        # "a platinum-containing regimen" required, "any other chemotherapy" excluded: the
+        # regimen's partner drugs are not named, so no drug list can tell them from "other"
+        return Unparsed(node.prov.text if node.prov else node.concept, prov=node.prov,
+                        reason="a treatment other than a required regimen, whose other drugs "
+                               "are not named")
     return PriorTherapy(node.concept, tuple(node.excluding) + spared, prov=node.prov)
 
 

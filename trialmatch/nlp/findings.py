@@ -1439,8 +1439,9 @@ _TREATMENT_END = re.compile(r"(?i)(?:\s+(?:treatment|therapy|use|exposure|admini
 
 
 # A word for any anticancer treatment that only carries the drug named after it: "systemic
-# treatment with a VEGF inhibitor" is about the VEGF inhibitor.
-_CARRIES = re.compile(r"(?i)\s*(?:with(?!\s+or\b)|using|containing|based\s+on|consisting\s+of)\s+"
+# treatment with a VEGF inhibitor", "a chemotherapy regimen containing X" are about the drug.
+_CARRIES = re.compile(r"(?i)\s*(?:(?:regimens?|treatments?|therapy|therapies|combinations?)\s+)?"
+                      r"(?:with(?!\s+or\b)|using|containing|based\s+on|consisting\s+of)\s+"
                       r"(?:an?\s+|the\s+|any\s+)?")
 # ... and the broad kinds of treatment that do the same ("chemotherapy with 5-FU or
 # irinotecan" is about 5-FU and irinotecan)
