@@ -1125,10 +1125,17 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
                              prov=Provenance(c.section, lo, end, text[lo:end], "segment.some_of"))
             head = nodes[i]
             out.append((c, items if isinstance(head, Unparsed) else All((head, items), prov=prov)))
-        elif kids and (c.any_of or announces_alternatives(c.text) or (
-                not c.all_of and (alternatives([nodes[k] for k in kids])
-                                  or c.header and _graded([layout.criteria[k].text for k in kids]))
-                and not _other_cohorts(layout, c, kids))):
+        elif kids and (c.any_of or announces_alternatives(c.text)) \
+                and _other_cohorts(layout, c, kids):
+            # "one of:" over items of several parts ("Phase 1: A" / "OR" / "Phase 1: B" /
+            # "Phase 2: C"): each part's items are its alternatives
+            absorbed.update(_descendants(layout, kids))
+            out.append((c, nodes[i]))
+            out.extend(_alternatives_by_part(layout, kids, nodes, text))
+        elif kids and not _other_cohorts(layout, c, kids) and (
+                c.any_of or announces_alternatives(c.text) or not c.all_of and (
+                    alternatives([nodes[k] for k in kids])
+                    or c.header and _graded([layout.criteria[k].text for k in kids]))):
             absorbed.update(_descendants(layout, kids))
             end = max(layout.criteria[k].end for k in kids)
             prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
@@ -1270,6 +1277,24 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
                 and d.depth == c.depth and not isinstance(nodes[k], Unparsed) for k in pair):
             return pair
     return run if len(run) >= 2 else []
+
+
+def _alternatives_by_part(layout: Layout, kids: list[int], nodes: list[Node], text: str
+                          ) -> list[tuple[Criterion, Node]]:
+    """The items of an "any of" list grouped by the parts they belong to, each group one
+    alternative node of its first item's criterion (so of its part)."""
+    groups: dict[tuple[str, ...] | None, list[int]] = {}
+    for k in kids:
+        groups.setdefault(layout.criteria[k].cohorts, []).append(k)
+    out = []
+    for ks in groups.values():
+        first, last = layout.criteria[ks[0]], layout.criteria[ks[-1]]
+        node = nodes[ks[0]] if len(ks) == 1 else AnyOf(
+            tuple(nodes[k] for k in ks), prov=Provenance(
+                first.section, first.start, last.end, text[first.start:last.end],
+                "segment.any_of"))
+        out.append((first, node))
+    return out
 
 
 def _other_cohorts(layout: Layout, c: Criterion, kids: list[int]) -> bool:

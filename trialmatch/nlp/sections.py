@@ -108,11 +108,14 @@ _PORTION_HEADING = re.compile(
 # ... and the criterion that opens by naming it: "For the dose expansion portion of the study,
 # ...", "In the randomised phase: ...", "In the phase II portion, ...", "Expansion cohort: ..."
 _NAMED_PORTION = re.compile(
-    r"(?i)\s*(?:(?:for|in)\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
+    r"(?i)\s*(?:(?:[a-h]|\d{1,2})[.)]\s+)?"  # "A. For the dose escalation phase: ..."
+    r"(?:(?:for|in)\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
+    r"(?:(?:cohort|MTD|RP2D)\s+)?"
     rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
     r"(?:\s+of\s+the\s+(?:study|trial))?\s*[,:]"
     rf"|(?:(?:MTD|RP2D|[A-Za-z]+)\s+)?(?P<label>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
-    r"(?:\s+of\s+the\s+(?:study|trial))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))"
+    r"(?:\s+of\s+the\s+(?:study|trial))?"
+    rf"(?:\s*\(\s*(?P<given>{_KIND}\s*{_ID})\s*\))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))"
     # "Patients in the biomarker expansion cohort must have ...": the subject names the part
     r"|(?:patients|subjects|participants)\s+(?:in|enrolled\s+in|entering|enrolling\s+in|"
     r"treated\s+in)\s+the\s+(?:(?!(?:MTD|RP2D|dose)\b)(?P<qual>[A-Za-z0-9]+)\s+)?"
@@ -130,8 +133,11 @@ def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     m = _NAMED_PORTION.match(text)
     if m is None:
         return None
+    label = m.group(0).strip(" ,:：-–")
+    if m.group("given"):  # "Dose escalation portion (Part 1):": the id it gives
+        return tuple((ident, label) for ident, _ in cohort_ids(m.group("given"))), m.end()
     name = m.group("name") or m.group("label") or f'{m.group("qual") or ""} {m.group("subject")}'
-    return ((portion_id(name), m.group(0).strip(" ,:：-–")),), m.end()
+    return ((portion_id(name), label),), m.end()
 
 
 # "X. This is a requirement only for entry into the expansion phase.", "(required for the

@@ -173,6 +173,9 @@ class _Builder:
         # parts named only inside a criterion ("X. In the expansion cohort, Y"): the
         # criteria outside them are everyone's, a cohort of its own
         self.asides: set[str] = set()
+        # a part whose list items name parts of it ("Part 2:" / "1. Arm A: ..." / "2. Arm B:
+        # ..."): part -> its sub-parts, which take its criteria and its place
+        self.subparts: dict[tuple[str, ...], list[str]] = {}
         self.tail = False  # the last line was a heading that may wrap onto this one
 
     def heading(self, h: Heading) -> None:
@@ -223,6 +226,9 @@ class _Builder:
         if inline:
             ids, at = inline
             c.cohorts = self._remember(ids) or self.scope
+            if scope and up is not None and c.cohorts and c.cohorts != scope \
+                    and not set(scope) & set(c.cohorts):
+                self.subparts.setdefault(scope, []).extend(c.cohorts)
             c.named = at > 0
             if not at or re.search(r"(?i)\bonly\b", text[:at]):  # (a part named after)
                 self.only = True
@@ -295,9 +301,10 @@ class _Builder:
         c.all_of = c.header and bool(_ALL_OF.search(words))
 
     def _split_part(self, text: str) -> bool:
-        """Cut the last criterion, which opens with a part's name, where a sentence opens
-        with another part's name and "only" ("Phase 1 only: no prior X. Phase 2 only: no
-        prior X or Y"): the rest is a criterion of that part. Whether it was cut."""
+        """Cut the last criterion where a sentence opens with a part's name: "only" after an
+        id when the criterion opened with a part ("Phase 1 only: no prior X. Phase 2 only: no
+        prior X or Y"), or a part named by what it does ("X. In the expansion cohort, Y"):
+        the rest is a criterion of that part. Whether it was cut."""
         c = self.criteria[-1]
         for m in _NEXT_SENTENCE.finditer(c.text):
             rest = c.text[m.end():]
@@ -306,10 +313,11 @@ class _Builder:
                 tagged = named_portion(rest) if self.scope is None else None
                 if tagged is None:
                     continue
-                self.asides.update(ident for ident, _label in tagged[0])
             ids = self._remember(tagged[0])
             if ids is None or ids == c.cohorts:
                 continue
+            if not c.named:  # "X. In the expansion cohort, Y": X stays everyone's
+                self.asides.update(ids)
             start, end = c.start + m.end(), c.end
             c.end = c.start + m.start() + 1
             c.text = text[c.start:c.end]
@@ -422,9 +430,24 @@ def segment(text: str) -> Layout:
     # cohort:", "For the randomised phase, ...")
     lone_part = len(b.cohorts) == 1 and (not b.headed and b.only and not b.labelled
                                          or set(b.cohorts) == b.portions)
+    _subdivide(b)
     aside = bool(b.cohorts) and set(b.cohorts) <= b.asides
     return Layout(b.criteria, b.cohorts,
                   base=(b.additions or lone_part or aside) and not b.plain)
+
+
+def _subdivide(b: _Builder) -> None:
+    """A part divided into sub-parts by its list items ("Part 2:" / "Arm A: ..." / "Arm B:
+    ..."): its criteria are each sub-part's, and it is no cohort of its own."""
+    for whole, parts in b.subparts.items():
+        for c in b.criteria:
+            if c.cohorts and set(whole) & set(c.cohorts):
+                c.cohorts = tuple(dict.fromkeys(
+                    [x for x in c.cohorts if x not in whole] + parts))
+        kept = {x for c in b.criteria if c.cohorts for x in c.cohorts}
+        for ident in whole:
+            if ident not in kept:
+                b.cohorts.pop(ident, None)
 
 
 def _aligned_indent(b: _Builder, line: str, bullet: str) -> int:
