@@ -66,6 +66,16 @@ _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|
                        r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?$")
 
 
+def _names_cancer(node: Node) -> bool:
+    """Whether a node only names a cancer type: a type, an `any` of types, or a type with
+    kinds of it left out ("non-squamous NSCLC": all(NSCLC, not(LUSC)))."""
+    if _leaf_type(node) is Diagnosis:
+        return True
+    return isinstance(node, All) and any(isinstance(n, Diagnosis) for n in node.items) and all(
+        isinstance(n, Diagnosis) or isinstance(n, Not) and isinstance(n.item, Diagnosis)
+        for n in node.items)
+
+
 def _leaf_type(node: Node) -> type | None:
     """The leaf type of a leaf, or of an `any` of leaves of one type; None otherwise."""
     if isinstance(node, AnyOf):
@@ -334,7 +344,33 @@ def _qualified(found: list[Unit], text: str) -> tuple[list[Unit], set[int]]:
                 out[-1] = Unit(node, prev.start, close.end())
                 continue
         out.append(u)
-    return _premodified(out, text, folded), folded
+    return _premodified(_treated_types(out, text, folded), text, folded), folded
+
+
+# "platinum-refractory ovarian carcinoma", "taxane-pretreated breast cancer": a treatment
+# state written into a cancer type's name
+_STATE_PREFIX = re.compile(r"(?i)[\s\-–]*(?:refractory|resistant|sensitive|pre-?treated|naive|"
+                           r"naïve|exposed|failed|relapsed)[\s\-–]*")
+
+
+def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
+    """In a list of cancer types, a treatment state written into one type's name is one
+    finding with that type, all(the treatment, the type): one alternative of the list."""
+    out: list[Unit] = []
+    for k, u in enumerate(units):
+        prev = units[k - 1] if k else None
+        if prev is not None and out and out[-1] is prev and isinstance(prev.node, PriorTherapy) \
+                and isinstance(u.node, Diagnosis) \
+                and _STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None \
+                and (k >= 2 and isinstance(units[k - 2].node, Diagnosis)
+                     or k + 1 < len(units) and isinstance(units[k + 1].node, Diagnosis)):
+            node = All((prev.node, u.node), prov=Provenance(
+                None, prev.start, u.end, text[prev.start:u.end], "assemble.qualifier"))
+            folded.add(id(node))
+            out[-1] = Unit(node, prev.start, u.end)
+            continue
+        out.append(u)
+    return out
 
 
 _PREMODIFIER_GAP = re.compile(r"[\s\-–)\]]*")
@@ -482,7 +518,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             # which was not read; the items read are still alternatives
             not any(id(u) in after_and for u in run[1:])
             and _LIST_GOES_ON_OR.match(text, run[-1].end) is not None) or all(
-            isinstance(u.node, Diagnosis) or id(u.node) in qualified for u in run) or (
+            _names_cancer(u.node) or id(u.node) in qualified for u in run) or (
             prov.section == "exclusion" and all(_same_kind(run[0].node, u.node) for u in run))
         kind = AnyOf if alternatives else All
         nodes = tuple(u.node for u in run)

@@ -878,7 +878,10 @@ _KEYS = {"cancer": "code", "drug": "concept"}
 # "pancreatic, ovarian or colorectal adenocarcinoma": an ovarian adenocarcinoma is an
 # ovarian carcinoma, an ovarian cancer.
 _BROADER_HEADS = {"adenocarcinoma": ("carcinoma", "cancer"), "adenocarcinomas": ("carcinomas", "cancers"),
-                  "carcinoma": ("cancer",), "carcinomas": ("cancers",)}
+                  "carcinoma": ("cancer",), "carcinomas": ("cancers",),
+                  # "lung, breast, ovary ... and bladder tumours": each organ's cancer
+                  "tumor": ("cancer",), "tumors": ("cancers", "cancer"), "tumour": ("cancer",),
+                  "tumours": ("cancers", "cancer")}
 _UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}\s+"
                            r"(?:inhibitors?|antagonists?|blockers?))\b")
 _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
@@ -1185,7 +1188,7 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                 and surface[-1].lower()[:-1] in _HEADS["cancer"]:
             tails.append(surface[-1][:-1])  # "... or laryngeal cancers": each a cancer
         end = m.start
-        for _ in range(6):
+        for _ in range(12):
             if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
                 break  # no separator ends there: the search below would find nothing
             found = _CONJUNCT.search(text, max(0, end - 60), end)

@@ -77,7 +77,16 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"eight|ten|twelve|fourteen)\s+(?:days?|weeks?|months?)\b"
                      # "(6 weeks for nitrosoureas; 1 week for X)": the washout of each drug
                      r"|\b(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)\s+"
-                     r"for\s+(?:prior\s+|previous\s+)?(?=[A-Za-z])")
+                     r"for\s+(?:prior\s+|previous\s+)?(?=[A-Za-z])"
+                     # "has not received X for more than 4 weeks", "off X for at least 2 weeks"
+                     r"|\bfor\s+(?:more|longer|greater|fewer|less)\s+than\s+(?:\d+|one|two|three|"
+                     r"four|five|six|eight)\s*(?:days?|weeks?|months?)\b"
+                     # "no prior X for at least 4 weeks before enrolment" (a wash-out; not "X
+                     # given for at least 12 weeks before progression": how long X was given)
+                     r"|\bfor\s+at\s+least\s+(?:\d+|one|two|three|four|five|six|eight)\s*"
+                     r"(?:days?|weeks?|months?)\s+(?:before|prior\s+to)\s+(?:the\s+)?(?:study|"
+                     r"enrol\w*|entry|registration|randomi[sz]\w*|inclusion|first\s+dose|day\s+1|"
+                     r"start|screening|baseline)\b")
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")

@@ -61,6 +61,12 @@ _INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}
                      r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?\s*[:：]\s*(?=\S)")
 
 
+# "For Part A, patients must ...", "For Phase 2 Part 2 - X": a part after "for" or "in",
+# closed by a comma or a dash
+_FOR_PART = re.compile(rf"\s*(?i:for|in)\s+(?:(?i:the)\s+)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?"
+                       rf"(?P<label>{_KIND}\s*{_ID})\s*(?i:only)?\s*(?:,\s*(?=\S)|\s[-–]\s+(?=\S)|\Z)")
+
+
 @dataclass(frozen=True, slots=True)
 class Heading:
     kind: str  # inclusion, exclusion, cohort, other
@@ -301,7 +307,8 @@ def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     """A criterion that starts "Cohort A: ...", "Phase 2 Cohort A: ..." (the inner part),
     "(Arm A only): ..." or "(Phase 1) ...", ends "(Phase 2 only)", or opens "Phase 2
     requires ...": its cohorts and where its own words start."""
-    m = _INLINE.match(text) or _PART_VERB.match(text) or _PART_OPEN.match(text)
+    m = _INLINE.match(text) or _FOR_PART.match(text) or _PART_VERB.match(text) \
+        or _PART_OPEN.match(text)
     if not m:
         tail = len(text) - len(text[-60:])
         m = _PART_ONLY.search(text[-60:])

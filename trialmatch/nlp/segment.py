@@ -70,6 +70,7 @@ class Layout:
 
 _NEXT_SENTENCE = re.compile(r"[.;]\s+(?=[A-Z(])")
 _ONLY = re.compile(r"(?i)\bonly\b")
+_FOR = re.compile(r"(?i)\s*(?:for|in)\b")
 # the wrapped end of a heading ("fulfilled:", "must be met:")
 _HEADING_TAIL = re.compile(r"(?i)[ \t]*(?:(?:must|should|shall|will|also|be)\s+){0,3}"
                            r"(?:fulfilled|met|satisfied|apply|applies|required)[ \t]*[:：]?[ \t]*")
@@ -308,8 +309,9 @@ class _Builder:
         c = self.criteria[-1]
         for m in _NEXT_SENTENCE.finditer(c.text):
             rest = c.text[m.end():]
-            tagged = inline_cohort(rest) if c.named else None
-            if tagged is None or not tagged[1] or not _ONLY.search(rest, 0, tagged[1]):
+            tagged = inline_cohort(rest)
+            if tagged is None or not tagged[1] or not (
+                    c.named and _ONLY.search(rest, 0, tagged[1]) or _FOR.match(rest)):
                 tagged = named_portion(rest) if self.scope is None else None
                 if tagged is None:
                     continue
@@ -322,7 +324,7 @@ class _Builder:
             c.end = c.start + m.start() + 1
             c.text = text[c.start:c.end]
             part = Criterion(c.section, start, end, text[start:end], ids, c.parent, c.depth,
-                             c.style, named=True)
+                             c.style, named=True, label=tagged[1] >= len(rest.rstrip()))
             self.criteria.append(part)
             if c.parent is not None:
                 self.criteria[c.parent].children.append(len(self.criteria) - 1)
