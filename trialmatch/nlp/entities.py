@@ -1224,8 +1224,8 @@ def _site_table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
             forms[word_key(noun)] = names
     nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns)
-    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?(?P<site>" + alternatives + r")(?![\w-])"),
-            forms)
+    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?(?:(?:exocrine|endocrine)\s+)?(?P<site>"
+                       + alternatives + r")(?![\w-])"), forms)
 
 
 @lru_cache(maxsize=1)

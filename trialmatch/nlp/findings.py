@@ -87,6 +87,16 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"(?:days?|weeks?|months?)\s+(?:before|prior\s+to)\s+(?:the\s+)?(?:study|"
                      r"enrol\w*|entry|registration|randomi[sz]\w*|inclusion|first\s+dose|day\s+1|"
                      r"start|screening|baseline)\b")
+_ABBREVIATION_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,15}[)\]]|[)\]]")
+
+
+def _past_abbreviation(text: str, at: int) -> int:
+    """`at`, or the end of the bracketed abbreviation right after it ("kinase-3 [FLT-3]"), or
+    of the bracket it closes ("nucleophosmin 1 [NPM1]")."""
+    m = _ABBREVIATION_AFTER.match(text, at)
+    return m.end() if m else at
+
+
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
@@ -255,7 +265,7 @@ _CANCER_GROUP = re.compile(
     r"(?i)\W{0,6}(?:note\s*:\W{0,4})?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
     r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
     r"(?P<group>[^.;:]{1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|participants))"
-    r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|ha(?:ve|s)\s+to|"
+    r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|requires?|ha(?:ve|s)\s+to|"
     r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
     r"(?:eligible|candidates|included|enrolled|allowed))\b)")
 # ... or a sentence that opens with the cancer it is for and a comma ("For breast and ovarian
@@ -505,8 +515,10 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
     therapy = any(c.data["role"] == "therapy" and c.start < g.start
                   for c in ctx.cues.between(g.start - 150, g.start))
     if not therapy and (len(g.phrases) >= 3
-                        or list_intro(ctx.text[max(ctx.start, g.start - 60):g.start])):
-        return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..."
+                        or list_intro(ctx.text[max(ctx.start, g.start - 60):g.start])) \
+            and not _NOT_A_FINDING.match(ctx.text, _past_abbreviation(ctx.text, g.end),
+                                         ctx.end):
+        return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..." (not "such as X status")
     return None, "none"
 
 
@@ -584,16 +596,16 @@ _LOSS_BEFORE = re.compile(r"(?i)\b(?:loss|lack|lacks|lacking|lost|absence|absent
 
 # Between a gene's positive status and the words that define it: "HER2-positive breast
 # cancer, defined as IHC 3+ or ...", "HER2 positive disease: IHC 3+ or ..."
-_STATUS_DEFINED = re.compile(r"(?i)\A[\s-]*(?:positive|positivity|\+)[^;.]{0,60}?(?:\bdefined\s+(?:as|by)|"
+_STATUS_DEFINED = re.compile(r"(?i)\A[\s-]*(?:positive|positivity|\+)[^;.]{0,120}?(?:\bdefined\s+(?:as|by)|"
                              r"\bas\s+defined\s+by|\bi\.e\.|:|\((?=\s*(?:IHC|FISH|ISH|[0-3]\s?\+|"
-                             r"immunohisto|overexpress)))[^;.]{0,80}\Z")
+                             r"immunohisto|overexpress)))[^;.]{0,140}\Z")
 
 
 def _defines_status(g: Group, ctx: Context) -> bool:
     """Whether the group restates, as part of a definition, the positive status of the same
     gene named just before it: the status is read there, the definition adds nothing."""
     words = {ctx.text[p.gene.start:p.gene.end].lower() for p in g.phrases}
-    return any(x.label == "gene" and x.end < g.start and g.start - x.end <= 140
+    return any(x.label == "gene" and x.end < g.start and g.start - x.end <= 260
                and ctx.text[x.start:x.end].lower() in words
                and _STATUS_DEFINED.match(ctx.text[x.end:g.start]) for x in ctx.ms)
 
@@ -1159,6 +1171,10 @@ def _slashed_code(m: Mention, ctx: Context) -> bool:
         x.label == "cancer" and x.start <= a and b <= x.end for a, b in spans for x in ctx.ms)
 
 
+# A comparison and a number right after a cancer type: the type labels a limit
+_THRESHOLD_AFTER = re.compile(r"\s{0,2}(?:≥|≤|>=|<=|>|<)\s{0,2}\d")
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
     group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
     if group is not None and m.end <= group.end():
@@ -1184,6 +1200,8 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
     if m.data.get("vague"):
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
+    if _THRESHOLD_AFTER.match(ctx.text, m.end, ctx.end):
+        return None  # "WBC count (B-ALL ≥30; T-ALL ≥100)": which limit holds, no diagnosis
     if (ctx.section == "exclusion" or "negated" in m.mods) and any(
             x.label == "drug" and x.end <= m.start and _DRUG_FOR.fullmatch(ctx.text, x.end, m.start)
             for x in ctx.ms):
