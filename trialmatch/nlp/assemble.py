@@ -155,6 +155,29 @@ def _abbreviated(head: Unit, after: Unit | None, text: str) -> bool:
     return m is not None and m.end() >= after.end
 
 
+def _examples_end(found: list[Unit], i: int, text: str) -> int:
+    """The index after the last example of the head `found[i]` (i + 1 when none follows):
+    the findings after an example cue or an opening bracket, of the head's kind and in the
+    same bracket; the head's abbreviation in brackets right after it is skipped."""
+    head = found[i]
+    j = i + 1
+    if _abbreviated(head, found[j] if j < len(found) else None, text):
+        j += 1  # "an immunomodulatory drug (IMiD) (e.g. ...)": the head again
+    gap = _ABBREVIATION.sub(" ", text[found[j - 1].end:found[j].start]) if j < len(found) else "x"
+    if not _EXAMPLES.fullmatch(gap):
+        return j
+    opening = text.rfind("(", found[j - 1].end, found[j].start)
+    close = text.find(")", opening) if opening != -1 else -1
+    limit = close if close != -1 else None
+    while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
+            # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
+            isinstance(head.node, Not) == isinstance(found[j].node, Not)) and (
+            limit is None or found[j].end <= limit) and len(
+            text[found[j - 1].end:found[j].start]) < 60:
+        j += 1
+    return j
+
+
 def _examples(found: list[Unit], text: str) -> list[Unit]:
     """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
     binimetinib)" is one criterion on the class and the named drugs."""
@@ -162,20 +185,7 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
     i = 0
     while i < len(found):
         head = found[i]
-        j = i + 1
-        if _abbreviated(head, found[j] if j < len(found) else None, text):
-            j += 1  # "an immunomodulatory drug (IMiD) (e.g. ...)": the head again
-        gap = _ABBREVIATION.sub(" ", text[found[j - 1].end:found[j].start]) if j < len(found) else "x"
-        if _EXAMPLES.fullmatch(gap):
-            opening = text.rfind("(", found[j - 1].end, found[j].start)
-            close = text.find(")", opening) if opening != -1 else -1
-            limit = close if close != -1 else None
-            while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
-                    # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
-                    isinstance(head.node, Not) == isinstance(found[j].node, Not)) and (
-                    limit is None or found[j].end <= limit) and len(
-                    text[found[j - 1].end:found[j].start]) < 60:
-                j += 1
+        j = _examples_end(found, i, text)
         if j > i + 1 and _defines(head.node, [u.node for u in found[i + 1:j]]):
             # "HER2 overexpression (IHC 3+)": the parenthesis says what the head means
             inner = tuple(u.node for u in found[i + 1:j])
@@ -1161,26 +1171,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
                              prov=Provenance(c.section, lo, end, text[lo:end], "segment.some_of"))
             head = nodes[i]
             out.append((c, items if isinstance(head, Unparsed) else All((head, items), prov=prov)))
-        elif kids and (c.any_of or announces_alternatives(c.text)) \
-                and _other_cohorts(layout, c, kids):
-            # "one of:" over items of several parts ("Phase 1: A" / "OR" / "Phase 1: B" /
-            # "Phase 2: C"): each part's items are its alternatives
+        elif kids and (pairs := _kid_alternatives(layout, c, nodes[i], kids, nodes, text)):
             absorbed.update(_descendants(layout, kids))
-            out.append((c, nodes[i]))
-            out.extend(_alternatives_by_part(layout, kids, nodes, text))
-        elif kids and not _other_cohorts(layout, c, kids) and (
-                c.any_of or announces_alternatives(c.text) or not c.all_of and (
-                    alternatives([nodes[k] for k in kids])
-                    or c.header and _graded([layout.criteria[k].text for k in kids]))):
-            absorbed.update(_descendants(layout, kids))
-            end = max(layout.criteria[k].end for k in kids)
-            prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
-            kid_nodes = tuple(nodes[k] for k in kids)
-            head = nodes[i]
-            choice = AnyOf(kid_nodes, prov=prov)
-            node = choice if isinstance(head, Unparsed) or _spelled_out(head, kid_nodes) \
-                else All((head, choice), prov=prov)
-            out.append((c, node))
+            out.extend(pairs)
         else:
             out.append((c, nodes[i]))
     return _trailing_or(out, text)
@@ -1315,7 +1308,29 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
     return run if len(run) >= 2 else []
 
 
-def _alternatives_by_part(layout: Layout, kids: list[int], nodes: list[Node], text: str
+def _kid_alternatives(layout: Layout, c: Criterion, head: Node, kids: list[int],
+                      nodes: dict[int, Node], text: str) -> list[tuple[Criterion, Node]]:
+    """The (criterion, node) pairs of a criterion whose items are alternatives: "one of:"
+    (or items of one kind, or graded items under a header) is all(head, any(items)); "one
+    of:" over items of several parts ("Phase 1: A" / "OR" / "Phase 1: B" / "Phase 2: C")
+    gives each part its own items as alternatives. [] when the items are no alternatives."""
+    announced = c.any_of or announces_alternatives(c.text)
+    if _other_cohorts(layout, c, kids):
+        return [(c, head), *_alternatives_by_part(layout, kids, nodes, text)] if announced else []
+    if not (announced or not c.all_of and (
+            alternatives([nodes[k] for k in kids])
+            or c.header and _graded([layout.criteria[k].text for k in kids]))):
+        return []
+    end = max(layout.criteria[k].end for k in kids)
+    prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
+    kid_nodes = tuple(nodes[k] for k in kids)
+    choice = AnyOf(kid_nodes, prov=prov)
+    node = choice if isinstance(head, Unparsed) or _spelled_out(head, kid_nodes) \
+        else All((head, choice), prov=prov)
+    return [(c, node)]
+
+
+def _alternatives_by_part(layout: Layout, kids: list[int], nodes: dict[int, Node], text: str
                           ) -> list[tuple[Criterion, Node]]:
     """The items of an "any of" list grouped by the parts they belong to, each group one
     alternative node of its first item's criterion (so of its part)."""
@@ -1486,7 +1501,8 @@ def _sparing_required(node: Node, required: frozenset[str]) -> Node:
            for r in spared):
         # "a platinum-containing regimen" required, "any other chemotherapy" excluded: the
         # regimen's partner drugs are not named, so no drug list can tell them from "other"
-        return Unparsed(node.prov.text if node.prov else node.concept, prov=node.prov,
+        return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
+                        prov=node.prov,
                         reason="a treatment other than a required regimen, whose other drugs "
                                "are not named")
     return PriorTherapy(node.concept, tuple(node.excluding) + spared, prov=node.prov)

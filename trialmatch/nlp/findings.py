@@ -1175,6 +1175,27 @@ def _slashed_code(m: Mention, ctx: Context) -> bool:
 _THRESHOLD_AFTER = re.compile(r"\s{0,2}(?:≥|≤|>=|<=|>|<)\s{0,2}\d")
 
 
+def _code_of_something_else(m: Mention, ctx: Context) -> bool:
+    """Whether a cancer code written in capitals names something else where it stands."""
+    surface = ctx.text[m.start:m.end]
+    if not surface.isupper():
+        return False
+    if surface.lower() in _ENGLISH_CODES:
+        nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
+        if nxt and nxt.group(1).islower() and nxt.group(1) not in _CODE_FOLLOWERS:
+            return True  # "ALL target lesions": the word, not the leukaemia
+    if ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
+        return True  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
+    if re.match(r"-\d", ctx.text[m.end:m.end + 2]):
+        return True  # "study MCC-14674": a protocol number, not a cancer code
+    if len(surface) <= 4 and _slashed_code(m, ctx):
+        return True  # "FTC/TDF": one of drug codes joined by slashes, not a cancer code
+    # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
+    return len(surface) <= 4 and any(
+        x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
+        for x in ctx.ms)
+
+
 def _cancer(m: Mention, ctx: Context) -> Node | None:
     group = _GROUP_ELIGIBLE.match(ctx.text, ctx.start, ctx.end)
     if group is not None and m.end <= group.end():
@@ -1183,21 +1204,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
     if stop > ctx.start and (later := _GROUP_ELIGIBLE.match(ctx.text, stop + 1, ctx.end)) \
             and m.end <= later.end():
         return None
+    if _code_of_something_else(m, ctx):
+        return None
     surface = ctx.text[m.start:m.end]
-    if surface.isupper() and surface.lower() in _ENGLISH_CODES:
-        nxt = re.match(r"\s*([A-Za-z]+)", ctx.text[m.end:min(ctx.end, m.end + 30)])
-        if nxt and nxt.group(1).islower() and nxt.group(1) not in _CODE_FOLLOWERS:
-            return None  # "ALL target lesions": the word, not the leukaemia
-    if surface.isupper() and ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
-        return None  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
-    if surface.isupper() and re.match(r"-\d", ctx.text[m.end:m.end + 2]):
-        return None  # "study MCC-14674": a protocol number, not a cancer code
-    if surface.isupper() and len(surface) <= 4 and _slashed_code(m, ctx):
-        return None  # "FTC/TDF": one of drug codes joined by slashes, not a cancer code
-    if surface.isupper() and len(surface) <= 4 and any(
-            x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
-            for x in ctx.ms):
-        return None  # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
     if m.data.get("vague"):
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
     if _THRESHOLD_AFTER.match(ctx.text, m.end, ctx.end):
