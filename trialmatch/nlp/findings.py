@@ -1019,6 +1019,17 @@ def _span_of_time(m: Mention, ctx: Context) -> bool:
         and bool(ctx.text[ctx.start:m.start].strip(" \t\n-•*.:)(0123456789"))
 
 
+_BRACKET_BEFORE = re.compile(r"\s*\(\s*\Z")
+
+
+def _strata_of_performance(m: Mention, ctx: Context) -> bool:
+    """Whether an age in brackets right after a performance limit says which age the limit is
+    for: "ECOG 0-2 (under 70 years)"."""
+    opening = _BRACKET_BEFORE.search(ctx.text, max(ctx.start, m.start - 4), m.start)
+    return opening is not None and any(
+        x.label in ("ecog", "karnofsky") and 0 <= opening.start() - x.end <= 2 for x in ctx.ms)
+
+
 def _age(m: Mention, ctx: Context) -> Node | None:
     if _OTHER_PERSON.search(ctx.text, max(ctx.start, m.start - 60), m.start) \
             or _DONOR_HEADING.search(ctx.heading) \
@@ -1029,6 +1040,9 @@ def _age(m: Mention, ctx: Context) -> Node | None:
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
         #              for one group, left for review; an exclusion is read only when the age
         #              is all it says ("Under 18 years old", "Participants aged < 18 years")
+    if _strata_of_performance(m, ctx):
+        return None  # "ECOG 0-2 (70 years or younger) OR ECOG 0 (71-75 years)": which limit
+        #              holds at which age, left for review (the limits read as alternatives)
     surface = ctx.text[m.start:m.end].lower()
     if _LAB.search(ctx.text, ctx.start, ctx.end) and not (
             _AGE_LABEL.match(surface) and not _LAB.search(ctx.text, m.end, min(ctx.end, m.end + 40))):

@@ -414,5 +414,17 @@ def _forward_terminator(low: list[str], start: int, limit: int,
             if opener is not None and depth[opener] > 0:
                 depth[opener] -= 1
                 continue
+            if word == "," and _list_goes_on(low, k):
+                continue  # "no A, B, or C": a comma of the list the cue negates
             return k
     return limit
+
+
+def _list_goes_on(low: list[str], k: int) -> bool:
+    """Whether the comma at `k` is one of a list that ends in "or"/"nor" a few words on."""
+    for word in low[k + 1:k + 6]:
+        if word in _COORDINATORS:
+            return True
+        if word in (";", ".", "(", ")"):
+            return False
+    return False
