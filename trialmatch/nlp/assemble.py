@@ -52,7 +52,7 @@ _COMBINED = re.compile(r"(?i)\b(?:both|combinations?|combined|plus|together|with
 # Words before a run of findings that announce alternatives ("one of", "such as", "e.g.",
 # "at least one other agent [A, B, C]").
 _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as\b|"
-                           r"\bincluding\b|\be\.\s?g\.|\beg\b|\bfor\s+(?:example|instance)\b|"
+                           r"\bincluding\b|\bto\s+include\b|\be\.\s?g\.|\beg\b|\bfor\s+(?:example|instance)\b|"
                            r"[(,]\s*examples?\b|\b(?:the|these)\s+following\b|"
                            r"\bfollowing\b[^.;,]{0,30}[:：]|"
                            r"\btypes?\b[^.;]{0,20}:|\beither\b|"
@@ -60,7 +60,7 @@ _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as
                            r"[^.;]{0,60}$")
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
-_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|"
+_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|to\s+include|"
                        r"like|namely|for\s+(?:example|instance))\b)[\s,:]*(?:e\.\s?g\.|eg\b|"
                        r"i\.\s?e\.|such\s+as|including|like|examples?|for\s+(?:example|instance))?"
                        r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?$")

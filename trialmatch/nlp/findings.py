@@ -286,6 +286,13 @@ _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|hist
                           r"cytolog\w*|not|no|ineligible|excluded)\b")
 # The modal verbs of a rule for a group ("Patients with X must ...")
 _MODAL = r"must|should|need\s+to|needs\s+to|ha(?:ve|s)\s+to"
+# ... and the subject that lists cancers before its verb ("Patients with mantle cell
+# lymphoma, CLL, or SLL must ..."), tried first: the commas are the list's
+_CANCER_GROUP_LIST = re.compile(
+    r"(?i)\W{0,6}(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
+    r"(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
+    r"(?P<group>[^.;:]{1,140}?,[^.;:]{1,60}?)\s+(?:must|should|needs?\s+to|requires?|"
+    r"ha(?:ve|s)\s+to|(?:are|is)\s+required)\b(?P<comma>(?!))?(?P<named>(?!))?")
 # ... or one whose subject a relative clause of history or state narrows ("Patients who are
 # HLA-DR15 positive must ...", "Participants who received docetaxel must ...", "Patients who
 # had neoadjuvant therapy and now have metastases must ..."): a rule for those patients
@@ -338,7 +345,8 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
                                     and m.end <= only.end("named") for m in ctx.ms):
             spans.append((lo, hi))
             continue
-        g = _CANCER_GROUP.match(ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
+        g = _CANCER_GROUP_LIST.match(ctx.text, lo, hi) or _CANCER_GROUP.match(
+            ctx.text, lo, ctx.end) or _CANCER_LABEL.match(ctx.text, lo, hi)
         name = "group" if g is not None and g.group("group") else "named"
         # ("<cancer> patients: ..." is a label of that group; "Patients with <cancer>: ..."
         # and "<cancer> patients, ..." may name every patient)
