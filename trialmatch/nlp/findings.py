@@ -62,6 +62,9 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|received|receivi
 # not "the last three months of therapy"; "... should elapse between the last dose and entry";
 # "less than three days from prior X"; "retinoids (4 weeks)" in a list of medications with the
 # time each must be stopped before entry)
+_SPAN = r"(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)"
+_BEFORE_ENTRY = (r"(?:before|prior\s+to)\s+(?:the\s+)?(?:study|enrol\w*|entry|registration|"
+                 r"randomi[sz]\w*|inclusion|first\s+dose|day\s+1|start|screening|baseline)")
 _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:\d+|(?<!the\s)(?<!last\s)(?:two|"
                      r"three|four|five|six|seven|eight|ten|twelve))\s*(?:days?|weeks?|months?|half[- ]lives|"
                      r"hours?|hrs?)"
@@ -78,15 +81,11 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      # "(6 weeks for nitrosoureas; 1 week for X)": the washout of each drug
                      r"|\b(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)\s+"
                      r"for\s+(?:prior\s+|previous\s+)?(?=[A-Za-z])"
-                     # "has not received X for more than 4 weeks", "off X for at least 2 weeks"
-                     r"|\bfor\s+(?:more|longer|greater|fewer|less)\s+than\s+(?:\d+|one|two|three|"
-                     r"four|five|six|eight)\s*(?:days?|weeks?|months?)\b"
-                     # "no prior X for at least 4 weeks before enrolment" (a wash-out; not "X
-                     # given for at least 12 weeks before progression": how long X was given)
-                     r"|\bfor\s+at\s+least\s+(?:\d+|one|two|three|four|five|six|eight)\s*"
-                     r"(?:days?|weeks?|months?)\s+(?:before|prior\s+to)\s+(?:the\s+)?(?:study|"
-                     r"enrol\w*|entry|registration|randomi[sz]\w*|inclusion|first\s+dose|day\s+1|"
-                     r"start|screening|baseline)\b")
+                     # "has not received X for more than 4 weeks", "no prior X for at least 4
+                     # weeks before enrolment" (a wash-out; not "X given for at least 12 weeks
+                     # before progression": how long X was given)
+                     rf"|\bfor\s+(?:more|longer|greater|fewer|less)\s+than\s+{_SPAN}\b"
+                     rf"|\bfor\s+at\s+least\s+{_SPAN}\s+{_BEFORE_ENTRY}\b")
 _ABBREVIATION_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,15}[)\]]|[)\]]")
 
 
