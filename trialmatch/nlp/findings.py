@@ -1040,16 +1040,16 @@ def _strata_of_performance(m: Mention, ctx: Context) -> bool:
 def _age(m: Mention, ctx: Context) -> Node | None:
     if _OTHER_PERSON.search(ctx.text, max(ctx.start, m.start - 60), m.start) \
             or _DONOR_HEADING.search(ctx.heading) \
-            or _CONTACT_RULE.search(ctx.text, ctx.start, ctx.end):
+            or _CONTACT_RULE.search(ctx.text, ctx.start, ctx.end) \
+            or _strata_of_performance(m, ctx):
         return None  # "a legal guardian older than 18", "donor aged 70 or less", "once 3
-        #              patients (age 12 or older) have been treated": someone else's age
+        #              patients (age 12 or older) have been treated": someone else's age;
+        #              "ECOG 0-2 (70 years or younger) OR ECOG 0 (71-75 years)": which limit
+        #              holds at which age, left for review (the limits read as alternatives)
     if "excluded" in m.mods or ctx.section != "inclusion" and not _whole_exclusion(m, ctx):
         return None  # "patients under 65 who decline a transplant are not eligible": a rule
         #              for one group, left for review; an exclusion is read only when the age
         #              is all it says ("Under 18 years old", "Participants aged < 18 years")
-    if _strata_of_performance(m, ctx):
-        return None  # "ECOG 0-2 (70 years or younger) OR ECOG 0 (71-75 years)": which limit
-        #              holds at which age, left for review (the limits read as alternatives)
     surface = ctx.text[m.start:m.end].lower()
     if _LAB.search(ctx.text, ctx.start, ctx.end) and not (
             _AGE_LABEL.match(surface) and not _LAB.search(ctx.text, m.end, min(ctx.end, m.end + 40))):
