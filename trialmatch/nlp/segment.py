@@ -323,32 +323,32 @@ class _Builder:
             start, end = c.start + m.end(), c.end
             c.end = c.start + m.start() + 1
             c.text = text[c.start:c.end]
-            part = Criterion(c.section, start, end, text[start:end], ids, c.parent, c.depth,
-                             c.style, named=True, label=tagged[1] >= len(rest.rstrip()))
-            self.criteria.append(part)
-            if c.parent is not None:
-                self.criteria[c.parent].children.append(len(self.criteria) - 1)
-            if self.stack and self.stack[-1][2] == len(self.criteria) - 2:
-                style, indent, _ = self.stack.pop()
-                self.stack.append((style, indent, len(self.criteria) - 1))
+            self._continue_with([Criterion(c.section, start, end, text[start:end], ids, c.parent,
+                                           c.depth, c.style, named=True,
+                                           label=tagged[1] >= len(rest.rstrip()))])
             return True
         return False
 
-    def _cut(self, text: str) -> None:
-        """Replace the overlong last criterion by pieces of at most MAX_CRITERION characters."""
+    def _continue_with(self, pieces: list[Criterion]) -> None:
+        """Add the pieces cut from the last criterion after it, as its siblings; the last
+        piece takes its place at the top of the open list."""
         idx = len(self.criteria) - 1
-        c = self.criteria[idx]
-        pieces = _pieces(text, c.start, c.end)
-        c.start, c.end = pieces[0]
-        c.text = text[c.start:c.end]
-        for start, end in pieces[1:]:
-            self.criteria.append(Criterion(c.section, start, end, text[start:end], c.cohorts,
-                                           c.parent, c.depth, c.style))
-            if c.parent is not None:
-                self.criteria[c.parent].children.append(len(self.criteria) - 1)
+        for piece in pieces:
+            self.criteria.append(piece)
+            if piece.parent is not None:
+                self.criteria[piece.parent].children.append(len(self.criteria) - 1)
         if self.stack and self.stack[-1][2] == idx:
             style, indent, _ = self.stack.pop()
             self.stack.append((style, indent, len(self.criteria) - 1))
+
+    def _cut(self, text: str) -> None:
+        """Replace the overlong last criterion by pieces of at most MAX_CRITERION characters."""
+        c = self.criteria[-1]
+        pieces = _pieces(text, c.start, c.end)
+        c.start, c.end = pieces[0]
+        c.text = text[c.start:c.end]
+        self._continue_with([Criterion(c.section, start, end, text[start:end], c.cohorts,
+                                       c.parent, c.depth, c.style) for start, end in pieces[1:]])
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
