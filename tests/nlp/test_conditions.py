@@ -14,12 +14,21 @@ def _record(text: str, conditions: tuple[str, ...]) -> Record:
 
 
 def test_conditions_name_cancer_types_with_their_words(ont):
-    leaf = condition_leaf(("Melanoma", "Fatigue", "Cancer, Colorectal"), ont)
-    assert to_text(leaf) == "any(diagnosis(MEL), diagnosis(COADREAD))"
-    assert [c.prov.text for c in leaf.children] == ["Melanoma", "Cancer, Colorectal"]
+    leaf = condition_leaf(("Non-small Cell Lung Cancer", "Fatigue", "Cancer, Colorectal"), ont)
+    assert to_text(leaf) == "any(diagnosis(NSCLC), diagnosis(COADREAD))"
+    assert [c.prov.text for c in leaf.children] == ["Non-small Cell Lung Cancer",
+                                                     "Cancer, Colorectal"]
     assert {c.prov.source for c in leaf.children} == {"ctgov.conditions"}
     assert condition_leaf(("Hypertension", "Healthy"), ont) is None
     assert condition_leaf((), ont) is None
+
+
+def test_a_condition_that_is_an_umbrella_name_covers_every_branch():
+    # "Melanoma" in the conditions: the skin's, the eye's and the mucosal melanomas
+    ont = default_ontology()
+    codes = [c.code for c in condition_leaf(("Melanoma",), ont).children]
+    assert {"MEL", "OM", "HNMUCM", "ARMM", "VMM"} <= set(codes)
+    assert to_text(condition_leaf(("Cutaneous Melanoma",), ont)) == "diagnosis(SKCM)"
 
 
 def test_mesh_headings_with_two_qualifiers_are_read_in_reverse():
@@ -84,6 +93,7 @@ def test_the_trials_own_cancer_type_wins(ont):
 
 
 def test_an_excluded_cancer_type_is_not_a_requirement(ont):
-    trial = parse_record(_record("Exclusion Criteria:\n- Melanoma\n", ("Breast Cancer",)), ont)
+    trial = parse_record(_record("Exclusion Criteria:\n- Lung adenocarcinoma\n",
+                                 ("Breast Cancer",)), ont)
     text = to_text(trial.cohorts[0].rule)
-    assert "diagnosis(BREAST)" in text and "not(diagnosis(MEL))" in text
+    assert "diagnosis(BREAST)" in text and "not(diagnosis(LUAD))" in text

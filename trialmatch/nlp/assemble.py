@@ -76,6 +76,11 @@ def _names_cancer(node: Node) -> bool:
         for n in node.items)
 
 
+def _is_type(node: Node) -> bool:
+    """A cancer type, or the types one umbrella name covers ("melanoma", "sarcoma")."""
+    return isinstance(node, Diagnosis) or diagnosis_choice(node) is not None
+
+
 def _leaf_type(node: Node) -> type | None:
     """The leaf type of a leaf, or of an `any` of leaves of one type; None otherwise."""
     if isinstance(node, AnyOf):
@@ -370,10 +375,10 @@ def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]
     for k, u in enumerate(units):
         prev = units[k - 1] if k else None
         if prev is not None and out and out[-1] is prev and isinstance(prev.node, PriorTherapy) \
-                and isinstance(u.node, Diagnosis) \
+                and _is_type(u.node) \
                 and _STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None \
-                and (k >= 2 and isinstance(units[k - 2].node, Diagnosis)
-                     or k + 1 < len(units) and isinstance(units[k + 1].node, Diagnosis)):
+                and (k >= 2 and _is_type(units[k - 2].node)
+                     or k + 1 < len(units) and _is_type(units[k + 1].node)):
             node = All((prev.node, u.node), prov=Provenance(
                 None, prev.start, u.end, text[prev.start:u.end], "assemble.qualifier"))
             folded.add(id(node))
@@ -394,12 +399,11 @@ def _premodified(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
     marker), one alternative of the list. Outside a list of types a marker before a type
     stays its own finding ("ER-positive or HER2-positive breast cancer")."""
     def diagnosis(u: Unit) -> bool:
-        return isinstance(u.node, Diagnosis) or id(u.node) in folded
+        return _is_type(u.node) or id(u.node) in folded
 
     def names_type(k: int) -> bool:  # a type, or a marker written right before a type
         return k < len(units) and (diagnosis(units[k]) or (
-            k + 1 < len(units) and _marker(units[k].node) and isinstance(units[k + 1].node,
-                                                                          Diagnosis)
+            k + 1 < len(units) and _marker(units[k].node) and _is_type(units[k + 1].node)
             and _PREMODIFIER_GAP.fullmatch(text, units[k].end, units[k + 1].start) is not None))
 
     out: list[Unit] = []
@@ -407,8 +411,8 @@ def _premodified(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
     while i < len(units):
         u = units[i]
         nxt = units[i + 1] if i + 1 < len(units) else None
-        if nxt is not None and isinstance(u.node, Diagnosis) != isinstance(nxt.node, Diagnosis):
-            marker = nxt if isinstance(u.node, Diagnosis) else u
+        if nxt is not None and _is_type(u.node) != _is_type(nxt.node):
+            marker = nxt if _is_type(u.node) else u
             overlap = nxt.start < u.end
             j = len(out)  # "ER-positive, HER2-negative breast cancer": markers joined before
             while not overlap and marker is u and j and _marker(out[j - 1].node) and \
@@ -451,10 +455,10 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
         listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
-        if not listed and isinstance(prev.node, Diagnosis) and isinstance(cur.node, Diagnosis) \
+        if not listed and _is_type(prev.node) and _is_type(cur.node) \
                 and _SEMICOLON_ITEM.fullmatch(gap):
             listed = True  # "melanoma; renal cell carcinoma; or urothelial carcinoma"
-        if not listed and isinstance(prev.node, Diagnosis) and isinstance(cur.node, Diagnosis):
+        if not listed and _is_type(prev.node) and _is_type(cur.node):
             # a subtype qualifier after the cancer type keeps the list together
             sub = _SUBTYPE_AFTER.match(gap)
             if sub is not None:
@@ -628,8 +632,8 @@ def _head_noun_apart(runs: list[list[Unit]], ors: list[bool], text: str
     out_runs: list[list[Unit]] = []
     out_ors: list[bool] = []
     for run, has_or in zip(runs, ors, strict=True):
-        nouns = [k for k in range(1, len(run)) if has_or and isinstance(run[k].node, Diagnosis)
-                 and not isinstance(run[k - 1].node, Diagnosis)
+        nouns = [k for k in range(1, len(run)) if has_or and _is_type(run[k].node)
+                 and not _is_type(run[k - 1].node)
                  and _HEAD_GAP.fullmatch(text, run[k - 1].end, run[k].start)]
         last = run[-1]
         if len(nouns) >= 2:

@@ -304,6 +304,10 @@ _HISTORY_GROUP = re.compile(
     r"treated\s+with)|whose\s+(?:tumou?rs?|disease|cancers?|lesions?)\s+(?:is|are|was|were|has|"
     rf"have|had|harbou?rs?|carry|carries|express|expresses))\b(?P<group>[^.;:]{{1,160}}?)\s+"
     rf"(?:{_MODAL}|(?:are|is)\s+required\s+to)\b")
+# ... or a treatment required of a group named after it ("including a taxane for patients
+# with breast cancer"): the treatment is that group's, the cancer no diagnosis of everyone
+_FOR_GROUP_AFTER = re.compile(r"(?i)\bfor\s+(?:all\s+)?(?:patients|subjects|participants|"
+                              r"those|individuals|men|women)\s+(?:with|who\s+have|having)\s+")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 
@@ -339,6 +343,9 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
             continue
         if not cancers:
             continue
+        if _treatment_for_group(ctx, lo, hi):
+            spans.append((lo, hi))
+            continue
         only = _ELIGIBLE_ONLY.match(ctx.text, lo, hi)
         if only is not None and any(m.label == "cancer" and only.start("named") <= m.start
                                     and m.end <= only.end("named") for m in ctx.ms):
@@ -364,6 +371,16 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
                 and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40))):
             spans.append((lo, hi))
     return spans
+
+
+def _treatment_for_group(ctx: Context, lo: int, hi: int) -> bool:
+    """Whether the clause requires a treatment of a group it names after it ("a
+    fluoropyrimidine for patients with colorectal cancer")."""
+    for f in _FOR_GROUP_AFTER.finditer(ctx.text, lo, hi):
+        if any(m.label == "cancer" and f.end() <= m.start < f.end() + 40 for m in ctx.ms) and \
+                any(m.label == "drug" and lo <= m.start < f.start() for m in ctx.ms):
+            return True
+    return False
 
 
 # A criterion opening with a topic label ("Prior anthracycline exposure: patients must have

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from trialmatch.nlp.resources import conditions
+from trialmatch.nlp.resources import conditions, umbrella_sets
 from trialmatch.rules.nodes import (
     All,
     AnyOf,
@@ -38,20 +38,37 @@ _EXCLUSION_HEADING = re.compile(r"(?i)\b(?:key\s+|main\s+)?exclusion\s+criteria\
 
 def required_codes(node: Node, negated: bool = False) -> set[str]:
     """The cancer types a tree requires (diagnosis leaves not under a `not`)."""
+    return {code for choice in required_choices(node, negated) for code in choice}
+
+
+def _choices(found: list[Diagnosis]) -> list[tuple[str, ...]]:
+    """The types of a diagnosis or an `any` of them, as choices: the types one umbrella name
+    covers together (the widest name: "melanoma", not also "mucosal melanoma"), the others
+    one by one."""
+    codes = {leaf.code for leaf in found}
+    within = [cover for cover in umbrella_sets() if set(cover) <= codes]
+    named = [cover for cover in within if not any(set(cover) < set(other) for other in within)]
+    inside = {code for cover in named for code in cover}
+    return named + [(code,) for code in sorted(codes - inside)]
+
+
+def required_choices(node: Node, negated: bool = False) -> list[tuple[str, ...]]:
+    """The cancer types a tree requires, as choices a patient meets with one type: a diagnosis
+    not under a `not`, or the types of one umbrella name together ("melanoma": the skin's,
+    the eye's, the mucosal ones; data/umbrellas.yaml); the types of a list one by one."""
     if isinstance(node, Diagnosis):
-        return set() if negated else {node.code}
+        return [] if negated else [(node.code,)]
     if isinstance(node, Not):
-        return required_codes(node.item, not negated)
+        return required_choices(node.item, not negated)
+    if not negated and isinstance(node, AnyOf) and (found := diagnosis_choice(node)):
+        return _choices(found)
     children = node.children
     if negated and isinstance(node, All) and any(isinstance(c, Diagnosis) for c in children):
         # "no non-melanoma skin cancer", all(skin, not(melanoma)) ruled out: the subtype the
         # type is taken without is no requirement
         children = tuple(c for c in children
                          if not (isinstance(c, Not) and isinstance(c.item, Diagnosis)))
-    out: set[str] = set()
-    for child in children:
-        out |= required_codes(child, negated)
-    return out
+    return [choice for child in children for choice in required_choices(child, negated)]
 
 
 def _relation(ontology, trial_code: str, patient_code: str) -> int:
@@ -69,15 +86,22 @@ def _unrelated(ontology, a: str, b: str) -> bool:
 
 
 def without_contradictions(rule: Node, ontology) -> Node:
-    """`rule` with every excluded cancer type that covers a required one made manual."""
-    required = required_codes(rule)
+    """`rule` with every excluded cancer type that covers a required one made manual (all
+    of a required choice: "melanoma" over its skin, eye and mucosal types stays required
+    when the trial rules out the eye's)."""
+    required = required_choices(rule)
     if not required:
         return rule
 
+    def covers(excluded: list[Diagnosis]) -> bool:
+        return any(all(any(_relation(ontology, leaf.code, code) == 2 for leaf in excluded)
+                       for code in choice) for choice in required)
+
     def visit(node: Node, negated: bool, _depth: int) -> Node:
-        if isinstance(node, Diagnosis) and negated and any(
-                _relation(ontology, node.code, code) == 2 for code in required):
-            return Unparsed(node.prov.text if node.prov and node.prov.text else node.code,
+        # (a diagnosis, or an `any` of them: "no melanoma" in a trial of melanoma rules out
+        # every type the name covers)
+        if negated and (found := diagnosis_choice(node)) is not None and covers(found):
+            return Unparsed(node.prov.text if node.prov and node.prov.text else found[0].code,
                             reason=CONTRADICTS, prov=node.prov)
         return node
 
@@ -137,10 +161,12 @@ def one_cancer(node: Node, ontology) -> Node:
         items = list(node.items)
         dx = [(i, found) for i, c in enumerate(items) if (found := diagnosis_choice(c)) is not None]
         # two items side by side name unrelated types; the alternatives inside one item do
-        # not count ("one of the blood cancers below: A, B" is all(blood cancer, any(A, B)))
-        unrelated = any(_unrelated(ontology, a.code, b.code)
-                        for k, (_, one) in enumerate(dx) for _, other in dx[k + 1:]
-                        for a in one for b in other)
+        # not count ("one of the blood cancers below: A, B" is all(blood cancer, any(A, B))),
+        # nor the types one umbrella name covers ("pancreatic cancer" beside "adenocarcinoma
+        # of the pancreas", which it includes, narrows it)
+        unrelated = any(all(_unrelated(ontology, a, b) for a in one for b in other)
+                        for k, (_, found) in enumerate(dx) for _, found_next in dx[k + 1:]
+                        for one in _choices(found) for other in _choices(found_next))
         if len(dx) < 2 or not unrelated:
             return node
         merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for _, found in dx

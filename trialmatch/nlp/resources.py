@@ -329,9 +329,16 @@ def umbrellas() -> list[Umbrella]:
     return _entries(Umbrella, "umbrellas.yaml", "umbrellas")
 
 
-# Words of extent before an umbrella name ("advanced neuroendocrine tumours")
+# Words of extent before an umbrella name ("advanced neuroendocrine tumours", "unresectable
+# or metastatic melanoma")
 _EXTENT = re.compile(r"(?i)(?:(?:advanced|metastatic|recurrent|relapsed|refractory|unresectable|"
-                     r"inoperable|locally|progressive)[\s-]+)+")
+                     r"inoperable|locally|progressive)(?:\s*,\s*|\s+(?:and/or|or|and)\s+|[\s-]+))+")
+
+
+@lru_cache(maxsize=1)
+def umbrella_sets() -> tuple[tuple[str, ...], ...]:
+    """The types each umbrella name covers."""
+    return tuple(tuple(u.codes) for u in umbrellas())
 
 
 @lru_cache(maxsize=1)

@@ -336,11 +336,12 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
     if ("count" in m.mods and _counted(text, lo, hi, m)) or "current" in m.mods or (
             "negated" in m.mods and state == "treated"):
         return None  # a number of lines (manual review as before), ongoing use, "not refractory"
-    if any(x.label == "drug" and x is not m and (
+    if any(x.label == "drug" and x is not m and "prospective" not in x.mods and (
             "state" not in x.data or x.data["state"] != state) and lo <= x.start < hi
            for x in ctx.ms):
         # a drug named ("refractory to bortezomib", "no prior therapy except hormones"), or
-        # the other state beside it ("treatment-naive or treatment-experienced")
+        # the other state beside it ("treatment-naive or treatment-experienced"); a drug
+        # only planned ("untreated, with an indication for chemotherapy") is no history
         return None
     if _other_disease().search(text, max(lo, m.start - 40), min(hi, m.end + 40)):
         return None  # "HCV treatment-naive", "antiretroviral therapy-naive"
