@@ -570,15 +570,20 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
 _COMBINATION = re.compile(r"(?i)\b(?:as\s+(?:a\s+)?combination|in\s+combination|combination\s+of|"
                           r"given\s+together|(?:used|administered|received)\s+together|together\s+with)\b")
 _COMBINATION_REACH = 30
+# "both A and B": each of them, not either ("a class, including both A and B" lists kinds)
+_BOTH_BEFORE = re.compile(r"(?i)(?<!including\s)(?<!includes\s)(?<!include\s)(?<!as\s)"
+                          r"\bboth\s+(?:(?:a|an|the|prior|previous)\s+)?\Z")
 
 
 def _as_combination(run: list[Unit], text: str) -> bool:
-    """Whether the words just before or after a run of treatments make them one regimen."""
+    """Whether the words just before or after a run of treatments make them one regimen, or
+    ask for each of them ("both A and B")."""
     if not all(_leaf_type(u.node.item if isinstance(u.node, Not) else u.node) is PriorTherapy
                for u in run):
         return False
     return _COMBINATION.search(text, max(0, run[0].start - _COMBINATION_REACH),
-                               min(len(text), run[-1].end + _COMBINATION_REACH)) is not None
+                               min(len(text), run[-1].end + _COMBINATION_REACH)) is not None \
+        or _BOTH_BEFORE.search(text, max(0, run[0].start - 20), run[0].start) is not None
 
 
 # Drug classes too broad to make two drugs alternatives: drugs written "A/B" that share only
@@ -917,7 +922,7 @@ def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: 
 _CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
                         r"(?i:\beither\b[^;]{1,200}?,\s*or\b)")
 # An upper-case "OR" inside a sentence: between two treatment histories, it joins them.
-_INLINE_OR = re.compile(r"(?<=[a-z)])\s+OR\s+(?=[a-z])")
+_INLINE_OR = re.compile(r"(?<=[a-z0-9)%])\s+OR\s+(?=[a-z])")
 # The same without its "OR"-line and "either" alternatives, for text holding neither word:
 # it starts with a character class, so re skips to a ";" or "," instead of trying every
 # alternative at every character.
@@ -1022,7 +1027,8 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     if m is None and "OR" in text[c.start:c.end]:
         inline = list(_INLINE_OR.finditer(text, c.start, c.end))
         if len(inline) == 1:
-            return _history_sides(node, found, text, c, inline[0])
+            return _history_sides(node, found, text, c, inline[0],
+                                  any_kind=_limits_each_side(found, inline[0]))
     if m is None or _clause_or(text, m.end(), c.end, low):
         return node  # one clause-level "or" only
     cut_lo = m.start() if not m.group(0)[:6].lower().startswith("either") else m.end() - 2
@@ -1046,6 +1052,16 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
         c.section, span, span + len(words), words, "assemble.unread_alternative"))
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "assemble.or")
     return AnyOf((node, other) if left else (other, node), prov=prov)
+
+
+def _limits_each_side(found: list[Unit], m: re.Match[str]) -> bool:
+    """Whether both sides of an "OR" hold an age or performance limit ("age 75 or older with
+    ECOG 0-2 OR age 18 to 74 with ECOG 0-1"): each side is then one alternative."""
+    def limits(side: list[Unit]) -> bool:
+        return any(isinstance(n, (Age, Performance)) for u in side for n in walk(u.node))
+
+    return limits([u for u in found if u.end <= m.start()]) and \
+        limits([u for u in found if u.start >= m.end()])
 
 
 def _history_sides(node: Node, found: list[Unit], text: str, c: Criterion,
