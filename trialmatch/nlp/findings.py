@@ -338,13 +338,11 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     cancers = any(m.label == "cancer" for m in ctx.ms)
     for lo, hi in _clauses(ctx):
         h = _HISTORY_GROUP.match(ctx.text, lo, hi)
-        if h is not None and not _NOT_A_GROUP.search(h.group("group")):
+        if (h is not None and not _NOT_A_GROUP.search(h.group("group"))) or (
+                cancers and _treatment_for_group(ctx, lo, hi)):
             spans.append((lo, hi))
             continue
         if not cancers:
-            continue
-        if _treatment_for_group(ctx, lo, hi):
-            spans.append((lo, hi))
             continue
         only = _ELIGIBLE_ONLY.match(ctx.text, lo, hi)
         if only is not None and any(m.label == "cancer" and only.start("named") <= m.start
