@@ -154,6 +154,13 @@ _DISEASE_WORD = re.compile(r"(?i)(?:disease|patients?|subjects?|participants?|in
 # its clause, said of the cancer named just before
 _SAID_OF = re.compile(r"(?i)(?:\b(?:is|are|be|been|was|were|have|has|as|being|must)|,)\s{1,3}"
                       r"(?:\w+ly\s{1,3})?\Z")
+# Nothing before the state but the patients it is said of ("Patients must be ...")
+_PATIENTS_ONLY = re.compile(r"(?i)[\W\d]*(?:(?:all\s{1,3})?(?:patients|subjects|participants)\s{1,3}"
+                            r"(?:must|should|need\s{1,3}to|have\s{1,3}to|will)\s{1,3}"
+                            r"(?:be|have\s{1,3}been)\s{1,3})?")
+_PREVIOUSLY = re.compile(r"(?i)(?:previously|prior)\b")
+_STATE_ENDS = re.compile(r"(?i)\s*(?:[;.]|\Z|\s(?:and|but)\s{1,3}(?:must\s{1,3})?(?:meet|have|has|be|are|is|"
+                         r"with|require|need)\b)")
 _CLAUSE_END = re.compile(r"\s*(?:[;.:,)]|\Z|\s(?:and|or|but)\s)")
 _OTHER_DISEASE = re.compile(r"(?i)metastas[ie]s|lesions?\b")
 _NEGATION_BEFORE = re.compile(r"(?i)\b(?:not|no|never|without)\s{1,3}(?:\w+\s{1,3}){0,2}\Z")
@@ -308,7 +315,13 @@ def _attached(m: Mention, ctx: Any, hi: int) -> tuple[bool, bool]:
             ctx.text, max(ctx.start, m.start - 40), m.start):
         before = [c for c in ctx.ms if c.label == "cancer" and c.end <= m.start
                   and m.start - c.end <= 40]
-        return bool(before) and _study_cancer(before[-1], ctx), False
+        if before:
+            return _study_cancer(before[-1], ctx), False
+    if _PREVIOUSLY.match(ctx.text, m.start, m.end) and _STATE_ENDS.match(ctx.text, m.end, hi) \
+            and _PATIENTS_ONLY.fullmatch(ctx.text, ctx.start, m.start):
+        # "Previously untreated.", "Patients must be previously untreated and meet ...": a
+        # criterion of the state alone, said of the patients of a cancer trial
+        return _about_cancer(ctx.text), False
     return False, False
 
 
