@@ -69,7 +69,7 @@ _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|
 def _names_cancer(node: Node) -> bool:
     """Whether a node only names a cancer type: a type, an `any` of types, or a type with
     kinds of it left out ("non-squamous NSCLC": all(NSCLC, not(LUSC)))."""
-    if _leaf_type(node) is Diagnosis:
+    if _is_type(node):
         return True
     return isinstance(node, All) and any(isinstance(n, Diagnosis) for n in node.items) and all(
         isinstance(n, Diagnosis) or isinstance(n, Not) and isinstance(n.item, Diagnosis)
@@ -78,7 +78,7 @@ def _names_cancer(node: Node) -> bool:
 
 def _is_type(node: Node) -> bool:
     """A cancer type, or the types one umbrella name covers ("melanoma", "sarcoma")."""
-    return isinstance(node, Diagnosis) or diagnosis_choice(node) is not None
+    return _leaf_type(node) is Diagnosis
 
 
 def _leaf_type(node: Node) -> type | None:

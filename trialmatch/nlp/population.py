@@ -164,9 +164,10 @@ def one_cancer(node: Node, ontology) -> Node:
         # not count ("one of the blood cancers below: A, B" is all(blood cancer, any(A, B))),
         # nor the types one umbrella name covers ("pancreatic cancer" beside "adenocarcinoma
         # of the pancreas", which it includes, narrows it)
+        choices = [_choices(found) for _, found in dx]
         unrelated = any(all(_unrelated(ontology, a, b) for a in one for b in other)
-                        for k, (_, found) in enumerate(dx) for _, found_next in dx[k + 1:]
-                        for one in _choices(found) for other in _choices(found_next))
+                        for k, mine in enumerate(choices) for theirs in choices[k + 1:]
+                        for one in mine for other in theirs)
         if len(dx) < 2 or not unrelated:
             return node
         merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for _, found in dx

@@ -30,6 +30,7 @@ class StateEntry:
     attach: str  # disease | any
     exclusion: bool
     negation: bool
+    alone: bool
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
     scan: Scanner  # the same matches as `regex`, found faster (firstchar.py)
@@ -54,6 +55,7 @@ def _data() -> tuple[tuple[StateEntry, ...], re.Pattern[str]]:
             regex = regex.replace("{" + name + "}", str(value))
         out.append(StateEntry(str(item["id"]), item["state"], item["attach"],
                               bool(item.get("exclusion")), bool(item.get("negation")),
+                              bool(item.get("alone")),
                               _compile(regex, "treatment_state.yaml", str(item["id"]),
                                        re.IGNORECASE),
                               tuple(str(a).lower() for a in item["anchors"]),
@@ -133,7 +135,8 @@ def state_mentions(text: str, taken: list[Mention]) -> list[Mention]:
             continue
         out.append(Mention("drug", a, b, f"state.{e.id}",
                            {"concept": ANY_TREATMENT, "state": e.state, "attach": e.attach,
-                            "exclusion": e.exclusion, "negation": e.negation}))
+                            "exclusion": e.exclusion, "negation": e.negation,
+                            "alone": e.alone}))
     return out
 
 
@@ -158,7 +161,6 @@ _SAID_OF = re.compile(r"(?i)(?:\b(?:is|are|be|been|was|were|have|has|as|being|mu
 _PATIENTS_ONLY = re.compile(r"(?i)[\W\d]*(?:(?:all\s{1,3})?(?:patients|subjects|participants)\s{1,3}"
                             r"(?:must|should|need\s{1,3}to|have\s{1,3}to|will)\s{1,3}"
                             r"(?:be|have\s{1,3}been)\s{1,3})?")
-_PREVIOUSLY = re.compile(r"(?i)(?:previously|prior)\b")
 _STATE_ENDS = re.compile(r"(?i)\s*(?:[;.]|\Z|\s(?:and|but)\s{1,3}(?:must\s{1,3})?(?:meet|have|has|be|are|is|"
                          r"with|require|need)\b)")
 _CLAUSE_END = re.compile(r"\s*(?:[;.:,)]|\Z|\s(?:and|or|but)\s)")
@@ -317,7 +319,7 @@ def _attached(m: Mention, ctx: Any, hi: int) -> tuple[bool, bool]:
                   and m.start - c.end <= 40]
         if before:
             return _study_cancer(before[-1], ctx), False
-    if _PREVIOUSLY.match(ctx.text, m.start, m.end) and _STATE_ENDS.match(ctx.text, m.end, hi) \
+    if m.data["alone"] and _STATE_ENDS.match(ctx.text, m.end, hi) \
             and _PATIENTS_ONLY.fullmatch(ctx.text, ctx.start, m.start):
         # "Previously untreated.", "Patients must be previously untreated and meet ...": a
         # criterion of the state alone, said of the patients of a cancer trial
