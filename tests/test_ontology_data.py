@@ -30,6 +30,7 @@ HEADERS = {
     "drug_classes.tsv": ["id", "name", "parent", "synonyms"],
     "drugs.tsv": ["name", "brands", "classes", "targets", "synonyms"],
     "variant_groups.tsv": ["gene", "group", "name", "members", "synonyms"],
+    "cancer_also.tsv": ["code", "also", "note"],
 }
 MULTI_VALUED = {
     "cancer_types.tsv": ["synonyms"],
@@ -38,6 +39,7 @@ MULTI_VALUED = {
     "drug_classes.tsv": ["synonyms"],
     "drugs.tsv": ["brands", "classes", "targets", "synonyms"],
     "variant_groups.tsv": ["members", "synonyms"],
+    "cancer_also.tsv": [],
 }
 OUR_EXTRA_CODES = {"SOLID", "HEME"}
 HEME_TISSUES = {"MYELOID", "LYMPH"}
@@ -692,3 +694,25 @@ def test_aliases_are_not_other_approved_symbols(genes, hgnc):
             if other and other != row["symbol"]:
                 offenders.append(f"{row['symbol']}: {alias!r} is the approved symbol of {other}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_extra_is_a_links_stay_in_one_tissue(cancer):
+    """`cancer_also.tsv`: each link joins two of our codes of one tissue that OncoTree keeps
+    on separate branches, with a note saying why."""
+    parent = {r["code"]: r["parent"] for r in cancer}
+    tissue = {r["code"]: r["tissue"] for r in cancer}
+
+    def chain(code):
+        out = []
+        while code:
+            out.append(code)
+            code = parent.get(code, "")
+        return out
+    rows = read_rows("cancer_also.tsv")
+    assert len(rows) >= 10
+    for row in rows:
+        code, also = row["code"], row["also"]
+        assert code in parent and also in parent, row
+        assert also not in chain(code) and code not in chain(also), row
+        assert tissue[code] == tissue[also], row
+        assert len(row["note"].split()) >= 3, row

@@ -15,6 +15,39 @@ def test_an_nsclc_trial_matches_a_luad_patient(ontology):
     assert ontology.cancer_path("LUAD", "NSCLC") == ["LUAD", "NSCLC"]
 
 
+def test_a_subtype_oncotree_files_beside_its_type_still_counts_as_that_type(ontology):
+    """`cancer_also.tsv`: a signet ring cell gastric carcinoma sits under the undifferentiated
+    stomach adenocarcinoma, beside STAD; the epithelioid uterine leiomyosarcoma sits beside
+    the uterine leiomyosarcoma."""
+    ring = make_patient(ontology, id="P-RING", diagnosis={"oncotree": "SSRCC"})
+    ulms = make_patient(ontology, id="P-ULMS", diagnosis={"oncotree": "UELMS"})
+    got = statuses(ontology, [trial("T-STAD", "diagnosis(STAD)"),
+                              trial("T-ULMS", "diagnosis(ULMS)"),
+                              trial("T-DSTAD", "diagnosis(DSTAD)")], [ring, ulms])
+    assert got[("P-RING", "T-STAD")] == "eligible"
+    assert got[("P-ULMS", "T-ULMS")] == "eligible"
+    assert got[("P-RING", "T-DSTAD")] == "ineligible"  # a sibling subtype stays apart
+    assert got[("P-ULMS", "T-STAD")] == "ineligible"
+    assert ontology.cancer_path("SSRCC", "STAD") == ["SSRCC", "USTAD", "STAD"]
+    assert ontology.cancer_path("UELMS", "ULMS") == ["UELMS", "ULMS"]
+    assert ontology.tissue_of("UELMS") == "UTERUS"  # the OncoTree chain decides the tissue
+
+
+def test_extra_is_a_links_are_checked(ontology):
+    from trialmatch.ontology.load import Row, table_problems
+    from trialmatch.ontology.stored import embedded_tables
+
+    def problems(*links):
+        rows = [Row(i + 1, {"code": c, "also": a, "note": "test"}, "also.tsv")
+                for i, (c, a) in enumerate(links)]
+        return table_problems({**embedded_tables(), "cancer_also": rows})
+    assert problems(("USTAD", "STAD")) == []
+    assert "unknown cancer code 'NOPE'" in problems(("NOPE", "STAD"))[0]
+    assert "already above" in problems(("LUAD", "NSCLC"))[0]
+    assert "cycle" in problems(("USTAD", "STAD"), ("STAD", "USTAD"))[-1]
+    assert "joins two tissues" in problems(("ULMS", "LMS"))[0]
+
+
 def test_a_patient_coded_more_coarsely_than_the_trial_is_possible(ontology):
     lung = make_patient(ontology, id="P-LUNG", diagnosis={"oncotree": "LUNG"})
     breast = make_patient(ontology, id="P-BRCA", diagnosis={"oncotree": "BRCA"})

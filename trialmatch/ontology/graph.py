@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 SOLID, HEME, ROOT = "SOLID", "HEME", "TISSUE"
-_CACHES = ("_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members",
+_CACHES = ("_primary", "_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members",
            "fingerprint")
 
 
@@ -59,6 +59,7 @@ class Ontology:
         self.drug_classes: dict[str, Row] = {}
         self.groups: dict[tuple[str, str], Row] = {}
         self.successors: dict[str, str] = {}  # revoked or renamed OncoTree code -> current
+        self.also: dict[str, tuple[str, ...]] = {}  # code -> the other types it is a kind of
         self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
         self._gene_index: dict[str, str] = {}
         self._cancer_index: dict[str, str] = {}
@@ -82,6 +83,11 @@ class Ontology:
         for old, new in (successors or {}).items():
             if old not in ont.cancers:
                 ont.successors[old] = new
+        for row in tables.get("cancer_also", ()):
+            code, also = str(row["code"]), str(row["also"])
+            if code in ont.cancers and also in ont.cancers:
+                ont.also[code] = (*ont.also.get(code, ()), also)
+                ont._edge(f"cancer:{code}", f"cancer:{also}", "is_a")
         for row in tables["gene_families"]:
             ont.family_rows[str(row["family"])] = row
         for row in tables["genes"]:
@@ -255,7 +261,8 @@ class Ontology:
         return tuple(row["members"]) if row else None
 
     @cached_property
-    def _ancestors(self) -> dict[str, dict[str, int]]:
+    def _primary(self) -> dict[str, dict[str, int]]:
+        """Each code's chain of OncoTree parents (itself included) with distances."""
         out: dict[str, dict[str, int]] = {}
         for code in self.cancers:
             chain: dict[str, int] = {code: 0}
@@ -263,6 +270,41 @@ class Ontology:
             while parent and parent not in chain:
                 chain[parent] = dist
                 parent, dist = str(self.cancers[parent]["parent"]), dist + 1
+            out[code] = chain
+        return out
+
+    def _up(self, code: str) -> tuple[str, ...]:
+        """The nodes one is-a step above `code`: its OncoTree parent, then the types it is
+        also a kind of (`cancer_also.tsv`)."""
+        parent = str(self.cancers[code]["parent"]) if code in self.cancers else ""
+        return (parent, *self.also.get(code, ())) if parent else self.also.get(code, ())
+
+    def _reach(self, code: str) -> dict[str, str]:
+        """Each ancestor of `code` over both kinds of is-a link, in order of distance,
+        mapped to the node it was reached from ("" for `code` itself)."""
+        came: dict[str, str] = {code: ""}
+        frontier = [code]
+        while frontier:
+            nxt = []
+            for node in frontier:
+                for up in self._up(node):
+                    if up not in came:
+                        came[up] = node
+                        nxt.append(up)
+            frontier = nxt
+        return came
+
+    @cached_property
+    def _ancestors(self) -> dict[str, dict[str, int]]:
+        """Each code's ancestors over both kinds of is-a link, with the shortest distance."""
+        if not self.also:
+            return self._primary
+        out: dict[str, dict[str, int]] = {}
+        for code in self.cancers:
+            came = self._reach(code)
+            chain: dict[str, int] = {}
+            for node, via in came.items():
+                chain[node] = chain[via] + 1 if via else 0
             out[code] = chain
         return out
 
@@ -322,15 +364,21 @@ class Ontology:
         """The is-a path from the patient's code up to the trial's ([] if none); a revoked
         trial code is named after its successor."""
         current = self.resolve_cancer(trial_code)
-        chain = self.cancer_ancestors(patient_code)
-        if current not in chain:
+        start = self.resolve_cancer(patient_code)
+        if current not in self.cancer_ancestors(patient_code):
             return []
-        path = sorted((c for c, d in chain.items() if d <= chain[current]), key=chain.__getitem__)
+        came = self._reach(start)
+        path = [current]
+        while came.get(path[-1]):
+            path.append(came[path[-1]])
+        path.reverse()
         return [*path, trial_code] if current != trial_code else path
 
     def tissue_of(self, code: str) -> str | None:
-        """The tissue-level ancestor (the node just below SOLID, HEME or the root)."""
-        chain = self.cancer_ancestors(self.resolve_cancer(code))
+        """The tissue-level ancestor (the node just below SOLID, HEME or the root) on the
+        OncoTree parent chain."""
+        code = self.resolve_cancer(code)
+        chain = self._primary.get(code, {code: 0})
         for anc, _ in sorted(chain.items(), key=lambda kv: kv[1]):
             parent = str(self.cancers[anc]["parent"]) if anc in self.cancers else ""
             if parent in (SOLID, HEME, ROOT) and anc not in (SOLID, HEME, ROOT):
@@ -405,6 +453,8 @@ class Ontology:
             h.update(f"k{cid}>{self.drug_classes[cid]['parent']};".encode())
         for old in sorted(self.successors):
             h.update(f"s{old}>{self.successors[old]};".encode())
+        for code in sorted(self.also):
+            h.update(f"a{code}>{','.join(self.also[code])};".encode())
         return h.hexdigest()[:16]
 
     def drug_class_path(self, drug: str, concept: str) -> list[str]:

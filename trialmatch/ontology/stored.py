@@ -115,6 +115,8 @@ def merge(base: dict[str, list[Row]], sources: list[dict[str, Any]]
     tables["cancer_successors"] = [
         r for r in tables.get("cancer_successors", [])
         if str(r["code"]) not in current and str(r["successor"]) in current]
+    tables["cancer_also"] = [r for r in tables.get("cancer_also", [])
+                             if str(r["code"]) in current and str(r["also"]) in current]
     successors = {old: new for old, new in successors.items()
                   if old not in current and new in current}
     return tables, successors, genes
