@@ -97,3 +97,17 @@ def test_an_excluded_cancer_type_is_not_a_requirement(ont):
                                  ("Breast Cancer",)), ont)
     text = to_text(trial.cohorts[0].rule)
     assert "diagnosis(BREAST)" in text and "not(diagnosis(LUAD))" in text
+
+
+def test_metastases_named_by_their_site_are_any_solid_tumour_unless_their_cancer_is_named():
+    # data/conditions.yaml `spread`: the site is where the metastases are, not what they are
+    ont = default_ontology()
+    assert to_text(condition_leaf(("Liver Metastases",), ont)) == "diagnosis(SOLID)"
+    assert to_text(condition_leaf(("Metastatic Brain Tumour",), ont)) == "diagnosis(SOLID)"
+    # primary tumours of the same organ beside metastases to it: two populations
+    assert to_text(condition_leaf(("Meningioma", "Brain Metastases"), ont)) == (
+        "any(diagnosis(MNGT), diagnosis(SOLID))")
+    # a cancer of another organ names where the metastases came from
+    assert to_text(condition_leaf(("Kidney Cancer", "Bone Metastases"), ont)) == (
+        "diagnosis(KIDNEY)")
+    assert to_text(condition_leaf(("Brain Tumour",), ont)) == "diagnosis(BRAIN)"

@@ -9,7 +9,7 @@ from tests.nlp.stub_ontology import STUB
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.parse import parse_record
-from trialmatch.nlp.resources import conditions, context_rules
+from trialmatch.nlp.resources import conditions, context_rules, spread_terms
 from trialmatch.nlp.scope import apply_context
 from trialmatch.nlp.tokens import Tokenizer, doc_tokens
 from trialmatch.ontology import default_ontology
@@ -99,6 +99,10 @@ def test_condition_examples_are_recognised():
     oncology, groups = conditions()
     for text in data["oncology"]["examples"]:
         assert oncology.search(text), text
+    by_site = dict(spread_terms())
+    for entry in data["spread"]:
+        for text in entry["examples"]:
+            assert by_site[entry["tissue"]].search(text), text
     by_id = dict(groups)
     for g in data["groups"]:
         for text in g["examples"]:

@@ -1150,6 +1150,15 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         if i and not _AGE_HEADING.fullmatch(heading) and _AGE_HEADING.fullmatch(
                 layout.criteria[i - 1].text) and not c.children:
             heading = layout.criteria[i - 1].text  # "Age" on its own line, then "18 and over"
+        colon = _inline_count(c, text)
+        if colon is not None:
+            # "At least two of these risk factors: A; B; or C" on one line: a count of the
+            # items after the colon, which no node counts; what comes before it still holds
+            nodes[i] = _with_count(c, text, colon, criterion_node(
+                replace(c, end=colon, text=text[c.start:colon]), text,
+                [m for m in ms_of[i] if m.end <= colon], parent_cues(c, layout, ms_of, cache),
+                heading))
+            continue
         nodes[i] = heading_age(c, text, heading) or criterion_node(
             c, text, ms_of[i], parent_cues(c, layout, ms_of, cache), heading)
     out: list[tuple[Criterion, Node]] = []
@@ -1283,6 +1292,29 @@ def announces_count(header: str) -> bool:
     """Whether a list header asks for a number of its items, more than one ("at least two of
     the following:"; data/lists.yaml, `connective: some`)."""
     return any(h.connective == "some" and rx.search(header) for h, rx in list_headers())
+
+
+def _inline_count(c: Criterion, text: str) -> int | None:
+    """Where the colon ends a count header written inline ("At least 2 of the following
+    factors: A; B; C"), when items follow it on the same criterion; else None."""
+    words = text[c.start:c.end]
+    colon = words.find(":")
+    if colon < 0 or not words[colon + 1:].strip() or not announces_count(words[:colon + 1]):
+        return None
+    return c.start + colon
+
+
+def _with_count(c: Criterion, text: str, colon: int, head: Node) -> Node:
+    """The head of an inline count header with its items left for manual review."""
+    items = Unparsed(text[colon + 1:c.end].strip(), reason="a number of the listed items must hold",
+                     prov=Provenance(c.section, colon + 1, c.end, text[colon + 1:c.end],
+                                     "segment.some_of"))
+    if isinstance(head, Unparsed):
+        return Unparsed(text[c.start:c.end], reason="a number of the listed items must hold",
+                        prov=Provenance(c.section, c.start, c.end, text[c.start:c.end],
+                                        "segment.some_of"))
+    return All((head, items), prov=Provenance(c.section, c.start, c.end, text[c.start:c.end],
+                                             "segment.some_of"))
 
 
 def announces_exceptions(header: str) -> bool:

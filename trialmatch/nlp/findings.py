@@ -97,6 +97,11 @@ def _past_abbreviation(text: str, at: int) -> int:
 
 
 _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
+# a result word right before the marker and its own kind ("negative ALK rearrangement",
+# "negative cyclin D1 staining"), at the start of its clause (not "ER negative PR ...")
+_STATUS_BEFORE = re.compile(r"(?i)(?:\A\W*|[(,;:/]|\b(?:a|an|with|and|or|by|of|have|has|show|"
+                            r"shows|showing|must\s+be|is|are|be))\s*(?P<word>negative|positive)"
+                            r"\s+\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
@@ -310,6 +315,24 @@ _FOR_GROUP_AFTER = re.compile(r"(?i)\bfor\s+(?:all\s+)?(?:patients|subjects|part
                               r"those|individuals|men|women)\s+(?:with|who\s+have|having)\s+")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
+_MARKER_WORDS = frozenset({"gene", "measure", "signature"})
+
+
+def _marker_history_rule(ctx: Context, inside: list[str], b: int, hi: int) -> bool:
+    """Whether a subject naming a cancer with its marker is followed by an obligation about
+    treatment ("Patients with ER-positive breast cancer must have received endocrine
+    therapy"): a rule for the patients with that marker, not a marker every patient needs."""
+    if not ("cancer" in inside and not _MARKER_WORDS.isdisjoint(inside)
+            and set(inside) <= _GROUP_WORDS | _MARKER_WORDS
+            and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40)) is not None
+            and any(m.label == "drug" and b <= m.start < hi for m in ctx.ms)):
+        return False
+    # a subgroup of the trial's population only when another criterion names the cancer
+    # too; else the sentence states the population itself ("Patients with EGFR-mutant NSCLC
+    # must have progressed on osimertinib")
+    names = {ctx.text[m.start:m.end].lower() for m in ctx.ms if m.label == "cancer" and m.end <= b}
+    rest = (ctx.text[:ctx.start] + " " + ctx.text[ctx.end:]).lower()
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", rest) for n in names)
 
 
 def _clauses(ctx: Context) -> list[tuple[int, int]]:
@@ -366,7 +389,9 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         # group the sentence binds, whatever it then names
         if ("cancer" in inside and all(label in _GROUP_WORDS for label in inside)) or (
                 not inside and name == "group" and not g.group("comma")
-                and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40))):
+                and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40))) or (
+                _marker_history_rule(ctx, inside, b, hi) and name == "group"
+                and not g.group("comma")):
             spans.append((lo, hi))
     return spans
 
@@ -517,6 +542,10 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
     if own and own[0].startswith("__"):
         return None, "context"
     if own:
+        before = _STATUS_BEFORE.search(ctx.text[max(ctx.start, g.start - 40):g.start]) \
+            if g.start - ctx.start <= 40 else _STATUS_BEFORE.search(ctx.text, g.start - 40, g.start)
+        if before is not None and own[0] not in ("positive", "negative", "low"):
+            return combine([*own, before.group("word").lower()]), "own"
         return combine(own), "own"
     values, origin = left_cue(g, ctx.cues, ctx.text, ctx.start)
     g.origin = origin

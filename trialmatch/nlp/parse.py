@@ -12,10 +12,11 @@ from spacy.tokens import Doc
 
 from trialmatch.ingest.record import Record
 from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
+from trialmatch.nlp.consistency import without_conflicts
 from trialmatch.nlp.histology import histology_items
 from trialmatch.nlp.pipeline import analyse, lexicon_of, pipeline
 from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
-from trialmatch.nlp.resources import umbrella_codes
+from trialmatch.nlp.resources import spread_terms, umbrella_codes
 from trialmatch.nlp.simplify import simplify
 from trialmatch.nlp.summary import summary_population, with_summary_cohort
 from trialmatch.rules.nodes import (
@@ -103,7 +104,12 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
     Cancer"); many eligibility texts never restate them. Each condition is read with the
     parser's own cancer-type vocabulary; an unrecognised one (a symptom, "Healthy") adds
     nothing, so it can only narrow a trial to the cancers it names."""
+    if ontology is None:
+        from trialmatch.ontology import default_ontology
+
+        ontology = default_ontology()
     codes: dict[str, str] = {}
+    sites: dict[str, str] = {}
     for condition in conditions:
         parts = [p.strip() for p in condition[:500].split(",")]
         # MeSH order with two qualifiers or more ("Leukemia, Myelocytic, Acute"): the words
@@ -117,8 +123,16 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
             found = _cancer_codes(f"{parts[1]} {parts[0]}", ontology)
         if not found and _LOWER_ABBREVIATION.fullmatch(condition):
             found = _cancer_codes(condition.strip().upper(), ontology)  # "aml", "nsclc"
+        site = _spread_site(condition, found, ontology)
+        if site is not None:
+            sites.setdefault(site, condition)
+            continue
         for code in found:
             codes.setdefault(code, condition)
+    # metastases at a site are any solid tumour's, unless another condition names the
+    # cancer they came from (a cancer of another tissue: "Breast Cancer", "Brain Metastases")
+    if sites and all(ontology.tissue_of(code) in sites for code in codes):
+        codes.setdefault("SOLID", next(iter(sites.values())))
     leaves = tuple(Diagnosis(code, prov=Provenance("structured", None, None, text,
                                                    "ctgov.conditions"))
                    for code, text in codes.items())
@@ -128,6 +142,19 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
         return leaves[0]
     return AnyOf(leaves, prov=Provenance("structured", None, None, "; ".join(conditions),
                                          "ctgov.conditions"))
+
+
+def _spread_site(condition: str, found: tuple[str, ...], ontology) -> str | None:
+    """The tissue a condition names as the site of metastases with no primary cancer
+    ("Brain Metastases", "Metastatic Brain Tumor": the brain is where they are, not what
+    they are), else None."""
+    site = next((tissue for tissue, terms in spread_terms() if terms.search(condition[:500])),
+                None)
+    tissue_of = getattr(ontology, "tissue_of", None)
+    if site is None or tissue_of is None or not all(tissue_of(code) in (code, None)
+                                                    for code in found):
+        return None
+    return site
 
 
 @lru_cache(maxsize=8192)
@@ -173,6 +200,7 @@ def parse_record(record: Record, ontology=None) -> Trial:
     subtypes = lexicon_of(ontology).subtypes
     cohorts = tuple(replace(c, rule=without_contradictions(
         histology_items(one_cancer(c.rule, ont), subtypes), ont)) for c in cohorts)
+    cohorts = tuple(_consistent(c, ont, record) for c in cohorts)
     from_summary = summary_population(
         record.summary, lambda text: parse_eligibility(text, record.nct_id, ontology),
         _may_name_biomarker(ontology))
@@ -200,6 +228,21 @@ def _may_name_biomarker(ontology):
             and w.upper() in first for w in _MARKER_WORDS.findall(text))
 
     return test
+
+
+def _consistent(cohort: Cohort, ont, record: Record) -> Cohort:
+    """The cohort with criteria no patient can meet together left for manual review
+    (`nlp.consistency`); a cohort that so loses every cancer type it required takes the
+    record's conditions instead."""
+    rule = without_conflicts(cohort.rule, ont)
+    if rule is cohort.rule:
+        return cohort
+    cohort = replace(cohort, rule=rule)
+    if not _requires_diagnosis(rule):
+        leaf = condition_leaf(tuple(record.conditions), ont)
+        if leaf is not None:
+            cohort = _with_leading(cohort, leaf, 0)
+    return cohort
 
 
 def _default_ontology():

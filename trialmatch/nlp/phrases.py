@@ -25,7 +25,8 @@ _CONJ = re.compile(r"\s*(?:[,、，；]\s*)?(?:(?:and\s*/\s*or|and|or|nor|&|as w
                    re.IGNORECASE)
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n|:\s")
 _NAMED = re.compile(r",\s{0,3}(?:(?:and|or)\s{1,3})?[a-z][a-z\s/\-]{0,60}\(\s{0,2}\Z")
-_OPEN = re.compile(r"\s{0,2}[(\[]\s{0,2}")
+_OPEN = re.compile(r"\s*[(\[]\s{0,2}")
+_SPACES = re.compile(r"\s+")
 _CLOSE = re.compile(r"\s{0,2}[)\]]")
 _LIST_INTRO = re.compile(r"(?i)(?:genes?|following|such\s+as|including|include|includes|e\.g\.|"
                          r"panel)\s{0,3}(?:\([^()]{0,40}\)\s{0,3})?[:,]?\s{0,3}\Z")
@@ -237,7 +238,9 @@ def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
     if not phrases or phrases[-1].variants:
         return False
     p = phrases[-1]
-    if m.start - p.end > 6 or not _OPEN.fullmatch(text, p.end, m.start):
+    # (a wrapped line's break and indent count as one space)
+    if len(_SPACES.sub(" ", text[p.end:m.start])) > 6 or not _OPEN.fullmatch(text, p.end,
+                                                                              m.start):
         return False
     close = _CLOSE.match(text, m.end, m.end + 3)
     if not close:

@@ -366,8 +366,15 @@ class OncologyTerms(_Model):
     examples: list[str] = Field(min_length=1)
 
 
+class SpreadTerms(_Model):
+    tissue: str
+    terms: list[str] = Field(min_length=1)
+    examples: list[str] = Field(min_length=1)
+
+
 class Conditions(_Model):
     oncology: OncologyTerms
+    spread: list[SpreadTerms]
     groups: list[ConditionGroup]
 
 
@@ -385,6 +392,14 @@ def conditions() -> tuple[re.Pattern[str], list[tuple[str, re.Pattern[str]]]]:
     data = _validate(Conditions, _read("conditions.yaml"), "conditions.yaml", "conditions")
     _unique(data.groups, "conditions.yaml")
     return term_regex(data.oncology.terms), [(g.id, term_regex(g.terms)) for g in data.groups]
+
+
+@lru_cache(maxsize=1)
+def spread_terms() -> list[tuple[str, re.Pattern[str]]]:
+    """[(tissue, regex)] of the `spread` terms of data/conditions.yaml: metastases named by
+    the site they reached alone."""
+    data = _validate(Conditions, _read("conditions.yaml"), "conditions.yaml", "conditions")
+    return [(s.tissue, term_regex(s.terms)) for s in data.spread]
 
 
 class ShortName(_Model):

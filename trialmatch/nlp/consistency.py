@@ -1,0 +1,151 @@
+"""Criteria of one cohort that no patient can meet together, and what is done with them.
+
+A cohort's rule requires some leaves and rules others out (the conjunction at its top, the
+items of a ruled-out `any` one by one). Two of them may be impossible together: two
+unrelated cancer types required, a cancer type required and ruled out, an empty age or
+performance range, both sexes, a drug (or a drug of its class) required and ruled out, the
+same alteration required and ruled out; or a required `any` each of whose options is ruled
+out so. Trial text almost never means that: "Males ... Females ..." are two groups, "ages 12
+to 17" beside "18 and older" two age groups, a drug named in an exclusion and again in a
+requirement a misreading of one of them. A cohort with such a pair would reject every
+patient, so `without_conflicts` leaves both leaves (or the `any`) for manual review instead,
+with the reason `CONFLICT`; what else the cohort requires still holds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+from trialmatch.rules.dsl import to_text
+from trialmatch.rules.nodes import (
+    Age,
+    All,
+    Alteration,
+    AnyOf,
+    Diagnosis,
+    Measurement,
+    Node,
+    Not,
+    Performance,
+    Population,
+    PriorTherapy,
+    Sex,
+    Unparsed,
+)
+from trialmatch.rules.rewrite import rewrite
+
+CONFLICT = "contradicts another criterion of the same cohort"
+_INF = float("inf")
+
+
+def units(node: Node) -> list[tuple[Node, bool]]:
+    """The leaves a cohort requires (True) or rules out (False), and its required `any`s."""
+    out: list[tuple[Node, bool]] = []
+    if isinstance(node, All):
+        for item in node.items:
+            out += units(item)
+    elif isinstance(node, Not):
+        inner = node.item
+        if isinstance(inner, AnyOf):
+            for item in inner.items:
+                out += units(Not(item))
+        elif isinstance(inner, Not):
+            out += units(inner.item)
+        elif not isinstance(inner, All):
+            out.append((inner, False))
+    else:
+        out.append((node, True))
+    return out
+
+
+def _interval(op: str, v: float) -> tuple[float, float]:
+    return {">=": (v, _INF), ">": (v + 1e-6, _INF), "<=": (-_INF, v), "<": (-_INF, v - 1e-6),
+            "=": (v, v)}.get(op, (-_INF, _INF))
+
+
+def _above(ont: Any, code: str) -> Any:
+    """The cancer types `code` is a kind of (itself included); an ontology without a cancer
+    hierarchy (a lexicon-only stub) knows only the code itself."""
+    ancestors = getattr(ont, "cancer_ancestors", None)
+    return ancestors(code) if ancestors is not None else {code: 0}
+
+
+def _kinds(ont: Any, concept: str) -> Any:
+    """The drug concepts `concept` belongs to (itself included, as `_above`)."""
+    concepts = getattr(ont, "drug_concepts", None)
+    return concepts(concept) if concepts is not None else {concept}
+
+
+def conflict(a: Node, pa: bool, b: Node, pb: bool, ont: Any) -> bool:
+    """Whether leaf `a` holding `pa` and leaf `b` holding `pb` cannot both be true of a patient."""
+    if type(a) is not type(b) or isinstance(a, (AnyOf, All, Unparsed, Population)):
+        return False  # (an unread criterion is no fact about the patient)
+    if isinstance(a, Diagnosis) and isinstance(b, Diagnosis):
+        if pa and pb:
+            return not (a.code == b.code or a.code in _above(ont, b.code)
+                        or b.code in _above(ont, a.code))
+        need, ruled = (a, b) if pa else (b, a)
+        return pa != pb and (need.code == ruled.code or ruled.code in _above(ont, need.code))
+    if isinstance(a, (Age, Performance)) and isinstance(b, (Age, Performance)):
+        if not (pa and pb) or getattr(a, "scale", None) != getattr(b, "scale", None):
+            return False
+        lo_a, hi_a = _interval(a.op, a.value)
+        lo_b, hi_b = _interval(b.op, b.value)
+        return max(lo_a, lo_b) > min(hi_a, hi_b)
+    if isinstance(a, Sex) and isinstance(b, Sex):
+        return a.value != b.value if pa and pb else pa != pb and a.value == b.value
+    if pa == pb:
+        return pa and isinstance(a, Measurement) and isinstance(b, Measurement) \
+            and a.marker == b.marker and a.op == b.op == "=" and a.value != b.value
+    req, out = (a, b) if pa else (b, a)
+    if isinstance(req, PriorTherapy) and isinstance(out, PriorTherapy):
+        return (req.concept == out.concept or out.concept in _kinds(ont, req.concept)) \
+            and req.concept not in out.excluding
+    if isinstance(req, Alteration) and isinstance(out, Alteration):
+        return req.gene == out.gene and req.alteration == out.alteration and (
+            (out.variant is None and out.exon is None)
+            or (req.variant, req.exon) == (out.variant, out.exon))
+    return a == b  # fusion, signature, expression, measurement: the same leaf both ways
+
+
+def conflicts(rule: Node, ont: Any) -> Iterator[tuple[Node, ...]]:
+    """Each set of nodes of `rule` that no patient can satisfy together: a pair of leaves,
+    or a required `any` with the leaves that rule out every one of its options."""
+    found = units(rule)
+    leaves = [(n, p) for n, p in found if not isinstance(n, AnyOf)]
+    for (a, pa), (b, pb) in itertools.combinations(leaves, 2):
+        if conflict(a, pa, b, pb, ont):
+            yield a, b
+    for node, _p in found:
+        if not isinstance(node, AnyOf) or not node.items:
+            continue
+        options: list[tuple[Node, bool]] = []
+        for option in node.items:
+            if isinstance(option, Not) and not isinstance(option.item, (All, AnyOf, Not)):
+                options.append((option.item, False))
+            elif isinstance(option, (All, AnyOf, Not)):
+                options = []
+                break
+            else:
+                options.append((option, True))
+        blockers = [[leaf for leaf, pl in leaves if conflict(o, po, leaf, pl, ont)]
+                    for o, po in options]
+        if options and all(blockers):
+            yield node, *{id(b): b for bs in blockers for b in bs}.values()
+
+
+def without_conflicts(rule: Node, ont: Any) -> Node:
+    """`rule` with every node of a conflict (see `conflicts`) left for manual review."""
+    marked = {id(n) for group in conflicts(rule, ont) for n in group}
+    if not marked:
+        return rule
+
+    def visit(node: Node, _negated: bool, _depth: int) -> Node:
+        if id(node) not in marked:
+            return node
+        text = node.prov.text if node.prov is not None and node.prov.text else to_text(node)
+        return Unparsed(text, reason=CONFLICT, prov=node.prov)
+
+    return rewrite(rule, visit)
