@@ -1150,17 +1150,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         if i and not _AGE_HEADING.fullmatch(heading) and _AGE_HEADING.fullmatch(
                 layout.criteria[i - 1].text) and not c.children:
             heading = layout.criteria[i - 1].text  # "Age" on its own line, then "18 and over"
-        colon = _inline_count(c, text)
-        if colon is not None:
-            # "At least two of these risk factors: A; B; or C" on one line: a count of the
-            # items after the colon, which no node counts; what comes before it still holds
-            nodes[i] = _with_count(c, text, colon, criterion_node(
-                replace(c, end=colon, text=text[c.start:colon]), text,
-                [m for m in ms_of[i] if m.end <= colon], parent_cues(c, layout, ms_of, cache),
-                heading))
-            continue
-        nodes[i] = heading_age(c, text, heading) or criterion_node(
-            c, text, ms_of[i], parent_cues(c, layout, ms_of, cache), heading)
+        cues = parent_cues(c, layout, ms_of, cache)
+        nodes[i] = _counted(c, text, ms_of[i], cues, heading) or heading_age(
+            c, text, heading) or criterion_node(c, text, ms_of[i], cues, heading)
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):
@@ -1302,6 +1294,19 @@ def _inline_count(c: Criterion, text: str) -> int | None:
     if colon < 0 or not words[colon + 1:].strip() or not announces_count(words[:colon + 1]):
         return None
     return c.start + colon
+
+
+def _counted(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
+             heading: str) -> Node | None:
+    """"At least two of these risk factors: A; B; or C" on one line: a count of the items
+    after the colon, which no node counts; what comes before it still holds. None for a
+    criterion that is no such header."""
+    colon = _inline_count(c, text)
+    if colon is None:
+        return None
+    head = criterion_node(replace(c, end=colon, text=text[c.start:colon]), text,
+                          [m for m in ms if m.end <= colon], inherited, heading)
+    return _with_count(c, text, colon, head)
 
 
 def _with_count(c: Criterion, text: str, colon: int, head: Node) -> Node:

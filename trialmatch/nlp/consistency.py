@@ -78,36 +78,62 @@ def _kinds(ont: Any, concept: str) -> Any:
     return concepts(concept) if concepts is not None else {concept}
 
 
+def _diagnoses(a: Diagnosis, pa: bool, b: Diagnosis, pb: bool, ont: Any) -> bool:
+    if pa and pb:  # two required types, neither a kind of the other
+        return not (a.code == b.code or a.code in _above(ont, b.code)
+                    or b.code in _above(ont, a.code))
+    need, ruled = (a, b) if pa else (b, a)
+    return pa != pb and (need.code == ruled.code or ruled.code in _above(ont, need.code))
+
+
+def _ranges(a: Age | Performance, b: Age | Performance) -> bool:
+    """Two required limits on one scale whose ranges do not meet."""
+    if getattr(a, "scale", None) != getattr(b, "scale", None):
+        return False
+    lo_a, hi_a = _interval(a.op, a.value)
+    lo_b, hi_b = _interval(b.op, b.value)
+    return max(lo_a, lo_b) > min(hi_a, hi_b)
+
+
+def _required_and_ruled_out(need: Node, ruled: Node, ont: Any) -> bool:
+    if isinstance(need, PriorTherapy) and isinstance(ruled, PriorTherapy):
+        return (need.concept == ruled.concept or ruled.concept in _kinds(ont, need.concept)) \
+            and need.concept not in ruled.excluding
+    if isinstance(need, Alteration) and isinstance(ruled, Alteration):
+        return need.gene == ruled.gene and need.alteration == ruled.alteration and (
+            (ruled.variant is None and ruled.exon is None)
+            or (need.variant, need.exon) == (ruled.variant, ruled.exon))
+    return need == ruled  # fusion, signature, expression, measurement: the same leaf
+
+
 def conflict(a: Node, pa: bool, b: Node, pb: bool, ont: Any) -> bool:
     """Whether leaf `a` holding `pa` and leaf `b` holding `pb` cannot both be true of a patient."""
     if type(a) is not type(b) or isinstance(a, (AnyOf, All, Unparsed, Population)):
         return False  # (an unread criterion is no fact about the patient)
     if isinstance(a, Diagnosis) and isinstance(b, Diagnosis):
-        if pa and pb:
-            return not (a.code == b.code or a.code in _above(ont, b.code)
-                        or b.code in _above(ont, a.code))
-        need, ruled = (a, b) if pa else (b, a)
-        return pa != pb and (need.code == ruled.code or ruled.code in _above(ont, need.code))
+        return _diagnoses(a, pa, b, pb, ont)
     if isinstance(a, (Age, Performance)) and isinstance(b, (Age, Performance)):
-        if not (pa and pb) or getattr(a, "scale", None) != getattr(b, "scale", None):
-            return False
-        lo_a, hi_a = _interval(a.op, a.value)
-        lo_b, hi_b = _interval(b.op, b.value)
-        return max(lo_a, lo_b) > min(hi_a, hi_b)
+        return pa and pb and _ranges(a, b)
     if isinstance(a, Sex) and isinstance(b, Sex):
         return a.value != b.value if pa and pb else pa != pb and a.value == b.value
     if pa == pb:
         return pa and isinstance(a, Measurement) and isinstance(b, Measurement) \
             and a.marker == b.marker and a.op == b.op == "=" and a.value != b.value
-    req, out = (a, b) if pa else (b, a)
-    if isinstance(req, PriorTherapy) and isinstance(out, PriorTherapy):
-        return (req.concept == out.concept or out.concept in _kinds(ont, req.concept)) \
-            and req.concept not in out.excluding
-    if isinstance(req, Alteration) and isinstance(out, Alteration):
-        return req.gene == out.gene and req.alteration == out.alteration and (
-            (out.variant is None and out.exon is None)
-            or (req.variant, req.exon) == (out.variant, out.exon))
-    return a == b  # fusion, signature, expression, measurement: the same leaf both ways
+    return _required_and_ruled_out(*((a, b) if pa else (b, a)), ont)
+
+
+def _options(node: AnyOf) -> list[tuple[Node, bool]]:
+    """The options of a required `any` as leaves that must hold (True) or not (False);
+    none when an option is itself a combination."""
+    options: list[tuple[Node, bool]] = []
+    for option in node.items:
+        if isinstance(option, Not) and not isinstance(option.item, (All, AnyOf, Not)):
+            options.append((option.item, False))
+        elif isinstance(option, (All, AnyOf, Not)):
+            return []
+        else:
+            options.append((option, True))
+    return options
 
 
 def conflicts(rule: Node, ont: Any) -> Iterator[tuple[Node, ...]]:
@@ -119,17 +145,7 @@ def conflicts(rule: Node, ont: Any) -> Iterator[tuple[Node, ...]]:
         if conflict(a, pa, b, pb, ont):
             yield a, b
     for node, _p in found:
-        if not isinstance(node, AnyOf) or not node.items:
-            continue
-        options: list[tuple[Node, bool]] = []
-        for option in node.items:
-            if isinstance(option, Not) and not isinstance(option.item, (All, AnyOf, Not)):
-                options.append((option.item, False))
-            elif isinstance(option, (All, AnyOf, Not)):
-                options = []
-                break
-            else:
-                options.append((option, True))
+        options = _options(node) if isinstance(node, AnyOf) else []
         blockers = [[leaf for leaf, pl in leaves if conflict(o, po, leaf, pl, ont)]
                     for o, po in options]
         if options and all(blockers):

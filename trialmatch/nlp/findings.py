@@ -542,11 +542,7 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
     if own and own[0].startswith("__"):
         return None, "context"
     if own:
-        before = _STATUS_BEFORE.search(ctx.text[max(ctx.start, g.start - 40):g.start]) \
-            if g.start - ctx.start <= 40 else _STATUS_BEFORE.search(ctx.text, g.start - 40, g.start)
-        if before is not None and own[0] not in ("positive", "negative", "low"):
-            return combine([*own, before.group("word").lower()]), "own"
-        return combine(own), "own"
+        return combine([*own, *_status_before(g, ctx, own)]), "own"
     values, origin = left_cue(g, ctx.cues, ctx.text, ctx.start)
     g.origin = origin
     if values:
@@ -571,6 +567,18 @@ def group_kind(g: Group, ctx: Context) -> tuple[str | None, str]:
                                          ctx.end):
         return "any", "list"  # "HRR genes: ATM, BARD1, BRIP1, ..." (not "such as X status")
     return None, "none"
+
+
+def _status_before(g: Group, ctx: Context, own: list[str]) -> list[str]:
+    """The result word right before a marker whose own cue names the finding ("negative ALK
+    rearrangement"), as a cue value; else nothing."""
+    if own[0] in ("positive", "negative", "low"):
+        return []
+    lo = max(ctx.start, g.start - 40)
+    # (at the start of the criterion the window is cut there, so that its start counts)
+    before = _STATUS_BEFORE.search(ctx.text[lo:g.start]) if lo == ctx.start \
+        else _STATUS_BEFORE.search(ctx.text, lo, g.start)
+    return [before.group("word").lower()] if before is not None else []
 
 
 def combine(values: list[str]) -> str:

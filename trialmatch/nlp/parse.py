@@ -103,7 +103,9 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
     A ClinicalTrials.gov record lists the conditions it studies ("Non-small Cell Lung
     Cancer"); many eligibility texts never restate them. Each condition is read with the
     parser's own cancer-type vocabulary; an unrecognised one (a symptom, "Healthy") adds
-    nothing, so it can only narrow a trial to the cancers it names."""
+    nothing, so it can only narrow a trial to the cancers it names. Metastases named by
+    their site alone ("Brain Metastases") are any solid tumour's (data/conditions.yaml
+    `spread`)."""
     if ontology is None:
         from trialmatch.ontology import default_ontology
 
@@ -111,18 +113,7 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
     codes: dict[str, str] = {}
     sites: dict[str, str] = {}
     for condition in conditions:
-        parts = [p.strip() for p in condition[:500].split(",")]
-        # MeSH order with two qualifiers or more ("Leukemia, Myelocytic, Acute"): the words
-        # read in reverse order name the disease; the head alone ("Leukemia") is too wide
-        # the same with one qualifier after a one-word head ("Melanoma, Uveal"): the head
-        # alone would name the wider type
-        mesh = len(parts) > 2 or (len(parts) == 2 and len(parts[0].split()) == 1)
-        found = _cancer_codes(" ".join(reversed(parts)), ontology) if mesh else ()
-        found = found or _cancer_codes(condition[:500], ontology)
-        if not found and len(parts) == 2:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
-            found = _cancer_codes(f"{parts[1]} {parts[0]}", ontology)
-        if not found and _LOWER_ABBREVIATION.fullmatch(condition):
-            found = _cancer_codes(condition.strip().upper(), ontology)  # "aml", "nsclc"
+        found = _condition_codes(condition, ontology)
         site = _spread_site(condition, found, ontology)
         if site is not None:
             sites.setdefault(site, condition)
@@ -142,6 +133,23 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
         return leaves[0]
     return AnyOf(leaves, prov=Provenance("structured", None, None, "; ".join(conditions),
                                          "ctgov.conditions"))
+
+
+def _condition_codes(condition: str, ontology) -> tuple[str, ...]:
+    """The cancer types one condition names, read as the registry writes them."""
+    parts = [p.strip() for p in condition[:500].split(",")]
+    # MeSH order with two qualifiers or more ("Leukemia, Myelocytic, Acute"): the words
+    # read in reverse order name the disease; the head alone ("Leukemia") is too wide
+    # the same with one qualifier after a one-word head ("Melanoma, Uveal"): the head
+    # alone would name the wider type
+    mesh = len(parts) > 2 or (len(parts) == 2 and len(parts[0].split()) == 1)
+    found = _cancer_codes(" ".join(reversed(parts)), ontology) if mesh else ()
+    found = found or _cancer_codes(condition[:500], ontology)
+    if not found and len(parts) == 2:  # MeSH order: "Carcinoma, Non-Small-Cell Lung"
+        found = _cancer_codes(f"{parts[1]} {parts[0]}", ontology)
+    if not found and _LOWER_ABBREVIATION.fullmatch(condition):
+        found = _cancer_codes(condition.strip().upper(), ontology)  # "aml", "nsclc"
+    return found
 
 
 def _spread_site(condition: str, found: tuple[str, ...], ontology) -> str | None:

@@ -14,6 +14,7 @@ unless it needs a path between a drug and a class.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -83,11 +84,7 @@ class Ontology:
         for old, new in (successors or {}).items():
             if old not in ont.cancers:
                 ont.successors[old] = new
-        for row in tables.get("cancer_also", ()):
-            code, also = str(row["code"]), str(row["also"])
-            if code in ont.cancers and also in ont.cancers:
-                ont.also[code] = (*ont.also.get(code, ()), also)
-                ont._edge(f"cancer:{code}", f"cancer:{also}", "is_a")
+        ont.add_also(tables.get("cancer_also", ()))
         for row in tables["gene_families"]:
             ont.family_rows[str(row["family"])] = row
         for row in tables["genes"]:
@@ -127,6 +124,14 @@ class Ontology:
         self._node(f"cancer:{code}", "cancer")
         if row["parent"]:
             self._edge(f"cancer:{code}", f"cancer:{row['parent']}", "is_a")
+
+    def add_also(self, rows: Iterable[Row]) -> None:
+        """Extra is-a links (`cancer_also.tsv`) between cancer types both known here."""
+        for row in rows:
+            code, also = str(row["code"]), str(row["also"])
+            if code in self.cancers and also in self.cancers:
+                self.also[code] = (*self.also.get(code, ()), also)
+                self._edge(f"cancer:{code}", f"cancer:{also}", "is_a")
 
     def add_gene(self, row: Row) -> None:
         symbol = str(row["symbol"])

@@ -178,38 +178,37 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
     return problems
 
 
+def _above(code: str, cancers: dict[str, Row], ups: dict[str, list[str]]) -> set[str]:
+    """Every type above `code`: over OncoTree parents, and over the extra links in `ups`."""
+    seen: set[str] = set()
+    todo = [code]
+    while todo:
+        node = todo.pop()
+        parent = str(cancers[node]["parent"]) if node in cancers else ""
+        for up in ([parent] if parent else []) + ups.get(node, []):
+            if up not in seen:
+                seen.add(up)
+                todo.append(up)
+    return seen
+
+
 def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
     """Extra is-a links join two known codes of one tissue; a link to a type already above
     says nothing, and no chain of links may lead back to where it started."""
-    problems: list[str] = []
     ups: dict[str, list[str]] = {}
     for row in rows:
         ups.setdefault(str(row["code"]), []).append(str(row["also"]))
-
-    def above(code: str, extra: bool) -> set[str]:
-        seen: set[str] = set()
-        todo = [code]
-        while todo:
-            node = todo.pop()
-            parent = str(cancers[node]["parent"]) if node in cancers else ""
-            for up in ([parent] if parent else []) + (ups.get(node, []) if extra else []):
-                if up not in seen:
-                    seen.add(up)
-                    todo.append(up)
-        return seen
-
-    def tissue(code: str) -> str:
-        return str(cancers[code]["tissue"]) if code in cancers else ""
+    problems: list[str] = []
     for row in rows:
         code, also = str(row["code"]), str(row["also"])
         unknown = [c for c in (code, also) if c not in cancers]
         if unknown:
             problems.append(f"{row.where()}: unknown cancer code {unknown[0]!r}")
-        elif also in above(code, extra=False):
+        elif also in _above(code, cancers, {}):
             problems.append(f"{row.where()}: {also!r} is already above {code!r}")
-        elif code == also or code in above(also, extra=True):
+        elif code == also or code in _above(also, cancers, ups):
             problems.append(f"{row.where()}: {code!r} -> {also!r} closes a cycle")
-        elif tissue(code) != tissue(also):
+        elif cancers[code]["tissue"] != cancers[also]["tissue"]:
             problems.append(f"{row.where()}: {code!r} -> {also!r} joins two tissues (a "
                             "name that spans tissues is an umbrella, nlp/data/umbrellas.yaml)")
     return problems
