@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 SOLID, HEME, ROOT = "SOLID", "HEME", "TISSUE"
-_CACHES = ("_primary", "_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members",
+_CACHES = ("_primary", "_reached", "_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members",
            "fingerprint")
 
 
@@ -284,9 +284,19 @@ class Ontology:
         parent = str(self.cancers[code]["parent"]) if code in self.cancers else ""
         return (parent, *self.also.get(code, ())) if parent else self.also.get(code, ())
 
+    @cached_property
+    def _reached(self) -> dict[str, dict[str, str]]:
+        return {}  # code -> _reach(code), filled on use (the ranking asks for paths per pair)
+
     def _reach(self, code: str) -> dict[str, str]:
         """Each ancestor of `code` over both kinds of is-a link, in order of distance,
         mapped to the node it was reached from ("" for `code` itself)."""
+        got = self._reached.get(code)
+        if got is None:
+            got = self._reached[code] = self._walk_up(code)
+        return got
+
+    def _walk_up(self, code: str) -> dict[str, str]:
         came: dict[str, str] = {code: ""}
         frontier = [code]
         while frontier:
