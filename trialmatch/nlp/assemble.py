@@ -224,6 +224,34 @@ _INLINE_CHOICE = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one)\s+of\s+t
 _INLINE_ITEM = re.compile(r"(?:^|\s)[*•●▪]\s|;\s*(?:[*•●▪]\s*)?|\s\(?[a-z1-9]\)\s")
 
 
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+_SEPARATORS = " \t\r\n;,*•●▪"
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the separators and spaces around it."""
+    while start < end and text[start] in _SEPARATORS:
+        start += 1
+    while end > start and text[end - 1] in _SEPARATORS:
+        end -= 1
+    return start, end
+
+
+def _list_end(text: str, start: int, choice: re.Match[str], end: int) -> int:
+    """Where an inline list of alternatives ends: at the bracket that closes one opened
+    before its header ("(any of the following: A; B; C) with ..."), else with the criterion."""
+    if text.count("(", start, choice.start()) <= text.count(")", start, choice.start()):
+        return end
+    depth = 0
+    for i in range(choice.end(), end):
+        depth += (text[i] == "(") - (text[i] == ")")
+        if depth < 0:
+            return i
+    return end
+
+
 def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Join findings: items of one list are one coordination, an `any` when the list says
     "or" (or announces alternatives, or names several cancer types: a patient has one),
@@ -234,16 +262,25 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     start, end = prov.start or 0, prov.end if prov.end is not None else len(text)
     choice = _INLINE_CHOICE.search(text, start, end)
     if choice and found[-1].start > choice.end():
-        cuts = [m.start() for m in _INLINE_ITEM.finditer(text, choice.end(), end)]
-        head = [u for u in found if u.start < choice.end()]
+        last = _list_end(text, start, choice, end)
+        cuts = [m.start() for m in _INLINE_ITEM.finditer(text, choice.end(), last)]
+        head = [u for u in found if u.start < choice.end() or u.start >= last]
         items: dict[int, list[Unit]] = {}
         for u in found:
-            if u.start >= choice.end():
+            if choice.end() <= u.start < last:
                 items.setdefault(sum(c <= u.start for c in cuts), []).append(u)
-        if len(items) >= 2:
-            options = tuple(_joined(group, text, prov) for group in items.values())
-            node: Node = AnyOf(options, prov=_span(prov, text, choice.end(), end,
-                                                  "assemble.inline_choice"))
+        # an alternative with nothing read still lets a patient in: the `any` is open
+        # (simplify.keep_open), not a choice among the ones read
+        bounds = [choice.end(), *cuts, last]
+        unread: list[Node] = [
+            Unparsed(text[a:b], prov=_span(prov, text, a, b, "assemble.inline_choice"))
+            for k, (a, b) in enumerate(_trimmed(text, x, y) for x, y in zip(bounds, bounds[1:]))
+            if k not in items and len(_WORD.findall(text, a, b)) >= 2]
+        if len(items) + len(unread) >= 2:
+            options = [_joined(group, text, prov) for group in items.values()] + unread
+            lo, hi = _trimmed(text, choice.end(), last)
+            node: Node = AnyOf(tuple(options), prov=_span(prov, text, lo, hi,
+                                                         "assemble.inline_choice"))
             return node if not head else All((_joined(head, text, prov), node), prov=prov)
     if prov.section == "exclusion":
         # "Prior X for advanced disease. In addition, patients who had a Y are excluded":
@@ -1130,6 +1167,33 @@ def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],
     return vals[-1:]
 
 
+# "No other prior chemotherapy", "Other anticancer treatment": a class besides the drugs the
+# item before named
+_OTHER_OPENS = re.compile(r"(?i)[\W\d]{0,6}(?:no\s+|any\s+)?other\b")
+
+
+def _other_than_before(node: Node, c: Criterion, previous: Criterion | None,
+                       before: list[Mention]) -> Node:
+    """"At least 2 days since prior hydroxyurea" / "No other prior chemotherapy": the class
+    the item rules out (or requires) spares the drugs of it that the item before (in the
+    same section) named without ruling them out (`PriorTherapy(class, excluding=...)`)."""
+    if previous is None or previous.section != c.section or not _OTHER_OPENS.match(c.text):
+        return node
+    inner = node.item if isinstance(node, Not) else node
+    if not isinstance(inner, PriorTherapy) or inner.excluding \
+            or inner.concept not in _drug_classes()[0]:
+        return node
+    concepts = _drug_classes()[2]
+    named = tuple(dict.fromkeys(
+        m.data["concept"] for m in before if m.label == "drug" and "concept" in m.data
+        and m.mods.isdisjoint({"negated", "excluded"}) and m.data["concept"] != inner.concept
+        and inner.concept in concepts(m.data["concept"])))
+    if not named:
+        return node
+    spared = PriorTherapy(inner.concept, named, prov=inner.prov)
+    return replace(node, item=spared) if isinstance(node, Not) else spared
+
+
 def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[Criterion, Node]]:
     """(criterion, node) for every criterion; children of an "any of" header are joined."""
     if not layout.criteria:
@@ -1153,6 +1217,8 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         cues = parent_cues(c, layout, ms_of, cache)
         nodes[i] = _counted(c, text, ms_of[i], cues, heading) or heading_age(
             c, text, heading) or criterion_node(c, text, ms_of[i], cues, heading)
+        nodes[i] = _other_than_before(nodes[i], c, layout.criteria[i - 1] if i else None,
+                                      ms_of[i - 1] if i else [])
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):

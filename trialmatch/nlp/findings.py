@@ -58,6 +58,11 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|received|receivi
                     r"(?:have\s+)?(?:contained|included)|"
                     # "must have had X", "should have had at least one X"
                     r"(?:must|should|to|will)\s+have\s+had)\b")
+# "after completing four cycles of X", "following completion of first-line X", "must have
+# completed X": the treatment named a few words on was given
+_COMPLETED = re.compile(r"(?i)\b(?:(?:after|following)\s+(?:the\s+)?(?:completion\s+of|completing)|"
+                        r"(?:must\s+have|has|have|having)\s+completed)\b"
+                        r"(?:\s*(?!(?:and|or|but|is|are|not|no|with|without|taking|while)\b)[\w-]+|\s*[(),]){0,6}\s*\Z")
 # (a wait written in hours or in words counts too: "48 hours prior", "three weeks before",
 # not "the last three months of therapy"; "... should elapse between the last dose and entry";
 # "less than three days from prior X"; "retinoids (4 weeks)" in a list of medications with the
@@ -761,11 +766,12 @@ def _reading(p: Phrase, kind: str, origin: str | None) -> tuple | None:
             tuple(p.excepted), p.compound, p.examples)
 
 
-def _excepted_from_cancer(start: int, ctx: Context) -> bool:
+def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bool:
     """Whether the exception cue before a finding follows a cancer type right away ("AML,
     excluding ..."): what it names is left out of the cancer type the criterion requires
-    (in an inclusion criterion; "any KRAS change except G13D" stays a carve-out)."""
-    if ctx.section == "exclusion":
+    (in an inclusion criterion; "any KRAS change except G13D" stays a carve-out), or, for a
+    `subtype` of that type, the one it rules out ("a blood cancer other than myeloma")."""
+    if ctx.section == "exclusion" and not subtype:
         return False
     for c in ctx.cues.between(max(ctx.start, start - 70), start):
         if c.data["role"] != "exception" or not _EXCEPT_GAP.fullmatch(ctx.text, c.end, start):
@@ -949,8 +955,9 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     # more way to meet the criterion's requirement, not a requirement of its own
     permitted = (m.label == "cancer" and m.mods == {"permission"}) or (
         m.label == "drug" and m.mods == {"alternative"})
-    carved = (m.label in _STANDALONE_BIOMARKERS or (m.label == "cancer" and _subtype_of_named(
-        m, ctx))) and m.mods == {"exception"} and _excepted_from_cancer(m.start, ctx)
+    subtype = m.label == "cancer" and _subtype_of_named(m, ctx)
+    carved = (m.label in _STANDALONE_BIOMARKERS or subtype) and m.mods == {"exception"} \
+        and _excepted_from_cancer(m.start, ctx, subtype)
     if maker is None or m.used or (inert(m) and not permitted and not carved):
         return None
     node = maker(m, ctx)
@@ -1339,7 +1346,8 @@ def _target_before(m: Mention, ctx: Context) -> bool:
 # "Subjects cannot have had X",
 # "Previous therapy should not have included X"):
 # the section already negates it, the words restate that.
-_MUST_NOT = re.compile(r"\W*(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
+# (after the group it is said of: "For part B patients, no prior X")
+_MUST_NOT = re.compile(r"\W*(?i:for\s+[^,:;()]{1,60}?[,:]\s*)?(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
                        r"\s+(?:therap(?:y|ies)|treatments?|regimens?))?\s*"
                        r"(?:(?i:must|should|shall|may|can)\s+not|(?i:cannot))\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
@@ -1643,8 +1651,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if any(x.label == "drug" and x.data["concept"] in _class_ids() and _in_addition_to(x, m, ctx)
            for x in ctx.ms):
         return None  # the drug an "other" class adds to (see _in_addition_to)
-    if _carrier(m, ctx):
-        return None
+    if _carrier(m, ctx) or _example_of_setting(m, ctx):
+        return None  # (or "no treatment for metastatic disease, including X": an example)
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1,
                        *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
@@ -1653,7 +1661,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if _WHILE_ON.search(before) and not _COURSE_WORD.search(before):
         return None  # "avoid NSAIDs while receiving X": the time of the study treatment
     response = _STATE_AFTER.match(after)
-    if not (_PRIOR.search(before) or (_HISTORY_OF.search(before) and _TREATMENT_END.match(
+    if not (_PRIOR.search(before) or _COMPLETED.search(before[-80:]) or (
+            _HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
             or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
@@ -1751,10 +1760,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             return All((PriorTherapy(m.data["concept"], prov=count.prov), count),
                        prov=count.prov)
         return count
-    if SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)) and (
+    if (SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120))
+            or _setting_waiver(m, ctx)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
-        # "no prior chemotherapy for metastatic disease": the profile holds no treatment
-        # setting, so an earlier (adjuvant) course neither meets nor breaks it
+        # "no prior chemotherapy for metastatic disease", "no prior chemotherapy (adjuvant
+        # chemotherapy allowed)": the profile holds no treatment setting, so an earlier
+        # (adjuvant) course neither meets nor breaks it
         return Unparsed(ctx.text[m.start:m.end], reason="a prior treatment in one disease "
                         "setting", prov=ctx.prov(m.start, m.end, "context.setting"))
     if ctx.section == "inclusion" and m.mods.isdisjoint({"negated", "excluded"}) \
@@ -1776,6 +1787,49 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     return _sparing(node, m, ctx) if ctx.section == "exclusion" else node
 
 
+# Between a treatment limited to a setting and the examples of it ("... for metastatic disease,
+# including X, Y")
+_EXAMPLE_CUE = re.compile(r"(?i)[^;.]{0,20}?\b(?:including|such\s+as|e\.\s?g\.|for\s+example)[^;]*\Z")
+
+
+def _example_of_setting(m: Mention, ctx: Context) -> bool:
+    """Whether a drug is named as an example of an earlier treatment of the clause that is
+    limited to one disease setting ("no treatment for metastatic disease, including
+    chemotherapy or an anti-VEGF antibody"): the example is in that setting too, for manual
+    review with it, not a treatment ruled out in every setting."""
+    for x in ctx.ms:
+        if x.label != "drug" or x.end > m.start or m.start - x.end > 160:
+            continue
+        setting = SETTING_AFTER.match(ctx.text, x.end, min(ctx.end, x.end + 120))
+        if setting is not None and setting.end() <= m.start \
+                and _EXAMPLE_CUE.match(ctx.text, setting.end(), m.start):
+            return True
+    return False
+
+
+# "(adjuvant therapy is permitted)", "; neoadjuvant or adjuvant treatment is allowed": a
+# permission of the treatment given around surgery, in words that name no drug
+_ADJUVANT_ALLOWED = re.compile(
+    r"(?i)[\s\S]{0,100}?\b(?:neo-?)?adjuvant\b(?:(?!\bnot\b|\bno\b)[^.;]){0,60}?\b(?:is|are)?\s*"
+    r"(?:allowed|permitted|acceptable|eligible)\b")
+
+
+def _setting_waiver(m: Mention, ctx: Context) -> bool:
+    """Whether a ruled-out treatment is then allowed in the adjuvant or neoadjuvant setting
+    ("no prior chemotherapy (adjuvant chemotherapy allowed)", "prior systemic therapy;
+    adjuvant treatment is permitted"): what stays ruled out is treatment in other settings,
+    which a list of drugs cannot tell apart. A waiver that names a treatment counts when it
+    is the ruled-out one, a kind of it or a class of it."""
+    waiver = _ADJUVANT_ALLOWED.match(ctx.text, m.end, min(ctx.end, m.end + 200))
+    if waiver is None:
+        return False
+    concepts = _ontology().drug_concepts
+    mine = concepts(m.data["concept"])
+    named = [x.data["concept"] for x in ctx.ms if x.label == "drug"
+             and m.end < x.start < waiver.end() and "permission" in x.mods]
+    return not named or any(m.data["concept"] in concepts(x) or x in mine for x in named)
+
+
 # A required treatment's alternative that needs no treatment, later in its clause: "..., or
 # be unable to receive it", "or who declined it", "or ineligible for it" (not "intolerant",
 # which says the drug was given)
@@ -1793,17 +1847,18 @@ _UNTREATED_ALTERNATIVE = re.compile(
 
 
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
-    """A drug class the criterion rules out, without the drugs of that class it then allows
-    ("earlier MEK inhibitors; earlier binimetinib is allowed", "... Patients given
-    binimetinib are eligible"): those drugs are carved out of the class (`excluding`), so
-    a patient who had only them is not ruled out."""
+    """A drug class the criterion rules out, without the drugs or narrower classes of it
+    that it then allows ("earlier MEK inhibitors; earlier binimetinib is allowed", "... Patients
+    given binimetinib are eligible", "earlier systemic therapy; endocrine therapy is
+    permitted"): those are carved out of the class (`excluding`), so a patient who had only
+    them is not ruled out."""
     if m.data["concept"] not in _class_ids():
         return node
     concepts = _ontology().drug_concepts
     spared = tuple(dict.fromkeys(
         x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
         and x.start - m.end < 200 and "permission" in x.mods
-        and x.data["concept"] not in _class_ids()
+        and x.data["concept"] != m.data["concept"]
         and m.data["concept"] in concepts(x.data["concept"])))
     if not spared:
         return node

@@ -88,9 +88,12 @@ class ContextRule(_Model):
     # a forward scope that no `terminate` cue ends ("except patients who ..., and have ..."):
     # only ";", a sentence end, a terminator of the rule or the criterion's edge end it
     through_clauses: bool = False
-    # a forward scope that carries over "or" / "nor" ("no A or B", "no A, or B"): from the
+    # a forward scope that carries over a coordinator ("no A or B", "no A, or B"): from the
     # coordinator on, this many tokens more (0: it stops where it stops)
     coordinated: int = Field(default=0, ge=0, le=16)
+    # the words that coordinate for `coordinated` ("and" too where the items go together:
+    # "eligible to receive A and B")
+    coordinators: frozenset[str] = frozenset({"or", "nor"})
     phrases: list[str] = Field(min_length=1)
     examples: list[ContextExample] = Field(min_length=1)
 

@@ -380,10 +380,10 @@ def _coordinated_end(low: list[str], start: int, limit: int, stops: list[int],
     next stop and terminator; a few coordinations at most."""
     for _ in range(3):
         at = limit
-        if at + 1 < len(low) and low[at] == "," and low[at + 1] in _COORDINATORS:
+        if at + 1 < len(low) and low[at] == "," and low[at + 1] in rule.coordinators:
             at += 1
         coordinator = next((k for k in range(min(at, len(low) - 1), start - 1, -1)
-                            if low[k] in _COORDINATORS), None)
+                            if low[k] in rule.coordinators), None)
         if coordinator is None:
             return limit
         j = bisect_right(stops, coordinator)
