@@ -351,11 +351,14 @@ _SUBTYPE_AFTER = re.compile(r"(?i)(?:[\-–]\s?(?:non[\-–\s]?)?[a-z0-9]{1,12}"
                             r"|\s(?:non[\-–\s]?)?[a-z0-9]{1,12}\s(?:(?:sub)?types?|variants?"
                             r"|subgroups?|subsets?))\b")
 # A word written before a cancer type of a list, naming a form of it ("DLBCL, mantle cell
-# lymphoma, transformed follicular lymphoma"): the list goes on.
+# lymphoma, transformed follicular lymphoma", an adjective right after the comma): the list
+# goes on.
 _TYPE_PREMODIFIER = re.compile(r"(?i)\b(?:transformed|secondary|primary|de\s+novo|"
                                r"(?:therapy|treatment)[\s-]related|high[\s-]grade|low[\s-]grade|"
                                r"aggressive|indolent|advanced|metastatic|recurrent|relapsed|"
-                               r"refractory|untreated|newly\s+diagnosed)\s*\Z")
+                               r"refractory|untreated|newly\s+diagnosed|"
+                               # a form the vocabulary lacks: "..., prolymphocytic leukaemia"
+                               r"(?<=[,;]\s)[a-z]{4,}(?:ic|ous|oid|ar))\s*\Z")
 _AND = re.compile(r"(?i)\band\b")
 _SEMICOLON_ITEM = re.compile(r"(?i)\s*;\s*(?:(?:and/or|or)\s+)?")
 _LIST_GOES_ON_OR = re.compile(r"(?i)\s*,\s*(?:or|and/or)\s")

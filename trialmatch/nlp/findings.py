@@ -1789,6 +1789,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
 
 # Between a treatment limited to a setting and the examples of it ("... for metastatic disease,
 # including X, Y")
+_BRACKET_EXAMPLE = re.compile(r"(?i)\s*\((?:\s*(?:e\.\s?g\.|eg|such\s+as|including|for\s+example|"
+                              r"i\.\s?e\.)[\s,:]*)?[^()]*\Z")
 _EXAMPLE_CUE = re.compile(r"(?i)[^;.]{0,20}?\b(?:including|such\s+as|e\.\s?g\.|for\s+example)[^;]*\Z")
 
 
@@ -1800,9 +1802,11 @@ def _example_of_setting(m: Mention, ctx: Context) -> bool:
     for x in ctx.ms:
         if x.label != "drug" or x.end > m.start or m.start - x.end > 160:
             continue
-        setting = SETTING_AFTER.match(ctx.text, x.end, min(ctx.end, x.end + 120))
-        if setting is not None and setting.end() <= m.start \
-                and _EXAMPLE_CUE.match(ctx.text, setting.end(), m.start):
+        setting = SETTING_AFTER.match(ctx.text, x.end, min(ctx.end, x.end + 200))
+        if setting is not None and (
+                setting.end() <= m.start and _EXAMPLE_CUE.match(ctx.text, setting.end(), m.start)
+                # "systemic therapy (e.g. X, Y) for metastatic disease"
+                or m.start < setting.end() and _BRACKET_EXAMPLE.match(ctx.text, x.end, m.start)):
             return True
     return False
 
