@@ -956,6 +956,7 @@ _GENERIC_HEAD = re.compile(r"(?i)(?:sarcomas?|carcinomas?|lymphomas?|leuka?emias
 _POSSESSIVE_BEFORE = re.compile(r"[A-Z][a-zà-ÿ]+(?:'s|’s|s')\s{1,2}\Z")
 
 
+_BRACKET_NOT = re.compile(r"(?i)[(\[]\s*not\s+\Z")
 # Words of extent or stage: "non-" before one of them qualifies the stage, not the cancer type.
 _STAGE_WORDS = frozenset({"metastatic", "resectable", "operable", "advanced", "localized",
                           "localised", "recurrent", "relapsed", "refractory", "progressive",
@@ -1059,7 +1060,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         # the words of the name's own phrase: not across a bracket, a stop or a new item
         phrase = _PHRASE_BREAK.split(gap)[-1]
         words = [w.lower() for w in _LAST_WORDS.findall(phrase)[-3:]]
-        if words[-1:] in (["non"], ["not"]) and code in lex.parents:
+        if words[-1:] in (["non"], ["not"]) and code in lex.parents \
+                and not _BRACKET_NOT.search(gap):  # ("(not prostate cancer)": an exception)
             # "non-epithelial ovarian cancer": the parent type without the named subtype
             m.data["code"], m.data["without"] = lex.parents[code], code
             continue

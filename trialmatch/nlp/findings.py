@@ -778,10 +778,15 @@ def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bo
             continue
         return any(m.label == "cancer" and m.end <= c.start and
                    _CANCER_THEN_EXCEPT.fullmatch(ctx.text, m.end, c.start) for m in ctx.ms)
-    return False
+    # "an advanced solid tumour (not prostate cancer)": a bracket that opens with the exception
+    return any(m.label == "cancer" and m.end <= start and (bracket := _BRACKET_EXCEPT.match(
+        ctx.text, m.end, start)) is not None and _EXCEPT_GAP.fullmatch(ctx.text, bracket.end(), start)
+        for m in ctx.ms)
 
 
 _CANCER_THEN_EXCEPT = re.compile(r"[\s,;(]{0,4}")
+_BRACKET_EXCEPT = re.compile(r"(?i)\s{0,2}[(\[]\s*(?:not|excluding|excluded|except(?:\s+for)?|"
+                             r"other\s+than|but\s+not)\b")
 _EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z0-9\-]+\s+){0,3}[\s:,(\[]*")
 
 
