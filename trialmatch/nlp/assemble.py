@@ -1134,7 +1134,10 @@ def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:
     required treatment. What a criterion allows without requiring anything of that kind adds
     no constraint."""
     for kind in (Diagnosis, PriorTherapy):
-        extra = tuple(n for n in allowed if isinstance(n, kind))
+        # (a name that covers several types is an `any` of them: each is allowed)
+        extra = tuple(x for n in allowed for x in (
+            n.items if isinstance(n, AnyOf) and all(isinstance(i, kind) for i in n.items)
+            else (n,)) if isinstance(x, kind))
         if extra:
             node = _widen(node, kind, extra)
     return node

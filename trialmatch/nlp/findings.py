@@ -953,6 +953,21 @@ _STANDALONE_BIOMARKERS = frozenset({"signature", "measure", "tmb", "philadelphia
                                     "triple_negative"})
 
 
+# "melanoma or other solid tumours", "colorectal cancer or another gastrointestinal cancer"
+_OR_OTHER_BEFORE = re.compile(r"(?i)[\s,]*(?:or|and/or)\s+(?:any\s+|an\s+)?(?:other|another)\s+"
+                              r"(?:[\w-]+\s+){0,2}\Z")
+
+
+def _or_other_type(m: Mention, ctx: Context) -> bool:
+    """Whether an inclusion criterion names a cancer type "or other" types ("colorectal
+    cancer or other gastrointestinal cancers"): the other types are one more way in, not a
+    cancer of the patient's past (which "other" says in an exclusion)."""
+    if ctx.section != "inclusion" or m.mods != {"history"}:
+        return False
+    return any(x.label == "cancer" and not x.mods and x.end <= m.start
+               and _OR_OTHER_BEFORE.fullmatch(ctx.text, x.end, m.start) for x in ctx.ms)
+
+
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
@@ -963,7 +978,8 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     subtype = m.label == "cancer" and _subtype_of_named(m, ctx)
     carved = (m.label in _STANDALONE_BIOMARKERS or subtype) and m.mods == {"exception"} \
         and _excepted_from_cancer(m.start, ctx, subtype)
-    if maker is None or m.used or (inert(m) and not permitted and not carved):
+    if maker is None or m.used or (inert(m) and not permitted and not carved
+                                   and not _or_other_type(m, ctx)):
         return None
     node = maker(m, ctx)
     if node is None:

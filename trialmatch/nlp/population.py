@@ -149,6 +149,20 @@ def diagnosis_choice(node: Node) -> list[Diagnosis] | None:
     return None
 
 
+def _narrowed_choice(node: Node, ontology) -> list[Diagnosis] | None:
+    """`diagnosis_choice`, and for a broad type narrowed to a list of its kinds ("a
+    gastrointestinal cancer, limited to A, B, C": all(broad, any(A, B, C))) the kinds, which
+    say it all."""
+    found = diagnosis_choice(node)
+    if found is not None or not isinstance(node, All) or len(node.items) != 2:
+        return found
+    broad, narrow = (diagnosis_choice(c) for c in node.items)
+    if broad and narrow and all(any(_relation(ontology, b.code, n.code) == 2 for b in broad)
+                                for n in narrow):
+        return narrow
+    return None
+
+
 def one_cancer(node: Node, ontology) -> Node:
     """A patient has one cancer: cancer types required side by side that are not one
     another's kind ("ovarian, fallopian tube, peritoneal" read item by item) are
@@ -159,7 +173,8 @@ def one_cancer(node: Node, ontology) -> Node:
         if not isinstance(node, All):
             return node
         items = list(node.items)
-        dx = [(i, found) for i, c in enumerate(items) if (found := diagnosis_choice(c)) is not None]
+        dx = [(i, found) for i, c in enumerate(items)
+              if (found := _narrowed_choice(c, ontology)) is not None]
         # two items side by side name unrelated types; the alternatives inside one item do
         # not count ("one of the blood cancers below: A, B" is all(blood cancer, any(A, B))),
         # nor the types one umbrella name covers ("pancreatic cancer" beside "adenocarcinoma
