@@ -62,7 +62,7 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|received|receivi
 # completed X": the treatment named a few words on was given
 _COMPLETED = re.compile(r"(?i)\b(?:(?:after|following)\s+(?:the\s+)?(?:completion\s+of|completing)|"
                         r"(?:must\s+have|has|have|having)\s+completed)\b"
-                        r"(?:\s*(?!(?:and|or|but|is|are|not|no|with|without|taking|while)\b)[\w-]+|\s*[(),]){0,6}\s*\Z")
+                        r"(?:\s+(?!(?:and|or|but|is|are|not|no|with|without|taking|while)\b)[\w-]+|\s*[(),]){0,6}\s*\Z")
 # (a wait written in hours or in words counts too: "48 hours prior", "three weeks before",
 # not "the last three months of therapy"; "... should elapse between the last dose and entry";
 # "less than three days from prior X"; "retinoids (4 weeks)" in a list of medications with the
