@@ -269,14 +269,16 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
 def _age_range(m: re.Match[str], _value: str | None) -> dict:
     """"between 18 and 65 years", "aged 6 months to 21 years" (months in years), "birth to
     70 years of age" (only the upper bound)."""
-    low_text = _any(m, "low", "low2", "low3", "low4")
-    high = float(_any(m, "high", "high2", "high3", "high4"))
+    low_text = _any(m, "low", "low2", "low3", "low4", "low5")
+    high = float(_any(m, "high", "high2", "high3", "high4", "high5"))
+    upper = "<" if _g(m, "strict") else "<="  # "6 to <18 years", "18 to under 65"
     if low_text.lower() == "birth":
-        return {"bounds": [("<=", high)]}
+        return {"bounds": [(upper, high)]}
     low = float(low_text)
-    if any((_g(m, u) or "").lower().startswith("month") for u in ("unit1", "unit2", "unit3")):
+    if any((_g(m, u) or "").lower().startswith("month")
+           for u in ("unit1", "unit2", "unit3", "unit5")):
         low = round(low / 12, 4)
-    return {"bounds": [(">=", low), ("<=", high)]}
+    return {"bounds": [(">=", low), (upper, high)]}
 
 
 # A comparator written before the scale's name ("performance status > ECOG 2"): it binds the
