@@ -377,9 +377,10 @@ def sign_matches(text: str):
 # a suspended hyphen: more items and then a hyphenated word that is not a sign; or, after
 # "or", a status word ("ER- or PR-positive": either receptor positive; not "ER- and
 # HER2-positive", where the first hyphen may be a sign)
-_SUSPENDED = re.compile(r"\s{0,2}(?:(?:,|and\b|or\b|and/or\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
-                        r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}|(?:or|and/or)\s{1,2}"
-                        r"[A-Za-z0-9]{2,12}-(?i:negative|positive)\b|(?:,|and\b|or\b|and/or\b)"
+_SUSPENDED = re.compile(r"\s{0,2}(?:(?:,|(?i:and|or|and/or)\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
+                        r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}|(?i:or|and/or)\s{1,2}"
+                        # ("oestrogen receptor- or progesterone receptor-positive")
+                        r"(?:[A-Za-z0-9]{2,15}\s{1,2}){0,2}[A-Za-z0-9]{2,12}-(?i:negative|positive)\b|(?:,|(?i:and|or|and/or)\b)"
                         r"\s{1,2}[A-Za-z0-9]{2,12}\s(?i:inhibiting|targeting|targeted|directed|"
                         r"blocking)\b)")
 

@@ -76,7 +76,7 @@ def conj_gap(gap: str) -> str | None:
     g = _PARENS.sub(" ", gap)
     g = _NAMED.sub(" ", g)  # ", serine/threonine-protein kinase (" before "(BRAF)"
     g = re.sub(r"(?i)\b(?:genes?|the)\b|[()\[\]]", " ", g)
-    g = re.sub(r"^[-–](?=\s?(?:,|and\b|or\b))", " ", g)  # a suspended hyphen: "EGFR-, ALK-"
+    g = re.sub(r"^[-–](?=\s?(?:,|(?i:and|or)\b))", " ", g)  # a suspended hyphen: "EGFR-, ALK-"
     if not _CONJ.fullmatch(g) or _BREAK.search(g):
         return None
     low = g.lower()
