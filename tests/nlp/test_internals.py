@@ -592,3 +592,12 @@ def test_bullet_of_is_the_bullet_pattern(line, pos):
     m = BULLET.match(line, pos)
     assert m is not None
     assert bullet_of(line, pos) == (m.end(), m.group("bullet") or "")
+
+
+def test_a_part_heading_takes_the_sections_under_it_but_not_a_wrapped_part_name():
+    from trialmatch.nlp.segment import segment
+    wrapped = ("Inclusion Criteria:\n\n- Melanoma\n\n- Eligible per the screening criteria for "
+               "tuberculosis -\n  Part 2\n\nExclusion Criteria:\n\n- Earlier ipilimumab\n")
+    assert [c.cohorts for c in segment(wrapped).criteria] == [None, None, None]
+    apart = wrapped.replace("-\n  Part 2", "-\n\nPart 2")
+    assert [c.cohorts for c in segment(apart).criteria] == [None, None, ("part-2",)]

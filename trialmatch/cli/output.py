@@ -29,7 +29,7 @@ def _err_console() -> Console:
     if console is None:
         from rich.console import Console
 
-        console = Console(stderr=True, highlight=False, soft_wrap=True)
+        console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
         globals()["err_console"] = console
     return console
 
@@ -53,11 +53,26 @@ def clean(text: str) -> str:
                         else f"\\u{ord(m.group()):04x}", text)
 
 
-def safe(text: object) -> str:
-    """Text from data, ready for a rich markup string: cleaned and markup escaped."""
-    from rich.markup import escape
+# Console markup (rich): "[" and the backslashes before it. A "[" that opens a tag-like run
+# ("[red]", "[/x]") is escaped by an odd number of backslashes (each pair shows one); any
+# other "[" loses one backslash before it when shown; backslashes at the end would escape the
+# markup of ours that follows.
+_BRACKET = re.compile(r"(\\*)\[")
+_TAG_AFTER = re.compile(r"[a-z#/@][^[]*?]")
+_TRAILING = re.compile(r"\\+\Z")
 
-    return escape(clean(str(text)))
+
+def safe(text: object) -> str:
+    """Text from data, ready for a rich markup string (emoji codes off): cleaned, and every
+    "[" and backslash shown as written. (rich's own `escape` misses a backslash before a "["
+    that opens no tag, and an even run of backslashes at the end.)"""
+    plain = clean(str(text))
+
+    def bracket(m: re.Match[str]) -> str:
+        k = len(m.group(1))
+        return "\\" * (2 * k + 1 if _TAG_AFTER.match(plain, m.end()) else k + 1) + "["
+
+    return _TRAILING.sub(lambda m: m.group() * 2, _BRACKET.sub(bracket, plain))
 
 
 def _json_text(text: str) -> str:
@@ -81,7 +96,7 @@ def resolve(fmt: Format | None) -> Format:
 def out_console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, emoji=False)
 
 
 def json_text(obj: Any) -> str:

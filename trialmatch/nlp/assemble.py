@@ -332,13 +332,14 @@ def _joining_or(gap: str) -> bool:
 
 
 # Words that an "or" joins inside one phrase: numbers of a count ("one or two", "2 or more"),
-# words of time ("during or after", "on or within"), states of one disease ("relapsed or
-# refractory"): (the word before the "or", the word after it).
+# words of time ("during or after", "on or within"), states or stages of one disease
+# ("relapsed or refractory", "metastatic or relapsed"): (the word before the "or", the word
+# after it).
 _COUNTS = r"\d+|one|two|three|four|five|six|first|second|third|fourth"
 _TIMES = r"during|after|before|on|at|within|following|since|while|prior\s+to"
 _STATES = (r"relapsed?|relapsing|recurrent|recurrence|refractory|resistant|resistance|"
            r"progressive|progressing|progression|persistent|intolerant|intolerance|failed|"
-           r"failure")
+           r"failure|metastatic|advanced|locally|unresectable|inoperable|disseminated")
 _ONE_PHRASE_OR = tuple((re.compile(rf"(?i)\b(?:{words})\s*\Z"),
                         re.compile(rf"(?i)\s*(?:{words}{more})\b"))
                        for words, more in ((_COUNTS, "|more|fewer|less|greater"), (_TIMES, ""),
@@ -1262,9 +1263,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.some_of")
             items = Unparsed(text[lo:end], reason="a number of the listed items must hold",
                              prov=Provenance(c.section, lo, end, text[lo:end], "segment.some_of"))
-            head = nodes[i]
-            out.append((c, items if isinstance(head, Unparsed) else All((head, items), prov=prov)))
-        elif kids and (pairs := _kid_alternatives(layout, c, nodes[i], kids, nodes, text)):
+            out.append((c, _with_head(c, nodes[i], items, prov)))
+        elif kids and (pairs := _conditional_items(layout, c, nodes[i], kids, nodes, text)
+                       or _kid_alternatives(layout, c, nodes[i], kids, nodes, text)):
             absorbed.update(_descendants(layout, kids))
             out.extend(pairs)
         else:
@@ -1454,9 +1455,40 @@ def _kid_alternatives(layout: Layout, c: Criterion, head: Node, kids: list[int],
     prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.any_of")
     kid_nodes = tuple(nodes[k] for k in kids)
     choice = AnyOf(kid_nodes, prov=prov)
-    node = choice if isinstance(head, Unparsed) or _spelled_out(head, kid_nodes) \
-        else All((head, choice), prov=prov)
-    return [(c, node)]
+    return [(c, choice if _spelled_out(head, kid_nodes) else _with_head(c, head, choice, prov))]
+
+
+def _conditional_items(layout: Layout, c: Criterion, head: Node, kids: list[int],
+                       nodes: dict[int, Node], text: str) -> list[tuple[Criterion, Node]]:
+    """The (criterion, node) pair of a header whose items bind only the group it names ("If
+    the tumour is X, the following must also apply:"); [] for any other criterion, and when
+    the group cannot be read (a preamble, "Patients may be included if they meet all of the
+    following criteria:", reads as the whole list's header)."""
+    if not c.header or isinstance(head, Unparsed) or not _announces(c.text, "if") \
+            or _other_cohorts(layout, c, kids):
+        return []
+    end = max(layout.criteria[k].end for k in kids)
+    prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.if")
+    kid_nodes = tuple(nodes[k] for k in kids)
+    items = AnyOf(kid_nodes, prov=prov) if c.any_of or announces_alternatives(c.text) \
+        else All(kid_nodes, prov=prov)
+    return [(c, _with_head(c, head, items, prov))]
+
+
+def _announces(header: str, connective: str) -> bool:
+    return any(h.connective == connective and rx.search(header) for h, rx in list_headers())
+
+
+def _with_head(c: Criterion, head: Node, items: Node, prov: Provenance) -> Node:
+    """A list header's own criterion with its items: both ("ECOG 0-1 and one of:"), either
+    when the header says so ("aged 70 or over, or one of the following:"), the items only
+    for the group the header names ("if X, the following:"); the items alone when the
+    header says nothing that can be read."""
+    if _announces(c.text, "either"):
+        return AnyOf((head, items), prov=prov)
+    if _announces(c.text, "if") and not isinstance(head, Unparsed):
+        return AnyOf((Not(head), items), prov=prov)
+    return items if isinstance(head, Unparsed) else All((head, items), prov=prov)
 
 
 def _alternatives_by_part(layout: Layout, kids: list[int], nodes: dict[int, Node], text: str

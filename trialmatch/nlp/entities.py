@@ -982,6 +982,8 @@ _HISTOLOGY_WORDS = frozenset({
     "follicular", "myeloid", "myelogenous", "lymphoid", "lymphoblastic", "lymphocytic",
     "undifferentiated", "neuroendocrine", "signet", "tubular", "micropapillary", "transitional",
     "urothelial", "basaloid", "spindle", "unclassifiable", "unclassified"})
+# the nouns that say the histology word before them is one ("adenocarcinoma subtype NSCLC")
+_HISTOLOGY_NAMED = frozenset({"subtype", "histology", "histologic", "type"})
 _OF_SITE = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the cervix": sites
 # a histology word coordinated with a word before it, right before a cancer name
 _COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
@@ -1071,6 +1073,17 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if words and words[-1] == "cell":
             words.pop()  # "squamous cell NSCLC"
         if not words:
+            continue
+        if len(words) >= 2 and words[-1] in _HISTOLOGY_NAMED and (
+                words[-2] in _HISTOLOGY_WORDS or words[-2] == "adenocarcinoma") \
+                and (code, words[-2]) in lex.subtypes:
+            # "adenocarcinoma subtype NSCLC", "squamous histology NSCLC": the histology word
+            # with the noun that says it is one
+            key = lex.subtypes[(code, words[-2])]
+            if len(words) >= 3 and words[-3] in ("non", "not"):
+                m.data["without"] = key
+            else:
+                m.data["code"] = key
             continue
         sub = lex.subtypes.get((code, words[-1])) if words[-1] in _HISTOLOGY_WORDS else None
         if sub is not None and _COORDINATED.search(gap) and not _OF_SITE.match(text, m.end) \

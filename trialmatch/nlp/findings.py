@@ -45,7 +45,7 @@ from trialmatch.rules.nodes import (
     Unparsed,
 )
 
-_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|received|receiving|receipt\s+of|treated\s+with|treatment\s+"
+_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|received|receiving|receipt\s+of|treated\s+with|treatment\s+"
                     r"with|therapy\s+with|progress(?:ed|ion|ive\s+disease)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
@@ -1579,7 +1579,8 @@ _TREATMENT_END = re.compile(r"(?i)(?:\s+(?:treatment|therapy|use|exposure|admini
 # A word for any anticancer treatment that only carries the drug named after it: "systemic
 # treatment with a VEGF inhibitor", "a chemotherapy regimen containing X" are about the drug.
 _CARRIES = re.compile(r"(?i)\s*(?:(?:regimens?|treatments?|therapy|therapies|combinations?)\s+)?"
-                      r"(?:with(?!\s+or\b)|using|containing|based\s+on|consisting\s+of)\s+"
+                      r"(?:with(?!\s+or\b)|using|containing|comprising|based\s+on|"
+                      r"consisting\s+of|made\s+up\s+of)\s+"
                       r"(?:an?\s+|the\s+|any\s+)?")
 # ... and the broad kinds of treatment that do the same ("chemotherapy with 5-FU or
 # irinotecan" is about 5-FU and irinotecan)
@@ -1782,6 +1783,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                        prov=count.prov)
         return count
     if (SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120))
+            or _SETTING_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)
+            or _SETTING_OPEN.match(ctx.text, m.start, m.end)
             or _setting_waiver(m, ctx)) and (
             ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease", "no prior chemotherapy (adjuvant
@@ -1832,6 +1835,12 @@ def _example_of_setting(m: Mention, ctx: Context) -> bool:
     return False
 
 
+# "no prior adjuvant chemotherapy", "no (neo)adjuvant systemic therapy": the setting written
+# before the treatment
+_SETTING_BEFORE = re.compile(r"(?i)(?:\(neo\)-?adjuvant|\b(?:neo-?)?adjuvant|\bperioperative|\bpalliative|"
+                             r"\b(?:neo-?)?adjuvant\s+or\s+(?:neo-?)?adjuvant)\s{1,3}"
+                             r"(?:(?:systemic|cytotoxic|combination)\s{1,3})?\Z")
+_SETTING_OPEN = re.compile(r"(?i)(?:\(neo\)-?|neo-?)?(?:adjuvant|perioperative|palliative)\b")  # (in the name)
 # "(adjuvant therapy is permitted)", "; neoadjuvant or adjuvant treatment is allowed": a
 # permission of the treatment given around surgery, in words that name no drug
 _ADJUVANT_ALLOWED = re.compile(
@@ -1940,6 +1949,8 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     if ctx.section != "inclusion" or _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end):
         return None
     rest = ctx.text[ctx.start:m.start] + " " + ctx.text[m.end:ctx.end]
+    if _REPRODUCTION.search(ctx.heading):
+        return None  # an item under "Women of childbearing potential are those ...:"
     if _REPRODUCTION.search(rest) and not (_OPENS.fullmatch(ctx.text, ctx.start, m.start)
                                            and _AGE_NEXT.match(ctx.text, m.end, ctx.end)):
         # (unless the criterion opens with the sex and its age: "Female patients, aged 18

@@ -178,11 +178,17 @@ class _Builder:
         # ..."): part -> its sub-parts, which take its criteria and its place
         self.subparts: dict[tuple[str, ...], list[str]] = {}
         self.tail = False  # the last line was a heading that may wrap onto this one
+        # a part whose heading stands over its own section headings ("Cohort A:" /
+        # "Inclusion Criteria:" / ... / "Exclusion Criteria:"): those sections are its
+        self.outer: tuple[str, ...] | None = None
+        self.fresh = False  # a part's heading with no criterion after it yet
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
             self.section = h.kind
-            self.scope = self._remember(h.cohorts) if h.cohorts else None
+            if self.fresh and not h.cohorts:
+                self.outer = self.scope
+            self.scope = self._remember(h.cohorts) if h.cohorts else self.outer
             if h.source == "cohort.group":  # "For group X, the following criteria:"
                 self.portions.update(ident for ident, _label in h.cohorts)
             elif h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
@@ -193,12 +199,30 @@ class _Builder:
         elif h.kind == "cohort":
             self.scope = self._remember(h.cohorts)
             self.headed = self.headed or bool(h.cohorts)
+            self.outer = None
             if h.source == "cohort.portion":
                 self.portions.update(ident for ident, _label in h.cohorts)
         else:
-            self.scope = None
+            self.scope = self.outer = None
+        # (a part's name on a line of its own, apart from the criterion above: not the last
+        # words of a wrapped criterion, "... screening criteria -" / "Part 2")
+        self.fresh = h.kind == "cohort" and self.scope is not None and (self.blank or not self.criteria)
         self.stack.clear()
         self.open = False
+
+    def title(self, h: Heading) -> None:
+        """A part's label with its name on a line of its own, right over a section heading
+        ("Cohort B: soft tissue sarcoma" / "Inclusion Criteria:"): the part's heading, not a
+        criterion (what it names, often the study treatment, is no requirement)."""
+        if h.kind not in ("inclusion", "exclusion") or h.cohorts or not self.criteria:
+            return
+        c = self.criteria[-1]
+        if not (c.named and c.cohorts and not c.style and c.parent is None and not c.children
+                and len(c.text) <= 80 and "\n" not in c.text.strip()):
+            return
+        self.criteria.pop()
+        self.stack = [s for s in self.stack if s[2] < len(self.criteria)]
+        self.scope, self.outer, self.fresh = c.cohorts, None, True
 
     def _remember(self, cohorts: tuple[tuple[str, str], ...]) -> tuple[str, ...] | None:
         kept = []
@@ -220,6 +244,7 @@ class _Builder:
         # following types:") are that part's
         up = None if parent is None else self.criteria[parent]
         scope = up.cohorts if up is not None and (up.label or up.named and up.header) else self.scope
+        self.fresh = False
         c = Criterion(self.section, start, end, text, scope, parent,
                       0 if parent is None else self.criteria[parent].depth + 1, style)
         inline = inline_cohort(text)
@@ -401,6 +426,7 @@ def segment(text: str) -> Layout:
         if h is not None and h.rest is None:
             if b.criteria:
                 b.finish(text)
+                b.title(h)
             b.heading(h)
             b.blank = False
             b.tail = h.source == "cohort.group" and not line.rstrip().endswith((":", "："))
@@ -408,6 +434,7 @@ def segment(text: str) -> Layout:
         if h is not None:  # "Inclusion Criteria: first criterion on the same line"
             if b.criteria:
                 b.finish(text)
+                b.title(h)
             b.heading(h)
             lead, bullet = bullet_of(line, h.rest or 0)  # "Exclusion Criteria:- first item"
         else:

@@ -7,7 +7,8 @@
   or age over 60") would require the alternatives that could be read, and under a `not` an
   `all` with an unreadable part ("brain metastases and an EGFR mutation" as an exclusion)
   would exclude on the readable part alone. Such a connective becomes one `unparsed`
-  criterion with its words: for manual review, never a silent narrowing.
+  criterion with its words: for manual review, never a silent narrowing. An alternative
+  made of unreadable parts only ("X, or all of: a; b" with a and b unread) is unreadable.
 * **Bounds that cannot hold together are alternatives.** Two age bounds side by side in one
   criterion that no age meets ("< 60 years for cohort A, >= 60 years for cohort B") were
   read from different branches: they are an `any`.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from trialmatch.rules.nodes import Age, All, AnyOf, Node, Unparsed
+from trialmatch.rules.nodes import Age, All, AnyOf, Node, Not, Unparsed
 from trialmatch.rules.rewrite import rewrite
 
 OPEN_ALTERNATIVE = "an alternative or a part of it needs manual review"
@@ -34,13 +35,27 @@ def _words(node: Node) -> str:
     return "; ".join(_words(c) for c in node.children)
 
 
+def _open(node: Node) -> bool:
+    """Whether nothing of `node` can be read: an `unparsed` leaf, or a connective over such
+    nodes only (the evaluators ignore it as they ignore the leaf)."""
+    if isinstance(node, Unparsed):
+        return True
+    return isinstance(node, (All, AnyOf, Not)) and all(_open(c) for c in node.children)
+
+
 def keep_open(rule: Node) -> Node:
     """See the module docstring (first point)."""
 
     def visit(node: Node, negated: bool, _depth: int) -> Node:
-        weak = isinstance(node, All) if negated else isinstance(node, AnyOf)
-        if weak and any(isinstance(c, Unparsed) for c in node.children) and not all(
-                isinstance(c, Unparsed) for c in node.children):
+        if negated and isinstance(node, All):
+            # (an unreadable part of its own: under a `not`, an `all` of an exclusion's
+            # sentences, one unreadable, still excludes on the sentence that can be read)
+            opened = [isinstance(c, Unparsed) for c in node.children]
+        elif not negated and isinstance(node, AnyOf):
+            opened = [_open(c) for c in node.children]
+        else:
+            return node
+        if any(opened) and not all(opened):
             return Unparsed(_words(node), reason=OPEN_ALTERNATIVE, prov=node.prov)
         return node
 
