@@ -168,6 +168,14 @@ def test_bare_name_of_an_antibody_drug_conjugate_is_the_conjugate(embedded):
     assert embedded.drug_concept("17-AAG") == "tanespimycin"
 
 
+def test_a_drug_named_with_its_salt_or_form_is_the_drug(embedded):
+    assert embedded.drug_concept("pemetrexed disodium") == "pemetrexed"
+    assert embedded.drug_concept("Doxorubicin HCl") == "doxorubicin"
+    assert embedded.drug_concept("radium-223 dichloride") == embedded.drug_concept("radium-223")
+    assert embedded.drug_concept("sodium") is None  # (a salt word alone names no drug)
+    assert embedded.drug_concept("unknownib mesylate") is None
+
+
 def test_hsp90_exclusion_excludes_a_patient_treated_under_a_research_code(embedded):
     people = [make_patient(embedded, id=f"P-{d}", prior_therapies=[d])
               for d in ("AUY922", "onalespib", "carboplatin")]

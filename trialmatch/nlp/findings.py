@@ -45,7 +45,7 @@ from trialmatch.rules.nodes import (
     Unparsed,
 )
 
-_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|received|receiving|receipt\s+of|treated\s+with|treatment\s+"
+_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|had|received|receiving|receipt\s+of|treated\s+with|treatment\s+"
                     r"with|therapy\s+with|progress(?:ed|ion|ive\s+disease)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
@@ -908,12 +908,26 @@ def _one(nodes: list[Node], ctx: Context, p: Phrase) -> Node | None:
         p.start, p.cue_end or p.end, "assemble.or"))
 
 
+# "HER2 3+ by IHC or amplified by FISH", "... or a positive ratio (> 2.0) by in situ
+# hybridisation": the gene's amplification, the other way to be HER2-positive
+_ISH_OR = re.compile(
+    r"(?i)\s*(?:\([^()]{0,30}\)\s*)?,?\s*(?:and/)?or\s+(?:an?\s+|the\s+)?(?:(?:positive|amplified)"
+    r"(?:\s+(?:score|ratio|result|test))?\s*(?:\([^()]{0,20}\)\s*)?(?:by|on|with)\s+|"
+    r"(?:gene\s+)?amplification\s+(?:by|on|with)\s+|(?=(?:FISH|CISH|SISH|ISH)[- ]?(?:positive|"
+    r"amplified|\+)))(?:FISH|CISH|SISH|ISH|(?:fluorescen(?:t|ce)|chromogenic|silver)?\s*"
+    r"in[- ]situ\s+hybridi[sz]ation)")
+
+
 def _ihc_node(p: Phrase, ctx: Context) -> Node:
     prov = ctx.prov(p.start, p.end, "meas.her2_ihc")
     values = sorted(set(p.ihc))
     if p.ihc_greater:
         return Measurement("her2_ihc", ">=", values[0], prov=prov)
-    nodes = [Measurement("her2_ihc", "=", v, prov=prov) for v in values]
+    nodes: list[Node] = [Measurement("her2_ihc", "=", v, prov=prov) for v in values]
+    ish = _ISH_OR.match(ctx.text, p.end, ctx.end)
+    if ish is not None and "ERBB2" in p.genes:
+        nodes.append(Alteration("ERBB2", "amplification", prov=ctx.prov(
+            p.start, ish.end(), "meas.her2_ihc")))
     return nodes[0] if len(nodes) == 1 else AnyOf(tuple(nodes), prov=prov)
 
 

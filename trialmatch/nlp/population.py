@@ -22,12 +22,17 @@ from dataclasses import replace
 from trialmatch.nlp.resources import conditions, umbrella_sets
 from trialmatch.rules.nodes import (
     All,
+    Alteration,
     AnyOf,
     Diagnosis,
+    Expression,
+    Fusion,
+    Measurement,
     Node,
     Not,
     Population,
     Provenance,
+    Signature,
     Unparsed,
 )
 from trialmatch.rules.rewrite import rewrite
@@ -97,15 +102,35 @@ def without_contradictions(rule: Node, ontology) -> Node:
         return any(all(any(_relation(ontology, leaf.code, code) == 2 for leaf in excluded)
                        for code in choice) for choice in required)
 
+    marked = _with_marker(rule)
+
     def visit(node: Node, negated: bool, _depth: int) -> Node:
         # (a diagnosis, or an `any` of them: "no melanoma" in a trial of melanoma rules out
-        # every type the name covers)
-        if negated and (found := diagnosis_choice(node)) is not None and covers(found):
+        # every type the name covers; not one named with a marker, "BCR-ABL1-positive
+        # leukaemia", which rules out that group only)
+        if negated and id(node) not in marked and (found := diagnosis_choice(node)) is not None \
+                and covers(found):
             return Unparsed(node.prov.text if node.prov and node.prov.text else found[0].code,
                             reason=CONTRADICTS, prov=node.prov)
         return node
 
     return rewrite(rule, visit)
+
+
+def _with_marker(rule: Node) -> set[int]:
+    """The ids of the diagnoses (and their `any`s) that an `all` joins to a biomarker or a
+    receptor status: a group of the cancer, named by its marker."""
+    out: set[int] = set()
+    todo = [rule]
+    while todo:
+        node = todo.pop()
+        todo.extend(node.children)
+        if isinstance(node, All) and any(isinstance(c, (Alteration, Fusion, Expression, Signature,
+                                                         Measurement)) for c in node.items):
+            for c in node.items:
+                if diagnosis_choice(c) is not None:
+                    out.update({id(c), *(id(x) for x in c.children)})
+    return out
 
 
 def population_leaf(conds: tuple[str, ...], title: str | None, requires_cancer: bool,

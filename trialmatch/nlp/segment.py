@@ -70,6 +70,16 @@ class Layout:
 
 _NEXT_SENTENCE = re.compile(r"[.;]\s+(?=[A-Z(])")
 _ONLY = re.compile(r"(?i)\bonly\b")
+# An inclusion item written as an exclusion: "Patients with X who have not had Y are
+# ineligible (...)": a population, then (at the end of its first sentence) the words that
+# rule it out. It reads as an item of the exclusion criteria.
+_RULED_OUT_ITEM = re.compile(
+    r"(?i)\W*(?:patients|subjects|participants|those|individuals|persons|women|men|people)\s+"
+    r"(?:with|who|whose|having|that|diagnosed)\b(?:[^.;:()]|\([^()]{0,40}\)){1,240}?"
+    r"\b(?:(?:are|is|will\s+be|shall\s+be)"
+    r"\s+(?:ineligible|excluded|not\s+eligible)|will\s+not\s+be\s+(?:eligible|enrolled|included)|"
+    r"(?:may|can)\s*not\s+(?:participate|be\s+enrolled|be\s+included))"
+    r"(?:\s+(?:for|from)\s+(?:this|the)\s+(?:study|trial|protocol))?\s*(?:[.;(]|\Z)")
 _FOR = re.compile(r"(?i)\s*(?:for|in)\b")
 # the wrapped end of a heading ("fulfilled:", "must be met:")
 _HEADING_TAIL = re.compile(r"(?i)[ \t]*(?:(?:must|should|shall|will|also|be)\s+){0,3}"
@@ -322,6 +332,9 @@ class _Builder:
             if tagged is not None and tagged[1] == 0 and len(PART_LABEL.findall(words)) == 1:
                 c.cohorts = self._remember(tagged[0]) or c.cohorts
                 self.only = True
+        if c.section == "inclusion" and (c.parent is None or not self.criteria[c.parent].any_of) \
+                and _RULED_OUT_ITEM.match(words):
+            c.section = "exclusion"
         c.header = words.endswith((":", "："))
         c.any_of = c.header and bool(_ANY_OF.search(words)) and not _ALL_OF.search(words)
         c.all_of = c.header and bool(_ALL_OF.search(words))

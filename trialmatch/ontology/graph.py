@@ -14,6 +14,7 @@ unless it needs a path between a drug and a class.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,6 +45,12 @@ class Term:
 
 
 _key = surface_key
+# The salt or form written after a drug's name ("... hydrochloride", "... disodium")
+_SALT = re.compile(r"(?i)(?:\s+(?:hydrochloride|hcl|dihydrochloride|dichloride|chloride|"
+                   r"disodium|sodium|potassium|calcium|mesylate|dimesylate|besylate|tosylate|"
+                   r"citrate|acetate|sulfate|sulphate|phosphate|maleate|dimaleate|malate|"
+                   r"tartrate|fumarate|succinate|bromide|lactate|hydrate|monohydrate|"
+                   r"trihydrate|anhydrous|injection|tablets?|capsules?))+\s*\Z")
 
 
 class Ontology:
@@ -243,8 +250,13 @@ class Ontology:
         return dict(self._cancer_index)
 
     def drug_concept(self, text: str) -> str | None:
-        """Generic drug name, or drug-class id, for any name the ontology knows."""
-        return self._drug_index.get(_key(text))
+        """Generic drug name, or drug-class id, for any name the ontology knows; a name with
+        the salt or form of the drug after it ("pemetrexed disodium", "doxorubicin HCl") is
+        the drug when the rest is."""
+        found = self._drug_index.get(_key(text))
+        if found is None and (bare := _SALT.sub("", text)) != text and bare.strip():
+            found = self._drug_index.get(_key(bare))
+        return found
 
     def drug_lexicon(self) -> dict[str, str]:
         return dict(self._drug_index)
