@@ -111,3 +111,18 @@ def test_directory_is_rejected(tmp_path, mini_ontology):
 def test_comment_keys_are_ignored(mini_ontology):
     out = norm({"id": "P", "_expected": {"X": "eligible"}}, mini_ontology)
     assert out.patients and not out.problems
+
+
+def test_a_record_with_no_genomic_result_has_every_gene_untested(mini_ontology):
+    # as a missing `prior_therapies` is no treatment history: no `alterations` and no
+    # `tested_genes` say nothing of any gene; an empty list with no panel is "none found"
+    from trialmatch.rules import parse_text
+    from trialmatch.rules.evaluate import evaluate
+    (silent,) = norm({"id": "P-1", "diagnosis": {"oncotree": "COAD"}}, mini_ontology).patients
+    (empty,) = norm({"id": "P-2", "alterations": []}, mini_ontology).patients
+    (panel,) = norm({"id": "P-3", "tested_genes": ["KRAS"]}, mini_ontology).patients
+    assert silent.tested_genes == frozenset() and empty.tested_genes is None
+    for rule, values in (("alteration(KRAS, mutation)", (1, 0, 0)),
+                         ("alteration(KRAS, wildtype)", (1, 2, 2))):
+        got = tuple(evaluate(parse_text(rule), p, mini_ontology) for p in (silent, empty, panel))
+        assert got == values, rule

@@ -92,7 +92,9 @@ class PatientIn:
     diagnosis: DiagnosisIn | None = None
     ecog: int | None = None
     karnofsky: int | None = None
-    alterations: list[AlterationIn] = field(default_factory=list)
+    # None: the record holds no genomic result at all (no `alterations`, as opposed to an
+    # empty list): with no `tested_genes` either, every gene is untested
+    alterations: list[AlterationIn] | None = None
     biomarkers: BiomarkersIn = field(default_factory=BiomarkersIn)
     tested_genes: list[str] | None = None
     prior_therapies: list[str] | None = None

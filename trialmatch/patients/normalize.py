@@ -80,7 +80,7 @@ class Normalizer:
         errors: list[str] = []
         self._budget = MAX_SUGGESTIONS
         findings = [self.finding(i, a, prefix, warnings, errors)
-                    for i, a in enumerate(p.alterations)]
+                    for i, a in enumerate(p.alterations or ())]
         numbers: dict[str, tuple[float, float]] = {}
         if p.age is not None:
             numbers["age"] = (float(int(p.age)), float(int(p.age)))
@@ -127,6 +127,10 @@ class Normalizer:
         if p.tested_genes is not None:
             tested = frozenset(self._each(p.tested_genes, f"{prefix}/tested_genes", self.gene,
                                           "gene symbols", warnings))
+        elif p.alterations is None:
+            # no genomic result at all, as a missing `prior_therapies` is no treatment history:
+            # an empty panel, so every gene criterion is unknown rather than "not altered"
+            tested = frozenset()
         priors = None
         if p.prior_therapies is not None:
             priors = tuple(self._each(p.prior_therapies, f"{prefix}/prior_therapies",
