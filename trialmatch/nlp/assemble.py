@@ -924,11 +924,23 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 # "<a cancer type> or <words that name a cancer the parser does not know>": a cancer noun
 # within a few words after the "or" ("NSCLC or periampullary cancer"), or a short abbreviation
 # ("DLBCL or iNHL"). Not another or earlier cancer ("or any other malignancy"): history.
+_UNREAD_NOUNS = (r"(?i:cancers?|carcinomas?|adenocarcinomas?|tumou?rs?|neoplasms?|lymphomas?|"
+                 r"leuka?emias?|sarcomas?|malignanc(?:y|ies)|myelomas?|blastomas?|gliomas?|"
+                 r"melanomas?)\b(?!\s+in\s+situ)")
 _OR_UNREAD_CANCER = re.compile(
     r"\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?i:an?\s+)?(?!(?i:other|another|second|prior|previous|"
-    r"any|history|no|not)\b)(?:(?i:[a-z][\w'-]*)\s+){0,3}?(?i:cancers?|carcinomas?|tumou?rs?|"
-    r"neoplasms?|lymphomas?|leuka?emias?|sarcomas?|malignanc(?:y|ies)|myelomas?|blastomas?|"
-    r"gliomas?|melanomas?)\b(?!\s+in\s+situ)|[a-z]?[A-Z]{2,6}s?(?![\w-]))")
+    rf"any|history|no|not)\b)(?:(?i:[a-z][\w'-]*)\s+){{0,3}}?{_UNREAD_NOUNS}|[a-z]?[A-Z]{{2,6}}s?"
+    r"(?![\w-]))")
+# "<types> or (any) other malignancy": any cancer, the root of the cancer types
+_OR_OTHER_ANY = re.compile(
+    r"\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?i:any\s+)?(?i:other)\s+(?i:types?\s+of\s+)?"
+    r"(?i:malignanc(?:y|ies)|cancers?|tumou?rs?|neoplasms?|solid\s+tumou?rs?))\b")
+ANY_CANCER = "TISSUE"  # OncoTree's root (trialmatch.ontology.ROOT): any cancer
+# ... and in an inclusion criterion, "<type> or other <cancers>" ("colorectal cancer or other
+# adenocarcinomas"): more types the trial takes (elsewhere "or any other malignancy" is history)
+_OR_OTHER_UNREAD = re.compile(
+    r"\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?i:other|similar|related)\s+(?:(?i:[a-z][\w'-]*)\s+){0,2}?"
+    rf"{_UNREAD_NOUNS})")
 
 
 def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criterion,
@@ -936,8 +948,17 @@ def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criteri
     """A cancer type followed by "or" and a cancer the parser cannot name keeps that cancer
     as an `unparsed` alternative (any(type, unparsed)): a patient who has it is not rejected
     for the type the parser did read (manual review)."""
-    return _or_unread(node, [u for u in found if diagnosis_choice(u.node) is not None], text, c,
-                      _OR_UNREAD_CANCER, "assemble.unread_cancer", ms)
+    types = [u for u in found if diagnosis_choice(u.node) is not None]
+    node = _or_unread(node, types, text, c, _OR_UNREAD_CANCER, "assemble.unread_cancer", ms)
+    if c.section != "inclusion":
+        return node
+    for u in types:  # "A, B or other malignancy": any cancer at all
+        m = _OR_OTHER_ANY.match(text, u.end, c.end)
+        if m is not None:
+            other = Diagnosis(ANY_CANCER, prov=Provenance(c.section, m.start("alt"), m.end(),
+                                                          m.group("alt"), "assemble.or_other"))
+            return _with_alternative(node, other, u.start, m.end(), text, c)
+    return _or_unread(node, types, text, c, _OR_OTHER_UNREAD, "assemble.unread_cancer", ms)
 
 
 def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: re.Pattern[str],
@@ -1018,7 +1039,7 @@ def _inside(node: Node, lo: int, hi: int) -> bool:
         lo <= p.start and p.end <= hi
 
 
-def _with_alternative(node: Node, other: Unparsed, lo: int, hi: int, text: str,
+def _with_alternative(node: Node, other: Node, lo: int, hi: int, text: str,
                       c: Criterion) -> Node:
     """`other` as one more alternative of the part of `node` read from text[lo:hi]: the
     `any` (or the one finding) written there; the whole node when no part lies inside."""

@@ -1213,18 +1213,21 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             if not found:
                 break
             words = found.group("words").split()
+            # the k-th word's own offset (a word may repeat: "BRAF or combined BRAF")
+            offsets = [found.start("words") + w.start()
+                       for w in _WORD.finditer(found.group("words"))]
+            stop = found.end("words")
+            # (the longest name whose words no other mention holds: "platinum-resistant
+            # ovarian, ... cancer" is ovarian cancer, "platinum" being the drug)
             hit = next(((k, table[key]) for tail in tails for k in range(len(words))
+                        if not any(a < stop and offsets[k] < b for a, b in taken)
                         for lead in _site_forms(words[k:], m.label)
                         if (key := word_key(" ".join([lead, tail]))) in table),
                        None)
             if hit is None:
                 break
             k, value = hit
-            # the k-th word's own offset (a word may repeat: "BRAF or combined BRAF")
-            start = found.start("words") + [w.start() for w in _WORD.finditer(found.group("words"))][k]
-            stop = found.end("words")
-            if any(a < stop and start < b for a, b in taken):
-                break
+            start = offsets[k]
             out.append(Mention(m.label, start, stop, f"ontology.{m.label}.elliptic",
                                {_KEYS[m.label]: value}))
             end = found.start()
