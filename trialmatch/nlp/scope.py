@@ -130,7 +130,7 @@ _QUALIFY_HEAD = frozenset({"exception", "carved"})
 # Categories whose forward scope, run out inside a bracket of examples, covers the bracket
 # ("no prior X (e.g. a, ..., z)", "allergy to X (e.g. a, b, c)"); a qualifier or a count
 # stays where its words reach
-_THROUGH_EXAMPLES = frozenset({"negated", "prospective"})
+_THROUGH_EXAMPLES = frozenset({"negated", "prospective", "setting", "history", "permission"})
 
 
 def bracket_pairs(words: list[str]) -> dict[int, int]:
