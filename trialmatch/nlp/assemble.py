@@ -20,20 +20,17 @@ from trialmatch.nlp.resources import list_headers, places
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_state
 from trialmatch.rules.nodes import (
+    BIOMARKERS,
     Age,
     All,
-    Alteration,
     AnyOf,
     Diagnosis,
-    Expression,
-    Fusion,
     Measurement,
     Node,
     Not,
     Performance,
     PriorTherapy,
     Provenance,
-    Signature,
     Unparsed,
     walk,
 )
@@ -107,14 +104,11 @@ def _same_kind(a: Node, b: Node) -> bool:
     return _leaf_type(a) is not None and _leaf_type(a) is _leaf_type(b)
 
 
-_BIOMARKER_LEAVES = (Alteration, Fusion, Signature, Expression)
-
-
 def _negated_biomarkers(nodes: tuple[Node, ...]) -> bool:
     """"No known EGFR mutation or ALK rearrangement", "EGFR-mutant or ALK-positive
     patients are excluded": negated findings of different biomarker kinds, one negation."""
     return all(isinstance(n, Not) and n.stated is None
-               and _leaf_type(n.item) in _BIOMARKER_LEAVES for n in nodes)
+               and _leaf_type(n.item) in BIOMARKERS for n in nodes)
 
 
 # "(SERMs)" between a name and its examples: the name's abbreviation, skipped.
@@ -344,7 +338,6 @@ _ONE_PHRASE_OR = tuple((re.compile(rf"(?i)\b(?:{words})\s*\Z"),
                         re.compile(rf"(?i)\s*(?:{words}{more})\b"))
                        for words, more in ((_COUNTS, "|more|fewer|less|greater"), (_TIMES, ""),
                                            (_STATES, "")))
-_BIOMARKER = (Alteration, Fusion, Expression, Signature)
 # A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
 # subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".
 _SUBTYPE_AFTER = re.compile(r"(?i)(?:[\-–]\s?(?:non[\-–\s]?)?[a-z0-9]{1,12}"
@@ -375,7 +368,7 @@ def _biomarker(node: Node) -> bool:
         return _biomarker(node.item)
     if isinstance(node, AnyOf):
         return all(_biomarker(n) for n in node.items)
-    return isinstance(node, _BIOMARKER)
+    return isinstance(node, BIOMARKERS)
 
 
 _SIGN_COMMA = re.compile(r"\s?[+\-–−]?\s*,\s*")

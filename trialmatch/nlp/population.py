@@ -21,19 +21,17 @@ from dataclasses import replace
 
 from trialmatch.nlp.resources import conditions, umbrella_sets
 from trialmatch.rules.nodes import (
+    BIOMARKERS,
     All,
-    Alteration,
     AnyOf,
     Diagnosis,
-    Expression,
-    Fusion,
     Measurement,
     Node,
     Not,
     Population,
     Provenance,
-    Signature,
     Unparsed,
+    walk,
 )
 from trialmatch.rules.rewrite import rewrite
 
@@ -121,12 +119,9 @@ def _with_marker(rule: Node) -> set[int]:
     """The ids of the diagnoses (and their `any`s) that an `all` joins to a biomarker or a
     receptor status: a group of the cancer, named by its marker."""
     out: set[int] = set()
-    todo = [rule]
-    while todo:
-        node = todo.pop()
-        todo.extend(node.children)
-        if isinstance(node, All) and any(isinstance(c, (Alteration, Fusion, Expression, Signature,
-                                                         Measurement)) for c in node.items):
+    for node in walk(rule):
+        if isinstance(node, All) and any(isinstance(c, (*BIOMARKERS, Measurement))
+                                         for c in node.items):
             for c in node.items:
                 if diagnosis_choice(c) is not None:
                     out.update({id(c), *(id(x) for x in c.children)})

@@ -22,11 +22,9 @@ import re
 from dataclasses import replace
 
 from trialmatch.rules.nodes import (
+    BIOMARKERS,
     All,
-    Alteration,
     AnyOf,
-    Expression,
-    Fusion,
     Measurement,
     Node,
     Not,
@@ -46,7 +44,7 @@ _LINK = re.compile(
     r"\b(?:with|having|harbou?ring|harbou?r|carrying|carry|whose|who\s+(?:have|has|are)|"
     r"required\s+to|must\s+have|positive\s+for|selected\s+for|enrolled\s+(?:by|on|according)|"
     r"can\s+be\s+enrolled)\b", re.I)
-_BIOMARKERS = (Alteration, Fusion, Signature, Expression, Measurement)
+_BIOMARKERS = (*BIOMARKERS, Measurement)
 
 
 def sentences(text: str) -> list[tuple[int, str]]:

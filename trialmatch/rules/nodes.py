@@ -554,6 +554,9 @@ class Unparsed(Node):
 
 
 CONNECTIVES = (All, AnyOf, Not)
+# The leaves that name a biomarker finding of the tumour (a receptor status or a score is a
+# `Measurement`, kept apart).
+BIOMARKERS = (Alteration, Fusion, Expression, Signature)
 LEAVES = (Alteration, Fusion, Signature, Measurement, Expression, Diagnosis, Age, Sex, Performance,
           Stage, PriorTherapy, Population, Unparsed)
 NODE_TYPES: dict[str, type[Node]] = {cls.kind: cls for cls in CONNECTIVES + LEAVES}
