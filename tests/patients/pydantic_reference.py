@@ -123,7 +123,8 @@ class PatientIn(_Strict):
     diagnosis: DiagnosisIn | None = None
     ecog: int | None = Field(default=None, ge=0, le=5)
     karnofsky: int | None = Field(default=None, ge=0, le=100)
-    alterations: list[AlterationIn] = Field(default_factory=list)
+    # absent or null: no genomic result at all (an empty list is "none found")
+    alterations: list[AlterationIn] | None = None
     biomarkers: BiomarkersIn = Field(default_factory=BiomarkersIn)
     tested_genes: list[str] | None = None
     prior_therapies: list[str] | None = None
@@ -147,7 +148,3 @@ class PatientIn(_Strict):
     def _none_biomarkers(cls, v: Any) -> Any:
         return {} if v is None else v
 
-    @field_validator("alterations", mode="before")
-    @classmethod
-    def _none_alterations(cls, v: Any) -> Any:
-        return [] if v is None else v
