@@ -147,4 +147,3 @@ class PatientIn(_Strict):
     @classmethod
     def _none_biomarkers(cls, v: Any) -> Any:
         return {} if v is None else v
-
