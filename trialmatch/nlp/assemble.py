@@ -1359,18 +1359,21 @@ def _close_or(out: list[tuple[Criterion, Node]], chain: list[Node], tail: Criter
     out[-1] = (first, AnyOf(tuple(chain), prov=prov))
 
 
+def _announces(header: str, connective: str) -> bool:
+    """Whether a rule of data/lists.yaml with this connective finds its words in `header`."""
+    return any(h.connective == connective and rx.search(header) for h, rx in list_headers())
+
+
 def announces_alternatives(header: str) -> bool:
     """Whether a list header's words say its items are alternatives ("one of the following:",
     "of the following tumour types:", "eligible cancer types:"; data/lists.yaml)."""
-    if _ALL_OF_HEADER.search(header):
-        return False
-    return any(h.connective == "any" and rx.search(header) for h, rx in list_headers())
+    return not _ALL_OF_HEADER.search(header) and _announces(header, "any")
 
 
 def announces_count(header: str) -> bool:
     """Whether a list header asks for a number of its items, more than one ("at least two of
     the following:"; data/lists.yaml, `connective: some`)."""
-    return any(h.connective == "some" and rx.search(header) for h, rx in list_headers())
+    return _announces(header, "some")
 
 
 def _inline_count(c: Criterion, text: str) -> int | None:
@@ -1412,7 +1415,7 @@ def _with_count(c: Criterion, text: str, colon: int, head: Node) -> Node:
 def announces_exceptions(header: str) -> bool:
     """Whether a list header says its items are exceptions to it ("with the following
     exceptions:"; data/lists.yaml, `connective: except`)."""
-    return any(h.connective == "except" and rx.search(header) for h, rx in list_headers())
+    return _announces(header, "except")
 
 
 _ALL_OF_HEADER = re.compile(r"(?i)\b(?:all|each|both)\s+(?:of\s+)?(?:the\s+)?(?:following|these|below)\b")
@@ -1487,10 +1490,6 @@ def _conditional_items(layout: Layout, c: Criterion, head: Node, kids: list[int]
     items = AnyOf(kid_nodes, prov=prov) if c.any_of or announces_alternatives(c.text) \
         else All(kid_nodes, prov=prov)
     return [(c, _with_head(c, head, items, prov))]
-
-
-def _announces(header: str, connective: str) -> bool:
-    return any(h.connective == connective and rx.search(header) for h, rx in list_headers())
 
 
 def _with_head(c: Criterion, head: Node, items: Node, prov: Provenance) -> Node:

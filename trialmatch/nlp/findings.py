@@ -1851,10 +1851,10 @@ def _example_of_setting(m: Mention, ctx: Context) -> bool:
 
 # "no prior adjuvant chemotherapy", "no (neo)adjuvant systemic therapy": the setting written
 # before the treatment
-_SETTING_BEFORE = re.compile(r"(?i)(?:\(neo\)-?adjuvant|\b(?:neo-?)?adjuvant|\bperioperative|\bpalliative|"
-                             r"\b(?:neo-?)?adjuvant\s+or\s+(?:neo-?)?adjuvant)\s{1,3}"
+_SETTING_WORD = r"(?:\(neo\)-?|\bneo-?|\b)(?:adjuvant|perioperative|palliative)\b"
+_SETTING_BEFORE = re.compile(rf"(?i){_SETTING_WORD}\s{{1,3}}"
                              r"(?:(?:systemic|cytotoxic|combination)\s{1,3})?\Z")
-_SETTING_OPEN = re.compile(r"(?i)(?:\(neo\)-?|neo-?)?(?:adjuvant|perioperative|palliative)\b")  # (in the name)
+_SETTING_OPEN = re.compile(rf"(?i){_SETTING_WORD}")  # (the word opens the treatment's name)
 # "(adjuvant therapy is permitted)", "; neoadjuvant or adjuvant treatment is allowed": a
 # permission of the treatment given around surgery, in words that name no drug
 _ADJUVANT_ALLOWED = re.compile(
