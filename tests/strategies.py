@@ -33,7 +33,8 @@ VARIANTS = [None, "L858R", "T790M", "V600", "V600E", "G719X", "G719S", "exon19de
             "exon20ins", "ITD", "sensitizing", "v600", "E746_A750del", "G12C", "G12"]
 PROTEINS = [None, "L858R", "T790M", "V600E", "V600K", "G719S", "E746_A750del", "G12C",
             "G12D", "exon19del", "exon20ins", "ITD", "A767_V769dup", "S1982fs"]
-CODES = ["NSCLC", "LUAD", "LUSC", "LUNG", "SOLID", "HEME", "BRCA", "BREAST", "AML", "XYZ"]
+CODES = ["NSCLC", "LUAD", "LUSC", "LUNG", "SOLID", "HEME", "BRCA", "BREAST", "AML", "XYZ",
+         "BRCANOS", "ILC", "GNOS", "EPM"]
 DRUGS = ["osimertinib", "erlotinib", "carboplatin", "alectinib", "mysterymab"]
 CONCEPTS = ["osimertinib", "egfr_tki", "tki", "platinum", "mysterymab", "alectinib"]
 OPS = [">=", ">", "<=", "<", "=", "!="]

@@ -31,6 +31,7 @@ HEADERS = {
     "drugs.tsv": ["name", "brands", "classes", "targets", "synonyms"],
     "variant_groups.tsv": ["gene", "group", "name", "members", "synonyms"],
     "cancer_also.tsv": ["code", "also", "note"],
+    "cancer_unspecified.tsv": ["code", "within", "note"],
 }
 MULTI_VALUED = {
     "cancer_types.tsv": ["synonyms"],
@@ -40,6 +41,7 @@ MULTI_VALUED = {
     "drugs.tsv": ["brands", "classes", "targets", "synonyms"],
     "variant_groups.tsv": ["members", "synonyms"],
     "cancer_also.tsv": [],
+    "cancer_unspecified.tsv": ["within"],
 }
 OUR_EXTRA_CODES = {"SOLID", "HEME"}
 HEME_TISSUES = {"MYELOID", "LYMPH"}

@@ -48,6 +48,45 @@ def test_extra_is_a_links_are_checked(ontology):
     assert "joins two tissues" in problems(("ULMS", "LMS"))[0]
 
 
+def test_a_code_of_unstated_subtype_leaves_the_subtypes_of_its_group_unknown(ontology):
+    """`cancer_unspecified.tsv`: "glioma, NOS" and "sarcoma, NOS" sit beside the subtypes
+    they leave open; a trial asking for one of those subtypes cannot tell, one asking for
+    another group or another tissue still excludes the patient."""
+    glioma = make_patient(ontology, id="P-GNOS", diagnosis={"oncotree": "GNOS"})
+    sarcoma = make_patient(ontology, id="P-SARC", diagnosis={"oncotree": "SARCNOS"})
+    breast = make_patient(ontology, id="P-BRNOS", diagnosis={"oncotree": "BRCANOS"})
+    got = statuses(ontology, [trial("T-EPM", "diagnosis(EPM)"),
+                              trial("T-PAST", "diagnosis(PAST)"),
+                              trial("T-MNGT", "diagnosis(MNGT)"),
+                              trial("T-LMS", "diagnosis(LMS)"),
+                              trial("T-ILC", "diagnosis(ILC)"),
+                              trial("T-BRCA", "diagnosis(BRCA)")], [glioma, sarcoma, breast])
+    assert got[("P-GNOS", "T-EPM")] == "possible"
+    assert got[("P-GNOS", "T-PAST")] == "possible"
+    assert got[("P-GNOS", "T-MNGT")] == "ineligible"  # a meningioma is no glioma
+    assert got[("P-SARC", "T-LMS")] == "possible"
+    assert got[("P-SARC", "T-ILC")] == "ineligible"
+    assert got[("P-BRNOS", "T-ILC")] == "possible"
+    assert got[("P-BRNOS", "T-BRCA")] == "eligible"
+    assert got[("P-BRNOS", "T-LMS")] == "ineligible"
+    assert ontology.cancer_link("ILC", "BRCANOS") == ("coarser", None)
+
+
+def test_codes_of_unstated_subtype_are_checked(ontology):
+    from trialmatch.ontology.load import Row, table_problems
+    from trialmatch.ontology.stored import embedded_tables
+
+    def problems(code, *within):
+        row = Row(1, {"code": code, "within": list(within), "note": "test"}, "u.tsv")
+        return table_problems({**embedded_tables(), "cancer_unspecified": [row]})
+    assert problems("GNOS", "DIFG", "ENCG") == []
+    assert "unknown cancer code 'NOPE'" in problems("GNOS", "NOPE")[0]
+    assert "names no group" in problems("GNOS")[0]
+    assert "or above it" in problems("BRCA", "BRCA")[0]
+    assert "or above it" in problems("BRCA", "IDC")[0]
+    assert "two tissues" in problems("GNOS", "LMS")[0]
+
+
 def test_a_patient_coded_more_coarsely_than_the_trial_is_possible(ontology):
     lung = make_patient(ontology, id="P-LUNG", diagnosis={"oncotree": "LUNG"})
     breast = make_patient(ontology, id="P-BRCA", diagnosis={"oncotree": "BRCA"})

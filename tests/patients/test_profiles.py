@@ -126,3 +126,17 @@ def test_a_record_with_no_genomic_result_has_every_gene_untested(mini_ontology):
                          ("alteration(KRAS, wildtype)", (1, 2, 2))):
         got = tuple(evaluate(parse_text(rule), p, mini_ontology) for p in (silent, empty, panel))
         assert got == values, rule
+
+
+def test_a_history_listing_every_drug_of_a_combination_product_had_the_product():
+    """The drugs of a product named "A and B" listed one by one mean the product was given;
+    one of them alone does not."""
+    from trialmatch.ontology import default_ontology
+
+    ont = default_ontology()
+    both, one = norm({"id": "P-1", "prior_therapies": ["Trifluridine", "tipiracil"]}, ont), \
+        norm({"id": "P-2", "prior_therapies": ["trifluridine", "oxaliplatin"]}, ont)
+    assert "trifluridine and tipiracil" in both.patients[0].prior_therapies
+    assert "trifluridine and tipiracil" not in one.patients[0].prior_therapies
+    assert ont.with_combinations(("nivolumab", "relatlimab")) == (
+        "nivolumab", "relatlimab", "nivolumab and relatlimab")

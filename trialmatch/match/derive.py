@@ -85,6 +85,7 @@ def closures(ont: Ontology) -> dict:
     s, i = "s", "i"
     return {
         "cancer_closure": _table(cancer, ["code", "ancestor", "distance"], [s, s, i]),
+        "cancer_unstated": _table(ont.unstated_rows(), ["code", "covers"], [s, s]),
         "drug_closure": _table(drugs, ["drug", "concept"], [s, s]),
         "status_compat": _table(compat, ["field", "crit", "have", "v"], [s, s, s, i]),
     }

@@ -31,6 +31,8 @@ from trialmatch.rules.nodes import (
     Performance,
     PriorTherapy,
     Provenance,
+    Sex,
+    Stage,
     Unparsed,
     walk,
 )
@@ -138,7 +140,7 @@ def _spells_out(head: Node, inner: list[Node], gap: str) -> bool:
         return False
     from trialmatch.ontology import default_ontology
 
-    relation = default_ontology().cancer_relation
+    relation = default_ontology().is_a_relation
     return all(isinstance(n, Diagnosis) and relation(n.code, head.code) == 2 for n in inner)
 
 
@@ -410,7 +412,11 @@ def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]
         prev = units[k - 1] if k else None
         if prev is not None and out and out[-1] is prev and isinstance(prev.node, PriorTherapy) \
                 and _is_type(u.node) \
-                and _STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None \
+                and (_STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None
+                     # ("A, B, hormone-refractory C": the state's words within the list)
+                     or k >= 2 and _is_type(units[k - 2].node)
+                     and _PREMODIFIER_GAP.fullmatch(text, prev.end, u.start) is not None
+                     and _STATE_PREFIX.search(text, prev.start, prev.end) is not None) \
                 and (k >= 2 and _is_type(units[k - 2].node)
                      or k + 1 < len(units) and _is_type(units[k + 1].node)):
             node = All((prev.node, u.node), prov=Provenance(
@@ -856,6 +862,21 @@ _PART_LABEL = re.compile(
     r"(?:\s+(?:[A-Z0-9]{1,3}|I{1,3}V?))?\s*[:：]")
 
 
+# A finding said to hold for one part only, in brackets right after it ("prior X (for
+# subjects in arm A)", "Y (cohort 2 only)"): that part's rule, which the layout did not make
+# a cohort; manual review rather than a rule for everyone. (A cancer type of one part, "solid
+# tumour (phase 1)" / "SCLC (phase 2)", or a limit, "ECOG 0-2 (phase 1) or 0-1 (phase 2)",
+# is one of the trial's alternatives, read as such: `_limits_per_part`.)
+_PART_BRACKET = re.compile(
+    r"(?i)[ \t]*\(\s*(?:(?:for|in)\s+)?(?:(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|"
+    r"enrolled\s+in|assigned\s+to)\s+)?(?:the\s+)?(?:arm|cohort|group|part|phase|stratum)\s+"
+    r"(?:[A-Z0-9]{1,3}|I{1,3}V?)(?:\s+only)?\s*\)")
+
+
+def _per_part_limit(node: Node) -> bool:
+    return diagnosis_choice(node) is not None or isinstance(node, (Age, Performance, Stage, Sex))
+
+
 def _per_part(found: list[Unit], text: str, prov: Provenance) -> Node | None:
     """"For the first part: A. For the second part: B or C": a patient joins one part, so the
     parts' findings are alternatives: any(A, any(B, C)); the words before the first label
@@ -902,6 +923,11 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = [u for u in found if not u.permitted]
     if not found:
         return Unparsed(text[c.start:c.end], prov=prov)
+    found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
+                                      "the study", prov=_span(prov, text, u.start, u.end,
+                                                              "assemble.part_bracket")))
+             if c.cohorts is None and _PART_BRACKET.match(text, u.end, c.end)
+             and not _per_part_limit(u.node) else u for u in found]
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
@@ -1360,8 +1386,16 @@ def _close_or(out: list[tuple[Criterion, Node]], chain: list[Node], tail: Criter
 
 
 def _announces(header: str, connective: str) -> bool:
-    """Whether a rule of data/lists.yaml with this connective finds its words in `header`."""
+    """Whether a rule of data/lists.yaml with this connective finds its words in `header`;
+    a connective that binds the header's own criterion ("either", "if") only in the header's
+    last sentence, the one that announces the list ("X, provided they have not had Y; NOTE:
+    the following doses are counted:" binds nothing)."""
+    if connective in ("either", "if"):
+        header = _CLAUSE_END.split(header)[-1]
     return any(h.connective == connective and rx.search(header) for h, rx in list_headers())
+
+
+_CLAUSE_END = re.compile(r"[;.](?:\s+|$)(?=\S)")
 
 
 def announces_alternatives(header: str) -> bool:
@@ -1481,15 +1515,29 @@ def _conditional_items(layout: Layout, c: Criterion, head: Node, kids: list[int]
     the tumour is X, the following must also apply:"); [] for any other criterion, and when
     the group cannot be read (a preamble, "Patients may be included if they meet all of the
     following criteria:", reads as the whole list's header)."""
-    if not c.header or isinstance(head, Unparsed) or not _announces(c.text, "if") \
-            or _other_cohorts(layout, c, kids):
+    if not c.header or not _announces(c.text, "if") or _other_cohorts(layout, c, kids):
         return []
     end = max(layout.criteria[k].end for k in kids)
     prov = Provenance(c.section, c.start, end, text[c.start:end], "segment.if")
+    if isinstance(head, Unparsed):
+        if not _GROUP_NAMED.search(c.text):
+            return []
+        # "patients with <what the profile does not hold> are eligible provided they meet the
+        # following:": who the list binds cannot be told
+        return [(c, Unparsed(text[c.start:end], reason="conditions for a group the profile "
+                             "cannot tell", prov=prov))]
     kid_nodes = tuple(nodes[k] for k in kids)
     items = AnyOf(kid_nodes, prov=prov) if c.any_of or announces_alternatives(c.text) \
         else All(kid_nodes, prov=prov)
     return [(c, _with_head(c, head, items, prov))]
+
+
+# A header that names the group its list binds: "If ...,", "patients with X ...", "women over 60"
+# (not "If the patient meets any of the following, ...": the list itself)
+_GROUP_NAMED = re.compile(r"(?i)^\W*(?:if|when|in\s+case)\b(?![^,:]*\b(?:following|below|listed|"
+                          r"these|criteria)\b)|\b(?:patients?|participants?|"
+                          r"subjects?|women|men|those|individuals?|children)\s+(?:with|whose|"
+                          r"who|over|under|aged|older|younger|having)\b")
 
 
 def _with_head(c: Criterion, head: Node, items: Node, prov: Provenance) -> Node:

@@ -896,6 +896,15 @@ _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w
 
 # What a separator of _CONJUNCT ends with, before any whitespace (every one has such a part).
 _SEP_ENDS = (",", "/", "or", "and", "nor")
+# Words of extent or treatment state before the last name of an elliptic list, which the name
+# does not hold: "ovary, breast, colon or metastatic hormone-refractory prostate cancer"
+_LEAD_MODIFIER = re.compile(
+    r"(?i)(?<![\w-])(?:(?:hormone|castration|castrate|platinum|endocrine|chemotherapy|treatment)"
+    r"[\s-]+)?(?:refractory|resistant|sensitive|naive|naïve|pre-?treated|relapsed|recurrent|"
+    r"metastatic|advanced|unresectable|inoperable)[\s-]+\Z")
+_MODIFIER_PAIR = re.compile(
+    r"(?i)(?<![\w-])(?:refractory|resistant|sensitive|naive|naïve|pre-?treated|relapsed|recurrent|"
+    r"metastatic|advanced|unresectable|inoperable)\s*(?:,|/|or|and|and/or)\s*\Z")
 
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
 _WORD = re.compile(r"\S+")
@@ -1206,6 +1215,12 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                 and surface[-1].lower()[:-1] in _HEADS["cancer"]:
             tails.append(surface[-1][:-1])  # "... or laryngeal cancers": each a cancer
         end = m.start
+        while (lead := _LEAD_MODIFIER.search(text, max(0, end - 40), end)) is not None \
+                and lead.start() < end \
+                and not _MODIFIER_PAIR.search(text, max(0, lead.start() - 40), lead.start()):
+            # "breast, colon or hormone-refractory prostate cancer" (not "metastatic or
+            # relapsed breast cancer": two states of one cancer)
+            end = lead.start()
         for _ in range(12):
             if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
                 break  # no separator ends there: the search below would find nothing
@@ -1463,6 +1478,9 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
     return text_mentions(doc_text(doc), doc_tokens(doc), lex)
 
 
+_VIRUS_AFTER = re.compile(r"(?i)[\s-]{0,2}virus(?:es)?\b")
+
+
 def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     """Every mention in `text` (whose tokens are `toks`), non-overlapping, in text order."""
     genes = gene_mentions(toks, text, lex)
@@ -1471,6 +1489,9 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     names += site_names(toks, text, lex, [(m.start, m.end) for m in names
                                           if m.label == "cancer"])
     fuzzy = fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
+    # "human T-cell leukaemia virus", "a sarcoma virus": the virus, not the cancer
+    names, fuzzy = ([m for m in ms if not (m.label == "cancer" and _VIRUS_AFTER.match(text, m.end))]
+                    for ms in (names, fuzzy))
     found += names + fuzzy
     found += short_name_mentions(text, names, lex.cancer_codes, lex.parents)  # "relapsed MM"
     qualify_cancers(text, names, lex)

@@ -1381,8 +1381,9 @@ def _target_before(m: Mention, ctx: Context) -> bool:
 # "Subjects cannot have had X",
 # "Previous therapy should not have included X"):
 # the section already negates it, the words restate that.
-# (after the group it is said of: "For part B patients, no prior X")
-_MUST_NOT = re.compile(r"\W*(?i:for\s+[^,:;()]{1,60}?[,:]\s*)?(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
+# (after the group it is said of: "For part B patients, no prior X", "Part B: no prior X")
+_MUST_NOT = re.compile(r"\W*(?i:for\s+[^,:;()]{1,60}?[,:]\s*|(?:part|phase|cohort|arm|group|stage)\s+"
+                       r"[\w.-]{1,6}(?:\s+only)?\s*[:：]\s*)?(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
                        r"\s+(?:therap(?:y|ies)|treatments?|regimens?))?\s*"
                        r"(?:(?i:must|should|shall|may|can)\s+not|(?i:cannot))\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
@@ -1800,7 +1801,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             or _SETTING_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)
             or _SETTING_OPEN.match(ctx.text, m.start, m.end)
             or _setting_waiver(m, ctx)) and (
-            ctx.section == "exclusion" or "negated" in m.mods or _NO_PRIOR.search(before[-40:])):
+            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
+            or _NO_PRIOR.search(before[-40:])):
         # "no prior chemotherapy for metastatic disease", "no prior chemotherapy (adjuvant
         # chemotherapy allowed)": the profile holds no treatment setting, so an earlier
         # (adjuvant) course neither meets nor breaks it
@@ -1959,8 +1961,13 @@ _RULE_FOR = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?)?\s*(?:must
 def _sex(m: Mention, ctx: Context) -> Node | None:
     """"Postmenopausal women with ...", "Male patients aged 18 or older": the population's
     sex, in an inclusion criterion that names one sex as the patients; not a rule about
-    pregnancy or contraception, not "men and women"."""
-    if ctx.section != "inclusion" or _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end):
+    pregnancy or contraception, not "men and women"; in the exclusion criteria, an item that
+    is the sex alone ("Male patients.")."""
+    if ctx.section == "exclusion":
+        lone = _OPENS.fullmatch(ctx.text, ctx.start, m.start) and _SEX_ALONE.fullmatch(
+            ctx.text, m.end, ctx.end)
+        return Sex(m.data["sex"], prov=ctx.prov(m.start, m.end, m.source)) if lone else None
+    if _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end):
         return None
     rest = ctx.text[ctx.start:m.start] + " " + ctx.text[m.end:ctx.end]
     if _REPRODUCTION.search(ctx.heading):
@@ -1982,6 +1989,9 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     return Sex(m.data["sex"], prov=ctx.prov(m.start, m.end, m.source))
 
 
+# After the sex, when it is the whole criterion: "Male patients.", "Men"
+_SEX_ALONE = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?|individuals?|persons?)?"
+                        r"\s*[.;]?\s*")
 # After a label of a formula or a table row: "=" or ":" and a number or a bracket.
 _STRATUM_VALUE = re.compile(r"\s*(?:\([^()]{0,20}\)\s*)?[=:：]\s*[(\d<>≤≥]")
 

@@ -77,7 +77,7 @@ def required_choices(node: Node, negated: bool = False) -> list[tuple[str, ...]]
 def _relation(ontology, trial_code: str, patient_code: str) -> int:
     """The ontology's is-a relation (2: same or below, 1: above, 0: unrelated); an ontology
     without a cancer hierarchy (a lexicon-only stub) knows only equality."""
-    relation = getattr(ontology, "cancer_relation", None)
+    relation = getattr(ontology, "is_a_relation", None)
     if relation is None:
         return 2 if trial_code == patient_code else 0
     return relation(trial_code, patient_code)
@@ -96,23 +96,40 @@ def without_contradictions(rule: Node, ontology) -> Node:
     if not required:
         return rule
 
-    def covers(excluded: list[Diagnosis]) -> bool:
+    def covers(excluded: list[Diagnosis], spared: list[str]) -> bool:
         return any(all(any(_relation(ontology, leaf.code, code) == 2 for leaf in excluded)
+                       and not any(_relation(ontology, kept, code) == 2 for kept in spared)
                        for code in choice) for choice in required)
 
     marked = _with_marker(rule)
+    spared = _spared(rule)
 
     def visit(node: Node, negated: bool, _depth: int) -> Node:
         # (a diagnosis, or an `any` of them: "no melanoma" in a trial of melanoma rules out
         # every type the name covers; not one named with a marker, "BCR-ABL1-positive
-        # leukaemia", which rules out that group only)
+        # leukaemia", which rules out that group only; nor one whose exception spares the
+        # required type, "blood cancers other than lymphoma" in a trial open to lymphoma)
         if negated and id(node) not in marked and (found := diagnosis_choice(node)) is not None \
-                and covers(found):
+                and covers(found, spared.get(id(node), [])):
             return Unparsed(node.prov.text if node.prov and node.prov.text else found[0].code,
                             reason=CONTRADICTS, prov=node.prov)
         return node
 
     return rewrite(rule, visit)
+
+
+def _spared(rule: Node) -> dict[int, list[str]]:
+    """The ids of the diagnoses (and their `any`s) that an `all` takes without other types
+    ("X other than Y": all(X, not(Y))), each with the codes it is taken without."""
+    out: dict[int, list[str]] = {}
+    for node in walk(rule):
+        if isinstance(node, All):
+            kept = [c.item.code for c in node.items
+                    if isinstance(c, Not) and isinstance(c.item, Diagnosis)]
+            for c in node.items if kept else ():
+                if diagnosis_choice(c) is not None:
+                    out[id(c)] = kept
+    return out
 
 
 def _with_marker(rule: Node) -> set[int]:

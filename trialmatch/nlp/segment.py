@@ -70,6 +70,8 @@ class Layout:
 
 _NEXT_SENTENCE = re.compile(r"[.;]\s+(?=[A-Z(])")
 _ONLY = re.compile(r"(?i)\bonly\b")
+# a part's label that opens a sentence as a label: "Phase 2 only ...", "Phase 2: ..."
+_LABELLED = re.compile(r"(?i)\bonly\b|[:：]")
 # An inclusion item written as an exclusion: "Patients with X who have not had Y are
 # ineligible (...)": a population, then (at the end of its first sentence) the words that
 # rule it out. It reads as an item of the exclusion criteria.
@@ -340,16 +342,16 @@ class _Builder:
         c.all_of = c.header and bool(_ALL_OF.search(words))
 
     def _split_part(self, text: str) -> bool:
-        """Cut the last criterion where a sentence opens with a part's name: "only" after an
-        id when the criterion opened with a part ("Phase 1 only: no prior X. Phase 2 only: no
-        prior X or Y"), or a part named by what it does ("X. In the expansion cohort, Y"):
+        """Cut the last criterion where a sentence opens with a part's name: a label ("only"
+        after an id, or a colon) when the criterion opened with a part ("Phase 1 only: no
+        prior X. Phase 2: no prior X or Y"), or a part named by what it does ("X. In the expansion cohort, Y"):
         the rest is a criterion of that part. Whether it was cut."""
         c = self.criteria[-1]
         for m in _NEXT_SENTENCE.finditer(c.text):
             rest = c.text[m.end():]
             tagged = inline_cohort(rest)
             if tagged is None or not tagged[1] or not (
-                    c.named and _ONLY.search(rest, 0, tagged[1]) or _FOR.match(rest)):
+                    c.named and _LABELLED.search(rest, 0, tagged[1]) or _FOR.match(rest)):
                 tagged = named_portion(rest) if self.scope is None else None
                 if tagged is None:
                     continue

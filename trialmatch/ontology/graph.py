@@ -53,6 +53,10 @@ _SALT = re.compile(r"(?i)(?:\s+(?:hydrochloride|hcl|dihydrochloride|dichloride|c
                    r"trihydrate|anhydrous|injection|tablets?|capsules?))+\s*\Z")
 
 
+# between the drugs of a combination product's name: "A and B", "A, B, and C"
+_COMBINED = re.compile(r",\s*and\s+|,\s*|\s+and\s+")
+
+
 class Ontology:
     """The loaded graph with lookup tables. Build with `Ontology.from_tables`."""
 
@@ -68,6 +72,8 @@ class Ontology:
         self.groups: dict[tuple[str, str], Row] = {}
         self.successors: dict[str, str] = {}  # revoked or renamed OncoTree code -> current
         self.also: dict[str, tuple[str, ...]] = {}  # code -> the other types it is a kind of
+        # code of unstated subtype -> the groups whose subtypes it leaves open
+        self.unspecified: dict[str, tuple[str, ...]] = {}
         self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
         self._gene_index: dict[str, str] = {}
         self._cancer_index: dict[str, str] = {}
@@ -92,6 +98,10 @@ class Ontology:
             if old not in ont.cancers:
                 ont.successors[old] = new
         ont.add_also(tables.get("cancer_also", ()))
+        ont.unspecified = {str(r["code"]): tuple(str(w) for w in r["within"])
+                           for r in tables.get("cancer_unspecified", ())
+                           if str(r["code"]) in ont.cancers
+                           and all(str(w) in ont.cancers for w in r["within"])}
         for row in tables["gene_families"]:
             ont.family_rows[str(row["family"])] = row
         for row in tables["genes"]:
@@ -258,6 +268,25 @@ class Ontology:
             found = self._drug_index.get(_key(bare))
         return found
 
+    @cached_property
+    def _combinations(self) -> list[tuple[str, frozenset[str]]]:
+        """Each combination product ("trifluridine and tipiracil") with its drugs, each as
+        the ontology names it (or in lower case when it does not know it alone)."""
+        out = []
+        for name in self.drugs:
+            parts = [p for p in _COMBINED.split(name) if p.strip()]
+            if len(parts) > 1:
+                out.append((name, frozenset(self.drug_concept(p) or p.strip().lower()
+                                            for p in parts)))
+        return out
+
+    def with_combinations(self, drugs: tuple[str, ...]) -> tuple[str, ...]:
+        """A treatment history with every combination product whose drugs it holds, all of
+        them: a record that lists trifluridine and tipiracil had the product of the two."""
+        have = set(drugs)
+        extra = [name for name, parts in self._combinations if name not in have and parts <= have]
+        return (*drugs, *extra) if extra else drugs
+
     def drug_lexicon(self) -> dict[str, str]:
         return dict(self._drug_index)
 
@@ -372,6 +401,16 @@ class Ontology:
         return rows
 
     def cancer_relation(self, trial_code: str, patient_code: str) -> int:
+        """How a patient's cancer type meets a trial's: `is_a_relation`, and 1 (unknown)
+        where the patient's code leaves its subtype unstated within a group that holds the
+        trial's type (`cancer_unspecified.tsv`)."""
+        relation = self.is_a_relation(trial_code, patient_code)
+        if relation == 0 and self._left_open(self.resolve_cancer(trial_code),
+                                             self.resolve_cancer(patient_code)):
+            return 1
+        return relation
+
+    def is_a_relation(self, trial_code: str, patient_code: str) -> int:
         """2 if the patient's type is the trial's or below it, 1 if coarser or if the
         patient's code is not in this ontology (a valid OncoTree code outside the embedded
         subset says nothing either way), else 0."""
@@ -386,6 +425,24 @@ class Ontology:
         if patient_code in self.cancer_ancestors(trial_code):
             return 1
         return 0
+
+    def _left_open(self, trial_code: str, patient_code: str) -> bool:
+        """Whether the patient's code leaves its subtype unstated within a group that holds
+        the trial's type ("glioma, NOS" against an ependymoma): unknown, not unmet."""
+        groups = self.unspecified.get(patient_code, ())
+        return bool(groups) and any(g in self.cancer_ancestors(trial_code) for g in groups)
+
+    def unstated_rows(self) -> list[tuple[str, str]]:
+        """(patient code, trial code) for every pair `_left_open` holds, revoked codes
+        standing for their successors on both sides, so the SQL matcher agrees with
+        `cancer_relation`."""
+        if not self.unspecified:
+            return []
+        codes = [*self.cancers, *(old for old in self.successors
+                                  if self.resolve_cancer(old) in self.cancers)]
+        vague = [c for c in codes if self.resolve_cancer(c) in self.unspecified]
+        return [(p, t) for p in vague for t in codes
+                if self._left_open(self.resolve_cancer(t), self.resolve_cancer(p))]
 
     def cancer_path(self, patient_code: str, trial_code: str) -> list[str]:
         """The is-a path from the patient's code up to the trial's ([] if none); a revoked
@@ -428,7 +485,7 @@ class Ontology:
             if self.tissue_of(p) == t:
                 return "tissue", chain[t]
             return "ancestor", chain[t]
-        if p in self.cancer_ancestors(t):
+        if p in self.cancer_ancestors(t) or self._left_open(t, p):
             return "coarser", None
         return "unrelated", None
 
@@ -463,13 +520,15 @@ class Ontology:
     @cached_property
     def fingerprint(self) -> str:
         """A hash of what matching reads from the ontology (is-a links of cancer types and
-        drug classes, family members, variant groups, the classes of each drug, revoked
-        codes): the derived tables of a database are current when it has not changed."""
+        drug classes, codes of unstated subtype, family members, variant groups, the classes
+        of each drug, revoked codes): the derived tables of a database are current when it has not changed."""
         import hashlib
 
         h = hashlib.sha256()
         for name in sorted(self.cancers):
             h.update(f"c{name}>{self.cancers[name]['parent']};".encode())
+        for code, groups in sorted(self.unspecified.items()):
+            h.update(f"u{code}>{','.join(groups)};".encode())
         for fam, members in sorted(self.families.items()):
             h.update(f"f{fam}>{','.join(members)};".encode())
         for (gene, group), row in sorted(self.groups.items()):

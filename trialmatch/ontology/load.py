@@ -28,9 +28,11 @@ OPTIONAL_FILES = {
     "cancer_successors": ("code", "successor", "note"),
     # a tumour type that is also a kind of another type outside its OncoTree parent chain
     "cancer_also": ("code", "also", "note"),
+    # a code that leaves its subtype unstated, and the groups whose subtypes it leaves open
+    "cancer_unspecified": ("code", "within", "note"),
 }
 LIST_COLUMNS = {"synonyms", "aliases", "previous", "families", "brands", "classes", "targets",
-                "members"}
+                "members", "within"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,7 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
         if new not in cancers:
             problems.append(f"{row.where()}: successor {new!r} of {old!r} is not a known code")
     problems += _also_problems(tables.get("cancer_also", []), cancers)
+    problems += _unspecified_problems(tables.get("cancer_unspecified", []), cancers)
     return problems
 
 
@@ -211,6 +214,29 @@ def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
         elif cancers[code]["tissue"] != cancers[also]["tissue"]:
             problems.append(f"{row.where()}: {code!r} -> {also!r} joins two tissues (a "
                             "name that spans tissues is an umbrella, nlp/data/umbrellas.yaml)")
+    return problems
+
+
+def _unspecified_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
+    """A code of unstated subtype names known groups of its own tissue, none below it."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        code, within = str(row["code"]), [str(w) for w in row["within"]]
+        if code in seen:
+            problems.append(f"{row.where()}: {code!r} is listed twice")
+        seen.add(code)
+        unknown = [c for c in (code, *within) if c not in cancers]
+        if unknown:
+            problems.append(f"{row.where()}: unknown cancer code {unknown[0]!r}")
+            continue
+        if not within:
+            problems.append(f"{row.where()}: {code!r} names no group it lies within")
+        for group in within:
+            if code == group or code in _above(group, cancers, {}):
+                problems.append(f"{row.where()}: {code!r} is {group!r} or above it")
+            elif cancers[code]["tissue"] != cancers[group]["tissue"]:
+                problems.append(f"{row.where()}: {code!r} and {group!r} are of two tissues")
     return problems
 
 

@@ -133,8 +133,8 @@ class Normalizer:
             tested = frozenset()
         priors = None
         if p.prior_therapies is not None:
-            priors = tuple(self._each(p.prior_therapies, f"{prefix}/prior_therapies",
-                                      self.drug, "drugs", warnings))
+            priors = self.ont.with_combinations(tuple(self._each(
+                p.prior_therapies, f"{prefix}/prior_therapies", self.drug, "drugs", warnings)))
         if errors:
             return None, warnings, errors
         return PatientFacts(

@@ -14,7 +14,7 @@ import duckdb
 
 from trialmatch.rules.dsl import to_text
 from trialmatch.rules.trial import Trial
-from trialmatch.store.schema import CLAUSES_DDL, MEMBERS_DDL, REGISTRY_DDL
+from trialmatch.store.schema import CLAUSES_DDL, MEMBERS_DDL, REGISTRY_DDL, UNSTATED_DDL
 
 
 def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
@@ -53,5 +53,12 @@ def _v6_to_v7(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MEMBERS_DDL)
 
 
-STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {4: _v4_to_v5, 5: _v5_to_v6,
-                                                                   6: _v6_to_v7}
+def _v7_to_v8(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 8 knows cancer codes of unstated subtype (`cancer_unstated`); the derived
+    tables are built again on the next open."""
+    con.execute(UNSTATED_DDL)
+    con.execute("DELETE FROM meta WHERE key = 'derived'")
+
+
+STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}

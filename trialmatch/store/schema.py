@@ -8,7 +8,7 @@ leaves are de-duplicated across all trials (`leaves`), also in conjunctive norma
 or the trials change.
 """
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
         cohort_key INTEGER, clause INTEGER, leaf_id INTEGER, neg BOOLEAN)"""
@@ -16,6 +16,9 @@ CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
 # patient absent from a later run of the same cohort is removed, with its matches lost
 MEMBERS_DDL = """CREATE TABLE IF NOT EXISTS cohort_members (cohort VARCHAR,
         patient_id VARCHAR)"""
+
+# a patient's cancer code of unstated subtype and the trial codes it leaves open (unknown)
+UNSTATED_DDL = """CREATE TABLE IF NOT EXISTS cancer_unstated (code VARCHAR, covers VARCHAR)"""
 
 # what the registry says about a trial, kept apart from its rules (`trialmatch sync`, `load`):
 # its sites with their geo points (`find --near`), the version of each synced record, and
@@ -64,6 +67,7 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS fusion_partners (leaf_id INTEGER, partner VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS cancer_closure (code VARCHAR, ancestor VARCHAR,
         distance INTEGER)""",
+    UNSTATED_DDL,
     """CREATE TABLE IF NOT EXISTS drug_closure (drug VARCHAR, concept VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS status_compat (field VARCHAR, crit VARCHAR, have VARCHAR,
         v INTEGER)""",
@@ -115,4 +119,4 @@ DDL = [
 
 PATIENT_TABLES = ("patients", "findings", "panel", "priors", "numbers", "statuses")
 DERIVED_TABLES = ("alt_specs", "wt_genes", "fusion_specs", "fusion_partners",
-                  "cancer_closure", "drug_closure", "status_compat")
+                  "cancer_closure", "cancer_unstated", "drug_closure", "status_compat")
