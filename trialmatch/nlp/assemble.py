@@ -412,11 +412,7 @@ def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]
         prev = units[k - 1] if k else None
         if prev is not None and out and out[-1] is prev and isinstance(prev.node, PriorTherapy) \
                 and _is_type(u.node) \
-                and (_STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None
-                     # ("A, B, hormone-refractory C": the state's words within the list)
-                     or k >= 2 and _is_type(units[k - 2].node)
-                     and _PREMODIFIER_GAP.fullmatch(text, prev.end, u.start) is not None
-                     and _STATE_PREFIX.search(text, prev.start, prev.end) is not None) \
+                and _STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None \
                 and (k >= 2 and _is_type(units[k - 2].node)
                      or k + 1 < len(units) and _is_type(units[k + 1].node)):
             node = All((prev.node, u.node), prov=Provenance(

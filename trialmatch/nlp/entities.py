@@ -889,7 +889,9 @@ _UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}
                            r"(?:inhibitors?|antagonists?|blockers?))\b")
 _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
-_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+[A-Za-z0-9][\w'\-/]*){0,3})"
+_CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+(?:[A-Za-z0-9][\w'\-/]*|&)){0,3})"
+                       # (its abbreviation after it: "head & neck (H&N) or oesophageal cancer")
+                       r"(?P<abbr>[ \t]*\([A-Za-z0-9&/\-]{1,10}\))?"
                        r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
                        r"\s*/\s*)\Z")
 
@@ -1225,8 +1227,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
                 break  # no separator ends there: the search below would find nothing
             found = _CONJUNCT.search(text, max(0, end - 60), end)
-            if not found:
-                break
+            if not found or found.group("abbr") and m.label != "cancer":
+                break  # (a drug class's bracket may be another class: "mitogen kinase (MEK)")
             words = found.group("words").split()
             # the k-th word's own offset (a word may repeat: "BRAF or combined BRAF")
             offsets = [found.start("words") + w.start()

@@ -1680,6 +1680,15 @@ _COURSE_WORD = re.compile(r"(?i)\b(?:progress\w*|relaps\w*|recurr\w*|respon\w*|r
                           r"resistan\w*|fail\w*|intoleran\w*|toxicit\w*|stable|worsen\w*)")
 
 
+# After a drug, words that say what it does (the reason for a rule about the study drug), not
+# that a patient had it: "X has been shown to ...", "X is known to ...", "X may cause ..."
+_SAID_OF_DRUG = re.compile(
+    r"(?i)\s*(?:\([^()]{1,30}\)\s*)?(?:has|have)\s+been\s+(?:shown|reported|found|associated)"
+    r"|\s*(?:\([^()]{1,30}\)\s*)?(?:is|are)\s+(?:known|expected|likely|thought)\s+to\b"
+    r"|\s*(?:\([^()]{1,30}\)\s*)?(?:may|can|could|might)\s+(?:cause|harm|be\s+harmful|"
+    r"terminate|affect|interfere)\b")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     if "state" in m.data:
         return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
@@ -1690,6 +1699,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None  # the drug an "other" class adds to (see _in_addition_to)
     if _carrier(m, ctx) or _example_of_setting(m, ctx):
         return None  # (or "no treatment for metastatic disease, including X": an example)
+    if _SAID_OF_DRUG.match(ctx.text, m.end, ctx.end):
+        return None  # "X has been shown to harm a fetus": what the drug does, no history
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1,
                        *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
@@ -1769,7 +1780,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             return Not(node, prov=node.prov) if negated else node
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
-    if "carved" in m.mods and spared and "prospective" not in m.mods \
+    if "carved" in m.mods and spared and m.mods.isdisjoint({"prospective", "count"}) \
             and m.data["concept"] not in spared \
             and not SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)):
         # (not "X (except adjuvant X ...)": the exception is a setting of X itself)
@@ -1937,6 +1948,17 @@ _QUALIFIED_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,120}\)\s*)?,?\s*(?:" + _ACTS
 _BOTH_SEXES = re.compile(r"(?i)\b(?:men|man|males?)\b.{0,40}\b(?:women|woman|females?)\b|"
                          r"\b(?:women|woman|females?)\b.{0,40}\b(?:men|man|males?)\b|\bboth\s+(?:sexes|genders)\b"
                          r"|\b(?:either|any)\s+(?:sex|gender)\b", re.DOTALL)
+_BOTH_SEXES_ITEM = re.compile(r"(?im)^\W*(?:(?:adult|all)\s+)?(?:men|males?)\s+(?:or|and|and/or)\s+"
+                              r"(?:women|females?)\b|^\W*(?:(?:adult|all)\s+)?(?:women|females?)"
+                              r"\s+(?:or|and|and/or)\s+(?:men|males?)\b")
+
+
+def _both_sexes_named(text: str) -> bool:
+    """Whether a criterion opens by taking both sexes ("Male or female patients aged ..."):
+    then "Women ..." elsewhere names a group of the patients, not the population's sex."""
+    return _BOTH_SEXES_ITEM.search(text) is not None
+
+
 # Words that make a mention of women or men a rule about pregnancy or contraception.
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
                            r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom|"
@@ -1965,10 +1987,10 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     is the sex alone ("Male patients.")."""
     if ctx.section == "exclusion":
         lone = _OPENS.fullmatch(ctx.text, ctx.start, m.start) and _SEX_ALONE.fullmatch(
-            ctx.text, m.end, ctx.end)
+            ctx.text, m.end, ctx.end) and _SEX_WORD.fullmatch(ctx.text, m.start, m.end)
         return Sex(m.data["sex"], prov=ctx.prov(m.start, m.end, m.source)) if lone else None
-    if _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end):
-        return None
+    if _BOTH_SEXES.search(ctx.text, ctx.start, ctx.end) or _both_sexes_named(ctx.text):
+        return None  # (a criterion elsewhere takes "male or female patients")
     rest = ctx.text[ctx.start:m.start] + " " + ctx.text[m.end:ctx.end]
     if _REPRODUCTION.search(ctx.heading):
         return None  # an item under "Women of childbearing potential are those ...:"
@@ -1989,6 +2011,8 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     return Sex(m.data["sex"], prov=ctx.prov(m.start, m.end, m.source))
 
 
+# The sex alone, without a menopausal status ("premenopausal women" are not all women)
+_SEX_WORD = re.compile(r"(?i)(?:fe)?males?|wom[ae]n|men|man")
 # After the sex, when it is the whole criterion: "Male patients.", "Men"
 _SEX_ALONE = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?|individuals?|persons?)?"
                         r"\s*[.;]?\s*")

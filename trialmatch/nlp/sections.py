@@ -122,6 +122,9 @@ _NAMED_PORTION = re.compile(
     rf"|(?:(?:MTD|RP2D|[A-Za-z]+)\s+)?(?P<label>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
     r"(?:\s+of\s+the\s+(?:study|trial))?"
     rf"(?:\s*\(\s*(?P<given>{_KIND}\s*{_ID})\s*\))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))"
+    # "SCLC cohort: ...", "TNBC arm only: ...": a part named by the abbreviation of its cancer
+    r"|(?-i:(?P<disease>[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,5})?))\s+(?:cohort|arm|group)\s*"
+    r"(?:only\s*)?[:：]"
     # "Patients in the biomarker expansion cohort must have ...": the subject names the part
     r"|(?:patients|subjects|participants)\s+(?:in|enrolled\s+in|entering|enrolling\s+in|"
     r"treated\s+in)\s+the\s+(?:(?!(?:MTD|RP2D|dose)\b)(?P<qual>[A-Za-z0-9]+)\s+)?"
@@ -142,7 +145,9 @@ def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     label = m.group(0).strip(" ,:：-–")
     if m.group("given"):  # "Dose escalation portion (Part 1):": the id it gives
         return tuple((ident, label) for ident, _ in cohort_ids(m.group("given"))), m.end()
-    name = m.group("name") or m.group("label") or f'{m.group("qual") or ""} {m.group("subject")}'
+    name = m.group("name") or m.group("label") or (
+        f'{m.group("disease")} cohort' if m.group("disease")
+        else f'{m.group("qual") or ""} {m.group("subject")}')
     return ((portion_id(name), label),), m.end()
 
 
@@ -158,9 +163,23 @@ _ONLY_FOR_PORTION = re.compile(
 
 def portion_only(text: str) -> tuple[tuple[str, str], ...] | None:
     """The part a criterion's last sentence gives it to ("... This is required only for the
-    dose expansion phase."), if any."""
+    dose expansion phase.", "... (Extension and B2 cohorts only)"), if any."""
     m = _ONLY_FOR_PORTION.search(text, max(0, len(text) - 160))
-    return None if m is None else ((portion_id(m.group("name")), m.group("name")),)
+    if m is not None:
+        return ((portion_id(m.group("name")), m.group("name")),)
+    m = _NAMED_COHORTS_ONLY.search(text, max(0, len(text) - 100))
+    if m is None:
+        return None
+    names = _NAME_JOIN.split(m.group("names"))
+    return tuple((portion_id(f"{n} cohort"), f"{n} cohort") for n in names if n.strip())
+
+
+# "(Main and ME2 cohorts only)": cohorts named, not numbered, at the end of a criterion
+_NAME = r"[A-Z][A-Za-z0-9\-]{0,11}(?:\s[A-Z][A-Za-z0-9\-]{0,11})?"
+_NAMED_COHORTS_ONLY = re.compile(
+    rf"\(\s*(?i:the\s+)?(?P<names>{_NAME}(?:\s*(?:,|(?i:and|or)|&)\s*{_NAME}){{0,3}})\s+"
+    r"(?i:cohorts?|arms?|groups?)\s+(?i:only)\s*\)[.;]?\s*$")
+_NAME_JOIN = re.compile(r"\s*(?:,|\band\b|\bor\b|&)\s*")
 
 
 # "For patients in the dose finding phase, the following additional inclusion criteria must

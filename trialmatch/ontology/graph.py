@@ -281,11 +281,17 @@ class Ontology:
         return out
 
     def with_combinations(self, drugs: tuple[str, ...]) -> tuple[str, ...]:
-        """A treatment history with every combination product whose drugs it holds, all of
-        them: a record that lists trifluridine and tipiracil had the product of the two."""
+        """A treatment history with every combination product (or regimen) whose drugs it
+        holds, all of them, and the drugs of each one it lists: a record that lists
+        trifluridine and tipiracil had the product of the two; one that lists FOLFOX had
+        oxaliplatin."""
         have = set(drugs)
-        extra = [name for name, parts in self._combinations if name not in have and parts <= have]
-        return (*drugs, *extra) if extra else drugs
+        extra = [p for name, parts in self._combinations if name in have for p in sorted(parts)
+                 if p not in have]
+        have.update(extra)
+        extra += [name for name, parts in self._combinations
+                  if name not in have and parts <= have]
+        return (*drugs, *dict.fromkeys(extra)) if extra else drugs
 
     def drug_lexicon(self) -> dict[str, str]:
         return dict(self._drug_index)
