@@ -697,9 +697,10 @@ _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
     r"\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
-    r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))[^,.;:]){2,60})"
-    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:specifically\s+)?targeting\s+"
-    r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))[^,.;:]){2,60})")
+    r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
+    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:(?:for\s+the\s+purpose\s+of|"
+    r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking)\s+"
+    r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})")
 _HYPHEN_TARGET = (r"[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
                   r"(?:-[A-Za-z0-9]{1,4})?)?")
 _HYPHEN_VERBS = r"[-\s](?i:blocking|targeting|targeted|directed|inhibiting)"

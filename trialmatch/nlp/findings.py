@@ -1689,6 +1689,14 @@ _SAID_OF_DRUG = re.compile(
     r"terminate|affect|interfere)\b")
 
 
+# Before a drug, words of its pharmacology: "the activity or PK of X", "levels of X", "interact
+# with X" (a rule about other medications and the study drug, not a treatment history)
+_DRUG_ACTED_ON = re.compile(
+    r"(?i)\b(?:activity|PK|pharmacokinetics?|metabolism|levels?|concentrations?|exposure|"
+    r"absorption|clearance|effects?)\s+(?:(?:or|and|/)\s+[\w-]+\s+)?of\s+(?:the\s+)?\Z"
+    r"|\binteract(?:s|ing)?\s+with\s+(?:the\s+)?\Z")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     if "state" in m.data:
         return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
@@ -1701,6 +1709,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None  # (or "no treatment for metastatic disease, including X": an example)
     if _SAID_OF_DRUG.match(ctx.text, m.end, ctx.end):
         return None  # "X has been shown to harm a fetus": what the drug does, no history
+    if _DRUG_ACTED_ON.search(ctx.text, max(ctx.start, m.start - 60), m.start):
+        return None  # "medications that affect the metabolism of X": an interaction rule
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1,
                        *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))

@@ -1,7 +1,7 @@
 """Histology named without a cancer type, read against the types the cohort requires.
 
 An item that names only a histology ("squamous cell histology", "tumours with a
-predominant sarcomatoid component") says nothing on its own: it narrows the cancer the
+predominant sarcomatoid component", "patients with squamous cell carcinoma") says nothing on its own: it narrows the cancer the
 cohort studies. In a lung cancer trial "squamous" is squamous NSCLC, in an oesophageal one
 oesophageal squamous carcinoma. The subtype comes from the ontology's own names
 (`Lexicon.subtypes`: (cancer type, word) -> subtype); an item whose word names no subtype of
@@ -23,7 +23,7 @@ _ITEM = re.compile(
     r"(?i)\W{0,3}(?:(?:patients|subjects|participants)\s+with\s+(?:an?\s+)?|has\s+(?:an?\s+)?"
     r"|known\s+)?(?:(?:tumou?rs?|cancers?|carcinomas?|disease)\s+(?:of|with)\s+(?:an?\s+)?)?"
     r"(?:(?:predominant(?:ly)?|mainly|mostly|pure)\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
-    r"(?:histology|histologic(?:al)?\s+(?:sub)?type|component|morphology)"
+    r"(?:histology|histologic(?:al)?\s+(?:sub)?type|component|morphology|(?P<named>carcinomas?))"
     r"(?:\s+(?:is|are)\s+(?:excluded|not\s+(?:allowed|eligible|permitted)))?\W{0,3}")
 
 
@@ -34,11 +34,13 @@ def histology_items(rule: Node, subtypes: dict[tuple[str, str], str]) -> Node:
     if not required:
         return rule
 
-    def visit(node: Node, _negated: bool, _depth: int) -> Node:
+    def visit(node: Node, negated: bool, _depth: int) -> Node:
         if not isinstance(node, Unparsed) or node.reason is not None or len(node.text) > 120:
             return node
         m = _ITEM.fullmatch(node.text.strip())
-        if m is None:
+        if m is None or (m.group("named") and not negated):
+            # ("squamous cell carcinoma" required may be one item of a list of histologies,
+            # whose other items were not read: ruled out it is the cohort's subtype)
             return node
         word = m.group("word").lower()
         found = sorted({subtypes[(code, word)] for code in required if (code, word) in subtypes})
