@@ -1387,11 +1387,11 @@ def _announces(header: str, connective: str) -> bool:
     last sentence, the one that announces the list ("X, provided they have not had Y; NOTE:
     the following doses are counted:" binds nothing)."""
     if connective in ("either", "if"):
-        header = _CLAUSE_END.split(header)[-1]
+        header = _LAST_SENTENCE.split(header)[-1]
     return any(h.connective == connective and rx.search(header) for h, rx in list_headers())
 
 
-_CLAUSE_END = re.compile(r"[;.](?:\s+|$)(?=\S)")
+_LAST_SENTENCE = re.compile(r"[;.](?:\s+|$)(?=\S)")
 
 
 def announces_alternatives(header: str) -> bool:

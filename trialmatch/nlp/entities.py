@@ -996,7 +996,7 @@ _HISTOLOGY_WORDS = frozenset({
     "urothelial", "basaloid", "spindle", "unclassifiable", "unclassified"})
 # the nouns that say the histology word before them is one ("adenocarcinoma subtype NSCLC")
 _HISTOLOGY_NAMED = frozenset({"subtype", "histology", "histologic", "type"})
-_OF_SITE = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the cervix": sites
+_SITE_AFTER = re.compile(r"(?i)\s+of\s")  # "... or adenosquamous carcinoma of the cervix": sites
 # a histology word coordinated with a word before it, right before a cancer name
 _COORDINATED = re.compile(r"(?i)(?:,|\bor|\band|/)\s+[a-z][a-z\-]{3,}\s+\Z")
 
@@ -1098,7 +1098,7 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
                 m.data["code"] = key
             continue
         sub = lex.subtypes.get((code, words[-1])) if words[-1] in _HISTOLOGY_WORDS else None
-        if sub is not None and _COORDINATED.search(gap) and not _OF_SITE.match(text, m.end) \
+        if sub is not None and _COORDINATED.search(gap) and not _SITE_AFTER.match(text, m.end) \
                 and " of " not in text[m.start:m.end]:
             # "serous or endometrioid epithelial ovarian cancer": the last of coordinated
             # histology words names the subtype (and lends the type to the words before it)
