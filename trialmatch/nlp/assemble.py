@@ -17,6 +17,7 @@ from trialmatch.nlp.findings import SENTENCE_BREAK, Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.population import diagnosis_choice, required_codes
 from trialmatch.nlp.resources import list_headers, places
+from trialmatch.nlp.sections import PART_LABEL
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_state
 from trialmatch.rules.nodes import (
@@ -864,9 +865,8 @@ _PART_LABEL = re.compile(
 # tumour (phase 1)" / "SCLC (phase 2)", or a limit, "ECOG 0-2 (phase 1) or 0-1 (phase 2)",
 # is one of the trial's alternatives, read as such: `_limits_per_part`.)
 _PART_BRACKET = re.compile(
-    r"(?i)[ \t]*\(\s*(?:(?:for|in)\s+)?(?:(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|"
-    r"enrolled\s+in|assigned\s+to)\s+)?(?:the\s+)?(?:arm|cohort|group|part|phase|stratum)\s+"
-    r"(?:[A-Z0-9]{1,3}|I{1,3}V?)(?:\s+only)?\s*\)")
+    r"[ \t]*\(\s*(?i:(?:for|in)\s+)?(?i:(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|"
+    rf"enrolled\s+in|assigned\s+to)\s+)?(?i:the\s+)?{PART_LABEL.pattern}(?i:\s+only)?\s*\)")
 
 
 def _per_part_limit(node: Node) -> bool:

@@ -901,13 +901,13 @@ _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+(?:[A-Za-z0-9]
 _SEP_ENDS = (",", "/", "or", "and", "nor")
 # Words of extent or treatment state before the last name of an elliptic list, which the name
 # does not hold: "ovary, breast, colon or metastatic hormone-refractory prostate cancer"
+_STATE_OR_EXTENT = (r"(?:refractory|resistant|sensitive|naive|naïve|pre-?treated|relapsed|"
+                    r"recurrent|metastatic|advanced|unresectable|inoperable)")
 _LEAD_MODIFIER = re.compile(
     r"(?i)(?<![\w-])(?:(?:hormone|castration|castrate|platinum|endocrine|chemotherapy|treatment)"
-    r"[\s-]+)?(?:refractory|resistant|sensitive|naive|naïve|pre-?treated|relapsed|recurrent|"
-    r"metastatic|advanced|unresectable|inoperable)[\s-]+\Z")
-_MODIFIER_PAIR = re.compile(
-    r"(?i)(?<![\w-])(?:refractory|resistant|sensitive|naive|naïve|pre-?treated|relapsed|recurrent|"
-    r"metastatic|advanced|unresectable|inoperable)\s*(?:,|/|or|and|and/or)\s*\Z")
+    rf"[\s-]+)?{_STATE_OR_EXTENT}[\s-]+\Z")
+# ... unless coordinated with another such word: "metastatic or relapsed breast cancer"
+_MODIFIER_PAIR = re.compile(rf"(?i)(?<![\w-]){_STATE_OR_EXTENT}\s*(?:,|/|or|and|and/or)\s*\Z")
 
 _LAST_WORDS = re.compile(r"[A-Za-z]+")
 _WORD = re.compile(r"\S+")

@@ -1,9 +1,11 @@
 """Histology named without a cancer type, read against the types the cohort requires.
 
 An item that names only a histology ("squamous cell histology", "tumours with a
-predominant sarcomatoid component", "patients with squamous cell carcinoma") says nothing on its own: it narrows the cancer the
-cohort studies. In a lung cancer trial "squamous" is squamous NSCLC, in an oesophageal one
-oesophageal squamous carcinoma. The subtype comes from the ontology's own names
+predominant sarcomatoid component", "patients with squamous cell carcinoma") says nothing on
+its own: it narrows the cancer the cohort studies. In a lung cancer trial "squamous" is
+squamous NSCLC, in an oesophageal one oesophageal squamous carcinoma. A carcinoma named so
+("squamous cell carcinoma") counts only ruled out: required, it may be one of a list of
+histologies whose other items were not read. The subtype comes from the ontology's own names
 (`Lexicon.subtypes`: (cancer type, word) -> subtype); an item whose word names no subtype of
 a required type stays for manual review. Under an exclusion heading the item is a `not`
 like any other, so the subtype becomes an excluded diagnosis.
