@@ -1386,7 +1386,7 @@ def _announces(header: str, connective: str) -> bool:
     a connective that binds the header's own criterion ("either", "if") only in the header's
     last sentence, the one that announces the list ("X, provided they have not had Y; NOTE:
     the following doses are counted:" binds nothing)."""
-    if connective in ("either", "if"):
+    if connective in ("either", "if") and (";" in header or "." in header):
         header = _LAST_SENTENCE.split(header)[-1]
     return any(h.connective == connective and rx.search(header) for h, rx in list_headers())
 
