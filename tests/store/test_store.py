@@ -77,6 +77,7 @@ def test_a_version_4_database_is_upgraded_in_place(tmp_path, mini_ontology):
         s.con.execute("ALTER TABLE cohorts DROP COLUMN n_clauses")
         s.con.execute("DROP TABLE cohort_members")
         s.con.execute("DROP TABLE cancer_unstated")
+        s.con.execute("ALTER TABLE nodes DROP COLUMN odd")
         s.set_meta("schema_version", "4")
     with Store(path) as s:
         assert s.get_meta("schema_version") == str(SCHEMA_VERSION)
@@ -84,6 +85,33 @@ def test_a_version_4_database_is_upgraded_in_place(tmp_path, mini_ontology):
         assert s.con.execute("SELECT count(*) FROM cohort_members").fetchone() == (0,)
         assert s.con.execute("SELECT count(*) FROM cancer_unstated").fetchone() == (0,)
     assert {r[0]: r[1] for r in written} == {"T1": 2, "T2": 1, "T3": 0}
+
+
+def test_a_version_8_database_folds_the_cohorts_of_expression_markers(tmp_path, mini_ontology):
+    """Before version 9 an unreported marker was unknown and such cohorts had a CNF; now it
+    is unevaluated per patient, which only the fold honours."""
+    path = tmp_path / "db.duckdb"
+    trials = [trial("T1", "all(expression(MS4A1, positive), age >= 18)"),
+              trial("T2", "all(sex = male, not(any(age >= 18, not(ecog <= 1))))")]
+    polarity = "SELECT path, odd FROM nodes ORDER BY node_key"
+    count = "SELECT trial_id, n_clauses, (SELECT count(*) FROM clauses k WHERE k.cohort_key = " \
+            "c.cohort_key) FROM cohorts c ORDER BY trial_id"
+    with Store(path) as s:
+        replace_trials(s, mini_ontology, trials, "test")
+        assert s.con.execute(count).fetchall() == [("T1", None, 0), ("T2", 3, 3)]
+        odd = s.con.execute(polarity).fetchall()
+        assert [o for _, o in odd] == [False] * 6 + [True, True, True, False]
+        s.con.execute("ALTER TABLE nodes DROP COLUMN odd")
+        key, leaf = s.con.execute(
+            "SELECT n.cohort_key, n.leaf_id FROM nodes n JOIN leaves l USING (leaf_id) "
+            "WHERE l.kind = 'expression'").fetchone()
+        s.con.execute("INSERT INTO clauses VALUES (?, 0, ?, false)", [key, leaf])
+        s.con.execute("UPDATE cohorts SET n_clauses = 1 WHERE cohort_key = ?", [key])
+        s.set_meta("schema_version", "8")
+    with Store(path) as s:
+        assert s.get_meta("schema_version") == str(SCHEMA_VERSION)
+        assert s.con.execute(count).fetchall() == [("T1", None, 0), ("T2", 3, 3)]
+        assert s.con.execute(polarity).fetchall() == odd
 
 
 def test_not_a_database(tmp_path):

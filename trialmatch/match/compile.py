@@ -138,24 +138,25 @@ class TrialCompiler:
         return lid
 
     def _flatten(self, node: Node, cohort_key: int, parent: int | None, depth: int,
-                 path: str, rows: TrialRows, under_not: bool = False) -> int:
+                 path: str, rows: TrialRows, under_not: bool = False, odd: bool = False) -> int:
         """Rows for `node` and its subtree. Literals (a leaf, or a `not` right above a leaf:
         the unit a coordinator reads) also carry their English label and the trial's words,
-        so results can be explained from SQL rows without rebuilding trees."""
+        so results can be explained from SQL rows without rebuilding trees; every node
+        whether it is under an odd number of `not`s (`odd`: see `rules.evaluate`)."""
         key = self.next_node
         self.next_node += 1
         if isinstance(node, (All, AnyOf, Not)):
             lit = isinstance(node, Not) and not isinstance(node.item, (All, AnyOf, Not))
             lit_leaf = self._leaf(node.item, rows) if lit and isinstance(node, Not) else None
             rows.nodes.append((key, cohort_key, parent, depth, node.kind, None, path, lit,
-                               lit_leaf, *(_literal_words(node) if lit else (None, None))))
+                               lit_leaf, *(_literal_words(node) if lit else (None, None)), odd))
             for i, child in enumerate(node.children):
                 self._flatten(child, cohort_key, key, depth + 1, f"{path}/{i}", rows,
-                              under_not=lit)
+                              under_not=lit, odd=odd != isinstance(node, Not))
         else:
             lid = self._leaf(node, rows)
             rows.nodes.append((key, cohort_key, parent, depth, "leaf", lid, path,
-                               not under_not, lid, *_literal_words(node)))
+                               not under_not, lid, *_literal_words(node), odd))
         return key
 
     def compile(self, trials: list[Trial]) -> TrialRows:

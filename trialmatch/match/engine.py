@@ -348,7 +348,8 @@ class Matcher:
                 self.con.execute(sql.COHORT_INFO).fetchall())
 
     def node_values(self, pairs: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, int]]:
-        """For (patient, cohort) pairs of the last `evaluate`: node path -> value."""
+        """For (patient, cohort) pairs of the last `evaluate`: node path -> value (nodes
+        without a value, as the evaluator's None, left out)."""
         if not pairs:
             return {}
         self._want(pairs)
@@ -357,7 +358,8 @@ class Matcher:
         rows = self.con.execute(
             """SELECT v.patient_id, n.cohort_key, n.path, v.v
                FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key
-               JOIN vals v ON v.patient_id = w.patient_id AND v.node_key = n.node_key"""
+               JOIN vals v ON v.patient_id = w.patient_id AND v.node_key = n.node_key
+               WHERE v.v >= 0"""
         ).fetchall()
         out: dict[tuple[str, int], dict[str, int]] = {}
         for pid, ck, path, v in rows:

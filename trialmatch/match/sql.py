@@ -2,7 +2,11 @@
 
 Truth values are the integers of `rules.nodes.Tri` (0 not met, 1 unknown, 2 met), so the
 Kleene connectives are aggregates: AND = min, OR = max, NOT = 2 - x. Unparsed leaves have
-no rows at all, which is how a connective comes to ignore them.
+no rows at all, which is how a connective comes to ignore them. A leaf left to manual
+review for one patient only (an unreported expression marker) has the value -1
+(`rules.evaluate.MANUAL`), which the fold reads by the node's polarity (`FOLD_LEVEL`);
+such trees have no stored CNF (`rules.cnf`), and -1 never leaves the fold (a root or
+literal of -1 is NULL).
 
 Inputs are temporary tables `p_patients`, `p_findings`, `p_panel`, `p_priors`,
 `p_numbers`, `p_statuses` (one batch of patients) and `pl(patient_id, leaf_id)` (the leaves
@@ -139,7 +143,7 @@ LEFT JOIN cancer_closure down ON down.code = l.str AND down.ancestor = pp.oncotr
 LEFT JOIN cancer_unstated unstated ON unstated.code = pp.oncotree AND unstated.covers = l.str""",
     "expression": """
 SELECT pl.patient_id, pl.leaf_id, CASE
-        WHEN s.value IS NULL THEN 1
+        WHEN s.value IS NULL THEN -1
         WHEN s.value = l.str THEN 2
         WHEN l.str = 'positive' AND s.value IN ('high', 'low') THEN 2
         WHEN l.str IN ('high', 'low') AND s.value = 'positive' THEN 1
@@ -276,14 +280,25 @@ FROM {pairs} c JOIN nodes n ON n.cohort_key = c.cohort_key AND n.op = 'leaf'
 JOIN lt ON lt.patient_id = c.patient_id AND lt.leaf_id = n.leaf_id
 """
 
-# one level of the fold: the nodes at depth - 1 from their children at `depth`
+# one level of the fold: the nodes at depth - 1 from their children at `depth`. A -1
+# child (manual review, `rules.evaluate.combine`) is ignored where the children go together
+# (`all`, or `any` under an odd number of `not`s) and otherwise leaves the node -1 unless
+# another child decides it (2 for an `any`, 0 for an `all`); a `not` keeps it.
 FOLD_LEVEL = """
 INSERT INTO vals
-SELECT v.patient_id, par.node_key, par.parent_key, par.depth, CASE par.op
-        WHEN 'all' THEN min(v.v) WHEN 'any' THEN max(v.v) ELSE 2 - min(v.v) END
-FROM vals v JOIN nodes par ON par.node_key = v.parent_key
-WHERE v.depth = ?
-GROUP BY v.patient_id, par.node_key, par.parent_key, par.depth, par.op
+SELECT patient_id, node_key, parent_key, depth, CASE
+        WHEN op = 'not' THEN CASE WHEN manual THEN -1 ELSE 2 - lo END
+        WHEN manual AND (agg IS NULL OR ((op = 'any') <> odd AND agg <> decisive)) THEN -1
+        ELSE agg END
+FROM (
+    SELECT v.patient_id, par.node_key, par.parent_key, par.depth, par.op, par.odd,
+           min(v.v) AS lo, bool_or(v.v < 0) AS manual,
+           CASE par.op WHEN 'all' THEN min(v.v) FILTER (WHERE v.v >= 0)
+                       ELSE max(v.v) FILTER (WHERE v.v >= 0) END AS agg,
+           CASE par.op WHEN 'any' THEN 2 ELSE 0 END AS decisive
+    FROM vals v JOIN nodes par ON par.node_key = v.parent_key
+    WHERE v.depth = ?
+    GROUP BY v.patient_id, par.node_key, par.parent_key, par.depth, par.op, par.odd)
 """
 
 # The CNF plan: each cohort's value is the min over its clauses of the max over their
@@ -309,17 +324,18 @@ DELETE FROM cand WHERE cohort_key IN (SELECT cohort_key FROM cohorts WHERE n_cla
 """
 
 ROOTS = """
-SELECT c.patient_id, co.cohort_key, co.trial_id, co.cohort_id, v.v
+SELECT c.patient_id, co.cohort_key, co.trial_id, co.cohort_id, CASE WHEN v.v >= 0 THEN v.v END AS v
 FROM cand c JOIN cohorts co ON co.cohort_key = c.cohort_key
 LEFT JOIN vals v ON v.patient_id = c.patient_id AND v.node_key = co.root_key
 """
 
 # The literals of the (patient, cohort) pairs in `want`, in reading order, with their values
-# (a leaf's value, or 2 minus it under a `not`; NULL for a leaf that had no row: never for
-# evaluable leaves of a candidate pair).
+# (a leaf's value, or 2 minus it under a `not`; NULL for a leaf that had no row, never for
+# evaluable leaves of a candidate pair, or whose value is NULL: an expression marker the
+# profile does not report, left to manual review).
 LITERALS = """
 SELECT w.patient_id, n.cohort_key, n.path, n.words, n.op = 'not' AS negated, l.canon,
-       CASE WHEN n.op = 'not' THEN 2 - lt.v ELSE lt.v END
+       CASE WHEN lt.v < 0 THEN NULL WHEN n.op = 'not' THEN 2 - lt.v ELSE lt.v END
 FROM want w JOIN nodes n ON n.cohort_key = w.cohort_key AND n.literal
 JOIN leaves l ON l.leaf_id = n.lit_leaf
 LEFT JOIN lt ON lt.patient_id = w.patient_id AND lt.leaf_id = n.lit_leaf

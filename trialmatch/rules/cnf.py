@@ -12,10 +12,18 @@ first, with any connective left without children, which is exactly what the eval
 
 Distribution can blow up (an `any` of `all`s multiplies clause counts), so `clauses` stops at
 `limit` clauses and raises `TooLarge`; the matcher then folds that tree node by node.
+
+A leaf that one profile may leave to manual review (`evaluate.MAY_GO_UNEVALUATED`: an
+expression marker the profile does not report) is ignored for that patient only where
+its siblings go together. That is exact in the tree, where each connective drops the
+child, but not across distribution (in `any(B, all(E, C))` = `(B or E) and (B or C)`,
+dropping E leaves B instead of `B or C`), so `clause_rows` stores no CNF for a tree
+holding one: the matcher folds it.
 """
 
 from __future__ import annotations
 
+from trialmatch.rules.evaluate import MAY_GO_UNEVALUATED
 from trialmatch.rules.nodes import All, AnyOf, Node, Not, Unparsed
 
 Literal = tuple[Node, bool]  # (leaf, negated)
@@ -59,16 +67,29 @@ def _cnf(node: Node, negated: bool, limit: int) -> list[Clause] | None:
 
 
 def evaluate_clauses(found: list[Clause] | None, leaf_value) -> int | None:
-    """min over clauses of max over literals; `leaf_value(leaf)` gives 0, 1 or 2."""
+    """min over clauses of max over literals; `leaf_value(leaf)` gives 0, 1, 2 or None /
+    `evaluate.MANUAL` (not evaluated: ignored, as SQL's `min` and `max` ignore NULL)."""
     if found is None:
         return None
-    return min(max(2 - leaf_value(leaf) if neg else leaf_value(leaf) for leaf, neg in c)
-               for c in found)
+    values = [max(known) for c in found if (known := [
+        2 - v if neg else v for leaf, neg in c
+        if (v := leaf_value(leaf)) is not None and v >= 0])]
+    return min(values) if values else None
+
+
+def storable(rule: Node) -> bool:
+    """Whether the matcher may evaluate `rule` by its CNF: no leaf that a profile may leave
+    unevaluated (see the module's docstring)."""
+    if isinstance(rule, (All, AnyOf, Not)):
+        return all(storable(c) for c in rule.children)
+    return not isinstance(rule, MAY_GO_UNEVALUATED)
 
 
 def clause_rows(rule: Node, cohort_key: int, leaf_id) -> tuple[int | None, list[tuple]]:
-    """(number of clauses or None when too many, rows (cohort_key, clause, leaf_id, neg))
-    of a cohort's tree in CNF; `leaf_id(leaf)` gives a stored leaf's id."""
+    """(number of clauses or None when too many or not `storable`, rows (cohort_key, clause,
+    leaf_id, neg)) of a cohort's tree in CNF; `leaf_id(leaf)` gives a stored leaf's id."""
+    if not storable(rule):
+        return None, []
     try:
         found = clauses(rule)
     except TooLarge:

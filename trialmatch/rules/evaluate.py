@@ -4,6 +4,17 @@ This is the oracle for the SQL matcher (property tests compare the two). Values 
 integers of `Tri` (0 not met, 1 unknown, 2 met), so AND is min, OR is max, NOT is 2 - x.
 `Unparsed` leaves evaluate to None: they are not evaluated by the machine but counted for
 manual review, and a connective ignores them (a node whose children are all unparsed is None).
+
+An expression marker the profile does not report is `MANUAL` for that patient
+(`MAY_GO_UNEVALUATED`): patient.json (DESIGN 2.1) has no field for CD20, cyclin D1 or
+claudin 18.2, so such a criterion is one a coordinator checks by hand, not a gap in the
+record (a profile that reports the marker, `biomarkers.expression`, is evaluated). The
+check is taken to go the patient's way, as the status rules of manual review say: where
+the children of a node go together (an `all`, or an `any` under an odd number of `not`s:
+what the patient must meet, or must not have) a MANUAL child is ignored; where they are
+alternatives (an `any`, or an `all` under an odd number of `not`s: "CD20-positive or
+...", "no X with CD20 expression") the node is met, or ruled out, if another child decides
+it, and MANUAL otherwise. A tree whose value is MANUAL is None to the caller.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from trialmatch.rules.stages import threshold
 from trialmatch.rules.variants import VariantSpec, Vocabulary, exon_of_event, expand_alteration
 
 NOT_MET, UNKNOWN, MET = 0, 1, 2
+MANUAL = -1  # a leaf left to manual review for one patient (see the module docstring)
 TMB_HIGH = 10.0
 
 # criterion status -> patient status -> value. HER2-low tumours count as HER2-negative;
@@ -195,17 +207,23 @@ EXPRESSION_MEETS = {  # (criterion level, reported level) -> value; other pairs 
 }
 
 
+# the leaf kinds that a profile may leave to manual review (MANUAL for that patient only)
+MAY_GO_UNEVALUATED = (Expression,)
+
+
 def eval_expression(node: Expression, p: PatientFacts) -> int:
     """Met when the profile reports the marker at the level asked (any positive level meets
-    "positive"; a bare "positive" leaves "high" or "low" open), unknown when not reported."""
+    "positive"; a bare "positive" leaves "high" or "low" open); MANUAL when the profile
+    does not report it."""
     have = p.statuses.get(expression_field(node.gene))
     if have is None:
-        return UNKNOWN
+        return MANUAL
     return EXPRESSION_MEETS.get((node.level, have), NOT_MET)
 
 
 def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
-    """The truth of one leaf for one patient (None for unparsed text)."""
+    """The truth of one leaf for one patient (None for unparsed text, MANUAL for a marker
+    the profile does not report)."""
     match node:
         case Alteration():
             return eval_alteration(node, p, vocab)
@@ -240,27 +258,39 @@ def evaluate_leaf(node: Node, p: PatientFacts, vocab: Vocabulary) -> int | None:
     raise TypeError(f"no evaluator for node kind {node.kind!r}")
 
 
-def combine(kind: str, values: list[int | None]) -> int | None:
-    """Fold child values with Kleene logic, ignoring unparsed (None) children."""
-    known = [v for v in values if v is not None]
-    if not known:
-        return None
-    if kind == "all":
-        return min(known)
-    if kind == "any":
-        return max(known)
-    return 2 - known[0]
+def combine(kind: str, values: list[int | None], odd: bool = False) -> int | None:
+    """Fold child values with Kleene logic, ignoring unparsed (None) children; a MANUAL
+    child as the module's docstring says (`odd`: the node is under an odd number of
+    `not`s)."""
+    known = [v for v in values if v is not None and v != MANUAL]
+    manual = MANUAL in values
+    if kind == "not":
+        return MANUAL if manual else 2 - known[0] if known else None
+    value = (min(known) if kind == "all" else max(known)) if known else None
+    if manual and (value is None or ((kind == "any") != odd
+                                     and value != (MET if kind == "any" else NOT_MET))):
+        return MANUAL
+    return value
 
 
 def evaluate(node: Node, p: PatientFacts, vocab: Vocabulary,
              trace: dict[int, int | None] | None = None) -> int | None:
-    """Evaluate a tree; `trace`, if given, receives id(node) -> value for every node."""
+    """Evaluate a tree; `trace`, if given, receives id(node) -> value for every node (None
+    for a node left to manual review)."""
+    value = _evaluate(node, p, vocab, trace, False)
+    return None if value == MANUAL else value
+
+
+def _evaluate(node: Node, p: PatientFacts, vocab: Vocabulary,
+              trace: dict[int, int | None] | None, odd: bool) -> int | None:
     if isinstance(node, (All, AnyOf, Not)):
-        value = combine(node.kind, [evaluate(c, p, vocab, trace) for c in node.children])
+        inner = odd != isinstance(node, Not)
+        value = combine(node.kind, [_evaluate(c, p, vocab, trace, inner)
+                                    for c in node.children], odd)
     else:
         value = evaluate_leaf(node, p, vocab)
     if trace is not None:
-        trace[id(node)] = value
+        trace[id(node)] = None if value == MANUAL else value
     return value
 
 

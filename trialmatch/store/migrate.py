@@ -60,5 +60,26 @@ def _v7_to_v8(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM meta WHERE key = 'derived'")
 
 
+def _v8_to_v9(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 9 leaves an expression marker a profile does not report to manual review for
+    that patient (`rules.evaluate.MAY_GO_UNEVALUATED`), which the fold reads by each node's
+    polarity (`nodes.odd`, computed here from the stored trees) and a stored CNF cannot
+    honour (`rules.cnf`): the cohorts holding such a leaf lose their clauses."""
+    con.execute("ALTER TABLE nodes ADD COLUMN IF NOT EXISTS odd BOOLEAN")
+    con.execute("""
+        UPDATE nodes SET odd = p.odd FROM (
+            WITH RECURSIVE pol(node_key, op, odd) AS (
+                SELECT node_key, op, false FROM nodes WHERE parent_key IS NULL
+                UNION ALL
+                SELECT n.node_key, n.op, pol.odd <> (pol.op = 'not')
+                FROM nodes n JOIN pol ON n.parent_key = pol.node_key)
+            SELECT node_key, odd FROM pol) p
+        WHERE nodes.node_key = p.node_key""")
+    held = ("SELECT DISTINCT n.cohort_key FROM nodes n JOIN leaves l ON l.leaf_id = n.leaf_id "
+            "WHERE l.kind = 'expression'")
+    con.execute(f"DELETE FROM clauses WHERE cohort_key IN ({held})")
+    con.execute(f"UPDATE cohorts SET n_clauses = NULL WHERE cohort_key IN ({held})")
+
+
 STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
-    4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8}
+    4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9}

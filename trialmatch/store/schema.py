@@ -8,7 +8,7 @@ leaves are de-duplicated across all trials (`leaves`), also in conjunctive norma
 or the trials change.
 """
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
         cohort_key INTEGER, clause INTEGER, leaf_id INTEGER, neg BOOLEAN)"""
@@ -49,7 +49,8 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS nodes (
         node_key BIGINT PRIMARY KEY, cohort_key INTEGER, parent_key BIGINT, depth INTEGER,
         op VARCHAR, leaf_id INTEGER, path VARCHAR,
-        literal BOOLEAN, lit_leaf INTEGER, label VARCHAR, words VARCHAR)""",
+        literal BOOLEAN, lit_leaf INTEGER, label VARCHAR, words VARCHAR,
+        odd BOOLEAN)""",  # odd: under an odd number of `not`s (how the fold reads MANUAL)
     # each cohort's tree in conjunctive normal form (`rules.cnf`): the cohort's value is the
     # min over its clauses of the max over their literals. `cohorts.n_clauses` is NULL when
     # the CNF would be too large (the matcher then folds `nodes`), 0 when nothing is evaluable

@@ -76,7 +76,7 @@ def write_trials(store: Store, trials: list[Trial], rows: TrialRows, origin: str
     _insert(con, "clauses", rows.clauses, ["cohort_key", "clause", "leaf_id", "neg"])
     _insert(con, "nodes", rows.nodes, ["node_key", "cohort_key", "parent_key", "depth",
                                        "op", "leaf_id", "path", "literal", "lit_leaf",
-                                       "label", "words"])
+                                       "label", "words", "odd"])
     _insert(con, "leaves", rows.leaves, ["leaf_id", "kind", "canon", "field", "op",
                                          "num", "str", "gene"])
     if rows.leaves:
@@ -89,7 +89,7 @@ _TYPES = {"conditions": "list_string", "loaded_at": "timestamp", "num": "float64
           "node_key": "int64", "parent_key": "int64", "root_key": "int64",
           "cohort_key": "int32", "leaf_id": "int32", "depth": "int32", "manual_review": "int32",
           "gate_leaf": "int32", "literal": "bool", "lit_leaf": "int32", "n_clauses": "int32",
-          "clause": "int32", "neg": "bool"}
+          "clause": "int32", "neg": "bool", "odd": "bool"}
 
 
 def _arrow_type(name: str):
