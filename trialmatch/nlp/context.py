@@ -118,8 +118,14 @@ def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
     return negated, excepted
 
 
+_EXAMPLES_AFTER_COMMA = re.compile(r"(?i),\s*(?:including|such\s+as|e\.g\.|for\s+example|"
+                                   r"in\s+particular|especially|particularly)(?![\w.])")
+
+
 def _blocked(gap: str) -> bool:
-    """Words that end a negation's scope before it reaches the finding."""
+    """Words that end a negation's scope before it reaches the finding (not a comma that
+    opens examples of what is negated: "no CNS disease, including primary brain tumours")."""
+    gap = _EXAMPLES_AFTER_COMMA.sub(" ", gap)
     return "," in gap or ")" in gap or bool(re.search(
         r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
         r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who))\b", gap))

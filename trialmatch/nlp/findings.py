@@ -784,7 +784,11 @@ def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bo
         for m in ctx.ms)
 
 
-_CANCER_THEN_EXCEPT = re.compile(r"[\s,;(]{0,4}")
+# (also past the kinds of the type the exception picks from: "AML of any FAB class other
+# than M3", "sarcoma, any histologic subtype except ...")
+_CANCER_THEN_EXCEPT = re.compile(r"(?i)[\s,;(]{0,4}(?:(?:of\s+|with\s+)?(?:any|all|every)\s+"
+                                 r"(?:[a-z]+\s+){0,2}?(?:types?|subtypes?|classifications?|"
+                                 r"class|histolog(?:y|ies)|grades?)[\s,;(]{0,3})?")
 _BRACKET_EXCEPT = re.compile(r"(?i)\s{0,2}[(\[]\s*(?:not|excluding|excluded|except(?:\s+for)?|"
                              r"other\s+than|but\s+not)\b")
 _EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z0-9\-]+\s+){0,3}[\s:,(\[]*")
@@ -1418,10 +1422,14 @@ _INLINE_BULLET = re.compile(r"\s-\s+(?=[A-Z][a-z])")
 
 def _window_lead(ctx: Context, at: int) -> bool:
     """Whether the criterion opens with a time window before a colon that heads a list
-    ("Use of these drugs within 14 days of day 1: X; Y; Z"): the window binds every item."""
-    colon = ctx.text.find(":", ctx.start, at)
-    return colon >= 0 and ";" not in ctx.text[ctx.start:colon] \
-        and has_window(ctx.text, ctx.start, colon)
+    ("Use of these drugs within 14 days of day 1: X; Y; Z", "Wash-out before entry as
+    follows; X 4 weeks; Y 6 weeks"): the window binds every item."""
+    opener = _LIST_OPENER.search(ctx.text, ctx.start, at)
+    return opener is not None and ";" not in ctx.text[ctx.start:opener.start()] \
+        and has_window(ctx.text, ctx.start, opener.start())
+
+
+_LIST_OPENER = re.compile(r"(?i):|\bas\s+follows\b")
 
 
 # A criterion about treatment received in a time window, the window closing a list of

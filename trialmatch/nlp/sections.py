@@ -320,6 +320,9 @@ _PART_VERB = re.compile(rf"\s*{_PART}\s+(?i:requires?|only\s+(?:includes?|enroll
 
 # "(Phase 1) Patients with any solid tumour ...": the part in brackets opens the criterion
 _PART_OPEN = re.compile(rf"\s*\(\s*{_PART}\s*(?i:only)?\s*\)\s+(?=\S)")
+# "Drug X monotherapy (Group A): ...", "Dose escalation (Arm 2): ...": a short name of the
+# part (a few words, no clause of its own), its id in brackets, then a colon
+_NAMED_PART = re.compile(rf"\s*[^\W_][\w+/\- ]{{0,48}}?\s\(\s*{_PART}\s*\)\s*[:：]\s*(?=\S)")
 
 
 def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
@@ -327,7 +330,7 @@ def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     "(Arm A only): ..." or "(Phase 1) ...", ends "(Phase 2 only)", or opens "Phase 2
     requires ...": its cohorts and where its own words start."""
     m = _INLINE.match(text) or _FOR_PART.match(text) or _PART_VERB.match(text) \
-        or _PART_OPEN.match(text)
+        or _PART_OPEN.match(text) or _NAMED_PART.match(text)
     if not m:
         tail = len(text) - len(text[-60:])
         m = _PART_ONLY.search(text[-60:])

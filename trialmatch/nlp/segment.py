@@ -194,6 +194,10 @@ class _Builder:
         # "Inclusion Criteria:" / ... / "Exclusion Criteria:"): those sections are its
         self.outer: tuple[str, ...] | None = None
         self.fresh = False  # a part's heading with no criterion after it yet
+        # a part's heading that is itself a sub-item ("- Bilirubin < 3 mg/dL" / "  - Cohort
+        # 2" / "    - Bilirubin 1.5-3 mg/dL"): (its indent, the scope around it), the scope
+        # coming back with the first line set no further in than the heading
+        self.nested: tuple[int, tuple[str, ...] | None] | None = None
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
@@ -216,6 +220,7 @@ class _Builder:
                 self.portions.update(ident for ident, _label in h.cohorts)
         else:
             self.scope = self.outer = None
+        self.nested = None
         # (a part's name on a line of its own, apart from the criterion above: not the last
         # words of a wrapped criterion, "... screening criteria -" / "Part 2")
         self.fresh = h.kind == "cohort" and self.scope is not None and (self.blank or not self.criteria)
@@ -442,7 +447,9 @@ def segment(text: str) -> Layout:
             if b.criteria:
                 b.finish(text)
                 b.title(h)
+            nested = _nested_heading(b, line, h)
             b.heading(h)
+            b.nested = nested
             b.blank = False
             b.tail = h.source == "cohort.group" and not line.rstrip().endswith((":", "："))
             continue
@@ -459,6 +466,8 @@ def segment(text: str) -> Layout:
             continue
         body = text[body_start:body_end]
         indent = _aligned_indent(b, line, bullet)
+        if b.nested is not None and indent <= b.nested[0]:
+            b.scope, b.nested = b.nested[1], None
         if _continues(b, bullet, body):
             b.extend(body_end, body)
         else:
@@ -492,6 +501,22 @@ def _subdivide(b: _Builder) -> None:
         for ident in whole:
             if ident not in kept:
                 b.cohorts.pop(ident, None)
+
+
+def _nested_heading(b: _Builder, line: str, h: Heading) -> tuple[int, tuple[str, ...] | None] | None:
+    """A part's heading written as a sub-item of an open item: (its indent, the scope to come
+    back to), else None."""
+    if h.kind != "cohort":
+        return None
+    bullet = bullet_of(line)[1]
+    indent = len(line) - len(line.lstrip())
+    if not bullet:
+        return None
+    if b.nested is not None and b.nested[0] == indent:  # the next part of the same list
+        return b.nested
+    if not b.stack or b.stack[0][1] >= indent:
+        return None
+    return indent, b.scope
 
 
 def _aligned_indent(b: _Builder, line: str, bullet: str) -> int:
