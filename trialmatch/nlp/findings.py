@@ -986,8 +986,29 @@ def _or_other_type(m: Mention, ctx: Context) -> bool:
                and _OR_OTHER_BEFORE.fullmatch(ctx.text, x.end, m.start) for x in ctx.ms)
 
 
+# A criterion whose subject is the patients on a treatment and which then says what they
+# must do ("Patients receiving X as part of Y must show progression after stopping X"): a
+# rule for that group, so the treatments of its first sentence, and of the items under it,
+# are no requirement
+_ON_DRUG_SUBJECT = re.compile(
+    r"(?i)\W{0,4}(?:for\s+)?(?:patients|subjects|participants|those|men|women)\s+(?:who\s+"
+    r"(?:are|were)\s+)?(?:currently\s+|still\s+)?(?:receiving|taking|on|treated\s+with)\b"
+    r"[^.;:]{1,120}?\b(?:must|should|need\s+to|are\s+required\s+to)\b[^.;:]*")
+
+
+def _for_patients_on_drug(m: Mention, ctx: Context) -> bool:
+    if ctx.section != "inclusion":
+        return False
+    if _ON_DRUG_SUBJECT.match(ctx.heading):
+        return True
+    s = _ON_DRUG_SUBJECT.match(ctx.text, ctx.start, ctx.end)
+    return s is not None and m.end <= s.end()
+
+
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
+    if m.label == "drug" and _for_patients_on_drug(m, ctx):
+        m.mods.add("conditional")
     maker = _MAKERS.get(m.label)
     # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
     # more way to meet the criterion's requirement, not a requirement of its own
@@ -1290,6 +1311,11 @@ def _slashed_code(m: Mention, ctx: Context) -> bool:
         x.label == "cancer" and x.start <= a and b <= x.end for a, b in spans for x in ctx.ms)
 
 
+# a device or a procedure named by a code ("PTC drain", "CVC line", "CAT scan")
+_DEVICE_AFTER = re.compile(r"(?i)\s{1,2}(?:tubes?|drains?|drainage|stents?|catheters?|lines?|"
+                           r"ports?|scans?|procedures?|placement)\b")
+
+
 # A comparison and a number right after a cancer type: the type labels a limit
 _THRESHOLD_AFTER = re.compile(r"\s{0,2}(?:≥|≤|>=|<=|>|<)\s{0,2}\d")
 
@@ -1305,6 +1331,8 @@ def _code_of_something_else(m: Mention, ctx: Context) -> bool:
             return True  # "ALL target lesions": the word, not the leukaemia
     if ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
         return True  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
+    if len(surface) <= 4 and _DEVICE_AFTER.match(ctx.text, m.end, ctx.end):
+        return True  # "a PTC tube", "CAT scan": a procedure or a device, not a cancer code
     if re.match(r"-\d", ctx.text[m.end:m.end + 2]):
         return True  # "study MCC-14674": a protocol number, not a cancer code
     if len(surface) <= 4 and _slashed_code(m, ctx):

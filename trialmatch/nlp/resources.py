@@ -88,6 +88,10 @@ class ContextRule(_Model):
     # a forward scope that no `terminate` cue ends ("except patients who ..., and have ..."):
     # only ";", a sentence end, a terminator of the rule or the criterion's edge end it
     through_clauses: bool = False
+    # a scope that reaches only the examples its head is given after a comma ("no CNS
+    # disease, including primary brain tumours"): the mentions after ", including" /
+    # ", such as" / ", for example" inside it
+    examples_only: bool = False
     # a forward scope that carries over a coordinator ("no A or B", "no A, or B"): from the
     # coordinator on, this many tokens more (0: it stops where it stops)
     coordinated: int = Field(default=0, ge=0, le=16)

@@ -236,6 +236,8 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             if rule.terminators:
                 floor = _backward_terminator(low, cue.lo, floor, rule.terminators)
             spans.append((floor, cue.lo))
+        if rule.examples_only:
+            spans = [(at, hi) for lo, hi in spans if (at := _examples_start(low, lo, hi))]
         box = brackets.get(cue.lo) if rule.category not in _QUALIFY_HEAD else None
         if box is not None:  # a cue inside brackets reaches nothing outside them
             spans = [(max(lo, box[0] + 1), min(hi, box[1])) for lo, hi in spans]
@@ -247,6 +249,20 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             for m in targets[a:b]:
                 if m.label in rule.applies_to and (m.end <= cue_start or m.start >= cue_end):
                     m.mods.add(rule.category)
+
+
+_EXAMPLES = (("including",), ("such", "as"), ("for", "example"))
+
+
+def _examples_start(low: list[str], lo: int, hi: int) -> int:
+    """The token after the first ", including" / ", such as" / ", for example" in lo..hi
+    (0: none)."""
+    for k in range(lo, hi - 1):
+        if low[k] == ",":
+            for words in _EXAMPLES:
+                if tuple(low[k + 1:k + 1 + len(words)]) == words:
+                    return k + 1 + len(words)
+    return 0
 
 
 # a name and its abbreviation in brackets right after it: "(HER2)", "(HER2/neu)", "(EGFR-TKI)"
