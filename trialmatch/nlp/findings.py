@@ -77,6 +77,11 @@ _WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:
                      r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s*"
                      r"(?:days?|weeks?|months?)\s*(?:\([^()]{0,24}\)\s*)?\sfrom\s+(?:the\s+)?"
                      r"(?:prior|previous|last)\b"
+                     # "at least 2 weeks from vincristine, 6 weeks from nitrosoureas", "at least
+                     # 3 weeks is required from: (a) chemotherapy ...": the wait after each
+                     r"|\bat\s+least\s+(?:\d+|one|two|three|four|five|six|eight|twelve)\s*"
+                     r"(?:days?|weeks?|months?)\s+(?:(?:is|are|must\s+be|must\s+have)\s+)?"
+                     r"(?:(?:required|needed|elapsed|passed)\s+)?(?:from|since|after)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
                      # "if the last dose was given >= 4 weeks ago"
                      r"|\b(?:\d+|one|two|three|four|five|six|eight|twelve)\s*(?:days?|weeks?|months?)\s+ago\b"
@@ -986,29 +991,8 @@ def _or_other_type(m: Mention, ctx: Context) -> bool:
                and _OR_OTHER_BEFORE.fullmatch(ctx.text, x.end, m.start) for x in ctx.ms)
 
 
-# A criterion whose subject is the patients on a treatment and which then says what they
-# must do ("Patients receiving X as part of Y must show progression after stopping X"): a
-# rule for that group, so the treatments of its first sentence, and of the items under it,
-# are no requirement
-_ON_DRUG_SUBJECT = re.compile(
-    r"(?i)\W{0,4}(?:for\s+)?(?:patients|subjects|participants|those|men|women)\s+(?:who\s+"
-    r"(?:are|were)\s+)?(?:currently\s+|still\s+)?(?:receiving|taking|on|treated\s+with)\b"
-    r"[^.;:]{1,120}?\b(?:must|should|need\s+to|are\s+required\s+to)\b[^.;:]*")
-
-
-def _for_patients_on_drug(m: Mention, ctx: Context) -> bool:
-    if ctx.section != "inclusion":
-        return False
-    if _ON_DRUG_SUBJECT.match(ctx.heading):
-        return True
-    s = _ON_DRUG_SUBJECT.match(ctx.text, ctx.start, ctx.end)
-    return s is not None and m.end <= s.end()
-
-
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
-    if m.label == "drug" and _for_patients_on_drug(m, ctx):
-        m.mods.add("conditional")
     maker = _MAKERS.get(m.label)
     # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
     # more way to meet the criterion's requirement, not a requirement of its own
@@ -1311,6 +1295,8 @@ def _slashed_code(m: Mention, ctx: Context) -> bool:
         x.label == "cancer" and x.start <= a and b <= x.end for a, b in spans for x in ctx.ms)
 
 
+_EXAMPLES_OPEN = re.compile(r"(?i)\s*(?:including|such\s+as|e\.\s?g\.|for\s+example|i\.\s?e\.|"
+                            r"namely)(?![\w-])")
 # a device or a procedure named by a code ("PTC drain", "CVC line", "CAT scan")
 _DEVICE_AFTER = re.compile(r"(?i)\s{1,2}(?:tubes?|drains?|drainage|stents?|catheters?|lines?|"
                            r"ports?|scans?|procedures?|placement)\b")
@@ -1562,14 +1548,25 @@ _GROUP_MODAL = re.compile(r"(?i)\b(?:must|should|need|needs|may|shall|have\s+to|
 
 
 def _treated_group(m: Mention, ctx: Context) -> bool:
-    """Whether the drug is named in the subject of its sentence ("Patients receiving X")
-    and a modal follows it in that sentence (see _TREATED_GROUP)."""
+    """Whether the drug is named in a rule for a treated group (see _TREATED_GROUP): in the
+    subject of its sentence ("Patients receiving X") with a modal after it, again after the
+    modal ("Patients receiving X must show progression after stopping X"; not another drug
+    there: "Patients who received two regimens, which must include Y"), or in an item
+    under such a rule."""
+    if _TREATED_GROUP.match(ctx.heading) and _GROUP_MODAL.search(ctx.heading):
+        return True
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1,
              ctx.text.rfind(". ", ctx.start, m.start) + 1)
-    if m.start - lo > 160 or _GROUP_MODAL.search(ctx.text, lo, m.start):
+    if m.start - lo > 160:
         return False
-    if _TREATED_GROUP.match(ctx.text, lo, m.start) is None:
+    subject = _TREATED_GROUP.match(ctx.text, lo, m.start)
+    if subject is None:
         return False
+    modal = _GROUP_MODAL.search(ctx.text, lo, m.start)
+    if modal is not None:
+        return subject.end() <= modal.start() and any(
+            x.label == "drug" and lo <= x.start and x.end <= modal.start()
+            and x.data["concept"] == m.data["concept"] for x in ctx.ms)
     hi = min(ctx.end, m.end + 160)
     stop = [i for i in (ctx.text.find(";", m.end, hi), ctx.text.find(". ", m.end, hi)) if i >= 0]
     return _GROUP_MODAL.search(ctx.text, m.end, min(stop, default=hi)) is not None
@@ -1780,6 +1777,10 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             or not (_MED_HISTORY.search(before[-50:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after))):
         return None
     lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
+    while lo > ctx.start and _EXAMPLES_OPEN.match(ctx.text, lo, m.start):
+        # "... since any anticancer treatment; including chemotherapy or X": the examples
+        # belong to the clause before the ";"
+        lo = max(ctx.start, ctx.text.rfind(";", ctx.start, lo - 1) + 1)
     if _REPRODUCTION.search(ctx.text, max(ctx.start, m.start - 300), min(ctx.end, m.end + 40)):
         # "contraception ... until 4 months after the last dose of X": the study drug, in a
         # rule about pregnancy, is no treatment history
