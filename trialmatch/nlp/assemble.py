@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from math import inf
 
 from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import SENTENCE_BREAK, Context, Unit, units
@@ -782,6 +783,33 @@ _AGE_GROUPS = re.compile(r"(?i)\blansky\b|(?:\bfor|\()\s*(?:patients|participant
                          r"|\b(?:if|when)\s+(?:aged?|older|younger|over|under)\b")
 
 
+def _age_interval(node: Node) -> tuple[float, float] | None:
+    """The ages an age-only node allows, as a closed hull (None: the node is not age-only)."""
+    if isinstance(node, Age):
+        return {">=": (node.value, inf), ">": (node.value, inf), "<=": (-inf, node.value),
+                "<": (-inf, node.value), "=": (node.value, node.value)}.get(node.op)
+    if isinstance(node, (All, AnyOf)) and node.items:
+        parts = [_age_interval(i) for i in node.items]
+        if any(p is None for p in parts):
+            return None
+        los, his = [p[0] for p in parts if p], [p[1] for p in parts if p]
+        return (max(los), min(his)) if isinstance(node, All) else (min(los), max(his))
+    return None
+
+
+def _age_groups(node: Node) -> Node:
+    """A criterion of age groups only that no age could meet together ("children of 6 to
+    under 12, adolescents of 12 to under 18 and adults from 18"): the groups are
+    alternatives, whatever words joined them."""
+    if not isinstance(node, All) or len(node.items) < 2:
+        return node
+    parts = [_age_interval(i) for i in node.items]
+    if any(p is None for p in parts) or max(p[0] for p in parts) <= min(p[1] for p in parts):
+        return node
+    groups = [g for i in node.items for g in (i.items if isinstance(i, AnyOf) else (i,))]
+    return AnyOf(tuple(groups), prov=node.prov)
+
+
 def _limits_per_part(node: Node) -> Node:
     if isinstance(node, AnyOf):  # "Karnofsky >= 70 or Lansky >= 70": one limit
         items = [i for k, i in enumerate(node.items) if not (
@@ -927,6 +955,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
+    node = _age_groups(node)
     if allowed:
         node = _widened(node, allowed)
     if c.section == "inclusion":
