@@ -1297,6 +1297,27 @@ def _slashed_code(m: Mention, ctx: Context) -> bool:
 
 _EXAMPLES_OPEN = re.compile(r"(?i)\s*(?:including|such\s+as|e\.\s?g\.|for\s+example|i\.\s?e\.|"
                             r"namely)(?![\w-])")
+_MINOR_WORDS = frozenset({"of", "the", "and", "for", "de", "&"})
+_DISEASE_WORD = re.compile(r"(?i)omas?\b|cancer|tumou?r|leuka?emi|neoplas|malignan|disease|"
+                           r"syndrome")
+
+
+def _spelled_before(m: Mention, ctx: Context, surface: str) -> bool:
+    """Whether a code in brackets spells the initials of the words right before it, and
+    those words name no cancer ("Southern California (USC)"; not "acute myeloid leukaemia
+    (AML)", which names the type itself)."""
+    if ctx.text[max(ctx.start, m.start - 2):m.start].strip() != "(":
+        return False
+    open_at = ctx.text.rfind("(", ctx.start, m.start)
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", ctx.text[max(ctx.start, open_at - 80):open_at])
+             if w.lower() not in _MINOR_WORDS]
+    named = words[-len(surface):]
+    initials = "".join(w[0].upper() for w in named)
+    return initials == surface and not _DISEASE_WORD.search(" ".join(named)) and not any(
+        x.label == "cancer" and x is not m and open_at - 80 <= x.start and x.end <= open_at
+        for x in ctx.ms)
+
+
 # a device or a procedure named by a code ("PTC drain", "CVC line", "CAT scan")
 _DEVICE_AFTER = re.compile(r"(?i)\s{1,2}(?:tubes?|drains?|drainage|stents?|catheters?|lines?|"
                            r"ports?|scans?|procedures?|placement)\b")
@@ -1319,6 +1340,8 @@ def _code_of_something_else(m: Mention, ctx: Context) -> bool:
         return True  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
     if len(surface) <= 4 and _DEVICE_AFTER.match(ctx.text, m.end, ctx.end):
         return True  # "a PTC tube", "CAT scan": a procedure or a device, not a cancer code
+    if _spelled_before(m, ctx, surface):
+        return True  # "University of Southern California (USC)": the initials of a name
     if re.match(r"-\d", ctx.text[m.end:m.end + 2]):
         return True  # "study MCC-14674": a protocol number, not a cancer code
     if len(surface) <= 4 and _slashed_code(m, ctx):
