@@ -1190,9 +1190,11 @@ def _age(m: Mention, ctx: Context) -> Node | None:
 # People other than the patient, both in an age's clause and in a heading over exclusions
 _OTHER_PEOPLE = r"partners?|relatives?|donors?|siblings?|parents?|spouses?|contacts?|household"
 # Someone other than the patient, right before an age in its clause ("household contact with
-# children under 5": the children's age)
+# children under 5": the children's age; "a family history of sudden death under 40": the
+# age at which a relative died)
 _OTHER_PERSON = re.compile(rf"(?i)(?:\b(?:{_OTHER_PEOPLE}|guardians?|caregivers?|care\s+givers?|"
-                           r"representatives?|mothers?|fathers?|households)\b|"
+                           r"representatives?|mothers?|fathers?|households|family\s+history|"
+                           r"deaths?|died)\b|"
                            r"\b\d+\s+(?:patients|subjects|"
                            r"participants)\s*\()[^.;:()]{0,30}\Z")
 # A rule about the people the patient lives with or meets ("avoid close household contact
