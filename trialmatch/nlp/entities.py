@@ -287,7 +287,7 @@ _OP_BEFORE_SCALE = re.compile(r"(?i)(?P<op>>=|<=|=>|=<|[≥≤><]|(?:greater|mor
                               r"lower|better)\s+than)\s{0,2}\Z")
 
 
-_SPACED_HIGH = re.compile(r"[ \t]{1,2}([1-4])(?![\d.,%/\w])")
+_SPACED_HIGH = re.compile(r"[ \t]{1,2}([1-4])(?![\d,%/\w]|\.\d)")
 
 
 def _ecog(m: re.Match[str], value: str | None) -> dict:
