@@ -610,6 +610,7 @@ _NO_CONSTRAINT = frozenset({"exception", "permission", "conditional"})
 _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mention is no criterion
     "gene": _NO_CONSTRAINT | {"test", "setting", "benign"},
     "signature": _NO_CONSTRAINT | {"test"},
+    "rearrangement": _NO_CONSTRAINT | {"test"},
     "measure": _NO_CONSTRAINT | {"test"},
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
     "drug": _NO_CONSTRAINT | {"prospective", "alternative"},
