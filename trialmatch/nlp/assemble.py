@@ -789,10 +789,10 @@ def _age_interval(node: Node) -> tuple[float, float] | None:
         return {">=": (node.value, inf), ">": (node.value, inf), "<=": (-inf, node.value),
                 "<": (-inf, node.value), "=": (node.value, node.value)}.get(node.op)
     if isinstance(node, (All, AnyOf)) and node.items:
-        parts = [_age_interval(i) for i in node.items]
-        if any(p is None for p in parts):
+        parts = [p for i in node.items if (p := _age_interval(i)) is not None]
+        if len(parts) < len(node.items):
             return None
-        los, his = [p[0] for p in parts if p], [p[1] for p in parts if p]
+        los, his = [p[0] for p in parts], [p[1] for p in parts]
         return (max(los), min(his)) if isinstance(node, All) else (min(los), max(his))
     return None
 
@@ -803,8 +803,8 @@ def _age_groups(node: Node) -> Node:
     alternatives, whatever words joined them."""
     if not isinstance(node, All) or len(node.items) < 2:
         return node
-    parts = [_age_interval(i) for i in node.items]
-    if any(p is None for p in parts) or max(p[0] for p in parts) <= min(p[1] for p in parts):
+    parts = [p for i in node.items if (p := _age_interval(i)) is not None]
+    if len(parts) < len(node.items) or max(p[0] for p in parts) <= min(p[1] for p in parts):
         return node
     groups = [g for i in node.items for g in (i.items if isinstance(i, AnyOf) else (i,))]
     return AnyOf(tuple(groups), prov=node.prov)
