@@ -1298,6 +1298,15 @@ def _slashed_code(m: Mention, ctx: Context) -> bool:
         x.label == "cancer" and x.start <= a and b <= x.end for a, b in spans for x in ctx.ms)
 
 
+def _clause_start(ctx: Context, at: int) -> int:
+    """The start of the ";"-clause holding `at`, taking in the clauses before it that it
+    only gives examples to ("... since any anticancer treatment; including X or Y")."""
+    lo = max(ctx.start, ctx.text.rfind(";", ctx.start, at) + 1)
+    while lo > ctx.start and _EXAMPLES_OPEN.match(ctx.text, lo, at):
+        lo = max(ctx.start, ctx.text.rfind(";", ctx.start, lo - 1) + 1)
+    return lo
+
+
 _EXAMPLES_OPEN = re.compile(r"(?i)\s*(?:including|such\s+as|e\.\s?g\.|for\s+example|i\.\s?e\.|"
                             r"namely)(?![\w-])")
 _MINOR_WORDS = frozenset({"of", "the", "and", "for", "de", "&"})
@@ -1341,18 +1350,22 @@ def _code_of_something_else(m: Mention, ctx: Context) -> bool:
             return True  # "ALL target lesions": the word, not the leukaemia
     if ctx.text[m.end:m.end + 2].lstrip("^")[:1] == "+":
         return True  # "CD8+ TET+ cells", "TET^+": a marker of cells, not a cancer code
-    if len(surface) <= 4 and _DEVICE_AFTER.match(ctx.text, m.end, ctx.end):
-        return True  # "a PTC tube", "CAT scan": a procedure or a device, not a cancer code
     if _spelled_before(m, ctx, surface):
         return True  # "University of Southern California (USC)": the initials of a name
     if re.match(r"-\d", ctx.text[m.end:m.end + 2]):
         return True  # "study MCC-14674": a protocol number, not a cancer code
-    if len(surface) <= 4 and _slashed_code(m, ctx):
+    return len(surface) <= 4 and _short_code_of_something_else(m, ctx)
+
+
+def _short_code_of_something_else(m: Mention, ctx: Context) -> bool:
+    """The same for a code of at most four letters, by the words around it."""
+    if _DEVICE_AFTER.match(ctx.text, m.end, ctx.end):
+        return True  # "a PTC tube", "CAT scan": a procedure or a device, not a cancer code
+    if _slashed_code(m, ctx):
         return True  # "FTC/TDF": one of drug codes joined by slashes, not a cancer code
     # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
-    return len(surface) <= 4 and any(
-        x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
-        for x in ctx.ms)
+    return any(x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
+               for x in ctx.ms)
 
 
 def _cancer(m: Mention, ctx: Context) -> Node | None:
@@ -1802,11 +1815,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             _INTERACTING.search(ctx.text, ctx.start, ctx.end)
             or not (_MED_HISTORY.search(before[-50:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after))):
         return None
-    lo = max(ctx.start, ctx.text.rfind(";", ctx.start, m.start) + 1)
-    while lo > ctx.start and _EXAMPLES_OPEN.match(ctx.text, lo, m.start):
-        # "... since any anticancer treatment; including chemotherapy or X": the examples
-        # belong to the clause before the ";"
-        lo = max(ctx.start, ctx.text.rfind(";", ctx.start, lo - 1) + 1)
+    lo = _clause_start(ctx, m.start)
     if _REPRODUCTION.search(ctx.text, max(ctx.start, m.start - 300), min(ctx.end, m.end + 40)):
         # "contraception ... until 4 months after the last dose of X": the study drug, in a
         # rule about pregnancy, is no treatment history

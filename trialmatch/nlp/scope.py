@@ -224,9 +224,9 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             continue
         spans = []
         if rule.direction in ("forward", "both"):
-            ends_at = hard if rule.through_clauses else stops
-            spans.append((cue.hi, _forward_limit(cue, low, ends_at, pairs, brackets.get(cue.lo),
-                                                 bound_toks)))
+            hi = _forward_limit(cue, low, hard if rule.through_clauses else stops, pairs,
+                                brackets.get(cue.lo), bound_toks)
+            spans.append((_examples_start(low, cue.hi, hi) if rule.examples_only else cue.hi, hi))
         if rule.direction in ("backward", "both"):
             j = bisect_right(stops, cue.lo) - 1
             floor = stops[j] + (1 if stops[j] < cue.lo and low[stops[j]] in (";", ".", "；", "。")
@@ -236,8 +236,6 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             if rule.terminators:
                 floor = _backward_terminator(low, cue.lo, floor, rule.terminators)
             spans.append((floor, cue.lo))
-        if rule.examples_only:
-            spans = [(at, hi) for lo, hi in spans if (at := _examples_start(low, lo, hi))]
         box = brackets.get(cue.lo) if rule.category not in _QUALIFY_HEAD else None
         if box is not None:  # a cue inside brackets reaches nothing outside them
             spans = [(max(lo, box[0] + 1), min(hi, box[1])) for lo, hi in spans]
@@ -256,13 +254,13 @@ _EXAMPLES = (("including",), ("such", "as"), ("for", "example"))
 
 def _examples_start(low: list[str], lo: int, hi: int) -> int:
     """The token after the first ", including" / ", such as" / ", for example" in lo..hi
-    (0: none)."""
+    (`hi`, an empty scope, when there is none)."""
     for k in range(lo, hi - 1):
         if low[k] == ",":
             for words in _EXAMPLES:
                 if tuple(low[k + 1:k + 1 + len(words)]) == words:
                     return k + 1 + len(words)
-    return 0
+    return hi
 
 
 # a name and its abbreviation in brackets right after it: "(HER2)", "(HER2/neu)", "(EGFR-TKI)"

@@ -227,6 +227,11 @@ class _Builder:
         self.stack.clear()
         self.open = False
 
+    def leave_nested(self, indent: int) -> None:
+        """A line set no further in than a nested part's heading ends that part's scope."""
+        if self.nested is not None and indent <= self.nested[0]:
+            self.scope, self.nested = self.nested[1], None
+
     def title(self, h: Heading) -> None:
         """A part's label with its name on a line of its own, right over a section heading
         ("Cohort B: soft tissue sarcoma" / "Inclusion Criteria:"): the part's heading, not a
@@ -466,8 +471,7 @@ def segment(text: str) -> Layout:
             continue
         body = text[body_start:body_end]
         indent = _aligned_indent(b, line, bullet)
-        if b.nested is not None and indent <= b.nested[0]:
-            b.scope, b.nested = b.nested[1], None
+        b.leave_nested(indent)
         if _continues(b, bullet, body):
             b.extend(body_end, body)
         else:
