@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from trialmatch.nlp.mentions import ByStart
-from trialmatch.nlp.phrases import KINDS, Group, after_gene, linker_gap, or_gap
+from trialmatch.nlp.phrases import EXAMPLE_OPENERS, KINDS, Group, after_gene, linker_gap, or_gap
 
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
 _PRE_SCOPE = 70
@@ -118,8 +118,7 @@ def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
     return negated, excepted
 
 
-_EXAMPLES_AFTER_COMMA = re.compile(r"(?i),\s*(?:including|such\s+as|e\.g\.|for\s+example|"
-                                   r"in\s+particular|especially|particularly)(?![\w.])")
+_EXAMPLES_AFTER_COMMA = re.compile(rf"(?i),\s*{EXAMPLE_OPENERS}")
 
 
 def _blocked(gap: str) -> bool:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from trialmatch.nlp.context import left_cue, negation, origin_near
 from trialmatch.nlp.mentions import ByStart, Mention
 from trialmatch.nlp.phrases import (
+    EXAMPLE_OPENERS,
     Group,
     Phrase,
     attach_orphans,
@@ -1307,8 +1308,7 @@ def _clause_start(ctx: Context, at: int) -> int:
     return lo
 
 
-_EXAMPLES_OPEN = re.compile(r"(?i)\s*(?:including|such\s+as|e\.\s?g\.|for\s+example|i\.\s?e\.|"
-                            r"namely)(?![\w-])")
+_EXAMPLES_OPEN = re.compile(rf"(?i)\s*{EXAMPLE_OPENERS}")
 _MINOR_WORDS = frozenset({"of", "the", "and", "for", "de", "&"})
 _DISEASE_WORD = re.compile(r"(?i)omas?\b|cancer|tumou?r|leuka?emi|neoplas|malignan|disease|"
                            r"syndrome")

@@ -311,6 +311,11 @@ def _attach(p: Phrase, m: Mention, text: str, widen: bool = True) -> bool:
     return True
 
 
+# Words that open the examples of what a clause names, as a regex source (", including X",
+# "; such as Y"): one list for the readers that let examples share their head's scope
+EXAMPLE_OPENERS = (r"(?:including|such\s+as|e\.\s?g\.|for\s+example|i\.\s?e\.|namely|"
+                   r"in\s+particular|especially|particularly)(?![\w.-])")
+
 # Words that open examples of a finding: "such as", "e.g.", "including (but not limited to)".
 _EXAMPLE_CUE = re.compile(r"(?i)\b(?:such\s+as|e\.\s?g\.?|for\s+(?:example|instance)|"
                           r"including|not\s+limited\s+to)[\s,:;]*\(?\s*$")
