@@ -1077,6 +1077,10 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         # the words of the name's own phrase: not across a bracket, a stop or a new item
         phrase = _PHRASE_BREAK.split(gap)[-1]
         words = [w.lower() for w in _LAST_WORDS.findall(phrase)[-3:]]
+        if code == "BRAIN" and words[-1:] in (["metastatic"], ["secondary"]) \
+                and not (len(words) == 3 and words[0] == "primary"):
+            m.data["vague"] = True  # "metastatic CNS tumours": metastases in the brain, not
+            continue  # #          a brain tumour ("primary or metastatic ...": both)
         if words[-1:] in (["non"], ["not"]) and code in lex.parents \
                 and not _BRACKET_NOT.search(gap):  # ("(not prostate cancer)": an exception)
             # "non-epithelial ovarian cancer": the parent type without the named subtype

@@ -1146,7 +1146,8 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     if _OTHER_PERSON.search(ctx.text, max(ctx.start, m.start - 60), m.start) \
             or _DONOR_HEADING.search(ctx.heading) \
             or _CONTACT_RULE.search(ctx.text, ctx.start, ctx.end) \
-            or _strata_of_performance(m, ctx):
+            or _strata_of_performance(m, ctx) \
+            or _REPRODUCTIVE_DEFINED.search(ctx.text, max(ctx.start, m.start - 120), m.start):
         return None  # "a legal guardian older than 18", "donor aged 70 or less", "once 3
         #              patients (age 12 or older) have been treated": someone else's age;
         #              "ECOG 0-2 (70 years or younger) OR ECOG 0 (71-75 years)": which limit
@@ -1187,6 +1188,14 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
+
+
+# A reproductive status that an age helps define ("postmenopausal, defined as age >= 60 or
+# ...", "not of childbearing potential, i.e. aged 55 or more without menses"): the age of a
+# definition, not a limit of the trial
+_REPRODUCTIVE_DEFINED = re.compile(r"(?i)\b(?:menopaus\w*|post-?\s?menopaus\w*|child-?\s?bearing|"
+                                   r"reproductive\s+potential|fertile)\b[^.;]{0,60}\b(?:"
+                                   r"defined\s+(?:as|by)|considered|means|i\.\s?e\.)[^.;]{0,30}\Z")
 
 
 # People other than the patient, both in an age's clause and in a heading over exclusions
@@ -1989,18 +1998,26 @@ _UNTREATED_ALTERNATIVE = re.compile(
     r"(?:(?:is|are)\s+not\s+(?:available|indicated|appropriate)|(?:does|do)\s+not\s+exist))")
 
 
+# "other" right before a class ("no other prior use of anti-angiogenic therapy"): the class
+# besides the drugs of it the criterion allowed before
+_OTHER_BEFORE = re.compile(r"(?i)\bother\s+(?:(?:prior|previous|earlier)\s+)?(?:(?:use|treatment|"
+                           r"therapy)\s+(?:of|with)\s+)?(?:an?\s+)?\Z")
+
+
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
     """A drug class the criterion rules out, without the drugs or narrower classes of it
     that it then allows ("earlier MEK inhibitors; earlier binimetinib is allowed", "... Patients
     given binimetinib are eligible", "earlier systemic therapy; endocrine therapy is
-    permitted"): those are carved out of the class (`excluding`), so a patient who had only
-    them is not ruled out."""
+    permitted"), or that it allowed before the class it rules out as "other" ("bevacizumab is
+    allowed, but no other anti-VEGF drug"): those are carved out of the class (`excluding`),
+    so a patient who had only them is not ruled out."""
     if m.data["concept"] not in _class_ids():
         return node
     concepts = _ontology().drug_concepts
+    other = _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start) is not None
     spared = tuple(dict.fromkeys(
-        x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
-        and x.start - m.end < 200 and "permission" in x.mods
+        x.data["concept"] for x in ctx.ms if x.label == "drug"
+        and (x.start > m.end or other and x.end < m.start) and "permission" in x.mods
         and x.data["concept"] != m.data["concept"]
         and m.data["concept"] in concepts(x.data["concept"])))
     if not spared:
