@@ -2000,8 +2000,8 @@ _UNTREATED_ALTERNATIVE = re.compile(
 
 # "other" right before a class ("no other prior use of anti-angiogenic therapy"): the class
 # besides the drugs of it the criterion allowed before
-_OTHER_BEFORE = re.compile(r"(?i)\bother\s+(?:(?:prior|previous|earlier)\s+)?(?:(?:use|treatment|"
-                           r"therapy)\s+(?:of|with)\s+)?(?:an?\s+)?\Z")
+_OTHER_CLASS_BEFORE = re.compile(r"(?i)\bother\s+(?:(?:prior|previous|earlier)\s+)?(?:(?:use|treatment|"
+                                 r"therapy)\s+(?:of|with)\s+)?(?:an?\s+)?\Z")
 
 
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
@@ -2014,7 +2014,7 @@ def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
     if m.data["concept"] not in _class_ids():
         return node
     concepts = _ontology().drug_concepts
-    other = _OTHER_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start) is not None
+    other = _OTHER_CLASS_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start) is not None
     spared = tuple(dict.fromkeys(
         x.data["concept"] for x in ctx.ms if x.label == "drug"
         and (x.start > m.end or other and x.end < m.start) and "permission" in x.mods

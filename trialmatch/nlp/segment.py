@@ -85,7 +85,10 @@ _RULED_OUT_ITEM = re.compile(
 _FOR = re.compile(r"(?i)\s*(?:for|in)\b")
 # the wrapped end of a heading ("fulfilled:", "must be met:")
 _HEADING_TAIL = re.compile(r"(?i)[ \t]*(?:(?:must|should|shall|will|also|be)\s+){0,3}"
-                           r"(?:fulfilled|met|satisfied|apply|applies|required)[ \t]*[:：]?[ \t]*")
+                           r"(?:fulfilled|met|satisfied|apply|applies|required)[ \t]*[:：]?[ \t]*"
+                           # "Exclusion Criteria (patients meeting any of these are" /
+                           # "ineligible for the study):": the bracket the heading left open
+                           r"|[ \t]*[^\s\-•*()][^()]{0,120}\)[ \t]*[:：]?[ \t]*")
 
 
 def _style(bullet: str) -> str:
@@ -456,7 +459,8 @@ def segment(text: str) -> Layout:
             b.heading(h)
             b.nested = nested
             b.blank = False
-            b.tail = h.source == "cohort.group" and not line.rstrip().endswith((":", "："))
+            b.tail = h.source == "cohort.group" and not line.rstrip().endswith((":", "：")) \
+                or line.count("(") > line.count(")")
             continue
         if h is not None:  # "Inclusion Criteria: first criterion on the same line"
             if b.criteria:
