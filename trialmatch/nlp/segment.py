@@ -563,11 +563,17 @@ def _wrapped_word(b: _Builder, line: str, any_case: bool = False) -> bool:
             and not b.last_line.rstrip().endswith((".", ":", ";", "：", "。")))
 
 
+_EXAMPLES_COLON = re.compile(r"(?i)\b(?:such\s+as|including|e\.\s?g\.|for\s+(?:example|instance))"
+                             r"\s*[:：]\Z")
+
+
 def _continues(b: _Builder, bullet: str, body: str) -> bool:
     """Whether an unbulleted line wraps the previous criterion rather than starting one."""
     if bullet or not b.criteria or not b.open or b.blank:
         return False
     prev = b.last_line.rstrip()
     if prev.endswith((":", "：")):
-        return False
+        # "... any systemic therapy such as:" / "chemotherapy, hormones or vaccines given
+        # ...": examples the sentence goes on with, wrapped, not a list of its own
+        return body[:1].islower() and _EXAMPLES_COLON.search(prev) is not None
     return not (prev.endswith((".", ";")) and body[:1].isupper())
