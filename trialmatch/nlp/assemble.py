@@ -121,11 +121,13 @@ _ABBREVIATION_AT = re.compile(_ABBREVIATION.pattern[1:])
 
 
 def _example_of(head: Node, example: Node) -> bool:
-    """Whether `example` can be an example of `head`: the same kind of finding, or a drug
+    """Whether `example` can be an example of `head`: the same kind of finding (cancer types
+    also when one is written with kinds of it left out: "non-haematological malignancy
+    including sarcoma"), or a drug
     named as an example of a treatment class read only for manual review ("VEGF-targeted
     therapy (e.g. sunitinib)": the drug is one member of it)."""
-    return _same_kind(head, example) or (isinstance(head, Unparsed)
-                                         and _leaf_type(example) is PriorTherapy)
+    return _same_kind(head, example) or _names_cancer(head) and _names_cancer(example) or (
+        isinstance(head, Unparsed) and _leaf_type(example) is PriorTherapy)
 
 
 def _defines(head: Node, inner: list[Node]) -> bool:
@@ -158,6 +160,17 @@ def _abbreviated(head: Unit, after: Unit | None, text: str) -> bool:
     return m is not None and m.end() >= after.end
 
 
+# An example cue, then names not read before the first example read ("solid tumours including
+# breast, lung, colon or sarcoma": the sites alone name no type)
+_EXAMPLES_LISTED = re.compile(r"(?i)\s*,?\s*(?:e\.\s?g\.|such\s+as|including|to\s+include|"
+                              r"for\s+(?:example|instance))[\s,:]*(?:(?:but\s+)?not\s+limited\s+"
+                              r"to[\s,:]*)?(?:[a-z][a-z /-]{0,25}?\s*(?:,|\bor\b|\band\b)\s*)+"
+                              r"(?:(?:or|and)\s+)?")
+# A bracketed exception right after a head, with no finding read in it ("(except squamous
+# cell of the lung)"): skipped on the way to the head's examples
+_EXCEPTION_AHEAD = re.compile(r"(?i)\s*\(\s*(?:except|excluding|other\s+than|but\s+not|not)\b[^()]{0,80}\)")
+
+
 def _examples_end(found: list[Unit], i: int, text: str) -> int:
     """The index after the last example of the head `found[i]` (i + 1 when none follows):
     the findings after an example cue or an opening bracket, of the head's kind and in the
@@ -166,17 +179,24 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
     j = i + 1
     if _abbreviated(head, found[j] if j < len(found) else None, text):
         j += 1  # "an immunomodulatory drug (IMiD) (e.g. ...)": the head again
-    gap = _ABBREVIATION.sub(" ", text[found[j - 1].end:found[j].start]) if j < len(found) else "x"
-    if not _EXAMPLES.fullmatch(gap):
+    start = found[j - 1].end
+    if j < len(found) and (carved := _EXCEPTION_AHEAD.match(text, start)) is not None \
+            and carved.end() <= found[j].start:
+        start = carved.end()  # "malignancy (except X) including A, B": the examples follow
+    gap = _ABBREVIATION.sub(" ", text[start:found[j].start]) if j < len(found) else "x"
+    if not _EXAMPLES.fullmatch(gap) and not (
+            j < len(found) and _names_cancer(_bare(head.node))
+            and _names_cancer(_bare(found[j].node)) and _EXAMPLES_LISTED.fullmatch(gap)):
         return j
-    opening = text.rfind("(", found[j - 1].end, found[j].start)
+    opening = text.rfind("(", start, found[j].start)
     close = text.find(")", opening) if opening != -1 else -1
     limit = close if close != -1 else None
+    first = j  # (the gap before the first example is the cue's, checked above)
     while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
             # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
             isinstance(head.node, Not) == isinstance(found[j].node, Not)) and (
-            limit is None or found[j].end <= limit) and len(
-            text[found[j - 1].end:found[j].start]) < 60:
+            limit is None or found[j].end <= limit) and (
+            j == first or len(text[found[j - 1].end:found[j].start]) < 60):
         j += 1
     return j
 
