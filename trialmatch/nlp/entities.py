@@ -1267,8 +1267,13 @@ def _site_table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
             forms[word_key(noun)] = names
     nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns)
-    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?(?:(?:exocrine|endocrine)\s+)?(?P<site>"
+    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?" + _SITE_PART + r"(?:(?:exocrine|endocrine)\s+)?(?P<site>"
                        + alternatives + r")(?![\w-])"), forms)
+
+
+# A part of a site named before it: "the lower third of the oesophagus", "the distal stomach"
+_SITE_PART = (r"(?:(?:(?:lower|upper|middle|mid|distal|proximal)\s+(?:third|portion|part|half|"
+              r"segment)\s+of\s+(?:the\s+)?)|(?:distal|proximal|lower|upper)\s+)??")
 
 
 @lru_cache(maxsize=1)
@@ -1277,7 +1282,7 @@ def _next_site() -> re.Pattern[str]:
     nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns)
     return re.compile(r"(?i)(?:\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+)"
-                      r"(?:the\s+)?(?P<site>" + alternatives + r")(?![\w-])")
+                      r"(?:the\s+)?" + _SITE_PART + r"(?P<site>" + alternatives + r")(?![\w-])")
 
 
 # The list of sites goes on with words that name no known site: ", oropharynx, tonsil or
