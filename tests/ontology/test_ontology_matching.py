@@ -220,3 +220,13 @@ def test_a_wide_word_another_row_claims_wins_over_a_narrow_nodes_name(ontology):
 def test_thrombopoietin_receptor_agonists_are_one_class(ontology):
     assert ontology.drug_concept("Nplate") == "romiplostim"
     assert "thrombopoietin_receptor_agonist" in ontology.drug_concepts("eltrombopag")
+
+
+def test_ixabepilone_is_an_epothilone_and_plerixafor_a_cxcr4_inhibitor(ontology):
+    """"Any earlier epothilone" rules out ixabepilone; "CXCR4 inhibitors" covers plerixafor,
+    which stays a stem cell mobilizer (supportive care), not an anticancer therapy."""
+    assert "epothilone" in ontology.drug_concepts("ixabepilone")
+    assert "microtubule_inhibitor" in ontology.drug_concepts("ixabepilone")
+    assert {"cxcr4_inhibitor", "stem_cell_mobilizer"} <= ontology.drug_concepts("plerixafor")
+    assert "anticancer_therapy" not in ontology.drug_concepts("plerixafor")
+    assert ontology.drug_concept("CXCR4 antagonists") == "cxcr4_inhibitor"

@@ -1191,6 +1191,10 @@ def _site_forms(words: list[str], label: str) -> tuple[str, ...]:
     return (own, *_site_table()[1].get(word_key(own), ()))
 
 
+# One upper-case word that names a drug target ("DAC", "PARP1"): a conjunct of a class list
+_TARGET_ACRONYM = re.compile(r"[A-Z][A-Z0-9-]{1,7}")
+
+
 def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                    only: list[Mention] | None = None) -> list[Mention]:
     """Cancer types or drug classes that share the head noun of the next name: "ovarian,
@@ -1247,6 +1251,9 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                         if (key := word_key(" ".join([lead, tail]))) in table),
                        None)
             if hit is None:
+                if m.label == "drug" and _TARGET_ACRONYM.fullmatch(found.group("words")):
+                    end = found.start()  # "HDAC, DAC, HSP90 inhibitors": a target we do not
+                    continue  #           know is passed over, the list goes on before it
                 break
             k, value = hit
             start = offsets[k]
@@ -1522,7 +1529,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += first_histologies(text, names, lex)
     found += cue_mentions(toks, text)
     found += mechanism_mentions(text, lex)
-    found += therapy_for_cancer(text, names)
+    found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
     found = with_diagnoses(found)
@@ -1562,6 +1569,28 @@ def therapy_for_cancer(text: str, names: list[Mention]) -> list[Mention]:
         out.append(Mention("drug", m.start("head"), m.end("head"), "therapy_for_cancer",
                            {"concept": "anticancer_therapy"}))
     return out
+
+
+# "prior therapy" with no kind, class or drug and no object but the cancer under study,
+# negated: "no prior therapy for this disease", "have not received prior therapy." (any
+# anticancer treatment; not "prior therapy with X", "prior therapy for hepatitis", "toxicity
+# of prior therapy", "prior therapy:" over a list)
+_BARE_PRIOR_THERAPY = re.compile(
+    r"(?i)(?:\bno\s{1,3}|\bnot\s{1,3}(?:have\s{1,3}|has\s{1,3}|been\s{1,3})?(?:received|had|been\s{1,3}"
+    r"given)\s{1,3}(?:any\s{1,3})?|\bnever\s{1,3}(?:received|had)\s{1,3}(?:any\s{1,3})?)"
+    r"(?:prior|previous|earlier)\s{1,3}(?P<head>therap(?:y|ies)|treatments?)"
+    r"(?=\s{0,3}(?:[.;]|\Z)|\s{1,3}(?:for|of)\s{1,3}(?:this|their|his|her|the)\s{1,3}"
+    r"(?:(?:current|present|same|underlying)\s{1,3})?(?:cancer|disease|malignancy|tumou?r|"
+    r"neoplasm)\b)")
+
+
+def bare_prior_therapy(text: str) -> list[Mention]:
+    """Mentions of any anticancer treatment written as a bare "prior therapy" (see
+    _BARE_PRIOR_THERAPY)."""
+    if "rior" not in text and "revious" not in text and "arlier" not in text:
+        return []
+    return [Mention("drug", m.start("head"), m.end("head"), "therapy_for_cancer",
+                    {"concept": "anticancer_therapy"}) for m in _BARE_PRIOR_THERAPY.finditer(text)]
 
 
 def with_diagnoses(found: list[Mention]) -> list[Mention]:
