@@ -792,10 +792,12 @@ def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bo
 
 
 # (also past the kinds of the type the exception picks from: "AML of any FAB class other
-# than M3", "sarcoma, any histologic subtype except ...")
-_CANCER_THEN_EXCEPT = re.compile(r"(?i)[\s,;(]{0,4}(?:(?:of\s+|with\s+)?(?:any|all|every)\s+"
-                                 r"(?:[a-z]+\s+){0,2}?(?:types?|subtypes?|classifications?|"
-                                 r"class|histolog(?:y|ies)|grades?)[\s,;(]{0,3})?")
+# than M3", "sarcoma, any histologic subtype except ...", "AML (by WHO criteria), with a FAB
+# classification other than M3", and past a bracketed definition of the type)
+_CANCER_THEN_EXCEPT = re.compile(r"(?i)[\s,;(]{0,4}(?:\([^()]{0,160}\)[\s,;]{0,4})?"
+                                 r"(?:(?:(?:of|with)\s+(?:(?:any|all|every|a|an|the)\s+)?|"
+                                 r"(?:any|all|every)\s+)(?:[a-z-]+\s+){0,4}?(?:types?|subtypes?|"
+                                 r"classifications?|class|histolog(?:y|ies)|grades?)[\s,;(]{0,3})?")
 _BRACKET_EXCEPT = re.compile(r"(?i)\s{0,2}[(\[]\s*(?:not|excluding|excluded|except(?:\s+for)?|"
                              r"other\s+than|but\s+not)\b")
 _EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z0-9\-]+\s+){0,3}[\s:,(\[]*")
