@@ -383,8 +383,21 @@ def test_squeeze_joins_what_the_plain_pattern_joins(text):
     plain = re.compile(r"[ \t]*\n\s*|\s{2,}")
     assert [m.span() for m in _WRAPS.finditer(text)] == [m.span() for m in plain.finditer(text)]
     flat, starts, shifts = squeeze(text)
-    assert flat == plain.sub(" ", text)
-    assert all(ch == " " or text[unsqueeze(i, starts, shifts)] == ch for i, ch in enumerate(flat))
+    # (a run that ends an item is "¶", any other one space)
+    assert flat.replace("\u00b6", " ") == plain.sub(" ", text)
+    assert all(ch in " \u00b6" or text[unsqueeze(i, starts, shifts)] == ch
+               for i, ch in enumerate(flat))
+
+
+def test_squeeze_keeps_items_apart():
+    """A blank line or a line break before a bullet ends an item: no pattern reads across it
+    ("... of 0 or 1" / "- 18 years of age" is no age range "1 - 18 years")."""
+    from trialmatch.nlp.entities import squeeze
+
+    assert squeeze("of 0 or 1\n\n   -  18 years")[0] == "of 0 or 1\u00b6- 18 years"
+    assert squeeze("of 0 or 1\n   - 18 years")[0] == "of 0 or 1\u00b6- 18 years"
+    assert squeeze("of 0 or 1\n   2. Age 18")[0] == "of 0 or 1\u00b62. Age 18"
+    assert squeeze("stage III\n   disease")[0] == "stage III disease"
 
 
 @settings(max_examples=300, deadline=None)

@@ -51,20 +51,30 @@ _WRAPS = re.compile(r"\s(?:\s+|(?<=\n))")
 def squeeze(text: str) -> tuple[str, list[int], list[int]]:
     """The text with each line break or run of whitespace as one space (the patterns are
     written for words one space apart; a criterion wraps wherever its line ends), and how
-    to map its offsets back: from flat offset `starts[j]` on, add `shifts[j]` (`unsqueeze`)."""
+    to map its offsets back: from flat offset `starts[j]` on, add `shifts[j]` (`unsqueeze`).
+    A run that ends one item (a blank line, or a line break before a bullet or an item
+    number) becomes "¶", which no pattern reads across ("ECOG 0 or 1" / "- 18 years of age"
+    is no age range "1 - 18 years")."""
     parts: list[str] = []
     starts: list[int] = []
     shifts: list[int] = []
     pos = flat = 0
     for m in _WRAPS.finditer(text):
         start, end = m.span()
+        run = text[start:end]
         parts.append(text[pos:start])
+        parts.append("\u00b6" if "\n" in run and (run.count("\n") > 1 or _ITEM_OPENS.match(text, end))
+                     else " ")
         flat += start - pos + 1
         starts.append(flat)
         shifts.append(end - flat)
         pos = end
     parts.append(text[pos:])
-    return " ".join(parts), starts, shifts
+    return "".join(parts), starts, shifts
+
+
+# A bullet or an item number at a line's start: a new item
+_ITEM_OPENS = re.compile(r"[-•*·▪‣◦–]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s")
 
 
 def unsqueeze(i: int, starts: list[int], shifts: list[int]) -> int:
