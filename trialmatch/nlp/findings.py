@@ -1246,9 +1246,19 @@ _OTHERS = re.compile(rf"(?i)\b(?:{_OTHER_PEOPLE}|family|care-?givers?|offspring)
 
 
 def _whole_exclusion(m: Mention, ctx: Context) -> bool:
-    return ctx.section == "exclusion" and bool(
-        _WHOLE_BEFORE.fullmatch(ctx.text, ctx.start, m.start)
-        and _WHOLE_AFTER.fullmatch(ctx.text, m.end, ctx.end)) and not _OTHERS.search(ctx.heading)
+    """Whether an exclusion criterion says nothing but the age ("Under 18 years old"), or
+    ages joined by "or" ("Age > 75 years, or age < 15 years")."""
+    if ctx.section != "exclusion" or _OTHERS.search(ctx.heading):
+        return False
+    ages = sorted((x for x in ctx.ms if x.label == "age"), key=lambda x: x.start)
+    first, last = (ages[0], ages[-1]) if len(ages) > 1 and m in ages else (m, m)
+    return bool(_WHOLE_BEFORE.fullmatch(ctx.text, ctx.start, first.start)
+                and _WHOLE_AFTER.fullmatch(ctx.text, last.end, ctx.end)) and all(
+        _AGES_OR.fullmatch(ctx.text, a.end, b.start) for a, b in zip(ages, ages[1:])
+        if first is not last)
+
+
+_AGES_OR = re.compile(r"(?i)\s*(?:old|of\s+age)?\s*,?\s*or\s+")
 
 
 _AGE_WORD = re.compile(r"(?i)\bage[sd]?\b")
