@@ -16,6 +16,7 @@ from math import inf
 from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import SENTENCE_BREAK, Context, Unit, units
 from trialmatch.nlp.mentions import Mention
+from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
 from trialmatch.nlp.resources import list_headers, places
 from trialmatch.nlp.sections import PART_LABEL
@@ -162,8 +163,7 @@ def _abbreviated(head: Unit, after: Unit | None, text: str) -> bool:
 
 # An example cue, then names not read before the first example read ("solid tumours including
 # breast, lung, colon or sarcoma": the sites alone name no type)
-_EXAMPLES_LISTED = re.compile(r"(?i)\s*,?\s*(?:e\.\s?g\.|such\s+as|including|to\s+include|"
-                              r"for\s+(?:example|instance))[\s,:]*(?:(?:but\s+)?not\s+limited\s+"
+_EXAMPLES_LISTED = re.compile(rf"(?i)\s*,?\s*{EXAMPLE_OPENERS}[\s,:]*(?:(?:but\s+)?not\s+limited\s+"
                               r"to[\s,:]*)?(?:[a-z][a-z /-]{0,25}?\s*(?:,|\bor\b|\band\b)\s*)+"
                               r"(?:(?:or|and)\s+)?")
 # A bracketed exception right after a head, with no finding read in it ("(except squamous

@@ -1273,6 +1273,11 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
     return out
 
 
+# A part of a site named before it: "the lower third of the oesophagus", "the distal stomach"
+_SITE_PART = (r"(?:(?:(?:lower|upper|middle|mid|distal|proximal)\s+(?:third|portion|part|half|"
+              r"segment)\s+of\s+(?:the\s+)?)|(?:distal|proximal|lower|upper)\s+)??")
+
+
 @lru_cache(maxsize=1)
 def _site_table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
     """("of (the) <site noun>" right after a word, {site noun key: the words a cancer name
@@ -1284,13 +1289,9 @@ def _site_table() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
             forms[word_key(noun)] = names
     nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns)
-    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?" + _SITE_PART + r"(?:(?:exocrine|endocrine)\s+)?(?P<site>"
-                       + alternatives + r")(?![\w-])"), forms)
-
-
-# A part of a site named before it: "the lower third of the oesophagus", "the distal stomach"
-_SITE_PART = (r"(?:(?:(?:lower|upper|middle|mid|distal|proximal)\s+(?:third|portion|part|half|"
-              r"segment)\s+of\s+(?:the\s+)?)|(?:distal|proximal|lower|upper)\s+)??")
+    return (re.compile(r"(?i)\s+of\s+(?:the\s+)?" + _SITE_PART
+                       + r"(?:(?:exocrine|endocrine)\s+)?(?P<site>" + alternatives + r")(?![\w-])"),
+            forms)
 
 
 @lru_cache(maxsize=1)
@@ -1599,7 +1600,7 @@ def bare_prior_therapy(text: str) -> list[Mention]:
     _BARE_PRIOR_THERAPY)."""
     if "rior" not in text and "revious" not in text and "arlier" not in text:
         return []
-    return [Mention("drug", m.start("head"), m.end("head"), "therapy_for_cancer",
+    return [Mention("drug", m.start("head"), m.end("head"), "bare_prior_therapy",
                     {"concept": "anticancer_therapy"}) for m in _BARE_PRIOR_THERAPY.finditer(text)]
 
 

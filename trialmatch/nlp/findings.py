@@ -1251,11 +1251,12 @@ def _whole_exclusion(m: Mention, ctx: Context) -> bool:
     if ctx.section != "exclusion" or _OTHERS.search(ctx.heading):
         return False
     ages = sorted((x for x in ctx.ms if x.label == "age"), key=lambda x: x.start)
-    first, last = (ages[0], ages[-1]) if len(ages) > 1 and m in ages else (m, m)
-    return bool(_WHOLE_BEFORE.fullmatch(ctx.text, ctx.start, first.start)
-                and _WHOLE_AFTER.fullmatch(ctx.text, last.end, ctx.end)) and all(
-        _AGES_OR.fullmatch(ctx.text, a.end, b.start) for a, b in zip(ages, ages[1:])
-        if first is not last)
+    if len(ages) < 2 or m not in ages:
+        ages = [m]
+    elif not all(_AGES_OR.fullmatch(ctx.text, a.end, b.start) for a, b in zip(ages, ages[1:])):
+        return False
+    return bool(_WHOLE_BEFORE.fullmatch(ctx.text, ctx.start, ages[0].start)
+                and _WHOLE_AFTER.fullmatch(ctx.text, ages[-1].end, ctx.end))
 
 
 _AGES_OR = re.compile(r"(?i)\s*(?:old|of\s+age)?\s*,?\s*or\s+")

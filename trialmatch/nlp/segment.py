@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from trialmatch.nlp.firstchar import probe
+from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.sections import (
     PART_LABEL,
     Heading,
@@ -563,8 +564,7 @@ def _wrapped_word(b: _Builder, line: str, any_case: bool = False) -> bool:
             and not b.last_line.rstrip().endswith((".", ":", ";", "：", "。")))
 
 
-_EXAMPLES_COLON = re.compile(r"(?i)\b(?:such\s+as|including|e\.\s?g\.|for\s+(?:example|instance))"
-                             r"\s*[:：]\Z")
+_EXAMPLES_COLON = re.compile(rf"(?i)\b{EXAMPLE_OPENERS}\s*[:：]\Z")
 
 
 def _continues(b: _Builder, bullet: str, body: str) -> bool:
