@@ -326,6 +326,10 @@ def _ecog(m: re.Match[str], value: str | None) -> dict:
         # "3 or 4", "2-4": the worse grades, from the first one named (one bound only:
         # "2 or 3" leaves 4 open)
         return {"op": ">=", "value": float(first)}
+    if single is not None and not first and _g(m, "slashed") is None:
+        # one grade and no range ("ECOG 2"): a limit in the inclusion criteria, the grade
+        # ruled out in the exclusion criteria (findings._performance)
+        return {"op": "<=", "value": float(high), "single": True}
     return {"op": "<=", "value": float(high)}
 
 

@@ -1070,6 +1070,9 @@ def _performance(m: Mention, ctx: Context) -> Node | None:
     if ctx.section == "exclusion" and _grades_a_condition(m, ctx):
         return None  # "unstable angina or lung disease (Zubrod 3 or more)": the condition's
         #              grade, not a performance limit of its own
+    if ctx.section == "exclusion" and m.data.get("single") and m.data["value"] >= 2:
+        # "ECOG 2" among the exclusions: that grade (and the worse ones) ruled out
+        return Performance(m.label, ">=", m.data["value"], prov=ctx.prov(m.start, m.end, m.source))
     return Performance(m.label, m.data["op"], m.data["value"],
                        prov=ctx.prov(m.start, m.end, m.source))
 
