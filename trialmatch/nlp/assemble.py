@@ -14,7 +14,7 @@ from functools import lru_cache
 from math import inf
 
 from trialmatch.nlp.evidence import with_evidence
-from trialmatch.nlp.findings import SENTENCE_BREAK, Context, Unit, units
+from trialmatch.nlp.findings import BRACKET_EXCEPT, SENTENCE_BREAK, Context, Unit, units
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
@@ -168,7 +168,7 @@ _EXAMPLES_LISTED = re.compile(rf"(?i)\s*,?\s*{EXAMPLE_OPENERS}[\s,:]*(?:(?:but\s
                               r"(?:(?:or|and)\s+)?")
 # A bracketed exception right after a head, with no finding read in it ("(except squamous
 # cell of the lung)"): skipped on the way to the head's examples
-_EXCEPTION_AHEAD = re.compile(r"(?i)\s*\(\s*(?:except|excluding|other\s+than|but\s+not|not)\b[^()]{0,80}\)")
+_EXCEPTION_AHEAD = re.compile(BRACKET_EXCEPT.pattern + r"[^()\[\]]{0,80}[)\]]")
 
 
 def _examples_end(found: list[Unit], i: int, text: str) -> int:

@@ -786,7 +786,7 @@ def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bo
         return any(m.label == "cancer" and m.end <= c.start and
                    _CANCER_THEN_EXCEPT.fullmatch(ctx.text, m.end, c.start) for m in ctx.ms)
     # "an advanced solid tumour (not prostate cancer)": a bracket that opens with the exception
-    return any(m.label == "cancer" and m.end <= start and (bracket := _BRACKET_EXCEPT.match(
+    return any(m.label == "cancer" and m.end <= start and (bracket := BRACKET_EXCEPT.match(
         ctx.text, m.end, start)) is not None and _EXCEPT_GAP.fullmatch(ctx.text, bracket.end(), start)
         for m in ctx.ms)
 
@@ -798,7 +798,7 @@ _CANCER_THEN_EXCEPT = re.compile(r"(?i)[\s,;(]{0,4}(?:\([^()]{0,160}\)[\s,;]{0,4
                                  r"(?:(?:(?:of|with)\s+(?:(?:any|all|every|a|an|the)\s+)?|"
                                  r"(?:any|all|every)\s+)(?:[a-z-]+\s+){0,4}?(?:types?|subtypes?|"
                                  r"classifications?|class|histolog(?:y|ies)|grades?)[\s,;(]{0,3})?")
-_BRACKET_EXCEPT = re.compile(r"(?i)\s{0,2}[(\[]\s*(?:not|excluding|excluded|except(?:\s+for)?|"
+BRACKET_EXCEPT = re.compile(r"(?i)\s{0,2}[(\[]\s*(?:not|excluding|excluded|except(?:\s+for)?|"
                              r"other\s+than|but\s+not)\b")
 _EXCEPT_GAP = re.compile(r"(?i)[\s:,(\[]*(?:[a-z0-9\-]+\s+){0,3}[\s:,(\[]*")
 
