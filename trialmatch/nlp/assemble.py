@@ -876,6 +876,10 @@ _PART_SUBJECT = re.compile(
     r"|\W{0,4}for\s+(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
     r"assigned\s+to|entering)\s+(?:the\s+)?(?:stratum|strata|cohorts?|arms?|groups?|parts?|"
     r"phases?|modules?|steps?)\s+[A-Z0-9]{1,3}(?:\s*(?:,|and|or|&)\s*[A-Z0-9]{1,3})*\s*[,:]"
+    # "For patients in the docetaxel arm,": a part named by its treatment
+    r"|\W{0,4}for\s+(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
+    r"assigned\s+to|entering)\s+the\s+(?:[\w+/-]{2,30}\s+){1,3}(?:stratum|cohort|arm|group|"
+    r"part|phase|module|step)\s*[,:]"
     # "Subjects treated at the MTD must have A or B": the patients of the expansion at that dose
     r"|\W{0,4}(?:all\s+)?(?:patients|subjects|participants)\s+(?:treated|enrolled|dosed|included)\s+"
     r"(?:at|in)\s+(?:the\s+)?(?:MTD|RP2D|maximum\s+tolerated\s+dose|recommended\s+(?:phase\s+(?:2|II)\s+)?"
@@ -1594,7 +1598,21 @@ def _with_head(c: Criterion, head: Node, items: Node, prov: Provenance) -> Node:
         return AnyOf((head, items), prov=prov)
     if _announces(c.text, "if") and not isinstance(head, Unparsed):
         return AnyOf((Not(head), items), prov=prov)
+    if isinstance(head, Not) and head.stated is None and _NEGATED_QUALIFIED.search(c.text):
+        # "No melanoma with any of the following features:": ruled out only together with
+        # one of the features, not the finding alone; by hand when no feature can be read
+        if all(isinstance(k, Unparsed) for k in items.children):
+            return Unparsed(prov.text or c.text, reason="ruled out only with features that need "
+                            "manual review", prov=prov)
+        return Not(All((head.item, items), prov=prov), prov=head.prov)
     return items if isinstance(head, Unparsed) else All((head, items), prov=prov)
+
+
+# A negated header whose list qualifies what it rules out: "No X with any of the following:",
+# "without a Y that shows one of these:"
+_NEGATED_QUALIFIED = re.compile(r"(?i)^\W*(?:no|without|not|absence\s+of)\b[^:;.]{1,80}?\b(?:with|"
+                                r"that\s+(?:has|have|shows?)|which\s+(?:has|have|shows?)|"
+                                r"showing|having)\s+(?:any|one|at\s+least\s+one)\s+of\b")
 
 
 def _alternatives_by_part(layout: Layout, kids: list[int], nodes: dict[int, Node], text: str

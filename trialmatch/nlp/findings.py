@@ -1892,8 +1892,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             and not SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120)):
         # (not "X (except adjuvant X ...)": the exception is a setting of X itself)
         # "an ALK inhibitor other than crizotinib": the class, the named drugs not counting
-        node = PriorTherapy(m.data["concept"], tuple(spared),
-                            prov=ctx.prov(m.start, m.end, m.source))
+        # (nor those the criterion allows elsewhere)
+        node = _sparing(PriorTherapy(m.data["concept"], tuple(spared),
+                                     prov=ctx.prov(m.start, m.end, m.source)), m, ctx)
         negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
         return Not(node, prov=node.prov) if negated else node
     carved = "carved" in m.mods and not (not spared and _NON_DRUG_EXCEPTION.match(
@@ -2030,15 +2031,15 @@ def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
     if m.data["concept"] not in _class_ids():
         return node
     concepts = _ontology().drug_concepts
-    other = _OTHER_CLASS_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start) is not None
     spared = tuple(dict.fromkeys(
         x.data["concept"] for x in ctx.ms if x.label == "drug"
-        and (x.start > m.end or other and x.end < m.start) and "permission" in x.mods
+        and (x.start > m.end or x.end < m.start) and "permission" in x.mods
         and x.data["concept"] != m.data["concept"]
         and m.data["concept"] in concepts(x.data["concept"])))
     if not spared:
         return node
-    return PriorTherapy(node.concept, spared, prov=node.prov)
+    return PriorTherapy(node.concept, tuple(dict.fromkeys(node.excluding + spared)),
+                        prov=node.prov)
 
 
 # A list heading that announces earlier treatments ("Any of the following prior therapies:",

@@ -154,6 +154,7 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
     orphans: list[Mention] = []
     last_attached: Phrase | None = None
     last_end = -1
+    excepting = False  # the last mention attached was an excepted variant
     for m in ms:
         if m.label == "gene":
             if _alias_repeat(phrases, m, text):
@@ -170,7 +171,7 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
                     # is the gene's; the phrase stays the gene, so the cue before is read
                     _attach(p, orphans.pop(), text, widen=False)
                 phrases.append(p)
-            last_attached, last_end = p, p.end
+            last_attached, last_end, excepting = p, p.end, False
             continue
         if m.label not in ("variant", "codon", "exon", "event", "her2_ihc", "measure"):
             continue
@@ -190,7 +191,8 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
             # stays the cue read after the gene
             _attach(last_attached, m, text, widen=False)
             continue
-        if last_attached is not None and m.label == "variant" and last_attached.variants \
+        if last_attached is not None and m.label == "variant" \
+                and (last_attached.variants or last_attached.excepted) \
                 and _OWN_NEGATIVE.match(text, m.end) \
                 and conj_gap(text[last_end:m.start]) and not tight(text[last_end:m.start]):
             # "an EGFR exon 19 deletion and T790M-negative": a finding of its own, same gene
@@ -198,18 +200,26 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
                        apart=True)
             m.used = True
             phrases.append(p)
-            last_attached, last_end = p, p.end
+            last_attached, last_end, excepting = p, p.end, False
             continue
         if last_attached is not None:
             gap = text[last_end:m.start]
-            if tight(gap) or (last_attached.variants and conj_gap(gap)) or (
+            carved = m.label in ("variant", "codon") or (
+                m.label in ("exon", "event") and bool(m.data.get("variants")))
+            if excepting and carved and conj_gap(gap) and not tight(gap) \
+                    and not _OWN_NEGATIVE.match(text, m.end):
+                # "other than exon 19 deletion or L858R": every variant of the list is excepted
+                target = last_attached
+                m.excepted = True
+            elif tight(gap) or (last_attached.variants and conj_gap(gap)) or (
                     m.label in ("her2_ihc", "measure") and _DEFINING.fullmatch(gap)):
                 target = last_attached
-            elif _except_gap(gap) and m.label in ("variant", "codon"):
+            elif _except_gap(gap) and carved:
                 target = last_attached
                 m.excepted = True
         if target is not None and _attach(target, m, text):
             last_end = m.end
+            excepting = m.excepted
         elif m.label in ("variant", "exon", "event", "codon"):
             orphans.append(m)
     return phrases, orphans

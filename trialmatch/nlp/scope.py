@@ -209,6 +209,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
     t_tok = [bisect_right(starts, m.start) - 1 for m in targets]
     brackets = _enclosing(words, [c.lo for c in active])
     pairs = bracket_pairs(low)
+    marked: dict[int, dict[str, int]] = {}  # id(mention) -> category -> the cue's token
     ends: dict[int, list[Mention]] = {}  # the token after each mention -> the mentions
     if any(c.rule.adjacent for c in active):
         for m in targets:
@@ -247,6 +248,29 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             for m in targets[a:b]:
                 if m.label in rule.applies_to and (m.end <= cue_start or m.start >= cue_end):
                     m.mods.add(rule.category)
+                    if rule.category in ("negated", "permission"):
+                        marked.setdefault(id(m), {})[rule.category] = cue.lo
+    _denied_permissions(targets, marked, low, stops, starts)
+
+
+def _denied_permissions(targets: list[Mention], marked: dict[int, dict[str, int]],
+                        low: list[str], stops: list[int], starts: list[int]) -> None:
+    """"No prior X is allowed": a negation opening the clause and a permission closing it
+    deny the permission (X is ruled out), unlike "patients with no prior X are allowed"
+    (a group allowed in: no constraint)."""
+    for m in targets:
+        cues = marked.get(id(m), {})
+        if len(cues) < 2 or cues["permission"] < bisect_left(starts, m.end):
+            continue
+        neg = cues["negated"]
+        if starts[neg] > m.start:  # ("X-naive patients are allowed": a group let in)
+            continue
+        j = bisect_right(stops, neg) - 1
+        opening = stops[j] if j >= 0 else -1
+        if (neg == opening or all(not w.isalnum() for w in low[opening + 1:neg])) \
+                and _BRACKETS.isdisjoint(low[neg:cues["permission"]]):
+            # (not "no X (Y allowed if ...)": the bracket's permission is its own)
+            m.mods.discard("permission")
 
 
 _EXAMPLES = (("including",), ("such", "as"), ("for", "example"))
@@ -330,6 +354,7 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
 
 
 _OPENERS = {")": "(", "]": "["}
+_BRACKETS = frozenset(_OPENERS) | frozenset(_OPENERS.values())
 _ENUM_LABEL = re.compile(r"[a-h1-9]|i{1,3}|iv|vi{0,3}")
 _ENUMERATED_SCOPE = 90  # tokens: a lettered exception list is long
 
