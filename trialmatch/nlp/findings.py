@@ -71,10 +71,15 @@ _COMPLETED = re.compile(r"(?i)\b(?:(?:after|following)\s+(?:the\s+)?(?:completio
 _SPAN = r"(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)"
 _BEFORE_ENTRY = (r"(?:before|prior\s+to)\s+(?:the\s+)?(?:study|enrol\w*|entry|registration|"
                  r"randomi[sz]\w*|inclusion|first\s+dose|day\s+1|start|screening|baseline)")
-_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|\b(?:\d+|(?<!the\s)(?<!last\s)(?:two|"
-                     r"three|four|five|six|seven|eight|ten|twelve))\s*(?:days?|weeks?|months?|half[- ]lives|"
-                     r"hours?|hrs?)"
-                     r"\s*(?:\([^()]{0,24}\)\s*)?\s(?:of|prior|before)|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout"
+_NUMBER_OF_UNITS = (r"\b(?:\d+|(?<!the\s)(?<!last\s)(?:two|three|four|five|six|seven|eight|ten|"
+                    r"twelve))\s*(?:days?|weeks?|months?|half[- ]lives|hours?|hrs?)"
+                    r"\s*(?:\([^()]{0,24}\)\s*)?\s")
+_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|" + _NUMBER_OF_UNITS +
+                     r"(?:prior|before)|"
+                     # "4 weeks of study entry" (not "at least 12 weeks of prior X": how
+                     # long X was given)
+                     r"(?<!least\s)(?<!minimum\sof\s)" + _NUMBER_OF_UNITS + r"of"
+                     r"|≤\s*\d+\s*(?:days?|weeks?)|<\s*\d+\s*(?:days?|weeks?)|washout"
                      r"|\b(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve|fourteen)\s*"
                      r"(?:days?|weeks?|months?)\s*(?:\([^()]{0,24}\)\s*)?\sfrom\s+(?:the\s+)?"
                      r"(?:prior|previous|last)\b"
