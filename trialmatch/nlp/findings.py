@@ -2020,19 +2020,14 @@ _UNTREATED_ALTERNATIVE = re.compile(
     r"(?:(?:is|are)\s+not\s+(?:available|indicated|appropriate)|(?:does|do)\s+not\s+exist))")
 
 
-# "other" right before a class ("no other prior use of anti-angiogenic therapy"): the class
-# besides the drugs of it the criterion allowed before
-_OTHER_CLASS_BEFORE = re.compile(r"(?i)\bother\s+(?:(?:prior|previous|earlier)\s+)?(?:(?:use|treatment|"
-                                 r"therapy)\s+(?:of|with)\s+)?(?:an?\s+)?\Z")
-
-
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
     """A drug class the criterion rules out, without the drugs or narrower classes of it
-    that it then allows ("earlier MEK inhibitors; earlier binimetinib is allowed", "... Patients
-    given binimetinib are eligible", "earlier systemic therapy; endocrine therapy is
-    permitted"), or that it allowed before the class it rules out as "other" ("bevacizumab is
-    allowed, but no other anti-VEGF drug"): those are carved out of the class (`excluding`),
-    so a patient who had only them is not ruled out."""
+    that the criterion allows, after the class or before it ("earlier MEK inhibitors; earlier
+    binimetinib is allowed", "... Patients given binimetinib are eligible", "bevacizumab is
+    allowed, but no other anti-VEGF drug", "hydroxyurea is allowed. No prior chemotherapy"):
+    a trial cannot allow and rule out one drug, so those are carved out of the class
+    (`excluding`, besides the exceptions it already holds), and a patient who had only them
+    is not ruled out."""
     if m.data["concept"] not in _class_ids():
         return node
     concepts = _ontology().drug_concepts
