@@ -1138,9 +1138,32 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.data["without"] = sub
         else:
             m.data["vague"] = True
+    _qualify_abbreviations(text, [m for m in mentions if m.label == "cancer"])
     for m in mentions:
         if m.label == "cancer":
             m.data["above"] = _ancestors(m.data["code"], lex)
+
+
+# A cancer's abbreviation in brackets right after its name: "(NSCLC)", "(SCCHN)"
+_ABBREVIATION_AFTER_NAME = re.compile(r"\s*\(\s*[A-Za-z][A-Za-z0-9-]{1,10}\s*\)")
+
+
+def _qualify_abbreviations(text: str, cancers: list[Mention]) -> None:
+    """"nonsquamous non-small cell lung cancer (NSCLC)": the abbreviation names the type as
+    its name was qualified (without the subtype), not a second, wider alternative."""
+    ends: dict[int, list[Mention]] = {}
+    for name in cancers:
+        if "without" in name.data:
+            ends.setdefault(name.end, []).append(name)
+    for end, names in ends.items():
+        m = _ABBREVIATION_AFTER_NAME.match(text, end)
+        if m is None:
+            continue
+        for abbr in cancers:
+            if end <= abbr.start and abbr.end <= m.end() and "without" not in abbr.data:
+                same = [n for n in names if n.data["code"] == abbr.data["code"]]
+                if same:
+                    abbr.data["without"] = same[0].data["without"]
 
 
 # "estrogen and/or progesterone receptor": a word, a conjunction, then a gene's name whose

@@ -14,7 +14,8 @@
   read from different branches: they are an `any`.
 * **Alternatives among alternatives are one list.** An `any` inside an `any` ("melanoma or
   a sarcoma", where "sarcoma" covers several branches of the ontology) means the same as
-  one `any` of all their items, which is what later readings expect (`population`).
+  one `any` of all their items, which is what later readings expect (`population`); an
+  alternative written twice (a name and its abbreviation, "X (X-ABBR)") is one.
 """
 
 from __future__ import annotations
@@ -106,11 +107,13 @@ def flat_alternatives(rule: Node) -> Node:
     """See the module docstring (third point)."""
 
     def visit(node: Node, _negated: bool, _depth: int) -> Node:
-        if isinstance(node, AnyOf) and any(isinstance(c, AnyOf) for c in node.items):
-            items = tuple(x for c in node.items for x in (c.items if isinstance(c, AnyOf)
-                                                           else (c,)))
-            return replace(node, items=tuple(dict.fromkeys(items)))
-        return node
+        if not isinstance(node, AnyOf):
+            return node
+        items = tuple(dict.fromkeys(x for c in node.items
+                                    for x in (c.items if isinstance(c, AnyOf) else (c,))))
+        if items == node.items:
+            return node
+        return items[0] if len(items) == 1 else replace(node, items=items)
 
     return rewrite(rule, visit)
 
