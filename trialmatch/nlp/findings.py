@@ -796,10 +796,11 @@ def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bo
         for m in ctx.ms)
 
 
-# (also past the kinds of the type the exception picks from: "AML of any FAB class other
-# than M3", "sarcoma, any histologic subtype except ...", "AML (by WHO criteria), with a FAB
-# classification other than M3", and past a bracketed definition of the type)
-_CANCER_THEN_EXCEPT = re.compile(r"(?i)[\s,;(]{0,4}(?:\([^()]{0,160}\)[\s,;]{0,4})?"
+# (across a wrapped line, and past the kinds of the type the exception picks from: "AML of
+# any FAB class other than M3", "sarcoma, any histologic subtype except ...", "AML (by WHO
+# criteria), with a FAB classification other than M3", and past a bracketed definition of
+# the type)
+_CANCER_THEN_EXCEPT = re.compile(r"(?i)[,;(]{0,2}\s*[,;(]{0,2}\s*(?:\([^()]{0,160}\)[\s,;]{0,4})?"
                                  r"(?:(?:(?:of|with)\s+(?:(?:any|all|every|a|an|the)\s+)?|"
                                  r"(?:any|all|every)\s+)(?:[a-z-]+\s+){0,4}?(?:types?|subtypes?|"
                                  r"classifications?|class|histolog(?:y|ies)|grades?)[\s,;(]{0,3})?")
