@@ -52,6 +52,10 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+tha
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
                     r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
                     r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
+                    # "relapsed myeloma after X", "recurrent glioblastoma following X": the
+                    # disease named between the state and "after"
+                    r"(?:relapsed|recurrent|refractory|progressive|progressing)\s+(?:[\w/-]+\s+){1,4}?"
+                    r"(?:after|following)|"
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
                     r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+(?:or|and/or)\s+"
                     r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+to|"
