@@ -1690,6 +1690,21 @@ def _listed_after_prior(m: Mention, ctx: Context) -> bool:
     return not _NEW_CLAUSE.match(ctx.text, own, m.start)
 
 
+# Between a cancer type and a drug it came after: "metastatic CRPC after abiraterone or ",
+# "HCC following sorafenib", "(stage IV) after an anthracycline"
+_DISEASE_THEN_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:after|following)\s+"
+                                 r"(?:(?:an?|the|prior|previous)\s+)?(?:[\w/-]+\s*(?:,|or|and|"
+                                 r"and/or)\s+(?:(?:an?|the)\s+)?)?\Z")
+
+
+def _after_disease(m: Mention, ctx: Context) -> bool:
+    """"metastatic CRPC after abiraterone or enzalutamide": the cancer came after the drug,
+    so the drug was given (not "post-X", which also times other things: "post-chemotherapy
+    neuropathy", "6 weeks post X")."""
+    return any(x.label == "cancer" and x.end <= m.start
+               and _DISEASE_THEN_AFTER.fullmatch(ctx.text, x.end, m.start) for x in ctx.ms)
+
+
 # "History of gemcitabine (treatment)": the treatment history, right before the drug.
 _HISTORY_OF = re.compile(r"(?i)\bhistory\s+of\s+(?:(?:an?|any|the)\s+)?\Z")
 # ... where the drug is the treatment itself, not the cause of an event ("history of
@@ -1829,7 +1844,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if not (_PRIOR.search(before) or _COMPLETED.search(before[-80:]) or (
             _HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
-            or _listed_after_prior(m, ctx) or (ctx.end - ctx.start <= 60
+            or _listed_after_prior(m, ctx) or _after_disease(m, ctx)
+            or (ctx.end - ctx.start <= 60
                                                and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
     ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
