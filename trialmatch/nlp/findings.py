@@ -1694,7 +1694,7 @@ def _listed_after_prior(m: Mention, ctx: Context) -> bool:
 # "HCC following sorafenib", "(stage IV) after an anthracycline"
 _DISEASE_THEN_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:after|following)\s+"
                                  r"(?:(?:an?|the|prior|previous)\s+)?(?:[\w/-]+\s*(?:,|or|and|"
-                                 r"and/or)\s+(?:(?:an?|the)\s+)?)?\Z")
+                                 r"and/or|,\s*and|,\s*or)\s+(?:(?:an?|the)\s+)?){0,4}\Z")
 
 
 def _after_disease(m: Mention, ctx: Context) -> bool:
