@@ -361,7 +361,8 @@ _STATES = (r"relapsed?|relapsing|recurrent|recurrence|refractory|resistant|resis
 _ONE_PHRASE_OR = tuple((re.compile(rf"(?i)\b(?:{words})\s*\Z"),
                         re.compile(rf"(?i)\s*(?:{words}{more})\b"))
                        for words, more in ((_COUNTS, "|more|fewer|less|greater"), (_TIMES, ""),
-                                           (_STATES, "")))
+                                           # ("intolerant of or refractory to X")
+                                           (rf"(?:{_STATES})(?:\s+(?:to|of|on))?", "")))
 # A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
 # subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".
 _SUBTYPE_AFTER = re.compile(r"(?i)(?:[\-–]\s?(?:non[\-–\s]?)?[a-z0-9]{1,12}"
