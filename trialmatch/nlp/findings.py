@@ -52,6 +52,11 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+tha
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
                     r"intolerance\s+to|(?:relapsed?|relapsing|recurr(?:ed|ence)|progressing)\s+"
                     r"(?:on|after|following|during)|while\s+(?:on|taking|receiving)|"
+                    # "recurrence within 6 months of the last dose of X", "progression during
+                    # or within 3 months after X": the disease came back after X
+                    r"(?:relapsed?|relapsing|recurr(?:ed|ence)|progress(?:ed|ion|ing))\s+"
+                    r"(?:(?:during|on|while\s+on)\s+or\s+)?within\s+[^.;]{0,40}?\b(?:of|after|from|"
+                    r"following)\b|"
                     # "relapsed myeloma after X", "recurrent glioblastoma following X": the
                     # disease named between the state and "after"
                     r"(?:relapsed|recurrent|refractory|progressive|progressing)\s+(?:[\w/-]+\s+){1,4}?"
@@ -139,7 +144,8 @@ _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resis
                               r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)|(?:progress\w*|"
                               r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?\s+(?:while\s+"
                               r"(?:on|receiving|taking|being\s+treated\s+with)|during|on|after|"
-                              r"following|within\s+[^;.]{1,30}?\b(?:of|after|following)))\b[^;.]{0,60}\Z")
+                              r"following|within\s+[^;.]{1,30}?\b(?:of|after|following|from)))\b"
+                              r"[^;.]{0,60}\Z")
 # The end of a sentence: a history word in the sentence before does not reach a drug of the
 # next one ("Patients receiving antiepileptics can be included. Drug X is not metabolised
 # by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
@@ -188,7 +194,29 @@ def _dates_a_relapse(text: str, m: re.Match[str], start: int, end: int) -> bool:
                                   min(end, m.end() + 60)) is not None
     lo = max(start, m.start() - 25)
     return bool(_PROGRESSED.search(text, lo, m.start()) and not _NO_WORD.search(
-        text, lo, m.start()) and _AFTER_LAST.match(text, m.end(), min(end, m.end() + 40)))
+        text, lo, m.start()) and (_AFTER_LAST.match(text, m.end(), min(end, m.end() + 40))
+                                  or _after_treatment(text, m, end)))
+
+
+# What a relapse is dated from when it is no treatment: "within 6 months of study entry",
+# "of surgery", "of diagnosis"
+_NOT_A_TREATMENT = re.compile(r"(?i)\s*(?:the\s+)?(?:study|entry|enrol|registration|randomi|"
+                              r"screening|consent|start|first\s+dose|day\b|inclusion|diagnosis|"
+                              r"surgery|resection|radio|radiation|transplant)")
+_OF_AFTER = re.compile(r"(?i)[^.;]{0,16}?\b(?:of|after|following)\s+")
+
+
+def _after_treatment(text: str, m: re.Match[str], end: int) -> bool:
+    """"progressed within 12 months of adjuvant X", "relapse within 6 months after X": the
+    time dates the relapse from a treatment named next (not from entry, surgery or
+    diagnosis)."""
+    at = m.end()
+    if not re.search(r"(?i)\b(?:of|after|following)\s*\Z", m.group(0)):
+        follows = _OF_AFTER.match(text, at, min(end, at + 40))
+        if follows is None:
+            return False
+        at = follows.end()
+    return at < end and not _NOT_A_TREATMENT.match(text, at, end)
 
 
 def has_window(text: str, start: int, end: int) -> bool:
