@@ -134,9 +134,9 @@ _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
 # "X-refractory", "platinum-resistant", "platinum-sensitive", "X-exposed"): each says whether
 # X was given. Not the class of a mutation ("TKI-sensitive mutation", "TKI-resistant variant").
 _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|resistant|sensitive|"
-                          r"exposed)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
+                          r"exposed|unresponsive|non-?responsive|intolerant|failed|failing)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
                           r"substitutions?|deletions?|insertions?)\b)")
-_RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive")
+_RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive|responsive|intolerant|fail")
 # ... or a response named before the drug, in its clause ("have not responded to radiation or
 # chemotherapy", "refractory to X", "disease progression while receiving X", "relapse within
 # 6 months of X")
