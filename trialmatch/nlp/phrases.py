@@ -184,11 +184,12 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
             last_attached.end = last_end = m.end
             m.used = True
             continue
-        if last_attached is not None and m.label == "exon" and not m.data.get("variants") \
+        if last_attached is not None and (m.label == "exon" and not m.data.get("variants")
+                                          or m.label == "codon") \
                 and last_attached.exon is None and not last_attached.variants \
                 and _GENERIC_THEN_EXON.fullmatch(text, last_end, m.start):
-            # "a KIT mutation in exon 11": the exon is the phrase's, the generic word between
-            # stays the cue read after the gene
+            # "a KIT mutation in exon 11", "a KRAS mutation at codon 12 or 13": the position
+            # is the phrase's, the generic word between stays the cue read after the gene
             _attach(last_attached, m, text, widen=False)
             continue
         if last_attached is not None and m.label == "variant" \
