@@ -337,6 +337,10 @@ def _karnofsky(m: re.Match[str], _value: str | None) -> dict | None:
     value = float(m.group("value"))
     if value > 100 or value < 10:
         return None
+    upper = _g(m, "upper")
+    if upper is not None and float(upper) > value and _g(m, "op") is None:
+        # "Karnofsky 20-60%": a range that stops short of 100 is bounded on both sides
+        return {"op": ">=", "value": value, "upper": float(upper)}
     return {"op": norm_op(_g(m, "op"), ">="), "value": value}
 
 

@@ -1111,8 +1111,11 @@ def _performance(m: Mention, ctx: Context) -> Node | None:
     if ctx.section == "exclusion" and m.data.get("single") and m.data["value"] >= 2:
         # "ECOG 2" among the exclusions: that grade (and the worse ones) ruled out
         return Performance(m.label, ">=", m.data["value"], prov=ctx.prov(m.start, m.end, m.source))
-    return Performance(m.label, m.data["op"], m.data["value"],
-                       prov=ctx.prov(m.start, m.end, m.source))
+    prov = ctx.prov(m.start, m.end, m.source)
+    if m.data.get("upper") is not None:  # "Karnofsky 20-60%": both bounds
+        return All((Performance(m.label, ">=", m.data["value"], prov=prov),
+                    Performance(m.label, "<=", m.data["upper"], prov=prov)), prov=prov)
+    return Performance(m.label, m.data["op"], m.data["value"], prov=prov)
 
 
 def _grades_a_condition(m: Mention, ctx: Context) -> bool:
