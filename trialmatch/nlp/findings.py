@@ -134,7 +134,8 @@ _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
 # "X-refractory", "platinum-resistant", "platinum-sensitive", "X-exposed"): each says whether
 # X was given. Not the class of a mutation ("TKI-sensitive mutation", "TKI-resistant variant").
 _STATE_AFTER = re.compile(r"(?i)\s*-?\s*(?:na[iï]ve|pre-?treated|refractory|resistant|sensitive|"
-                          r"exposed|unresponsive|non-?responsive|intolerant|failed|failing)(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
+                          r"exposed|unresponsive|non-?responsive|intolerant|failed|failing)"
+                          r"(?![\w-])(?!\s+(?:mutations?|alterations?|variants?|"
                           r"substitutions?|deletions?|insertions?)\b)")
 _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive|responsive|intolerant|fail")
 # ... or a response named before the drug, in its clause ("have not responded to radiation or
@@ -204,6 +205,7 @@ _NOT_A_TREATMENT = re.compile(r"(?i)\s*(?:the\s+)?(?:study|entry|enrol|registrat
                               r"screening|consent|start|first\s+dose|day\b|inclusion|diagnosis|"
                               r"surgery|resection|radio|radiation|transplant)")
 _OF_AFTER = re.compile(r"(?i)[^.;]{0,16}?\b(?:of|after|following)\s+")
+_ENDS_OF_AFTER = re.compile(r"(?i)\b(?:of|after|following)\s*\Z")
 
 
 def _after_treatment(text: str, m: re.Match[str], end: int) -> bool:
@@ -211,7 +213,7 @@ def _after_treatment(text: str, m: re.Match[str], end: int) -> bool:
     time dates the relapse from a treatment named next (not from entry, surgery or
     diagnosis)."""
     at = m.end()
-    if not re.search(r"(?i)\b(?:of|after|following)\s*\Z", m.group(0)):
+    if not _ENDS_OF_AFTER.search(m.group(0)):
         follows = _OF_AFTER.match(text, at, min(end, at + 40))
         if follows is None:
             return False
@@ -1876,8 +1878,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             _HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
             or _listed_after_prior(m, ctx) or _after_disease(m, ctx)
-            or (ctx.end - ctx.start <= 60
-                                               and _PRIOR_HEADING.fullmatch(ctx.heading))):
+            or (ctx.end - ctx.start <= 60 and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
     ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
     if ruled_out and ((response is not None and _RESPONSE.search(response.group()))
