@@ -334,6 +334,11 @@ _CANCER_LABEL = re.compile(r"(?i)\W{0,6}(?P<lead>for|in|if|when)\s+(?:the\s+case
 _ELIGIBLE_ONLY = re.compile(r"(?i)\W{0,6}(?P<named>[^.:]{1,140}?)\s+(?:is|are|would\s+be|will\s+be|"
                             r"may\s+be|can\s+be)\s+(?:also\s+)?eligible\s+only\s+(?:after|if|when|"
                             r"following|provided|once|in\s+case)\b")
+# ... but not a sentence that only lets the group in ("Patients with CMML are also
+# eligible."): one more cancer type the criterion takes, no rule of its own
+_ELIGIBLE_TOO = re.compile(r"(?i)[^.;:]*?\s(?:are|is|will\s+be)\s+(?:also\s+)?(?:eligible|candidates|"
+                           r"included)(?:\s+(?:for|in|on|into|to)\s+(?:this|the)\s+(?:study|"
+                           r"trial|protocol))?(?:\s+as\s+well|\s+too)?\s*[.;]?\s*\Z")
 # words that make the subject no group: a diagnosis statement ("patients with histologically
 # confirmed A must ..."), or a group the trial rules out
 _NOT_A_GROUP = re.compile(r"(?i)\b(?:confirmed|proven|documented|diagnos\w*|histolog\w*|"
@@ -429,7 +434,7 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         # and "<cancer> patients, ..." may name every patient)
         if g is None or (g.group("comma") and not g.group("lead") and (
                 g.group("comma") == "," or g.group("group"))) \
-                or _NOT_A_GROUP.search(g.group(name)):
+                or _NOT_A_GROUP.search(g.group(name)) or _eligible_too(ctx, g, hi):
             continue
         a, b = g.span(name)
         inside = [m.label for m in ctx.ms if a <= m.start and m.end <= b]
@@ -444,6 +449,16 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
                 and not g.group("comma")):
             spans.append((lo, hi))
     return spans
+
+
+def _eligible_too(ctx: Context, g: re.Match[str], hi: int) -> bool:
+    """Whether a sentence only lets a group in, one more cancer type of the criterion
+    ("Patients with CMML are also eligible."): its cancers are each allowed (their
+    `permission.widening` cue reached them)."""
+    if not _ELIGIBLE_TOO.match(ctx.text, g.start(), hi):
+        return False
+    cancers = [m for m in ctx.ms if m.label == "cancer" and g.start() <= m.start < hi]
+    return bool(cancers) and all("permission" in m.mods for m in cancers)
 
 
 def _treatment_for_group(ctx: Context, lo: int, hi: int) -> bool:
@@ -1510,7 +1525,27 @@ def _target_before(m: Mention, ctx: Context) -> bool:
 _MUST_NOT = re.compile(r"\W*(?i:for\s+[^,:;()]{1,60}?[,:]\s*|(?:part|phase|cohort|arm|group|stage)\s+"
                        r"[\w.-]{1,6}(?:\s+only)?\s*[:：]\s*)?(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
                        r"\s+(?:therap(?:y|ies)|treatments?|regimens?))?\s*"
-                       r"(?:(?i:must|should|shall|may|can)\s+not|(?i:cannot))\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
+                       r"(?:(?i:must|should|shall|may|can)\s+(?:not|never)|(?i:cannot))\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
+
+
+def _negated_drug(m: Mention, ctx: Context) -> bool:
+    """Whether a drug named with exceptions is ruled out by its own words: negated (not in
+    an exclusion that restates itself as a requirement, "Must not have had X except Y"), or
+    excluded outside the exclusion section."""
+    if ctx.section == "exclusion":
+        return "negated" in m.mods and not _must_not(m, ctx)
+    return not m.mods.isdisjoint({"negated", "excluded"})
+
+
+def _must_not(m: Mention, ctx: Context) -> bool:
+    """Whether an exclusion that names a drug restates itself as a requirement, from its
+    start or from the drug's sentence ("Chemotherapy within 4 weeks. Patients must never have
+    had X.")."""
+    start = ctx.start
+    for end in _SENTENCE_END.finditer(ctx.text, ctx.start, m.start):
+        start = end.end()
+    return _MUST_NOT.match(ctx.text, ctx.start, ctx.end) is not None or (
+        start > ctx.start and _MUST_NOT.match(ctx.text, start, ctx.end) is not None)
 
 
 _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
@@ -1941,7 +1976,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             and x.data["concept"] not in _class_ids()))
         if named:
             node = PriorTherapy(m.data["concept"], named, prov=ctx.prov(m.start, m.end, m.source))
-            negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
+            negated = _negated_drug(m, ctx)
             return Not(node, prov=node.prov) if negated else node
     spared = [x.data["concept"] for x in ctx.ms if x.label == "drug" and x.start > m.end
               and "exception" in x.mods and x.start - m.end < 120]
@@ -1953,7 +1988,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # (nor those the criterion allows elsewhere)
         node = _sparing(PriorTherapy(m.data["concept"], tuple(spared),
                                      prov=ctx.prov(m.start, m.end, m.source)), m, ctx)
-        negated = "negated" in m.mods or ("excluded" in m.mods and ctx.section != "exclusion")
+        negated = _negated_drug(m, ctx)
         return Not(node, prov=node.prov) if negated else node
     carved = "carved" in m.mods and not (not spared and _NON_DRUG_EXCEPTION.match(
         ctx.text, m.end, min(ctx.end, m.end + 160)))  # "(other than surgery)": no drug spared
@@ -1992,7 +2027,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Unparsed(ctx.text[m.start:m.end], reason="a treatment or a reason it was not "
                         "given", prov=ctx.prov(m.start, m.end, "context.untreated"))
     node = PriorTherapy(_analogues(m, ctx), prov=ctx.prov(m.start, m.end, m.source))
-    if ctx.section == "exclusion" and _MUST_NOT.match(ctx.text, ctx.start, ctx.end):
+    if ctx.section == "exclusion" and _must_not(m, ctx):
         return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
         return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))

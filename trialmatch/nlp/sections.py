@@ -296,6 +296,9 @@ def _population(label: str) -> tuple[tuple[str, str], ...]:
 
 
 def _heading(kind: str, label: str, source: str) -> Heading:
+    if kind == "cohort" and source == "cohort.later":  # "Step 2 re-registration:"
+        return Heading(kind, label, cohort_ids(label) or ((portion_id(label), label),),
+                       source, additive=True)
     if kind == "cohort":
         return Heading(kind, label, cohort_ids(label), source)
     if kind in ("inclusion", "exclusion"):

@@ -217,6 +217,9 @@ class _Builder:
             elif h.cohorts:
                 self.plain = True
         elif h.kind == "cohort":
+            if h.additive and any(c.cohorts is None and c.section == "inclusion"
+                                  for c in self.criteria):
+                self.additions = True  # a later step adds to the criteria before it
             self.scope = self._remember(h.cohorts)
             self.headed = self.headed or bool(h.cohorts)
             self.outer = None
