@@ -65,7 +65,9 @@ _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as
 _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|to\s+include|"
                        r"like|namely|for\s+(?:example|instance))\b)[\s,:]*(?:e\.\s?g\.|eg\b|"
                        r"i\.\s?e\.|such\s+as|including|like|examples?|for\s+(?:example|instance))?"
-                       r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?$")
+                       r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?"
+                       # ("(e.g., inhibitors of BTK or PI3K)": the examples' own head)
+                       r"(?:(?:an?\s+)?(?:selective\s+)?inhibitors?\s+of\s+(?:the\s+)?)?$")
 
 
 def _names_cancer(node: Node) -> bool:

@@ -833,6 +833,57 @@ def _target_antibodies(text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+# "a selective inhibitor of PI3K, AKT and/or mTOR": inhibitors named by their targets after
+# "inhibitor(s) of", each target one class (their coordination says how they combine)
+_INHIBITOR_OF = re.compile(
+    rf"(?i)(?<![\w-])inhibitors?\s+of\s+(?:the\s+)?(?P<targets>{_HYPHEN_TARGET}(?:\s*,\s*"
+    rf"(?:and/or\s+|or\s+|and\s+)?{_HYPHEN_TARGET}|\s+(?:and/or|or|and)\s+{_HYPHEN_TARGET}){{0,5}})")
+_TARGET_WORD = re.compile(_HYPHEN_TARGET)
+_CONNECTIVES = frozenset({"and", "or", "and/or"})
+# "VEGFR agents", "an anti-IGF-1R class compound", "vascular endothelial growth factor
+# receptor drugs": a class named by its target (up to six words) and a generic head noun
+_TARGET_AGENT_HEAD = re.compile(r"(?i)(?<=\s)(?:class\s+(?:agents?|drugs?|compounds?)|agents?|drugs?)\b")
+_WORDS_BEFORE = re.compile(r"(?:(?<![\w-])[A-Za-z][\w-]*\s+){1,6}\Z")
+
+
+def _inhibitors_of(text: str, lex: Lexicon) -> list[Mention]:
+    out: list[Mention] = []
+    for m in _INHIBITOR_OF.finditer(text):
+        found = []
+        for t in _TARGET_WORD.finditer(text, m.start("targets"), m.end("targets")):
+            if t.group().lower() in _CONNECTIVES:
+                continue
+            value = _drug_class(lex, f"{t.group()} inhibitor")
+            if value is None:
+                break
+            found.append((t.start(), t.end(), value))
+        else:
+            out += [Mention("drug", a, b, "mechanism.inhibitor_of", {"concept": value})
+                    for a, b, value in found]
+    return out
+
+
+def _target_agents(text: str, lex: Lexicon) -> list[Mention]:
+    out: list[Mention] = []
+    for head in _TARGET_AGENT_HEAD.finditer(text):
+        before = _WORDS_BEFORE.search(text, max(0, head.start() - 80), head.start())
+        if before is None:
+            continue
+        words = text[before.start():head.start()].split()
+        for k in range(len(words), 0, -1):  # the longest target the lexicon knows
+            target = " ".join(words[-k:])
+            anti = target.lower().startswith("anti-") and len(target) > 5
+            names = ((f"{target}", f"{target} antibody", f"{target[5:]} inhibitor") if anti
+                     else (f"{target} inhibitor", f"{target}-targeted therapy"))
+            value = _drug_class(lex, *names)
+            if value is not None:
+                start = text.rfind(words[-k], 0, head.start())
+                out.append(Mention("drug", start, head.end(), "mechanism.target_agent",
+                                   {"concept": value}))
+                break
+    return out
+
+
 def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
     out: list[Mention] = []
@@ -862,6 +913,10 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 out.append(Mention("drug", before.start(), before.end("target") + 1,
                                    "mechanism.hyphen", {"concept": other}))
     out += _target_antibodies(text, lex)
+    if "nhibitor" in text:
+        out += _inhibitors_of(text, lex)
+    if "gent" in text or "rug" in text:
+        out += _target_agents(text, lex)
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
@@ -1570,7 +1625,16 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += second_sites(text, names, lex)
     found += first_histologies(text, names, lex)
     found += cue_mentions(toks, text)
-    found += mechanism_mentions(text, lex)
+    # (a class by its target and head, "VEGFR agents", only where no name was read: not over
+    # "anti-PD-1/PD-L1 agents")
+    mechanisms = [m for m in mechanism_mentions(text, lex) if m.source != "mechanism.target_agent"
+                  or not any(d.label == "drug" and d.start < m.end and m.start < d.end
+                             for d in found)]
+    targets = [(m.start, m.end) for m in mechanisms if m.source == "mechanism.inhibitor_of"]
+    if targets:  # "inhibitors of AKT or mTOR": the targets name drug classes, not genes
+        found = [m for m in found if not (m.label == "gene" and any(
+            a <= m.start and m.end <= b for a, b in targets))]
+    found += mechanisms
     found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
