@@ -83,7 +83,9 @@ _BEFORE_ENTRY = (r"(?:before|prior\s+to)\s+(?:the\s+)?(?:study|enrol\w*|entry|re
 _NUMBER_OF_UNITS = (r"\b(?:\d+|(?<!the\s)(?<!last\s)(?:two|three|four|five|six|seven|eight|ten|"
                     r"twelve))\s*(?:days?|weeks?|months?|half[- ]lives|hours?|hrs?)"
                     r"\s*(?:\([^()]{0,24}\)\s*)?\s")
-_WINDOW = re.compile(r"(?i)\bwithin\b|\bsince\b|\bwash-?out\b|\belapsed?\b|" + _NUMBER_OF_UNITS +
+_WINDOW = re.compile(r"(?i)\bwithin\b(?!\s+(?:an?|the|this|that|its|their|his|her)\s+(?:\w+\s+){0,2}?"
+                     r"(?:fields?|port|area|region|volume|site|lesion|organ|tumou?r|range|limits?|"
+                     r"normal)\b)|\bsince\b|\bwash-?out\b|\belapsed?\b|" + _NUMBER_OF_UNITS +
                      r"(?:prior|before)|"
                      # "4 weeks of study entry" (not "at least 12 weeks of prior X": how
                      # long X was given)

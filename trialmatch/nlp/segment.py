@@ -202,6 +202,9 @@ class _Builder:
         # 2" / "    - Bilirubin 1.5-3 mg/dL"): (its indent, the scope around it), the scope
         # coming back with the first line set no further in than the heading
         self.nested: tuple[int, tuple[str, ...] | None] | None = None
+        # a part's heading written as a list item at the list's own level: (its indent, the
+        # scope around it, whether an item was set further in under it yet)
+        self.listed: tuple[int, tuple[str, ...] | None, bool] | None = None
 
     def heading(self, h: Heading) -> None:
         if h.kind in ("inclusion", "exclusion"):
@@ -227,7 +230,7 @@ class _Builder:
                 self.portions.update(ident for ident, _label in h.cohorts)
         else:
             self.scope = self.outer = None
-        self.nested = None
+        self.nested = self.listed = None
         # (a part's name on a line of its own, apart from the criterion above: not the last
         # words of a wrapped criterion, "... screening criteria -" / "Part 2")
         self.fresh = h.kind == "cohort" and self.scope is not None and (self.blank or not self.criteria)
@@ -238,6 +241,19 @@ class _Builder:
         """A line set no further in than a nested part's heading ends that part's scope."""
         if self.nested is not None and indent <= self.nested[0]:
             self.scope, self.nested = self.nested[1], None
+
+    def leave_listed(self, indent: int) -> None:
+        """An item set no further in than a part's heading written as a list item ("- Phase
+        1 portion:") ends that part's scope once the items under it were set further in (its
+        own sub-list)."""
+        if self.listed is not None:
+            at, before, deeper = self.listed
+            if indent > at:
+                self.listed = (at, before, True)
+            elif deeper:
+                self.scope, self.listed = before, None
+            else:
+                self.listed = None  # a flat list under the heading: its items are the part's
 
     def title(self, h: Heading) -> None:
         """A part's label with its name on a line of its own, right over a section heading
@@ -460,8 +476,11 @@ def segment(text: str) -> Layout:
                 b.finish(text)
                 b.title(h)
             nested = _nested_heading(b, line, h)
+            around = b.listed[1] if b.listed is not None else b.scope  # (the next part's)
             b.heading(h)
             b.nested = nested
+            b.listed = (len(line) - len(line.lstrip()), around, False) \
+                if nested is None and h.kind == "cohort" and bullet_of(line)[1] else None
             b.blank = False
             b.tail = h.source == "cohort.group" and not line.rstrip().endswith((":", "：")) \
                 or line.count("(") > line.count(")")
@@ -485,6 +504,7 @@ def segment(text: str) -> Layout:
         else:
             if b.criteria:
                 b.finish(text)
+            b.leave_listed(indent)
             b.item(body_start, body_end, body, _style(bullet), indent)
         b.blank = False
     if b.criteria:
