@@ -1190,6 +1190,12 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             continue  # "non-metastatic", "non-resectable": the extent of the disease
         if word in ("non", "not"):
             continue
+        if not neg and word in _HISTOLOGY_WORDS and (code, word) in lex.subtypes \
+                and re.search(rf"(?i)\b{word}\s+\Z", gap):
+            # "squamous non-small cell lung carcinoma": the histology word names the subtype
+            m.data["code"] = lex.subtypes[(code, word)]
+            m.start = gap.rfind(_LAST_WORDS.findall(gap)[-1]) + max(0, m.start - 40)
+            continue
         if not neg:
             continue  # a bare adjective ("advanced", "precursor") is not read as a subtype
         sub = lex.subtypes.get((code, word))
@@ -1291,6 +1297,14 @@ def _site_forms(words: list[str], label: str) -> tuple[str, ...]:
 _TARGET_ACRONYM = re.compile(r"[A-Z][A-Z0-9-]{1,7}")
 
 
+# words that say how far a cancer has spread, not which cancer it is
+_EXTENT_ONLY = re.compile(r"(?i)(?:(?:locally|locoregionally|loco-regionally|regionally|"
+                          r"widely|newly|previously|histologically|cytologically|confirmed|"
+                          r"and|or|stage\s+[IV]{1,4}[ABC]?)\s+)*(?:advanced|metastatic|"
+                          r"recurrent|relapsed|refractory|unresectable|inoperable|progressive|"
+                          r"diagnosed|untreated|treated|disseminated|persistent)")
+
+
 def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
                    only: list[Mention] | None = None) -> list[Mention]:
     """Cancer types or drug classes that share the head noun of the next name: "ovarian,
@@ -1343,6 +1357,9 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             # ovarian, ... cancer" is ovarian cancer, "platinum" being the drug)
             hit = next(((k, table[key]) for tail in tails for k in range(len(words))
                         if not any(a < stop and offsets[k] < b for a, b in taken)
+                        # (not a stage: "locally advanced, or metastatic squamous NSCLC")
+                        and not (m.label == "cancer" and _EXTENT_ONLY.fullmatch(
+                            " ".join(words[k:])))
                         for lead in _site_forms(words[k:], m.label)
                         if (key := word_key(" ".join([lead, tail]))) in table),
                        None)

@@ -1248,11 +1248,16 @@ def _age(m: Mention, ctx: Context) -> Node | None:
         #              a further rule binds, not an age limit of the trial ("aged 18-75 may
         #              participate" is one)
     if "age" not in surface and "old" not in surface and ctx.heading.rstrip().endswith(
-            (":", "：")) and not _AGE_WORD.search(ctx.heading):
+            (":", "：")) and not _AGE_WORD.search(ctx.heading) \
+            and not _YEARS_OF_AGE.match(ctx.text, m.end, min(len(ctx.text), m.end + 24)):
         return None  # "Life expectancy:" over "At least 5 years": the heading's measure
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
+
+
+# "... 18 years of age", "... 18 years old" after a bound the mention ends before
+_YEARS_OF_AGE = re.compile(r"(?i)\s*(?:years?|yrs?)\.?\s+(?:of\s+age|old)\b")
 
 
 # A reproductive status that an age helps define ("postmenopausal, defined as age >= 60 or
