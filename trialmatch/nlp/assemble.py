@@ -241,7 +241,10 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
 # "... any of the following: * A; * B" written on one line: the alternatives that follow.
 _INLINE_CHOICE = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one)\s+of\s+the\s+following"
                             r"(?:\s+\w+){0,3}\s*[:：]")
-_INLINE_ITEM = re.compile(r"(?:^|\s)[*•●▪]\s|;\s*(?:[*•●▪]\s*)?|\s\(?[a-z1-9]\)\s")
+_INLINE_ITEM = re.compile(r"(?:^|\s)[*•●▪]\s|;\s*(?:[*•●▪]\s*)?|\s\(?[a-z1-9]\)\s?")
+# ... and, in an exclusion, a label's numbered list ("high-risk disease: (1) A (2) B"): each
+# item rules patients out on its own
+_NUMBERED_AFTER_LABEL = re.compile(r"[:：]\s*(?=\(?(?:1|a|i)\)\s?\S)")
 
 
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -280,7 +283,8 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     each item all of its own findings."""
     found = _examples(found, text)
     start, end = prov.start or 0, prov.end if prov.end is not None else len(text)
-    choice = _INLINE_CHOICE.search(text, start, end)
+    choice = _INLINE_CHOICE.search(text, start, end) or (
+        _NUMBERED_AFTER_LABEL.search(text, start, end) if prov.section == "exclusion" else None)
     if choice and found[-1].start > choice.end():
         last = _list_end(text, start, choice, end)
         cuts = [m.start() for m in _INLINE_ITEM.finditer(text, choice.end(), last)]

@@ -915,7 +915,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     out += _target_antibodies(text, lex)
     if "nhibitor" in text:
         out += _inhibitors_of(text, lex)
-    if "gent" in text or "rug" in text:
+    if "gent" in text or "rug" in text or "ompound" in text:
         out += _target_agents(text, lex)
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _SCANS["by_action"].finditer(text):

@@ -265,12 +265,32 @@ def _denied_permissions(targets: list[Mention], marked: dict[int, dict[str, int]
         neg = cues["negated"]
         if starts[neg] > m.start:  # ("X-naive patients are allowed": a group let in)
             continue
+        if _condition_of_permission(low, neg):
+            # "earlier adjuvant X-based chemotherapy not containing Y is acceptable": the
+            # treatment allowed is one without Y, so Y is ruled out
+            m.mods.discard("permission")
+            continue
         j = bisect_right(stops, neg) - 1
         opening = stops[j] if j >= 0 else -1
         if (neg == opening or all(not w.isalnum() for w in low[opening + 1:neg])) \
                 and _BRACKETS.isdisjoint(low[neg:cues["permission"]]):
             # (not "no X (Y allowed if ...)": the bracket's permission is its own)
             m.mods.discard("permission")
+
+
+_REGIMEN_WORDS = frozenset({"regimen", "regimens", "therapy", "therapies", "chemotherapy",
+                            "treatment", "treatments", "combination", "combinations"})
+
+
+def _condition_of_permission(low: list[str], neg: int) -> bool:
+    """Whether the negation at token `neg` says what an allowed treatment must not hold: "a
+    regimen not containing", "chemotherapy not including", "therapy without"."""
+    word = low[neg]
+    after = low[neg + 1] if neg + 1 < len(low) else ""
+    before = low[neg - 1] if neg > 0 else ""
+    return before in _REGIMEN_WORDS and (
+        word == "without" or word == "not" and after in ("containing", "including", "contain",
+                                                          "include", "comprising"))
 
 
 _EXAMPLES = (("including",), ("such", "as"), ("for", "example"))
