@@ -829,16 +829,23 @@ def _reading(p: Phrase, kind: str, origin: str | None) -> tuple | None:
             tuple(p.excepted), p.compound, p.examples)
 
 
-def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bool:
+def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False,
+                          reached: bool = False) -> bool:
     """Whether the exception cue before a finding follows a cancer type right away ("AML,
     excluding ..."): what it names is left out of the cancer type the criterion requires
     (in an inclusion criterion; "any KRAS change except G13D" stays a carve-out), or, for a
-    `subtype` of that type, the one it rules out ("a blood cancer other than myeloma")."""
+    `subtype` of that type, the one it rules out ("a blood cancer other than myeloma").
+    A finding the cue's scope `reached` may lie further on, past other exceptions ("AML,
+    excluding APL or favourable cytogenetics [inv(16), t(8;21)]")."""
     if ctx.section == "exclusion" and not subtype:
         return False
-    for c in ctx.cues.between(max(ctx.start, start - 70), start):
-        if c.data["role"] != "exception" or not _EXCEPT_GAP.fullmatch(ctx.text, c.end, start):
+    for c in ctx.cues.between(max(ctx.start, start - (240 if reached else 70)), start):
+        if c.data["role"] != "exception" or not (
+                reached or _EXCEPT_GAP.fullmatch(ctx.text, c.end, start)):
             continue
+        if subtype and reached and ctx.section == "inclusion" and _EXCLUDING_WORD.fullmatch(
+                ctx.text, c.start, c.end):  # ("AML, unfit for X, excluding subjects with APL")
+            return True
         return any(m.label == "cancer" and m.end <= c.start and
                    _CANCER_THEN_EXCEPT.fullmatch(ctx.text, m.end, c.start) for m in ctx.ms)
     # "an advanced solid tumour (not prostate cancer)": a bracket that opens with the exception
@@ -847,6 +854,10 @@ def _excepted_from_cancer(start: int, ctx: Context, subtype: bool = False) -> bo
         for m in ctx.ms)
 
 
+# the exception words that leave a kind out of a type however far they follow it (not
+# "unless": "... unless the patient has inflammatory breast cancer, in which case ...")
+_EXCLUDING_WORD = re.compile(r"(?i)excluding|except(?:\s+for)?|excepting|other\s+than|"
+                             r"with\s+the\s+exception\s+of|but\s+not")
 # (across a wrapped line, and past the kinds of the type the exception picks from: "AML of
 # any FAB class other than M3", "sarcoma, any histologic subtype except ...", "AML (by WHO
 # criteria), with a FAB classification other than M3", and past a bracketed definition of
@@ -1061,7 +1072,7 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
         m.label == "drug" and m.mods == {"alternative"})
     subtype = m.label == "cancer" and _subtype_of_named(m, ctx)
     carved = (m.label in _STANDALONE_BIOMARKERS or subtype) and m.mods == {"exception"} \
-        and _excepted_from_cancer(m.start, ctx, subtype)
+        and _excepted_from_cancer(m.start, ctx, subtype, reached=subtype and ctx.section == "inclusion")
     if maker is None or m.used or (inert(m) and not permitted and not carved
                                    and not _or_other_type(m, ctx)):
         return None

@@ -109,12 +109,17 @@ def find_cues(low: list[str], found: list[tuple[int, int, int]] | None = None) -
     return [Cue(lo, hi, index[low[lo]][rank][1]) for lo, rank, hi in kept]
 
 
+_KARYOTYPE = frozenset({"t", "inv", "der", "ins", "dup", "del", "i"})
+
+
 def _barriers(words: list[str]) -> list[int]:
     """Token indices that end every scope: ";", and "." at the end of a sentence (after a
     word of two letters or more, or after a closing bracket: not after an initial)."""
     out = []
     n = len(words)
     for i, w in enumerate(words):
+        if w == ";" and i >= 3 and words[i - 2] == "(" and words[i - 3].lower() in _KARYOTYPE:
+            continue  # "t(8;21)": the chromosomes of a translocation, no clause break
         if w in (";", "；", "。") or w == "." and i > 0 and (
                 len(words[i - 1]) > 1 or words[i - 1] in (")", "]")) and (
                 i + 1 == n or not words[i + 1][:1].islower()) and not (

@@ -16,6 +16,10 @@
   a sarcoma", where "sarcoma" covers several branches of the ontology) means the same as
   one `any` of all their items, which is what later readings expect (`population`); an
   alternative written twice (a name and its abbreviation, "X (X-ABBR)") is one.
+* **Things ruled out in an "or" list are each ruled out.** "AML, excluding APL or t(8;21)"
+  names two exceptions, each read as a `not`; an `any` of them would let in a patient with
+  one of them (who lacks the other). An `any` whose items are all `not`s (not itself under
+  a `not`) is the `not` of an `any`: none of them.
 """
 
 from __future__ import annotations
@@ -118,6 +122,19 @@ def flat_alternatives(rule: Node) -> Node:
     return rewrite(rule, visit)
 
 
+def none_of_excepted(rule: Node) -> Node:
+    """See the module docstring (fourth point)."""
+
+    def visit(node: Node, negated: bool, _depth: int) -> Node:
+        if negated or not (isinstance(node, AnyOf) and len(node.items) >= 2 and all(
+                isinstance(c, Not) and c.stated is None for c in node.items)):
+            return node
+        return Not(AnyOf(tuple(c.item for c in node.items if isinstance(c, Not)),
+                         prov=node.prov), prov=node.prov)
+
+    return rewrite(rule, visit)
+
+
 def simplify(rule: Node) -> Node:
-    """The three readings, in order."""
-    return keep_open(separate_bounds(flat_alternatives(rule)))
+    """The four readings, in order."""
+    return keep_open(separate_bounds(none_of_excepted(flat_alternatives(rule))))
