@@ -33,7 +33,8 @@ from trialmatch.nlp.treatment_state import state_mentions
 from trialmatch.rules.variants import THREE_TO_ONE
 
 _GLUED = re.compile(r"(?P<origin>[gst])?(?P<gene>[A-Za-z][A-Za-z0-9]*?)"
-                    r"(?:(?P<variant>[A-Z][1-9]\d{0,3}[A-Z]?)|(?P<mut>m|mut|MUT|mt))\Z")
+                    # (a position of two digits or more: "ARA2" is no gene with a codon)
+                    r"(?:(?P<variant>[A-Z][1-9]\d{1,3}[A-Z]?)|(?P<mut>m|mut|MUT|mt))\Z")
 _GENE_SEP = frozenset({"-", "–", "/", ".", "*", ":"})
 _MAX_GENE_TOKENS = 9
 _MAX_NAME_TOKENS = 8
@@ -366,7 +367,9 @@ _READERS = {"variant": _variant, "variant_range": _variant_range, "codon": _codo
 _CUE_WORD = re.compile(WORD_RE + r"|[^\s\-–]")  # words as the tokenizer splits them
 # ("+/-" and "-/+" mean "with or without": no sign)
 _SIGN = re.compile(r"(?<=[A-Za-z0-9)])(?P<plus>\s?\(?\+\)?)(?![A-Za-z0-9+\-])(?!/\s?[\-−–])"
-                   r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])(?!/\s?\+)")
+                   r"|(?<=[A-Za-z0-9)])(?P<minus>\(?-\)?)(?![A-Za-z0-9+\-])(?!/\s?\+)"
+                   # ("FLT3- TKD": a hyphen before a broken line, no sign)
+                   r"(?!\s{1,20}(?:ITD|TKD)\b)")
 
 
 _SIGN_CHAR = re.compile(r"[+\-]")

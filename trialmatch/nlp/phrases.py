@@ -155,10 +155,21 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
     last_attached: Phrase | None = None
     last_end = -1
     excepting = False  # the last mention attached was an excepted variant
+    repeated = False  # the gene of the last phrase was named again in its exception list
     for m in ms:
         if m.label == "gene":
             if _alias_repeat(phrases, m, text):
                 continue
+            if last_attached is not None and set(m.data["genes"]) == set(last_attached.genes) \
+                    and not last_attached.variants and (
+                        excepting and conj_gap(text[last_end:m.start])
+                        or _EXCEPT_LIST.fullmatch(text, last_end, m.start)):
+                # "a FLT3 mutation other than the following: FLT3-ITD, FLT3-TKD": the gene
+                # named again with each excepted variant is the same phrase's exception
+                last_end, excepting, repeated = m.end, True, True
+                m.used = True
+                continue
+            repeated = False
             p = _fusion_pair(phrases, m, text)
             if p is None:
                 p = Phrase(m, tuple(m.data["genes"]), m.start, m.end, m.data.get("origin"))
@@ -207,7 +218,8 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
             gap = text[last_end:m.start]
             carved = m.label in ("variant", "codon") or (
                 m.label in ("exon", "event") and bool(m.data.get("variants")))
-            if excepting and carved and conj_gap(gap) and not tight(gap) \
+            if excepting and carved and (conj_gap(gap) and not tight(gap) or repeated and (
+                    tight(gap) or len(gap) <= 6 and not gap.strip(" -/").count(" "))) \
                     and not _OWN_NEGATIVE.match(text, m.end):
                 # "other than exon 19 deletion or L858R": every variant of the list is excepted
                 target = last_attached
@@ -260,6 +272,12 @@ def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
         return False
     p.end = close.end()
     return True
+
+
+# "... other than the following:", "..., except:" before an exception list
+_EXCEPT_LIST = re.compile(r"(?i)[\s,(-]*(?:(?:mutations?|alterations?|variants?|changes?)[\s,]+)?"
+                          r"(?:except(?:\s+for)?|other\s+than|excluding|but\s+not)"
+                          r"(?:\s+(?:the\s+)?following)?\s*[:,]?\s*")
 
 
 def _except_gap(gap: str) -> bool:
