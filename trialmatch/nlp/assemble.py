@@ -928,6 +928,17 @@ _PART_BRACKET = re.compile(
     rf"enrolled\s+in|assigned\s+to)\s+)?(?i:the\s+)?{PART_LABEL.pattern}(?i:\s+only)?\s*\)")
 
 
+# (what ends the criterion's first clause: the allowance must be its own main clause, not a
+# bracket or a later clause after an exclusion, "Narrow-angle glaucoma (open-angle is not
+# excluded)")
+_BEFORE_ALLOWANCE = re.compile(r"[(\[;:]|(?<=[a-z)\]]{2})\.\s+(?=[A-Z])|\s-\s")
+# An exclusion criterion that says what does not exclude ("X is not an exclusion", "Y
+# does not exclude a patient", "Z are not excluded")
+_NOT_AN_EXCLUSION = re.compile(r"(?i)\b(?:(?:is|are)\s+not|will\s+not\s+be|would\s+not\s+be)\s+"
+                               r"(?:considered\s+)?(?:an?\s+)?(?:exclusion(?:ary)?|excluded)\b"
+                               r"|\b(?:does|do|will)\s+not\s+exclude\b")
+
+
 def _per_part_limit(node: Node) -> bool:
     return diagnosis_choice(node) is not None or isinstance(node, (Age, Performance, Stage, Sex))
 
@@ -958,6 +969,12 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "segment.criterion")
     if _PART_SUBJECT.match(text, c.start, c.end):
         return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
+                        prov=prov)
+    if c.section == "exclusion" and (allowed := _NOT_AN_EXCLUSION.search(text, c.start, c.end)) \
+            and not _BEFORE_ALLOWANCE.search(text, c.start, allowed.start()):
+        # "An earlier cancer is not an exclusion provided that ... no concurrent therapy":
+        # what the exclusions let in, on conditions; no rule to negate
+        return Unparsed(text[c.start:c.end], reason="an allowance among the exclusions",
                         prov=prov)
     region = _region_rule().search(text[c.start:c.end])
     words = text[c.start:c.end].rstrip(" .;")
