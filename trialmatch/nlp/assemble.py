@@ -970,8 +970,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if _PART_SUBJECT.match(text, c.start, c.end):
         return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
                         prov=prov)
-    if c.section == "exclusion" and (allowed := _NOT_AN_EXCLUSION.search(text, c.start, c.end)) \
-            and not _BEFORE_ALLOWANCE.search(text, c.start, allowed.start()):
+    if c.section == "exclusion" and (allowance := _NOT_AN_EXCLUSION.search(text, c.start, c.end)) \
+            and not _BEFORE_ALLOWANCE.search(text, c.start, allowance.start()):
         # "An earlier cancer is not an exclusion provided that ... no concurrent therapy":
         # what the exclusions let in, on conditions; no rule to negate
         return Unparsed(text[c.start:c.end], reason="an allowance among the exclusions",
