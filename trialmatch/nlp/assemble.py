@@ -939,6 +939,20 @@ _NOT_AN_EXCLUSION = re.compile(r"(?i)\b(?:(?:is|are)\s+not|will\s+not\s+be|would
                                r"|\b(?:does|do|will)\s+not\s+exclude\b")
 
 
+def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
+    """Why a whole criterion is left for review before any finding is read, or None: a rule
+    for one part of the study, or an exclusion whose main clause says what does not exclude
+    ("An earlier cancer is not an exclusion provided that ... no concurrent therapy": what the
+    exclusions let in, on conditions; no rule to negate)."""
+    if _PART_SUBJECT.match(text, c.start, c.end):
+        return "a rule for one part of the study"
+    if c.section == "exclusion":
+        found = _NOT_AN_EXCLUSION.search(text, c.start, c.end)
+        if found is not None and not _BEFORE_ALLOWANCE.search(text, c.start, found.start()):
+            return "an allowance among the exclusions"
+    return None
+
+
 def _per_part_limit(node: Node) -> bool:
     return diagnosis_choice(node) is not None or isinstance(node, (Age, Performance, Stage, Sex))
 
@@ -967,15 +981,9 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
     prov = Provenance(c.section, c.start, c.end, text[c.start:c.end], "segment.criterion")
-    if _PART_SUBJECT.match(text, c.start, c.end):
-        return Unparsed(text[c.start:c.end], reason="a rule for one part of the study",
-                        prov=prov)
-    if c.section == "exclusion" and (allowance := _NOT_AN_EXCLUSION.search(text, c.start, c.end)) \
-            and not _BEFORE_ALLOWANCE.search(text, c.start, allowance.start()):
-        # "An earlier cancer is not an exclusion provided that ... no concurrent therapy":
-        # what the exclusions let in, on conditions; no rule to negate
-        return Unparsed(text[c.start:c.end], reason="an allowance among the exclusions",
-                        prov=prov)
+    whole = _whole_criterion_unread(c, text)
+    if whole is not None:
+        return Unparsed(text[c.start:c.end], reason=whole, prov=prov)
     region = _region_rule().search(text[c.start:c.end])
     words = text[c.start:c.end].rstrip(" .;")
     if region is not None and (region.start() < 8 or region.end() >= len(words)):

@@ -887,6 +887,15 @@ def _target_agents(text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+def _named_by_targets(text: str, lex: Lexicon) -> list[Mention]:
+    """Classes named by their targets: "inhibitors of A or B", "A agents" (the words each
+    reading needs are looked for first)."""
+    out = _inhibitors_of(text, lex) if "nhibitor" in text else []
+    if "gent" in text or "rug" in text or "ompound" in text:
+        out += _target_agents(text, lex)
+    return out
+
+
 def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     """Drug classes named by mechanism (see _ABBREVIATED and _BY_ACTION)."""
     out: list[Mention] = []
@@ -915,11 +924,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             if before and other is not None:
                 out.append(Mention("drug", before.start(), before.end("target") + 1,
                                    "mechanism.hyphen", {"concept": other}))
-    out += _target_antibodies(text, lex)
-    if "nhibitor" in text:
-        out += _inhibitors_of(text, lex)
-    if "gent" in text or "rug" in text or "ompound" in text:
-        out += _target_agents(text, lex)
+    out += _target_antibodies(text, lex) + _named_by_targets(text, lex)
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
@@ -1193,14 +1198,9 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             continue  # "non-metastatic", "non-resectable": the extent of the disease
         if word in ("non", "not"):
             continue
-        if not neg and word in _HISTOLOGY_WORDS and (code, word) in lex.subtypes \
-                and re.search(rf"(?i)\b{word}\s+\Z", gap):
-            # "squamous non-small cell lung carcinoma": the histology word names the subtype
-            m.data["code"] = lex.subtypes[(code, word)]
-            m.start = gap.rfind(_LAST_WORDS.findall(gap)[-1]) + max(0, m.start - 40)
+        if not neg:  # a bare adjective ("advanced", "precursor") is not read as a subtype,
+            _histology_before(m, gap, word, lex)  # a histology word right before may be
             continue
-        if not neg:
-            continue  # a bare adjective ("advanced", "precursor") is not read as a subtype
         sub = lex.subtypes.get((code, word))
         if sub is not None:
             m.data["without"] = sub
@@ -1210,6 +1210,16 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     for m in mentions:
         if m.label == "cancer":
             m.data["above"] = _ancestors(m.data["code"], lex)
+
+
+def _histology_before(m: Mention, gap: str, word: str, lex: Lexicon) -> None:
+    """"squamous non-small cell lung carcinoma": a histology word right before a cancer name
+    names the subtype the ontology has for it (the mention widened over the word)."""
+    key = (m.data["code"], word)
+    if word in _HISTOLOGY_WORDS and key in lex.subtypes \
+            and re.search(rf"(?i)\b{word}\s+\Z", gap):
+        m.data["code"] = lex.subtypes[key]
+        m.start = gap.rfind(_LAST_WORDS.findall(gap)[-1]) + max(0, m.start - 40)
 
 
 # A cancer's abbreviation in brackets right after its name: "(NSCLC)", "(SCCHN)"

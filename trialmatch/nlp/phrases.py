@@ -160,12 +160,7 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
         if m.label == "gene":
             if _alias_repeat(phrases, m, text):
                 continue
-            if last_attached is not None and set(m.data["genes"]) == set(last_attached.genes) \
-                    and not last_attached.variants and (
-                        excepting and conj_gap(text[last_end:m.start])
-                        or _EXCEPT_LIST.fullmatch(text, last_end, m.start)):
-                # "a FLT3 mutation other than the following: FLT3-ITD, FLT3-TKD": the gene
-                # named again with each excepted variant is the same phrase's exception
+            if _named_in_exception(last_attached, m, text, last_end, excepting):
                 last_end, excepting, repeated = m.end, True, True
                 m.used = True
                 continue
@@ -218,8 +213,7 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
             gap = text[last_end:m.start]
             carved = m.label in ("variant", "codon") or (
                 m.label in ("exon", "event") and bool(m.data.get("variants")))
-            if excepting and carved and (conj_gap(gap) and not tight(gap) or repeated and (
-                    tight(gap) or len(gap) <= 6 and not gap.strip(" -/").count(" "))) \
+            if excepting and carved and _next_exception(gap, repeated) \
                     and not _OWN_NEGATIVE.match(text, m.end):
                 # "other than exon 19 deletion or L858R": every variant of the list is excepted
                 target = last_attached
@@ -272,6 +266,23 @@ def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
         return False
     p.end = close.end()
     return True
+
+
+def _next_exception(gap: str, repeated: bool) -> bool:
+    """Whether a variant after an excepted one is excepted too: joined to it ("other than
+    exon 19 deletion or L858R"), or right after the gene named again ("FLT3-TKD/D835")."""
+    if repeated and (tight(gap) or len(gap) <= 6 and " " not in gap.strip(" -/")):
+        return True
+    return conj_gap(gap) and not tight(gap)
+
+
+def _named_in_exception(last: Phrase | None, m: Mention, text: str, last_end: int,
+                        excepting: bool) -> bool:
+    """"a FLT3 mutation other than the following: FLT3-ITD, FLT3-TKD": the gene named again
+    with each excepted variant is the same phrase's exception, not a phrase of its own."""
+    return last is not None and set(m.data["genes"]) == set(last.genes) and not last.variants \
+        and (excepting and conj_gap(text[last_end:m.start])
+             or _EXCEPT_LIST.fullmatch(text, last_end, m.start) is not None)
 
 
 # "... other than the following:", "..., except:" before an exception list

@@ -220,9 +220,7 @@ class _Builder:
             elif h.cohorts:
                 self.plain = True
         elif h.kind == "cohort":
-            if h.additive and any(c.cohorts is None and c.section == "inclusion"
-                                  for c in self.criteria):
-                self.additions = True  # a later step adds to the criteria before it
+            self.additions = self.additions or self._later_step(h)
             self.scope = self._remember(h.cohorts)
             self.headed = self.headed or bool(h.cohorts)
             self.outer = None
@@ -236,6 +234,12 @@ class _Builder:
         self.fresh = h.kind == "cohort" and self.scope is not None and (self.blank or not self.criteria)
         self.stack.clear()
         self.open = False
+
+    def _later_step(self, h: Heading) -> bool:
+        """Whether a later registration's heading ("Step 2 re-registration:") adds its
+        criteria to those no heading scopes, which came before it."""
+        return h.additive and any(c.cohorts is None and c.section == "inclusion"
+                                  for c in self.criteria)
 
     def leave_nested(self, indent: int) -> None:
         """A line set no further in than a nested part's heading ends that part's scope."""
