@@ -273,7 +273,7 @@ def _next_exception(gap: str, repeated: bool) -> bool:
     exon 19 deletion or L858R"), or right after the gene named again ("FLT3-TKD/D835")."""
     if repeated and (tight(gap) or len(gap) <= 6 and " " not in gap.strip(" -/")):
         return True
-    return conj_gap(gap) and not tight(gap)
+    return bool(conj_gap(gap)) and not tight(gap)
 
 
 def _named_in_exception(last: Phrase | None, m: Mention, text: str, last_end: int,
@@ -281,7 +281,7 @@ def _named_in_exception(last: Phrase | None, m: Mention, text: str, last_end: in
     """"a FLT3 mutation other than the following: FLT3-ITD, FLT3-TKD": the gene named again
     with each excepted variant is the same phrase's exception, not a phrase of its own."""
     return last is not None and set(m.data["genes"]) == set(last.genes) and not last.variants \
-        and (excepting and conj_gap(text[last_end:m.start])
+        and (excepting and bool(conj_gap(text[last_end:m.start]))
              or _EXCEPT_LIST.fullmatch(text, last_end, m.start) is not None)
 
 
