@@ -866,34 +866,9 @@ def _inhibitors_of(text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
-# id -> (the lexicon, held so that its id is not reused while cached; its target ends)
-_TARGET_ENDS: dict[int, tuple[Lexicon, frozenset[str]]] = {}
-
-
-def _target_ends(lex: Lexicon) -> frozenset[str]:
-    """The last words of the targets the lexicon names classes by ("vegfr" of "VEGFR
-    inhibitor", "1r" of "anti-IGF-1R antibody"): a word before "agents" that is none of them
-    starts no class (most do not, and the lookups below are the slow part)."""
-    cached = _TARGET_ENDS.get(id(lex))
-    if cached is not None and cached[0] is lex:
-        return cached[1]
-    words = set()
-    for key in lex.drugs:
-        for tail in (" inhibitor", " targeted therapy", " antibody"):
-            if key.endswith(tail) and len(key) > len(tail):
-                words.add(key[:-len(tail)].split()[-1])
-        if key.startswith("anti "):
-            words.add(key.split()[-1])
-    ends = frozenset(words)
-    if len(_TARGET_ENDS) >= 8:  # (a few lexicons at most: tests build their own)
-        _TARGET_ENDS.clear()
-    _TARGET_ENDS[id(lex)] = (lex, ends)
-    return ends
-
-
 def _target_agents(text: str, lex: Lexicon) -> list[Mention]:
     out: list[Mention] = []
-    ends = _target_ends(lex)
+    ends = lex.target_ends  # (the lookups below are the slow part: most words end no target)
     for head in _TARGET_AGENT_HEAD.finditer(text):
         before = _WORDS_BEFORE.search(text, max(0, head.start() - 80), head.start())
         if before is None or not (last := _name_key(before.group().split()[-1])) \

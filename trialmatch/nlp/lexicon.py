@@ -74,6 +74,9 @@ class Lexicon:
     subtypes: dict[tuple[str, str], str] = field(default_factory=dict)  # (code, word) -> code
     parents: dict[str, str] = field(default_factory=dict)  # cancer code -> parent code
     cancer_codes: set[str] = field(default_factory=set)  # every code of the ontology's names
+    # the last words of the targets drug classes are named by ("vegfr" of "VEGFR inhibitor",
+    # "1r" of "anti-IGF-1R antibody"): entities._target_agents looks up no other word
+    target_ends: frozenset[str] = frozenset()
     _cache: dict[str, GeneEntry | None] = field(default_factory=dict, repr=False)
     fuzzy_buckets: dict | None = field(default=None, repr=False)  # fuzzy.py
     fuzzy_cache: dict = field(default_factory=dict, repr=False)
@@ -179,6 +182,7 @@ def build_lexicon(ontology) -> Lexicon:
     lex.name_first = lex.cancer_first | lex.drug_first
     lex.cancer_prefixes = _prefixes(lex.cancers)
     lex.drug_prefixes = _prefixes(lex.drugs)
+    lex.target_ends = _target_ends(lex.drugs)
     lex.exact = _abbreviations(ontology)
     lex.subtypes = _subtypes(ontology)
     rows = getattr(ontology, "cancers", None)
@@ -263,6 +267,17 @@ def _subtypes(ontology) -> dict[tuple[str, str], str]:
                 if len(subs) == 1 and (code, w) not in out:
                     out[(code, w)] = subs.pop()
     return out
+
+
+def _target_ends(drugs: dict[str, str]) -> frozenset[str]:
+    words = set()
+    for key in drugs:
+        for tail in (" inhibitor", " targeted therapy", " antibody"):
+            if key.endswith(tail) and len(key) > len(tail):
+                words.add(key[:-len(tail)].split()[-1])
+        if key.startswith("anti "):
+            words.add(key.split()[-1])
+    return frozenset(words)
 
 
 def _prefixes(keys) -> set[str]:

@@ -286,14 +286,14 @@ def _named_in_exception(last: Phrase | None, m: Mention, text: str, last_end: in
 
 
 # "... other than the following:", "..., except:" before an exception list
+_EXCEPT_WORDS = r"except(?:\s+for)?|other\s+than|excluding|but\s+not"
 _EXCEPT_LIST = re.compile(r"(?i)[\s,(-]*(?:(?:mutations?|alterations?|variants?|changes?)[\s,]+)?"
-                          r"(?:except(?:\s+for)?|other\s+than|excluding|but\s+not)"
+                          rf"(?:{_EXCEPT_WORDS})"
                           r"(?:\s+(?:the\s+)?following)?\s*[:,]?\s*")
 
 
 def _except_gap(gap: str) -> bool:
-    return len(gap) <= 24 and bool(re.search(r"(?i)\b(?:except|other than|excluding|but not)\b",
-                                             gap))
+    return len(gap) <= 24 and bool(re.search(rf"(?i)\b(?:{_EXCEPT_WORDS})\b", gap))
 
 
 @lru_cache(maxsize=1)
