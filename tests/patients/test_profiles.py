@@ -140,3 +140,39 @@ def test_a_history_listing_every_drug_of_a_combination_product_had_the_product()
     assert "trifluridine and tipiracil" not in one.patients[0].prior_therapies
     assert ont.with_combinations(("nivolumab", "relatlimab")) == (
         "nivolumab", "relatlimab", "nivolumab and relatlimab")
+
+
+@pytest.mark.parametrize(("entry", "drugs"), [
+    ("carboplatin/pemetrexed", {"carboplatin", "pemetrexed"}),
+    ("Gemcitabine + nab-paclitaxel", {"gemcitabine", "nab-paclitaxel"}),
+    ("bendamustine-rituximab", {"bendamustine", "rituximab"}),
+    ("cisplatin and etoposide", {"cisplatin", "etoposide"}),
+    ("AC followed by weekly paclitaxel", {"doxorubicin", "cyclophosphamide", "paclitaxel"}),
+    ("maintenance pemetrexed", {"pemetrexed"}),
+    ("R-CHOP x 6 cycles", {"rituximab", "doxorubicin", "vincristine"}),
+    ("FOLFIRI (8 cycles) with bevacizumab", {"irinotecan", "fluorouracil", "bevacizumab"}),
+    ("Keytruda (pembrolizumab)", {"pembrolizumab"}),
+    ("VRd", {"bortezomib", "lenalidomide", "dexamethasone"}),
+    ("EP", {"etoposide", "cisplatin"}),
+])
+def test_a_history_entry_naming_several_drugs_or_a_regimen_gives_each_drug(entry, drugs):
+    """Records list regimens as written at the clinic: drugs joined by "/", "+", "and" or a
+    hyphen, a regimen's short name, a count of cycles, a brand beside the generic name."""
+    from trialmatch.ontology import default_ontology
+
+    out = norm({"id": "P-1", "prior_therapies": [entry]}, default_ontology())
+    assert drugs <= set(out.patients[0].prior_therapies)
+    assert not out.warnings
+
+
+def test_an_entry_with_no_known_drug_is_kept_as_given_with_a_warning():
+    from trialmatch.ontology import default_ontology
+
+    ont = default_ontology()
+    out = norm({"id": "P-1", "prior_therapies": ["herbal tea/acupuncture", "carboplatin/xyz"]},
+               ont)
+    assert out.patients[0].prior_therapies == ("herbal tea/acupuncture", "carboplatin", "xyz")
+    first, second = out.warnings
+    assert "prior_therapies/0: unknown drug" in first
+    assert "prior_therapies/1: 1 part(s)" in second and "xyz" not in second
+    assert ont.treatment_concepts("x6") == ((), ("x6",))

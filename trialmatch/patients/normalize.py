@@ -133,8 +133,10 @@ class Normalizer:
             tested = frozenset()
         priors = None
         if p.prior_therapies is not None:
-            priors = self.ont.with_combinations(tuple(self._each(
-                p.prior_therapies, f"{prefix}/prior_therapies", self.drug, "drugs", warnings)))
+            priors = self.ont.with_combinations(tuple(dict.fromkeys(
+                drug for entry in self._each(p.prior_therapies, f"{prefix}/prior_therapies",
+                                             self.drugs, "drugs", warnings)
+                for drug in entry)))
         if errors:
             return None, warnings, errors
         return PatientFacts(
@@ -182,12 +184,17 @@ class Normalizer:
                             f"read as its successor {resolved}")
         return resolved
 
-    def drug(self, text: str, where: str, warnings: list[str]) -> str:
-        concept = self.ont.drug_concept(text)
-        if concept is None:
+    def drugs(self, text: str, where: str, warnings: list[str]) -> tuple[str, ...]:
+        """The drugs one entry of a treatment history names (several for "carboplatin/
+        pemetrexed"); an entry, or a part of one, that names no drug the ontology knows is
+        kept as given."""
+        known, unknown = self.ont.treatment_concepts(text)
+        if not known:
             warnings.append(f"{where}: unknown drug, kept as given{self._closest(text, 'drug')}")
-            return text.strip().lower()
-        return concept
+        elif unknown:
+            warnings.append(f"{where}: {len(unknown)} part(s) of this entry name no known drug, "
+                            "kept as given")
+        return (*known, *unknown)
 
     @staticmethod
     def her2_status(p: PatientIn, findings: list[Finding | None]) -> str | None:
