@@ -32,7 +32,8 @@ FAMILIES = ["RAS", "BRCA", "NTRK"]
 VARIANTS = [None, "L858R", "T790M", "V600", "V600E", "G719X", "G719S", "exon19del",
             "exon20ins", "ITD", "sensitizing", "v600", "E746_A750del", "G12C", "G12"]
 PROTEINS = [None, "L858R", "T790M", "V600E", "V600K", "G719S", "E746_A750del", "G12C",
-            "G12D", "exon19del", "exon20ins", "ITD", "A767_V769dup", "S1982fs"]
+            "G12D", "exon19del", "exon20ins", "ITD", "A767_V769dup", "S1982fs",
+            "D770_N771insSVD", "L747_P753delinsS"]
 CODES = ["NSCLC", "LUAD", "LUSC", "LUNG", "SOLID", "HEME", "BRCA", "BREAST", "AML", "XYZ",
          "BRCANOS", "ILC", "GNOS", "EPM"]
 DRUGS = ["osimertinib", "erlotinib", "carboplatin", "alectinib", "mysterymab"]

@@ -230,3 +230,41 @@ def test_ixabepilone_is_an_epothilone_and_plerixafor_a_cxcr4_inhibitor(ontology)
     assert {"cxcr4_inhibitor", "stem_cell_mobilizer"} <= ontology.drug_concepts("plerixafor")
     assert "anticancer_therapy" not in ontology.drug_concepts("plerixafor")
     assert ontology.drug_concept("CXCR4 antagonists") == "cxcr4_inhibitor"
+
+
+def test_a_change_whose_exon_the_profile_omits_is_placed_by_its_position(ontology):
+    """`gene_exons.tsv`: an in-frame deletion at EGFR 746-750 is an exon 19 deletion and a
+    duplication at 767-769 an exon 20 insertion, though the profile gives no exon; a change
+    the table cannot place, which may still be the event, is unknown rather than unmet."""
+    def egfr(pid, protein):
+        return make_patient(ontology, id=pid, tested_genes=["EGFR", "FLT3"], alterations=[
+            {"gene": pid.split("-")[1], "type": "mutation", "protein": protein}])
+    pats = [egfr("P-EGFR-DEL", "p.E746_A750del"), egfr("P-EGFR-DUP", "p.A767_V769dup"),
+            egfr("P-EGFR-SUB", "p.L858R"), egfr("P-FLT3-INS", "p.D600_L601insFREYEYD"),
+            egfr("P-FLT3-SUB", "p.D835Y")]
+    got = statuses(ontology, [trial("T-19", "alteration(EGFR, mutation, variant=exon19del)"),
+                              trial("T-20", "alteration(EGFR, mutation, variant=exon20ins)"),
+                              trial("T-E20", "alteration(EGFR, mutation, exon=20)"),
+                              trial("T-ITD", "alteration(FLT3, mutation, variant=ITD)")], pats)
+    assert got[("P-EGFR-DEL", "T-19")] == "eligible"
+    assert got[("P-EGFR-DUP", "T-20")] == got[("P-EGFR-DUP", "T-E20")] == "eligible"
+    assert got[("P-EGFR-SUB", "T-19")] == got[("P-EGFR-SUB", "T-E20")] == "ineligible"
+    assert got[("P-EGFR-DEL", "T-20")] == "ineligible"  # placed in exon 19: not exon 20
+    assert got[("P-FLT3-INS", "T-ITD")] == "possible"
+    assert got[("P-FLT3-SUB", "T-ITD")] == "ineligible"
+    assert ontology.exon_at("KRAS", 12) == 2 and ontology.exon_at("KRAS", 999) is None
+
+
+def test_exon_ranges_are_checked(ontology):
+    from trialmatch.ontology.load import Row, table_problems
+    from trialmatch.ontology.stored import embedded_tables
+
+    def problems(*rows):
+        return table_problems({**embedded_tables(), "gene_exons": [
+            Row(i, {"gene": g, "exon": e, "codons": c, "note": ""}, "e.tsv")
+            for i, (g, e, c) in enumerate(rows, 1)]})
+    assert problems(("EGFR", "19", "729-761"), ("EGFR", "20", "762-823")) == []
+    assert "unknown gene 'NOPE'" in problems(("NOPE", "1", "1-5"))[0]
+    assert "not a whole number" in problems(("EGFR", "19a", "729-761"))[0]
+    assert "not first-last" in problems(("EGFR", "19", "761-729"))[0]
+    assert "overlap" in problems(("EGFR", "19", "729-770"), ("EGFR", "20", "762-823"))[0]

@@ -40,7 +40,11 @@ INSERT INTO p_tested SELECT DISTINCT patient_id, gene FROM (
 
 _ABSENT = """CASE WHEN NOT pp.has_panel OR t.gene IS NOT NULL THEN 0 ELSE 1 END"""
 
-_VARIANT = """CASE
+# an insertion or duplication, not a deletion (`rules.variants.may_be_event`)
+_INSERTION = ("NOT contains(f.protein, 'del') AND (contains(f.protein, 'ins') "
+              "OR contains(f.protein, 'dup'))")
+
+_VARIANT = f"""CASE
     WHEN s.mode IS NULL THEN 2
     WHEN s.mode = 'none' THEN 0
     WHEN s.mode = 'exon' THEN CASE
@@ -51,6 +55,10 @@ _VARIANT = """CASE
         WHEN f.protein IS NULL THEN CASE
             WHEN f.exon IS NULL OR s.event_exon IS NULL OR f.exon = s.event_exon THEN 1
             ELSE 0 END
+        WHEN s.value = 'ITD' THEN CASE WHEN {_INSERTION} THEN 1 ELSE 0 END
+        WHEN f.exon IS NOT NULL THEN 0
+        WHEN s.value LIKE '%del' THEN CASE WHEN contains(f.protein, 'del') THEN 1 ELSE 0 END
+        WHEN s.value LIKE '%ins' THEN CASE WHEN {_INSERTION} THEN 1 ELSE 0 END
         ELSE 0 END
     WHEN f.protein IS NULL THEN 1
     WHEN s.mode = 'codon' THEN CASE WHEN f.codon = s.value THEN 2 ELSE 0 END

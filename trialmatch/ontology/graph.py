@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from trialmatch.ontology.hgnc import ImportedGenes
-from trialmatch.ontology.load import Row, surface_key
+from trialmatch.ontology.load import Row, exon_ranges, surface_key
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -86,6 +86,8 @@ class Ontology:
         self.also: dict[str, tuple[str, ...]] = {}  # code -> the other types it is a kind of
         # code of unstated subtype -> the groups whose subtypes it leaves open
         self.unspecified: dict[str, tuple[str, ...]] = {}
+        # gene -> (first codon, last codon, exon) of each exon range (`exon_at`)
+        self.exons: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
         self._gene_index: dict[str, str] = {}
         self._cancer_index: dict[str, str] = {}
@@ -124,6 +126,7 @@ class Ontology:
             ont.add_drug(row)
         for row in tables["variant_groups"]:
             ont.groups[(str(row["gene"]), str(row["group"]))] = row
+        ont.exons = exon_ranges(tables.get("gene_exons", []))
         ont.index()
         return ont
 
@@ -279,6 +282,13 @@ class Ontology:
         if found is None and (bare := _SALT.sub("", text)) != text and bare.strip():
             found = self._drug_index.get(_key(bare))
         return found
+
+    def exon_at(self, gene: str, position: int | None) -> int | None:
+        """The exon of `gene` that encodes protein `position` (None if no range holds it)."""
+        if position is None:
+            return None
+        return next((exon for first, last, exon in self.exons.get(gene, ())
+                     if first <= position <= last), None)
 
     def treatment_concepts(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The drugs (or classes) one entry of a patient's treatment history names, and the

@@ -8,6 +8,7 @@ tables of the embedded ontology and the imports stored in a database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ OPTIONAL_FILES = {
     "cancer_also": ("code", "also", "note"),
     # a code that leaves its subtype unstated, and the groups whose subtypes it leaves open
     "cancer_unspecified": ("code", "within", "note"),
+    # the protein positions each exon of a gene encodes ("688-728")
+    "gene_exons": ("gene", "exon", "codons", "note"),
 }
 LIST_COLUMNS = {"synonyms", "aliases", "previous", "families", "brands", "classes", "targets",
                 "members", "within"}
@@ -178,6 +181,41 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
             problems.append(f"{row.where()}: successor {new!r} of {old!r} is not a known code")
     problems += _also_problems(tables.get("cancer_also", []), cancers)
     problems += _unspecified_problems(tables.get("cancer_unspecified", []), cancers)
+    problems += _exon_problems(tables.get("gene_exons", []), genes, other_genes)
+    return problems
+
+
+_CODONS = re.compile(r"(\d+)-(\d+)\Z")
+
+
+def exon_ranges(rows: list[Row]) -> dict[str, tuple[tuple[int, int, int], ...]]:
+    """gene -> its (first codon, last codon, exon) ranges, of rows that read."""
+    out: dict[str, list[tuple[int, int, int]]] = {}
+    for row in rows:
+        m = _CODONS.match(str(row["codons"]).strip())
+        if m and str(row["exon"]).isdigit():
+            out.setdefault(str(row["gene"]), []).append(
+                (int(m.group(1)), int(m.group(2)), int(str(row["exon"]))))
+    return {gene: tuple(sorted(ranges)) for gene, ranges in out.items()}
+
+
+def _exon_problems(rows: list[Row], genes: dict[str, Row], other_genes: Container[str]
+                   ) -> list[str]:
+    """An exon range names a known gene, a whole exon number and "first-last" codons in
+    order, overlapping no other range of the gene."""
+    problems: list[str] = []
+    for row in rows:
+        gene, m = str(row["gene"]), _CODONS.match(str(row["codons"]).strip())
+        if gene not in genes and gene not in other_genes:
+            problems.append(f"{row.where()}: exon of unknown gene {gene!r}")
+        if not str(row["exon"]).isdigit():
+            problems.append(f"{row.where()}: exon {row['exon']!r} is not a whole number")
+        if m is None or int(m.group(1)) > int(m.group(2)):
+            problems.append(f"{row.where()}: codons {row['codons']!r} are not first-last")
+    for gene, ranges in exon_ranges(rows).items():
+        for (_, last, exon), (first, _, after) in zip(ranges, ranges[1:]):
+            if first <= last:
+                problems.append(f"gene_exons: {gene} exons {exon} and {after} overlap")
     return problems
 
 

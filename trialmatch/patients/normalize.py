@@ -18,7 +18,7 @@ from trialmatch.patients.model import PatientIn
 from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.stages import FIELD as STAGE_FIELD
 from trialmatch.rules.stages import stage_interval, stage_name
-from trialmatch.rules.variants import codon_of, event_of, read_patient_protein
+from trialmatch.rules.variants import codon_of, event_of, position_of, read_patient_protein
 
 MAX_SUGGESTIONS = 5  # closest-name lookups per patient (each costs milliseconds)
 SUGGESTION_CACHE = 10_000  # distinct (text, kind) suggestions kept per Normalizer
@@ -166,10 +166,14 @@ class Normalizer:
             warnings.append(f"{where}/protein: not a protein change (expected HGVS such as "
                             "p.L858R, p.Leu858Arg, p.E746_A750del, or ITD, exon19del); "
                             "kept at gene level, variant unknown")
-        event = event_of(protein, a.exon) if a.type == "mutation" else None
+        exon = a.exon
+        if exon is None and a.type == "mutation":
+            # the exon a change's position lies in, when the profile does not say
+            exon = self.ont.exon_at(gene, position_of(protein))
+        event = event_of(protein, exon) if a.type == "mutation" else None
         codon = codon_of(protein) if protein and protein != event else None
         return Finding(gene=gene, type=a.type, protein=protein, codon=codon, event=event,
-                       exon=a.exon, origin=a.origin, partner=partner)
+                       exon=exon, origin=a.origin, partner=partner)
 
     def cancer(self, code: str, prefix: str, warnings: list[str]) -> str:
         if code in self.ont.cancers:

@@ -41,7 +41,13 @@ from trialmatch.rules.nodes import (
 )
 from trialmatch.rules.stages import FIELD as STAGE_FIELD
 from trialmatch.rules.stages import threshold
-from trialmatch.rules.variants import VariantSpec, Vocabulary, exon_of_event, expand_alteration
+from trialmatch.rules.variants import (
+    VariantSpec,
+    Vocabulary,
+    exon_of_event,
+    expand_alteration,
+    may_be_event,
+)
 
 NOT_MET, UNKNOWN, MET = 0, 1, 2
 MANUAL = -1  # a leaf left to manual review for one patient (see the module docstring)
@@ -122,7 +128,7 @@ def _variant_vs_finding(spec: VariantSpec, f: Finding) -> int:
         if f.protein is None:
             want = exon_of_event(spec.value)
             return UNKNOWN if (f.exon is None or want is None or f.exon == want) else NOT_MET
-        return NOT_MET
+        return UNKNOWN if may_be_event(f.protein, spec.value or "", f.exon) else NOT_MET
     if f.protein is None:
         return UNKNOWN
     if spec.mode == "codon":

@@ -105,6 +105,26 @@ def codon_of(protein: str | None) -> str | None:
     return m.group(0) if m else None
 
 
+def may_be_event(protein: str, event: str, exon: int | None) -> bool:
+    """Whether a change the profile gives no event for may still be `event`: an in-frame
+    deletion in an exon not stated may be an exon 19 deletion, an insertion or duplication
+    an exon 20 insertion or (in any exon) an internal tandem duplication. The SQL matcher
+    reads the same (`match.sql`)."""
+    deletion = "del" in protein
+    insertion = not deletion and ("ins" in protein or "dup" in protein)
+    if event == "ITD":
+        return insertion
+    if exon is not None:
+        return False
+    return deletion if event.endswith("del") else insertion if event.endswith("ins") else False
+
+
+def position_of(protein: str | None) -> int | None:
+    """The first protein position a change names (E746_A750del -> 746), None for none."""
+    codon = codon_of(protein)
+    return int(codon[1:]) if codon else None
+
+
 def change_kind(protein: str | None) -> str | None:
     if not protein:
         return None
