@@ -28,6 +28,8 @@ def ev(rule, ont, **facts):
     ("p.Glu746_Ala750del", "E746_A750del"), ("p.S1982fs", "S1982fs"),
     ("p.Ser1982Argfs*22", "S1982fs"), ("p.Q37*", "Q37*"), ("p.Gln37Ter", "Q37*"),
     ("ITD", "ITD"), ("exon19del", "exon19del"), ("p.Gly12Cys", "G12C"),
+    ("Exon 19 deletion", "exon19del"), ("exon-20 insertions", "exon20ins"),
+    ("exon 14 skipping mutation", "exon14skip"), ("internal tandem duplication", "ITD"),
 ])
 def test_protein_changes_normalise_to_one_letter(given, expected):
     assert normalize_protein(given) == expected

@@ -24,9 +24,13 @@ _EVENT_SPELLINGS = {
     "itd": "ITD", "flt3-itd": "ITD", "exon19del": "exon19del", "ex19del": "exon19del",
     "del19": "exon19del", "exon20ins": "exon20ins", "ex20ins": "exon20ins",
     "exon14skip": "exon14skip", "ex14skip": "exon14skip", "metex14": "exon14skip",
-    "exon14skipping": "exon14skip",
+    "exon14skipping": "exon14skip", "internaltandemduplication": "ITD",
+    "flt3internaltandemduplication": "ITD",
 }
 _EXON_EVENT = re.compile(r"exon(\d+)(del|ins|skip)\Z")
+# an exon event spelled out, spaces, hyphens and underscores removed: "exon19deletion"
+_SPELLED_EVENT = re.compile(r"(?:exon|ex)(\d+)(del|ins|skip)(?:etions?|ertions?|ping|s)?"
+                            r"(?:mutations?)?\Z")
 # One-letter forms after normalisation.
 _SIMPLE = re.compile(r"([A-Z*])(\d+)([A-Z*]|fs|del|dup|ins[A-Z*]*|delins[A-Z*]*|=)?\Z")
 _RANGE = re.compile(r"([A-Z*])(\d+)_([A-Z*])(\d+)(del|dup|ins[A-Z*]*|delins[A-Z*]*)\Z")
@@ -46,9 +50,9 @@ def normalize_protein(text: str | None) -> str | None:
     event = _EVENT_SPELLINGS.get(s.lower().replace(" ", "").replace("_", ""))
     if event:
         return event
-    m = _EXON_EVENT.match(s.lower().replace(" ", ""))
-    if m:
-        return s.lower().replace(" ", "")
+    m = _SPELLED_EVENT.match(re.sub(r"[\s_-]", "", s.lower()))
+    if m:  # "exon 19 deletion", "Exon-20 insertion", "exon 14 skipping", "ex19del"
+        return f"exon{m.group(1)}{m.group(2)}"
     if s.startswith("p."):
         s = s[2:]
     s = s.strip("()")
