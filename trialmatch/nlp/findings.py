@@ -1633,6 +1633,11 @@ _TIME_UNIT = re.compile(r"(?i)\b(?:days?|weeks?|months?|years?|half-?lives)\b")
 _AT_MOST = re.compile(r"(?i)\b(?:most|up\s+to|maximum|max|fewer|less|none|zero|0|"
                       r"limited|exceed\w*|maximal|considered|counted|counts?|any\s+number)\b|"
                       r"[≤<]|=<")
+# ... unless what is bounded is a failure, which took one course at least: "must have
+# failed no more than one prior course of X"
+_FAILED_BOUND = re.compile(r"(?i)\b(?:failed|progressed\s+(?:on|after)|relapsed\s+after|"
+                           r"refractory\s+to)\s+(?:no|not)\s+more\s+than\b|\b(?:failed|"
+                           r"progressed\s+(?:on|after)|refractory\s+to)\s+(?:at\s+most|up\s+to)\b")
 # ... nor a count of what is planned or ongoing, nor of one drug among alternatives
 _OR_WORD = re.compile(r"(?i)\b(?:or|and/or)\b")
 _NOT_YET = re.compile(r"(?i)\b(?:scheduled|planned|appropriate|receiving|candidates?|eligible|"
@@ -1652,7 +1657,9 @@ def _count_needs_drug(m: Mention, ctx: Context) -> bool:
             _NO_CONSTRAINT | {"negated", "excluded", "prospective"}):
         return False
     text, hi = ctx.text, min(ctx.end, m.end + 80)
-    if _NO_WORD.search(text, ctx.start, hi) or _AT_MOST.search(text, max(ctx.start, m.start - 80), hi) \
+    bounded = _NO_WORD.search(text, ctx.start, hi) or _AT_MOST.search(
+        text, max(ctx.start, m.start - 80), hi)
+    if bounded and not _FAILED_BOUND.search(text, max(ctx.start, m.start - 80), m.start) \
             or _NOT_YET.search(text, max(ctx.start, m.start - 200), hi) \
             or _OR_WORD.search(text, m.end, min(ctx.end, m.end + 60)):
         return False
