@@ -1098,6 +1098,22 @@ _OWN_ORIGIN = re.compile(rf"(?i){_ORIGIN}")
 _PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
 
 
+def _type_after(text: str, m: Mention, mentions: list[Mention], lex: Lexicon) -> str | None:
+    """The code of a cancer named right after `m` ("non-APL AML": AML) when it lies above
+    m's type, else None."""
+    after = next((x for x in mentions if x.label == "cancer" and x.start >= m.end
+                  and not text[m.end:x.start].strip(" -")), None)
+    if after is None:
+        return None
+    code, seen = m.data["code"], set()
+    while code in lex.parents and code not in seen:
+        seen.add(code)
+        code = lex.parents[code]
+        if code == after.data["code"]:
+            return code
+    return None
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -1166,8 +1182,10 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             continue  # #          a brain tumour ("primary or metastatic ...": both)
         if words[-1:] in (["non"], ["not"]) and code in lex.parents \
                 and not _BRACKET_NOT.search(gap):  # ("(not prostate cancer)": an exception)
-            # "non-epithelial ovarian cancer": the parent type without the named subtype
-            m.data["code"], m.data["without"] = lex.parents[code], code
+            # "non-epithelial ovarian cancer": the parent type without the named subtype, or
+            # the type named right after it when that is above it ("non-APL AML")
+            m.data["code"] = _type_after(text, m, mentions, lex) or lex.parents[code]
+            m.data["without"] = code
             continue
         if words and words[-1] == "cell":
             words.pop()  # "squamous cell NSCLC"
