@@ -1381,6 +1381,15 @@ _ELIGIBLE_AFTER = re.compile(r"(?i)[^;.]{0,120}?(?<!who\s)\b(?:(?:are|is)\s+(?:a
 # "chronic-phase CML", "myelofibrosis in blast phase"): no profile field holds it
 _PHASES = (r"(?:(?:myeloid|lymphoid)\s+)?(?:blast(?:ic)?[\s-]+(?:crisis|phase|transformation)|"
            r"chronic[\s-]+phase|accelerated[\s-]+phase)")
+# A cancer type an exclusion narrows to the patients fit for another treatment ("DLBCL in
+# patients who are eligible for a curative transplant", "NSCLC amenable to resection"): who
+# is excluded turns on a judgement the profile does not hold
+_CANDIDATE_AFTER = re.compile(
+    r"(?i)[^;.\n]{0,80}?\b(?:(?:who|that|which)\s+(?:is|are|would\s+be)\s+(?:\w+\s+){0,3}?"
+    r"(?:eligible|candidates?|suitable|fit|appropriate|amenable|willing)\b|"
+    r"(?:amenable|eligible|candidates?|suitable|fit)\s+(?:to|for)\s+(?:\w+[\s-]+){0,3}?"
+    r"(?:curative|transplant\w*|surgery|surgical|resection|intensive|definitive|"
+    r"stem[\s-]cell)\b)")
 _PHASE_AFTER = re.compile(rf"(?i)\s*[(,]?\s*(?:in\s+(?:the\s+)?)?{_PHASES}")
 _PHASE_BEFORE = re.compile(rf"(?i)\b{_PHASES}\s*\Z")
 _PHASE_IN = re.compile(rf"(?i){_PHASES}")
@@ -1490,6 +1499,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
     if ctx.section == "exclusion" and _ELIGIBLE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "...; patients with a treated skin BCC are eligible": a carve-out
+    if (ctx.section == "exclusion" or "negated" in m.mods) \
+            and _CANDIDATE_AFTER.match(ctx.text, m.end, ctx.end):
+        return None  # "DLBCL ... eligible for a curative transplant" ruled out: a judgement
     if (ctx.section == "exclusion" or "negated" in m.mods) and (
             _PHASE_AFTER.match(ctx.text, m.end, ctx.end) or _PHASE_IN.search(surface)
             or _PHASE_BEFORE.search(ctx.text, max(ctx.start, m.start - 30), m.start)):
