@@ -37,7 +37,7 @@ def test_same_results_files_and_changes_with_and_without_the_process(db, tmp_pat
     # a later run that re-matches a few changed patients (two matching calls per batch)
     changed = [dict(p) for p in patients]
     for p in changed[::7]:
-        p["alterations"] = [{"gene": "BRAF", "type": "mutation", "protein": "p.V600E"}]
+        p["alterations"] = [{"gene": "BRAF", "type": "mutation", "protein": "p.V600K"}]
     write_jsonl(cohort, changed)
     for path, process in ((db, False), (other, True)):
         report = run_bulk(cohort, db=path, since_last_run=True, batch_size=20, today=TODAY,

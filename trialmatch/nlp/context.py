@@ -15,6 +15,10 @@ from trialmatch.nlp.phrases import EXAMPLE_OPENERS, KINDS, Group, after_gene, li
 
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
 _PRE_SCOPE = 70
+# a negation over alternatives reaches the last of them: "no A OR evidence of a gene that
+# codes for a factor (B) translocation" (the gap holds the "or" that joins them)
+_PRE_SCOPE_OVER_OR = 140
+_OR_IN_GAP = re.compile(r"(?i)\b(?:or|nor)\b")
 _SPACES = re.compile(r"\s{2,}")
 _POST_SCOPE = 90
 _CUE_LEN = 120  # longer than any cue phrase: how far before a span a cue may start
@@ -95,17 +99,23 @@ _ORIGIN_CONJ = re.compile(r"(?i)\s*(?:,|/|or|and|and/or|and\s+or)\s*")
 
 
 def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
-             ceiling: int, section: str = "inclusion") -> tuple[bool, bool]:
+             ceiling: int, section: str = "inclusion",
+             named: tuple[tuple[int, int], ...] = ()) -> tuple[bool, bool]:
     """(negated, excepted) for the span start..end from cues in its clause. In the exclusion
-    section "... are excluded" restates the section, so only cues before the finding count."""
+    section "... are excluded" restates the section, so only cues before the finding count.
+    `named` are the spans of the other things the clause names: a negation reaches past an
+    "or" only over words that name none ("no chemotherapy or therapy for metastatic TNBC" is
+    about the therapies, not the TNBC)."""
     negated = excepted = False
-    for c in cues.between(start - 2 * _PRE_SCOPE - _CUE_LEN, end + _POST_SCOPE):
+    for c in cues.between(start - 2 * _PRE_SCOPE_OVER_OR - _CUE_LEN, end + _POST_SCOPE):
         role = c.data["role"]
         if role == "negation" and c.data["value"] == "pre":
             # (the gap counted with each run of spaces as one: a wrapped line's indent is no
             # distance)
-            if floor <= c.start and c.end <= start \
-                    and len(_SPACES.sub(" ", text[c.end:start])) <= _PRE_SCOPE \
+            gap = _SPACES.sub(" ", text[c.end:start])
+            reach = _PRE_SCOPE_OVER_OR if _OR_IN_GAP.search(gap) and not any(
+                c.end <= a and b <= start for a, b in named) else _PRE_SCOPE
+            if floor <= c.start and c.end <= start and len(gap) <= reach \
                     and _clause_ok(text, c.end, start) and not _blocked(text[c.end:start]):
                 negated = True
         elif role == "negation" and c.data["value"] == "post" and section != "exclusion":
@@ -127,4 +137,6 @@ def _blocked(gap: str) -> bool:
     gap = _EXAMPLES_AFTER_COMMA.sub(" ", gap)
     return "," in gap or ")" in gap or bool(re.search(
         r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
-        r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who))\b", gap))
+        r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who)|"
+        # "no prior therapy for metastatic TNBC": the disease a treatment was for
+        r"(?:therap(?:y|ies)|treatments?|agents?|drugs?|regimens?)\s+for)\b", gap))
