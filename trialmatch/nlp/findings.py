@@ -97,7 +97,12 @@ _WINDOW = re.compile(r"(?i)\bwithin\b(?!\s+(?:an?|the|this|that|its|their|his|he
                      # "at least 2 weeks from vincristine, 6 weeks from nitrosoureas", "at least
                      # 3 weeks is required from: (a) chemotherapy ...": the wait after each
                      r"|\bat\s+least\s+(?:\d+|one|two|three|four|five|six|eight|twelve)\s*"
-                     r"(?:days?|weeks?|months?)\s+(?:(?:is|are|must\s+be|must\s+have)\s+)?"
+                     r"(?:days?|weeks?|months?)\s+"
+                     # ("at least 3 weeks or 5 half-lives (for systemic agents), whichever is
+                     # shorter, from ...": the other measure of the same wait)
+                     r"(?:or\s+(?:\d+|five)\s*half[- ]lives\s+)?(?:\([^()]{0,40}\)\s*)?"
+                     r"(?:,?\s*whichever\s+is\s+(?:shorter|longer|greater|less|later|earlier)"
+                     r"\s*,?\s*)?(?:(?:is|are|must\s+be|must\s+have)\s+)?"
                      r"(?:(?:required|needed|elapsed|passed)\s+)?(?:from|since|after)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
                      # "if the last dose was given >= 4 weeks ago"
