@@ -259,7 +259,7 @@ def classify(line: str) -> Heading | None:
 # "Exclusion criteria (Drug-X cohorts)", "Inclusion criteria - Nivolumab arm", "Exclusion
 # criteria for the Dose Escalation part".
 _NAMED_BEFORE = re.compile(rf"\s*(?:the\s+)?(?!(?i:all|both|each|every|any|other|these|those|the)\b)"
-                          rf"(?P<id>[A-Z][\w.+\-]{{1,14}}(?:\s[A-Za-z][\w.+\-]{{1,14}})?)\s+"
+                          rf"(?P<id>[A-Z][\w.+\-]{{1,30}}(?:\s[A-Za-z][\w.+\-]{{1,14}})?)\s+"
                           rf"(?P<kind>{_KIND})s?\s*\)?\s*\Z")
 
 
@@ -295,6 +295,9 @@ def _population(label: str) -> tuple[tuple[str, str], ...]:
     return (("-".join(re.findall(r"[a-z0-9]+", name.lower())[:5]), name),)
 
 
+_SPECIFIC_TO = re.compile(r"(?i)\bspecific\s+to\b")
+
+
 def _heading(kind: str, label: str, source: str) -> Heading:
     if kind == "cohort" and source == "cohort.later":  # "Step 2 re-registration:"
         return Heading(kind, label, cohort_ids(label) or ((portion_id(label), label),),
@@ -302,8 +305,12 @@ def _heading(kind: str, label: str, source: str) -> Heading:
     if kind == "cohort":
         return Heading(kind, label, cohort_ids(label), source)
     if kind in ("inclusion", "exclusion"):
-        tail = re.split(r"\s[-–(:]\s?|\s(?:for|in)\s", label, maxsplit=1)
+        tail = re.split(r"\s[-–(:]\s?|\s(?:for|in|(?i:specific)\s+to)\s", label, maxsplit=1)
         cohorts = (cohort_ids(tail[1]) or _named_cohorts(tail[1])) if len(tail) > 1 else ()
+        if cohorts and _SPECIFIC_TO.search(label):
+            # "Exclusion criteria specific to the drug-X cohorts": the criteria of some
+            # cohorts, added to those of all; the other cohorts need none of them
+            return Heading(kind, label, cohorts, source, additive=True)
         if not cohorts and (population := _population(label)):
             # a period of the trial adds to the criteria no heading scopes; a population
             # (participants with asthma, caregivers) is a cohort like any other
