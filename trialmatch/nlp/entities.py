@@ -976,11 +976,12 @@ _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+(?:[A-Za-z0-9][\w'\-/]*|&)){0,3})"
                        # (its abbreviation after it: "head & neck (H&N) or oesophageal cancer")
                        r"(?P<abbr>[ \t]*\([A-Za-z0-9&/\-]{1,10}\))?"
-                       r"(?P<sep>\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and|nor)\s+|"
+                       r"(?P<sep>\s*,\s*(?:(?i:and/or|or|and)\s+)?|\s+(?i:and/or|or|and|nor)\s+|"
                        r"\s*/\s*)\Z")
 
 
-# What a separator of _CONJUNCT ends with, before any whitespace (every one has such a part).
+# What a separator of _CONJUNCT ends with, before any whitespace (every one has such a part;
+# in lower case: "lung OR colorectal cancer").
 _SEP_ENDS = (",", "/", "or", "and", "nor")
 # Words of extent or treatment state before the last name of an elliptic list, which the name
 # does not hold: "ovary, breast, colon or metastatic hormone-refractory prostate cancer"
@@ -1376,7 +1377,7 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             # relapsed breast cancer": two states of one cancer)
             end = lead.start()
         for _ in range(12):
-            if not text[max(0, end - 60):end].rstrip().endswith(_SEP_ENDS):
+            if not text[max(0, end - 60):end].rstrip().lower().endswith(_SEP_ENDS):
                 break  # no separator ends there: the search below would find nothing
             found = _CONJUNCT.search(text, max(0, end - 60), end)
             if not found or found.group("abbr") and m.label != "cancer":
