@@ -1510,6 +1510,8 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
     if ctx.section == "exclusion" and _ELIGIBLE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "...; patients with a treated skin BCC are eligible": a carve-out
+    if ctx.section == "inclusion" and _cancer_subgroup(m, ctx):
+        return None  # "(patients with FL must have had X)": whom a rule is for
     if (ctx.section == "exclusion" or "negated" in m.mods) \
             and _CANDIDATE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "DLBCL ... eligible for a curative transplant" ruled out: a judgement
@@ -1735,6 +1737,30 @@ _TREATED_GROUP = re.compile(
 _GROUP_MODAL = re.compile(r"(?i)\b(?:must|should|need|needs|may|shall|have\s+to|has\s+to|"
                           r"are\s+required|is\s+required|do\s+not\s+have\s+to|"
                           r"does\s+not\s+have\s+to)\b")
+
+
+# "... (participants with FL or MZL must have failed an anti-CD20 antibody)": a rule, past
+# the start of its criterion, for the patients with some of the cancers the trial takes
+_CANCER_GROUP_RULE = re.compile(
+    r"(?i)(?:[(;]|\.\s)\s*(?:all\s+)?(?:patients|participants|subjects|those)\s+with\s+"
+    r"(?P<who>[^.;:()]{2,60}?)\s+(?:must|should|need\s+to|are\s+required\s+to|will\s+need\s+to)"
+    r"\b[^.;()]*")
+
+
+def _cancer_subgroup(m: Mention, ctx: Context) -> bool:
+    """Whether the mention is named in a rule for the patients with some cancers, written
+    inside a criterion after its first words (see _CANCER_GROUP_RULE): a drug in what the
+    rule asks, a cancer in whom it asks it of."""
+    for rule in _CANCER_GROUP_RULE.finditer(ctx.text, ctx.start, ctx.end):
+        who = rule.start("who"), rule.end("who")
+        if not any(x.label == "cancer" and who[0] <= x.start and x.end <= who[1]
+                   for x in ctx.ms):
+            continue
+        if m.label == "cancer" and who[0] <= m.start and m.end <= who[1]:
+            return True
+        if m.label == "drug" and who[1] <= m.start and m.end <= rule.end():
+            return True
+    return False
 
 
 def _treated_group(m: Mention, ctx: Context) -> bool:
@@ -1977,6 +2003,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None  # "For crizotinib-naive patients:": the drug names a subgroup
     if ctx.section == "inclusion" and _treated_group(m, ctx):
         return None  # "Patients receiving X must ...": a rule for the treated group only
+    if ctx.section == "inclusion" and _cancer_subgroup(m, ctx):
+        return Unparsed(ctx.text[m.start:m.end], reason="a rule for the patients with one "
+                        "of the cancers", prov=ctx.prov(m.start, m.end, "context.subgroup"))
     if m.data["concept"] in _other_medication() and (
             _INTERACTING.search(ctx.text, ctx.start, ctx.end)
             or not (_MED_HISTORY.search(before[-50:]) or re.match(r"(?i)\s*-?\s*na[iï]ve", after))):
