@@ -179,6 +179,9 @@ def build_lexicon(ontology) -> Lexicon:
             for k in keys:
                 lex.drugs.setdefault(k, concept)
                 lex.drug_first.add(k.split()[0])
+    for k, concept in _class_names_by_gene_alias(lex.drugs, ontology):
+        lex.drugs.setdefault(k, concept)
+        lex.drug_first.add(k.split()[0])
     lex.name_first = lex.cancer_first | lex.drug_first
     lex.cancer_prefixes = _prefixes(lex.cancers)
     lex.drug_prefixes = _prefixes(lex.drugs)
@@ -266,6 +269,36 @@ def _subtypes(ontology) -> dict[tuple[str, str], str]:
             for w, subs in seen.items():
                 if len(subs) == 1 and (code, w) not in out:
                     out[(code, w)] = subs.pop()
+    return out
+
+
+_LETTERS_DIGITS = re.compile(r"([a-z])(\d)")
+
+
+def _class_names_by_gene_alias(drugs: dict[str, str], ontology) -> list[tuple[str, str]]:
+    """A drug class named by its target gene under another of the gene's names: "ErbB-2
+    targeted agents" and "HER-2 directed therapy" as "HER2-targeted agent(s)" is, "PDCD1
+    inhibitor" as "PD-1 inhibitor" (names of the ontology's genes, at least three letters,
+    also with the digits set apart: "erbb 2")."""
+    classes = set(getattr(ontology, "drug_classes", {}) or {})
+    forms: dict[str, set[str]] = {}
+    for form, symbol in ontology.gene_lexicon().items():
+        key = word_key(form)
+        for k in {key, _LETTERS_DIGITS.sub(r"\1 \2", key)}:
+            if len(k.replace(" ", "")) >= 3:
+                forms.setdefault(symbol, set()).add(k)
+    symbol_of = {k: s for s, ks in forms.items() for k in ks}
+    out: list[tuple[str, str]] = []
+    for key, concept in drugs.items():
+        if concept not in classes:
+            continue
+        words = key.split()
+        for n in (3, 2, 1):
+            symbol = symbol_of.get(" ".join(words[:n])) if len(words) > n else None
+            if symbol is not None:
+                rest = " ".join(words[n:])
+                out += [(f"{alias} {rest}", concept) for alias in sorted(forms[symbol])]
+                break
     return out
 
 
