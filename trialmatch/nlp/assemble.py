@@ -546,7 +546,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             runs[-1].append(cur)
             ors[-1] = True
             either = False
-        elif _joining_or(gap):
+        elif _joining_or(gap) or _PART_BRACKET_OR.search(text, prev.end, cur.start):
             runs[-1].append(cur)
             ors[-1] = True
         elif ors[-1] and _SIGN_COMMA.fullmatch(gap) and _marker(prev.node) and _marker(cur.node):
@@ -926,6 +926,11 @@ _PART_LABEL = re.compile(
 _PART_BRACKET = re.compile(
     r"[ \t]*\(\s*(?i:(?:for|in)\s+)?(?i:(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|"
     rf"enrolled\s+in|assigned\s+to)\s+)?(?i:the\s+)?{PART_LABEL.pattern}(?i:\s+only)?\s*\)")
+
+
+# "A ... (part 1 only) or B ...": the "or" after a part's bracket joins one part's finding
+# and another's, however long the first
+_PART_BRACKET_OR = re.compile(_PART_BRACKET.pattern + r"\s*,?\s*(?i:or)\b")
 
 
 # (what ends the criterion's first clause: the allowance must be its own main clause, not a
