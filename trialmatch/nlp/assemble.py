@@ -944,12 +944,21 @@ _NOT_AN_EXCLUSION = re.compile(r"(?i)\b(?:(?:is|are)\s+not|will\s+not\s+be|would
                                r"|\b(?:does|do|will)\s+not\s+exclude\b")
 
 
+# "... (for patients receiving sorafenib and tipifarnib)" closing a criterion: the rule of
+# the arm that gives those drugs
+_ARM_BY_TREATMENT_AFTER = re.compile(
+    r"(?i)\(\s*(?:only\s+)?for\s+(?:the\s+)?(?:patients|subjects|participants|those)\s+"
+    r"(?:receiving|treated\s+with|assigned\s+to|randomi[sz]ed\s+to|who\s+will\s+receive)\b"
+    r"[^()]{1,120}\)\s*[.;]?\s*\Z")
+
+
 def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
     """Why a whole criterion is left for review before any finding is read, or None: a rule
     for one part of the study, or an exclusion whose main clause says what does not exclude
     ("An earlier cancer is not an exclusion provided that ... no concurrent therapy": what the
     exclusions let in, on conditions; no rule to negate)."""
-    if _PART_SUBJECT.match(text, c.start, c.end):
+    if _PART_SUBJECT.match(text, c.start, c.end) \
+            or _ARM_BY_TREATMENT_AFTER.search(text, c.start, c.end):
         return "a rule for one part of the study"
     if c.section == "exclusion":
         found = _NOT_AN_EXCLUSION.search(text, c.start, c.end)
