@@ -296,6 +296,10 @@ def _population(label: str) -> tuple[tuple[str, str], ...]:
 
 
 _SPECIFIC_TO = re.compile(r"(?i)\bspecific\s+to\b")
+_FURTHER_FOR = re.compile(r"(?i)\s*(?:additional|further|extra|specific)\s+(?:(?:inclusion|"
+                          r"exclusion|eligibility)\s+)?(?:requirements|criteria)\s+(?:for|in)\s+"
+                          # (a part named by the drugs it gives: "drug A + drug B")
+                          r"(?:the\s+)?(?P<name>[^:+]{1,30}\+[^:]{1,30}?)\s*:?\s*\Z")
 
 
 def _heading(kind: str, label: str, source: str) -> Heading:
@@ -311,6 +315,12 @@ def _heading(kind: str, label: str, source: str) -> Heading:
             # "Exclusion criteria specific to the drug-X cohorts": the criteria of some
             # cohorts, added to those of all; the other cohorts need none of them
             return Heading(kind, label, cohorts, source, additive=True)
+        further = _FURTHER_FOR.match(label)
+        if not cohorts and further is not None:
+            # "Additional inclusion requirements for drug A + drug B": the criteria of the
+            # arm that gives those drugs, added to those of all; the other arms need none
+            name = further.group("name").strip()
+            return Heading(kind, label, ((portion_id(name), name),), source, additive=True)
         if not cohorts and (population := _population(label)):
             # a period of the trial adds to the criteria no heading scopes; a population
             # (participants with asthma, caregivers) is a cohort like any other
