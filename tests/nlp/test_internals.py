@@ -524,10 +524,13 @@ def _trailing_or_reference(pairs, text):
 
     if not any(_ends_or(c.text) for c, _ in pairs):
         return pairs
-    out, joined, open_or = [], set(), False
+    out, joined, open_or, tail = [], set(), False, None
     for c, node in pairs:
         alone = _ONLY_OR.fullmatch(c.text) is not None
-        if open_or and out and out[-1][0].section == c.section and \
+        # (past one item of the chain whose "or" was left out, a sibling ending in "or")
+        resumed = tail is not None and c.parent == tail.parent and c.depth == tail.depth \
+            and _ends_or(c.text)
+        if (open_or or resumed) and out and out[-1][0].section == c.section and \
                 out[-1][0].cohorts == c.cohorts and not alone:
             first, prev = out[-1]
             items = prev.items if isinstance(prev, AnyOf) and id(prev) in joined else (prev,)
@@ -536,8 +539,10 @@ def _trailing_or_reference(pairs, text):
             choice = AnyOf((*items, node), prov=prov)
             joined.add(id(choice))
             out[-1] = (first, choice)
+            tail = c
         elif not alone:
             out.append((c, node))
+            tail = None
         open_or = _ends_or(c.text)
     return out
 

@@ -1453,7 +1453,11 @@ def _trailing_or(pairs: list[tuple[Criterion, Node]], text: str
     open_or = False
     for c, node in pairs:
         alone = _ONLY_OR.fullmatch(c.text) is not None
-        if open_or and out and out[-1][0].section == c.section and \
+        # (a sibling of the chain that ends with "or" again goes on with it, past one
+        # item whose "or" the text left out: "A, or / B / C, or / D")
+        resumed = bool(chain) and tail is not None and c.parent == tail.parent \
+            and c.depth == tail.depth and _ends_or(c.text)
+        if (open_or or resumed) and out and out[-1][0].section == c.section and \
                 out[-1][0].cohorts == c.cohorts and not alone:
             if not chain:
                 chain.append(out[-1][1])

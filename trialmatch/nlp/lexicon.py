@@ -112,6 +112,8 @@ class Lexicon:
 # rests on a sign would also match its opposite; such names are left to the biomarker rules.
 _SIGNED = re.compile(r"[+±]|[^\W_]-(?![^\W_])")
 _FORM_OK = re.compile(r"[A-Za-z][A-Za-z0-9.\-/*:]{1,20}\Z")
+# a gene name of capitals and a final number ("FLT3", "NTRK1"), also written "FLT-3"
+_NUMBERED_NAME = re.compile(r"([A-Z]{3,})(\d{1,2})")
 
 
 def build_lexicon(ontology) -> Lexicon:
@@ -122,6 +124,10 @@ def build_lexicon(ontology) -> Lexicon:
     for form, symbol in ontology.gene_lexicon().items():
         if _FORM_OK.match(form) and len(form) >= 2:
             lex.add_gene(form, (symbol,), "ontology.gene")
+            if (spaced := _NUMBERED_NAME.fullmatch(form)) is not None:
+                # "FLT-3", "NTRK-1": the number set off by a hyphen
+                lex.add_gene(f"{spaced.group(1)}-{spaced.group(2)}", (symbol,),
+                             "ontology.gene")
         lex.symbols.add(symbol)
     for alias in data.aliases:
         for form in alias.forms:
