@@ -296,6 +296,7 @@ def _population(label: str) -> tuple[tuple[str, str], ...]:
 
 
 _SPECIFIC_TO = re.compile(r"(?i)\bspecific\s+to\b")
+_ONLY_END = re.compile(r"(?i)\bonly\s*\Z")
 _FURTHER_FOR = re.compile(r"(?i)\s*(?:additional|further|extra|specific)\s+(?:(?:inclusion|"
                           r"exclusion|eligibility)\s+)?(?:requirements|criteria)\s+(?:for|in)\s+"
                           # (a part named by the drugs it gives: "drug A + drug B")
@@ -307,7 +308,9 @@ def _heading(kind: str, label: str, source: str) -> Heading:
         return Heading(kind, label, cohort_ids(label) or ((portion_id(label), label),),
                        source, additive=True)
     if kind == "cohort":
-        return Heading(kind, label, cohort_ids(label), source)
+        # ("For cohort 7 only:": the other cohorts go without the criteria under it)
+        return Heading(kind, label, cohort_ids(label), source,
+                       additive=source == "cohort.for" and _ONLY_END.search(label) is not None)
     if kind in ("inclusion", "exclusion"):
         tail = re.split(r"\s[-–(:]\s?|\s(?:for|in|(?i:specific)\s+to)\s", label, maxsplit=1)
         cohorts = (cohort_ids(tail[1]) or _named_cohorts(tail[1])) if len(tail) > 1 else ()

@@ -473,7 +473,7 @@ def segment(text: str) -> Layout:
         b.tail = False
         h = classify(line)
         if h is not None and h.rest is None and (h.kind != b.section or h.source == "cohort.portion") \
-                and _wrapped_word(b, line, h.source == "cohort.portion"):
+                and _wrapped_word(b, line, h.source in ("cohort.portion", "cohort.for")):
             h = None
         if h is not None and h.rest is None:
             if b.criteria:
@@ -583,8 +583,8 @@ def _wrapped_word(b: _Builder, line: str, any_case: bool = False) -> bool:
     """A lower-case heading word without a colon right under an unfinished criterion line
     ("... requiring treatment at the time of" over "inclusion" in the exclusion criteria):
     the criterion's last word, wrapped, not a heading that switches the section. A part named
-    by what it does ("... apply to subjects on the" over "Expansion Cohort (from 2013)") is
-    wrapped words in any case."""
+    by what it does ("... apply to subjects on the" over "Expansion Cohort (from 2013)") or
+    after "for" ("... measurable disease" over "for Part B") is wrapped words in any case."""
     core = line.strip()
     return ((any_case or core.islower()) and not core.endswith((":", "：")) and bool(b.criteria)
             and b.open and not b.blank
