@@ -185,12 +185,15 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
     if j < len(found) and (carved := _EXCEPTION_AHEAD.match(text, start)) is not None \
             and carved.end() <= found[j].start:
         start = carved.end()  # "malignancy (except X) including A, B": the examples follow
-    gap = _ABBREVIATION.sub(" ", text[start:found[j].start]) if j < len(found) else "x"
+    # (a closed bracket in between is an aside: "breast cancer (stage IV disease) including
+    # inflammatory breast cancer")
+    gap = _CLOSED_BRACKET.sub(" ", _ABBREVIATION.sub(" ", text[start:found[j].start])) \
+        if j < len(found) else "x"
     if not _EXAMPLES.fullmatch(gap) and not (
             j < len(found) and _names_cancer(_bare(head.node))
             and _names_cancer(_bare(found[j].node)) and _EXAMPLES_LISTED.fullmatch(gap)):
         return j
-    opening = text.rfind("(", start, found[j].start)
+    opening = _open_bracket(text, start, found[j].start)
     close = text.find(")", opening) if opening != -1 else -1
     limit = close if close != -1 else None
     first = j  # (the gap before the first example is the cue's, checked above)
@@ -201,6 +204,20 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
             j == first or len(text[found[j - 1].end:found[j].start]) < 60):
         j += 1
     return j
+
+
+_CLOSED_BRACKET = re.compile(r"\([^()]*\)")
+def _open_bracket(text: str, start: int, end: int) -> int:
+    """The last "(" in text[start:end] not closed before `end` (-1 if none)."""
+    depth = 0
+    for k in range(end - 1, start - 1, -1):
+        if text[k] == ")":
+            depth += 1
+        elif text[k] == "(":
+            if depth == 0:
+                return k
+            depth -= 1
+    return -1
 
 
 def _examples(found: list[Unit], text: str) -> list[Unit]:

@@ -158,7 +158,7 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
     repeated = False  # the gene of the last phrase was named again in its exception list
     for m in ms:
         if m.label == "gene":
-            if _alias_repeat(phrases, m, text):
+            if _alias_repeat(phrases, m, text) or _status_restated(phrases, m, text):
                 continue
             if _named_in_exception(last_attached, m, text, last_end, excepting):
                 last_end, excepting, repeated = m.end, True, True
@@ -248,6 +248,25 @@ _EXON_LIST_GAP = re.compile(r"(?i)\s*(?:,\s*(?:(?:and/or|or|and)\s+)?|(?:and/or|
 _DEFINING = re.compile(r"(?i)[\s-]*(?:over-?expression|overexpressed|expression|expressing|"
                        r"status|score)?[\s,]*[(\[]?\s*(?:i\.\s?e\.,?|"
                        r"defined\s+as|by|as)?\s*")
+
+
+# "estrogen receptor positive (ER+)": a status, then the same marker and status in short
+_STATUS_OPEN = re.compile(r"(?i)[\s-]{0,2}(positive|negative|\+|-)\s{0,2}\(\s{0,2}")
+_STATUS_CLOSE = re.compile(r"(?i)\s{0,2}(positive|negative|\+|-)?\s{0,2}\)")
+
+
+def _status_restated(phrases: list[Phrase], m: Mention, text: str) -> bool:
+    """The marker of the last phrase said again in brackets with the same status right after
+    its own ("ER positive (ER+)"): no second finding (it would read as an alternative)."""
+    if not phrases or phrases[-1].variants or set(m.data["genes"]) != set(phrases[-1].genes):
+        return False
+    opening = _STATUS_OPEN.fullmatch(text, phrases[-1].end, m.start)
+    close = _STATUS_CLOSE.match(text, m.end, m.end + 12) if opening else None
+    if opening is None or close is None or close.group(1) is None:
+        return False
+    sign = {"positive": "+", "negative": "-"}
+    return sign.get(opening.group(1).lower(), opening.group(1)) == \
+        sign.get(close.group(1).lower(), close.group(1))
 
 
 def _alias_repeat(phrases: list[Phrase], m: Mention, text: str) -> bool:
