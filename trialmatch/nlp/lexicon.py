@@ -154,7 +154,7 @@ def build_lexicon(ontology) -> Lexicon:
             continue
         if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
-            lex.cancer_first.add(key.split()[0])
+            lex.cancer_first.update(_first_tokens(key))
             if " squamous cell carcinoma" in f" {key}":
                 # "head and neck squamous carcinoma": the cell word left out
                 lex.cancers.setdefault(key.replace("squamous cell carcinoma",
@@ -164,7 +164,7 @@ def build_lexicon(ontology) -> Lexicon:
         # PTCL is only the NOS type: the name the text uses wins over the internal code
         if key not in lex.cancers and gene_key(key) not in lex.genes:
             lex.cancers[key] = code
-            lex.cancer_first.add(key.split()[0])
+            lex.cancer_first.update(_first_tokens(key))
     for name, concept in ontology.drug_lexicon().items():
         key = word_key(name)
         if key and len(key) >= 3 and not _SIGNED.search(name):
@@ -184,10 +184,10 @@ def build_lexicon(ontology) -> Lexicon:
                 keys.append(key.replace(" tyrosine kinase inhibitor", " tk inhibitor"))
             for k in keys:
                 lex.drugs.setdefault(k, concept)
-                lex.drug_first.add(k.split()[0])
+                lex.drug_first.update(_first_tokens(k))
     for k, concept in _class_names_by_gene_alias(lex.drugs, ontology):
         lex.drugs.setdefault(k, concept)
-        lex.drug_first.add(k.split()[0])
+        lex.drug_first.update(_first_tokens(k))
     lex.name_first = lex.cancer_first | lex.drug_first
     lex.cancer_prefixes = _prefixes(lex.cancers)
     lex.drug_prefixes = _prefixes(lex.drugs)
@@ -276,6 +276,17 @@ def _subtypes(ontology) -> dict[tuple[str, str], str]:
                 if len(subs) == 1 and (code, w) not in out:
                     out[(code, w)] = subs.pop()
     return out
+
+
+_LEADING_NUMBER = re.compile(r"\d+(?=[a-z])")
+
+
+def _first_tokens(key: str) -> tuple[str, ...]:
+    """The first word of a name, and the number the tokenizer splits off its start ("3rd
+    generation EGFR TKI" is read from the token "3"), both ways the name may be looked up."""
+    first = key.split()[0]
+    lead = _LEADING_NUMBER.match(first)
+    return (first, lead.group()) if lead else (first,)
 
 
 _LETTERS_DIGITS = re.compile(r"([a-z])(\d)")
