@@ -55,7 +55,10 @@ def keep_open(rule: Node) -> Node:
         if negated and isinstance(node, All):
             # (an unreadable part of its own: under a `not`, an `all` of an exclusion's
             # sentences, one unreadable, still excludes on the sentence that can be read)
-            opened = [isinstance(c, Unparsed) for c in node.children]
+            # ("earlier immunotherapy with any of: <unreadable adverse events>": the choice
+            # of unreadable alternatives is an unreadable part too)
+            opened = [isinstance(c, Unparsed) or (isinstance(c, AnyOf) and _open(c))
+                      for c in node.children]
         elif not negated and isinstance(node, AnyOf):
             opened = [_open(c) for c in node.children]
         else:
