@@ -9,8 +9,9 @@ ConText scopes. Exclusion-section polarity is not decided here but by the tree (
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from trialmatch.nlp.mentions import ByStart
+from trialmatch.nlp.mentions import ByStart, Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS, KINDS, Group, after_gene, linker_gap, or_gap
 
 _BREAK = re.compile(r";|\.(?=\s|$)|\n\s*\n")
@@ -100,12 +101,12 @@ _ORIGIN_CONJ = re.compile(r"(?i)\s*(?:,|/|or|and|and/or|and\s+or)\s*")
 
 def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
              ceiling: int, section: str = "inclusion",
-             named: tuple[tuple[int, int], ...] = ()) -> tuple[bool, bool]:
+             named: Sequence[Mention] = ()) -> tuple[bool, bool]:
     """(negated, excepted) for the span start..end from cues in its clause. In the exclusion
     section "... are excluded" restates the section, so only cues before the finding count.
-    `named` are the spans of the other things the clause names: a negation reaches past an
-    "or" only over words that name none ("no chemotherapy or therapy for metastatic TNBC" is
-    about the therapies, not the TNBC)."""
+    `named` are the criterion's mentions: a negation reaches past an "or" only over words
+    that name nothing ("no chemotherapy or therapy for metastatic TNBC" is about the
+    therapies, not the TNBC); cues name nothing."""
     negated = excepted = False
     for c in cues.between(start - 2 * _PRE_SCOPE_OVER_OR - _CUE_LEN, end + _POST_SCOPE):
         role = c.data["role"]
@@ -114,7 +115,8 @@ def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
             # distance)
             gap = _SPACES.sub(" ", text[c.end:start])
             reach = _PRE_SCOPE_OVER_OR if _OR_IN_GAP.search(gap) and not any(
-                c.end <= a and b <= start for a, b in named) else _PRE_SCOPE
+                x.label != "cue" and c.end <= x.start and x.end <= start
+                for x in named) else _PRE_SCOPE
             if floor <= c.start and c.end <= start and len(gap) <= reach \
                     and _clause_ok(text, c.end, start) and not _blocked(text[c.end:start]):
                 negated = True

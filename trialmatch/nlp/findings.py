@@ -811,7 +811,7 @@ def group_unit(g: Group, ctx: Context) -> Unit | None:
     else:
         node = AnyOf(tuple(leaves), prov=ctx.prov(g.start, g.end, "assemble.or"))
     negated, excepted = negation(g.start, g.end, ctx.cues, ctx.text, ctx.start, ctx.end,
-                                 ctx.section, _named_spans(ctx))
+                                 ctx.section, ctx.ms)
     if kind == "expression_loss":
         negated = False  # (the word of loss is the reading itself, no further negation)
     if carved:  # "AML, excluding core-binding factor [inv(16), t(8;21)]": cases left out
@@ -1090,7 +1090,7 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
         return Unit(Not(node, prov=node.prov), m.start, m.end)
     if m.label in _STANDALONE_BIOMARKERS:
         negated, excepted = negation(m.start, m.end, ctx.cues, ctx.text, ctx.start, ctx.end,
-                                     ctx.section, _named_spans(ctx))
+                                     ctx.section, ctx.ms)
         if carved or (excepted and _excepted_from_cancer(m.start, ctx)):
             negated, excepted = True, False  # "AML, excluding t(8;21)": left out of the type
         node = _context(node, negated, excepted, ctx, m.start, m.end)
@@ -1481,12 +1481,6 @@ def _short_code_of_something_else(m: Mention, ctx: Context) -> bool:
     # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
     return any(x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
                for x in ctx.ms)
-
-
-def _named_spans(ctx: Context) -> tuple[tuple[int, int], ...]:
-    """The spans of what the criterion names (cancers, drugs, genes...), for the reach of a
-    negation (`context.negation`)."""
-    return tuple((x.start, x.end) for x in ctx.ms if x.label != "cue")
 
 
 def _cancer(m: Mention, ctx: Context) -> Node | None:

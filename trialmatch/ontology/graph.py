@@ -55,18 +55,7 @@ _SALT = re.compile(r"(?i)(?:\s+(?:hydrochloride|hcl|dihydrochloride|dichloride|c
 
 # between the drugs of a combination product's name: "A and B", "A, B, and C"
 _COMBINED = re.compile(r",\s*and\s+|,\s*|\s+and\s+")
-# between the drugs of one entry of a treatment history: "carboplatin/pemetrexed",
-# "FOLFOX + bevacizumab", "gemcitabine and cisplatin", "rituximab with bendamustine"
-_TOGETHER = re.compile(r"(?i)\s*(?:/|\+|&|;|,|->|→)\s*|\s+(?:and|plus|with|then|followed\s+by)\s+")
-# a count of cycles or doses after a name: "R-CHOP x6", "FOLFOX x 12 cycles", "AC (4 cycles)"
-_COUNT = re.compile(r"(?i)\s*(?:[x×]\s*\d+|\(?\s*\d+\s*(?:cycles?|doses?|courses?)\s*\)?)"
-                    r"(?:\s*(?:cycles?|doses?|courses?))?\s*\Z")
-# how or when a drug was given, written before its name: "weekly paclitaxel"
-_SCHEDULE = re.compile(r"(?i)\A\s*(?:(?:weekly|dose-dense|high-dose|low-dose|oral|iv|"
-                       r"intravenous|maintenance|adjuvant|neoadjuvant|metronomic|"
-                       r"single-agent)\s+)+")
-# a name with its other name in brackets: "pembrolizumab (Keytruda)"
-_BRACKETED = re.compile(r"\s*\(([^()]*)\)\s*")
+
 
 
 class Ontology:
@@ -289,48 +278,6 @@ class Ontology:
             return None
         return next((exon for first, last, exon in self.exons.get(gene, ())
                      if first <= position <= last), None)
-
-    def treatment_concepts(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The drugs (or classes) one entry of a patient's treatment history names, and the
-        parts of it that name none the ontology knows (lower case, as given). An entry is
-        the name itself; a regimen by its short name ("AC" for the "AC regimen"); a name
-        with another name in brackets; or drugs written together ("carboplatin/pemetrexed",
-        "FOLFOX + bevacizumab", "bendamustine-rituximab"), each part read so. A count of
-        cycles after a name ("R-CHOP x6") is no part of it."""
-        given = text.strip().lower()
-        text = _COUNT.sub("", text)
-        whole = self._treatment_concept(text)
-        if whole is not None:
-            return (whole,), ()
-        known: list[str] = []
-        unknown: list[str] = []
-        for part in _TOGETHER.split(_BRACKETED.sub(" ", text)):
-            if part.strip():
-                got = self._hyphenated(_COUNT.sub("", part))
-                known.extend(got)
-                unknown.extend(() if got else (part.strip().lower(),))
-        if not known:
-            return (), (given,)
-        return tuple(dict.fromkeys(known)), tuple(dict.fromkeys(unknown))
-
-    def _hyphenated(self, part: str) -> tuple[str, ...]:
-        """One part of an entry: itself when known, else the drugs its hyphens join when
-        each is known ("bendamustine-rituximab"), else ()."""
-        found = self._treatment_concept(part)
-        if found is not None:
-            return (found,)
-        pieces = [self._treatment_concept(p) for p in part.split("-")]
-        return tuple(p for p in pieces if p) if len(pieces) > 1 and all(pieces) else ()
-
-    def _treatment_concept(self, text: str) -> str | None:
-        """One name of a treatment history: a drug, class or regimen; a short regimen name;
-        the name or the other name of "A (B)"."""
-        text = _SCHEDULE.sub("", text)
-        found = self.drug_concept(text) or self.drug_concept(f"{text} regimen")
-        if found is None and (inner := _BRACKETED.search(text)):
-            found = (self.drug_concept(_BRACKETED.sub(" ", text).strip())
-                     or self.drug_concept(inner.group(1)))
-        return found
 
     @cached_property
     def _combinations(self) -> list[tuple[str, frozenset[str]]]:

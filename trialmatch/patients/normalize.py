@@ -15,6 +15,7 @@ from datetime import date
 
 from trialmatch.ontology import Ontology
 from trialmatch.patients.model import PatientIn
+from trialmatch.patients.treatments import treatment_concepts
 from trialmatch.rules.facts import Finding, PatientFacts, expression_field
 from trialmatch.rules.stages import FIELD as STAGE_FIELD
 from trialmatch.rules.stages import stage_interval, stage_name
@@ -192,7 +193,7 @@ class Normalizer:
         """The drugs one entry of a treatment history names (several for "carboplatin/
         pemetrexed"); an entry, or a part of one, that names no drug the ontology knows is
         kept as given."""
-        known, unknown = self.ont.treatment_concepts(text)
+        known, unknown = treatment_concepts(self.ont, text)
         if not known:
             warnings.append(f"{where}: unknown drug, kept as given{self._closest(text, 'drug')}")
         elif unknown:
