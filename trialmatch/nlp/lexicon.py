@@ -185,7 +185,9 @@ def build_lexicon(ontology) -> Lexicon:
             for k in keys:
                 lex.drugs.setdefault(k, concept)
                 lex.drug_first.update(_first_tokens(k))
-    for k, concept in _class_names_by_gene_alias(lex.drugs, ontology):
+    spelled = [(form, alias.genes[0]) for alias in data.aliases if len(alias.genes) == 1
+               for form in alias.forms]
+    for k, concept in _class_names_by_gene_alias(lex.drugs, ontology, spelled):
         lex.drugs.setdefault(k, concept)
         lex.drug_first.update(_first_tokens(k))
     lex.name_first = lex.cancer_first | lex.drug_first
@@ -292,14 +294,16 @@ def _first_tokens(key: str) -> tuple[str, ...]:
 _LETTERS_DIGITS = re.compile(r"([a-z])(\d)")
 
 
-def _class_names_by_gene_alias(drugs: dict[str, str], ontology) -> list[tuple[str, str]]:
+def _class_names_by_gene_alias(drugs: dict[str, str], ontology,
+                               spelled: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """A drug class named by its target gene under another of the gene's names: "ErbB-2
     targeted agents" and "HER-2 directed therapy" as "HER2-targeted agent(s)" is, "PDCD1
-    inhibitor" as "PD-1 inhibitor" (names of the ontology's genes, at least three letters,
-    also with the digits set apart: "erbb 2")."""
+    inhibitor" as "PD-1 inhibitor", "epidermal growth factor receptor inhibitors" as "EGFR
+    inhibitors" (the ontology's names of the gene and those `spelled` out in data/genes.yaml,
+    each at least three letters, also with the digits set apart: "erbb 2")."""
     classes = set(getattr(ontology, "drug_classes", {}) or {})
     forms: dict[str, set[str]] = {}
-    for form, symbol in ontology.gene_lexicon().items():
+    for form, symbol in [*ontology.gene_lexicon().items(), *spelled]:
         key = word_key(form)
         for k in {key, _LETTERS_DIGITS.sub(r"\1 \2", key)}:
             if len(k.replace(" ", "")) >= 3:
