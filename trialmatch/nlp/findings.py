@@ -1655,8 +1655,7 @@ _AT_MOST = re.compile(r"(?i)\b(?:most|up\s+to|maximum|max|fewer|less|none|zero|0
 # ... unless what is bounded is a failure, which took one course at least: "must have
 # failed no more than one prior course of X"
 _FAILED_BOUND = re.compile(r"(?i)\b(?:failed|progressed\s+(?:on|after)|relapsed\s+after|"
-                           r"refractory\s+to)\s+(?:no|not)\s+more\s+than\b|\b(?:failed|"
-                           r"progressed\s+(?:on|after)|refractory\s+to)\s+(?:at\s+most|up\s+to)\b")
+                           r"refractory\s+to)\s+(?:(?:no|not)\s+more\s+than|at\s+most|up\s+to)\b")
 # ... nor a count of what is planned or ongoing, nor of one drug among alternatives
 _OR_WORD = re.compile(r"(?i)\b(?:or|and/or)\b")
 _NOT_YET = re.compile(r"(?i)\b(?:scheduled|planned|appropriate|receiving|candidates?|eligible|"
