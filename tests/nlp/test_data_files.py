@@ -91,6 +91,22 @@ def test_gene_data_loads():
     assert data.aliases and data.codons["KRAS"]["12"] == "G"
 
 
+def test_traits_are_known_genes_and_read_as_no_tumour_finding():
+    """data/genes.yaml `traits`: each is a gene of the ontology; a criterion naming only a
+    trait is left for review, where a tumour gene with the same words is a finding."""
+    from trialmatch.nlp.parse import _default_ontology
+    from trialmatch.rules.nodes import Alteration, walk
+
+    ontology = _default_ontology()
+    assert gene_data().traits and all(ontology.has_gene(g) for g in gene_data().traits)
+
+    def genes(line):
+        trial = parse_eligibility(f"Exclusion Criteria:\n- {line}", ontology=ontology)
+        return {n.gene for c in trial.cohorts for n in walk(c.rule) if isinstance(n, Alteration)}
+    assert genes("A documented thiopurine methyltransferase (TPMT) deficiency") == set()
+    assert genes("A documented ATM deficiency") == {"ATM"}
+
+
 SITES = [(s, ex) for s in sites() for ex in s.examples]
 
 

@@ -33,6 +33,17 @@ def test_a_subtype_oncotree_files_beside_its_type_still_counts_as_that_type(onto
     assert ontology.tissue_of("UELMS") == "UTERUS"  # the OncoTree chain decides the tissue
 
 
+def test_skin_melanoma_subtypes_count_as_cutaneous_melanoma(ontology):
+    """Acral and lentigo maligna melanomas sit beside the cutaneous melanoma in OncoTree, but
+    they are melanomas of the skin; a mucosal melanoma is not."""
+    patients = [make_patient(ontology, id=f"P-{code}", diagnosis={"oncotree": code})
+                for code in ("ACRM", "SKLMM", "HNMUCM")]
+    got = statuses(ontology, [trial("T-SKCM", "diagnosis(SKCM)")], patients)
+    assert got[("P-ACRM", "T-SKCM")] == "eligible"
+    assert got[("P-SKLMM", "T-SKCM")] == "eligible"
+    assert got[("P-HNMUCM", "T-SKCM")] == "ineligible"
+
+
 def test_extra_is_a_links_are_checked(ontology):
     from trialmatch.ontology.load import Row, table_problems
     from trialmatch.ontology.stored import embedded_tables

@@ -38,13 +38,22 @@ def test_age_from_birth_date_and_ecog_karnofsky(mini_ontology):
 
 
 def test_her2_status_from_ihc_and_amplification(mini_ontology):
-    cases = [({"her2_ihc": "3+"}, [], "positive"), ({"her2_ihc": "2+"}, [], None),
-             ({"her2_ihc": "2+"}, [{"gene": "ERBB2", "type": "amplification"}], "positive"),
-             ({"her2_ihc": "1+"}, [], "low"), ({"her2_ihc": "0"}, [], "zero")]
-    for biomarkers, alts, expected in cases:
-        (p,) = norm({"id": "P", "biomarkers": biomarkers, "alterations": alts},
-                    mini_ontology).patients
-        assert p.statuses.get("her2") == expected, biomarkers
+    cases = [({"her2_ihc": "3+"}, [], None, "positive"), ({"her2_ihc": "2+"}, [], None, None),
+             ({"her2_ihc": "2+"}, [{"gene": "ERBB2", "type": "amplification"}], None,
+              "positive"),
+             ({"her2_ihc": "1+"}, [], None, "low"), ({"her2_ihc": "0"}, [], None, "zero"),
+             # IHC 2+ and a panel that tested ERBB2 and found it not amplified: HER2-low; a
+             # panel without ERBB2 tells nothing
+             ({"her2_ihc": "2+"}, [], ["ERBB2", "PIK3CA"], "low"),
+             ({"her2_ihc": "2+"}, [], ["PIK3CA"], None),
+             ({"her2_ihc": "2+"}, [{"gene": "ERBB2", "type": "amplification"}], ["ERBB2"],
+              "positive")]
+    for biomarkers, alts, tested, expected in cases:
+        patient = {"id": "P", "biomarkers": biomarkers, "alterations": alts}
+        if tested is not None:
+            patient["tested_genes"] = tested
+        (p,) = norm(patient, mini_ontology).patients
+        assert p.statuses.get("her2") == expected, (biomarkers, tested)
 
 
 def test_errors_name_the_pointer_and_echo_no_patient_values(mini_ontology):

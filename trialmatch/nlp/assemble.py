@@ -1280,6 +1280,106 @@ def _history_sides(node: Node, found: list[Unit], text: str, c: Criterion,
     return AnyOf((other, node) if sides[1] else (node, other), prov=prov)
 
 
+# "Prior adjuvant chemotherapy allowed", "earlier neoadjuvant or adjuvant treatment is
+# permitted", "patients given adjuvant tamoxifen are eligible"
+_ADJUVANT_ALLOWED = re.compile(r"(?i)\b(?:neo-?)?adjuvant\b[^.;:]{0,80}?\b(?:allowed|permitted|"
+                               r"acceptable|eligible)\b")
+# the setting's treatment named by no drug or class: any ("prior adjuvant therapy", "earlier
+# neoadjuvant or adjuvant treatment")
+_ADJUVANT_ANY = re.compile(r"(?i)\b(?:neo-?)?adjuvant\s+(?:or\s+(?:neo-?)?adjuvant\s+)?"
+                           r"(?:systemic\s+)?(?:therapy|therapies|treatments?)\b")
+
+
+def _setting_allowed(layout: Layout, nodes: dict[int, Node],
+                     ms_of: dict[int, list[Mention]]) -> None:
+    """A treatment the trial allows in the (neo)adjuvant setting ("Prior adjuvant
+    chemotherapy allowed") beside a rule against it ("No prior chemotherapy"): the rule holds
+    outside that setting only, which a profile does not record, so having had it is left for
+    review; a rule against a wider class ("no prior systemic therapy") still rules out the
+    rest of the class. The allowed treatment is what the permission names, else any."""
+    allowed: list[tuple[tuple[str, ...] | None, str]] = []
+    for i, c in enumerate(layout.criteria):
+        drugs = [m for m in ms_of[i] if m.label == "drug"]
+        if _ADJUVANT_ALLOWED.search(c.text) and all("permission" in m.mods for m in drugs) \
+                and not any(isinstance(n, PriorTherapy) for n in walk(nodes[i])):
+            allowed += [(c.cohorts, m.data["concept"]) for m in drugs if m.data.get("concept")] \
+                or ([(c.cohorts, ANY_TREATMENT)] if _ADJUVANT_ANY.search(c.text) else [])
+    if not allowed:
+        return
+    from trialmatch.ontology import default_ontology
+
+    concepts = default_ontology().drug_concepts
+    for j, d in enumerate(layout.criteria):
+        mine = tuple(dict.fromkeys(a for cohorts, a in allowed if cohorts is None
+                                   or d.cohorts is None or set(cohorts) & set(d.cohorts)))
+        if mine:
+            nodes[j] = _outside_setting(nodes[j], mine, d.section == "exclusion", concepts)
+
+
+def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool, concepts) -> Node:
+    """`node` with each treatment it rules out (`ruled_out`: under an even number of `not`s
+    in an exclusion, an odd one in an inclusion) read outside the allowed setting (see
+    `_setting_allowed`)."""
+    if isinstance(node, Not):
+        item = _outside_setting(node.item, allowed, not ruled_out, concepts)
+        return node if item is node.item else replace(node, item=item)
+    if isinstance(node, (All, AnyOf)):
+        items = tuple(_outside_setting(n, allowed, ruled_out, concepts) for n in node.items)
+        return node if items == node.items else replace(node, items=items)
+    if not (ruled_out and isinstance(node, PriorTherapy)):
+        return node
+    if any(a in concepts(node.concept) for a in allowed):  # "no prior cisplatin"
+        return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
+                        reason="a prior treatment in one disease setting", prov=node.prov)
+    wider = tuple(a for a in allowed if node.concept in concepts(a) and a not in node.excluding)
+    return replace(node, excluding=(*node.excluding, *wider)) if wider else node
+
+
+def _types_allowed(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
+                   heading: str) -> tuple[Node, ...]:
+    """The cancer types a criterion only allows, requiring nothing ("Adenocarcinoma of the
+    gastro-oesophageal junction is also eligible"); () when it requires anything else."""
+    ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
+    found = _permission_over_lists(units(ctx), text)
+    if not found or not all(u.permitted for u in found):
+        return ()
+    allowed = tuple(u.node for u in found)
+    kinds = (x for n in allowed for x in (n.items if isinstance(n, AnyOf) else (n,)))
+    return allowed if all(isinstance(x, Diagnosis) for x in kinds) else ()
+
+
+# words that add to what the criteria take ("also eligible", "are included as well"), where a
+# bare "allowed" often qualifies the required type ("CNS-positive leukaemia allowed")
+_ADDED = re.compile(r"(?i)\b(?:also|as\s+well|too)\b|\b(?:are|is)\s+included\b")
+
+
+def _widen_earlier(layout: Layout, i: int, nodes: dict[int, Node],
+                   allowed: tuple[Node, ...]) -> None:
+    """A criterion that only allows more cancer types ("- Squamous cell or adenocarcinoma of
+    the oesophagus" / "  - junctional adenocarcinoma allowed") widens the cancer type the
+    criterion above it requires: its parent item, else the nearest earlier inclusion
+    criterion of the same cohorts that requires one. Nothing when none does (the record's
+    conditions then name the population)."""
+    from trialmatch.ontology import default_ontology
+
+    ontology = default_ontology()
+    c = layout.criteria[i]
+    order = [c.parent] if c.parent is not None else range(i - 1, -1, -1)
+    for k in order:
+        d = layout.criteria[k]
+        if d.section != "inclusion" or d.cohorts != c.cohorts:
+            continue
+        # (a kind of a type already taken adds nothing: "GBM after radiotherapy is eligible")
+        taken = required_codes(nodes[k])
+        new = tuple(x for n in allowed for x in (n.items if isinstance(n, AnyOf) else (n,))
+                    if isinstance(x, Diagnosis) and not any(
+                        ontology.is_a_relation(t, x.code) == 2 for t in taken))
+        wider = _widened(nodes[k], new) if new and taken else nodes[k]
+        if wider is not nodes[k]:
+            nodes[k] = wider
+            return
+
+
 def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:
     """The criterion with the cancer types it also allows ("Mucosal melanomas are also
     included") as alternatives of its first required cancer type, and the treatments it
@@ -1378,6 +1478,11 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             c, text, heading) or criterion_node(c, text, ms_of[i], cues, heading)
         nodes[i] = _other_than_before(nodes[i], c, layout.criteria[i - 1] if i else None,
                                       ms_of[i - 1] if i else [])
+        if isinstance(nodes[i], Unparsed) and c.section == "inclusion" and any(
+                m.label == "cancer" and "permission" in m.mods for m in ms_of[i]) and \
+                _ADDED.search(c.text):
+            _widen_earlier(layout, i, nodes, _types_allowed(c, text, ms_of[i], cues, heading))
+    _setting_allowed(layout, nodes, ms_of)
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):
@@ -1385,7 +1490,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             continue  # (a part's label over its items: they are that part's criteria)
         kids = [k for k in c.children if k not in absorbed] if c.header else []
         if not kids:
-            kids = _flat_items(layout, i, nodes)
+            kids = _flat_items(layout, i, nodes) or _flat_exceptions(layout, i, ms_of)
         if not kids and c.children:
             # a criterion with sub-items, not written as a header ("must have higher-risk
             # MDS or AML" / "- RAEB-2" / "- AML"): the sub-items define it when they are
@@ -1603,6 +1708,37 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
                 and d.depth == c.depth and not isinstance(nodes[k], Unparsed) for k in pair):
             return pair
     return run if len(run) >= 2 else []
+
+
+def _flat_exceptions(layout: Layout, i: int, ms_of: dict[int, list[Mention]]) -> list[int]:
+    """The exceptions of a header written at its own level ("- Another cancer, except:" /
+    "- cervical carcinoma in situ" / "- basal cell skin cancer" / "- Known HIV infection"):
+    when the header announces exceptions (data/lists.yaml) and has no nested items, the run
+    of following items of the same section, level and style that name what the header names
+    (a cancer, a drug), however they are read; else none."""
+    c = layout.criteria[i]
+    if not c.header or c.children or not announces_exceptions(c.text):
+        return []
+    def names(k: int) -> set[str]:
+        found = {m.label for m in ms_of[k]} & {"cancer", "drug"}
+        return found | {"cancer"} if _MALIGNANCY_WORD.search(layout.criteria[k].text) else found
+
+    named = names(i)
+    run: list[int] = []
+    for k in range(i + 1, len(layout.criteria)):
+        d = layout.criteria[k]
+        if d.header or d.section != c.section or d.cohorts != c.cohorts or \
+                d.parent != c.parent or d.style != c.style or d.depth != c.depth or \
+                not names(k) & named:
+            break
+        run.append(k)
+    return run
+
+
+# a word that names a malignancy however it is qualified ("carcinoma in situ", "other
+# primary solid tumour"; not "disease", which names any illness)
+_MALIGNANCY_WORD = re.compile(r"(?i)\b(?:cancers?|carcinomas?|tumou?rs?|neoplasms?|malignanc\w*|"
+                              r"lymphomas?|leuka?emias?|sarcomas?|melanomas?|in\s+situ)\b")
 
 
 def _kid_alternatives(layout: Layout, c: Criterion, head: Node, kids: list[int],

@@ -884,9 +884,19 @@ def _subtype_of_named(m: Mention, ctx: Context) -> bool:
 
 
 def _nonbio(g: Group, ctx: Context) -> bool:
+    """Whether the group's genes name no tumour finding: a word after it says so ("CD4
+    count"), or every gene is an inherited drug-metabolism trait (data/genes.yaml `traits`:
+    "known DPD deficiency"), tested as enzyme activity or genotype, never on a tumour panel."""
+    if all(gene in _traits() for p in g.phrases for gene in p.genes):
+        return True
     last = g.phrases[-1]
     after = ctx.cues.between(last.end, (last.cue_end or last.end) + 12)
     return any(c.data["role"] == "nonbio" for c in after)
+
+
+@lru_cache(maxsize=1)
+def _traits() -> frozenset[str]:
+    return frozenset(gene_data().traits)
 
 
 def _context(node: Node, negated: bool, excepted: bool, ctx: Context, start: int,

@@ -155,6 +155,7 @@ class GeneData(_Model):
     codons: dict[str, dict[str, str]]
     rearrangements: dict[str, list[str]]
     implied: dict[str, str] = {}
+    traits: list[str] = []
 
     def is_expression_marker(self, gene: str) -> bool:
         """Read as a protein by "positive" / "negative": the listed markers and every cluster of

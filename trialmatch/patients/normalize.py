@@ -105,7 +105,15 @@ class Normalizer:
                 numbers[name] = (float(value), float(value))
         statuses: dict[str, str] = {k: v for k, v in (("er", b.er), ("pr", b.pr), ("msi", b.msi),
                                       ("mmr", b.mmr)) if v is not None}
-        her2 = self.her2_status(p, findings)
+        tested = None
+        if p.tested_genes is not None:
+            tested = frozenset(self._each(p.tested_genes, f"{prefix}/tested_genes", self.gene,
+                                          "gene symbols", warnings))
+        elif p.alterations is None:
+            # no genomic result at all, as a missing `prior_therapies` is no treatment history:
+            # an empty panel, so every gene criterion is unknown rather than "not altered"
+            tested = frozenset()
+        her2 = self.her2_status(p, findings, tested)
         if her2:
             statuses["her2"] = her2
         for marker, level in (b.expression or {}).items():
@@ -124,14 +132,6 @@ class Normalizer:
         oncotree = None
         if p.diagnosis and p.diagnosis.oncotree:
             oncotree = self.cancer(p.diagnosis.oncotree, prefix, warnings)
-        tested = None
-        if p.tested_genes is not None:
-            tested = frozenset(self._each(p.tested_genes, f"{prefix}/tested_genes", self.gene,
-                                          "gene symbols", warnings))
-        elif p.alterations is None:
-            # no genomic result at all, as a missing `prior_therapies` is no treatment history:
-            # an empty panel, so every gene criterion is unknown rather than "not altered"
-            tested = frozenset()
         priors = None
         if p.prior_therapies is not None:
             priors = self.ont.with_combinations(tuple(dict.fromkeys(
@@ -202,7 +202,11 @@ class Normalizer:
         return (*known, *unknown)
 
     @staticmethod
-    def her2_status(p: PatientIn, findings: list[Finding | None]) -> str | None:
+    def her2_status(p: PatientIn, findings: list[Finding | None],
+                    tested: frozenset[str] | None) -> str | None:
+        """The HER2 status the record gives, or its IHC score and ISH result imply (IHC 2+
+        is equivocal: amplified is positive; not amplified by ISH, or ERBB2 on a panel that
+        found no amplification of it, is HER2-low); None when they do not tell."""
         b = p.biomarkers
         if b.her2:
             return b.her2
@@ -210,7 +214,8 @@ class Normalizer:
             f is not None and f.gene == "ERBB2" and f.type == "amplification" for f in findings)
         if b.her2_ihc == 3 or (b.her2_ihc == 2 and amplified):
             return "positive"
-        if b.her2_ihc == 2 and b.her2_ish == "not amplified":
+        if b.her2_ihc == 2 and (b.her2_ish == "not amplified" or (
+                b.her2_ish is None and tested is not None and "ERBB2" in tested)):
             return "low"
         if b.her2_ihc == 1:
             return "low"
