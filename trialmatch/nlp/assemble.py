@@ -854,6 +854,23 @@ def _age_groups(node: Node) -> Node:
     return AnyOf(tuple(groups), prov=node.prov)
 
 
+def _scales_as_one(node: Node) -> Node:
+    """"ECOG 0-2; Karnofsky 70 % or more": one limit on each of two performance scales in
+    one criterion are the same requirement written on both scales, whichever the record
+    holds (a patient meets it on either): any of them, where all would also hold an ECOG 2
+    patient to a Karnofsky score that ECOG 2 is equivalent to only in part."""
+    if not isinstance(node, All):
+        return node
+    perfs = [i for i in node.items if isinstance(i, Performance)]
+    scales = [p.scale for p in perfs]
+    if len(perfs) < 2 or len(set(scales)) != len(scales) or "ecog" not in scales:
+        return node
+    first = node.items.index(perfs[0])
+    rest = [i for i in node.items if not isinstance(i, Performance)]
+    either = AnyOf(tuple(perfs), prov=node.prov)
+    return All((*rest[:first], either, *rest[first:]), prov=node.prov) if rest else either
+
+
 def _limits_per_part(node: Node) -> Node:
     if isinstance(node, AnyOf):  # "Karnofsky >= 70 or Lansky >= 70": one limit
         items = [i for k, i in enumerate(node.items) if not (
@@ -1042,7 +1059,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
-    node = _age_groups(node)
+    node = _scales_as_one(_age_groups(node))
     if allowed:
         node = _widened(node, allowed)
     if c.section == "inclusion":

@@ -1078,6 +1078,25 @@ def _or_other_type(m: Mention, ctx: Context) -> bool:
                and _OR_OTHER_BEFORE.fullmatch(ctx.text, x.end, m.start) for x in ctx.ms)
 
 
+# "Patients with a (documented) history of PTCL or CTCL ...", "History of completely resected
+# colon adenocarcinoma": an inclusion criterion that opens with the history names the
+# patient's disease, unless a word makes it another cancer or the criterion only allows it
+_HISTORY_OPENS = re.compile(
+    r"(?i)\W{0,6}(?:(?:patients|subjects|participants|women|men)\s+(?:with|who\s+have)\s+)?"
+    r"(?:an?\s+)?(?:(?:documented|confirmed|histologically|cytologically|pathologically|"
+    r"biopsy[- ]proven|proven|prior)\s+)*history\s+of\s+(?:(?!(?:other|another|second|"
+    r"secondary|prior|previous|additional|concurrent|new|any)\b)[\w/()-]+\s+){0,4}\Z")
+_ONLY_ALLOWED = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible|may|can)\b")
+
+
+def _history_is_diagnosis(m: Mention, ctx: Context) -> bool:
+    """Whether an inclusion criterion's "history of <cancer>" names the disease under study
+    ("Patients with a history of PTCL or CTCL, relapsed after ..."), not an earlier cancer."""
+    return ctx.section == "inclusion" and m.mods == {"history"} and m.label == "cancer" and \
+        _HISTORY_OPENS.match(ctx.text, ctx.start, m.start) is not None and \
+        not _ONLY_ALLOWED.search(ctx.text, ctx.start, ctx.end)
+
+
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
@@ -1089,7 +1108,8 @@ def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     carved = (m.label in _STANDALONE_BIOMARKERS or subtype) and m.mods == {"exception"} \
         and _excepted_from_cancer(m.start, ctx, subtype, reached=subtype and ctx.section == "inclusion")
     if maker is None or m.used or (inert(m) and not permitted and not carved
-                                   and not _or_other_type(m, ctx)):
+                                   and not _or_other_type(m, ctx)
+                                   and not _history_is_diagnosis(m, ctx)):
         return None
     node = maker(m, ctx)
     if node is None:
