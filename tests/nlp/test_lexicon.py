@@ -100,3 +100,17 @@ def test_origin_alone_means_a_variant(real):
     assert _markers("- gBRCA1/2", real) == [("BRCA1", "mutation", "require"),
                                             ("BRCA2", "mutation", "require")]
     assert _markers("- Patients must have had germline BRCA testing", real) == []
+
+
+def test_code_names_are_read_however_they_are_written():
+    """A sponsor's code name with or without its hyphen, with a leading zero dropped or
+    added, names the same drug; words that are no code name get no other forms."""
+    from trialmatch.nlp.lexicon import code_name_forms
+
+    assert set(code_name_forms("azd 1775")) >= {"azd1775", "azd01775"}
+    assert set(code_name_forms("su11248")) >= {"su 11248", "su011248"}
+    assert "pf 299804" in code_name_forms("pf 00299804")
+    assert code_name_forms("cisplatin") == [] and code_name_forms("t 12") == []
+    drugs = leaves("Exclusion Criteria:\n- Earlier AZD-1775, SU011248 or MK3475",
+                   default_ontology(), PriorTherapy)
+    assert [d.concept for d in drugs] == ["adavosertib", "sunitinib", "pembrolizumab"], drugs

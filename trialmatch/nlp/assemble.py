@@ -858,12 +858,16 @@ def _scales_as_one(node: Node) -> Node:
     """"ECOG 0-2; Karnofsky 70 % or more": one limit on each of two performance scales in
     one criterion are the same requirement written on both scales, whichever the record
     holds (a patient meets it on either): any of them, where all would also hold an ECOG 2
-    patient to a Karnofsky score that ECOG 2 is equivalent to only in part."""
+    patient to a Karnofsky score that ECOG 2 is equivalent to only in part. Two limits on one
+    scale ("Zubrod 0-1 with A, or Zubrod 2 with B") are alternatives too: no criterion holds
+    a patient to both."""
     if not isinstance(node, All):
         return node
     perfs = [i for i in node.items if isinstance(i, Performance)]
     scales = [p.scale for p in perfs]
-    if len(perfs) < 2 or len(set(scales)) != len(scales) or "ecog" not in scales:
+    if len(perfs) < 2 or not (len(set(scales)) == len(scales) and "ecog" in scales or len(
+            set(scales)) == 1 and len({p.op for p in perfs}) == 1
+            and len({p.value for p in perfs}) == len(perfs)):  # (not a range: "KPS 10-50")
         return node
     first = node.items.index(perfs[0])
     rest = [i for i in node.items if not isinstance(i, Performance)]

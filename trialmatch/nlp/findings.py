@@ -1427,6 +1427,12 @@ _CANDIDATE_AFTER = re.compile(
     r"stem[\s-]cell)\b)")
 _PHASE_AFTER = re.compile(rf"(?i)\s*[(,]?\s*(?:in\s+(?:the\s+)?)?{_PHASES}")
 _PHASE_BEFORE = re.compile(rf"(?i)\b{_PHASES}\s*\Z")
+# "CTCL with skin as the only organ involved", "... limited to the skin", "bone-only disease":
+# one extent of the disease, not the disease
+_EXTENT_AFTER = re.compile(
+    r"(?i)\)?\s*(?:\([^()]{0,40}\)\s*)?,?\s*(?:(?:limited|confined|restricted)\s+to\b|with\s+"
+    r"(?:[\w-]+\s+){1,3}as\s+the\s+(?:only|sole)\b|with\s+(?:[\w-]+\s+){0,2}[\w]+[\s-]only\s+"
+    r"(?:disease|involvement|metastas[ie]s)\b)")
 _PHASE_IN = re.compile(rf"(?i){_PHASES}")
 
 
@@ -1543,6 +1549,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             _PHASE_AFTER.match(ctx.text, m.end, ctx.end) or _PHASE_IN.search(surface)
             or _PHASE_BEFORE.search(ctx.text, max(ctx.start, m.start - 30), m.start)):
         return None  # "CML in blast crisis" ruled out: one phase of the disease, not all of it
+    if (ctx.section == "exclusion" or "negated" in m.mods) \
+            and _EXTENT_AFTER.match(ctx.text, m.end, ctx.end):
+        return None  # "CTCL limited to the skin" ruled out: one extent of it, manual review
     prov = ctx.prov(m.start, m.end, m.source)
     node: Node
     if "without" in m.data:

@@ -29,6 +29,21 @@ def gene_key(surface: str) -> str:
     return surface.upper() if surface.isalnum() else _SQUEEZE.sub("", surface).upper()
 
 
+_CODE_NAME = re.compile(r"([a-z]{1,5}) ?(\d{3,8})")
+
+
+def code_name_forms(key: str) -> list[str]:
+    """Other ways a sponsor's code name is written ("AZD1775", "AZD-1775", "SU11248",
+    "SU011248"): with and without the space or hyphen, with a leading zero dropped or
+    added; [] for a key that is no code name."""
+    m = _CODE_NAME.fullmatch(key)
+    if m is None:
+        return []
+    prefix, digits = m.groups()
+    numbers = {digits, digits.lstrip("0") or digits, "0" + digits}
+    return [f for n in sorted(numbers) for f in (prefix + n, f"{prefix} {n}") if f != key]
+
+
 def word_key(surface: str) -> str:
     return " ".join(w.lower() for w in _WORDS.findall(surface))
 
@@ -182,6 +197,7 @@ def build_lexicon(ontology) -> Lexicon:
             if " tyrosine kinase inhibitor" in key:
                 # "EGFR TK inhibitor": the kinase written short
                 keys.append(key.replace(" tyrosine kinase inhibitor", " tk inhibitor"))
+            keys += code_name_forms(key)
             for k in keys:
                 lex.drugs.setdefault(k, concept)
                 lex.drug_first.update(_first_tokens(k))

@@ -362,6 +362,11 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
         limit = _listed_end(low, ends_at, j, cue.hi + rule.max_scope)
     if rule.terminators:
         limit = _forward_terminator(low, cue.hi, limit, rule.terminators)
+    if rule.category == "exception":
+        # "radiotherapy other than the standard course or previous treatment with X": an "or"
+        # that opens a new item of the criterion ends what the exception leaves out
+        limit = next((k for k in range(cue.hi + 1, limit - 1) if low[k] == "or"
+                      and low[k + 1] in _NEW_ITEM), limit)
     if rule.coordinated:
         limit = _coordinated_end(low, cue.hi, limit, ends_at, rule)
     if (limit == cue.hi + rule.max_scope and limit < len(low)
@@ -378,6 +383,9 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
     return limit
 
 
+# the first word of an item coordinated with the whole criterion so far
+_NEW_ITEM = frozenset(("previous", "prior", "earlier", "history", "known", "concurrent",
+                       "current", "active"))
 _OPENERS = {")": "(", "]": "["}
 _BRACKETS = frozenset(_OPENERS) | frozenset(_OPENERS.values())
 _ENUM_LABEL = re.compile(r"[a-h1-9]|i{1,3}|iv|vi{0,3}")
