@@ -1338,8 +1338,8 @@ def _setting_allowed(layout: Layout, nodes: dict[int, Node],
 
 
 def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool, concepts) -> Node:
-    """`node` with each treatment it rules out (`ruled_out`: under an even number of `not`s
-    in an exclusion, an odd one in an inclusion) read outside the allowed setting (see
+    """`node` with each treatment class it rules out (`ruled_out`: under an even number of
+    `not`s in an exclusion, an odd one in an inclusion) read outside the allowed setting (see
     `_setting_allowed`)."""
     if isinstance(node, Not):
         item = _outside_setting(node.item, allowed, not ruled_out, concepts)
@@ -1349,7 +1349,9 @@ def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool, conc
         return node if items == node.items else replace(node, items=items)
     if not (ruled_out and isinstance(node, PriorTherapy)):
         return node
-    if any(a in concepts(node.concept) for a in allowed):  # "no prior cisplatin"
+    if node.concept in _drug_classes()[0] and any(a in concepts(node.concept) for a in allowed):
+        # "no prior chemotherapy": a class the allowed setting falls in (a drug named on its
+        # own, "no prior gemcitabine", is banned in every setting)
         return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
                         reason="a prior treatment in one disease setting", prov=node.prov)
     wider = tuple(a for a in allowed if node.concept in concepts(a) and a not in node.excluding)

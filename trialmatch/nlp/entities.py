@@ -940,12 +940,43 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             aims = "targ" in text[m.start():m.start(m.lastgroup or 0)].lower()
             names = [n for t in targets for n in (
                 (f"{t}-targeted therapy", f"{t} inhibitor") if aims else (f"{t} inhibitor",))]
+            either = _either_target(lex, text, m, aims)
             value = _drug_class(lex, *names)
-            if value is not None:  # the target may run to the line's end: no trailing space
+            if either:  # "therapy targeting EGFR or HER2": a class for each target
+                out += either
+            elif value is not None:  # the target may run to the line's end: no trailing space
                 end = m.start() + len(m.group().rstrip())
                 out.append(Mention("drug", m.start(), end, "mechanism.by_action",
                                    {"concept": value}))
     return out
+
+
+_TARGET_OR = re.compile(r"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|\s(?:and/or|or|and)\s)\s*")
+
+
+def _either_target(lex: Lexicon, text: str, m: re.Match[str], aims: bool) -> list[Mention]:
+    """"therapy targeting EGFR or HER2", "drugs that inhibit MEK, BRAF or ERK": one class
+    mention for each target of a coordinated list, when each names a class ([] otherwise:
+    the whole target is read as one)."""
+    group = "target" if m.group("target") else "target2"
+    lo, target = m.start(group), m.group(group).rstrip()
+    cuts = list(_TARGET_OR.finditer(target))
+    if not cuts:
+        return []
+    # (a later target's mention takes its separator too: "or HER2" outruns the gene's name)
+    spans = [(a, b, w) for a, b, w in zip([0, *(c.end() for c in cuts)],
+                                          [*(c.start() for c in cuts), len(target)],
+                                          [0, *(c.start() for c in cuts)])]
+    found = []
+    for a, b, w in spans:
+        t = target[a:b].strip()
+        value = _drug_class(lex, *((f"{t}-targeted therapy", f"{t} inhibitor") if aims
+                                   else (f"{t} inhibitor",)))
+        if value is None:
+            return []
+        found.append((lo + w, lo + b, value))
+    return [Mention("drug", m.start() if k == 0 else a, b, "mechanism.by_action",
+                    {"concept": value}) for k, (a, b, value) in enumerate(found)]
 
 
 # Head nouns that a list of names may share: "ovarian, fallopian tube or peritoneal cancer",
