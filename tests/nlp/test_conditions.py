@@ -92,6 +92,21 @@ def test_the_trials_own_cancer_type_wins(ont):
     assert "diagnosis(MEL)" in to_text(trial.cohorts[0].rule)
 
 
+def test_conditions_narrow_a_generic_solid_tumour():
+    """"Any metastatic solid tumour" in the text, "Metastatic Colorectal Cancer" as the only
+    condition: the trial studies colorectal cancer (a coordinator reads the conditions too);
+    a generic condition beside it ("Cancer"), or a condition outside the type, leaves the
+    text's type alone."""
+    ont = default_ontology()
+    text = "Inclusion Criteria:\n- Histologically confirmed metastatic solid tumour\n"
+    narrowed = to_text(parse_record(_record(text, ("Metastatic Colorectal Cancer",)), ont)
+                       .cohorts[0].rule)
+    assert "diagnosis(COADREAD)" in narrowed and "diagnosis(SOLID)" in narrowed
+    for conditions in (("Cancer", "Metastatic Colorectal Cancer"), ("Acute Myeloid Leukemia",)):
+        rule = to_text(parse_record(_record(text, conditions), ont).cohorts[0].rule)
+        assert "COADREAD" not in rule and "diagnosis(AML)" not in rule, conditions
+
+
 def test_an_excluded_cancer_type_is_not_a_requirement(ont):
     trial = parse_record(_record("Exclusion Criteria:\n- Lung adenocarcinoma\n",
                                  ("Breast Cancer",)), ont)

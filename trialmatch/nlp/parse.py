@@ -15,7 +15,12 @@ from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
 from trialmatch.nlp.consistency import without_conflicts
 from trialmatch.nlp.histology import histology_items
 from trialmatch.nlp.pipeline import analyse, lexicon_of, pipeline
-from trialmatch.nlp.population import one_cancer, population_leaf, without_contradictions
+from trialmatch.nlp.population import (
+    one_cancer,
+    population_leaf,
+    required_codes,
+    without_contradictions,
+)
 from trialmatch.nlp.resources import spread_terms, umbrella_codes
 from trialmatch.nlp.simplify import simplify
 from trialmatch.nlp.summary import summary_population, with_summary_cohort
@@ -184,6 +189,35 @@ def _requires_diagnosis(node: Node, negated: bool = False) -> bool:
     return False
 
 
+# cancer types that name no disease of their own: any solid tumour, any cancer, any blood cancer
+_GENERIC_TYPES = frozenset({"SOLID", "TISSUE", "HEME"})
+
+
+# a condition that names any cancer ("Cancer", "Advanced Solid Tumors", "Neoplasms")
+_GENERIC_CONDITION = re.compile(r"(?i)\s*(?:(?:advanced|metastatic|refractory|unspecified|"
+                                r"adult|childhood|solid|malignant|other)[\s,]+){0,3}(?:cancers?|"
+                                r"tumou?rs?|neoplasms?|malignanc(?:y|ies)|carcinomas?)\s*")
+
+
+def _generic_type_only(rule: Node) -> bool:
+    """Whether every cancer type the cohort requires is a generic one ("a metastatic solid
+    tumour"): the record's conditions then say which cancers the trial studies."""
+    codes = required_codes(rule)
+    return bool(codes) and codes <= _GENERIC_TYPES
+
+
+def _narrower(leaf: Node, rule: Node, ontology) -> bool:
+    """Whether every cancer type of the conditions `leaf` is a kind of a type `rule`
+    requires ("metastatic colorectal cancer" under "solid tumour"): the conditions narrow
+    the text's generic type, as a coordinator reads a record (a condition outside it, or a
+    generic one, leaves the text's type alone)."""
+    ont = ontology if ontology is not None else _default_ontology()
+    codes = required_codes(leaf)
+    wide = required_codes(rule)
+    return bool(codes) and not codes & _GENERIC_TYPES and all(
+        any(ont.is_a_relation(w, code) == 2 for w in wide) for code in codes)
+
+
 def parse_record(record: Record, ontology=None) -> Trial:
     """Parse a registry record: its text, plus title, phase, status, conditions, age, sex.
 
@@ -193,12 +227,13 @@ def parse_record(record: Record, ontology=None) -> Trial:
     leading = structured_leaves(record)
     parsed = parse_eligibility(record.eligibility, record.nct_id, ontology, leading)
     cohorts = parsed.cohorts
-    if any(not _requires_diagnosis(c.rule) for c in cohorts):
+    if any(not _requires_diagnosis(c.rule) or _generic_type_only(c.rule) for c in cohorts):
         leaf = condition_leaf(tuple(record.conditions), ontology)
         if leaf is not None:
-            cohorts = tuple(c if _requires_diagnosis(c.rule) else _with_leading(c, leaf,
-                                                                                 len(leading))
-                            for c in cohorts)
+            narrows = not any(_GENERIC_CONDITION.fullmatch(c) for c in record.conditions)
+            cohorts = tuple(c if _requires_diagnosis(c.rule) and not (
+                narrows and _generic_type_only(c.rule) and _narrower(leaf, c.rule, ontology))
+                else _with_leading(c, leaf, len(leading)) for c in cohorts)
     population = population_leaf(tuple(record.conditions), record.title,
                                  all(_requires_diagnosis(c.rule) for c in cohorts),
                                  record.eligibility)
