@@ -340,7 +340,9 @@ def umbrellas() -> list[Umbrella]:
 # Words of extent before an umbrella name ("advanced neuroendocrine tumours", "unresectable
 # or metastatic melanoma")
 _EXTENT = re.compile(r"(?i)(?:(?:advanced|metastatic|recurrent|relapsed|refractory|unresectable|"
-                     r"inoperable|locally|progressive)(?:\s*,\s*|\s+(?:and/or|or|and)\s+|[\s-]+))+")
+                     r"inoperable|locally|progressive|histologically|cytologically|"
+                     r"pathologically|biopsy|confirmed|proven|documented)"
+                     r"(?:\s*,\s*|\s+(?:and/or|or|and)\s+|[\s-]+))+")
 
 
 @lru_cache(maxsize=1)

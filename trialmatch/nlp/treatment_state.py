@@ -172,7 +172,7 @@ _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
 # reads it too)
 SETTING_AFTER = re.compile(
     # (over a bracketed aside: "chemotherapy or other therapy (e.g. an antibody) for ...")
-    r"(?i)(?:[^;.()]|\([^()]{0,80}\)){0,60}?\b(?:for|in\s+the)\s+(?:the\s+(?:treatment|management)\s+of\s+)?"
+    r"(?i)(?:[^;.()]|\([^()]{0,80}\)){0,60}?\b(?:for|in(?:\s+(?:the|a))?)\s+(?:the\s+(?:treatment|management)\s+of\s+)?"
     r"(?:(?:their|his|her|this|the)\s+)?(?:(?:inoperable|unresectable|locally|advanced|primary|"
     r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
