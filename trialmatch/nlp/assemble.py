@@ -14,7 +14,14 @@ from functools import lru_cache
 from math import inf
 
 from trialmatch.nlp.evidence import with_evidence
-from trialmatch.nlp.findings import BRACKET_EXCEPT, SENTENCE_BREAK, Context, Unit, units
+from trialmatch.nlp.findings import (
+    BRACKET_EXCEPT,
+    SENTENCE_BREAK,
+    Context,
+    Unit,
+    prefixes_spell,
+    units,
+)
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
@@ -156,11 +163,25 @@ _BRACKET_END = re.compile(r"[ \t]{0,3}[)\]]")
 
 def _abbreviated(head: Unit, after: Unit | None, text: str) -> bool:
     """Whether `after` is the head's abbreviation in brackets right after it: the same
-    finding ("a proteasome inhibitor (PI)")."""
-    if after is None or _bare(after.node) != _bare(head.node):
+    finding ("a proteasome inhibitor (PI)"), or a class the head's own treatment is in, the
+    abbreviation of its last words ("VEGFR tyrosine kinase inhibitors (TKIs)")."""
+    if after is None:
+        return False
+    a, h = _bare(after.node), _bare(head.node)
+    if a != h and not (isinstance(a, PriorTherapy) and isinstance(h, PriorTherapy)
+                       and _spells_tail(text[head.start:head.end], text[after.start:after.end])):
         return False
     m = _ABBREVIATION_AT.match(text, head.end)
     return m is not None and m.end() >= after.end
+
+
+def _spells_tail(head: str, abbreviation: str) -> bool:
+    """Whether an abbreviation ("TKIs") spells the last words of a head ("VEGFR tyrosine
+    kinase inhibitors") by their first letters."""
+    letters = re.sub(r"s$", "", abbreviation.strip()).lower()
+    words = re.findall(r"[A-Za-z][\w']*", head)
+    return len(letters) >= 2 and any(prefixes_spell(words[-k:], letters)
+                                     for k in range(1, min(len(letters), len(words)) + 1))
 
 
 # An example cue, then names not read before the first example read ("solid tumours including
@@ -223,6 +244,10 @@ def _open_bracket(text: str, start: int, end: int) -> int:
 def _examples(found: list[Unit], text: str) -> list[Unit]:
     """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
     binimetinib)" is one criterion on the class and the named drugs."""
+    # "VEGFR tyrosine kinase inhibitors (TKIs)": the bracket abbreviates the head's last
+    # words, a wider class; it is the head again, not one more treatment
+    found = [u for k, u in enumerate(found) if not (
+        k and _bare(u.node) != _bare(found[k - 1].node) and _abbreviated(found[k - 1], u, text))]
     out: list[Unit] = []
     i = 0
     while i < len(found):

@@ -1474,11 +1474,21 @@ def _spelled_before(m: Mention, ctx: Context, surface: str) -> bool:
     open_at = ctx.text.rfind("(", ctx.start, m.start)
     words = [w for w in re.findall(r"[A-Za-z][\w'-]*", ctx.text[max(ctx.start, open_at - 80):open_at])
              if w.lower() not in _MINOR_WORDS]
-    named = words[-len(surface):]
-    initials = "".join(w[0].upper() for w in named)
-    return initials == surface and not _DISEASE_WORD.search(" ".join(named)) and not any(
+    named = next((words[-k:] for k in range(1, min(len(surface), len(words)) + 1)
+                  if prefixes_spell(words[-k:], surface.lower())), None)
+    return named is not None and not _DISEASE_WORD.search(" ".join(named)) and not any(
         x.label == "cancer" and x is not m and open_at - 80 <= x.start and x.end <= open_at
         for x in ctx.ms)
+
+
+def prefixes_spell(words: list[str], letters: str) -> bool:
+    """Whether `letters` split into one non-empty prefix of each word, in order ("Southern
+    California" -> "sc", "immunomodulatory therapy" -> "imt"), the first letter of each."""
+    if not words:
+        return not letters
+    head, rest = words[0].lower(), words[1:]
+    return any(head.startswith(letters[:n]) and prefixes_spell(rest, letters[n:])
+               for n in range(1, min(len(head), len(letters) - len(rest)) + 1))
 
 
 # a device or a procedure named by a code ("PTC drain", "CVC line", "CAT scan")
