@@ -716,8 +716,8 @@ _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\
                           r"(?P<verb>(?i:targeting|targeted|directed|inhibiting|blocking)\s+)?"
                           rf"(?:(?i:monoclonal|humanized|humanised|fully\s+human)\s+)?(?P<head>{_MECH_HEADS})\b")
 _BY_ACTION = re.compile(
-    r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?)"
-    r"\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
+    r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?|"
+    r"inhibitors?)\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
     r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:(?:for\s+the\s+purpose\s+of|"
     r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking)\s+"
@@ -940,6 +940,10 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             aims = "targ" in text[m.start():m.start(m.lastgroup or 0)].lower()
             names = [n for t in targets for n in (
                 (f"{t}-targeted therapy", f"{t} inhibitor") if aims else (f"{t} inhibitor",))]
+            if _KINASE_BEFORE.search(text, max(0, m.start() - 20), m.start()):
+                # "a tyrosine kinase inhibitor that targets VEGF receptors": the kinase
+                # inhibitors of the target (singular: "VEGF receptor tyrosine kinase inhibitor")
+                names = [f"{t.removesuffix('s')} tyrosine kinase inhibitor" for t in targets] + names
             either = _either_target(lex, text, m, aims)
             value = _drug_class(lex, *names)
             if either:  # "therapy targeting EGFR or HER2": a class for each target
@@ -951,6 +955,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+_KINASE_BEFORE = re.compile(r"(?i)\bkinase\s+\Z")
 _TARGET_OR = re.compile(r"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|\s(?:and/or|or|and)\s)\s*")
 
 
