@@ -730,8 +730,10 @@ def _drug_classes():
 
 
 _HEAD_GAP = re.compile(r"[\s\-–]*")
-_CANCER_WORD = re.compile(r"(?i)\b(?:cancers?|carcinomas?|tumou?rs?|neoplasms?|malignanc\w*|"
-                          r"diseases?|lymphomas?|leuka?emias?|sarcomas?|melanomas?)\b")
+# the nouns that name a malignancy whatever its type
+_MALIGNANCY_NOUNS = (r"cancers?|carcinomas?|tumou?rs?|neoplasms?|malignanc\w*|lymphomas?|"
+                     r"leuka?emias?|sarcomas?|melanomas?")
+_CANCER_WORD = re.compile(rf"(?i)\b(?:{_MALIGNANCY_NOUNS}|diseases?)\b")
 
 
 def _head_noun_apart(runs: list[list[Unit]], ors: list[bool], text: str
@@ -890,9 +892,11 @@ def _scales_as_one(node: Node) -> Node:
         return node
     perfs = [i for i in node.items if isinstance(i, Performance)]
     scales = [p.scale for p in perfs]
-    if len(perfs) < 2 or not (len(set(scales)) == len(scales) and "ecog" in scales or len(
-            set(scales)) == 1 and len({p.op for p in perfs}) == 1
-            and len({p.value for p in perfs}) == len(perfs)):  # (not a range: "KPS 10-50")
+    each_scale_once = len(set(scales)) == len(scales) and "ecog" in scales
+    # (one scale, one direction, several values; not a range: "Karnofsky 10-50 %")
+    one_scale_twice = len(set(scales)) == 1 and len({p.op for p in perfs}) == 1 and len(
+        {p.value for p in perfs}) == len(perfs)
+    if len(perfs) < 2 or not (each_scale_once or one_scale_twice):
         return node
     first = node.items.index(perfs[0])
     rest = [i for i in node.items if not isinstance(i, Performance)]
@@ -1350,31 +1354,27 @@ def _setting_allowed(layout: Layout, nodes: dict[int, Node],
                 and not any(isinstance(n, PriorTherapy) for n in walk(nodes[i])):
             allowed += [(c.cohorts, m.data["concept"]) for m in drugs if m.data.get("concept")] \
                 or ([(c.cohorts, ANY_TREATMENT)] if _ADJUVANT_ANY.search(c.text) else [])
-    if not allowed:
-        return
-    from trialmatch.ontology import default_ontology
-
-    concepts = default_ontology().drug_concepts
     for j, d in enumerate(layout.criteria):
         mine = tuple(dict.fromkeys(a for cohorts, a in allowed if cohorts is None
                                    or d.cohorts is None or set(cohorts) & set(d.cohorts)))
         if mine:
-            nodes[j] = _outside_setting(nodes[j], mine, d.section == "exclusion", concepts)
+            nodes[j] = _outside_setting(nodes[j], mine, d.section == "exclusion")
 
 
-def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool, concepts) -> Node:
+def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool) -> Node:
     """`node` with each treatment class it rules out (`ruled_out`: under an even number of
     `not`s in an exclusion, an odd one in an inclusion) read outside the allowed setting (see
     `_setting_allowed`)."""
     if isinstance(node, Not):
-        item = _outside_setting(node.item, allowed, not ruled_out, concepts)
+        item = _outside_setting(node.item, allowed, not ruled_out)
         return node if item is node.item else replace(node, item=item)
     if isinstance(node, (All, AnyOf)):
-        items = tuple(_outside_setting(n, allowed, ruled_out, concepts) for n in node.items)
+        items = tuple(_outside_setting(n, allowed, ruled_out) for n in node.items)
         return node if items == node.items else replace(node, items=items)
     if not (ruled_out and isinstance(node, PriorTherapy)):
         return node
-    if node.concept in _drug_classes()[0] and any(a in concepts(node.concept) for a in allowed):
+    classes, _, concepts = _drug_classes()
+    if node.concept in classes and any(a in concepts(node.concept) for a in allowed):
         # "no prior chemotherapy": a class the allowed setting falls in (a drug named on its
         # own, "no prior gemcitabine", is banned in every setting)
         return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
@@ -1737,9 +1737,7 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
         return []
     run: list[int] = []
     for k in range(i + 1, len(layout.criteria)):
-        d = layout.criteria[k]
-        if d.header or d.section != c.section or d.cohorts != c.cohorts or \
-                d.parent != c.parent or d.style != c.style or d.depth != c.depth:
+        if not _beside(c, layout.criteria[k]):
             break
         kind = _kind_of(nodes[k])
         if kind is None or (run and not alternatives([nodes[run[0]], nodes[k]])):
@@ -1750,12 +1748,17 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
         # to drug A" / "a mutation of gene B" / "Karnofsky 70 or more"): where the list ends
         # cannot be told, but a choice has two items at least; the two that follow
         pair = [k for k in (i + 1, i + 2) if k < len(layout.criteria)]
-        if len(pair) == 2 and all(
-                not (d := layout.criteria[k]).header and d.section == c.section
-                and d.cohorts == c.cohorts and d.parent == c.parent and d.style == c.style
-                and d.depth == c.depth and not isinstance(nodes[k], Unparsed) for k in pair):
+        if len(pair) == 2 and all(_beside(c, layout.criteria[k])
+                                  and not isinstance(nodes[k], Unparsed) for k in pair):
             return pair
     return run if len(run) >= 2 else []
+
+
+def _beside(c: Criterion, d: Criterion) -> bool:
+    """Whether `d` is an item written at the level of the header `c` (same section, cohorts,
+    parent, list style and depth), and no header itself: one of its items in a flat list."""
+    return not d.header and d.section == c.section and d.cohorts == c.cohorts and \
+        d.parent == c.parent and d.style == c.style and d.depth == c.depth
 
 
 def _flat_exceptions(layout: Layout, i: int, ms_of: dict[int, list[Mention]]) -> list[int]:
@@ -1774,10 +1777,7 @@ def _flat_exceptions(layout: Layout, i: int, ms_of: dict[int, list[Mention]]) ->
     named = names(i)
     run: list[int] = []
     for k in range(i + 1, len(layout.criteria)):
-        d = layout.criteria[k]
-        if d.header or d.section != c.section or d.cohorts != c.cohorts or \
-                d.parent != c.parent or d.style != c.style or d.depth != c.depth or \
-                not names(k) & named:
+        if not _beside(c, layout.criteria[k]) or not names(k) & named:
             break
         run.append(k)
     return run
@@ -1785,8 +1785,7 @@ def _flat_exceptions(layout: Layout, i: int, ms_of: dict[int, list[Mention]]) ->
 
 # a word that names a malignancy however it is qualified ("carcinoma in situ", "other
 # primary solid tumour"; not "disease", which names any illness)
-_MALIGNANCY_WORD = re.compile(r"(?i)\b(?:cancers?|carcinomas?|tumou?rs?|neoplasms?|malignanc\w*|"
-                              r"lymphomas?|leuka?emias?|sarcomas?|melanomas?|in\s+situ)\b")
+_MALIGNANCY_WORD = re.compile(rf"(?i)\b(?:{_MALIGNANCY_NOUNS}|in\s+situ)\b")
 
 
 def _kid_alternatives(layout: Layout, c: Criterion, head: Node, kids: list[int],
