@@ -241,7 +241,10 @@ def _measure(m: re.Match[str], value: str | None) -> dict:
 
 def _her2_ihc(m: re.Match[str], _value: str | None) -> dict:
     values = [int(m.group("value")), *(int(x) for x in re.findall(r"[0-3]", _g(m, "more") or ""))]
-    return {"values": values, "greater": bool(_g(m, "greater"))}
+    if re.search(r"\bto\b|-", _g(m, "more") or ""):  # "2+ to 3+": the scores between
+        values = list(range(min(values), max(values) + 1))
+    return {"values": values, "greater": bool(_g(m, "greater")),
+            "before_gene": bool(re.search(r"(?i)(?:of|for)\s*(?:the\s*)?$", m.group()))}
 
 
 def _philadelphia(m: re.Match[str], _value: str | None) -> dict:

@@ -227,8 +227,9 @@ def build_phrases(ms: list[Mention], text: str) -> tuple[list[Phrase], list[Ment
         if target is not None and _attach(target, m, text):
             last_end = m.end
             excepting = m.excepted
-        elif m.label in ("variant", "exon", "event", "codon"):
-            orphans.append(m)
+        elif m.label in ("variant", "exon", "event", "codon") or (
+                m.label == "her2_ihc" and m.data.get("before_gene")):
+            orphans.append(m)  # ("3+ staining for HER2": a score written before its gene)
     return phrases, orphans
 
 
