@@ -26,6 +26,7 @@ from trialmatch.nlp.sections import (
     classify,
     inline_cohort,
     named_portion,
+    portion_id,
     portion_only,
 )
 
@@ -456,10 +457,45 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out or [(start, end)]
 
 
+_INCLUSION_TWICE = re.compile(r"(?is)\binclusion\s+criteria\b.*?\binclusion\s+criteria\b")
+_TITLE_END = re.compile(r"[.;,:：]\s*\Z")
+
+
+def _titles(lines: list[tuple[int, str]]) -> dict[int, Heading]:
+    """A population's name on a line of its own over each of two or more plain "Inclusion
+    Criteria" headings ("METASTATIC DISEASE" / "Inclusion Criteria" / ... / "Exclusion
+    Criteria" / ... / "LOCALISED DISEASE" / "Inclusion Criteria" / ...): the text is one
+    set of criteria per population, each a cohort under that name (offset -> its heading)."""
+    titled: dict[int, Heading] = {}
+    plain = named = 0
+    for i, (_pos, line) in enumerate(lines):
+        h = classify(line) if line.strip() else None
+        if h is None or h.kind != "inclusion" or h.cohorts or h.rest is not None:
+            continue
+        plain += 1
+        j = i - 1
+        while j >= 0 and not lines[j][1].strip():
+            j -= 1
+        if j < 0:
+            continue
+        pos, title = lines[j]
+        name = title.strip()
+        after_gap = j == 0 or not lines[j - 1][1].strip()
+        if (bullet_of(title)[1] or not 3 <= len(name) <= 80 or _TITLE_END.search(name)
+                or classify(title) is not None or not (after_gap or name.isupper())):
+            continue
+        named += 1
+        if inline_cohort(name) is None and named_portion(name) is None:  # ("Cohort A: ...": one)
+            titled[pos] = Heading("cohort", name, ((portion_id(name), name),), "cohort.title")
+    return titled if named >= 2 and named == plain else {}
+
+
 def segment(text: str) -> Layout:
     """Split eligibility text into criteria (see the module docstring for the rules)."""
     b = _Builder()
-    for pos, line in layout_lines(text):
+    lines = list(layout_lines(text))
+    titles = _titles(lines) if _INCLUSION_TWICE.search(text) else {}
+    for pos, line in lines:
         if not line.strip():
             if b.criteria and b.open and not b.blank and _bracket_left_open(b, text):
                 continue  # "... radiation (to" / blank line / "25% of the marrow)": one item
@@ -471,7 +507,7 @@ def segment(text: str) -> Layout:
             b.tail = False  # "... criteria must be" / "fulfilled:": the heading's last word
             continue
         b.tail = False
-        h = classify(line)
+        h = titles.get(pos) or classify(line)
         if h is not None and h.rest is None and (h.kind != b.section or h.source == "cohort.portion") \
                 and _wrapped_word(b, line, h.source in ("cohort.portion", "cohort.for")):
             h = None
