@@ -56,6 +56,9 @@ _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
 _LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|plus|a|an|the|"
                        r"any|other|respective|corresponding|fusion\s+transcripts?|"
                        r"transcripts?)\b[\s,/|、，]*)*")
+# The treatment words said again for the next item of a list ("A as well as any prior
+# therapies with other B"), no break in it.
+_RESTATED = re.compile(r"(?i)\b(?:prior|previous)\s+(?:therap(?:y|ies)|treatments?)(?:\s+with)?\b")
 # Words between treatments of an exclusion that make them one combined treatment.
 _COMBINED = re.compile(r"(?i)\b(?:both|combinations?|combined|plus|together|with|followed)\b")
 # Words before a run of findings that announce alternatives ("one of", "such as", "e.g.",
@@ -547,6 +550,11 @@ def _premodified(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Coordinations of one run of findings (see `join_units`)."""
     found, qualified = _qualified(found, text)
+    inside = [u for u in found if is_state(u.node) and any(
+        o is not u and o.start <= u.start and u.end <= o.end for o in found)]
+    if inside:  # ("relapsed or refractory myeloma (MM) or other ...": a state within a name
+        # is read first, not between the name and the alternative after it)
+        found = inside + [u for u in found if not any(u is i for i in inside)]
     runs: list[list[Unit]] = [[found[0]]]
     ors: list[bool] = [False]
     either = False  # the current run opened with "either": its "or" comes, however far
@@ -561,7 +569,8 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             continue
         gap = _ASIDE.sub(" ", text[prev.end:cur.start])  # "(IHC 3+ or ISH+)" defines, not joins
         gap = _SPACES.sub(" ", gap)  # a line wrapped inside the list
-        listed = len(gap) < 40 and _LIST_GAP.fullmatch(gap) is not None
+        bare = _RESTATED.sub(" ", gap) if _leaf_type(prev.node) is _leaf_type(cur.node) is PriorTherapy else gap
+        listed = len(bare) < 40 and _LIST_GAP.fullmatch(bare) is not None
         if not listed and _is_type(prev.node) and _is_type(cur.node) \
                 and _SEMICOLON_ITEM.fullmatch(gap):
             listed = True  # "melanoma; renal cell carcinoma; or urothelial carcinoma"
@@ -604,6 +613,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             runs.append([cur])
             ors.append(False)
             either = False
+    if inside:  # (the runs back in the text's order)
+        order = sorted(range(len(runs)), key=lambda k: (runs[k][0].start, -runs[k][0].end))
+        runs, ors = [runs[k] for k in order], [ors[k] for k in order]
     runs, ors = _head_noun_apart(runs, ors, text)
     parts: list[Node] = []
     for run, has_or in zip(runs, ors, strict=True):

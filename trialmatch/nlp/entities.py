@@ -1138,20 +1138,35 @@ _OWN_ORIGIN = re.compile(rf"(?i){_ORIGIN}")
 _PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
 
 
+def _ancestor(code: str, above: str, lex: Lexicon) -> bool:
+    seen = set()
+    while code in lex.parents and code not in seen:
+        seen.add(code)
+        code = lex.parents[code]
+        if code == above:
+            return True
+    return False
+
+
+def _type_within(text: str, m: Mention, lex: Lexicon) -> str | None:
+    """The code of a cancer named by the last words of `m`'s own name ("non-M3 AML", where
+    "M3 AML" is one name: AML) when it lies above m's type, else None."""
+    words = text[m.start:m.end].split()
+    for k in range(1, len(words)):
+        above = lex.cancers.get(_name_key(" ".join(words[k:])))
+        if above is not None and _ancestor(m.data["code"], above, lex):
+            return above
+    return None
+
+
 def _type_after(text: str, m: Mention, mentions: list[Mention], lex: Lexicon) -> str | None:
     """The code of a cancer named right after `m` ("non-APL AML": AML) when it lies above
     m's type, else None."""
     after = next((x for x in mentions if x.label == "cancer" and x.start >= m.end
                   and not text[m.end:x.start].strip(" -")), None)
-    if after is None:
+    if after is None or not _ancestor(m.data["code"], after.data["code"], lex):
         return None
-    code, seen = m.data["code"], set()
-    while code in lex.parents and code not in seen:
-        seen.add(code)
-        code = lex.parents[code]
-        if code == after.data["code"]:
-            return code
-    return None
+    return after.data["code"]
 
 
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
@@ -1224,7 +1239,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
                 and not _BRACKET_NOT.search(gap):  # ("(not prostate cancer)": an exception)
             # "non-epithelial ovarian cancer": the parent type without the named subtype, or
             # the type named right after it when that is above it ("non-APL AML")
-            m.data["code"] = _type_after(text, m, mentions, lex) or lex.parents[code]
+            m.data["code"] = _type_after(text, m, mentions, lex) or _type_within(text, m, lex) \
+                or lex.parents[code]
             m.data["without"] = code
             continue
         if words and words[-1] == "cell":
@@ -1717,9 +1733,16 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += cue_mentions(toks, text)
     # (a class by its target and head, "VEGFR agents", only where no name was read: not over
     # "anti-PD-1/PD-L1 agents")
-    mechanisms = [m for m in mechanism_mentions(text, lex) if m.source != "mechanism.target_agent"
-                  or not any(d.label == "drug" and d.start < m.end and m.start < d.end
-                             for d in found)]
+    mechanisms = []
+    for m in mechanism_mentions(text, lex):
+        over = [d.end for d in found if d.label == "drug" and d.start < m.end and m.start < d.end]
+        if m.source != "mechanism.target_agent" or not over:
+            mechanisms.append(m)
+        elif max(over) < m.end:  # "anti-PD-1 or PD-L1 agents": the target after the name
+            cut = max(over)
+            for a in _target_agents(text[cut:m.end], lex):
+                a.start, a.end = a.start + cut, a.end + cut
+                mechanisms.append(a)
     targets = [(m.start, m.end) for m in mechanisms if m.source == "mechanism.inhibitor_of"]
     if targets:  # "inhibitors of AKT or mTOR": the targets name drug classes, not genes
         found = [m for m in found if not (m.label == "gene" and any(
@@ -1740,7 +1763,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
 # between: not "treatment for another malignancy").
 _THERAPY_FOR = re.compile(
     r"(?i)(?<![\w-])(?P<head>therap(?:y|ies)|treatments?)\s{1,3}(?:for|of)\s{1,3}(?:(?:the|their|"
-    r"this|advanced|metastatic|recurrent|relapsed|refractory|locally|unresectable|and|or)"
+    r"this|any|advanced|metastatic|recurrent|relapsed|refractory|locally|unresectable|and|or)"
     r"[\s,]{1,3}){0,4}\Z")
 # the word before it says the treatment is an earlier one ("no prior therapy for", "one line
 # of treatment for"), not of one kind ("biologic therapy for", "the treatment of" after a drug,

@@ -1063,8 +1063,9 @@ _STANDALONE_BIOMARKERS = frozenset({"signature", "measure", "tmb", "philadelphia
                                     "triple_negative"})
 
 
-# "melanoma or other solid tumours", "colorectal cancer or another gastrointestinal cancer"
-_OR_OTHER_BEFORE = re.compile(r"(?i)[\s,]*(?:or|and/or)\s+(?:any\s+|an\s+)?(?:other|another)\s+"
+# "melanoma or other solid tumours", "colorectal cancer or another gastrointestinal cancer",
+# "multiple myeloma (MM) or other plasma cell disorders"
+_OR_OTHER_BEFORE = re.compile(r"(?i)[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:or|and/or)\s+(?:any\s+|an\s+)?(?:other|another)\s+"
                               r"(?:[\w-]+\s+){0,2}\Z")
 
 
@@ -2251,11 +2252,14 @@ def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
 
 # A list heading that announces earlier treatments ("Any of the following prior therapies:",
 # "Previous treatment with:"): its short items name treatment history without a word of their
-# own ("- Pemetrexed"). Not a heading of concurrent treatment ("Prior/concurrent therapy:").
+# own ("- Pemetrexed"); so does one that ends "... any of the following:" after a treatment
+# word ("Prior therapy with any of the following:"). Not a heading of concurrent treatment
+# ("Prior/concurrent therapy:"), nor a time ("Prior to enrolment, all of the following:").
 _PRIOR_HEADING = re.compile(r"(?i)(?!.*\b(?:concurrent|concomitant|current|ongoing|within|since|"
                             r"allowed|permitted)\b)[^:\n]{0,60}\b(?:prior|previous|earlier)\b"
-                            r"[^:\n]{0,40}\b(?:therap(?:y|ies)|treatments?|agents?|drugs?|"
-                            r"regimens?|with)\s*[:：]\s*", re.S)
+                            r"(?!\s+to\b)[^:\n]{0,40}\b(?:therap(?:y|ies)|treatments?|agents?|drugs?|"
+                            r"regimens?|with|(?:therap\w*|treatments?|interventions?|exposures?)\b"
+                            r"[^:\n]{0,30}\bfollowing)\s*[:：]\s*", re.S)
 
 
 # A relative clause on what a drug acts on: the gene after it is the drug's target, not a
