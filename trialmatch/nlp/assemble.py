@@ -547,6 +547,15 @@ def _premodified(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
     return out
 
 
+# An item of a list of cancer types that names none the ontology knows ("ovarian cancer,
+# <unread> cancer, fallopian tube cancer or ..."): between two types, with the list's commas,
+# it goes on with the list (as it does before the list's "or"), no break in it.
+_UNREAD_TYPE_ITEM = re.compile(
+    r"(?i)\s*,\s*(?:(?:[a-z][\w\-]*\s+){0,5}(?:cancers?|carcinomas?|adenocarcinomas?|"
+    r"tumou?rs?|neoplasms?|malignanc(?:y|ies)|sarcomas?|lymphomas?|leuka?emias?))"
+    r"\s*,?\s*(?:(?:or|and/or)\s+)?")
+
+
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Coordinations of one run of findings (see `join_units`)."""
     found, qualified = _qualified(found, text)
@@ -574,6 +583,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         if not listed and _is_type(prev.node) and _is_type(cur.node) \
                 and _SEMICOLON_ITEM.fullmatch(gap):
             listed = True  # "melanoma; renal cell carcinoma; or urothelial carcinoma"
+        if not listed and _is_type(prev.node) and _is_type(cur.node) \
+                and _UNREAD_TYPE_ITEM.fullmatch(gap):
+            listed = True
         if not listed and _is_type(prev.node) and _is_type(cur.node):
             # a subtype qualifier after the cancer type keeps the list together
             sub = _SUBTYPE_AFTER.match(gap)
