@@ -1444,7 +1444,7 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             stop = found.end("words")
             # (the longest name whose words no other mention holds: "platinum-resistant
             # ovarian, ... cancer" is ovarian cancer, "platinum" being the drug)
-            hit = next(((k, table[key]) for tail in tails for k in range(len(words))
+            hit = next(((k, table[key]) for k in range(len(words)) for tail in tails
                         if not any(a < stop and offsets[k] < b for a, b in taken)
                         # (not a stage: "locally advanced, or metastatic squamous NSCLC")
                         and not (m.label == "cancer" and _EXTENT_ONLY.fullmatch(
