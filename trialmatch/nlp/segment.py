@@ -183,6 +183,9 @@ class _Builder:
         self.blank = True
         self.last_line = ""  # the last line of the last criterion (for continuations)
         self.additions = False  # a heading added criteria for some cohorts
+        # the cohorts of headings "... criteria specific for part 1": two or more such
+        # parts are the trial's parts, with no population of the shared criteria alone
+        self.specific: set[str] = set()
         self.plain = False  # a cohort was named otherwise
         self.headed = False  # a cohort heading of its own line opened a cohort
         self.only = False  # a criterion was said to be one part's only ("(part 2 only)")
@@ -218,6 +221,8 @@ class _Builder:
             elif h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
                                                         h.label)):
                 self.additions = True
+                if _SPECIFIC.search(h.label):
+                    self.specific.update(ident for ident, _label in h.cohorts)
             elif h.cohorts:
                 self.plain = True
         elif h.kind == "cohort":
@@ -457,6 +462,7 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out or [(start, end)]
 
 
+_SPECIFIC = re.compile(r"(?i)\bspecific\s+(?:to|for)\b")
 _INCLUSION_TWICE = re.compile(r"(?is)\binclusion\s+criteria\b.*?\binclusion\s+criteria\b")
 _TITLE_END = re.compile(r"[.;,:：]\s*\Z")
 
@@ -558,7 +564,8 @@ def segment(text: str) -> Layout:
     _subdivide(b)
     aside = bool(b.cohorts) and set(b.cohorts) <= b.asides
     return Layout(b.criteria, b.cohorts,
-                  base=(b.additions or lone_part or aside) and not b.plain)
+                  base=(b.additions or lone_part or aside) and not b.plain
+                  and not (len(b.specific) >= 2 and b.specific == set(b.cohorts)))
 
 
 def _subdivide(b: _Builder) -> None:
