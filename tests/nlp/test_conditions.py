@@ -126,3 +126,17 @@ def test_metastases_named_by_their_site_are_any_solid_tumour_unless_their_cancer
     assert to_text(condition_leaf(("Kidney Cancer", "Bone Metastases"), ont)) == (
         "diagnosis(KIDNEY)")
     assert to_text(condition_leaf(("Brain Tumour",), ont)) == "diagnosis(BRAIN)"
+
+
+def test_a_generic_cancer_condition_requires_any_cancer(ont):
+    # a supportive-care record ("Cancer", "Nausea") whose text names no cancer type: its
+    # population is any cancer patient, not one trialmatch cannot recognise
+    assert to_text(condition_leaf(("Cancer", "Nausea"), ont)) == "diagnosis(TISSUE)"
+    assert to_text(condition_leaf(("Advanced Malignancies",), ont)) == "diagnosis(TISSUE)"
+    assert condition_leaf(("Nausea",), ont) is None
+    # a named cancer beside the generic word is the requirement
+    named = to_text(condition_leaf(("Cancer", "Breast Cancer"), ont))
+    assert "BREAST" in named and "TISSUE" not in named
+    trial = parse_record(_record("Inclusion Criteria:\n- Nausea after chemotherapy\n",
+                                 ("Cancer", "Nausea")), ont)
+    assert "diagnosis(TISSUE)" in to_text(trial.cohorts[0].rule)

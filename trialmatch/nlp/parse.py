@@ -11,7 +11,7 @@ from functools import lru_cache
 from spacy.tokens import Doc
 
 from trialmatch.ingest.record import Record
-from trialmatch.nlp.assemble import cohort_rules, criteria_nodes
+from trialmatch.nlp.assemble import ANY_CANCER, cohort_rules, criteria_nodes
 from trialmatch.nlp.consistency import without_conflicts
 from trialmatch.nlp.histology import histology_items
 from trialmatch.nlp.pipeline import analyse, lexicon_of, pipeline
@@ -129,6 +129,10 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
     # cancer they came from (a cancer of another tissue: "Breast Cancer", "Brain Metastases")
     if sites and all(ontology.tissue_of(code) in sites for code in codes):
         codes.setdefault("SOLID", next(iter(sites.values())))
+    if not codes:  # "Cancer", "Neoplasms", "Advanced Malignancies": any cancer at all
+        generic = next((c for c in conditions if _GENERIC_CONDITION.fullmatch(c)), None)
+        if generic is not None:
+            codes[ANY_CANCER] = generic
     leaves = tuple(Diagnosis(code, prov=Provenance("structured", None, None, text,
                                                    "ctgov.conditions"))
                    for code, text in codes.items())
