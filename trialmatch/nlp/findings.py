@@ -1069,12 +1069,20 @@ _OR_OTHER_BEFORE = re.compile(r"(?i)[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:or|and/or
                               r"(?:[\w-]+\s+){0,2}\Z")
 
 
+_OTHER_ITEM = re.compile(r"(?i)\W{0,6}(?:any\s+)?other\s+(?:[\w-]+\s+){0,3}")
+
+
 def _or_other_type(m: Mention, ctx: Context) -> bool:
     """Whether an inclusion criterion names a cancer type "or other" types ("colorectal
     cancer or other gastrointestinal cancers"): the other types are one more way in, not a
     cancer of the patient's past (which "other" says in an exclusion)."""
     if ctx.section != "inclusion" or m.mods != {"history"}:
         return False
+    if ctx.heading.rstrip().endswith((":", "：")) and _OTHER_ITEM.fullmatch(ctx.text, ctx.start,
+                                                                          m.start):
+        # "- Other relapsed lymphoproliferative diseases" under "one of the following
+        # cancers:": the list's last way in, after the types its items named
+        return True
     return any(x.label == "cancer" and not x.mods and x.end <= m.start
                and _OR_OTHER_BEFORE.fullmatch(ctx.text, x.end, m.start) for x in ctx.ms)
 
