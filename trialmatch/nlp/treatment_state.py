@@ -172,13 +172,21 @@ _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
 # reads it too)
 SETTING_AFTER = re.compile(
     # (over a bracketed aside: "chemotherapy or other therapy (e.g. an antibody) for ...")
-    r"(?i)(?:[^;.()]|\([^()]{0,80}\)){0,60}?\b(?:for|in(?:\s+(?:the|a))?)\s+(?:the\s+(?:treatment|management)\s+of\s+)?"
+    # (not "... even if given in the adjuvant setting", "including in ...": every setting)
+    r"(?i)(?:(?!\b(?:even|including|regardless)\b)[^;.()]|\([^()]{0,80}\)){0,60}?"
+    r"\b(?:for|in(?:\s+(?:the|a))?|as(?:\s+(?:an?|the))?)\s+"
+    r"(?:the\s+(?:treatment|management)\s+of\s+)?"
     r"(?:(?:their|his|her|this|the)\s+)?(?:(?:inoperable|unresectable|locally|advanced|primary|"
-    r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage)[\s,/]+){0,6}?"
+    r"recurrent|relapsed|metastatic|or|and|stage\s+iv|extensive[\s-]stage|(?:neo-?)?adjuvant)"
+    r"[\s,/]+){0,6}?"
     r"(?:metastatic|advanced|recurrent|relapsed|inoperable|unresectable|stage\s+iv|"
     # "for (the treatment of) this recurrence / the current relapse"
     r"(?<=this\s)(?:recurrence|relapse|progression)|(?:current|present)\s+(?:recurrence|relapse)|"
     r"extensive[\s-](?:stage|disease)|(?:platinum|castration|castrate|hormone|endocrine)[\s-]+"
+    # "... in the adjuvant setting", "given as neoadjuvant treatment": before surgery or after
+    r"(?:resistant|refractory|sensitive|naive|na\u00efve)|(?:neo-?)?adjuvant(?=\s+(?:setting|therapy|"
+    r"treatment|chemotherapy|regimen|course))|perioperative(?=\s+(?:setting|therapy|treatment))|"
+    r"(?:platinum|castration|castrate|hormone|endocrine)[\s-]+"
     r"(?:resistant|refractory|sensitive|naive|na\u00efve)|"
     # the abbreviations of a setting: castration-resistant or -sensitive prostate cancer,
     # metastatic colorectal or breast cancer, extensive-stage small cell lung cancer
