@@ -85,8 +85,9 @@ class ContextRule(_Model):
     # a backward rule that reaches only the mention ending right before its cue, the cue's
     # noun modified by the mention ("lung cancer therapy"): no other word between them
     adjacent: bool = False
-    # a forward scope that no `terminate` cue ends ("except patients who ..., and have ..."):
-    # only ";", a sentence end, a terminator of the rule or the criterion's edge end it
+    # a scope that no `terminate` cue ends ("except patients who ..., and have ...";
+    # backward: "patients with X who have Y may be included"): only ";", a sentence end, a
+    # terminator of the rule or the criterion's edge end it
     through_clauses: bool = False
     # a scope that reaches only the examples its head is given after a comma ("no CNS
     # disease, including primary brain tumours"): the mentions after ", including" /

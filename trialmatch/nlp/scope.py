@@ -234,9 +234,10 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
                                 brackets.get(cue.lo), bound_toks)
             spans.append((_examples_start(low, cue.hi, hi) if rule.examples_only else cue.hi, hi))
         if rule.direction in ("backward", "both"):
-            j = bisect_right(stops, cue.lo) - 1
-            floor = stops[j] + (1 if stops[j] < cue.lo and low[stops[j]] in (";", ".", "；", "。")
-                                else 0) if j >= 0 else 0
+            back = hard if rule.through_clauses and rule.direction == "backward" else stops
+            j = bisect_right(back, cue.lo) - 1
+            floor = back[j] + (1 if back[j] < cue.lo and low[back[j]] in (";", ".", "；", "。")
+                               else 0) if j >= 0 else 0
             # a criterion start is itself in scope; a barrier token is not
             floor = max(cue.lo - rule.max_scope, floor)
             if rule.terminators:
