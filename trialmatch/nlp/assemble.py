@@ -586,8 +586,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         if not listed and _is_type(prev.node) and _is_type(cur.node) \
                 and _UNREAD_TYPE_ITEM.fullmatch(gap):
             listed = True
-        if not listed and _is_type(prev.node) and _is_type(cur.node):
-            # a subtype qualifier after the cancer type keeps the list together
+        if not listed and _is_type(_bare(prev.node)) and _is_type(cur.node):
+            # a subtype qualifier after the cancer type keeps the list together (a list
+            # the negation before its first type rules out: "no CML, de novo AML, or MDS")
             sub = _SUBTYPE_AFTER.match(gap)
             if sub is not None:
                 gap = gap[sub.end():]
