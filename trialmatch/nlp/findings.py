@@ -1524,7 +1524,22 @@ def _code_of_something_else(m: Mention, ctx: Context) -> bool:
         return True  # "University of Southern California (USC)": the initials of a name
     if re.match(r"-\d", ctx.text[m.end:m.end + 2]):
         return True  # "study MCC-14674": a protocol number, not a cancer code
+    if _ABBREVIATES_WORD.search(ctx.text, max(ctx.start, m.start - 40), m.start) \
+            and ctx.text[m.end:m.end + 1] == ")" and not any(
+                x.label in ("cancer", "drug") and 0 <= m.start - x.end <= 3 for x in ctx.ms):
+        return True  # "emtricitabine (FTC)": the abbreviation of the word before, not read
     return len(surface) <= 4 and _short_code_of_something_else(m, ctx)
+
+
+# what only a drug follows: "resistance to", "allergy to" (a list of up to four names between)
+_AGENT_BEFORE = re.compile(r"(?i)\b(?:resistan(?:ce|t)|hypersensitivity|allerg(?:y|ic)|intoleran(?:ce|t))"
+                           r"\s+to\s+(?:[\w-]+,?\s+(?:(?:or|and)\s+)?){0,4}\Z")
+# a word right before a bracket that names no disease (no "-oma", "leukaemia", "cancer",
+# "syndrome"...): the code in the bracket abbreviates it ("emtricitabine (FTC)")
+_ABBREVIATES_WORD = re.compile(r"(?<![\w-])(?![a-z]*(?:omas?|emias?|aemias?|cancers?|tumou?rs?|"
+                               r"neoplasms?|neoplasia|diseases?|syndromes?|disorders?|"
+                               r"malignanc(?:y|ies)|leukemic|leukaemic|cytosis|plasia)\s?\()"
+                               r"[a-z]{5,}\s?\(\Z")
 
 
 def _short_code_of_something_else(m: Mention, ctx: Context) -> bool:
@@ -1533,6 +1548,8 @@ def _short_code_of_something_else(m: Mention, ctx: Context) -> bool:
         return True  # "a PTC tube", "CAT scan": a procedure or a device, not a cancer code
     if _slashed_code(m, ctx):
         return True  # "FTC/TDF": one of drug codes joined by slashes, not a cancer code
+    if _AGENT_BEFORE.search(ctx.text, max(ctx.start, m.start - 80), m.start):
+        return True  # "resistance to FTC, tenofovir or ABC": the codes of drugs
     # "gemcitabine HCL": the salt of the drug before it (hydrochloride)
     return any(x.label == "drug" and "state" not in x.data and 0 <= m.start - x.end <= 2
                for x in ctx.ms)
