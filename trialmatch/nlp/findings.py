@@ -46,7 +46,8 @@ from trialmatch.rules.nodes import (
     Unparsed,
 )
 
-_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|had|received|receiving|receipt\s+of|treated\s+with|treatment\s+"
+_PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|had|received|receiving|receipt\s+of|"
+                    r"history\s+of\s+(?:(?:the\s+)?use\s+of|treatment\s+with)|treated\s+with|treatment\s+"
                     r"with|therapy\s+with|progress(?:ed|ion|ive\s+disease)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
                     r"on|exposure\s+to|exposed\s+to|pre-?treated|naive|naïve|intolerant\s+to|"
