@@ -295,7 +295,8 @@ def _population(label: str) -> tuple[tuple[str, str], ...]:
     return (("-".join(re.findall(r"[a-z0-9]+", name.lower())[:5]), name),)
 
 
-_SPECIFIC_TO = re.compile(r"(?i)\bspecific\s+(?:to|for)\b")
+# "criteria specific to/for <part>": that part's criteria, added to those of all
+SPECIFIC_TO = re.compile(r"(?i)\bspecific\s+(?:to|for)\b")
 _ONLY_END = re.compile(r"(?i)\bonly\s*\Z")
 _FURTHER_FOR = re.compile(r"(?i)\s*(?:additional|further|extra|specific)\s+(?:(?:inclusion|"
                           r"exclusion|eligibility)\s+)?(?:requirements|criteria)\s+(?:for|in)\s+"
@@ -315,7 +316,7 @@ def _heading(kind: str, label: str, source: str) -> Heading:
         tail = re.split(r"\s[-–(:]\s?|\s(?:(?i:for|in)|(?i:specific)\s+(?i:to|for))\s", label,
                         maxsplit=1)
         cohorts = (cohort_ids(tail[1]) or _named_cohorts(tail[1])) if len(tail) > 1 else ()
-        if cohorts and _SPECIFIC_TO.search(label):
+        if cohorts and SPECIFIC_TO.search(label):
             # "Exclusion criteria specific to the drug-X cohorts": the criteria of some
             # cohorts, added to those of all; the other cohorts need none of them
             return Heading(kind, label, cohorts, source, additive=True)

@@ -21,6 +21,7 @@ from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.sections import (
     PART_LABEL,
+    SPECIFIC_TO,
     Heading,
     bullet_of,
     classify,
@@ -221,7 +222,7 @@ class _Builder:
             elif h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
                                                         h.label)):
                 self.additions = True
-                if _SPECIFIC.search(h.label):
+                if SPECIFIC_TO.search(h.label):
                     self.specific.update(ident for ident, _label in h.cohorts)
             elif h.cohorts:
                 self.plain = True
@@ -462,7 +463,6 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out or [(start, end)]
 
 
-_SPECIFIC = re.compile(r"(?i)\bspecific\s+(?:to|for)\b")
 _INCLUSION_TWICE = re.compile(r"(?is)\binclusion\s+criteria\b.*?\binclusion\s+criteria\b")
 _TITLE_END = re.compile(r"[.;,:：]\s*\Z")
 
