@@ -366,7 +366,9 @@ _CANCER_GROUP_LIST = re.compile(
 # ("Patients receiving / currently on / taking X must ...": those on X; "Patients whose
 # tumours are X-positive must ...": those with that result)
 _HISTORY_GROUP = re.compile(
-    r"(?i)\W{0,6}(?:all\s+)?(?:patients|subjects|participants|those|individuals)\s+(?:who\s+"
+    r"(?i)\W{0,6}(?:all\s+)?(?:patients|subjects|participants|those|individuals)\s+"
+    # ("Subjects enrolling to cohort B of part 2 who have received X must ...")
+    r"(?:(?:enrolling|enrolled|entering|participating)\s+(?:to|in|into|on)\s+[^.;:]{1,80}?\s+)?(?:who\s+"
     r"(?:(?:have|has|had)\s+(?:previously\s+)?(?:received|been|undergone|progressed)|received|"
     r"were|are|was|is|underwent)|(?:currently\s+|already\s+)?(?:receiving|taking|using|on|"
     r"treated\s+with)|whose\s+(?:tumou?rs?|disease|cancers?|lesions?)\s+(?:is|are|was|were|has|"
@@ -1321,7 +1323,7 @@ _YEARS_OF_AGE = re.compile(r"(?i)\s*(?:years?|yrs?)\.?\s+(?:of\s+age|old)\b")
 # definition, not a limit of the trial
 _REPRODUCTIVE_DEFINED = re.compile(r"(?i)\b(?:menopaus\w*|post-?\s?menopaus\w*|child-?\s?bearing|"
                                    r"reproductive\s+potential|fertile)\b[^.;]{0,60}\b(?:"
-                                   r"defined\s+(?:as|by)|considered|means|i\.\s?e\.)[^.;]{0,30}\Z")
+                                   r"defined\s+(?:as|by)|considered|means|i\.\s?e\.)[^.;]{0,60}\Z")
 
 
 # People other than the patient, both in an age's clause and in a heading over exclusions
