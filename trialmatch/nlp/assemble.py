@@ -25,7 +25,7 @@ from trialmatch.nlp.findings import (
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
-from trialmatch.nlp.resources import list_headers, places
+from trialmatch.nlp.resources import list_headers, places, umbrella_codes
 from trialmatch.nlp.sections import PART_LABEL
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_state
@@ -1108,7 +1108,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     allowed = tuple(u.node for u in found if u.permitted)
     found = [u for u in found if not u.permitted]
     if not found:
-        return Unparsed(text[c.start:c.end], prov=prov)
+        return (c.section == "inclusion" and _any_cancer_except(None, [], text, c, ms)) \
+            or Unparsed(text[c.start:c.end], prov=prov)
     found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
                                       "the study", prov=_span(prov, text, u.start, u.end,
                                                               "assemble.part_bracket")))
@@ -1123,6 +1124,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if c.section == "inclusion":
         node = _unread_alternative(node, found, text, c)
         node = _unread_cancer_after_or(node, found, text, c, ms)
+        node = _any_cancer_except(node, found, text, c, ms) or node
         node = _unread_procedure_after_or(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
 
@@ -1161,10 +1163,61 @@ def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criteri
     for u in types:  # "A, B or other malignancy": any cancer at all
         m = _OR_OTHER_ANY.match(text, u.end, c.end)
         if m is not None:
-            other = Diagnosis(ANY_CANCER, prov=Provenance(c.section, m.start("alt"), m.end(),
-                                                          m.group("alt"), "assemble.or_other"))
+            other: Node = Diagnosis(ANY_CANCER, prov=Provenance(
+                c.section, m.start("alt"), m.end(), m.group("alt"), "assemble.or_other"))
+            left_out = _types_excepted(text, m.end(), c, ms)  # "(excluding any leukaemia)"
+            if left_out is not None:
+                other = All((other, left_out), prov=other.prov)
             return _with_alternative(node, other, u.start, m.end(), text, c)
     return _or_unread(node, types, text, c, _OR_OTHER_UNREAD, "assemble.unread_cancer", ms)
+
+
+# "... (except for leukaemias)", "..., other than a skin carcinoma": the cancer types a
+# criterion on any cancer leaves out
+_EXCEPTED = re.compile(r"\s*,?\s*\(?\s*(?i:other\s+than|except(?:\s+for)?|excluding|"
+                       r"with\s+the\s+exception\s+of)\s(?P<span>[^;.()]{1,120})")
+# an inclusion criterion on any cancer, by its noun alone ("Histologically confirmed advanced
+# malignancies", "Cancer"); not "Any malignancy other than ...", an exclusion's words
+_ANY_CANCER_OPENS = re.compile(
+    r"(?i)[\W\d]{0,6}(?!any\b)(?:(?:histologically|cytologically|pathologically|and|or|/|"
+    r"confirmed|documented|proven|diagnosis\s+of|advanced|metastatic|active|an?|locally|"
+    r"unresectable|recurrent|refractory|relapsed)[\s,/]+){0,6}"
+    r"(?:cancers?|malignanc(?:y|ies)|neoplasms?|tumou?rs?)\b")
+
+
+def _types_excepted(text: str, pos: int, c: Criterion, ms: list[Mention]) -> Node | None:
+    """The `not` of the cancer types an exception right at `pos` names (see `_EXCEPTED`),
+    when it names only cancer types; else None."""
+    m = _EXCEPTED.match(text, pos, c.end)
+    if m is None:
+        return None
+    inside = [x for x in ms if m.start("span") <= x.start and x.end <= m.end("span")]
+    types = [x for x in inside if x.label == "cancer" and x.data.get("code")]
+    if not types or any(x.label not in ("cancer", "cue") for x in inside):
+        return None
+    items = tuple(Diagnosis(code, prov=Provenance(c.section, x.start, x.end, text[x.start:x.end],
+                                                  "assemble.excepted"))
+                  for x in types for code in umbrella_codes(text[x.start:x.end], x.data["code"])
+                  or (x.data["code"],))
+    prov = Provenance(c.section, m.start(), m.end(), m.group(0), "assemble.excepted")
+    return Not(items[0] if len(items) == 1 else AnyOf(items, prov=prov), prov=prov)
+
+
+def _any_cancer_except(node: Node | None, found: list[Unit], text: str, c: Criterion,
+                       ms: list[Mention]) -> Node | None:
+    """"Advanced malignancies (except for leukaemias)", "Cancer, other than a skin carcinoma":
+    an inclusion criterion on any cancer but the types it leaves out, all(any cancer,
+    not(types), what the rest of it reads); None when it does not open so, or reads
+    something before the exception's end."""
+    m = _ANY_CANCER_OPENS.match(text, c.start, c.end)
+    left_out = _types_excepted(text, m.end(), c, ms) if m is not None else None
+    until = left_out.prov.end if left_out is not None and left_out.prov is not None else None
+    if m is None or left_out is None or until is None or any(u.start < until for u in found):
+        return None
+    any_cancer = Diagnosis(ANY_CANCER, prov=Provenance(c.section, c.start, m.end(),
+                                                       text[c.start:m.end()], "assemble.excepted"))
+    return All((any_cancer, left_out, *(() if node is None else (node,))), prov=Provenance(
+        c.section, c.start, c.end, text[c.start:c.end], "assemble.excepted"))
 
 
 def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: re.Pattern[str],
@@ -1186,9 +1239,10 @@ def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: 
 
 
 # A clause-level "or" between alternatives of one criterion: "; or", ", OR", an "OR" line,
-# or the "or" that closes an "either ..., or" (the comma marks the clause).
+# or the "or" that closes an "either ..., or" (the comma marks the clause; an "either A or B"
+# closed before it is not, as in "either A or B, as shown by X, Y, or Z").
 _CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
-                        r"(?i:\beither\b[^;]{1,200}?,\s*or\b)")
+                        r"(?i:\beither\b(?:(?!\bor\b)[^;]){1,200}?,\s*or\b)")
 # An upper-case "OR" inside a sentence: between two treatment histories, it joins them.
 _INLINE_OR = re.compile(r"(?<=[a-z0-9)%])\s+OR\s+(?=[a-z])")
 # The same without its "OR"-line and "either" alternatives, for text holding neither word:
@@ -1209,6 +1263,13 @@ _EITHER_LIST = re.compile(r"(?i)\beither\b[\s,:]*(?P<items>[^;.()]{1,200}?\bor\b
 _ITEM_CUT = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or)\b)?\s*|\s+(?:and/or|or)\s+")
 
 
+# "either primary tumour or metastatic tissue confirmation of X": where the test was done, no
+# alternative to what it found
+_SPECIMEN = re.compile(r"(?i)(?:(?:the|a|an)\s+)?(?:(?:primary|invasive|metastatic|archival|archived|fresh|"
+                       r"recent|original|diagnostic|new|tumou?r)\s+){0,2}(?:tumou?r|tissue|sample|"
+                       r"specimen|biopsy|lesion|site|block)s?")
+
+
 def _either_list(node: Node, found: list[Unit], text: str, c: Criterion, low: str) -> Node:
     """"Refractory to either X, Y or Z" where some items are read and some are not: the
     unread items stay as an `unparsed` alternative (any(node, unparsed)), not dropped."""
@@ -1226,7 +1287,7 @@ def _either_list(node: Node, found: list[Unit], text: str, c: Criterion, low: st
             continue
         if any(a <= u.start < b or u.start < a < u.end for u in found):
             read = True
-        elif re.search(r"[A-Za-z]{2}", item):
+        elif re.search(r"[A-Za-z]{2}", item) and not _SPECIMEN.fullmatch(item):
             start = text.index(item, a)
             unread.append((start, start + len(item)))
     if not read or not unread:
@@ -1398,10 +1459,12 @@ def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool) -> N
         return node if items == node.items else replace(node, items=items)
     if not (ruled_out and isinstance(node, PriorTherapy)):
         return node
-    classes, _, concepts = _drug_classes()
-    if node.concept in classes and any(a in concepts(node.concept) for a in allowed):
+    classes, broad, concepts = _drug_classes()
+    if node.concept in classes and any(a in concepts(node.concept) and (
+            a != ANY_TREATMENT or node.concept in broad) for a in allowed):
         # "no prior chemotherapy": a class the allowed setting falls in (a drug named on its
-        # own, "no prior gemcitabine", is banned in every setting)
+        # own, "no prior gemcitabine", is banned in every setting; so is a narrow class,
+        # "no prior CDK4/6 inhibitor", beside a permission that names no treatment)
         return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
                         reason="a prior treatment in one disease setting", prov=node.prov)
     wider = tuple(a for a in allowed if node.concept in concepts(a) and a not in node.excluding)

@@ -252,11 +252,25 @@ _EXCEPTION_BRACKET = re.compile(r"(?i)\(\s*(?:except|other\s+than|excluding|with
                                 r"exceptions?\s+of|unless)\b[^()]{0,200}\)")
 
 
+# ... and so does a window inside a bracket that defines a later item of a list ("X, Y,
+# investigational therapy (a drug given within the last 30 days)"): that item's, not the
+# treatment's (a bracket that is a window, "X, Y or Z (within 4 weeks)", binds them all)
+_BRACKET = re.compile(r"\((?!\s*(?:within|in\s+the\s+(?:last|past)|at\s+least|less\s+than|"
+                      r"during|[<≤\d]))[^()]{0,300}\)", re.IGNORECASE)
+# (a later item: a list separator, then a treatment named by its noun right before the bracket)
+_LATER_ITEM = re.compile(r"(?i)(?:,|\b(?:or|and)\b)[^,;()]{0,60}?\b(?:therapy|therapies|agents?|"
+                         r"drugs?|treatments?|regimens?|inhibitors?|blockers?|antibody|antibodies|"
+                         r"®)\s*\Z|(?:,|\b(?:or|and)\b)\s*[A-Z][\w-]*®?\s*\Z")
+
+
 def _window_outside_exceptions(text: str, start: int, end: int, after: int) -> bool:
-    """`has_window` on text[start:end] without its bracketed exceptions that open after
-    `after` (the end of the treatment ruled out)."""
+    """`has_window` on text[start:end] without the brackets that open after `after` (the
+    end of the treatment ruled out) on an exception or after a later list item."""
     lo = start
-    for m in _EXCEPTION_BRACKET.finditer(text, after, end):
+    for m in _BRACKET.finditer(text, after, end):
+        if not (_EXCEPTION_BRACKET.match(text, m.start()) or _LATER_ITEM.search(
+                text, after, m.start()) is not None and has_window(text, m.start(), m.end())):
+            continue
         if has_window(text, lo, m.start()):
             return True
         lo = m.end()
@@ -1101,11 +1115,23 @@ _HISTORY_OPENS = re.compile(
 _ONLY_ALLOWED = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible|may|can)\b")
 
 
+# "AML in complete remission", "ALL in remission or relapse" opening an inclusion criterion:
+# the disease under study in one of its states, not a cancer of the past
+_REMISSION_AFTER = re.compile(r"(?i)\s+in\s+(?:(?:a|first|second|third|1st|2nd|3rd|complete|"
+                              r"partial|morphologic|hematologic|haematologic|continued)\s+)*"
+                              r"(?:remission|CR)\b")
+_DISEASE_OPENS = re.compile(r"(?i)\W{0,6}(?:(?!(?:other|another|second|prior|previous|history|"
+                            r"any|no|not|without)\b)[\w/()-]+\s+){0,5}\Z")
+
+
 def _history_is_diagnosis(m: Mention, ctx: Context) -> bool:
     """Whether an inclusion criterion's "history of <cancer>" names the disease under study
-    ("Patients with a history of PTCL or CTCL, relapsed after ..."), not an earlier cancer."""
-    return ctx.section == "inclusion" and m.mods == {"history"} and m.label == "cancer" and \
-        _HISTORY_OPENS.match(ctx.text, ctx.start, m.start) is not None and \
+    ("Patients with a history of PTCL or CTCL, relapsed after ..."), not an earlier cancer;
+    so does a cancer in remission that opens it ("AML in first complete remission")."""
+    return ctx.section == "inclusion" and m.mods == {"history"} and m.label == "cancer" and (
+        _HISTORY_OPENS.match(ctx.text, ctx.start, m.start) is not None
+        or _REMISSION_AFTER.match(ctx.text, m.end, ctx.end) is not None
+        and _DISEASE_OPENS.match(ctx.text, ctx.start, m.start) is not None) and \
         not _ONLY_ALLOWED.search(ctx.text, ctx.start, ctx.end)
 
 
@@ -1573,7 +1599,7 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
     if _THRESHOLD_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "WBC count (B-ALL ≥30; T-ALL ≥100)": which limit holds, no diagnosis
-    if (ctx.section == "exclusion" or "negated" in m.mods) and any(
+    if (ctx.section == "exclusion" or not m.mods.isdisjoint(("negated", "excluded"))) and any(
             x.label == "drug" and x.end <= m.start and _DRUG_FOR.fullmatch(ctx.text, x.end, m.start)
             for x in ctx.ms):
         return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
@@ -2086,6 +2112,10 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # "contraception ... until 4 months after the last dose of X": the study drug, in a
         # rule about pregnancy, is no treatment history
         return None
+    if _STUDY_DOSE.search(ctx.text, max(ctx.start, m.start - 40), m.start):
+        # "... until 6 months after the last rituximab dose", "after discontinuation of X":
+        # the dosing of the study's drug, no treatment history
+        return None
     if ctx.has_window:
         # a time window ("within 4 weeks") binds the clause it is in, not the other clauses
         # of a criterion listing treatments with ";"; nor does it bind a sentence of its own
@@ -2315,6 +2345,11 @@ def _both_sexes_named(text: str) -> bool:
 
 
 # Words that make a mention of women or men a rule about pregnancy or contraception.
+# a drug named by its dosing in the study: "after the last dose of X", "after the last X dose",
+# "following discontinuation of X"
+_STUDY_DOSE = re.compile(r"(?i)\b(?:after|following|since|until)\s+(?:the\s+)?(?:(?:last|final)\s+"
+                         r"(?:dose|infusion|administration)\s+of|discontinuation\s+of|"
+                         r"(?:last|final))\s+(?:the\s+)?(?:study\s+)?\Z")
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
                            r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom|"
                            r"\bsemen\b|\bsperm|\bova\b|\bdonat|bear\s+(?:a\s+)?child|"

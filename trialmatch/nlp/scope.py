@@ -350,6 +350,8 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
     over coordinators, to the end of a bracket of examples it entered, or of the bracket
     that opens with an exception."""
     rule = cue.rule
+    if rule.category == "permission" and cue.hi < len(low) and low[cue.hi] == "no":
+        return cue.hi  # "patients may have had no earlier X": none is allowed, no permission
     j = bisect_right(ends_at, cue.hi - 1)
     limit = min(ends_at[j] if j < len(ends_at) else len(low), cue.hi + rule.max_scope)
     if rule.category == "exception" and _enumerator_at(low, cue.hi):

@@ -56,9 +56,11 @@ def _untrail(text: str) -> str:
 
 _ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
 _KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
-_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?(?P<label>{_KIND}\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
+_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?(?P<label>{_KIND}(?i:s)?\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
                      r"|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
-                     r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?\s*[:：]\s*(?=\S)")
+                     r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?"
+                     # ("Cohort C (thyroid cancer): ...": what the part holds, in brackets)
+                     r"(?:\s*\([^()\n:]{1,40}\))?\s*[:：]\s*(?=\S)")
 
 
 # "For Part A, patients must ...", "For Phase 2 Part 2 - X": a part after "for" or "in",
@@ -77,7 +79,7 @@ class Heading:
     additive: bool = False  # its cohort adds to the criteria no heading scopes
 
 
-_FIRST = re.compile(rf"(?P<kind>{_KIND})\s*(?P<id>{_ID})")
+_FIRST = re.compile(rf"(?P<kind>{_KIND})(?i:s)?\s*(?P<id>{_ID})")
 PART_LABEL = _FIRST  # a part of the study named with its id ("Part 2", "cohort B")
 _NEXT = re.compile(rf"\s*(?:(?i:and)|&|,|(?i:or)|/)\s*(?:(?P<kind>{_KIND})\s*)?(?P<id>{_ID})")
 

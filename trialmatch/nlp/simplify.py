@@ -11,7 +11,8 @@
   made of unreadable parts only ("X, or all of: a; b" with a and b unread) is unreadable.
 * **Bounds that cannot hold together are alternatives.** Two age bounds side by side in one
   criterion that no age meets ("< 60 years for cohort A, >= 60 years for cohort B") were
-  read from different branches: they are an `any`.
+  read from different branches: they are an `any`. So are two whole ranges side by side
+  ("2 to 17 years in stage 1 and 1 to 17 years in stage 2"): one range is written once.
 * **Alternatives among alternatives are one list.** An `any` inside an `any` ("melanoma or
   a sarcoma", where "sarcoma" covers several branches of the ontology) means the same as
   one `any` of all their items, which is what later readings expect (`population`); an
@@ -79,6 +80,12 @@ def _bounds(node: Node) -> list[Age]:
     return []
 
 
+def _range(node: Node) -> bool:
+    """Whether an age group has a lower and an upper bound (a whole range, "2 to 17")."""
+    ops = {a.op for a in _bounds(node)}
+    return bool(ops & {">", ">="}) and bool(ops & {"<", "<="})
+
+
 def _age_interval(ages: list[Age]) -> bool:
     """Whether some age meets every bound."""
     lo, lo_open, hi, hi_open = float("-inf"), False, float("inf"), False
@@ -100,7 +107,8 @@ def separate_bounds(rule: Node) -> Node:
         if not isinstance(node, All) or depth == 0:
             return node
         groups = [c for c in node.items if _bounds(c)]
-        if len(groups) < 2 or _age_interval([a for g in groups for a in _bounds(g)]):
+        if len(groups) < 2 or (_age_interval([a for g in groups for a in _bounds(g)])
+                               and not all(_range(g) for g in groups)):
             return node
         first = node.items.index(groups[0])
         rest = [c for c in node.items if not _bounds(c)]

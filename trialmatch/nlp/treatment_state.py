@@ -191,6 +191,9 @@ SETTING_AFTER = re.compile(
     # the abbreviations of a setting: castration-resistant or -sensitive prostate cancer,
     # metastatic colorectal or breast cancer, extensive-stage small cell lung cancer
     r"(?-i:m?CRPC|m?[HC]SPC|mCRC|MBC|mBC|(?:ES|ED)-?SCLC))\b"
+    # "... for stomach cancer in its advanced stage": the stage named after the disease
+    r"|[^;.()]{0,60}?\bin\s+(?:its|their|the|an?)\s+(?:advanced|metastatic|recurrent|"
+    r"inoperable|unresectable)\s+(?:stage|stages|setting|phase|form)\b"
     # "... after recurrence or metastasis", "following relapse": the treatment of a relapse
     r"|[^;.()]{0,60}?\b(?:after|following|since)\s+(?:the\s+)?(?:diagnosis\s+of\s+)?(?:recurrence|"
     r"relapse|metastas[ie]s|metastatic\s+disease|recurrent\s+disease)\b")
