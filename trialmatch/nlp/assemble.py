@@ -1083,6 +1083,34 @@ def _per_part(found: list[Unit], text: str, prov: Provenance) -> Node | None:
     return choice if not head else All((join_units(head, text, prov), choice), prov=prov)
 
 
+def _defined_by_list(node: Node) -> Node:
+    """"MDS by the FAB classification: RAEB, RAEB-T or CMML": a cancer type with a list of
+    types after it, some its kinds and some not, is defined by the list, not narrowed to it:
+    the type or the listed types that are not its kinds, any(type, those); a list of its
+    kinds only ("solid tumour: breast or lung cancer") narrows it, as written."""
+    if not isinstance(node, All):
+        return node
+    items = list(node.items)
+    lists = [n for n in items if isinstance(n, AnyOf) and n.items
+             and all(isinstance(x, Diagnosis) for x in n.items)]
+    if not items or not isinstance(items[0], Diagnosis) or not lists or not all(
+            isinstance(n, Diagnosis) or n in lists for n in items):
+        return node
+    from trialmatch.ontology import default_ontology
+
+    ontology, head = default_ontology(), items[0]
+    listed = [x for n in items[1:] for x in (n.items if isinstance(n, AnyOf) else (n,))
+              if isinstance(x, Diagnosis)]
+    if head.code in {x.code for x in listed}:  # (a name read twice, once as what it covers)
+        return node
+    kinds = [x for x in listed if ontology.is_a_relation(head.code, x.code) == 2]
+    others = [x for x in listed if ontology.is_a_relation(head.code, x.code) == 0
+              and ontology.is_a_relation(x.code, head.code) == 0]
+    if not kinds or not others:
+        return node
+    return AnyOf((head, *others), prov=node.prov)
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
@@ -1118,7 +1146,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
-    node = _scales_as_one(_age_groups(node))
+    node = _defined_by_list(_scales_as_one(_age_groups(node)))
     if allowed:
         node = _widened(node, allowed)
     if c.section == "inclusion":

@@ -155,6 +155,12 @@ _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resis
                               r"(?:on|receiving|taking|being\s+treated\s+with)|during|on|after|"
                               r"following|within\s+[^;.]{1,30}?\b(?:of|after|following|from)))\b"
                               r"[^;.]{0,60}\Z")
+# ... or after it ("had X in an earlier trial and best response was progressive disease",
+# "X stopped for intolerance"): which of those who had X are ruled out
+_RESPONSE_AFTER = re.compile(r"(?i)[^;.()]{0,80}?\b(?:best\s+response|response\s+(?:was|of)|"
+                             r"progressed\s+(?:on|during|while)|progressive\s+disease|"
+                             r"(?:stopped|discontinued)\s+(?:due\s+to|because\s+of|for)|"
+                             r"serious\s+(?:adverse\s+)?(?:events?|reactions?))\b")
 # The end of a sentence: a history word in the sentence before does not reach a drug of the
 # next one ("Patients receiving antiepileptics can be included. Drug X is not metabolised
 # by ..."); not after an initial or a number ("Fig. 2", "1. Prior X").
@@ -1117,7 +1123,7 @@ _ONLY_ALLOWED = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible|may|
 
 # "AML in complete remission", "ALL in remission or relapse" opening an inclusion criterion:
 # the disease under study in one of its states, not a cancer of the past
-_REMISSION_AFTER = re.compile(r"(?i)\s+in\s+(?:(?:a|first|second|third|1st|2nd|3rd|complete|"
+_REMISSION_AFTER = re.compile(r"(?i)(?:\s*\([^()]{1,15}\))?\s+in\s+(?:(?:a|first|second|third|1st|2nd|3rd|complete|"
                               r"partial|morphologic|hematologic|haematologic|continued)\s+)*"
                               r"(?:remission|CR)\b")
 _DISEASE_OPENS = re.compile(r"(?i)\W{0,6}(?:(?!(?:other|another|second|prior|previous|history|"
@@ -2088,7 +2094,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None
     ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
     if ruled_out and ((response is not None and _RESPONSE.search(response.group()))
-                      or _RESPONSE_BEFORE.search(before)):
+                      or _RESPONSE_BEFORE.search(before)
+                      or _RESPONSE_AFTER.match(ctx.text, m.end, ctx.end)):
         # "platinum-refractory disease", "metastases that have not responded to X" ruled
         # out: how the disease answered X, not whether X was given (a patient who had X and
         # responded is welcome)
