@@ -999,6 +999,9 @@ def _region_rule() -> re.Pattern[str]:
         rf"(?:\b(?i:in|for|at)\s+(?:(?i:sites?|centres?|centers?|patients|participants|subjects)\s+"
         rf"(?i:in|from)\s+)?{place}(?:\s+(?i:sites?|centres?|centers?))?\s+(?i:only)\b"
         rf"|\(\s*{place}\s+(?i:only)\s*\)"
+        # ("..., except in X. In X, patients must be 20 or over": the country's own rule)
+        rf"|\b(?i:except\s+in)\s+{place}\b|(?:^|(?<=[.;]\s))(?i:in)\s+{place}\s*,\s+"
+        rf"(?i:patients|subjects|participants)\b"
         rf"|^\W{{0,4}}(?i:for|in|at)\s+(?i:sites?|centres?|centers?)\s+(?i:in)\s+{place}\s*[,:])")
 
 
@@ -1447,7 +1450,11 @@ def _history_sides(node: Node, found: list[Unit], text: str, c: Criterion,
 # "Prior adjuvant chemotherapy allowed", "earlier neoadjuvant or adjuvant treatment is
 # permitted", "patients given adjuvant tamoxifen are eligible"
 _ADJUVANT_ALLOWED = re.compile(r"(?i)\b(?:neo-?)?adjuvant\b[^.;:]{0,80}?\b(?:allowed|permitted|"
-                               r"acceptable|eligible)\b")
+                               r"acceptable|eligible)\b"
+                               # ... or given for another purpose ("prior corticosteroids for
+                               # the treatment of hypercalcaemia allowed")
+                               r"|\bfor\s+(?:the\s+)?(?:treatment|management|control|prevention)"
+                               r"\s+of\b[^.;:]{0,80}?\b(?:allowed|permitted|acceptable)\b")
 # the setting's treatment named by no drug or class: any ("prior adjuvant therapy", "earlier
 # neoadjuvant or adjuvant treatment")
 _ADJUVANT_ANY = re.compile(r"(?i)\b(?:neo-?)?adjuvant\s+(?:or\s+(?:neo-?)?adjuvant\s+)?"
