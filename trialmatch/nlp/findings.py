@@ -2351,12 +2351,12 @@ def _both_sexes_named(text: str) -> bool:
     return _BOTH_SEXES_ITEM.search(text) is not None
 
 
-# Words that make a mention of women or men a rule about pregnancy or contraception.
 # a drug named by its dosing in the study: "after the last dose of X", "after the last X dose",
 # "following discontinuation of X"
 _STUDY_DOSE = re.compile(r"(?i)\b(?:after|following|since|until)\s+(?:the\s+)?(?:(?:last|final)\s+"
                          r"(?:dose|infusion|administration)\s+of|discontinuation\s+of|"
                          r"(?:last|final))\s+(?:the\s+)?(?:study\s+)?\Z")
+# Words that make a mention of women or men a rule about pregnancy or contraception.
 _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductive|breast-?\s?feed|"
                            r"lactat|nursing|steril|birth\s+control|infant|partner|fertil|condom|"
                            r"\bsemen\b|\bsperm|\bova\b|\bdonat|bear\s+(?:a\s+)?child|"
