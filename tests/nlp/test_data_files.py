@@ -107,6 +107,25 @@ def test_traits_are_known_genes_and_read_as_no_tumour_finding():
     assert genes("A documented ATM deficiency") == {"ATM"}
 
 
+def test_arm_losses_name_known_genes_and_read_as_their_deletion():
+    """data/genes.yaml `arm_losses`: each gene is a gene of the ontology, and the arm's loss
+    written in the text reads as that gene's deletion; an arm not listed is no finding."""
+    from trialmatch.nlp.parse import _default_ontology
+    from trialmatch.rules.nodes import Alteration, walk
+
+    ontology = _default_ontology()
+    losses = gene_data().arm_losses
+    assert losses and all(ontology.has_gene(g) for g in losses.values())
+
+    def deletions(line):
+        trial = parse_eligibility(f"Inclusion Criteria:\n- {line}", ontology=ontology)
+        return {(n.gene, n.alteration) for c in trial.cohorts for n in walk(c.rule)
+                if isinstance(n, Alteration)}
+    for arm, gene in losses.items():
+        assert deletions(f"Leukaemia with del({arm}) on FISH") == {(gene, "deletion")}
+    assert deletions("Leukaemia with del(13q) on FISH") == set()
+
+
 SITES = [(s, ex) for s in sites() for ex in s.examples]
 
 

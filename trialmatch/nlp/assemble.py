@@ -25,7 +25,7 @@ from trialmatch.nlp.findings import (
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
-from trialmatch.nlp.resources import list_headers, places, umbrella_codes
+from trialmatch.nlp.resources import list_headers, places, spread_terms, umbrella_codes
 from trialmatch.nlp.sections import PART_LABEL
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_state
@@ -400,6 +400,10 @@ def _joining_or(gap: str) -> bool:
     return False
 
 
+# Alternatives numbered in the text: "(i) ... or (ii)", "a) ... or b)", "(1) ... or (2)"
+_NUMBERED_OR = re.compile(r"(?i)\(?\b(?:i|a|1)\)\s[^();]*(?:\([^();]*\)[^();]*)*?\bor\s+\(?(?:ii|b|2)\)")
+
+
 # Words that an "or" joins inside one phrase: numbers of a count ("one or two", "2 or more"),
 # words of time ("during or after", "on or within"), states or stages of one disease
 # ("relapsed or refractory", "metastatic or relapsed"): (the word before the "or", the word
@@ -610,7 +614,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             runs[-1].append(cur)
             ors[-1] = True
             either = False
-        elif _joining_or(gap) or _PART_BRACKET_OR.search(text, prev.end, cur.start):
+        elif _joining_or(gap) or _PART_BRACKET_OR.search(text, prev.end, cur.start) or (
+                cur.start - prev.end < 160 and _NUMBERED_OR.search(text, prev.end, cur.start)):
+            # (or numbered: "amplified by (i) in situ hybridisation (ISH) or (ii) ...")
             runs[-1].append(cur)
             ors[-1] = True
         elif ors[-1] and _SIGN_COMMA.fullmatch(gap) and _marker(prev.node) and _marker(cur.node):
@@ -1191,6 +1197,13 @@ def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criteri
     node = _or_unread(node, types, text, c, _OR_UNREAD_CANCER, "assemble.unread_cancer", ms)
     if c.section != "inclusion":
         return node
+    for u in types:  # "glioma or brain metastases": any solid tumour that spread there
+        spread = _or_spread(text, u.end, c.end)
+        if spread is not None:
+            solid = Diagnosis(ANY_SOLID, prov=Provenance(c.section, spread[0], spread[1],
+                                                         text[spread[0]:spread[1]],
+                                                         "assemble.or_spread"))
+            return _with_alternative(node, solid, u.start, spread[1], text, c)
     for u in types:  # "A, B or other malignancy": any cancer at all
         m = _OR_OTHER_ANY.match(text, u.end, c.end)
         if m is not None:
@@ -1214,6 +1227,31 @@ _ANY_CANCER_OPENS = re.compile(
     r"confirmed|documented|proven|diagnosis\s+of|advanced|metastatic|active|an?|locally|"
     r"unresectable|recurrent|refractory|relapsed)[\s,/]+){0,6}"
     r"(?:cancers?|malignanc(?:y|ies)|neoplasms?|tumou?rs?)\b")
+
+
+# "or" and what may name metastases at a site (data/conditions.yaml `spread`)
+_OR_BEFORE_SPREAD = re.compile(r"\s*,?\s*(?i:or|and/or)\s+(?:(?i:an?|with|known|active)\s+)?")
+ANY_SOLID = "SOLID"
+
+
+def _or_spread(text: str, pos: int, end: int) -> tuple[int, int] | None:
+    """The span of "or brain metastases" ("or metastatic brain tumours", data/conditions.yaml
+    `spread`) right at `pos`: metastases named by the site they reached are any solid
+    tumour's, as the same words are in a record's conditions; None when none follows."""
+    m = _OR_BEFORE_SPREAD.match(text, pos, end)
+    if m is None:
+        return None
+    for _tissue, terms in spread_terms():
+        found = terms.match(text, m.end(), end)
+        if found is not None:
+            # (not "or liver metastases from colorectal cancer": the primary is named)
+            return None if _SPREAD_FROM.match(text, found.end(), end) else (found.start(),
+                                                                             found.end())
+    return None
+
+
+_SPREAD_FROM = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?i:from|of|originating|arising|"
+                          r"secondary\s+to|due\s+to)\b")
 
 
 def _types_excepted(text: str, pos: int, c: Criterion, ms: list[Mention]) -> Node | None:
@@ -1274,6 +1312,12 @@ def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: 
 # closed before it is not, as in "either A or B, as shown by X, Y, or Z").
 _CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
                         r"(?i:\beither\b(?:(?!\bor\b)[^;]){1,200}?,\s*or\b)")
+# "... or untreated patients with X": a group of patients in another treatment state, an
+# alternative of its own when one side of it reads nothing (both sides read are joined as the
+# units say)
+_POPULATION_OR = re.compile(r"(?i)\bor\s+(?:untreated|previously\s+(?:un)?treated|"
+                            r"treatment[- ]na[iï]ve|newly\s+diagnosed)\s+(?:patients|subjects|"
+                            r"participants|individuals)\s+(?:with|who|whose|having)\b")
 # An upper-case "OR" inside a sentence: between two treatment histories, it joins them.
 _INLINE_OR = re.compile(r"(?<=[a-z0-9)%])\s+OR\s+(?=[a-z])")
 # The same without its "OR"-line and "either" alternatives, for text holding neither word:
@@ -1389,6 +1433,10 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
         if len(inline) == 1:
             return _history_sides(node, found, text, c, inline[0],
                                   any_kind=_limits_each_side(found, inline[0]))
+    population = m is None and " or " in low
+    if population:
+        groups = list(_POPULATION_OR.finditer(text, c.start, c.end))
+        m = groups[0] if len(groups) == 1 else None
     if m is None or _clause_or(text, m.end(), c.end, low):
         return node  # one clause-level "or" only
     cut_lo = m.start() if not m.group(0)[:6].lower().startswith("either") else m.end() - 2
@@ -1397,7 +1445,8 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     right_end = end.start() if end else c.end
     left = any(left_start <= u.start < cut_lo for u in found)
     right = any(m.end() <= u.start < right_end for u in found)
-    if left and right and not m.group(0).lower().startswith("either") and right_end == c.end:
+    if left and right and not m.group(0).lower().startswith("either") and right_end == c.end \
+            and not population:
         return _history_sides(node, found, text, c, m, any_kind=True)
     if left == right:
         return node
@@ -1649,6 +1698,11 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             c, text, heading) or criterion_node(c, text, ms_of[i], cues, heading)
         nodes[i] = _other_than_before(nodes[i], c, layout.criteria[i - 1] if i else None,
                                       ms_of[i - 1] if i else [])
+        if c.parent is not None and _NOTE.match(c.text) and _notes_on(nodes[i], nodes[c.parent]):
+            # "Note: the earlier X course should have included X at dose ...": how the
+            # treatments its criterion names were given, no further requirement
+            nodes[i] = Unparsed(c.text, reason="a note on the treatments of the criterion above",
+                                prov=Provenance(c.section, c.start, c.end, c.text, "assemble.note"))
         if isinstance(nodes[i], Unparsed) and c.section == "inclusion" and any(
                 m.label == "cancer" and "permission" in m.mods for m in ms_of[i]) and \
                 _ADDED.search(c.text):
@@ -1698,7 +1752,51 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             out.extend(pairs)
         else:
             out.append((c, nodes[i]))
-    return _trailing_or(out, text)
+    return _trailing_or(_strata(out, text), text)
+
+
+# An item labelled with the group of patients it is for: "Patients without earlier therapy
+# for metastatic disease: ...", "PARTICIPANTS WITH PRIOR LINES OF THERAPY: ..."
+_STRATUM_LABEL = re.compile(
+    r"\W{0,6}(?:(?i:for|in)\s+)?(?i:patients?|participants?|subjects?|individuals?|those|people|"
+    r"women|men|children)\s+(?i:with|without|who|whose|that|having|not|previously|on|receiving|"
+    r"treated|aged)\b[^:;.\n]{2,120}(?<!such as)(?<!including)(?<!following)(?<!e\.g)"
+    r"(?<!\bof)(?<!below)(?<!defined as)(?<!as follows)[:：]\s*\S")
+
+
+def _strata(pairs: list[tuple[Criterion, Node]], text: str) -> list[tuple[Criterion, Node]]:
+    """Sibling inclusion items each labelled with the group of patients it is for, side by
+    side ("Patients without earlier therapy: ..." / "Patients with earlier therapy: ..."),
+    as one `any`: the groups a trial takes are alternatives, and a patient belongs to one
+    of them, not to all."""
+    labelled = [c.section == "inclusion" and _STRATUM_LABEL.match(c.text) is not None
+                for c, _ in pairs]
+    if sum(labelled) < 2:
+        return pairs
+    out: list[tuple[Criterion, Node]] = []
+    run: list[tuple[Criterion, Node]] = []
+    for (c, node), group in zip(pairs, labelled, strict=True):
+        if group and run and (run[-1][0].parent, run[-1][0].depth, run[-1][0].cohorts) == (
+                c.parent, c.depth, c.cohorts):
+            run.append((c, node))
+            continue
+        _close_strata(out, run, text)
+        run = [(c, node)] if group else []
+        if not group:
+            out.append((c, node))
+    _close_strata(out, run, text)
+    return out
+
+
+def _close_strata(out: list[tuple[Criterion, Node]], run: list[tuple[Criterion, Node]],
+                  text: str) -> None:
+    """A run of labelled sibling items as one `any` at the end of `out` (one item as itself)."""
+    if len(run) < 2:
+        out.extend(run)
+        return
+    first, last = run[0][0], run[-1][0]
+    out.append((first, AnyOf(tuple(n for _, n in run), prov=Provenance(
+        first.section, first.start, last.end, text[first.start:last.end], "assemble.strata"))))
 
 
 # An item that opens with a word and a grade, group or stage label: "Group B eye ...",
@@ -2187,6 +2285,24 @@ def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool
     named = required - {ANY_TREATMENT}
     return all(named & (concepts(x) | {x}) or any(x in concepts(r) for r in named)
                for x in leaves)
+
+
+# An item that opens as a note: "Note: ...", "NB: ..."
+_NOTE = re.compile(r"\W{0,6}(?i:note|nb|n\.b\.)\s*[:\-–]")
+
+
+def _prior_concepts(node: Node) -> set[str]:
+    """The treatments a node names as prior therapies, wherever they are in it."""
+    if isinstance(node, PriorTherapy):
+        return {node.concept}
+    return {x for k in node.children for x in _prior_concepts(k)} if node.children else set()
+
+
+def _notes_on(note: Node, parent: Node) -> bool:
+    """Whether a note's treatments are all named by the criterion it is written under."""
+    named, above = _prior_concepts(note), _prior_concepts(parent)
+    concepts = _drug_classes()[2]
+    return bool(named) and all(x in above or concepts(x) & above for x in named)
 
 
 def _drug_leaves(node: Node) -> list[str]:

@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 from trialmatch.nlp.firstchar import Scanner, probe, widest
 from trialmatch.nlp.fuzzy import HEAD_WORDS, fuzzy_cancer_mentions, norm_word
 from trialmatch.nlp.lexicon import Lexicon, gene_key, word_key, word_tuple
-from trialmatch.nlp.mentions import Mention, norm_op, resolve
+from trialmatch.nlp.mentions import Mention, norm_op, resolve, span_length
 from trialmatch.nlp.resources import cues, gene_data, patterns, sites
 from trialmatch.nlp.short_names import short_name_mentions
 from trialmatch.nlp.tokens import WORD_RE, Tokens, doc_text, doc_tokens, phrase_hits
@@ -254,7 +254,13 @@ def _philadelphia(m: re.Match[str], _value: str | None) -> dict:
 
 def _rearrangement(m: re.Match[str], _value: str | None) -> dict | None:
     """"t(15;17)", "inv(16)(p13.1q22)": the fusion of genes.yaml `rearrangements`; an
-    unlisted rearrangement is no finding."""
+    unlisted rearrangement is no finding. "del(17p)", "11q deletion": the loss of the gene
+    of genes.yaml `arm_losses` (`loss` set), an unlisted arm no finding."""
+    arm = _g(m, "arm") or _g(m, "arm2") or _g(m, "arm3") or _g(m, "arm4")
+    if arm is not None:
+        gene = gene_data().arm_losses.get(arm.lower())
+        status = (_g(m, "status") or "positive").lower()
+        return None if gene is None else {"gene": gene, "loss": True, "status": status}
     parts = [p for p in (_g(m, "a"), _g(m, "b")) if p]
     name = f"{m.group('what').lower()}({';'.join(parts)})"
     genes = gene_data().rearrangements.get(name)
@@ -1751,7 +1757,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
-    found = with_diagnoses(found)
+    found = with_diagnoses(found, text)
     states = state_mentions(text, found)  # after every other reading, which it never overrides
     return sorted(found + states, key=lambda m: (m.start, -m.end)) if states else found
 
@@ -1763,7 +1769,8 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
 # between: not "treatment for another malignancy").
 _THERAPY_FOR = re.compile(
     r"(?i)(?<![\w-])(?P<head>therap(?:y|ies)|treatments?)\s{1,3}(?:for|of)\s{1,3}(?:(?:the|their|"
-    r"this|any|advanced|metastatic|recurrent|relapsed|refractory|locally|unresectable|and|or)"
+    r"this|any|current|present|advanced|metastatic|recurrent|relapsed|refractory|locally|"
+    r"unresectable|and|or)"
     r"[\s,]{1,3}){0,4}\Z")
 # the word before it says the treatment is an earlier one ("no prior therapy for", "one line
 # of treatment for"), not of one kind ("biologic therapy for", "the treatment of" after a drug,
@@ -1812,15 +1819,15 @@ def bare_prior_therapy(text: str) -> list[Mention]:
                     {"concept": "anticancer_therapy"}) for m in _BARE_PRIOR_THERAPY.finditer(text)]
 
 
-def with_diagnoses(found: list[Mention]) -> list[Mention]:
+def with_diagnoses(found: list[Mention], text: str = "") -> list[Mention]:
     """Resolve overlaps, but let a cancer name keep the biomarkers written inside it: "Ph+
     ALL", "ALK-positive anaplastic large cell lymphoma", "NPM1-mutated AML" are a diagnosis
     and a finding. A cancer name that only partly overlaps another mention competes with it
     as in `resolve`."""
-    other = resolve([m for m in found if m.label != "cancer"])
+    other = resolve([m for m in found if m.label != "cancer"], text)
     genes = [(m.start, m.end) for m in other if m.label == "gene"]
     cancers = resolve([m for m in found if m.label == "cancer" and not any(
-        a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in genes)])
+        a <= m.start and m.end <= b and b - a > m.end - m.start for a, b in genes)], text)
     # ("anaplastic lymphoma kinase" names the gene ALK, not a lymphoma)
     if not cancers:
         return other
@@ -1835,15 +1842,16 @@ def with_diagnoses(found: list[Mention]) -> list[Mention]:
         while hi < len(other) and other[hi].start < c.end:
             hi += 1
         crossing = [m for m in other[lo:hi] if m.start < c.start or m.end > c.end]
-        if all(_beats(c, m) for m in crossing):
+        if all(_beats(c, m, text) for m in crossing):
             kept.append(c)
             dropped.update(id(m) for m in crossing)
     merged = [m for m in other if id(m) not in dropped] + kept
     return sorted(merged, key=lambda m: (m.start, -m.end))
 
 
-def _beats(a: Mention, b: Mention) -> bool:
-    return (a.end - a.start, a.priority, -a.start) > (b.end - b.start, b.priority, -b.start)
+def _beats(a: Mention, b: Mention, text: str) -> bool:
+    return (span_length(text, a.start, a.end), a.priority, -a.start) > (
+        span_length(text, b.start, b.end), b.priority, -b.start)
 
 
 def _squeeze(surface: str) -> str:

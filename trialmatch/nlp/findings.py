@@ -68,7 +68,12 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+tha
                     r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
                     r"(?:have\s+)?(?:contained|included)|"
                     # "must have had X", "should have had at least one X"
-                    r"(?:must|should|to|will)\s+have\s+had)\b")
+                    r"(?:must|should|to|will)\s+have\s+had|"
+                    # "treatment history may not include X"
+                    r"(?:treatment|therapy|therapeutic)\s+history|"
+                    # "have used X before", "has ever taken X", "never take the treatment of X"
+                    r"(?:has|have|had|never)\s+(?:ever\s+|already\s+)?(?:been\s+)?(?:used|taken|took|"
+                    r"take))\b")
 # "after completing four cycles of X", "following completion of first-line X", "must have
 # completed X": the treatment named a few words on was given
 _COMPLETED = re.compile(r"(?i)\b(?:(?:after|following)\s+(?:the\s+)?(?:completion\s+of|completing)|"
@@ -1198,7 +1203,8 @@ def _philadelphia(m: Mention, ctx: Context) -> Node | None:
 
 def _rearrangement(m: Mention, ctx: Context) -> Node:
     prov = ctx.prov(m.start, m.end, m.source)
-    node = Fusion(m.data["gene"], m.data["partner"], prov=prov)
+    node: Node = Alteration(m.data["gene"], "deletion", prov=prov) if m.data.get("loss") \
+        else Fusion(m.data["gene"], m.data["partner"], prov=prov)
     if m.data["status"] == "negative":
         return Not(node, stated="negative", prov=prov)
     return node
@@ -1665,12 +1671,14 @@ def _target_before(m: Mention, ctx: Context) -> bool:
 
 
 # An exclusion written as a requirement ("Patients must not have received X", "No prior X",
-# "Subjects cannot have had X",
+# "Subjects cannot have had X", "Treatment history may not include X",
 # "Previous therapy should not have included X"):
 # the section already negates it, the words restate that.
 # (after the group it is said of: "For part B patients, no prior X", "Part B: no prior X")
 _MUST_NOT = re.compile(r"\W*(?i:for\s+[^,:;()]{1,60}?[,:]\s*|(?:part|phase|cohort|arm|group|stage)\s+"
-                       r"[\w.-]{1,6}(?:\s+only)?\s*[:：]\s*)?(?:(?i:the\s+)?(?i:patients?|subjects?|participants?|(?:previous|prior|earlier)"
+                       r"[\w.-]{1,6}(?:\s+only)?\s*[:：]\s*)?(?:(?i:the\s+)?(?i:(?:(?:patients?|subjects?|participants?)"
+                       r"(?:'s|s'|')?\s+)?(?:treatment|therapy|therapeutic)\s+history|"
+                       r"patients?|subjects?|participants?|(?:previous|prior|earlier)"
                        r"\s+(?:therap(?:y|ies)|treatments?|regimens?))?\s*"
                        r"(?:(?i:must|should|shall|may|can)\s+(?:not|never)|(?i:cannot))\b|(?i:no)\s+(?i:prior|previous|earlier)\b)")
 
@@ -2399,7 +2407,8 @@ def _sex(m: Mention, ctx: Context) -> Node | None:
     if ctx.text[ctx.start:ctx.end].rstrip().endswith((":", "：")) or _RULE_FOR.match(
             ctx.text, m.end, ctx.end):
         return None  # "Female patients must meet one of the following:": a rule for them
-    if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end):
+    if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end) or _FORMULA_FOR.match(ctx.text, m.end,
+                                                                            ctx.end):
         return None  # "Men = (140 - age) x weight / ...", "women: 1.4 mg/dL": one row of a
         #              formula or a table, not the sex of the trial's patients
     if not (_OPENS.fullmatch(ctx.text, ctx.start, m.start)
@@ -2415,6 +2424,9 @@ _SEX_ALONE = re.compile(r"(?i)\s*(?:patients?|subjects?|participants?|individual
                         r"\s*[.;]?\s*")
 # After a label of a formula or a table row: "=" or ":" and a number or a bracket.
 _STRATUM_VALUE = re.compile(r"\s*(?:\([^()]{0,20}\)\s*)?[=:：]\s*[(\d<>≤≥]")
+# After the sex, the name of what a formula computes for it: "Female CrCl = (140 - age) x ..."
+_FORMULA_FOR = re.compile(r"\s*(?!(?i:and|or|patients?|subjects?)\b)[A-Za-z][\w\-]{0,15}\s*"
+                          r"(?:\([^()]{0,20}\)\s*)?=\s*[(\d]")
 
 
 _MAKERS = {"signature": _signature, "measure": _measure, "tmb": _measure,

@@ -174,6 +174,12 @@ def build_lexicon(ontology) -> Lexicon:
                 # "head and neck squamous carcinoma": the cell word left out
                 lex.cancers.setdefault(key.replace("squamous cell carcinoma",
                                                    "squamous carcinoma"), code)
+            for head, names in _MALIGNANCY.items():
+                if key.endswith(head) and key != head.strip():
+                    # "oral cavity malignancy", "prostate malignancies": the cancer's name
+                    # with the other generic noun (a name of its own wins: setdefault)
+                    for other in names:
+                        lex.cancers.setdefault(key[:-len(head)] + other, code)
     for key, code in _synonyms_named_like_codes(ontology):
         # "PTCL" listed among the names of the mature T-cell lymphomas, while OncoTree's own
         # PTCL is only the NOS type: the name the text uses wins over the internal code
@@ -219,6 +225,8 @@ def build_lexicon(ontology) -> Lexicon:
     return lex
 
 
+# "<organ> cancer" is also written "<organ> malignancy" (lexicon keys, lower case)
+_MALIGNANCY = {" cancer": (" malignancy", " malignancies"), " cancers": (" malignancies",)}
 _GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
                       "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
                       "or", "nos", "other", "type", "with", "disease"})

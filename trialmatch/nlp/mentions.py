@@ -70,8 +70,20 @@ PRIORITY = {"signature": 9, "tmb": 9, "measure": 9, "her2_ihc": 8, "philadelphia
             "gene": 7, "drug": 6, "cancer": 5, "cue": 4}
 
 
-def resolve(mentions: list[Mention]) -> list[Mention]:
-    """Drop overlapping mentions: the longer wins, then the higher priority, then the earlier.
+_WRAPPED = re.compile(r"\s{2,}|\n")
+
+
+def span_length(text: str, start: int, end: int) -> int:
+    """The length of a span with each run of whitespace counted as one space: a name wrapped
+    onto an indented line is no longer than the same name on one line."""
+    if not text:
+        return end - start
+    return end - start - sum(len(w.group()) - 1 for w in _WRAPPED.finditer(text, start, end))
+
+
+def resolve(mentions: list[Mention], text: str = "") -> list[Mention]:
+    """Drop overlapping mentions: the longer wins (see `span_length`), then the higher
+    priority, then the earlier.
 
     Taken characters are marked in a bytearray, so each check is one C-level scan of the
     mention's own span: linear in the text, whatever the number of mentions."""
@@ -79,7 +91,8 @@ def resolve(mentions: list[Mention]) -> list[Mention]:
         return []
     taken = bytearray(max(m.end for m in mentions))
     kept: list[Mention] = []
-    for m in sorted(mentions, key=lambda m: (m.start - m.end, -m.priority, m.start)):
+    for m in sorted(mentions, key=lambda m: (-span_length(text, m.start, m.end), -m.priority,
+                                             m.start)):
         if taken.find(1, m.start, m.end) != -1:
             continue
         taken[m.start:m.end] = b"\x01" * (m.end - m.start)

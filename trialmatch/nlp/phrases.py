@@ -486,6 +486,8 @@ def cue_chain(start: int, cues: ByStart, text: str,
             return values, end, c, alternatives
         elif role == "origin":
             pos = c.end
+        elif role == "linker" and filler_gap(text[c.start:c.end]):
+            continue  # "ROS1 gene fusion positive": "gene" is a filler word before the cue
         else:
             break
     return values, end, None, alternatives

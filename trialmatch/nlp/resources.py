@@ -155,6 +155,7 @@ class GeneData(_Model):
     fusion_drivers: list[str]
     codons: dict[str, dict[str, str]]
     rearrangements: dict[str, list[str]]
+    arm_losses: dict[str, str] = {}
     implied: dict[str, str] = {}
     traits: list[str] = []
 
@@ -170,6 +171,14 @@ class GeneData(_Model):
             if len(genes) != 2 or not re.fullmatch(r"(?:t|inv)\([0-9XY;]+\)", name):
                 raise ValueError(f"rearrangements.{name}: expected t(a;b) or inv(a) and two "
                                  "genes, 5' partner first")
+        return v
+
+    @field_validator("arm_losses")
+    @classmethod
+    def _arms(cls, v: dict[str, str]) -> dict[str, str]:
+        for arm in v:
+            if not re.fullmatch(r"(?:[1-9]|1[0-9]|2[0-2]|X)[pq]", arm):
+                raise ValueError(f"arm_losses.{arm}: expected a chromosome arm such as 17p")
         return v
 
     @field_validator("codons")
