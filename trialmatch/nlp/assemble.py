@@ -1200,10 +1200,10 @@ def _unread_cancer_after_or(node: Node, found: list[Unit], text: str, c: Criteri
     for u in types:  # "glioma or brain metastases": any solid tumour that spread there
         spread = _or_spread(text, u.end, c.end)
         if spread is not None:
-            solid = Diagnosis(ANY_SOLID, prov=Provenance(c.section, spread[0], spread[1],
-                                                         text[spread[0]:spread[1]],
+            lo, hi = spread
+            solid = Diagnosis(ANY_SOLID, prov=Provenance(c.section, lo, hi, text[lo:hi],
                                                          "assemble.or_spread"))
-            return _with_alternative(node, solid, u.start, spread[1], text, c)
+            return _with_alternative(node, solid, u.start, hi, text, c)
     for u in types:  # "A, B or other malignancy": any cancer at all
         m = _OR_OTHER_ANY.match(text, u.end, c.end)
         if m is not None:
@@ -1237,7 +1237,9 @@ ANY_SOLID = "SOLID"
 def _or_spread(text: str, pos: int, end: int) -> tuple[int, int] | None:
     """The span of "or brain metastases" ("or metastatic brain tumours", data/conditions.yaml
     `spread`) right at `pos`: metastases named by the site they reached are any solid
-    tumour's, as the same words are in a record's conditions; None when none follows."""
+    tumour's, as the same words are in a record's conditions (a primary tumour of the site
+    is a solid tumour too: the trial's words for it are read on their own); None when none
+    follows."""
     m = _OR_BEFORE_SPREAD.match(text, pos, end)
     if m is None:
         return None
@@ -1245,8 +1247,8 @@ def _or_spread(text: str, pos: int, end: int) -> tuple[int, int] | None:
         found = terms.match(text, m.end(), end)
         if found is not None:
             # (not "or liver metastases from colorectal cancer": the primary is named)
-            return None if _SPREAD_FROM.match(text, found.end(), end) else (found.start(),
-                                                                             found.end())
+            return None if _SPREAD_FROM.match(text, found.end(), end) else (
+                found.start(), found.end())
     return None
 
 

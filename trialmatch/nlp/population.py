@@ -232,7 +232,31 @@ def one_cancer(node: Node, ontology) -> Node:
 
     # (criteria that cannot hold together first, while each is still whole: merging the bare
     # types first would join a criterion's type with an umbrella type and hide the conflict)
-    return rewrite(_alternative_items(node, ontology), visit)
+    return rewrite(_alternative_items(_restated_first(node), ontology), visit)
+
+
+def _restated_first(rule: Node) -> Node:
+    """A criterion that names again the first of the cancer types an earlier criterion
+    listed as alternatives ("ovarian or primary peritoneal cancer", then "... (platinum
+    sensitive ovarian cancer)"): the main type stands for the whole population there, it
+    does not narrow it; the restated type is dropped from the later criterion."""
+    if not isinstance(rule, All):
+        return rule
+    items = list(rule.items)
+    first = next((i for i, c in enumerate(items)
+                  if (found := diagnosis_choice(c)) is not None and len(found) > 1), None)
+    if first is None:
+        return rule
+    main = diagnosis_choice(items[first])[0].code  # type: ignore[index]
+    changed = False
+    for i in range(first + 1, len(items)):
+        c = items[i]
+        if isinstance(c, All) and len(c.items) > 1 and any(
+                isinstance(k, Diagnosis) and k.code == main for k in c.items):
+            rest = tuple(k for k in c.items if not (isinstance(k, Diagnosis) and k.code == main))
+            items[i] = rest[0] if len(rest) == 1 else replace(c, items=rest)
+            changed = True
+    return replace(rule, items=tuple(items)) if changed else rule
 
 
 def _item_cancers(node: Node) -> list[str] | None:
