@@ -381,8 +381,8 @@ _EXCLUDING_SENTENCE = re.compile(
 def _joining_or(gap: str) -> bool:
     """Whether an "or" between two findings joins them ("EGFR or ALK", "..., or patients
     with ..."), not words of its own ("with locally advanced or metastatic ER+ disease")."""
-    if len(gap) >= 80 or ";" in gap:
-        return False
+    if len(gap) >= 80 or ";" in gap or _EXCEPTION_IN_GAP.search(gap):
+        return False  # (not "A other than B or C": the "or" joins the exceptions)
     for m in _OR.finditer(gap):
         if gap[:m.start()].endswith("-") and _GAP_WORD.search(gap, 0, m.start()):
             continue  # "first- or second-line": a suspended hyphen inside one phrase (not
@@ -400,6 +400,7 @@ def _joining_or(gap: str) -> bool:
     return False
 
 
+_EXCEPTION_IN_GAP = re.compile(r"(?i)\b(?:other\s+than|except|excluding|apart\s+from)\b")
 # Alternatives numbered in the text: "(i) ... or (ii)", "a) ... or b)", "(1) ... or (2)"
 _NUMBERED_OR = re.compile(r"(?i)\(?\b(?:i|a|1)\)\s[^();]*(?:\([^();]*\)[^();]*)*?\bor\s+\(?(?:ii|b|2)\)")
 
@@ -1145,7 +1146,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     allowed = tuple(u.node for u in found if u.permitted)
     found = [u for u in found if not u.permitted]
     if not found:
-        return (c.section == "inclusion" and _any_cancer_except(None, [], text, c, ms)) \
+        return (c.section == "inclusion" and (_any_cancer_except(None, [], text, c, ms)
+                                              or _all_kinds_except(text, c, ms))) \
             or Unparsed(text[c.start:c.end], prov=prov)
     found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
                                       "the study", prov=_span(prov, text, u.start, u.end,
@@ -1289,6 +1291,22 @@ def _any_cancer_except(node: Node | None, found: list[Unit], text: str, c: Crite
                                                        text[c.start:m.end()], "assemble.excepted"))
     return All((any_cancer, left_out, *(() if node is None else (node,))), prov=Provenance(
         c.section, c.start, c.end, text[c.start:c.end], "assemble.excepted"))
+
+
+# "All immunophenotypes and subtypes are eligible for participation, except ...": every kind of
+# the type the trial requires, but those the exception names
+_ALL_KINDS_ELIGIBLE = re.compile(
+    r"(?i)\W{0,6}(?:all|any)\s+(?:[\w/-]+\s+){0,5}?(?:subtypes?|types?|groups?|histolog\w*|"
+    r"variants?|forms?|kinds?|categories|immunophenotypes?)\s+(?:are|is|will\s+be)\s+"
+    r"(?:eligible|allowed|permitted|accepted|included)(?:\s+(?:for|in)\s+(?:participation|"
+    r"(?:this|the)\s+(?:study|trial)))?")
+
+
+def _all_kinds_except(text: str, c: Criterion, ms: list[Mention]) -> Node | None:
+    """"All subtypes are eligible except X": the `not` of the cancer types excepted (see
+    `_types_excepted`); None when the criterion does not read so."""
+    m = _ALL_KINDS_ELIGIBLE.match(text, c.start, c.end)
+    return _types_excepted(text, m.end(), c, ms) if m is not None else None
 
 
 def _or_unread(node: Node, found: list[Unit], text: str, c: Criterion, pattern: re.Pattern[str],

@@ -182,7 +182,8 @@ def _codon(m: re.Match[str], _value: str | None) -> dict:
     return {"codon": True, "ref": ref, "positions": positions}
 
 
-_EVENTS = {"del": "del", "ins": "ins", "skip": "skip", "dup": "ins"}
+_EVENTS = {"del": "del", "ins": "ins", "skip": "skip", "dup": "ins", "deletion": "del",
+           "insertion": "ins"}
 
 
 def _exon_event(m: re.Match[str], _value: str | None) -> dict:
@@ -197,8 +198,8 @@ def _exon_event(m: re.Match[str], _value: str | None) -> dict:
 
 
 def _exon_short(m: re.Match[str], _value: str | None) -> dict:
-    exon = int(_any(m, "exon", "exon2", "exon3"))
-    ev = _any(m, "event", "event2", "event3").lower()
+    exon = int(_any(m, "exon", "exon2", "exon3", "exon4"))
+    ev = _any(m, "event", "event2", "event3", "event4").lower()
     return {"variants": [f"exon{exon}{_EVENTS[ev]}"], "exon": exon}
 
 

@@ -1038,16 +1038,18 @@ _ISH_OR = re.compile(
     r"(?i)\s*(?:\([^()]{0,30}\)\s*)?,?\s*(?:and/)?or\s+(?:an?\s+|the\s+)?(?:(?:positive|amplified)"
     r"(?:\s+(?:score|ratio|result|test))?\s*(?:\([^()]{0,20}\)\s*)?(?:by|on|with)\s+|"
     r"(?:gene\s+)?amplification\s+(?:by|on|with)\s+|(?=(?:FISH|CISH|SISH|ISH)[- ]?(?:positive|"
-    r"amplified|\+)))(?:FISH|CISH|SISH|ISH|(?:fluorescen(?:t|ce)|chromogenic|silver)?\s*"
-    r"in[- ]situ\s+hybridi[sz]ation)")
+    r"amplified|\+))|"
+    # ("... or in situ hybridisation (ISH) +": the test written out, then its result)
+    r"(?=(?:(?:fluorescen(?:t|ce)|chromogenic|silver)\s*)?in[- ]situ\s+hybridi[sz]ation\s*"
+    r"(?:\([A-Z]{2,5}\)\s*)?[- ]?(?:positive|amplified|\+)))(?:FISH|CISH|SISH|ISH|"
+    r"(?:fluorescen(?:t|ce)|chromogenic|silver)?\s*in[- ]situ\s+hybridi[sz]ation)")
 
 
 def _ihc_node(p: Phrase, ctx: Context) -> Node:
     prov = ctx.prov(p.start, p.end, "meas.her2_ihc")
     values = sorted(set(p.ihc))
-    if p.ihc_greater:
-        return Measurement("her2_ihc", ">=", values[0], prov=prov)
-    nodes: list[Node] = [Measurement("her2_ihc", "=", v, prov=prov) for v in values]
+    nodes: list[Node] = [Measurement("her2_ihc", ">=", values[0], prov=prov)] if p.ihc_greater \
+        else [Measurement("her2_ihc", "=", v, prov=prov) for v in values]
     ish = _ISH_OR.match(ctx.text, p.end, ctx.end)
     if ish is not None and "ERBB2" in p.genes:
         nodes.append(Alteration("ERBB2", "amplification", prov=ctx.prov(
