@@ -1165,6 +1165,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _unread_cancer_after_or(node, found, text, c, ms)
         node = _any_cancer_except(node, found, text, c, ms) or node
         node = _unread_procedure_after_or(node, found, text, c)
+        node = _unread_after_age(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
 
 
@@ -1435,6 +1436,33 @@ def _unread_procedure_after_or(node: Node, found: list[Unit], text: str, c: Crit
     by surgery is not rejected for lacking the drug (manual review)."""
     treatments = [u for u in found if any(isinstance(n, PriorTherapy) for n in walk(u.node))]
     return _or_unread(node, treatments, text, c, _OR_PROCEDURE, "assemble.unread_procedure")
+
+
+# "aged 60 or older, or unfit for intensive chemotherapy", "due to age (>= 65) or a serious
+# illness": another way in, after an age limit (not "or older", "or over": the limit's own)
+_OR_AFTER_AGE = re.compile(
+    r"\s*\)?\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?!(?i:older|younger|over|under|above|below|more|"
+    r"less|greater|equal|elder)\b)(?i:an?\s+|any\s+|the\s+|with\s+|considered\s+|deemed\s+|"
+    r"judged\s+|who\s+(?:is|are)\s+)?(?i:unfit|ineligible|not\s+(?:fit|eligible|a\s+candidate)|"
+    r"unable|unsuitable|not\s+suitable|(?:significant|serious|severe|relevant)\s+[a-z]+|"
+    r"comorbid\w*|co-?morbid\w*|frail\w*)[^;.]{0,120})")
+
+
+def _unread_after_age(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
+    """An age limit followed by "or" and another way in the profile cannot tell ("aged 60 or
+    older, or unfit for intensive chemotherapy") keeps that way as an `unparsed` alternative:
+    a younger patient who is unfit is not rejected for the age (manual review)."""
+    ages = [u for u in found if isinstance(u.node, Age) or (
+        isinstance(u.node, All) and all(isinstance(n, Age) for n in u.node.items))]
+    for u in ages:
+        m = _OR_AFTER_AGE.match(text, u.end, c.end)
+        if m is None or any(m.start("alt") <= v.start < m.end() for v in found):
+            continue
+        words = m.group("alt").strip()
+        other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
+            c.section, m.start("alt"), m.start("alt") + len(words), words, "assemble.or_after_age"))
+        return _with_alternative(node, other, u.start, m.end(), text, c)
+    return node
 
 
 def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
@@ -1728,6 +1756,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
                 _ADDED.search(c.text):
             _widen_earlier(layout, i, nodes, _types_allowed(c, text, ms_of[i], cues, heading))
     _setting_allowed(layout, nodes, ms_of)
+    _inner_lists(layout, nodes)
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()
     for i, c in enumerate(layout.criteria):
@@ -2305,6 +2334,23 @@ def _double_negative(c: Criterion, node: Node, required: frozenset[str]) -> bool
     named = required - {ANY_TREATMENT}
     return all(named & (concepts(x) | {x}) or any(x in concepts(r) for r in named)
                for x in leaves)
+
+
+def _inner_lists(layout: Layout, nodes: dict[int, Node]) -> None:
+    """An item of a list header that reads nothing itself but names a list of alternatives
+    below it ("MDS meeting one of:" / "- by the FAB classification" / "  - RAEB" / "  - CMML")
+    stands for those alternatives: the header takes the item's list, not its label (deepest
+    items first, so a list inside a list is read before its own parent)."""
+    for i in range(len(layout.criteria) - 1, -1, -1):
+        c = layout.criteria[i]
+        if not c.children or c.parent is None or not isinstance(nodes[i], Unparsed) or c.header:
+            continue
+        parent = layout.criteria[c.parent]
+        if not parent.header or not (parent.any_of or announces_alternatives(parent.text)):
+            continue
+        own = [nodes[k] for k in c.children]
+        if alternatives(own) and not any(isinstance(n, Unparsed) for n in own):
+            nodes[i] = AnyOf(tuple(own), prov=nodes[i].prov)
 
 
 # An item that opens as a note: "Note: ...", "NB: ..."

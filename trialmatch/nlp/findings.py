@@ -705,6 +705,7 @@ _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mentio
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
     "drug": _NO_CONSTRAINT | {"prospective", "alternative"},
     "age": frozenset({"conditional"}),
+    "sex": frozenset({"conditional"}),
 }
 
 
@@ -1711,7 +1712,8 @@ _OTHER_BEFORE = re.compile(r"(?i)\bother\s+\Z")
 _NON_DRUG_EXCEPTION = re.compile(
     r"(?i)[^()]{0,40}?[(,]?\s*(?:other\s+than|except(?:\s+for)?|excluding|with\s+the\s+"
     r"exception\s+of|apart\s+from|besides)\s+(?:(?:the|a|an|prior|previous|initial|diagnostic|"
-    r"surgical|palliative|local|definitive|and|or|,|/)\s*)*(?:surgery|surgical\s+resection|"
+    r"surgical|palliative|local|definitive|core[- ]needle|needle|excisional|incisional|and|or|,|/)"
+    r"\s*)*(?:surgery|surgical\s+resection|"
     r"resection|biopsy|radiotherapy|radiation(?:\s+therapy)?|irradiation|debulking)\b"
     r"[\s,/]*(?:(?:and|or)\s+(?:surgery|resection|biopsy|radiotherapy|radiation(?:\s+therapy)?)"
     r"\s*)?[).;]?\s*\Z")
