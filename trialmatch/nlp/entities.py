@@ -945,6 +945,8 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             for part in target.split("/"):
                 words = part.split()
                 targets += (" ".join(words[:k]) for k in range(min(len(words), 5), 0, -1))
+            # ("agents targeting IGFRs": an abbreviation in the plural names the same target)
+            targets += [t[:-1] for t in targets if _PLURAL_ABBREVIATION.fullmatch(t)]
             # "therapy targeting EGFR" names every EGFR-targeted drug (antibodies too);
             # "drugs that inhibit EGFR", the inhibitors
             aims = "targ" in text[m.start():m.start(m.lastgroup or 0)].lower()
@@ -966,6 +968,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
 
 
 _KINASE_BEFORE = re.compile(r"(?i)\bkinase\s+\Z")
+_PLURAL_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9-]{1,8}s")
 _TARGET_OR = re.compile(r"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|\s(?:and/or|or|and)\s)\s*")
 
 
