@@ -727,10 +727,13 @@ _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\
                           rf"(?:(?i:monoclonal|humanized|humanised|fully\s+human)\s+)?(?P<head>{_MECH_HEADS})\b")
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?|"
-    r"inhibitors?)\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:inhibits?|targets?|blocks?|antagoni[sz]es?)\s+"
+    r"inhibitors?)\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:(?:affects?|inhibits?|"
+    r"targets?|blocks?)\s+(?:or|and|and/or)\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?|"
+    r"affects?)\s+"
     r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
-    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?)\s+(?:(?:for\s+the\s+purpose\s+of|"
-    r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking)\s+"
+    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|treatments?)\s+(?:(?:for\s+the\s+purpose\s+of|"
+    r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking|"
+    r"affecting)\s+"
     r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})")
 _HYPHEN_TARGET = (r"[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
                   r"(?:-[A-Za-z0-9]{1,4})?)?")
@@ -937,7 +940,8 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 out.append(Mention("drug", before.start(), before.end("target") + 1,
                                    "mechanism.hyphen", {"concept": other}))
     out += _target_antibodies(text, lex) + _named_by_targets(text, lex)
-    if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text:
+    if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text \
+            or "affect" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
             # every target a slash names ("the HGF/c-Met pathway"), its words longest first
