@@ -705,7 +705,7 @@ _NOT_REQUIRED = {  # context categories (data/context.yaml) under which a mentio
     "cancer": _NO_CONSTRAINT | {"history", "setting"},
     "drug": _NO_CONSTRAINT | {"prospective", "alternative"},
     "age": frozenset({"conditional"}),
-    "sex": frozenset({"conditional"}),
+    "sex": frozenset({"conditional", "setting"}),
 }
 
 
