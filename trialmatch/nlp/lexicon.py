@@ -170,16 +170,8 @@ def build_lexicon(ontology) -> Lexicon:
         if key and len(key) >= 3 and key not in organs and not _SIGNED.search(name):
             lex.cancers.setdefault(key, code)
             lex.cancer_first.update(_first_tokens(key))
-            if " squamous cell carcinoma" in f" {key}":
-                # "head and neck squamous carcinoma": the cell word left out
-                lex.cancers.setdefault(key.replace("squamous cell carcinoma",
-                                                   "squamous carcinoma"), code)
-            for head, names in _MALIGNANCY.items():
-                if key.endswith(head) and key != head.strip():
-                    # "oral cavity malignancy", "prostate malignancies": the cancer's name
-                    # with the other generic noun (a name of its own wins: setdefault)
-                    for other in names:
-                        lex.cancers.setdefault(key[:-len(head)] + other, code)
+            for variant in _written_variants(key):  # (a name of its own wins: setdefault)
+                lex.cancers.setdefault(variant, code)
     for key, code in _synonyms_named_like_codes(ontology):
         # "PTCL" listed among the names of the mature T-cell lymphomas, while OncoTree's own
         # PTCL is only the NOS type: the name the text uses wins over the internal code
@@ -227,6 +219,19 @@ def build_lexicon(ontology) -> Lexicon:
 
 # "<organ> cancer" is also written "<organ> malignancy" (lexicon keys, lower case)
 _MALIGNANCY = {" cancer": (" malignancy", " malignancies"), " cancers": (" malignancies",)}
+
+
+def _written_variants(key: str) -> list[str]:
+    """Other ways a cancer name is written: "head and neck squamous carcinoma" (the cell
+    word left out), "oral cavity malignancy" and "prostate malignancies" (the other generic
+    noun)."""
+    out = []
+    if " squamous cell carcinoma" in f" {key}":
+        out.append(key.replace("squamous cell carcinoma", "squamous carcinoma"))
+    for head, names in _MALIGNANCY.items():
+        if key.endswith(head) and key != head.strip():
+            out += [key[:-len(head)] + other for other in names]
+    return out
 _GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
                       "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
                       "or", "nos", "other", "type", "with", "disease"})
