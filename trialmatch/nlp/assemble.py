@@ -9,6 +9,7 @@ heading apply to every cohort. A list introduced by "one of the following:" is a
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import replace
 from functools import lru_cache
 from math import inf
@@ -70,6 +71,9 @@ _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as
                            r"\btypes?\b[^.;]{0,20}:|\beither\b|"
                            r"\bat\s+least\s+one\s+(?:other\s+)?[a-z\-]+(?:\s+[a-z\-]+)?\s*[(\[])"
                            r"[^.;]{0,60}$")
+# "one of the following diseases. 1) A ... 2) B": a numbered list of alternatives
+_NUMBERED_ONE_OF = re.compile(r"(?i)\b(?:one|any|either)\s+of\s+the\s+following\b[^.;:]{0,30}"
+                              r"[.:]\s*\(?\d{1,2}\)\s*[^.;]{0,40}$")
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
 _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|to\s+include|"
@@ -413,12 +417,17 @@ _COUNTS = r"\d+|one|two|three|four|five|six|first|second|third|fourth"
 _TIMES = r"during|after|before|on|at|within|following|since|while|prior\s+to"
 _STATES = (r"relapsed?|relapsing|recurrent|recurrence|refractory|resistant|resistance|"
            r"progressive|progressing|progression|persistent|intolerant|intolerance|failed|"
-           r"failure|metastatic|advanced|locally|unresectable|inoperable|disseminated")
+           r"failure|metastatic|advanced|locally|unresectable|inoperable|disseminated|"
+           r"unresponsive|non-?responsive|insensitive")
+_CONFIRMED = (r"histologically|cytologically|pathologically|radiologically|clinically|"
+              r"histologic|cytologic|pathologic|histological|cytological|pathological")
 _ONE_PHRASE_OR = tuple((re.compile(rf"(?i)\b(?:{words})\s*\Z"),
                         re.compile(rf"(?i)\s*(?:{words}{more})\b"))
                        for words, more in ((_COUNTS, "|more|fewer|less|greater"), (_TIMES, ""),
                                            # ("intolerant of or refractory to X")
-                                           (rf"(?:{_STATES})(?:\s+(?:to|of|on))?", "")))
+                                           (rf"(?:{_STATES})(?:\s+(?:to|of|on))?", ""),
+                                           # ("histologically or cytologically confirmed")
+                                           (_CONFIRMED, "")))
 # A subtype qualifier written after a cancer type, before the list goes on: "DLBCL-GCB
 # subtype, DLBCL-non-GCB subtype, or ...", "AML M3 variant, ...".
 _SUBTYPE_AFTER = re.compile(r"(?i)(?:[\-–]\s?(?:non[\-–\s]?)?[a-z0-9]{1,12}"
@@ -638,9 +647,15 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         runs, ors = [runs[k] for k in order], [ors[k] for k in order]
     runs, ors = _head_noun_apart(runs, ors, text)
     parts: list[Node] = []
+    starts: list[int] = []  # where each part's run starts
+
+    def add(run: list[Unit], node: Node) -> None:
+        parts.append(node)
+        starts.append(run[0].start)
+
     for run, has_or in zip(runs, ors, strict=True):
         if len(run) == 1:
-            parts.append(run[0].node)
+            add(run, run[0].node)
             continue
         if has_or and any(id(u) in after_and for u in run[1:]) and all(
                 _marker(u.node) for u in run):
@@ -652,7 +667,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
                 else:
                     groups[-1].append(u)
             span = _span(prov, text, run[0].start, run[-1].end, "assemble.and_or")
-            parts.append(All(tuple(g[0].node if len(g) == 1 else AnyOf(
+            add(run, All(tuple(g[0].node if len(g) == 1 else AnyOf(
                 tuple(u.node for u in g), prov=_span(prov, text, g[0].start, g[-1].end,
                                                      "assemble.or")) for g in groups),
                              prov=span))
@@ -663,10 +678,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             regimen = tuple(u.node for u in run)
             drugs = tuple(n.item if isinstance(n, Not) else n for n in regimen)
             span = _span(prov, text, run[0].start, run[-1].end, "assemble.and")
-            parts.append(Not(All(drugs, prov=span), prov=span)
+            add(run, Not(All(drugs, prov=span), prov=span)
                          if all(isinstance(n, Not) for n in regimen) else All(regimen, prov=span))
             continue
-        alternatives = has_or or bool(_ALTERNATIVES.search(before)) or (
+        alternatives = has_or or bool(_ALTERNATIVES.search(before)) and not (
+            _all_included(run, before, prov.section, after_and)) or (
             # "A, B, or an investigational C": the list's "or" comes before its last item,
             # which was not read; the items read are still alternatives
             not any(id(u) in after_and for u in run[1:])
@@ -683,17 +699,20 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             # "no prior X, Y or Z": the negation scopes over the whole list; a status
             # every item states ("ALK- or ROS1-negative") stays stated
             stated = {n.stated if isinstance(n, Not) else None for n in nodes}
-            parts.append(Not(AnyOf(tuple(inner), prov=span),
+            add(run, Not(AnyOf(tuple(inner), prov=span),
                              stated=stated.pop() if len(stated) == 1 else None, prov=span))
             continue
         if all(isinstance(n, Not) for n in nodes) and _NOR.search(text, run[0].end,
                                                                    run[-1].start):
             # "must not have had X nor a history of Y": neither, so none of them
-            parts.append(All(nodes, prov=span))
+            add(run, All(nodes, prov=span))
             continue
-        parts.append(kind(nodes, prov=span))
+        add(run, kind(nodes, prov=span))
     if len(parts) == 1:
         return parts[0]
+    numbered = _numbered_alternatives(parts, starts, found, text, prov)
+    if numbered is not None:
+        return numbered
     if prov.section == "exclusion" and all(_leaf_type(p) is PriorTherapy for p in parts) \
             and (_OR.search(text, found[0].end, found[-1].start)
                  or not _COMBINED.search(text, found[0].end, found[-1].start)):
@@ -702,6 +721,43 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         return AnyOf(tuple(parts), prov=_span(prov, text, found[0].start, found[-1].end,
                                               "assemble.or"))
     return All(tuple(parts), prov=prov)
+
+
+# "prior lines of therapy including A and B": the treatments a required history held
+_INCLUDED = re.compile(r"(?i)\b(?:therap(?:y|ies)|treatments?|regimens?|lines?)\s+"
+                       r"(?:(?:that|which)\s+)?(?:(?:must|should)\s+)?(?:have\s+)?"
+                       r"(?:including|included|include)\b[\s:]*(?:(?:an?|the|both)\s+)?$")
+
+
+def _all_included(run: list[Unit], before: str, section: str | None,
+                  after_and: set[int]) -> bool:
+    """Whether a run of treatments after "including" was all given: in an inclusion, the
+    history "received prior lines of therapy including A, B and C" held each of them (a
+    list joined by "or", or exclusions, name examples)."""
+    return section == "inclusion" and id(run[-1]) in after_and \
+        and _INCLUDED.search(before) is not None \
+        and all(not isinstance(u.node, Not) and _history(u.node) for u in run)
+
+
+_ENUMERATOR = re.compile(r"(?<![\w(])\(?\d{1,2}\)\s")
+
+
+def _numbered_alternatives(parts: list[Node], starts: list[int], found: list[Unit], text: str,
+                           prov: Provenance) -> Node | None:
+    """"One of the following diseases. 1) A after X 2) B 3) C": the numbered items are
+    alternatives, each with what it says of its own disease; None for other criteria."""
+    if not _NUMBERED_ONE_OF.search(text, max(prov.start or 0, found[0].start - 80),
+                                   found[0].start):
+        return None
+    marks = [m.start() for m in _ENUMERATOR.finditer(text, found[0].start, found[-1].end)]
+    groups: dict[int, list[Node]] = {}
+    for node, at in zip(parts, starts, strict=True):
+        groups.setdefault(bisect_right(marks, at), []).append(node)
+    if len(groups) < 2 or not all(any(_names_cancer(n) for n in g) for g in groups.values()):
+        return None
+    return AnyOf(tuple(g[0] if len(g) == 1 else All(tuple(g), prov=prov)
+                       for g in groups.values()),
+                 prov=_span(prov, text, found[0].start, found[-1].end, "assemble.or"))
 
 
 # Words that make a list of treatments one regimen: "A, B and C as combination therapy",

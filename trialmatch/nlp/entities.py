@@ -1810,11 +1810,11 @@ def therapy_for_cancer(text: str, names: list[Mention]) -> list[Mention]:
 # anticancer treatment; not "prior therapy with X", "prior therapy for hepatitis", "toxicity
 # of prior therapy", "prior therapy:" over a list)
 _BARE_PRIOR_THERAPY = re.compile(
-    r"(?i)(?:\bno\s{1,3}|\bnot\s{1,3}(?:have\s{1,3}|has\s{1,3}|been\s{1,3})?(?:received|had|been\s{1,3}"
-    r"given)\s{1,3}(?:any\s{1,3})?|\bnever\s{1,3}(?:received|had)\s{1,3}(?:any\s{1,3})?)"
-    r"(?:prior|previous|earlier)\s{1,3}(?P<head>therap(?:y|ies)|treatments?)"
-    r"(?=\s{0,3}(?:[.;]|\Z)|\s{1,3}(?:for|of)\s{1,3}(?:this|their|his|her|the)\s{1,3}"
-    r"(?:(?:current|present|same|underlying)\s{1,3})?(?:cancer|disease|malignancy|tumou?r|"
+    r"(?i)(?:\bno\s+|\bnot\s+(?:have\s+|has\s+|been\s+)?(?:received|had|been\s+"
+    r"given)\s+(?:any\s+)?|\bnever\s+(?:received|had)\s+(?:any\s+)?)"
+    r"(?:prior|previous|earlier)\s+(?P<head>therap(?:y|ies)|treatments?)"
+    r"(?=\s{0,3}(?:[.;]|\Z)|\s+(?:for|of)\s+(?:this|their|his|her|the)\s+"
+    r"(?:(?:current|present|same|underlying)\s+)?(?:cancer|disease|malignancy|tumou?r|"
     r"neoplasm)\b)")
 
 

@@ -351,8 +351,12 @@ def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _CANCER_GROUP = re.compile(
     r"(?i)\W{0,6}(?:note\s*:\W{0,4})?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
     r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
-    r"(?P<group>[^.;:]{1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|participants))"
-    r"(?:\s*(?P<comma>[,:])|\s+(?:must|should|needs?\s+to|requires?|ha(?:ve|s)\s+to|"
+    # (a line break and its indent count as one space)
+    r"(?P<group>(?:[^.;:\s]|\s+(?!\s)){1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|"
+    r"participants))"
+    # (not the modal of a relative clause: "who have had two regimens which must include X")
+    r"(?:\s*(?P<comma>[,:])|(?<!\bwhich)(?<!\bthat)(?<!\bwho)\s+(?:must|should|needs?\s+to|requires?|ha(?:ve|s)\s+to|"
+    r"will\s+(?:need|require)|"
     r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
     r"(?:eligible|candidates|included|enrolled|allowed))\b)")
 # ... or a sentence that opens with the cancer it is for and a comma ("For breast and ovarian
@@ -403,7 +407,7 @@ _HISTORY_GROUP = re.compile(
 # with breast cancer"): the treatment is that group's, the cancer no diagnosis of everyone
 _FOR_GROUP_AFTER = re.compile(r"(?i)\bfor\s+(?:all\s+)?(?:patients|subjects|participants|"
                               r"those|individuals|men|women)\s+(?:with|who\s+have|having)\s+")
-_CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(])")
+_CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(]|\d{1,2}\)\s)")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
 _MARKER_WORDS = frozenset({"gene", "measure", "signature"})
 
@@ -472,7 +476,8 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
                 or _NOT_A_GROUP.search(g.group(name)) or _eligible_too(ctx, g, hi):
             continue
         a, b = g.span(name)
-        inside = [m.label for m in ctx.ms if a <= m.start and m.end <= b]
+        inside = [m.label for m in ctx.ms if a <= m.start and m.end <= b
+                  and not (m.label == "gene" and "test" in m.mods)]
         # a subject naming a cancer and no marker: "patients with Ph+ ALL are eligible
         # if ..." keeps its marker read; a subject naming a condition and nothing the
         # parser reads ("Patients with brain involvement must have stable disease") is a

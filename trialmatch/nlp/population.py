@@ -244,19 +244,36 @@ def _restated_first(rule: Node) -> Node:
         return rule
     items = list(rule.items)
     first = next((i for i, c in enumerate(items)
-                  if (found := diagnosis_choice(c)) is not None and len(found) > 1), None)
+                  if (found := _listed_types(c)) is not None and len(found) > 1), None)
     if first is None:
         return rule
-    main = diagnosis_choice(items[first])[0].code  # type: ignore[index]
+    listed = _listed_types(items[first]) or []
+    main = listed[0].code
     changed = False
     for i in range(first + 1, len(items)):
         c = items[i]
-        if isinstance(c, All) and len(c.items) > 1 and any(
+        if isinstance(c, Diagnosis) and c.code == main and diagnosis_choice(items[first]) is None:
+            # (a criterion of the type alone, "CD20 expression on the X cells", after a list
+            # with more in its criterion: it names the population the list gave; beside a bare
+            # list, `one_cancer` joins them)
+            items[i] = AnyOf(tuple(Diagnosis(d.code, prov=c.prov) for d in listed), prov=c.prov)
+            changed = True
+        elif isinstance(c, All) and len(c.items) > 1 and any(
                 isinstance(k, Diagnosis) and k.code == main for k in c.items):
             rest = tuple(k for k in c.items if not (isinstance(k, Diagnosis) and k.code == main))
             items[i] = rest[0] if len(rest) == 1 else replace(c, items=rest)
             changed = True
     return replace(rule, items=tuple(items)) if changed else rule
+
+
+def _listed_types(node: Node) -> list[Diagnosis] | None:
+    """`diagnosis_choice`, also of the one part of an `all` that chooses among types
+    ("one of A, B or C, with one of these features: ...")."""
+    found = diagnosis_choice(node)
+    if found is not None or not isinstance(node, All):
+        return found
+    choices = [f for c in node.items if (f := diagnosis_choice(c)) is not None]
+    return choices[0] if len(choices) == 1 else None
 
 
 def _item_cancers(node: Node) -> list[str] | None:

@@ -377,7 +377,8 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
         # a scope that runs out inside a bracket it entered ("no prior X (e.g. a, b,
         # ..., z)", "allergy to X (e.g. a, b, c)") covers the bracket to its end, up to
         # the next stop
-        limit = _through_bracket(pairs, cue.hi, limit, ends_at, rule.max_scope)
+        limit = _through_bracket(pairs, cue.hi, limit, ends_at, rule.max_scope,
+                                 at_limit=rule.category == "prospective")
     if rule.category == "exception" and box is not None and box[0] + 1 == cue.lo:
         # "(except patients who have had X)": a bracket that opens with the exception
         # is the exception to its end, through a relative clause; not past a criterion
@@ -434,15 +435,19 @@ def _backward_terminator(low: list[str], start: int, floor: int,
 
 
 def _through_bracket(pairs: dict[int, int], start: int, limit: int, stops: list[int],
-                     scope: int) -> int:
+                     scope: int, at_limit: bool = False) -> int:
     """`limit` moved to the close of the outermost bracket opened in start..limit and still
     open at limit, if any; never past the next stop nor three scopes from the start."""
-    closes = [pairs[k] for k in range(start, limit) if k in pairs and pairs[k] >= limit]
+    # (`at_limit`: also one that opens right where the scope runs out, "scheduled to receive
+    # A plus CHOP (a, b, c, d)": the planned regimen's drugs)
+    closes = [pairs[k] for k in range(start, limit + at_limit) if k in pairs and pairs[k] >= limit]
     if not closes:
         return limit
+    # (and the regimen's own head noun after the bracket: "... (a, b, c) chemotherapy")
+    end = closes[0] + 3 if at_limit else closes[0]
     j = bisect_left(stops, limit)
-    stop = stops[j] if j < len(stops) else closes[0] + 1
-    return max(limit, min(closes[0], stop, start + 3 * scope))
+    stop = stops[j] if j < len(stops) else end + 1
+    return max(limit, min(end, stop, start + 3 * scope))
 
 
 _COORDINATORS = frozenset(("or", "nor"))

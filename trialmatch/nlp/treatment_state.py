@@ -218,6 +218,9 @@ _ALTERNATIVE_BEFORE = re.compile(
     r"(?i)\b(?:metastatic|advanced|recurrent|recurring|progressive|progressing|persistent|"
     r"unresectable|inoperable|newly\s+diagnosed|untreated|de\s+novo|remission|high[\s-]risk|"
     r"primary|locally\s+advanced)\s{0,3}(?:,?\s{0,3}or|and\s{0,2}/\s{0,2}or|/|,)\s{0,3}\Z")
+# ... but not one that says the same of untreated disease ("newly diagnosed, previously
+# untreated AML")
+_NAIVE_TOO = re.compile(r"(?i)(?:newly\s+diagnosed|untreated|de\s+novo)\b")
 _ALTERNATIVE_AFTER = re.compile(
     r"(?i)\s{0,3}(?:,?\s{0,3}or|and\s{0,2}/\s{0,2}or|/|,)\s{0,3}(?:metastatic|advanced|recurrent|recurring|"
     r"progressive|progressing|persistent|unresectable|inoperable|newly\s+diagnosed|untreated|"
@@ -363,8 +366,12 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
     if ("count" in m.mods and _counted(text, lo, hi, m)) or "current" in m.mods or (
             "negated" in m.mods and state == "treated"):
         return None  # a number of lines (manual review as before), ongoing use, "not refractory"
+    # (the drugs after a planned one are the plan's: "untreated, scheduled to receive A plus
+    # B (c, d) chemotherapy")
+    plan = min((x.start for x in ctx.ms if x.label == "drug" and "prospective" in x.mods
+                and m.end <= x.start < hi), default=hi)
     if any(x.label == "drug" and x is not m and "prospective" not in x.mods and (
-            "state" not in x.data or x.data["state"] != state) and lo <= x.start < hi
+            "state" not in x.data or x.data["state"] != state) and lo <= x.start < plan
            for x in ctx.ms):
         # a drug named ("refractory to bortezomib", "no prior therapy except hormones"), or
         # the other state beside it ("treatment-naive or treatment-experienced"); a drug
@@ -376,7 +383,8 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
             text, lo, m.start) or (
             m.start - lo <= 12 and _GROUP_RULE.match(text, m.end, hi)):
         return None  # a rule for the group the words name
-    if _ALTERNATIVE_BEFORE.search(text, max(lo, m.start - 40), m.start) \
+    before = _ALTERNATIVE_BEFORE.search(text, max(lo, m.start - 40), m.start)
+    if (before is not None and not (state == "naive" and _NAIVE_TOO.match(before.group(0)))) \
             or _ALTERNATIVE_AFTER.match(text, m.end, hi):
         return None  # "recurrent or refractory", "metastatic or relapsed"
     if state == "treated" and _NO_THERAPY_ALTERNATIVE.search(text, m.end, ctx.end):
