@@ -133,10 +133,16 @@ def negation(start: int, end: int, cues: ByStart, text: str, floor: int,
 _EXAMPLES_AFTER_COMMA = re.compile(rf"(?i),\s*{EXAMPLE_OPENERS}")
 
 
+# A gap that ends with the "or" before the last item of a list, and a few words of it
+_LAST_OF_LIST = re.compile(r"(?i),\s*(?:or|nor|and/or)\s+(?:[\w-]+\s+){0,3}\Z")
+
+
 def _blocked(gap: str) -> bool:
     """Words that end a negation's scope before it reaches the finding (not a comma that
     opens examples of what is negated: "no CNS disease, including primary brain tumours")."""
     gap = _EXAMPLES_AFTER_COMMA.sub(" ", gap)
+    if _LAST_OF_LIST.search(gap):
+        gap = gap.replace(",", " ")  # "no A, B, or C": the finding is the list's last item
     return "," in gap or ")" in gap or bool(re.search(
         r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
         r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who)|"

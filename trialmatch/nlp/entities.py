@@ -898,7 +898,27 @@ def _target_agents(text: str, lex: Lexicon) -> list[Mention]:
                 start = text.rfind(words[-k], 0, head.start())
                 out.append(Mention("drug", start, head.end(), "mechanism.target_agent",
                                    {"concept": value}))
+                out += _coordinated_targets(text, start, lex)
                 break
+    return out
+
+
+# A target coordinated before the one a class noun follows ("anti-PD-1, PD-L1 or CTLA-4
+# agents"): the noun is each one's
+_TARGET_BEFORE = re.compile(rf"(?<![\w-])(?P<target>{_HYPHEN_TARGET})\s*,?\s*(?:and/or|or|and|,)\s*\Z")
+
+
+def _coordinated_targets(text: str, start: int, lex: Lexicon) -> list[Mention]:
+    out: list[Mention] = []
+    for _ in range(4):
+        t = _TARGET_BEFORE.search(text, max(0, start - 40), start)
+        value = None if t is None else _drug_class(lex, f"{t.group('target')} inhibitor",
+                                                   f"{t.group('target')}-targeted therapy")
+        if t is None or value is None:
+            break
+        out.append(Mention("drug", t.start("target"), t.end("target"),
+                           "mechanism.target_coordinated", {"concept": value}))
+        start = t.start("target")
     return out
 
 
@@ -1757,8 +1777,10 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
             for a in _target_agents(text[cut:m.end], lex):
                 a.start, a.end = a.start + cut, a.end + cut
                 mechanisms.append(a)
-    targets = [(m.start, m.end) for m in mechanisms if m.source == "mechanism.inhibitor_of"]
-    if targets:  # "inhibitors of AKT or mTOR": the targets name drug classes, not genes
+    targets = [(m.start, m.end) for m in mechanisms
+               if m.source in ("mechanism.inhibitor_of", "mechanism.target_coordinated")]
+    if targets:  # "inhibitors of AKT or mTOR", "PD-L1 or CTLA-4 agents": the targets name
+        # drug classes, not genes
         found = [m for m in found if not (m.label == "gene" and any(
             a <= m.start and m.end <= b for a, b in targets))]
     found += mechanisms

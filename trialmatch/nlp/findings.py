@@ -65,7 +65,8 @@ _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+tha
                     r"(?:responded|response|responding)\s+(?:\([^()]{0,20}\)\s+)?to|"
                     r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+(?:or|and/or)\s+"
                     r"(?:resistant|refractory|intolerant|resistance|intolerance)\s+to|"
-                    r"regimens?\s+(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
+                    r"(?:regimens?|chemotherap(?:y|ies)|lines?\s+of\s+(?:therapy|treatment))\s+"
+                    r"(?:(?:must|may|should|did|has|have|had)\s+){0,2}(?:not\s+)?"
                     r"(?:have\s+)?(?:contained|included)|"
                     # "must have had X", "should have had at least one X"
                     r"(?:must|should|to|will)\s+have\s+had|"
@@ -445,6 +446,9 @@ def _in_brackets(text: str, start: int, at: int) -> bool:
 _SUBJECT_MODAL = re.compile(rf"(?i)\s*(?:{_MODAL})\b")
 
 
+_ANNOUNCES_LIST = re.compile(r"(?i)\b(?:following|these|below)\b[^:;.]{0,30}:")
+
+
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that are rules for a group of patients
     with a cancer (see _CANCER_GROUP) or a history or state (_HISTORY_GROUP); inclusion
@@ -457,6 +461,11 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         h = _HISTORY_GROUP.match(ctx.text, lo, hi)
         if (h is not None and not _NOT_A_GROUP.search(h.group("group"))) or (
                 cancers and _treatment_for_group(ctx, lo, hi)):
+            if h is not None and _ANNOUNCES_LIST.search(ctx.text, h.end(), hi):
+                # "Participants who had X must meet the following: a) ...; b) ...": every
+                # item is the group's
+                spans.append((lo, ctx.end))
+                break
             spans.append((lo, hi))
             continue
         if not cancers:
@@ -1154,9 +1163,18 @@ def _history_is_diagnosis(m: Mention, ctx: Context) -> bool:
         not _ONLY_ALLOWED.search(ctx.text, ctx.start, ctx.end)
 
 
+# A criterion that opens by naming what it allows ("Allowed prior treatments for localised
+# disease: ...", "Other permitted earlier therapy: ..."): its treatments add no constraint
+_ALLOWED_LABEL = re.compile(r"(?i)\W{0,6}(?:other\s+)?(?:allowed|permitted|acceptable|allowable)\s+"
+                            r"(?:prior|previous|earlier)\s+(?:treatments?|therap(?:y|ies))\b")
+
+
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
     maker = _MAKERS.get(m.label)
+    if m.label == "drug" and ctx.section == "inclusion" \
+            and _ALLOWED_LABEL.match(ctx.text, ctx.start, ctx.end):
+        return None  # "Allowed prior treatments: a) up to 3 years of X; b) any Y": permissions
     # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
     # more way to meet the criterion's requirement, not a requirement of its own
     permitted = (m.label == "cancer" and m.mods == {"permission"}) or (
@@ -1794,6 +1812,20 @@ _NOT_YET = re.compile(r"(?i)\b(?:scheduled|planned|appropriate|receiving|candida
 _NO_WORD = re.compile(r"(?i)\b(?:not?|never|neither|nor|excluded|ineligible|without)\b")
 
 
+# "at least four cycles of X (or Y)": a least amount of a treatment, so the treatment itself
+# (a count or a dose of it)
+_AT_LEAST_DOSE = re.compile(r"(?i)\b(?:at\s+least|a\s+minimum\s+of|minimum(?:\s+of)?|>=?|≥)\s*"
+                            r"(?:\d+|one|two|three|four|five|six|eight)\s+(?:cycles?|courses?|"
+                            r"doses?|infusions?|weeks?|months?)\s+of\s+(?:[\w-]+\s+(?:or|and/or)\s+)?"
+                            r"(?:[\w-]+\s+){0,2}\Z")
+
+
+_AT_LEAST_ONE_LINE = re.compile(
+    r"(?i)\b(?:at\s+least\s+(?:one|1)|one\s+or\s+more|1\s+or\s+more|[≥>]=?\s*1|a\s+minimum\s+of\s+"
+    r"(?:one|1))\s+(?:\(1\)\s+)?(?:prior\s+|previous\s+|earlier\s+)?(?:lines?|regimens?|courses?)\b"
+    r"[^.;]{0,80}?\b(?:includ(?:ed|ing|es?)|contain(?:ed|ing|s)?|with)\b[^.;]{0,40}\Z")
+
+
 def _count_needs_drug(m: Mention, ctx: Context) -> bool:
     """Whether a counted treatment is needed at least once: "failed first- and second-line
     X", "at least two earlier lines of X" in a requirement; not with an upper bound, a rule
@@ -1802,6 +1834,11 @@ def _count_needs_drug(m: Mention, ctx: Context) -> bool:
             _NO_CONSTRAINT | {"negated", "excluded", "prospective"}):
         return False
     text, hi = ctx.text, min(ctx.end, m.end + 80)
+    if _AT_LEAST_DOSE.search(text, max(ctx.start, m.start - 80), m.start) \
+            or _AT_LEAST_ONE_LINE.search(text, max(ctx.start, m.start - 120), m.start):
+        # "at least 4 cycles of A or B (and fewer than 10)", "at least one earlier line that
+        # included A or B": A or B was given
+        return True
     bounded = _NO_WORD.search(text, ctx.start, hi) or _AT_MOST.search(
         text, max(ctx.start, m.start - 80), hi)
     if bounded and not _FAILED_BOUND.search(text, max(ctx.start, m.start - 80), m.start) \
@@ -2202,8 +2239,14 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                         "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))
     if "dose" in m.mods:
-        return Unparsed(ctx.text[m.start:m.end], reason="how much or how long a treatment was given",
-                        prov=ctx.prov(m.start, m.end, "context.dose"))
+        dose = Unparsed(ctx.text[m.start:m.end], reason="how much or how long a treatment was "
+                        "given", prov=ctx.prov(m.start, m.end, "context.dose"))
+        if ctx.section == "inclusion" and m.mods.isdisjoint(
+                _NO_CONSTRAINT | {"negated", "excluded", "prospective"}) \
+                and _AT_LEAST_DOSE.search(ctx.text, max(ctx.start, m.start - 80), m.start):
+            # "at least 4 cycles of X": X was given, how much is for review
+            return All((PriorTherapy(m.data["concept"], prov=dose.prov), dose), prov=dose.prov)
+        return dose
     if "count" in m.mods:
         count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                          prov=ctx.prov(m.start, m.end, "context.count"))

@@ -465,7 +465,11 @@ def _coordinated_end(low: list[str], start: int, limit: int, stops: list[int],
         coordinator = next((k for k in range(min(at, len(low) - 1), start - 1, -1)
                             if low[k] in rule.coordinators), None)
         if coordinator is None:
-            return limit
+            # "no A, B, or C": the ", or" of the list the scope's first comma opens
+            comma = next((k for k in range(start, min(at + 1, len(low))) if low[k] == ","), None)
+            coordinator = None if comma is None else _serial_coordinator(low, comma, stops, rule)
+            if coordinator is None or coordinator == comma:
+                return limit
         j = bisect_right(stops, coordinator)
         end = min(stops[j] if j < len(stops) else len(low), coordinator + 1 + rule.coordinated)
         if rule.terminators:
@@ -474,6 +478,22 @@ def _coordinated_end(low: list[str], start: int, limit: int, stops: list[int],
             return limit
         limit = end
     return limit
+
+
+def _serial_coordinator(low: list[str], at: int, stops: list[int], rule: ContextRule) -> int:
+    """For a scope that reaches the comma after the first item of "A, B, or C": the "or" of
+    the list's last item (a few items on, before the next stop and terminator), else `at`."""
+    j = bisect_right(stops, at)
+    end = min(stops[j] if j < len(stops) else len(low), at + _SERIAL_REACH)
+    for k in range(at + 2, end - 1):
+        if low[k] in rule.coordinators:
+            return k
+        if low[k] != "," and low[k] in rule.terminators:
+            break  # ("no A, therapy for B or C": no list of A's kind)
+    return at
+
+
+_SERIAL_REACH = 12  # tokens from the first comma of a list to its ", or"
 
 
 def _forward_terminator(low: list[str], start: int, limit: int,
