@@ -570,6 +570,12 @@ _UNREAD_TYPE_ITEM = re.compile(
     r"\s*,?\s*(?:(?:or|and/or)\s+)?")
 
 
+def _add(parts: list[Node], starts: list[int], run: list[Unit], node: Node) -> None:
+    """One more part of a criterion's nodes, with where its run of findings starts."""
+    parts.append(node)
+    starts.append(run[0].start)
+
+
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Coordinations of one run of findings (see `join_units`)."""
     found, qualified = _qualified(found, text)
@@ -648,14 +654,9 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     runs, ors = _head_noun_apart(runs, ors, text)
     parts: list[Node] = []
     starts: list[int] = []  # where each part's run starts
-
-    def add(run: list[Unit], node: Node) -> None:
-        parts.append(node)
-        starts.append(run[0].start)
-
     for run, has_or in zip(runs, ors, strict=True):
         if len(run) == 1:
-            add(run, run[0].node)
+            _add(parts, starts, run, run[0].node)
             continue
         if has_or and any(id(u) in after_and for u in run[1:]) and all(
                 _marker(u.node) for u in run):
@@ -667,7 +668,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
                 else:
                     groups[-1].append(u)
             span = _span(prov, text, run[0].start, run[-1].end, "assemble.and_or")
-            add(run, All(tuple(g[0].node if len(g) == 1 else AnyOf(
+            _add(parts, starts, run, All(tuple(g[0].node if len(g) == 1 else AnyOf(
                 tuple(u.node for u in g), prov=_span(prov, text, g[0].start, g[-1].end,
                                                      "assemble.or")) for g in groups),
                              prov=span))
@@ -678,7 +679,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             regimen = tuple(u.node for u in run)
             drugs = tuple(n.item if isinstance(n, Not) else n for n in regimen)
             span = _span(prov, text, run[0].start, run[-1].end, "assemble.and")
-            add(run, Not(All(drugs, prov=span), prov=span)
+            _add(parts, starts, run, Not(All(drugs, prov=span), prov=span)
                          if all(isinstance(n, Not) for n in regimen) else All(regimen, prov=span))
             continue
         alternatives = has_or or bool(_ALTERNATIVES.search(before)) and not (
@@ -699,20 +700,18 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             # "no prior X, Y or Z": the negation scopes over the whole list; a status
             # every item states ("ALK- or ROS1-negative") stays stated
             stated = {n.stated if isinstance(n, Not) else None for n in nodes}
-            add(run, Not(AnyOf(tuple(inner), prov=span),
+            _add(parts, starts, run, Not(AnyOf(tuple(inner), prov=span),
                              stated=stated.pop() if len(stated) == 1 else None, prov=span))
             continue
         if all(isinstance(n, Not) for n in nodes) and _NOR.search(text, run[0].end,
                                                                    run[-1].start):
             # "must not have had X nor a history of Y": neither, so none of them
-            add(run, All(nodes, prov=span))
+            _add(parts, starts, run, All(nodes, prov=span))
             continue
-        add(run, kind(nodes, prov=span))
-    if len(parts) == 1:
-        return parts[0]
-    numbered = _numbered_alternatives(parts, starts, found, text, prov)
-    if numbered is not None:
-        return numbered
+        _add(parts, starts, run, kind(nodes, prov=span))
+    single = _numbered_alternatives(parts, starts, found, text, prov)
+    if single is not None:
+        return single
     if prov.section == "exclusion" and all(_leaf_type(p) is PriorTherapy for p in parts) \
             and (_OR.search(text, found[0].end, found[-1].start)
                  or not _COMBINED.search(text, found[0].end, found[-1].start)):
@@ -745,7 +744,10 @@ _ENUMERATOR = re.compile(r"(?<![\w(])\(?\d{1,2}\)\s")
 def _numbered_alternatives(parts: list[Node], starts: list[int], found: list[Unit], text: str,
                            prov: Provenance) -> Node | None:
     """"One of the following diseases. 1) A after X 2) B 3) C": the numbered items are
-    alternatives, each with what it says of its own disease; None for other criteria."""
+    alternatives, each with what it says of its own disease; a single part as it is; None
+    for other criteria."""
+    if len(parts) == 1:
+        return parts[0]
     if not _NUMBERED_ONE_OF.search(text, max(prov.start or 0, found[0].start - 80),
                                    found[0].start):
         return None

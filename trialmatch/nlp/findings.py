@@ -449,6 +449,16 @@ _SUBJECT_MODAL = re.compile(rf"(?i)\s*(?:{_MODAL})\b")
 _ANNOUNCES_LIST = re.compile(r"(?i)\b(?:following|these|below)\b[^:;.]{0,30}:")
 
 
+def _history_group(ctx: Context, lo: int, hi: int, cancers: bool) -> tuple[int, int] | None:
+    """The span of a clause that is a rule for a group with a history or state (see
+    _HISTORY_GROUP) or for the group a treatment is required of; None for other clauses. A
+    group that "must meet the following: a) ...; b) ..." binds the rest of the criterion."""
+    h = _HISTORY_GROUP.match(ctx.text, lo, hi)
+    if h is not None and not _NOT_A_GROUP.search(h.group("group")):
+        return (lo, ctx.end) if _ANNOUNCES_LIST.search(ctx.text, h.end(), hi) else (lo, hi)
+    return (lo, hi) if cancers and _treatment_for_group(ctx, lo, hi) else None
+
+
 def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that are rules for a group of patients
     with a cancer (see _CANCER_GROUP) or a history or state (_HISTORY_GROUP); inclusion
@@ -458,15 +468,9 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
     spans = []
     cancers = any(m.label == "cancer" for m in ctx.ms)
     for lo, hi in _clauses(ctx):
-        h = _HISTORY_GROUP.match(ctx.text, lo, hi)
-        if (h is not None and not _NOT_A_GROUP.search(h.group("group"))) or (
-                cancers and _treatment_for_group(ctx, lo, hi)):
-            if h is not None and _ANNOUNCES_LIST.search(ctx.text, h.end(), hi):
-                # "Participants who had X must meet the following: a) ...; b) ...": every
-                # item is the group's
-                spans.append((lo, ctx.end))
-                break
-            spans.append((lo, hi))
+        history = _history_group(ctx, lo, hi, cancers)
+        if history is not None:
+            spans.append(history)
             continue
         if not cancers:
             continue
@@ -1169,12 +1173,18 @@ _ALLOWED_LABEL = re.compile(r"(?i)\W{0,6}(?:other\s+)?(?:allowed|permitted|accep
                             r"(?:prior|previous|earlier)\s+(?:treatments?|therap(?:y|ies))\b")
 
 
-def mention_unit(m: Mention, ctx: Context) -> Unit | None:
-    """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
-    maker = _MAKERS.get(m.label)
+def _maker(m: Mention, ctx: Context):
+    """The function that makes a mention's leaf; None for a treatment an "Allowed prior
+    treatments: a) up to 3 years of X; b) any Y" criterion only permits."""
     if m.label == "drug" and ctx.section == "inclusion" \
             and _ALLOWED_LABEL.match(ctx.text, ctx.start, ctx.end):
-        return None  # "Allowed prior treatments: a) up to 3 years of X; b) any Y": permissions
+        return None
+    return _MAKERS.get(m.label)
+
+
+def mention_unit(m: Mention, ctx: Context) -> Unit | None:
+    """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
+    maker = _maker(m, ctx)
     # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
     # more way to meet the criterion's requirement, not a requirement of its own
     permitted = (m.label == "cancer" and m.mods == {"permission"}) or (
@@ -2239,14 +2249,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
                         "exceptions, or one generation or kind of a class)",
                         prov=ctx.prov(m.start, m.end, "context.carved"))
     if "dose" in m.mods:
-        dose = Unparsed(ctx.text[m.start:m.end], reason="how much or how long a treatment was "
-                        "given", prov=ctx.prov(m.start, m.end, "context.dose"))
-        if ctx.section == "inclusion" and m.mods.isdisjoint(
-                _NO_CONSTRAINT | {"negated", "excluded", "prospective"}) \
-                and _AT_LEAST_DOSE.search(ctx.text, max(ctx.start, m.start - 80), m.start):
-            # "at least 4 cycles of X": X was given, how much is for review
-            return All((PriorTherapy(m.data["concept"], prov=dose.prov), dose), prov=dose.prov)
-        return dose
+        return Unparsed(ctx.text[m.start:m.end], reason="how much or how long a treatment was given",
+                        prov=ctx.prov(m.start, m.end, "context.dose"))
     if "count" in m.mods:
         count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                          prov=ctx.prov(m.start, m.end, "context.count"))
