@@ -695,10 +695,12 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         span = _span(prov, text, run[0].start, run[-1].end,
                      "assemble.or" if alternatives else "assemble.and")
         inner = [n.item if isinstance(n, Not) else n for n in nodes]
-        if isinstance(nodes[0], Not) and (all(_same_kind(inner[0], n) for n in inner[1:])
-                                          or _negated_biomarkers(nodes)):
-            # "no prior X, Y or Z": the negation scopes over the whole list; a status
-            # every item states ("ALK- or ROS1-negative") stays stated
+        if isinstance(nodes[0], Not) and (all(_same_kind(inner[0], n) or (
+                isinstance(n, Unparsed) and _leaf_type(inner[0]) is PriorTherapy)
+                for n in inner[1:]) or _negated_biomarkers(nodes)):
+            # "no prior X, Y or Z": the negation scopes over the whole list (a treatment
+            # of it left for review too); a status every item states ("ALK- or
+            # ROS1-negative") stays stated
             stated = {n.stated if isinstance(n, Not) else None for n in nodes}
             _add(parts, starts, run, Not(AnyOf(tuple(inner), prov=span),
                              stated=stated.pop() if len(stated) == 1 else None, prov=span))

@@ -200,6 +200,14 @@ def _narrowed_choice(node: Node, ontology) -> list[Diagnosis] | None:
     return None
 
 
+def _each_once(leaves: list[Diagnosis]) -> tuple[Diagnosis, ...]:
+    """The types, each once, in the order first written."""
+    seen: dict[str, Diagnosis] = {}
+    for leaf in leaves:
+        seen.setdefault(leaf.code, leaf)
+    return tuple(Diagnosis(leaf.code, prov=leaf.prov) for leaf in seen.values())
+
+
 def one_cancer(node: Node, ontology) -> Node:
     """A patient has one cancer: cancer types required side by side that are not one
     another's kind ("ovarian, fallopian tube, peritoneal" read item by item) are
@@ -222,8 +230,8 @@ def one_cancer(node: Node, ontology) -> Node:
                         for one in mine for other in theirs)
         if len(dx) < 2 or not unrelated:
             return node
-        merged = AnyOf(tuple(Diagnosis(leaf.code, prov=leaf.prov) for _, found in dx
-                             for leaf in found), prov=items[dx[0][0]].prov)
+        merged = AnyOf(_each_once([leaf for _, found in dx for leaf in found]),
+                       prov=items[dx[0][0]].prov)
         first = dx[0][0]
         drop = {i for i, _ in dx}
         kept = [merged if i == first else c for i, c in enumerate(items)
@@ -232,14 +240,16 @@ def one_cancer(node: Node, ontology) -> Node:
 
     # (criteria that cannot hold together first, while each is still whole: merging the bare
     # types first would join a criterion's type with an umbrella type and hide the conflict)
-    return rewrite(_alternative_items(_restated_first(node), ontology), visit)
+    return rewrite(_alternative_items(_restated_first(node, ontology), ontology), visit)
 
 
-def _restated_first(rule: Node) -> Node:
+def _restated_first(rule: Node, ontology) -> Node:
     """A criterion that names again the first of the cancer types an earlier criterion
     listed as alternatives ("ovarian or primary peritoneal cancer", then "... (platinum
-    sensitive ovarian cancer)"): the main type stands for the whole population there, it
-    does not narrow it; the restated type is dropped from the later criterion."""
+    sensitive ovarian cancer)"), or a type above it ("epithelial ovarian, tubal or peritoneal
+    cancer", then "... for recurrent ovarian cancer"): the main type stands for the whole
+    population there, it does not narrow it; the restated type is dropped from the later
+    criterion."""
     if not isinstance(rule, All):
         return rule
     items = list(rule.items)
@@ -250,6 +260,10 @@ def _restated_first(rule: Node) -> Node:
     listed = _listed_types(items[first]) or []
     main = listed[0].code
     changed = False
+
+    def restates(k: Node) -> bool:
+        return isinstance(k, Diagnosis) and _relation(ontology, k.code, main) == 2
+
     for i in range(first + 1, len(items)):
         c = items[i]
         if isinstance(c, Diagnosis) and c.code == main and diagnosis_choice(items[first]) is None:
@@ -258,10 +272,10 @@ def _restated_first(rule: Node) -> Node:
             # list, `one_cancer` joins them)
             items[i] = AnyOf(tuple(Diagnosis(d.code, prov=c.prov) for d in listed), prov=c.prov)
             changed = True
-        elif isinstance(c, All) and len(c.items) > 1 and any(
-                isinstance(k, Diagnosis) and k.code == main for k in c.items):
-            rest = tuple(k for k in c.items if not (isinstance(k, Diagnosis) and k.code == main))
-            items[i] = rest[0] if len(rest) == 1 else replace(c, items=rest)
+        elif isinstance(c, All) and len(c.items) > 1 and any(restates(k) for k in c.items):
+            rest = tuple(k for k in c.items if not restates(k))
+            items[i] = rest[0] if len(rest) == 1 else replace(c, items=rest) if rest else AnyOf(
+                tuple(Diagnosis(d.code, prov=c.prov) for d in listed), prov=c.prov)
             changed = True
     return replace(rule, items=tuple(items)) if changed else rule
 

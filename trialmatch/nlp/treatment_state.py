@@ -266,10 +266,32 @@ _SUB_ITEMS_REACH = 300
 
 def _untreated_branch(text: str, start: int, end: int) -> bool:
     """Whether an untreated branch follows in the criterion or the lines right after it (its
-    sub-items), up to the paragraph's end."""
+    sub-items), up to the paragraph's end, or, where blank lines part every item (as in
+    registry text), up to the next line indented no deeper than the criterion's own."""
     stop = min(len(text), end + _SUB_ITEMS_REACH)
     blank = _PARAGRAPH_END.search(text, end, stop)
-    return _UNTREATED_BRANCH.search(text, start, blank.start() if blank else stop) is not None
+    if blank is not None:
+        stop = _sub_items_end(text, start, blank.start(), stop)
+    return _UNTREATED_BRANCH.search(text, start, stop) is not None
+
+
+def _sub_items_end(text: str, start: int, end: int, stop: int) -> int:
+    """Where the lines after `end` that are indented deeper than the line holding `start`
+    (its sub-items, blank lines between them) end, at most `stop`; `end` if none follow."""
+    line = text.rfind("\n", 0, start) + 1
+    own = len(text[line:start]) - len(text[line:start].lstrip(" \t"))
+    pos = last = end
+    for m in _LINE.finditer(text, end, stop):
+        body = m.group(1)
+        if body.strip():
+            if len(body) - len(body.lstrip(" \t")) <= own:
+                break
+            last = m.end()
+        pos = m.end()
+    return last if pos > end else end
+
+
+_LINE = re.compile(r"\n([^\n]*)")
 
 
 _OR_OPENS = re.compile(r"\W{0,6}(?i:or)\b")  # "- or ET treatment naive": one more alternative
