@@ -1076,8 +1076,9 @@ _WORD = re.compile(r"\S+")
 _HISTOLOGY_NOUNS = (r"component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|"
                     r"morphology|differentiation")
 _HISTOLOGY_AFTER = re.compile(
-    r"(?i)\s*\)?\s*(?:\([^()]{0,20}\)\s*)?,?\s*(?:(?:with|of|having)\s+(?:an?\s+)?)?"
-    r"(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
+    r"(?i)\s*\)?\s*(?:\([^()]{0,20}\)\s*)?,?\s*(?:(?:with|of|having|containing|showing)\s+"
+    r"(?:an?\s+)?)?(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?:\([^()]{0,12}\)\s*)?"
+    r"(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
     rf"(?:{_HISTOLOGY_NOUNS}|type)\b")
 
 
@@ -1203,6 +1204,14 @@ def _type_after(text: str, m: Mention, mentions: list[Mention], lex: Lexicon) ->
     return after.data["code"]
 
 
+# words after "not" that are no qualifier of the cancer named next ("must not have APL",
+# "should not be a candidate")
+_NOT_A_QUALIFIER = frozenset({"have", "has", "had", "be", "been", "being", "with", "include",
+                              "includes", "including", "show", "shows", "harbor", "harbour",
+                              "carry", "present", "previously", "currently", "any", "a", "an",
+                              "the", "known", "suffer", "suffering", "from"})
+
+
 def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
     """"non-" and a histology word before (or at the start of) a cancer name exclude the
     subtype the ontology names with that word: "non-squamous NSCLC" is NSCLC and not LUSC,
@@ -1302,6 +1311,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.data["code"] = sub
             continue
         word, neg = words[-1], len(words) > 1 and words[-2] in ("non", "not")
+        if neg and word in _NOT_A_QUALIFIER:
+            continue  # "must not have AML": a verb the "not" negates, no kind of the type
         if word.startswith("non") and len(word) > 5:
             word, neg = word[3:], True  # "nonsquamous"
         if word in _STAGE_WORDS:
