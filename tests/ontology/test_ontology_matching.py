@@ -279,3 +279,24 @@ def test_exon_ranges_are_checked(ontology):
     assert "not a whole number" in problems(("EGFR", "19a", "729-761"))[0]
     assert "not first-last" in problems(("EGFR", "19", "761-729"))[0]
     assert "overlap" in problems(("EGFR", "19", "729-770"), ("EGFR", "20", "762-823"))[0]
+
+
+def test_a_regimen_read_from_its_drugs_has_those_drugs(ontology):
+    """A history of docetaxel, carboplatin and trastuzumab reads as the TCH regimen too; the
+    regimen holds trastuzumab, so "any HER2 agent other than trastuzumab" does not catch it
+    (a second HER2 drug does)."""
+    import pytest
+
+    if "docetaxel, carboplatin, and trastuzumab" not in ontology.drugs:
+        pytest.skip("the mini ontology has no regimen rows")
+    tch = make_patient(ontology, id="P-TCH",
+                       prior_therapies=["docetaxel", "carboplatin", "trastuzumab"])
+    more = make_patient(ontology, id="P-MORE",
+                        prior_therapies=["docetaxel", "carboplatin", "trastuzumab", "pertuzumab"])
+    rules = [trial("T-OTHER", 'not(prior(her2_targeted, excluding="trastuzumab"))'),
+             trial("T-TRAS", "prior(trastuzumab)")]
+    got = statuses(ontology, rules, [tch, more])
+    assert got[("P-TCH", "T-OTHER")] == "eligible"
+    assert got[("P-MORE", "T-OTHER")] == "ineligible"
+    assert got[("P-TCH", "T-TRAS")] == "eligible"
+    assert "trastuzumab" in ontology.drug_concepts("docetaxel, carboplatin, and trastuzumab")

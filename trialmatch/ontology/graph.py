@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 SOLID, HEME, ROOT = "SOLID", "HEME", "TISSUE"
 _CACHES = ("_primary", "_reached", "_ancestors", "_drug_concepts", "_children", "_group_index", "_class_members",
-           "fingerprint")
+           "fingerprint", "_combinations", "_known_parts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +137,9 @@ class Ontology:
             graph.add_node(node, kind=kind)
         for child, parent, rel in self._edges:
             graph.add_edge(child, parent, rel=rel)
+        for name, parts in self._known_parts:  # a regimen has its drugs
+            for part in parts:
+                graph.add_edge(f"drug:{name}", f"drug:{part}", rel="contains")
         return graph
 
     def add_cancer(self, row: Row) -> None:
@@ -515,13 +518,25 @@ class Ontology:
 
     @cached_property
     def _drug_concepts(self) -> dict[str, frozenset[str]]:
+        """Each drug with its classes; a combination product or regimen with its drugs too,
+        so a history that reads as "docetaxel, carboplatin, and trastuzumab" had trastuzumab
+        (and "any HER2 agent other than trastuzumab" does not catch it)."""
         out: dict[str, frozenset[str]] = {}
         for name, row in self.drugs.items():
             reach: set[str] = set()
             for cls_id in row["classes"]:
                 self._class_reach(str(cls_id), reach)
             out[name] = frozenset({name, *reach})
+        for name, parts in self._known_parts:
+            out[name] = out[name].union(*(out[p] for p in parts))
         return out
+
+    @cached_property
+    def _known_parts(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each combination product or regimen with those of its drugs the ontology knows
+        (the "contains" links of the graph)."""
+        return [(name, tuple(sorted(p for p in parts if p in self.drugs and p != name)))
+                for name, parts in self._combinations]
 
     def drug_concepts(self, drug: str) -> frozenset[str]:
         """The drug itself and every class it belongs to (a class id stands for itself):
