@@ -1310,9 +1310,9 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.start = gap.rfind(_LAST_WORDS.findall(gap)[-1]) + max(0, m.start - 40)
             m.data["code"] = sub
             continue
-        word, neg = words[-1], len(words) > 1 and words[-2] in ("non", "not")
-        if neg and word in _NOT_A_QUALIFIER:
-            continue  # "must not have AML": a verb the "not" negates, no kind of the type
+        # ("must not have AML": a verb the "not" negates, no kind of the type)
+        word = words[-1]
+        neg = len(words) > 1 and words[-2] in ("non", "not") and word not in _NOT_A_QUALIFIER
         if word.startswith("non") and len(word) > 5:
             word, neg = word[3:], True  # "nonsquamous"
         if word in _STAGE_WORDS:
