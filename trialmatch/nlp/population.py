@@ -270,14 +270,19 @@ def _restated_first(rule: Node, ontology) -> Node:
             # (a criterion of the type alone, "CD20 expression on the X cells", after a list
             # with more in its criterion: it names the population the list gave; beside a bare
             # list, `one_cancer` joins them)
-            items[i] = AnyOf(tuple(Diagnosis(d.code, prov=c.prov) for d in listed), prov=c.prov)
+            items[i] = _as_listed(listed, c)
             changed = True
         elif isinstance(c, All) and len(c.items) > 1 and any(restates(k) for k in c.items):
             rest = tuple(k for k in c.items if not restates(k))
-            items[i] = rest[0] if len(rest) == 1 else replace(c, items=rest) if rest else AnyOf(
-                tuple(Diagnosis(d.code, prov=c.prov) for d in listed), prov=c.prov)
+            items[i] = rest[0] if len(rest) == 1 else replace(c, items=rest) if rest \
+                else _as_listed(listed, c)
             changed = True
     return replace(rule, items=tuple(items)) if changed else rule
+
+
+def _as_listed(listed: list[Diagnosis], at: Node) -> Node:
+    """The listed types again, as the words of the criterion `at` (which restated them)."""
+    return AnyOf(tuple(Diagnosis(d.code, prov=at.prov) for d in listed), prov=at.prov)
 
 
 def _listed_types(node: Node) -> list[Diagnosis] | None:

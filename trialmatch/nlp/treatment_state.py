@@ -280,15 +280,14 @@ def _sub_items_end(text: str, start: int, end: int, stop: int) -> int:
     (its sub-items, blank lines between them) end, at most `stop`; `end` if none follow."""
     line = text.rfind("\n", 0, start) + 1
     own = len(text[line:start]) - len(text[line:start].lstrip(" \t"))
-    pos = last = end
+    last = end
     for m in _LINE.finditer(text, end, stop):
         body = m.group(1)
         if body.strip():
             if len(body) - len(body.lstrip(" \t")) <= own:
                 break
             last = m.end()
-        pos = m.end()
-    return last if pos > end else end
+    return last
 
 
 _LINE = re.compile(r"\n([^\n]*)")
