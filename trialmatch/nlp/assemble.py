@@ -76,7 +76,7 @@ _NUMBERED_ONE_OF = re.compile(r"(?i)\b(?:one|any|either)\s+of\s+the\s+following\
                               r"[.:]\s*\(?\d{1,2}\)\s*[^.;]{0,40}$")
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
-_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:\(|\[|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|to\s+include|"
+_EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:,?\s*[(\[]|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|to\s+include|"
                        r"like|namely|for\s+(?:example|instance))\b)[\s,:]*(?:e\.\s?g\.|eg\b|"
                        r"i\.\s?e\.|such\s+as|including|like|examples?|for\s+(?:example|instance))?"
                        r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?"
@@ -375,9 +375,13 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
 
 
 # A further sentence of an exclusion that rules patients out itself: it adds to the item
-# ("In addition, ...", "Also ...") or says so ("... are excluded", "... are not eligible").
+# ("In addition, ...", "Also ...") or says so ("... are excluded", "... are not eligible"),
+# or it names another treatment history without a verb ("Prior X." after "More than one
+# cycle of Y."; not "Prior X is allowed.", "Prior X should be counted in ...").
 _EXCLUDING_SENTENCE = re.compile(
     r"(?is)(?:in\s+addition|additionally|also|furthermore|moreover)\b"
+    r"|(?:any\s+)?(?:prior|previous|earlier)\s(?![^.]{0,200}?\b(?:allowed|permitted|acceptable|"
+    r"eligible|should|must|will|would|can|may|shall|is|are|was|were|be|been)\b)"
     r"|[^.]{0,300}?\b(?:(?:are|is|will\s+be)\s+(?:also\s+)?(?:excluded|ineligible|not\s+eligible|"
     r"not\s+allowed|not\s+permitted|prohibited))\b")
 

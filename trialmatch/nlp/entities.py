@@ -311,9 +311,16 @@ _OP_BEFORE_SCALE = re.compile(r"(?i)(?P<op>>=|<=|=>|=<|[≥≤><]|(?:greater|mor
 _SPACED_HIGH = re.compile(r"[ \t]{1,2}([1-4])(?![\d,%/\w]|\.\d)")
 
 
+_GRADE_WORDS = {"zero": 0.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0}
+
+
 def _ecog(m: re.Match[str], value: str | None) -> dict:
     if value is not None:  # the scale's own words for one grade: that grade or better
         return {"op": "<=", "value": float(value)}
+    if _g(m, "value2") is not None:  # "two or less"
+        return {"op": "<=", "value": _GRADE_WORDS[m.group("value2").lower()]}
+    if _g(m, "value") is not None and m.group("value").isalpha():  # "less than or equal to one"
+        return {"op": norm_op(m.group("op"), "<="), "value": _GRADE_WORDS[m.group("value").lower()]}
     single = _g(m, "single")
     if single is not None and _g(m, "after") is None:
         apart = _SPACED_HIGH.match(m.string, m.end())
@@ -681,9 +688,15 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
             best = None
             key = ""
             depth = 0  # brackets opened inside the name and not closed yet
+            prev = i  # the name's last word so far (a gloss's words are not the name's)
             for j in range(i, min(n, i + _MAX_NAME_TOKENS)):
                 if j > i:
-                    between = text[starts[j - 1] + len(words[j - 1]):starts[j]]
+                    between = text[starts[prev] + len(words[prev]):starts[j]]
+                    if label == "cancer" and _GLOSS_OPEN.fullmatch(between):
+                        continue  # a word of a plain gloss inside the name: "renal (kidney
+                    if label == "cancer" and _GLOSS.fullmatch(between):  # ) cancer"
+                        between = " "
+                    prev = j
                     if _broken(between):
                         # a bracket inside a drug's name goes on only while the lexicon has
                         # a name written so, and only a bracket opened in the name closes
@@ -1726,6 +1739,12 @@ def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
 _WRAP = re.compile(r"[ \t]*\r?\n[ \t]*")  # one line break inside a name (wrapped text)
 
 
+# A gloss in brackets between the words of a cancer's name: "renal (kidney) cancer",
+# "hepatocellular (liver) carcinoma", "gastro-oesophageal junction (GEJ) adenocarcinoma".
+# _GLOSS_OPEN: the gap before a word inside such a bracket, _GLOSS: the whole gloss between
+# two words of the name.
+_GLOSS_OPEN = re.compile(r" ?\((?: ?[A-Za-z][\w\-/&]*){0,2} ?")
+_GLOSS = re.compile(r" ?\((?: ?[A-Za-z][\w\-/&]*){1,3}\) ")
 _BREAKS = frozenset(",;.()[]:\n")
 _BRACKET_GAP = re.compile(r"[ \-]?[()][ \-]?")
 

@@ -89,7 +89,7 @@ _BEFORE_ENTRY = (r"(?:before|prior\s+to)\s+(?:the\s+)?(?:study|enrol\w*|entry|re
                  r"randomi[sz]\w*|inclusion|first\s+dose|day\s+1|start|screening|baseline)")
 _NUMBER_OF_UNITS = (r"\b(?:\d+|(?<!the\s)(?<!last\s)(?:two|three|four|five|six|seven|eight|ten|"
                     r"twelve))\s*(?:days?|weeks?|months?|half[- ]lives|hours?|hrs?)"
-                    r"\s*(?:\([^()]{0,24}\)\s*)?\s")
+                    r"\s*(?:\([^()]{0,24}\)\s*)?,?\s")  # ("3 weeks, and X 2 weeks, prior to")
 _WINDOW = re.compile(r"(?i)\bwithin\b(?!\s+(?:an?|the|this|that|its|their|his|her)\s+(?:\w+\s+){0,2}?"
                      r"(?:fields?|port|area|region|volume|site|lesion|organ|tumou?r|range|limits?|"
                      r"normal)\b)|\bsince\b|\bwash-?out\b|\belapsed?\b|" + _NUMBER_OF_UNITS +
@@ -1182,8 +1182,48 @@ def _maker(m: Mention, ctx: Context):
     return _MAKERS.get(m.label)
 
 
+# "only pretreatment with X and/or Y is allowed", "X is the only prior therapy permitted": a
+# permission that names the only treatments a patient may have had, so any other one rules
+# the patient out (the drugs named are those of group "named")
+_ONLY_TREATMENTS_ALLOWED = re.compile(
+    r"(?i)\bonly\s+(?:(?:prior|previous|earlier)\s+)?(?:pre-?treatments?|treatments?|therap(?:y|ies)|"
+    r"(?:prior|previous|earlier)\s+(?=\w))\s*(?:with\s+)?(?P<named>[^.;:]{3,80}?)\s+(?:is|are)\s+"
+    r"(?:allowed|permitted|acceptable)\b"
+    r"|(?P<named2>[^.;:]{3,80}?)\s+(?:is|are)\s+the\s+only\s+(?:(?:prior|previous|earlier)\s+)?"
+    r"(?:treatments?|therap(?:y|ies)|agents?|drugs?)\s+(?:(?:that\s+is|that\s+are|to\s+be)\s+)?"
+    r"(?:allowed|permitted|acceptable)\b")
+
+
+def _only_allowed(m: Mention, ctx: Context) -> Unit | None:
+    """The rule of a permission that names the only treatments allowed
+    (_ONLY_TREATMENTS_ALLOWED), read at the first drug it names: no other anticancer
+    treatment (the other drugs it names are used up)."""
+    floor = max(ctx.start, m.start - 120)
+    for found in _ONLY_TREATMENTS_ALLOWED.finditer(ctx.text, floor, min(ctx.end, m.end + 120)):
+        a, b = found.span("named") if found.group("named") else found.span("named2")
+        if not a <= m.start < b:
+            continue
+        drugs = [x for x in ctx.ms if x.label == "drug" and a <= x.start and x.end <= b
+                 and "state" not in x.data]
+        if not drugs or drugs[0] is not m:
+            return None
+        for x in drugs:
+            x.used = True
+        node: Node = PriorTherapy("anticancer_therapy",
+                                  tuple(dict.fromkeys(x.data["concept"] for x in drugs)),
+                                  prov=ctx.prov(found.start(), found.end(), "context.only_allowed"))
+        if ctx.section != "exclusion":
+            node = Not(node, prov=node.prov)
+        return Unit(node, m.start, drugs[-1].end)
+    return None
+
+
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
+    if m.label == "drug" and "permission" in m.mods and not m.used:
+        only = _only_allowed(m, ctx)
+        if only is not None:
+            return only
     maker = _maker(m, ctx)
     # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
     # more way to meet the criterion's requirement, not a requirement of its own
@@ -2276,6 +2316,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Unparsed(ctx.text[m.start:m.end], reason="a treatment or a reason it was not "
                         "given", prov=ctx.prov(m.start, m.end, "context.untreated"))
     node = PriorTherapy(_analogues(m, ctx), prov=ctx.prov(m.start, m.end, m.source))
+    if ctx.section == "exclusion" and (spared_types := _unless_for(m, ctx)):
+        # "prior X (unless for treatment of A or B)": X rules out the patients of other cancers
+        prov = ctx.prov(m.start, m.end, "context.unless_for")
+        return All((node, Not(AnyOf(tuple(Diagnosis(c, prov=prov) for c in spared_types),
+                                    prov=prov) if len(spared_types) > 1
+                              else Diagnosis(spared_types[0], prov=prov), prov=prov)), prov=prov)
     if ctx.section == "exclusion" and _must_not(m, ctx):
         return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
@@ -2355,6 +2401,31 @@ _UNTREATED_ALTERNATIVE = re.compile(
     r"(?:patients?|subjects?)\s+(?:for\s+whom|who|with|whose)|have|has|with)\b[^;.]{0,40}?\b(?:no\s+(?:[\w-]+\s+){0,4}(?:therap(?:y|ies)|"
     r"treatments?|options?|care|regimens?)\b|(?:therap(?:y|ies)|treatments?|options?|care)\s+"
     r"(?:(?:is|are)\s+not\s+(?:available|indicated|appropriate)|(?:does|do)\s+not\s+exist))")
+
+
+# "(unless for treatment of", "except when given for", "unless used for the treatment of"
+_UNLESS_FOR = re.compile(r"(?i)\s*[(,]?\s*(?:unless|except)\s+(?:(?:when|if)\s+)?(?:(?:it\s+was\s+|they\s+were\s+)?"
+                         r"(?:given|used|administered|received)\s+)?(?:for|in)\s+(?:the\s+)?"
+                         r"(?:treatment\s+of\s+)?")
+
+
+def _unless_for(m: Mention, ctx: Context) -> tuple[str, ...]:
+    """The cancer types right after a drug's "unless for treatment of" (_UNLESS_FOR): the
+    patients of those cancers may have had the drug; () when the words do not follow."""
+    found = _UNLESS_FOR.match(ctx.text, m.end, ctx.end)
+    if found is None:
+        return ()
+    codes: list[str] = []
+    pos = found.end()
+    for x in sorted((x for x in ctx.ms if x.label == "cancer" and x.start >= pos), key=lambda x: x.start):
+        if not _LIST_GAP.fullmatch(ctx.text, pos, x.start):
+            break
+        codes.append(x.data["code"])
+        pos = x.end
+    return tuple(dict.fromkeys(codes))
+
+
+_LIST_GAP = re.compile(r"(?i)\s*(?:,\s*)?(?:(?:or|and|and/or)\s+)?")
 
 
 def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:

@@ -106,8 +106,8 @@ def cohort_ids(label: str) -> tuple[tuple[str, str], ...]:
 # ("dose-expansion", "phase-ii": as a "(Phase II only)" tag names it) or the id it gives.
 _PORTION_NAME = (r"(?:dose[- ])?(?:expan\w*|escalat\w*|confirmat\w*|finding|randomi[sz]\w*|extension|run-in|"
                  r"safety[- ]lead[- ]in|single[- ]arm|combination|monotherapy)")
-_PORTION_WORDS = r"(?:\s+(?:cohorts?|portion|part|phase|period|arms?|stage))"
-_PHASE_PORTION = r"phase\s+(?:[IV]{1,3}|[1-4])[ab]?(?=\s+(?:portion|component|part)\b)"
+_PORTION_WORDS = r"(?:\s+(?:cohorts?|portion|part|phase|period|arms?|stage|trial|study))"
+_PHASE_PORTION = r"phase\s+(?:[IV]{1,3}|[1-4])[ab]?(?=\s+(?:portion|component|part|trial|study)\b)"
 _PORTION_HEADING = re.compile(
     rf"(?i)\(?\s*(?:the\s+)?(?:(?:MTD|RP2D|phase\s+(?:[IV]{{1,3}}|[1-4])[ab]?)\s+)?"
     rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION})(?:{_PORTION_WORDS}+|(?=\s*\(\s*{_KIND}\s*{_ID}))"
@@ -200,11 +200,17 @@ def _portion_heading(core: str) -> Heading | None:
         group = g.group("group")
         return Heading(kind, core, cohort_ids(group) or ((portion_id(group), group),),
                        "cohort.group")
-    m = _PORTION_HEADING.fullmatch(core)
+    m = _PORTION_HEADING.fullmatch(core) or _SUBSTUDY_HEADING.fullmatch(core)
     if m is None:
         return None
     return Heading("cohort", core, cohort_ids(core) or ((portion_id(m.group("name")), core),),
                    "cohort.portion")
+
+
+# A sub-study named in capitals on a line of its own: "MOLECULAR BIOLOGY TRIAL", "PK
+# SUBSTUDY" (the criteria below it are its own)
+_SUBSTUDY_HEADING = re.compile(r"(?P<name>[A-Z][A-Z0-9\-]{1,20}(?: [A-Z0-9][A-Z0-9\-]{0,20}){0,3}) "
+                               r"(?:TRIAL|STUDY|SUBSTUDY|SUB-STUDY)")
 
 
 _INLINE_START = re.compile(r"(?i)(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+criteria\s*[:：]\s*")

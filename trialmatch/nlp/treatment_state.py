@@ -145,6 +145,7 @@ def state_mentions(text: str, taken: list[Mention]) -> list[Mention]:
 # one disease setting ("previously untreated metastatic ...").
 _SETTING = re.compile(r"(?i)\b(?:metastatic|advanced|recurrent|unresectable|inoperable|"
                       r"stage\s{0,2}(?:iv|4)|extensive[\s-]stage|disseminated)\b")
+_ANY_STAGE = re.compile(r"(?i)[\s,]*(?:(?:newly\s+)?diagnosed\s+)?stage\s{0,2}(?:[iv]{1,3}|[1-4])[abc]?\b")
 _BETWEEN = re.compile(r"(?i)[\s,]*(?:(?:and|or|and/or|newly|diagnosed|de\s+novo|symptomatic|"
                       r"histologically|cytologically|confirmed|documented|measurable|active|"
                       r"high[\s-]risk|low[\s-]risk|intermediate[\s-]risk|primary|locally|"
@@ -429,6 +430,10 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
         attached, setting = _attached(m, ctx, hi)
         if not attached:
             return None
+        # ("untreated stage IIIB X" ruled out: the untreated patients of one stage, which the
+        # profile does not hold)
+        setting = setting or (ctx.section == "exclusion"
+                              and _ANY_STAGE.match(text, m.end, min(hi, m.end + 40)) is not None)
     if _NEGATION_BEFORE.search(text, max(lo, m.start - 30), m.start) and state == "naive":
         return None  # "not previously untreated": too rare to read
     prov = ctx.prov(m.start, m.end, m.source)
