@@ -620,7 +620,8 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             pre = _TYPE_PREMODIFIER.search(gap)
             if not listed and pre is not None:  # "..., transformed follicular lymphoma"
                 listed = _LIST_GAP.fullmatch(gap[:pre.start()]) is not None
-        if gap.strip() == "/" and _alternative_drugs(prev.node, cur.node):
+        if gap.strip() == "/" and _alternative_drugs(prev.node, cur.node) \
+                and not _REGIMEN_AFTER.match(text, cur.end):
             # "erlotinib/gefitinib": two drugs of one class, either of them
             runs[-1].append(cur)
             ors[-1] = True
@@ -787,6 +788,12 @@ def _as_combination(run: list[Unit], text: str) -> bool:
     return _COMBINATION.search(text, max(0, run[0].start - _COMBINATION_REACH),
                                min(len(text), run[-1].end + _COMBINATION_REACH)) is not None \
         or _BOTH_BEFORE.search(text, max(0, run[0].start - 20), run[0].start) is not None
+
+
+# A regimen noun right after "A/B": the two given together ("a platinum/fluoropyrimidine
+# doublet", "a platinum/taxane combination"), not either of them
+_REGIMEN_AFTER = re.compile(r"(?i)[\s\-]*(?:based\s+|containing\s+)?(?:chemotherapy\s+)?"
+                            r"(?:doublets?|triplets?|combinations?)\b")
 
 
 # Drug classes too broad to make two drugs alternatives: drugs written "A/B" that share only

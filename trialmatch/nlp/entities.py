@@ -738,16 +738,19 @@ _MECH_HEADS = r"inhibitors?|antibod(?:y|ies)|antagonists?|blockers?|agents?|drug
 _ABBREVIATED = re.compile(r"\((?P<abbr>[A-Za-z][A-Za-z0-9αβγδ/\-]{1,12})\)[\s\-]{0,20}"
                           r"(?P<verb>(?i:targeting|targeted|directed|inhibiting|blocking)\s+)?"
                           rf"(?:(?i:monoclonal|humanized|humanised|fully\s+human)\s+)?(?P<head>{_MECH_HEADS})\b")
+# A comma inside a list of targets ("agents targeting PI3K, AKT or mTOR"): one before a
+# gene-like name in capitals (not a clause: "therapy targeting EGFR, given ...")
+_LISTED_TARGET = r",(?=\s*(?:(?:and/or|or|and)\s+)?(?-i:[a-z]?[A-Z][A-Za-z0-9\-]{0,10})\b)"
 _BY_ACTION = re.compile(
     r"(?i)\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|medications?|treatments?|molecules?|"
     r"inhibitors?)\s+(?:that|which)\s+(?:\w+ly\s+(?:and\s+)?){0,2}(?:(?:affects?|inhibits?|"
     r"targets?|blocks?)\s+(?:or|and|and/or)\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?|"
     r"affects?)\s+"
-    r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
+    r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|" + _LISTED_TARGET + r"|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|treatments?)\s+(?:(?:for\s+the\s+purpose\s+of|"
     r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking|"
     r"affecting)\s+"
-    r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|\([A-Za-z0-9/\- ]{1,12}\))){2,60})")
+    r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|" + _LISTED_TARGET + r"|\([A-Za-z0-9/\- ]{1,12}\))){2,60})")
 _HYPHEN_TARGET = (r"[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
                   r"(?:-[A-Za-z0-9]{1,4})?)?")
 _HYPHEN_VERBS = r"[-\s](?i:blocking|targeting|targeted|directed|inhibiting)"
@@ -1815,6 +1818,8 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
             a <= m.start and m.end <= b for a, b in targets))]
     found += mechanisms
     found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
+    if _DIGIT.search(text):
+        found += code_mentions(text, found, lex)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
     found = with_diagnoses(found, text)
@@ -1865,9 +1870,41 @@ _BARE_PRIOR_THERAPY = re.compile(
     r"(?i)(?:\bno\s+|\bnot\s+(?:have\s+|has\s+|been\s+)?(?:received|had|been\s+"
     r"given)\s+(?:any\s+)?|\bnever\s+(?:received|had)\s+(?:any\s+)?)"
     r"(?:prior|previous|earlier)\s+(?P<head>therap(?:y|ies)|treatments?)"
-    r"(?=\s{0,3}(?:[.;]|\Z)|\s+(?:for|of)\s+(?:this|their|his|her|the)\s+"
+    # (at the criterion's end: a full stop, the text's end, or a line break before the
+    # next item)
+    r"(?=\s{0,3}(?:[.;]|\Z)|[ \t]*\r?\n\s*(?:[-•*·▪‣◦–]\s|\d{1,2}[.)]\s|\n)"
+    r"|\s+(?:for|of)\s+(?:this|their|his|her|the)\s+"
     r"(?:(?:current|present|same|underlying)\s+)?(?:cancer|disease|malignancy|tumou?r|"
     r"neoplasm)\b)")
+
+
+# An investigational drug named only by its code ("ABT-751", "SB939") that the ontology does
+# not know: a concept of its own, the code in lower case as written (as a patient's unknown
+# drug is kept), read as treatment history only where it is ruled out (findings._drug). Not
+# a registry, disease or test number ("NCT...", "CA-125", "CD137"), nor a protocol's number.
+_DRUG_CODE = re.compile(r"(?<![\w\-/.*])(?!(?:NCT|ISRCTN|ICD|CD|IL|HLA|CA|CEA|CYP|UGT|EORTC|RTOG|COG|GOG|"
+                        r"SWOG|ECOG|JCOG|CALGB|NSABP|ISO|WHO|FIGO|AJCC|MDS)-?\d)[A-Z]{2,5}-?\d{3,7}[A-Z]?"
+                        r"(?![\w\-/*])")
+_DIGIT = re.compile(r"\d")
+# ("the ZS-002 or ZS-003 studies": studies, not drugs)
+_PROTOCOL_AFTER = re.compile(r"(?i)(?:\s*(?:,|or|and|and/or)\s*[A-Z]{2,5}-?\d{3,7}[A-Z]?)*\s+(?:studies|study|"
+                             r"trials?|protocols?|cohorts?)\b")
+_PROTOCOL_BEFORE = re.compile(r"(?i)\b(?:protocols?|study|studies|trials?|numbers?|no\.|version|"
+                              r"IRB|group|RTOG|COG|GOG|SWOG|ECOG|JCOG|CALGB|NSABP|EORTC|NRG|"
+                              r"ACOSOG|NCCTG|NCIC|enrolled\s+(?:on|in|onto))\s*#?\s*:?\s*\Z")
+
+
+def code_mentions(text: str, found: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Drugs named by an unknown code (see _DRUG_CODE), where no other mention is."""
+    taken = [(m.start, m.end) for m in found]
+    out = []
+    for m in _DRUG_CODE.finditer(text):
+        a, b = m.span()
+        if any(x < b and a < y for x, y in taken) or gene_key(m.group()) in lex.genes \
+                or _PROTOCOL_BEFORE.search(text, max(0, a - 24), a) or _PROTOCOL_AFTER.match(text, b):
+            continue
+        out.append(Mention("drug", a, b, "drug.code", {"concept": m.group().lower(), "code": True}))
+    return out
 
 
 def bare_prior_therapy(text: str) -> list[Mention]:
@@ -1876,7 +1913,13 @@ def bare_prior_therapy(text: str) -> list[Mention]:
     if "rior" not in text and "revious" not in text and "arlier" not in text:
         return []
     return [Mention("drug", m.start("head"), m.end("head"), "bare_prior_therapy",
-                    {"concept": "anticancer_therapy"}) for m in _BARE_PRIOR_THERAPY.finditer(text)]
+                    {"concept": "anticancer_therapy"}) for m in _BARE_PRIOR_THERAPY.finditer(text)
+            # (not said in a relative clause of something else: "an option with which the
+            # patient has not received prior treatment")
+            if not _RELATIVE_BEFORE.search(text, max(0, m.start() - 60), m.start())]
+
+
+_RELATIVE_BEFORE = re.compile(r"(?i)\b(?:which|whom|whose)\b[^.;:\n]*\Z")
 
 
 def with_diagnoses(found: list[Mention], text: str = "") -> list[Mention]:

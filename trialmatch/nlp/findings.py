@@ -333,15 +333,23 @@ class Context:
 
 
 def _definition_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Parenthetical definitions "(defined as IHC 3+ or ISH+)": read as part of the status.
-    Merged, in order: nested or repeated openings make one span."""
+    """Parenthetical definitions "(defined as IHC 3+ or ISH+)": read as part of the status;
+    and references to other documents ("(refer to the appendices: response criteria for
+    neuroblastoma ...)"), which name no criterion. Merged, in order: nested or repeated
+    openings make one span."""
     spans: list[tuple[int, int]] = []
-    for m in _DEFINITION.finditer(text, start, end):
+    found = sorted([*_DEFINITION.finditer(text, start, end), *_REFERENCE.finditer(text, start, end)],
+                   key=lambda m: m.start())
+    for m in found:
         if spans and m.start() < spans[-1][1]:
             continue
-        close = text.find(")", m.end(), end)
+        close = text.find(")" if m.group().startswith("(") else "]", m.end(), end)
         spans.append((m.start(), close + 1 if close != -1 else end))
     return spans
+
+
+_REFERENCE = re.compile(r"(?i)[(\[]\s*(?:please\s+)?(?:refer\s+to|see|cf\.?)\s+(?:the\s+)?"
+                        r"(?:appendi(?:x|ces)|sections?|tables?|protocol|figures?)\b")
 
 
 # A sentence whose subject is a group of patients with a cancer ("Patients with A must ...",
@@ -2194,9 +2202,11 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             _HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
             or _listed_after_prior(m, ctx) or _after_disease(m, ctx)
-            or (ctx.end - ctx.start <= 60 and _PRIOR_HEADING.fullmatch(ctx.heading))):
+            or (ctx.end - ctx.start <= 160 and _PRIOR_HEADING.fullmatch(ctx.heading))):
         return None
     ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
+    if m.data.get("code") and not ruled_out:
+        return None  # a drug known only by its code, required: the profile may name it otherwise
     if ruled_out and ((response is not None and _RESPONSE.search(response.group()))
                       or _RESPONSE_BEFORE.search(before)
                       or _RESPONSE_AFTER.match(ctx.text, m.end, ctx.end)):
@@ -2456,10 +2466,15 @@ def _sparing(node: PriorTherapy, m: Mention, ctx: Context) -> PriorTherapy:
 # word ("Prior therapy with any of the following:"). Not a heading of concurrent treatment
 # ("Prior/concurrent therapy:"), nor a time ("Prior to enrolment, all of the following:").
 _PRIOR_HEADING = re.compile(r"(?i)(?!.*\b(?:concurrent|concomitant|current|ongoing|within|since|"
-                            r"allowed|permitted)\b)[^:\n]{0,60}\b(?:prior|previous|earlier)\b"
+                            r"allowed|permitted)\b)(?:[^:\n]{0,60}\b(?:prior|previous|earlier)\b"
                             r"(?!\s+to\b)[^:\n]{0,40}\b(?:therap(?:y|ies)|treatments?|agents?|drugs?|"
                             r"regimens?|with|(?:therap\w*|treatments?|interventions?|exposures?)\b"
-                            r"[^:\n]{0,30}\bfollowing)\s*[:：]\s*", re.S)
+                            r"[^:\n]{0,30}\bfollowing)"
+                            # ("Has received any of the following medications in the past:")
+                            r"|[^:\n]{0,30}\b(?:received|been\s+treated\s+with|been\s+given)\s+any\s+of\s+"
+                            r"the\s+following\b[^:\n]{0,50}?\b(?:in\s+the\s+past|previously|before|ever)"
+                            r"|[^:\n]{0,30}\b(?:ever|previously)\s+(?:received|been\s+treated\s+with)\s+any\s+of\s+"
+                            r"the\s+following\b[^:\n]{0,50}?)\s*[:：]\s*", re.S)
 
 
 # A relative clause on what a drug acts on: the gene after it is the drug's target, not a
