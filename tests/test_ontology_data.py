@@ -32,6 +32,7 @@ HEADERS = {
     "variant_groups.tsv": ["gene", "group", "name", "members", "synonyms"],
     "cancer_also.tsv": ["code", "also", "note"],
     "cancer_unspecified.tsv": ["code", "within", "note"],
+    "cancer_stated.tsv": ["code", "note"],
 }
 MULTI_VALUED = {
     "cancer_types.tsv": ["synonyms"],
@@ -42,6 +43,7 @@ MULTI_VALUED = {
     "variant_groups.tsv": ["members", "synonyms"],
     "cancer_also.tsv": [],
     "cancer_unspecified.tsv": ["within"],
+    "cancer_stated.tsv": [],
 }
 OUR_EXTRA_CODES = {"SOLID", "HEME"}
 HEME_TISSUES = {"MYELOID", "LYMPH"}

@@ -83,6 +83,38 @@ def test_a_code_of_unstated_subtype_leaves_the_subtypes_of_its_group_unknown(ont
     assert ontology.cancer_link("ILC", "BRCANOS") == ("coarser", None)
 
 
+def test_a_broader_code_is_not_a_subtype_records_always_name(ontology):
+    """`cancer_stated.tsv`: a record that says only "AML" is not acute promyelocytic
+    leukaemia, which is named whenever a patient has it: a trial ruling it out takes the
+    patient, one requiring it does not (both matchers); other AML subtypes stay unknown."""
+    aml = make_patient(ontology, id="P-AML", diagnosis={"oncotree": "AML"})
+    apl = make_patient(ontology, id="P-APL", diagnosis={"oncotree": "APLPMLRARA"})
+    got = statuses(ontology, [trial("T-NO-APL", "all(diagnosis(AML), not(diagnosis(APLPMLRARA)))"),
+                              trial("T-APL", "diagnosis(APLPMLRARA)"),
+                              trial("T-MRC", "diagnosis(AMLMRC)")], [aml, apl])
+    assert got[("P-AML", "T-NO-APL")] == "eligible"
+    assert got[("P-AML", "T-APL")] == "ineligible"
+    assert got[("P-AML", "T-MRC")] == "possible"
+    assert got[("P-APL", "T-NO-APL")] == "ineligible"
+    assert got[("P-APL", "T-APL")] == "eligible"
+    assert ontology.cancer_relation("APLPMLRARA", "AML") == 0
+    assert ontology.cancer_link("APLPMLRARA", "AML") == ("unrelated", None)
+    assert ("AML", "APLPMLRARA") in ontology.stated_rows()
+
+
+def test_stated_subtypes_are_checked(ontology):
+    from trialmatch.ontology.load import Row, table_problems
+    from trialmatch.ontology.stored import embedded_tables
+
+    def problems(*codes):
+        rows = [Row(i, {"code": c, "note": "test"}, "s.tsv") for i, c in enumerate(codes, 1)]
+        return table_problems({**embedded_tables(), "cancer_stated": rows})
+    assert problems("APLPMLRARA") == []
+    assert "unknown cancer code 'NOPE'" in problems("NOPE")[0]
+    assert "listed twice" in problems("APLPMLRARA", "APLPMLRARA")[0]
+    assert "no broader code" in problems("TISSUE")[0]
+
+
 def test_codes_of_unstated_subtype_are_checked(ontology):
     from trialmatch.ontology.load import Row, table_problems
     from trialmatch.ontology.stored import embedded_tables

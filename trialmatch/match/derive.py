@@ -86,6 +86,7 @@ def closures(ont: Ontology) -> dict:
     return {
         "cancer_closure": _table(cancer, ["code", "ancestor", "distance"], [s, s, i]),
         "cancer_unstated": _table(ont.unstated_rows(), ["code", "covers"], [s, s]),
+        "cancer_stated": _table(ont.stated_rows(), ["code", "covers"], [s, s]),
         "drug_closure": _table(drugs, ["drug", "concept"], [s, s]),
         "status_compat": _table(compat, ["field", "crit", "have", "v"], [s, s, s, i]),
     }

@@ -141,14 +141,15 @@ JOIN p_patients pp ON pp.patient_id = pl.patient_id""",
 SELECT pl.patient_id, pl.leaf_id, CASE
         WHEN pp.oncotree IS NULL THEN 1
         WHEN pp.oncotree = l.str OR up.code IS NOT NULL THEN 2
-        WHEN down.code IS NOT NULL OR unstated.code IS NOT NULL THEN 1
+        WHEN (down.code IS NOT NULL AND stated.code IS NULL) OR unstated.code IS NOT NULL THEN 1
         WHEN NOT EXISTS (SELECT 1 FROM cancer_closure k WHERE k.code = pp.oncotree) THEN 1
         ELSE 0 END AS v
 FROM pl JOIN leaves l ON l.leaf_id = pl.leaf_id AND l.kind = 'diagnosis'
 JOIN p_patients pp ON pp.patient_id = pl.patient_id
 LEFT JOIN cancer_closure up ON up.code = pp.oncotree AND up.ancestor = l.str
 LEFT JOIN cancer_closure down ON down.code = l.str AND down.ancestor = pp.oncotree
-LEFT JOIN cancer_unstated unstated ON unstated.code = pp.oncotree AND unstated.covers = l.str""",
+LEFT JOIN cancer_unstated unstated ON unstated.code = pp.oncotree AND unstated.covers = l.str
+LEFT JOIN cancer_stated stated ON stated.code = pp.oncotree AND stated.covers = l.str""",
     "expression": """
 SELECT pl.patient_id, pl.leaf_id, CASE
         WHEN s.value IS NULL THEN -1

@@ -1059,7 +1059,10 @@ _BROADER_HEADS = {"adenocarcinoma": ("carcinoma", "cancer"), "adenocarcinomas": 
                   "tumor": ("cancer",), "tumors": ("cancers", "cancer"), "tumour": ("cancer",),
                   "tumours": ("cancers", "cancer")}
 _UNKNOWN_LAST = re.compile(r"(?:,|\bor|\band)\s+(?P<last>[A-Za-z0-9][\w\-]{1,15}\s+"
-                           r"(?:inhibitors?|antagonists?|blockers?))\b")
+                           r"(?:inhibitors?|antagonists?|blockers?)|(?i:investigational|experimental)\s+"
+                           # ("systemic or investigational therapy": any drug under study, not a
+                           # class; not "hormonal or radiation therapy", whose other kind is no drug)
+                           r"(?:therap(?:y|ies)|agents?))\b")
 _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
 _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+(?:[A-Za-z0-9][\w'\-/]*|&)){0,3})"
@@ -1470,7 +1473,8 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
     low = text.lower()
     unknown = [Mention("drug", h.start("last"), h.end(), "elliptic.head", {})
                for h in (_SCANS["unknown_last"].finditer(text) if "inhibitor" in low or "antagonist"
-                         in low or "blocker" in low else ())
+                         in low or "blocker" in low or "nvestigational" in low or "xperimental" in low
+                         else ())
                if not any(a < h.end() and h.start() < b for a, b in taken)]
     for m in only if only is not None else [*mentions, *unknown]:
         surface = text[m.start:m.end].split()
@@ -1841,7 +1845,8 @@ _THERAPY_FOR = re.compile(
 # of treatment for"), not of one kind ("biologic therapy for", "the treatment of" after a drug,
 # "first-line treatment of": the drug named before it)
 _PRIOR_WORD_BEFORE = re.compile(
-    r"(?i)(?<![\w-])(?:prior|previous|previously|earlier|no|any|received|had|of)\s{1,3}\Z")
+    r"(?i)(?<![\w-])(?:prior|previous|previously|earlier|no|any|received|had|of)\s{1,3}"
+    r"(?:(?:drug|medical|pharmacologic(?:al)?)\s{1,3})?\Z")  # ("prior drug therapy for X")
 # "no other prior treatment for X": other than those the criteria allow elsewhere, unknown here
 _OTHER_BEFORE = re.compile(r"(?i)(?<![\w-])other\s{1,3}(?:[a-z]+\s{1,3}){0,2}\Z")
 

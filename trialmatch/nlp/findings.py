@@ -2233,6 +2233,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         # "contraception ... until 4 months after the last dose of X": the study drug, in a
         # rule about pregnancy, is no treatment history
         return None
+    if _PURPOSE_BEFORE.search(ctx.text, max(ctx.start, m.start - 60), m.start):
+        return None  # "(growth factors not permitted for) allowing treatment with X": a purpose
     if _STUDY_DOSE.search(ctx.text, max(ctx.start, m.start - 40), m.start):
         # "... until 6 months after the last rituximab dose", "after discontinuation of X":
         # the dosing of the study's drug, no treatment history
@@ -2417,6 +2419,12 @@ _UNTREATED_ALTERNATIVE = re.compile(
 _UNLESS_FOR = re.compile(r"(?i)\s*[(,]?\s*(?:unless|except)\s+(?:(?:when|if)\s+)?(?:(?:it\s+was\s+|they\s+were\s+)?"
                          r"(?:given|used|administered|received)\s+)?(?:for|in)\s+(?:the\s+)?"
                          r"(?:treatment\s+of\s+)?")
+
+
+# "allowing treatment with X", "to permit dosing of X": what something is done for, no history
+_PURPOSE_BEFORE = re.compile(r"(?i)\b(?:allow(?:ing|s)?|permit(?:ting|s)?|enabl(?:e|es|ing))\s+(?:the\s+)?"
+                             r"(?:treatment|therapy|dosing|administration|continuation|re-?treatment)\s+"
+                             r"(?:with|of|by)\s+(?:the\s+)?\Z")
 
 
 def _unless_for(m: Mention, ctx: Context) -> tuple[str, ...]:

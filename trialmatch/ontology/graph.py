@@ -75,6 +75,7 @@ class Ontology:
         self.also: dict[str, tuple[str, ...]] = {}  # code -> the other types it is a kind of
         # code of unstated subtype -> the groups whose subtypes it leaves open
         self.unspecified: dict[str, tuple[str, ...]] = {}
+        self.stated: frozenset[str] = frozenset()
         # gene -> (first codon, last codon, exon) of each exon range (`exon_at`)
         self.exons: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
@@ -105,6 +106,8 @@ class Ontology:
                            for r in tables.get("cancer_unspecified", ())
                            if str(r["code"]) in ont.cancers
                            and all(str(w) in ont.cancers for w in r["within"])}
+        ont.stated = frozenset(str(r["code"]) for r in tables.get("cancer_stated", ())
+                               if str(r["code"]) in ont.cancers)
         for row in tables["gene_families"]:
             ont.family_rows[str(row["family"])] = row
         for row in tables["genes"]:
@@ -425,6 +428,9 @@ class Ontology:
         where the patient's code leaves its subtype unstated within a group that holds the
         trial's type (`cancer_unspecified.tsv`)."""
         relation = self.is_a_relation(trial_code, patient_code)
+        if relation == 1 and self._stated_below(self.resolve_cancer(trial_code),
+                                                self.resolve_cancer(patient_code)):
+            relation = 0
         if relation == 0 and self._left_open(self.resolve_cancer(trial_code),
                                              self.resolve_cancer(patient_code)):
             return 1
@@ -445,6 +451,37 @@ class Ontology:
         if patient_code in self.cancer_ancestors(trial_code):
             return 1
         return 0
+
+    def _stated_below(self, trial_code: str, patient_code: str) -> bool:
+        """Whether the trial's type is, or lies within, a subtype below the patient's coarser
+        code that a record names whenever a patient has it (`cancer_stated.tsv`: "AML"
+        recorded is not acute promyelocytic leukaemia): unmet, not unknown."""
+        if not self.stated:
+            return False
+        ups = self.cancer_ancestors(trial_code)
+        if patient_code not in ups:
+            return False
+        return trial_code in self.stated or any(
+            code in self.stated for code, d in ups.items() if d < ups[patient_code])
+
+    def stated_rows(self) -> list[tuple[str, str]]:
+        """(patient code, trial code) for every pair `_stated_below` holds, revoked codes
+        standing for their successors on both sides, so the SQL matcher agrees with
+        `cancer_relation`."""
+        if not self.stated:
+            return []
+        codes = [*self.cancers, *(old for old in self.successors
+                                  if self.resolve_cancer(old) in self.cancers)]
+        rows = []
+        for t in codes:
+            current = self.resolve_cancer(t)
+            ups = self.cancer_ancestors(current)
+            if self.stated.isdisjoint(ups):
+                continue  # (most codes: no stated subtype at or above them)
+            rows += [(p, t) for p in codes if self.resolve_cancer(p) != current
+                     and self.resolve_cancer(p) in ups
+                     and self._stated_below(current, self.resolve_cancer(p))]
+        return rows
 
     def _left_open(self, trial_code: str, patient_code: str) -> bool:
         """Whether the patient's code leaves its subtype unstated within a group that holds
@@ -505,7 +542,7 @@ class Ontology:
             if self.tissue_of(p) == t:
                 return "tissue", chain[t]
             return "ancestor", chain[t]
-        if p in self.cancer_ancestors(t) or self._left_open(t, p):
+        if (p in self.cancer_ancestors(t) and not self._stated_below(t, p)) or self._left_open(t, p):
             return "coarser", None
         return "unrelated", None
 
@@ -561,6 +598,8 @@ class Ontology:
             h.update(f"c{name}>{self.cancers[name]['parent']};".encode())
         for code, groups in sorted(self.unspecified.items()):
             h.update(f"u{code}>{','.join(groups)};".encode())
+        for code in sorted(self.stated):
+            h.update(f"s{code};".encode())
         for fam, members in sorted(self.families.items()):
             h.update(f"f{fam}>{','.join(members)};".encode())
         for (gene, group), row in sorted(self.groups.items()):

@@ -31,6 +31,8 @@ OPTIONAL_FILES = {
     "cancer_also": ("code", "also", "note"),
     # a code that leaves its subtype unstated, and the groups whose subtypes it leaves open
     "cancer_unspecified": ("code", "within", "note"),
+    # a subtype a record names whenever the patient has it (a broader code is not it)
+    "cancer_stated": ("code", "note"),
     # the protein positions each exon of a gene encodes ("688-728")
     "gene_exons": ("gene", "exon", "codons", "note"),
 }
@@ -181,6 +183,7 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
             problems.append(f"{row.where()}: successor {new!r} of {old!r} is not a known code")
     problems += _also_problems(tables.get("cancer_also", []), cancers)
     problems += _unspecified_problems(tables.get("cancer_unspecified", []), cancers)
+    problems += _stated_problems(tables.get("cancer_stated", []), cancers)
     problems += _exon_problems(tables.get("gene_exons", []), genes, other_genes)
     return problems
 
@@ -252,6 +255,22 @@ def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
         elif cancers[code]["tissue"] != cancers[also]["tissue"]:
             problems.append(f"{row.where()}: {code!r} -> {also!r} joins two tissues (a "
                             "name that spans tissues is an umbrella, nlp/data/umbrellas.yaml)")
+    return problems
+
+
+def _stated_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
+    """A stated subtype is a known code, listed once, with a parent above it."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        code = str(row["code"])
+        if code in seen:
+            problems.append(f"{row.where()}: {code!r} is listed twice")
+        seen.add(code)
+        if code not in cancers:
+            problems.append(f"{row.where()}: unknown cancer code {code!r}")
+        elif not cancers[code]["parent"]:
+            problems.append(f"{row.where()}: {code!r} has no broader code to be told from")
     return problems
 
 

@@ -14,7 +14,13 @@ import duckdb
 
 from trialmatch.rules.dsl import to_text
 from trialmatch.rules.trial import Trial
-from trialmatch.store.schema import CLAUSES_DDL, MEMBERS_DDL, REGISTRY_DDL, UNSTATED_DDL
+from trialmatch.store.schema import (
+    CLAUSES_DDL,
+    MEMBERS_DDL,
+    REGISTRY_DDL,
+    STATED_DDL,
+    UNSTATED_DDL,
+)
 
 
 def _v4_to_v5(con: duckdb.DuckDBPyConnection) -> None:
@@ -81,5 +87,12 @@ def _v8_to_v9(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"UPDATE cohorts SET n_clauses = NULL WHERE cohort_key IN ({held})")
 
 
+def _v9_to_v10(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 10 knows cancer subtypes a record names when a patient has them
+    (`cancer_stated`); the derived tables are built again on the next open."""
+    con.execute(STATED_DDL)
+    con.execute("DELETE FROM meta WHERE key = 'derived'")
+
+
 STEPS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
-    4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9}
+    4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9, 9: _v9_to_v10}

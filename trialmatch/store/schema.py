@@ -8,7 +8,7 @@ leaves are de-duplicated across all trials (`leaves`), also in conjunctive norma
 or the trials change.
 """
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 CLAUSES_DDL = """CREATE TABLE IF NOT EXISTS clauses (
         cohort_key INTEGER, clause INTEGER, leaf_id INTEGER, neg BOOLEAN)"""
@@ -19,6 +19,9 @@ MEMBERS_DDL = """CREATE TABLE IF NOT EXISTS cohort_members (cohort VARCHAR,
 
 # a patient's cancer code of unstated subtype and the trial codes it leaves open (unknown)
 UNSTATED_DDL = """CREATE TABLE IF NOT EXISTS cancer_unstated (code VARCHAR, covers VARCHAR)"""
+# a patient's broader cancer code and the trial codes below it that a record would name if
+# the patient had them (`cancer_stated.tsv`): not that subtype (unmet, not unknown)
+STATED_DDL = """CREATE TABLE IF NOT EXISTS cancer_stated (code VARCHAR, covers VARCHAR)"""
 
 # what the registry says about a trial, kept apart from its rules (`trialmatch sync`, `load`):
 # its sites with their geo points (`find --near`), the version of each synced record, and
@@ -69,6 +72,7 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS cancer_closure (code VARCHAR, ancestor VARCHAR,
         distance INTEGER)""",
     UNSTATED_DDL,
+    STATED_DDL,
     """CREATE TABLE IF NOT EXISTS drug_closure (drug VARCHAR, concept VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS status_compat (field VARCHAR, crit VARCHAR, have VARCHAR,
         v INTEGER)""",
@@ -120,4 +124,5 @@ DDL = [
 
 PATIENT_TABLES = ("patients", "findings", "panel", "priors", "numbers", "statuses")
 DERIVED_TABLES = ("alt_specs", "wt_genes", "fusion_specs", "fusion_partners",
-                  "cancer_closure", "cancer_unstated", "drug_closure", "status_compat")
+                  "cancer_closure", "cancer_unstated", "cancer_stated", "drug_closure",
+                  "status_compat")
