@@ -152,8 +152,80 @@ def conflicts(rule: Node, ont: Any) -> Iterator[tuple[Node, ...]]:
             yield node, *{id(b): b for bs in blockers for b in bs}.values()
 
 
+def _option_leaves(option: Node) -> list[tuple[Node, bool]]:
+    """The leaves one option of an `any` needs (its own `any`s left out: not decided here)."""
+    if isinstance(option, Not) and not isinstance(option.item, (All, AnyOf, Not)):
+        return [(option.item, False)]
+    if isinstance(option, All):
+        return [(n, p) for n, p in units(option) if not isinstance(n, AnyOf)]
+    return [] if isinstance(option, (AnyOf, Not)) else [(option, True)]
+
+
+def _dead(option: Node, leaves: list[tuple[Node, bool]], anys: list[AnyOf], ont: Any) -> bool:
+    """Whether an option cannot hold beside these leaves and required `any`s of another
+    criterion: a leaf of it conflicts with one of them, or a cancer type it needs is none
+    of the types an `any` of cancer types asks for."""
+    mine = _option_leaves(option)
+    if any(conflict(a, pa, b, pb, ont) for a, pa in mine for b, pb in leaves):
+        return True
+    return any(isinstance(a, Diagnosis) and pa and opts and all(
+        isinstance(o, Diagnosis) and po and conflict(a, True, o, True, ont) for o, po in opts)
+        for a, pa in mine for opts in (_options(n) for n in anys))
+
+
+def _incompatible(a: Node, b: Node, ont: Any) -> bool:
+    """Whether two criteria of a cohort cannot hold together: a leaf of one conflicts with a
+    leaf of the other, or every option of a required `any` of one is dead beside the other."""
+    ua, ub = units(a), units(b)
+    la = [(n, p) for n, p in ua if not isinstance(n, AnyOf)]
+    lb = [(n, p) for n, p in ub if not isinstance(n, AnyOf)]
+    if any(conflict(x, px, y, py, ont) for x, px in la for y, py in lb):
+        return True
+    for mine, other_leaves, other in ((ua, lb, ub), (ub, la, ua)):
+        anys = [n for n, _p in other if isinstance(n, AnyOf)]
+        for node, _p in mine:
+            if isinstance(node, AnyOf) and node.items and all(
+                    _dead(o, other_leaves, anys, ont) for o in node.items):
+                return True
+    return False
+
+
+def _names_type(node: Node) -> bool:
+    """Whether a criterion requires a cancer type (in a leaf or an option of an `any`)."""
+    for n, p in units(node):
+        if isinstance(n, Diagnosis) and p:
+            return True
+        if isinstance(n, AnyOf) and any(
+                isinstance(x, Diagnosis) and px for o in n.items for x, px in _option_leaves(o)):
+            return True
+    return False
+
+
+def alternative_populations(rule: Node, ont: Any) -> Node:
+    """Two criteria at the top of a cohort that each name the cancer types of a population
+    and cannot hold together ("Ph-positive CML ... or Ph-positive ALL ..." beside "Ph-negative
+    acute leukaemia in second relapse") describe two groups the trial takes: they become
+    one `any` of the two, where the first stood."""
+    if not isinstance(rule, All):
+        return rule
+    items: list[Node | None] = list(rule.items)
+    typed = [i for i, n in enumerate(rule.items) if not isinstance(n, Not) and _names_type(n)]
+    for i, j in itertools.combinations(typed, 2):
+        a, b = items[i], items[j]
+        if a is not None and b is not None and _incompatible(a, b, ont):
+            items[i] = AnyOf((a, b), prov=a.prov)
+            items[j] = None
+            break  # one pair per cohort: more would need the text's own grouping
+    if None not in items:
+        return rule
+    return All(tuple(n for n in items if n is not None), prov=rule.prov)
+
+
 def without_conflicts(rule: Node, ont: Any) -> Node:
-    """`rule` with every node of a conflict (see `conflicts`) left for manual review."""
+    """`rule` with every node of a conflict (see `conflicts`) left for manual review (two
+    whole criteria naming two populations first become alternatives:
+    `alternative_populations`)."""
+    rule = alternative_populations(rule, ont)
     marked = {id(n) for group in conflicts(rule, ont) for n in group}
     if not marked:
         return rule
