@@ -209,7 +209,9 @@ def alternative_populations(rule: Node, ont: Any) -> Node:
     if not isinstance(rule, All):
         return rule
     items: list[Node | None] = list(rule.items)
-    typed = [i for i, n in enumerate(rule.items) if not isinstance(n, Not) and _names_type(n)]
+    typed = [i for i, n in enumerate(rule.items) if not isinstance(n, Not) and _names_type(n)
+             and not (n.prov is not None and n.prov.section == "structured")]  # (not the record's
+    # conditions: those are the trial's population, no alternative to a criterion)
     for i, j in itertools.combinations(typed, 2):
         a, b = items[i], items[j]
         if a is not None and b is not None and _incompatible(a, b, ont):

@@ -415,6 +415,7 @@ def sign_matches(text: str):
 # a suspended hyphen: more items and then a hyphenated word that is not a sign; or, after
 # "or", a status word ("ER- or PR-positive": either receptor positive; not "ER- and
 # HER2-positive", where the first hyphen may be a sign)
+_CHAIN_BEFORE = re.compile(r"[A-Za-z0-9]{2,}-[A-Za-z0-9]{2,}\Z")
 _SUSPENDED = re.compile(r"\s{0,2}(?:(?:,|(?i:and|or|and/or)\b)[^.;:\n]{0,80}?[A-Za-z0-9]-"
                         r"(?!(?i:neg|pos|negative|positive)\b)[a-z]{3,}|(?i:or|and/or)\s{1,2}"
                         # ("oestrogen receptor- or progesterone receptor-positive")
@@ -457,8 +458,10 @@ def cue_mentions(toks: Tokens, text: str) -> list[Mention]:
             continue  # the words, but far apart
         out.append(Mention("cue", start, end, f"cue.{ident}", {"role": role, "value": value}))
     for m in sign_matches(text):
-        if m.group("minus") and _SUSPENDED.match(text, m.end()):
-            continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"
+        if m.group("minus") and (_SUSPENDED.match(text, m.end())
+                                 or _CHAIN_BEFORE.search(text, max(0, m.start() - 24), m.start())):
+            continue  # "EGFR-, ALK- or ROS1-altered": the hyphen waits for "altered"; "PI3K-AKT-
+            # mTOR pathway": a chain of a pathway's names
         value = "positive" if m.group("plus") else "negative"
         out.append(Mention("cue", m.start(), m.end(), f"cue.alt.{value}",
                            {"role": "alteration", "value": value}))

@@ -654,7 +654,27 @@ def units(ctx: Context) -> list[Unit]:
         unit = mention_unit(m, ctx)
         if unit is not None:
             out.append(unit)
-    return sorted(out, key=lambda u: u.start)
+    return _scored_status(sorted(out, key=lambda u: u.start), ctx)
+
+
+# "2+ to 3+ overexpression of HER2": the staining scores say what the overexpression is
+_SCORE_OF = re.compile(r"(?i)\s*(?:\(?\s*(?:by\s+)?IHC\s*\)?\s*)?(?:over-?expression|expression|staining)\s+"
+                       r"(?:of\s+)?(?:the\s+)?\Z")
+
+
+def _scored_status(out: list[Unit], ctx: Context) -> list[Unit]:
+    """The units without a HER2 status that the IHC scores written right before it define
+    ("2+ to 3+ overexpression of HER2" asks for those scores, not for HER2 positivity)."""
+    drop = set()
+    for k, u in enumerate(out):
+        if not (isinstance(u.node, Measurement) and u.node.marker == "her2" and k):
+            continue
+        before = out[k - 1]
+        scores = before.node.items if isinstance(before.node, AnyOf) else (before.node,)
+        if all(isinstance(n, Measurement) and n.marker == "her2_ihc" for n in scores) \
+                and before.end <= u.start and _SCORE_OF.search(ctx.text, before.end, u.start):
+            drop.add(k)
+    return [u for k, u in enumerate(out) if k not in drop] if drop else out
 
 
 # ----------------------------------------------------------------------------- groups
