@@ -1104,6 +1104,14 @@ _HISTOLOGY_AFTER = re.compile(
     rf"(?:{_HISTOLOGY_NOUNS}|type)\b")
 
 
+# ... or named after a histology noun: "NSCLC with histology of adenocarcinoma", "a tumour of
+# the histologic type of clear cell carcinoma"
+_HISTOLOGY_OF = re.compile(
+    r"(?i)\s*,?\s*(?:with|of|having|showing)\s+(?:an?\s+|the\s+)?(?:histology|histologic(?:al)?\s+"
+    r"(?:sub)?type|morphology)\s+(?:of|showing)\s+(?:an?\s+)?(?:predominant(?:ly)?\s+)?"
+    r"(?P<word>[a-z]{4,20})(?:[- ]cells?)?\b")
+
+
 # A histology a cancer named before lacks: "RCC without any clear (conventional) cell
 # component", "ovarian cancer with no serous histology": the type without that subtype.
 _HISTOLOGY_WITHOUT = re.compile(
@@ -1277,7 +1285,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if lacking is not None and (code, lacking.group("word").lower()) in lex.subtypes:
             m.data["without"] = lex.subtypes[(code, lacking.group("word").lower())]
             continue
-        after = _HISTOLOGY_AFTER.match(text, m.end, m.end + 80)
+        after = _HISTOLOGY_OF.match(text, m.end, m.end + 80) \
+            or _HISTOLOGY_AFTER.match(text, m.end, m.end + 80)
         if after is not None and (code, after.group("word").lower()) in lex.subtypes:
             # "RCC with a clear-cell component", "of predominantly clear cell histology"
             m.data["code"] = lex.subtypes[(code, after.group("word").lower())]
