@@ -1157,6 +1157,9 @@ def _excepted_subtypes(text: str, m: Mention, lex: Lexicon) -> tuple[str, ...]:
 _GENERIC_HEAD = re.compile(r"(?i)(?:sarcomas?|carcinomas?|lymphomas?|leuka?emias?|tumou?rs?|"
                            r"cancers?|neoplasms?|diseases?|syndromes?|neoplasias?)")
 _POSSESSIVE_BEFORE = re.compile(r"[A-Z][a-zà-ÿ]+(?:'s|’s|s')\s{1,2}\Z")
+_LINEAGE_HEAD = re.compile(r"(?i)[BT][- ]?cell\s+(?:lymphomas?|malignanc(?:y|ies)|neoplasms?|neoplasias?)")
+_KIND_BEFORE = re.compile(r"(?i)(?:\b(?:(?:highly|very)\s+)?(?:aggressive|indolent|rare|uncommon|unusual)|"
+                          r"[A-Za-z'’]{3,}-like)\s{1,2}\Z")
 
 
 _BRACKET_NOT = re.compile(r"(?i)[(\[]\s*not\s+\Z")
@@ -1275,6 +1278,12 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
         if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
                 and _POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start):
             m.data["vague"] = True  # "Kaposi's sarcoma": a named type the ontology lacks
+            continue
+        if (_GENERIC_HEAD.fullmatch(text, m.start, m.end) or _LINEAGE_HEAD.fullmatch(text, m.start, m.end)) \
+                and _KIND_BEFORE.search(text, max(0, m.start - 40), m.start):
+            # "highly aggressive B-cell malignancy", "Burkitt-like lymphoma": a kind of the
+            # type that no code names, narrower than the type
+            m.data["vague"] = True
             continue
         code = m.data["code"]
         excepted = _excepted_subtypes(text, m, lex)
