@@ -78,3 +78,24 @@ def test_criteria_that_can_hold_together_are_untouched():
                  "not(alteration(EGFR, mutation, variant=T790M)))"):
         rule = parse_rule(text)
         assert without_conflicts(rule, ont) is rule, text
+
+
+def test_a_gene_required_wild_type_outweighs_its_mutations_listed_beside_it():
+    """A list of codons after "no mutation in any of the codons below is wild type" read as
+    mutations required: the wild type stays, the mutations go to review."""
+    ont = default_ontology()
+    rule = parse_rule("all(alteration(NRAS, wildtype), any(alteration(NRAS, mutation, variant=G12), "
+                      "alteration(NRAS, mutation, variant=Q61)), alteration(BRAF, wildtype), "
+                      "alteration(BRAF, mutation, variant=V600))")
+    out = without_conflicts(rule, ont)
+    kept = [to_text(leaf) for leaf in leaves(out) if not isinstance(leaf, Unparsed)]
+    assert kept == ["alteration(NRAS, wildtype)", "alteration(BRAF, wildtype)"]
+    assert to_text(out).count(CONFLICT) == 2
+
+
+def test_two_populations_that_cannot_hold_together_become_alternatives():
+    rule = _rule("Inclusion Criteria:\n- Rectal adenocarcinoma after fluoropyrimidine therapy\n"
+                 "- Anal squamous cell carcinoma, previously untreated", ("Rectal Cancer", "Anal Cancer"))
+    text = to_text(rule)
+    assert text.startswith("all(any(") and CONFLICT not in text
+    assert list(conflicts(rule, default_ontology())) == []

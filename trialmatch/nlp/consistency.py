@@ -106,6 +106,16 @@ def _required_and_ruled_out(need: Node, ruled: Node, ont: Any) -> bool:
     return need == ruled  # fusion, signature, expression, measurement: the same leaf
 
 
+def _wildtype(node: Node) -> bool:
+    return isinstance(node, Alteration) and node.alteration == "wildtype"
+
+
+def _wildtype_and_mutation(a: Node, b: Node) -> bool:
+    """A gene required wild-type and required mutated (any of its mutations)."""
+    return isinstance(a, Alteration) and isinstance(b, Alteration) and a.gene == b.gene \
+        and _wildtype(a) != _wildtype(b) and "mutation" in (a.alteration, b.alteration)
+
+
 def conflict(a: Node, pa: bool, b: Node, pb: bool, ont: Any) -> bool:
     """Whether leaf `a` holding `pa` and leaf `b` holding `pb` cannot both be true of a patient."""
     if type(a) is not type(b) or isinstance(a, (AnyOf, All, Unparsed, Population)):
@@ -117,8 +127,9 @@ def conflict(a: Node, pa: bool, b: Node, pb: bool, ont: Any) -> bool:
     if isinstance(a, Sex) and isinstance(b, Sex):
         return a.value != b.value if pa and pb else pa != pb and a.value == b.value
     if pa == pb:
-        return pa and isinstance(a, Measurement) and isinstance(b, Measurement) \
-            and a.marker == b.marker and a.op == b.op == "=" and a.value != b.value
+        return pa and (isinstance(a, Measurement) and isinstance(b, Measurement)
+                       and a.marker == b.marker and a.op == b.op == "=" and a.value != b.value
+                       or _wildtype_and_mutation(a, b))
     return _required_and_ruled_out(*((a, b) if pa else (b, a)), ont)
 
 
@@ -141,15 +152,20 @@ def conflicts(rule: Node, ont: Any) -> Iterator[tuple[Node, ...]]:
     or a required `any` with the leaves that rule out every one of its options."""
     found = units(rule)
     leaves = [(n, p) for n, p in found if not isinstance(n, AnyOf)]
+    # (a gene required wild-type outweighs its mutations required beside it: the mutations
+    # listed are what the wild type excludes, "no mutation in codons 12, 13, 61 ...")
     for (a, pa), (b, pb) in itertools.combinations(leaves, 2):
         if conflict(a, pa, b, pb, ont):
-            yield a, b
+            yield tuple(n for n in (a, b) if not (pa and pb and _wildtype(n)
+                                                  and _wildtype_and_mutation(a, b)))
     for node, _p in found:
         options = _options(node) if isinstance(node, AnyOf) else []
         blockers = [[leaf for leaf, pl in leaves if conflict(o, po, leaf, pl, ont)]
                     for o, po in options]
         if options and all(blockers):
-            yield node, *{id(b): b for bs in blockers for b in bs}.values()
+            yield node, *{id(b): b for bs in blockers for b in bs
+                          if not (_wildtype(b) and any(_wildtype_and_mutation(b, o)
+                                                       for o, _po in options))}.values()
 
 
 def _option_leaves(option: Node) -> list[tuple[Node, bool]]:
