@@ -1945,7 +1945,7 @@ def bare_prior_therapy(text: str) -> list[Mention]:
             if not _RELATIVE_BEFORE.search(text, max(0, m.start() - 60), m.start())]
 
 
-_RELATIVE_BEFORE = re.compile(r"(?i)\b(?:which|whom|whose)\b[^.;:\n]*\Z")
+_RELATIVE_BEFORE = re.compile(r"(?i)\b(?:which|whom|whose)\b[^.;:]*\Z")
 
 
 def with_diagnoses(found: list[Mention], text: str = "") -> list[Mention]:
