@@ -1843,8 +1843,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
             a <= m.start and m.end <= b for a, b in targets))]
     found += mechanisms
     found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
-    if _DIGIT.search(text):
-        found += code_mentions(text, found, lex)
+    found += code_mentions(text, found, lex)
     found = [m for m in found if not (m.label == "gene"
                                       and _squeeze(text[m.start:m.end]) in lex.ignore)]
     found = with_diagnoses(found, text)
@@ -1922,6 +1921,8 @@ _PROTOCOL_BEFORE = re.compile(r"(?i)\b(?:protocols?|study|studies|trials?|number
 
 def code_mentions(text: str, found: list[Mention], lex: Lexicon) -> list[Mention]:
     """Drugs named by an unknown code (see _DRUG_CODE), where no other mention is."""
+    if not _DIGIT.search(text):
+        return []
     taken = [(m.start, m.end) for m in found]
     out = []
     for m in _DRUG_CODE.finditer(text):

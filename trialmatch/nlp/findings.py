@@ -651,7 +651,7 @@ def units(ctx: Context) -> list[Unit]:
         if unit is not None:
             out.append(unit)
     for m in ms:
-        unit = mention_unit(m, ctx)
+        unit = _only_allowed(m, ctx) or mention_unit(m, ctx)
         if unit is not None:
             out.append(unit)
     return _scored_status(sorted(out, key=lambda u: u.start), ctx)
@@ -1225,7 +1225,9 @@ _ONLY_TREATMENTS_ALLOWED = re.compile(
 def _only_allowed(m: Mention, ctx: Context) -> Unit | None:
     """The rule of a permission that names the only treatments allowed
     (_ONLY_TREATMENTS_ALLOWED), read at the first drug it names: no other anticancer
-    treatment (the other drugs it names are used up)."""
+    treatment (the other drugs it names are used up); None for any other mention."""
+    if m.label != "drug" or "permission" not in m.mods or m.used:
+        return None
     floor = max(ctx.start, m.start - 120)
     for found in _ONLY_TREATMENTS_ALLOWED.finditer(ctx.text, floor, min(ctx.end, m.end + 120)):
         a, b = found.span("named") if found.group("named") else found.span("named2")
@@ -1248,10 +1250,6 @@ def _only_allowed(m: Mention, ctx: Context) -> Unit | None:
 
 def mention_unit(m: Mention, ctx: Context) -> Unit | None:
     """Leaves that stand alone: signatures, measurements, Ph, TNBC, ECOG, age, drugs, cancers."""
-    if m.label == "drug" and "permission" in m.mods and not m.used:
-        only = _only_allowed(m, ctx)
-        if only is not None:
-            return only
     maker = _maker(m, ctx)
     # "... are also included" (a cancer type), "(X counts as one regimen)" (a treatment): one
     # more way to meet the criterion's requirement, not a requirement of its own
