@@ -464,14 +464,18 @@ class Ontology:
         return trial_code in self.stated or any(
             code in self.stated for code, d in ups.items() if d < ups[patient_code])
 
+    def _codes_and_revoked(self) -> list[str]:
+        """Every cancer code, and every revoked code whose successor is one."""
+        return [*self.cancers, *(old for old in self.successors
+                                 if self.resolve_cancer(old) in self.cancers)]
+
     def stated_rows(self) -> list[tuple[str, str]]:
         """(patient code, trial code) for every pair `_stated_below` holds, revoked codes
         standing for their successors on both sides, so the SQL matcher agrees with
         `cancer_relation`."""
         if not self.stated:
             return []
-        codes = [*self.cancers, *(old for old in self.successors
-                                  if self.resolve_cancer(old) in self.cancers)]
+        codes = self._codes_and_revoked()
         rows = []
         for t in codes:
             current = self.resolve_cancer(t)
@@ -495,8 +499,7 @@ class Ontology:
         `cancer_relation`."""
         if not self.unspecified:
             return []
-        codes = [*self.cancers, *(old for old in self.successors
-                                  if self.resolve_cancer(old) in self.cancers)]
+        codes = self._codes_and_revoked()
         vague = [c for c in codes if self.resolve_cancer(c) in self.unspecified]
         return [(p, t) for p in vague for t in codes
                 if self._left_open(self.resolve_cancer(t), self.resolve_cancer(p))]
