@@ -1070,7 +1070,7 @@ _SCANS["unknown_last"] = Scanner(_UNKNOWN_LAST.pattern)
 # "A, B or C cancer": the words of one conjunct, then its separator, at the end of the text.
 _CONJUNCT = re.compile(r"(?P<words>[A-Za-z0-9][\w'\-/]*(?:[ \t\n]+(?:[A-Za-z0-9][\w'\-/]*|&)){0,3})"
                        # (its abbreviation after it: "head & neck (H&N) or oesophageal cancer")
-                       r"(?P<abbr>[ \t]*\([A-Za-z0-9&/\-]{1,10}\))?"
+                       r"(?P<abbr>\s{0,20}\([A-Za-z0-9&/\-]{1,10}\))?"
                        r"(?P<sep>\s*,\s*(?:(?i:and/or|or|and)\s+)?|\s+(?i:and/or|or|and|nor)\s+|"
                        r"\s*/\s*)\Z")
 

@@ -1128,10 +1128,18 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
         kind = "wildtype"
     if kind == "fusion":
         return Fusion(gene, prov=prov)
+    if kind == "mutation" and prov.text and _SENSITIZING.search(prov.text) \
+            and (gene, "sensitizing") in _ontology().groups:
+        # "EGFR-sensitising mutation": the TKI-sensitising variants (the ontology's group), not
+        # every mutation of the gene (an exon 20 insertion is none of them)
+        return Alteration(gene, "mutation", "sensitizing", origin=origin, prov=prov)
     if kind in ("mutation", "any", "amplification", "deletion", "wildtype"):
         return Alteration(gene, kind, origin=origin if kind in ("mutation", "any", "deletion")
                           else None, prov=prov)
     return None
+
+
+_SENSITIZING = re.compile(r"(?i)\bsensiti[sz]ing\b")
 
 
 # ----------------------------------------------------------------------------- others
