@@ -21,6 +21,7 @@ from trialmatch.nlp.findings import (
     Context,
     Unit,
     prefixes_spell,
+    prior_heading,
     units,
 )
 from trialmatch.nlp.mentions import Mention
@@ -1812,6 +1813,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         if i and not _AGE_HEADING.fullmatch(heading) and _AGE_HEADING.fullmatch(
                 layout.criteria[i - 1].text) and not c.children:
             heading = layout.criteria[i - 1].text  # "Age" on its own line, then "18 and over"
+        heading = heading or _flat_prior_heading(layout, i)
         cues = parent_cues(c, layout, ms_of, cache)
         nodes[i] = _counted(c, text, ms_of[i], cues, heading) or heading_age(
             c, text, heading) or criterion_node(c, text, ms_of[i], cues, heading)
@@ -2093,6 +2095,21 @@ def _flat_items(layout: Layout, i: int, nodes: dict[int, Node]) -> list[int]:
                                   and not isinstance(nodes[k], Unparsed) for k in pair):
             return pair
     return run if len(run) >= 2 else []
+
+
+def _flat_prior_heading(layout: Layout, i: int) -> str:
+    """The heading of treatment history written at the level of its items ("- Earlier
+    treatment must include all of the following:" / "- fluoropyrimidine" / "- irinotecan"):
+    for a short item (a name or two) of the flat run after such a header, the header's
+    words; else ""."""
+    k = i - 1
+    while k >= 0 and not layout.criteria[k].header \
+            and _beside(layout.criteria[k], layout.criteria[i]):
+        k -= 1  # back over the items of the run
+    head = layout.criteria[k] if k >= 0 else None
+    if head is None or not head.header or head.children or len(layout.criteria[i].text) > 80:
+        return ""
+    return head.text if _beside(head, layout.criteria[i]) and prior_heading(head.text) else ""
 
 
 def _beside(c: Criterion, d: Criterion) -> bool:

@@ -2228,7 +2228,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             _HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
             or _listed_after_prior(m, ctx) or _after_disease(m, ctx)
-            or (ctx.end - ctx.start <= 160 and _PRIOR_HEADING.fullmatch(ctx.heading))):
+            or (ctx.end - ctx.start <= 160 and prior_heading(ctx.heading))):
         return None
     ruled_out = ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
     if m.data.get("code") and not ruled_out:
@@ -2247,6 +2247,11 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None  # "For crizotinib-naive patients:": the drug names a subgroup
     if ctx.section == "inclusion" and _treated_group(m, ctx):
         return None  # "Patients receiving X must ...": a rule for the treated group only
+    if ctx.section == "inclusion" and _TREATED_GROUP_AFTER.match(ctx.text, m.end, ctx.end):
+        # "cetuximab or panitumumab for patients with RAS wild-type tumours": required of
+        # that group only
+        return Unparsed(ctx.text[m.start:m.end], reason="a rule for the patients of one group",
+                        prov=ctx.prov(m.start, m.end, "context.subgroup"))
     if ctx.section == "inclusion" and _cancer_subgroup(m, ctx):
         return Unparsed(ctx.text[m.start:m.end], reason="a rule for the patients with one "
                         "of the cancers", prov=ctx.prov(m.start, m.end, "context.subgroup"))
@@ -2453,6 +2458,13 @@ _PURPOSE_BEFORE = re.compile(r"(?i)\b(?:allow(?:ing|s)?|permit(?:ting|s)?|enabl(
                              r"(?:with|of|by)\s+(?:the\s+)?\Z")
 
 
+# the group a required treatment is for, right after it ("... or panitumumab for patients
+# with RAS wild-type tumours", "..., only in subjects who ...")
+_TREATED_GROUP_AFTER = re.compile(r"(?i)(?:,?[ \t\n]{1,20}[\w-]{1,30}\b){0,4}?,?[ \t\n]{1,20}(?:only[ \t\n]{1,3})?"
+                                  r"(?:for|in)[ \t\n]{1,3}(?:the[ \t\n]{1,3})?(?:patients|subjects|participants|those)"
+                                  r"[ \t\n]{1,3}(?:with|who|whose)\b")
+
+
 def _unless_for(m: Mention, ctx: Context) -> tuple[str, ...]:
     """The cancer types right after a drug's "unless for treatment of" (_UNLESS_FOR): the
     patients of those cancers may have had the drug; () when the words do not follow."""
@@ -2509,6 +2521,13 @@ _PRIOR_HEADING = re.compile(r"(?i)(?!.*\b(?:concurrent|concomitant|current|ongoi
                             r"the\s+following\b[^:\n]{0,50}?\b(?:in\s+the\s+past|previously|before|ever)"
                             r"|[^:\n]{0,30}\b(?:ever|previously)\s+(?:received|been\s+treated\s+with)\s+any\s+of\s+"
                             r"the\s+following\b[^:\n]{0,50}?)\s*[:：]\s*", re.S)
+
+
+def prior_heading(text: str) -> bool:
+    """Whether a list heading (its last sentence) announces earlier treatments (see
+    _PRIOR_HEADING)."""
+    last = SENTENCE_BREAK.split(text.strip())[-1]
+    return _PRIOR_HEADING.fullmatch(" ".join(last.split())) is not None
 
 
 # A relative clause on what a drug acts on: the gene after it is the drug's target, not a
