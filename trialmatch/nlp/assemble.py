@@ -2102,12 +2102,14 @@ def _flat_prior_heading(layout: Layout, i: int) -> str:
     treatment must include all of the following:" / "- fluoropyrimidine" / "- irinotecan"):
     for a short item (a name or two) of the flat run after such a header, the header's
     words; else ""."""
+    if len(layout.criteria[i].text) > 80:
+        return ""
     k = i - 1
     while k >= 0 and not layout.criteria[k].header \
             and _beside(layout.criteria[k], layout.criteria[i]):
         k -= 1  # back over the items of the run
     head = layout.criteria[k] if k >= 0 else None
-    if head is None or not head.header or head.children or len(layout.criteria[i].text) > 80:
+    if head is None or not head.header or head.children:
         return ""
     return head.text if _beside(head, layout.criteria[i]) and prior_heading(head.text) else ""
 

@@ -695,10 +695,11 @@ def name_mentions(toks: Tokens, text: str, lex: Lexicon) -> list[Mention]:
             for j in range(i, min(n, i + _MAX_NAME_TOKENS)):
                 if j > i:
                     between = text[starts[prev] + len(words[prev]):starts[j]]
-                    if label == "cancer" and _GLOSS_OPEN.fullmatch(between):
-                        continue  # a word of a plain gloss inside the name: "renal (kidney
-                    if label == "cancer" and _GLOSS.fullmatch(between):  # ) cancer"
-                        between = " "
+                    if label == "cancer" and "(" in between:
+                        if _GLOSS_OPEN.fullmatch(between):
+                            continue  # a word of a plain gloss inside the name: "renal
+                        if _GLOSS.fullmatch(between):  # (kidney) cancer"
+                            between = " "
                     prev = j
                     if _broken(between):
                         # a bracket inside a drug's name goes on only while the lexicon has
@@ -1907,9 +1908,10 @@ _BARE_PRIOR_THERAPY = re.compile(
 # not know: a concept of its own, the code in lower case as written (as a patient's unknown
 # drug is kept), read as treatment history only where it is ruled out (findings._drug). Not
 # a registry, disease or test number ("NCT...", "CA-125", "CD137"), nor a protocol's number.
-_DRUG_CODE = re.compile(r"(?<![\w\-/.*])(?!(?:NCT|ISRCTN|ICD|CD|IL|HLA|CA|CEA|CYP|UGT|EORTC|RTOG|COG|GOG|"
-                        r"SWOG|ECOG|JCOG|CALGB|NSABP|ISO|WHO|FIGO|AJCC|MDS)-?\d)[A-Z]{2,5}-?\d{3,7}[A-Z]?"
-                        r"(?![\w\-/*])")
+_DRUG_CODE = re.compile(r"(?<![\w\-/.*])(?P<prefix>[A-Z]{2,5})-?\d{3,7}[A-Z]?(?![\w\-/*])")
+_NO_DRUG_PREFIX = frozenset({"NCT", "ISRCTN", "ICD", "CD", "IL", "HLA", "CA", "CEA", "CYP", "UGT", "EORTC",
+                             "RTOG", "COG", "GOG", "SWOG", "ECOG", "JCOG", "CALGB", "NSABP", "ISO", "WHO",
+                             "FIGO", "AJCC", "MDS"})
 _DIGIT = re.compile(r"\d")
 # ("the ZS-002 or ZS-003 studies": studies, not drugs)
 _PROTOCOL_AFTER = re.compile(r"(?i)(?:\s*(?:,|or|and|and/or)\s*[A-Z]{2,5}-?\d{3,7}[A-Z]?)*\s+(?:studies|study|"
@@ -1927,7 +1929,7 @@ def code_mentions(text: str, found: list[Mention], lex: Lexicon) -> list[Mention
     out = []
     for m in _DRUG_CODE.finditer(text):
         a, b = m.span()
-        if any(x < b and a < y for x, y in taken) or gene_key(m.group()) in lex.genes \
+        if m.group("prefix") in _NO_DRUG_PREFIX or any(x < b and a < y for x, y in taken) or gene_key(m.group()) in lex.genes \
                 or _PROTOCOL_BEFORE.search(text, max(0, a - 24), a) or _PROTOCOL_AFTER.match(text, b):
             continue
         out.append(Mention("drug", a, b, "drug.code", {"concept": m.group().lower(), "code": True}))

@@ -651,7 +651,7 @@ def units(ctx: Context) -> list[Unit]:
         if unit is not None:
             out.append(unit)
     for m in ms:
-        unit = _only_allowed(m, ctx) or mention_unit(m, ctx)
+        unit = (_only_allowed(m, ctx) if "permission" in m.mods else None) or mention_unit(m, ctx)
         if unit is not None:
             out.append(unit)
     return _scored_status(sorted(out, key=lambda u: u.start), ctx)
