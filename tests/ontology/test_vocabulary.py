@@ -189,7 +189,14 @@ def test_inflammatory_breast_cancer_is_a_breast_tumour_but_not_every_breast_carc
     ibc = make_patient(embedded, id="P-IBC", diagnosis={"oncotree": "IBC"})
     brca = make_patient(embedded, id="P-BRCA", diagnosis={"oncotree": "BRCA"})
     got = statuses(embedded, [trial("T-BREAST", "diagnosis(BREAST)"),
+                              trial("T-INVASIVE", "diagnosis(BRCA)"),
+                              trial("T-IBC", "diagnosis(IBC)"),
                               trial("T-NO-IBC", "not(diagnosis(IBC))")], [ibc, brca])
     assert got[("P-IBC", "T-BREAST")] == "eligible"
+    # an inflammatory breast cancer is an invasive breast carcinoma (cancer_also.tsv) ...
+    assert got[("P-IBC", "T-INVASIVE")] == "eligible"
     assert got[("P-IBC", "T-NO-IBC")] == "ineligible"
+    # ... and a record names it whenever it is one (cancer_stated.tsv): a patient recorded
+    # with an invasive breast carcinoma is not an inflammatory one
     assert got[("P-BRCA", "T-NO-IBC")] == "eligible"
+    assert got[("P-BRCA", "T-IBC")] == "ineligible"

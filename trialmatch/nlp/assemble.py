@@ -1824,6 +1824,9 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             # treatments its criterion names were given, no further requirement
             nodes[i] = Unparsed(c.text, reason="a note on the treatments of the criterion above",
                                 prov=Provenance(c.section, c.start, c.end, c.text, "assemble.note"))
+        elif c.section == "exclusion" and _NOTE.match(c.text) and _NOTE_LETS_IN.search(c.text):
+            nodes[i] = Unparsed(c.text, reason="a note on the exclusion above", prov=Provenance(
+                c.section, c.start, c.end, c.text, "assemble.note"))
         if isinstance(nodes[i], Unparsed) and c.section == "inclusion" and any(
                 m.label == "cancer" and "permission" in m.mods for m in ms_of[i]) and \
                 _ADDED.search(c.text):
@@ -2445,6 +2448,12 @@ def _inner_lists(layout: Layout, nodes: dict[int, Node]) -> None:
 
 # An item that opens as a note: "Note: ...", "NB: ..."
 _NOTE = re.compile(r"\W{0,6}(?i:note|nb|n\.b\.)\s*[:\-–]")
+# ... that, under an exclusion heading, lets patients in: "Note: those cured of an earlier
+# cancer are eligible; if it was a breast cancer, it must have been ...": how the exclusion
+# above reads, not one more thing ruled out
+_NOTE_LETS_IN = re.compile(r"(?i)\b(?:(?:are|is|will\s+be|remain)\s+(?:also\s+|still\s+)?eligible|"
+                           r"may\s+(?:also\s+)?be\s+(?:enrolled|included|eligible)|(?:are|is)\s+"
+                           r"(?:allowed|permitted))\b")
 
 
 def _prior_concepts(node: Node) -> set[str]:

@@ -1158,6 +1158,20 @@ def _excepted_subtypes(text: str, m: Mention, lex: Lexicon) -> tuple[str, ...]:
 _GENERIC_HEAD = re.compile(r"(?i)(?:sarcomas?|carcinomas?|lymphomas?|leuka?emias?|tumou?rs?|"
                            r"cancers?|neoplasms?|diseases?|syndromes?|neoplasias?)")
 _POSSESSIVE_BEFORE = re.compile(r"[A-Z][a-zà-ÿ]+(?:'s|’s|s')\s{1,2}\Z")
+# ... or without the possessive, capitalised after another word ("excluding Kaposi sarcoma",
+# "Active Kaposi sarcoma"): a proper name before the head, when no cancer name of the
+# ontology starts with that word
+_EPONYM_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+,?[ \t]+(?P<name>[A-Z][a-zà-ÿ]{3,})\s{1,2}\Z")
+# (an adjective in title case is no proper name: "or Transformed Lymphoma")
+_ADJECTIVE_ENDINGS = ("ed", "ing", "al", "ic", "ive", "ous", "ary", "ant", "ent", "ar", "ile",
+                      "oid", "ible", "able")
+# capitalised words that are no proper names ("with Other Cancers" in title case)
+_NOT_EPONYMS = frozenset({"other", "any", "prior", "previous", "active", "known", "second",
+                          "new", "concurrent", "current", "untreated", "treated", "confirmed",
+                          "documented", "locally", "histologically", "cytologically", "all",
+                          "adult", "adults", "pediatric", "paediatric", "childhood", "juvenile",
+                          "grade", "stage", "type", "cell", "cells", "site", "primary", "high",
+                          "low", "some", "most", "many", "such", "these", "those", "this", "that"})
 _LINEAGE_HEAD = re.compile(r"(?i)[BT][- ]?cell\s+(?:lymphomas?|malignanc(?:y|ies)|neoplasms?|neoplasias?)")
 _KIND_BEFORE = re.compile(r"(?i)(?:\b(?:(?:highly|very)\s+)?(?:aggressive|indolent|rare|uncommon|unusual)|"
                           r"[A-Za-z'’]{3,}-like)\s{1,2}\Z")
@@ -1168,6 +1182,17 @@ _BRACKET_NOT = re.compile(r"(?i)[(\[]\s*not\s+\Z")
 _STAGE_WORDS = frozenset({"metastatic", "resectable", "operable", "advanced", "localized",
                           "localised", "recurrent", "relapsed", "refractory", "progressive",
                           "measurable"})
+
+
+def _eponym_before(text: str, start: int, lex: Lexicon) -> bool:
+    """A proper name no cancer name of the ontology starts with stands right before `start`
+    ("excluding Kaposi sarcoma", not "with Ewing sarcoma" nor "with Metastatic Sarcoma")."""
+    found = _EPONYM_BEFORE.search(text, max(0, start - 40), start)
+    if found is None:
+        return False
+    word = found.group("name").lower()
+    return word not in lex.cancer_first and word not in _NOT_EPONYMS and word not in _STAGE_WORDS \
+        and not word.endswith(_ADJECTIVE_ENDINGS)
 
 
 def _ancestors(code: str, lex: Lexicon) -> tuple[str, ...]:
@@ -1277,7 +1302,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             m.data["code"] = lex.parents[m.data["code"]]
             continue
         if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
-                and _POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start):
+                and (_POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start)
+                     or _eponym_before(text, m.start, lex)):
             m.data["vague"] = True  # "Kaposi's sarcoma": a named type the ontology lacks
             continue
         if (_GENERIC_HEAD.fullmatch(text, m.start, m.end) or _LINEAGE_HEAD.fullmatch(text, m.start, m.end)) \
@@ -1794,6 +1820,19 @@ def find_mentions(doc: Doc, lex: Lexicon) -> list[Mention]:
 
 
 _VIRUS_AFTER = re.compile(r"(?i)[\s-]{0,2}virus(?:es)?\b")
+# A capitalised cancer word in the name of a body ("the International Myeloma Working Group",
+# "European-Leukemia-Net", "Cancer and Leukemia Group B"): whose criteria, not a diagnosis
+# (a bare "Group" after a further word or before a letter only: "Lymphoma Group: ..." may head
+# a cohort)
+_BODY_AFTER = re.compile(r"(?:[ \t-]*(?:&|and|[A-Z][A-Za-z]+)){1,3}?[ \t-]*Group\b"
+                         r"|[ \t-]*Group\s+[A-Z]\b|(?:[ \t-]*(?:&|and|[A-Z][A-Za-z]+)){0,3}?[ \t-]*(?:Net(?:work)?|"
+                         r"(?:Working|Study|Cooperative|Research)\s+Group|Society|Foundation|"
+                         r"Association|Consortium|Alliance|Institute|Coalition|Committee)\b")
+
+
+def _in_body_name(text: str, m: Mention) -> bool:
+    return m.label == "cancer" and text[m.start].isupper() and \
+        _BODY_AFTER.match(text, m.end, m.end + 60) is not None
 
 
 def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
@@ -1805,8 +1844,8 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
                                           if m.label == "cancer"])
     fuzzy = fuzzy_cancer_mentions(toks, text, lex, [(m.start, m.end) for m in names])
     # "human T-cell leukaemia virus", "a sarcoma virus": the virus, not the cancer
-    names, fuzzy = ([m for m in ms if not (m.label == "cancer" and _VIRUS_AFTER.match(text, m.end))]
-                    for ms in (names, fuzzy))
+    names, fuzzy = ([m for m in ms if not (m.label == "cancer" and _VIRUS_AFTER.match(text, m.end))
+                     and not _in_body_name(text, m)] for ms in (names, fuzzy))
     found += names + fuzzy
     found += short_name_mentions(text, names, lex.cancer_codes, lex.parents)  # "relapsed MM"
     qualify_cancers(text, names, lex)

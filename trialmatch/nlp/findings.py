@@ -1565,9 +1565,11 @@ _DRUG_FOR = re.compile(r"(?i)(?:\s*\([^()]{0,40}\))?(?:\s+(?:therapy|treatment|r
 
 
 # Later in the cancer's own clause, words that let its patients in: under an exclusion
-# heading, a carve-out of the exclusion ("... BCC or cSCC are eligible", "may be exempt")
-_ELIGIBLE_AFTER = re.compile(r"(?i)[^;.]{0,120}?(?<!who\s)\b(?:(?:are|is)\s+(?:also\s+|still\s+)?"
-                             r"(?:eligible|exempt)|may\s+(?:also\s+)?(?:be\s+(?:eligible|exempt)|"
+# heading, a carve-out of the exclusion ("... BCC or cSCC are eligible", "may be exempt"; not
+# another group's: "untreated X will be excluded, but recurrent X will be eligible")
+_ELIGIBLE_AFTER = re.compile(r"(?i)(?:(?!\b(?:excluded|ineligible|but)\b)[^;.]){0,120}?(?<!who\s)\b(?:(?:are|is)\s+(?:also\s+|still\s+)?"
+                             r"(?:eligible|exempt)|(?:will|would)\s+(?:also\s+|still\s+)?be\s+(?:eligible|exempt)|"
+                             r"may\s+(?:also\s+)?(?:be\s+(?:eligible|exempt)|"
                              r"participate|enrol{1,2}|enter)|can\s+(?:participate|enrol{1,2}|enter))"
                              r"\b(?!\s+(?:for|to)\b)")
 
