@@ -1058,6 +1058,10 @@ _PART_SUBJECT = re.compile(
     r"|\W{0,4}for\s+(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|enrolled\s+in|"
     r"assigned\s+to|entering)\s+the\s+(?:[\w+/-]{2,30}\s+){1,3}(?:stratum|cohort|arm|group|"
     r"part|phase|module|step)\s*[,:]"
+    # "For subjects assigned to take X, ...": the rule of the arm that gives X
+    r"|\W{0,4}for\s+(?:all\s+)?(?:patients|subjects|participants|those)\s+(?:who\s+are\s+)?"
+    r"(?:assigned|randomi[sz]ed|allocated)\s+to\s+(?:take|receive|be\s+treated\s+with)\s+"
+    r"[^.;:]{1,60}?,"
     # "Subjects treated at the MTD must have A or B": the patients of the expansion at that dose
     r"|\W{0,4}(?:all\s+)?(?:patients|subjects|participants)\s+(?:treated|enrolled|dosed|included)\s+"
     r"(?:at|in)\s+(?:the\s+)?(?:MTD|RP2D|maximum\s+tolerated\s+dose|recommended\s+(?:phase\s+(?:2|II)\s+)?"
@@ -1100,6 +1104,13 @@ _PART_LABEL = re.compile(
 _PART_BRACKET = re.compile(
     r"[ \t]*\(\s*(?i:(?:for|in)\s+)?(?i:(?:all\s+)?(?:patients|subjects|participants)\s+(?:in|of|"
     rf"enrolled\s+in|assigned\s+to)\s+)?(?i:the\s+)?{PART_LABEL.pattern}(?i:\s+only)?\s*\)")
+
+
+# ... or said so at the end of its clause ("prior X for the phase II part.", "(including X in
+# one schedule for phase II part only)")
+_PART_AFTER = re.compile(
+    r"[^().;:]{0,50}?\b(?i:for|in)\s+(?i:the\s+)?" + PART_LABEL.pattern
+    + r"(?i:\s+(?:part|portion|cohort|stage|segment))?(?i:\s+only)?\s*(?:[).;]|\Z)")
 
 
 # "A ... (part 1 only) or B ...": the "or" after a part's bracket joins one part's finding
@@ -1224,7 +1235,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
                                       "the study", prov=_span(prov, text, u.start, u.end,
                                                               "assemble.part_bracket")))
-             if c.cohorts is None and _PART_BRACKET.match(text, u.end, c.end)
+             if c.cohorts is None and (_PART_BRACKET.match(text, u.end, c.end)
+                                       or _PART_AFTER.match(text, u.end, c.end))
              and not _per_part_limit(u.node) else u for u in found]
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):

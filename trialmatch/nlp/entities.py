@@ -1161,7 +1161,7 @@ _POSSESSIVE_BEFORE = re.compile(r"[A-Z][a-zà-ÿ]+(?:'s|’s|s')\s{1,2}\Z")
 # ... or without the possessive, capitalised after another word ("excluding Kaposi sarcoma",
 # "Active Kaposi sarcoma"): a proper name before the head, when no cancer name of the
 # ontology starts with that word
-_EPONYM_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+,?[ \t]+(?P<name>[A-Z][a-zà-ÿ]{3,})\s{1,2}\Z")
+_EPONYM_BEFORE = re.compile(r"(?<![\w-])[A-Za-z]+,?[ \t]+(?P<name>[A-Z][a-zà-ÿ]{3,})(?:\s{1,2}|\s*\n\s*)\Z")
 # (an adjective in title case is no proper name: "or Transformed Lymphoma")
 _ADJECTIVE_ENDINGS = ("ed", "ing", "al", "ic", "ive", "ous", "ary", "ant", "ent", "ar", "ile",
                       "oid", "ible", "able")

@@ -2343,7 +2343,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             return All((PriorTherapy(m.data["concept"], prov=count.prov), count),
                        prov=count.prov)
         return count
-    if (SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 120))
+    if (SETTING_AFTER.match(ctx.text, m.end, min(ctx.end, m.end + 200))
             or _SETTING_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)
             or _SETTING_OPEN.match(ctx.text, m.start, m.end)
             or _setting_waiver(m, ctx)) and (

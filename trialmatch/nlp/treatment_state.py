@@ -174,7 +174,7 @@ _ADJUVANT = re.compile(r"(?i)\b(?:neo-?)?adjuvant|perioperative\b")
 SETTING_AFTER = re.compile(
     # (over a bracketed aside: "chemotherapy or other therapy (e.g. an antibody) for ...")
     # (not "... even if given in the adjuvant setting", "including in ...": every setting)
-    r"(?i)(?:(?!\b(?:even|including|regardless)\b)[^;.()]|\([^()]{0,80}\)){0,60}?"
+    r"(?i)(?:(?!\b(?:even|including|regardless)\b)[^;.()]|\([^()]{0,130}\)){0,60}?"
     r"\b(?:for|in(?:\s+(?:the|a))?|as(?:\s+(?:an?|the))?)\s+"
     r"(?:the\s+(?:treatment|management)\s+of\s+)?"
     r"(?:(?:their|his|her|this|the)\s+)?(?:(?:inoperable|unresectable|locally|advanced|primary|"
