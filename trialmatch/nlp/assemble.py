@@ -1235,8 +1235,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
                                       "the study", prov=_span(prov, text, u.start, u.end,
                                                               "assemble.part_bracket")))
-             if c.cohorts is None and (_PART_BRACKET.match(text, u.end, c.end)
-                                       or _PART_AFTER.match(text, u.end, c.end))
+             if c.cohorts is None and (_PART_BRACKET.match(text, u.end, c.end) or (
+                 isinstance(u.node, PriorTherapy) and _PART_AFTER.match(text, u.end, c.end)))
              and not _per_part_limit(u.node) else u for u in found]
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
