@@ -1126,7 +1126,11 @@ _BEFORE_ALLOWANCE = re.compile(r"[(\[;:]|(?<=[a-z)\]]{2})\.\s+(?=[A-Z])|\s-\s")
 # does not exclude a patient", "Z are not excluded")
 _NOT_AN_EXCLUSION = re.compile(r"(?i)\b(?:(?:is|are)\s+not|will\s+not\s+be|would\s+not\s+be)\s+"
                                r"(?:considered\s+)?(?:an?\s+)?(?:exclusion(?:ary)?|excluded)\b"
-                               r"|\b(?:does|do|will)\s+not\s+exclude\b")
+                               r"|\b(?:does|do|will)\s+not\s+exclude\b"
+                               # "Patients with one relapse on X (i.e. A, B, ...) are allowed
+                               # to participate": who the exclusions let in
+                               r"|\b(?:are|is)\s+(?:also\s+|still\s+)?(?:allowed|permitted|eligible)\s+"
+                               r"to\s+(?:participate|enrol{1,2}|enter|take\s+part)\b")
 
 
 # "... (for patients receiving sorafenib and tipifarnib)" closing a criterion: the rule of
@@ -1137,17 +1141,28 @@ _ARM_BY_TREATMENT_AFTER = re.compile(
     r"[^()]{1,120}\)\s*[.;]?\s*\Z")
 
 
+# "For the NSCLC, CRC and UC expansion cohorts, ...": the rule of those parts, when the layout
+# made no cohort of them
+_FOR_EXPANSION_PARTS = re.compile(
+    r"(?i)\W{0,4}for\s+(?:the\s+|all\s+)?(?:[\w+/-]{1,30},?\s+(?:(?:and|or|&)\s+)?){0,6}?"
+    r"(?:dose[- ])?(?:expansion|escalation|extension)\s+(?:cohorts?|arms?|parts?|phases?|"
+    r"portions?)\s*[,:]")
+
+
 def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
     """Why a whole criterion is left for review before any finding is read, or None: a rule
     for one part of the study, or an exclusion whose main clause says what does not exclude
     ("An earlier cancer is not an exclusion provided that ... no concurrent therapy": what the
     exclusions let in, on conditions; no rule to negate)."""
     if _PART_SUBJECT.match(text, c.start, c.end) \
-            or _ARM_BY_TREATMENT_AFTER.search(text, c.start, c.end):
+            or _ARM_BY_TREATMENT_AFTER.search(text, c.start, c.end) \
+            or (c.cohorts is None and _FOR_EXPANSION_PARTS.match(text, c.start, c.end)):
         return "a rule for one part of the study"
     if c.section == "exclusion":
         found = _NOT_AN_EXCLUSION.search(text, c.start, c.end)
-        if found is not None and not _BEFORE_ALLOWANCE.search(text, c.start, found.start()):
+        # (a bracketed aside of the subject is no clause: "X (i.e. A, B) are allowed to ...")
+        if found is not None and not _BEFORE_ALLOWANCE.search(
+                _ASIDE.sub(lambda a: " " * len(a.group()), text[c.start:found.start()])):
             return "an allowance among the exclusions"
     return None
 
