@@ -536,6 +536,12 @@ def _treatment_for_group(ctx: Context, lo: int, hi: int) -> bool:
 # had less than ... of anthracycline"): a treatment or cancer the label names and the
 # sentence after it names again is the sentence's topic, read there only.
 _LABEL = re.compile(r"\W{0,6}(?:[^\W\d][\w/()-]*\s+){0,5}[^\W\d][\w/()-]*\s*:\s*(?=\S)")
+# A list of treatments before a colon that the sentence after it names as "these drugs"
+# ("Earlier A, B or C: those given one of these drugs alone are eligible; ..."): the
+# sentence's topic, read there only
+_TOPIC = re.compile(r"\W{0,6}[^:;.\n]{1,120}?:\s*(?=\S)")
+_BACK_REFERENCE = re.compile(r"(?i)\b(?:these|those|the\s+(?:above|listed|three|two))\s+"
+                             r"(?:drugs|agents|treatments|therapies|medications|regimens)\b")
 
 
 def _concept(m: Mention) -> tuple[str, str] | None:
@@ -627,6 +633,9 @@ def units(ctx: Context) -> list[Unit]:
     if label is not None:
         body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
         ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
+    topic = _TOPIC.match(ctx.text, ctx.start, ctx.end)
+    if topic is not None and _BACK_REFERENCE.search(ctx.text, topic.end(), ctx.end):
+        ms = [m for m in ms if m.start >= topic.end() or m.label != "drug"]
     rules = _group_rules(ctx) + [m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
     note = _TERMS_NOTE.search(ctx.text, ctx.start, ctx.end)
     if note is not None:
