@@ -1149,6 +1149,13 @@ _FOR_EXPANSION_PARTS = re.compile(
     r"portions?)\s*[,:]")
 
 
+# "... are required to have prior X and Y with the exceptions listed below:": a rule whose
+# exceptions come as the items under it, which no finding of the line carries
+_EXCEPTIONS_BELOW = re.compile(r"(?i)\b(?:with\s+(?:the\s+)?(?:following\s+exceptions?|exceptions?\s+"
+                               r"(?:listed|noted|described|given|shown)\s+below)|except\s+as\s+"
+                               r"(?:noted|listed|described|specified)\s+below)\b")
+
+
 def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
     """Why a whole criterion is left for review before any finding is read, or None: a rule
     for one part of the study, or an exclusion whose main clause says what does not exclude
@@ -1158,6 +1165,8 @@ def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
             or _ARM_BY_TREATMENT_AFTER.search(text, c.start, c.end) \
             or (c.cohorts is None and _FOR_EXPANSION_PARTS.match(text, c.start, c.end)):
         return "a rule for one part of the study"
+    if c.children and _EXCEPTIONS_BELOW.search(text, c.start, c.end):
+        return "a rule whose exceptions are listed below it"
     if c.section == "exclusion":
         found = _NOT_AN_EXCLUSION.search(text, c.start, c.end)
         # (a bracketed aside of the subject is no clause: "X (i.e. A, B) are allowed to ...")

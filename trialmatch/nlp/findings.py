@@ -362,7 +362,9 @@ _CANCER_GROUP = re.compile(
     r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
     # (a line break and its indent count as one space)
     r"(?P<group>(?:[^.;:\s]|\s+(?!\s)){1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|"
-    r"participants))"
+    # (and the part they are in: "ovarian cancer participants in the phase 1 portion must")
+    r"participants)(?:\s+(?:in|of|enrolled\s+in|entering)\s+(?:the\s+)?(?:phase|part|cohort|arm|"
+    r"stage|portion|dose)[^.;:,]{0,60}?(?=\s+(?:must|should|need|are\s+required)\b))?)"
     # (not the modal of a relative clause: "who have had two regimens which must include X")
     r"(?:\s*(?P<comma>[,:])|(?<!\bwhich)(?<!\bthat)(?<!\bwho)\s+(?:must|should|needs?\s+to|requires?|ha(?:ve|s)\s+to|"
     r"will\s+(?:need|require)|"
