@@ -63,9 +63,15 @@ _INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}
                      r"(?:\s*\([^()\n:]{1,40}\))?\s*[:：]\s*(?=\S)")
 
 
-# "For Part A, patients must ...", "For Phase 2 Part 2 - X": a part after "for" or "in",
+# what opens a part's own rules: "for", "in", and "To be enrolled in", "To enter", "For entry
+# into" (what the part's entrants need)
+_ENTRY = (r"(?:to\s+be\s+(?:enrolled|included|eligible|randomi[sz]ed|registered)\s+(?:in|into|on|"
+          r"to|for)|to\s+(?:enter|join|participate\s+in)|for\s+(?:enrollment|enrolment|entry|"
+          r"inclusion|participation|registration)\s+(?:in|into|on|to)|for|in)")
+# "For Part A, patients must ...", "For Phase 2 Part 2 - X": a part after "for", "in" or
+# an entry phrase,
 # closed by a comma or a dash
-_FOR_PART = re.compile(rf"\s*(?i:for|in)\s+(?:(?i:the)\s+)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?"
+_FOR_PART = re.compile(rf"\s*(?i:{_ENTRY})\s+(?:(?i:the)\s+)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?"
                        rf"(?P<label>{_KIND}\s*{_ID})\s*(?i:only)?\s*(?:,\s*(?=\S)|\s[-–]\s+(?=\S)|\Z)")
 
 
@@ -115,12 +121,14 @@ _PORTION_HEADING = re.compile(
     rf"(?:\s*(?:\(\s*{_KIND}\s*{_ID}\s*\)|\([^()]{{0,40}}\)|only|patients|participants|subjects))?")
 # ... and the criterion that opens by naming it: "For the dose expansion portion of the study,
 # ...", "In the randomised phase: ...", "In the phase II portion, ...", "Expansion cohort: ..."
+_FREE_NAME = r"(?!(?:same|other|whole|entire|overall)\b)(?:[\w/+-]+,?\s+){1,5}?"
+_FREE_KIND = r"(?:cohort|arm|group|stratum|sub-?study|module)s?\b"  # (the end of a free name)
 _NAMED_PORTION = re.compile(
     r"(?i)\s*(?:(?:[a-h]|\d{1,2})[.)]\s+)?"  # "A. For the dose escalation phase: ..."
-    r"(?:(?:for|in)\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
+    rf"(?:{_ENTRY}\s+(?:the\s+|all\s+)?(?:patients\s+(?:in|enrolled\s+in)\s+the\s+)?"
     r"(?:(?:cohort|MTD|RP2D)\s+)?"
     rf"(?P<name>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
-    r"(?:\s+of\s+the\s+(?:study|trial))?\s*[,:]"
+    r"(?:\s+of\s+the\s+(?:study|trial))?(?:\s+only)?\s*[,:]"
     rf"|(?:(?:MTD|RP2D|[A-Za-z]+)\s+)?(?P<label>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
     r"(?:\s+of\s+the\s+(?:study|trial))?"
     rf"(?:\s*\(\s*(?P<given>{_KIND}\s*{_ID})\s*\))?\s*(?:only\s*)?(?:[:：]|\s[-–]\s))"
@@ -132,6 +140,15 @@ _NAMED_PORTION = re.compile(
     r"treated\s+in)\s+the\s+(?:(?!(?:MTD|RP2D|dose)\b)(?P<qual>[A-Za-z0-9]+)\s+)?"
     rf"(?:(?:MTD|RP2D)\s+)?(?P<subject>{_PORTION_NAME}|{_PHASE_PORTION}){_PORTION_WORDS}+"
     r"(?:\s+of\s+the\s+(?:study|trial))?(?=\s+(?:must|should|shall|will|are|need|may)\b)")
+# "To be enrolled in the TNBC expansion cohort, participants must have:", "For the melanoma
+# arm:", "Patients enrolled in the lung cancer cohort must have ...": a part named by a few
+# words of its own before its kind word (not "the same group", "this study")
+_FREE_PORTION = re.compile(
+    rf"(?i)\s*(?:{_ENTRY}\s+the\s+(?P<free>{_FREE_NAME}{_FREE_KIND})\s*(?:,|[:：]|"
+    r"(?=\s+(?:patients|participants|subjects)\b))"
+    r"|(?:patients|subjects|participants)\s+(?:in|enrolled\s+in|entering|enrolling\s+in|"
+    rf"treated\s+in|assigned\s+to)\s+the\s+(?P<subject>{_FREE_NAME}{_FREE_KIND})"
+    r"(?=\s+(?:must|should|shall|will|need|may)\b))")
 
 
 def portion_id(name: str) -> str:
@@ -153,6 +170,31 @@ def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     return ((portion_id(name), label),), m.end()
 
 
+def free_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
+    """The part of the study a criterion opens by naming in words of its own ("For the
+    melanoma arm: ..."; see above), and where its own words start."""
+    m = _FREE_PORTION.match(text)
+    if m is None:
+        return None
+    label = m.group(0).strip(" ,:：-–")
+    free = m.group("free") or m.group("subject")
+    return tuple((portion_id(n), label) for n in _each_named(free) or [free]), m.end()
+
+
+# "the lung, breast and bladder expansion cohorts": one-word names before a last name and a
+# plural kind word, each a part of its own ("lung expansion cohort", ...)
+_SEVERAL_NAMED = re.compile(r"(?i)((?:[\w+-]+\s*(?:,\s*|\s+and\s+|\s+or\s+|\s*/\s*)){1,5})"
+                            r"(?:and\s+|or\s+)?([\w+-]+)((?:\s+[\w+-]+)?)\s+(cohort|arm|group|stratum)s\Z")
+
+
+def _each_named(free: str) -> list[str]:
+    m = _SEVERAL_NAMED.match(free.strip())
+    if m is None:
+        return []
+    firsts = [w for w in re.split(r"(?i)\s*(?:,|/|\band\b|\bor\b)\s*", m.group(1)) if w]
+    return [f"{w}{m.group(3)} {m.group(4)}" for w in [*firsts, m.group(2)]]
+
+
 # "X. This is a requirement only for entry into the expansion phase.", "(required for the
 # MTD expansion cohort only)": a sentence or bracket that gives the whole criterion to a part
 _ONLY_FOR_PORTION = re.compile(
@@ -166,6 +208,9 @@ _ONLY_FOR_PORTION = re.compile(
 def portion_only(text: str) -> tuple[tuple[str, str], ...] | None:
     """The part a criterion's last sentence gives it to ("... This is required only for the
     dose expansion phase.", "... (Extension and B2 cohorts only)"), if any."""
+    tail = probe(text[-160:])
+    if "only" not in tail and "required" not in tail and "mandatory" not in tail:
+        return None  # (the words both readings below need, looked for first)
     m = _ONLY_FOR_PORTION.search(text, max(0, len(text) - 160))
     if m is not None:
         return ((portion_id(m.group("name")), m.group("name")),)

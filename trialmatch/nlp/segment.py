@@ -25,6 +25,7 @@ from trialmatch.nlp.sections import (
     Heading,
     bullet_of,
     classify,
+    free_portion,
     inline_cohort,
     named_portion,
     portion_id,
@@ -195,6 +196,10 @@ class _Builder:
         # parts named only inside a criterion ("X. In the expansion cohort, Y"): the
         # criteria outside them are everyone's, a cohort of its own
         self.asides: set[str] = set()
+        # parts named by a heading or an inclusion criterion ("For the lung cohort: ...");
+        # parts named by exclusions only ("For the A and B cohorts, no earlier X") leave the
+        # other patients a cohort of their own
+        self.entered: set[str] = set()
         # a part whose list items name parts of it ("Part 2:" / "1. Arm A: ..." / "2. Arm B:
         # ..."): part -> its sub-parts, which take its criteria and its place
         self.subparts: dict[tuple[str, ...], list[str]] = {}
@@ -219,6 +224,7 @@ class _Builder:
             self.scope = self._remember(h.cohorts) if h.cohorts else self.outer
             if h.source == "cohort.group":  # "For group X, the following criteria:"
                 self.portions.update(ident for ident, _label in h.cohorts)
+                self.entered.update(ident for ident, _label in h.cohorts)
             elif h.cohorts and (h.additive or re.match(r"(?i)\s*(?:additional|further|extra)\b",
                                                         h.label)):
                 self.additions = True
@@ -233,6 +239,7 @@ class _Builder:
             self.outer = None
             if h.source == "cohort.portion":
                 self.portions.update(ident for ident, _label in h.cohorts)
+                self.entered.update(ident for ident, _label in h.cohorts)
         else:
             self.scope = self.outer = None
         self.nested = self.listed = None
@@ -304,7 +311,10 @@ class _Builder:
         c = Criterion(self.section, start, end, text, scope, parent,
                       0 if parent is None else self.criteria[parent].depth + 1, style)
         inline = inline_cohort(text)
-        named = named_portion(text) if not inline and self.scope is None else None
+        # (a part named by one alternative of a list, "one of: - A / - for the naive cohort:
+        # B", stays an alternative: as a cohort of its own, the list would hold without it)
+        named = None if inline or self.scope is not None or (up is not None and up.any_of) \
+            else self._named(text)
         if inline:
             ids, at = inline
             c.cohorts = self._remember(ids) or self.scope
@@ -319,6 +329,8 @@ class _Builder:
         elif named:  # "For the expansion cohort, patients must ...": that cohort only
             c.cohorts = self._remember(named[0])
             self.portions.update(ident for ident, _label in named[0])
+            if self.section == "inclusion":
+                self.entered.update(ident for ident, _label in named[0])
             c.named = True
             c.label = named[1] >= len(text.rstrip())
         self.criteria.append(c)
@@ -328,6 +340,20 @@ class _Builder:
             self.stack.append((style, indent, len(self.criteria) - 1))
         self.open = True
         self.last_line = text
+
+    def _named(self, text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
+        """The part a criterion opens by naming: by what it does ("For the expansion cohort,
+        ..."), or in words of its own ("For the melanoma arm: ...") by an inclusion criterion
+        or by an exclusion that names parts named before; an exclusion alone names no
+        population ("For the A and B cohorts, no earlier X": manual review)."""
+        named = named_portion(text)
+        if named is not None:
+            return named
+        free = free_portion(text)
+        if free is not None and (self.section == "inclusion"
+                                 or all(i in self.cohorts for i, _ in free[0])):
+            return free
+        return None
 
     def _parent(self, style: str, indent: int) -> int | None:
         closed = None  # the indent of the deepest item just closed
@@ -500,7 +526,9 @@ def segment(text: str) -> Layout:
     """Split eligibility text into criteria (see the module docstring for the rules)."""
     b = _Builder()
     lines = list(layout_lines(text))
-    titles = _titles(lines) if _INCLUSION_TWICE.search(text) else {}
+    # (a text that names inclusion criteria twice: the word counted first, the phrase checked)
+    titles = _titles(lines) if probe(text).count("inclusion") >= 2 \
+        and _INCLUSION_TWICE.search(text) else {}
     for pos, line in lines:
         if not line.strip():
             if b.criteria and b.open and not b.blank and _bracket_left_open(b, text):
@@ -560,7 +588,8 @@ def segment(text: str) -> Layout:
     # ; so are they when the text names one part only, by what it does ("Dose expansion
     # cohort:", "For the randomised phase, ...")
     lone_part = len(b.cohorts) == 1 and (not b.headed and b.only and not b.labelled
-                                         or set(b.cohorts) == b.portions)
+                                         or set(b.cohorts) == b.portions) \
+        or bool(b.cohorts) and set(b.cohorts) <= b.portions and not b.entered & set(b.cohorts)
     _subdivide(b)
     aside = bool(b.cohorts) and set(b.cohorts) <= b.asides
     return Layout(b.criteria, b.cohorts,
