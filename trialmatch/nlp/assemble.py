@@ -24,6 +24,7 @@ from trialmatch.nlp.findings import (
     prior_heading,
     units,
 )
+from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
@@ -1660,6 +1661,7 @@ _ADJUVANT_ALLOWED = re.compile(r"(?i)\b(?:neo-?)?adjuvant\b[^.;:]{0,80}?\b(?:all
                                # the treatment of hypercalcaemia allowed")
                                r"|\bfor\s+(?:the\s+)?(?:treatment|management|control|prevention)"
                                r"\s+of\b[^.;:]{0,80}?\b(?:allowed|permitted|acceptable)\b")
+_PERMITTING = ("allowed", "permitted", "acceptable", "eligible")  # (one is in every match)
 # the setting's treatment named by no drug or class: any ("prior adjuvant therapy", "earlier
 # neoadjuvant or adjuvant treatment")
 _ADJUVANT_ANY = re.compile(r"(?i)\b(?:neo-?)?adjuvant\s+(?:or\s+(?:neo-?)?adjuvant\s+)?"
@@ -1676,7 +1678,8 @@ def _setting_allowed(layout: Layout, nodes: dict[int, Node],
     allowed: list[tuple[tuple[str, ...] | None, str]] = []
     for i, c in enumerate(layout.criteria):
         drugs = [m for m in ms_of[i] if m.label == "drug"]
-        if _ADJUVANT_ALLOWED.search(c.text) and all("permission" in m.mods for m in drugs) \
+        if any(w in probe(c.text) for w in _PERMITTING) and _ADJUVANT_ALLOWED.search(c.text) \
+                and all("permission" in m.mods for m in drugs) \
                 and not any(isinstance(n, PriorTherapy) for n in walk(nodes[i])):
             allowed += [(c.cohorts, m.data["concept"]) for m in drugs if m.data.get("concept")] \
                 or ([(c.cohorts, ANY_TREATMENT)] if _ADJUVANT_ANY.search(c.text) else [])

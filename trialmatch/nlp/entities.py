@@ -1099,7 +1099,7 @@ _WORD = re.compile(r"\S+")
 _HISTOLOGY_NOUNS = (r"component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|"
                     r"morphology|differentiation")
 _HISTOLOGY_AFTER = re.compile(
-    r"(?i)\s*\)?\s*(?:\([^()]{0,20}\)\s*)?,?\s*(?:(?:with|of|having|containing|showing)\s+"
+    r"(?i)\s*+\)?\s*+(?:\([^()]{0,20}\)\s*+)?,?\s*+(?:(?:with|of|having|containing|showing)\s+"
     r"(?:an?\s+)?)?(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?:\([^()]{0,12}\)\s*)?"
     r"(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
     rf"(?:{_HISTOLOGY_NOUNS}|type)\b")
@@ -1116,7 +1116,7 @@ _HISTOLOGY_OF = re.compile(
 # A histology a cancer named before lacks: "RCC without any clear (conventional) cell
 # component", "ovarian cancer with no serous histology": the type without that subtype.
 _HISTOLOGY_WITHOUT = re.compile(
-    r"(?i)\s*\)?\s*,?\s*(?:without|lacking|with\s+no)\s+(?:an?\s+|any\s+)?(?P<word>[a-z]{4,20})"
+    r"(?i)\s*+\)?\s*+,?\s*+(?:without|lacking|with\s+no)\s+(?:an?\s+|any\s+)?(?P<word>[a-z]{4,20})"
     r"(?:\s*\([^()]{0,20}\))?(?:[- ]cells?)?(?:\s*\([^()]{0,20}\))?\s+"
     rf"(?:{_HISTOLOGY_NOUNS})\b")
 
@@ -1125,7 +1125,7 @@ _HISTOLOGY_WITHOUT = re.compile(
 # (other than squamous cell carcinoma)", "ovarian cancer of any histology except mucinous or
 # clear cell".
 _EXCEPT_AFTER = re.compile(
-    r"(?i)\s*[,(]?\s*(?:of\s+any\s+(?:histolog\w*|sub-?types?|types?)\s*,?\s*)?"
+    r"(?i)\s*+[,(]?\s*+(?:of\s+any\s+(?:histolog\w*|sub-?types?|types?)\s*+,?\s*+)?"
     r"(?:excluding|except(?:\s+for)?|other\s+than|but\s+not|apart\s+from|"
     r"with\s+the\s+exception\s+of)\s+(?:the\s+|those\s+of\s+|any\s+)?"
     r"(?P<words>[a-z][a-z\-]*(?:(?:\s*,\s*|\s+|\s*/\s*)[a-z][a-z\-]*){0,7}?)\s*"

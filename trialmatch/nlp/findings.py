@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from trialmatch.nlp.context import left_cue, negation, origin_near
+from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.mentions import ByStart, Mention
 from trialmatch.nlp.phrases import (
     EXAMPLE_OPENERS,
@@ -561,6 +562,7 @@ _TERMS_NOTE = re.compile(r"(?i)\bnote\s*:\s*(?=[^:]{0,300}?\b(?:classification|t
 
 # A number of patients of a kind the study plans to enrol ("at least 10 patients with the
 # T315I mutation will be enrolled in cohort 1"): an accrual target, not a criterion.
+_ACCRUAL_NOUNS = ("patient", "subject", "participant", "case")  # (one is in every match)
 _ACCRUAL = re.compile(
     r"(?i)\b(?:(?:at\s+least|up\s+to|approximately|about|around|a\s+(?:minimum|maximum)\s+of|"
     r"no\s+more\s+than|a\s+total\s+of)\s+)?\d{1,4}\s+(?:[\w+/-]+\s+){0,3}?(?:patients|subjects|"
@@ -638,7 +640,9 @@ def units(ctx: Context) -> list[Unit]:
     topic = _TOPIC.match(ctx.text, ctx.start, ctx.end)
     if topic is not None and _BACK_REFERENCE.search(ctx.text, topic.end(), ctx.end):
         ms = [m for m in ms if m.start >= topic.end() or m.label != "drug"]
-    rules = _group_rules(ctx) + [m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
+    low = probe(ctx.text[ctx.start:ctx.end])
+    rules = _group_rules(ctx) + ([m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
+                                 if any(w in low for w in _ACCRUAL_NOUNS) else [])
     note = _TERMS_NOTE.search(ctx.text, ctx.start, ctx.end)
     if note is not None:
         rules.append((note.start(), ctx.end))
@@ -1248,6 +1252,8 @@ def _only_allowed(m: Mention, ctx: Context) -> Unit | None:
     if m.label != "drug" or "permission" not in m.mods or m.used:
         return None
     floor = max(ctx.start, m.start - 120)
+    if "only" not in probe(ctx.text[floor:min(ctx.end, m.end + 120)]):
+        return None  # (the word both readings need, looked for first)
     for found in _ONLY_TREATMENTS_ALLOWED.finditer(ctx.text, floor, min(ctx.end, m.end + 120)):
         a, b = found.span("named") if found.group("named") else found.span("named2")
         if not a <= m.start < b:
@@ -2564,7 +2570,8 @@ _BOTH_SEXES_ITEM = re.compile(r"(?im)^\W*(?:(?:adult|all)\s+)?(?:men|males?)\s+(
 def _both_sexes_named(text: str) -> bool:
     """Whether a criterion opens by taking both sexes ("Male or female patients aged ..."):
     then "Women ..." elsewhere names a group of the patients, not the population's sex."""
-    return _BOTH_SEXES_ITEM.search(text) is not None
+    low = probe(text)
+    return ("men" in low or "male" in low) and _BOTH_SEXES_ITEM.search(text) is not None
 
 
 # a drug named by its dosing in the study: "after the last dose of X", "after the last X dose",
