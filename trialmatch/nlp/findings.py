@@ -45,6 +45,7 @@ from trialmatch.rules.nodes import (
     Sex,
     Signature,
     Unparsed,
+    walk,
 )
 
 _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|had|received|receiving|receipt\s+of|"
@@ -470,10 +471,12 @@ def _history_group(ctx: Context, lo: int, hi: int, cancers: bool) -> tuple[int, 
     return (lo, hi) if cancers and _treatment_for_group(ctx, lo, hi) else None
 
 
-def _group_rules(ctx: Context) -> list[tuple[int, int]]:
+def _group_rules(ctx: Context, groups: list[tuple[int, int, int, int]] | None = None
+                 ) -> list[tuple[int, int]]:
     """The spans of the sentences of the criterion that are rules for a group of patients
     with a cancer (see _CANCER_GROUP) or a history or state (_HISTORY_GROUP); inclusion
-    criteria only."""
+    criteria only. `groups` gets (sentence start, group name start, name end, sentence end)
+    of the rules whose subject names cancers only ("Patients with X must ...")."""
     if ctx.section != "inclusion":
         return []
     spans = []
@@ -506,12 +509,17 @@ def _group_rules(ctx: Context) -> list[tuple[int, int]]:
         # if ..." keeps its marker read; a subject naming a condition and nothing the
         # parser reads ("Patients with brain involvement must have stable disease") is a
         # group the sentence binds, whatever it then names
+        if groups is not None and name == "group" and "cancer" in inside \
+                and all(label in ("cancer", "cue", "gene", "measure") for label in inside):
+            groups.append((lo, a, b, hi))
         if ("cancer" in inside and all(label in _GROUP_WORDS for label in inside)) or (
                 not inside and name == "group" and not g.group("comma")
                 and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40))) or (
                 _marker_history_rule(ctx, inside, b, hi) and name == "group"
                 and not g.group("comma")):
             spans.append((lo, hi))
+    if groups:  # (only the rules read as such)
+        groups[:] = [g for g in groups if (g[0], g[3]) in spans]
     return spans
 
 
@@ -641,8 +649,9 @@ def units(ctx: Context) -> list[Unit]:
     if topic is not None and _BACK_REFERENCE.search(ctx.text, topic.end(), ctx.end):
         ms = [m for m in ms if m.start >= topic.end() or m.label != "drug"]
     low = probe(ctx.text[ctx.start:ctx.end])
-    rules = _group_rules(ctx) + ([m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
-                                 if any(w in low for w in _ACCRUAL_NOUNS) else [])
+    groups: list[tuple[int, int, int, int]] = []
+    rules = _group_rules(ctx, groups) + ([m.span() for m in _ACCRUAL.finditer(ctx.text, ctx.start, ctx.end)]
+                                         if any(w in low for w in _ACCRUAL_NOUNS) else [])
     note = _TERMS_NOTE.search(ctx.text, ctx.start, ctx.end)
     if note is not None:
         rules.append((note.start(), ctx.end))
@@ -654,14 +663,21 @@ def units(ctx: Context) -> list[Unit]:
     if ctx.section == "inclusion":
         rules += [m.span() for m in _MARKER_SUBJECT.finditer(ctx.text, ctx.start, ctx.end)]
     if rules:
+        implied = [u for span in groups if (u := _group_implication(ms, span, ctx)) is not None]
         ms = [m for m in ms if not any(a <= m.start < b for a, b in rules)]
+    out = _units_of(ms, ctx, ctx.end) + (implied if rules else [])
+    return _scored_status(sorted(out, key=lambda u: u.start), ctx)
+
+
+def _units_of(ms: list[Mention], ctx: Context, limit: int) -> list[Unit]:
+    """The units of some mentions of the criterion: their phrases' and their own."""
     out: list[Unit] = []
     phrases, orphans = build_phrases(ms, ctx.text)
     attach_orphans(phrases, orphans, ctx.text)
     if not phrases and orphans:
         phrases = implied_phrases(orphans)
         attach_orphans(phrases, orphans, ctx.text)  # "T315I or T315A": the gene T315I names
-    for g in build_groups(phrases, ctx.cues, ctx.text, ctx.end):
+    for g in build_groups(phrases, ctx.cues, ctx.text, limit):
         unit = group_unit(g, ctx)
         if unit is not None:
             out.append(unit)
@@ -669,7 +685,35 @@ def units(ctx: Context) -> list[Unit]:
         unit = (_only_allowed(m, ctx) if "permission" in m.mods else None) or mention_unit(m, ctx)
         if unit is not None:
             out.append(unit)
-    return _scored_status(sorted(out, key=lambda u: u.start), ctx)
+    return out
+
+
+def _group_implication(ms: list[Mention], span: tuple[int, int, int, int],
+                       ctx: Context) -> Unit | None:
+    """The rule of a sentence for the patients of some cancer types about their treatment
+    ("Patients with KRAS wild-type colorectal cancer must have received cetuximab or
+    panitumumab"): any(not(the group), the rule), so the other patients need nothing of it;
+    None when the group or the rule is not read whole (the sentence is left for review)."""
+    lo, a, b, hi = span
+    named = [m for m in ms if a <= m.start and m.end <= b]
+    said = [m for m in ms if b <= m.start and m.end <= hi]
+    if not named or not said or any(m.label != "drug" for m in said) \
+            or any(m.label == "cancer" and m.mods for m in named):
+        return None
+    group = [u.node for u in _units_of(named, ctx, b) if not u.permitted]
+    rule = [u.node for u in _units_of(said, ctx, hi) if not u.permitted]
+    if not group or not rule or not all(_treatment_only(n) for n in rule) \
+            or not all(isinstance(n, (Diagnosis, Alteration, Measurement, Expression))
+                       for x in group for n in walk(x) if not isinstance(n, (All, AnyOf, Not))):
+        return None
+    prov = ctx.prov(lo, hi, "findings.group_rule")
+    whom = group[0] if len(group) == 1 else All(tuple(group), prov=prov)
+    then = rule[0] if len(rule) == 1 else All(tuple(rule), prov=prov)
+    return Unit(AnyOf((Not(whom, prov=prov), then), prov=prov), lo, hi)
+
+
+def _treatment_only(node: Node) -> bool:
+    return all(isinstance(n, (PriorTherapy, All, AnyOf, Not)) for n in walk(node))
 
 
 # "2+ to 3+ overexpression of HER2": the staining scores say what the overexpression is
@@ -1164,9 +1208,10 @@ _STANDALONE_BIOMARKERS = frozenset({"signature", "measure", "tmb", "philadelphia
 
 
 # "melanoma or other solid tumours", "colorectal cancer or another gastrointestinal cancer",
-# "multiple myeloma (MM) or other plasma cell disorders"
+# "multiple myeloma (MM) or other plasma cell disorders", "RCC or other advanced refractory
+# histologically or cytologically confirmed solid tumours" (a few words of state between)
 _OR_OTHER_BEFORE = re.compile(r"(?i)[\s,]*(?:\([^()]{0,30}\)[\s,]*)?(?:or|and/or)\s+(?:any\s+|an\s+)?(?:other|another)\s+"
-                              r"(?:[\w-]+\s+){0,2}\Z")
+                              r"(?:[\w-]+\s+){0,6}\Z")
 
 
 _OTHER_ITEM = re.compile(r"(?i)\W{0,6}(?:any\s+)?other\s+(?:[\w-]+\s+){0,3}")

@@ -101,7 +101,7 @@ def without_contradictions(rule: Node, ontology) -> Node:
                        and not any(_relation(ontology, kept, code) == 2 for kept in spared)
                        for code in choice) for choice in required)
 
-    marked = _with_marker(rule)
+    marked = _with_marker(rule) | _conditions(rule)
     spared = _spared(rule)
 
     def visit(node: Node, negated: bool, _depth: int) -> Node:
@@ -129,6 +129,19 @@ def _spared(rule: Node) -> dict[int, list[str]]:
             for c in node.items if kept else ():
                 if diagnosis_choice(c) is not None:
                     out[id(c)] = kept
+    return out
+
+
+def _conditions(rule: Node) -> set[int]:
+    """The ids of the nodes under the `not` of a rule for one group ("patients with MCL must
+    have had rituximab": any(not(MCL), rituximab)): the group the rule binds, not a cancer
+    the trial rules out."""
+    out: set[int] = set()
+    for node in walk(rule):
+        if isinstance(node, AnyOf) and any(not isinstance(c, Not) for c in node.items):
+            for c in node.items:
+                if isinstance(c, Not) and not isinstance(c.item, Unparsed):
+                    out.update(id(x) for x in walk(c.item))
     return out
 
 

@@ -72,7 +72,8 @@ class Layout:
     base: bool = False
 
 
-_NEXT_SENTENCE = re.compile(r"[.;]\s+(?=[A-Z(])")
+# (also a clause after a semicolon that opens with "for" or "in": "...; for Phase 2, X")
+_NEXT_SENTENCE = re.compile(r"[.;]\s+(?=[A-Z(])|;\s+(?=(?i:for|in)\s)")
 _ONLY = re.compile(r"(?i)\bonly\b")
 # a part's label that opens a sentence as a label: "Phase 2 only ...", "Phase 2: ..."
 _LABELLED = re.compile(r"(?i)\bonly\b|[:：]")
