@@ -332,3 +332,21 @@ def test_a_regimen_read_from_its_drugs_has_those_drugs(ontology):
     assert got[("P-MORE", "T-OTHER")] == "ineligible"
     assert got[("P-TCH", "T-TRAS")] == "eligible"
     assert "trastuzumab" in ontology.drug_concepts("docetaxel, carboplatin, and trastuzumab")
+
+
+def test_a_treatment_required_of_one_cancer_group_binds_that_group_only(ontology):
+    """"Patients with APL must have had arsenic trioxide" is any(not(APL), the drug): an AML
+    patient needs no arsenic, an APL patient without it is ineligible, one with no known
+    history possible (both matchers)."""
+    rule = 'all(any(diagnosis(AML), diagnosis(APLPMLRARA)), any(not(diagnosis(APLPMLRARA)), prior("arsenic trioxide")))'
+    aml = make_patient(ontology, id="P-AML", diagnosis={"oncotree": "AML"}, prior_therapies=[])
+    apl = make_patient(ontology, id="P-APL", diagnosis={"oncotree": "APLPMLRARA"},
+                       prior_therapies=["tretinoin"])
+    given = make_patient(ontology, id="P-ATO", diagnosis={"oncotree": "APLPMLRARA"},
+                         prior_therapies=["tretinoin", "arsenic trioxide"])
+    unknown = make_patient(ontology, id="P-UNK", diagnosis={"oncotree": "APLPMLRARA"})
+    got = statuses(ontology, [trial("T-APL-ATO", rule)], [aml, apl, given, unknown])
+    assert got[("P-AML", "T-APL-ATO")] == "eligible"
+    assert got[("P-APL", "T-APL-ATO")] == "ineligible"
+    assert got[("P-ATO", "T-APL-ATO")] == "eligible"
+    assert got[("P-UNK", "T-APL-ATO")] == "possible"
