@@ -1097,7 +1097,7 @@ _WORD = re.compile(r"\S+")
 # carcinoma of predominantly clear cell histology", "ovarian cancer, serous subtype".
 # the nouns that say the word before them is a histology ("clear cell component")
 _HISTOLOGY_NOUNS = (r"component|histology|histologic(?:al)?\s+(?:sub)?type|sub-?type|features?|"
-                    r"morphology|differentiation")
+                    r"morphology|differentiation|origin")  # ("RCC of clear cell origin")
 _HISTOLOGY_AFTER = re.compile(
     r"(?i)\s*+\)?\s*+(?:\([^()]{0,20}\)\s*+)?,?\s*+(?:(?:with|of|having|containing|showing)\s+"
     r"(?:an?\s+)?)?(?:predominant(?:ly)?\s+|mainly\s+|mostly\s+)?(?:\([^()]{0,12}\)\s*)?"

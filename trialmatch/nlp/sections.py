@@ -54,10 +54,10 @@ def _untrail(text: str) -> str:
         text = cut
 
 
-_ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4})(?![A-Za-z0-9])"
+_ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4}[ab]?)(?![A-Za-z0-9])"
 _KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
 _INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?(?P<label>{_KIND}(?i:s)?\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
-                     r"|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
+                     r"|[IVX]{1,4}[ab]|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
                      r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?"
                      # ("Cohort C (thyroid cancer): ...": what the part holds, in brackets)
                      r"(?:\s*\([^()\n:]{1,40}\))?\s*[:：]\s*(?=\S)")
