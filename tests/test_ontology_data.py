@@ -33,6 +33,7 @@ HEADERS = {
     "cancer_also.tsv": ["code", "also", "note"],
     "cancer_unspecified.tsv": ["code", "within", "note"],
     "cancer_stated.tsv": ["code", "note"],
+    "cancer_defining.tsv": ["code", "gene", "type", "partner", "note"],
 }
 MULTI_VALUED = {
     "cancer_types.tsv": ["synonyms"],
@@ -44,6 +45,7 @@ MULTI_VALUED = {
     "cancer_also.tsv": [],
     "cancer_unspecified.tsv": ["within"],
     "cancer_stated.tsv": [],
+    "cancer_defining.tsv": [],
 }
 OUR_EXTRA_CODES = {"SOLID", "HEME"}
 HEME_TISSUES = {"MYELOID", "LYMPH"}

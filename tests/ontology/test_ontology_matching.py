@@ -350,3 +350,39 @@ def test_a_treatment_required_of_one_cancer_group_binds_that_group_only(ontology
     assert got[("P-APL", "T-APL-ATO")] == "ineligible"
     assert got[("P-ATO", "T-APL-ATO")] == "eligible"
     assert got[("P-UNK", "T-APL-ATO")] == "possible"
+
+
+def test_an_alteration_that_defines_the_type_is_the_patients(ontology):
+    """`cancer_defining.tsv`: a CML carries the BCR-ABL1 fusion and an APL the PML-RARA one
+    by definition, so a record naming the type without a test result meets a trial that
+    requires the fusion and is ruled out by one that excludes it (both matchers); a type with
+    no defining alteration leaves the fusion unknown."""
+    import pytest
+
+    if "CML" not in ontology.defining:
+        pytest.skip("the mini ontology has no defining alterations")
+    cml = make_patient(ontology, id="P-CML", diagnosis={"oncotree": "CML"})
+    apl = make_patient(ontology, id="P-APL", diagnosis={"oncotree": "APLPMLRARA"},
+                       alterations=[{"gene": "FLT3", "type": "mutation"}], tested_genes=["FLT3"])
+    aml = make_patient(ontology, id="P-AML", diagnosis={"oncotree": "AML"})
+    got = statuses(ontology, [trial("T-PH", "fusion(BCR, partner=ABL1)"),
+                              trial("T-NO-PML", "not(fusion(PML, partner=RARA))")], [cml, apl, aml])
+    assert got[("P-CML", "T-PH")] == "eligible"
+    assert got[("P-AML", "T-PH")] == "possible"
+    assert got[("P-APL", "T-NO-PML")] == "ineligible"
+    assert got[("P-CML", "T-NO-PML")] == "possible"
+
+
+def test_defining_alterations_are_checked():
+    from trialmatch.ontology.load import Row, table_problems
+    from trialmatch.ontology.stored import embedded_tables
+
+    def problems(*rows):
+        return table_problems({**embedded_tables(), "cancer_defining": [
+            Row(i, {"code": c, "gene": g, "type": t, "partner": p, "note": ""}, "d.tsv")
+            for i, (c, g, t, p) in enumerate(rows, 1)]})
+    assert problems(("CML", "BCR", "fusion", "ABL1")) == []
+    assert "unknown cancer code 'NOPE'" in problems(("NOPE", "BCR", "fusion", "ABL1"))[0]
+    assert "unknown gene 'NOGENE'" in problems(("CML", "NOGENE", "fusion", ""))[0]
+    assert "not one of" in problems(("CML", "BCR", "amplification", ""))[0]
+    assert "for a fusion only" in problems(("AMLNPM1", "NPM1", "mutation", "BCR"))[0]

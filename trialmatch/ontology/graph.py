@@ -76,6 +76,8 @@ class Ontology:
         # code of unstated subtype -> the groups whose subtypes it leaves open
         self.unspecified: dict[str, tuple[str, ...]] = {}
         self.stated: frozenset[str] = frozenset()
+        # code -> the alterations its tumours carry by definition: (gene, type, partner)
+        self.defining: dict[str, tuple[tuple[str, str, str | None], ...]] = {}
         # gene -> (first codon, last codon, exon) of each exon range (`exon_at`)
         self.exons: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self.imported_genes = ImportedGenes([])  # an HGNC import, below the curated genes
@@ -108,6 +110,10 @@ class Ontology:
                            and all(str(w) in ont.cancers for w in r["within"])}
         ont.stated = frozenset(str(r["code"]) for r in tables.get("cancer_stated", ())
                                if str(r["code"]) in ont.cancers)
+        for r in tables.get("cancer_defining", ()):
+            if str(r["code"]) in ont.cancers:
+                ont.defining[str(r["code"])] = (*ont.defining.get(str(r["code"]), ()), (
+                    str(r["gene"]), str(r["type"]), str(r.get("partner") or "") or None))
         for row in tables["gene_families"]:
             ont.family_rows[str(row["family"])] = row
         for row in tables["genes"]:

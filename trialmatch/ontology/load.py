@@ -35,6 +35,8 @@ OPTIONAL_FILES = {
     "cancer_stated": ("code", "note"),
     # the protein positions each exon of a gene encodes ("688-728")
     "gene_exons": ("gene", "exon", "codons", "note"),
+    # an alteration every tumour of a type carries by definition (CML: BCR-ABL1 fusion)
+    "cancer_defining": ("code", "gene", "type", "partner", "note"),
 }
 LIST_COLUMNS = {"synonyms", "aliases", "previous", "families", "brands", "classes", "targets",
                 "members", "within"}
@@ -185,6 +187,30 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
     problems += _unspecified_problems(tables.get("cancer_unspecified", []), cancers)
     problems += _stated_problems(tables.get("cancer_stated", []), cancers)
     problems += _exon_problems(tables.get("gene_exons", []), genes, other_genes)
+    problems += _defining_problems(tables.get("cancer_defining", []), cancers, genes, other_genes)
+    return problems
+
+
+_DEFINING_TYPES = ("fusion", "mutation")
+
+
+def _defining_problems(rows: list[Row], cancers: dict[str, Row], genes: dict[str, Row],
+                       other_genes: Container[str]) -> list[str]:
+    """A defining alteration names a known code, a known gene (and partner, for a fusion
+    only) and a type the profiles use: fusion or mutation."""
+    problems: list[str] = []
+    for row in rows:
+        code, gene, kind = str(row["code"]), str(row["gene"]), str(row["type"])
+        partner = str(row.get("partner") or "")
+        if code not in cancers:
+            problems.append(f"{row.where()}: unknown cancer code {code!r}")
+        for g in (gene, partner) if partner else (gene,):
+            if g not in genes and g not in other_genes:
+                problems.append(f"{row.where()}: unknown gene {g!r}")
+        if kind not in _DEFINING_TYPES:
+            problems.append(f"{row.where()}: type {kind!r} is not one of {', '.join(_DEFINING_TYPES)}")
+        elif partner and kind != "fusion":
+            problems.append(f"{row.where()}: a partner gene is for a fusion only")
     return problems
 
 

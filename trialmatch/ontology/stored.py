@@ -119,6 +119,8 @@ def merge(base: dict[str, list[Row]], sources: list[dict[str, Any]]
                              if str(r["code"]) in current and str(r["also"]) in current]
     tables["cancer_stated"] = [r for r in tables.get("cancer_stated", [])
                                if str(r["code"]) in current]
+    tables["cancer_defining"] = [r for r in tables.get("cancer_defining", [])
+                                 if str(r["code"]) in current]
     tables["cancer_unspecified"] = [
         r for r in tables.get("cancer_unspecified", [])
         if str(r["code"]) in current and all(str(w) in current for w in r["within"])]

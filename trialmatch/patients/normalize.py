@@ -140,10 +140,27 @@ class Normalizer:
                 for drug in entry)))
         if errors:
             return None, warnings, errors
+        found = [f for f in findings if f is not None]
         return PatientFacts(
             id=p.id, sex=p.sex, oncotree=oncotree, numbers=numbers, statuses=statuses,
-            flags=flags, findings=tuple(f for f in findings if f is not None),
+            flags=flags, findings=tuple(found + self.defining(oncotree, found)),
             tested_genes=tested, prior_therapies=priors), warnings, errors
+
+    def defining(self, code: str | None, found: list[Finding]) -> list[Finding]:
+        """The alterations the patient's cancer type carries by definition
+        (`cancer_defining.tsv`: a CML has the BCR-ABL1 fusion), for the type and the types
+        above it, unless the profile already reports an alteration of that kind in the gene
+        or its partner."""
+        if code is None:
+            return []
+        out: list[Finding] = []
+        for c in (code, *self.ont.cancer_ancestors(code)):
+            for gene, kind, partner in self.ont.defining.get(c, ()):
+                genes = {gene, partner} - {None}
+                if any(f.type == kind and ({f.gene, f.partner} & genes) for f in found + out):
+                    continue
+                out.append(Finding(gene=gene, type=kind, partner=partner))
+        return out
 
     @staticmethod
     def _each(names: list[str], where: str, resolve, what: str,
