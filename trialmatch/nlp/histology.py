@@ -19,14 +19,20 @@ from trialmatch.nlp.population import required_codes
 from trialmatch.rules.nodes import AnyOf, Diagnosis, Node, Unparsed
 from trialmatch.rules.rewrite import rewrite
 
-# The whole item: who has it (optional), the histology word, a histology noun, and at most
-# a closing "is excluded" / "is not allowed".
+# The whole item: who has it (optional), the histology word (or a list of them: "mucinous
+# or clear cell histology"), a histology noun, and at most a closing "is excluded" / "is not
+# allowed".
+_WORD = r"[a-z]{4,20}(?:[- ]cells?)?"
 _ITEM = re.compile(
     r"(?i)\W{0,3}(?:(?:patients|subjects|participants)\s+with\s+(?:an?\s+)?|has\s+(?:an?\s+)?"
     r"|known\s+)?(?:(?:tumou?rs?|cancers?|carcinomas?|disease)\s+(?:of|with)\s+(?:an?\s+)?)?"
-    r"(?:(?:predominant(?:ly)?|mainly|mostly|pure)\s+)?(?P<word>[a-z]{4,20})(?:[- ]cells?)?\s+"
-    r"(?:histology|histologic(?:al)?\s+(?:sub)?type|component|morphology|(?P<named>carcinomas?))"
+    rf"(?:(?:predominant(?:ly)?|mainly|mostly|pure)\s+)?(?P<words>{_WORD}(?:\s*(?:,\s*(?:or|and)?"
+    rf"|/|\bor\b|\band\b|\band/or\b)\s*{_WORD}){{0,5}})\s+"
+    r"(?:histology|histologies|histologic(?:al)?\s+(?:sub)?types?|components?|morphology|"
+    r"(?P<named>carcinomas?))"
     r"(?:\s+(?:is|are)\s+(?:excluded|not\s+(?:allowed|eligible|permitted)))?\W{0,3}")
+_ONE_WORD = re.compile(r"(?i)([a-z]{4,20})(?:[- ]cells?)?")
+_JOINS = frozenset({"and", "or"})
 
 
 def histology_items(rule: Node, subtypes: dict[tuple[str, str], str]) -> Node:
@@ -44,10 +50,15 @@ def histology_items(rule: Node, subtypes: dict[tuple[str, str], str]) -> Node:
             # ("squamous cell carcinoma" required may be one item of a list of histologies,
             # whose other items were not read: ruled out it is the cohort's subtype)
             return node
-        word = m.group("word").lower()
-        found = sorted({subtypes[(code, word)] for code in required if (code, word) in subtypes})
-        if not found:
+        words = [w.lower() for w in _ONE_WORD.findall(m.group("words"))
+                 if w.lower() not in _JOINS]
+        each = [{subtypes[(code, w)] for code in required if (code, w) in subtypes}
+                for w in words]
+        # (every word a subtype when required, or a histology the list allows would be
+        # missing; ruled out, the words read are each ruled out)
+        if not any(each) or (not negated and not all(each)):
             return node
+        found = sorted(set().union(*each))
         leaves = tuple(Diagnosis(code, prov=node.prov) for code in found)
         return leaves[0] if len(leaves) == 1 else AnyOf(leaves, prov=node.prov)
 
