@@ -1402,7 +1402,52 @@ def _performance(m: Mention, ctx: Context) -> Node | None:
     if m.data.get("upper") is not None:  # "Karnofsky 20-60%": both bounds
         return All((Performance(m.label, ">=", m.data["value"], prov=prov),
                     Performance(m.label, "<=", m.data["upper"], prov=prov)), prov=prov)
+    value = _loosest_part_limit(m, ctx) if ctx.section == "inclusion" else None
+    if value is not None:
+        prov = ctx.prov(m.start, ctx.end, "findings.part_limits")
+        return Performance(m.label, m.data["op"], value, prov=prov)
     return Performance(m.label, m.data["op"], m.data["value"], prov=prov)
+
+
+# Further limits of the same score for other parts of the study, written after the first
+# ("ECOG <= 1 (phase Ib), <= 2 (phase II)", "ECOG 0-1 for phase 1 and 0-2 for phase 2",
+# "Karnofsky >= 70% (>= 60% in the expansion cohort)")
+_PART_WORD = re.compile(r"(?i)\b(?:phases?|parts?|cohorts?|arms?|strat(?:um|a)|escalation|expansion|"
+                        r"portions?|groups?)\b")
+_CLAUSE_END = re.compile(r"[.;]\s|[.;]\Z")
+# ... each further limit followed by the part it is for ("≤ 2 (phase II)", "0-2 for phase 2",
+# "≥ 60% in the expansion cohort", "≤ 2 for patients in the blast phase")
+_FOR_PART_AFTER = re.compile(r"(?i)\s*[(,]?\s*(?:(?:for|in|during|of)\s+)?(?:the\s+)?(?:patients\s+"
+                             r"(?:in|of|on|with)\s+(?:the\s+)?)?(?:[\w+/-]+\s+){0,3}?(?:phases?|parts?|"
+                             r"cohorts?|arms?|strat(?:um|a)|escalation|expansion|portions?|groups?)\b")
+_MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=))\s*([0-4])\b|\b0\s*(?:-|–|to|or)\s*([0-4])\b")
+_MORE_KARNOFSKY = re.compile(r"(?:≥|>=|=>|>)\s*(\d{2,3})\s*%?|\b(\d{2,3})\s*%?\s+or\s+(?:more|higher|"
+                             r"greater|above)\b")
+
+
+def _loosest_part_limit(m: Mention, ctx: Context) -> float | None:
+    """The loosest of several limits of one score that a criterion gives to the parts of
+    the study it names (each part has its own; a patient meets the trial through the part
+    with the loosest), or None when the criterion gives one limit or names no part."""
+    if any(x.label == m.label and x.start > m.start for x in ctx.ms):
+        return None  # (each limit named with its scale: alternatives read as such)
+    rest = ctx.text[m.end:min(ctx.end, m.end + 120)]
+    stop = _CLAUSE_END.search(rest)  # (within the score's own sentence)
+    rest = rest[:stop.start()] if stop is not None else rest
+    if not _PART_WORD.search(ctx.text, max(ctx.start, m.start - 40), m.end + len(rest)):
+        return None
+    if m.label == "ecog" and m.data["op"] == "<=":
+        more = [float(a) - 1 if a and x.group()[:1] == "<" and x.group()[1:2] != "=" else float(a or b)
+                for x in _MORE_ECOG.finditer(rest) for a, b in [x.groups()]
+                if _FOR_PART_AFTER.match(rest, x.end())]
+        looser = [v for v in more if v > m.data["value"]]
+        return max(looser) if looser else None
+    if m.label == "karnofsky" and m.data["op"] in (">=", ">"):
+        more = [float(a or b) for x in _MORE_KARNOFSKY.finditer(rest) for a, b in [x.groups()]
+                if _FOR_PART_AFTER.match(rest, x.end())]
+        looser = [v for v in more if 10 <= v < m.data["value"]]
+        return min(looser) if looser else None
+    return None
 
 
 def _grades_a_condition(m: Mention, ctx: Context) -> bool:
