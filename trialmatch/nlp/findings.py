@@ -1412,14 +1412,15 @@ def _performance(m: Mention, ctx: Context) -> Node | None:
 # Further limits of the same score for other parts of the study, written after the first
 # ("ECOG <= 1 (phase Ib), <= 2 (phase II)", "ECOG 0-1 for phase 1 and 0-2 for phase 2",
 # "Karnofsky >= 70% (>= 60% in the expansion cohort)")
-_PART_WORD = re.compile(r"(?i)\b(?:phases?|parts?|cohorts?|arms?|strat(?:um|a)|escalation|expansion|"
-                        r"portions?|groups?)\b")
+_PARTS = r"(?:phases?|parts?|cohorts?|arms?|strat(?:um|a)|escalation|expansion|portions?|groups?)"
+_PART_WORD = re.compile(rf"(?i)\b{_PARTS}\b")
+# (the limits are read within the score's own sentence or clause)
 _CLAUSE_END = re.compile(r"[.;]\s|[.;]\Z")
 # ... each further limit followed by the part it is for ("≤ 2 (phase II)", "0-2 for phase 2",
 # "≥ 60% in the expansion cohort", "≤ 2 for patients in the blast phase")
 _FOR_PART_AFTER = re.compile(r"(?i)\s*[(,]?\s*(?:(?:for|in|during|of)\s+)?(?:the\s+)?(?:patients\s+"
-                             r"(?:in|of|on|with)\s+(?:the\s+)?)?(?:[\w+/-]+\s+){0,3}?(?:phases?|parts?|"
-                             r"cohorts?|arms?|strat(?:um|a)|escalation|expansion|portions?|groups?)\b")
+                             rf"(?:in|of|on|with)\s+(?:the\s+)?)?(?:[\w+/-]+\s+){{0,3}}?{_PARTS}\b")
+# the further limits themselves: "≤ 2", "< 3", "0-2"; "≥ 60%", "60% or more"
 _MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=))\s*([0-4])\b|\b0\s*(?:-|–|to|or)\s*([0-4])\b")
 _MORE_KARNOFSKY = re.compile(r"(?:≥|>=|=>|>)\s*(\d{2,3})\s*%?|\b(\d{2,3})\s*%?\s+or\s+(?:more|higher|"
                              r"greater|above)\b")
