@@ -22,7 +22,8 @@ from trialmatch.rules.rewrite import rewrite
 # The whole item: who has it (optional), the histology word (or a list of them: "mucinous
 # or clear cell histology"), a histology noun, and at most a closing "is excluded" / "is not
 # allowed".
-_WORD = r"[a-z]{4,20}(?:[- ]cells?)?"
+_LETTERS = r"[a-z]{4,20}"  # one histology word ("and"/"or" are too short to be one)
+_WORD = rf"{_LETTERS}(?:[- ]cells?)?"
 _ITEM = re.compile(
     r"(?i)\W{0,3}(?:(?:patients|subjects|participants)\s+with\s+(?:an?\s+)?|has\s+(?:an?\s+)?"
     r"|known\s+)?(?:(?:tumou?rs?|cancers?|carcinomas?|disease)\s+(?:of|with)\s+(?:an?\s+)?)?"
@@ -31,8 +32,7 @@ _ITEM = re.compile(
     r"(?:histology|histologies|histologic(?:al)?\s+(?:sub)?types?|components?|morphology|"
     r"(?P<named>carcinomas?))"
     r"(?:\s+(?:is|are)\s+(?:excluded|not\s+(?:allowed|eligible|permitted)))?\W{0,3}")
-_ONE_WORD = re.compile(r"(?i)([a-z]{4,20})(?:[- ]cells?)?")
-_JOINS = frozenset({"and", "or"})
+_ONE_WORD = re.compile(rf"(?i)({_LETTERS})(?:[- ]cells?)?")
 
 
 def histology_items(rule: Node, subtypes: dict[tuple[str, str], str]) -> Node:
@@ -50,8 +50,7 @@ def histology_items(rule: Node, subtypes: dict[tuple[str, str], str]) -> Node:
             # ("squamous cell carcinoma" required may be one item of a list of histologies,
             # whose other items were not read: ruled out it is the cohort's subtype)
             return node
-        words = [w.lower() for w in _ONE_WORD.findall(m.group("words"))
-                 if w.lower() not in _JOINS]
+        words = [w.lower() for w in _ONE_WORD.findall(m.group("words"))]
         each = [{subtypes[(code, w)] for code in required if (code, w) in subtypes}
                 for w in words]
         # (every word a subtype when required, or a histology the list allows would be

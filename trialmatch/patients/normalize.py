@@ -2,7 +2,8 @@
 
 Genes by alias (HER2 -> ERBB2), protein changes to one-letter HGVS, drugs by brand to
 generic names, age on the match date, HER2 status from IHC/ISH/amplification, ECOG and
-Karnofsky each derived from the other. Unknown genes, codes and drugs are kept as given
+Karnofsky each derived from the other, and the alterations a cancer type carries by definition
+(`ontologies/cancer_defining.tsv`: a CML has the BCR-ABL1 fusion) added to the findings. Unknown genes, codes and drugs are kept as given
 with a warning. Protein changes are read as real cohort files write them (splice sites,
 `p.M1?`, `c.` changes: a mutation of the gene without a protein position); one that still
 cannot be read keeps the alteration at gene level with a warning, never rejecting the
@@ -154,7 +155,7 @@ class Normalizer:
         if code is None:
             return []
         out: list[Finding] = []
-        for c in (code, *self.ont.cancer_ancestors(code)):
+        for c in self.ont.cancer_ancestors(code):  # (the code itself included)
             for gene, kind, partner in self.ont.defining.get(c, ()):
                 genes = {gene, partner} - {None}
                 if any(f.type == kind and ({f.gene, f.partner} & genes) for f in found + out):
