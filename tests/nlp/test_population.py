@@ -126,9 +126,15 @@ def test_context_rule_examples(rule, example):
     assert all(cue_words(p) for p in rule.phrases)
     if example.reaches:
         at = example.text.index(example.reaches)
-        target = Mention(rule.applies_to[0], at, at + len(example.reaches), "test")
+        data = {"concept": rule.drug_class} if rule.drug_class else {}
+        target = Mention(rule.applies_to[0], at, at + len(example.reaches), "test", data)
         apply_context(toks, [target], [0])
         assert rule.category in target.mods, (rule.id, example.text)
+        if rule.drug_class:  # a rule of one drug class reaches no other treatment word
+            other = Mention(rule.applies_to[0], at, at + len(example.reaches), "test",
+                            {"concept": "chemotherapy"})
+            apply_context(toks, [other], [0])
+            assert rule.category not in other.mods, (rule.id, example.text)
 
 
 def _tokens(text: str):

@@ -275,7 +275,28 @@ def _triple_negative(_m: re.Match[str], _value: str | None) -> dict:
     return {}
 
 
+# Ages written in words (patterns.yaml `age.words`)
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80}
+_TEENS = {"twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+          "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_UNITS = {"one": 1, "five": 5}
+
+
+def _word_number(text: str) -> float:
+    """"eighteen" -> 18, "twenty-one" -> 21, "sixty five" -> 65."""
+    head, *rest = re.split(r"[- ]", text.lower())
+    return float(_TEENS.get(head) or _TENS[head] + sum(_UNITS[w] for w in rest))
+
+
 def _age(m: re.Match[str], _value: str | None) -> dict | None:
+    word = _g(m, "word") or _g(m, "word2")
+    if word is not None:
+        low = _word_number(word)
+        if _g(m, "high"):  # "nineteen years of age to 70 years of age"
+            return {"bounds": [(">=", low), ("<=", float(m.group("high")))]}
+        op = "<=" if _g(m, "upto") else norm_op(_g(m, "op"), default=">=")
+        return {"bounds": [(op, low)]}
     value = _g(m, "value") or _g(m, "value2")
     if value is None:
         return None
@@ -290,16 +311,20 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
 def _age_range(m: re.Match[str], _value: str | None) -> dict:
     """"between 18 and 65 years", "aged 6 months to 21 years" (months in years), "birth to
     70 years of age" (only the upper bound)."""
-    low_text = _any(m, "low", "low2", "low3", "low4", "low5")
-    high = float(_any(m, "high", "high2", "high3", "high4", "high5"))
+    low_text = _any(m, "low", "low2", "low3", "low4", "low5", "low6", "low7")
+    high = float(_any(m, "high", "high2", "high3", "high4", "high5", "high6", "high7"))
     upper = "<" if _g(m, "strict") else "<="  # "6 to <18 years", "18 to under 65"
+    lower = ">="
+    if (op := _g(m, "lowop") or _g(m, "lowop2")) is not None:  # "aged > 30 and < 71"
+        lower = norm_op(op)
+        upper = norm_op(_g(m, "highop") or _g(m, "highop2"))
     if low_text.lower() == "birth":
         return {"bounds": [(upper, high)]}
     low = float(low_text)
     if any((_g(m, u) or "").lower().startswith("month")
            for u in ("unit1", "unit2", "unit3", "unit5")):
         low = round(low / 12, 4)
-    return {"bounds": [(">=", low), (upper, high)]}
+    return {"bounds": [(lower, low), (upper, high)]}
 
 
 # A comparator written before the scale's name ("performance status > ECOG 2"): it binds the

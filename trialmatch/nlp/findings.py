@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from trialmatch.nlp.context import left_cue, negation, origin_near
@@ -363,7 +363,7 @@ _CANCER_GROUP = re.compile(
     r"(?i)\W{0,6}(?:note\s*:\W{0,4})?(?:(?P<lead>for|in)\s+(?:the\s+case\s+of\s+)?)?(?:all\s+|any\s+)?"
     r"(?:(?:patients|subjects|participants|those|individuals)\s+(?:with|who\s+have|having)\s+"
     # (a line break and its indent count as one space)
-    r"(?P<group>(?:[^.;:\s]|\s+(?!\s)){1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|"
+    r"(?P<group>(?:[^.;:\s]|\([^().:]{1,20}\)|\s+(?!\s)){1,100}?)|(?P<named>[^.;:]{1,60}?)\s+(?:patients|subjects|"
     # (and the part they are in: "ovarian cancer participants in the phase 1 portion must")
     r"participants)(?:\s+(?:in|of|enrolled\s+in|entering)\s+(?:the\s+)?(?:phase|part|cohort|arm|"
     r"stage|portion|dose)[^.;:,]{0,60}?(?=\s+(?:must|should|need|are\s+required)\b))?)"
@@ -422,6 +422,10 @@ _FOR_GROUP_AFTER = re.compile(r"(?i)\bfor\s+(?:all\s+)?(?:patients|subjects|part
                               r"those|individuals|men|women)\s+(?:with|who\s+have|having)\s+")
 _CLAUSE_START = re.compile(r";\s*|\.\s+(?=[A-Z(]|\d{1,2}\)\s)")
 _GROUP_WORDS = frozenset({"cancer", "cue", "drug"})  # what a group's subject may name
+# what the subject of a group's treatment rule may name: cancers and their markers ("patients
+# with APL with t(15;17) must have had arsenic trioxide")
+_GROUP_MARKERS = frozenset({"cancer", "cue", "gene", "measure", "rearrangement", "philadelphia",
+                            "variant", "signature", "her2_ihc", "triple_negative"})
 _MARKER_WORDS = frozenset({"gene", "measure", "signature"})
 
 
@@ -509,10 +513,14 @@ def _group_rules(ctx: Context, groups: list[tuple[int, int, int, int]] | None = 
         # if ..." keeps its marker read; a subject naming a condition and nothing the
         # parser reads ("Patients with brain involvement must have stable disease") is a
         # group the sentence binds, whatever it then names
-        if groups is not None and name == "group" and "cancer" in inside \
-                and all(label in ("cancer", "cue", "gene", "measure") for label in inside):
+        marked = name == "group" and bool(set(inside) - {"cue"}) \
+            and all(label in _GROUP_MARKERS for label in inside)
+        if groups is not None and marked:
             groups.append((lo, a, b, hi))
+        said = [m.label for m in ctx.ms if b <= m.start and m.end <= hi]
         if ("cancer" in inside and all(label in _GROUP_WORDS for label in inside)) or (
+                # a group by its cancer's markers, and what it must have had
+                marked and said and all(label == "drug" for label in said)) or (
                 not inside and name == "group" and not g.group("comma")
                 and _SUBJECT_MODAL.match(ctx.text, b, min(hi, b + 40))) or (
                 _marker_history_rule(ctx, inside, b, hi) and name == "group"
@@ -695,21 +703,56 @@ def _group_implication(ms: list[Mention], span: tuple[int, int, int, int],
     panitumumab"): any(not(the group), the rule), so the other patients need nothing of it;
     None when the group or the rule is not read whole (the sentence is left for review)."""
     lo, a, b, hi = span
-    named = [m for m in ms if a <= m.start and m.end <= b]
-    said = [m for m in ms if b <= m.start and m.end <= hi]
+    # (read whole here: the "conditional" mark that keeps the group's words from being
+    # everyone's requirement is what this reading resolves)
+    named = [_unconditional(m) for m in ms if a <= m.start and m.end <= b]
+    said = [_unconditional(m) for m in ms if b <= m.start and m.end <= hi]
     if not named or not said or any(m.label != "drug" for m in said) \
             or any(m.label == "cancer" and m.mods for m in named):
         return None
     group = [u.node for u in _units_of(named, ctx, b) if not u.permitted]
-    rule = [u.node for u in _units_of(said, ctx, hi) if not u.permitted]
-    if not group or not rule or not all(_treatment_only(n) for n in rule) \
-            or not all(isinstance(n, (Diagnosis, Alteration, Measurement, Expression))
+    # (what the group must have, read as a clause of its own: not again as the group's rule)
+    own = Context(ctx.text, ctx.section, b, ctx.end, ctx.ms, ctx.inherited, ctx.heading)
+    rule = sorted((u for u in _units_of(said, own, hi) if not u.permitted), key=lambda u: u.start)
+    if not group or not rule or not all(_treatment_only(u.node) for u in rule) \
+            or not all(isinstance(n, (Diagnosis, Alteration, Fusion, Signature, Measurement,
+                                      Expression))
                        for x in group for n in walk(x) if not isinstance(n, (All, AnyOf, Not))):
         return None
     prov = ctx.prov(lo, hi, "findings.group_rule")
     whom = group[0] if len(group) == 1 else All(tuple(group), prov=prov)
-    then = rule[0] if len(rule) == 1 else All(tuple(rule), prov=prov)
+    then = rule[0].node if len(rule) == 1 else _coordinated(rule, ctx, prov)
+    if then is None:
+        return None
     return Unit(AnyOf((Not(whom, prov=prov), then), prov=prov), lo, hi)
+
+
+# between two treatments of a group's rule: "A or B", "A and/or B", "A/B"; "A and B", "A
+# plus B"; a comma alone takes the list's last word ("A, B or C")
+_GAP_KIND = (("or", re.compile(r"(?i)\s*,?\s*(?:(?:and\s*/\s*)?or|/)\s*")),
+             ("and", re.compile(r"(?i)\s*,?\s*(?:and|plus|as\s+well\s+as)\s*")),
+             ("comma", re.compile(r"\s*,\s*")))
+
+
+def _coordinated(rule: list[Unit], ctx: Context, prov: Provenance) -> Node | None:
+    """The treatments of a group's rule, combined as the words between them say (any for
+    "or", all for "and"); None for a mix or other words between them (not read)."""
+    kinds = set()
+    for u, v in zip(rule, rule[1:]):
+        gap = ctx.text[u.end:v.start]
+        kind = next((k for k, rx in _GAP_KIND if rx.fullmatch(gap)), None)
+        if kind is None:
+            return None
+        kinds.add(kind)
+    kinds.discard("comma")
+    if len(kinds) > 1:
+        return None
+    nodes = tuple(u.node for u in rule)
+    return AnyOf(nodes, prov=prov) if kinds == {"or"} else All(nodes, prov=prov)
+
+
+def _unconditional(m: Mention) -> Mention:
+    return replace(m, mods=m.mods - {"conditional"}) if "conditional" in m.mods else m
 
 
 def _treatment_only(node: Node) -> bool:
@@ -2444,6 +2487,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "dose" in m.mods:
         return Unparsed(ctx.text[m.start:m.end], reason="how much or how long a treatment was given",
                         prov=ctx.prov(m.start, m.end, "context.dose"))
+    if "site" in m.mods:
+        # (negated as the treatment would be: "no A, pelvic radiotherapy or B" rules out A
+        # and B whatever the review finds)
+        site = Unparsed(ctx.text[m.start:m.end], reason="a treatment of one site or lesion, "
+                        "or its effects", prov=ctx.prov(m.start, m.end, "context.site"))
+        return Not(site, prov=site.prov) if _negated_drug(m, ctx) else site
     if "count" in m.mods:
         count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",
                          prov=ctx.prov(m.start, m.end, "context.count"))

@@ -76,7 +76,7 @@ class ContextRule(_Model):
 
     id: str
     category: Literal["exception", "carved", "permission", "history", "setting", "prospective",
-                      "count", "dose", "test", "stated", "conditional", "benign", "negated",
+                      "count", "dose", "site", "test", "stated", "conditional", "benign", "negated",
                       "excluded", "terminate", "alternative", "current"]
     direction: Literal["forward", "backward", "both", "terminate", "pseudo"]
     max_scope: int = Field(ge=0, le=64)
@@ -89,6 +89,9 @@ class ContextRule(_Model):
     # backward: "patients with X who have Y may be included"): only ";", a sentence end, a
     # terminator of the rule or the criterion's edge end it
     through_clauses: bool = False
+    # a rule that reaches only the treatment words of this drug class or its kinds (an
+    # ontology id: "radiotherapy"), not every drug
+    drug_class: str | None = None
     # a scope that reaches only the examples its head is given after a comma ("no CNS
     # disease, including primary brain tumours"): the mentions after ", including" /
     # ", such as" / ", for example" inside it

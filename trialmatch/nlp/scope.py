@@ -29,6 +29,7 @@ from functools import lru_cache
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.resources import ContextRule, context_rules
 from trialmatch.nlp.tokens import Tokens, phrase_hits
+from trialmatch.nlp.treatment_state import in_class
 
 _TO_COLON = 6  # the words between a cue and the colon that opens its list ("as one or more of")
 _WORD = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+(?:\d+[^\W\d_]*)*|[^\W_]+|[^\s\-–]", re.UNICODE)
@@ -225,7 +226,7 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
             if cue.lo in bound_set:  # the cue opens the next criterion
                 continue
             for m in _adjacent(cue.lo, low, pairs, ends):
-                if m.label in rule.applies_to:
+                if _reaches(rule, m):
                     m.mods.add(rule.category)
             continue
         spans = []
@@ -252,11 +253,18 @@ def apply_context(toks: Tokens, mentions: list[Mention], bounds: list[int]) -> N
                 continue
             a, b = bisect_left(t_tok, lo), bisect_left(t_tok, hi)
             for m in targets[a:b]:
-                if m.label in rule.applies_to and (m.end <= cue_start or m.start >= cue_end):
+                if _reaches(rule, m) and (m.end <= cue_start or m.start >= cue_end):
                     m.mods.add(rule.category)
                     if rule.category in ("negated", "permission"):
                         marked.setdefault(id(m), {})[rule.category] = cue.lo
     _denied_permissions(targets, marked, low, stops, starts)
+
+
+def _reaches(rule: ContextRule, m: Mention) -> bool:
+    """Whether the rule applies to a mention of this kind (and, for a rule of one drug
+    class, of this class)."""
+    return m.label in rule.applies_to and (rule.drug_class is None or in_class(
+        str(m.data.get("concept", "")), rule.drug_class))
 
 
 def _denied_permissions(targets: list[Mention], marked: dict[int, dict[str, int]],

@@ -21,6 +21,20 @@ from trialmatch.nlp.mentions import Mention
 from trialmatch.rules import Node, Not, PriorTherapy, Unparsed
 
 ANY_TREATMENT = "anticancer_therapy"
+# a local treatment, not under ANY_TREATMENT ("systemic therapy" does not cover it)
+RADIOTHERAPY = "radiotherapy"
+
+
+@lru_cache(maxsize=8192)
+def in_class(concept: str, drug_class: str) -> bool:
+    """Whether a treatment concept is the drug class or falls under it (ontology)."""
+    from trialmatch.ontology import default_ontology
+
+    return drug_class in default_ontology().drug_concepts(concept)
+
+
+def is_radiotherapy(concept: str) -> bool:
+    return in_class(concept, RADIOTHERAPY)
 
 
 @dataclass(frozen=True)
