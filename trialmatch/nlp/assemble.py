@@ -31,7 +31,7 @@ from trialmatch.nlp.population import diagnosis_choice, required_codes
 from trialmatch.nlp.resources import list_headers, places, spread_terms, umbrella_codes
 from trialmatch.nlp.sections import PART_LABEL
 from trialmatch.nlp.segment import Criterion, Layout
-from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_radiotherapy, is_state
+from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_procedure, is_state
 from trialmatch.rules.nodes import (
     BIOMARKERS,
     Age,
@@ -1714,22 +1714,22 @@ def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool) -> N
     return replace(node, excluding=(*node.excluding, *wider)) if wider else node
 
 
-def _radiotherapy_required(node: Node, ruled_out: bool) -> Node:
-    """`node` with each radiotherapy it requires (`ruled_out` as in `_outside_setting`) left
-    for review: a treatment history lists drugs, and radiotherapy is often missing from it
-    though given, so its absence from the list shows nothing. A radiotherapy it rules out
-    stays (a listed course breaks the rule)."""
+def _procedure_required(node: Node, ruled_out: bool) -> Node:
+    """`node` with each radiotherapy or stem cell transplant it requires (`ruled_out` as in
+    `_outside_setting`) left for review: a treatment history lists drugs and often leaves
+    these procedures out though they were done, so their absence from it shows nothing. One
+    it rules out stays (a listed course breaks the rule)."""
     if isinstance(node, Not):
-        item = _radiotherapy_required(node.item, not ruled_out)
+        item = _procedure_required(node.item, not ruled_out)
         return node if item is node.item else replace(node, item=item)
     if isinstance(node, (All, AnyOf)):
-        items = tuple(_radiotherapy_required(n, ruled_out) for n in node.items)
+        items = tuple(_procedure_required(n, ruled_out) for n in node.items)
         return node if items == node.items else replace(node, items=items)
-    if ruled_out or not isinstance(node, PriorTherapy) or not is_radiotherapy(node.concept):
+    if ruled_out or not isinstance(node, PriorTherapy) or not is_procedure(node.concept):
         return node
     return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
-                    reason="a radiotherapy required (a treatment history of drugs does not "
-                    "show that none was given)", prov=node.prov)
+                    reason="a radiotherapy or transplant required (a list of drugs does not "
+                    "show that none was done)", prov=node.prov)
 
 
 def _types_allowed(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
@@ -1890,7 +1890,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             _widen_earlier(layout, i, nodes, _types_allowed(c, text, ms_of[i], cues, heading))
     _setting_allowed(layout, nodes, ms_of)
     for i, c in enumerate(layout.criteria):
-        nodes[i] = _radiotherapy_required(nodes[i], c.section == "exclusion")
+        nodes[i] = _procedure_required(nodes[i], c.section == "exclusion")
     _inner_lists(layout, nodes)
     out: list[tuple[Criterion, Node]] = []
     absorbed: set[int] = set()

@@ -2490,8 +2490,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if "site" in m.mods:
         # (negated as the treatment would be: "no A, pelvic radiotherapy or B" rules out A
         # and B whatever the review finds)
-        site = Unparsed(ctx.text[m.start:m.end], reason="a treatment of one site or lesion, "
-                        "or its effects", prov=ctx.prov(m.start, m.end, "context.site"))
+        site = Unparsed(ctx.text[m.start:m.end], reason="a treatment qualified by its site, "
+                        "lesion, timing or effects", prov=ctx.prov(m.start, m.end, "context.site"))
         return Not(site, prov=site.prov) if _negated_drug(m, ctx) else site
     if "count" in m.mods:
         count = Unparsed(ctx.text[m.start:m.end], reason="a number of prior treatments",

@@ -21,8 +21,9 @@ from trialmatch.nlp.mentions import Mention
 from trialmatch.rules import Node, Not, PriorTherapy, Unparsed
 
 ANY_TREATMENT = "anticancer_therapy"
-# a local treatment, not under ANY_TREATMENT ("systemic therapy" does not cover it)
+# procedures, not under ANY_TREATMENT ("systemic therapy" covers neither)
 RADIOTHERAPY = "radiotherapy"
+STEM_CELL_TRANSPLANT = "stem_cell_transplant"
 
 
 @lru_cache(maxsize=8192)
@@ -33,8 +34,10 @@ def in_class(concept: str, drug_class: str) -> bool:
     return drug_class in default_ontology().drug_concepts(concept)
 
 
-def is_radiotherapy(concept: str) -> bool:
-    return in_class(concept, RADIOTHERAPY)
+def is_procedure(concept: str) -> bool:
+    """Radiotherapy or a stem cell transplant (or a kind of them): a treatment a list of
+    drugs often leaves out."""
+    return in_class(concept, RADIOTHERAPY) or in_class(concept, STEM_CELL_TRANSPLANT)
 
 
 @dataclass(frozen=True)
