@@ -370,6 +370,9 @@ _CANCER_GROUP = re.compile(
     # (not the modal of a relative clause: "who have had two regimens which must include X")
     r"(?:\s*(?P<comma>[,:])|(?<!\bwhich)(?<!\bthat)(?<!\bwho)\s+(?:must|should|needs?\s+to|requires?|ha(?:ve|s)\s+to|"
     r"will\s+(?:need|require)|"
+    # ("may receive hydroxyurea until ...": what the group may be given, no requirement)
+    r"(?:can|may)\s+(?:still\s+)?(?:receive|continue|take|use|remain|undergo|start|be\s+"
+    r"(?:treated|given|maintained|on))|"
     r"(?:are|is)\s+required|(?:can|may|will)\s+only|(?:are|is|will\s+be)\s+(?:also\s+|only\s+)?"
     r"(?:eligible|candidates|included|enrolled|allowed))\b)")
 # ... or a sentence that opens with the cancer it is for and a comma ("For breast and ovarian
