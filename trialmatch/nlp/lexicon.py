@@ -219,6 +219,12 @@ def build_lexicon(ontology) -> Lexicon:
 
 # "<organ> cancer" is also written "<organ> malignancy" (lexicon keys, lower case)
 _MALIGNANCY = {" cancer": (" malignancy", " malignancies"), " cancers": (" malignancies",)}
+# the head nouns a name of three words or more is also written with in the plural ("mantle
+# cell lymphomas", "alveolar soft part sarcomas"); not the organ-wide heads (cancer,
+# carcinoma, tumour): lists of organs share them ("lung, cervix and neuroendocrine
+# tumours"), and a plural name would draw each organ into the last one's type
+_PLURAL_HEAD = re.compile(r" (?:lymphoma|sarcoma|leuka?emia|melanoma|glioma|[a-z]*blastoma|"
+                          r"myeloma|mesothelioma)$")
 
 
 def _written_variants(key: str) -> list[str]:
@@ -231,6 +237,8 @@ def _written_variants(key: str) -> list[str]:
     for head, names in _MALIGNANCY.items():
         if key.endswith(head) and key != head.strip():
             out += [key[:-len(head)] + other for other in names]
+    if _PLURAL_HEAD.search(key) and key.count(" ") >= 2:
+        out.append(key + "s")
     return out
 _GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
                       "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
