@@ -1041,6 +1041,24 @@ _PLURAL_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9-]{1,8}s")
 _TARGET_OR = re.compile(r"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|\s(?:and/or|or|and)\s)\s*")
 
 
+# what a target of a list is written with besides its name: "the PI3K signalling pathway",
+# "mTOR pathways"
+_TARGET_WORDS = re.compile(r"(?i)\A(?:the\s+)|\s+(?:signal(?:l)?ing\s+)?(?:pathways?|axis)\Z")
+
+
+def _target_class(lex: Lexicon, t: str, aims: bool) -> str | None:
+    """The class of drugs aimed at one target of a list ("PI3K signalling pathway", "VEGF/VEGF
+    receptor": the first of a slash's names that names a class)."""
+    t = _TARGET_WORDS.sub("", t)
+    for name in (t, *t.split("/")):
+        name = name.strip()
+        value = _drug_class(lex, *((f"{name}-targeted therapy", f"{name} inhibitor") if aims
+                                   else (f"{name} inhibitor",)))
+        if value is not None:
+            return value
+    return None
+
+
 def _either_target(lex: Lexicon, text: str, m: re.Match[str], aims: bool) -> list[Mention]:
     """"therapy targeting EGFR or HER2", "drugs that inhibit MEK, BRAF or ERK": one class
     mention for each target of a coordinated list, when each names a class ([] otherwise:
@@ -1056,9 +1074,7 @@ def _either_target(lex: Lexicon, text: str, m: re.Match[str], aims: bool) -> lis
                                           [0, *(c.start() for c in cuts)])]
     found = []
     for a, b, w in spans:
-        t = target[a:b].strip()
-        value = _drug_class(lex, *((f"{t}-targeted therapy", f"{t} inhibitor") if aims
-                                   else (f"{t} inhibitor",)))
+        value = _target_class(lex, target[a:b].strip(), aims)
         if value is None:
             return []
         found.append((lo + w, lo + b, value))
