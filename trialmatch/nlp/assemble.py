@@ -17,6 +17,7 @@ from math import inf
 from trialmatch.nlp.evidence import with_evidence
 from trialmatch.nlp.findings import (
     BRACKET_EXCEPT,
+    IF_CAUSE,
     SENTENCE_BREAK,
     Context,
     Unit,
@@ -1714,6 +1715,25 @@ def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool) -> N
     return replace(node, excluding=(*node.excluding, *wider)) if wider else node
 
 
+def _limit_for_a_cause(layout: Layout, nodes: dict[int, Node]) -> None:
+    """A criterion that allows a looser performance limit for a cause ("ECOG 0-3 if
+    secondary to neuropathy") beside a sibling criterion with the limit ("ECOG 0-2"): the
+    limits are alternatives (the cause is for review), so the sibling reads the looser one."""
+    for i, c in enumerate(layout.criteria):
+        looser = nodes[i]
+        if c.section != "inclusion" or not isinstance(looser, Performance) \
+                or not IF_CAUSE.search(c.text):
+            continue
+        down = looser.op in ("<=", "<")  # (ECOG: lower is better; Karnofsky: higher)
+        for j, d in enumerate(layout.criteria):
+            other = nodes[j]
+            if j != i and d.section == "inclusion" and d.parent == c.parent \
+                    and d.cohorts == c.cohorts and isinstance(other, Performance) \
+                    and (other.scale, other.op) == (looser.scale, looser.op) \
+                    and (other.value < looser.value if down else other.value > looser.value):
+                nodes[j] = replace(other, value=looser.value)
+
+
 def _procedure_required(node: Node, ruled_out: bool) -> Node:
     """`node` with each radiotherapy or stem cell transplant it requires (`ruled_out` as in
     `_outside_setting`) left for review: a treatment history lists drugs and often leaves
@@ -1889,6 +1909,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
                 _ADDED.search(c.text):
             _widen_earlier(layout, i, nodes, _types_allowed(c, text, ms_of[i], cues, heading))
     _setting_allowed(layout, nodes, ms_of)
+    _limit_for_a_cause(layout, nodes)
     for i, c in enumerate(layout.criteria):
         nodes[i] = _procedure_required(nodes[i], c.section == "exclusion")
     _inner_lists(layout, nodes)

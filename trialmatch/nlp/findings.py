@@ -1466,6 +1466,12 @@ _CLAUSE_END = re.compile(r"[.;]\s|[.;]\Z")
 # "≥ 60% in the expansion cohort", "≤ 2 for patients in the blast phase")
 _FOR_PART_AFTER = re.compile(r"(?i)\s*[(,]?\s*(?:(?:for|in|during|of)\s+)?(?:the\s+)?(?:patients\s+"
                              rf"(?:in|of|on|with)\s+(?:the\s+)?)?(?:[\w+/-]+\s+){{0,3}}?{_PARTS}\b")
+# ... or a further limit the criterion allows for a cause ("≤ 2 (3 if due to bone pain)",
+# "≥ 60% (> 50% if caused by bone disease)"): the cause is for review, the limit the loosest
+IF_CAUSE = re.compile(r"(?i)\s*(?:%\s*)?(?:is\s+|are\s+|will\s+be\s+)?(?:also\s+)?(?:allowed\s+|"
+                      r"accepted\s+|permitted\s+|eligible\s+)?(?:if|when|provided(?:\s+that)?)\b"
+                      r"[^.;()]{0,60}?\b(?:due\s+to|secondary\s+to|caused\s+by|related\s+to|"
+                      r"attributable\s+to|because\s+of|(?:the\s+)?result\s+of)\b")
 # the further limits themselves: "≤ 2", "< 3", "0-2"; "≥ 60%", "60% or more"
 _MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=))\s*([0-4])\b|\b0\s*(?:-|–|to|or)\s*([0-4])\b")
 _MORE_KARNOFSKY = re.compile(r"(?:≥|>=|=>|>)\s*(\d{2,3})\s*%?|\b(\d{2,3})\s*%?\s+or\s+(?:more|higher|"
@@ -1481,17 +1487,22 @@ def _loosest_part_limit(m: Mention, ctx: Context) -> float | None:
     rest = ctx.text[m.end:min(ctx.end, m.end + 120)]
     stop = _CLAUSE_END.search(rest)  # (within the score's own sentence)
     rest = rest[:stop.start()] if stop is not None else rest
-    if not _PART_WORD.search(ctx.text, max(ctx.start, m.start - 40), m.end + len(rest)):
+    if not (_PART_WORD.search(ctx.text, max(ctx.start, m.start - 40), m.end + len(rest))
+            or IF_CAUSE.search(rest)):
         return None
+
+    def named(x: re.Match[str]) -> bool:  # (a limit followed by its part, or by a cause)
+        return bool(_FOR_PART_AFTER.match(rest, x.end()) or IF_CAUSE.match(rest, x.end()))
+
     if m.label == "ecog" and m.data["op"] == "<=":
         more = [float(a) - 1 if a and x.group()[:1] == "<" and x.group()[1:2] != "=" else float(a or b)
-                for x in _MORE_ECOG.finditer(rest) for a, b in [x.groups()]
-                if _FOR_PART_AFTER.match(rest, x.end())]
+                for x in _MORE_ECOG.finditer(rest) for a, b in [x.groups()] if named(x)]
         looser = [v for v in more if v > m.data["value"]]
         return max(looser) if looser else None
     if m.label == "karnofsky" and m.data["op"] in (">=", ">"):
-        more = [float(a or b) for x in _MORE_KARNOFSKY.finditer(rest) for a, b in [x.groups()]
-                if _FOR_PART_AFTER.match(rest, x.end())]
+        # (a strict limit is the next step of the scale: "> 50%" is 60 or more)
+        more = [float(a or b) + (10 if x.group()[:1] == ">" and x.group()[1:2] != "=" else 0)
+                for x in _MORE_KARNOFSKY.finditer(rest) for a, b in [x.groups()] if named(x)]
         looser = [v for v in more if 10 <= v < m.data["value"]]
         return min(looser) if looser else None
     return None
