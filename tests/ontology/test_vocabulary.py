@@ -200,3 +200,29 @@ def test_inflammatory_breast_cancer_is_a_breast_tumour_but_not_every_breast_carc
     # with an invasive breast carcinoma is not an inflammatory one
     assert got[("P-BRCA", "T-NO-IBC")] == "eligible"
     assert got[("P-BRCA", "T-IBC")] == "ineligible"
+
+
+def test_radiotherapy_and_transplants_are_treatment_concepts(embedded):
+    """A listed radiotherapy or transplant breaks a rule against it (a kind breaks a rule
+    against the whole class; the class alone does not break a rule against one kind), through
+    both matchers; a history without them meets such rules."""
+    people = [make_patient(embedded, id=f"P-{k}", prior_therapies=therapies)
+              for k, therapies in (("RT", ["radiotherapy"]), ("WBRT", ["whole brain radiotherapy"]),
+                                   ("ALLO", ["carboplatin", "allogeneic stem cell transplant"]),
+                                   ("AUTO", ["autologous stem cell transplantation"]),
+                                   ("NONE", ["carboplatin"]))]
+    trials = [trial("T-NO-RT", "not(prior(radiotherapy))"),
+              trial("T-NO-WBRT", "not(prior(whole_brain_radiotherapy))"),
+              trial("T-NO-ALLO", "not(prior(allogeneic_transplant))"),
+              trial("T-NO-SCT", "not(prior(stem_cell_transplant))")]
+    got = statuses(embedded, trials, people)
+    assert got[("P-RT", "T-NO-RT")] == got[("P-WBRT", "T-NO-RT")] == "ineligible"
+    assert got[("P-WBRT", "T-NO-WBRT")] == "ineligible"
+    assert got[("P-RT", "T-NO-WBRT")] == "eligible"
+    assert got[("P-ALLO", "T-NO-ALLO")] == got[("P-ALLO", "T-NO-SCT")] == "ineligible"
+    assert got[("P-AUTO", "T-NO-ALLO")] == "eligible"
+    assert got[("P-AUTO", "T-NO-SCT")] == "ineligible"
+    assert all(got[("P-NONE", t.trial_id)] == "eligible" for t in trials)
+    # radiotherapy is no systemic therapy: a rule against any anticancer drug leaves it
+    assert statuses(embedded, [trial("T-NO-DRUG", "not(prior(anticancer_therapy))")],
+                    people[:1])[("P-RT", "T-NO-DRUG")] == "eligible"
