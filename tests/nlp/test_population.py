@@ -141,3 +141,16 @@ def _tokens(text: str):
     import spacy
 
     return doc_tokens(Tokenizer(spacy.blank("en").vocab)(text))
+
+
+def test_context_rules_of_one_drug_class_name_a_class():
+    """A rule limited to one drug class (`drug_class`) names a class of the ontology and
+    reaches treatment words: a misspelt id would make the rule reach nothing."""
+    from trialmatch.ontology import default_ontology
+
+    classes = default_ontology().drug_classes
+    limited = [r for r in context_rules() if r.drug_class]
+    assert limited  # (the site rules of radiotherapy and transplants)
+    for rule in limited:
+        assert rule.drug_class in classes, rule.id
+        assert rule.applies_to == ["drug"], rule.id
