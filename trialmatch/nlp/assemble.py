@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from math import inf
@@ -1691,16 +1692,27 @@ def _setting_allowed(layout: Layout, nodes: dict[int, Node],
             nodes[j] = _outside_setting(nodes[j], mine, d.section == "exclusion")
 
 
+def _by_polarity(node: Node, ruled_out: bool, leaf: Callable[[Node, bool], Node]) -> Node:
+    """`node` with `leaf(x, ruled_out)` in place of each leaf x, `ruled_out` telling whether
+    the tree rules x out (the start value flipped under each `not`; an exclusion starts
+    ruled out); connectives the change leaves alone are kept as they are."""
+    if isinstance(node, Not):
+        item = _by_polarity(node.item, not ruled_out, leaf)
+        return node if item is node.item else replace(node, item=item)
+    if isinstance(node, (All, AnyOf)):
+        items = tuple(_by_polarity(n, ruled_out, leaf) for n in node.items)
+        return node if items == node.items else replace(node, items=items)
+    return leaf(node, ruled_out)
+
+
 def _outside_setting(node: Node, allowed: tuple[str, ...], ruled_out: bool) -> Node:
     """`node` with each treatment class it rules out (`ruled_out`: under an even number of
     `not`s in an exclusion, an odd one in an inclusion) read outside the allowed setting (see
     `_setting_allowed`)."""
-    if isinstance(node, Not):
-        item = _outside_setting(node.item, allowed, not ruled_out)
-        return node if item is node.item else replace(node, item=item)
-    if isinstance(node, (All, AnyOf)):
-        items = tuple(_outside_setting(n, allowed, ruled_out) for n in node.items)
-        return node if items == node.items else replace(node, items=items)
+    return _by_polarity(node, ruled_out, lambda x, out: _setting_leaf(x, allowed, out))
+
+
+def _setting_leaf(node: Node, allowed: tuple[str, ...], ruled_out: bool) -> Node:
     if not (ruled_out and isinstance(node, PriorTherapy)):
         return node
     classes, broad, concepts = _drug_classes()
@@ -1739,12 +1751,10 @@ def _procedure_required(node: Node, ruled_out: bool) -> Node:
     `_outside_setting`) left for review: a treatment history lists drugs and often leaves
     these procedures out though they were done, so their absence from it shows nothing. One
     it rules out stays (a listed course breaks the rule)."""
-    if isinstance(node, Not):
-        item = _procedure_required(node.item, not ruled_out)
-        return node if item is node.item else replace(node, item=item)
-    if isinstance(node, (All, AnyOf)):
-        items = tuple(_procedure_required(n, ruled_out) for n in node.items)
-        return node if items == node.items else replace(node, items=items)
+    return _by_polarity(node, ruled_out, _procedure_leaf)
+
+
+def _procedure_leaf(node: Node, ruled_out: bool) -> Node:
     if ruled_out or not isinstance(node, PriorTherapy) or not is_procedure(node.concept):
         return node
     return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
