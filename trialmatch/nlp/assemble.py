@@ -1159,6 +1159,15 @@ _EXCEPTIONS_BELOW = re.compile(r"(?i)\b(?:with\s+(?:the\s+)?(?:following\s+excep
                                r"(?:noted|listed|described|specified)\s+below)\b")
 
 
+# A plain line that only names a topic of treatment in title case or capitals ("Prior
+# Systemic Therapy", "CONCOMITANT MEDICATIONS") above the lines about it: a heading, not a
+# requirement of that treatment
+_TOPIC_WORD = r"(?:[A-Z][a-z]+|[A-Z]{2,})"
+_TOPIC_LINE = re.compile(
+    rf"\s*(?:(?i:prior|previous|concurrent|concomitant)(?:\s*/\s*{_TOPIC_WORD})?\s+)?(?:{_TOPIC_WORD}\s+){{0,2}}"
+    r"(?:Therap(?:y|ies)|Treatments?|Medications?|THERAP(?:Y|IES)|TREATMENTS?|MEDICATIONS?)\s*:?\s*")
+
+
 def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
     """Why a whole criterion is left for review before any finding is read, or None: a rule
     for one part of the study, or an exclusion whose main clause says what does not exclude
@@ -1170,6 +1179,8 @@ def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
         return "a rule for one part of the study"
     if c.children and _EXCEPTIONS_BELOW.search(text, c.start, c.end):
         return "a rule whose exceptions are listed below it"
+    if not c.style and _TOPIC_LINE.fullmatch(text, c.start, c.end):
+        return "a topic heading"
     if c.section == "exclusion":
         found = _NOT_AN_EXCLUSION.search(text, c.start, c.end)
         # (a bracketed aside of the subject is no clause: "X (i.e. A, B) are allowed to ...")
@@ -1271,6 +1282,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     node = _defined_by_list(_scales_as_one(_age_groups(node)))
     if allowed:
         node = _widened(node, allowed)
+    if c.section == "exclusion":
+        node = _group_clause_unread(node, found, text, c, prov)
     if c.section == "inclusion":
         node = _unread_alternative(node, found, text, c)
         node = _unread_cancer_after_or(node, found, text, c, ms)
@@ -1278,6 +1291,27 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _unread_procedure_after_or(node, found, text, c)
         node = _unread_after_age(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
+
+
+# An exclusion of a group narrowed by a relative clause ("Patients with A who have B",
+# "A patients whose disease ..."): those of the group for whom the clause holds are ruled
+# out, not the whole group. When the clause reads nothing, it is left to review beside what
+# the subject names: not(all(A, unread)), so a patient with A is not rejected for A alone.
+_GROUP_CLAUSE = re.compile(
+    r"(?i)\W{0,6}(?:(?:patients|subjects|participants|individuals|those|women|men|children)\s+"
+    r"(?:with|having|diagnosed\s+with)\s+[^.;:]{2,100}?|[^.;:]{2,60}?\s+(?:patients|subjects|"
+    r"participants))\s*,?\s+(?:who|whose|in\s+whom|for\s+whom)\s+(?P<rest>[^.;]{3,})")
+
+
+def _group_clause_unread(node: Node, found: list[Unit], text: str, c: Criterion,
+                         prov: Provenance) -> Node:
+    m = _GROUP_CLAUSE.match(text, c.start, c.end)
+    if m is None or any(u.end > m.start("rest") for u in found):
+        return node
+    a, b = _trimmed(text, m.start("rest"), c.end)
+    rest = Unparsed(text[a:b], reason="who of the group the criterion means",
+                    prov=_span(prov, text, a, b, "assemble.group_clause"))
+    return All((*node.items, rest)) if isinstance(node, All) else All((node, rest))
 
 
 # "<a cancer type> or <words that name a cancer the parser does not know>": a cancer noun

@@ -305,6 +305,8 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
         _g(m, "op") or _g(m, "op2"), default=label)
     if not op:
         return None
+    if _g(m, "months"):  # "age > 12 months": in years
+        return {"bounds": [(op, round(float(value) / 12, 4))]}
     return {"bounds": [(op, float(value))]}
 
 
@@ -776,9 +778,10 @@ _BY_ACTION = re.compile(
     r"targets?|blocks?)\s+(?:or|and|and/or)\s+)?(?:inhibits?|targets?|blocks?|antagoni[sz]es?|"
     r"affects?)\s+"
     r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|" + _LISTED_TARGET + r"|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
-    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|treatments?)\s+(?:(?:for\s+the\s+purpose\s+of|"
+    r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|treatments?|inhibitors?|antibod(?:y|ies)|"
+    r"TKIs?|medications?)\s+(?:(?:for\s+the\s+purpose\s+of|"
     r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking|"
-    r"affecting)\s+"
+    r"affecting|directed\s+(?:against|at|to)|aimed\s+at|against)\s+"
     r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|" + _LISTED_TARGET + r"|\([A-Za-z0-9/\- ]{1,12}\))){2,60})")
 _HYPHEN_TARGET = (r"[A-Za-z][A-Za-z0-9]{0,8}(?:-[A-Za-z0-9]{1,4})?(?:/[A-Za-z][A-Za-z0-9]{0,8}"
                   r"(?:-[A-Za-z0-9]{1,4})?)?")
@@ -967,6 +970,64 @@ def _coordinated_targets(text: str, start: int, lex: Lexicon) -> list[Mention]:
     return out
 
 
+# "anti-PD-1 or PD-L1 therapy", "anti-EGFR, HER2 or VEGF antibodies": the targets that follow
+# an "anti-<target>" name in a coordination take its "anti-" (each a class the lexicon knows
+# as "anti-<target>"); a target goes on a list only where the list goes on or ends (a head
+# noun, punctuation): not "anti-EGFR or KRAS mutation"
+_ANTI_NEXT = re.compile(rf"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|/|\s(?:and/or|or|and)\s+)"
+                        rf"(?P<target>{_HYPHEN_TARGET})(?=\s*(?:[,;.:)/]|\Z|(?:and/or|or|and|nor)\s"
+                        r"|(?i:therap|treatment|antibod|agent|drug|inhibitor|mab|blockade|"
+                        r"directed|based|containing|targeted)))")
+
+
+def anti_conjuncts(text: str, found: list[Mention], lex: Lexicon) -> list[Mention]:
+    out: list[Mention] = []
+    starts = {m.start for m in found if m.label == "drug"}
+    for m in found:
+        if m.label != "drug" or not text.startswith("nti-", m.start + 1) \
+                or text[m.start] not in "aA":
+            continue
+        end = m.end
+        while (t := _ANTI_NEXT.match(text, end)) is not None and t.start("target") not in starts:
+            target = t.group("target")
+            value = None if target.lower().startswith("anti") else _drug_class(
+                lex, f"anti-{target}", f"anti-{target} antibody")
+            if value is None:
+                break
+            out.append(Mention("drug", t.start("target"), t.end("target"),
+                               "mechanism.anti_conjunct", {"concept": value}))
+            end = t.end("target")
+    return out
+
+
+# "monoclonal antibodies or small-molecule inhibitors targeting EGFR": a generic class
+# coordinated before a class named by what it acts on shares the target (the antibodies
+# meant are the anti-EGFR ones)
+_SHARED_TARGET_GAP = re.compile(r"\s*,?\s*(?:or|and|and/or|/)\s+(?:[A-Za-z][\w-]*\s+){0,3}\Z")
+_GENERIC_CLASSES = {"monoclonal_antibody": ("anti-{} antibody", "{} antibody"),
+                    "tki": ("{} tyrosine kinase inhibitor", "{} TKI"),
+                    "kinase_inhibitor": ("{} kinase inhibitor", "{} inhibitor"),
+                    "targeted_therapy": ("{}-targeted therapy", "{} inhibitor")}
+
+
+def shared_targets(text: str, found: list[Mention], lex: Lexicon) -> None:
+    """Narrow the generic class before a class by action to that class's target (in place)."""
+    drugs = [d for d in found if d.label == "drug"]
+    for m in found:
+        if m.source != "mechanism.by_action":
+            continue
+        by = _BY_ACTION.match(text, m.start)
+        target = by and (by.group("target") or by.group("target2"))
+        if not target:
+            continue
+        target = _TARGET_WORDS.sub("", target.strip())
+        for d in drugs:
+            names = _GENERIC_CLASSES.get(d.data.get("concept", ""))
+            if d.end <= m.start and names and _SHARED_TARGET_GAP.fullmatch(text, d.end, m.start):
+                d.data = {**d.data, "concept": _drug_class(lex, *(n.format(target) for n in names))
+                          or m.data["concept"]}
+
+
 def _named_by_targets(text: str, lex: Lexicon) -> list[Mention]:
     """Classes named by their targets: "inhibitors of A or B", "A agents" (the words each
     reading needs are looked for first)."""
@@ -1018,7 +1079,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
             targets += [t[:-1] for t in targets if _PLURAL_ABBREVIATION.fullmatch(t)]
             # "therapy targeting EGFR" names every EGFR-targeted drug (antibodies too);
             # "drugs that inhibit EGFR", the inhibitors
-            aims = "targ" in text[m.start():m.start(m.lastgroup or 0)].lower()
+            aims = _AIMS.search(text, m.start(), m.start(m.lastgroup or 0)) is not None
             names = [n for t in targets for n in (
                 (f"{t}-targeted therapy", f"{t} inhibitor") if aims else (f"{t} inhibitor",))]
             if _KINASE_BEFORE.search(text, max(0, m.start() - 20), m.start()):
@@ -1036,6 +1097,9 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+# the verbs that aim a class at its target (every drug aimed at it, antibodies too), as
+# against those that say it inhibits the target (the inhibitors)
+_AIMS = re.compile(r"(?i)targ|direct|aimed|against")
 _KINASE_BEFORE = re.compile(r"(?i)\bkinase\s+\Z")
 _PLURAL_ABBREVIATION = re.compile(r"[A-Z][A-Z0-9-]{1,8}s")
 _TARGET_OR = re.compile(r"\s*(?:,\s*(?:and/or\s+|or\s+|and\s+)?|\s(?:and/or|or|and)\s)\s*")
@@ -1827,6 +1891,51 @@ def first_histologies(text: str, mentions: list[Mention], lex: Lexicon) -> list[
     return out
 
 
+# "Pancreatic carcinoma histologically determined to be adenocarcinoma or adenosquamous
+# carcinoma", "lung cancer confirmed as squamous cell carcinoma": the histologies the site's
+# cancer is said to be name the types meant
+_CONFIRMED_AS = re.compile(
+    r"(?i)\s*,?\s*(?:(?:which|that)\s+(?:is|must\s+be|should\s+be)\s+)?(?:(?:histologically|"
+    r"cytologically|pathologically)\s+(?:(?:and/or|or|and)\s+(?:histologically|cytologically)\s+)?)?"
+    r"(?:confirmed|determined|proven|documented|diagnosed|verified)\s+(?:as|to\s+be)\s+(?:an?\s+)?")
+_HISTOLOGY_ITEM = re.compile(r"(?i)[a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}")
+_HISTOLOGY_SEP = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or)\s+)?(?:an?\s+)?|\s+(?:and/or|or)\s+(?:an?\s+)?")
+_SITE_HEADS = frozenset({"cancer", "carcinoma", "tumor", "tumour", "neoplasm", "malignancy"})
+
+
+def confirmed_histologies(text: str, mentions: list[Mention], lex: Lexicon
+                          ) -> list[tuple[Mention, list[Mention]]]:
+    """(the site's cancer, the cancer types of its histologies) for each cancer named by a
+    site and a generic head and then said to be confirmed as a list of histologies, each
+    looked up as "<site words> <histology>" (longest first); nothing when one is unknown."""
+    out: list[tuple[Mention, list[Mention]]] = []
+    for m in mentions:
+        words = text[m.start:m.end].split()
+        if m.label != "cancer" or len(words) < 2 or norm_word(words[-1]) not in _SITE_HEADS:
+            continue
+        said = _CONFIRMED_AS.match(text, m.end, m.end + 120)
+        if said is None:
+            continue
+        site, at, found = " ".join(words[:-1]), said.end(), []
+        while (item := _HISTOLOGY_ITEM.match(text, at, at + 60)) is not None:
+            hist = item.group().split()
+            code = next(((k, c) for k in range(len(hist), 0, -1) if (c := lex.cancers.get(
+                word_key(f"{site} {' '.join(hist[:k])}")) or _site_code(
+                lex, hist[:k], words[-2], generic=False)) is not None), None)
+            if code is None:
+                break
+            stop = text.index(hist[code[0] - 1], item.start()) + len(hist[code[0] - 1])
+            found.append(Mention("cancer", item.start(), stop, "ontology.cancer.confirmed_as",
+                                 {"code": code[1]}))
+            sep = _HISTOLOGY_SEP.match(text, stop)
+            if sep is None:
+                break
+            at = sep.end()
+        if found and (item is None or code is not None):
+            out.append((m, found))
+    return out
+
+
 def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
     spellings = lex.exact.get(key)
     return spellings is None or word_tuple(surface) in spellings
@@ -1903,6 +2012,10 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += shared
     found += second_sites(text, names, lex)
     found += first_histologies(text, names, lex)
+    confirmed = confirmed_histologies(text, names, lex)
+    if confirmed:  # "pancreatic carcinoma confirmed as adenocarcinoma": the histologies only
+        found = [m for m in found if not any(m is site for site, _ in confirmed)]
+        found += [x for _, xs in confirmed for x in xs]
     found += cue_mentions(toks, text)
     # (a class by its target and head, "VEGFR agents", only where no name was read: not over
     # "anti-PD-1/PD-L1 agents")
@@ -1923,6 +2036,13 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
         found = [m for m in found if not (m.label == "gene" and any(
             a <= m.start and m.end <= b for a, b in targets))]
     found += mechanisms
+    if any(m.source == "mechanism.by_action" for m in mechanisms):
+        shared_targets(text, found, lex)
+    if "nti-" in text:
+        anti = anti_conjuncts(text, found, lex)
+        if anti:  # "anti-PD-1 or PD-L1 therapy": "PD-L1" names a drug class, not the gene
+            found = [m for m in found if not (m.label == "gene" and any(
+                a.start <= m.start and m.end <= a.end for a in anti))] + anti
     found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
     found += code_mentions(text, found, lex)
     found = [m for m in found if not (m.label == "gene"

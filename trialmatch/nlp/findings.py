@@ -414,10 +414,11 @@ _HISTORY_GROUP = re.compile(
     r"(?i)\W{0,6}(?:all\s+)?(?:patients|subjects|participants|those|individuals)\s+"
     # ("Subjects enrolling to cohort B of part 2 who have received X must ...")
     r"(?:(?:enrolling|enrolled|entering|participating)\s+(?:to|in|into|on)\s+[^.;:]{1,80}?\s+)?(?:who\s+"
-    r"(?:(?:have|has|had)\s+(?:previously\s+)?(?:received|been|undergone|progressed)|received|"
+    r"(?:(?:have|has|had)\s+(?:not\s+|never\s+)?(?:previously\s+)?(?:received|been|undergone|"
+    r"progressed|had)|(?:did|do|does)\s+not\s+(?:have|receive|undergo)|received|"
     r"were|are|was|is|underwent)|(?:currently\s+|already\s+)?(?:receiving|taking|using|on|"
     r"treated\s+with)|whose\s+(?:tumou?rs?|disease|cancers?|lesions?)\s+(?:is|are|was|were|has|"
-    rf"have|had|harbou?rs?|carry|carries|express|expresses))\b(?P<group>[^.;:]{{1,160}}?)\s+"
+    rf"have|had|harbou?rs?|carry|carries|express|expresses))\b(?P<group>[^.;:]{{1,160}}?),?\s+"
     rf"(?:{_MODAL}|(?:are|is)\s+required\s+to)\b")
 # ... or a treatment required of a group named after it ("including a taxane for patients
 # with breast cancer"): the treatment is that group's, the cancer no diagnosis of everyone
@@ -2065,6 +2066,14 @@ _NO_WORD = re.compile(r"(?i)\b(?:not?|never|neither|nor|excluded|ineligible|with
 
 # "at least four cycles of X (or Y)": a least amount of a treatment, so the treatment itself
 # (a count or a dose of it)
+# "at least 4 cycles of X" said of the patient: X was given ... (not "must receive", "be
+# anticipated to complete at least 2 cycles of X": a plan; nor a term's definition,
+# "refractory is defined as ... after at least two courses of X")
+_AT_LEAST_COURSES = re.compile(r"(?i)\b(?:at\s+least|a\s+minimum\s+of|minimum(?:\s+of)?|>=?|≥)\s*"
+                               r"(?:\d+|one|two|three|four|five|six|eight)\s+(?:complete\s+)?"
+                               r"(?:cycles?|courses?)\s+of\s+(?:[\w-]+\s+){0,2}\Z")
+_TO_BE_GIVEN = re.compile(r"(?i)\b(?:receive|complete|undergo|get|be\s+given|be\s+treated|"
+                          r"will|plann?\w*|anticipat\w*|expect\w*|able|defined)\b")
 _AT_LEAST_DOSE = re.compile(r"(?i)\b(?:at\s+least|a\s+minimum\s+of|minimum(?:\s+of)?|>=?|≥)\s*"
                             r"(?:\d+|one|two|three|four|five|six|eight)\s+(?:cycles?|courses?|"
                             r"doses?|infusions?|weeks?|months?)\s+of\s+(?:[\w-]+\s+(?:or|and/or)\s+)?"
@@ -2391,7 +2400,9 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
     if _WHILE_ON.search(before) and not _COURSE_WORD.search(before):
         return None  # "avoid NSAIDs while receiving X": the time of the study treatment
     response = _STATE_AFTER.match(after)
-    if not (_PRIOR.search(before) or _COMPLETED.search(before[-80:]) or (
+    if not (_PRIOR.search(before) or _COMPLETED.search(before[-80:])
+            or (_AT_LEAST_COURSES.search(before[-80:]) and not _TO_BE_GIVEN.search(before))
+            or (
             _HISTORY_OF.search(before) and _TREATMENT_END.match(
             ctx.text, m.end, ctx.end)) or response is not None
             or _listed_after_prior(m, ctx) or _after_disease(m, ctx)
@@ -2582,8 +2593,11 @@ _SETTING_BEFORE = re.compile(rf"(?i){_SETTING_WORD}\s{{1,3}}"
 _SETTING_OPEN = re.compile(rf"(?i){_SETTING_WORD}")  # (the word opens the treatment's name)
 # "(adjuvant therapy is permitted)", "; neoadjuvant or adjuvant treatment is allowed": a
 # permission of the treatment given around surgery, in words that name no drug
+# (or in another setting a list of treatments cannot tell apart: "palliative radiotherapy
+# is allowed", "intra-operative radiotherapy will be permitted")
 _ADJUVANT_ALLOWED = re.compile(
-    r"(?i)[\s\S]{0,100}?\b(?:neo-?)?adjuvant\b(?:(?!\bnot\b|\bno\b)[^.;]){0,60}?\b(?:is|are)?\s*"
+    r"(?i)[\s\S]{0,100}?\b(?:(?:neo-?)?adjuvant|intra-?operative|peri-?operative|palliative)\b"
+    r"(?:(?!\bnot\b|\bno\b)[^.;]){0,80}?\b(?:is|are)?\s*"
     r"(?:allowed|permitted|acceptable|eligible)\b")
 
 
