@@ -150,7 +150,7 @@ def test_new_tumour_types_are_read(text, expected, embedded):
     ("- Penile neoplasm involving the glans", "PSCC"),
     ("- Skin neoplasm on sun-exposed skin", "SKIN"),
     ("- Soft tissue neoplasm of the thigh", "SOFT_TISSUE"),
-    ("- Testicular neoplasm after orchiectomy", "TESTIS"),
+    ("- Testicular neoplasm confirmed on pathology", "TESTIS"),
     ("- Thymic neoplasm in the anterior mediastinum", "THYMUS"),
     ("- Thymus neoplasm in the anterior mediastinum", "THYMUS"),
     ("- Thyroid neoplasm after thyroidectomy", "THYROID"),
@@ -226,3 +226,18 @@ def test_radiotherapy_and_transplants_are_treatment_concepts(embedded):
     # radiotherapy is no systemic therapy: a rule against any anticancer drug leaves it
     assert statuses(embedded, [trial("T-NO-DRUG", "not(prior(anticancer_therapy))")],
                     people[:1])[("P-RT", "T-NO-DRUG")] == "eligible"
+
+
+def test_orchiectomy_is_a_procedure_outside_systemic_therapy(embedded):
+    """A listed orchiectomy breaks a rule against it, through both matchers; it is no
+    systemic therapy, nor a GnRH analogue (medical castration is)."""
+    people = [make_patient(embedded, id=f"P-{k}", prior_therapies=therapies)
+              for k, therapies in (("ORX", ["bilateral orchidectomy"]), ("LHRH", ["leuprolide"]))]
+    trials = [trial("T-NO-ORX", "not(prior(orchiectomy))"),
+              trial("T-NO-DRUG", "not(prior(anticancer_therapy))"),
+              trial("T-NO-GNRH", "not(prior(gnrh_analog))")]
+    got = statuses(embedded, trials, people)
+    assert got[("P-ORX", "T-NO-ORX")] == "ineligible"
+    assert got[("P-ORX", "T-NO-DRUG")] == got[("P-ORX", "T-NO-GNRH")] == "eligible"
+    assert got[("P-LHRH", "T-NO-ORX")] == "eligible"
+    assert got[("P-LHRH", "T-NO-GNRH")] == "ineligible"

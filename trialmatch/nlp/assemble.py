@@ -1792,7 +1792,7 @@ def _procedure_leaf(node: Node, ruled_out: bool) -> Node:
     if ruled_out or not isinstance(node, PriorTherapy) or not is_procedure(node.concept):
         return node
     return Unparsed(node.prov.text if node.prov and node.prov.text else node.concept,
-                    reason="a radiotherapy or transplant required (a list of drugs does not "
+                    reason="a radiotherapy, transplant or orchiectomy required (a list of drugs does not "
                     "show that none was done)", prov=node.prov)
 
 

@@ -24,6 +24,7 @@ ANY_TREATMENT = "anticancer_therapy"
 # procedures, not under ANY_TREATMENT ("systemic therapy" covers neither)
 RADIOTHERAPY = "radiotherapy"
 STEM_CELL_TRANSPLANT = "stem_cell_transplant"
+ORCHIECTOMY = "orchiectomy"
 
 
 @lru_cache(maxsize=8192)
@@ -35,9 +36,10 @@ def in_class(concept: str, drug_class: str) -> bool:
 
 
 def is_procedure(concept: str) -> bool:
-    """Radiotherapy or a stem cell transplant (or a kind of them): a treatment a list of
-    drugs often leaves out."""
-    return in_class(concept, RADIOTHERAPY) or in_class(concept, STEM_CELL_TRANSPLANT)
+    """Radiotherapy, a stem cell transplant (or a kind of them) or an orchiectomy: a
+    treatment a list of drugs often leaves out."""
+    return in_class(concept, RADIOTHERAPY) or in_class(concept, STEM_CELL_TRANSPLANT) \
+        or in_class(concept, ORCHIECTOMY)
 
 
 @dataclass(frozen=True)
