@@ -228,16 +228,17 @@ def test_radiotherapy_and_transplants_are_treatment_concepts(embedded):
                     people[:1])[("P-RT", "T-NO-DRUG")] == "eligible"
 
 
-def test_orchiectomy_is_a_procedure_outside_systemic_therapy(embedded):
-    """A listed orchiectomy breaks a rule against it, through both matchers; it is no
-    systemic therapy, nor a GnRH analogue (medical castration is)."""
+def test_orchiectomy_is_androgen_deprivation_but_no_gnrh_drug(embedded):
+    """A listed orchiectomy breaks a rule against it and against androgen deprivation
+    (surgical castration is one), through both matchers; it is no GnRH analogue (medical
+    castration is), and a GnRH analogue is no orchiectomy."""
     people = [make_patient(embedded, id=f"P-{k}", prior_therapies=therapies)
               for k, therapies in (("ORX", ["bilateral orchidectomy"]), ("LHRH", ["leuprolide"]))]
     trials = [trial("T-NO-ORX", "not(prior(orchiectomy))"),
-              trial("T-NO-DRUG", "not(prior(anticancer_therapy))"),
+              trial("T-NO-ADT", "not(prior(androgen_deprivation_therapy))"),
               trial("T-NO-GNRH", "not(prior(gnrh_analog))")]
     got = statuses(embedded, trials, people)
-    assert got[("P-ORX", "T-NO-ORX")] == "ineligible"
-    assert got[("P-ORX", "T-NO-DRUG")] == got[("P-ORX", "T-NO-GNRH")] == "eligible"
+    assert got[("P-ORX", "T-NO-ORX")] == got[("P-ORX", "T-NO-ADT")] == "ineligible"
+    assert got[("P-ORX", "T-NO-GNRH")] == "eligible"
     assert got[("P-LHRH", "T-NO-ORX")] == "eligible"
     assert got[("P-LHRH", "T-NO-GNRH")] == "ineligible"

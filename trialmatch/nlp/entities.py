@@ -1156,7 +1156,8 @@ _HEADS = {
                          "leukaemias"}),
     "drug": frozenset({"inhibitor", "inhibitors", "antibody", "antibodies", "tki", "tkis",
                        "agent", "agents", "therapy", "therapies", "antagonist", "antagonists",
-                       "blocker", "blockers"}),
+                       "blocker", "blockers", "transplant", "transplants", "transplantation",
+                       "transplantations"}),
 }
 _KEYS = {"cancer": "code", "drug": "concept"}
 # A shared head a conjunct is named with when the lexicon lacks it with the head itself:

@@ -49,6 +49,7 @@ from trialmatch.rules.nodes import (
 )
 
 _PRIOR = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier(?!\s+than\b)|had|received|receiving|receipt\s+of|"
+                    r"undergone|underwent|"
                     r"history\s+of\s+(?:(?:the\s+)?use\s+of|treatment\s+with)|treated\s+with|treatment\s+"
                     r"with|therapy\s+with|progress(?:ed|ion|ive\s+disease)\s+(?:on|after|following|during)|"
                     r"refractory\s+to|resistant\s+to|resistance\s+to|failed|failure\s+of|failure\s+"
@@ -158,8 +159,10 @@ _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive|responsive|intoleran
 # chemotherapy", "refractory to X", "disease progression while receiving X", "relapse within
 # 6 months of X")
 _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resistance|sensitive|"
-                              r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)|(?:progress\w*|"
-                              r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?\s+(?:while\s+"
+                              r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)|fail(?:ed|ing|ure\s+"
+                              r"(?:of|on|to))|(?:progress\w*|"
+                              r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?(?:\s+(?:has|have|had)\s+"
+                              r"(?:occurred|developed|been\s+documented))?\s+(?:while\s+"
                               r"(?:on|receiving|taking|being\s+treated\s+with)|during|on|after|"
                               r"following|within\s+[^;.]{1,30}?\b(?:of|after|following|from)))\b"
                               r"[^;.]{0,60}\Z")

@@ -113,9 +113,31 @@ def without_contradictions(rule: Node, ontology) -> Node:
                 and covers(found, spared.get(id(node), [])):
             return Unparsed(node.prov.text if node.prov and node.prov.text else found[0].code,
                             reason=CONTRADICTS, prov=node.prov)
+        if negated and isinstance(node, AnyOf):
+            return _with_name_siblings(node)
         return node
 
     return rewrite(rule, visit)
+
+
+def _span_of(node: Node) -> tuple[int | None, int | None] | None:
+    return None if node.prov is None or node.prov.start is None else (node.prov.start,
+                                                                      node.prov.end)
+
+
+def _with_name_siblings(node: AnyOf) -> Node:
+    """An `any` in which a type was made manual (see `without_contradictions`) without the
+    other types read from the same words: "lymphoma" read as any(NHL, HL, PTLD) in a trial of
+    a non-Hodgkin lymphoma is one name the trial cannot exclude, not HL and PTLD left."""
+    spans = {_span_of(c) for c in node.items
+             if isinstance(c, Unparsed) and c.reason == CONTRADICTS} - {None}
+    if not spans:
+        return node
+    items = tuple(c for c in node.items
+                  if not (isinstance(c, Diagnosis) and _span_of(c) in spans))
+    if len(items) == len(node.items):
+        return node
+    return items[0] if len(items) == 1 else replace(node, items=items)
 
 
 def _spared(rule: Node) -> dict[int, list[str]]:
