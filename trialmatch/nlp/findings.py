@@ -1135,7 +1135,10 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
                  if g not in data.status and not data.is_expression_marker(g)]
         if nodes:
             return _one(nodes, ctx, p)
-    nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None]
+    # ("a sensitising EGFR mutation": the word before the gene names the group too)
+    before = _SENSITIZING_BEFORE.search(ctx.text, max(ctx.start, p.start - 30), p.start)
+    nodes = [n for g in p.genes
+             if (n := gene_node(g, kind, origin, prov, before is not None)) is not None]
     if len(nodes) > 1 and kind in ("wildtype", "negative"):
         # "IDH wild-type", "ER/PR negative": every gene of the phrase is stated absent
         return All(tuple(nodes), prov=prov)
@@ -1213,8 +1216,10 @@ def _ihc_node(p: Phrase, ctx: Context) -> Node:
     return nodes[0] if len(nodes) == 1 else AnyOf(tuple(nodes), prov=prov)
 
 
-def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Node | None:
-    """One gene read with one kind, through its status meanings in data/genes.yaml."""
+def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance,
+              sensitizing: bool = False) -> Node | None:
+    """One gene read with one kind, through its status meanings in data/genes.yaml
+    (`sensitizing`: the words before the gene call the mutation sensitising)."""
     data = gene_data()
     status = data.status.get(gene, {})
     if kind == "expression_loss":
@@ -1237,7 +1242,7 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
         kind = "wildtype"
     if kind == "fusion":
         return Fusion(gene, prov=prov)
-    if kind == "mutation" and prov.text and _SENSITIZING.search(prov.text) \
+    if kind == "mutation" and (sensitizing or prov.text and _SENSITIZING.search(prov.text)) \
             and (gene, "sensitizing") in _ontology().groups:
         # "EGFR-sensitising mutation": the TKI-sensitising variants (the ontology's group), not
         # every mutation of the gene (an exon 20 insertion is none of them)
@@ -1249,6 +1254,7 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance) -> Nod
 
 
 _SENSITIZING = re.compile(r"(?i)\bsensiti[sz]ing\b")
+_SENSITIZING_BEFORE = re.compile(r"(?i)\b(?:TKI-)?(?:sensiti[sz]ing|activating)\s+(?:\w+\s+)?\Z")
 
 
 # ----------------------------------------------------------------------------- others

@@ -70,7 +70,7 @@ def required_choices(node: Node, negated: bool = False) -> list[tuple[str, ...]]
         # "no non-melanoma skin cancer", all(skin, not(melanoma)) ruled out: the subtype the
         # type is taken without is no requirement
         children = tuple(c for c in children
-                         if not (isinstance(c, Not) and isinstance(c.item, Diagnosis)))
+                         if not (isinstance(c, Not) and diagnosis_choice(c.item) is not None))
     return [choice for child in children for choice in required_choices(child, negated)]
 
 
@@ -146,8 +146,9 @@ def _spared(rule: Node) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for node in walk(rule):
         if isinstance(node, All):
-            kept = [c.item.code for c in node.items
-                    if isinstance(c, Not) and isinstance(c.item, Diagnosis)]
+            # (the subtypes may be one name read as several types: "other than lymphoma")
+            kept = [d.code for c in node.items if isinstance(c, Not)
+                    for d in diagnosis_choice(c.item) or ()]
             for c in node.items if kept else ():
                 if diagnosis_choice(c) is not None:
                     out[id(c)] = kept
