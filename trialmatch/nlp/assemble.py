@@ -1297,9 +1297,11 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 # "A patients whose disease ..."): those of the group for whom the clause holds are ruled
 # out, not the whole group. When the clause reads nothing, it is left to review beside what
 # the subject names: not(all(A, unread)), so a patient with A is not rejected for A alone.
+# (Not "patients with A or those who ...": another group.)
 _GROUP_CLAUSE = re.compile(
     r"(?i)\W{0,6}(?:(?:patients|subjects|participants|individuals|those|women|men|children)\s+"
-    r"(?:with|having|diagnosed\s+with)\s+[^.;:]{2,100}?|[^.;:]{2,60}?\s+(?:patients|subjects|"
+    r"(?:with|having|diagnosed\s+with)\s+(?:(?!\bor\s+(?:those|patients|subjects|participants|"
+    r"individuals)\b)[^.;:]){2,100}?|[^.;:]{2,60}?\s+(?:patients|subjects|"
     r"participants))\s*,?\s+(?:who|whose|in\s+whom|for\s+whom)\s+(?P<rest>[^.;]{3,})")
 
 

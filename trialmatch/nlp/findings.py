@@ -1254,7 +1254,8 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance,
 
 
 _SENSITIZING = re.compile(r"(?i)\bsensiti[sz]ing\b")
-_SENSITIZING_BEFORE = re.compile(r"(?i)\b(?:TKI-)?(?:sensiti[sz]ing|activating)\s+(?:\w+\s+)?\Z")
+# (not "activating EGFR mutation", which takes the exon 20 insertions too)
+_SENSITIZING_BEFORE = re.compile(r"(?i)\b(?:TKI-)?sensiti[sz]ing\s+(?:\w+\s+)?\Z")
 
 
 # ----------------------------------------------------------------------------- others
