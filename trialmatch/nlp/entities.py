@@ -1937,6 +1937,46 @@ def confirmed_histologies(text: str, mentions: list[Mention], lex: Lexicon
     return out
 
 
+# "lung adenocarcinoma or squamous cell carcinoma", "cervical squamous cell carcinoma or
+# adenocarcinoma": a histology coordinated after a cancer named by its site and histology is
+# of that site too
+_CONJUNCT_SEP = re.compile(r"(?i)\s*,?\s*(?:and/or|or|and)\s+(?:an?\s+)?|\s*,\s*")
+
+
+def site_conjuncts(text: str, mentions: list[Mention], lex: Lexicon) -> list[Mention]:
+    """Cancer types named by a histology after "or" (or ", ", "and/or") that follows a cancer
+    name whose first one or two words are its site: each is looked up as "<those words>
+    <histology>" (up to four words, longest first); the list is read on while each names a
+    type."""
+    out: list[Mention] = []
+    # (a histology the lexicon reads on its own keeps that reading: "skin cancer or melanoma")
+    named = {m.start for m in mentions if m.label == "cancer"}
+    for m in mentions:
+        words = text[m.start:m.end].split()
+        if m.label != "cancer" or len(words) < 2:
+            continue
+        for k in (1, 2):
+            site, end, found = " ".join(words[:k]), m.end, []
+            if k >= len(words):
+                break
+            while (sep := _CONJUNCT_SEP.match(text, end)) is not None and (
+                    item := _HISTOLOGY_ITEM.match(text, sep.end(), sep.end() + 60)) is not None:
+                hist = item.group().split()
+                code = None if item.start() in named else next(
+                    ((j, c) for j in range(len(hist), 0, -1) if (c := lex.cancers.get(
+                        word_key(f"{site} {' '.join(hist[:j])}"))) is not None), None)
+                if code is None:
+                    break
+                stop = text.index(hist[code[0] - 1], item.start()) + len(hist[code[0] - 1])
+                found.append(Mention("cancer", item.start(), stop, "ontology.cancer.site_conjunct",
+                                     {"code": code[1]}))
+                end = stop
+            if found:
+                out += found
+                break
+    return out
+
+
 def _spelled_ok(lex: Lexicon, key: str, surface: str) -> bool:
     spellings = lex.exact.get(key)
     return spellings is None or word_tuple(surface) in spellings
@@ -2013,6 +2053,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found += shared
     found += second_sites(text, names, lex)
     found += first_histologies(text, names, lex)
+    found += site_conjuncts(text, names, lex)
     confirmed = confirmed_histologies(text, names, lex)
     if confirmed:  # "pancreatic carcinoma confirmed as adenocarcinoma": the histologies only
         found = [m for m in found if not any(m is site for site, _ in confirmed)]
