@@ -1220,9 +1220,11 @@ _HISTOLOGY_OF = re.compile(
 
 
 # A histology a cancer named before lacks: "RCC without any clear (conventional) cell
-# component", "ovarian cancer with no serous histology": the type without that subtype.
+# component", "ovarian cancer with no serous histology", "NSCLC of non-squamous histology",
+# "NSCLC other than predominantly squamous cell histology": the type without that subtype.
 _HISTOLOGY_WITHOUT = re.compile(
-    r"(?i)\s*+\)?\s*+,?\s*+(?:without|lacking|with\s+no)\s+(?:an?\s+|any\s+)?(?P<word>[a-z]{4,20})"
+    r"(?i)\s*+\)?\s*+,?\s*+(?:(?:without|lacking|with\s+no|other\s+than)\s+(?:an?\s+|any\s+)?"
+    r"(?:predominant(?:ly)?\s+|mainly\s+)?|(?:of|with|having)\s+(?:an?\s+)?non[- ]?)(?P<word>[a-z]{4,20})"
     r"(?:\s*\([^()]{0,20}\))?(?:[- ]cells?)?(?:\s*\([^()]{0,20}\))?\s+"
     rf"(?:{_HISTOLOGY_NOUNS})\b")
 
