@@ -1486,6 +1486,13 @@ _CLAUSE_OR = re.compile(r";\s*(?i:or)\b|,\s*OR\b|(?m:^\s*OR\s*$)|"
 _POPULATION_OR = re.compile(r"(?i)\bor\s+(?:untreated|previously\s+(?:un)?treated|"
                             r"treatment[- ]na[iï]ve|newly\s+diagnosed)\s+(?:patients|subjects|"
                             r"participants|individuals)\s+(?:with|who|whose|having)\b")
+# ... or after a semicolon, a second population named with its own cancer types ("patients
+# with relapsed AML or MDS; elderly patients (>= 65) with untreated AML unfit for
+# chemotherapy"): two groups the trial takes, alternatives when each side names a cancer
+_POPULATION_SEMI = re.compile(r"(?i);\s*(?:(?:elderly|older|younger|adult|paediatric|pediatric|"
+                              r"untreated|previously\s+(?:un)?treated|newly\s+diagnosed|"
+                              r"treatment[- ]na[iï]ve)\s+)?(?:patients|subjects|participants|"
+                              r"individuals)\b")
 # An upper-case "OR" inside a sentence: between two treatment histories, it joins them.
 _INLINE_OR = re.compile(r"(?<=[a-z0-9)%])\s+OR\s+(?=[a-z])")
 # The same without its "OR"-line and "either" alternatives, for text holding neither word:
@@ -1628,6 +1635,12 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
         if len(inline) == 1:
             return _history_sides(node, found, text, c, inline[0],
                                   any_kind=_limits_each_side(found, inline[0]))
+    if m is None and ";" in low:
+        semi = list(_POPULATION_SEMI.finditer(text, c.start, c.end))
+        if len(semi) == 1 and all(any(_names_cancer(u.node) for u in side) for side in (
+                [u for u in found if u.start < semi[0].start()],
+                [u for u in found if u.start >= semi[0].end()])):
+            return _history_sides(node, found, text, c, semi[0], any_kind=True)
     population = m is None and " or " in low
     if population:
         groups = list(_POPULATION_OR.finditer(text, c.start, c.end))

@@ -1719,9 +1719,10 @@ def _next_site() -> re.Pattern[str]:
 # The list of sites goes on with words that name no known site: ", oropharynx, tonsil or
 # larynx" where "tonsil" is not in data/sites.yaml. Short items (one to three words) joined by
 # commas and ending in "or"/"and" before the end of the phrase.
-_MORE_ITEMS = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or|and)\s+)?(?:the\s+)?[a-z][\w\-]*"
+# (an unknown primary is no site: "... of the oropharynx or unknown primary" reads both)
+_MORE_ITEMS = re.compile(r"(?i)\s*,\s*(?:(?:and/or|or|and)\s+)?(?:the\s+)?(?!(?:an?\s+)?(?:unknown|occult)\s+primary)[a-z][\w\-]*"
                          r"(?:\s+[a-z][\w\-]*){0,2}\s*(?:,|\s(?:and/or|or|and)\s)|"
-                         r"\s*,?\s+(?:and/or|or)\s+(?:the\s+)?[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,1}"
+                         r"\s*,?\s+(?:and/or|or)\s+(?:the\s+)?(?!(?:an?\s+)?(?:unknown|occult)\s+primary)[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,1}"
                          r"\s*(?:[.;:)]|\Z)")
 
 

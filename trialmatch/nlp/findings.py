@@ -1907,6 +1907,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "...; patients with a treated skin BCC are eligible": a carve-out
     if ctx.section == "inclusion" and _cancer_subgroup(m, ctx):
         return None  # "(patients with FL must have had X)": whom a rule is for
+    if ctx.section == "inclusion" and _MARKER_FOR.search(ctx.text, max(ctx.start, m.start - 80),
+                                                         m.start):
+        return None  # "... or evaluable by CA-125 (ovarian cancer)": whom a way of measuring is for
     if (ctx.section == "exclusion" or "negated" in m.mods) \
             and _CANDIDATE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "DLBCL ... eligible for a curative transplant" ruled out: a judgement
@@ -2168,6 +2171,13 @@ _GROUP_MODAL = re.compile(r"(?i)\b(?:must|should|need|needs|may|shall|have\s+to|
 
 # "... (participants with FL or MZL must have failed an anti-CD20 antibody)": a rule, past
 # the start of its criterion, for the patients with some of the cancers the trial takes
+# A tumour marker by which some cancers may show their disease ("measurable, or evaluable by
+# a tumour marker (ovarian and prostate cancer)", "CA-125 progression in ovarian cancer"): the
+# cancers after it are whom that way of measuring is for, not types the trial requires
+_MARKER_FOR = re.compile(
+    r"(?i)\b(?:tumou?r\s+(?:bio)?markers?|(?:bio)?markers?|CA[- ]?125|PSA|CEA|AFP|paraprotein|"
+    r"M[- ]protein)\b[^;.:()]{0,50}?(?:\(\s*(?:for\s+|in\s+|only\s+)?|\b(?:in|for)\s+)"
+    r"(?:(?:patients|subjects|participants|those)\s+with\s+)?(?:[\w-]+\s+){0,2}?\Z")
 _CANCER_GROUP_RULE = re.compile(
     r"(?i)(?:[(;]|\.\s)\s*(?:all\s+)?(?:patients|participants|subjects|those)\s+with\s+"
     r"(?P<who>[^.;:()]{2,60}?)\s+(?:must|should|need\s+to|are\s+required\s+to|will\s+need\s+to)"
