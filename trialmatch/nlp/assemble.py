@@ -1619,6 +1619,29 @@ def _unread_after_age(node: Node, found: list[Unit], text: str, c: Criterion) ->
     return node
 
 
+def _listed_alternatives(node: Node, found: list[Unit], text: str, c: Criterion, low: str
+                         ) -> Node:
+    """The alternatives of an "either" list (`_either_list`), or the two populations around
+    a semicolon (`_second_population`); `node` when there are none."""
+    listed = _either_list(node, found, text, c, low)
+    if listed is node and ";" in low and (
+            second := _second_population(found, text, c, low)) is not None:
+        return _history_sides(node, found, text, c, second, any_kind=True)
+    return listed
+
+
+def _second_population(found: list[Unit], text: str, c: Criterion, low: str
+                       ) -> re.Match[str] | None:
+    """The one semicolon of a criterion with no clause-level "or" that opens a second
+    population (_POPULATION_SEMI) when both sides of it name a cancer type; None otherwise."""
+    semi = list(_POPULATION_SEMI.finditer(text, c.start, c.end))
+    if len(semi) != 1 or _clause_or(text, c.start, c.end, low) is not None:
+        return None
+    sides = ([u for u in found if u.start < semi[0].start()],
+             [u for u in found if u.start >= semi[0].end()])
+    return semi[0] if all(any(_names_cancer(u.node) for u in side) for side in sides) else None
+
+
 def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
     """A criterion whose findings all lie on one side of a clause-level "or" (_CLAUSE_OR)
     and whose other side names nothing the parser reads ("progression on drug A; or a
@@ -1626,7 +1649,7 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
     unparsed), so the unread alternative is not dropped (a patient who may meet it is not
     rejected; it goes to manual review)."""
     low = text[c.start:c.end].lower()
-    listed = _either_list(node, found, text, c, low)
+    listed = _listed_alternatives(node, found, text, c, low)
     if listed is not node:
         return listed
     m = _clause_or(text, c.start, c.end, low)
@@ -1635,12 +1658,6 @@ def _unread_alternative(node: Node, found: list[Unit], text: str, c: Criterion) 
         if len(inline) == 1:
             return _history_sides(node, found, text, c, inline[0],
                                   any_kind=_limits_each_side(found, inline[0]))
-    if m is None and ";" in low:
-        semi = list(_POPULATION_SEMI.finditer(text, c.start, c.end))
-        if len(semi) == 1 and all(any(_names_cancer(u.node) for u in side) for side in (
-                [u for u in found if u.start < semi[0].start()],
-                [u for u in found if u.start >= semi[0].end()])):
-            return _history_sides(node, found, text, c, semi[0], any_kind=True)
     population = m is None and " or " in low
     if population:
         groups = list(_POPULATION_OR.finditer(text, c.start, c.end))

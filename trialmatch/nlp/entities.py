@@ -2080,14 +2080,7 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
         # drug classes, not genes
         found = [m for m in found if not (m.label == "gene" and any(
             a <= m.start and m.end <= b for a, b in targets))]
-    found += mechanisms
-    if any(m.source == "mechanism.by_action" for m in mechanisms):
-        shared_targets(text, found, lex)
-    if "nti-" in text:
-        anti = anti_conjuncts(text, found, lex)
-        if anti:  # "anti-PD-1 or PD-L1 therapy": "PD-L1" names a drug class, not the gene
-            found = [m for m in found if not (m.label == "gene" and any(
-                a.start <= m.start and m.end <= a.end for a in anti))] + anti
+    found = _with_shared_targets(text, found + mechanisms, mechanisms, lex)
     found += therapy_for_cancer(text, names) + bare_prior_therapy(text)
     found += code_mentions(text, found, lex)
     found = [m for m in found if not (m.label == "gene"
@@ -2095,6 +2088,21 @@ def text_mentions(text: str, toks: Tokens, lex: Lexicon) -> list[Mention]:
     found = with_diagnoses(found, text)
     states = state_mentions(text, found)  # after every other reading, which it never overrides
     return sorted(found + states, key=lambda m: (m.start, -m.end)) if states else found
+
+
+def _with_shared_targets(text: str, found: list[Mention], mechanisms: list[Mention],
+                         lex: Lexicon) -> list[Mention]:
+    """`found` with the targets a coordination shares: a generic class before a class by
+    action narrowed to its target (`shared_targets`), and the targets after an "anti-" name
+    read as classes (`anti_conjuncts`: "anti-PD-1 or PD-L1 therapy", where "PD-L1" is then no
+    gene finding)."""
+    if any(m.source == "mechanism.by_action" for m in mechanisms):
+        shared_targets(text, found, lex)
+    anti = anti_conjuncts(text, found, lex) if "nti-" in text else []
+    if not anti:
+        return found
+    return [m for m in found if not (m.label == "gene" and any(
+        a.start <= m.start and m.end <= a.end for a in anti))] + anti
 
 
 # "therapy for CLL", "treatment of the myeloma": a bare "therapy" or "treatment" whose object

@@ -1906,10 +1906,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
     if ctx.section == "exclusion" and _ELIGIBLE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "...; patients with a treated skin BCC are eligible": a carve-out
     if ctx.section == "inclusion" and _cancer_subgroup(m, ctx):
-        return None  # "(patients with FL must have had X)": whom a rule is for
-    if ctx.section == "inclusion" and _MARKER_FOR.search(ctx.text, max(ctx.start, m.start - 80),
-                                                         m.start):
-        return None  # "... or evaluable by CA-125 (ovarian cancer)": whom a way of measuring is for
+        # "(patients with FL must have had X)": whom a rule is for; "... or evaluable by
+        # CA-125 (ovarian cancer)": whom a way of measuring is for
+        return None
     if (ctx.section == "exclusion" or "negated" in m.mods) \
             and _CANDIDATE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "DLBCL ... eligible for a curative transplant" ruled out: a judgement
@@ -2187,7 +2186,10 @@ _CANCER_GROUP_RULE = re.compile(
 def _cancer_subgroup(m: Mention, ctx: Context) -> bool:
     """Whether the mention is named in a rule for the patients with some cancers, written
     inside a criterion after its first words (see _CANCER_GROUP_RULE): a drug in what the
-    rule asks, a cancer in whom it asks it of."""
+    rule asks, a cancer in whom it asks it of; or a cancer a tumour marker is for
+    (_MARKER_FOR)."""
+    if m.label == "cancer" and _MARKER_FOR.search(ctx.text, max(ctx.start, m.start - 80), m.start):
+        return True
     for rule in _CANCER_GROUP_RULE.finditer(ctx.text, ctx.start, ctx.end):
         who = rule.start("who"), rule.end("who")
         if not any(x.label == "cancer" and who[0] <= x.start and x.end <= who[1]
