@@ -242,3 +242,13 @@ def test_orchiectomy_is_androgen_deprivation_but_no_gnrh_drug(embedded):
     assert got[("P-ORX", "T-NO-GNRH")] == "eligible"
     assert got[("P-LHRH", "T-NO-ORX")] == "eligible"
     assert got[("P-LHRH", "T-NO-GNRH")] == "ineligible"
+
+
+def test_erbb_family_class_covers_egfr_and_her2_drugs(embedded):
+    """"erbB-targeting therapies" rule out EGFR- and HER2-directed drugs alike, and no
+    other targeted drug."""
+    people = [make_patient(embedded, id=f"P-{k}", prior_therapies=[drug])
+              for k, drug in (("LAP", "lapatinib"), ("CET", "cetuximab"), ("BEV", "bevacizumab"))]
+    got = statuses(embedded, [trial("T-NO-ERBB", "not(prior(erbb_targeted))")], people)
+    assert got[("P-LAP", "T-NO-ERBB")] == got[("P-CET", "T-NO-ERBB")] == "ineligible"
+    assert got[("P-BEV", "T-NO-ERBB")] == "eligible"
