@@ -1835,7 +1835,7 @@ _DEVICE_AFTER = re.compile(r"(?i)\s{1,2}(?:tubes?|drains?|drainage|stents?|cathe
 
 
 # A comparison and a number right after a cancer type: the type labels a limit
-_THRESHOLD_AFTER = re.compile(r"\s{0,2}(?:≥|≤|>=|<=|>|<)\s{0,2}\d")
+_THRESHOLD_AFTER = re.compile(r"[ \t]{0,2}(?:\n[ \t]*)?(?:≥|≤|>=|<=|>|<)\s{0,2}\d")  # (a line may wrap)
 
 
 def _code_of_something_else(m: Mention, ctx: Context) -> bool:
