@@ -1921,23 +1921,34 @@ def confirmed_histologies(text: str, mentions: list[Mention], lex: Lexicon
         if said is None:
             continue
         site, at, found = " ".join(words[:-1]), said.end(), []
-        while (item := _HISTOLOGY_ITEM.match(text, at, at + 60)) is not None:
-            hist = item.group().split()
-            code = next(((k, c) for k in range(len(hist), 0, -1) if (c := lex.cancers.get(
-                word_key(f"{site} {' '.join(hist[:k])}")) or _site_code(
-                lex, hist[:k], words[-2], generic=False)) is not None), None)
-            if code is None:
-                break
-            stop = text.index(hist[code[0] - 1], item.start()) + len(hist[code[0] - 1])
-            found.append(Mention("cancer", item.start(), stop, "ontology.cancer.confirmed_as",
-                                 {"code": code[1]}))
-            sep = _HISTOLOGY_SEP.match(text, stop)
+        while (h := _histology_at(text, at, lex, site, words[-2])) is not None:
+            found.append(h)
+            sep = _HISTOLOGY_SEP.match(text, h.end)
             if sep is None:
                 break
             at = sep.end()
-        if found and (item is None or code is not None):
+        # (a list read to its end, or up to a separator after which nothing is written)
+        if found and (h is not None or _HISTOLOGY_ITEM.match(text, at, at + 60) is None):
             out.append((m, found))
     return out
+
+
+def _histology_at(text: str, at: int, lex: Lexicon, site: str, noun: str | None = None,
+                  source: str = "ontology.cancer.confirmed_as") -> Mention | None:
+    """The cancer type a histology written at `at` (up to four words, longest first) names at
+    a site: "<site words> <histology>" in the lexicon, or with `noun`, the site's noun, as
+    `_site_code` reads it; None when nothing there names one."""
+    item = _HISTOLOGY_ITEM.match(text, at, at + 60)
+    if item is None:
+        return None
+    hist = item.group().split()
+    for k in range(len(hist), 0, -1):
+        code = lex.cancers.get(word_key(f"{site} {' '.join(hist[:k])}")) or (
+            _site_code(lex, hist[:k], noun, generic=False) if noun else None)
+        if code is not None:
+            stop = text.index(hist[k - 1], item.start()) + len(hist[k - 1])
+            return Mention("cancer", item.start(), stop, source, {"code": code})
+    return None
 
 
 # "lung adenocarcinoma or squamous cell carcinoma", "cervical squamous cell carcinoma or
@@ -1962,18 +1973,11 @@ def site_conjuncts(text: str, mentions: list[Mention], lex: Lexicon) -> list[Men
             site, end, found = " ".join(words[:k]), m.end, []
             if k >= len(words):
                 break
-            while (sep := _CONJUNCT_SEP.match(text, end)) is not None and (
-                    item := _HISTOLOGY_ITEM.match(text, sep.end(), sep.end() + 60)) is not None:
-                hist = item.group().split()
-                code = None if item.start() in named else next(
-                    ((j, c) for j in range(len(hist), 0, -1) if (c := lex.cancers.get(
-                        word_key(f"{site} {' '.join(hist[:j])}"))) is not None), None)
-                if code is None:
-                    break
-                stop = text.index(hist[code[0] - 1], item.start()) + len(hist[code[0] - 1])
-                found.append(Mention("cancer", item.start(), stop, "ontology.cancer.site_conjunct",
-                                     {"code": code[1]}))
-                end = stop
+            while (sep := _CONJUNCT_SEP.match(text, end)) is not None \
+                    and sep.end() not in named and (h := _histology_at(
+                        text, sep.end(), lex, site, source="ontology.cancer.site_conjunct")):
+                found.append(h)
+                end = h.end
             if found:
                 out += found
                 break
