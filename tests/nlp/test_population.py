@@ -135,6 +135,11 @@ def test_context_rule_examples(rule, example):
                             {"concept": "chemotherapy"})
             apply_context(toks, [other], [0])
             assert rule.category not in other.mods, (rule.id, example.text)
+    if example.stops_before:
+        at = example.text.index(example.stops_before)
+        beyond = Mention(rule.applies_to[0], at, at + len(example.stops_before), "test", {})
+        apply_context(toks, [beyond], [0])
+        assert rule.category not in beyond.mods, (rule.id, example.text)
 
 
 def _tokens(text: str):

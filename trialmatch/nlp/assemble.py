@@ -30,7 +30,7 @@ from trialmatch.nlp.firstchar import probe
 from trialmatch.nlp.mentions import Mention
 from trialmatch.nlp.phrases import EXAMPLE_OPENERS
 from trialmatch.nlp.population import diagnosis_choice, required_codes
-from trialmatch.nlp.resources import list_headers, places, spread_terms, umbrella_codes
+from trialmatch.nlp.resources import list_headers, places, sites, spread_terms, umbrella_codes
 from trialmatch.nlp.sections import PART_LABEL
 from trialmatch.nlp.segment import Criterion, Layout
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, is_procedure, is_state
@@ -191,6 +191,9 @@ def _spells_tail(head: str, abbreviation: str) -> bool:
     kinase inhibitors") by their first letters."""
     letters = re.sub(r"s$", "", abbreviation.strip()).lower()
     words = re.findall(r"[A-Za-z][\w']*", head)
+    if letters.endswith("ab") and len(words) > 1 and words[-1].lower().startswith("antibod") \
+            and prefixes_spell(words[-2:-1], letters[:-2]):
+        return True  # ("monoclonal antibody (mAb)": "Ab", the usual short form of antibody)
     return len(letters) >= 2 and any(prefixes_spell(words[-k:], letters)
                                      for k in range(1, min(len(letters), len(words)) + 1))
 
@@ -200,6 +203,10 @@ def _spells_tail(head: str, abbreviation: str) -> bool:
 _EXAMPLES_LISTED = re.compile(rf"(?i)\s*,?\s*{EXAMPLE_OPENERS}[\s,:]*(?:(?:but\s+)?not\s+limited\s+"
                               r"to[\s,:]*)?(?:[a-z][a-z /-]{0,25}?\s*(?:,|\bor\b|\band\b)\s*)+"
                               r"(?:(?:or|and)\s+)?")
+# A clause on the cancer, then its examples ("solid tumour for which a platinum doublet is
+# standard care, such as ..."): the examples are of that cancer
+_EXAMPLES_AFTER_CLAUSE = re.compile(rf"(?i)\s*,?\s*(?:(?:for|in)\s+which|where|that|whose)\b[^.;:()]{{0,160}}?"
+                                    rf",?\s*{EXAMPLE_OPENERS}[\s,:]*")
 # A bracketed exception right after a head, with no finding read in it ("(except squamous
 # cell of the lung)"): skipped on the way to the head's examples
 _EXCEPTION_AHEAD = re.compile(BRACKET_EXCEPT.pattern + r"[^()\[\]]{0,80}[)\]]")
@@ -223,7 +230,8 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
         if j < len(found) else "x"
     if not _EXAMPLES.fullmatch(gap) and not (
             j < len(found) and _names_cancer(_bare(head.node))
-            and _names_cancer(_bare(found[j].node)) and _EXAMPLES_LISTED.fullmatch(gap)):
+            and _names_cancer(_bare(found[j].node)) and (
+                _EXAMPLES_LISTED.fullmatch(gap) or _EXAMPLES_AFTER_CLAUSE.fullmatch(gap))):
         return j
     opening = _open_bracket(text, start, found[j].start)
     close = text.find(")", opening) if opening != -1 else -1
@@ -988,6 +996,38 @@ def _age_groups(node: Node) -> Node:
     return AnyOf(tuple(groups), prov=node.prov)
 
 
+# An age group, then the limit its patients are held to: "patients over 65 with ECOG 0-1"
+_GROUP_WITH = re.compile(r"(?i)\s*(?:years?|yrs?\.?)?\s*(?:old|of\s+age)?\s*,?\s*(?:with|and|who\s+"
+                         r"(?:have|has)|having)\s+(?:an?\s+)?(?:\w+\s+){0,2}?")
+
+
+def _limit_of_group(node: Node, text: str) -> Node:
+    """Age groups that are alternatives ("18 to 65 years; those over 65 with ECOG 0-1 are
+    included too") beside a performance limit written right after one group: the limit is
+    that group's, not every patient's."""
+    if not isinstance(node, All) or len(node.items) < 2:
+        return node
+    perfs = [i for i in node.items if isinstance(i, Performance)]
+    groups = [i for i in node.items if not isinstance(i, Performance)]
+    hulls = [_age_interval(g) for g in groups]
+    if not perfs or not groups or any(h is None for h in hulls):
+        return node
+    if len(groups) == 1 and isinstance(groups[0], AnyOf):
+        alts = list(groups[0].items)
+    elif len(groups) > 1 and max(h[0] for h in hulls if h) >= min(h[1] for h in hulls if h):
+        # (no age in two groups, but for a bound they share)
+        alts = [g for i in groups for g in (i.items if isinstance(i, AnyOf) else (i,))]
+    else:
+        return node
+    for perf in perfs:
+        at = next((k for k, g in enumerate(alts) if g.prov is not None and perf.prov is not None
+                   and _GROUP_WITH.fullmatch(text, g.prov.end, perf.prov.start)), None)
+        if at is None:
+            return node
+        alts[at] = All((alts[at], perf), prov=alts[at].prov)
+    return AnyOf(tuple(alts), prov=node.prov)
+
+
 def _scales_as_one(node: Node) -> Node:
     """"ECOG 0-2; Karnofsky 70 % or more": one limit on each of two performance scales in
     one criterion are the same requirement written on both scales, whichever the record
@@ -1276,10 +1316,12 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
              if c.cohorts is None and (_PART_BRACKET.match(text, u.end, c.end) or (
                  isinstance(u.node, PriorTherapy) and _PART_AFTER.match(text, u.end, c.end)))
              and not _per_part_limit(u.node) else u for u in found]
+    if c.section == "inclusion":
+        found = _site_list_types(_drugs_of_listed_types(found, text), text, c)
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
-    node = _defined_by_list(_scales_as_one(_age_groups(node)))
+    node = _defined_by_list(_scales_as_one(_limit_of_group(_age_groups(node), text)))
     if allowed:
         node = _widened(node, allowed)
     if c.section == "exclusion":
@@ -1291,6 +1333,75 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _unread_procedure_after_or(node, found, text, c)
         node = _unread_after_age(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
+
+
+@lru_cache(maxsize=1)
+def _site_noun() -> re.Pattern[str]:
+    """A body site of data/sites.yaml, as a whole word."""
+    nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+")
+                                                   for n in nouns) + r")(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def _site_list() -> re.Pattern[str]:
+    """"(primary) sites eligible include A, B, C", A and B body sites of data/sites.yaml:
+    a list of where the cancer may arise, up to its end."""
+    nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
+    noun = "(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns) + r")(?![\w-])"
+    return re.compile(r"(?i)\bsites?\b[^.;:]{0,40}?(?:\binclud\w*|\bare|:)\s+(?:the\s+)?" + noun
+                      + r"(?:\s*(?:,|\bor\b|\band\b|and/or)\s*(?:the\s+)?" + noun + r")+"
+                      + r"[^.;]*")
+
+
+def _site_list_types(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
+    """`found`, with a cancer type named inside a list of body sites ("sites eligible include
+    the larynx, oropharynx or an unknown primary") left for review: the sites are not read
+    as types, so the one type read would stand for the whole list."""
+    if "site" not in text[c.start:c.end].lower():
+        return found
+    # (a list whose sites were all read as types, "breast, colon or prostate cancer", is
+    # one of types)
+    types = [u for u in found if _names_cancer(u.node)]
+    spans = [(m.start(), m.end()) for m in _site_list().finditer(text, c.start, c.end)
+             if any(not any(u.start <= s.start() < u.end for u in types)
+                    for s in _site_noun().finditer(text, m.start(), m.end()))]
+    if not spans:
+        return found
+    return [replace(u, node=Unparsed(text[u.start:u.end], reason="one of a list of body sites",
+                                     prov=u.node.prov))
+            if _names_cancer(u.node) and any(a <= u.start < b for a, b in spans) else u
+            for u in found]
+
+
+# Between a treatment and the next cancer type of a list: the list goes on ("lymphoma
+# relapsed after chemotherapy, or CLL", "CML after imatinib; MDS after azacitidine")
+_NEXT_LISTED = re.compile(r"(?i)(?:(?!\b(?:includ\w*|such\s+as|e\.g|for\s+example|particularly|"
+                          r"especially|namely)\b)[^.:])*?(?:[,;]|\b(?:and|or|and/or)\b)"
+                          r"(?:(?!\b(?:includ\w*|such\s+as|e\.g|for\s+example|particularly|"
+                          r"especially|namely)\b)[^.:])*\Z")
+
+
+def _drugs_of_listed_types(found: list[Unit], text: str) -> list[Unit]:
+    """`found`, with a required treatment written inside one item of a list of cancer types
+    (a type read before it, another after it in the same list) left for review: it is
+    required of that type's patients only, which a rule for every patient would get wrong
+    ("AML after induction failure, MDS of high risk, lymphoma relapsed after chemotherapy,
+    and CLL")."""
+    types = [u for u in found if _names_cancer(u.node)]
+    if len(types) < 2:
+        return found
+    drugs = [u for u in found if isinstance(u.node, PriorTherapy)
+             and any(t.end <= u.start for t in types)]
+    inside = [u for u in drugs if (after := next((t for t in types if t.start >= u.end), None))
+              and _NEXT_LISTED.match(text, u.end, after.start)]
+    if not inside:
+        return found
+    # (one item's treatment found, the list is one of types each with its own: "CML after
+    # imatinib; MDS after azacitidine", the last item's treatment too)
+    return [replace(u, node=Unparsed(text[u.start:u.end], reason="a treatment required of one "
+                                     "of the listed cancers", prov=u.node.prov))
+            if any(u is d for d in drugs) else u for u in found]
 
 
 # An exclusion of a group narrowed by a relative clause ("Patients with A who have B",
@@ -1593,13 +1704,13 @@ def _unread_procedure_after_or(node: Node, found: list[Unit], text: str, c: Crit
 
 
 # "aged 60 or older, or unfit for intensive chemotherapy", "due to age (>= 65) or a serious
-# illness": another way in, after an age limit (not "or older", "or over": the limit's own)
+# illness", "node-negative with age < 35 years or a grade 3 tumour": another way in, after an
+# age limit (not "or older", "or over", "or 21 in the US": the limit's own; not "or as local
+# law defines": the same limit); the words must name nothing the parser reads
 _OR_AFTER_AGE = re.compile(
-    r"\s*\)?\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?!(?i:older|younger|over|under|above|below|more|"
-    r"less|greater|equal|elder)\b)(?i:an?\s+|any\s+|the\s+|with\s+|considered\s+|deemed\s+|"
-    r"judged\s+|who\s+(?:is|are)\s+)?(?i:unfit|ineligible|not\s+(?:fit|eligible|a\s+candidate)|"
-    r"unable|unsuitable|not\s+suitable|(?:significant|serious|severe|relevant)\s+[a-z]+|"
-    r"comorbid\w*|co-?morbid\w*|frail\w*)[^;.]{0,120})")
+    r"\s*(?:years?(?:\s+old)?|yrs?\.?)?\s*\)?\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?!(?i:older|younger|"
+    r"over|under|above|below|more|less|greater|equal|elder|higher|lower|the\s+age|legal|local|"
+    r"as\s+(?:defined|required|per)|age\s+of\s+majority)\b)(?![\d<>≤≥=])[A-Za-z][^;.]{4,120})")
 
 
 def _unread_after_age(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
@@ -1610,7 +1721,8 @@ def _unread_after_age(node: Node, found: list[Unit], text: str, c: Criterion) ->
         isinstance(u.node, All) and all(isinstance(n, Age) for n in u.node.items))]
     for u in ages:
         m = _OR_AFTER_AGE.match(text, u.end, c.end)
-        if m is None or any(m.start("alt") <= v.start < m.end() for v in found):
+        if m is None or any(m.start("alt") <= v.start < m.end() for v in found) \
+                or len(_GAP_WORD.findall(m.group("alt"))) < 2:
             continue
         words = m.group("alt").strip()
         other = Unparsed(words, reason="an alternative the parser cannot read", prov=Provenance(
@@ -2017,6 +2129,16 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             out.append((c, Unparsed(text[c.start:end], reason="exceptions listed under it",
                                     prov=Provenance(c.section, c.start, end, text[c.start:end],
                                                     "segment.exceptions"))))
+        elif kids and c.header and _ADVISORY.search(c.text):
+            # "Although not formal exclusion criteria, the following may increase the risk:":
+            # cautions for the investigator, not rules; for review, none decided
+            taken = _descendants(layout, kids)
+            absorbed.update(taken)
+            end = max(layout.criteria[k].end for k in taken)
+            out.append((c, Unparsed(text[c.start:end], reason="cautions the text says are not "
+                                    "criteria", prov=Provenance(c.section, c.start, end,
+                                                                text[c.start:end],
+                                                                "segment.advisory"))))
         elif kids and c.header and announces_count(c.text):
             # "two or more of the following:": a count of the items, which no node counts;
             # what the header itself names still holds
@@ -2034,6 +2156,12 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         else:
             out.append((c, nodes[i]))
     return _trailing_or(_strata(out, text), text)
+
+
+# A header that says its items are no formal criteria
+_ADVISORY = re.compile(r"(?i)\bnot\s+(?:be\s+)?(?:considered\s+)?(?:as\s+)?(?:formal|strict|absolute|"
+                       r"mandatory)\s+(?:exclusion|inclusion|eligibility)\s+criteri|\b(?:are|is)\s+not\s+"
+                       r"(?:formal\s+)?(?:exclusion|inclusion|eligibility)\s+criteri")
 
 
 # An item labelled with the group of patients it is for: "Patients without earlier therapy

@@ -145,6 +145,8 @@ def _blocked(gap: str) -> bool:
         gap = gap.replace(",", " ")  # "no A, B, or C": the finding is the list's last item
     return "," in gap or ")" in gap or bool(re.search(
         r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
+        # "no relapse after X": the treatment after the word of time is one the patient had
+        r"after|following|once|since|"
         r"is eligible|may|with the exception|and\s+(?:has|have|is|are|with|must|who)|"
         # "no prior therapy for metastatic TNBC": the disease a treatment was for
         r"(?:therap(?:y|ies)|treatments?|agents?|drugs?|regimens?)\s+for)\b", gap))

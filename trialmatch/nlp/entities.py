@@ -779,7 +779,7 @@ _BY_ACTION = re.compile(
     r"affects?)\s+"
     r"(?:the\s+)?(?P<target>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|" + _LISTED_TARGET + r"|\([A-Za-z0-9/\- ]{1,12}\))){2,60})"
     r"|\b(?:drugs?|agents?|therap(?:y|ies)|compounds?|treatments?|inhibitors?|antibod(?:y|ies)|"
-    r"TKIs?|medications?)\s+(?:(?:for\s+the\s+purpose\s+of|"
+    r"TKIs?|medications?)\s+(?:\([A-Za-z][A-Za-z0-9\-]{0,10}\)\s+)?(?:(?:for\s+the\s+purpose\s+of|"
     r"intended\s+for|aimed\s+at)\s+)?(?:specifically\s+)?(?:targeting|inhibiting|blocking|"
     r"affecting|directed\s+(?:against|at|to)|aimed\s+at|against)\s+"
     r"(?:the\s+)?(?P<target2>(?:(?!\n\s*(?:\n|[-•*·]|\d+[.)]))(?:[^,.;:()]|" + _LISTED_TARGET + r"|\([A-Za-z0-9/\- ]{1,12}\))){2,60})")
@@ -1067,7 +1067,7 @@ def mechanism_mentions(text: str, lex: Lexicon) -> list[Mention]:
                                    "mechanism.hyphen", {"concept": other}))
     out += _target_antibodies(text, lex) + _named_by_targets(text, lex)
     if "target" in text or "inhibit" in text or "block" in text or "antagoni" in text \
-            or "affect" in text:
+            or "affect" in text or "direct" in text or "aimed" in text or "against" in text:
         for m in _SCANS["by_action"].finditer(text):
             target = m.group("target") or m.group("target2")
             # every target a slash names ("the HGF/c-Met pathway"), its words longest first
@@ -1338,6 +1338,8 @@ _ORIGIN = (r"(?:de\s+novo|primary|secondary|sporadic|hereditary|familial|therapy
 _OTHER_ORIGIN = re.compile(r"(?i)\b(?:de\s+novo|primary|sporadic)\s*,?\s*(?:or|and|and/or|/)\s*\Z")
 _OWN_ORIGIN = re.compile(rf"(?i){_ORIGIN}")
 _PHRASE_BREAK = re.compile(r"[.;:()\[\]•]|\n\s*\n|\n\s*[-*]\s")
+_BOTH_GRADES = re.compile(r"(?i)\b(benign|malignant)\s*,?\s*(?:or|and|and/or|/)\s*\Z")
+_OWN_GRADE = re.compile(r"(?i)(benign|malignant)\s+")
 
 
 def _ancestor(code: str, above: str, lex: Lexicon) -> bool:
@@ -1408,6 +1410,14 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
             # origins, so the type they share
             m.start = other_origin.start()
             m.data["code"] = lex.parents[m.data["code"]]
+            continue
+        grades = _BOTH_GRADES.search(text, max(0, m.start - 24), m.start)
+        own_grade = grades and _OWN_GRADE.match(text, m.start, m.end)
+        bare = own_grade and lex.cancers.get(word_key(text[own_grade.end():m.end]))
+        if grades and own_grade and bare and own_grade.group(1).lower() != grades.group(1).lower():
+            # "benign or malignant meningioma": both grades, the tumour without either
+            m.start = grades.start()
+            m.data["code"] = bare
             continue
         if _GENERIC_HEAD.fullmatch(text, m.start, m.end) \
                 and (_POSSESSIVE_BEFORE.search(text, max(0, m.start - 30), m.start)
@@ -2102,11 +2112,34 @@ def _with_shared_targets(text: str, found: list[Mention], mechanisms: list[Menti
     gene finding)."""
     if any(m.source == "mechanism.by_action" for m in mechanisms):
         shared_targets(text, found, lex)
+    found = [m for m in found if not _unread_kind(text, m, mechanisms)]
     anti = anti_conjuncts(text, found, lex) if "nti-" in text else []
     if not anti:
         return found
     return [m for m in found if not (m.label == "gene" and any(
         a.start <= m.start and m.end <= a.end for a in anti))] + anti
+
+
+# A generic class of which the text names one kind the lexicon does not know: "antibodies
+# directed against the X receptor" (no class for X), "murine monoclonal antibodies". Read as
+# the whole class it would rule out every antibody; unread, the item is left for review.
+_AIMED_AFTER = re.compile(
+    r"(?i)\s*\)?\s*(?:\([^()]{1,12}\)\s*)?(?:(?:treatments?|therap(?:y|ies))\s+)?(?:(?:that|which)\s+"
+    r"(?:is|are)\s+)?(?:specifically\s+)?(?:directed\s+(?:against|at|to)|targeting|targeted\s+"
+    r"(?:against|at|to)|aimed\s+at|against)\s")
+_ANTIBODY_KIND_BEFORE = re.compile(r"(?i)(?<![\w-])(?:murine|mouse|chimeric|radio-?label(?:l)?ed)\s+\Z")
+
+
+def _unread_kind(text: str, m: Mention, mechanisms: list[Mention]) -> bool:
+    """Whether `m` is a generic class (an antibody, a kinase inhibitor...) whose kind the
+    text names in words no class was read from."""
+    if m.label != "drug" or m.data.get("concept") not in _GENERIC_CLASSES:
+        return False
+    if _ANTIBODY_KIND_BEFORE.search(text, max(0, m.start - 24), m.start):
+        return True
+    aimed = _AIMED_AFTER.match(text, m.end)
+    return aimed is not None and not any(
+        k is not m and k.start < aimed.end() + 2 and m.start < k.end for k in mechanisms)
 
 
 # "therapy for CLL", "treatment of the myeloma": a bare "therapy" or "treatment" whose object

@@ -182,6 +182,14 @@ _NO_PRIOR = re.compile(r"(?i)\b(?:no(?!\s+longer\s+(?:respon|sensitiv|controlled
                        r"(?!\s+(?:dose\s+)?(?:increases?|changes?|escalations?)\b)|"
                        r"not(?!\s+(?:respon|benefit|controlled))|never|without|naive|naïve)\b")
 _DEFINITION = re.compile(r"(?i)\(\s*(?:defined|as defined|i\.e\.|as determined|determined)")
+# a word of time between the "no" and the treatment: "no relapse after X" (X was given)
+_WORD_OF_TIME = re.compile(r"(?i)\b(?:after|following|once|since)\b")
+
+
+def _no_before(before: str) -> bool:
+    """Whether `before` (the words before a treatment) ends in a "no" that reaches it."""
+    nos = list(_NO_PRIOR.finditer(before))
+    return bool(nos) and not _WORD_OF_TIME.search(before, nos[-1].end())
 
 # "given for at least 12 weeks prior to progression": how long a treatment lasted, not a
 # window since the last dose
@@ -1122,7 +1130,11 @@ def phrase_node(p: Phrase, kind: str, origin: str | None, ctx: Context) -> Node 
                       for g in p.genes for e in p.more_exons]
         if p.examples and kind in ("mutation", "any"):
             # "an EGFR mutation (e.g. L858R)": the gene's finding, the variants named in it
-            nodes = [n for g in p.genes if (n := gene_node(g, kind, origin, prov)) is not None] + nodes
+            # (a "sensitising EGFR mutation (e.g. ...)" stays the sensitising group)
+            sensitizing = _SENSITIZING_BEFORE.search(ctx.text, max(ctx.start, p.start - 30),
+                                                     p.start) is not None
+            nodes = [n for g in p.genes
+                     if (n := gene_node(g, kind, origin, prov, sensitizing)) is not None] + nodes
         return _stated_absent(_carve_out(_one(nodes, ctx, p), p, ctx, prov), kind, prov)
     end = p.cue_end or p.end
     if kind == "positive" and _PROTEIN_OR_COPY_TEST.match(ctx.text, end, min(ctx.end, end + 240)):
@@ -1620,6 +1632,9 @@ def _age(m: Mention, ctx: Context) -> Node | None:
         return None  # "< 5 years free of another cancer", "at least 2 years postmenopausal"
     if _STRATUM_VALUE.match(ctx.text, m.end, ctx.end):
         return None  # "1 to < 2 years: 0.6 mg/dL": the row label of a table of limits by age
+    if _AT_DIAGNOSIS.match(ctx.text, m.end, min(len(ctx.text), m.end + 80)):
+        return None  # "under 21 years of age when first diagnosed": the age at diagnosis,
+        #              which the profile does not hold (its age is today's)
     if _NOT_ENROLLED.search(ctx.text, max(ctx.start, m.start - 60), m.start):
         return None  # "the sites do not enrol subjects below the age of 18": the limit negated
     label = _GROUP_LABEL.match(ctx.text, ctx.start, m.start)
@@ -1636,6 +1651,14 @@ def _age(m: Mention, ctx: Context) -> Node | None:
     prov = ctx.prov(m.start, m.end, m.source)
     nodes = [Age(op, value, prov=prov) for op, value in m.data["bounds"]]
     return nodes[0] if len(nodes) == 1 else All(tuple(nodes), prov=prov)
+
+
+# After an age: the time it was reached, the diagnosis ("< 21 years at initial diagnosis",
+# "30 years or younger when originally diagnosed with ALL")
+_AT_DIAGNOSIS = re.compile(r"(?i)\s*(?:years?|yrs?)?\.?\s*(?:of\s+age|old)?\s*(?:or\s+(?:younger|"
+                           r"older|less|more|under|over)\s*)?,?\s*(?:at\s+(?:the\s+)?(?:time\s+of\s+)?"
+                           r"(?:(?:initial|original|first|primary)\s+)?diagnos\w*|when\s+(?:(?:first|"
+                           r"originally|initially)\s+)?diagnosed)")
 
 
 # "... 18 years of age", "... 18 years old" after a bound the mention ends before
@@ -1834,6 +1857,9 @@ _DEVICE_AFTER = re.compile(r"(?i)\s{1,2}(?:tubes?|drains?|drainage|stents?|cathe
                            r"ports?|scans?|procedures?|placement)\b")
 
 
+_UNKNOWN_PRIMARY = re.compile(r"(?i)(?:an?\s+)?(?:unknown|occult)\s+primary(?:\s+(?:site|tumou?r))?")
+
+
 # A comparison and a number right after a cancer type: the type labels a limit
 _THRESHOLD_AFTER = re.compile(r"[ \t]{0,2}(?:\n[ \t]*)?(?:≥|≤|>=|<=|>|<)\s{0,2}\d")  # (a line may wrap)
 
@@ -1929,6 +1955,11 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
     elif covered := umbrella_codes(surface, m.data["code"]):
         # "neuroendocrine tumours": the types of every branch the name covers
         node = AnyOf(tuple(Diagnosis(c, prov=prov) for c in covered), prov=prov)
+    elif m.data["code"] == "CUP" and _UNKNOWN_PRIMARY.fullmatch(surface) and any(
+            o.label == "cancer" and "HEAD_NECK" in o.data.get("above", ()) for o in ctx.ms):
+        # "squamous carcinoma of the oropharynx or unknown primary": beside a head-and-neck
+        # cancer, an unknown primary is also the neck-node carcinoma OncoTree files there
+        node = AnyOf((Diagnosis("CUP", prov=prov), Diagnosis("HNSCUP", prov=prov)), prov=prov)
     else:
         node = Diagnosis(m.data["code"], prov=prov)
     if "excluded" in m.mods and ctx.section != "exclusion":
@@ -2491,7 +2522,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
             return None
     if "current" in m.mods and not _HISTORY_WORD.search(before) \
             and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
-            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})):
+            ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
+            or _no_before(_NOT_LIMITED.sub(" ", before[-60:])[-40:])):  # ("no longer receiving")
         # "current use of corticosteroids" ruled out: ongoing medication, not treatment
         # history; a course on the profile may be over, so the item needs manual review
         return Unparsed(ctx.text[m.start:m.end], reason="current use of a medication",
@@ -2575,7 +2607,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
         return Not(_sparing(node, m, ctx), prov=ctx.prov(m.start, m.end, "context.negation"))
-    if "negated" in m.mods or _NO_PRIOR.search(_NOT_LIMITED.sub(" ", before[-60:])[-40:]) or re.match(
+    if "negated" in m.mods or _no_before(_NOT_LIMITED.sub(" ", before[-60:])[-40:]) or re.match(
             r"(?i)\s*-?\s*na[iï]ve", after):
         if ctx.section == "exclusion":
             return Not(node, prov=ctx.prov(m.start, m.end, "context.negation"))
@@ -2643,7 +2675,7 @@ def _setting_waiver(m: Mention, ctx: Context) -> bool:
 # be unable to receive it", "or who declined it", "or ineligible for it" (not "intolerant",
 # which says the drug was given)
 _UNTREATED_ALTERNATIVE = re.compile(
-    r"(?i)[^;.]{0,80}?\bor\s+(?:(?:be|are|is|was|were|have\s+been|has\s+been|who\s+(?:are|is|"
+    r"(?i)[^;.]{0,160}?\bor\s+(?:(?:be|are|is|was|were|have\s+been|has\s+been|who\s+(?:are|is|"
     r"were|was|have|has)|(?:patients?|subjects?)\s+who\s+(?:are|were|have|has))\s+)?(?:considered\s+)?"
     r"(?:unable\s+to|ineligible|unfit|unsuitable|not\s+(?:a\s+)?(?:candidates?|eligible|suitable|fit|"
     r"able)|refused?|declined?|contraindicat\w*|(?:have|has)\s+(?:a\s+)?contraindications?)\b"

@@ -69,6 +69,7 @@ class ListHeader(_Model):
 class ContextExample(_Model):
     text: str
     reaches: str | None = None
+    stops_before: str | None = None  # a word the cue's scope must not reach (a terminator's)
 
 
 class ContextRule(_Model):
