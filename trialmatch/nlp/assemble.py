@@ -1021,6 +1021,7 @@ def _limit_of_group(node: Node, text: str) -> Node:
         return node
     for perf in perfs:
         at = next((k for k, g in enumerate(alts) if g.prov is not None and perf.prov is not None
+                   and g.prov.end is not None and perf.prov.start is not None
                    and _GROUP_WITH.fullmatch(text, g.prov.end, perf.prov.start)), None)
         if at is None:
             return node
@@ -1332,7 +1333,32 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _any_cancer_except(node, found, text, c, ms) or node
         node = _unread_procedure_after_or(node, found, text, c)
         node = _unread_after_age(node, found, text, c)
+        node = _examples_of_unread_head(node, found, text, c)
     return with_evidence(node, text[c.start:c.end], heading)
+
+
+# An example cue after words that name a group of cancers the parser does not read ("Other
+# blood disorders for which a transplant is appropriate (e.g., myelofibrosis)")
+_EXAMPLE_CUE = re.compile(rf"(?i)[(,]?\s*{EXAMPLE_OPENERS}")
+_UNREAD_HEAD = re.compile(r"(?i)\b(?:disorders?|diseases?|malignanc(?:y|ies)|cancers?|tumou?rs?|"
+                          r"neoplasms?|conditions?)\b")
+
+
+def _examples_of_unread_head(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
+    """any(node, the head) when every finding of the criterion is a cancer type given as an
+    example ("(e.g., X)", "such as X") of a head naming cancers that reads nothing: the
+    examples do not close the group."""
+    cue = _EXAMPLE_CUE.search(text, c.start, c.end)
+    if cue is None or not found or any(u.start < cue.end() or not _names_cancer(u.node)
+                                       for u in found):
+        return node
+    a, b = _trimmed(text, c.start, cue.start())
+    if not _UNREAD_HEAD.search(text, a, b):
+        return node
+    head = Unparsed(text[a:b], reason="a group the examples do not close",
+                    prov=Provenance(c.section, a, b, text[a:b], "assemble.example_head"))
+    return AnyOf((node, head), prov=Provenance(c.section, c.start, c.end, text[c.start:c.end],
+                                               "assemble.example_head"))
 
 
 @lru_cache(maxsize=1)
@@ -1416,9 +1442,23 @@ _GROUP_CLAUSE = re.compile(
     r"participants))\s*,?\s+(?:who|whose|in\s+whom|for\s+whom)\s+(?P<rest>[^.;]{3,})")
 
 
+# ... or a cancer narrowed by words after "with" that read nothing ("lung cancer with central
+# chest tumours", "leukaemia with CNS involvement"): those patients only
+_TYPE_WITH = re.compile(r"(?i)\s*,?\s+(?:with|having)\s+(?!(?:or\s+without|the\s+exception|exception|"
+                        r"no|any\s+other|other)\b)(?P<rest>[^.;]{3,})")
+
+
+def _type_with_unread(found: list[Unit], text: str, c: Criterion) -> re.Match[str] | None:
+    """The "with ..." clause after the one cancer type an exclusion names, when the clause
+    reads nothing; else None."""
+    if len(found) != 1 or not _names_cancer(found[0].node):
+        return None
+    return _TYPE_WITH.match(text, found[0].end, c.end)
+
+
 def _group_clause_unread(node: Node, found: list[Unit], text: str, c: Criterion,
                          prov: Provenance) -> Node:
-    m = _GROUP_CLAUSE.match(text, c.start, c.end)
+    m = _GROUP_CLAUSE.match(text, c.start, c.end) or _type_with_unread(found, text, c)
     if m is None or any(u.end > m.start("rest") for u in found):
         return node
     a, b = _trimmed(text, m.start("rest"), c.end)
@@ -1434,6 +1474,9 @@ _UNREAD_NOUNS = (r"(?i:cancers?|carcinomas?|adenocarcinomas?|tumou?rs?|neoplasms
                  r"leuka?emias?|sarcomas?|malignanc(?:y|ies)|myelomas?|blastomas?|gliomas?|"
                  r"melanomas?)\b(?!\s+in\s+situ)")
 _OR_UNREAD_CANCER = re.compile(
+    # ("RCC with clear-cell histology and/or a sarcomatoid component": after the histology
+    # that narrows the type)
+    r"(?:\s+(?i:with)\s+(?:[\w-]+\s+){0,3}?(?i:histology|features?|components?|differentiation))?"
     r"\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?i:an?\s+)?(?!(?i:other|another|second|prior|previous|"
     rf"any|history|no|not)\b)(?:(?i:[a-z][\w'-]*)\s+){{0,3}}?{_UNREAD_NOUNS}|[a-z]?[A-Z]{{2,6}}s?"
     r"(?![\w-]))")

@@ -1474,7 +1474,8 @@ def _performance(m: Mention, ctx: Context) -> Node | None:
     value = _loosest_part_limit(m, ctx) if ctx.section == "inclusion" else None
     if value is not None:
         prov = ctx.prov(m.start, ctx.end, "findings.part_limits")
-        return Performance(m.label, m.data["op"], value, prov=prov)
+        # (the loosest limit is inclusive: "> 60%" was read as 70 or more)
+        return Performance(m.label, "<=" if m.label == "ecog" else ">=", value, prov=prov)
     return Performance(m.label, m.data["op"], m.data["value"], prov=prov)
 
 
@@ -1495,9 +1496,13 @@ IF_CAUSE = re.compile(r"(?i)\s*(?:%\s*)?(?:is\s+|are\s+|will\s+be\s+)?(?:also\s+
                       r"accepted\s+|permitted\s+|eligible\s+)?(?:if|when|provided(?:\s+that)?)\b"
                       r"[^.;()]{0,60}?\b(?:due\s+to|secondary\s+to|caused\s+by|related\s+to|"
                       r"attributable\s+to|because\s+of|(?:the\s+)?result\s+of)\b")
+_STRICT_MORE = re.compile(r">(?!=|\s?or\s?=|/=)")  # (not "> or =", ">/=": at least)
+# ... or the age group it is for ("≥ 70% for patients under 60")
+_FOR_AGE_GROUP = re.compile(r"(?i)\s*%?\s*[(,]?\s*(?:for|in)\s+(?:patients|subjects|participants|those)\s+"
+                            r"(?:aged?\s+)?(?:[<>≤≥=]|under|over|older|younger|below|above|\d)")
 # the further limits themselves: "≤ 2", "< 3", "0-2"; "≥ 60%", "60% or more"
-_MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=))\s*([0-4])\b|\b0\s*(?:-|–|to|or)\s*([0-4])\b")
-_MORE_KARNOFSKY = re.compile(r"(?:≥|>=|=>|>)\s*(\d{2,3})\s*%?|\b(\d{2,3})\s*%?\s+or\s+(?:more|higher|"
+_MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=)|\bof)\s*([0-4])\b|\b0\s*(?:-|–|to|or)\s*([0-4])\b")
+_MORE_KARNOFSKY = re.compile(r"(?:≥|>=|=>|>\s?or\s?=|>/=|>)\s*(\d{2,3})\s*%?|\b(\d{2,3})\s*%?\s+or\s+(?:more|higher|"
                              r"greater|above)\b")
 
 
@@ -1505,17 +1510,20 @@ def _loosest_part_limit(m: Mention, ctx: Context) -> float | None:
     """The loosest of several limits of one score that a criterion gives to the parts of
     the study it names (each part has its own; a patient meets the trial through the part
     with the loosest), or None when the criterion gives one limit or names no part."""
-    if any(x.label == m.label and x.start > m.start for x in ctx.ms):
-        return None  # (each limit named with its scale: alternatives read as such)
+    if any(x.label == m.label and x.start > m.start
+           and not IF_CAUSE.match(ctx.text, x.end, ctx.end) for x in ctx.ms):
+        return None  # (each limit named with its scale: alternatives read as such; not a
+        #              further limit allowed for a cause, "a status of 3 if due to X")
     rest = ctx.text[m.end:min(ctx.end, m.end + 120)]
     stop = _CLAUSE_END.search(rest)  # (within the score's own sentence)
     rest = rest[:stop.start()] if stop is not None else rest
     if not (_PART_WORD.search(ctx.text, max(ctx.start, m.start - 40), m.end + len(rest))
-            or IF_CAUSE.search(rest)):
+            or IF_CAUSE.search(rest) or _FOR_AGE_GROUP.search(rest)):
         return None
 
-    def named(x: re.Match[str]) -> bool:  # (a limit followed by its part, or by a cause)
-        return bool(_FOR_PART_AFTER.match(rest, x.end()) or IF_CAUSE.match(rest, x.end()))
+    def named(x: re.Match[str]) -> bool:  # (a limit followed by its part, its age group or a cause)
+        return bool(_FOR_PART_AFTER.match(rest, x.end()) or IF_CAUSE.match(rest, x.end())
+                    or _FOR_AGE_GROUP.match(rest, x.end()))
 
     if m.label == "ecog" and m.data["op"] == "<=":
         more = [float(a) - 1 if a and x.group()[:1] == "<" and x.group()[1:2] != "=" else float(a or b)
@@ -1524,7 +1532,7 @@ def _loosest_part_limit(m: Mention, ctx: Context) -> float | None:
         return max(looser) if looser else None
     if m.label == "karnofsky" and m.data["op"] in (">=", ">"):
         # (a strict limit is the next step of the scale: "> 50%" is 60 or more)
-        more = [float(a or b) + (10 if x.group()[:1] == ">" and x.group()[1:2] != "=" else 0)
+        more = [float(a or b) + (10 if _STRICT_MORE.match(x.group()) else 0)
                 for x in _MORE_KARNOFSKY.finditer(rest) for a, b in [x.groups()] if named(x)]
         looser = [v for v in more if 10 <= v < m.data["value"]]
         return min(looser) if looser else None
