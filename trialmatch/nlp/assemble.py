@@ -260,6 +260,22 @@ def _open_bracket(text: str, start: int, end: int) -> int:
     return -1
 
 
+_GENERIC_KINDS = frozenset({"monoclonal_antibody", "tki", "kinase_inhibitor", "targeted_therapy",
+                            "small_molecule"})
+
+
+def _generic_kind_of(head: Node, example: Node) -> bool:
+    """Whether `example` is a generic kind of drug (an antibody, a TKI) given as an example
+    of a class it is not a kind of: a class named by its target ("EGFR inhibitors (TKIs
+    and antibodies)"), not a wider one ("anticancer therapy (e.g. targeted agents)")."""
+    if not (isinstance(head, PriorTherapy) and isinstance(example, PriorTherapy)
+            and example.concept in _GENERIC_KINDS and head.concept not in _GENERIC_KINDS):
+        return False
+    from trialmatch.ontology import default_ontology
+
+    return head.concept not in default_ontology().drug_concepts(example.concept)
+
+
 def _examples(found: list[Unit], text: str) -> list[Unit]:
     """Fold parenthetical examples into their head: "a MEK inhibitor (trametinib or
     binimetinib)" is one criterion on the class and the named drugs."""
@@ -285,11 +301,14 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
             shut = _BRACKET_END.match(text, found[j - 1].end)
             out.append(Unit(head.node, head.start, shut.end() if shut else found[j - 1].end))
         elif j > i + 1:
-            # the head's negation ("no prior X (e.g. Y)") covers its examples
-            nodes = tuple(_bare(u.node) for u in found[i:j])
+            # the head's negation ("no prior X (e.g. Y)") covers its examples; a generic class
+            # among them is a kind of the head ("EGFR inhibitors (TKIs and antibodies)": the
+            # EGFR ones), not every drug of that kind
+            nodes = tuple(_bare(u.node) for u in found[i:j] if u is head
+                          or not _generic_kind_of(_bare(head.node), _bare(u.node)))
             prov = Provenance(None, head.start, found[j - 1].end,
                               text[head.start:found[j - 1].end], "assemble.examples")
-            node: Node = AnyOf(nodes, prov=prov)
+            node: Node = AnyOf(nodes, prov=prov) if len(nodes) > 1 else nodes[0]
             if isinstance(head.node, Not):
                 node = Not(node, prov=prov)
             out.append(Unit(node, head.start, found[j - 1].end))
@@ -1319,6 +1338,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
              and not _per_part_limit(u.node) else u for u in found]
     if c.section == "inclusion":
         found = _site_list_types(_drugs_of_listed_types(found, text), text, c)
+        found = _histology_list_types(found, text, c)
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
@@ -1398,6 +1418,35 @@ def _site_list_types(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
                                      prov=u.node.prov))
             if _names_cancer(u.node) and any(a <= u.start < b for a, b in spans) else u
             for u in found]
+
+
+# A list announced as histologies ("the following histologic cell types are eligible: A, B,
+# C"): its names are kinds of the cohort's cancer
+_HISTOLOGY_LIST = re.compile(r"(?i)\b(?:histolog\w*\s+(?:(?:epithelial\s+)?cell\s+)?(?:sub)?types?|"
+                             r"(?:epithelial\s+)?cell\s+types?|histologies|histologic(?:al)?\s+"
+                             r"subtypes?)\b[^:.;]{0,40}:")
+
+
+@lru_cache(maxsize=1)
+def _site_word() -> re.Pattern[str]:
+    """A body site of data/sites.yaml, by a noun or an adjective."""
+    words = sorted({w for site in sites() for w in (*site.nouns, *site.adjectives)},
+                   key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                                                   for w in words) + r")(?![\w-])")
+
+
+def _histology_list_types(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
+    """`found`, with the cancer types of a list announced as histologies left for review
+    when their names say no site ("transitional cell carcinoma", "undifferentiated
+    carcinoma" in a list of ovarian histologies): read alone they would be the bladder's or
+    no organ's cancer, and required they would turn away the cohort's own patients."""
+    head = _HISTOLOGY_LIST.search(text, c.start, c.end)
+    if head is None:
+        return found
+    return [replace(u, node=Unparsed(text[u.start:u.end], prov=u.node.prov))
+            if u.start >= head.end() and _names_cancer(u.node)
+            and not _site_word().search(text, u.start, u.end) else u for u in found]
 
 
 # Between a treatment and the next cancer type of a list: the list goes on ("lymphoma

@@ -2127,7 +2127,8 @@ _AIMED_AFTER = re.compile(
     r"(?i)\s*\)?\s*(?:\([^()]{1,12}\)\s*)?(?:(?:treatments?|therap(?:y|ies))\s+)?(?:(?:that|which)\s+"
     r"(?:is|are)\s+)?(?:specifically\s+)?(?:directed\s+(?:against|at|to)|targeting|targeted\s+"
     r"(?:against|at|to)|aimed\s+at|against)\s")
-_ANTIBODY_KIND_BEFORE = re.compile(r"(?i)(?<![\w-])(?:murine|mouse|chimeric|radio-?label(?:l)?ed)\s+\Z")
+_ANTIBODY_KIND_BEFORE = re.compile(r"(?i)(?<![\w-])(?:(?:murine|mouse|chimeric|radio-?label(?:l)?ed)\s+|"
+                                   r"(?:experimental|investigational)\s+(?:[\w-]+\s+){0,5})\Z")
 
 
 def _unread_kind(text: str, m: Mention, mechanisms: list[Mention]) -> bool:
@@ -2135,7 +2136,7 @@ def _unread_kind(text: str, m: Mention, mechanisms: list[Mention]) -> bool:
     text names in words no class was read from."""
     if m.label != "drug" or m.data.get("concept") not in _GENERIC_CLASSES:
         return False
-    if _ANTIBODY_KIND_BEFORE.search(text, max(0, m.start - 24), m.start):
+    if _ANTIBODY_KIND_BEFORE.search(text, max(0, m.start - 80), m.start):
         return True
     aimed = _AIMED_AFTER.match(text, m.end)
     return aimed is not None and not any(
