@@ -1020,6 +1020,30 @@ _GROUP_WITH = re.compile(r"(?i)\s*(?:years?|yrs?\.?)?\s*(?:old|of\s+age)?\s*,?\s
                          r"(?:have|has)|having)\s+(?:an?\s+)?(?:\w+\s+){0,2}?")
 
 
+# A second age limit given as an exception that lets more patients in ("18 or older.
+# Exception: patients of 13 or older weighing over 50 kg will be eligible")
+_EXCEPTION_WORD = re.compile(r"(?i)\bexception\b|\bexcept\b")
+_ALSO_ELIGIBLE = re.compile(r"(?i)\b(?:will|may|can)\s+(?:also\s+)?be\s+(?:eligible|enrolled|included|"
+                            r"considered)|\b(?:are|is)\s+(?:also\s+)?eligible\b")
+
+
+def _age_exception(node: Node, text: str) -> Node:
+    """any(the limit, the exception's) for a criterion of two lower age limits, the second
+    written as an exception or as also eligible; `node` otherwise."""
+    if not isinstance(node, All) or len(node.items) != 2 \
+            or not all(isinstance(i, Age) and i.op in (">=", ">") for i in node.items):
+        return node
+    first, second = node.items
+    if first.prov is None or second.prov is None or first.prov.end is None \
+            or second.prov.start is None or second.prov.end is None:
+        return node
+    between = text[first.prov.end:second.prov.start]
+    after = text[second.prov.end:second.prov.end + 160].split(".")[0]
+    if not (_EXCEPTION_WORD.search(between) or _ALSO_ELIGIBLE.search(after)):
+        return node
+    return AnyOf((first, second), prov=node.prov)
+
+
 def _limit_of_group(node: Node, text: str) -> Node:
     """Age groups that are alternatives ("18 to 65 years; those over 65 with ECOG 0-1 are
     included too") beside a performance limit written right after one group: the limit is
@@ -1342,7 +1366,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     node = _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
-    node = _defined_by_list(_scales_as_one(_limit_of_group(_age_groups(node), text)))
+    node = _defined_by_list(_scales_as_one(_limit_of_group(_age_exception(_age_groups(node), text),
+                                                           text)))
     if allowed:
         node = _widened(node, allowed)
     if c.section == "exclusion":

@@ -1501,7 +1501,8 @@ _STRICT_MORE = re.compile(r">(?!=|\s?or\s?=|/=)")  # (not "> or =", ">/=": at le
 _FOR_AGE_GROUP = re.compile(r"(?i)\s*%?\s*[(,]?\s*(?:for|in)\s+(?:patients|subjects|participants|those)\s+"
                             r"(?:aged?\s+)?(?:[<>≤≥=]|under|over|older|younger|below|above|\d)")
 # the further limits themselves: "≤ 2", "< 3", "0-2"; "≥ 60%", "60% or more"
-_MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=)|\bof)\s*([0-4])\b|\b0\s*(?:-|–|to|or)\s*([0-4])\b")
+_MORE_ECOG = re.compile(r"(?:≤|<=|=<|<(?!=)|\bof|\b(?:ECOG|PS|WHO|Zubrod))\s*([0-4])\b|"
+                        r"\b0\s*(?:-|–|to|or)\s*([0-4])\b")
 _MORE_KARNOFSKY = re.compile(r"(?:≥|>=|=>|>\s?or\s?=|>/=|>)\s*(\d{2,3})\s*%?|\b(\d{2,3})\s*%?\s+or\s+(?:more|higher|"
                              r"greater|above)\b")
 
@@ -1515,8 +1516,13 @@ def _loosest_part_limit(m: Mention, ctx: Context) -> float | None:
         return None  # (each limit named with its scale: alternatives read as such; not a
         #              further limit allowed for a cause, "a status of 3 if due to X")
     rest = ctx.text[m.end:min(ctx.end, m.end + 120)]
-    stop = _CLAUSE_END.search(rest)  # (within the score's own sentence)
-    rest = rest[:stop.start()] if stop is not None else rest
+    stop = _CLAUSE_END.search(rest)  # (within the score's own sentence, or the next one when
+    #                                   it allows a further limit for a cause: "ECOG 0-1.
+    #                                   ECOG 2 allowed if due to bone disease")
+    if stop is not None:
+        after = _CLAUSE_END.search(rest, stop.end())
+        nxt = rest[stop.end():after.start() if after else len(rest)]
+        rest = rest[:stop.start()] + " " + nxt if IF_CAUSE.search(nxt) else rest[:stop.start()]
     if not (_PART_WORD.search(ctx.text, max(ctx.start, m.start - 40), m.end + len(rest))
             or IF_CAUSE.search(rest) or _FOR_AGE_GROUP.search(rest)):
         return None
@@ -1803,6 +1809,8 @@ _EXTENT_AFTER = re.compile(
     r"(?:[\w-]+\s+){1,3}as\s+the\s+(?:only|sole)\b|with\s+(?:[\w-]+\s+){0,2}[\w]+[\s-]only\s+"
     r"(?:disease|involvement|metastas[ie]s)\b)")
 _PHASE_IN = re.compile(rf"(?i){_PHASES}")
+_SYMPTOMATIC_BEFORE = re.compile(r"(?i)\b(?:symptomatic|clinically\s+symptomatic)\s+(?:(?:and|or)\s+)?"
+                                 r"(?:[a-z-]+\s+){0,2}\Z")
 
 
 _SLASHED_AFTER = re.compile(r"/(?P<code>[A-Z0-9][A-Za-z0-9-]{1,7})\b")
@@ -1953,6 +1961,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
     if (ctx.section == "exclusion" or "negated" in m.mods) \
             and _EXTENT_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "CTCL limited to the skin" ruled out: one extent of it, manual review
+    if (ctx.section == "exclusion" or "negated" in m.mods) \
+            and _SYMPTOMATIC_BEFORE.search(ctx.text, max(ctx.start, m.start - 30), m.start):
+        return None  # "symptomatic CNS malignancy" ruled out: those with symptoms, for review
     prov = ctx.prov(m.start, m.end, m.source)
     node: Node
     if "without" in m.data:
