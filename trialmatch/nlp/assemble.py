@@ -1393,9 +1393,10 @@ def _examples_of_unread_head(node: Node, found: list[Unit], text: str, c: Criter
     """any(node, the head) when every finding of the criterion is a cancer type given as an
     example ("(e.g., X)", "such as X") of a head naming cancers that reads nothing: the
     examples do not close the group."""
+    if not found or not all(_names_cancer(u.node) for u in found):
+        return node
     cue = _EXAMPLE_CUE.search(text, c.start, c.end)
-    if cue is None or not found or any(u.start < cue.end() or not _names_cancer(u.node)
-                                       for u in found):
+    if cue is None or any(u.start < cue.end() for u in found):
         return node
     a, b = _trimmed(text, c.start, cue.start())
     if not _UNREAD_HEAD.search(text, a, b):
@@ -1448,8 +1449,7 @@ def _site_list_types(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
 # A list announced as histologies ("the following histologic cell types are eligible: A, B,
 # C"): its names are kinds of the cohort's cancer
 _HISTOLOGY_LIST = re.compile(r"(?i)\b(?:histolog\w*\s+(?:(?:epithelial\s+)?cell\s+)?(?:sub)?types?|"
-                             r"(?:epithelial\s+)?cell\s+types?|histologies|histologic(?:al)?\s+"
-                             r"subtypes?)\b[^:.;]{0,40}:")
+                             r"(?:epithelial\s+)?cell\s+types?)\b[^:.;]{0,40}:")
 
 
 @lru_cache(maxsize=1)
@@ -1466,6 +1466,8 @@ def _histology_list_types(found: list[Unit], text: str, c: Criterion) -> list[Un
     when their names say no site ("transitional cell carcinoma", "undifferentiated
     carcinoma" in a list of ovarian histologies): read alone they would be the bladder's or
     no organ's cancer, and required they would turn away the cohort's own patients."""
+    if not any(_names_cancer(u.node) for u in found):
+        return found
     head = _HISTOLOGY_LIST.search(text, c.start, c.end)
     if head is None:
         return found
