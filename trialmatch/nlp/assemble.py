@@ -1410,17 +1410,23 @@ def _examples_of_unread_head(node: Node, found: list[Unit], text: str, c: Criter
 @lru_cache(maxsize=1)
 def _site_noun() -> re.Pattern[str]:
     """A body site of data/sites.yaml, as a whole word."""
-    nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
-    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+")
-                                                   for n in nouns) + r")(?![\w-])")
+    return re.compile(r"(?i)(?<![\w-])" + _site_words(adjectives=False))
+
+
+def _site_words(adjectives: bool) -> str:
+    """The body sites of data/sites.yaml (their nouns, and with `adjectives` their adjectives),
+    as one alternation, longest first, ending at a word's end."""
+    words = sorted({w for site in sites() for w in (*site.nouns, *(site.adjectives if adjectives
+                                                                   else ()))},
+                   key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")(?![\w-])"
 
 
 @lru_cache(maxsize=1)
 def _site_list() -> re.Pattern[str]:
     """"(primary) sites eligible include A, B, C", A and B body sites of data/sites.yaml:
     a list of where the cancer may arise, up to its end."""
-    nouns = sorted({n for site in sites() for n in site.nouns}, key=len, reverse=True)
-    noun = "(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in nouns) + r")(?![\w-])"
+    noun = _site_words(adjectives=False)
     return re.compile(r"(?i)\bsites?\b[^.;:]{0,40}?(?:\binclud\w*|\bare|:)\s+(?:the\s+)?" + noun
                       + r"(?:\s*(?:,|\bor\b|\band\b|and/or)\s*(?:the\s+)?" + noun + r")+"
                       + r"[^.;]*")
@@ -1455,10 +1461,7 @@ _HISTOLOGY_LIST = re.compile(r"(?i)\b(?:histolog\w*\s+(?:(?:epithelial\s+)?cell\
 @lru_cache(maxsize=1)
 def _site_word() -> re.Pattern[str]:
     """A body site of data/sites.yaml, by a noun or an adjective."""
-    words = sorted({w for site in sites() for w in (*site.nouns, *site.adjectives)},
-                   key=len, reverse=True)
-    return re.compile(r"(?i)(?<![\w-])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
-                                                   for w in words) + r")(?![\w-])")
+    return re.compile(r"(?i)(?<![\w-])" + _site_words(adjectives=True))
 
 
 def _histology_list_types(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
@@ -2243,21 +2246,16 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             taken = {d for d in _descendants(layout, kids)
                      if layout.criteria[d].style == layout.criteria[kids[0]].style}
             absorbed.update(taken)
-            end = max(layout.criteria[k].end for k in taken)
             # what the exceptions allow cannot be told apart from what the header forbids
-            out.append((c, Unparsed(text[c.start:end], reason="exceptions listed under it",
-                                    prov=Provenance(c.section, c.start, end, text[c.start:end],
-                                                    "segment.exceptions"))))
-        elif kids and c.header and _ADVISORY.search(c.text):
+            out.append(_header_for_review(layout, c, taken, text, "exceptions listed under it",
+                                          "segment.exceptions"))
+        elif kids and c.header and _announces(c.text, "cautions"):
             # "Although not formal exclusion criteria, the following may increase the risk:":
             # cautions for the investigator, not rules; for review, none decided
             taken = _descendants(layout, kids)
             absorbed.update(taken)
-            end = max(layout.criteria[k].end for k in taken)
-            out.append((c, Unparsed(text[c.start:end], reason="cautions the text says are not "
-                                    "criteria", prov=Provenance(c.section, c.start, end,
-                                                                text[c.start:end],
-                                                                "segment.advisory"))))
+            out.append(_header_for_review(layout, c, taken, text, "cautions the text says are "
+                                          "not criteria", "segment.advisory"))
         elif kids and c.header and announces_count(c.text):
             # "two or more of the following:": a count of the items, which no node counts;
             # what the header itself names still holds
@@ -2277,10 +2275,12 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
     return _trailing_or(_strata(out, text), text)
 
 
-# A header that says its items are no formal criteria
-_ADVISORY = re.compile(r"(?i)\bnot\s+(?:be\s+)?(?:considered\s+)?(?:as\s+)?(?:formal|strict|absolute|"
-                       r"mandatory)\s+(?:exclusion|inclusion|eligibility)\s+criteri|\b(?:are|is)\s+not\s+"
-                       r"(?:formal\s+)?(?:exclusion|inclusion|eligibility)\s+criteri")
+def _header_for_review(layout: Layout, c: Criterion, taken: set[int], text: str, reason: str,
+                       source: str) -> tuple[Criterion, Node]:
+    """The header `c` with the items `taken` under it, whole, for manual review."""
+    end = max(layout.criteria[k].end for k in taken)
+    return c, Unparsed(text[c.start:end], reason=reason,
+                       prov=Provenance(c.section, c.start, end, text[c.start:end], source))
 
 
 # An item labelled with the group of patients it is for: "Patients without earlier therapy
