@@ -31,3 +31,27 @@ def test_the_check_sees_a_reassignment(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("_WORDS = 1\nOTHER = 2\n_WORDS = 3\n", encoding="utf-8")
     assert _reassigned(sample) == ["_WORDS"]
+
+
+# A control character in source or rule data: "\b" typed into a non-raw string by a script
+# that wrote the file became a backspace, and a regex meant to find the word "PS" silently
+# matched nothing. Tabs (the TSV separators) and newlines are the only ones we write.
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"}
+
+
+def _control_lines(path: Path) -> list[int]:
+    return [k for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if _CONTROL & set(line)]
+
+
+def test_no_control_character_in_code_or_rule_data():
+    files = [p for pattern in ("*.py", "*.yaml", "*.tsv") for p in ROOT.rglob(pattern)]
+    files += list((ROOT.parent / "ontologies").glob("*.tsv"))
+    found = {str(p): lines for p in sorted(files) if (lines := _control_lines(p))}
+    assert found == {}
+
+
+def test_the_check_sees_a_backspace(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('WORD = r"\\bPS\x08"\n', encoding="utf-8")
+    assert _control_lines(sample) == [1]

@@ -107,6 +107,21 @@ def test_conditions_narrow_a_generic_solid_tumour():
         assert "COADREAD" not in rule and "diagnosis(AML)" not in rule, conditions
 
 
+def test_conditions_leave_a_generic_part_alone_when_another_part_names_them():
+    """"Part 1: any advanced solid tumour. Part 2: papillary renal cell carcinoma" with that
+    carcinoma as the only condition: the conditions name part 2, and part 1 takes any solid
+    tumour as written (a trial of one generic part is still narrowed, as above)."""
+    text = ("Inclusion Criteria:\n- Part 1: diagnosis of an advanced solid tumour without curative options\n"
+            "- Part 2: diagnosis of advanced papillary renal cell carcinoma\n- Age 18 or older\n")
+    trial = parse_record(_record(text, ("Papillary Renal Cell Carcinoma",)), default_ontology())
+    rules = {c.id: to_text(c.rule) for c in trial.cohorts}
+    assert len(rules) == 2, rules
+    generic = [r for r in rules.values() if "diagnosis(SOLID)" in r]
+    specific = [r for r in rules.values() if "diagnosis(SOLID)" not in r]
+    assert len(generic) == 1 and "PRCC" not in generic[0], rules
+    assert len(specific) == 1 and "diagnosis(PRCC)" in specific[0], rules
+
+
 def test_an_excluded_cancer_type_is_not_a_requirement(ont):
     trial = parse_record(_record("Exclusion Criteria:\n- Lung adenocarcinoma\n",
                                  ("Breast Cancer",)), ont)

@@ -228,7 +228,12 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
     # inflammatory breast cancer")
     gap = _CLOSED_BRACKET.sub(" ", _ABBREVIATION.sub(" ", text[start:found[j].start])) \
         if j < len(found) else "x"
-    if not _EXAMPLES.fullmatch(gap) and not (
+    # ("a platinum-containing regimen (carboplatin, cisplatin)": drugs of the class in a
+    # bracket after the regimen it names are its examples; a regimen's bracket that names
+    # drugs of other classes lists what it combines, "(carboplatin, paclitaxel)")
+    members = j < len(found) and _CLASS_REGIMEN_GAP.fullmatch(gap) is not None \
+        and _members_of(_bare(head.node), [_bare(u.node) for u in found[j:]])
+    if not _EXAMPLES.fullmatch(gap) and not members and not (
             j < len(found) and _names_cancer(_bare(head.node))
             and _names_cancer(_bare(found[j].node)) and (
                 _EXAMPLES_LISTED.fullmatch(gap) or _EXAMPLES_AFTER_CLAUSE.fullmatch(gap))):
@@ -247,6 +252,31 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
 
 
 _CLOSED_BRACKET = re.compile(r"\([^()]*\)")
+# a class named with its regimen word, then an opening bracket: "platinum-containing regimen (",
+# "taxane-based chemotherapy ("
+_CLASS_REGIMEN_GAP = re.compile(r"(?i)[\s-]*(?:based|containing)?\s*(?:chemotherapy\s+)?"
+                                r"(?:regimens?|chemotherapy|therapy|treatment|doublets?|"
+                                r"combinations?)\s*[(\[]\s*")
+
+
+def _members_of(head: Node, following: list[Node]) -> bool:
+    """Whether the head is a drug class and the drugs after it, up to the first that is not
+    a named drug, are all of it (at least one)."""
+    if not isinstance(head, PriorTherapy):
+        return False
+    from trialmatch.ontology import default_ontology
+
+    ontology = default_ontology()
+    if head.concept not in ontology.drug_classes:
+        return False
+    named = []
+    for node in following:
+        if not isinstance(node, PriorTherapy) or node.concept in ontology.drug_classes:
+            break
+        named.append(node)
+    return bool(named) and all(head.concept in ontology.drug_concepts(n.concept) for n in named)
+
+
 def _open_bracket(text: str, start: int, end: int) -> int:
     """The last "(" in text[start:end] not closed before `end` (-1 if none)."""
     depth = 0
@@ -1252,6 +1282,17 @@ _TOPIC_LINE = re.compile(
     r"(?:Therap(?:y|ies)|Treatments?|Medications?|THERAP(?:Y|IES)|TREATMENTS?|MEDICATIONS?)\s*:?\s*")
 
 
+# "Prior radiotherapy:" over items that each say which radiotherapy (a site, a field, a time
+# window) rules a patient out: a header that names only a kind of treatment, over items that
+# name no treatment, is the topic of its items, not a rule of its own (the items hold what is
+# required or excluded; items that name drugs are what the header's kind covers, read as before)
+_TREATMENT_TOPIC = re.compile(
+    r"(?i)\s*(?:(?:prior|previous|earlier|recent|concurrent|concomitant)\s+)?"
+    r"(?:(?:anti-?cancer|systemic|local|other|cancer|hormonal|targeted)\s+)?"
+    r"(?:radio\s*therapy|radiation(?:\s+therapy)?|irradiation|chemo\s*therapy|immuno\s*therapy|"
+    r"surgery|therap(?:y|ies)|treatments?|medications?)\s*[:：]\s*")
+
+
 def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
     """Why a whole criterion is left for review before any finding is read, or None: a rule
     for one part of the study, or an exclusion whose main clause says what does not exclude
@@ -1326,6 +1367,22 @@ def _defined_by_list(node: Node) -> Node:
     return AnyOf((head, *others), prov=node.prov)
 
 
+# "unless", "except if/when/where" after every finding of an exclusion: a condition under
+# which the treatment does not exclude
+_UNLESS_CLAUSE = re.compile(r"(?i)\b(?:unless|except\s+(?:if|when|where|in\s+cases?\s+(?:of|where)))\b")
+# (what such a condition may name that is read elsewhere: then it is an exception of those)
+_NAMED_LABELS = frozenset({"drug", "cancer", "gene", "signature", "measure", "philadelphia",
+                           "rearrangement", "triple_negative", "age"})
+
+
+def _treatments_only(found: list[Unit]) -> bool:
+    """Whether the findings are treatments in the history (or their negations), some left
+    for review ("radiosurgery to the brain"), one at least decided."""
+    nodes = [u.node.item if isinstance(u.node, Not) else u.node for u in found]
+    return any(isinstance(n, PriorTherapy) for n in nodes) and all(
+        isinstance(n, (PriorTherapy, Unparsed)) for n in nodes)
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
@@ -1354,6 +1411,14 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         return (c.section == "inclusion" and (_any_cancer_except(None, [], text, c, ms)
                                               or _all_kinds_except(text, c, ms))) \
             or Unparsed(text[c.start:c.end], prov=prov)
+    if c.section == "exclusion" and _treatments_only(found) and (
+            unless := _UNLESS_CLAUSE.search(text, found[-1].end, c.end)) is not None \
+            and not any(m.start >= unless.end() and m.end <= c.end and m.label in _NAMED_LABELS
+                        for m in ms):
+        # "Prior radiosurgery unless a new lesion lies outside the treated field": the
+        # exclusion lets in those its condition names, which no profile tells
+        return Unparsed(text[c.start:c.end], reason="an exclusion with a condition that lets "
+                        "some patients in", prov=prov)
     found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
                                       "the study", prov=_span(prov, text, u.start, u.end,
                                                               "assemble.part_bracket")))
@@ -1372,6 +1437,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _widened(node, allowed)
     if c.section == "exclusion":
         node = _group_clause_unread(node, found, text, c, prov)
+        node = _stage_unread(node, found, text, c, prov)
     if c.section == "inclusion":
         node = _unread_alternative(node, found, text, c)
         node = _unread_cancer_after_or(node, found, text, c, ms)
@@ -1533,6 +1599,31 @@ def _type_with_unread(found: list[Unit], text: str, c: Criterion) -> re.Match[st
     if len(found) != 1 or not _names_cancer(found[0].node):
         return None
     return _TYPE_WITH.match(text, found[0].end, c.end)
+
+
+# A stage group named in an exclusion ("known EGFR mutation and stage IV disease"): the
+# exclusion holds for that stage only, which no profile states
+_STAGE_WORDS = re.compile(r"(?i)\bstages?\s+(?:[0IV]{1,4}[A-Ca-c]?|[0-4][A-Ca-c]?)(?![\w-])"
+                          r"(?:\s*(?:-|–|to|or|and)\s*(?:[0IV]{1,4}[A-Ca-c]?|[0-4][A-Ca-c]?)(?![\w-]))?")
+_EXCEPTION_BEFORE = re.compile(r"(?i)\b(?:except|other\s+than|excluding|unless|apart\s+from|"
+                               r"with\s+the\s+exceptions?\s+of|but\s+not|allowed|permitted)\b")
+
+
+def _stage_unread(node: Node, found: list[Unit], text: str, c: Criterion,
+                  prov: Provenance) -> Node:
+    """all(node, the stage) for an exclusion whose findings are said of one stage group,
+    named outside every finding and not inside an exception; `node` otherwise."""
+    if isinstance(node, Unparsed) or not found:
+        return node
+    for m in _STAGE_WORDS.finditer(text, c.start, c.end):
+        if any(u.start <= m.start() < u.end for u in found) \
+                or _EXCEPTION_BEFORE.search(text, c.start, m.start()):
+            continue
+        stage = Unparsed(m.group(), reason="the stage the exclusion is limited to",
+                         prov=_span(prov, text, m.start(), m.end(), "assemble.stage"))
+        return All((*node.items, stage), prov=node.prov or prov) if isinstance(node, All) \
+            else All((node, stage), prov=prov)
+    return node
 
 
 def _group_clause_unread(node: Node, found: list[Unit], text: str, c: Criterion,
@@ -2202,6 +2293,11 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             heading = layout.criteria[i - 1].text  # "Age" on its own line, then "18 and over"
         heading = heading or _flat_prior_heading(layout, i)
         cues = parent_cues(c, layout, ms_of, cache)
+        if c.header and c.children and _TREATMENT_TOPIC.fullmatch(text, c.start, c.end) \
+                and not any(m.label == "drug" for k in c.children for m in ms_of[k]):
+            nodes[i] = Unparsed(c.text, reason="a topic heading",
+                                prov=Provenance(c.section, c.start, c.end, c.text, "assemble.topic"))
+            continue
         nodes[i] = _counted(c, text, ms_of[i], cues, heading) or heading_age(
             c, text, heading) or criterion_node(c, text, ms_of[i], cues, heading)
         nodes[i] = _other_than_before(nodes[i], c, layout.criteria[i - 1] if i else None,

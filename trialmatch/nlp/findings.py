@@ -115,11 +115,18 @@ _WINDOW = re.compile(r"(?i)\bwithin\b(?!\s+(?:an?|the|this|that|its|their|his|he
                      r"\s*,?\s*)?(?:(?:is|are|must\s+be|must\s+have)\s+)?"
                      r"(?:(?:required|needed|elapsed|passed)\s+)?(?:from|since|after)\b"
                      r"|\(\s*\d+\s*(?:days?|weeks?|months?)\s*\)\s*(?:;|$)"
-                     # "if the last dose was given >= 4 weeks ago"
-                     r"|\b(?:\d+|one|two|three|four|five|six|eight|twelve)\s*(?:days?|weeks?|months?)\s+ago\b"
-                     # "in the previous seven days", "over the last 3 months"
+                     # "the following minimum duration from prior X", "the required interval
+                     # since X": a wait after the treatment, its length given later
+                     r"|\b(?:minimum|minimal|required|shortest)\s+(?:durations?|intervals?|times?|"
+                     r"periods?|washouts?)\s+(?:\w+\s+){0,2}?(?:from|since|after)\b"
+                     # "if the last dose was given >= 4 weeks ago", "completed a minimum of 4
+                     # weeks previously"
+                     r"|\b(?:\d+|one|two|three|four|five|six|eight|twelve)\s*(?:days?|weeks?|months?)\s+"
+                     r"(?:ago|previously|earlier|beforehand)\b"
+                     # "in the previous seven days", "over the last 3 months", "in the past 5
+                     # years"
                      r"|\b(?:previous|last|past|preceding)\s+(?:\d+|two|three|four|five|six|seven|"
-                     r"eight|ten|twelve|fourteen)\s+(?:days?|weeks?|months?)\b"
+                     r"eight|ten|twelve|fourteen)\s+(?:days?|weeks?|months?|years?)\b"
                      # "(6 weeks for nitrosoureas; 1 week for X)": the washout of each drug
                      r"|\b(?:\d+|one|two|three|four|five|six|eight)\s*(?:days?|weeks?|months?)\s+"
                      r"for\s+(?:prior\s+|previous\s+)?(?=[A-Za-z])"
@@ -161,7 +168,10 @@ _RESPONSE = re.compile(r"(?i)refractory|resistant|sensitive|responsive|intoleran
 _RESPONSE_BEFORE = re.compile(r"(?i)\b(?:(?:respon\w*|refractory|resistant|resistance|sensitive|"
                               r"sensitivity)\s+(?:\([^()]{0,20}\)\s+)?(?:to|on)|fail(?:ed|ing|ure\s+"
                               r"(?:of|on|to))|(?:progress\w*|"
-                              r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?(?:\s+(?:has|have|had)\s+"
+                              r"relaps\w*|recurr\w*)(?:\s+of\s+(?:the\s+)?disease)?"
+                              # ("progressed or was refractory while receiving X")
+                              r"(?:\s+(?:or|and/or)\s+(?:(?:was|were|became|become|is|are|has\s+been|"
+                              r"have\s+been)\s+)?(?:refractory|resistant|intolerant))?(?:\s+(?:has|have|had)\s+"
                               r"(?:occurred|developed|been\s+documented))?\s+(?:while\s+"
                               r"(?:on|receiving|taking|being\s+treated\s+with)|during|on|after|"
                               r"following|within\s+[^;.]{1,30}?\b(?:of|after|following|from)))\b"
@@ -1556,7 +1566,7 @@ def _grades_a_condition(m: Mention, ctx: Context) -> bool:
 
 
 _WORDS_OF = re.compile(r"[A-Za-z]{3,}")
-_PS_WORDS = re.compile(r"(?i)performance|status|PS|ECOG|WHO|Zubrod|Karnofsky|Lansky|KPS")
+_PS_WORDS = re.compile(r"(?i)performance|status|\bPS\b|ECOG|WHO|Zubrod|Karnofsky|Lansky|KPS")
 
 
 _LAB = re.compile(r"(?i)mg/dl|µmol/l|umol/l|ml/min|g/dl|×\s?10|x\s?10\^?9|\bULN\b|/mm3|/µl|"
@@ -2450,6 +2460,23 @@ _DRUG_ACTED_ON = re.compile(
     r"|\binteract(?:s|ing)?\s+with\s+(?:the\s+)?\Z")
 
 
+# Supportive medications that regimens of anticancer drugs also hold (the prednisone of
+# R-CHOP, the dexamethasone of myeloma regimens): ruled out with no word of the past, a rule
+# on what the patient takes now, not on the treatment history
+_SUPPORTIVE = frozenset({"corticosteroid"})
+_PAST_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|past|history|had|"
+                        r"received|underwent|undergone|exposure|exposed|refractory|resistant|"
+                        r"failed|failure|pre-?treated|within|since|last)\b")
+
+
+# Before a drug, the start of the study's treatment with it ("stable for 4 weeks before the
+# first treatment with X", "prior to starting therapy with X"): a point in time, no history
+_FIRST_STUDY_DOSE = re.compile(
+    r"(?i)\b(?:the\s+)?(?:first|initial|start\s+of|initiation\s+of|starting|beginning)\s+"
+    r"(?:the\s+)?(?:study\s+)?(?:treatment|dose|dosing|administration|therapy|course|cycle)\s+"
+    r"(?:with|of)\s+(?:the\s+)?(?:study\s+drug\s+)?\Z")
+
+
 def _drug(m: Mention, ctx: Context) -> Node | None:
     if "state" in m.data:
         return state_node(m, ctx)  # "previously treated", "treatment-naive": no drug named
@@ -2464,6 +2491,8 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return None  # "X has been shown to harm a fetus": what the drug does, no history
     if _DRUG_ACTED_ON.search(ctx.text, max(ctx.start, m.start - 60), m.start):
         return None  # "medications that affect the metabolism of X": an interaction rule
+    if _FIRST_STUDY_DOSE.search(ctx.text, max(ctx.start, m.start - 60), m.start):
+        return None  # "4 weeks before the first treatment with X": the study's own start
     floor = max(ctx.start, m.start - 160)
     clause_start = max(floor, ctx.text.rfind(";", floor, m.start) + 1,
                        *(s.end() for s in SENTENCE_BREAK.finditer(ctx.text, floor, m.start + 1)))
@@ -2492,6 +2521,12 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         end = m.end + (response.end() if response is not None else 0)
         return Unparsed(ctx.text[m.start:end], reason="a response to an earlier treatment",
                         prov=ctx.prov(m.start, end, "context.response"))
+    if ruled_out and m.data["concept"] in _SUPPORTIVE and "current" not in m.mods \
+            and not _PAST_WORD.search(before):
+        # "Treatment with oral corticosteroids" ruled out: the medication a patient is on
+        # (the prednisone of an earlier chemotherapy regimen does not exclude): the whole
+        # criterion goes to manual review
+        return None
     sub = _FOR_SUBGROUP.match(ctx.text, ctx.start, ctx.end)
     if sub is not None and m.end <= sub.end():
         return None  # "For crizotinib-naive patients:": the drug names a subgroup
@@ -2697,7 +2732,10 @@ _UNTREATED_ALTERNATIVE = re.compile(
     r"(?i)[^;.]{0,160}?\bor\s+(?:(?:be|are|is|was|were|have\s+been|has\s+been|who\s+(?:are|is|"
     r"were|was|have|has)|(?:patients?|subjects?)\s+who\s+(?:are|were|have|has))\s+)?(?:considered\s+)?"
     r"(?:unable\s+to|ineligible|unfit|unsuitable|not\s+(?:a\s+)?(?:candidates?|eligible|suitable|fit|"
-    r"able)|refused?|declined?|contraindicat\w*|(?:have|has)\s+(?:a\s+)?contraindications?)\b"
+    r"able)|refused?|declined?|contraindicat\w*|(?:have|has)\s+(?:a\s+)?contraindications?"
+    # (the same in nouns: "or lack of candidacy for standard therapy", "or refusal of it")
+    r"|(?:(?:a\s+)?lack|absence)\s+of\s+(?:candidacy|eligibility|suitability)|ineligibility|"
+    r"unsuitability|unfitness|refusal|inability\s+to)\b"
     # "... or for which no standard therapy exists", "or whose disease has no approved
     # treatment", "or when standard therapy is not available"
     r"|[^;.]{0,80}?\bor\s+(?:(?:for|in)\s+(?:which|whom)|where|when|if|whom|who(?:se)?|there|"

@@ -234,7 +234,12 @@ def parse_record(record: Record, ontology=None) -> Trial:
     if any(not _requires_diagnosis(c.rule) or _generic_type_only(c.rule) for c in cohorts):
         leaf = condition_leaf(tuple(record.conditions), ontology)
         if leaf is not None:
-            narrows = not any(_GENERIC_CONDITION.fullmatch(c) for c in record.conditions)
+            # (not where another cohort names a cancer type of its own: "phase I: any solid
+            # tumour; phase II: medullary thyroid cancer" - that part is what the conditions
+            # name, and the generic part stays as written)
+            narrows = not any(_GENERIC_CONDITION.fullmatch(c) for c in record.conditions) \
+                and not any(_requires_diagnosis(c.rule) and not _generic_type_only(c.rule)
+                            for c in cohorts)
             cohorts = tuple(c if _requires_diagnosis(c.rule) and not (
                 narrows and _generic_type_only(c.rule) and _narrower(leaf, c.rule, ontology))
                 else _with_leading(c, leaf, len(leading)) for c in cohorts)

@@ -56,7 +56,10 @@ def _untrail(text: str) -> str:
 
 _ID = r"(?:[A-Z][A-Z0-9.+\-]{0,9}|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?|[IVX]{1,4}[ab]?)(?![A-Za-z0-9])"
 _KIND = r"(?i:cohort|arm|part|group|stratum|module|sub-?study|step|phase)"
-_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?(?P<label>{_KIND}(?i:s)?\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
+_INLINE = re.compile(rf"\(?\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?"
+                     # ("Expansion cohort B: ...": the part's stage before its kind word)
+                     r"(?:(?i:(?:dose[- ])?(?:expansion|escalation|extension)|randomi[sz]ed)\s+(?=(?i:cohort|arm|group)))?"
+                     rf"(?:{_KIND}\s*{_ID}\s+(?={_KIND}))?(?P<label>{_KIND}(?i:s)?\s*(?:[A-Z][A-Z0-9.+\-]{{0,9}}"
                      r"|[IVX]{1,4}[ab]|\d{1,2}(?:\.\d{1,2})?[A-Za-z]?)(?:\s*(?:and|&|,|or|/)\s*(?:[A-Z][A-Z0-9.]{0,5}"
                      r"|\d{1,2}[A-Za-z]?))*)\s*(?i:only)?\s*\)?"
                      # ("Cohort C (thyroid cancer): ...": what the part holds, in brackets)
@@ -135,6 +138,8 @@ _NAMED_PORTION = re.compile(
     # "SCLC cohort: ...", "TNBC arm only: ...": a part named by the abbreviation of its cancer
     r"|(?-i:(?P<disease>[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,5})?))\s+(?:cohort|arm|group)\s*"
     r"(?:only\s*)?[:：]"
+    # "Dose expansion: ...", "Dose escalation only: ...": the part by its usual two words
+    r"|(?P<dose>dose[- ](?:expansion|escalation))\s*(?:only\s*)?[:：]"
     # "Patients in the biomarker expansion cohort must have ...": the subject names the part
     r"|(?:patients|subjects|participants)\s+(?:in|enrolled\s+in|entering|enrolling\s+in|"
     r"treated\s+in)\s+the\s+(?:(?!(?:MTD|RP2D|dose)\b)(?P<qual>[A-Za-z0-9]+)\s+)?"
@@ -164,7 +169,7 @@ def named_portion(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     label = m.group(0).strip(" ,:：-–")
     if m.group("given"):  # "Dose escalation portion (Part 1):": the id it gives
         return tuple((ident, label) for ident, _ in cohort_ids(m.group("given"))), m.end()
-    name = m.group("name") or m.group("label") or (
+    name = m.group("name") or m.group("label") or m.group("dose") or (
         f'{m.group("disease")} cohort' if m.group("disease")
         else f'{m.group("qual") or ""} {m.group("subject")}')
     return ((portion_id(name), label),), m.end()
@@ -392,6 +397,8 @@ def _heading(kind: str, label: str, source: str) -> Heading:
 # ("Phase 2 requires one of: ..."): the criterion is that part's.
 _PART = rf"(?P<label>{_KIND}\s*{_ID})"
 _PART_ONLY = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)?\s*\)\s*[.;]?\s*$")
+_PART_ONLY_MID = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)\s*\)\s*[.;]\s+(?=[A-Z])")
+_PART_NAMED = re.compile(rf"(?<![\w-]){_PART}")
 _PART_VERB = re.compile(rf"\s*{_PART}\s+(?i:requires?|only\s+(?:includes?|enrolls?|takes?)|"
                         r"(?:will\s+)?(?:includes?|enrolls?))\s+")
 
@@ -412,6 +419,14 @@ def inline_cohort(text: str) -> tuple[tuple[tuple[str, str], ...], int] | None:
     if not m:
         tail = len(text) - len(text[-60:])
         m = _PART_ONLY.search(text[-60:])
+        if m is None:
+            # "A and B (part 2 only). Up to 20 of those given C may also enrol in part 2.":
+            # the bracket closes the rule, the sentences after it only add to that part
+            mid = _PART_ONLY_MID.search(text)
+            if mid is not None and all(cohort_ids(x.group("label")) == cohort_ids(mid.group("label"))
+                                       for x in _PART_NAMED.finditer(text, mid.end())):
+                ids = cohort_ids(mid.group("label"))
+                return (ids, 0) if ids else None
         if m is not None and "only" not in m.group(0).lower() \
                 and _FIRST.search(text, 0, tail + m.start()):
             return None  # "A (cohort 1) or B (cohort 2)": each part its own words
