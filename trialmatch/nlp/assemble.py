@@ -1367,22 +1367,6 @@ def _defined_by_list(node: Node) -> Node:
     return AnyOf((head, *others), prov=node.prov)
 
 
-# "unless", "except if/when/where" after every finding of an exclusion: a condition under
-# which the treatment does not exclude
-_UNLESS_CLAUSE = re.compile(r"(?i)\b(?:unless|except\s+(?:if|when|where|in\s+cases?\s+(?:of|where)))\b")
-# (what such a condition may name that is read elsewhere: then it is an exception of those)
-_NAMED_LABELS = frozenset({"drug", "cancer", "gene", "signature", "measure", "philadelphia",
-                           "rearrangement", "triple_negative", "age"})
-
-
-def _treatments_only(found: list[Unit]) -> bool:
-    """Whether the findings are treatments in the history (or their negations), some left
-    for review ("radiosurgery to the brain"), one at least decided."""
-    nodes = [u.node.item if isinstance(u.node, Not) else u.node for u in found]
-    return any(isinstance(n, PriorTherapy) for n in nodes) and all(
-        isinstance(n, (PriorTherapy, Unparsed)) for n in nodes)
-
-
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
@@ -1411,14 +1395,6 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         return (c.section == "inclusion" and (_any_cancer_except(None, [], text, c, ms)
                                               or _all_kinds_except(text, c, ms))) \
             or Unparsed(text[c.start:c.end], prov=prov)
-    if c.section == "exclusion" and _treatments_only(found) and (
-            unless := _UNLESS_CLAUSE.search(text, found[-1].end, c.end)) is not None \
-            and not any(m.start >= unless.end() and m.end <= c.end and m.label in _NAMED_LABELS
-                        for m in ms):
-        # "Prior radiosurgery unless a new lesion lies outside the treated field": the
-        # exclusion lets in those its condition names, which no profile tells
-        return Unparsed(text[c.start:c.end], reason="an exclusion with a condition that lets "
-                        "some patients in", prov=prov)
     found = [replace(u, node=Unparsed(text[u.start:u.end], reason="a rule for one part of "
                                       "the study", prov=_span(prov, text, u.start, u.end,
                                                               "assemble.part_bracket")))
@@ -1605,6 +1581,7 @@ def _type_with_unread(found: list[Unit], text: str, c: Criterion) -> re.Match[st
 # exclusion holds for that stage only, which no profile states
 _STAGE_WORDS = re.compile(r"(?i)\bstages?\s+(?:[0IV]{1,4}[A-Ca-c]?|[0-4][A-Ca-c]?)(?![\w-])"
                           r"(?:\s*(?:-|–|to|or|and)\s*(?:[0IV]{1,4}[A-Ca-c]?|[0-4][A-Ca-c]?)(?![\w-]))?")
+_FOR_STAGE = re.compile(r"(?i)\b(?:for|in)\s+(?:the\s+)?(?:(?:advanced|metastatic|recurrent)\s+)?\W*\Z")
 _EXCEPTION_BEFORE = re.compile(r"(?i)\b(?:except|other\s+than|excluding|unless|apart\s+from|"
                                r"with\s+the\s+exceptions?\s+of|but\s+not|allowed|permitted)\b")
 
@@ -1617,8 +1594,9 @@ def _stage_unread(node: Node, found: list[Unit], text: str, c: Criterion,
         return node
     for m in _STAGE_WORDS.finditer(text, c.start, c.end):
         if any(u.start <= m.start() < u.end for u in found) \
-                or _EXCEPTION_BEFORE.search(text, c.start, m.start()):
-            continue
+                or _EXCEPTION_BEFORE.search(text, c.start, m.start()) \
+                or _FOR_STAGE.search(text, max(c.start, m.start() - 30), m.start()):
+            continue  # ("chemotherapy for stage IV disease": the treatment's setting)
         stage = Unparsed(m.group(), reason="the stage the exclusion is limited to",
                          prov=_span(prov, text, m.start(), m.end(), "assemble.stage"))
         return All((*node.items, stage), prov=node.prov or prov) if isinstance(node, All) \
@@ -2352,6 +2330,13 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             absorbed.update(taken)
             out.append(_header_for_review(layout, c, taken, text, "cautions the text says are "
                                           "not criteria", "segment.advisory"))
+        elif kids and c.header and _announces(c.text, "groups"):
+            # "An ejection fraction under 45% in patients with:" / "- arrhythmia" / "- age 65
+            # or over": the items name whom the header's rule binds; for review, none decided
+            taken = _descendants(layout, kids)
+            absorbed.update(taken)
+            out.append(_header_for_review(layout, c, taken, text, "a rule for the groups "
+                                          "listed under it", "segment.groups"))
         elif kids and c.header and announces_count(c.text):
             # "two or more of the following:": a count of the items, which no node counts;
             # what the header itself names still holds

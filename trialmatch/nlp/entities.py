@@ -1726,6 +1726,7 @@ def _next_site() -> re.Pattern[str]:
                       r"(?:the\s+)?" + _SITE_PART + r"(?P<site>" + alternatives + r")(?![\w-])")
 
 
+_LIST_JOINT = re.compile(r"(?i)\s*,?\s*(?:and/or|or|and)\b")
 # The list of sites goes on with words that name no known site: ", oropharynx, tonsil or
 # larynx" where "tonsil" is not in data/sites.yaml. Short items (one to three words) joined by
 # commas and ending in "or"/"and" before the end of the phrase.
@@ -1803,7 +1804,10 @@ def site_names(toks: Tokens, text: str, lex: Lexicon, covered: list[tuple[int, i
         more = [site]  # "of the oral cavity, oropharynx or larynx": every site of the list
         while (nxt := _next_site().match(text, more[-1].end())) is not None:
             more.append(nxt)
-        if _MORE_ITEMS.match(text, more[-1].end()):
+        # (a list closed by its "or"/"and" item is over: ", T2 or T3" after "..., or
+        # hypopharynx" is no further site)
+        closed = len(more) > 1 and _LIST_JOINT.match(text, more[-2].end(), more[-1].start("site"))
+        if not closed and _MORE_ITEMS.match(text, more[-1].end()):
             continue  # the list names sites we do not know: read none of it
         for k in range(len(before) + 1):
             first = before[k] if k < len(before) else i

@@ -1252,6 +1252,11 @@ def gene_node(gene: str, kind: str, origin: str | None, prov: Provenance,
         rule = status[kind]
         if rule.get("fusion"):
             node = Fusion(gene, prov=prov)
+            if kind == "positive" and rule.get("mutation"):
+                # ("RET-positive": a rearrangement in lung cancer, an activating mutation in
+                # medullary thyroid cancer; either is the gene's positive status)
+                return AnyOf((node, Alteration(gene, "mutation", origin=origin, prov=prov)),
+                             prov=prov)
             return Not(node, stated="negative", prov=prov) if kind == "negative" else node
         return Measurement(rule["measurement"], rule["op"], rule["value"], prov=prov)
     if kind in ("expression", "low") or (kind in ("positive", "negative")

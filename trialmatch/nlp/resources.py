@@ -60,7 +60,7 @@ class ListHeader(_Model):
     """A list header's announcing words (data/lists.yaml) and how its items combine."""
 
     id: str
-    connective: Literal["any", "some", "except", "either", "if", "cautions"]
+    connective: Literal["any", "some", "except", "either", "if", "cautions", "groups"]
     pattern: str
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
