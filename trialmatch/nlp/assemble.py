@@ -1367,6 +1367,40 @@ def _defined_by_list(node: Node) -> Node:
     return AnyOf((head, *others), prov=node.prov)
 
 
+# "advanced solid tumours, including but not limited to patients with KRAS-mutant cancers":
+# a biomarker named as an example of the population the cancer type names, not required
+_POPULATION_EXAMPLE = re.compile(
+    r"(?i)(?:,|\()\s*(?:including|such\s+as|e\.\s?g\.,?|for\s+(?:example|instance),?)"
+    r"(?:\s*,?\s*but\s+not\s+limited\s+to)?[\s,:]*(?:(?:patients|subjects|participants|"
+    r"those|people|individuals)\s+with\s+)?(?:an?\s+)?\Z")
+# (words that make the cancer type's own words a marker class the examples are of: "tumours
+# with MAPK pathway alterations, e.g. ...")
+_MARKER_CLASS_WORDS = re.compile(r"(?i)\b(?:harbou?r\w*|carry\w*|bearing|mutat\w*|alter\w*|"
+                                 r"aberra\w*|fusions?|positive|negative|express\w*|amplif\w*|"
+                                 r"deficien\w*|pathway)\b")
+
+
+def _without_biomarker_examples(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
+    """The units without the biomarkers given as examples after a cancer type (see
+    _POPULATION_EXAMPLE)."""
+    out: list[Unit] = []
+    for k, u in enumerate(found):
+        if _leaf_type(u.node) in BIOMARKERS and k:
+            types = [x for x in found[:k] if _names_cancer(x.node)]
+            lo = found[k - 1].end
+            cue = _POPULATION_EXAMPLE.search(text, lo, u.start)
+            own = k + 1 < len(found) and _names_cancer(found[k + 1].node) \
+                and found[k + 1].start - u.end < 15  # ("including Ph+ ALL": an example type)
+            if types and cue is not None and not own and not _MARKER_CLASS_WORDS.search(
+                    text, types[-1].end, cue.start()):
+                continue
+        out.append(u)
+    return out
+
+
+_DEFINED_AS = re.compile(r"(?i)\s*,?\s*\(?\s*(?:(?:is|are|being)\s+)?defined\s+as\b")
+
+
 def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[str],
                    heading: str = "") -> Node:
     """The node of one criterion (not yet negated for the exclusion section)."""
@@ -1391,6 +1425,13 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = [u for u in _permission_over_lists(units(ctx), text) if u.start < region_cut]
     allowed = tuple(u.node for u in found if u.permitted)
     found = [u for u in found if not u.permitted]
+    if c.section == "inclusion":
+        found = _without_biomarker_examples(found, text, c)
+    # "earlier hormone therapy, defined as castration by orchiectomy or an LHRH agonist": the
+    # definition says what counts, the class named before it is no requirement of its own
+    found = [u for k, u in enumerate(found) if not (
+        k + 1 < len(found) and isinstance(_bare(u.node), PriorTherapy)
+        and _DEFINED_AS.match(text, u.end, found[k + 1].start))]
     if not found:
         return (c.section == "inclusion" and (_any_cancer_except(None, [], text, c, ms)
                                               or _all_kinds_except(text, c, ms))) \

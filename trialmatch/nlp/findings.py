@@ -2227,7 +2227,8 @@ _TREATED_GROUP = re.compile(
     r"(?:patients?|subjects?|participants?|those|women|men)\s{1,3}"
     r"(?:(?:[\w-]+\s{1,3}){0,10}?(?:who|that)\s{1,3})?(?:(?:have|has|had|are|is|were|was)\s{1,3})?"
     r"(?:(?:been|previously|prior|currently|already|ever)\s{1,3}){0,3}"
-    r"(?:treated|receiving|received|taking|on|given|exposed|pre-?treated)\b")
+    # ("Patients who failed first hormone therapy with X must ...": the group X was given to)
+    r"(?:treated|receiving|received|taking|on|given|exposed|pre-?treated|failed|progressed)\b")
 _GROUP_MODAL = re.compile(r"(?i)\b(?:must|should|need|needs|may|shall|have\s+to|has\s+to|"
                           r"are\s+required|is\s+required|do\s+not\s+have\s+to|"
                           r"does\s+not\s+have\s+to)\b")
@@ -2741,6 +2742,11 @@ _UNTREATED_ALTERNATIVE = re.compile(
     # (the same in nouns: "or lack of candidacy for standard therapy", "or refusal of it")
     r"|(?:(?:a\s+)?lack|absence)\s+of\s+(?:candidacy|eligibility|suitability)|ineligibility|"
     r"unsuitability|unfitness|refusal|inability\s+to)\b"
+    # "X unless contraindicated", "unless the patient was not a candidate for them": a
+    # patient never given X may qualify
+    r"|[^;.]{0,160}?\bunless\b[^;.]{0,80}?\b(?:contraindicat\w*|medically\s+inappropriate|"
+    r"not\s+(?:an?\s+)?(?:candidates?|eligible|suitable|appropriate|indicated|fit)|ineligible|unfit|"
+    r"unsuitable|refused?|declined?)\b"
     # "... or for which no standard therapy exists", "or whose disease has no approved
     # treatment", "or when standard therapy is not available"
     r"|[^;.]{0,80}?\bor\s+(?:(?:for|in)\s+(?:which|whom)|where|when|if|whom|who(?:se)?|there|"

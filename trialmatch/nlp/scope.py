@@ -366,7 +366,7 @@ def _forward_limit(cue: Cue, low: list[str], ends_at: list[int], pairs: dict[int
         # "except a) X; b) Y": the lettered list is the exception, ";" and all
         limit = _listed_end(low, ends_at, j, cue.hi + _ENUMERATED_SCOPE, enumerated=True)
     elif rule.through_clauses and any(low[k] in (":", "：") for k in range(
-            cue.hi, min(cue.hi + _TO_COLON, limit))):
+            cue.hi - 1, min(cue.hi + _TO_COLON, limit))):  # (the cue's own colon too)
         # "except in these cases: A; B; C", "postmenopausal, defined as one of: A; B":
         # the list the colon opens (right after the cue, or a few words on), ";" and
         # all, to the sentence's or the criterion's end
