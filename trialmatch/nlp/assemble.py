@@ -1398,6 +1398,18 @@ def _without_biomarker_examples(found: list[Unit], text: str, c: Criterion) -> l
     return out
 
 
+def _without_mere_names(found: list[Unit], text: str, c: Criterion) -> list[Unit]:
+    """The units without those that only name what the criterion goes on to say: a
+    biomarker given as an example of a cancer type's population (inclusion), a treatment
+    class whose definition follows ("earlier hormone therapy, defined as castration by
+    orchiectomy or an LHRH agonist": the definition says what counts)."""
+    if c.section == "inclusion":
+        found = _without_biomarker_examples(found, text, c)
+    return [u for k, u in enumerate(found) if not (
+        k + 1 < len(found) and isinstance(_bare(u.node), PriorTherapy)
+        and _DEFINED_AS.match(text, u.end, found[k + 1].start))]
+
+
 _DEFINED_AS = re.compile(r"(?i)\s*,?\s*\(?\s*(?:(?:is|are|being)\s+)?defined\s+as\b")
 
 
@@ -1425,13 +1437,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     found = [u for u in _permission_over_lists(units(ctx), text) if u.start < region_cut]
     allowed = tuple(u.node for u in found if u.permitted)
     found = [u for u in found if not u.permitted]
-    if c.section == "inclusion":
-        found = _without_biomarker_examples(found, text, c)
-    # "earlier hormone therapy, defined as castration by orchiectomy or an LHRH agonist": the
-    # definition says what counts, the class named before it is no requirement of its own
-    found = [u for k, u in enumerate(found) if not (
-        k + 1 < len(found) and isinstance(_bare(u.node), PriorTherapy)
-        and _DEFINED_AS.match(text, u.end, found[k + 1].start))]
+    found = _without_mere_names(found, text, c)
     if not found:
         return (c.section == "inclusion" and (_any_cancer_except(None, [], text, c, ms)
                                               or _all_kinds_except(text, c, ms))) \
