@@ -262,19 +262,15 @@ _CLASS_REGIMEN_GAP = re.compile(r"(?i)[\s-]*(?:based|containing)?\s*(?:chemother
 def _members_of(head: Node, following: list[Node]) -> bool:
     """Whether the head is a drug class and the drugs after it, up to the first that is not
     a named drug, are all of it (at least one)."""
-    if not isinstance(head, PriorTherapy):
-        return False
-    from trialmatch.ontology import default_ontology
-
-    ontology = default_ontology()
-    if head.concept not in ontology.drug_classes:
+    classes, _broad, concepts = _drug_classes()
+    if not isinstance(head, PriorTherapy) or head.concept not in classes:
         return False
     named = []
     for node in following:
-        if not isinstance(node, PriorTherapy) or node.concept in ontology.drug_classes:
+        if not isinstance(node, PriorTherapy) or node.concept in classes:
             break
         named.append(node)
-    return bool(named) and all(head.concept in ontology.drug_concepts(n.concept) for n in named)
+    return bool(named) and all(head.concept in concepts(n.concept) for n in named)
 
 
 def _open_bracket(text: str, start: int, end: int) -> int:
@@ -2370,20 +2366,15 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             # what the exceptions allow cannot be told apart from what the header forbids
             out.append(_header_for_review(layout, c, taken, text, "exceptions listed under it",
                                           "segment.exceptions"))
-        elif kids and c.header and _announces(c.text, "cautions"):
-            # "Although not formal exclusion criteria, the following may increase the risk:":
-            # cautions for the investigator, not rules; for review, none decided
+        elif kids and c.header and (review := next(
+                (r for r in _HEADERS_FOR_REVIEW if _announces(c.text, r[0])), None)):
+            # "Although not formal exclusion criteria, the following may increase the risk:"
+            # (cautions for the investigator, not rules), "An ejection fraction under 45% in
+            # patients with:" / "- age 65 or over" (the items name whom the header's rule
+            # binds): header and items for review, none decided
             taken = _descendants(layout, kids)
             absorbed.update(taken)
-            out.append(_header_for_review(layout, c, taken, text, "cautions the text says are "
-                                          "not criteria", "segment.advisory"))
-        elif kids and c.header and _announces(c.text, "groups"):
-            # "An ejection fraction under 45% in patients with:" / "- arrhythmia" / "- age 65
-            # or over": the items name whom the header's rule binds; for review, none decided
-            taken = _descendants(layout, kids)
-            absorbed.update(taken)
-            out.append(_header_for_review(layout, c, taken, text, "a rule for the groups "
-                                          "listed under it", "segment.groups"))
+            out.append(_header_for_review(layout, c, taken, text, review[1], review[2]))
         elif kids and c.header and announces_count(c.text):
             # "two or more of the following:": a count of the items, which no node counts;
             # what the header itself names still holds
@@ -2401,6 +2392,11 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         else:
             out.append((c, nodes[i]))
     return _trailing_or(_strata(out, text), text)
+
+
+# list-header connectives whose header and items go to review whole: (connective, reason, source)
+_HEADERS_FOR_REVIEW = (("cautions", "cautions the text says are not criteria", "segment.advisory"),
+                       ("groups", "a rule for the groups listed under it", "segment.groups"))
 
 
 def _header_for_review(layout: Layout, c: Criterion, taken: set[int], text: str, reason: str,

@@ -2470,9 +2470,6 @@ _DRUG_ACTED_ON = re.compile(
 # R-CHOP, the dexamethasone of myeloma regimens): ruled out with no word of the past, a rule
 # on what the patient takes now, not on the treatment history
 _SUPPORTIVE = frozenset({"corticosteroid"})
-_PAST_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|past|history|had|"
-                        r"received|underwent|undergone|exposure|exposed|refractory|resistant|"
-                        r"failed|failure|pre-?treated|within|since|last)\b")
 
 
 # Before a drug, the start of the study's treatment with it ("stable for 4 weeks before the
@@ -2528,7 +2525,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return Unparsed(ctx.text[m.start:end], reason="a response to an earlier treatment",
                         prov=ctx.prov(m.start, end, "context.response"))
     if ruled_out and m.data["concept"] in _SUPPORTIVE and "current" not in m.mods \
-            and not _PAST_WORD.search(before):
+            and not _HISTORY_WORD.search(before) and not has_window(ctx.text, clause_start, m.start):
         # "Treatment with oral corticosteroids" ruled out: the medication a patient is on
         # (the prednisone of an earlier chemotherapy regimen does not exclude): the whole
         # criterion goes to manual review

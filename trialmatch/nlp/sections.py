@@ -396,8 +396,10 @@ def _heading(kind: str, label: str, source: str) -> Heading:
 # A part named after its criterion ("Measurable disease (Phase 2 only)") or before a verb
 # ("Phase 2 requires one of: ..."): the criterion is that part's.
 _PART = rf"(?P<label>{_KIND}\s*{_ID})"
-_PART_ONLY = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)?\s*\)\s*[.;]?\s*$")
-_PART_ONLY_MID = re.compile(rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*(?i:only)\s*\)\s*[.;]\s+(?=[A-Z])")
+_PART_BRACKET = rf"\(\s*(?:(?i:for)\s+(?:(?i:the)\s+)?)?{_PART}\s*"  # "(for part 2", "(Arm A"
+_PART_ONLY = re.compile(rf"{_PART_BRACKET}(?i:only)?\s*\)\s*[.;]?\s*$")
+# ... and one that closes a sentence with more after it: "(part 2 only). Up to 20 ..."
+_PART_ONLY_MID = re.compile(rf"{_PART_BRACKET}(?i:only)\s*\)\s*[.;]\s+(?=[A-Z])")
 _PART_NAMED = re.compile(rf"(?<![\w-]){_PART}")
 _PART_VERB = re.compile(rf"\s*{_PART}\s+(?i:requires?|only\s+(?:includes?|enrolls?|takes?)|"
                         r"(?:will\s+)?(?:includes?|enrolls?))\s+")
