@@ -78,12 +78,16 @@ _ALTERNATIVES = re.compile(r"(?i)(?:\b(?:one|any|either|each)\s+of\b|\bsuch\s+as
 # "one of the following diseases. 1) A ... 2) B": a numbered list of alternatives
 _NUMBERED_ONE_OF = re.compile(r"(?i)\b(?:one|any|either)\s+of\s+the\s+following\b[^.;:]{0,30}"
                               r"[.:]\s*\(?\d{1,2}\)\s*[^.;]{0,40}$")
+# "including patients with X": the examples named as the people who have them
+_PEOPLE_WITH = r"(?:(?:patients|those|subjects|people|participants)\s+(?:with|who\s+have|having)\s+)?"
 # An opening parenthesis or an example cue right after a finding: what follows names
 # examples or synonyms of that finding, not further requirements.
 _EXAMPLES = re.compile(r"(?i)\s*\)?\s*(?:,?\s*[(\[]|,?\s*(?:e\.\s?g\.|eg\b|i\.\s?e\.|such\s+as|including|to\s+include|"
                        r"like|namely|for\s+(?:example|instance))\b)[\s,:]*(?:e\.\s?g\.|eg\b|"
                        r"i\.\s?e\.|such\s+as|including|like|examples?|for\s+(?:example|instance))?"
                        r"[\s,:.]*(?:(?:but\s+)?not\s+limited\s+to[\s,:]*)?"
+                       # ("solid tumours, including patients with lymphoma": the people)
+                       rf"{_PEOPLE_WITH}"
                        # ("(e.g., inhibitors of BTK or PI3K)": the examples' own head)
                        r"(?:(?:an?\s+)?(?:selective\s+)?inhibitors?\s+of\s+(?:the\s+)?)?$")
 
@@ -206,7 +210,11 @@ _EXAMPLES_LISTED = re.compile(rf"(?i)\s*,?\s*{EXAMPLE_OPENERS}[\s,:]*(?:(?:but\s
 # A clause on the cancer, then its examples ("solid tumour for which a platinum doublet is
 # standard care, such as ..."): the examples are of that cancer
 _EXAMPLES_AFTER_CLAUSE = re.compile(rf"(?i)\s*,?\s*(?:(?:for|in)\s+which|where|that|whose)\b[^.;:()]{{0,160}}?"
-                                    rf",?\s*{EXAMPLE_OPENERS}[\s,:]*")
+                                    rf",?\s*{EXAMPLE_OPENERS}[\s,:]*{_PEOPLE_WITH}")
+# A short qualifier of the cancer, then its examples ("CML in blast phase, including Ph+ ALL",
+# "lymphoma with measurable disease, such as ..."): no finding read in the qualifier
+_EXAMPLES_AFTER_QUALIFIER = re.compile(rf"(?i)\s+(?:in|with|at)\s+[a-z][a-z \-]{{1,40}}?"
+                                       rf",\s*{EXAMPLE_OPENERS}[\s,:]*{_PEOPLE_WITH}")
 # A bracketed exception right after a head, with no finding read in it ("(except squamous
 # cell of the lung)"): skipped on the way to the head's examples
 _EXCEPTION_AHEAD = re.compile(BRACKET_EXCEPT.pattern + r"[^()\[\]]{0,80}[)\]]")
@@ -236,19 +244,51 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
     if not _EXAMPLES.fullmatch(gap) and not members and not (
             j < len(found) and _names_cancer(_bare(head.node))
             and _names_cancer(_bare(found[j].node)) and (
-                _EXAMPLES_LISTED.fullmatch(gap) or _EXAMPLES_AFTER_CLAUSE.fullmatch(gap))):
+                _EXAMPLES_LISTED.fullmatch(gap) or _EXAMPLES_AFTER_CLAUSE.fullmatch(gap)
+                or _EXAMPLES_AFTER_QUALIFIER.fullmatch(gap))):
         return j
     opening = _open_bracket(text, start, found[j].start)
     close = text.find(")", opening) if opening != -1 else -1
     limit = close if close != -1 else None
     first = j  # (the gap before the first example is the cue's, checked above)
-    while j < len(found) and _example_of(_bare(head.node), _bare(found[j].node)) and (
-            # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
-            isinstance(head.node, Not) == isinstance(found[j].node, Not)) and (
-            limit is None or found[j].end <= limit) and (
-            j == first or len(text[found[j - 1].end:found[j].start]) < 60):
-        j += 1
+    while j < len(found):
+        # ("myeloproliferative neoplasms, including Ph-negative CML": a kind of the head with
+        # its marker; not "CML, including Ph+ ALL", another population)
+        width = 2 if _names_cancer(_bare(head.node)) and _marker_of_type(found, j, text) \
+            and _type_below(_bare(found[j + 1].node), _bare(head.node)) else 1
+        example = found[j + width - 1]
+        if not (width == 2 or _example_of(_bare(head.node), _bare(example.node))) or (
+                # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
+                isinstance(head.node, Not) != isinstance(example.node, Not)) or (
+                limit is not None and example.end > limit) or (
+                j != first and len(text[found[j - 1].end:found[j].start]) >= 60):
+            break
+        j += width
     return j
+
+
+def _type_below(kind: Node, head: Node) -> bool:
+    """Whether every type `kind` names is the head's type or below one of them."""
+    from trialmatch.ontology import default_ontology
+
+    relation = default_ontology().is_a_relation
+    heads = [n.code for n in walk(head) if isinstance(n, Diagnosis)] if not isinstance(
+        head, Diagnosis) else [head.code]
+    kinds = [n.code for n in walk(kind) if isinstance(n, Diagnosis)]
+    return bool(kinds) and all(any(relation(h, k) == 2 for h in heads) for k in kinds)
+
+
+_MARKER_GAP = re.compile(r"[\s\-]{0,3}")
+
+
+def _marker_of_type(found: list[Unit], j: int, text: str) -> bool:
+    """Whether found[j] is a marker written right before the cancer type found[j + 1]
+    ("Ph-negative CML", "EGFR-mutant NSCLC"): one kind of cancer, named with its marker."""
+    if j + 1 >= len(found) or not _is_type(_bare(found[j + 1].node)):
+        return False
+    node = _bare(found[j].node)
+    return _leaf_type(node.item if isinstance(node, Not) else node) in BIOMARKERS \
+        and _MARKER_GAP.fullmatch(text, found[j].end, found[j + 1].start) is not None
 
 
 _CLOSED_BRACKET = re.compile(r"\([^()]*\)")
@@ -330,10 +370,9 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
             # the head's negation ("no prior X (e.g. Y)") covers its examples; a generic class
             # among them is a kind of the head ("EGFR inhibitors (TKIs and antibodies)": the
             # EGFR ones), not every drug of that kind
-            nodes = tuple(_bare(u.node) for u in found[i:j] if u is head
-                          or not _generic_kind_of(_bare(head.node), _bare(u.node)))
             prov = Provenance(None, head.start, found[j - 1].end,
                               text[head.start:found[j - 1].end], "assemble.examples")
+            nodes = tuple(_example_nodes(found, i, j, text, prov))
             node: Node = AnyOf(nodes, prov=prov) if len(nodes) > 1 else nodes[0]
             if isinstance(head.node, Not):
                 node = Not(node, prov=prov)
@@ -344,8 +383,28 @@ def _examples(found: list[Unit], text: str) -> list[Unit]:
     return out
 
 
+def _example_nodes(found: list[Unit], i: int, j: int, text: str, prov: Provenance) -> list[Node]:
+    """The head found[i] and its examples found[i + 1:j], each bare; a generic class among
+    them is left out ("EGFR inhibitors (TKIs and antibodies)": the EGFR ones, not every drug
+    of that kind), and a type named with its marker is one example ("including Ph-negative
+    CML": all(CML, not(BCR-ABL1)))."""
+    head = _bare(found[i].node)
+    nodes: list[Node] = [head]
+    k = i + 1
+    while k < j:
+        if k + 1 < j and _names_cancer(head) and _marker_of_type(found, k, text) \
+                and _type_below(_bare(found[k + 1].node), head):
+            nodes.append(All((_bare(found[k + 1].node), found[k].node), prov=prov))
+            k += 2
+            continue
+        if not _generic_kind_of(head, _bare(found[k].node)):
+            nodes.append(_bare(found[k].node))
+        k += 1
+    return nodes
+
+
 # "... any of the following: * A; * B" written on one line: the alternatives that follow.
-_INLINE_CHOICE = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one)\s+of\s+the\s+following"
+_INLINE_CHOICE = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one)\s+(?:or\s+more\s+)?of\s+the\s+following"
                             r"(?:\s+\w+){0,3}\s*[:：]")
 _INLINE_ITEM = re.compile(r"(?:^|\s)[*•●▪]\s|;\s*(?:[*•●▪]\s*)?|\s\(?[a-z1-9]\)\s?")
 # ... and, in an exclusion, a label's numbered list ("high-risk disease: (1) A (2) B"): each
@@ -680,6 +739,11 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
         if gap.strip() == "/" and _alternative_drugs(prev.node, cur.node) \
                 and not _REGIMEN_AFTER.match(text, cur.end):
             # "erlotinib/gefitinib": two drugs of one class, either of them
+            runs[-1].append(cur)
+            ors[-1] = True
+        elif gap.strip() == "/" and _receptors_positive(prev.node, cur.node):
+            # "ER+/PR+ breast cancer": hormone-receptor positive, either receptor ("ER-/PR-"
+            # stays both negative)
             runs[-1].append(cur)
             ors[-1] = True
         elif _EITHER.search(gap):
@@ -2178,7 +2242,12 @@ def _types_allowed(c: Criterion, text: str, ms: list[Mention], inherited: list[s
                    heading: str) -> tuple[Node, ...]:
     """The cancer types a criterion only allows, requiring nothing ("Adenocarcinoma of the
     gastro-oesophageal junction is also eligible"); () when it requires anything else."""
-    ctx = Context(text, c.section, c.start, c.end, ms, inherited, heading)
+    # ("people with X are eligible if they ...": what the condition asks is the new group's,
+    # left for review with the criterion; the group is read up to it)
+    condition = _ELIGIBLE_IF.search(text, c.start, c.end)
+    end = c.end if condition is None else condition.start()
+    ctx = Context(text, c.section, c.start, end, [m for m in ms if m.end <= end], inherited,
+                  heading)
     found = _permission_over_lists(units(ctx), text)
     if not found or not all(u.permitted for u in found):
         return ()
@@ -2190,6 +2259,28 @@ def _types_allowed(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 # words that add to what the criteria take ("also eligible", "are included as well"), where a
 # bare "allowed" often qualifies the required type ("CNS-positive leukaemia allowed")
 _ADDED = re.compile(r"(?i)\b(?:also|as\s+well|too)\b|\b(?:are|is)\s+included\b")
+# ... or, in a sub-item, a bare permission ("- X or Y" / "  - Z allowed"): its parent's
+# types widened
+_ALLOWED_WORD = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|eligible|accepted)\b")
+# (not "- unknown primary allowed" under a type: that type, its primary site unknown)
+_UNKNOWN_PRIMARY = re.compile(r"(?i)\bunknown\s+primary|\bprimary\s+(?:site\s+)?unknown|\boccult\s+primary")
+# the words between "patients with" and the cancer type that names their group
+_GROUP_TYPE_BEFORE = re.compile(r"(?i)\b(?:patients|subjects|people|participants|those|persons)\s+with\s+"
+                                r"(?:(?:a|an|the|known|relapsed|refractory|recurrent|advanced|metastatic|"
+                                r"transformed|untreated|newly\s+diagnosed|previously\s+treated)\s+)*\Z")
+
+
+def _group_named_whole(c: Criterion, text: str, ms: list[Mention]) -> bool:
+    """Whether "patients with X are eligible if ..." names its group by a cancer type read
+    whole (not "plasma cell leukaemia", of which only "leukaemia" is read)."""
+    cancers = [m for m in ms if m.label == "cancer" and "permission" in m.mods]
+    return bool(cancers) and _GROUP_TYPE_BEFORE.search(
+        text, max(c.start, cancers[0].start - 80), cancers[0].start) is not None
+
+
+# "... are eligible if they ...": a group let in on a condition of its own
+_ELIGIBLE_IF = re.compile(r"(?i)\b(?:are|is|will\s+be)\s+(?:also\s+)?eligible\s+(?:if|provided|"
+                          r"as\s+long\s+as|only\s+if)\b")
 
 
 def _widen_earlier(layout: Layout, i: int, nodes: dict[int, Node],
@@ -2332,8 +2423,10 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
             nodes[i] = Unparsed(c.text, reason="a note on the exclusion above", prov=Provenance(
                 c.section, c.start, c.end, c.text, "assemble.note"))
         if isinstance(nodes[i], Unparsed) and c.section == "inclusion" and any(
-                m.label == "cancer" and "permission" in m.mods for m in ms_of[i]) and \
-                _ADDED.search(c.text):
+                m.label == "cancer" and "permission" in m.mods for m in ms_of[i]) and (
+                _ADDED.search(c.text) or c.parent is not None and _ALLOWED_WORD.search(c.text)
+                and not _UNKNOWN_PRIMARY.search(c.text) or _ELIGIBLE_IF.search(c.text)
+                and _group_named_whole(c, text, ms_of[i])):
             _widen_earlier(layout, i, nodes, _types_allowed(c, text, ms_of[i], cues, heading))
     _setting_allowed(layout, nodes, ms_of)
     _limit_for_a_cause(layout, nodes)
@@ -2795,6 +2888,12 @@ def _marker(node: Node) -> bool:
     if isinstance(node, (All, AnyOf)):
         return bool(node.items) and all(_marker(n) for n in node.items)
     return isinstance(node, Measurement) or _biomarker(node)
+
+
+def _receptors_positive(a: Node, b: Node) -> bool:
+    """Whether two findings are the oestrogen and the progesterone receptor, both positive."""
+    return isinstance(a, Measurement) and isinstance(b, Measurement) \
+        and {a.marker, b.marker} == {"er", "pr"} and a.value == b.value == "positive"
 
 
 def _kind_of(node: Node) -> tuple[str, str | None] | None:

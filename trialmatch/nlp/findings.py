@@ -133,6 +133,12 @@ _WINDOW = re.compile(r"(?i)\bwithin\b(?!\s+(?:an?|the|this|that|its|their|his|he
                      # "has not received X for more than 4 weeks", "no prior X for at least 4
                      # weeks before enrolment" (a wash-out; not "X given for at least 12 weeks
                      # before progression": how long X was given)
+                     # "a minimum 4 week interval between completion of X and registration",
+                     # "an interval of 28 days from X": the wait after the treatment
+                     r"|\b(?:\d+|one|two|three|four|five|six|eight|twelve)[\s-]*(?:days?|weeks?|"
+                     r"months?)\s+(?:intervals?|gaps?|washouts?)\s+(?:between|from|since|after)\b"
+                     r"|\b(?:intervals?|gaps?)\s+of\s+(?:at\s+least\s+)?(?:\d+|one|two|three|four|"
+                     r"five|six|eight|twelve)\s*(?:days?|weeks?|months?)\s+(?:between|from|since|after)\b"
                      rf"|\bfor\s+(?:more|longer|greater|fewer|less)\s+than\s+{_SPAN}\b"
                      rf"|\bfor\s+at\s+least\s+{_SPAN}\s+{_BEFORE_ENTRY}\b")
 _ABBREVIATION_AFTER = re.compile(r"\s*[(\[][^()\[\]]{1,15}[)\]]|[)\]]")
@@ -1824,6 +1830,13 @@ _EXTENT_AFTER = re.compile(
     r"(?:[\w-]+\s+){1,3}as\s+the\s+(?:only|sole)\b|with\s+(?:[\w-]+\s+){0,2}[\w]+[\s-]only\s+"
     r"(?:disease|involvement|metastas[ie]s)\b)")
 _PHASE_IN = re.compile(rf"(?i){_PHASES}")
+# ... and a state of it or the group it arose in ("AML in first complete remission", "ALL in
+# CR1", "HIV-associated primary CNS lymphoma"): ruled out, those patients only
+_DISEASE_STATE_AFTER = re.compile(r"(?i)\s*[(,]?\s*in\s+(?:(?:a|the|their|its)\s+)?(?:(?:first|second|third|1st|"
+                          r"2nd|3rd)\s+)?(?:(?:complete|partial|morphologic(?:al)?|haematologic(?:al)?|"
+                          r"hematologic(?:al)?|molecular|cytogenetic)\s+)?(?:remission|response)\b|"
+                          r"\s*[(,]?\s*in\s+CR[1-3]?\b")
+_DISEASE_GROUP_BEFORE = re.compile(r"(?i)\b(?:HIV|AIDS)[\s-]*(?:associated|related|positive)\s+(?:[a-z-]+\s+){0,2}\Z")
 _SYMPTOMATIC_BEFORE = re.compile(r"(?i)\b(?:symptomatic|clinically\s+symptomatic)\s+(?:(?:and|or)\s+)?"
                                  r"(?:[a-z-]+\s+){0,2}\Z")
 
@@ -1973,6 +1986,10 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
             _PHASE_AFTER.match(ctx.text, m.end, ctx.end) or _PHASE_IN.search(surface)
             or _PHASE_BEFORE.search(ctx.text, max(ctx.start, m.start - 30), m.start)):
         return None  # "CML in blast crisis" ruled out: one phase of the disease, not all of it
+    if (ctx.section == "exclusion" or "negated" in m.mods) and (
+            _DISEASE_STATE_AFTER.match(ctx.text, m.end, ctx.end)
+            or _DISEASE_GROUP_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)):
+        return None  # "AML in first remission" ruled out: a state of the disease, for review
     if (ctx.section == "exclusion" or "negated" in m.mods) \
             and _EXTENT_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "CTCL limited to the skin" ruled out: one extent of it, manual review
@@ -2249,6 +2266,13 @@ _CANCER_GROUP_RULE = re.compile(
     r"\b[^.;()]*")
 
 
+# A cancer alone in the bracket that closes a criterion on a treatment or a wait ("... since
+# the last chemotherapy (for solid tumours)."): the group the criterion is for
+_GROUP_BRACKET_BEFORE = re.compile(r"(?i)\(\s*(?:(?:for|in)\s+)?(?:(?:patients|subjects|those)\s+with\s+)?"
+                                   r"(?:(?:advanced|metastatic)\s+)?\Z")
+_GROUP_BRACKET_AFTER = re.compile(r"(?i)\s*(?:only|patients|subjects)?\s*\)\s*[.;]?\s*\Z")
+
+
 def _cancer_subgroup(m: Mention, ctx: Context) -> bool:
     """Whether the mention is named in a rule for the patients with some cancers, written
     inside a criterion after its first words (see _CANCER_GROUP_RULE): a drug in what the
@@ -2256,6 +2280,11 @@ def _cancer_subgroup(m: Mention, ctx: Context) -> bool:
     (_MARKER_FOR)."""
     if m.label == "cancer" and _MARKER_FOR.search(ctx.text, max(ctx.start, m.start - 80), m.start):
         return True
+    if m.label == "cancer" and _GROUP_BRACKET_BEFORE.search(ctx.text, max(ctx.start, m.start - 30), m.start) \
+            and _GROUP_BRACKET_AFTER.match(ctx.text, m.end, ctx.end) and not any(
+                x.label == "cancer" and x is not m for x in ctx.ms) and (
+                ctx.has_window or any(x.label == "drug" and x.end <= m.start for x in ctx.ms)):
+        return True  # "21 days since earlier chemotherapy (solid tumours)": whom the wait is for
     for rule in _CANCER_GROUP_RULE.finditer(ctx.text, ctx.start, ctx.end):
         who = rule.start("who"), rule.end("who")
         if not any(x.label == "cancer" and who[0] <= x.start and x.end <= who[1]
