@@ -386,3 +386,14 @@ def test_defining_alterations_are_checked():
     assert "unknown gene 'NOGENE'" in problems(("CML", "NOGENE", "fusion", ""))[0]
     assert "not one of" in problems(("CML", "BCR", "amplification", ""))[0]
     assert "for a fusion only" in problems(("AMLNPM1", "NPM1", "mutation", "BCR"))[0]
+
+
+def test_hurthle_cell_thyroid_carcinoma_is_a_differentiated_thyroid_cancer(ontology):
+    """`cancer_also.tsv`: OncoTree files the Hurthle (oncocytic) cell carcinoma beside the
+    well-differentiated thyroid cancers, but a trial for differentiated thyroid cancer takes
+    it; an anaplastic thyroid cancer stays apart."""
+    patients = [make_patient(ontology, id=f"P-{code}", diagnosis={"oncotree": code})
+                for code in ("THHC", "THAP")]
+    got = statuses(ontology, [trial("T-WDTC", "diagnosis(WDTC)")], patients)
+    assert got[("P-THHC", "T-WDTC")] == "eligible"
+    assert got[("P-THAP", "T-WDTC")] == "ineligible"

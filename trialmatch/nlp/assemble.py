@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import lru_cache
 from math import inf
@@ -210,7 +210,7 @@ _EXAMPLES_LISTED = re.compile(rf"(?i)\s*,?\s*{EXAMPLE_OPENERS}[\s,:]*(?:(?:but\s
 # A clause on the cancer, then its examples ("solid tumour for which a platinum doublet is
 # standard care, such as ..."): the examples are of that cancer
 _EXAMPLES_AFTER_CLAUSE = re.compile(rf"(?i)\s*,?\s*(?:(?:for|in)\s+which|where|that|whose)\b[^.;:()]{{0,160}}?"
-                                    rf",?\s*{EXAMPLE_OPENERS}[\s,:]*{_PEOPLE_WITH}")
+                                    rf",?\s*\(?\s*{EXAMPLE_OPENERS}[\s,:]*{_PEOPLE_WITH}")
 # A short qualifier of the cancer, then its examples ("CML in blast phase, including Ph+ ALL",
 # "lymphoma with measurable disease, such as ..."): no finding read in the qualifier
 _EXAMPLES_AFTER_QUALIFIER = re.compile(rf"(?i)\s+(?:in|with|at)\s+[a-z][a-z \-]{{1,40}}?"
@@ -502,19 +502,37 @@ _EXCLUDING_SENTENCE = re.compile(
     r"not\s+allowed|not\s+permitted|prohibited))\b")
 
 
+# between a cancer type and a treatment: a time word, then more words and "or"
+_TREATMENT_AFTER_TYPE = re.compile(r"(?i)\s*,?\s*(?:after|following|despite|post)\s+[^;,]*?\S\s+or\s+"
+                                   r"(?:[\w-]+\s+){0,5}\Z")
+
+
+def _alternative_ors(gap: str) -> Iterator[re.Match[str]]:
+    """The words "or" of a gap that may offer alternatives: not a suspended hyphen ("first-
+    or second-line"), not one count, one time or the states of one disease ("after one or
+    two regimens", "during or after X", "relapsed or refractory to X")."""
+    for m in _OR.finditer(gap):
+        if gap[:m.start()].endswith("-") and _GAP_WORD.search(gap, 0, m.start()):
+            continue  # (not right after the first finding: "platinum- or taxane-containing")
+        if any(before.search(gap, 0, m.start() + 1) and after.match(gap, m.end())
+               for before, after in _ONE_PHRASE_OR):
+            continue
+        yield m
+
+
+def _history_only(node: Node) -> bool:
+    """Whether a node speaks of treatment history alone (with what it leaves for review)."""
+    leaves = [n for n in walk(node) if not isinstance(n, (All, AnyOf))]
+    return any(isinstance(n, PriorTherapy) for n in leaves) and all(
+        isinstance(n, (PriorTherapy, Unparsed)) for n in leaves)
+
+
 def _joining_or(gap: str) -> bool:
     """Whether an "or" between two findings joins them ("EGFR or ALK", "..., or patients
     with ..."), not words of its own ("with locally advanced or metastatic ER+ disease")."""
     if len(gap) >= 80 or ";" in gap or _EXCEPTION_IN_GAP.search(gap):
         return False  # (not "A other than B or C": the "or" joins the exceptions)
-    for m in _OR.finditer(gap):
-        if gap[:m.start()].endswith("-") and _GAP_WORD.search(gap, 0, m.start()):
-            continue  # "first- or second-line": a suspended hyphen inside one phrase (not
-            # right after the first finding: "platinum- or taxane-containing")
-        if any(before.search(gap, 0, m.start() + 1) and after.match(gap, m.end())
-               for before, after in _ONE_PHRASE_OR):
-            continue  # "after one or two regimens", "during or after X", "relapsed or
-            # refractory to X": one count, one time, states of one disease; no alternatives
+    for m in _alternative_ors(gap):
         before = len(_GAP_WORD.findall(gap, 0, m.start()))
         after = len(_GAP_WORD.findall(gap, m.end()))
         comma = gap[:m.start() + 1].rstrip().endswith(",")
@@ -746,6 +764,12 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             # stays both negative)
             runs[-1].append(cur)
             ors[-1] = True
+        elif ors[-1] and len(runs[-1]) == 2 and _receptors_positive(runs[-1][0].node, prev.node) \
+                and _marker(cur.node) and not _OR.search(gap):
+            # "ER+/PR+ HER2-negative": the receptors' alternatives end before the next marker
+            runs.append([cur])
+            ors.append(False)
+            either = False
         elif _EITHER.search(gap):
             # "breast cancer resistant to either A or B": the alternatives start at "either"
             runs.append([cur])
@@ -755,6 +779,18 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             # "either a response to A (...) or to an investigational A OR a B mutation"
             runs[-1].append(cur)
             ors[-1] = True
+            either = False
+        elif _is_type(prev.node) and _history_only(cur.node) and _TREATMENT_AFTER_TYPE.match(gap) \
+                and len(gap) < 120 and next(_alternative_ors(gap), None) is not None:
+            # "relapsed lymphoma after surgery or chemotherapy": the "or" joins what the
+            # disease came after, not the disease and a treatment; an alternative no
+            # finding was read in leaves that history for review
+            a, b = _trimmed(text, prev.end, cur.end)
+            cur = replace(cur, node=Unparsed(text[a:b], reason="an alternative or a part of it "
+                                             "needs manual review",
+                                             prov=_span(prov, text, a, b, "assemble.after_or")))
+            runs.append([cur])
+            ors.append(False)
             either = False
         elif _joining_or(gap) or _PART_BRACKET_OR.search(text, prev.end, cur.start) or (
                 cur.start - prev.end < 160 and _NUMBERED_OR.search(text, prev.end, cur.start)):

@@ -1822,7 +1822,7 @@ _CANDIDATE_AFTER = re.compile(
     r"(?:curative|transplant\w*|surgery|surgical|resection|intensive|definitive|"
     r"stem[\s-]cell)\b)")
 _PHASE_AFTER = re.compile(rf"(?i)\s*[(,]?\s*(?:in\s+(?:the\s+)?)?{_PHASES}")
-_PHASE_BEFORE = re.compile(rf"(?i)\b{_PHASES}\s*\Z")
+_PHASE_BEFORE = re.compile(rf"(?i)\b{_PHASES}(?:\s+(?:of|in)(?:\s+(?:the|a))?)?\s*\Z")
 # "CTCL with skin as the only organ involved", "... limited to the skin", "bone-only disease":
 # one extent of the disease, not the disease
 _EXTENT_AFTER = re.compile(
