@@ -446,6 +446,8 @@ def test_required_drug_class_parents(classes):
 
     for cid in ("aromatase_inhibitor", "serd", "antiandrogen"):
         assert "endocrine_therapy" in ancestors(cid), cid
+    # "anti-estrogen therapy" in breast cancer trials takes the aromatase inhibitors too
+    assert "antiestrogen" in ancestors("aromatase_inhibitor")
     for cid in (
         "platinum",
         "taxane",

@@ -397,3 +397,15 @@ def test_hurthle_cell_thyroid_carcinoma_is_a_differentiated_thyroid_cancer(ontol
     got = statuses(ontology, [trial("T-WDTC", "diagnosis(WDTC)")], patients)
     assert got[("P-THHC", "T-WDTC")] == "eligible"
     assert got[("P-THAP", "T-WDTC")] == "ineligible"
+
+
+def test_medulloblastoma_variants_count_as_medulloblastoma(ontology):
+    """`cancer_also.tsv`: OncoTree files the desmoplastic/nodular and large cell/anaplastic
+    medulloblastomas beside the medulloblastoma (under the embryonal tumours), but a trial
+    for medulloblastoma takes them; an ATRT, another embryonal tumour, stays apart."""
+    patients = [make_patient(ontology, id=f"P-{code}", diagnosis={"oncotree": code})
+                for code in ("DMBL", "AMBL", "ATRT")]
+    got = statuses(ontology, [trial("T-MBL", "diagnosis(MBL)")], patients)
+    assert got[("P-DMBL", "T-MBL")] == "eligible"
+    assert got[("P-AMBL", "T-MBL")] == "eligible"
+    assert got[("P-ATRT", "T-MBL")] == "ineligible"

@@ -403,6 +403,49 @@ def _example_nodes(found: list[Unit], i: int, j: int, text: str, prov: Provenanc
     return nodes
 
 
+_BRACKET_OPEN = re.compile(r"\s*\(\s*")
+_BRACKET_CLOSE = re.compile(r"\s*\)")
+_MARKER_JOINT = re.compile(r"(?i)\s*(?:,|/|\bor\b|\band/or\b|\band\b)\s*")
+
+
+def _typed_kind(node: Node) -> bool:
+    """A cancer type with the markers of its kind (see `_typed_markers`)."""
+    return isinstance(node, All) and len(node.items) == 2 and _is_type(node.items[0]) \
+        and _marker(node.items[1])
+
+
+def _typed_markers(found: list[Unit], text: str) -> list[Unit]:
+    """A cancer type with the markers of its kind in a bracket right after it ("breast cancer
+    (HER2-positive or triple-negative)") as one finding: in a list of types, that kind is one
+    alternative, its markers required of it alone."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(found):
+        head = found[i]
+        j = i + 1
+        if _is_type(head.node) and j < len(found) \
+                and _BRACKET_OPEN.fullmatch(text, head.end, found[j].start):
+            k = j
+            while k < len(found) and _marker(found[k].node) and (
+                    k == j or _MARKER_JOINT.fullmatch(text, found[k - 1].end, found[k].start)):
+                k += 1
+            shut = _BRACKET_CLOSE.match(text, found[k - 1].end) if k > j else None
+            if shut is not None and (k == len(found) or found[k].start >= shut.end()):
+                gaps = " ".join(text[found[x - 1].end:found[x].start] for x in range(j + 1, k))
+                markers = tuple(u.node for u in found[j:k])
+                prov = Provenance(None, head.start, shut.end(), text[head.start:shut.end()],
+                                  "assemble.typed_markers")
+                kind: Node = markers[0] if len(markers) == 1 else (
+                    AnyOf(markers, prov=prov) if re.search(r"(?i)\bor\b|/", gaps)
+                    else All(markers, prov=prov))
+                out.append(Unit(All((head.node, kind), prov=prov), head.start, shut.end()))
+                i = k
+                continue
+        out.append(head)
+        i += 1
+    return out
+
+
 # "... any of the following: * A; * B" written on one line: the alternatives that follow.
 _INLINE_CHOICE = re.compile(r"(?i)\b(?:one|any|either|at\s+least\s+one)\s+(?:or\s+more\s+)?of\s+the\s+following"
                             r"(?:\s+\w+){0,3}\s*[:：]")
@@ -446,7 +489,7 @@ def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     else an `all`; findings in separate phrases are all required. A list of alternatives
     written inline after "any of the following:" ("* A; * B; * C") is an `any` of its items,
     each item all of its own findings."""
-    found = _examples(found, text)
+    found = _typed_markers(_examples(found, text), text)
     start, end = prov.start or 0, prov.end if prov.end is not None else len(text)
     choice = _INLINE_CHOICE.search(text, start, end) or (
         _NUMBERED_AFTER_LABEL.search(text, start, end) if prov.section == "exclusion" else None)
@@ -850,7 +893,8 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             # which was not read; the items read are still alternatives
             not any(id(u) in after_and for u in run[1:])
             and _LIST_GOES_ON_OR.match(text, run[-1].end) is not None) or all(
-            _names_cancer(u.node) or id(u.node) in qualified for u in run) or (
+            _names_cancer(u.node) or id(u.node) in qualified or _typed_kind(u.node)
+            for u in run) or (
             prov.section == "exclusion" and all(_same_kind(run[0].node, u.node) for u in run))
         kind = AnyOf if alternatives else All
         nodes = tuple(u.node for u in run)

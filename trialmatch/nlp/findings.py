@@ -1837,6 +1837,8 @@ _DISEASE_STATE_AFTER = re.compile(r"(?i)\s*[(,]?\s*in\s+(?:(?:a|the|their|its)\s
                           r"hematologic(?:al)?|molecular|cytogenetic)\s+)?(?:remission|response)\b|"
                           r"\s*[(,]?\s*in\s+CR[1-3]?\b")
 _DISEASE_GROUP_BEFORE = re.compile(r"(?i)\b(?:HIV|AIDS)[\s-]*(?:associated|related|positive)\s+(?:[a-z-]+\s+){0,2}\Z")
+# ("smouldering myeloma", read as the myeloma: the stage before the disease)
+_EARLY_STAGE_NAME = re.compile(r"(?i)\s*(?:smou?ldering|asymptomatic)\b")
 _SYMPTOMATIC_BEFORE = re.compile(r"(?i)\b(?:symptomatic|clinically\s+symptomatic)\s+(?:(?:and|or)\s+)?"
                                  r"(?:[a-z-]+\s+){0,2}\Z")
 
@@ -1988,7 +1990,9 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "CML in blast crisis" ruled out: one phase of the disease, not all of it
     if (ctx.section == "exclusion" or "negated" in m.mods) and (
             _DISEASE_STATE_AFTER.match(ctx.text, m.end, ctx.end)
-            or _DISEASE_GROUP_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)):
+            or _DISEASE_GROUP_BEFORE.search(ctx.text, max(ctx.start, m.start - 40), m.start)
+            or _EARLY_STAGE_NAME.match(surface)
+            or _EARLY_STAGE_NAME.search(ctx.text, max(ctx.start, m.start - 14), m.start)):
         return None  # "AML in first remission" ruled out: a state of the disease, for review
     if (ctx.section == "exclusion" or "negated" in m.mods) \
             and _EXTENT_AFTER.match(ctx.text, m.end, ctx.end):
