@@ -409,3 +409,15 @@ def test_medulloblastoma_variants_count_as_medulloblastoma(ontology):
     assert got[("P-DMBL", "T-MBL")] == "eligible"
     assert got[("P-AMBL", "T-MBL")] == "eligible"
     assert got[("P-ATRT", "T-MBL")] == "ineligible"
+
+
+def test_inflammatory_breast_cancer_is_an_invasive_breast_carcinoma(ontology):
+    """`cancer_also.tsv`: OncoTree files the inflammatory breast cancer beside the invasive
+    breast carcinoma; a trial for breast cancer takes it, a trial for IBC takes no other
+    breast cancer."""
+    patients = [make_patient(ontology, id=f"P-{code}", diagnosis={"oncotree": code})
+                for code in ("IBC", "IDC")]
+    got = statuses(ontology, [trial("T-BRCA", "diagnosis(BRCA)"),
+                              trial("T-IBC", "diagnosis(IBC)")], patients)
+    assert got[("P-IBC", "T-BRCA")] == "eligible"
+    assert got[("P-IDC", "T-IBC")] == "ineligible"
