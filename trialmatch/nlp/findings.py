@@ -1832,10 +1832,10 @@ _EXTENT_AFTER = re.compile(
 _PHASE_IN = re.compile(rf"(?i){_PHASES}")
 # ... and a state of it or the group it arose in ("AML in first complete remission", "ALL in
 # CR1", "HIV-associated primary CNS lymphoma"): ruled out, those patients only
-_DISEASE_STATE_AFTER = re.compile(r"(?i)\s*[(,]?\s*in\s+(?:(?:a|the|their|its)\s+)?(?:(?:first|second|third|1st|"
-                          r"2nd|3rd)\s+)?(?:(?:complete|partial|morphologic(?:al)?|haematologic(?:al)?|"
-                          r"hematologic(?:al)?|molecular|cytogenetic)\s+)?(?:remission|response)\b|"
-                          r"\s*[(,]?\s*in\s+CR[1-3]?\b")
+_DISEASE_STATE_AFTER = re.compile(
+    r"(?i)\s*[(,]?\s*in\s+(?:(?:a|the|their|its)\s+)?(?:(?:first|second|third|1st|2nd|3rd)\s+)?"
+    r"(?:(?:complete|partial|morphologic(?:al)?|haematologic(?:al)?|hematologic(?:al)?|molecular|"
+    r"cytogenetic)\s+)?(?:remission|response)\b|\s*[(,]?\s*in\s+CR[1-3]?\b")
 _DISEASE_GROUP_BEFORE = re.compile(r"(?i)\b(?:HIV|AIDS)[\s-]*(?:associated|related|positive)\s+(?:[a-z-]+\s+){0,2}\Z")
 # ("smouldering myeloma", read as the myeloma: the stage before the disease)
 _EARLY_STAGE_NAME = re.compile(r"(?i)\s*(?:smou?ldering|asymptomatic)\b")
