@@ -252,10 +252,7 @@ def _examples_end(found: list[Unit], i: int, text: str) -> int:
     limit = close if close != -1 else None
     first = j  # (the gap before the first example is the cue's, checked above)
     while j < len(found):
-        # ("myeloproliferative neoplasms, including Ph-negative CML": a kind of the head with
-        # its marker; not "CML, including Ph+ ALL", another population)
-        width = 2 if _names_cancer(_bare(head.node)) and _marker_of_type(found, j, text) \
-            and _type_below(_bare(found[j + 1].node), _bare(head.node)) else 1
+        width = 2 if _kind_with_marker(found, j, _bare(head.node), text) else 1
         example = found[j + width - 1]
         if not (width == 2 or _example_of(_bare(head.node), _bare(example.node))) or (
                 # "sarcoma (leiomyosarcoma excluded)": ruled out, not an example
@@ -279,6 +276,14 @@ def _type_below(kind: Node, head: Node) -> bool:
 
 
 _MARKER_GAP = re.compile(r"[\s\-]{0,3}")
+
+
+def _kind_with_marker(found: list[Unit], j: int, head: Node, text: str) -> bool:
+    """Whether found[j] and found[j + 1] are one example of the cancer type `head`: a kind of
+    it named with its marker ("myeloproliferative neoplasms, including Ph-negative CML"; not
+    "CML, including Ph+ ALL", another population)."""
+    return _names_cancer(head) and _marker_of_type(found, j, text) \
+        and _type_below(_bare(found[j + 1].node), head)
 
 
 def _marker_of_type(found: list[Unit], j: int, text: str) -> bool:
@@ -392,8 +397,7 @@ def _example_nodes(found: list[Unit], i: int, j: int, text: str, prov: Provenanc
     nodes: list[Node] = [head]
     k = i + 1
     while k < j:
-        if k + 1 < j and _names_cancer(head) and _marker_of_type(found, k, text) \
-                and _type_below(_bare(found[k + 1].node), head):
+        if k + 1 < j and _kind_with_marker(found, k, head, text):
             nodes.append(All((_bare(found[k + 1].node), found[k].node), prov=prov))
             k += 2
             continue
@@ -436,7 +440,7 @@ def _typed_markers(found: list[Unit], text: str) -> list[Unit]:
                 prov = Provenance(None, head.start, shut.end(), text[head.start:shut.end()],
                                   "assemble.typed_markers")
                 kind: Node = markers[0] if len(markers) == 1 else (
-                    AnyOf(markers, prov=prov) if re.search(r"(?i)\bor\b|/", gaps)
+                    AnyOf(markers, prov=prov) if _OR.search(gaps) or "/" in gaps
                     else All(markers, prov=prov))
                 out.append(Unit(All((head.node, kind), prov=prov), head.start, shut.end()))
                 i = k
