@@ -34,6 +34,7 @@ HEADERS = {
     "cancer_unspecified.tsv": ["code", "within", "note"],
     "cancer_stated.tsv": ["code", "note"],
     "cancer_defining.tsv": ["code", "gene", "type", "partner", "note"],
+    "drug_class_also.tsv": ["id", "also", "note"],
 }
 MULTI_VALUED = {
     "cancer_types.tsv": ["synonyms"],
@@ -46,6 +47,7 @@ MULTI_VALUED = {
     "cancer_unspecified.tsv": ["within"],
     "cancer_stated.tsv": [],
     "cancer_defining.tsv": [],
+    "drug_class_also.tsv": [],
 }
 OUR_EXTRA_CODES = {"SOLID", "HEME"}
 HEME_TISSUES = {"MYELOID", "LYMPH"}

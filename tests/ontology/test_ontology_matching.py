@@ -421,3 +421,39 @@ def test_inflammatory_breast_cancer_is_an_invasive_breast_carcinoma(ontology):
                               trial("T-IBC", "diagnosis(IBC)")], patients)
     assert got[("P-IBC", "T-BRCA")] == "eligible"
     assert got[("P-IDC", "T-IBC")] == "ineligible"
+
+
+def test_biologic_therapy_covers_antibodies_and_immunotherapy_across_the_class_tree(ontology):
+    """`drug_class_also.tsv`: "biologic therapy" names the therapeutic antibodies (filed under
+    targeted therapy by their target), the conjugates and the immunotherapies; a kinase
+    inhibitor or a cytotoxic drug is none of them."""
+    people = [make_patient(ontology, id=f"P-{d}", prior_therapies=[d])
+              for d in ("rituximab", "pembrolizumab", "bevacizumab", "trastuzumab emtansine",
+                        "erlotinib", "docetaxel")]
+    got = statuses(ontology, [trial("T-BIO", "prior(biologic_therapy)"),
+                              trial("T-NOBIO", "not(prior(biologic_therapy))")], people)
+    for drug in ("rituximab", "pembrolizumab", "bevacizumab", "trastuzumab emtansine"):
+        assert got[(f"P-{drug}", "T-BIO")] == "eligible", drug
+        assert got[(f"P-{drug}", "T-NOBIO")] == "ineligible", drug
+    for drug in ("erlotinib", "docetaxel"):
+        assert got[(f"P-{drug}", "T-BIO")] == "ineligible", drug
+        assert got[(f"P-{drug}", "T-NOBIO")] == "eligible", drug
+    # the extra link is one more way up, not a new parent: rituximab is still targeted therapy
+    assert "targeted_therapy" in ontology.drug_concepts("rituximab")
+    assert "biologic_therapy" in ontology.drug_concepts("immunotherapy")
+
+
+def test_extra_class_links_are_checked(ontology):
+    from trialmatch.ontology.load import Row, table_problems
+    from trialmatch.ontology.stored import embedded_tables
+
+    def problems(*links):
+        rows = [Row(i + 1, {"id": c, "also": a, "note": "test"}, "class_also.tsv")
+                for i, (c, a) in enumerate(links)]
+        return table_problems({**embedded_tables(), "drug_class_also": rows})
+    assert problems(("monoclonal_antibody", "biologic_therapy")) == []
+    assert "unknown drug class 'nope'" in problems(("nope", "biologic_therapy"))[0]
+    assert "already above" in problems(("taxane", "chemotherapy"))[0]
+    assert "cycle" in problems(("chemotherapy", "taxane"))[-1]
+    assert "listed twice" in problems(("cytokine", "chemotherapy"),
+                                      ("cytokine", "chemotherapy"))[-1]

@@ -677,6 +677,12 @@ _STATE_PREFIX = re.compile(r"(?i)[\s\-–]*(?:refractory|resistant|sensitive|pre
                            r"naïve|exposed|failed|relapsed)[\s\-–]*")
 
 
+# What a state word may say it is of, written before it: "hormone-refractory",
+# "castration-resistant"
+_STATE_LEAD = re.compile(r"(?i)(?<![\w-])(?:hormone|hormonal|castration|castrate|endocrine|"
+                         r"treatment|therapy)[\s\-–]+\Z")
+
+
 def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]:
     """In a list of cancer types, a treatment state written into one type's name is one
     finding with that type, all(the treatment, the type): one alternative of the list."""
@@ -685,13 +691,19 @@ def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]
         prev = units[k - 1] if k else None
         if prev is not None and out and out[-1] is prev and isinstance(prev.node, PriorTherapy) \
                 and _is_type(u.node) \
-                and _STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None \
+                and (_STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None
+                     # (the state word itself the finding, inside the list: "colon, refractory
+                     # prostate cancer"; before its first type it is said of every type)
+                     or k >= 2 and _is_type(units[k - 2].node)
+                     and _STATE_PREFIX.fullmatch(text, prev.start, u.start) is not None) \
                 and (k >= 2 and _is_type(units[k - 2].node)
                      or k + 1 < len(units) and _is_type(units[k + 1].node)):
+            lead = _STATE_LEAD.search(text, max(0, prev.start - 30), prev.start)
+            lo = lead.start() if lead is not None else prev.start  # ("hormone-refractory")
             node = All((prev.node, u.node), prov=Provenance(
-                None, prev.start, u.end, text[prev.start:u.end], "assemble.qualifier"))
+                None, lo, u.end, text[lo:u.end], "assemble.qualifier"))
             folded.add(id(node))
-            out[-1] = Unit(node, prev.start, u.end)
+            out[-1] = Unit(node, lo, u.end)
             continue
         out.append(u)
     return out
@@ -1619,7 +1631,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
 # blood disorders for which a transplant is appropriate (e.g., myelofibrosis)")
 _EXAMPLE_CUE = re.compile(rf"(?i)[(,]?\s*{EXAMPLE_OPENERS}")
 _UNREAD_HEAD = re.compile(r"(?i)\b(?:disorders?|diseases?|malignanc(?:y|ies)|cancers?|tumou?rs?|"
-                          r"neoplasms?|conditions?)\b")
+                          r"neoplasms?|conditions?|features?|factors?|characteristics?|"
+                          r"findings?|lesions?)\b")
 
 
 def _examples_of_unread_head(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:

@@ -1150,7 +1150,8 @@ def _either_target(lex: Lexicon, text: str, m: re.Match[str], aims: bool) -> lis
 # "PI3K, mTOR or AKT inhibitors".
 _HEADS = {
     "cancer": frozenset({"cancer", "cancers", "carcinoma", "carcinomas", "tumor", "tumors",
-                         "tumour", "tumours", "neoplasm", "neoplasms", "adenocarcinoma",
+                         "tumour", "tumours", "neoplasm", "neoplasms", "malignancy",
+                         "malignancies", "adenocarcinoma",
                          "adenocarcinomas", "lymphoma", "lymphomas", "sarcoma", "sarcomas",
                          "melanoma", "melanomas", "leukemia", "leukemias", "leukaemia",
                          "leukaemias"}),
@@ -1190,8 +1191,9 @@ _SEP_ENDS = (",", "/", "or", "and", "nor")
 _STATE_OR_EXTENT = (r"(?:refractory|resistant|sensitive|naive|naïve|pre-?treated|relapsed|"
                     r"recurrent|metastatic|advanced|unresectable|inoperable)")
 _LEAD_MODIFIER = re.compile(
-    r"(?i)(?<![\w-])(?:(?:hormone|castration|castrate|platinum|endocrine|chemotherapy|treatment)"
-    rf"[\s-]+)?{_STATE_OR_EXTENT}[\s-]+\Z")
+    r"(?i)(?<![\w-])(?:(?:(?:hormone|castration|castrate|platinum|endocrine|chemotherapy|treatment)"
+    # (or that it arose there: "ovarian, fallopian tube or primary peritoneal tumours")
+    rf"[\s-]+)?{_STATE_OR_EXTENT}|primary)[\s-]+\Z")
 # ... unless coordinated with another such word: "metastatic or relapsed breast cancer"
 _MODIFIER_PAIR = re.compile(rf"(?i)(?<![\w-]){_STATE_OR_EXTENT}\s*(?:,|/|or|and|and/or)\s*\Z")
 

@@ -594,6 +594,21 @@ _BACK_REFERENCE = re.compile(r"(?i)\b(?:these|those|the\s+(?:above|listed|three|
                              r"(?:drugs|agents|treatments|therapies|medications|regimens)\b")
 
 
+# A treatment named as the label of one entry of a run-on paragraph of labelled entries
+# ("Prior therapy: Immunotherapy: no earlier immunotherapy Chemotherapy: ..."): the label's
+# colon right after it
+_LABEL_COLON = re.compile(r"[ \t]*[:：]")
+
+
+def _without_inner_labels(ctx: Context, ms: list[Mention]) -> list[Mention]:
+    """The mentions without the treatments that label an entry inside the criterion and
+    that the entry names again: the entry says what of the treatment is asked."""
+    labels = [m for m in ms if m.label == "drug" and _LABEL_COLON.match(ctx.text, m.end)]
+    drop = {id(m) for m in labels
+            if any(o.start > m.end and _concept(o) == _concept(m) for o in ms)}
+    return [m for m in ms if id(m) not in drop] if drop else ms
+
+
 def _concept(m: Mention) -> tuple[str, str] | None:
     key = m.data.get("concept") if m.label == "drug" else (
         m.data.get("code") if m.label == "cancer" else None)
@@ -684,6 +699,7 @@ def units(ctx: Context) -> list[Unit]:
     if label is not None:
         body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
         ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
+    ms = _without_inner_labels(ctx, ms)
     topic = _TOPIC.match(ctx.text, ctx.start, ctx.end)
     if topic is not None and _BACK_REFERENCE.search(ctx.text, topic.end(), ctx.end):
         ms = [m for m in ms if m.start >= topic.end() or m.label != "drug"]
@@ -2103,6 +2119,10 @@ _NON_DRUG_EXCEPTION = re.compile(
 _HISTORY_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|past|history|had|"
                            r"received|ever|formerly|pre-?treated|na[iï]ve|progress(?:ed|ion)|"
                            r"relapsed|refractory|resistant|failed|failure)\b")
+# ... but not a verb whose object is the concurrent treatment itself ("had concurrent
+# treatment with X", "received concomitant X"): that is current use still
+_HISTORY_OF_CURRENT = re.compile(r"(?i)\b(?:had|received)\s+(?:any\s+)?(?:concurrent|concomitant|"
+                                 r"simultaneous)\b")
 # "receiving X in the past": the words after the drug make the current-use cue history
 _PAST_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?(?:in\s+the\s+past|previously)\b")
 _INLINE_BULLET = re.compile(r"\s-\s+(?=[A-Z][a-z])")
@@ -2610,7 +2630,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         if _window_outside_exceptions(ctx.text, lo, hi, m.end) or _window_lead(ctx, m.start) \
                 or _window_tail(ctx, m.start):
             return None
-    if "current" in m.mods and not _HISTORY_WORD.search(before) \
+    if "current" in m.mods and not _HISTORY_WORD.search(_HISTORY_OF_CURRENT.sub(" ", before)) \
             and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
             ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
             or _no_before(_NOT_LIMITED.sub(" ", before[-60:])[-40:])):  # ("no longer receiving")

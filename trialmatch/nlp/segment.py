@@ -138,6 +138,24 @@ _GLUED_BULLET = re.compile(r"(?<=[a-z)])(?=-[ \t]+[A-Z])")
 _GLUED_BULLETS = re.compile(r"[a-z)](?=-[ \t]+[A-Z])")
 
 
+# The labels of the run-on paragraphs of older registry records ("PATIENT CHARACTERISTICS:
+# Age: 18 and over Performance status: ECOG 0-2 Hepatic: ..."; "PRIOR CONCURRENT THERAPY:
+# Biologic therapy: Not specified Chemotherapy: No prior chemotherapy Endocrine therapy: ..."):
+# each label, capitalised after other words on its line, opens an entry of its own. Split
+# there only when the text does it at least twice.
+_RUN_ON_LABELS = (r"(?:Biologic(?:al)? therapy|Immunotherapy|Chemotherapy|Endocrine therapy|"
+                  r"Hormonal therapy|Radiotherapy|Radiation therapy|Surgery|Other|Age|Sex|"
+                  r"Menopausal status|Performance status|Life expectancy|Hematopoietic|"
+                  r"Haematopoietic|Hepatic|Renal|Cardiovascular|Pulmonary|Neurologic)[ \t]*:")
+_RUN_ON_LABEL = re.compile(r"(?<=[\w).,%:])[ \t]+(?=" + _RUN_ON_LABELS + r")")
+_RUN_ON_LABEL_START = re.compile(_RUN_ON_LABELS)
+
+
+def _run_on(text: str) -> bool:
+    """Whether the text runs labelled entries together (_RUN_ON_LABEL at least twice)."""
+    return ":" in text and len(_RUN_ON_LABEL.findall(text, 0, 20000)) >= 2
+
+
 def _after_criterion(line: str, at: int) -> bool:
     """Whether the words before an inline heading are a criterion's end, not the heading's
     own first words ("Key Inclusion Criteria:", "Main Exclusion Criteria:"): a stop before
@@ -154,10 +172,11 @@ def layout_lines(text: str) -> Iterator[tuple[int, str]]:
     glued = _GLUED_BULLET if "- " in text and len(
         _GLUED_BULLETS.findall(text, 0, 20000)) >= 2 else None
     heading = _INLINE_HEADING if "criteria" in probe(text) else None  # its needle word
+    run_on = _RUN_ON_LABEL if _run_on(text) else None
     pos = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        if heading is None and inline is None and glued is None:
+        if heading is None and inline is None and glued is None and run_on is None:
             yield pos, line
             pos += len(raw)
             continue
@@ -165,7 +184,8 @@ def layout_lines(text: str) -> Iterator[tuple[int, str]]:
                         if _after_criterion(line, m.start())]
                        if heading and "criteria" in probe(line) else [])
                       + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else [])
-                      + ([(m.start(), m.end()) for m in glued.finditer(line)] if glued else []))
+                      + ([(m.start(), m.end()) for m in glued.finditer(line)] if glued else [])
+                      + ([(m.start(), m.end()) for m in run_on.finditer(line)] if run_on else []))
         at = 0
         for start, end in cuts:
             if start >= at:
@@ -185,6 +205,7 @@ class _Builder:
         self.open = False  # the last criterion may take continuation lines
         self.blank = True
         self.last_line = ""  # the last line of the last criterion (for continuations)
+        self.run_on = False  # the text runs labelled entries together (_RUN_ON_LABEL)
         self.additions = False  # a heading added criteria for some cohorts
         # the cohorts of headings "... criteria specific for part 1": two or more such
         # parts are the trial's parts, with no population of the shared criteria alone
@@ -526,6 +547,7 @@ def _titles(lines: list[tuple[int, str]]) -> dict[int, Heading]:
 def segment(text: str) -> Layout:
     """Split eligibility text into criteria (see the module docstring for the rules)."""
     b = _Builder()
+    b.run_on = _run_on(text)
     lines = list(layout_lines(text))
     # (a text that names inclusion criteria twice: the word counted first, the phrase checked)
     titles = _titles(lines) if probe(text).count("inclusion") >= 2 \
@@ -671,6 +693,8 @@ def _continues(b: _Builder, bullet: str, body: str) -> bool:
     """Whether an unbulleted line wraps the previous criterion rather than starting one."""
     if bullet or not b.criteria or not b.open or b.blank:
         return False
+    if _RUN_ON_LABEL_START.match(body) and b.run_on:
+        return False  # "... Chemotherapy: ...": the next entry of a run-on paragraph
     prev = b.last_line.rstrip()
     if prev.endswith((":", "：")):
         # "... any systemic therapy such as:" / "chemotherapy, hormones or vaccines given

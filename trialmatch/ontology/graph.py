@@ -73,6 +73,7 @@ class Ontology:
         self.groups: dict[tuple[str, str], Row] = {}
         self.successors: dict[str, str] = {}  # revoked or renamed OncoTree code -> current
         self.also: dict[str, tuple[str, ...]] = {}  # code -> the other types it is a kind of
+        self.class_also: dict[str, tuple[str, ...]] = {}  # class -> other classes it is a kind of
         # code of unstated subtype -> the groups whose subtypes it leaves open
         self.unspecified: dict[str, tuple[str, ...]] = {}
         self.stated: frozenset[str] = frozenset()
@@ -120,6 +121,7 @@ class Ontology:
             ont.add_gene(row)
         for row in tables["drug_classes"]:
             ont.add_drug_class(row)
+        ont.add_class_also(tables.get("drug_class_also", ()))
         for row in tables["drugs"]:
             ont.add_drug(row)
         for row in tables["variant_groups"]:
@@ -180,6 +182,14 @@ class Ontology:
         self._node(f"class:{cid}", "drug_class")
         if row["parent"]:
             self._edge(f"class:{cid}", f"class:{row['parent']}", "is_a")
+
+    def add_class_also(self, rows: Iterable[Row]) -> None:
+        """Extra is-a links (`drug_class_also.tsv`) between drug classes both known here."""
+        for row in rows:
+            cid, also = str(row["id"]), str(row["also"])
+            if cid in self.drug_classes and also in self.drug_classes:
+                self.class_also[cid] = (*self.class_also.get(cid, ()), also)
+                self._edge(f"class:{cid}", f"class:{also}", "is_a")
 
     def add_drug(self, row: Row) -> None:
         name = str(row["name"])
@@ -556,11 +566,17 @@ class Ontology:
         return "unrelated", None
 
     def _class_reach(self, cid: str, seen: set[str]) -> None:
-        """Add `cid` and every class above it to `seen` (its is-a chain)."""
-        while cid and cid not in seen:
+        """Add `cid` and every class above it to `seen`: its parent chain, and the classes
+        it is also a kind of (`drug_class_also.tsv`) with theirs."""
+        todo = [cid]
+        while todo:
+            cid = todo.pop()
+            if not cid or cid in seen:
+                continue
             seen.add(cid)
             row = self.drug_classes.get(cid)
-            cid = str(row["parent"]) if row and row["parent"] else ""
+            todo.extend(self.class_also.get(cid, ()))
+            todo.append(str(row["parent"]) if row and row["parent"] else "")
 
     @cached_property
     def _drug_concepts(self) -> dict[str, frozenset[str]]:
@@ -617,6 +633,8 @@ class Ontology:
             h.update(f"d{drug}>{','.join(sorted(self.drug_concepts(drug)))};".encode())
         for cid in sorted(self.drug_classes):
             h.update(f"k{cid}>{self.drug_classes[cid]['parent']};".encode())
+        for cid in sorted(self.class_also):
+            h.update(f"K{cid}>{','.join(self.class_also[cid])};".encode())
         for old in sorted(self.successors):
             h.update(f"s{old}>{self.successors[old]};".encode())
         for code in sorted(self.also):

@@ -37,6 +37,8 @@ OPTIONAL_FILES = {
     "gene_exons": ("gene", "exon", "codons", "note"),
     # an alteration every tumour of a type carries by definition (CML: BCR-ABL1 fusion)
     "cancer_defining": ("code", "gene", "type", "partner", "note"),
+    # a drug class that is also a kind of another class outside its parent chain
+    "drug_class_also": ("id", "also", "note"),
 }
 LIST_COLUMNS = {"synonyms", "aliases", "previous", "families", "brands", "classes", "targets",
                 "members", "within"}
@@ -184,6 +186,7 @@ def table_problems(tables: dict[str, list[Row]], other_genes: Container[str] = (
         if new not in cancers:
             problems.append(f"{row.where()}: successor {new!r} of {old!r} is not a known code")
     problems += _also_problems(tables.get("cancer_also", []), cancers)
+    problems += _class_also_problems(tables.get("drug_class_also", []), classes)
     problems += _unspecified_problems(tables.get("cancer_unspecified", []), cancers)
     problems += _stated_problems(tables.get("cancer_stated", []), cancers)
     problems += _exon_problems(tables.get("gene_exons", []), genes, other_genes)
@@ -249,7 +252,8 @@ def _exon_problems(rows: list[Row], genes: dict[str, Row], other_genes: Containe
 
 
 def _above(code: str, cancers: dict[str, Row], ups: dict[str, list[str]]) -> set[str]:
-    """Every type above `code`: over OncoTree parents, and over the extra links in `ups`."""
+    """Every node above `code` (a cancer type, or a drug class when `cancers` holds the
+    classes): over the parent links, and over the extra links in `ups`."""
     seen: set[str] = set()
     todo = [code]
     while todo:
@@ -269,9 +273,13 @@ def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
     for row in rows:
         ups.setdefault(str(row["code"]), []).append(str(row["also"]))
     problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
     for row in rows:
         code, also = str(row["code"]), str(row["also"])
         unknown = [c for c in (code, also) if c not in cancers]
+        if (code, also) in seen:
+            problems.append(f"{row.where()}: the link {code!r} -> {also!r} is listed twice")
+        seen.add((code, also))
         if unknown:
             problems.append(f"{row.where()}: unknown cancer code {unknown[0]!r}")
         elif also in _above(code, cancers, {}):
@@ -281,6 +289,29 @@ def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
         elif cancers[code]["tissue"] != cancers[also]["tissue"]:
             problems.append(f"{row.where()}: {code!r} -> {also!r} joins two tissues (a "
                             "name that spans tissues is an umbrella, nlp/data/umbrellas.yaml)")
+    return problems
+
+
+def _class_also_problems(rows: list[Row], classes: dict[str, Row]) -> list[str]:
+    """Extra is-a links between drug classes join two known classes; a link to a class
+    already above says nothing, and no chain of links may lead back to where it started."""
+    ups: dict[str, list[str]] = {}
+    for row in rows:
+        ups.setdefault(str(row["id"]), []).append(str(row["also"]))
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        cid, also = str(row["id"]), str(row["also"])
+        unknown = [c for c in (cid, also) if c not in classes]
+        if (cid, also) in seen:
+            problems.append(f"{row.where()}: the link {cid!r} -> {also!r} is listed twice")
+        seen.add((cid, also))
+        if unknown:
+            problems.append(f"{row.where()}: unknown drug class {unknown[0]!r}")
+        elif also in _above(cid, classes, {}):
+            problems.append(f"{row.where()}: {also!r} is already above {cid!r}")
+        elif cid == also or cid in _above(also, classes, ups):
+            problems.append(f"{row.where()}: {cid!r} -> {also!r} closes a cycle")
     return problems
 
 
