@@ -457,3 +457,23 @@ def test_extra_class_links_are_checked(ontology):
     assert "cycle" in problems(("chemotherapy", "taxane"))[-1]
     assert "listed twice" in problems(("cytokine", "chemotherapy"),
                                       ("cytokine", "chemotherapy"))[-1]
+
+
+
+def test_receptor_and_interferon_classes_are_narrower_than_their_parents(ontology):
+    """A VEGF receptor inhibitor is a kinase inhibitor or the anti-VEGFR2 antibody, not the
+    anti-VEGF ligand antibody; interferon is one cytokine, interleukin-2 another."""
+    people = [make_patient(ontology, id=f"P-{d}", prior_therapies=[d])
+              for d in ("bevacizumab", "ramucirumab", "regorafenib", "interferon alfa-2b",
+                        "aldesleukin")]
+    got = statuses(ontology, [trial("T-NOVEGFR", "not(prior(vegfr_inhibitor))"),
+                              trial("T-NOVEGF", "not(prior(vegf_inhibitor))"),
+                              trial("T-NOIFN", "not(prior(interferon))"),
+                              trial("T-NOCYT", "not(prior(cytokine))")], people)
+    assert got[("P-bevacizumab", "T-NOVEGFR")] == "eligible"
+    assert got[("P-bevacizumab", "T-NOVEGF")] == "ineligible"
+    assert got[("P-ramucirumab", "T-NOVEGFR")] == "ineligible"
+    assert got[("P-regorafenib", "T-NOVEGFR")] == "ineligible"
+    assert got[("P-interferon alfa-2b", "T-NOIFN")] == "ineligible"
+    assert got[("P-aldesleukin", "T-NOIFN")] == "eligible"
+    assert got[("P-aldesleukin", "T-NOCYT")] == "ineligible"

@@ -487,13 +487,51 @@ def _list_end(text: str, start: int, choice: re.Match[str], end: int) -> int:
     return end
 
 
+_REGIMEN_BRACKET = re.compile(r"\s*\(\s*")
+# Drugs a regimen's name may leave out: a modulator or a steroid given with it ("5-FU,
+# leucovorin and oxaliplatin (FOLFOX)")
+_REGIMEN_COMPANIONS = frozenset({"chemotherapy_modulator", "corticosteroid"})
+
+
+def _regimen_named(found: list[Unit], text: str) -> list[Unit]:
+    """A list of drugs followed by the regimen they make, in brackets ("ifosfamide,
+    carboplatin, etoposide (ICE)"): one treatment, the regimen, not each drug an alternative
+    of its own."""
+    classes, _broad, concepts = _drug_classes()
+    out: list[Unit] = []
+    for u in found:
+        leaf = _bare(u.node)
+        # (a regimen is named by its drugs joined with "and", ontologies/drugs.tsv)
+        if isinstance(leaf, PriorTherapy) and " and " in leaf.concept and out \
+                and _REGIMEN_BRACKET.fullmatch(text, out[-1].end, u.start):
+            parts = concepts(leaf.concept) - classes
+            run: list[Unit] = []
+            for prev in reversed(out):
+                bare = _bare(prev.node)
+                gap = text[prev.end:(run[0] if run else u).start]
+                if not (isinstance(bare, PriorTherapy)
+                        and isinstance(prev.node, Not) == isinstance(u.node, Not)
+                        and (bare.concept in parts or bare.concept != leaf.concept
+                             and not _REGIMEN_COMPANIONS.isdisjoint(concepts(bare.concept)))) \
+                        or _GAP_WORD.search(_LIST_GAP.sub(" ", gap)):
+                    break
+                run.insert(0, prev)
+            named = [b.concept for r in run if isinstance(b := _bare(r.node), PriorTherapy)]
+            if sum(c in parts for c in named) >= 2:
+                del out[len(out) - len(run):]
+                out.append(Unit(u.node, run[0].start, u.end))
+                continue
+        out.append(u)
+    return out
+
+
 def join_units(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Join findings: items of one list are one coordination, an `any` when the list says
     "or" (or announces alternatives, or names several cancer types: a patient has one),
     else an `all`; findings in separate phrases are all required. A list of alternatives
     written inline after "any of the following:" ("* A; * B; * C") is an `any` of its items,
     each item all of its own findings."""
-    found = _typed_markers(_examples(found, text), text)
+    found = _typed_markers(_examples(_regimen_named(found, text), text), text)
     start, end = prov.start or 0, prov.end if prov.end is not None else len(text)
     choice = _INLINE_CHOICE.search(text, start, end) or (
         _NUMBERED_AFTER_LABEL.search(text, start, end) if prov.section == "exclusion" else None)
@@ -689,6 +727,16 @@ def _treated_types(units: list[Unit], text: str, folded: set[int]) -> list[Unit]
     out: list[Unit] = []
     for k, u in enumerate(units):
         prev = units[k - 1] if k else None
+        if prev is not None and out and out[-1] is prev and (
+                _is_type(prev.node) and isinstance(u.node, PriorTherapy) and not is_state(u.node)
+                and prev.start <= u.start and u.end <= prev.end):
+            # a drug inside a type's own name ("platinum-resistant ovarian cancer, fallopian
+            # tube cancer, or ..."): one alternative of the list, as below
+            node = All((u.node, prev.node), prov=Provenance(
+                None, prev.start, prev.end, text[prev.start:prev.end], "assemble.qualifier"))
+            folded.add(id(node))
+            out[-1] = Unit(node, prev.start, prev.end)
+            continue
         if prev is not None and out and out[-1] is prev and isinstance(prev.node, PriorTherapy) \
                 and _is_type(u.node) \
                 and (_STATE_PREFIX.fullmatch(text, prev.end, u.start) is not None
@@ -1449,6 +1497,19 @@ _TREATMENT_TOPIC = re.compile(
     r"surgery|therap(?:y|ies)|treatments?|medications?)\s*[:：]\s*")
 
 
+def _topic_named_below(own: list[Mention], below: list[Mention]) -> bool:
+    """Whether a treatment heading ("Earlier radiotherapy:") is only the topic of its items:
+    they name no treatment, or each treatment the heading names comes again in them, itself
+    or a kind of it ("focal radiation within 2 weeks", "craniospinal radiation within 3
+    months"): the items say what of it is asked."""
+    named = [m.data["concept"] for m in below if m.label == "drug" and "concept" in m.data]
+    if not named:
+        return True
+    concepts = _drug_classes()[2]
+    heads = [m.data["concept"] for m in own if m.label == "drug" and "concept" in m.data]
+    return bool(heads) and all(any(h in concepts(n) for n in named) for h in heads)
+
+
 def _whole_criterion_unread(c: Criterion, text: str) -> str | None:
     """Why a whole criterion is left for review before any finding is read, or None: a rule
     for one part of the study, or an exclusion whose main clause says what does not exclude
@@ -2101,11 +2162,12 @@ def _unread_procedure_after_or(node: Node, found: list[Unit], text: str, c: Crit
 # "aged 60 or older, or unfit for intensive chemotherapy", "due to age (>= 65) or a serious
 # illness", "node-negative with age < 35 years or a grade 3 tumour": another way in, after an
 # age limit (not "or older", "or over", "or 21 in the US": the limit's own; not "or as local
-# law defines": the same limit); the words must name nothing the parser reads
+# law defines": the same limit); the words must name nothing the parser reads (they may open
+# with a letter of any script: "or Ⅲ grade")
 _OR_AFTER_AGE = re.compile(
     r"\s*(?:years?(?:\s+old)?|yrs?\.?)?\s*\)?\s*,?\s*(?i:or|and/or)\s+(?P<alt>(?!(?i:older|younger|"
     r"over|under|above|below|more|less|greater|equal|elder|higher|lower|the\s+age|legal|local|"
-    r"as\s+(?:defined|required|per)|age\s+of\s+majority)\b)(?![\d<>≤≥=])[A-Za-z][^;.]{4,120})")
+    r"as\s+(?:defined|required|per)|age\s+of\s+majority)\b)(?![\d<>≤≥=])[^\W_][^;.]{4,120})")
 
 
 def _unread_after_age(node: Node, found: list[Unit], text: str, c: Criterion) -> Node:
@@ -2503,7 +2565,7 @@ def criteria_nodes(layout: Layout, text: str, ms: list[Mention]) -> list[tuple[C
         heading = heading or _flat_prior_heading(layout, i)
         cues = parent_cues(c, layout, ms_of, cache)
         if c.header and c.children and _TREATMENT_TOPIC.fullmatch(text, c.start, c.end) \
-                and not any(m.label == "drug" for k in c.children for m in ms_of[k]):
+                and _topic_named_below(ms_of[i], [m for k in c.children for m in ms_of[k]]):
             nodes[i] = Unparsed(c.text, reason="a topic heading",
                                 prov=Provenance(c.section, c.start, c.end, c.text, "assemble.topic"))
             continue

@@ -301,7 +301,9 @@ def _age(m: re.Match[str], _value: str | None) -> dict | None:
     if value is None:
         return None
     label = ">=" if _g(m, "minlabel") else "<=" if _g(m, "maxlabel") else ""  # "Maximum age: 70"
-    op = ">=" if _g(m, "after") or _g(m, "plus") else "<=" if _g(m, "upto") else norm_op(
+    # ("> 18 years of age or older": the bound itself included)
+    op = ">=" if _g(m, "after") or _g(m, "plus") or _g(m, "orolder") else "<=" if _g(
+        m, "upto") else norm_op(
         _g(m, "op") or _g(m, "op2"), default=label)
     if not op:
         return None

@@ -1497,6 +1497,11 @@ def _triple_negative(m: Mention, ctx: Context) -> Node | None:
                 Measurement("her2", "=", "negative", prov=prov)), prov=prov)
 
 
+# A lower bound written as such ("≥ 2", "at least 2"), not a range of grades ("2 or 3")
+_LOWER_BOUND_WORDS = re.compile(r"(?i)[≥>]|\bat\s+least\b|\bor\s+(?:more|greater|higher|above)\b|"
+                                r"\b(?:greater|more|higher)\s+than\b")
+
+
 def _performance(m: Mention, ctx: Context) -> Node | None:
     if ctx.section == "exclusion" and _grades_a_condition(m, ctx):
         return None  # "unstable angina or lung disease (Zubrod 3 or more)": the condition's
@@ -1513,6 +1518,14 @@ def _performance(m: Mention, ctx: Context) -> Node | None:
         prov = ctx.prov(m.start, ctx.end, "findings.part_limits")
         # (the loosest limit is inclusive: "> 60%" was read as 70 or more)
         return Performance(m.label, "<=" if m.label == "ecog" else ">=", value, prov=prov)
+    if m.label == "ecog" and m.data["op"] == ">=" and m.data["value"] <= 2 \
+            and ctx.section == "inclusion" and m.mods.isdisjoint(("negated", "excluded")) \
+            and _LOWER_BOUND_WORDS.search(ctx.text, m.start, m.end):
+        # "ECOG >= 2", "performance status of at least 2" required, with no upper bound: in
+        # registry text the sign written the wrong way round (read literally, every fit patient
+        # the trial wants is turned away), so read as the upper limit it means
+        return Performance(m.label, "<=", m.data["value"],
+                           prov=ctx.prov(m.start, m.end, "findings.reversed_sign"))
     return Performance(m.label, m.data["op"], m.data["value"], prov=prov)
 
 
@@ -1814,6 +1827,28 @@ _DRUG_FOR = re.compile(r"(?i)(?:\s*\([^()]{0,40}\))?(?:\s+(?:therapy|treatment|r
                        r"\s+of\s+)?(?:[\w-]+\s+){0,3}")
 
 
+# The joint of two items of a list of cancers ("breast, lung or colon cancer, melanoma, or
+# kidney cancer")
+_TYPE_LIST_JOINT = re.compile(r"(?i)\s*(?:,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+)")
+
+
+def _given_for(m: Mention, ctx: Context) -> Mention | None:
+    """The first cancer of the list `m` belongs to when a treatment was given for it: right
+    after the drug ("taxane for mCRPC"), the list starting there ("chemotherapy for breast or
+    lung cancer, melanoma, or kidney cancer"); None otherwise."""
+    cancers = sorted((x for x in ctx.ms if x.label == "cancer" and x.end <= m.start),
+                     key=lambda x: x.start)
+    cur = m
+    while True:
+        if any(x.label == "drug" and x.end <= cur.start
+               and _DRUG_FOR.fullmatch(ctx.text, x.end, cur.start) for x in ctx.ms):
+            return cur
+        prev = next((x for x in reversed(cancers) if x.end <= cur.start), None)
+        if prev is None or not _TYPE_LIST_JOINT.fullmatch(ctx.text, prev.end, cur.start):
+            return None
+        cur = prev
+
+
 # Later in the cancer's own clause, words that let its patients in: under an exclusion
 # heading, a carve-out of the exclusion ("... BCC or cSCC are eligible", "may be exempt"; not
 # another group's: "untreated X will be excluded, but recurrent X will be eligible")
@@ -1987,10 +2022,13 @@ def _cancer(m: Mention, ctx: Context) -> Node | None:
         return None  # "non-<something> lung cancer": narrower than the type, but unknown
     if _THRESHOLD_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "WBC count (B-ALL ≥30; T-ALL ≥100)": which limit holds, no diagnosis
-    if (ctx.section == "exclusion" or not m.mods.isdisjoint(("negated", "excluded"))) and any(
-            x.label == "drug" and x.end <= m.start and _DRUG_FOR.fullmatch(ctx.text, x.end, m.start)
-            for x in ctx.ms):
-        return None  # "any taxane for mCRPC" ruled out: the disease the drug was for
+    anchor = _given_for(m, ctx)
+    if anchor is not None and (ctx.section == "exclusion" or not m.mods.isdisjoint(
+            ("negated", "excluded")) or anchor is not m and not anchor.mods.isdisjoint(
+            ("negated", "excluded", "setting"))):
+        # "any taxane for mCRPC" ruled out: the disease the drug was for (and the rest of
+        # its list, which the negation may not reach: "no chemotherapy for A, B or C, or D")
+        return None
     if ctx.section == "exclusion" and _ELIGIBLE_AFTER.match(ctx.text, m.end, ctx.end):
         return None  # "...; patients with a treated skin BCC are eligible": a carve-out
     if ctx.section == "inclusion" and _cancer_subgroup(m, ctx):
@@ -2123,6 +2161,27 @@ _HISTORY_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|p
 # treatment with X", "received concomitant X"): that is current use still
 _HISTORY_OF_CURRENT = re.compile(r"(?i)\b(?:had|received)\s+(?:any\s+)?(?:concurrent|concomitant|"
                                  r"simultaneous)\b")
+# The words of current use (data/context.yaml `current`), to find where the cue starts
+_CURRENT_WORDS = re.compile(r"(?i)\b(?:current(?:ly)?|concurrent(?:ly)?|concomitant(?:ly)?|ongoing|"
+                            r"on-going|chronic(?:ally)?|continuous|receiving|being\s+treated\s+with|"
+                            r"active\s+treatment\s+with|on\s+treatment\s+with|regular\s+use|"
+                            r"daily\s+use|long-term|maintained\s+on)\b")
+
+
+def _near_current(before: str) -> str:
+    """The words of a drug's clause from a little before its current-use cue on: a word of
+    history there makes the cue history ("current or prior X"); one said of something else
+    earlier in the clause does not ("patients with previously treated brain metastases must
+    no longer be receiving steroids")."""
+    cues = list(_CURRENT_WORDS.finditer(before))
+    if not cues:
+        return before
+    k = len(cues) - 1
+    while k and cues[k].start() - cues[k - 1].end() <= 15:
+        k -= 1  # ("currently receiving", "ongoing or concurrent"): one cue
+    return before[max(0, cues[k].start() - 20):]
+
+
 # "receiving X in the past": the words after the drug make the current-use cue history
 _PAST_AFTER = re.compile(r"(?i)\s*(?:\([^()]{0,40}\)\s*)?(?:in\s+the\s+past|previously)\b")
 _INLINE_BULLET = re.compile(r"\s-\s+(?=[A-Z][a-z])")
@@ -2630,7 +2689,7 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         if _window_outside_exceptions(ctx.text, lo, hi, m.end) or _window_lead(ctx, m.start) \
                 or _window_tail(ctx, m.start):
             return None
-    if "current" in m.mods and not _HISTORY_WORD.search(_HISTORY_OF_CURRENT.sub(" ", before)) \
+    if "current" in m.mods and not _HISTORY_WORD.search(_HISTORY_OF_CURRENT.sub(" ", _near_current(before))) \
             and not _PAST_AFTER.match(ctx.text, m.end, ctx.end) and (
             ctx.section == "exclusion" or not m.mods.isdisjoint({"negated", "excluded"})
             or _no_before(_NOT_LIMITED.sub(" ", before[-60:])[-40:])):  # ("no longer receiving")

@@ -127,6 +127,11 @@ class Lexicon:
 # rests on a sign would also match its opposite; such names are left to the biomarker rules.
 _SIGNED = re.compile(r"[+±]|[^\W_]-(?![^\W_])")
 _FORM_OK = re.compile(r"[A-Za-z][A-Za-z0-9.\-/*:]{1,20}\Z")
+# a pathway's name of a few words ("PI3K pathway", "Hippo signaling"): the family of its genes
+# (other names of several words, "BRCA1 or BRCA2", "mismatch repair", are read by the
+# biomarker rules)
+_FAMILY_FORM_OK = re.compile(r"(?i)[^\W\d_][\w.\-/*:]*(?: [\w.\-/*:]+){0,3} "
+                             r"(?:pathway|signal(?:l)?ing)(?: genes)?\Z")
 # a gene name of capitals and a final number ("FLT3", "NTRK1"), also written "FLT-3"
 _NUMBERED_NAME = re.compile(r"([A-Z]{3,})(\d{1,2})")
 
@@ -136,8 +141,10 @@ def build_lexicon(ontology) -> Lexicon:
     data = gene_data()
     lex = Lexicon(ambiguous={gene_key(a) for a in data.ambiguous},
                   ignore={_SQUEEZE.sub("", i) for i in data.ignore} - set(data.ambiguous))
+    families = getattr(ontology, "family_rows", {})
     for form, symbol in ontology.gene_lexicon().items():
-        if _FORM_OK.match(form) and len(form) >= 2:
+        if _FORM_OK.match(form) and len(form) >= 2 or (
+                symbol in families and _FAMILY_FORM_OK.match(form)):
             lex.add_gene(form, (symbol,), "ontology.gene")
             if (spaced := _NUMBERED_NAME.fullmatch(form)) is not None:
                 # "FLT-3", "NTRK-1": the number set off by a hyphen

@@ -149,11 +149,21 @@ _RUN_ON_LABELS = (r"(?:Biologic(?:al)? therapy|Immunotherapy|Chemotherapy|Endocr
                   r"Haematopoietic|Hepatic|Renal|Cardiovascular|Pulmonary|Neurologic)[ \t]*:")
 _RUN_ON_LABEL = re.compile(r"(?<=[\w).,%:])[ \t]+(?=" + _RUN_ON_LABELS + r")")
 _RUN_ON_LABEL_START = re.compile(_RUN_ON_LABELS)
+_BEFORE_RUN_ON_LABEL = re.compile(r"[\w).,%:][ \t]+\Z")
 
 
 def _run_on(text: str) -> bool:
-    """Whether the text runs labelled entries together (_RUN_ON_LABEL at least twice)."""
-    return ":" in text and len(_RUN_ON_LABEL.findall(text, 0, 20000)) >= 2
+    """Whether the text runs labelled entries together (_RUN_ON_LABEL at least twice); the
+    labels found first (their words lead the pattern: fast), then the words before each."""
+    if ":" not in text:
+        return False
+    found = 0
+    for m in _RUN_ON_LABEL_START.finditer(text, 0, 20000):
+        if _BEFORE_RUN_ON_LABEL.search(text, max(0, m.start() - 40), m.start()):
+            found += 1
+            if found == 2:
+                return True
+    return False
 
 
 def _after_criterion(line: str, at: int) -> bool:
@@ -164,19 +174,21 @@ def _after_criterion(line: str, at: int) -> bool:
     return before.endswith((".", ";")) or len(before.split()) >= 3
 
 
-def layout_lines(text: str) -> Iterator[tuple[int, str]]:
+def layout_lines(text: str, run_on: bool | None = None) -> Iterator[tuple[int, str]]:
     """(offset, line) of every line; a line with an inline "Exclusion Criteria:" heading
     after other words (pasted text) is two lines, split before the heading, and so is a line
-    with inline bullets (_INLINE_BULLET) in text that runs its criteria together."""
+    with inline bullets (_INLINE_BULLET) in text that runs its criteria together, and one
+    with the labels of a run-on paragraph (_RUN_ON_LABEL; `run_on`: whether the text has
+    them, when already known)."""
     inline = _INLINE_BULLET if len(_INLINE_BULLETS.findall(text, 0, 20000)) >= 2 else None
     glued = _GLUED_BULLET if "- " in text and len(
         _GLUED_BULLETS.findall(text, 0, 20000)) >= 2 else None
     heading = _INLINE_HEADING if "criteria" in probe(text) else None  # its needle word
-    run_on = _RUN_ON_LABEL if _run_on(text) else None
+    run_on_label = _RUN_ON_LABEL if (_run_on(text) if run_on is None else run_on) else None
     pos = 0
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
-        if heading is None and inline is None and glued is None and run_on is None:
+        if heading is None and inline is None and glued is None and run_on_label is None:
             yield pos, line
             pos += len(raw)
             continue
@@ -185,7 +197,8 @@ def layout_lines(text: str) -> Iterator[tuple[int, str]]:
                        if heading and "criteria" in probe(line) else [])
                       + ([(m.start(), m.end()) for m in inline.finditer(line)] if inline else [])
                       + ([(m.start(), m.end()) for m in glued.finditer(line)] if glued else [])
-                      + ([(m.start(), m.end()) for m in run_on.finditer(line)] if run_on else []))
+                      + ([(m.start(), m.end()) for m in run_on_label.finditer(line)]
+                         if run_on_label else []))
         at = 0
         for start, end in cuts:
             if start >= at:
@@ -548,7 +561,7 @@ def segment(text: str) -> Layout:
     """Split eligibility text into criteria (see the module docstring for the rules)."""
     b = _Builder()
     b.run_on = _run_on(text)
-    lines = list(layout_lines(text))
+    lines = list(layout_lines(text, b.run_on))
     # (a text that names inclusion criteria twice: the word counted first, the phrase checked)
     titles = _titles(lines) if probe(text).count("inclusion") >= 2 \
         and _INCLUSION_TWICE.search(text) else {}
