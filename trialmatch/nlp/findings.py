@@ -26,7 +26,7 @@ from trialmatch.nlp.phrases import (
     implied_phrases,
     list_intro,
 )
-from trialmatch.nlp.resources import gene_data, umbrella_codes
+from trialmatch.nlp.resources import context_rules, gene_data, umbrella_codes
 from trialmatch.nlp.treatment_state import ANY_TREATMENT, SETTING_AFTER, state_node
 from trialmatch.rules.nodes import (
     Age,
@@ -2161,11 +2161,13 @@ _HISTORY_WORD = re.compile(r"(?i)\b(?:prior(?!\s+to\b)|previous(?:ly)?|earlier|p
 # treatment with X", "received concomitant X"): that is current use still
 _HISTORY_OF_CURRENT = re.compile(r"(?i)\b(?:had|received)\s+(?:any\s+)?(?:concurrent|concomitant|"
                                  r"simultaneous)\b")
-# The words of current use (data/context.yaml `current`), to find where the cue starts
-_CURRENT_WORDS = re.compile(r"(?i)\b(?:current(?:ly)?|concurrent(?:ly)?|concomitant(?:ly)?|ongoing|"
-                            r"on-going|chronic(?:ally)?|continuous|receiving|being\s+treated\s+with|"
-                            r"active\s+treatment\s+with|on\s+treatment\s+with|regular\s+use|"
-                            r"daily\s+use|long-term|maintained\s+on)\b")
+@lru_cache(maxsize=1)
+def _current_words() -> re.Pattern[str]:
+    """The cue words of current use (data/context.yaml `current`), to find where a cue starts."""
+    phrases = sorted((p for r in context_rules() if r.id == "current" for p in r.phrases),
+                     key=len, reverse=True)
+    return re.compile(r"(?i)\b(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+                      + r")\b")
 
 
 def _near_current(before: str) -> str:
@@ -2173,7 +2175,7 @@ def _near_current(before: str) -> str:
     history there makes the cue history ("current or prior X"); one said of something else
     earlier in the clause does not ("patients with previously treated brain metastases must
     no longer be receiving steroids")."""
-    cues = list(_CURRENT_WORDS.finditer(before))
+    cues = list(_current_words().finditer(before))
     if not cues:
         return before
     k = len(cues) - 1

@@ -9,7 +9,7 @@ tables of the embedded ontology and the imports stored in a database.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -266,53 +266,45 @@ def _above(code: str, cancers: dict[str, Row], ups: dict[str, list[str]]) -> set
     return seen
 
 
-def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
-    """Extra is-a links join two known codes of one tissue; a link to a type already above
-    says nothing, and no chain of links may lead back to where it started."""
+def _link_problems(rows: list[Row], col: str, nodes: dict[str, Row], what: str,
+                   apart: Callable[[str, str], str | None] | None = None) -> list[str]:
+    """Extra is-a links (`col` -> `also`) join two known nodes and are listed once; a link to
+    a node already above says nothing, no chain of links may lead back to where it started,
+    and `apart` names any other reason two nodes may not be linked."""
     ups: dict[str, list[str]] = {}
     for row in rows:
-        ups.setdefault(str(row["code"]), []).append(str(row["also"]))
+        ups.setdefault(str(row[col]), []).append(str(row["also"]))
     problems: list[str] = []
     seen: set[tuple[str, str]] = set()
     for row in rows:
-        code, also = str(row["code"]), str(row["also"])
-        unknown = [c for c in (code, also) if c not in cancers]
-        if (code, also) in seen:
-            problems.append(f"{row.where()}: the link {code!r} -> {also!r} is listed twice")
-        seen.add((code, also))
+        node, also = str(row[col]), str(row["also"])
+        unknown = [c for c in (node, also) if c not in nodes]
+        if (node, also) in seen:
+            problems.append(f"{row.where()}: the link {node!r} -> {also!r} is listed twice")
+        seen.add((node, also))
         if unknown:
-            problems.append(f"{row.where()}: unknown cancer code {unknown[0]!r}")
-        elif also in _above(code, cancers, {}):
-            problems.append(f"{row.where()}: {also!r} is already above {code!r}")
-        elif code == also or code in _above(also, cancers, ups):
-            problems.append(f"{row.where()}: {code!r} -> {also!r} closes a cycle")
-        elif cancers[code]["tissue"] != cancers[also]["tissue"]:
-            problems.append(f"{row.where()}: {code!r} -> {also!r} joins two tissues (a "
-                            "name that spans tissues is an umbrella, nlp/data/umbrellas.yaml)")
+            problems.append(f"{row.where()}: unknown {what} {unknown[0]!r}")
+        elif also in _above(node, nodes, {}):
+            problems.append(f"{row.where()}: {also!r} is already above {node!r}")
+        elif node == also or node in _above(also, nodes, ups):
+            problems.append(f"{row.where()}: {node!r} -> {also!r} closes a cycle")
+        elif apart is not None and (why := apart(node, also)) is not None:
+            problems.append(f"{row.where()}: {node!r} -> {also!r} {why}")
     return problems
+
+
+def _also_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
+    """`cancer_also.tsv`: links between two codes of one tissue (see _link_problems)."""
+    def tissues(code: str, also: str) -> str | None:
+        return None if cancers[code]["tissue"] == cancers[also]["tissue"] else (
+            "joins two tissues (a name that spans tissues is an umbrella, "
+            "nlp/data/umbrellas.yaml)")
+    return _link_problems(rows, "code", cancers, "cancer code", tissues)
 
 
 def _class_also_problems(rows: list[Row], classes: dict[str, Row]) -> list[str]:
-    """Extra is-a links between drug classes join two known classes; a link to a class
-    already above says nothing, and no chain of links may lead back to where it started."""
-    ups: dict[str, list[str]] = {}
-    for row in rows:
-        ups.setdefault(str(row["id"]), []).append(str(row["also"]))
-    problems: list[str] = []
-    seen: set[tuple[str, str]] = set()
-    for row in rows:
-        cid, also = str(row["id"]), str(row["also"])
-        unknown = [c for c in (cid, also) if c not in classes]
-        if (cid, also) in seen:
-            problems.append(f"{row.where()}: the link {cid!r} -> {also!r} is listed twice")
-        seen.add((cid, also))
-        if unknown:
-            problems.append(f"{row.where()}: unknown drug class {unknown[0]!r}")
-        elif also in _above(cid, classes, {}):
-            problems.append(f"{row.where()}: {also!r} is already above {cid!r}")
-        elif cid == also or cid in _above(also, classes, ups):
-            problems.append(f"{row.where()}: {cid!r} -> {also!r} closes a cycle")
-    return problems
+    """`drug_class_also.tsv`: links between two drug classes (see _link_problems)."""
+    return _link_problems(rows, "id", classes, "drug class")
 
 
 def _stated_problems(rows: list[Row], cancers: dict[str, Row]) -> list[str]:
