@@ -31,6 +31,11 @@ _CACHES = ("_primary", "_reached", "_ancestors", "_drug_concepts", "_children", 
            "fingerprint", "_combinations", "_known_parts")
 
 
+def _link_lines(prefix: str, links: dict[str, tuple[str, ...]]) -> list[str]:
+    """The extra is-a links of one table, one line each, for the fingerprint."""
+    return [f"{prefix}{node}>{','.join(links[node])};" for node in sorted(links)]
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One node of the graph, as `ontology show` prints it."""
@@ -633,12 +638,10 @@ class Ontology:
             h.update(f"d{drug}>{','.join(sorted(self.drug_concepts(drug)))};".encode())
         for cid in sorted(self.drug_classes):
             h.update(f"k{cid}>{self.drug_classes[cid]['parent']};".encode())
-        for cid in sorted(self.class_also):
-            h.update(f"K{cid}>{','.join(self.class_also[cid])};".encode())
         for old in sorted(self.successors):
             h.update(f"s{old}>{self.successors[old]};".encode())
-        for code in sorted(self.also):
-            h.update(f"a{code}>{','.join(self.also[code])};".encode())
+        for line in (*_link_lines("K", self.class_also), *_link_lines("a", self.also)):
+            h.update(line.encode())
         return h.hexdigest()[:16]
 
     def drug_class_path(self, drug: str, concept: str) -> list[str]:
