@@ -594,21 +594,6 @@ _BACK_REFERENCE = re.compile(r"(?i)\b(?:these|those|the\s+(?:above|listed|three|
                              r"(?:drugs|agents|treatments|therapies|medications|regimens)\b")
 
 
-# A treatment named as the label of one entry of a run-on paragraph of labelled entries
-# ("Prior therapy: Immunotherapy: no earlier immunotherapy Chemotherapy: ..."): the label's
-# colon right after it
-_LABEL_COLON = re.compile(r"[ \t]*[:：]")
-
-
-def _without_inner_labels(ctx: Context, ms: list[Mention]) -> list[Mention]:
-    """The mentions without the treatments that label an entry inside the criterion and
-    that the entry names again: the entry says what of the treatment is asked."""
-    labels = [m for m in ms if m.label == "drug" and _LABEL_COLON.match(ctx.text, m.end)]
-    drop = {id(m) for m in labels
-            if any(o.start > m.end and _concept(o) == _concept(m) for o in ms)}
-    return [m for m in ms if id(m) not in drop] if drop else ms
-
-
 def _concept(m: Mention) -> tuple[str, str] | None:
     key = m.data.get("concept") if m.label == "drug" else (
         m.data.get("code") if m.label == "cancer" else None)
@@ -699,7 +684,6 @@ def units(ctx: Context) -> list[Unit]:
     if label is not None:
         body = {_concept(m) for m in ms if m.start >= label.end()} - {None}
         ms = [m for m in ms if m.start >= label.end() or _concept(m) not in body]
-    ms = _without_inner_labels(ctx, ms)
     topic = _TOPIC.match(ctx.text, ctx.start, ctx.end)
     if topic is not None and _BACK_REFERENCE.search(ctx.text, topic.end(), ctx.end):
         ms = [m for m in ms if m.start >= topic.end() or m.label != "drug"]

@@ -167,11 +167,16 @@ class Ontology:
 
     def add_also(self, rows: Iterable[Row]) -> None:
         """Extra is-a links (`cancer_also.tsv`) between cancer types both known here."""
+        self._add_links(rows, "code", self.cancers, self.also, "cancer")
+
+    def _add_links(self, rows: Iterable[Row], col: str, known: dict[str, Row],
+                   links: dict[str, tuple[str, ...]], kind: str) -> None:
+        """Extra is-a links (`col` -> `also`) between two nodes of one table both known here."""
         for row in rows:
-            code, also = str(row["code"]), str(row["also"])
-            if code in self.cancers and also in self.cancers:
-                self.also[code] = (*self.also.get(code, ()), also)
-                self._edge(f"cancer:{code}", f"cancer:{also}", "is_a")
+            node, also = str(row[col]), str(row["also"])
+            if node in known and also in known:
+                links[node] = (*links.get(node, ()), also)
+                self._edge(f"{kind}:{node}", f"{kind}:{also}", "is_a")
 
     def add_gene(self, row: Row) -> None:
         symbol = str(row["symbol"])
@@ -190,11 +195,7 @@ class Ontology:
 
     def add_class_also(self, rows: Iterable[Row]) -> None:
         """Extra is-a links (`drug_class_also.tsv`) between drug classes both known here."""
-        for row in rows:
-            cid, also = str(row["id"]), str(row["also"])
-            if cid in self.drug_classes and also in self.drug_classes:
-                self.class_also[cid] = (*self.class_also.get(cid, ()), also)
-                self._edge(f"class:{cid}", f"class:{also}", "is_a")
+        self._add_links(rows, "id", self.drug_classes, self.class_also, "class")
 
     def add_drug(self, row: Row) -> None:
         name = str(row["name"])
