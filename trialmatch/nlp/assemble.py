@@ -60,6 +60,9 @@ _OR = re.compile(r"(?i)(?:^|[\s,(])(?:or|and/or|either|nor)(?=[\s,)]|$)")
 # A gap that only separates the items of one list: commas, slashes, conjunctions, articles.
 _LIST_GAP = re.compile(r"(?i)[\s,/|、，]*(?:(?:and/or|or|and|nor|as well as|plus|a|an|the|"
                        r"any|other|respective|corresponding|fusion\s+transcripts?|"
+                       # (the salt or form of a drug before: "doxorubicin HCl liposome, ...")
+                       r"hydrochloride|hcl|liposomes?|mesylate|citrate|maleate|tosylate|"
+                       r"besylate|sulfate|sulphate|"
                        r"transcripts?)\b[\s,/|、，]*)*")
 # The treatment words said again for the next item of a list ("A as well as any prior
 # therapies with other B"), no break in it.
@@ -615,8 +618,13 @@ def _history_only(node: Node) -> bool:
 def _joining_or(gap: str) -> bool:
     """Whether an "or" between two findings joins them ("EGFR or ALK", "..., or patients
     with ..."), not words of its own ("with locally advanced or metastatic ER+ disease")."""
-    if len(gap) >= 80 or ";" in gap or _EXCEPTION_IN_GAP.search(gap):
+    if len(gap) >= 80 or _EXCEPTION_IN_GAP.search(gap):
         return False  # (not "A other than B or C": the "or" joins the exceptions)
+    # an aside in brackets ("by IHC (3+, kit; lab) or ...") and a test written out in words
+    # ("fluorescence in situ hybridisation") are not words of their own between the two
+    gap = _ASSAY_WORDS.sub("ISH", _ASIDE.sub(" ", gap))
+    if ";" in gap:
+        return False
     for m in _alternative_ors(gap):
         before = len(_GAP_WORD.findall(gap, 0, m.start()))
         after = len(_GAP_WORD.findall(gap, m.end()))
@@ -627,6 +635,8 @@ def _joining_or(gap: str) -> bool:
     return False
 
 
+_ASSAY_WORDS = re.compile(r"(?i)\b(?:fluorescen(?:t|ce)|chromogenic|silver|dual)?[- ]?in[- ]situ[- ]"
+                          r"hybridi[sz]ation\b")
 _EXCEPTION_IN_GAP = re.compile(r"(?i)\b(?:other\s+than|except|excluding|apart\s+from)\b")
 # Alternatives numbered in the text: "(i) ... or (ii)", "a) ... or b)", "(1) ... or (2)"
 _NUMBERED_OR = re.compile(r"(?i)\(?\b(?:i|a|1)\)\s[^();]*(?:\([^();]*\)[^();]*)*?\bor\s+\(?(?:ii|b|2)\)")

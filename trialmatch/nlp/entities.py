@@ -1196,6 +1196,8 @@ _LEAD_MODIFIER = re.compile(
     r"(?i)(?<![\w-])(?:(?:(?:hormone|castration|castrate|platinum|endocrine|chemotherapy|treatment)"
     # (or that it arose there: "ovarian, fallopian tube or primary peritoneal tumours")
     rf"[\s-]+)?{_STATE_OR_EXTENT}|primary)[\s-]+\Z")
+# a one-word site before the last name of a list ("..., glottic or supraglottic laryngeal cancer")
+_SUBSITE = re.compile(r"(?<![\w-])(?P<word>[A-Za-z]+)\s+\Z")
 # ... unless coordinated with another such word: "metastatic or relapsed breast cancer"
 _MODIFIER_PAIR = re.compile(rf"(?i)(?<![\w-]){_STATE_OR_EXTENT}\s*(?:,|/|or|and|and/or)\s*\Z")
 
@@ -1606,14 +1608,28 @@ def _qualified_conjuncts(text: str, shared: list[Mention], lex: Lexicon) -> list
     return [e for e, start in zip(cancers, starts, strict=True) if e.start != start]
 
 
-def _site_forms(words: list[str], label: str) -> tuple[str, ...]:
+def _site_forms(words: list[str], label: str, adjective: bool = False) -> tuple[str, ...]:
     """The conjunct's words, and for a cancer conjunct that is a body site's noun ("oral
     cavity, oropharynx or laryngeal cancer") the forms a cancer name puts before its head for
-    that site (data/sites.yaml: "oropharyngeal")."""
+    that site (data/sites.yaml: "oropharyngeal"); with `adjective`, only those forms of a
+    conjunct that is a site's adjective ("glottic and supraglottic laryngeal cancers")."""
     own = " ".join(words)
     if label != "cancer":
-        return (own,)
+        return () if adjective else (own,)
+    if adjective:
+        return _site_adjectives().get(word_key(own), ())
     return (own, *_site_table()[1].get(word_key(own), ()))
+
+
+@lru_cache(maxsize=1)
+def _site_adjectives() -> dict[str, tuple[str, ...]]:
+    """{site adjective key: the site's other forms} of data/sites.yaml."""
+    forms: dict[str, tuple[str, ...]] = {}
+    for site in sites():
+        for adjective in site.adjectives:
+            forms.setdefault(word_key(adjective), tuple(dict.fromkeys(
+                [*site.adjectives, *site.nouns])))
+    return forms
 
 
 # One upper-case word that names a drug target ("DAC", "PARP1"): a conjunct of a class list
@@ -1666,6 +1682,12 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             # "breast, colon or hormone-refractory prostate cancer" (not "metastatic or
             # relapsed breast cancer": two states of one cancer)
             end = lead.start()
+        if m.label == "cancer" and (sub := _SUBSITE.search(text, max(0, end - 40), end)) \
+                and word_key(sub.group("word")) in _site_adjectives() \
+                and text[max(0, sub.start() - 60):sub.start()].rstrip().lower().endswith(_SEP_ENDS):
+            # "..., glottic and supraglottic laryngeal cancers": a part of the last name's
+            # site before it (now in the name), the list going on before that
+            end = m.start = sub.start()
         for _ in range(12):
             if not text[max(0, end - 60):end].rstrip().lower().endswith(_SEP_ENDS):
                 break  # no separator ends there: the search below would find nothing
@@ -1679,12 +1701,13 @@ def elliptic_names(text: str, mentions: list[Mention], lex: Lexicon,
             stop = found.end("words")
             # (the longest name whose words no other mention holds: "platinum-resistant
             # ovarian, ... cancer" is ovarian cancer, "platinum" being the drug)
-            hit = next(((k, table[key]) for k in range(len(words)) for tail in tails
+            hit = next(((k, table[key]) for adjective in (False, True)
+                        for k in range(len(words)) for tail in tails
                         if not any(a < stop and offsets[k] < b for a, b in taken)
                         # (not a stage: "locally advanced, or metastatic squamous NSCLC")
                         and not (m.label == "cancer" and _EXTENT_ONLY.fullmatch(
                             " ".join(words[k:])))
-                        for lead in _site_forms(words[k:], m.label)
+                        for lead in _site_forms(words[k:], m.label, adjective)
                         if (key := word_key(" ".join([lead, tail]))) in table),
                        None)
             if hit is None:

@@ -2972,7 +2972,7 @@ _REPRODUCTION = re.compile(r"(?i)pregnan|child-?\s?bearing|contracep|reproductiv
 # The sex names the patients: it opens the criterion ("Women aged 18 or older",
 # "Patients must be male"), or is followed by what describes patients ("women with ...").
 _OPENS = re.compile(r"(?i)\W*(?:(?:only|all|patients?|subjects?|participants?|must|be|are|is|"
-                    r"adult|adults|ambulatory|eligible|:)\s*)*\Z")
+                    r"adult|adults|ambulatory|eligible|:|(?:gender|sex)\s*[:：])\s*)*\Z")
 _DESCRIBES = re.compile(r"(?i)\s*(?:patients?\s+|subjects?\s+|participants?\s+)?(?:with\b|aged?\b|"
                         r"who\s+have\s+(?:a\s+)?(?:histolog|cytolog|confirmed|diagnos|"
                         r"metasta|advanced|recurrent)|diagnosed\b|≥|>|\d|over\b|older\b|"

@@ -237,7 +237,7 @@ _PLURAL_HEAD = re.compile(r" (?:lymphoma|sarcoma|leuka?emia|melanoma|glioma|[a-z
 def _written_variants(key: str) -> list[str]:
     """Other ways a cancer name is written: "head and neck squamous carcinoma" (the cell
     word left out), "oral cavity malignancy" and "prostate malignancies" (the other generic
-    noun)."""
+    noun), "non-Hodgkin's lymphoma" (a person's name possessive)."""
     out = []
     if " squamous cell carcinoma" in f" {key}":
         out.append(key.replace("squamous cell carcinoma", "squamous carcinoma"))
@@ -246,7 +246,14 @@ def _written_variants(key: str) -> list[str]:
             out += [key[:-len(head)] + other for other in names]
     if _PLURAL_HEAD.search(key) and key.count(" ") >= 2:
         out.append(key + "s")
+    for m in _EPONYM.finditer(key):  # "B-cell non-Hodgkin's lymphoma": the name possessive
+        out += [key[:m.end()] + " s" + key[m.end():], key[:m.end()] + "s" + key[m.end():]]
     return out
+
+
+# names of people that cancer names carry, written possessive too ("Ewing's sarcoma")
+_EPONYM = re.compile(r"\b(?:hodgkin|burkitt|ewing|kaposi|waldenstrom|waldenström|merkel|paget|"
+                     r"hurthle|hürthle|sezary|sézary|castleman|bowen|askin)(?= )")
 _GENERIC = frozenset({"carcinoma", "carcinomas", "cancer", "cancers", "tumor", "tumors", "tumour",
                       "tumours", "neoplasm", "neoplasms", "cell", "cells", "of", "the", "and",
                       "or", "nos", "other", "type", "with", "disease"})

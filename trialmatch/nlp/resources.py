@@ -367,7 +367,16 @@ def umbrella_sets() -> tuple[tuple[str, ...], ...]:
 
 @lru_cache(maxsize=1)
 def _umbrella_index() -> dict[str, tuple[str, ...]]:
-    return {" ".join(n.lower().split()): tuple(u.codes) for u in umbrellas() for n in u.names}
+    index: dict[str, tuple[str, ...]] = {}
+    for u in umbrellas():
+        for n in u.names:
+            index.setdefault(" ".join(n.lower().split()), tuple(u.codes))
+            index.setdefault(_POSSESSIVE.sub("", " ".join(n.lower().split())), tuple(u.codes))
+    return index
+
+
+# a name's possessive ("Ewing's"): an umbrella name is the same with or without it
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 def umbrella_codes(surface: str, code: str) -> tuple[str, ...]:
@@ -375,7 +384,8 @@ def umbrella_codes(surface: str, code: str) -> tuple[str, ...]:
     ontology read them as its first type; else () (the mention's own code stands)."""
     words = " ".join(surface.lower().split())
     words = words[m.end():] if (m := _EXTENT.match(words)) else words
-    codes = _umbrella_index().get(words, ())
+    codes = _umbrella_index().get(words, ()) or _umbrella_index().get(_POSSESSIVE.sub("", words),
+                                                                      ())
     return codes if codes and codes[0] == code else ()
 
 

@@ -411,12 +411,14 @@ def state_node(m: Mention, ctx: Any) -> Node | None:
     # B (c, d) chemotherapy")
     plan = min((x.start for x in ctx.ms if x.label == "drug" and "prospective" in x.mods
                 and m.end <= x.start < hi), default=hi)
-    if any(x.label == "drug" and x is not m and "prospective" not in x.mods and (
-            "state" not in x.data or x.data["state"] != state) and lo <= x.start < plan
+    if any(x.label == "drug" and x is not m and (
+            "state" not in x.data and "prospective" not in x.mods and lo <= x.start < plan
+            or "state" in x.data and x.data["state"] != state and lo <= x.start < hi)
            for x in ctx.ms):
         # a drug named ("refractory to bortezomib", "no prior therapy except hormones"), or
-        # the other state beside it ("treatment-naive or treatment-experienced"); a drug
-        # only planned ("untreated, with an indication for chemotherapy") is no history
+        # the other state beside it ("treatment-naive or treatment-experienced", however the
+        # words around it read); a drug only planned ("untreated, with an indication for
+        # chemotherapy") is no history
         return None
     if _other_disease().search(text, max(lo, m.start - 40), min(hi, m.end + 40)):
         return None  # "HCV treatment-naive", "antiretroviral therapy-naive"
