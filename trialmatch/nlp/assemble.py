@@ -2497,7 +2497,7 @@ def _widened(node: Node, allowed: tuple[Node, ...]) -> Node:
 
 def _widen(node: Node, kind: type, extra: tuple[Node, ...]) -> Node:
     if isinstance(node, kind) or (isinstance(node, AnyOf) and node.items and all(
-            isinstance(n, kind) for n in node.items)):
+            _of_kind(n, kind) for n in node.items)):
         items = node.items if isinstance(node, AnyOf) else (node,)
         return AnyOf((*items, *extra), prov=node.prov)
     if isinstance(node, All):
@@ -2506,6 +2506,13 @@ def _widen(node: Node, kind: type, extra: tuple[Node, ...]) -> Node:
             if wider is not item:
                 return All((*node.items[:i], wider, *node.items[i + 1:]), prov=node.prov)
     return node
+
+
+def _of_kind(node: Node, kind: type) -> bool:
+    """Whether the node is a leaf of that kind, or alternatives of such leaves (an umbrella
+    name read as several types: "ALL" is B- or T-lymphoblastic leukaemia)."""
+    return isinstance(node, kind) or (isinstance(node, AnyOf) and bool(node.items) and all(
+        _of_kind(n, kind) for n in node.items))
 
 
 def parent_cues(c: Criterion, layout: Layout, ms_of: dict[int, list[Mention]],
