@@ -321,7 +321,8 @@ def _age_range(m: re.Match[str], _value: str | None) -> dict:
     lower = ">="
     if (op := _g(m, "lowop") or _g(m, "lowop2")) is not None:  # "aged > 30 and < 71"
         lower = norm_op(op)
-        upper = norm_op(_g(m, "highop") or _g(m, "highop2"))
+    if (op := _g(m, "highop") or _g(m, "highop2")) is not None:  # ("aged 30 and < 71")
+        upper = norm_op(op)
     if low_text.lower() == "birth":
         return {"bounds": [(upper, high)]}
     low = float(low_text)
@@ -1477,6 +1478,8 @@ def qualify_cancers(text: str, mentions: list[Mention], lex: Lexicon) -> None:
                 or lex.parents[code]
             m.data["without"] = code
             continue
+        if words and words[-1].endswith(("oma", "omas")) and phrase.rstrip().endswith(","):
+            continue  # "No non-adenocarcinoma, islet cell carcinoma, ...": an item of a list
         if words and words[-1] == "cell":
             words.pop()  # "squamous cell NSCLC"
         if not words:

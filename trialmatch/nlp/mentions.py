@@ -16,11 +16,11 @@ _OPS = [
     (re.compile(r"(?i)^(?:[≥⩾](?:\s?or\s?=)?|>=|=>|>\s?/\s?=|>\s=|>\s?or\s?=|>\s?or\s?equal(?:\s?to)?"
                 r"|(?:greater|more|higher|over|above)\s(?:than\s)?or\sequal(?:\sto)?"
                 r"|(?:greater|more|higher)\sthan\sequals?\sto"
-                r"|equal\sto\sor\s(?:greater|more|higher)\sthan|at\sleast|not?\s(?:less|lower|fewer|younger)\sthan"
+                r"|equal\s(?:to\s)?or\s(?:(?:greater|more|higher)\sthan|over|above)|at\sleast|not?\s(?:less|lower|fewer|younger)\sthan"
                 r"|minimum\sof)$"), ">="),
     (re.compile(r"(?i)^(?:[≤⩽](?:\s?or\s?=)?|<=|=<|<\s?/\s?=|<\s=|<\s?or\s?=|<\s?or\s?equal(?:\s?to)?"
                 r"|(?:less|lower|under|below)\s(?:than\s)?or\sequal(?:\sto)?"
-                r"|(?:less|lower)\sthan\sequals?\sto|equal\sto\sor\s(?:less|lower)\sthan|not?\s(?:more|greater|higher|older)\sthan"
+                r"|(?:less|lower)\sthan\sequals?\sto|equal\s(?:to\s)?or\s(?:(?:less|lower)\sthan|under|below)|not?\s(?:more|greater|higher|older)\sthan"
                 r"|up\sto|maximum\sof)$"), "<="),
     (re.compile(r"(?i)^(?:>|(?:greater|more|higher|older)\sthan|over|above)$"), ">"),
     (re.compile(r"(?i)^(?:<|(?:less|lower|fewer|younger)\sthan|below|under)$"), "<"),
