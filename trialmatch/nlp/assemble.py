@@ -1675,10 +1675,11 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
              if c.cohorts is None and (_PART_BRACKET.match(text, u.end, c.end) or (
                  isinstance(u.node, PriorTherapy) and _PART_AFTER.match(text, u.end, c.end)))
              and not _per_part_limit(u.node) else u for u in found]
+    listed = _types_with_own_treatments(found, text, prov) if c.section == "inclusion" else None
     if c.section == "inclusion":
         found = _site_list_types(_drugs_of_listed_types(found, text), text, c)
         found = _histology_list_types(found, text, c)
-    node = _per_part(found, text, prov) or join_units(found, text, prov)
+    node = listed or _per_part(found, text, prov) or join_units(found, text, prov)
     if _PARTS.search(text, c.start, c.end) or _AGE_GROUPS.search(text, c.start, c.end):
         node = _limits_per_part(node)
     node = _defined_by_list(_scales_as_one(_limit_of_group(_age_exception(_age_groups(node), text),
@@ -1689,7 +1690,8 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
         node = _group_clause_unread(node, found, text, c, prov)
         node = _stage_unread(node, found, text, c, prov)
     if c.section == "inclusion":
-        node = _unread_alternative(node, found, text, c)
+        if listed is None:  # (a list of types already is its alternatives)
+            node = _unread_alternative(node, found, text, c)
         node = _unread_cancer_after_or(node, found, text, c, ms)
         node = _any_cancer_except(node, found, text, c, ms) or node
         node = _unread_procedure_after_or(node, found, text, c)
@@ -1824,6 +1826,41 @@ def _drugs_of_listed_types(found: list[Unit], text: str) -> list[Unit]:
     return [replace(u, node=Unparsed(text[u.start:u.end], reason="a treatment required of one "
                                      "of the listed cancers", prov=u.node.prov))
             if any(u is d for d in drugs) else u for u in found]
+
+
+# the words between the last type of a list and a treatment in a bracket after it ("...; CML
+# (after imatinib)")
+_TREATMENT_BRACKET = re.compile(r"\s*[(\[][^()\[\]]*")
+
+
+def _types_with_own_treatments(found: list[Unit], text: str, prov: Provenance) -> Node | None:
+    """A criterion that is only a list of cancer types, some items with a treatment of their
+    own ("AML refractory to cytarabine; MDS; CML (failed imatinib)"): any of the types, each
+    with its item's treatment left for review; None for any other criterion (see
+    `_drugs_of_listed_types`, which leaves the treatments for review in a longer one)."""
+    if not found or not _names_cancer(found[0].node) or any(
+            not _names_cancer(u.node) and not isinstance(_bare(u.node), PriorTherapy)
+            for u in found):
+        return None
+    items: list[list[Unit]] = []
+    for u in found:
+        if _names_cancer(u.node):
+            items.append([u])
+        elif ";" in text[items[-1][-1].end:u.start] or u.start < items[-1][0].end:
+            return None  # a treatment in an item of its own, or in the type's name
+        else:
+            items[-1].append(u)
+    if len(items) < 2 or all(len(item) == 1 for item in items) or not all(
+            _NEXT_LISTED.match(text, a[-1].end, b[0].start) for a, b in zip(items, items[1:])):
+        return None
+    last = items[-1]
+    if len(last) > 1 and not _TREATMENT_BRACKET.fullmatch(text, last[0].end, last[1].start):
+        return None  # "A, B or C after platinum": the treatment may be every item's
+    return AnyOf(tuple(item[0].node if len(item) == 1 else All((item[0].node, *(
+        Unparsed(text[d.start:d.end], reason="a treatment required of one of the listed "
+                 "cancers", prov=d.node.prov) for d in item[1:])), prov=_span(
+        prov, text, item[0].start, item[-1].end, "assemble.listed_type")) for item in items),
+        prov=_span(prov, text, found[0].start, found[-1].end, "assemble.or"))
 
 
 # An exclusion of a group narrowed by a relative clause ("Patients with A who have B",
@@ -2545,8 +2582,15 @@ def _other_than_before(node: Node, c: Criterion, previous: Criterion | None,
     if previous is None or previous.section != c.section or not _OTHER_OPENS.match(c.text):
         return node
     inner = node.item if isinstance(node, Not) else node
-    if not isinstance(inner, PriorTherapy) or inner.excluding \
-            or inner.concept not in _drug_classes()[0]:
+    if not isinstance(inner, PriorTherapy) or inner.excluding:
+        return node
+    if any(m.label == "drug" and m.data.get("concept") == inner.concept
+           and m.mods.isdisjoint({"negated", "excluded"}) for m in before):
+        # "Prior radiotherapy to bone lesions allowed" / "No other prior radiotherapy": other
+        # than the kind the item before allows, which the profile cannot tell apart
+        return Unparsed(c.text, reason="a treatment other than ones the criteria allow",
+                        prov=inner.prov)
+    if inner.concept not in _drug_classes()[0]:
         return node
     concepts = _drug_classes()[2]
     named = tuple(dict.fromkeys(
