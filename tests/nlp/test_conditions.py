@@ -155,16 +155,3 @@ def test_a_generic_cancer_condition_requires_any_cancer(ont):
     trial = parse_record(_record("Inclusion Criteria:\n- Nausea after chemotherapy\n",
                                  ("Cancer", "Nausea")), ont)
     assert "diagnosis(TISSUE)" in to_text(trial.cohorts[0].rule)
-
-
-def test_a_cancer_condition_the_vocabulary_lacks_leaves_other_cancers_for_review():
-    # "Osteosarcoma; Small Round Cell Cancers": a patient with another cancer may be one the
-    # second condition names, so the leaf is unknown for them, not "not met"
-    ont = default_ontology()
-    leaf = condition_leaf(("Osteosarcoma", "Small Round Cell Cancers"), ont)
-    assert to_text(leaf) == ('any(diagnosis(OS), unparsed("Small Round Cell Cancers", '
-                             'reason="a condition naming a cancer the vocabulary does not hold"))')
-    # words that name no group of cancer patients add nothing: a symptom, a precursor, a
-    # generic name (which stands for any cancer only when nothing else is named)
-    for other in ("Cancer-Related Fatigue", "Oral Intraepithelial Neoplasia", "Cancer"):
-        assert to_text(condition_leaf(("Osteosarcoma", other), ont)) == "diagnosis(OS)"

@@ -137,17 +137,12 @@ _EXAMPLES_AFTER_COMMA = re.compile(rf"(?i),\s*{EXAMPLE_OPENERS}")
 _LAST_OF_LIST = re.compile(r"(?i),\s*(?:or|nor|and/or)\s+(?:[\w-]+\s+){0,3}\Z")
 
 
-# Items of a list before the finding: names of one to three words, each ended by a comma
-_ITEMS_BEFORE = re.compile(r"(?:\s*[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2}\s*,)+\s*")
-
-
 def _blocked(gap: str) -> bool:
     """Words that end a negation's scope before it reaches the finding (not a comma that
     opens examples of what is negated: "no CNS disease, including primary brain tumours")."""
     gap = _EXAMPLES_AFTER_COMMA.sub(" ", gap)
-    if _LAST_OF_LIST.search(gap) or _ITEMS_BEFORE.fullmatch(gap):
-        # "no A, B, or C": the finding is the list's last item; "no A, B, C, ...": a later one
-        gap = gap.replace(",", " ")
+    if _LAST_OF_LIST.search(gap):
+        gap = gap.replace(",", " ")  # "no A, B, or C": the finding is the list's last item
     return "," in gap or ")" in gap or bool(re.search(
         r"(?i)\b(?:but|however|unless|except|who|which|that have|and must|are eligible|"
         # "no relapse after X": the treatment after the word of time is one the patient had

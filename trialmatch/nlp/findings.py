@@ -2759,11 +2759,6 @@ def _drug(m: Mention, ctx: Context) -> Node | None:
         return All((node, Not(AnyOf(tuple(Diagnosis(c, prov=prov) for c in spared_types),
                                     prov=prov) if len(spared_types) > 1
                               else Diagnosis(spared_types[0], prov=prov), prov=prov)), prov=prov)
-    if ctx.section == "exclusion" and _waived_after(m, ctx):
-        # "prior radiosurgery or brachytherapy unless a new lesion lies outside the field":
-        # ruled out only when a condition the profile cannot tell fails
-        return Unparsed(ctx.text[m.start:m.end], reason="a treatment ruled out unless a "
-                        "condition holds", prov=ctx.prov(m.start, m.end, "context.unless"))
     if ctx.section == "exclusion" and _must_not(m, ctx):
         return _sparing(node, m, ctx)  # "Patient must not have had X" listed as an exclusion
     if "excluded" in m.mods and ctx.section != "exclusion":
@@ -2873,16 +2868,6 @@ _PURPOSE_BEFORE = re.compile(r"(?i)\b(?:allow(?:ing|s)?|permit(?:ting|s)?|enabl(
 _TREATED_GROUP_AFTER = re.compile(r"(?i)(?:,?[ \t\n]{1,20}[\w-]{1,30}\b){0,4}?,?[ \t\n]{1,20}(?:only[ \t\n]{1,3})?"
                                   r"(?:for|in)[ \t\n]{1,3}(?:the[ \t\n]{1,3})?(?:patients|subjects|participants|those)"
                                   r"[ \t\n]{1,3}(?:with|who|whose)\b")
-
-
-_UNLESS = re.compile(r"(?i)\bunless\b")
-_CLAUSE_STOP = re.compile(r";|\.\s")
-
-
-def _waived_after(m: Mention, ctx: Context) -> bool:
-    """Whether "unless" follows the treatment in its clause (a waiver of its exclusion)."""
-    stop = _CLAUSE_STOP.search(ctx.text, m.end, ctx.end)
-    return _UNLESS.search(ctx.text, m.end, stop.start() if stop else ctx.end) is not None
 
 
 def _unless_for(m: Mention, ctx: Context) -> tuple[str, ...]:

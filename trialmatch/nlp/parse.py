@@ -117,7 +117,6 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
         ontology = default_ontology()
     codes: dict[str, str] = {}
     sites: dict[str, str] = {}
-    unread: list[str] = []
     for condition in conditions:
         found = _condition_codes(condition, ontology)
         site = _spread_site(condition, found, ontology)
@@ -126,10 +125,6 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
             continue
         for code in found:
             codes.setdefault(code, condition)
-        if not found and _UNREAD_CANCER.search(condition[:500]) \
-                and not _GENERIC_CONDITION.fullmatch(condition) \
-                and not _NO_POPULATION.search(condition[:500]):
-            unread.append(condition)  # a cancer our vocabulary does not name
     # metastases at a site are any solid tumour's, unless another condition names the
     # cancer they came from (a cancer of another tissue: "Breast Cancer", "Brain Metastases")
     if sites and all(ontology.tissue_of(code) in sites for code in codes):
@@ -138,18 +133,11 @@ def condition_leaf(conditions: tuple[str, ...], ontology=None) -> Node | None:
         generic = next((c for c in conditions if _GENERIC_CONDITION.fullmatch(c)), None)
         if generic is not None:
             codes[ANY_CANCER] = generic
-    leaves: tuple[Node, ...] = tuple(
-        Diagnosis(code, prov=Provenance("structured", None, None, text, "ctgov.conditions"))
-        for code, text in codes.items())
+    leaves = tuple(Diagnosis(code, prov=Provenance("structured", None, None, text,
+                                                   "ctgov.conditions"))
+                   for code, text in codes.items())
     if not leaves:
         return None
-    if unread:
-        # ("Sarcoma; Epithelial Malignancies": a patient with a carcinoma may be one the
-        # second condition names; which cancers it covers is for a reader to say)
-        leaves += tuple(Unparsed(text, reason="a condition naming a cancer the vocabulary "
-                                 "does not hold", prov=Provenance("structured", None, None, text,
-                                                                  "ctgov.conditions"))
-                        for text in unread)
     if len(leaves) == 1:
         return leaves[0]
     return AnyOf(leaves, prov=Provenance("structured", None, None, "; ".join(conditions),
@@ -209,19 +197,6 @@ def _requires_diagnosis(node: Node, negated: bool = False) -> bool:
 _GENERIC_TYPES = frozenset({"SOLID", "TISSUE", "HEME"})
 
 
-# words that name a malignancy in a condition our vocabulary may not hold
-_UNREAD_CANCER = re.compile(r"(?i)cancer|carcinoma|malignan|tumou?r|neoplas|sarcoma|lymphoma|"
-                            r"leuka?emi|myeloma|blastoma|glioma|melanoma|mesothelioma")
-# conditions that name no group of patients with a cancer: a MeSH grouping, a drug class, the
-# effects of cancer, a precursor or a finding
-_NO_POPULATION = re.compile(r"(?i)\bby\s+(?:site|histologic)|antineoplastic|\beffects?\s+of\b|"
-                            r"pre-?cancer|pre-?leuk|pre-?malignan|related|induced|associated|"
-                            r"survivor|metasta|\bat\s+risk\b|\brisk\b|prevention|screening|"
-                            r"positive\s+tumou?r\s+cells|syndrome|benign|effusion|pain|fatigue|"
-                            r"cachexia|anemia|anaemia|nausea|vomiting|mucositis|neutropenia|"
-                            r"thrombo|infection|lysis|intraepithelial|neoplasia|dysplas|"
-                            r"leukoplakia|psycho|quality\s+of\s+life|depress|anxiety|distress|"
-                            r"sleep|insomnia|cognitive|hot\s+flash|smoking|tobacco")
 # a condition that names any cancer ("Cancer", "Advanced Solid Tumors", "Neoplasms")
 _GENERIC_CONDITION = re.compile(r"(?i)\s*(?:(?:advanced|metastatic|refractory|unspecified|"
                                 r"adult|childhood|solid|malignant|other)[\s,]+){0,3}(?:cancers?|"
