@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from trialmatch.ingest.record import Record
-from trialmatch.nlp.consistency import CONFLICT, conflicts, without_conflicts
+from trialmatch.nlp.consistency import CONFLICT, conflicts, shared_sparing, without_conflicts
 from trialmatch.nlp.parse import parse_record
 from trialmatch.ontology import default_ontology
 from trialmatch.rules import parse_text as parse_rule
 from trialmatch.rules import to_text
-from trialmatch.rules.nodes import Unparsed, leaves
+from trialmatch.rules.nodes import All, Diagnosis, Not, PriorTherapy, Unparsed, leaves
 
 
 def _record(text: str, conditions: tuple[str, ...] = ("Colorectal Cancer",)) -> Record:
@@ -99,3 +99,17 @@ def test_two_populations_that_cannot_hold_together_become_alternatives():
     text = to_text(rule)
     assert text.startswith("all(any(") and CONFLICT not in text
     assert list(conflicts(rule, default_ontology())) == []
+
+
+def test_a_blanket_exclusion_spares_what_another_criterion_spares():
+    # "untreated" (no anticancer therapy) beside "no treatment other than hydroxyurea": the
+    # blanket one spares hydroxyurea too; another class's exclusion is left alone
+    rule = All((Not(PriorTherapy("anticancer_therapy")), Diagnosis("AML"),
+                Not(PriorTherapy("anticancer_therapy", ("hydroxyurea",))),
+                Not(PriorTherapy("chemotherapy"))))
+    assert to_text(shared_sparing(rule)) == (
+        "all(not(prior(anticancer_therapy, excluding=hydroxyurea)), diagnosis(AML), "
+        "not(prior(anticancer_therapy, excluding=hydroxyurea)), not(prior(chemotherapy)))")
+    required = All((PriorTherapy("anticancer_therapy"),
+                    Not(PriorTherapy("anticancer_therapy", ("hydroxyurea",)))))
+    assert to_text(shared_sparing(required)).startswith("all(prior(anticancer_therapy), ")

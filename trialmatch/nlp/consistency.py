@@ -239,11 +239,34 @@ def alternative_populations(rule: Node, ont: Any) -> Node:
     return All(tuple(n for n in items if n is not None), prov=rule.prov)
 
 
+def shared_sparing(rule: Node) -> Node:
+    """`rule` with a blanket ruled-out treatment ("untreated AML": no prior anticancer
+    therapy) sparing what another criterion of the cohort says does not count as that
+    treatment ("prior treatment for AML, excluding hydroxyurea or growth factors"): the
+    same `PriorTherapy(class, excluding=...)` for both."""
+    spared: dict[str, tuple[str, ...]] = {}
+    for leaf, required in units(rule):
+        if isinstance(leaf, PriorTherapy) and not required and leaf.excluding:
+            spared.setdefault(leaf.concept, leaf.excluding)
+    if not spared:
+        return rule
+    ruled_out = {id(leaf) for leaf, required in units(rule) if not required}
+
+    def visit(node: Node, _negated: bool, _depth: int) -> Node:
+        if isinstance(node, PriorTherapy) and not node.excluding and id(node) in ruled_out \
+                and node.concept in spared:
+            return PriorTherapy(node.concept, spared[node.concept], prov=node.prov)
+        return node
+
+    return rewrite(rule, visit)
+
+
 def without_conflicts(rule: Node, ont: Any) -> Node:
     """`rule` with every node of a conflict (see `conflicts`) left for manual review (two
     whole criteria naming two populations first become alternatives:
-    `alternative_populations`)."""
-    rule = alternative_populations(rule, ont)
+    `alternative_populations`), and blanket exclusions of a treatment sparing what the
+    cohort says does not count (`shared_sparing`)."""
+    rule = shared_sparing(alternative_populations(rule, ont))
     marked = {id(n) for group in conflicts(rule, ont) for n in group}
     if not marked:
         return rule

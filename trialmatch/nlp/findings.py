@@ -2501,10 +2501,19 @@ _ANALOGUES = re.compile(r"(?i)[\s\-–]*(?:analog(?:ue)?s?|derivatives?|congener
                         r"-?like\s+(?:agents?|drugs?|compounds?))\b")
 
 
+_INDUCTION_BEFORE = re.compile(r"(?i)\b(?:induction|re-?induction)[\s-]+\Z")
+
+
 def _analogues(m: Mention, ctx: Context) -> str:
     """The concept a drug mention names: the drug, or its class when the text speaks of the
     drug's analogues (a drug of one class only; a class stays itself)."""
     concept: str = m.data["concept"]
+    if concept == "chemotherapy" and ctx.section == "inclusion" \
+            and m.mods.isdisjoint({"negated", "excluded"}) \
+            and _INDUCTION_BEFORE.search(ctx.text, max(ctx.start, m.start - 20), m.start):
+        # "induction chemotherapy" required: whatever systemic regimen induced the remission
+        # (in myeloma bortezomib, lenalidomide and dexamethasone; not a ruled-out one)
+        return ANY_TREATMENT
     if not _ANALOGUES.match(ctx.text, m.end, ctx.end):
         return concept
     row = _ontology().drugs.get(concept)
