@@ -825,6 +825,33 @@ _UNREAD_TYPE_ITEM = re.compile(
     r"\s*,?\s*(?:(?:or|and/or)\s+)?")
 
 
+# the words that give a later type of a list a state or risk of its own ("relapsed AML or
+# high-risk MDS")
+_OWN_QUALIFIER = re.compile(r"(?i)\b(?:(?:high|higher|intermediate|low|lower|poor|standard)[- ]risk|"
+                            r"untreated|newly[- ]diagnosed|de[- ]novo|treatment[- ]na[iï]ve|"
+                            r"previously[- ]untreated|(?:chemotherapy|therapy)[- ]na[iï]ve)\b[^,;]{0,20}\Z")
+
+
+def _state_of_first_type(parts: list[Node], found: list[Unit], text: str) -> list[Node]:
+    """A treatment state before the first of alternative types, when a later type carries
+    a state or risk of its own ("relapsed or refractory AML or high-risk MDS"): the state is
+    the first type's, not the list's; all(state, any(A, B)) becomes any(all(A, state), B)."""
+    states = [p for p in parts if is_state(p)]
+    lists = [p for p in parts if isinstance(p, AnyOf) and len(p.items) >= 2
+             and all(_is_type(i) for i in p.items)]
+    if len(states) != 1 or len(lists) != 1 or len(parts) != 2:
+        return parts
+    types = [u for u in found if _is_type(u.node)]
+    if len(types) < 2 or not any(_OWN_QUALIFIER.search(text, a.end, b.start)
+                                 for a, b in zip(types, types[1:])):
+        return parts
+    first, *rest = lists[0].items
+    return [AnyOf((All((first, states[0]), prov=lists[0].prov), *rest), prov=lists[0].prov)]
+
+
+_ABBREVIATION_GAP = re.compile(r"\s*[(\[]\s*")
+
+
 def _add(parts: list[Node], starts: list[int], run: list[Unit], node: Node) -> None:
     """One more part of a criterion's nodes, with where its run of findings starts."""
     parts.append(node)
@@ -834,6 +861,11 @@ def _add(parts: list[Node], starts: list[int], run: list[Unit], node: Node) -> N
 def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
     """Coordinations of one run of findings (see `join_units`)."""
     found, qualified = _qualified(found, text)
+    # (a type's abbreviation in brackets right after its name is the same finding, not one
+    # more: "acute myeloid leukaemia (AML) or MDS")
+    found = [u for u in found if not (_is_type(u.node) and any(
+        t is not u and _ABBREVIATION_GAP.fullmatch(text, t.end, u.start)
+        and repr(t.node) == repr(u.node) for t in found))]
     inside = [u for u in found if is_state(u.node) and any(
         o is not u and o.start <= u.start and u.end <= o.end for o in found)]
     if inside:  # ("relapsed or refractory myeloma (MM) or other ...": a state within a name
@@ -991,6 +1023,7 @@ def _joined(found: list[Unit], text: str, prov: Provenance) -> Node:
             _add(parts, starts, run, All(nodes, prov=span))
             continue
         _add(parts, starts, run, kind(nodes, prov=span))
+    parts = _state_of_first_type(parts, found, text)
     single = _numbered_alternatives(parts, starts, found, text, prov)
     if single is not None:
         return single

@@ -155,8 +155,8 @@ _NEGATIVE_FOR = re.compile(r"(?i)\bnegative\s+for\s+(?:the\s+)?\Z")
 # a result word right before the marker and its own kind ("negative ALK rearrangement",
 # "negative cyclin D1 staining"), at the start of its clause (not "ER negative PR ...")
 _STATUS_BEFORE = re.compile(r"(?i)(?:\A\W*|[(,;:/]|\b(?:a|an|with|and|or|by|of|have|has|show|"
-                            r"shows|showing|must\s+be|is|are|be))\s*(?P<word>negative|positive)"
-                            r"\s+\Z")
+                            r"shows|showing|must\s+be|is|are|be))\s*(?P<word>negative|positive|low)"
+                            r"(?:\s+(?:tumou?r|tissue))?\s+\Z")
 _NOT_A_FINDING = re.compile(r"(?i)[\s\-/]*(?:genes?\s+)?(?:test|testing|tested|status|assay|"
                             r"analysis|screening|counsell?ing|results?|report)\b")
 _NOT_LIMITED = re.compile(r"(?i)\bnot\s+limited\s+to\b")
@@ -2585,7 +2585,9 @@ _SUPPORTIVE = frozenset({"corticosteroid"})
 _FIRST_STUDY_DOSE = re.compile(
     r"(?i)\b(?:the\s+)?(?:first|initial|start\s+of|initiation\s+of|starting|beginning)\s+"
     r"(?:the\s+)?(?:study\s+)?(?:treatment|dose|dosing|administration|therapy|course|cycle)\s+"
-    r"(?:with|of)\s+(?:the\s+)?(?:study\s+drug\s+)?\Z")
+    r"(?:with|of)\s+(?:the\s+)?(?:study\s+drug\s+)?\Z"
+    # ("no growth factors for 14 days prior to X": the drug that sets the time is to come)
+    r"|\b\d+\s+(?:days?|weeks?|hours?)\s+(?:prior\s+to|before)\s+(?:starting\s+)?\Z")
 
 
 def _drug(m: Mention, ctx: Context) -> Node | None:
