@@ -51,6 +51,7 @@ from trialmatch.rules.nodes import (
     Unparsed,
     walk,
 )
+from trialmatch.rules.rewrite import rewrite
 from trialmatch.rules.trial import Cohort
 
 _SPACES = re.compile(r"\s{2,}")
@@ -1720,6 +1721,7 @@ def criterion_node(c: Criterion, text: str, ms: list[Mention], inherited: list[s
     if allowed:
         node = _widened(node, allowed)
     if c.section == "exclusion":
+        node = _type_partly_allowed(node, ms, c)
         node = _group_clause_unread(node, found, text, c, prov)
         node = _stage_unread(node, found, text, c, prov)
     if c.section == "inclusion":
@@ -1894,6 +1896,33 @@ def _types_with_own_treatments(found: list[Unit], text: str, prov: Provenance) -
                  "cancers", prov=d.node.prov) for d in item[1:])), prov=_span(
         prov, text, item[0].start, item[-1].end, "assemble.listed_type")) for item in items),
         prov=_span(prov, text, found[0].start, found[-1].end, "assemble.or"))
+
+
+# the rest of a sentence that lets its subject in ("... squamous NSCLC are eligible.")
+_ELIGIBLE_AFTER = re.compile(r"(?i)[^.;]{0,60}?\b(?:are|is|will\s+be|may\s+be)\s+(?:also\s+)?"
+                             r"(?:eligible|allowed|permitted|included)\b")
+
+
+def _type_partly_allowed(node: Node, ms: list[Mention], c: Criterion) -> Node:
+    """An excluded cancer type that the same criterion lets in in part ("Squamous lung
+    carcinoma. Patients with only peripheral squamous lesions are eligible."): which of its
+    patients are ruled out cannot be told, so it is left for review."""
+    cancers = sorted((m for m in ms if m.label == "cancer" and c.start <= m.start < c.end),
+                     key=lambda m: m.start)
+    text = c.text
+    allowed = {m.data.get("code") for m in cancers[1:]
+               if _ELIGIBLE_AFTER.match(text, m.end - c.start)}
+    if not allowed or not _names_cancer(node) or isinstance(node, All):
+        return node  # (a type ruled out with a qualifier of its own already names its part)
+
+    def visit(n: Node, _negated: bool, _depth: int) -> Node:
+        if isinstance(n, Diagnosis) and n.code in allowed:
+            return Unparsed(n.prov.text if n.prov and n.prov.text else n.code,
+                            reason="excluded, but the criterion lets some of its patients in",
+                            prov=n.prov)
+        return n
+
+    return rewrite(node, visit)
 
 
 # An exclusion of a group narrowed by a relative clause ("Patients with A who have B",
