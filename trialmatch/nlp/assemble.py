@@ -2651,7 +2651,7 @@ def _other_than_before(node: Node, c: Criterion, previous: Criterion | None,
         # "Prior radiotherapy to bone lesions allowed" / "No other prior radiotherapy": other
         # than the kind the item before allows, which the profile cannot tell apart
         return Unparsed(c.text, reason="a treatment other than ones the criteria allow",
-                        prov=inner.prov)
+                        prov=Provenance(c.section, c.start, c.end, c.text, "assemble.other"))
     if inner.concept not in _drug_classes()[0]:
         return node
     concepts = _drug_classes()[2]
