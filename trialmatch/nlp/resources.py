@@ -369,8 +369,7 @@ def umbrella_sets() -> tuple[tuple[str, ...], ...]:
 def _umbrella_index() -> dict[str, tuple[str, ...]]:
     index: dict[str, tuple[str, ...]] = {}
     for u in umbrellas():
-        for n in u.names:
-            index.setdefault(" ".join(n.lower().split()), tuple(u.codes))
+        for n in u.names:  # (keyed without possessives, as `umbrella_codes` looks up)
             index.setdefault(_POSSESSIVE.sub("", " ".join(n.lower().split())), tuple(u.codes))
     return index
 
@@ -384,8 +383,7 @@ def umbrella_codes(surface: str, code: str) -> tuple[str, ...]:
     ontology read them as its first type; else () (the mention's own code stands)."""
     words = " ".join(surface.lower().split())
     words = words[m.end():] if (m := _EXTENT.match(words)) else words
-    codes = _umbrella_index().get(words, ()) or _umbrella_index().get(_POSSESSIVE.sub("", words),
-                                                                      ())
+    codes = _umbrella_index().get(_POSSESSIVE.sub("", words), ())
     return codes if codes and codes[0] == code else ()
 
 
